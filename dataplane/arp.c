@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ARP service of the control thread. Lcores punt every ARP frame to
+ * it; it answers requests for this node's address, learns the MACs of the
+ * addresses it needs (members and sink) and resolves them with requests,
+ * retried with backoff until answered and refreshed while in use. When a
+ * MAC is learnt or changes, the peer table is published again, and lcores
+ * release the frames they held for it.
+ *
+ * Only addresses the peer table names get a neighbour entry, so a flood of
+ * ARP from strangers costs a lookup each and no memory.
+ */
+#include <rte_cycles.h>
+#include <rte_hash.h>
+#include <rte_jhash.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "arp.h"
+#include "dp.h"
+
+#define ARP_NEIGH_MAX (RING_MEMBERS_MAX + 1)
+#define ARP_RETRY_FIRST_MS 50		/* First retry of an unanswered request. */
+#define ARP_RETRY_MAX_MS 1000		/* Backoff ceiling. */
+#define ARP_REFRESH_S 30		/* Re-request a resolved MAC this often. */
+
+struct neigh {
+	uint32_t ip;			/* Network order. */
+	uint8_t mac[6];
+	bool resolved;
+	uint16_t port;			/* DPDK port to ask on. */
+	uint64_t next_tsc;		/* When to send the next request. */
+	uint64_t backoff_ms;
+};
+
+static struct rte_hash *neigh_hash;
+static struct neigh *neigh;		/* Indexed by the hash's key position. */
+static bool peers_dirty;
+
+static int
+neigh_init(void)
+{
+	struct rte_hash_parameters hp = {
+		.name = "rumor_neigh",
+		.entries = ARP_NEIGH_MAX,
+		.key_len = sizeof(uint32_t),
+		.hash_func = rte_jhash,
+		.socket_id = (int)rte_socket_id(),
+	};
+
+	if (neigh_hash != NULL)
+		return 0;
+	neigh_hash = rte_hash_create(&hp);
+	neigh = rte_zmalloc("rumor_neigh", ARP_NEIGH_MAX * sizeof(*neigh), 0);
+	if (neigh_hash == NULL || neigh == NULL) {
+		RTE_LOG(ERR, USER1, "cannot allocate the ARP cache\n");
+		return -1;
+	}
+	return 0;
+}
+
+static struct neigh *
+neigh_find(uint32_t ip)
+{
+	int pos;
+
+	if (neigh_hash == NULL)
+		return NULL;
+	pos = rte_hash_lookup(neigh_hash, &ip);
+	return pos >= 0 ? &neigh[pos] : NULL;
+}
+
+/* The entry for an address the peer table needs, created if new. */
+static struct neigh *
+neigh_want(uint32_t ip, uint16_t port)
+{
+	struct neigh *n = neigh_find(ip);
+	int pos;
+
+	if (n != NULL || neigh_init() < 0)
+		return n;
+	pos = rte_hash_add_key(neigh_hash, &ip);
+	if (pos < 0)
+		return NULL;
+	n = &neigh[pos];
+	memset(n, 0, sizeof(*n));
+	n->ip = ip;
+	n->port = port;
+	n->next_tsc = rte_rdtsc();
+	n->backoff_ms = ARP_RETRY_FIRST_MS;
+	return n;
+}
+
+int
+arp_neighbor(uint32_t ip, uint8_t mac[6])
+{
+	const struct neigh *n = neigh_find(ip);
+
+	if (n == NULL || !n->resolved)
+		return 0;
+	memcpy(mac, n->mac, 6);
+	return 1;
+}
+
+/* Queue a frame of len bytes for an lcore to send on port. */
+static void
+ctl_send(uint16_t port, const uint8_t *frame, uint16_t len)
+{
+	struct dp_port *pt = &dp.port[port];
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pt->pool);
+	char *d;
+
+	if (m == NULL) {
+		dp.ctl_stats[CTL_NOMEM]++;
+		return;
+	}
+	d = rte_pktmbuf_append(m, 60);	/* Minimum Ethernet frame, no FCS. */
+	memset(d, 0, 60);
+	memcpy(d, frame, len);
+	if (rte_ring_mp_enqueue(pt->ctl_tx, m) != 0) {
+		dp.ctl_stats[CTL_CTL_TX_FULL]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+static void
+send_request(struct neigh *n)
+{
+	uint8_t f[ARP_FRAME_LEN];
+	const struct dp_port *pt = &dp.port[n->port];
+
+	arp_build(f, ARP_OP_REQUEST, pt->self.mac, pt->self.ip, NULL, n->ip);
+	ctl_send(n->port, f, sizeof(f));
+	dp.ctl_stats[CTL_ARP_REQ_SENT]++;
+}
+
+void
+arp_input(struct rte_mbuf *m)
+{
+	const uint16_t port = m->port;
+	const struct dp_port *pt = &dp.port[port];
+	struct arp_view a;
+	struct neigh *n;
+
+	dp.ctl_stats[CTL_ARP_IN]++;
+	if (arp_decode(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+			&a) != ARP_OK) {
+		dp.ctl_stats[CTL_ARP_BAD]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_pktmbuf_free(m);
+
+	/* Learn from any ARP whose sender is an address we need. */
+	n = a.spa != 0 ? neigh_find(a.spa) : NULL;
+	if (n != NULL && (!n->resolved || !mac_equal(n->mac, a.sha))) {
+		memcpy(n->mac, a.sha, 6);
+		n->resolved = true;
+		n->backoff_ms = ARP_RETRY_FIRST_MS;
+		n->next_tsc = rte_rdtsc() + ARP_REFRESH_S * rte_get_tsc_hz();
+		peers_dirty = true;
+		dp.ctl_stats[CTL_ARP_LEARNT]++;
+	}
+
+	if (a.op == ARP_OP_REQUEST && a.tpa == pt->self.ip &&
+			a.spa != pt->self.ip) {
+		uint8_t f[ARP_FRAME_LEN];
+
+		arp_build(f, ARP_OP_REPLY, pt->self.mac, pt->self.ip, a.sha,
+				a.spa);
+		ctl_send(port, f, sizeof(f));
+		dp.ctl_stats[CTL_ARP_REPLY_SENT]++;
+	}
+}
+
+/* Track an address the peer table needs; ask for it when due. */
+static void
+arp_need(const struct peer *p, uint64_t now, uint64_t hz)
+{
+	struct neigh *n;
+
+	if (!p->valid || p->dpdk_port >= dp.n_ports)
+		return;
+	n = neigh_want(p->ip, p->dpdk_port);
+	if (n == NULL || (int64_t)(now - n->next_tsc) < 0)
+		return;
+	if (p->resolved && !n->resolved)	/* Static MAC: nothing to ask. */
+		return;
+	send_request(n);
+	if (n->resolved) {
+		n->next_tsc = now + ARP_REFRESH_S * hz;
+	} else {
+		n->next_tsc = now + n->backoff_ms * hz / 1000;
+		n->backoff_ms *= 2;
+		if (n->backoff_ms > ARP_RETRY_MAX_MS)
+			n->backoff_ms = ARP_RETRY_MAX_MS;
+	}
+}
+
+void
+arp_timer(uint64_t now)
+{
+	const struct peer_table *t = dp.peers;
+	uint64_t hz = rte_get_tsc_hz();
+
+	if (t == NULL)
+		return;
+	for (uint32_t i = 0; i <= t->mask; i++)
+		if (t->slot[i].id != 0)
+			arp_need(&t->slot[i], now, hz);
+	arp_need(&t->sink, now, hz);
+	if (peers_dirty) {
+		peers_dirty = false;
+		tables_publish_peers();
+	}
+}
+
+void
+arp_reset(void)
+{
+	if (neigh_hash != NULL)
+		rte_hash_free(neigh_hash);
+	rte_free(neigh);
+	neigh_hash = NULL;
+	neigh = NULL;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Internet checksum helpers (RFC 1071, RFC 1624), pure C so that the
+ * decoders that use them can be fuzzed without DPDK.
+ */
+#ifndef RUMOR_CKSUM_H
+#define RUMOR_CKSUM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Ones' complement sum of len bytes, folded to 16 bits, not inverted. */
+static inline uint16_t
+cksum_sum(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint32_t sum = 0;
+	uint16_t w;
+
+	for (; len >= 2; p += 2, len -= 2) {
+		memcpy(&w, p, 2);
+		sum += w;
+	}
+	if (len == 1) {
+		w = 0;
+		memcpy(&w, p, 1);
+		sum += w;
+	}
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* The checksum field value for a header whose checksum field is zero. */
+static inline uint16_t
+cksum_ipv4_hdr(const void *hdr20)
+{
+	return (uint16_t)~cksum_sum(hdr20, 20);
+}
+
+/* True if an IPv4 header (checksum field included) sums correctly. */
+static inline int
+cksum_ipv4_ok(const void *hdr20)
+{
+	return cksum_sum(hdr20, 20) == 0xffff;
+}
+
+/*
+ * Update a checksum field (as stored, network order) when a 16-bit word
+ * (network order) changes from old to new: HC' = ~(~HC + ~m + m'),
+ * RFC 1624 eqn. 3.
+ */
+static inline uint16_t
+cksum_update16(uint16_t csum, uint16_t old, uint16_t new)
+{
+	uint32_t sum = (uint16_t)~csum;
+
+	sum += (uint16_t)~old;
+	sum += new;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* The same for a 32-bit word (an IPv4 address), network order. */
+static inline uint16_t
+cksum_update32(uint16_t csum, uint32_t old, uint32_t new)
+{
+	csum = cksum_update16(csum, (uint16_t)old, (uint16_t)new);
+	return cksum_update16(csum, (uint16_t)(old >> 16),
+			(uint16_t)(new >> 16));
+}
+
+#endif /* RUMOR_CKSUM_H */

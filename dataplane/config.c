@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Parser of the node configuration file: "key = value" lines, '#'
+ * comments, one "member = ..." line per member. Every error names the
+ * file, the line and the field.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rumor/config.h"
+#include "rumor/ring.h"
+#include "rumor/wire.h"
+
+#define LINE_MAX_LEN 1024
+
+struct parser {
+	const char *name;
+	unsigned line;
+	char *err;
+	size_t errlen;
+};
+
+static int
+fail(struct parser *p, const char *field, const char *fmt, ...)
+{
+	char what[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (p->line > 0)
+		snprintf(p->err, p->errlen, "%s:%u: field '%s': %s", p->name,
+				p->line, field, what);
+	else
+		snprintf(p->err, p->errlen, "%s: field '%s': %s", p->name,
+				field, what);
+	return -1;
+}
+
+/* Parse an unsigned decimal in [lo, hi]; the whole string must be used. */
+static int
+parse_uint(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > hi)
+			return -1;
+	}
+	if (v < lo)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_ipv4(const char *s, uint32_t *out)
+{
+	struct in_addr a;
+
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return -1;
+	*out = a.s_addr;
+	return 0;
+}
+
+static int
+parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0],
+			&v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[i * 3]) ||
+				!isxdigit((unsigned char)s[i * 3 + 1]))
+			return -1;
+		mac[i] = (uint8_t)v[i];
+	}
+	if (mac[0] & 1)		/* Multicast or broadcast: not a host. */
+		return -1;
+	return 0;
+}
+
+/* "A.B.C.D:PORT" */
+static int
+parse_endpoint(const char *s, uint32_t *ip, uint16_t *port)
+{
+	char buf[32];
+	const char *colon = strchr(s, ':');
+	uint64_t v;
+
+	if (colon == NULL || (size_t)(colon - s) >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, (size_t)(colon - s));
+	buf[colon - s] = '\0';
+	if (parse_ipv4(buf, ip) < 0 || parse_uint(colon + 1, 1, 65535, &v) < 0)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+/* "ID IPV4 [udp=PORT] [mac=MAC] [weight=W]" */
+static int
+parse_member(struct parser *p, char *v, struct config_member *m,
+		uint16_t default_port)
+{
+	char *save = NULL, *tok;
+	uint64_t x;
+
+	memset(m, 0, sizeof(*m));
+	m->weight = 1;
+	m->udp_port = default_port;
+	tok = strtok_r(v, " \t", &save);
+	if (tok == NULL || parse_uint(tok, 1, UINT32_MAX, &x) < 0)
+		return fail(p, "member", "expected a node id from 1 to %u",
+				UINT32_MAX);
+	m->id = (uint32_t)x;
+	tok = strtok_r(NULL, " \t", &save);
+	if (tok == NULL || parse_ipv4(tok, &m->ip) < 0)
+		return fail(p, "member", "expected an IPv4 address after the id");
+	while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
+		if (strncmp(tok, "weight=", 7) == 0) {
+			if (parse_uint(tok + 7, 1, RING_WEIGHT_MAX, &x) < 0)
+				return fail(p, "member", "weight must be 1 to %u",
+						RING_WEIGHT_MAX);
+			m->weight = (uint32_t)x;
+		} else if (strncmp(tok, "mac=", 4) == 0) {
+			if (parse_mac(tok + 4, m->mac) < 0)
+				return fail(p, "member",
+						"bad unicast MAC address '%s'",
+						tok + 4);
+			m->has_mac = true;
+		} else if (strncmp(tok, "udp=", 4) == 0) {
+			if (parse_uint(tok + 4, 1, 65535, &x) < 0)
+				return fail(p, "member",
+						"udp port must be 1 to 65535");
+			m->udp_port = (uint16_t)x;
+		} else {
+			return fail(p, "member", "unknown option '%.40s'", tok);
+		}
+	}
+	return 0;
+}
+
+static int
+member_cmp(const void *a, const void *b)
+{
+	const struct config_member *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* Checks that need the whole file. */
+static int
+check_whole(struct parser *p, struct rumor_config *c, unsigned seen)
+{
+	const struct config_member *self;
+
+	p->line = 0;
+	if (!(seen & 1))
+		return fail(p, "node_id", "missing");
+	if (!(seen & 2))
+		return fail(p, "address", "missing");
+	if (c->n_members == 0)
+		return fail(p, "member", "missing: at least this node must be "
+				"listed");
+	qsort(c->members, c->n_members, sizeof(c->members[0]), member_cmp);
+	for (uint32_t i = 1; i < c->n_members; i++) {
+		if (c->members[i].id == c->members[i - 1].id)
+			return fail(p, "member", "node id %u listed twice",
+					c->members[i].id);
+	}
+	for (uint32_t i = 0; i < c->n_members; i++) {
+		for (uint32_t j = i + 1; j < c->n_members; j++) {
+			if (c->members[i].ip == c->members[j].ip &&
+					c->members[i].udp_port ==
+					c->members[j].udp_port)
+				return fail(p, "member", "nodes %u and %u have "
+						"the same address and port",
+						c->members[i].id,
+						c->members[j].id);
+		}
+	}
+	self = config_member_find(c, c->node_id);
+	if (self == NULL)
+		return fail(p, "node_id", "node %u is not in the member list",
+				c->node_id);
+	if (self->ip != c->address || self->udp_port != c->udp_port)
+		return fail(p, "member", "node %u (this node) must have "
+				"address and udp port equal to 'address' and "
+				"'udp_port'", c->node_id);
+	if (c->has_sink && c->sink_ip == c->address)
+		return fail(p, "sink", "must not be this node's own address");
+	return 0;
+}
+
+int
+config_parse(const char *text, size_t len, const char *name,
+		struct rumor_config *c, char *err, size_t errlen)
+{
+	struct parser p = { .name = name, .err = err, .errlen = errlen };
+	size_t pos = 0, cap = 0;
+	unsigned seen = 0;
+	uint64_t x;
+
+	memset(c, 0, sizeof(*c));
+	c->udp_port = RUMOR_DEFAULT_PORT;
+	if (memchr(text, '\0', len) != NULL) {
+		p.line = 0;
+		fail(&p, "(file)", "contains a NUL byte: not a text file");
+		goto error;
+	}
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = (nl != NULL ? (size_t)(nl - text) : len) - pos;
+		char line[LINE_MAX_LEN], *key, *val, *eq, *hash;
+
+		p.line++;
+		if (n >= sizeof(line)) {
+			fail(&p, "(line)", "longer than %d bytes",
+					LINE_MAX_LEN - 1);
+			goto error;
+		}
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		pos += n + 1;
+		hash = strchr(line, '#');
+		if (hash != NULL)
+			*hash = '\0';
+		key = trim(line);
+		if (*key == '\0')
+			continue;
+		eq = strchr(key, '=');
+		if (eq == NULL) {
+			fail(&p, key, "expected 'key = value'");
+			goto error;
+		}
+		*eq = '\0';
+		key = trim(key);
+		val = trim(eq + 1);
+
+		if (strcmp(key, "node_id") == 0) {
+			if (parse_uint(val, 1, UINT32_MAX, &x) < 0) {
+				fail(&p, key, "expected a number from 1 to %u",
+						UINT32_MAX);
+				goto error;
+			}
+			c->node_id = (uint32_t)x;
+			seen |= 1;
+		} else if (strcmp(key, "address") == 0) {
+			if (parse_ipv4(val, &c->address) < 0 ||
+					c->address == 0 ||
+					c->address == 0xffffffffu) {
+				fail(&p, key, "bad IPv4 address '%.40s'", val);
+				goto error;
+			}
+			seen |= 2;
+		} else if (strcmp(key, "udp_port") == 0) {
+			if (parse_uint(val, 1, 65535, &x) < 0) {
+				fail(&p, key, "expected a port from 1 to 65535");
+				goto error;
+			}
+			if (c->n_members > 0) {
+				fail(&p, key, "must come before the members");
+				goto error;
+			}
+			c->udp_port = (uint16_t)x;
+		} else if (strcmp(key, "dpdk_port") == 0) {
+			if (parse_uint(val, 0, 1023, &x) < 0) {
+				fail(&p, key, "expected a DPDK port id");
+				goto error;
+			}
+			c->dpdk_port = (uint16_t)x;
+		} else if (strcmp(key, "sink") == 0) {
+			char *save = NULL, *ep, *tok;
+
+			ep = strtok_r(val, " \t", &save);
+			if (ep == NULL || parse_endpoint(ep, &c->sink_ip,
+					&c->sink_port) < 0) {
+				fail(&p, key, "expected IPV4:PORT [mac=MAC]");
+				goto error;
+			}
+			tok = strtok_r(NULL, " \t", &save);
+			if (tok != NULL) {
+				if (strncmp(tok, "mac=", 4) != 0 ||
+						parse_mac(tok + 4,
+						c->sink_mac) < 0 ||
+						strtok_r(NULL, " \t",
+						&save) != NULL) {
+					fail(&p, key, "expected IPV4:PORT "
+							"[mac=MAC]");
+					goto error;
+				}
+				c->sink_has_mac = true;
+			}
+			c->has_sink = true;
+		} else if (strcmp(key, "member") == 0) {
+			if (c->n_members == cap) {
+				size_t ncap = cap ? cap * 2 : 8;
+				void *nm;
+
+				if (ncap > RING_MEMBERS_MAX)
+					ncap = RING_MEMBERS_MAX;
+				if (c->n_members >= ncap) {
+					fail(&p, key, "more than %u members",
+							RING_MEMBERS_MAX);
+					goto error;
+				}
+				nm = realloc(c->members,
+						ncap * sizeof(c->members[0]));
+				if (nm == NULL) {
+					fail(&p, key, "out of memory");
+					goto error;
+				}
+				c->members = nm;
+				cap = ncap;
+			}
+			if (parse_member(&p, val, &c->members[c->n_members],
+					c->udp_port) < 0)
+				goto error;
+			c->n_members++;
+		} else {
+			fail(&p, key, "unknown field");
+			goto error;
+		}
+	}
+	if (check_whole(&p, c, seen) < 0)
+		goto error;
+	return 0;
+error:
+	config_free(c);
+	return -1;
+}
+
+int
+config_load(const char *path, struct rumor_config *c, char *err,
+		size_t errlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path,
+				strerror(errno));
+		return -1;
+	}
+	do {
+		if (len == cap) {
+			char *nb;
+
+			cap = cap ? cap * 2 : 4096;
+			if (cap > (16u << 20)) {
+				snprintf(err, errlen, "%s: larger than 16 MiB",
+						path);
+				goto fail;
+			}
+			nb = realloc(buf, cap);
+			if (nb == NULL) {
+				snprintf(err, errlen, "%s: out of memory", path);
+				goto fail;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+	} while (n > 0);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto fail;
+	}
+	fclose(f);
+	rc = config_parse(buf, len, path, c, err, errlen);
+	free(buf);
+	return rc;
+fail:
+	fclose(f);
+	free(buf);
+	return -1;
+}
+
+void
+config_free(struct rumor_config *c)
+{
+	free(c->members);
+	c->members = NULL;
+	c->n_members = 0;
+}
+
+const struct config_member *
+config_member_find(const struct rumor_config *c, uint32_t id)
+{
+	struct config_member key = { .id = id };
+
+	if (c->n_members == 0)
+		return NULL;
+	return bsearch(&key, c->members, c->n_members, sizeof(key),
+			member_cmp);
+}

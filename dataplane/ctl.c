@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control thread, run by the main lcore (which never forwards): it
+ * serves punted ARP frames, resolves peers, applies configuration reloads
+ * (SIGHUP) by publishing new tables, prints periodic statistics, and ends
+ * the run after --duration.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "dp.h"
+
+#define CTL_IDLE_US 1000	/* Sleep when there was nothing to do. */
+
+static volatile sig_atomic_t reload_requested;
+
+void
+ctl_request_reload(void)
+{
+	reload_requested = 1;
+}
+
+/* Read the configuration again and publish its tables. */
+static void
+ctl_reload(void)
+{
+	struct rumor_config c;
+	char err[CONFIG_ERR_MAX];
+
+	if (config_load(dp.opt.config_path, &c, err, sizeof(err)) < 0) {
+		RTE_LOG(ERR, USER1, "reload refused, tables unchanged: %s\n",
+				err);
+		dp.ctl_stats[CTL_RELOAD_FAIL]++;
+		return;
+	}
+	if (c.node_id != dp.cfg.node_id || c.address != dp.cfg.address ||
+			c.udp_port != dp.cfg.udp_port) {
+		RTE_LOG(ERR, USER1, "reload refused, tables unchanged: %s: "
+				"node_id, address and udp_port change only "
+				"with a restart\n", dp.opt.config_path);
+		dp.ctl_stats[CTL_RELOAD_FAIL]++;
+		config_free(&c);
+		return;
+	}
+	if (tables_publish_config(&c) < 0) {
+		dp.ctl_stats[CTL_RELOAD_FAIL]++;
+		config_free(&c);
+		return;
+	}
+	config_free(&dp.cfg);
+	dp.cfg = c;
+	dp.ctl_stats[CTL_RELOAD]++;
+	RTE_LOG(INFO, USER1, "reloaded %s: %u member(s), ring epoch %lu\n",
+			dp.opt.config_path, c.n_members,
+			(unsigned long)dp.ring->epoch);
+}
+
+void
+ctl_loop(void)
+{
+	const uint64_t hz = rte_get_tsc_hz();
+	uint64_t next_print = dp.start_tsc + dp.opt.stats_interval_s * hz;
+	uint64_t end = dp.start_tsc + dp.opt.duration_s * hz;
+
+	while (!dp.quit) {
+		struct rte_mbuf *m[DP_BURST];
+		unsigned n = rte_ring_sc_dequeue_burst(dp.arp_punt, (void **)m,
+				DP_BURST, NULL);
+		uint64_t now;
+
+		for (unsigned i = 0; i < n; i++)
+			arp_input(m[i]);
+		now = rte_rdtsc();
+		arp_timer(now);
+		if (reload_requested) {
+			reload_requested = 0;
+			ctl_reload();
+		}
+		if (dp.opt.stats_interval_s != 0 &&
+				(int64_t)(now - next_print) >= 0) {
+			stats_print(stdout);
+			next_print += dp.opt.stats_interval_s * hz;
+		}
+		if (dp.opt.duration_s != 0 && (int64_t)(now - end) >= 0)
+			dp.quit = true;
+		if (n == 0)
+			usleep(CTL_IDLE_US);
+	}
+}

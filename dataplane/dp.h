@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The state of one rumor-dataplane process, shared by its threads:
+ * ports, forwarding lcores, the two RCU-published tables, and the rings
+ * between the lcores and the control thread (the main lcore).
+ */
+#ifndef RUMOR_DP_H
+#define RUMOR_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "rumor/config.h"
+#include "rumor/peers.h"
+#include "rumor/ring.h"
+#include "parse.h"
+#include "stats.h"
+
+#define DP_BURST 32
+#define DP_DRAIN_US 100			/* TX buffers flushed at least this often. */
+#define DP_ARP_WAIT_MAX 256		/* Frames an lcore holds for ARP (pow2). */
+#define DP_ARP_RING_SIZE 1024		/* Punted ARP frames awaiting control. */
+#define DP_CTL_TX_RING_SIZE 256		/* Control frames awaiting an lcore. */
+#define DP_MAX_LCORES RTE_MAX_LCORE
+
+/* One DPDK port. */
+struct dp_port {
+	uint16_t id;
+	int socket;			/* NUMA socket of the device. */
+	struct rte_mempool *pool;	/* RX pool, on the device's socket. */
+	struct frame_self self;		/* MAC, IPv4 and UDP port to accept. */
+	/* Frames built by the control thread, sent by the queue-0 lcore. */
+	struct rte_ring *ctl_tx;
+	char name[RTE_ETH_NAME_MAX_LEN];
+};
+
+/* A frame held until its next hop's MAC is known. */
+struct arp_wait {
+	struct rte_mbuf *m;
+	uint64_t deadline;		/* TSC after which it is dropped. */
+};
+
+/* One forwarding lcore: a queue pair on every port. */
+struct dp_lcore {
+	struct lcore_stats stats;	/* First: cache-aligned, lcore-written. */
+	unsigned lcore_id;
+	uint16_t queue;			/* Its RX/TX queue index on every port. */
+	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
+	uint32_t wait_head, wait_tail;	/* Free-running indexes into wait[]. */
+	const struct peer_table *wait_peers; /* Table last tried for wait[]. */
+	struct arp_wait wait[DP_ARP_WAIT_MAX];
+} __attribute__((aligned(64)));
+
+/* Options after "--" (see usage in main.c). */
+struct dp_options {
+	const char *config_path;
+	unsigned idle_sleep_us;		/* 0: poll without sleeping. */
+	unsigned stats_interval_s;	/* 0: report only at exit. */
+	unsigned duration_s;		/* 0: run until signalled. */
+	unsigned mbufs;			/* Per pool. */
+	unsigned arp_timeout_ms;	/* How long a frame may wait for ARP. */
+	bool list_ports;		/* Print the ports and exit. */
+};
+
+struct dp {
+	struct dp_options opt;
+	struct rumor_config cfg;	/* Current configuration (control-owned). */
+	uint16_t n_ports;
+	struct dp_port port[RTE_MAX_ETHPORTS];
+	unsigned n_lcores;
+	struct dp_lcore *lcore[DP_MAX_LCORES];
+	/* Published to the lcores under liburcu QSBR. */
+	struct ring_table *ring;
+	struct peer_table *peers;
+	struct rte_ring *arp_punt;	/* lcores -> control: ARP frames. */
+	uint64_t ctl_stats[CTL_STAT_MAX];
+	uint64_t start_tsc, stop_tsc;
+	volatile bool quit;
+};
+
+extern struct dp dp;
+
+/* fwd.c: the forwarding loop of one lcore (an lcore_function_t). */
+int fwd_main(void *arg);
+
+/* tables.c: build and publish tables from the configuration. */
+int tables_publish_config(const struct rumor_config *cfg);
+int tables_publish_peers(void);
+void tables_free(void);
+
+/* arp.c: the control thread's ARP service. */
+void arp_input(struct rte_mbuf *m);
+void arp_timer(uint64_t now);
+void arp_reset(void);
+int arp_neighbor(uint32_t ip, uint8_t mac[6]);
+
+/* ctl.c: the control thread (runs on the main lcore). */
+void ctl_loop(void);
+void ctl_request_reload(void);
+
+/* stats.c: summing, telemetry and reports. */
+void stats_sum(uint64_t out[STAT_MAX]);
+int stats_telemetry_init(void);
+void stats_print(FILE *f);
+
+/* port.c */
+int port_init_all(void);
+void port_close_all(void);
+void port_list(FILE *f);
+
+#endif /* RUMOR_DP_H */

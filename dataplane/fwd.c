@@ -1,0 +1,302 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The forwarding loop. Each lcore polls its own RX queue on every port,
+ * classifies each frame, and either forwards a DATA message to the owner
+ * of its channel, delivers it to the local sink, hands an ARP frame to the
+ * control thread, or drops it with a counter. Messages leave in the mbuf
+ * they arrived in; only headers are rewritten.
+ *
+ * The ring and peer tables are read under liburcu QSBR: pointers taken at
+ * the top of an iteration are used only until the quiescent state at its
+ * bottom.
+ */
+#define _LGPL_SOURCE
+#include <urcu/urcu-qsbr.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+#include <rte_ring.h>
+
+#include "dp.h"
+
+/*
+ * Rewrite a DATA frame's headers for its next hop and queue it for TX.
+ * hop is 1 to spend one hop (forwarding), 0 for local delivery. The UDP
+ * checksum, when present, is updated incrementally so that an error
+ * already in the payload stays detectable.
+ */
+static void
+send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
+		uint32_t frame_len, unsigned hop)
+{
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	struct eth_hdr *eth = (void *)p;
+	struct iphdr *ip = (void *)(p + FRAME_IP_OFF);
+	struct udphdr *udp = (void *)(p + FRAME_UDP_OFF);
+	struct rumor_hdr *h = (void *)(p + FRAME_RUMOR_OFF);
+	const struct dp_port *out = &dp.port[to->dpdk_port];
+	uint16_t old_hop, new_hop, sent;
+
+	memcpy(eth->dst, to->mac, 6);
+	memcpy(eth->src, out->self.mac, 6);
+
+	if (udp->check != 0) {
+		uint16_t c = udp->check;
+
+		c = cksum_update32(c, ip->saddr, out->self.ip);
+		c = cksum_update32(c, ip->daddr, to->ip);
+		c = cksum_update16(c, udp->source, out->self.udp_port);
+		c = cksum_update16(c, udp->dest, to->udp_port);
+		if (hop != 0) {
+			memcpy(&old_hop, &h->flags, 2);
+			h->hop_limit -= 1;
+			memcpy(&new_hop, &h->flags, 2);
+			c = cksum_update16(c, old_hop, new_hop);
+		}
+		udp->check = c != 0 ? c : 0xffff;
+	} else {
+		h->hop_limit -= hop;
+	}
+	udp->source = out->self.udp_port;
+	udp->dest = to->udp_port;
+
+	ip->saddr = out->self.ip;
+	ip->daddr = to->ip;
+	ip->ttl = 64;
+	ip->check = 0;
+	ip->check = cksum_ipv4_hdr(ip);
+
+	/* Drop Ethernet padding: the frame leaves as long as it is. */
+	if (unlikely(m->pkt_len > frame_len)) {
+		m->data_len = (uint16_t)frame_len;
+		m->pkt_len = frame_len;
+	}
+	lc->stats.c[hop != 0 ? STAT_FORWARDED : STAT_DELIVERED]++;
+	sent = rte_eth_tx_buffer(to->dpdk_port, lc->queue,
+			lc->txb[to->dpdk_port], m);
+	lc->stats.c[STAT_TX] += sent;
+}
+
+/* Hold a frame until ARP resolves its next hop, or drop it if full. */
+static void
+arp_wait_push(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	struct arp_wait *w;
+
+	if (lc->wait_tail - lc->wait_head == DP_ARP_WAIT_MAX) {
+		lc->stats.c[STAT_ARP_WAIT_FULL]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w = &lc->wait[lc->wait_tail++ & (DP_ARP_WAIT_MAX - 1)];
+	w->m = m;
+	w->deadline = rte_rdtsc() + dp.opt.arp_timeout_ms *
+			(rte_get_tsc_hz() / 1000);
+	lc->stats.c[STAT_ARP_WAIT]++;
+}
+
+/*
+ * Route a DATA message (already validated by frame_parse): to the sink if
+ * this node owns its channel, else to the owner. Returns false if its
+ * next hop's MAC is not yet known (the caller holds the frame).
+ */
+static bool
+route(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
+		const struct peer_table *peers, uint32_t self_id)
+{
+	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
+			const struct rumor_hdr *, FRAME_RUMOR_OFF);
+	const struct iphdr *ip = rte_pktmbuf_mtod_offset(m,
+			const struct iphdr *, FRAME_IP_OFF);
+	uint32_t frame_len = ETH_HDR_LEN + ntohs(ip->tot_len);
+	uint32_t owner = ring_owner(ring, be64toh(h->channel_hash));
+	const struct peer *to;
+	unsigned hop;
+
+	if (owner == self_id) {
+		to = &peers->sink;
+		hop = 0;
+		if (unlikely(!to->valid)) {
+			lc->stats.c[STAT_NO_SINK]++;
+			rte_pktmbuf_free(m);
+			return true;
+		}
+	} else {
+		to = peer_find(peers, owner);
+		hop = 1;
+		if (unlikely(to == NULL)) {
+			lc->stats.c[STAT_NO_PEER]++;
+			rte_pktmbuf_free(m);
+			return true;
+		}
+		if (unlikely(h->hop_limit == 0)) {
+			lc->stats.c[STAT_HOP_LIMIT]++;
+			rte_pktmbuf_free(m);
+			return true;
+		}
+	}
+	if (unlikely(!to->resolved))
+		return false;
+	send_to(lc, m, to, frame_len, hop);
+	return true;
+}
+
+/* Classify one received frame and act on it. */
+static inline void
+handle(struct dp_lcore *lc, const struct dp_port *in, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers,
+		uint32_t self_id)
+{
+	uint32_t frame_len;
+	enum frame_verdict v;
+
+	if (unlikely(m->nb_segs != 1)) {
+		lc->stats.c[STAT_SEGMENTED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	v = frame_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+			&in->self, &frame_len);
+	lc->stats.c[v]++;
+	if (likely(v == FRAME_DATA)) {
+		if (unlikely(!route(lc, m, ring, peers, self_id)))
+			arp_wait_push(lc, m);
+	} else if (v == FRAME_ARP) {
+		m->port = in->id;
+		if (rte_ring_mp_enqueue(dp.arp_punt, m) != 0) {
+			lc->stats.c[STAT_ARP_PUNT_FULL]++;
+			rte_pktmbuf_free(m);
+		}
+	} else {
+		rte_pktmbuf_free(m);
+	}
+}
+
+/*
+ * Retry held frames when the peer table has changed since the last try,
+ * and drop those whose deadline passed. Frames are retried in arrival
+ * order, so a channel's messages keep their order.
+ */
+static void
+arp_wait_retry(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers, uint32_t self_id, uint64_t now)
+{
+	uint32_t n = lc->wait_tail - lc->wait_head;
+	bool changed = peers != lc->wait_peers;
+
+	lc->wait_peers = peers;
+	for (uint32_t i = 0; i < n; i++) {
+		struct arp_wait w = lc->wait[lc->wait_head++ &
+				(DP_ARP_WAIT_MAX - 1)];
+
+		if (changed && route(lc, w.m, ring, peers, self_id))
+			continue;
+		if ((int64_t)(now - w.deadline) > 0) {
+			lc->stats.c[STAT_ARP_TIMEOUT]++;
+			rte_pktmbuf_free(w.m);
+			continue;
+		}
+		lc->wait[lc->wait_tail++ & (DP_ARP_WAIT_MAX - 1)] = w;
+	}
+}
+
+/* Send frames the control thread built (ARP), from the queue-0 lcore. */
+static void
+ctl_tx_drain(struct dp_lcore *lc)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+
+	for (uint16_t p = 0; p < dp.n_ports; p++) {
+		unsigned n = rte_ring_sc_dequeue_burst(dp.port[p].ctl_tx,
+				(void **)pkts, DP_BURST, NULL);
+
+		for (unsigned i = 0; i < n; i++)
+			lc->stats.c[STAT_TX] += rte_eth_tx_buffer(p, lc->queue,
+					lc->txb[p], pkts[i]);
+		lc->stats.c[STAT_CTL_TX] += n;
+	}
+}
+
+static void
+flush_all(struct dp_lcore *lc)
+{
+	for (uint16_t p = 0; p < dp.n_ports; p++)
+		lc->stats.c[STAT_TX] += rte_eth_tx_buffer_flush(p, lc->queue,
+				lc->txb[p]);
+}
+
+int
+fwd_main(void *arg)
+{
+	struct dp_lcore *lc = arg;
+	const uint64_t drain_tsc = (rte_get_tsc_hz() + US_PER_S - 1) /
+			US_PER_S * DP_DRAIN_US;
+	const uint32_t self_id = dp.cfg.node_id;
+	uint64_t last_drain = rte_rdtsc();
+	struct rte_mbuf *pkts[DP_BURST];
+
+	urcu_qsbr_register_thread();
+	RTE_LOG(INFO, USER1, "lcore %u forwards on queue %u of %u port(s)\n",
+			lc->lcore_id, lc->queue, dp.n_ports);
+
+	while (!dp.quit) {
+		const struct ring_table *ring = rcu_dereference(dp.ring);
+		const struct peer_table *peers = rcu_dereference(dp.peers);
+		uint64_t now;
+		unsigned total = 0;
+
+		/* Held frames go first once their next hop may be known. */
+		if (unlikely(lc->wait_tail != lc->wait_head &&
+				peers != lc->wait_peers))
+			arp_wait_retry(lc, ring, peers, self_id, rte_rdtsc());
+
+		for (uint16_t p = 0; p < dp.n_ports; p++) {
+			const struct dp_port *in = &dp.port[p];
+			uint16_t n = rte_eth_rx_burst(p, lc->queue, pkts,
+					DP_BURST);
+
+			total += n;
+			lc->stats.c[STAT_RX] += n;
+			for (uint16_t i = 0; i < n; i++) {
+				if (i + 1 < n)
+					rte_prefetch0(rte_pktmbuf_mtod(
+							pkts[i + 1], void *));
+				handle(lc, in, pkts[i], ring, peers, self_id);
+			}
+		}
+
+		now = rte_rdtsc();
+		if (unlikely(now - last_drain > drain_tsc)) {
+			if (lc->queue == 0)
+				ctl_tx_drain(lc);
+			if (lc->wait_tail != lc->wait_head)
+				arp_wait_retry(lc, ring, peers, self_id, now);
+			flush_all(lc);
+			last_drain = now;
+		}
+
+		urcu_qsbr_quiescent_state();
+
+		if (total == 0 && dp.opt.idle_sleep_us != 0) {
+			urcu_qsbr_thread_offline();
+			rte_delay_us_sleep(dp.opt.idle_sleep_us);
+			urcu_qsbr_thread_online();
+		}
+	}
+
+	/* Stop: send what is buffered, drop what still waits for ARP. */
+	if (lc->queue == 0)
+		ctl_tx_drain(lc);
+	flush_all(lc);
+	while (lc->wait_tail != lc->wait_head) {
+		rte_pktmbuf_free(lc->wait[lc->wait_head++ &
+				(DP_ARP_WAIT_MAX - 1)].m);
+		lc->stats.c[STAT_ARP_TIMEOUT]++;
+	}
+	urcu_qsbr_unregister_thread();
+	return 0;
+}

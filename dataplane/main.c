@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rumor-dataplane: EAL arguments, "--", then rumor's own options. The
+ * main lcore runs the control thread; every worker lcore forwards on its
+ * own queue pair of every port.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_pdump.h>
+
+#include "dp.h"
+
+struct dp dp;
+
+static void
+usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+"usage: %s [EAL options] -- --config FILE [options]\n"
+"\n"
+"Forwards rumor DATA messages to the owner of their channel on the ring.\n"
+"The main lcore runs the control thread; each other lcore forwards on its\n"
+"own RX/TX queue pair of every port (give at least two lcores: -l 0-1).\n"
+"\n"
+"options:\n"
+"  -c, --config FILE        node configuration (docs/configuration.md)\n"
+"      --idle-sleep US      sleep US microseconds after an empty poll so\n"
+"                           that several nodes can share cores (default 0:\n"
+"                           poll without sleeping)\n"
+"      --stats-interval S   print statistics every S seconds (default 0:\n"
+"                           only at exit)\n"
+"      --duration S         stop by itself after S seconds (default 0: run\n"
+"                           until SIGINT or SIGTERM)\n"
+"      --mbufs N            mbufs per pool (default 8191)\n"
+"      --arp-timeout MS     how long a message may wait for its next hop's\n"
+"                           MAC before it is dropped (default 1000)\n"
+"      --list-ports         print the ports DPDK offers and exit\n"
+"  -h, --help               this text\n"
+"\n"
+"signals: SIGHUP reloads the configuration; SIGINT and SIGTERM stop and\n"
+"print statistics. Telemetry: /rumor/stats, /rumor/info, /rumor/peers.\n",
+		prog);
+}
+
+static int
+parse_uint_opt(const char *name, const char *s, unsigned lo, unsigned hi,
+		unsigned *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *s == '\0' || *end != '\0' || v < lo || v > hi) {
+		fprintf(stderr, "rumor-dataplane: --%s: expected a number "
+				"from %u to %u, got '%s'\n", name, lo, hi, s);
+		return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	enum { O_IDLE = 256, O_STATS, O_DURATION, O_MBUFS, O_ARP, O_LIST };
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "idle-sleep", required_argument, NULL, O_IDLE },
+		{ "stats-interval", required_argument, NULL, O_STATS },
+		{ "duration", required_argument, NULL, O_DURATION },
+		{ "mbufs", required_argument, NULL, O_MBUFS },
+		{ "arp-timeout", required_argument, NULL, O_ARP },
+		{ "list-ports", no_argument, NULL, O_LIST },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, rc = 0;
+
+	dp.opt.mbufs = 8191;
+	dp.opt.arp_timeout_ms = 1000;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			dp.opt.config_path = optarg;
+			break;
+		case O_IDLE:
+			rc = parse_uint_opt("idle-sleep", optarg, 0, 1000000,
+					&dp.opt.idle_sleep_us);
+			break;
+		case O_STATS:
+			rc = parse_uint_opt("stats-interval", optarg, 0,
+					86400, &dp.opt.stats_interval_s);
+			break;
+		case O_DURATION:
+			rc = parse_uint_opt("duration", optarg, 0, 86400 * 365,
+					&dp.opt.duration_s);
+			break;
+		case O_MBUFS:
+			rc = parse_uint_opt("mbufs", optarg, 1023, 1u << 24,
+					&dp.opt.mbufs);
+			break;
+		case O_ARP:
+			rc = parse_uint_opt("arp-timeout", optarg, 1, 60000,
+					&dp.opt.arp_timeout_ms);
+			break;
+		case O_LIST:
+			dp.opt.list_ports = true;
+			break;
+		case 'h':
+			usage(stdout, argv[0]);
+			exit(EXIT_SUCCESS);
+		default:
+			usage(stderr, argv[0]);
+			return -1;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rumor-dataplane: unexpected argument '%s'\n",
+				argv[optind]);
+		return -1;
+	}
+	if (dp.opt.config_path == NULL && !dp.opt.list_ports) {
+		fprintf(stderr, "rumor-dataplane: --config FILE is required "
+				"(see --help)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		ctl_request_reload();
+	else
+		dp.quit = true;
+}
+
+/* One forwarding context per worker lcore, on the lcore's socket. */
+static int
+lcores_init(void)
+{
+	unsigned id;
+
+	RTE_LCORE_FOREACH_WORKER(id) {
+		struct dp_lcore *lc = rte_zmalloc_socket("rumor_lcore",
+				sizeof(*lc), RTE_CACHE_LINE_SIZE,
+				(int)rte_lcore_to_socket_id(id));
+
+		if (lc == NULL)
+			return -1;
+		lc->lcore_id = id;
+		lc->queue = (uint16_t)dp.n_lcores;
+		dp.lcore[dp.n_lcores++] = lc;
+	}
+	if (dp.n_lcores == 0) {
+		fprintf(stderr, "rumor-dataplane: no forwarding lcore: the "
+				"main lcore only controls; give at least two "
+				"lcores (for example -l 0-1)\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* TX buffers of every lcore for every port; refusals are counted. */
+static int
+txbufs_init(void)
+{
+	for (unsigned i = 0; i < dp.n_lcores; i++) {
+		struct dp_lcore *lc = dp.lcore[i];
+
+		for (uint16_t p = 0; p < dp.n_ports; p++) {
+			struct rte_eth_dev_tx_buffer *b = rte_zmalloc_socket(
+					"rumor_txb",
+					RTE_ETH_TX_BUFFER_SIZE(DP_BURST), 0,
+					(int)rte_lcore_to_socket_id(
+					lc->lcore_id));
+
+			if (b == NULL)
+				return -1;
+			rte_eth_tx_buffer_init(b, DP_BURST);
+			rte_eth_tx_buffer_set_err_callback(b,
+					rte_eth_tx_buffer_count_callback,
+					&lc->stats.c[STAT_TX_DROP]);
+			lc->txb[p] = b;
+		}
+	}
+	return 0;
+}
+
+static void
+cleanup(void)
+{
+	port_close_all();
+	for (unsigned i = 0; i < dp.n_lcores; i++) {
+		for (uint16_t p = 0; p < dp.n_ports; p++)
+			rte_free(dp.lcore[i]->txb[p]);
+		rte_free(dp.lcore[i]);
+	}
+	tables_free();
+	arp_reset();
+	rte_ring_free(dp.arp_punt);
+	rte_pdump_uninit();
+	config_free(&dp.cfg);
+	rte_eal_cleanup();
+}
+
+int
+main(int argc, char **argv)
+{
+	char err[CONFIG_ERR_MAX];
+	unsigned id;
+	int n;
+
+	n = rte_eal_init(argc, argv);
+	if (n < 0) {
+		fprintf(stderr, "rumor-dataplane: EAL initialisation failed: "
+				"%s\n", rte_strerror(rte_errno));
+		return EXIT_FAILURE;
+	}
+	argv[n] = argv[0];
+	if (parse_args(argc - n, argv + n) < 0) {
+		rte_eal_cleanup();
+		return 2;
+	}
+	if (dp.opt.list_ports) {
+		port_list(stdout);
+		rte_eal_cleanup();
+		return EXIT_SUCCESS;
+	}
+	if (config_load(dp.opt.config_path, &dp.cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rumor-dataplane: %s\n", err);
+		rte_eal_cleanup();
+		return EXIT_FAILURE;
+	}
+	if (lcores_init() < 0 || port_init_all() < 0 || txbufs_init() < 0)
+		goto fail;
+	dp.arp_punt = rte_ring_create("rumor_arp_punt", DP_ARP_RING_SIZE,
+			(int)rte_socket_id(), RING_F_SC_DEQ);
+	if (dp.arp_punt == NULL) {
+		fprintf(stderr, "rumor-dataplane: cannot create ARP ring\n");
+		goto fail;
+	}
+	if (tables_publish_config(&dp.cfg) < 0)
+		goto fail;
+	if (stats_telemetry_init() < 0)
+		RTE_LOG(WARNING, USER1, "telemetry commands not registered\n");
+	if (rte_pdump_init() < 0)
+		RTE_LOG(WARNING, USER1, "packet capture (dpdk-dumpcap) not "
+				"available: %s; it needs DPDK multi-process "
+				"(hugepages, no --no-shconf)\n",
+				rte_strerror(rte_errno));
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+
+	dp.start_tsc = rte_rdtsc();
+	for (unsigned i = 0; i < dp.n_lcores; i++)
+		rte_eal_remote_launch(fwd_main, dp.lcore[i],
+				dp.lcore[i]->lcore_id);
+	printf("rumor-dataplane: node %u forwarding on %u lcore(s), %u "
+			"port(s)\n", dp.cfg.node_id, dp.n_lcores, dp.n_ports);
+	fflush(stdout);
+
+	ctl_loop();
+
+	RTE_LCORE_FOREACH_WORKER(id)
+		rte_eal_wait_lcore(id);
+	dp.stop_tsc = rte_rdtsc();
+	stats_print(stdout);
+	cleanup();
+	return EXIT_SUCCESS;
+fail:
+	fprintf(stderr, "rumor-dataplane: start-up failed\n");
+	cleanup();
+	return EXIT_FAILURE;
+}

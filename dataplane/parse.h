@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The frame decoder of the fast path: Ethernet, then ARP or IPv4, UDP and
+ * the rumor header. It reads only the bytes it has checked it has, and
+ * returns one verdict per frame. Verdicts double as statistics indexes,
+ * so the caller counts every frame with one increment.
+ *
+ * Pure C (no DPDK): the fuzzers and unit tests call it on plain buffers.
+ */
+#ifndef RUMOR_PARSE_H
+#define RUMOR_PARSE_H
+
+#include <netinet/ip.h>
+#include <netinet/udp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "rumor/wire.h"
+#include "cksum.h"
+
+#define ETH_HDR_LEN 14u
+#define ETH_TYPE_IPV4 0x0800u
+#define ETH_TYPE_ARP 0x0806u
+#define ETH_TYPE_VLAN 0x8100u
+#define ETH_TYPE_QINQ 0x88a8u
+
+/* Offsets of a frame that reached the rumor header (no options, no tag). */
+#define FRAME_IP_OFF ETH_HDR_LEN
+#define FRAME_UDP_OFF (FRAME_IP_OFF + 20u)
+#define FRAME_RUMOR_OFF (FRAME_UDP_OFF + 8u)
+
+struct eth_hdr {
+	uint8_t dst[6];
+	uint8_t src[6];
+	uint16_t type;
+} __attribute__((packed));
+
+/*
+ * What a frame is. The first two are accepted; every other one is a drop
+ * reason. Keep frame_verdict_name() in parse.c in step.
+ */
+enum frame_verdict {
+	FRAME_DATA,		/* A valid rumor DATA message for this node. */
+	FRAME_ARP,		/* An ARP frame, for the control thread. */
+	FRAME_ETH_SHORT,	/* Shorter than an Ethernet header. */
+	FRAME_ETH_DST,		/* Not addressed to this port's MAC. */
+	FRAME_VLAN,		/* 802.1Q/802.1ad tagged: not supported. */
+	FRAME_ETHERTYPE,	/* Neither IPv4 nor ARP (IPv6, LLDP, ...). */
+	FRAME_IP_SHORT,		/* Shorter than an IPv4 header. */
+	FRAME_IP_VERSION,	/* Version not 4, or header length under 20. */
+	FRAME_IP_OPTIONS,	/* IPv4 options present. */
+	FRAME_IP_LEN,		/* Total length beyond the frame or too small. */
+	FRAME_IP_CKSUM,		/* Wrong IPv4 header checksum. */
+	FRAME_IP_FRAG,		/* A fragment. */
+	FRAME_IP_DST,		/* Not addressed to this node's IPv4 address. */
+	FRAME_IP_PROTO,		/* Not UDP. */
+	FRAME_UDP_LEN,		/* UDP length disagrees with the IPv4 length. */
+	FRAME_UDP_PORT,		/* Not this node's UDP port. */
+	FRAME_RUMOR_SHORT,	/* These mirror enum rumor_hdr_error. */
+	FRAME_RUMOR_MAGIC,
+	FRAME_RUMOR_VERSION,
+	FRAME_RUMOR_TYPE,
+	FRAME_RUMOR_LENGTH,
+	FRAME_RUMOR_CHANNEL,
+	FRAME_VERDICT_MAX
+};
+
+/* Who is parsing: the frame must be addressed to this. */
+struct frame_self {
+	uint8_t mac[6];		/* The receiving port's MAC. */
+	uint32_t ip;		/* Network order. */
+	uint16_t udp_port;	/* Network order. */
+};
+
+const char *frame_verdict_name(enum frame_verdict v);
+
+static inline int
+mac_equal(const uint8_t *a, const uint8_t *b)
+{
+	return memcmp(a, b, 6) == 0;
+}
+
+static inline int
+mac_is_broadcast(const uint8_t *a)
+{
+	static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+	return mac_equal(a, bc);
+}
+
+/*
+ * Classify the frame at p, len bytes (the first segment of a received
+ * packet). On FRAME_DATA the IPv4 header is at FRAME_IP_OFF and the rumor
+ * header at FRAME_RUMOR_OFF, and *frame_len is the frame without Ethernet
+ * padding (14 + IPv4 total length).
+ */
+static inline enum frame_verdict
+frame_parse(const uint8_t *p, uint32_t len, const struct frame_self *self,
+		uint32_t *frame_len)
+{
+	const struct eth_hdr *eth = (const void *)p;
+	const struct iphdr *ip;
+	const struct udphdr *udp;
+	uint32_t ip_len, udp_len;
+	uint16_t type;
+
+	if (len < ETH_HDR_LEN)
+		return FRAME_ETH_SHORT;
+	type = ntohs(eth->type);
+	if (type == ETH_TYPE_ARP)
+		return FRAME_ARP;
+	if (type == ETH_TYPE_VLAN || type == ETH_TYPE_QINQ)
+		return FRAME_VLAN;
+	if (type != ETH_TYPE_IPV4)
+		return FRAME_ETHERTYPE;
+	if (!mac_equal(eth->dst, self->mac))
+		return FRAME_ETH_DST;
+
+	if (len < FRAME_UDP_OFF)
+		return FRAME_IP_SHORT;
+	ip = (const void *)(p + FRAME_IP_OFF);
+	if (ip->version != 4 || ip->ihl < 5)
+		return FRAME_IP_VERSION;
+	if (ip->ihl > 5)
+		return FRAME_IP_OPTIONS;
+	ip_len = ntohs(ip->tot_len);
+	if (ip_len < 20 || ip_len > len - ETH_HDR_LEN)
+		return FRAME_IP_LEN;
+	if (!cksum_ipv4_ok(ip))
+		return FRAME_IP_CKSUM;
+	if ((ip->frag_off & htons(IP_MF | IP_OFFMASK)) != 0)
+		return FRAME_IP_FRAG;
+	if (ip->daddr != self->ip)
+		return FRAME_IP_DST;
+	if (ip->protocol != IPPROTO_UDP)
+		return FRAME_IP_PROTO;
+
+	if (ip_len < 28)
+		return FRAME_UDP_LEN;
+	udp = (const void *)(p + FRAME_UDP_OFF);
+	udp_len = ntohs(udp->len);
+	if (udp_len != ip_len - 20)
+		return FRAME_UDP_LEN;
+	if (udp->dest != self->udp_port)
+		return FRAME_UDP_PORT;
+
+	switch (rumor_hdr_check(p + FRAME_RUMOR_OFF, udp_len - 8)) {
+	case RUMOR_HDR_OK:
+		break;
+	case RUMOR_HDR_SHORT:
+		return FRAME_RUMOR_SHORT;
+	case RUMOR_HDR_MAGIC:
+		return FRAME_RUMOR_MAGIC;
+	case RUMOR_HDR_VERSION:
+		return FRAME_RUMOR_VERSION;
+	case RUMOR_HDR_TYPE:
+		return FRAME_RUMOR_TYPE;
+	case RUMOR_HDR_CHANNEL:
+		return FRAME_RUMOR_CHANNEL;
+	default:
+		return FRAME_RUMOR_LENGTH;
+	}
+	*frame_len = ETH_HDR_LEN + ip_len;
+	return FRAME_DATA;
+}
+
+#endif /* RUMOR_PARSE_H */

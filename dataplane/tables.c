@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Building and publishing the tables the lcores read. Only the control
+ * thread (the main lcore) calls these: it builds a new snapshot, swaps the
+ * pointer with rcu_assign_pointer, waits for a QSBR grace period, and
+ * frees the old snapshot. Lcores never wait and never see a missing or
+ * half-built table.
+ */
+#define _LGPL_SOURCE
+#include <urcu/urcu-qsbr.h>
+
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "dp.h"
+
+static uint64_t peers_gen;
+
+/* NUMA socket of the lcores that read the tables. */
+static int
+table_socket(void)
+{
+	return dp.n_lcores > 0 ?
+			(int)rte_lcore_to_socket_id(dp.lcore[0]->lcore_id) :
+			SOCKET_ID_ANY;
+}
+
+static struct ring_table *
+ring_build(const struct rumor_config *cfg, uint64_t epoch)
+{
+	struct ring_member *m = calloc(cfg->n_members, sizeof(*m));
+	uint32_t slots;
+	struct ring_table *t = NULL;
+
+	if (m == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < cfg->n_members; i++) {
+		m[i].id = cfg->members[i].id;
+		m[i].weight = cfg->members[i].weight;
+	}
+	slots = ring_table_slots(m, cfg->n_members);
+	t = rte_zmalloc_socket("rumor_ring", ring_table_bytes(slots),
+			RTE_CACHE_LINE_SIZE, table_socket());
+	if (t != NULL && ring_table_build(t, m, cfg->n_members, epoch) < 0) {
+		rte_free(t);
+		t = NULL;
+	}
+	free(m);
+	return t;
+}
+
+static void
+peer_fill(struct peer *p, uint32_t id, uint32_t ip, uint16_t udp_port,
+		uint16_t dpdk_port, bool has_mac, const uint8_t *mac)
+{
+	memset(p, 0, sizeof(*p));
+	p->id = id;
+	p->ip = ip;
+	p->udp_port = htons(udp_port);
+	p->dpdk_port = dpdk_port;
+	p->valid = 1;
+	if (has_mac) {
+		memcpy(p->mac, mac, 6);
+		p->resolved = 1;
+	} else {
+		p->resolved = arp_neighbor(ip, p->mac) == 1;
+	}
+}
+
+/*
+ * A peer table for the members of cfg, and also of also (may be NULL):
+ * the union keeps both the old and the new ring routable while they
+ * swap. MACs come from the configuration or the ARP cache.
+ */
+static struct peer_table *
+peers_build(const struct rumor_config *cfg, const struct rumor_config *also)
+{
+	uint32_t n = cfg->n_members + (also != NULL ? also->n_members : 0);
+	uint32_t slots = peer_table_slots(n);
+	struct peer_table *t;
+	struct peer p;
+
+	t = rte_malloc_socket("rumor_peers", peer_table_bytes(slots),
+			RTE_CACHE_LINE_SIZE, table_socket());
+	if (t == NULL)
+		return NULL;
+	peer_table_init(t, slots, ++peers_gen);
+	for (int pass = 0; pass < 2; pass++) {
+		const struct rumor_config *c = pass == 0 ? also : cfg;
+
+		if (c == NULL)
+			continue;
+		for (uint32_t i = 0; i < c->n_members; i++) {
+			const struct config_member *m = &c->members[i];
+
+			if (m->id == cfg->node_id)
+				continue;
+			peer_fill(&p, m->id, m->ip, m->udp_port, c->dpdk_port,
+					m->has_mac, m->mac);
+			peer_table_put(t, &p);
+		}
+	}
+	if (cfg->has_sink)
+		peer_fill(&t->sink, 0, cfg->sink_ip, cfg->sink_port,
+				cfg->dpdk_port, cfg->sink_has_mac,
+				cfg->sink_mac);
+	return t;
+}
+
+/* Swap in a new peer table and free the old one after a grace period. */
+static void
+peers_swap(struct peer_table *t)
+{
+	struct peer_table *old = dp.peers;
+
+	rcu_assign_pointer(dp.peers, t);
+	urcu_qsbr_synchronize_rcu();
+	rte_free(old);
+	dp.ctl_stats[CTL_PUBLISH]++;
+}
+
+int
+tables_publish_config(const struct rumor_config *cfg)
+{
+	struct ring_table *ring, *old_ring = dp.ring;
+	struct peer_table *both = NULL, *peers;
+
+	if (cfg->dpdk_port >= dp.n_ports) {
+		RTE_LOG(ERR, USER1, "dpdk_port %u: only %u port(s) exist\n",
+				cfg->dpdk_port, dp.n_ports);
+		return -1;
+	}
+	ring = ring_build(cfg, old_ring != NULL ? old_ring->epoch + 1 : 1);
+	peers = peers_build(cfg, NULL);
+	if (old_ring != NULL)
+		both = peers_build(cfg, &dp.cfg);
+	if (ring == NULL || peers == NULL || (old_ring != NULL && both == NULL)) {
+		RTE_LOG(ERR, USER1, "out of memory building tables\n");
+		rte_free(ring);
+		rte_free(peers);
+		rte_free(both);
+		return -1;
+	}
+	/*
+	 * Old and new members together first, so that lcores still on the
+	 * old ring find every owner it names; then the new ring; then the
+	 * exact peer table once no lcore can hold the old ring.
+	 */
+	if (both != NULL)
+		peers_swap(both);
+	rcu_assign_pointer(dp.ring, ring);
+	dp.ctl_stats[CTL_PUBLISH]++;
+	peers_swap(peers);
+	rte_free(old_ring);
+	return 0;
+}
+
+int
+tables_publish_peers(void)
+{
+	struct peer_table *t = peers_build(&dp.cfg, NULL);
+
+	if (t == NULL) {
+		RTE_LOG(ERR, USER1, "out of memory building peer table\n");
+		return -1;
+	}
+	peers_swap(t);
+	return 0;
+}
+
+void
+tables_free(void)
+{
+	rte_free(dp.ring);
+	rte_free(dp.peers);
+	dp.ring = NULL;
+	dp.peers = NULL;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The node configuration file (docs/configuration.md): who this node is,
+ * where it listens, where it delivers, and the static member list that
+ * forms the ring until a control plane exists.
+ */
+#ifndef RUMOR_CONFIG_H
+#define RUMOR_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_ERR_MAX 256
+
+/* One member of the static member list. */
+struct config_member {
+	uint32_t id;		/* Node id, non-zero. */
+	uint32_t ip;		/* IPv4 address, network byte order. */
+	uint16_t udp_port;	/* UDP port, host byte order. */
+	uint32_t weight;	/* 1..RING_WEIGHT_MAX. */
+	bool has_mac;		/* mac is static: never resolved by ARP. */
+	uint8_t mac[6];
+};
+
+struct rumor_config {
+	uint32_t node_id;	/* This node: one of the members. */
+	uint32_t address;	/* This node's IPv4 address, network order. */
+	uint16_t udp_port;	/* This node's UDP port, host order. */
+	uint16_t dpdk_port;	/* DPDK port that reaches members and sink. */
+	bool has_sink;		/* Locally owned messages go to the sink. */
+	uint32_t sink_ip;	/* Network order. */
+	uint16_t sink_port;	/* Host order. */
+	bool sink_has_mac;
+	uint8_t sink_mac[6];
+	uint32_t n_members;
+	struct config_member *members;	/* Sorted by id. */
+};
+
+/*
+ * Parse a configuration held in text (len bytes, need not be
+ * NUL-terminated); name is the file name used in messages. On error
+ * returns -1 and writes "NAME:LINE: field 'F': what is wrong" to err.
+ */
+int config_parse(const char *text, size_t len, const char *name,
+		struct rumor_config *out, char *err, size_t errlen);
+
+/* Read and parse the file at path; errors as config_parse. */
+int config_load(const char *path, struct rumor_config *out, char *err,
+		size_t errlen);
+
+/* Release what config_parse allocated; safe on a zeroed config. */
+void config_free(struct rumor_config *c);
+
+/* The member with this id, or NULL. */
+const struct config_member *config_member_find(const struct rumor_config *c,
+		uint32_t id);
+
+#endif /* RUMOR_CONFIG_H */

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The rumor wire header: the fixed part that starts every rumor UDP
+ * datagram, its constants, and a decoder that validates lengths before it
+ * reads. Everything on the wire is in network byte order. The layout is
+ * documented in docs/protocol.md; scripts/rumor.lua dissects it.
+ *
+ * This header is pure C (no DPDK) so that the dataplane, the control
+ * process, the client tools, the unit tests and the fuzzers share it.
+ */
+#ifndef RUMOR_WIRE_H
+#define RUMOR_WIRE_H
+
+#include <arpa/inet.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <endian.h>
+
+#define RUMOR_MAGIC 0x524du		/* "RM" */
+#define RUMOR_VERSION 1u
+#define RUMOR_DEFAULT_PORT 7946u
+#define RUMOR_DEFAULT_HOP_LIMIT 8u
+#define RUMOR_CHANNEL_MAX 255u		/* bytes in a channel name */
+
+/*
+ * The largest datagram rumor sends or accepts: an Ethernet payload of
+ * 1500 bytes minus IPv4 and UDP headers. Messages are never fragmented.
+ */
+#define RUMOR_DATAGRAM_MAX (1500u - 20u - 8u)
+
+/* Message types. Only DATA is forwarded in this version. */
+enum rumor_type {
+	RUMOR_T_DATA = 1,	/* A message for one channel, routed to its owner. */
+	RUMOR_T_MAX
+};
+
+/* Flags; every bit not defined here must be zero. */
+#define RUMOR_F_NONE 0x00u
+#define RUMOR_F_KNOWN 0x00u	/* Mask of defined flags (none yet). */
+
+/*
+ * The fixed header (40 bytes), followed by channel_len bytes of channel
+ * name and payload_len bytes of payload, which together fill the UDP
+ * payload exactly.
+ */
+struct rumor_hdr {
+	uint16_t magic;		/* RUMOR_MAGIC. */
+	uint8_t version;	/* RUMOR_VERSION. */
+	uint8_t type;		/* enum rumor_type. */
+	uint8_t flags;		/* RUMOR_F_*; unknown bits are an error. */
+	uint8_t hop_limit;	/* Decremented by each forwarding node. */
+	uint16_t channel_len;	/* Bytes of channel name after the header. */
+	uint32_t origin;	/* Node id of the origin; 0 for a client. */
+	uint16_t payload_len;	/* Bytes of payload after the channel name. */
+	uint16_t reserved;	/* Zero. */
+	uint64_t epoch;		/* Ring epoch the message was routed under. */
+	uint64_t seq;		/* Message id, unique per origin. */
+	uint64_t channel_hash;	/* XXH3-64 of the channel name. */
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct rumor_hdr) == 40, "rumor header is 40 bytes");
+
+/* Why a rumor header was refused; RUMOR_HDR_OK when it was not. */
+enum rumor_hdr_error {
+	RUMOR_HDR_OK = 0,
+	RUMOR_HDR_SHORT,	/* Fewer bytes than the fixed header. */
+	RUMOR_HDR_MAGIC,	/* Wrong magic: not a rumor datagram. */
+	RUMOR_HDR_VERSION,	/* A version this node does not speak. */
+	RUMOR_HDR_TYPE,		/* Unknown type, or unknown flags or reserved bits. */
+	RUMOR_HDR_LENGTH,	/* Lengths that do not add up, or too long. */
+	RUMOR_HDR_CHANNEL,	/* Empty or over-long channel name. */
+};
+
+/*
+ * Validate a rumor header at buf, len bytes long (the whole UDP payload).
+ * It reads nothing beyond len and does not check the hop limit, which is
+ * a forwarding decision, nor the channel hash, which needs XXH3.
+ */
+static inline enum rumor_hdr_error
+rumor_hdr_check(const void *buf, size_t len)
+{
+	const struct rumor_hdr *h = buf;
+	size_t chan, payload;
+
+	if (len < sizeof(*h))
+		return RUMOR_HDR_SHORT;
+	if (len > RUMOR_DATAGRAM_MAX)
+		return RUMOR_HDR_LENGTH;
+	if (h->magic != htons(RUMOR_MAGIC))
+		return RUMOR_HDR_MAGIC;
+	if (h->version != RUMOR_VERSION)
+		return RUMOR_HDR_VERSION;
+	if (h->type == 0 || h->type >= RUMOR_T_MAX ||
+			(h->flags & ~RUMOR_F_KNOWN) != 0 || h->reserved != 0)
+		return RUMOR_HDR_TYPE;
+	chan = ntohs(h->channel_len);
+	payload = ntohs(h->payload_len);
+	if (chan == 0 || chan > RUMOR_CHANNEL_MAX)
+		return RUMOR_HDR_CHANNEL;
+	if (sizeof(*h) + chan + payload != len)
+		return RUMOR_HDR_LENGTH;
+	return RUMOR_HDR_OK;
+}
+
+/* Parameters of one message to encode. */
+struct rumor_msg {
+	uint8_t type;
+	uint8_t flags;
+	uint8_t hop_limit;
+	uint32_t origin;
+	uint64_t epoch;
+	uint64_t seq;
+	uint64_t channel_hash;
+	const char *channel;
+	size_t channel_len;
+	const void *payload;
+	size_t payload_len;
+};
+
+/*
+ * Encode a whole message into buf (cap bytes). Returns the number of
+ * bytes written, or 0 if it does not fit or a length is out of range.
+ */
+static inline size_t
+rumor_msg_encode(void *buf, size_t cap, const struct rumor_msg *m)
+{
+	struct rumor_hdr h;
+	size_t total = sizeof(h) + m->channel_len + m->payload_len;
+	uint8_t *p = buf;
+
+	if (m->channel_len == 0 || m->channel_len > RUMOR_CHANNEL_MAX ||
+			total > RUMOR_DATAGRAM_MAX || total > cap)
+		return 0;
+	h.magic = htons(RUMOR_MAGIC);
+	h.version = RUMOR_VERSION;
+	h.type = m->type;
+	h.flags = m->flags;
+	h.hop_limit = m->hop_limit;
+	h.channel_len = htons((uint16_t)m->channel_len);
+	h.origin = htonl(m->origin);
+	h.payload_len = htons((uint16_t)m->payload_len);
+	h.reserved = 0;
+	h.epoch = htobe64(m->epoch);
+	h.seq = htobe64(m->seq);
+	h.channel_hash = htobe64(m->channel_hash);
+	memcpy(p, &h, sizeof(h));
+	memcpy(p + sizeof(h), m->channel, m->channel_len);
+	if (m->payload_len > 0)
+		memcpy(p + sizeof(h) + m->channel_len, m->payload,
+				m->payload_len);
+	return total;
+}
+
+/* The channel name of a checked header (not NUL-terminated). */
+static inline const char *
+rumor_hdr_channel(const struct rumor_hdr *h)
+{
+	return (const char *)(h + 1);
+}
+
+/* The payload of a checked header. */
+static inline const uint8_t *
+rumor_hdr_payload(const struct rumor_hdr *h)
+{
+	return (const uint8_t *)(h + 1) + ntohs(h->channel_len);
+}
+
+#endif /* RUMOR_WIRE_H */
