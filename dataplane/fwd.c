@@ -39,36 +39,43 @@ send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
 	struct udphdr *udp = (void *)(p + FRAME_UDP_OFF);
 	struct rumor_hdr *h = (void *)(p + FRAME_RUMOR_OFF);
 	const struct dp_port *out = &dp.port[to->dpdk_port];
-	uint16_t old_hop, new_hop, sent;
+	/*
+	 * Read every old value first and compute in registers: reading back
+	 * header words just written stalls on store forwarding.
+	 */
+	const uint32_t old_src = ip->saddr, old_dst = ip->daddr;
+	const uint16_t old_sport = udp->source, old_dport = udp->dest;
+	uint16_t old_ttl, new_ttl, old_hop, new_hop, ipc, uc, sent;
+
+	memcpy(&old_ttl, &ip->ttl, 2);	/* TTL and protocol word. */
+	new_ttl = htons((uint16_t)(64u << 8 | IPPROTO_UDP));
+	ipc = cksum_update32(ip->check, old_src, out->self.ip);
+	ipc = cksum_update32(ipc, old_dst, to->ip);
+	ipc = cksum_update16(ipc, old_ttl, new_ttl);
+
+	memcpy(&old_hop, &h->flags, 2);	/* Flags and hop limit word. */
+	new_hop = htons((uint16_t)(ntohs(old_hop) - hop));
+	uc = udp->check;
+	if (uc != 0) {
+		uc = cksum_update32(uc, old_src, out->self.ip);
+		uc = cksum_update32(uc, old_dst, to->ip);
+		uc = cksum_update16(uc, old_sport, out->self.udp_port);
+		uc = cksum_update16(uc, old_dport, to->udp_port);
+		uc = cksum_update16(uc, old_hop, new_hop);
+		if (uc == 0)
+			uc = 0xffff;	/* Zero means "no checksum". */
+	}
 
 	memcpy(eth->dst, to->mac, 6);
 	memcpy(eth->src, out->self.mac, 6);
-
-	if (udp->check != 0) {
-		uint16_t c = udp->check;
-
-		c = cksum_update32(c, ip->saddr, out->self.ip);
-		c = cksum_update32(c, ip->daddr, to->ip);
-		c = cksum_update16(c, udp->source, out->self.udp_port);
-		c = cksum_update16(c, udp->dest, to->udp_port);
-		if (hop != 0) {
-			memcpy(&old_hop, &h->flags, 2);
-			h->hop_limit -= 1;
-			memcpy(&new_hop, &h->flags, 2);
-			c = cksum_update16(c, old_hop, new_hop);
-		}
-		udp->check = c != 0 ? c : 0xffff;
-	} else {
-		h->hop_limit -= hop;
-	}
-	udp->source = out->self.udp_port;
-	udp->dest = to->udp_port;
-
+	memcpy(&ip->ttl, &new_ttl, 2);
+	ip->check = ipc;
 	ip->saddr = out->self.ip;
 	ip->daddr = to->ip;
-	ip->ttl = 64;
-	ip->check = 0;
-	ip->check = cksum_ipv4_hdr(ip);
+	udp->source = out->self.udp_port;
+	udp->dest = to->udp_port;
+	udp->check = uc;
+	memcpy(&h->flags, &new_hop, 2);
 
 	/* Drop Ethernet padding: the frame leaves as long as it is. */
 	if (unlikely(m->pkt_len > frame_len)) {

@@ -151,6 +151,22 @@ on_signal(int sig)
 		dp.quit = true;
 }
 
+static int
+install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal,
+			.sa_flags = SA_RESTART };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) != 0 ||
+			sigaction(SIGTERM, &sa, NULL) != 0 ||
+			sigaction(SIGHUP, &sa, NULL) != 0) {
+		perror("rumor-dataplane: sigaction");
+		return -1;
+	}
+	return 0;
+}
+
 /* One forwarding context per worker lcore, on the lcore's socket. */
 static int
 lcores_init(void)
@@ -266,9 +282,8 @@ main(int argc, char **argv)
 				"(hugepages, no --no-shconf)\n",
 				rte_strerror(rte_errno));
 
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGHUP, on_signal);
+	if (install_signals() < 0)
+		goto fail;
 
 	dp.start_tsc = rte_rdtsc();
 	for (unsigned i = 0; i < dp.n_lcores; i++)

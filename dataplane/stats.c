@@ -44,20 +44,21 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 }
 
 /*
- * The telemetry thread reads the published tables as a QSBR reader that
- * is online only inside a request.
+ * Telemetry serves each connection on a thread of its own that exits when
+ * the client leaves, so a request registers as a QSBR reader for its own
+ * duration only: a thread that exits registered would leave a dangling
+ * entry in liburcu's registry.
  */
 static void
 tel_reader_enter(void)
 {
-	static __thread bool registered;
+	urcu_qsbr_register_thread();
+}
 
-	if (!registered) {
-		urcu_qsbr_register_thread();
-		registered = true;
-	} else {
-		urcu_qsbr_thread_online();
-	}
+static void
+tel_reader_leave(void)
+{
+	urcu_qsbr_unregister_thread();
 }
 
 static int
@@ -83,7 +84,7 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "ring_slots", ring->size);
 		rte_tel_data_add_dict_u64(d, "ring_members", ring->n_members);
 	}
-	urcu_qsbr_thread_offline();
+	tel_reader_leave();
 	return 0;
 }
 
@@ -130,7 +131,7 @@ tel_peers(const char *cmd, const char *params, struct rte_tel_data *d)
 			shown++;
 		}
 	}
-	urcu_qsbr_thread_offline();
+	tel_reader_leave();
 	return 0;
 }
 

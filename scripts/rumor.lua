@@ -1,0 +1,180 @@
+-- SPDX-License-Identifier: BSD-3-Clause
+--
+-- Wireshark dissector for the rumor wire protocol (docs/protocol.md,
+-- include/rumor/wire.h): a 40-byte header in network byte order, then
+-- channel_len bytes of channel name, then payload_len bytes of payload,
+-- filling one UDP datagram exactly.
+--
+-- Use:
+--   wireshark -X lua_script:scripts/rumor.lua capture.pcap
+--   tshark -X lua_script:scripts/rumor.lua -r capture.pcap -V
+-- or copy the file to the personal Lua plugins folder (Help > About >
+-- Folders). UDP port 7946 is decoded as rumor; for another port, change
+-- the "UDP port" preference of the protocol, use "Decode As..." (UDP
+-- port, RUMOR), or give tshark -d udp.port==PORT,rumor.
+
+local RUMOR_MAGIC = 0x524d
+local RUMOR_VERSION = 1
+local RUMOR_HDR_LEN = 40
+local RUMOR_CHANNEL_MAX = 255
+local RUMOR_DATAGRAM_MAX = 1472
+local RUMOR_DEFAULT_PORT = 7946
+local RUMOR_F_KNOWN = 0x00
+
+local rumor = Proto("rumor", "rumor message transport")
+
+local types = {
+	[1] = "DATA",
+}
+
+local f = rumor.fields
+f.magic = ProtoField.uint16("rumor.magic", "Magic", base.HEX)
+f.version = ProtoField.uint8("rumor.version", "Version", base.DEC)
+f.type = ProtoField.uint8("rumor.type", "Type", base.DEC, types)
+f.flags = ProtoField.uint8("rumor.flags", "Flags", base.HEX)
+f.hop_limit = ProtoField.uint8("rumor.hop_limit", "Hop limit", base.DEC)
+f.channel_len = ProtoField.uint16("rumor.channel_len", "Channel length",
+	base.DEC)
+f.origin = ProtoField.uint32("rumor.origin", "Origin", base.DEC)
+f.payload_len = ProtoField.uint16("rumor.payload_len", "Payload length",
+	base.DEC)
+f.reserved = ProtoField.uint16("rumor.reserved", "Reserved", base.HEX)
+f.epoch = ProtoField.uint64("rumor.epoch", "Ring epoch", base.DEC)
+f.seq = ProtoField.uint64("rumor.seq", "Sequence", base.DEC)
+f.channel_hash = ProtoField.uint64("rumor.channel_hash", "Channel hash",
+	base.HEX)
+f.channel = ProtoField.string("rumor.channel", "Channel")
+f.payload = ProtoField.bytes("rumor.payload", "Payload")
+
+local e = rumor.experts
+e.short = ProtoExpert.new("rumor.short", "Shorter than the 40-byte header",
+	expert.group.MALFORMED, expert.severity.ERROR)
+e.magic = ProtoExpert.new("rumor.bad_magic", "Bad magic (expected 0x524d)",
+	expert.group.MALFORMED, expert.severity.ERROR)
+e.version = ProtoExpert.new("rumor.bad_version", "Unsupported version",
+	expert.group.PROTOCOL, expert.severity.ERROR)
+e.type = ProtoExpert.new("rumor.bad_type", "Unknown message type",
+	expert.group.PROTOCOL, expert.severity.ERROR)
+e.flags = ProtoExpert.new("rumor.bad_flags", "Unknown flag bits set",
+	expert.group.PROTOCOL, expert.severity.ERROR)
+e.reserved = ProtoExpert.new("rumor.bad_reserved", "Reserved is not zero",
+	expert.group.PROTOCOL, expert.severity.ERROR)
+e.channel = ProtoExpert.new("rumor.bad_channel",
+	"Channel length out of range (1 to 255)",
+	expert.group.MALFORMED, expert.severity.ERROR)
+e.length = ProtoExpert.new("rumor.bad_length",
+	"Length mismatch: 40 + channel_len + payload_len != UDP payload",
+	expert.group.MALFORMED, expert.severity.ERROR)
+e.too_long = ProtoExpert.new("rumor.too_long",
+	"Datagram longer than 1472 bytes",
+	expert.group.MALFORMED, expert.severity.ERROR)
+
+rumor.prefs.port = Pref.uint("UDP port", RUMOR_DEFAULT_PORT,
+	"UDP port decoded as rumor")
+
+local udp_table = DissectorTable.get("udp.port")
+local registered_port = RUMOR_DEFAULT_PORT
+
+function rumor.prefs_changed()
+	if rumor.prefs.port ~= registered_port then
+		udp_table:remove(registered_port, rumor)
+		registered_port = rumor.prefs.port
+		udp_table:add(registered_port, rumor)
+	end
+end
+
+function rumor.dissector(tvb, pinfo, tree)
+	local len = tvb:reported_length_remaining()
+	local have = tvb:captured_len()
+
+	pinfo.cols.protocol = "RUMOR"
+	local t = tree:add(rumor, tvb(), "rumor")
+
+	if len < RUMOR_HDR_LEN then
+		t:add_proto_expert_info(e.short)
+		pinfo.cols.info = "rumor: short datagram"
+		return len
+	end
+
+	local magic = tvb(0, 2):uint()
+	local item = t:add(f.magic, tvb(0, 2))
+	if magic ~= RUMOR_MAGIC then
+		item:add_proto_expert_info(e.magic)
+	end
+
+	local version = tvb(2, 1):uint()
+	item = t:add(f.version, tvb(2, 1))
+	if version ~= RUMOR_VERSION then
+		item:add_proto_expert_info(e.version)
+	end
+
+	local mtype = tvb(3, 1):uint()
+	item = t:add(f.type, tvb(3, 1))
+	if types[mtype] == nil then
+		item:add_proto_expert_info(e.type)
+	end
+
+	local flags = tvb(4, 1):uint()
+	item = t:add(f.flags, tvb(4, 1))
+	if bit.band(flags, bit.bnot(RUMOR_F_KNOWN)) ~= 0 then
+		item:add_proto_expert_info(e.flags)
+	end
+
+	local hop = tvb(5, 1):uint()
+	t:add(f.hop_limit, tvb(5, 1))
+
+	local chan_len = tvb(6, 2):uint()
+	item = t:add(f.channel_len, tvb(6, 2))
+	if chan_len == 0 or chan_len > RUMOR_CHANNEL_MAX then
+		item:add_proto_expert_info(e.channel)
+	end
+
+	t:add(f.origin, tvb(8, 4))
+
+	local payload_len = tvb(12, 2):uint()
+	local len_item = t:add(f.payload_len, tvb(12, 2))
+
+	item = t:add(f.reserved, tvb(14, 2))
+	if tvb(14, 2):uint() ~= 0 then
+		item:add_proto_expert_info(e.reserved)
+	end
+
+	t:add(f.epoch, tvb(16, 8))
+	local seq = tvb(24, 8):uint64()
+	t:add(f.seq, tvb(24, 8))
+	t:add(f.channel_hash, tvb(32, 8))
+
+	if RUMOR_HDR_LEN + chan_len + payload_len ~= len then
+		len_item:add_proto_expert_info(e.length)
+	end
+	if len > RUMOR_DATAGRAM_MAX then
+		t:add_proto_expert_info(e.too_long)
+	end
+
+	-- Show what the datagram holds, never beyond what was captured.
+	local off = RUMOR_HDR_LEN
+	local n = math.min(chan_len, have - off)
+	local channel = ""
+	if n > 0 then
+		channel = tvb(off, n):string()
+		t:add(f.channel, tvb(off, n))
+	end
+	off = off + n
+	n = math.min(payload_len, have - off)
+	if n > 0 then
+		t:add(f.payload, tvb(off, n))
+	end
+
+	local name = types[mtype] or string.format("type %u", mtype)
+	pinfo.cols.info = string.format("%s channel=%s seq=%s hop=%u len=%u",
+		name, channel, tostring(seq), hop, payload_len)
+	if magic ~= RUMOR_MAGIC then
+		pinfo.cols.info = "rumor: bad magic"
+	end
+	t:append_text(string.format(", %s, channel %s, seq %s", name,
+		channel, tostring(seq)))
+	return len
+end
+
+udp_table:add(RUMOR_DEFAULT_PORT, rumor)
+udp_table:add_for_decode_as(rumor)

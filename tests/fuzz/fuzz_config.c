@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target: config_parse (include/rumor/config.h) on arbitrary
+ * bytes, not NUL-terminated. A configuration it accepts must satisfy
+ * every whole-file rule and give a member set the ring accepts; an error
+ * must name the file; config_free must release everything.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rumor/config.h"
+#include "rumor/ring.h"
+
+#define FUZZ_CHECK(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "%s:%d: invariant failed: %s\n", \
+				__FILE__, __LINE__, #cond); \
+		abort(); \
+	} \
+} while (0)
+
+#define FUZZ_NAME "fuzz.conf"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The checks of an accepted configuration. */
+static void
+check_config(const struct rumor_config *c)
+{
+	const struct config_member *self;
+	struct ring_member *rm;
+	struct ring_table *t;
+
+	FUZZ_CHECK(c->node_id != 0);
+	FUZZ_CHECK(c->address != 0 && c->address != 0xffffffffu);
+	FUZZ_CHECK(c->udp_port != 0);
+	FUZZ_CHECK(c->dpdk_port <= 1023);
+	FUZZ_CHECK(c->n_members >= 1 && c->n_members <= RING_MEMBERS_MAX);
+	FUZZ_CHECK(c->members != NULL);
+	FUZZ_CHECK(!c->sink_has_mac || c->has_sink);
+	FUZZ_CHECK(!c->sink_has_mac || (c->sink_mac[0] & 1) == 0);
+	FUZZ_CHECK(!c->has_sink || c->sink_ip != c->address);
+	for (uint32_t i = 0; i < c->n_members; i++) {
+		const struct config_member *m = &c->members[i];
+
+		FUZZ_CHECK(m->id != 0);
+		FUZZ_CHECK(i == 0 || m->id > c->members[i - 1].id);
+		FUZZ_CHECK(m->weight >= 1 && m->weight <= RING_WEIGHT_MAX);
+		FUZZ_CHECK(m->udp_port != 0);
+		FUZZ_CHECK(!m->has_mac || (m->mac[0] & 1) == 0);
+		FUZZ_CHECK(config_member_find(c, m->id) == m);
+		for (uint32_t j = 0; j < i; j++)
+			FUZZ_CHECK(c->members[j].ip != m->ip ||
+					c->members[j].udp_port !=
+					m->udp_port);
+	}
+	self = config_member_find(c, c->node_id);
+	FUZZ_CHECK(self != NULL);
+	FUZZ_CHECK(self->ip == c->address);
+	FUZZ_CHECK(self->udp_port == c->udp_port);
+
+	/* What the parser accepts, the ring accepts. */
+	rm = calloc(c->n_members, sizeof(*rm));
+	if (rm == NULL)
+		return;
+	for (uint32_t i = 0; i < c->n_members; i++) {
+		rm[i].id = c->members[i].id;
+		rm[i].weight = c->members[i].weight;
+	}
+	t = malloc(ring_table_bytes(ring_table_slots(rm, c->n_members)));
+	if (t != NULL) {
+		FUZZ_CHECK(ring_table_build(t, rm, c->n_members, 1) == 0);
+		free(t);
+	}
+	free(rm);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size > 0 ? size : 1);
+	struct rumor_config c;
+	char err[CONFIG_ERR_MAX];
+	int rc;
+
+	if (text == NULL)
+		return 0;
+	if (size > 0)
+		memcpy(text, data, size);
+	memset(err, 0, sizeof(err));
+	rc = config_parse(text, size, FUZZ_NAME, &c, err, sizeof(err));
+	FUZZ_CHECK(rc == 0 || rc == -1);
+	if (rc == 0) {
+		check_config(&c);
+	} else {
+		FUZZ_CHECK(strncmp(err, FUZZ_NAME ":",
+				strlen(FUZZ_NAME ":")) == 0);
+		FUZZ_CHECK(strstr(err, " field '") != NULL);
+		FUZZ_CHECK(c.members == NULL && c.n_members == 0);
+	}
+	config_free(&c);
+	FUZZ_CHECK(c.members == NULL && c.n_members == 0);
+	free(text);
+	return 0;
+}

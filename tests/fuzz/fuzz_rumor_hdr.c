@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target: rumor_hdr_check (include/rumor/wire.h) on arbitrary
+ * bytes taken as a whole UDP payload. When it accepts, the channel and
+ * payload are read in full, and encoding the decoded fields again with
+ * rumor_msg_encode must give back the same bytes.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rumor/ring.h"
+#include "rumor/wire.h"
+
+#define FUZZ_CHECK(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "%s:%d: invariant failed: %s\n", \
+				__FILE__, __LINE__, #cond); \
+		abort(); \
+	} \
+} while (0)
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *copy = malloc(size > 0 ? size : 1);
+	enum rumor_hdr_error e;
+
+	if (copy == NULL)
+		return 0;
+	if (size > 0)
+		memcpy(copy, data, size);
+	e = rumor_hdr_check(copy, size);
+	FUZZ_CHECK(e >= RUMOR_HDR_OK && e <= RUMOR_HDR_CHANNEL);
+	if (size < sizeof(struct rumor_hdr))
+		FUZZ_CHECK(e == RUMOR_HDR_SHORT);
+	if (e == RUMOR_HDR_OK) {
+		const struct rumor_hdr *h = (const void *)copy;
+		size_t clen = ntohs(h->channel_len);
+		size_t plen = ntohs(h->payload_len);
+		const char *chan = rumor_hdr_channel(h);
+		const uint8_t *payload = rumor_hdr_payload(h);
+		struct rumor_msg m = {
+			.type = h->type,
+			.flags = h->flags,
+			.hop_limit = h->hop_limit,
+			.origin = ntohl(h->origin),
+			.epoch = be64toh(h->epoch),
+			.seq = be64toh(h->seq),
+			.channel_hash = be64toh(h->channel_hash),
+			.channel = chan,
+			.channel_len = clen,
+			.payload = payload,
+			.payload_len = plen,
+		};
+		uint8_t *again = malloc(size);
+		unsigned sum = 0;
+
+		FUZZ_CHECK(size <= RUMOR_DATAGRAM_MAX);
+		FUZZ_CHECK(clen >= 1 && clen <= RUMOR_CHANNEL_MAX);
+		FUZZ_CHECK(sizeof(*h) + clen + plen == size);
+		FUZZ_CHECK(payload + plen == copy + size);
+		for (size_t i = 0; i < plen; i++)
+			sum += payload[i];
+		(void)sum;
+		(void)ring_channel_hash(chan, clen);
+		if (again != NULL) {
+			FUZZ_CHECK(rumor_msg_encode(again, size, &m) == size);
+			FUZZ_CHECK(memcmp(again, copy, size) == 0);
+			FUZZ_CHECK(rumor_msg_encode(again, size - 1, &m) == 0);
+			free(again);
+		}
+	}
+	free(copy);
+	return 0;
+}

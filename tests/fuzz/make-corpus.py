@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""Write the seed corpora of the fuzz targets into corpus/<target>/.
+
+Small valid and near-valid inputs, a few KB in all. The frame seeds are
+addressed to the receiver fuzz_frame.c uses (02:00:00:00:00:01, 10.0.0.2,
+UDP port 7946). Run it again after changing it; the output is fixed.
+"""
+import os
+import shutil
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SELF_MAC = bytes([0x02, 0, 0, 0, 0, 0x01])
+PEER_MAC = bytes([0x02, 0, 0, 0, 0, 0x02])
+SELF_IP = bytes([10, 0, 0, 2])
+PEER_IP = bytes([10, 0, 0, 1])
+PORT = 7946
+
+
+def cksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s > 0xFFFF:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def rumor(channel=b"orders", payload=b"hello", version=1, mtype=1, flags=0,
+          hop=8, chan_len=None, payload_len=None, reserved=0):
+    return struct.pack(
+        "!HBBBBHIHHQQQ", 0x524D, version, mtype, flags, hop,
+        len(channel) if chan_len is None else chan_len, 7,
+        len(payload) if payload_len is None else payload_len, reserved,
+        1, 42, 0x0123456789ABCDEF) + channel + payload
+
+
+def ipv4_udp(body, dst=SELF_IP, dport=PORT, proto=17, frag=0x4000,
+             bad_cksum=False):
+    udp = struct.pack("!HHHH", PORT, dport, 8 + len(body), 0) + body
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0x1234, frag,
+                     64, proto, 0, PEER_IP, dst)
+    c = cksum(ip) ^ (1 if bad_cksum else 0)
+    return ip[:10] + struct.pack("!H", c) + ip[12:] + udp
+
+
+def eth(body, etype=0x0800, dst=SELF_MAC):
+    return dst + PEER_MAC + struct.pack("!H", etype) + body
+
+
+def arp(op=1, sha=PEER_MAC, spa=PEER_IP, tha=b"\0" * 6, tpa=SELF_IP,
+        src=None, dst=b"\xff" * 6, htype=1):
+    body = struct.pack("!HHBBH6s4s6s4s", htype, 0x0800, 6, 4, op, sha, spa,
+                       tha, tpa)
+    return dst + (sha if src is None else src) + b"\x08\x06" + body
+
+
+CONFIG = b"""# A three-node cluster, seen from node 2.
+node_id = 2
+address = 10.0.0.2
+udp_port = 7000
+dpdk_port = 1
+sink = 10.0.0.100:9000 mac=02:00:00:00:00:64
+
+member = 3 10.0.0.3 weight=2 mac=02:00:00:00:00:03
+member = 1 10.0.0.1 udp=7001
+member = 2 10.0.0.2   # this node
+"""
+
+SEEDS = {
+    "fuzz_frame": {
+        "data": eth(ipv4_udp(rumor())),
+        "data-padded": eth(ipv4_udp(rumor(b"c", b""))) + b"\0" * 12,
+        "data-bad-ip-cksum": eth(ipv4_udp(rumor(), bad_cksum=True)),
+        "data-fragment": eth(ipv4_udp(rumor(), frag=0x2000)),
+        "data-bad-magic": eth(ipv4_udp(b"XX" + rumor()[2:])),
+        "data-bad-lengths": eth(ipv4_udp(rumor(payload_len=9))),
+        "data-other-port": eth(ipv4_udp(rumor(), dport=53)),
+        "arp-request": arp(),
+        "vlan": eth(b"\x00\x05\x08\x00" + ipv4_udp(rumor()), 0x8100),
+        "short": eth(b"\x45\x00"),
+    },
+    "fuzz_arp": {
+        "request": arp(),
+        "reply": arp(op=2, sha=SELF_MAC, spa=SELF_IP, tha=PEER_MAC,
+                     tpa=PEER_IP, dst=PEER_MAC),
+        "probe": arp(spa=b"\0" * 4),
+        "padded": arp() + b"\0" * 18,
+        "bad-op": arp(op=3),
+        "bad-sender": arp(src=SELF_MAC),
+        "bad-htype": arp(htype=6),
+    },
+    "fuzz_rumor_hdr": {
+        "valid": rumor(),
+        "empty-payload": rumor(b"a", b""),
+        "long-channel": rumor(b"c" * 255, b"p" * 16),
+        "bad-version": rumor(version=2),
+        "bad-flags": rumor(flags=0x80),
+        "bad-lengths": rumor(payload_len=4),
+        "channel-0": rumor(b"", b"xyz"),
+        "short": rumor()[:39],
+    },
+    "fuzz_config": {
+        "full.conf": CONFIG,
+        "minimal.conf": b"node_id=1\naddress=10.1.1.1\nmember=1 10.1.1.1\n",
+        "crlf.conf": CONFIG.replace(b"\n", b"\r\n"),
+        "bad-member.conf": CONFIG.replace(b"weight=2", b"weight=0"),
+        "duplicate.conf": CONFIG + b"member = 3 10.0.0.4\n",
+        "no-self.conf": CONFIG.replace(b"node_id = 2", b"node_id = 4"),
+    },
+}
+
+
+def main():
+    for target, seeds in SEEDS.items():
+        d = os.path.join(HERE, "corpus", target)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        for name, data in seeds.items():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,124 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Check that scripts/rumor.lua decodes every field of the rumor header:
+# write a pcap of rumor frames by hand, dissect it with tshark, and compare
+# each field with what was written. Exits 77 (skipped) without tshark or
+# python3.
+set -eu
+
+here=$(cd "$(dirname "$0")" && pwd)
+lua=${RUMOR_LUA:-$here/../../scripts/rumor.lua}
+
+for tool in tshark python3; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "SKIP: $tool is not installed"
+		exit 77
+	fi
+done
+if [ ! -r "$lua" ]; then
+	echo "FAIL: no dissector at $lua"
+	exit 1
+fi
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT INT TERM
+# Keep personal Wireshark settings and plugins out of the test.
+export HOME="$tmp" XDG_CONFIG_HOME="$tmp"
+
+# Four frames from 10.0.0.2 to 10.0.0.1:
+#  1. port 7946 -> 7946: channel "news", payload "hello", every field set.
+#  2. port 40000 -> 9000: channel "sports" (decoded only with Decode As).
+#  3. payload_len 10 but 5 bytes of payload: length mismatch.
+#  4. magic 0x1234 and version 2.
+python3 - "$tmp/rumor.pcap" <<'PY'
+import struct, sys
+
+def cksum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+def rumor(chan, payload, magic=0x524d, version=1, mtype=1, flags=0, hop=8,
+          origin=7, epoch=3, seq=42, chash=0xcea6a9c08ead0124,
+          payload_len=None):
+    pl = len(payload) if payload_len is None else payload_len
+    return struct.pack("!HBBBBHIHHQQQ", magic, version, mtype, flags, hop,
+                       len(chan), origin, pl, 0, epoch, seq, chash) + \
+        chan + payload
+
+def frame(msg, sport=7946, dport=7946):
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(msg), 0) + msg
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000,
+                     64, 17, 0, bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1]))
+    ip = ip[:10] + struct.pack("!H", cksum(ip)) + ip[12:]
+    return bytes.fromhex("020000000001" "020000000002" "0800") + ip + udp
+
+frames = [
+    frame(rumor(b"news", b"hello")),
+    frame(rumor(b"sports", b"goal", hop=0, origin=0, epoch=9, seq=43,
+                chash=0x0123456789abcdef), sport=40000, dport=9000),
+    frame(rumor(b"news", b"hello", payload_len=10)),
+    frame(rumor(b"news", b"hello", magic=0x1234, version=2)),
+]
+with open(sys.argv[1], "wb") as out:
+    out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i, f in enumerate(frames):
+        out.write(struct.pack("<IIII", 1700000000 + i, 0, len(f), len(f)))
+        out.write(f)
+PY
+
+fields="rumor.magic rumor.version rumor.type rumor.flags rumor.hop_limit
+	rumor.channel_len rumor.origin rumor.payload_len rumor.reserved
+	rumor.epoch rumor.seq rumor.channel_hash rumor.channel rumor.payload
+	_ws.expert.message"
+set --
+for f in $fields; do
+	set -- "$@" -e "$f"
+done
+
+tshark -X "lua_script:$lua" -d udp.port==9000,rumor -r "$tmp/rumor.pcap" \
+	-T fields -E separator='|' "$@" >"$tmp/fields.txt" 2>"$tmp/err.txt" || {
+	cat "$tmp/err.txt"
+	echo "FAIL: tshark could not dissect the capture"
+	exit 1
+}
+tshark -X "lua_script:$lua" -d udp.port==9000,rumor -r "$tmp/rumor.pcap" -V \
+	>"$tmp/verbose.txt" 2>>"$tmp/err.txt"
+tshark -X "lua_script:$lua" -r "$tmp/rumor.pcap" -T fields -e rumor.channel \
+	>"$tmp/noport.txt" 2>>"$tmp/err.txt"
+
+cat >"$tmp/want.txt" <<'WANT'
+0x524d|1|1|0x00|8|4|7|5|0x0000|3|42|0xcea6a9c08ead0124|news|68656c6c6f|
+0x524d|1|1|0x00|0|6|0|4|0x0000|9|43|0x0123456789abcdef|sports|676f616c|
+0x524d|1|1|0x00|8|4|7|10|0x0000|3|42|0xcea6a9c08ead0124|news|68656c6c6f|Length mismatch: 40 + channel_len + payload_len != UDP payload
+0x1234|2|1|0x00|8|4|7|5|0x0000|3|42|0xcea6a9c08ead0124|news|68656c6c6f|Bad magic (expected 0x524d),Unsupported version
+WANT
+
+fail=0
+if ! diff -u "$tmp/want.txt" "$tmp/fields.txt"; then
+	echo "FAIL: fields decoded differently (- expected, + decoded)"
+	fail=1
+fi
+for line in 'Type: DATA (1)' 'Channel: news' 'Sequence: 42' \
+		'Channel: sports' 'Sequence: 43' 'Hop limit: 0' \
+		'Channel hash: 0xcea6a9c08ead0124'; do
+	if ! grep -qF "$line" "$tmp/verbose.txt"; then
+		echo "FAIL: '$line' missing from tshark -V"
+		fail=1
+	fi
+done
+# Without Decode As, port 9000 is not rumor: frame 2 has no channel.
+if [ "$(sed -n 2p "$tmp/noport.txt")" != "" ] ||
+		[ "$(sed -n 1p "$tmp/noport.txt")" != "news" ]; then
+	echo "FAIL: port registration: got $(tr '\n' ' ' <"$tmp/noport.txt")"
+	fail=1
+fi
+if grep -qi 'lua.*error\|error.*lua' "$tmp/err.txt"; then
+	cat "$tmp/err.txt"
+	echo "FAIL: the Lua script reported an error"
+	fail=1
+fi
+[ "$fail" -eq 0 ] && echo "PASS: rumor.lua decodes every field"
+exit "$fail"

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rumor-pcapgen: write a pcap file of rumor DATA frames addressed to one
+ * node, for replay with net_pcap (benchmarks) or tcpreplay. Channels are
+ * "ch-0" .. "ch-(C-1)", taken round-robin. With --config it also says how
+ * many of the frames the node owns and how many it must forward.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rumor/config.h"
+#include "rumor/ring.h"
+#include "rumor/wire.h"
+#include "cksum.h"
+#include "parse.h"
+
+struct pcap_file_hdr {
+	uint32_t magic;
+	uint16_t major, minor;
+	int32_t zone;
+	uint32_t sigfigs, snaplen, linktype;
+};
+
+struct pcap_rec_hdr {
+	uint32_t sec, usec, caplen, len;
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: rumor-pcapgen -o FILE --dst-mac MAC --dst-ip IP [options]\n"
+"  -o, --out FILE        pcap file to write\n"
+"      --dst-mac MAC     destination MAC (the node's port)\n"
+"      --dst-ip IP       destination IPv4 (the node's address)\n"
+"      --dst-port N      destination UDP port (default 7946)\n"
+"      --src-ip IP       source IPv4 (default 192.0.2.1)\n"
+"      --count N         frames (default 4096)\n"
+"      --channels N      distinct channels (default 1024)\n"
+"      --payload N       payload bytes per message (default 16)\n"
+"      --config FILE     report how many frames the node owns\n");
+}
+
+static int
+parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4],
+			&v[5]) != 6)
+		return -1;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)v[i];
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "out", required_argument, NULL, 'o' },
+		{ "dst-mac", required_argument, NULL, 'm' },
+		{ "dst-ip", required_argument, NULL, 'i' },
+		{ "dst-port", required_argument, NULL, 'p' },
+		{ "src-ip", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "channels", required_argument, NULL, 'C' },
+		{ "payload", required_argument, NULL, 'P' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *out = NULL, *cfg_path = NULL;
+	uint8_t dst_mac[6] = { 0 }, src_mac[6] = { 2, 0, 0, 0, 0xee, 1 };
+	uint32_t dst_ip = 0, src_ip = htonl(0xc0000201);
+	unsigned dst_port = RUMOR_DEFAULT_PORT, count = 4096, channels = 1024;
+	unsigned payload = 16, owned = 0;
+	struct rumor_config cfg = { 0 };
+	struct ring_table *ring = NULL;
+	int c, have_mac = 0;
+	FILE *f;
+
+	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'm': have_mac = parse_mac(optarg, dst_mac) == 0; break;
+		case 'i':
+			if (inet_pton(AF_INET, optarg, &dst_ip) != 1)
+				dst_ip = 0;
+			break;
+		case 's':
+			if (inet_pton(AF_INET, optarg, &src_ip) != 1) {
+				fprintf(stderr, "bad --src-ip\n");
+				return 2;
+			}
+			break;
+		case 'p': dst_port = (unsigned)atoi(optarg); break;
+		case 'n': count = (unsigned)atoi(optarg); break;
+		case 'C': channels = (unsigned)atoi(optarg); break;
+		case 'P': payload = (unsigned)atoi(optarg); break;
+		case 'c': cfg_path = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (out == NULL || !have_mac || dst_ip == 0 || count == 0 ||
+			channels == 0 || dst_port == 0 || dst_port > 65535 ||
+			payload > RUMOR_DATAGRAM_MAX - sizeof(struct rumor_hdr)
+			- 16) {
+		usage(stderr);
+		return 2;
+	}
+	if (cfg_path != NULL) {
+		char err[CONFIG_ERR_MAX];
+		struct ring_member *m;
+		uint32_t slots;
+
+		if (config_load(cfg_path, &cfg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "rumor-pcapgen: %s\n", err);
+			return 1;
+		}
+		m = calloc(cfg.n_members, sizeof(*m));
+		for (uint32_t i = 0; i < cfg.n_members; i++) {
+			m[i].id = cfg.members[i].id;
+			m[i].weight = cfg.members[i].weight;
+		}
+		slots = ring_table_slots(m, cfg.n_members);
+		ring = malloc(ring_table_bytes(slots));
+		if (ring == NULL || ring_table_build(ring, m, cfg.n_members,
+				1) < 0) {
+			fprintf(stderr, "rumor-pcapgen: cannot build ring\n");
+			return 1;
+		}
+		free(m);
+	}
+
+	f = fopen(out, "wb");
+	if (f == NULL) {
+		perror(out);
+		return 1;
+	}
+	struct pcap_file_hdr fh = { 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1 };
+	fwrite(&fh, sizeof(fh), 1, f);
+	for (unsigned i = 0; i < count; i++) {
+		uint8_t frame[1600] = { 0 }, body[RUMOR_DATAGRAM_MAX];
+		char chan[32];
+		struct eth_hdr *eth = (void *)frame;
+		struct iphdr *ip = (void *)(frame + FRAME_IP_OFF);
+		struct udphdr *udp = (void *)(frame + FRAME_UDP_OFF);
+		struct rumor_msg msg = { 0 };
+		struct pcap_rec_hdr rh;
+		size_t n, flen;
+		int clen = snprintf(chan, sizeof(chan), "ch-%u", i % channels);
+
+		msg.type = RUMOR_T_DATA;
+		msg.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+		msg.seq = i;
+		msg.channel = chan;
+		msg.channel_len = (size_t)clen;
+		msg.channel_hash = ring_channel_hash(chan, (size_t)clen);
+		memset(body, 'x', sizeof(body));
+		msg.payload = body;
+		msg.payload_len = payload;
+		n = rumor_msg_encode(frame + FRAME_RUMOR_OFF,
+				sizeof(frame) - FRAME_RUMOR_OFF, &msg);
+		if (ring != NULL && ring_owner(ring, msg.channel_hash) ==
+				cfg.node_id)
+			owned++;
+		memcpy(eth->dst, dst_mac, 6);
+		memcpy(eth->src, src_mac, 6);
+		eth->type = htons(ETH_TYPE_IPV4);
+		ip->version = 4;
+		ip->ihl = 5;
+		ip->tot_len = htons((uint16_t)(20 + 8 + n));
+		ip->ttl = 64;
+		ip->protocol = IPPROTO_UDP;
+		ip->saddr = src_ip;
+		ip->daddr = dst_ip;
+		ip->check = cksum_ipv4_hdr(ip);
+		udp->source = htons(40000 + (i % 64));
+		udp->dest = htons((uint16_t)dst_port);
+		udp->len = htons((uint16_t)(8 + n));
+		udp->check = 0;
+		flen = FRAME_RUMOR_OFF + n;
+		if (flen < 60)
+			flen = 60;	/* Ethernet minimum, padded with zeros. */
+		rh.sec = i / 1000000;
+		rh.usec = i % 1000000;
+		rh.caplen = rh.len = (uint32_t)flen;
+		fwrite(&rh, sizeof(rh), 1, f);
+		fwrite(frame, flen, 1, f);
+	}
+	if (fclose(f) != 0) {
+		perror(out);
+		return 1;
+	}
+	if (ring != NULL)
+		printf("frames %u owned %u forward %u\n", count, owned,
+				count - owned);
+	free(ring);
+	config_free(&cfg);
+	return 0;
+}

@@ -1,0 +1,608 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The configuration file parser (include/rumor/config.h): a full valid
+ * file, a bad value for every field with the exact "NAME:LINE: field 'F':"
+ * prefix checked, the whole-file checks, comments and blank lines, limits,
+ * and config_load. Text is always handed over in a heap buffer of exactly
+ * its length, without a NUL, so ASan catches a read beyond it.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rumor/config.h"
+#include "rumor/ring.h"
+#include "test.h"
+
+#define NAME "test.conf"
+
+/* The valid file, one string per line (line numbers from 1). */
+static const char *const base[] = {
+	"# A three-node cluster, seen from node 2.",		/* 1 */
+	"node_id = 2",						/* 2 */
+	"address = 10.0.0.2",					/* 3 */
+	"udp_port = 7000",					/* 4 */
+	"dpdk_port = 1",					/* 5 */
+	"sink = 10.0.0.100:9000 mac=02:00:00:00:00:64",		/* 6 */
+	"",							/* 7 */
+	"member = 3 10.0.0.3 weight=2 mac=02:00:00:00:00:03",	/* 8 */
+	"member = 1 10.0.0.1 udp=7001",				/* 9 */
+	"member = 2 10.0.0.2   # this node",			/* 10 */
+};
+#define BASE_LINES (sizeof(base) / sizeof(base[0]))
+
+/* Line numbers of the fields in base[]. */
+enum {
+	L_NODE_ID = 2,
+	L_ADDRESS = 3,
+	L_UDP_PORT = 4,
+	L_DPDK_PORT = 5,
+	L_SINK = 6,
+	L_MEMBER3 = 8,
+	L_MEMBER1 = 9,
+	L_SELF = 10,
+};
+
+/* Parse text[0..len) from an exact-size heap copy. */
+static int
+parse_buf(const char *text, size_t len, struct rumor_config *c, char *err)
+{
+	char *copy = malloc(len > 0 ? len : 1);
+	int rc;
+
+	if (copy == NULL)
+		abort();
+	memcpy(copy, text, len);
+	err[0] = '\0';
+	rc = config_parse(copy, len, NAME, c, err, CONFIG_ERR_MAX);
+	free(copy);
+	return rc;
+}
+
+static int
+parse_str(const char *text, struct rumor_config *c, char *err)
+{
+	return parse_buf(text, strlen(text), c, err);
+}
+
+/*
+ * The base file with line `line` replaced by `repl` (NULL removes it,
+ * line 0 replaces nothing) and `extra` appended (if not NULL).
+ */
+static char *
+base_with(unsigned line, const char *repl, const char *extra)
+{
+	size_t cap = 4096 + (repl != NULL ? strlen(repl) : 0) +
+			(extra != NULL ? strlen(extra) : 0);
+	char *s = malloc(cap);
+	size_t n = 0;
+
+	if (s == NULL)
+		abort();
+	s[0] = '\0';
+	for (unsigned i = 1; i <= BASE_LINES; i++) {
+		const char *l = i == line ? repl : base[i - 1];
+
+		if (l == NULL)
+			continue;
+		n += (size_t)snprintf(s + n, cap - n, "%s\n", l);
+	}
+	if (extra != NULL)
+		snprintf(s + n, cap - n, "%s", extra);
+	return s;
+}
+
+/*
+ * Parse text and require an error starting with prefix, and the
+ * configuration left empty.
+ */
+#define EXPECT_ERR(text, prefix) expect_err((text), (prefix), __LINE__)
+
+static void
+expect_err(const char *text, const char *prefix, int line)
+{
+	struct rumor_config c;
+	char err[CONFIG_ERR_MAX];
+	int rc = parse_str(text, &c, err);
+
+	if (!test_check_eq((uint64_t)(int64_t)rc, (uint64_t)-1, __FILE__,
+			line, "config_parse()", "-1")) {
+		config_free(&c);
+		return;
+	}
+	test_check_prefix(err, prefix, __FILE__, line);
+	test_check(c.members == NULL && c.n_members == 0, __FILE__, line,
+			"configuration left empty");
+	/* After the field comes what is wrong. */
+	test_check(strstr(err, "': ") != NULL &&
+			strstr(err, "': ")[3] != '\0', __FILE__, line,
+			"message says what is wrong");
+}
+
+/* Replace line `line` of the base file with repl; expect field's error. */
+#define EXPECT_BAD(line, repl, field) \
+	expect_bad((line), (repl), (field), __LINE__)
+
+static void
+expect_bad(unsigned line, const char *repl, const char *field, int at)
+{
+	char *text = base_with(line, repl, NULL);
+	char prefix[128];
+
+	snprintf(prefix, sizeof(prefix), NAME ":%u: field '%s':", line,
+			field);
+	expect_err(text, prefix, at);
+	free(text);
+}
+
+static void
+test_valid(void)
+{
+	char *text = base_with(0, NULL, NULL);
+	struct rumor_config c;
+	char err[CONFIG_ERR_MAX];
+	const struct config_member *m;
+
+	if (!CHECK_EQ(parse_str(text, &c, err), 0)) {
+		fprintf(stderr, "  %s\n", err);
+		free(text);
+		return;
+	}
+	CHECK_EQ(c.node_id, 2);
+	CHECK_EQ(c.address, inet_addr("10.0.0.2"));
+	CHECK_EQ(c.udp_port, 7000);
+	CHECK_EQ(c.dpdk_port, 1);
+	CHECK(c.has_sink);
+	CHECK_EQ(c.sink_ip, inet_addr("10.0.0.100"));
+	CHECK_EQ(c.sink_port, 9000);
+	CHECK(c.sink_has_mac);
+	CHECK(memcmp(c.sink_mac, "\x02\x00\x00\x00\x00\x64", 6) == 0);
+	CHECK_EQ(c.n_members, 3);
+
+	/* Sorted by id whatever the order in the file. */
+	CHECK_EQ(c.members[0].id, 1);
+	CHECK_EQ(c.members[1].id, 2);
+	CHECK_EQ(c.members[2].id, 3);
+
+	m = &c.members[0];
+	CHECK_EQ(m->ip, inet_addr("10.0.0.1"));
+	CHECK_EQ(m->udp_port, 7001);
+	CHECK_EQ(m->weight, 1);
+	CHECK(!m->has_mac);
+	m = &c.members[1];
+	CHECK_EQ(m->ip, inet_addr("10.0.0.2"));
+	CHECK_EQ(m->udp_port, 7000);	/* udp_port is the default. */
+	m = &c.members[2];
+	CHECK_EQ(m->ip, inet_addr("10.0.0.3"));
+	CHECK_EQ(m->udp_port, 7000);
+	CHECK_EQ(m->weight, 2);
+	CHECK(m->has_mac);
+	CHECK(memcmp(m->mac, "\x02\x00\x00\x00\x00\x03", 6) == 0);
+
+	CHECK(config_member_find(&c, 3) == &c.members[2]);
+	CHECK(config_member_find(&c, 1) == &c.members[0]);
+	CHECK(config_member_find(&c, 4) == NULL);
+	CHECK(config_member_find(&c, 0) == NULL);
+
+	config_free(&c);
+	CHECK(c.members == NULL && c.n_members == 0);
+	config_free(&c);		/* Twice is safe. */
+	free(text);
+
+	/* The smallest file: defaults everywhere else. */
+	CHECK_EQ(parse_str("node_id=1\naddress=10.1.1.1\nmember=1 10.1.1.1",
+			&c, err), 0);
+	CHECK_EQ(c.udp_port, 7946);
+	CHECK_EQ(c.dpdk_port, 0);
+	CHECK(!c.has_sink);
+	CHECK_EQ(c.members[0].udp_port, 7946);
+	config_free(&c);
+
+	/* Two members on one address, different ports: fine. */
+	text = base_with(0, NULL, "member = 4 10.0.0.3 udp=7003\n");
+	CHECK_EQ(parse_str(text, &c, err), 0);
+	CHECK_EQ(c.n_members, 4);
+	config_free(&c);
+	free(text);
+
+	/* Upper-case MAC digits, a sink without a MAC. */
+	text = base_with(L_SINK, "sink = 10.0.0.100:1", "member = 9 10.0.0.9 "
+			"mac=0A:BC:DE:F0:12:34 weight=1000");
+	CHECK_EQ(parse_str(text, &c, err), 0);
+	CHECK(!c.sink_has_mac);
+	CHECK_EQ(c.sink_port, 1);
+	CHECK_EQ(c.members[3].weight, RING_WEIGHT_MAX);
+	CHECK(memcmp(c.members[3].mac, "\x0a\xbc\xde\xf0\x12\x34", 6) == 0);
+	config_free(&c);
+	free(text);
+}
+
+static void
+test_comments(void)
+{
+	static const char text[] =
+		"# leading comment\r\n"
+		"\r\n"
+		"   \t  \n"
+		"\t# indented comment\n"
+		"node_id=2# no spaces, comment glued on\n"
+		"  address   =\t10.0.0.2   \r\n"
+		"#member = 99 10.9.9.9\n"
+		"member = 1 10.0.0.1\t weight=3 \n"
+		"member = 2 10.0.0.2 # self\r\n"
+		"#";
+	struct rumor_config c;
+	char err[CONFIG_ERR_MAX];
+
+	if (!CHECK_EQ(parse_str(text, &c, err), 0)) {
+		fprintf(stderr, "  %s\n", err);
+		return;
+	}
+	CHECK_EQ(c.node_id, 2);
+	CHECK_EQ(c.address, inet_addr("10.0.0.2"));
+	CHECK_EQ(c.n_members, 2);
+	CHECK_EQ(c.members[0].weight, 3);
+	CHECK(config_member_find(&c, 99) == NULL);
+	config_free(&c);
+
+	/* Line numbers count comment and blank lines. */
+	EXPECT_ERR("# one\n\n# three\n\nnode_id = x\n",
+			NAME ":5: field 'node_id':");
+	/* CRLF files count lines the same way. */
+	EXPECT_ERR("# one\r\n\r\nbogus = 1\r\n", NAME ":3: field 'bogus':");
+	/* '#' inside a value starts a comment. */
+	EXPECT_ERR("node_id = #2\n", NAME ":1: field 'node_id':");
+}
+
+/* A bad value for every field. */
+static void
+test_bad_values(void)
+{
+	static const char *const node_id[] = {
+		"0", "-1", "abc", "4294967296", "", "1 2", "0x10", "+3", "2.0",
+	};
+	static const char *const address[] = {
+		"10.0.0", "0.0.0.0", "255.255.255.255", "10.0.0.2.1", "",
+		"host", "10.0.0.256", "10.0.0.2:7000",
+	};
+	static const char *const port[] = {
+		"0", "65536", "x", "", "-1", "70000", "7000 7001",
+	};
+	static const char *const dpdk_port[] = {
+		"1024", "-1", "x", "", "99999999999999999999",
+	};
+	static const char *const sink[] = {
+		"", "10.0.0.100", "10.0.0.100:", "10.0.0.100:0",
+		"10.0.0.100:65536", "10.0.0:9000", ":9000",
+		"10.0.0.100:9000:1",
+		"10.0.0.100:9000 mac=01:00:5e:00:00:01",
+		"10.0.0.100:9000 mac=ff:ff:ff:ff:ff:ff",
+		"10.0.0.100:9000 mac=03:00:00:00:00:64",
+		"10.0.0.100:9000 mac=02:00:00:00:00",
+		"10.0.0.100:9000 mac=02:00:00:00:00:6g",
+		"10.0.0.100:9000 mac=02-00-00-00-00-64",
+		"10.0.0.100:9000 mac=",
+		"10.0.0.100:9000 foo",
+		"10.0.0.100:9000 mac=02:00:00:00:00:64 extra",
+		"10.0.0.100:9000 weight=2",
+	};
+	static const char *const member[] = {
+		"0 10.0.0.3", "x 10.0.0.3", "3", "", "4294967296 10.0.0.3",
+		"3 10.0.0", "3 host", "3 10.0.0.3 weight=0",
+		"3 10.0.0.3 weight=1001", "3 10.0.0.3 weight=",
+		"3 10.0.0.3 weight=x", "3 10.0.0.3 mac=01:00:5e:00:00:03",
+		"3 10.0.0.3 mac=ff:ff:ff:ff:ff:ff", "3 10.0.0.3 mac=zz",
+		"3 10.0.0.3 mac=02:00:00:00:00:003",
+		"3 10.0.0.3 mac= 02:00:00:00:00:03",
+		"3 10.0.0.3 udp=0", "3 10.0.0.3 udp=65536",
+		"3 10.0.0.3 udp=", "3 10.0.0.3 colour=red",
+		"3 10.0.0.3 weight", "3 10.0.0.3 7000",
+	};
+	char line[256];
+
+	for (size_t i = 0; i < sizeof(node_id) / sizeof(node_id[0]); i++) {
+		snprintf(line, sizeof(line), "node_id = %s", node_id[i]);
+		EXPECT_BAD(L_NODE_ID, line, "node_id");
+	}
+	for (size_t i = 0; i < sizeof(address) / sizeof(address[0]); i++) {
+		snprintf(line, sizeof(line), "address = %s", address[i]);
+		EXPECT_BAD(L_ADDRESS, line, "address");
+	}
+	for (size_t i = 0; i < sizeof(port) / sizeof(port[0]); i++) {
+		snprintf(line, sizeof(line), "udp_port = %s", port[i]);
+		EXPECT_BAD(L_UDP_PORT, line, "udp_port");
+	}
+	for (size_t i = 0; i < sizeof(dpdk_port) / sizeof(dpdk_port[0]);
+			i++) {
+		snprintf(line, sizeof(line), "dpdk_port = %s", dpdk_port[i]);
+		EXPECT_BAD(L_DPDK_PORT, line, "dpdk_port");
+	}
+	for (size_t i = 0; i < sizeof(sink) / sizeof(sink[0]); i++) {
+		snprintf(line, sizeof(line), "sink = %s", sink[i]);
+		EXPECT_BAD(L_SINK, line, "sink");
+	}
+	for (size_t i = 0; i < sizeof(member) / sizeof(member[0]); i++) {
+		snprintf(line, sizeof(line), "member = %s", member[i]);
+		EXPECT_BAD(L_MEMBER3, line, "member");
+	}
+
+	/* Unknown keys, and lines that are not key = value. */
+	EXPECT_BAD(L_DPDK_PORT, "colour = blue", "colour");
+	EXPECT_BAD(L_DPDK_PORT, "Node_ID = 2", "Node_ID");
+	EXPECT_BAD(L_DPDK_PORT, "= 2", "");
+	EXPECT_BAD(L_DPDK_PORT, "node_id 2", "node_id 2");
+	EXPECT_BAD(L_DPDK_PORT, "members = 1 10.0.0.1", "members");
+
+	/* udp_port after the first member. */
+	{
+		char *text = base_with(0, NULL, "udp_port = 7000\n");
+		char prefix[64];
+
+		snprintf(prefix, sizeof(prefix), NAME ":%zu: field "
+				"'udp_port':", BASE_LINES + 1);
+		EXPECT_ERR(text, prefix);
+		free(text);
+	}
+}
+
+/* Checks that need the whole file: no line to name, only the field. */
+static void
+test_whole_file(void)
+{
+	char *text;
+
+	text = base_with(L_NODE_ID, NULL, NULL);
+	EXPECT_ERR(text, NAME ": field 'node_id': missing");
+	free(text);
+	text = base_with(L_ADDRESS, NULL, NULL);
+	EXPECT_ERR(text, NAME ": field 'address': missing");
+	free(text);
+	EXPECT_ERR("node_id = 1\naddress = 10.0.0.1\n",
+			NAME ": field 'member': missing");
+	EXPECT_ERR("", NAME ": field 'node_id': missing");
+	EXPECT_ERR("# nothing but a comment\n",
+			NAME ": field 'node_id': missing");
+
+	/* Duplicate ids, also on different addresses. */
+	text = base_with(0, NULL, "member = 3 10.0.0.4\n");
+	EXPECT_ERR(text, NAME ": field 'member': node id 3 listed twice");
+	free(text);
+	text = base_with(0, NULL, "member = 1 10.0.0.1 udp=7001\n");
+	EXPECT_ERR(text, NAME ": field 'member': node id 1 listed twice");
+	free(text);
+
+	/* Two members on the same address and port. */
+	text = base_with(0, NULL, "member = 4 10.0.0.3\n");
+	EXPECT_ERR(text, NAME ": field 'member': nodes 3 and 4 have the "
+			"same address and port");
+	free(text);
+	text = base_with(0, NULL, "member = 4 10.0.0.1 udp=7001\n");
+	EXPECT_ERR(text, NAME ": field 'member': nodes 1 and 4 have the "
+			"same address and port");
+	free(text);
+
+	/* This node is not a member. */
+	text = base_with(L_NODE_ID, "node_id = 4", NULL);
+	EXPECT_ERR(text, NAME ": field 'node_id': node 4 is not in the "
+			"member list");
+	free(text);
+
+	/* This node's member line disagrees with 'address' or 'udp_port'. */
+	text = base_with(L_SELF, "member = 2 10.0.0.22", NULL);
+	EXPECT_ERR(text, NAME ": field 'member': node 2 (this node)");
+	free(text);
+	text = base_with(L_SELF, "member = 2 10.0.0.2 udp=7946", NULL);
+	EXPECT_ERR(text, NAME ": field 'member': node 2 (this node)");
+	free(text);
+
+	/* The sink may not be this node itself. */
+	text = base_with(L_SINK, "sink = 10.0.0.2:9000", NULL);
+	EXPECT_ERR(text, NAME ": field 'sink':");
+	free(text);
+}
+
+static void
+test_limits(void)
+{
+	struct rumor_config c;
+	char err[CONFIG_ERR_MAX];
+	char *text, *line;
+	size_t n;
+
+	/* A NUL byte anywhere: not a text file. */
+	text = base_with(0, NULL, NULL);
+	n = strlen(text);
+	text[20] = '\0';
+	CHECK_EQ(parse_buf(text, n, &c, err), -1);
+	CHECK_PREFIX(err, NAME ": field '(file)':");
+	CHECK(c.members == NULL);
+	text[20] = 'x';
+	text[n - 1] = '\0';
+	CHECK_EQ(parse_buf(text, n, &c, err), -1);
+	CHECK_PREFIX(err, NAME ": field '(file)':");
+	free(text);
+
+	/* Lines of 1023 bytes are fine, 1024 are not, wherever they are. */
+	line = malloc(2048);
+	if (line == NULL)
+		abort();
+	memset(line, ' ', 2048);
+	line[0] = '#';
+	line[1023] = '\0';
+	text = base_with(L_DPDK_PORT, line, NULL);
+	CHECK_EQ(parse_str(text, &c, err), 0);
+	config_free(&c);
+	free(text);
+	line[1023] = ' ';
+	line[1024] = '\0';
+	text = base_with(L_DPDK_PORT, line, NULL);
+	EXPECT_ERR(text, NAME ":5: field '(line)':");
+	free(text);
+	/* The same as the last line, without a newline. */
+	text = base_with(0, NULL, line);
+	EXPECT_ERR(text, NAME ":11: field '(line)':");
+	free(text);
+	line[1024] = ' ';
+	line[2047] = '\0';
+	text = base_with(L_ADDRESS, line, NULL);
+	EXPECT_ERR(text, NAME ":3: field '(line)':");
+	free(text);
+	free(line);
+
+	/* A small error buffer is filled and terminated, not overrun. */
+	{
+		char small[16];
+		const char *bad = "node_id = 0\n";
+		char *copy = malloc(strlen(bad));
+
+		if (copy == NULL)
+			abort();
+		memcpy(copy, bad, strlen(bad));
+		memset(small, 'x', sizeof(small));
+		CHECK_EQ(config_parse(copy, strlen(bad), NAME, &c, small,
+				sizeof(small)), -1);
+		CHECK(memchr(small, '\0', sizeof(small)) != NULL);
+		CHECK_EQ(strlen(small), sizeof(small) - 1);
+		CHECK_PREFIX(small, NAME ":1: f");
+		free(copy);
+	}
+
+	/*
+	 * RING_MEMBERS_MAX members are the most: the next member line is
+	 * refused on its line (the whole-file checks are not reached).
+	 */
+	{
+		size_t cap = (RING_MEMBERS_MAX + 2) * 40 + 100, len = 0;
+		char prefix[64];
+
+		text = malloc(cap);
+		if (text == NULL)
+			abort();
+		len += (size_t)snprintf(text + len, cap - len,
+				"node_id = 1\naddress = 10.0.0.1\n");
+		for (uint32_t id = 1; id <= RING_MEMBERS_MAX + 1; id++)
+			len += (size_t)snprintf(text + len, cap - len,
+					"member = %u 10.%u.%u.%u\n", id,
+					id >> 16, (id >> 8) & 0xff, id & 0xff);
+		snprintf(prefix, sizeof(prefix), NAME ":%u: field 'member': "
+				"more than %u members", RING_MEMBERS_MAX + 3,
+				RING_MEMBERS_MAX);
+		EXPECT_ERR(text, prefix);
+		free(text);
+	}
+}
+
+/* Members given in a random order come out sorted by id. */
+static void
+test_sorted(void)
+{
+	uint32_t ids[200];
+	uint64_t seed = 17;
+	size_t cap = 200 * 64 + 100, len = 0;
+	char *text = malloc(cap);
+	struct rumor_config c;
+	char err[CONFIG_ERR_MAX];
+
+	if (text == NULL)
+		abort();
+	for (uint32_t i = 0; i < 200; i++)
+		ids[i] = i * 7919 + 1;
+	for (uint32_t i = 199; i > 0; i--) {
+		uint32_t j = (uint32_t)(test_rand(&seed) % (i + 1)), t = ids[i];
+
+		ids[i] = ids[j];
+		ids[j] = t;
+	}
+	len += (size_t)snprintf(text + len, cap - len,
+			"node_id = 1\naddress = 10.0.0.1\n");
+	for (uint32_t i = 0; i < 200; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+				"member = %u 10.0.%u.%u weight=%u\n", ids[i],
+				ids[i] == 1 ? 0 : 1 + i / 250,
+				ids[i] == 1 ? 1 : i % 250 + 2, ids[i] % 7 + 1);
+	if (!CHECK_EQ(parse_str(text, &c, err), 0)) {
+		fprintf(stderr, "  %s\n", err);
+		free(text);
+		return;
+	}
+	CHECK_EQ(c.n_members, 200);
+	for (uint32_t i = 0; i < c.n_members; i++) {
+		CHECK_EQ(c.members[i].id, i * 7919 + 1);
+		CHECK_EQ(c.members[i].weight, c.members[i].id % 7 + 1);
+		CHECK(config_member_find(&c, c.members[i].id) ==
+				&c.members[i]);
+		CHECK(config_member_find(&c, c.members[i].id + 1) == NULL);
+	}
+	config_free(&c);
+	free(text);
+}
+
+static void
+test_load(void)
+{
+	char path[] = "/tmp/rumor-test-config-XXXXXX";
+	char *text = base_with(0, NULL, NULL);
+	struct rumor_config c;
+	char err[CONFIG_ERR_MAX], prefix[128];
+	int fd = mkstemp(path);
+	size_t len = strlen(text);
+
+	CHECK(fd >= 0);
+	if (fd < 0) {
+		free(text);
+		return;
+	}
+	CHECK_EQ(write(fd, text, len), len);
+	close(fd);
+	free(text);
+
+	CHECK_EQ(config_load(path, &c, err, sizeof(err)), 0);
+	CHECK_EQ(c.n_members, 3);
+	CHECK_EQ(c.node_id, 2);
+	config_free(&c);
+
+	/* Errors name the path. */
+	fd = open(path, O_WRONLY | O_APPEND);
+	CHECK(fd >= 0);
+	if (fd >= 0) {
+		CHECK_EQ(write(fd, "bogus = 1\n", 10), 10);
+		close(fd);
+	}
+	snprintf(prefix, sizeof(prefix), "%s:%zu: field 'bogus':", path,
+			BASE_LINES + 1);
+	CHECK_EQ(config_load(path, &c, err, sizeof(err)), -1);
+	CHECK_PREFIX(err, prefix);
+	unlink(path);
+
+	/* A missing file is named. */
+	CHECK_EQ(config_load(path, &c, err, sizeof(err)), -1);
+	CHECK_PREFIX(err, path);
+	CHECK(strstr(err, "cannot open") != NULL);
+	CHECK(c.members == NULL && c.n_members == 0);
+	config_free(&c);
+	CHECK_EQ(config_load("/nonexistent/dir/rumor.conf", &c, err,
+			sizeof(err)), -1);
+	CHECK_PREFIX(err, "/nonexistent/dir/rumor.conf:");
+}
+
+int
+main(int argc, char **argv)
+{
+	if (test_want(argc, argv, "valid"))
+		test_valid();
+	if (test_want(argc, argv, "comments"))
+		test_comments();
+	if (test_want(argc, argv, "bad_values"))
+		test_bad_values();
+	if (test_want(argc, argv, "whole_file"))
+		test_whole_file();
+	if (test_want(argc, argv, "limits"))
+		test_limits();
+	if (test_want(argc, argv, "sorted"))
+		test_sorted();
+	if (test_want(argc, argv, "load"))
+		test_load();
+	return test_done("test_config");
+}

@@ -1,0 +1,546 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The ring table (include/rumor/ring.h, dataplane/ring.c): determinism,
+ * balance, weights, movement when the member set changes, refusals, slot
+ * bounds and the channel hash. Measured numbers are printed so that a
+ * change in the construction shows in the test log.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <xxhash.h>
+
+#include "rumor/ring.h"
+#include "test.h"
+
+#define N_HASHES 1000000u
+
+/* Channel hashes of N_HASHES channel names, computed once. */
+static uint64_t *hashes;
+
+/* Build a table for m[0..n) in an exact-size allocation, or NULL. */
+static struct ring_table *
+ring_new(const struct ring_member *m, uint32_t n, uint64_t epoch)
+{
+	uint32_t slots = ring_table_slots(m, n);
+	struct ring_table *t = malloc(ring_table_bytes(slots));
+
+	if (t == NULL)
+		abort();
+	if (ring_table_build(t, m, n, epoch) < 0) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* n distinct random non-zero ids, weight 1, in random order. */
+static void
+members_random(struct ring_member *m, uint32_t n, uint64_t *seed)
+{
+	uint32_t *ids = malloc(n * sizeof(*ids));
+	uint32_t got = 0;
+
+	if (ids == NULL)
+		abort();
+	while (got < n) {
+		uint32_t id = (uint32_t)test_rand(seed), i;
+
+		if (id == 0)
+			continue;
+		for (i = 0; i < got && ids[i] != id; i++)
+			;
+		if (i == got)
+			ids[got++] = id;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		m[i].id = ids[i];
+		m[i].weight = 1;
+	}
+	free(ids);
+}
+
+/* Index of id in the sorted array ids[0..n), or n. */
+static uint32_t
+id_index(const uint32_t *ids, uint32_t n, uint32_t id)
+{
+	const uint32_t *p = bsearch(&id, ids, n, sizeof(*ids), u32_cmp);
+
+	return p != NULL ? (uint32_t)(p - ids) : n;
+}
+
+static bool
+is_prime(uint32_t x)
+{
+	if (x < 2)
+		return false;
+	for (uint32_t d = 2; (uint64_t)d * d <= x; d++)
+		if (x % d == 0)
+			return false;
+	return true;
+}
+
+static void
+test_identical(void)
+{
+	uint64_t seed = 1;
+	struct ring_member m[50], r[50], s[50];
+	struct ring_table *a, *b, *c;
+	uint32_t ids[50];
+
+	members_random(m, 50, &seed);
+	for (uint32_t i = 0; i < 50; i++) {
+		m[i].weight = 1 + i % 3;
+		r[49 - i] = m[i];
+		s[i] = m[i];
+		ids[i] = m[i].id;
+	}
+	for (uint32_t i = 49; i > 0; i--) {
+		uint32_t j = (uint32_t)(test_rand(&seed) % (i + 1));
+		struct ring_member t = s[i];
+
+		s[i] = s[j];
+		s[j] = t;
+	}
+	qsort(ids, 50, sizeof(ids[0]), u32_cmp);
+	a = ring_new(m, 50, 7);
+	b = ring_new(r, 50, 7);
+	c = ring_new(s, 50, 7);
+	if (!CHECK(a != NULL && b != NULL && c != NULL))
+		return;
+	CHECK_EQ(a->epoch, 7);
+	CHECK_EQ(a->n_members, 50);
+	CHECK_EQ(a->size, ring_table_slots(m, 50));
+	CHECK(is_prime(a->size));
+	CHECK(a->size >= 50 * RING_SLOTS_PER_MEMBER);
+	CHECK(memcmp(a, b, ring_table_bytes(a->size)) == 0);
+	CHECK(memcmp(a, c, ring_table_bytes(a->size)) == 0);
+	for (uint32_t i = 0; i < a->size; i++)
+		if (!CHECK(id_index(ids, 50, a->slot[i]) < 50))
+			break;
+	free(a);
+	free(b);
+	free(c);
+
+	/* One member owns everything. */
+	m[0].id = 42;
+	m[0].weight = 1;
+	a = ring_new(m, 1, 0);
+	if (CHECK(a != NULL)) {
+		for (uint32_t i = 0; i < a->size; i++)
+			if (!CHECK_EQ(a->slot[i], 42))
+				break;
+		free(a);
+	}
+}
+
+/* Peak over mean of counts[0..n) (all members, empty ones included). */
+static double
+peak_over_mean(const uint64_t *counts, uint32_t n, uint64_t total)
+{
+	uint64_t peak = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (counts[i] > peak)
+			peak = counts[i];
+	return (double)peak * n / (double)total;
+}
+
+static void
+test_balance(void)
+{
+	static const uint32_t sizes[] = { 3, 10, 50, 200, 1000 };
+	uint64_t seed = 2;
+
+	for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		uint32_t n = sizes[k];
+		struct ring_member *m = malloc(n * sizeof(*m));
+		uint32_t *ids = malloc(n * sizeof(*ids));
+		uint64_t *slots = calloc(n, sizeof(*slots));
+		uint64_t *keys = calloc(n, sizeof(*keys));
+		struct ring_table *t;
+		double slot_pm, key_pm;
+
+		if (m == NULL || ids == NULL || slots == NULL || keys == NULL)
+			abort();
+		members_random(m, n, &seed);
+		for (uint32_t i = 0; i < n; i++)
+			ids[i] = m[i].id;
+		qsort(ids, n, sizeof(ids[0]), u32_cmp);
+		t = ring_new(m, n, 1);
+		if (!CHECK(t != NULL))
+			continue;
+		for (uint32_t i = 0; i < t->size; i++) {
+			uint32_t x = id_index(ids, n, t->slot[i]);
+
+			if (!CHECK(x < n))
+				break;
+			slots[x]++;
+		}
+		for (uint32_t i = 0; i < N_HASHES; i++) {
+			uint32_t x = id_index(ids, n, ring_owner(t, hashes[i]));
+
+			if (!CHECK(x < n))
+				break;
+			keys[x]++;
+		}
+		slot_pm = peak_over_mean(slots, n, t->size);
+		key_pm = peak_over_mean(keys, n, N_HASHES);
+		printf("balance N=%-4u size %-6u slots peak/mean %.4f, "
+				"%u channel hashes peak/mean %.4f\n", n,
+				t->size, slot_pm, N_HASHES, key_pm);
+		CHECK(slot_pm <= 1.05);
+		if (n <= 50)
+			CHECK(key_pm <= 1.05);
+		free(t);
+		free(m);
+		free(ids);
+		free(slots);
+		free(keys);
+	}
+}
+
+static void
+test_weights(void)
+{
+	struct ring_member m[20];
+	struct ring_table *t;
+	uint64_t slots[20] = { 0 }, wsum = 0;
+	double ratio, worst = 0;
+
+	/* Ten members, the first of weight 2. */
+	for (uint32_t i = 0; i < 10; i++) {
+		m[i].id = 100 + i;
+		m[i].weight = i == 0 ? 2 : 1;
+	}
+	t = ring_new(m, 10, 1);
+	if (!CHECK(t != NULL))
+		return;
+	for (uint32_t i = 0; i < t->size; i++)
+		slots[t->slot[i] - 100]++;
+	ratio = (double)slots[0] * 9 / (double)(t->size - slots[0]);
+	printf("weights: weight-2 member owns %.4f times the slots of a "
+			"weight-1 member (N=10)\n", ratio);
+	CHECK(ratio >= 1.9 && ratio <= 2.1);
+	for (uint32_t i = 1; i < 10; i++)
+		CHECK(slots[i] * 2 >= slots[0] * 95 / 100 &&
+				slots[i] * 2 <= slots[0] * 105 / 100);
+	free(t);
+
+	/* Twenty members of weights 1 to 4: shares follow the weights. */
+	memset(slots, 0, sizeof(slots));
+	for (uint32_t i = 0; i < 20; i++) {
+		m[i].id = 1000 + i;
+		m[i].weight = 1 + i % 4;
+		wsum += m[i].weight;
+	}
+	t = ring_new(m, 20, 1);
+	if (!CHECK(t != NULL))
+		return;
+	for (uint32_t i = 0; i < t->size; i++)
+		slots[t->slot[i] - 1000]++;
+	for (uint32_t i = 0; i < 20; i++) {
+		double fair = (double)t->size * m[i].weight / (double)wsum;
+		double r = slots[i] / fair;
+
+		if (r > 1 + worst)
+			worst = r - 1;
+		if (1 - r > worst)
+			worst = 1 - r;
+		CHECK(r >= 0.95 && r <= 1.05);
+	}
+	printf("weights: 20 members of weights 1..4: worst share off by "
+			"%.2f%%\n", worst * 100);
+	free(t);
+
+	/* A heavy member and a light one: the light one still gets slots. */
+	m[0].id = 1;
+	m[0].weight = RING_WEIGHT_MAX;
+	m[1].id = 2;
+	m[1].weight = 1;
+	t = ring_new(m, 2, 1);
+	if (!CHECK(t != NULL))
+		return;
+	slots[0] = 0;
+	for (uint32_t i = 0; i < t->size; i++)
+		slots[0] += t->slot[i] == 2;
+	CHECK(slots[0] >= 1);
+	CHECK(slots[0] <= 2);
+	free(t);
+}
+
+/*
+ * The exact fraction of the hash space whose owner differs between a and
+ * b. Slot i of a table of size s holds the hashes in [i/s, (i+1)/s) of
+ * the space; the two partitions are merged in units of 1/(sa * sb).
+ */
+static double
+moved_fraction(const struct ring_table *a, const struct ring_table *b)
+{
+	uint64_t sa = a->size, sb = b->size, pos = 0, moved = 0;
+	uint64_t i = 0, j = 0;
+
+	while (i < sa && j < sb) {
+		uint64_t ea = (i + 1) * sb, eb = (j + 1) * sa;
+		uint64_t end = ea < eb ? ea : eb;
+
+		if (a->slot[i] != b->slot[j])
+			moved += end - pos;
+		pos = end;
+		if (ea == end)
+			i++;
+		if (eb == end)
+			j++;
+	}
+	return (double)moved / ((double)sa * (double)sb);
+}
+
+/* The same, estimated from the channel hashes. */
+static double
+moved_sampled(const struct ring_table *a, const struct ring_table *b)
+{
+	uint32_t moved = 0;
+
+	for (uint32_t i = 0; i < N_HASHES; i++)
+		moved += ring_owner(a, hashes[i]) != ring_owner(b, hashes[i]);
+	return (double)moved / N_HASHES;
+}
+
+/*
+ * Remove each of a few members from n, and add one: the fraction of the
+ * hash space that changes owner over the ideal fraction (1/n for a
+ * removal, 1/(n+1) for an addition) must stay near 1.
+ */
+static void
+movement(uint32_t n, uint64_t seed, double bound)
+{
+	struct ring_member *m = malloc((n + 1) * sizeof(*m));
+	struct ring_member *r = malloc(n * sizeof(*r));
+	struct ring_table *t, *u;
+	double worst_rm = 0, sum_rm = 0, add, f;
+	unsigned tries = n < 5 ? n : 5;
+
+	if (m == NULL || r == NULL)
+		abort();
+	members_random(m, n + 1, &seed);
+	t = ring_new(m, n, 1);
+	if (!CHECK(t != NULL))
+		return;
+	for (unsigned k = 0; k < tries; k++) {
+		uint32_t gone = k * n / tries, removed_owned = 0;
+
+		memcpy(r, m, gone * sizeof(*r));
+		memcpy(r + gone, m + gone + 1, (n - 1 - gone) * sizeof(*r));
+		u = ring_new(r, n - 1, 2);
+		if (!CHECK(u != NULL))
+			continue;
+		for (uint32_t i = 0; i < u->size; i++)
+			removed_owned += u->slot[i] == m[gone].id;
+		CHECK_EQ(removed_owned, 0);
+		f = moved_fraction(t, u);
+		CHECK(f - moved_sampled(t, u) < 0.01 &&
+				moved_sampled(t, u) - f < 0.01);
+		f *= n;
+		sum_rm += f;
+		if (f > worst_rm)
+			worst_rm = f;
+		free(u);
+	}
+	u = ring_new(m, n + 1, 2);
+	if (!CHECK(u != NULL))
+		return;
+	add = moved_fraction(t, u) * (n + 1);
+	printf("movement N=%-3u (size %u): remove one: moved/ideal mean "
+			"%.3f worst %.3f; add one (size %u): %.3f\n", n,
+			t->size, sum_rm / tries, worst_rm, u->size, add);
+	if (!CHECK(worst_rm <= bound))
+		fprintf(stderr, "  N=%u: removing a member moved %.2f times "
+				"the ideal (bound %.2f)\n", n, worst_rm, bound);
+	if (!CHECK(add <= bound))
+		fprintf(stderr, "  N=%u: adding a member moved %.2f times "
+				"the ideal (bound %.2f)\n", n, add, bound);
+	free(u);
+	free(t);
+	free(m);
+	free(r);
+}
+
+static void
+test_movement(void)
+{
+	/*
+	 * Maglev's own disruption is about 1.02 times the ideal at N=10 and
+	 * about 1.5 at N=50. N=5 keeps the minimum table size whether a
+	 * member joins or leaves.
+	 */
+	movement(5, 3, 1.6);
+	movement(10, 4, 1.6);
+	movement(50, 5, 1.6);
+}
+
+static void
+test_invalid(void)
+{
+	struct ring_member m[4] = {
+		{ .id = 1, .weight = 1 }, { .id = 2, .weight = 1 },
+		{ .id = 3, .weight = 1 }, { .id = 4, .weight = 1 },
+	};
+	struct ring_member bad[4];
+	uint32_t slots = ring_table_slots(m, 4);
+	size_t bytes = ring_table_bytes(slots);
+	struct ring_table *t = malloc(bytes);
+	uint8_t *mark = malloc(bytes);
+	struct ring_member *many;
+
+	if (t == NULL || mark == NULL)
+		abort();
+	memset(mark, 0xa5, bytes);
+
+	CHECK_EQ(ring_table_slots(m, 0), 0);
+	errno = 0;
+	CHECK_EQ(ring_table_build(t, m, 0, 1), -1);
+	CHECK_EQ(errno, EINVAL);
+
+	/* Id 0, duplicate ids (apart in the input), weight 0, too heavy. */
+	for (int c = 0; c < 5; c++) {
+		memcpy(bad, m, sizeof(bad));
+		switch (c) {
+		case 0:
+			bad[2].id = 0;
+			break;
+		case 1:
+			bad[3].id = 1;
+			break;
+		case 2:
+			bad[1].weight = 0;
+			break;
+		case 3:
+			bad[0].weight = RING_WEIGHT_MAX + 1;
+			break;
+		default:
+			bad[3].weight = UINT32_MAX;
+			break;
+		}
+		memset(t, 0xa5, bytes);
+		errno = 0;
+		CHECK_EQ(ring_table_build(t, bad, 4, 1), -1);
+		CHECK_EQ(errno, EINVAL);
+		CHECK(memcmp(t, mark, bytes) == 0);	/* Untouched. */
+	}
+	/* The largest weight is fine. */
+	memcpy(bad, m, sizeof(bad));
+	bad[0].weight = RING_WEIGHT_MAX;
+	CHECK_EQ(ring_table_build(t, bad, 4, 1), 0);
+
+	/* More than RING_MEMBERS_MAX members. */
+	many = calloc(RING_MEMBERS_MAX + 1, sizeof(*many));
+	if (many == NULL)
+		abort();
+	for (uint32_t i = 0; i <= RING_MEMBERS_MAX; i++) {
+		many[i].id = i + 1;
+		many[i].weight = 1;
+	}
+	errno = 0;
+	CHECK_EQ(ring_table_build(t, many, RING_MEMBERS_MAX + 1, 1), -1);
+	CHECK_EQ(errno, EINVAL);
+	free(many);
+	free(t);
+	free(mark);
+}
+
+static void
+test_slot_bounds(void)
+{
+	static const uint32_t ns[] = { 1, 3, 10, 50, 200, 1000 };
+	uint64_t seed = 6;
+	struct ring_table t;
+
+	for (size_t k = 0; k < sizeof(ns) / sizeof(ns[0]); k++) {
+		uint32_t prev = 0;
+
+		t.size = ring_table_slots(NULL, ns[k]);
+		CHECK_EQ(ring_slot(&t, 0), 0);
+		CHECK_EQ(ring_slot(&t, UINT64_MAX), t.size - 1);
+		CHECK(ring_slot(&t, UINT64_MAX - 1) < t.size);
+		CHECK_EQ(ring_slot(&t, UINT64_C(1) << 63), t.size / 2);
+		for (int i = 0; i < 100000; i++) {
+			uint64_t h = test_rand(&seed);
+
+			if (!CHECK(ring_slot(&t, h) < t.size))
+				break;
+		}
+		/* Monotonic in the hash: slots are ranges of hashes. */
+		for (uint64_t h = 0; h < UINT64_MAX - (UINT64_MAX >> 12);
+				h += UINT64_MAX >> 12) {
+			uint32_t s = ring_slot(&t, h);
+
+			if (!CHECK(s >= prev))
+				break;
+			prev = s;
+		}
+	}
+	/* The largest table. */
+	t.size = ring_table_slots(NULL, RING_MEMBERS_MAX);
+	CHECK(t.size >= RING_MEMBERS_MAX * RING_SLOTS_PER_MEMBER);
+	CHECK_EQ(ring_slot(&t, UINT64_MAX), t.size - 1);
+}
+
+static void
+test_channel_hash(void)
+{
+	uint64_t seed = 8;
+	char name[300];
+
+	/* XXH3-64 of the empty input, from the xxHash reference. */
+	CHECK_EQ(ring_channel_hash("", 0), UINT64_C(0x2d06800538d394c2));
+	CHECK_EQ(ring_channel_hash("orders", 6), XXH3_64bits("orders", 6));
+	for (int i = 0; i < 10000; i++) {
+		size_t len = test_rand(&seed) % sizeof(name);
+
+		for (size_t j = 0; j < len; j++)
+			name[j] = (char)test_rand(&seed);
+		if (!CHECK_EQ(ring_channel_hash(name, len),
+				XXH3_64bits(name, len)))
+			break;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	char name[32];
+
+	hashes = malloc(N_HASHES * sizeof(*hashes));
+	if (hashes == NULL)
+		abort();
+	for (uint32_t i = 0; i < N_HASHES; i++) {
+		int len = snprintf(name, sizeof(name), "channel-%u", i);
+
+		hashes[i] = ring_channel_hash(name, (size_t)len);
+	}
+	if (test_want(argc, argv, "identical"))
+		test_identical();
+	if (test_want(argc, argv, "balance"))
+		test_balance();
+	if (test_want(argc, argv, "weights"))
+		test_weights();
+	if (test_want(argc, argv, "invalid"))
+		test_invalid();
+	if (test_want(argc, argv, "slot_bounds"))
+		test_slot_bounds();
+	if (test_want(argc, argv, "channel_hash"))
+		test_channel_hash();
+	if (test_want(argc, argv, "movement"))
+		test_movement();
+	free(hashes);
+	return test_done("test_ring");
+}
