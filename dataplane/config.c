@@ -75,6 +75,20 @@ parse_ipv4(const char *s, uint32_t *out)
 	return 0;
 }
 
+/* A unicast host address: not 0.0.0.0, broadcast or multicast. */
+static int
+parse_host(const char *s, uint32_t *out)
+{
+	uint32_t h;
+
+	if (parse_ipv4(s, out) < 0)
+		return -1;
+	h = ntohl(*out);
+	if (h == 0 || h == 0xffffffffu || (h >> 28) == 0xe)
+		return -1;
+	return 0;
+}
+
 static int
 parse_mac(const char *s, uint8_t mac[6])
 {
@@ -107,7 +121,7 @@ parse_endpoint(const char *s, uint32_t *ip, uint16_t *port)
 		return -1;
 	memcpy(buf, s, (size_t)(colon - s));
 	buf[colon - s] = '\0';
-	if (parse_ipv4(buf, ip) < 0 || parse_uint(colon + 1, 1, 65535, &v) < 0)
+	if (parse_host(buf, ip) < 0 || parse_uint(colon + 1, 1, 65535, &v) < 0)
 		return -1;
 	*port = (uint16_t)v;
 	return 0;
@@ -135,6 +149,7 @@ parse_member(struct parser *p, char *v, struct config_member *m,
 	uint64_t x;
 
 	memset(m, 0, sizeof(*m));
+	m->line = p->line;
 	m->weight = 1;
 	m->udp_port = default_port;
 	tok = strtok_r(v, " \t", &save);
@@ -143,8 +158,9 @@ parse_member(struct parser *p, char *v, struct config_member *m,
 				UINT32_MAX);
 	m->id = (uint32_t)x;
 	tok = strtok_r(NULL, " \t", &save);
-	if (tok == NULL || parse_ipv4(tok, &m->ip) < 0)
-		return fail(p, "member", "expected an IPv4 address after the id");
+	if (tok == NULL || parse_host(tok, &m->ip) < 0)
+		return fail(p, "member", "expected a unicast IPv4 address "
+				"after the id");
 	while ((tok = strtok_r(NULL, " \t", &save)) != NULL) {
 		if (strncmp(tok, "weight=", 7) == 0) {
 			if (parse_uint(tok + 7, 1, RING_WEIGHT_MAX, &x) < 0)
@@ -177,6 +193,16 @@ member_cmp(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
+static int
+addr_cmp(const void *a, const void *b)
+{
+	const struct config_member *x = a, *y = b;
+	uint64_t kx = (uint64_t)ntohl(x->ip) << 16 | x->udp_port;
+	uint64_t ky = (uint64_t)ntohl(y->ip) << 16 | y->udp_port;
+
+	return (kx > ky) - (kx < ky);
+}
+
 /* Checks that need the whole file. */
 static int
 check_whole(struct parser *p, struct rumor_config *c, unsigned seen)
@@ -193,31 +219,63 @@ check_whole(struct parser *p, struct rumor_config *c, unsigned seen)
 				"listed");
 	qsort(c->members, c->n_members, sizeof(c->members[0]), member_cmp);
 	for (uint32_t i = 1; i < c->n_members; i++) {
-		if (c->members[i].id == c->members[i - 1].id)
+		if (c->members[i].id == c->members[i - 1].id) {
+			p->line = c->members[i].line > c->members[i - 1].line ?
+					c->members[i].line :
+					c->members[i - 1].line;
 			return fail(p, "member", "node id %u listed twice",
 					c->members[i].id);
-	}
-	for (uint32_t i = 0; i < c->n_members; i++) {
-		for (uint32_t j = i + 1; j < c->n_members; j++) {
-			if (c->members[i].ip == c->members[j].ip &&
-					c->members[i].udp_port ==
-					c->members[j].udp_port)
-				return fail(p, "member", "nodes %u and %u have "
-						"the same address and port",
-						c->members[i].id,
-						c->members[j].id);
 		}
 	}
+	/* Same address and port twice: sort a copy by address. */
+	if (c->n_members > 1) {
+		struct config_member *by_addr = malloc(c->n_members *
+				sizeof(*by_addr));
+
+		if (by_addr == NULL)
+			return fail(p, "member", "out of memory");
+		memcpy(by_addr, c->members, c->n_members * sizeof(*by_addr));
+		qsort(by_addr, c->n_members, sizeof(*by_addr), addr_cmp);
+		for (uint32_t i = 1; i < c->n_members; i++) {
+			if (addr_cmp(&by_addr[i], &by_addr[i - 1]) == 0) {
+				p->line = by_addr[i].line;
+				fail(p, "member", "same address and port as "
+						"node %u (line %u)",
+						by_addr[i - 1].id,
+						by_addr[i - 1].line);
+				free(by_addr);
+				return -1;
+			}
+		}
+		free(by_addr);
+	}
+	p->line = 0;
 	self = config_member_find(c, c->node_id);
 	if (self == NULL)
 		return fail(p, "node_id", "node %u is not in the member list",
 				c->node_id);
-	if (self->ip != c->address || self->udp_port != c->udp_port)
+	if (self->ip != c->address || self->udp_port != c->udp_port) {
+		p->line = self->line;
 		return fail(p, "member", "node %u (this node) must have "
 				"address and udp port equal to 'address' and "
 				"'udp_port'", c->node_id);
+	}
 	if (c->has_sink && c->sink_ip == c->address)
 		return fail(p, "sink", "must not be this node's own address");
+	return 0;
+}
+
+/* Keys that may appear once, each with its bit in "seen". */
+static unsigned
+once_bit(const char *key)
+{
+	static const char *const once[] = {
+		"node_id", "address", "udp_port", "dpdk_port", "sink",
+	};
+
+	for (unsigned i = 0; i < sizeof(once) / sizeof(once[0]); i++)
+		if (strcmp(key, once[i]) == 0)
+			return 1u << i;
 	return 0;
 }
 
@@ -266,6 +324,13 @@ config_parse(const char *text, size_t len, const char *name,
 		key = trim(key);
 		val = trim(eq + 1);
 
+		if (once_bit(key) != 0) {
+			if (seen & once_bit(key)) {
+				fail(&p, key, "given more than once");
+				goto error;
+			}
+			seen |= once_bit(key);
+		}
 		if (strcmp(key, "node_id") == 0) {
 			if (parse_uint(val, 1, UINT32_MAX, &x) < 0) {
 				fail(&p, key, "expected a number from 1 to %u",
@@ -273,15 +338,11 @@ config_parse(const char *text, size_t len, const char *name,
 				goto error;
 			}
 			c->node_id = (uint32_t)x;
-			seen |= 1;
 		} else if (strcmp(key, "address") == 0) {
-			if (parse_ipv4(val, &c->address) < 0 ||
-					c->address == 0 ||
-					c->address == 0xffffffffu) {
+			if (parse_host(val, &c->address) < 0) {
 				fail(&p, key, "bad IPv4 address '%.40s'", val);
 				goto error;
 			}
-			seen |= 2;
 		} else if (strcmp(key, "udp_port") == 0) {
 			if (parse_uint(val, 1, 65535, &x) < 0) {
 				fail(&p, key, "expected a port from 1 to 65535");

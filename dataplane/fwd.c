@@ -35,16 +35,16 @@ send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
 {
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	struct eth_hdr *eth = (void *)p;
-	struct iphdr *ip = (void *)(p + FRAME_IP_OFF);
-	struct udphdr *udp = (void *)(p + FRAME_UDP_OFF);
+	struct ipv4_hdr *ip = (void *)(p + FRAME_IP_OFF);
+	struct udp_hdr *udp = (void *)(p + FRAME_UDP_OFF);
 	struct rumor_hdr *h = (void *)(p + FRAME_RUMOR_OFF);
 	const struct dp_port *out = &dp.port[to->dpdk_port];
 	/*
 	 * Read every old value first and compute in registers: reading back
 	 * header words just written stalls on store forwarding.
 	 */
-	const uint32_t old_src = ip->saddr, old_dst = ip->daddr;
-	const uint16_t old_sport = udp->source, old_dport = udp->dest;
+	const uint32_t old_src = ip->src, old_dst = ip->dst;
+	const uint16_t old_sport = udp->src_port, old_dport = udp->dst_port;
 	uint16_t old_ttl, new_ttl, old_hop, new_hop, ipc, uc, sent;
 
 	memcpy(&old_ttl, &ip->ttl, 2);	/* TTL and protocol word. */
@@ -70,10 +70,10 @@ send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
 	memcpy(eth->src, out->self.mac, 6);
 	memcpy(&ip->ttl, &new_ttl, 2);
 	ip->check = ipc;
-	ip->saddr = out->self.ip;
-	ip->daddr = to->ip;
-	udp->source = out->self.udp_port;
-	udp->dest = to->udp_port;
+	ip->src = out->self.ip;
+	ip->dst = to->ip;
+	udp->src_port = out->self.udp_port;
+	udp->dst_port = to->udp_port;
 	udp->check = uc;
 	memcpy(&h->flags, &new_hop, 2);
 
@@ -117,9 +117,9 @@ route(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 {
 	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
 			const struct rumor_hdr *, FRAME_RUMOR_OFF);
-	const struct iphdr *ip = rte_pktmbuf_mtod_offset(m,
-			const struct iphdr *, FRAME_IP_OFF);
-	uint32_t frame_len = ETH_HDR_LEN + ntohs(ip->tot_len);
+	const struct ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+			const struct ipv4_hdr *, FRAME_IP_OFF);
+	uint32_t frame_len = ETH_HDR_LEN + ntohs(ip->total_len);
 	uint32_t owner = ring_owner(ring, be64toh(h->channel_hash));
 	const struct peer *to;
 	unsigned hop;

@@ -10,8 +10,7 @@
 #ifndef RUMOR_PARSE_H
 #define RUMOR_PARSE_H
 
-#include <netinet/ip.h>
-#include <netinet/udp.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -29,15 +28,44 @@
 #define FRAME_UDP_OFF (FRAME_IP_OFF + 20u)
 #define FRAME_RUMOR_OFF (FRAME_UDP_OFF + 8u)
 
+/*
+ * Header layouts. All are packed: received frames put the IPv4 header at
+ * offset 14 of a 64-byte aligned buffer, which no 4-byte aligned struct
+ * may be read at.
+ */
 struct eth_hdr {
 	uint8_t dst[6];
 	uint8_t src[6];
 	uint16_t type;
 } __attribute__((packed));
 
+struct ipv4_hdr {
+	uint8_t version_ihl;	/* Version (high nibble), words (low). */
+	uint8_t tos;
+	uint16_t total_len;
+	uint16_t id;
+	uint16_t frag_off;	/* Flags and fragment offset. */
+	uint8_t ttl;
+	uint8_t proto;
+	uint16_t check;
+	uint32_t src;
+	uint32_t dst;
+} __attribute__((packed));
+
+#define IPV4_VERSION_IHL 0x45u	/* Version 4, no options. */
+#define IPV4_MF 0x2000u
+#define IPV4_OFFSET_MASK 0x1fffu
+
+struct udp_hdr {
+	uint16_t src_port;
+	uint16_t dst_port;
+	uint16_t len;
+	uint16_t check;
+} __attribute__((packed));
+
 /*
  * What a frame is. The first two are accepted; every other one is a drop
- * reason. Keep frame_verdict_name() in parse.c in step.
+ * reason. Keep the names in names.c in step.
  */
 enum frame_verdict {
 	FRAME_DATA,		/* A valid rumor DATA message for this node. */
@@ -99,8 +127,8 @@ frame_parse(const uint8_t *p, uint32_t len, const struct frame_self *self,
 		uint32_t *frame_len)
 {
 	const struct eth_hdr *eth = (const void *)p;
-	const struct iphdr *ip;
-	const struct udphdr *udp;
+	const struct ipv4_hdr *ip;
+	const struct udp_hdr *udp;
 	uint32_t ip_len, udp_len;
 	uint16_t type;
 
@@ -119,20 +147,20 @@ frame_parse(const uint8_t *p, uint32_t len, const struct frame_self *self,
 	if (len < FRAME_UDP_OFF)
 		return FRAME_IP_SHORT;
 	ip = (const void *)(p + FRAME_IP_OFF);
-	if (ip->version != 4 || ip->ihl < 5)
+	if ((ip->version_ihl >> 4) != 4 || (ip->version_ihl & 0xf) < 5)
 		return FRAME_IP_VERSION;
-	if (ip->ihl > 5)
+	if ((ip->version_ihl & 0xf) > 5)
 		return FRAME_IP_OPTIONS;
-	ip_len = ntohs(ip->tot_len);
+	ip_len = ntohs(ip->total_len);
 	if (ip_len < 20 || ip_len > len - ETH_HDR_LEN)
 		return FRAME_IP_LEN;
 	if (!cksum_ipv4_ok(ip))
 		return FRAME_IP_CKSUM;
-	if ((ip->frag_off & htons(IP_MF | IP_OFFMASK)) != 0)
+	if ((ip->frag_off & htons(IPV4_MF | IPV4_OFFSET_MASK)) != 0)
 		return FRAME_IP_FRAG;
-	if (ip->daddr != self->ip)
+	if (ip->dst != self->ip)
 		return FRAME_IP_DST;
-	if (ip->protocol != IPPROTO_UDP)
+	if (ip->proto != IPPROTO_UDP)
 		return FRAME_IP_PROTO;
 
 	if (ip_len < 28)
@@ -141,7 +169,7 @@ frame_parse(const uint8_t *p, uint32_t len, const struct frame_self *self,
 	udp_len = ntohs(udp->len);
 	if (udp_len != ip_len - 20)
 		return FRAME_UDP_LEN;
-	if (udp->dest != self->udp_port)
+	if (udp->dst_port != self->udp_port)
 		return FRAME_UDP_PORT;
 
 	switch (rumor_hdr_check(p + FRAME_RUMOR_OFF, udp_len - 8)) {

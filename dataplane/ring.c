@@ -16,8 +16,8 @@
 
 #include "rumor/ring.h"
 
-#define RING_SLOTS_MIN 1031u		/* A prime; keeps tiny rings balanced. */
-#define RING_SLOTS_MAX (1u << 24)
+#define RING_SLOTS_MIN (1u << 16)	/* Smallest size class (power of 2). */
+#define RING_SLOTS_MAX (1u << 23)	/* Largest size class. */
 #define RING_SEED_OFFSET 0x72756d6f726f6666ull	/* Permutation start. */
 #define RING_SEED_SKIP 0x72756d6f72736b70ull	/* Permutation stride. */
 
@@ -38,20 +38,26 @@ is_prime(uint32_t x)
 	return true;
 }
 
+/*
+ * The table size depends on the member count only through a size class:
+ * the first prime above a power of two, at least 2^16 and at least
+ * RING_SLOTS_PER_MEMBER per member. Within a class a membership change
+ * moves about 1/N of the slots; a change of class (1024 -> 1025 members,
+ * and so on) rebuilds the table from scratch, since every permutation
+ * depends on the size.
+ */
 uint32_t
 ring_table_slots(const struct ring_member *m, uint32_t n)
 {
 	uint64_t want = (uint64_t)n * RING_SLOTS_PER_MEMBER;
-	uint32_t s;
+	uint32_t s = RING_SLOTS_MIN;
 
 	(void)m;
 	if (n == 0)
 		return 0;
-	if (want < RING_SLOTS_MIN)
-		want = RING_SLOTS_MIN;
-	if (want > RING_SLOTS_MAX)
-		want = RING_SLOTS_MAX;
-	for (s = (uint32_t)want; !is_prime(s); s++)
+	while (s < want && s < RING_SLOTS_MAX)
+		s <<= 1;
+	for (s = s + 1; !is_prime(s); s++)
 		;
 	return s;
 }

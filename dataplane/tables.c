@@ -150,6 +150,7 @@ tables_publish_config(const struct rumor_config *cfg)
 	if (both != NULL)
 		peers_swap(both);
 	rcu_assign_pointer(dp.ring, ring);
+	urcu_qsbr_synchronize_rcu();
 	dp.ctl_stats[CTL_PUBLISH]++;
 	peers_swap(peers);
 	rte_free(old_ring);

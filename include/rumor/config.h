@@ -21,6 +21,7 @@ struct config_member {
 	uint32_t weight;	/* 1..RING_WEIGHT_MAX. */
 	bool has_mac;		/* mac is static: never resolved by ARP. */
 	uint8_t mac[6];
+	unsigned line;		/* Line of the file it came from. */
 };
 
 struct rumor_config {

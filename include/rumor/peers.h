@@ -47,10 +47,10 @@ peer_find(const struct peer_table *t, uint32_t id)
 	for (;;) {
 		const struct peer *p = &t->slot[i];
 
+		if (p->id == 0)		/* Empty: not here (nor is id 0). */
+			return NULL;
 		if (p->id == id)
 			return p;
-		if (p->id == 0)
-			return NULL;
 		i = (i + 1) & t->mask;
 	}
 }

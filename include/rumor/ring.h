@@ -23,11 +23,11 @@ struct ring_member {
 
 #define RING_WEIGHT_MAX 1000u
 #define RING_MEMBERS_MAX 65535u
-#define RING_SLOTS_PER_MEMBER 128u	/* Slots per unit of weight (about). */
+#define RING_SLOTS_PER_MEMBER 64u	/* Slots per member, at least. */
 
 struct ring_table {
 	uint64_t epoch;		/* Ring epoch this table was built for. */
-	uint32_t size;		/* Number of slots (a prime). */
+	uint32_t size;		/* Number of slots: a prime, see ring.c. */
 	uint32_t n_members;
 	uint32_t slot[];	/* Owner node id of each slot. */
 };

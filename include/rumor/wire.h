@@ -121,17 +121,24 @@ struct rumor_msg {
 
 /*
  * Encode a whole message into buf (cap bytes). Returns the number of
- * bytes written, or 0 if it does not fit or a length is out of range.
+ * bytes written, or 0 (writing nothing) if it does not fit, a length is
+ * out of range, or the type or flags are unknown.
  */
 static inline size_t
 rumor_msg_encode(void *buf, size_t cap, const struct rumor_msg *m)
 {
 	struct rumor_hdr h;
-	size_t total = sizeof(h) + m->channel_len + m->payload_len;
+	size_t total;
 	uint8_t *p = buf;
 
+	/* Each length alone first, so that their sum cannot wrap. */
 	if (m->channel_len == 0 || m->channel_len > RUMOR_CHANNEL_MAX ||
-			total > RUMOR_DATAGRAM_MAX || total > cap)
+			m->payload_len > RUMOR_DATAGRAM_MAX ||
+			m->type == 0 || m->type >= RUMOR_T_MAX ||
+			(m->flags & ~RUMOR_F_KNOWN) != 0)
+		return 0;
+	total = sizeof(h) + m->channel_len + m->payload_len;
+	if (total > RUMOR_DATAGRAM_MAX || total > cap)
 		return 0;
 	h.magic = htons(RUMOR_MAGIC);
 	h.version = RUMOR_VERSION;

@@ -203,23 +203,22 @@ build_frame(uint8_t *f, const struct opts *o, const uint8_t src_mac[6],
 		const uint8_t *msg, size_t msg_len)
 {
 	struct eth_hdr *eth = (void *)f;
-	struct iphdr *ip = (void *)(f + FRAME_IP_OFF);
-	struct udphdr *udp = (void *)(f + FRAME_UDP_OFF);
+	struct ipv4_hdr *ip = (void *)(f + FRAME_IP_OFF);
+	struct udp_hdr *udp = (void *)(f + FRAME_UDP_OFF);
 
 	memset(f, 0, FRAME_RUMOR_OFF);
 	memcpy(eth->dst, o->dst_mac, 6);
 	memcpy(eth->src, src_mac, 6);
 	eth->type = htons(ETH_TYPE_IPV4);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->tot_len = htons((uint16_t)(28 + msg_len));
+	ip->version_ihl = IPV4_VERSION_IHL;
+	ip->total_len = htons((uint16_t)(28 + msg_len));
 	ip->ttl = 64;
-	ip->protocol = IPPROTO_UDP;
-	ip->saddr = o->bind_ip;
-	ip->daddr = o->node.sin_addr.s_addr;
+	ip->proto = IPPROTO_UDP;
+	ip->src = o->bind_ip;
+	ip->dst = o->node.sin_addr.s_addr;
 	ip->check = cksum_ipv4_hdr(ip);
-	udp->source = htons(40999);
-	udp->dest = o->node.sin_port;
+	udp->src_port = htons(40999);
+	udp->dst_port = o->node.sin_port;
 	udp->len = htons((uint16_t)(8 + msg_len));
 	memcpy(f + FRAME_RUMOR_OFF, msg, msg_len);
 	return FRAME_RUMOR_OFF + msg_len;
@@ -228,7 +227,7 @@ build_frame(uint8_t *f, const struct opts *o, const uint8_t src_mac[6],
 static void
 refresh_ip_cksum(uint8_t *f)
 {
-	struct iphdr *ip = (void *)(f + FRAME_IP_OFF);
+	struct ipv4_hdr *ip = (void *)(f + FRAME_IP_OFF);
 
 	ip->check = 0;
 	ip->check = cksum_ipv4_hdr(ip);
@@ -238,8 +237,8 @@ refresh_ip_cksum(uint8_t *f)
 static size_t
 break_frame(uint8_t *f, size_t len, enum bad b)
 {
-	struct iphdr *ip = (void *)(f + FRAME_IP_OFF);
-	struct udphdr *udp = (void *)(f + FRAME_UDP_OFF);
+	struct ipv4_hdr *ip = (void *)(f + FRAME_IP_OFF);
+	struct udp_hdr *udp = (void *)(f + FRAME_UDP_OFF);
 	struct rumor_hdr *h = (void *)(f + FRAME_RUMOR_OFF);
 
 	switch (b) {
@@ -247,7 +246,7 @@ break_frame(uint8_t *f, size_t len, enum bad b)
 		ip->check ^= htons(0x0101);
 		break;
 	case BAD_IP_FRAG:
-		ip->frag_off = htons(IP_MF);
+		ip->frag_off = htons(IPV4_MF);
 		refresh_ip_cksum(f);
 		break;
 	case BAD_IP_OPTIONS:
@@ -255,20 +254,20 @@ break_frame(uint8_t *f, size_t len, enum bad b)
 		memmove(f + FRAME_UDP_OFF + 4, f + FRAME_UDP_OFF,
 				len - FRAME_UDP_OFF);
 		memset(f + FRAME_UDP_OFF, 1, 4);
-		ip->ihl = 6;
-		ip->tot_len = htons((uint16_t)(ntohs(ip->tot_len) + 4));
+		ip->version_ihl = 0x46;
+		ip->total_len = htons((uint16_t)(ntohs(ip->total_len) + 4));
 		refresh_ip_cksum(f);
 		len += 4;
 		break;
 	case BAD_IP_LEN:
-		ip->tot_len = htons((uint16_t)(ntohs(ip->tot_len) + 200));
+		ip->total_len = htons((uint16_t)(ntohs(ip->total_len) + 200));
 		refresh_ip_cksum(f);
 		break;
 	case BAD_UDP_LEN:
 		udp->len = htons((uint16_t)(ntohs(udp->len) - 1));
 		break;
 	case BAD_UDP_PORT:
-		udp->dest = htons((uint16_t)(ntohs(udp->dest) + 1));
+		udp->dst_port = htons((uint16_t)(ntohs(udp->dst_port) + 1));
 		break;
 	case BAD_VLAN:
 		memmove(f + 16, f + 12, len - 12);
@@ -296,7 +295,7 @@ break_frame(uint8_t *f, size_t len, enum bad b)
 	case BAD_RUMOR_SHORT:
 		/* A UDP payload of 12 bytes: less than a rumor header. */
 		len = FRAME_RUMOR_OFF + 12;
-		ip->tot_len = htons(28 + 12);
+		ip->total_len = htons(28 + 12);
 		udp->len = htons(8 + 12);
 		refresh_ip_cksum(f);
 		break;

@@ -367,20 +367,20 @@ test_whole_file(void)
 
 	/* Duplicate ids, also on different addresses. */
 	text = base_with(0, NULL, "member = 3 10.0.0.4\n");
-	EXPECT_ERR(text, NAME ": field 'member': node id 3 listed twice");
+	EXPECT_ERR(text, NAME ":11: field 'member': node id 3 listed twice");
 	free(text);
 	text = base_with(0, NULL, "member = 1 10.0.0.1 udp=7001\n");
-	EXPECT_ERR(text, NAME ": field 'member': node id 1 listed twice");
+	EXPECT_ERR(text, NAME ":11: field 'member': node id 1 listed twice");
 	free(text);
 
 	/* Two members on the same address and port. */
 	text = base_with(0, NULL, "member = 4 10.0.0.3\n");
-	EXPECT_ERR(text, NAME ": field 'member': nodes 3 and 4 have the "
-			"same address and port");
+	EXPECT_ERR(text, NAME ":11: field 'member': same address and port "
+			"as node 3 (line 8)");
 	free(text);
 	text = base_with(0, NULL, "member = 4 10.0.0.1 udp=7001\n");
-	EXPECT_ERR(text, NAME ": field 'member': nodes 1 and 4 have the "
-			"same address and port");
+	EXPECT_ERR(text, NAME ":11: field 'member': same address and port "
+			"as node 1 (line 9)");
 	free(text);
 
 	/* This node is not a member. */
@@ -391,10 +391,10 @@ test_whole_file(void)
 
 	/* This node's member line disagrees with 'address' or 'udp_port'. */
 	text = base_with(L_SELF, "member = 2 10.0.0.22", NULL);
-	EXPECT_ERR(text, NAME ": field 'member': node 2 (this node)");
+	EXPECT_ERR(text, NAME ":10: field 'member': node 2 (this node)");
 	free(text);
 	text = base_with(L_SELF, "member = 2 10.0.0.2 udp=7946", NULL);
-	EXPECT_ERR(text, NAME ": field 'member': node 2 (this node)");
+	EXPECT_ERR(text, NAME ":10: field 'member': node 2 (this node)");
 	free(text);
 
 	/* The sink may not be this node itself. */

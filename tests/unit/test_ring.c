@@ -273,8 +273,9 @@ test_weights(void)
 	slots[0] = 0;
 	for (uint32_t i = 0; i < t->size; i++)
 		slots[0] += t->slot[i] == 2;
-	CHECK(slots[0] >= 1);
-	CHECK(slots[0] <= 2);
+	/* Its share is 1/1001 of the slots, within 10%. */
+	CHECK(slots[0] * 1001.0 >= t->size * 0.9);
+	CHECK(slots[0] * 1001.0 <= t->size * 1.1);
 	free(t);
 }
 
@@ -382,9 +383,9 @@ test_movement(void)
 	 * about 1.5 at N=50. N=5 keeps the minimum table size whether a
 	 * member joins or leaves.
 	 */
-	movement(5, 3, 1.6);
-	movement(10, 4, 1.6);
-	movement(50, 5, 1.6);
+	movement(5, 3, 1.1);
+	movement(10, 4, 1.1);
+	movement(50, 5, 1.3);
 }
 
 static void
