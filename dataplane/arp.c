@@ -8,7 +8,10 @@
  * release the frames they held for it.
  *
  * Only addresses the peer table names get a neighbour entry, so a flood of
- * ARP from strangers costs a lookup each and no memory.
+ * ARP from strangers costs a lookup each and no memory. Entries are kept
+ * for the life of the process (an address dropped by a reload keeps its
+ * entry), so the cache holds at most every address ever configured, up to
+ * ARP_NEIGH_MAX; beyond that new addresses are counted, not resolved.
  */
 #include <rte_cycles.h>
 #include <rte_hash.h>
@@ -77,11 +80,17 @@ neigh_want(uint32_t ip, uint16_t port)
 	struct neigh *n = neigh_find(ip);
 	int pos;
 
-	if (n != NULL || neigh_init() < 0)
+	if (n != NULL) {
+		n->port = port;		/* A reload may move it to another port. */
 		return n;
-	pos = rte_hash_add_key(neigh_hash, &ip);
-	if (pos < 0)
+	}
+	if (neigh_init() < 0)
 		return NULL;
+	pos = rte_hash_add_key(neigh_hash, &ip);
+	if (pos < 0) {
+		dp.ctl_stats[CTL_ARP_CACHE_FULL]++;
+		return NULL;
+	}
 	n = &neigh[pos];
 	memset(n, 0, sizeof(*n));
 	n->ip = ip;
@@ -117,7 +126,7 @@ ctl_send(uint16_t port, const uint8_t *frame, uint16_t len)
 	d = rte_pktmbuf_append(m, 60);	/* Minimum Ethernet frame, no FCS. */
 	memset(d, 0, 60);
 	memcpy(d, frame, len);
-	if (rte_ring_mp_enqueue(pt->ctl_tx, m) != 0) {
+	if (rte_ring_sp_enqueue(pt->ctl_tx, m) != 0) {
 		dp.ctl_stats[CTL_CTL_TX_FULL]++;
 		rte_pktmbuf_free(m);
 	}

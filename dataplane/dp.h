@@ -7,6 +7,7 @@
 #ifndef RUMOR_DP_H
 #define RUMOR_DP_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -79,7 +80,7 @@ struct dp {
 	struct rte_ring *arp_punt;	/* lcores -> control: ARP frames. */
 	uint64_t ctl_stats[CTL_STAT_MAX];
 	uint64_t start_tsc, stop_tsc;
-	volatile bool quit;
+	volatile sig_atomic_t quit;	/* Set by SIGINT, SIGTERM, --duration. */
 };
 
 extern struct dp dp;

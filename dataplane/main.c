@@ -42,7 +42,8 @@ usage(FILE *f, const char *prog)
 "                           only at exit)\n"
 "      --duration S         stop by itself after S seconds (default 0: run\n"
 "                           until SIGINT or SIGTERM)\n"
-"      --mbufs N            mbufs per pool (default 8191)\n"
+"      --mbufs N            mbufs per pool (default: enough for every\n"
+"                           queue's descriptors, at least 8191)\n"
 "      --arp-timeout MS     how long a message may wait for its next hop's\n"
 "                           MAC before it is dropped (default 1000)\n"
 "      --list-ports         print the ports DPDK offers and exit\n"
@@ -88,7 +89,6 @@ parse_args(int argc, char **argv)
 	};
 	int c, rc = 0;
 
-	dp.opt.mbufs = 8191;
 	dp.opt.arp_timeout_ms = 1000;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
@@ -230,7 +230,13 @@ cleanup(void)
 	}
 	tables_free();
 	arp_reset();
-	rte_ring_free(dp.arp_punt);
+	if (dp.arp_punt != NULL) {
+		struct rte_mbuf *m = NULL;
+
+		while (rte_ring_dequeue(dp.arp_punt, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(dp.arp_punt);
+	}
 	rte_pdump_uninit();
 	config_free(&dp.cfg);
 	rte_eal_cleanup();

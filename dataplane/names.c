@@ -50,6 +50,7 @@ static const char *const ctl_names[CTL_STAT_MAX] = {
 	[CTL_ARP_REQ_SENT] = "arp_request_sent",
 	[CTL_ARP_REPLY_SENT] = "arp_reply_sent",
 	[CTL_ARP_LEARNT] = "arp_learnt",
+	[CTL_ARP_CACHE_FULL] = "arp_cache_full",
 	[CTL_CTL_TX_FULL] = "drop_ctl_tx_full",
 	[CTL_NOMEM] = "drop_ctl_nomem",
 	[CTL_PUBLISH] = "tables_published",

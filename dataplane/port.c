@@ -4,6 +4,7 @@
  * RSS across them when there is more than one (hash types masked to what
  * the device offers), and mbuf pools on each device's NUMA socket.
  */
+#include <numa.h>
 #include <stdio.h>
 
 #include <rte_ethdev.h>
@@ -20,6 +21,44 @@
 
 static struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
 
+/*
+ * The NUMA node a port's buffers belong on: the device's own, or for a
+ * device with none (a vdev) the node of the first forwarding lcore's CPU.
+ */
+static int
+port_socket(uint16_t id)
+{
+	int s = rte_eth_dev_socket_id(id);
+
+	if (s >= 0 || dp.n_lcores == 0)
+		return s;
+	if (numa_available() >= 0) {
+		s = numa_node_of_cpu((int)rte_lcore_to_cpu_id(
+				(int)dp.lcore[0]->lcore_id));
+		if (s >= 0)
+			return s;
+	}
+	return (int)rte_lcore_to_socket_id(dp.lcore[0]->lcore_id);
+}
+
+/*
+ * Mbufs a pool needs: every RX and TX descriptor of its ports' queues, a
+ * burst and a cache per lcore, and the frames held for ARP.
+ */
+static unsigned
+pool_size(void)
+{
+	uint64_t n = (uint64_t)dp.n_ports * dp.n_lcores *
+			(PORT_RXD + PORT_TXD) + dp.n_lcores * (POOL_CACHE +
+			DP_BURST * (dp.n_ports + 1) + DP_ARP_WAIT_MAX) +
+			DP_CTL_TX_RING_SIZE * dp.n_ports + DP_ARP_RING_SIZE;
+	unsigned s = 8191;
+
+	while (s < n)
+		s = s * 2 + 1;		/* 2^k - 1: the best size for a mempool. */
+	return s;
+}
+
 /* The pool for a socket, created on first use. */
 static struct rte_mempool *
 pool_for(int socket)
@@ -31,6 +70,8 @@ pool_for(int socket)
 		idx = 0;
 	if (pools[idx] != NULL)
 		return pools[idx];
+	if (dp.opt.mbufs == 0)
+		dp.opt.mbufs = pool_size();
 	snprintf(name, sizeof(name), "rumor_pool_%u", idx);
 	pools[idx] = rte_pktmbuf_pool_create(name, dp.opt.mbufs, POOL_CACHE, 0,
 			RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -54,7 +95,7 @@ port_init(uint16_t id)
 	int rc;
 
 	pt->id = id;
-	pt->socket = rte_eth_dev_socket_id(id);
+	pt->socket = port_socket(id);
 	rte_eth_dev_get_name_by_port(id, pt->name);
 	rc = rte_eth_dev_info_get(id, &info);
 	if (rc != 0) {
@@ -154,7 +195,7 @@ void
 port_close_all(void)
 {
 	for (uint16_t id = 0; id < dp.n_ports; id++) {
-		struct rte_mbuf *m;
+		struct rte_mbuf *m = NULL;
 
 		rte_eth_dev_stop(id);
 		rte_eth_dev_close(id);
@@ -162,6 +203,8 @@ port_close_all(void)
 				rte_ring_dequeue(dp.port[id].ctl_tx,
 				(void **)&m) == 0)
 			rte_pktmbuf_free(m);
+		rte_ring_free(dp.port[id].ctl_tx);
+		dp.port[id].ctl_tx = NULL;
 	}
 }
 

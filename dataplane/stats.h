@@ -43,6 +43,7 @@ enum ctl_stat {
 	CTL_ARP_REQ_SENT,	/* Requests sent to resolve peers. */
 	CTL_ARP_REPLY_SENT,	/* Replies sent for this node's address. */
 	CTL_ARP_LEARNT,		/* Peer MACs learnt or changed. */
+	CTL_ARP_CACHE_FULL,	/* Addresses not tracked: ARP cache full. */
 	CTL_CTL_TX_FULL,	/* Frames dropped: control TX ring full. */
 	CTL_NOMEM,		/* Frames not built: mbuf pool empty. */
 	CTL_PUBLISH,		/* Peer or ring tables published. */
