@@ -72,4 +72,31 @@ cksum_update32(uint16_t csum, uint32_t old, uint32_t new)
 			(uint16_t)(new >> 16));
 }
 
+/* Sum of the two 16-bit words of a 32-bit value, as they lie in memory. */
+static inline uint32_t
+cksum_words32(uint32_t v)
+{
+	return (v & 0xffff) + (v >> 16);
+}
+
+/*
+ * Incremental update of a checksum field csum when words whose sum is
+ * old_sum (n_old words) are replaced by words whose sum is new_sum: the
+ * fused form of n_old applications of RFC 1624 eqn. 3, with one fold.
+ * Sums are plain 32-bit sums of 16-bit words; n_old is at most 16.
+ */
+static inline uint16_t
+cksum_replace(uint16_t csum, uint32_t old_sum, unsigned n_old,
+		uint32_t new_sum)
+{
+	/* ~x = 0xffff - x for each word: ~HC + sum(~old) + sum(new). */
+	uint64_t acc = (uint64_t)(n_old + 1) * 0xffff - csum - old_sum +
+			new_sum;
+
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	acc = (acc & 0xffff) + (acc >> 16);
+	return (uint16_t)~acc;
+}
+
 #endif /* RUMOR_CKSUM_H */

@@ -29,7 +29,7 @@
  * checksum, when present, is updated incrementally so that an error
  * already in the payload stays detectable.
  */
-static void
+static __rte_always_inline void
 send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
 		uint32_t frame_len, unsigned hop)
 {
@@ -41,35 +41,32 @@ send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
 	const struct dp_port *out = &dp.port[to->dpdk_port];
 	/*
 	 * Read every old value first and compute in registers: reading back
-	 * header words just written stalls on store forwarding.
+	 * header words just written stalls on store forwarding. The new
+	 * words' sums come precomputed with the peer.
 	 */
 	const uint32_t old_src = ip->src, old_dst = ip->dst;
-	const uint16_t old_sport = udp->src_port, old_dport = udp->dst_port;
-	uint16_t old_ttl, new_ttl, old_hop, new_hop, ipc, uc, sent;
+	const uint32_t old_addr = cksum_words32(old_src) +
+			cksum_words32(old_dst);
+	uint16_t old_ttl, new_ttl, old_hop, new_hop, uc, sent;
 
 	memcpy(&old_ttl, &ip->ttl, 2);	/* TTL and protocol word. */
 	new_ttl = htons((uint16_t)(64u << 8 | IPPROTO_UDP));
-	ipc = cksum_update32(ip->check, old_src, out->self.ip);
-	ipc = cksum_update32(ipc, old_dst, to->ip);
-	ipc = cksum_update16(ipc, old_ttl, new_ttl);
-
 	memcpy(&old_hop, &h->flags, 2);	/* Flags and hop limit word. */
 	new_hop = htons((uint16_t)(ntohs(old_hop) - hop));
 	uc = udp->check;
 	if (uc != 0) {
-		uc = cksum_update32(uc, old_src, out->self.ip);
-		uc = cksum_update32(uc, old_dst, to->ip);
-		uc = cksum_update16(uc, old_sport, out->self.udp_port);
-		uc = cksum_update16(uc, old_dport, to->udp_port);
-		uc = cksum_update16(uc, old_hop, new_hop);
+		uc = cksum_replace(uc, old_addr + udp->src_port +
+				udp->dst_port + old_hop, 7,
+				to->csum_udp + new_hop);
 		if (uc == 0)
 			uc = 0xffff;	/* Zero means "no checksum". */
 	}
+	ip->check = cksum_replace(ip->check, old_addr + old_ttl, 5,
+			to->csum_ip);
 
 	memcpy(eth->dst, to->mac, 6);
 	memcpy(eth->src, out->self.mac, 6);
 	memcpy(&ip->ttl, &new_ttl, 2);
-	ip->check = ipc;
 	ip->src = out->self.ip;
 	ip->dst = to->ip;
 	udp->src_port = out->self.udp_port;
@@ -106,13 +103,23 @@ arp_wait_push(struct dp_lcore *lc, struct rte_mbuf *m)
 	lc->stats.c[STAT_ARP_WAIT]++;
 }
 
+/* The ring slot of a DATA message (already validated by frame_parse). */
+static inline uint32_t
+data_slot(const struct rte_mbuf *m, const struct ring_table *ring)
+{
+	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
+			const struct rumor_hdr *, FRAME_RUMOR_OFF);
+
+	return ring_slot(ring, be64toh(h->channel_hash));
+}
+
 /*
- * Route a DATA message (already validated by frame_parse): to the sink if
- * this node owns its channel, else to the owner. Returns false if its
- * next hop's MAC is not yet known (the caller holds the frame).
+ * Route a DATA message whose channel belongs to owner: to the sink if
+ * that is this node, else to the owner. Returns false if its next hop's
+ * MAC is not yet known (the caller holds the frame).
  */
-static bool
-route(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
+static __rte_always_inline bool
+route(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
 		const struct peer_table *peers, uint32_t self_id)
 {
 	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
@@ -120,7 +127,6 @@ route(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 	const struct ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
 			const struct ipv4_hdr *, FRAME_IP_OFF);
 	uint32_t frame_len = ETH_HDR_LEN + ntohs(ip->total_len);
-	uint32_t owner = ring_owner(ring, be64toh(h->channel_hash));
 	const struct peer *to;
 	unsigned hop;
 
@@ -152,34 +158,60 @@ route(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 	return true;
 }
 
-/* Classify one received frame and act on it. */
-static inline void
-handle(struct dp_lcore *lc, const struct dp_port *in, struct rte_mbuf *m,
+/*
+ * One received burst, in two passes: classify every frame and prefetch
+ * the ring slot of each DATA message, then act on each verdict. The slot
+ * loads of a whole burst are in flight together instead of each stalling
+ * its message.
+ */
+static void
+handle_burst(struct dp_lcore *lc, const struct dp_port *in,
+		struct rte_mbuf **pkts, uint16_t n,
 		const struct ring_table *ring, const struct peer_table *peers,
 		uint32_t self_id)
 {
+	uint8_t verdict[DP_BURST];
+	uint32_t slot[DP_BURST];
 	uint32_t frame_len;
-	enum frame_verdict v;
 
-	if (unlikely(m->nb_segs != 1)) {
-		lc->stats.c[STAT_SEGMENTED]++;
-		rte_pktmbuf_free(m);
-		return;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		enum frame_verdict v;
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (unlikely(m->nb_segs != 1)) {
+			lc->stats.c[STAT_SEGMENTED]++;
+			rte_pktmbuf_free(m);
+			verdict[i] = FRAME_VERDICT_MAX;	/* Done with. */
+			continue;
+		}
+		v = frame_parse(rte_pktmbuf_mtod(m, const uint8_t *),
+				m->data_len, &in->self, &frame_len);
+		lc->stats.c[v]++;
+		verdict[i] = (uint8_t)v;
+		if (likely(v == FRAME_DATA)) {
+			slot[i] = data_slot(m, ring);
+			rte_prefetch0(&ring->slot[slot[i]]);
+		}
 	}
-	v = frame_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-			&in->self, &frame_len);
-	lc->stats.c[v]++;
-	if (likely(v == FRAME_DATA)) {
-		if (unlikely(!route(lc, m, ring, peers, self_id)))
-			arp_wait_push(lc, m);
-	} else if (v == FRAME_ARP) {
-		m->port = in->id;
-		if (rte_ring_mp_enqueue(dp.arp_punt, m) != 0) {
-			lc->stats.c[STAT_ARP_PUNT_FULL]++;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (likely(verdict[i] == FRAME_DATA)) {
+			if (unlikely(!route(lc, m, ring->slot[slot[i]], peers,
+					self_id)))
+				arp_wait_push(lc, m);
+		} else if (verdict[i] == FRAME_ARP) {
+			m->port = in->id;
+			if (rte_ring_mp_enqueue(dp.arp_punt, m) != 0) {
+				lc->stats.c[STAT_ARP_PUNT_FULL]++;
+				rte_pktmbuf_free(m);
+			}
+		} else if (verdict[i] != FRAME_VERDICT_MAX) {
 			rte_pktmbuf_free(m);
 		}
-	} else {
-		rte_pktmbuf_free(m);
 	}
 }
 
@@ -200,7 +232,8 @@ arp_wait_retry(struct dp_lcore *lc, const struct ring_table *ring,
 		struct arp_wait w = lc->wait[lc->wait_head++ &
 				(DP_ARP_WAIT_MAX - 1)];
 
-		if (changed && route(lc, w.m, ring, peers, self_id))
+		if (changed && route(lc, w.m, ring->slot[data_slot(w.m, ring)],
+				peers, self_id))
 			continue;
 		if ((int64_t)(now - w.deadline) > 0) {
 			lc->stats.c[STAT_ARP_TIMEOUT]++;
@@ -268,12 +301,9 @@ fwd_main(void *arg)
 
 			total += n;
 			lc->stats.c[STAT_RX] += n;
-			for (uint16_t i = 0; i < n; i++) {
-				if (i + 1 < n)
-					rte_prefetch0(rte_pktmbuf_mtod(
-							pkts[i + 1], void *));
-				handle(lc, in, pkts[i], ring, peers, self_id);
-			}
+			if (n > 0)
+				handle_burst(lc, in, pkts, n, ring, peers,
+						self_id);
 		}
 
 		now = rte_rdtsc();

@@ -13,6 +13,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include "cksum.h"
 #include "dp.h"
 
 static uint64_t peers_gen;
@@ -50,6 +51,19 @@ ring_build(const struct rumor_config *cfg, uint64_t epoch)
 	return t;
 }
 
+/* The checksum words a frame sent to p gets (see struct peer). */
+static void
+csum_fill(struct peer *p)
+{
+	const uint32_t self_ip = dp.cfg.address;
+	const uint16_t self_port = htons(dp.cfg.udp_port);
+	const uint16_t ttl = htons((uint16_t)(64u << 8 | IPPROTO_UDP));
+	uint32_t addr = cksum_words32(self_ip) + cksum_words32(p->ip);
+
+	p->csum_ip = addr + ttl;
+	p->csum_udp = addr + self_port + p->udp_port;
+}
+
 static void
 peer_fill(struct peer *p, uint32_t id, uint32_t ip, uint16_t udp_port,
 		uint16_t dpdk_port, bool has_mac, const uint8_t *mac)
@@ -60,6 +74,7 @@ peer_fill(struct peer *p, uint32_t id, uint32_t ip, uint16_t udp_port,
 	p->udp_port = htons(udp_port);
 	p->dpdk_port = dpdk_port;
 	p->valid = 1;
+	csum_fill(p);
 	if (has_mac) {
 		memcpy(p->mac, mac, 6);
 		p->resolved = 1;

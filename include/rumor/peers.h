@@ -21,6 +21,13 @@ struct peer {
 	uint8_t mac[6];		/* Valid when resolved. */
 	uint8_t resolved;	/* MAC known: static or learnt by ARP. */
 	uint8_t valid;		/* Entry in use (for the sink). */
+	/*
+	 * Ones' complement sums of the header words a frame sent to this
+	 * peer gets (addresses, ports, TTL): the constant half of each
+	 * incremental checksum update, computed once per table.
+	 */
+	uint32_t csum_ip;	/* Source, destination, TTL/protocol word. */
+	uint32_t csum_udp;	/* Source, destination, both ports. */
 };
 
 struct peer_table {

@@ -28,6 +28,23 @@ struct pcap_rec_hdr {
 	uint32_t sec, usec, caplen, len;
 };
 
+/* The UDP checksum of a datagram, as a sending host computes it. */
+static uint16_t
+udp_cksum(const struct ipv4_hdr *ip, const struct udp_hdr *udp, size_t len)
+{
+	uint8_t buf[12 + 1600];
+	uint16_t ulen = htons((uint16_t)len), c;
+
+	memcpy(buf, &ip->src, 4);
+	memcpy(buf + 4, &ip->dst, 4);
+	buf[8] = 0;
+	buf[9] = IPPROTO_UDP;
+	memcpy(buf + 10, &ulen, 2);
+	memcpy(buf + 12, udp, len);
+	c = (uint16_t)~cksum_sum(buf, 12 + len);
+	return c != 0 ? c : 0xffff;
+}
+
 static void
 usage(FILE *f)
 {
@@ -182,7 +199,7 @@ main(int argc, char **argv)
 		udp->src_port = htons(40000 + (i % 64));
 		udp->dst_port = htons((uint16_t)dst_port);
 		udp->len = htons((uint16_t)(8 + n));
-		udp->check = 0;
+		udp->check = udp_cksum(ip, udp, 8 + n);
 		flen = FRAME_RUMOR_OFF + n;
 		if (flen < 60)
 			flen = 60;	/* Ethernet minimum, padded with zeros. */
