@@ -39,11 +39,24 @@ cksum_ipv4_hdr(const void *hdr20)
 	return (uint16_t)~cksum_sum(hdr20, 20);
 }
 
-/* True if an IPv4 header (checksum field included) sums correctly. */
+/*
+ * True if an IPv4 header (checksum field included) sums correctly: five
+ * 32-bit loads summed in 64 bits, then folded (RFC 1071 allows any word
+ * size that is a multiple of 16 bits).
+ */
 static inline int
 cksum_ipv4_ok(const void *hdr20)
 {
-	return cksum_sum(hdr20, 20) == 0xffff;
+	uint32_t w[5];
+	uint64_t sum;
+
+	memcpy(w, hdr20, sizeof(w));
+	sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
 }
 
 /*
