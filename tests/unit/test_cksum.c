@@ -265,6 +265,82 @@ test_update_udp(void)
 	CHECK_EQ(mismatches, 0);
 }
 
+/*
+ * cksum_replace, the fused update the forwarding path uses: the same
+ * random rewrites of addresses, ports, TTL and hop words, with the new
+ * words summed in advance, must leave valid IPv4 and UDP checksums.
+ */
+static void
+test_replace(void)
+{
+	uint64_t seed = 11;
+
+	for (int i = 0; i < 50000; i++) {
+		uint8_t ip[20], pseudo[12], udp[200];
+		size_t len = 8 + 40 + test_rand(&seed) % 150;
+		uint32_t old_src, old_dst, src, dst, addr_old, addr_new;
+		uint16_t c, sport, dport, old_sp, old_dp, ttl, old_ttl;
+		uint16_t old_hop, new_hop;
+
+		for (size_t j = 0; j < 20; j++)
+			ip[j] = (uint8_t)test_rand(&seed);
+		memset(ip + 10, 0, 2);
+		c = cksum_ipv4_hdr(ip);
+		memcpy(ip + 10, &c, 2);
+		CHECK(cksum_ipv4_ok(ip));
+		for (size_t j = 0; j < len; j++)
+			udp[j] = (uint8_t)test_rand(&seed);
+		memcpy(pseudo, ip + 12, 8);
+		pseudo[8] = 0;
+		pseudo[9] = 17;
+		pseudo[10] = (uint8_t)(len >> 8);
+		pseudo[11] = (uint8_t)len;
+		udp[4] = pseudo[10];
+		udp[5] = pseudo[11];
+		c = udp_cksum(pseudo, udp, len);
+		memcpy(udp + 6, &c, 2);
+
+		memcpy(&old_src, ip + 12, 4);
+		memcpy(&old_dst, ip + 16, 4);
+		memcpy(&old_ttl, ip + 8, 2);
+		memcpy(&old_sp, udp, 2);
+		memcpy(&old_dp, udp + 2, 2);
+		memcpy(&old_hop, udp + 12, 2);
+		src = (uint32_t)test_rand(&seed);
+		dst = (uint32_t)test_rand(&seed);
+		sport = (uint16_t)test_rand(&seed);
+		dport = (uint16_t)test_rand(&seed);
+		ttl = (uint16_t)test_rand(&seed);
+		udp[13] -= 1;
+		memcpy(&new_hop, udp + 12, 2);
+		addr_old = cksum_words32(old_src) + cksum_words32(old_dst);
+		addr_new = cksum_words32(src) + cksum_words32(dst);
+
+		memcpy(&c, ip + 10, 2);
+		c = cksum_replace(c, addr_old + old_ttl, 5, addr_new + ttl);
+		memcpy(ip + 10, &c, 2);
+		memcpy(ip + 12, &src, 4);
+		memcpy(ip + 16, &dst, 4);
+		memcpy(ip + 8, &ttl, 2);
+		CHECK(cksum_ipv4_ok(ip));
+
+		memcpy(&c, udp + 6, 2);
+		c = cksum_replace(c, addr_old + old_sp + old_dp + old_hop, 7,
+				addr_new + sport + dport + new_hop);
+		c = c != 0 ? c : 0xffff;
+		memcpy(udp + 6, &c, 2);
+		memcpy(udp, &sport, 2);
+		memcpy(udp + 2, &dport, 2);
+		memcpy(pseudo, &src, 4);
+		memcpy(pseudo + 4, &dst, 4);
+		CHECK(udp_ok(pseudo, udp, len));
+
+		/* One flipped bit: the check must fail. */
+		ip[test_rand(&seed) % 20] ^= (uint8_t)(1u << (i % 8));
+		CHECK(!cksum_ipv4_ok(ip));
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -276,5 +352,7 @@ main(int argc, char **argv)
 		test_update_ipv4();
 	if (test_want(argc, argv, "udp"))
 		test_update_udp();
+	if (test_want(argc, argv, "replace"))
+		test_replace();
 	return test_done("test_cksum");
 }
