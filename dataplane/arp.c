@@ -188,7 +188,7 @@ arp_need(const struct peer *p, uint64_t now, uint64_t hz)
 {
 	struct neigh *n;
 
-	if (!p->valid || p->dpdk_port >= dp.n_ports)
+	if (p->dpdk_port >= dp.n_ports)
 		return;
 	n = neigh_want(p->ip, p->dpdk_port);
 	if (n == NULL || (int64_t)(now - n->next_tsc) < 0)
@@ -217,7 +217,6 @@ arp_timer(uint64_t now)
 	for (uint32_t i = 0; i <= t->mask; i++)
 		if (t->slot[i].id != 0)
 			arp_need(&t->slot[i], now, hz);
-	arp_need(&t->sink, now, hz);
 	if (peers_dirty) {
 		peers_dirty = false;
 		tables_publish_peers();

@@ -31,8 +31,9 @@
  */
 static __rte_always_inline void
 send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
-		uint32_t frame_len, unsigned hop)
+		uint32_t frame_len)
 {
+	const unsigned hop = to->hops;
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	struct eth_hdr *eth = (void *)p;
 	struct ipv4_hdr *ip = (void *)(p + FRAME_IP_OFF);
@@ -79,7 +80,7 @@ send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
 		m->data_len = (uint16_t)frame_len;
 		m->pkt_len = frame_len;
 	}
-	lc->stats.c[hop != 0 ? STAT_FORWARDED : STAT_DELIVERED]++;
+	lc->stats.c[STAT_DELIVERED - hop]++;	/* Or STAT_FORWARDED. */
 	sent = rte_eth_tx_buffer(to->dpdk_port, lc->queue,
 			lc->txb[to->dpdk_port], m);
 	lc->stats.c[STAT_TX] += sent;
@@ -127,34 +128,22 @@ route(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
 	const struct ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
 			const struct ipv4_hdr *, FRAME_IP_OFF);
 	uint32_t frame_len = ETH_HDR_LEN + ntohs(ip->total_len);
-	const struct peer *to;
-	unsigned hop;
+	/* The owner's entry; under this node's own id, the sink. */
+	const struct peer *to = peer_find(peers, owner);
 
-	if (owner == self_id) {
-		to = &peers->sink;
-		hop = 0;
-		if (unlikely(!to->valid)) {
-			lc->stats.c[STAT_NO_SINK]++;
-			rte_pktmbuf_free(m);
-			return true;
-		}
-	} else {
-		to = peer_find(peers, owner);
-		hop = 1;
-		if (unlikely(to == NULL)) {
-			lc->stats.c[STAT_NO_PEER]++;
-			rte_pktmbuf_free(m);
-			return true;
-		}
-		if (unlikely(h->hop_limit == 0)) {
-			lc->stats.c[STAT_HOP_LIMIT]++;
-			rte_pktmbuf_free(m);
-			return true;
-		}
+	if (unlikely(to == NULL)) {
+		lc->stats.c[owner == self_id ? STAT_NO_SINK : STAT_NO_PEER]++;
+		rte_pktmbuf_free(m);
+		return true;
+	}
+	if (unlikely(h->hop_limit < to->hops)) {
+		lc->stats.c[STAT_HOP_LIMIT]++;
+		rte_pktmbuf_free(m);
+		return true;
 	}
 	if (unlikely(!to->resolved))
 		return false;
-	send_to(lc, m, to, frame_len, hop);
+	send_to(lc, m, to, frame_len);
 	return true;
 }
 

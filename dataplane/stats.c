@@ -117,15 +117,15 @@ tel_peers(const char *cmd, const char *params, struct rte_tel_data *d)
 	tel_reader_enter();
 	t = rcu_dereference(dp.peers);
 	if (t != NULL) {
-		if (t->sink.valid) {
-			peer_line(line, sizeof(line), &t->sink);
-			rte_tel_data_add_dict_string(d, "sink", line);
-		}
 		/* A telemetry reply holds at most RTE_TEL_MAX_DICT_ENTRIES. */
 		for (uint32_t i = 0; i <= t->mask && shown < 200; i++) {
 			if (t->slot[i].id == 0)
 				continue;
-			snprintf(key, sizeof(key), "%u", t->slot[i].id);
+			if (t->slot[i].hops == 0)
+				snprintf(key, sizeof(key), "sink");
+			else
+				snprintf(key, sizeof(key), "%u",
+						t->slot[i].id);
 			peer_line(line, sizeof(line), &t->slot[i]);
 			rte_tel_data_add_dict_string(d, key, line);
 			shown++;

@@ -18,7 +18,8 @@ enum stat {
 	STAT_TX,			/* Frames the device accepted. */
 	STAT_TX_DROP,			/* Frames the device refused. */
 	STAT_FORWARDED,			/* DATA sent on to the owner. */
-	STAT_DELIVERED,			/* DATA delivered to the local sink. */
+	STAT_DELIVERED,			/* DATA delivered to the local sink;
+					 * follows STAT_FORWARDED (fwd.c). */
 	STAT_SEGMENTED,			/* Dropped: frame in several mbufs. */
 	STAT_HOP_LIMIT,			/* Dropped: hop limit exhausted. */
 	STAT_NO_PEER,			/* Dropped: owner not in peer table. */

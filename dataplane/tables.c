@@ -73,7 +73,7 @@ peer_fill(struct peer *p, uint32_t id, uint32_t ip, uint16_t udp_port,
 	p->ip = ip;
 	p->udp_port = htons(udp_port);
 	p->dpdk_port = dpdk_port;
-	p->valid = 1;
+	p->hops = 1;
 	csum_fill(p);
 	if (has_mac) {
 		memcpy(p->mac, mac, 6);
@@ -91,7 +91,7 @@ peer_fill(struct peer *p, uint32_t id, uint32_t ip, uint16_t udp_port,
 static struct peer_table *
 peers_build(const struct rumor_config *cfg, const struct rumor_config *also)
 {
-	uint32_t n = cfg->n_members + (also != NULL ? also->n_members : 0);
+	uint32_t n = cfg->n_members + (also != NULL ? also->n_members : 0) + 1;
 	uint32_t slots = peer_table_slots(n);
 	struct peer_table *t;
 	struct peer p;
@@ -116,10 +116,13 @@ peers_build(const struct rumor_config *cfg, const struct rumor_config *also)
 			peer_table_put(t, &p);
 		}
 	}
-	if (cfg->has_sink)
-		peer_fill(&t->sink, 0, cfg->sink_ip, cfg->sink_port,
+	if (cfg->has_sink) {
+		peer_fill(&p, cfg->node_id, cfg->sink_ip, cfg->sink_port,
 				cfg->dpdk_port, cfg->sink_has_mac,
 				cfg->sink_mac);
+		p.hops = 0;
+		peer_table_put(t, &p);
+	}
 	return t;
 }
 

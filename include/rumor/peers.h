@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The peer table: how to reach each member the ring can name (IPv4
- * address, UDP port, DPDK port, and the MAC once ARP has resolved it),
- * and where locally owned messages are delivered (the sink). It is keyed
- * by node id, so it stays valid across ring tables built from the same
- * members, and is replaced whole whenever a MAC is learnt or the members
- * change.
+ * address, UDP port, DPDK port, and the MAC once ARP has resolved it).
+ * The entry under this node's own id is the sink, where the channels it
+ * owns are delivered: owned here or elsewhere, a message takes the same
+ * path. It is keyed by node id, so it stays valid across ring tables
+ * built from the same members, and is replaced whole whenever a MAC is
+ * learnt or the members change.
  */
 #ifndef RUMOR_PEERS_H
 #define RUMOR_PEERS_H
@@ -14,13 +15,14 @@
 #include <stdint.h>
 
 struct peer {
-	uint32_t id;		/* Node id; 0 marks an empty slot (or the sink). */
+	uint32_t id;		/* Node id; 0 marks an empty slot. */
 	uint32_t ip;		/* IPv4 address, network order. */
 	uint16_t udp_port;	/* Network order. */
 	uint16_t dpdk_port;	/* The port that reaches it. */
 	uint8_t mac[6];		/* Valid when resolved. */
 	uint8_t resolved;	/* MAC known: static or learnt by ARP. */
-	uint8_t valid;		/* Entry in use (for the sink). */
+	uint8_t hops;		/* Hops a message spends to get there: 1 to a
+				 * member, 0 to the sink (this node's id). */
 	/*
 	 * Ones' complement sums of the header words a frame sent to this
 	 * peer gets (addresses, ports, TTL): the constant half of each
@@ -34,7 +36,6 @@ struct peer_table {
 	uint64_t gen;		/* Bumped on every publication. */
 	uint32_t mask;		/* Slots - 1; slots is a power of two. */
 	uint32_t n;		/* Peers held. */
-	struct peer sink;	/* Where this node's own channels go. */
 	struct peer slot[];	/* Open addressing on id, linear probing. */
 };
 

@@ -35,7 +35,7 @@ peer_make(uint32_t id, uint8_t tag)
 		.mac = { 0x02, tag, (uint8_t)(id >> 24), (uint8_t)(id >> 16),
 			(uint8_t)(id >> 8), (uint8_t)id },
 		.resolved = (uint8_t)(id & 1),
-		.valid = 1,
+		.hops = 1,
 	};
 
 	return p;
@@ -48,7 +48,7 @@ peer_same(const struct peer *a, const struct peer *b)
 			a->udp_port == b->udp_port &&
 			a->dpdk_port == b->dpdk_port &&
 			memcmp(a->mac, b->mac, 6) == 0 &&
-			a->resolved == b->resolved && a->valid == b->valid;
+			a->resolved == b->resolved && a->hops == b->hops;
 }
 
 static void
@@ -81,7 +81,6 @@ test_init(void)
 	CHECK_EQ(t->gen, 77);
 	CHECK_EQ(t->mask, 15);
 	CHECK_EQ(t->n, 0);
-	CHECK(memcmp(&t->sink, zero, sizeof(zero)) == 0);
 	for (uint32_t i = 0; i < 16; i++)
 		CHECK(memcmp(&t->slot[i], zero, sizeof(zero)) == 0);
 	CHECK(peer_find(t, 1) == NULL);
@@ -258,7 +257,7 @@ test_find_zero(void)
 	if (!CHECK(f == NULL))
 		fprintf(stderr, "  peer_find(t, 0) on an empty table returned "
 				"slot %td (id %u, valid %u)\n", f - t->slot,
-				f->id, f->valid);
+				f->id, f->hops);
 	CHECK_EQ(peer_table_put(t, &q), 0);
 	CHECK(peer_find(t, 0) == NULL);
 	free(t);
