@@ -10,8 +10,8 @@
 #
 #   scripts/bench-forward.sh [-r RUNS] [-s SECONDS] [-l LCORES] [-p PAYLOAD]
 #
-# LCORES forwarding lcores (default 1; 2 uses two RX queues on net_pcap
-# and needs a third core for the main lcore). Last line:
+# LCORES forwarding lcores (default 1; more use one net_pcap RX queue
+# each, and share CPUs when there are fewer CPUs than lcores). Last line:
 # forward: rumor=<Mpps> testpmd_5tswap=<Mpps> testpmd_io=<Mpps> ratio_5tswap=<x>
 set -euo pipefail
 
@@ -37,8 +37,14 @@ B=$top/build
 tmp=$(mktemp -d /tmp/rumor-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 
-last=$lcores
-eal=(--no-huge --no-shconf --no-pci -m 256 -l "0-$last" --log-level=error
+# The main lcore on CPU 0 and forwarding lcore i on CPU i; with more lcores
+# than CPUs they wrap around (the main lcore mostly sleeps).
+cpus=$(nproc)
+map="0@0"
+for i in $(seq 1 "$lcores"); do
+	map+=",$i@$((i % cpus))"
+done
+eal=(--no-huge --no-shconf --no-pci -m 256 --lcores "$map" --log-level=error
 	--file-prefix "rbench$$")
 rxq=""
 for _ in $(seq 1 "$lcores"); do
@@ -83,7 +89,7 @@ run_testpmd() {
 	# With --stats-period testpmd runs until signalled.
 	{ timeout -s INT -k 5 $((secs + 2)) dpdk-testpmd "${eal[@]}" \
 		"${vdevs[@]}" -- --forward-mode="$mode" \
-		--total-num-mbufs=8191 --nb-cores="$lcores" --rxq="$lcores" \
+		--total-num-mbufs=16383 --nb-cores="$lcores" --rxq="$lcores" \
 		--txq="$lcores" --stats-period 1 --auto-start \
 		< <(sleep $((secs + 10))) 2>&1 || true; } |
 		awk '/NIC statistics for port 1/ { p = 1 } /NIC statistics for port 0/ { p = 0 }
