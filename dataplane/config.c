@@ -477,6 +477,27 @@ config_free(struct rumor_config *c)
 	c->n_members = 0;
 }
 
+struct ring_member *
+config_ring_members(const struct rumor_config *c)
+{
+	struct ring_member *m = calloc(c->n_members ? c->n_members : 1,
+			sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < c->n_members; i++) {
+		m[i].id = c->members[i].id;
+		m[i].weight = c->members[i].weight;
+	}
+	return m;
+}
+
+int
+config_parse_mac(const char *s, uint8_t mac[6])
+{
+	return parse_mac(s, mac);
+}
+
 const struct config_member *
 config_member_find(const struct rumor_config *c, uint32_t id)
 {

@@ -30,16 +30,12 @@ table_socket(void)
 static struct ring_table *
 ring_build(const struct rumor_config *cfg, uint64_t epoch)
 {
-	struct ring_member *m = calloc(cfg->n_members, sizeof(*m));
+	struct ring_member *m = config_ring_members(cfg);
 	uint32_t slots;
 	struct ring_table *t = NULL;
 
 	if (m == NULL)
 		return NULL;
-	for (uint32_t i = 0; i < cfg->n_members; i++) {
-		m[i].id = cfg->members[i].id;
-		m[i].weight = cfg->members[i].weight;
-	}
 	slots = ring_table_slots(m, cfg->n_members);
 	t = rte_zmalloc_socket("rumor_ring", ring_table_bytes(slots),
 			RTE_CACHE_LINE_SIZE, table_socket());

@@ -57,4 +57,15 @@ void config_free(struct rumor_config *c);
 const struct config_member *config_member_find(const struct rumor_config *c,
 		uint32_t id);
 
+struct ring_member;
+
+/*
+ * The ring's view of the members: a malloc'd array of c->n_members
+ * entries (ids and weights) for ring_table_build, or NULL without memory.
+ */
+struct ring_member *config_ring_members(const struct rumor_config *c);
+
+/* Parse a unicast MAC "xx:xx:xx:xx:xx:xx"; 0 or -1. */
+int config_parse_mac(const char *s, uint8_t mac[6]);
+
 #endif /* RUMOR_CONFIG_H */

@@ -13,18 +13,9 @@
 
 #include "rumor/config.h"
 #include "rumor/ring.h"
-
-#define FUZZ_CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", \
-				__FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
+#include "fuzz.h"
 
 #define FUZZ_NAME "fuzz.conf"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The checks of an accepted configuration. */
 static void

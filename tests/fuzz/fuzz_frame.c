@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "parse.h"
+#include "fuzz.h"
 
 /*
  * Where the frame starts relative to a 16-byte boundary. 0 is what an
@@ -21,22 +22,12 @@
 #define FUZZ_FRAME_OFFSET 0
 #endif
 
-#define FUZZ_CHECK(cond) do { \
-	if (!(cond)) { \
-		fprintf(stderr, "%s:%d: invariant failed: %s\n", \
-				__FILE__, __LINE__, #cond); \
-		abort(); \
-	} \
-} while (0)
-
 /* The receiver: 02:00:00:00:00:01, 10.0.0.2, UDP port 7946. */
 static const struct frame_self self = {
 	.mac = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x01 },
 	.ip = 0x0200000a,
 	.udp_port = 0x0a1f,
 };
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

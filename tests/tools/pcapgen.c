@@ -61,19 +61,6 @@ usage(FILE *f)
 "      --config FILE     report how many frames the node owns\n");
 }
 
-static int
-parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-
-	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4],
-			&v[5]) != 6)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		mac[i] = (uint8_t)v[i];
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -103,7 +90,7 @@ main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
-		case 'm': have_mac = parse_mac(optarg, dst_mac) == 0; break;
+		case 'm': have_mac = config_parse_mac(optarg, dst_mac) == 0; break;
 		case 'i':
 			if (inet_pton(AF_INET, optarg, &dst_ip) != 1)
 				dst_ip = 0;
@@ -139,11 +126,9 @@ main(int argc, char **argv)
 			fprintf(stderr, "rumor-pcapgen: %s\n", err);
 			return 1;
 		}
-		m = calloc(cfg.n_members, sizeof(*m));
-		for (uint32_t i = 0; i < cfg.n_members; i++) {
-			m[i].id = cfg.members[i].id;
-			m[i].weight = cfg.members[i].weight;
-		}
+		m = config_ring_members(&cfg);
+		if (m == NULL)
+			return 1;
 		slots = ring_table_slots(m, cfg.n_members);
 		ring = malloc(ring_table_bytes(slots));
 		if (ring == NULL || ring_table_build(ring, m, cfg.n_members,

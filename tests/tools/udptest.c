@@ -165,14 +165,12 @@ check_delivery(const uint8_t *buf, size_t len, const struct sink *s,
 static struct ring_table *
 ring_from(const struct rumor_config *c)
 {
-	struct ring_member *m = calloc(c->n_members, sizeof(*m));
+	struct ring_member *m = config_ring_members(c);
 	struct ring_table *t;
 	uint32_t slots;
 
-	for (uint32_t i = 0; i < c->n_members; i++) {
-		m[i].id = c->members[i].id;
-		m[i].weight = c->members[i].weight;
-	}
+	if (m == NULL)
+		return NULL;
 	slots = ring_table_slots(m, c->n_members);
 	t = malloc(ring_table_bytes(slots));
 	if (t == NULL || ring_table_build(t, m, c->n_members, 1) < 0) {
@@ -486,18 +484,12 @@ main(int argc, char **argv)
 		case 'w': o.wait_ms = (unsigned)atoi(optarg); break;
 		case 'm': o.malformed = (unsigned)atoi(optarg); break;
 		case 'i': o.ifname = optarg; break;
-		case 'M': {
-			unsigned v[6];
-
-			if (sscanf(optarg, "%x:%x:%x:%x:%x:%x", &v[0], &v[1],
-					&v[2], &v[3], &v[4], &v[5]) != 6) {
+		case 'M':
+			if (config_parse_mac(optarg, o.dst_mac) < 0) {
 				fprintf(stderr, "bad --dst-mac\n");
 				return 2;
 			}
-			for (int i = 0; i < 6; i++)
-				o.dst_mac[i] = (uint8_t)v[i];
 			break;
-		}
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
