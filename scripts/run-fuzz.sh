@@ -11,7 +11,7 @@
 #                FUZZ_BUILD_DIR). A relative path is taken from the
 #                current directory.
 #   FUZZ_SECONDS seconds per target (default 20).
-#   FUZZ_TARGETS targets to run (default: all four).
+#   FUZZ_TARGETS targets to run (default: all of them).
 # Crash inputs are kept in BUILD_DIR/fuzz-artifacts/.
 set -euo pipefail
 
@@ -22,7 +22,8 @@ case $build in
 *) build=$PWD/$build ;;
 esac
 seconds=${FUZZ_SECONDS:-20}
-targets=${FUZZ_TARGETS:-fuzz_frame fuzz_arp fuzz_rumor_hdr fuzz_config}
+all_targets="fuzz_frame fuzz_arp fuzz_rumor_hdr fuzz_config fuzz_swim_wire"
+targets=${FUZZ_TARGETS:-$all_targets}
 
 if ! command -v clang >/dev/null 2>&1; then
 	echo "run-fuzz: clang not found (libFuzzer needs it)" >&2

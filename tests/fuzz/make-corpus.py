@@ -56,6 +56,31 @@ def arp(op=1, sha=PEER_MAC, spa=PEER_IP, tha=b"\0" * 6, tpa=SELF_IP,
     return dst + (sha if src is None else src) + b"\x08\x06" + body
 
 
+def swim(kind=1, sender=1, seq=7, target=2, target_ip=b"\0" * 4,
+         target_port=0, updates=(), n=None, reserved=0, reserved2=0):
+    """A membership message (include/rumor/swim_wire.h)."""
+    return struct.pack(
+        "!BBHIII4sHH", kind, len(updates) if n is None else n, reserved,
+        sender, seq, target, target_ip, target_port,
+        reserved2) + b"".join(updates)
+
+
+def member(mid, ip=PEER_IP, port=PORT, state=0, incarnation=0, weight=1,
+           reserved=0):
+    """One member update of a membership message."""
+    return struct.pack("!I4sHBBII", mid, ip, port, state, reserved,
+                       incarnation, weight)
+
+
+SWIM_PING, SWIM_ACK, SWIM_PING_REQ, SWIM_NACK = 1, 2, 3, 4
+SWIM_ALIVE, SWIM_SUSPECT, SWIM_DEAD, SWIM_LEFT = 0, 1, 2, 3
+NODE3_IP = bytes([10, 0, 0, 3])
+SWIM_UPDATES = (
+    member(1, PEER_IP, PORT, SWIM_ALIVE, 0, 1),
+    member(3, NODE3_IP, PORT + 1, SWIM_SUSPECT, 4, 1000),
+)
+
+
 CONFIG = b"""# A three-node cluster, seen from node 2.
 node_id = 2
 address = 10.0.0.2
@@ -100,6 +125,22 @@ SEEDS = {
         "bad-lengths": rumor(payload_len=4),
         "channel-0": rumor(b"", b"xyz"),
         "short": rumor()[:39],
+    },
+    "fuzz_swim_wire": {
+        "ping": swim(SWIM_PING, sender=1, seq=1, target=2),
+        "ack-2-updates": swim(SWIM_ACK, sender=2, seq=1, target=0,
+                              updates=SWIM_UPDATES),
+        "ping-req": swim(SWIM_PING_REQ, sender=1, seq=9, target=3,
+                         target_ip=NODE3_IP, target_port=PORT + 1,
+                         updates=SWIM_UPDATES[:1]),
+        "nack": swim(SWIM_NACK, sender=2, seq=9, target=0),
+        "bad-kind": swim(SWIM_NACK + 1),
+        "bad-reserved": swim(SWIM_ACK, reserved2=1),
+        "bad-length": swim(SWIM_ACK, updates=SWIM_UPDATES, n=1),
+        "bad-sender": swim(SWIM_ACK, sender=0, updates=SWIM_UPDATES),
+        "bad-update": swim(SWIM_ACK, updates=(
+            member(4, NODE3_IP, PORT, SWIM_LEFT, 1, 1001),)),
+        "short": swim(SWIM_PING)[:23],
     },
     "fuzz_config": {
         "full.conf": CONFIG,

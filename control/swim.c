@@ -1,0 +1,742 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SWIM membership, sans I/O (see swim.h). One probe per interval to the
+ * next member of a shuffled order; no ACK within the probe timeout sends
+ * PING_REQ to k others; no ACK by the end of the interval makes the target
+ * suspect; a suspect not refuted within the suspicion timeout is dead.
+ * Every message piggybacks the member updates with the most transmissions
+ * left; an update about this node that says suspect or dead is refuted by
+ * a higher incarnation.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rumor/ring.h"
+#include "swim.h"
+
+#define SWIM_OUTBOX 256u	/* Datagrams awaiting swim_output. */
+#define SWIM_RELAYS 64u		/* PING_REQs being served at once. */
+#define SWIM_NO_TIMER UINT64_MAX
+
+struct rec {
+	struct swim_member m;
+	uint64_t suspect_deadline;	/* SUSPECT: when it becomes DEAD. */
+	uint32_t gossip_left;		/* Transmissions left for its state. */
+};
+
+/* A PING_REQ this node serves: it pinged the target with seq. */
+struct relay {
+	bool used;
+	uint32_t seq;			/* Our PING's seq. */
+	uint32_t req_seq;		/* The requester's probe seq. */
+	uint32_t target;
+	uint32_t req_ip;
+	uint16_t req_port;
+	uint64_t deadline;
+};
+
+struct swim {
+	struct swim_params p;
+	uint64_t rng;
+	struct rec *rec;		/* rec[0] is this node. */
+	uint32_t n, cap;
+	uint32_t *idx;			/* Open addressing: rec index + 1. */
+	uint32_t idx_mask;
+	uint32_t *order;		/* Probe order: member ids. */
+	uint32_t order_n, order_pos;
+	uint32_t seq;
+	bool leaving;
+	struct {
+		bool active;		/* Waiting for an ACK. */
+		bool indirect_sent;
+		uint32_t id, seq;
+		uint64_t direct_deadline;
+	} probe;
+	uint64_t next_probe;
+	struct relay relay[SWIM_RELAYS];
+	struct swim_out *out;
+	uint32_t out_head, out_tail;
+	struct swim_stats st;
+};
+
+void
+swim_params_default(struct swim_params *p)
+{
+	p->probe_interval_ms = 1000;
+	p->probe_timeout_ms = 500;
+	p->suspicion_mult = 4;
+	p->indirect_checks = 3;
+	p->retransmit_mult = 4;
+}
+
+/* xorshift64*: small, fast, and reproducible from the seed. */
+static uint64_t
+rnd(struct swim *s)
+{
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return s->rng * 0x2545f4914f6cdd1dull;
+}
+
+static uint32_t
+rnd_below(struct swim *s, uint32_t n)
+{
+	return (uint32_t)(((rnd(s) >> 32) * (uint64_t)n) >> 32);
+}
+
+/* ceil(log10(n)) for n >= 1, and at least 1. */
+static uint32_t
+log10_ceil(uint32_t n)
+{
+	uint32_t l = 0;
+
+	for (uint64_t p = 1; p < n; p *= 10)
+		l++;
+	return l > 0 ? l : 1;
+}
+
+static uint32_t
+alive_count(const struct swim *s)
+{
+	uint32_t c = 0;
+
+	for (uint32_t i = 0; i < s->n; i++)
+		c += s->rec[i].m.state <= SWIM_SUSPECT;
+	return c;
+}
+
+static uint32_t
+retransmit_limit(const struct swim *s)
+{
+	return s->p.retransmit_mult * log10_ceil(alive_count(s) + 1);
+}
+
+static uint64_t
+suspicion_timeout(const struct swim *s)
+{
+	return (uint64_t)s->p.suspicion_mult * log10_ceil(alive_count(s)) *
+			s->p.probe_interval_ms;
+}
+
+static uint32_t
+id_slot(uint32_t id, uint32_t mask)
+{
+	return (uint32_t)(((uint64_t)id * 0x9e3779b97f4a7c15ull) >> 32) & mask;
+}
+
+static struct rec *
+find(const struct swim *s, uint32_t id)
+{
+	for (uint32_t i = id_slot(id, s->idx_mask);; i = (i + 1) & s->idx_mask) {
+		uint32_t v = s->idx[i];
+
+		if (v == 0)
+			return NULL;
+		if (s->rec[v - 1].m.id == id)
+			return &s->rec[v - 1];
+	}
+}
+
+static void
+index_put(struct swim *s, uint32_t id, uint32_t pos)
+{
+	uint32_t i = id_slot(id, s->idx_mask);
+
+	while (s->idx[i] != 0)
+		i = (i + 1) & s->idx_mask;
+	s->idx[i] = pos + 1;
+}
+
+/* Grow the member array and its index when full. */
+static int
+grow(struct swim *s)
+{
+	uint32_t ncap = s->cap * 2, nmask = ncap * 2 - 1;
+	struct rec *nr = realloc(s->rec, ncap * sizeof(*nr));
+	uint32_t *ni, *no;
+
+	if (nr == NULL)
+		return -1;
+	s->rec = nr;
+	no = realloc(s->order, ncap * sizeof(*no));
+	if (no == NULL)
+		return -1;
+	s->order = no;
+	ni = calloc((size_t)nmask + 1, sizeof(*ni));
+	if (ni == NULL)
+		return -1;
+	free(s->idx);
+	s->idx = ni;
+	s->idx_mask = nmask;
+	for (uint32_t i = 0; i < s->n; i++)
+		index_put(s, s->rec[i].m.id, i);
+	s->cap = ncap;
+	return 0;
+}
+
+/* Something changed about r: gossip its new state. */
+static void
+queue_gossip(struct swim *s, struct rec *r)
+{
+	r->gossip_left = retransmit_limit(s);
+}
+
+static struct rec *
+add(struct swim *s, const struct swim_update *u, uint64_t now)
+{
+	struct rec *r;
+
+	if (s->n == s->cap && grow(s) < 0)
+		return NULL;
+	r = &s->rec[s->n];
+	memset(r, 0, sizeof(*r));
+	r->m.id = u->id;
+	r->m.ip = u->ip;
+	r->m.port = u->port;
+	r->m.weight = u->weight;
+	r->m.state = u->state;
+	r->m.incarnation = u->incarnation;
+	r->m.since_ms = now;
+	index_put(s, u->id, s->n);
+	s->n++;
+	return r;
+}
+
+static void
+update_of(const struct rec *r, struct swim_update *u)
+{
+	u->id = r->m.id;
+	u->ip = r->m.ip;
+	u->port = r->m.port;
+	u->state = r->m.state;
+	u->incarnation = r->m.incarnation;
+	u->weight = r->m.weight;
+}
+
+/*
+ * Fill m's updates with the members whose news has the most
+ * transmissions left, spending one transmission of each.
+ */
+static void
+piggyback(struct swim *s, struct swim_msg *m)
+{
+	uint32_t chosen[SWIM_UPDATES_MAX], n = m->n_updates;
+
+	/* A partial selection: keep the best SWIM_UPDATES_MAX - n. */
+	for (uint32_t i = 0; i < s->n; i++) {
+		uint32_t j;
+
+		if (s->rec[i].gossip_left == 0)
+			continue;
+		if (n < SWIM_UPDATES_MAX) {
+			chosen[n++] = i;
+			continue;
+		}
+		for (j = m->n_updates; j < n; j++)
+			if (s->rec[chosen[j]].gossip_left <
+					s->rec[i].gossip_left)
+				break;
+		if (j < n)
+			chosen[j] = i;
+	}
+	for (uint32_t j = m->n_updates; j < n; j++) {
+		struct rec *r = &s->rec[chosen[j]];
+
+		update_of(r, &m->updates[j]);
+		r->gossip_left--;
+	}
+	m->n_updates = (uint8_t)n;
+}
+
+static void
+send_msg(struct swim *s, uint32_t ip, uint16_t port, struct swim_msg *m)
+{
+	struct swim_out *o;
+
+	m->from = s->rec[0].m.id;
+	piggyback(s, m);
+	if (s->out_tail - s->out_head == SWIM_OUTBOX) {
+		s->st.out_dropped++;
+		return;
+	}
+	o = &s->out[s->out_tail % SWIM_OUTBOX];
+	o->ip = ip;
+	o->port = port;
+	o->len = (uint16_t)swim_encode(m, o->buf, sizeof(o->buf));
+	if (o->len == 0)
+		return;		/* Cannot happen: m is built valid. */
+	s->out_tail++;
+	s->st.sent++;
+	s->st.bytes_sent += o->len;
+}
+
+static void
+msg_init(struct swim_msg *m, uint8_t kind, uint32_t seq, uint32_t target)
+{
+	memset(m, 0, offsetof(struct swim_msg, updates));
+	m->kind = kind;
+	m->seq = seq;
+	m->target = target;
+}
+
+static void
+send_ping(struct swim *s, const struct rec *to, uint32_t seq)
+{
+	struct swim_msg m;
+
+	msg_init(&m, SWIM_PING, seq, to->m.id);
+	send_msg(s, to->m.ip, to->m.port, &m);
+}
+
+/* Apply one update heard from the network. */
+static void
+apply(struct swim *s, const struct swim_update *u, uint64_t now)
+{
+	struct rec *self = &s->rec[0], *r;
+
+	if (u->id == self->m.id) {
+		/* Refute suspicion or death, or a higher incarnation. */
+		if (s->leaving || (u->state == SWIM_ALIVE &&
+				u->incarnation <= self->m.incarnation) ||
+				u->incarnation < self->m.incarnation)
+			return;
+		self->m.incarnation = u->incarnation + 1;
+		queue_gossip(s, self);
+		s->st.refuted++;
+		return;
+	}
+	r = find(s, u->id);
+	if (r == NULL) {
+		/* News of a stranger's death teaches nothing useful. */
+		if (u->state > SWIM_SUSPECT)
+			return;
+		r = add(s, u, now);
+		if (r == NULL)
+			return;
+		if (r->m.state == SWIM_SUSPECT)
+			r->suspect_deadline = now + suspicion_timeout(s);
+		queue_gossip(s, r);
+		return;
+	}
+	switch (u->state) {
+	case SWIM_ALIVE:
+		/* Only a newer incarnation refutes or revives. */
+		if (u->incarnation <= r->m.incarnation)
+			return;
+		break;
+	case SWIM_SUSPECT:
+		if (u->incarnation < r->m.incarnation ||
+				r->m.state > SWIM_SUSPECT ||
+				(r->m.state == SWIM_SUSPECT &&
+				u->incarnation == r->m.incarnation))
+			return;
+		if (r->m.state != SWIM_SUSPECT)
+			r->suspect_deadline = now + suspicion_timeout(s);
+		break;
+	default:	/* DEAD, LEFT */
+		if (u->incarnation < r->m.incarnation ||
+				r->m.state >= SWIM_DEAD)
+			return;
+		break;
+	}
+	if (r->m.state != u->state)
+		r->m.since_ms = now;
+	r->m.state = u->state;
+	r->m.incarnation = u->incarnation;
+	r->m.ip = u->ip;
+	r->m.port = u->port;
+	r->m.weight = u->weight;
+	queue_gossip(s, r);
+}
+
+/* This node's own verdict on a member it probed or watched. */
+static void
+set_state(struct swim *s, struct rec *r, uint8_t state, uint64_t now)
+{
+	r->m.state = state;
+	r->m.since_ms = now;
+	if (state == SWIM_SUSPECT) {
+		r->suspect_deadline = now + suspicion_timeout(s);
+		s->st.suspected++;
+	} else if (state == SWIM_DEAD) {
+		s->st.declared_dead++;
+	}
+	queue_gossip(s, r);
+}
+
+struct swim *
+swim_new(const struct swim_self *self, const struct swim_params *p,
+		uint64_t seed, uint64_t now_ms)
+{
+	struct swim *s;
+	struct swim_update u = {
+		.id = self->id, .ip = self->ip, .port = self->port,
+		.state = SWIM_ALIVE, .weight = self->weight,
+	};
+
+	if (self->id == 0 || self->weight == 0 ||
+			self->weight > RING_WEIGHT_MAX ||
+			p->probe_interval_ms == 0 || p->probe_timeout_ms == 0 ||
+			p->probe_timeout_ms >= p->probe_interval_ms ||
+			p->retransmit_mult == 0 || p->suspicion_mult == 0) {
+		errno = EINVAL;
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	s->p = *p;
+	s->rng = seed * 0x9e3779b97f4a7c15ull + 0x72756d6f72ull;
+	if (s->rng == 0)
+		s->rng = 1;
+	s->cap = 16;
+	s->idx_mask = 31;
+	s->rec = calloc(s->cap, sizeof(*s->rec));
+	s->order = calloc(s->cap, sizeof(*s->order));
+	s->idx = calloc(s->idx_mask + 1, sizeof(*s->idx));
+	s->out = calloc(SWIM_OUTBOX, sizeof(*s->out));
+	if (s->rec == NULL || s->order == NULL || s->idx == NULL ||
+			s->out == NULL) {
+		swim_free(s);
+		return NULL;
+	}
+	add(s, &u, now_ms);
+	s->next_probe = now_ms + p->probe_interval_ms;
+	return s;
+}
+
+void
+swim_free(struct swim *s)
+{
+	if (s == NULL)
+		return;
+	free(s->rec);
+	free(s->order);
+	free(s->idx);
+	free(s->out);
+	free(s);
+}
+
+void
+swim_join(struct swim *s, uint64_t now_ms, const uint32_t *ips,
+		const uint16_t *ports, unsigned n)
+{
+	(void)now_ms;
+	for (unsigned i = 0; i < n; i++) {
+		struct swim_msg m;
+
+		/* A join: target 0, and this node's own state. */
+		msg_init(&m, SWIM_PING, ++s->seq, 0);
+		update_of(&s->rec[0], &m.updates[0]);
+		m.n_updates = 1;
+		send_msg(s, ips[i], ports[i], &m);
+	}
+}
+
+void
+swim_leave(struct swim *s, uint64_t now_ms)
+{
+	struct rec *self = &s->rec[0];
+	uint32_t told = 0, want;
+
+	if (s->leaving)
+		return;
+	s->leaving = true;
+	self->m.state = SWIM_LEFT;
+	self->m.since_ms = now_ms;
+	queue_gossip(s, self);
+	/* Tell a few members at once; they spread it. */
+	want = retransmit_limit(s);
+	for (uint32_t i = 1; i < s->n && told < want; i++) {
+		uint32_t j = 1 + rnd_below(s, s->n - 1);
+
+		if (s->rec[j].m.state <= SWIM_SUSPECT) {
+			send_ping(s, &s->rec[j], ++s->seq);
+			told++;
+		}
+	}
+}
+
+/* Shuffle the live members (other than this node) into a new order. */
+static void
+reshuffle(struct swim *s)
+{
+	s->order_n = 0;
+	for (uint32_t i = 1; i < s->n; i++)
+		if (s->rec[i].m.state <= SWIM_SUSPECT)
+			s->order[s->order_n++] = s->rec[i].m.id;
+	for (uint32_t i = s->order_n; i > 1; i--) {
+		uint32_t j = rnd_below(s, i), t = s->order[i - 1];
+
+		s->order[i - 1] = s->order[j];
+		s->order[j] = t;
+	}
+	s->order_pos = 0;
+}
+
+/* The next member to probe, or NULL when there is none alive. */
+static struct rec *
+next_target(struct swim *s)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		while (s->order_pos < s->order_n) {
+			struct rec *r = find(s, s->order[s->order_pos++]);
+
+			if (r != NULL && r->m.state <= SWIM_SUSPECT)
+				return r;
+		}
+		reshuffle(s);
+	}
+	return NULL;
+}
+
+/* Ask k random live members (not the target) to probe it for us. */
+static void
+send_ping_reqs(struct swim *s, const struct rec *target)
+{
+	uint32_t asked = 0, tries = 0;
+	uint32_t picked[16];
+
+	while (asked < s->p.indirect_checks && asked < 16 &&
+			tries++ < 4 * s->n) {
+		uint32_t j = 1 + rnd_below(s, s->n - 1);
+		struct rec *r = &s->rec[j];
+		struct swim_msg m;
+		bool dup = false;
+
+		if (r == target || r->m.state != SWIM_ALIVE)
+			continue;
+		for (uint32_t k = 0; k < asked; k++)
+			dup |= picked[k] == j;
+		if (dup)
+			continue;
+		picked[asked++] = j;
+		msg_init(&m, SWIM_PING_REQ, s->probe.seq, target->m.id);
+		m.target_ip = target->m.ip;
+		m.target_port = target->m.port;
+		send_msg(s, r->m.ip, r->m.port, &m);
+	}
+	s->st.indirect_probes += asked;
+}
+
+void
+swim_tick(struct swim *s, uint64_t now)
+{
+	/* Relays that got no ACK in time: tell the requester. */
+	for (uint32_t i = 0; i < SWIM_RELAYS; i++) {
+		struct relay *l = &s->relay[i];
+		struct swim_msg m;
+
+		if (!l->used || now < l->deadline)
+			continue;
+		msg_init(&m, SWIM_NACK, l->req_seq, l->target);
+		send_msg(s, l->req_ip, l->req_port, &m);
+		l->used = false;
+	}
+	/* Suspects whose time is up are dead. */
+	for (uint32_t i = 1; i < s->n; i++) {
+		struct rec *r = &s->rec[i];
+
+		if (r->m.state == SWIM_SUSPECT && now >= r->suspect_deadline)
+			set_state(s, r, SWIM_DEAD, now);
+	}
+	if (s->leaving)
+		return;
+	/* The direct probe timed out: go indirect. */
+	if (s->probe.active && !s->probe.indirect_sent &&
+			now >= s->probe.direct_deadline) {
+		struct rec *t = find(s, s->probe.id);
+
+		s->probe.indirect_sent = true;
+		if (t != NULL)
+			send_ping_reqs(s, t);
+	}
+	if (now < s->next_probe)
+		return;
+	/* End of a probe period: an unanswered target is suspect. */
+	if (s->probe.active) {
+		struct rec *t = find(s, s->probe.id);
+
+		s->probe.active = false;
+		if (t != NULL && t->m.state == SWIM_ALIVE)
+			set_state(s, t, SWIM_SUSPECT, now);
+	}
+	s->next_probe = now + s->p.probe_interval_ms;
+	{
+		struct rec *t = next_target(s);
+
+		if (t == NULL)
+			return;
+		s->probe.active = true;
+		s->probe.indirect_sent = false;
+		s->probe.id = t->m.id;
+		s->probe.seq = ++s->seq;
+		s->probe.direct_deadline = now + s->p.probe_timeout_ms;
+		s->st.probes++;
+		send_ping(s, t, s->probe.seq);
+	}
+}
+
+/* An ACK: for our probe, or for a PING we sent as a relay. */
+static void
+on_ack(struct swim *s, const struct swim_msg *m)
+{
+	if (s->probe.active && m->seq == s->probe.seq) {
+		s->probe.active = false;
+		return;
+	}
+	for (uint32_t i = 0; i < SWIM_RELAYS; i++) {
+		struct relay *l = &s->relay[i];
+		struct swim_msg a;
+
+		if (!l->used || l->seq != m->seq)
+			continue;
+		msg_init(&a, SWIM_ACK, l->req_seq, l->target);
+		send_msg(s, l->req_ip, l->req_port, &a);
+		l->used = false;
+		return;
+	}
+}
+
+static void
+on_ping_req(struct swim *s, uint64_t now, uint32_t ip, uint16_t port,
+		const struct swim_msg *m)
+{
+	struct rec t = { .m = { .id = m->target, .ip = m->target_ip,
+			.port = m->target_port } };
+
+	for (uint32_t i = 0; i < SWIM_RELAYS; i++) {
+		struct relay *l = &s->relay[i];
+
+		if (l->used)
+			continue;
+		l->used = true;
+		l->seq = ++s->seq;
+		l->req_seq = m->seq;
+		l->target = m->target;
+		l->req_ip = ip;
+		l->req_port = port;
+		l->deadline = now + s->p.probe_timeout_ms;
+		send_ping(s, &t, l->seq);
+		return;
+	}
+}
+
+/*
+ * Answer a join with as much of the membership as one ACK holds. A
+ * joiner this node holds dead (a restarted process, back at incarnation
+ * 0) is told so first, so that it refutes with a higher incarnation
+ * instead of being ignored.
+ */
+static void
+ack_join(struct swim *s, uint32_t ip, uint16_t port, uint32_t seq,
+		uint32_t joiner)
+{
+	struct swim_msg m;
+	uint32_t start = s->n > 1 ? rnd_below(s, s->n) : 0;
+	const struct rec *j = find(s, joiner);
+
+	/* This node first, then live members from a random place. */
+	msg_init(&m, SWIM_ACK, seq, 0);
+	update_of(&s->rec[0], &m.updates[m.n_updates++]);
+	if (j != NULL && j->m.state > SWIM_SUSPECT)
+		update_of(j, &m.updates[m.n_updates++]);
+	for (uint32_t k = 0; k < s->n && m.n_updates < SWIM_UPDATES_MAX / 2;
+			k++) {
+		const struct rec *r = &s->rec[(start + k) % s->n];
+
+		if (r != &s->rec[0] && r->m.state <= SWIM_SUSPECT)
+			update_of(r, &m.updates[m.n_updates++]);
+	}
+	send_msg(s, ip, port, &m);
+}
+
+void
+swim_input(struct swim *s, uint64_t now_ms, uint32_t ip, uint16_t port,
+		const uint8_t *buf, size_t len)
+{
+	struct swim_msg m;
+
+	if (swim_decode(buf, len, &m) != SWIM_WIRE_OK) {
+		s->st.bad++;
+		return;
+	}
+	s->st.received++;
+	for (uint32_t i = 0; i < m.n_updates; i++)
+		apply(s, &m.updates[i], now_ms);
+	if (s->leaving && m.kind != SWIM_PING)
+		return;
+	switch (m.kind) {
+	case SWIM_PING:
+		if (m.target == 0) {
+			ack_join(s, ip, port, m.seq, m.from);
+		} else if (m.target == s->rec[0].m.id) {
+			struct swim_msg a;
+
+			msg_init(&a, SWIM_ACK, m.seq, m.target);
+			send_msg(s, ip, port, &a);
+		}
+		break;
+	case SWIM_ACK:
+		on_ack(s, &m);
+		break;
+	case SWIM_PING_REQ:
+		on_ping_req(s, now_ms, ip, port, &m);
+		break;
+	default:	/* NACK: nothing to do without Lifeguard yet. */
+		break;
+	}
+}
+
+int
+swim_output(struct swim *s, struct swim_out *out)
+{
+	if (s->out_head == s->out_tail)
+		return 0;
+	*out = s->out[s->out_head % SWIM_OUTBOX];
+	s->out_head++;
+	return 1;
+}
+
+uint64_t
+swim_next_timer(const struct swim *s)
+{
+	uint64_t t = s->leaving ? SWIM_NO_TIMER : s->next_probe;
+
+	if (!s->leaving && s->probe.active && !s->probe.indirect_sent &&
+			s->probe.direct_deadline < t)
+		t = s->probe.direct_deadline;
+	for (uint32_t i = 0; i < SWIM_RELAYS; i++)
+		if (s->relay[i].used && s->relay[i].deadline < t)
+			t = s->relay[i].deadline;
+	for (uint32_t i = 1; i < s->n; i++)
+		if (s->rec[i].m.state == SWIM_SUSPECT &&
+				s->rec[i].suspect_deadline < t)
+			t = s->rec[i].suspect_deadline;
+	return t;
+}
+
+uint32_t
+swim_members(const struct swim *s, struct swim_member *out, uint32_t cap)
+{
+	for (uint32_t i = 0; i < s->n && i < cap; i++)
+		out[i] = s->rec[i].m;
+	return s->n;
+}
+
+const struct swim_member *
+swim_member_find(const struct swim *s, uint32_t id)
+{
+	const struct rec *r = find(s, id);
+
+	return r != NULL ? &r->m : NULL;
+}
+
+const struct swim_stats *
+swim_stats(const struct swim *s)
+{
+	return &s->st;
+}

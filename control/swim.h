@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SWIM membership (Das, Gupta, Motivala, 2002) as a sans-I/O state
+ * machine: it is given the time and the datagrams that arrived, and it
+ * hands back the datagrams to send. It never reads a clock, a socket or a
+ * random source of its own, so the process and a simulator run the same
+ * code, and a run is reproducible from its seed.
+ *
+ * What it does: randomized round-robin probing, indirect probes through
+ * k members when a direct probe times out, suspicion with incarnation
+ * numbers and refutation, death after the suspicion timeout, infection-
+ * style dissemination piggybacked on every message with a retransmit
+ * limit of retransmit_mult * ceil(log10(n + 1)), join through seeds and
+ * graceful leave.
+ */
+#ifndef RUMOR_SWIM_H
+#define RUMOR_SWIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rumor/swim_wire.h"
+
+/* Timing and fan-out; swim_params_default() gives memberlist's LAN set. */
+struct swim_params {
+	uint32_t probe_interval_ms;	/* One probe per interval (1000). */
+	uint32_t probe_timeout_ms;	/* Direct ACK wait (500). */
+	uint32_t suspicion_mult;	/* Suspicion timeout factor (4). */
+	uint32_t indirect_checks;	/* k members asked to probe (3). */
+	uint32_t retransmit_mult;	/* Dissemination factor (4). */
+};
+
+void swim_params_default(struct swim_params *p);
+
+/* Who a node is: the metadata it announces. */
+struct swim_self {
+	uint32_t id;		/* Non-zero. */
+	uint32_t ip;		/* Network order. */
+	uint16_t port;		/* Host order. */
+	uint32_t weight;	/* 1 .. RING_WEIGHT_MAX. */
+};
+
+/* One datagram to send. */
+struct swim_out {
+	uint32_t ip;		/* Network order. */
+	uint16_t port;		/* Host order. */
+	uint16_t len;
+	uint8_t buf[SWIM_MSG_MAX];
+};
+
+/* A member as this node sees it. */
+struct swim_member {
+	uint32_t id;
+	uint32_t ip;
+	uint16_t port;
+	uint32_t weight;
+	uint8_t state;			/* enum swim_state. */
+	uint32_t incarnation;
+	uint64_t since_ms;		/* When it entered this state. */
+};
+
+/* Counters, for rumorctl stats and the simulator. */
+struct swim_stats {
+	uint64_t sent, received;		/* Datagrams. */
+	uint64_t bytes_sent;
+	uint64_t bad;				/* Refused by swim_decode. */
+	uint64_t probes, indirect_probes;
+	uint64_t suspected, declared_dead, refuted;
+	uint64_t out_dropped;			/* Outbox full. */
+};
+
+struct swim;
+
+/*
+ * A node that knows only itself, at time now_ms; seed drives its random
+ * choices. NULL without memory or with an invalid self or params.
+ */
+struct swim *swim_new(const struct swim_self *self,
+		const struct swim_params *p, uint64_t seed, uint64_t now_ms);
+void swim_free(struct swim *s);
+
+/* Ask the nodes at these addresses to let this node in. */
+void swim_join(struct swim *s, uint64_t now_ms, const uint32_t *ips,
+		const uint16_t *ports, unsigned n);
+
+/* Announce a graceful leave; the node stops probing. */
+void swim_leave(struct swim *s, uint64_t now_ms);
+
+/* Advance timers to now_ms (call at swim_next_timer() or later). */
+void swim_tick(struct swim *s, uint64_t now_ms);
+
+/* A datagram that arrived from ip:port. */
+void swim_input(struct swim *s, uint64_t now_ms, uint32_t ip,
+		uint16_t port, const uint8_t *buf, size_t len);
+
+/* Take the next datagram to send: 1 and *out filled, or 0 if none. */
+int swim_output(struct swim *s, struct swim_out *out);
+
+/* The earliest time swim_tick has something to do. */
+uint64_t swim_next_timer(const struct swim *s);
+
+/* Members known, this node included; copies at most cap, returns count. */
+uint32_t swim_members(const struct swim *s, struct swim_member *out,
+		uint32_t cap);
+
+/* The member with this id, or NULL; valid until the next call. */
+const struct swim_member *swim_member_find(const struct swim *s,
+		uint32_t id);
+
+const struct swim_stats *swim_stats(const struct swim *s);
+
+#endif /* RUMOR_SWIM_H */

@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * SWIM membership (control/swim.h) over a small in-memory network run in
+ * 10 ms steps from a fixed seed: join through a seed, detection of a
+ * crashed node by everyone, refutation of a false suspicion, graceful
+ * leave, a restarted node rejoining above its old incarnation, loss, and
+ * malformed input.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "swim.h"
+#include "test.h"
+
+#define NODES_MAX 16
+#define STEP_MS 10
+#define PORT 7946
+
+struct net {
+	struct swim *node[NODES_MAX];
+	bool down[NODES_MAX];	/* Crashed: neither ticks nor receives. */
+	unsigned n;
+	uint64_t now;
+	uint64_t rng;
+	unsigned loss_pct;	/* Each datagram lost with this chance. */
+	uint64_t delivered, lost;
+};
+
+static uint32_t
+node_ip(unsigned i)
+{
+	return htonl(0x0a000001u + i);	/* 10.0.0.(i + 1) */
+}
+
+static struct swim *
+node_new(struct net *w, unsigned i)
+{
+	struct swim_params p;
+	struct swim_self self = { .id = i + 1, .ip = node_ip(i),
+			.port = PORT, .weight = 1 };
+
+	swim_params_default(&p);
+	return swim_new(&self, &p, 1000 + i, w->now);
+}
+
+static void
+net_init(struct net *w, unsigned n, unsigned loss_pct)
+{
+	memset(w, 0, sizeof(*w));
+	w->n = n;
+	w->rng = 42;
+	w->loss_pct = loss_pct;
+	for (unsigned i = 0; i < n; i++)
+		w->node[i] = node_new(w, i);
+}
+
+static void
+net_free(struct net *w)
+{
+	for (unsigned i = 0; i < w->n; i++)
+		swim_free(w->node[i]);
+}
+
+/* Deliver every pending datagram (and what they cause) at once. */
+static void
+net_flush(struct net *w)
+{
+	bool again = true;
+
+	while (again) {
+		again = false;
+		for (unsigned i = 0; i < w->n; i++) {
+			struct swim_out o;
+
+			if (w->down[i])
+				continue;
+			while (swim_output(w->node[i], &o)) {
+				unsigned to = ntohl(o.ip) - 0x0a000001u;
+
+				again = true;
+				w->rng = w->rng * 6364136223846793005ull + 1;
+				if (to >= w->n || w->down[to] ||
+						(w->rng >> 33) % 100 <
+						w->loss_pct) {
+					w->lost++;
+					continue;
+				}
+				w->delivered++;
+				swim_input(w->node[to], w->now, node_ip(i),
+						PORT, o.buf, o.len);
+			}
+		}
+	}
+}
+
+static void
+net_run(struct net *w, uint64_t ms)
+{
+	uint64_t end = w->now + ms;
+
+	while (w->now < end) {
+		w->now += STEP_MS;
+		for (unsigned i = 0; i < w->n; i++)
+			if (!w->down[i] &&
+					swim_next_timer(w->node[i]) <= w->now)
+				swim_tick(w->node[i], w->now);
+		net_flush(w);
+	}
+}
+
+/* Everyone up joins through node 0. */
+static void
+net_join_all(struct net *w)
+{
+	uint32_t ip = node_ip(0);
+	uint16_t port = PORT;
+
+	for (unsigned i = 1; i < w->n; i++)
+		swim_join(w->node[i], w->now, &ip, &port, 1);
+	net_flush(w);
+}
+
+/* The state node `who` holds of node id `of`, or -1 if unknown. */
+static int
+state_of(struct net *w, unsigned who, uint32_t of)
+{
+	const struct swim_member *m = swim_member_find(w->node[who], of);
+
+	return m != NULL ? m->state : -1;
+}
+
+/* How many live nodes hold `state` for id `of`. */
+static unsigned
+count_view(struct net *w, uint32_t of, int state)
+{
+	unsigned c = 0;
+
+	for (unsigned i = 0; i < w->n; i++)
+		c += !w->down[i] && i + 1 != of && state_of(w, i, of) == state;
+	return c;
+}
+
+static void
+test_join(void)
+{
+	struct net w;
+
+	net_init(&w, 8, 0);
+	net_join_all(&w);
+	net_run(&w, 20000);
+	for (uint32_t id = 1; id <= 8; id++)
+		CHECK_EQ(count_view(&w, id, SWIM_ALIVE), 7);
+	for (unsigned i = 0; i < 8; i++)
+		CHECK_EQ(swim_stats(w.node[i])->suspected, 0);
+	net_free(&w);
+}
+
+static void
+test_crash(void)
+{
+	struct net w;
+	uint64_t t0, detected = 0;
+
+	net_init(&w, 8, 0);
+	net_join_all(&w);
+	net_run(&w, 20000);
+	w.down[4] = true;	/* Node id 5. */
+	t0 = w.now;
+	while (w.now - t0 < 60000) {
+		net_run(&w, 100);
+		if (count_view(&w, 5, SWIM_DEAD) == 7) {
+			detected = w.now - t0;
+			break;
+		}
+	}
+	CHECK(detected > 0);
+	/* Suspicion timeout 4 s at 8 nodes; a few probe rounds besides. */
+	CHECK(detected <= 4000 + 10000);
+	printf("crash: all 7 know node 5 is dead after %lu ms\n",
+			(unsigned long)detected);
+	for (uint32_t id = 1; id <= 8; id++)
+		if (id != 5)
+			CHECK_EQ(count_view(&w, id, SWIM_ALIVE), 6);
+	net_free(&w);
+}
+
+static void
+test_refute(void)
+{
+	struct net w;
+	struct swim_msg m;
+	uint8_t buf[SWIM_MSG_MAX];
+	size_t len;
+	const struct swim_member *me;
+
+	net_init(&w, 6, 0);
+	net_join_all(&w);
+	net_run(&w, 20000);
+	/* Node 3 tells node 4 that node 2 is suspect. */
+	memset(&m, 0, sizeof(m));
+	m.kind = SWIM_ACK;
+	m.from = 3;
+	m.n_updates = 1;
+	m.updates[0] = (struct swim_update){ .id = 2, .ip = node_ip(1),
+			.port = PORT, .state = SWIM_SUSPECT,
+			.incarnation = 0, .weight = 1 };
+	len = swim_encode(&m, buf, sizeof(buf));
+	CHECK(len > 0);
+	swim_input(w.node[3], w.now, node_ip(2), PORT, buf, len);
+	CHECK_EQ(state_of(&w, 3, 2), SWIM_SUSPECT);
+	net_run(&w, 3000);	/* Less than the suspicion timeout. */
+	CHECK_EQ(count_view(&w, 2, SWIM_ALIVE), 5);
+	me = swim_member_find(w.node[1], 2);
+	CHECK(me != NULL && me->incarnation >= 1);
+	CHECK(swim_stats(w.node[1])->refuted >= 1);
+	net_free(&w);
+}
+
+static void
+test_leave(void)
+{
+	struct net w;
+
+	net_init(&w, 6, 0);
+	net_join_all(&w);
+	net_run(&w, 20000);
+	swim_leave(w.node[5], w.now);
+	net_flush(&w);
+	net_run(&w, 5000);
+	CHECK_EQ(count_view(&w, 6, SWIM_LEFT), 5);
+	net_free(&w);
+}
+
+static void
+test_restart(void)
+{
+	struct net w;
+	uint32_t ip = node_ip(0);
+	uint16_t port = PORT;
+	const struct swim_member *m;
+
+	net_init(&w, 6, 0);
+	net_join_all(&w);
+	net_run(&w, 20000);
+	w.down[2] = true;
+	net_run(&w, 30000);
+	CHECK_EQ(count_view(&w, 3, SWIM_DEAD), 5);
+	/* Restart with incarnation 0, as a fresh process would. */
+	swim_free(w.node[2]);
+	w.node[2] = node_new(&w, 2);
+	w.down[2] = false;
+	swim_join(w.node[2], w.now, &ip, &port, 1);
+	net_flush(&w);
+	net_run(&w, 20000);
+	CHECK_EQ(count_view(&w, 3, SWIM_ALIVE), 5);
+	m = swim_member_find(w.node[0], 3);
+	CHECK(m != NULL && m->incarnation >= 1);
+	net_free(&w);
+}
+
+static void
+test_loss(void)
+{
+	struct net w;
+	uint64_t false_suspicions = 0;
+
+	net_init(&w, 10, 5);
+	net_join_all(&w);
+	net_run(&w, 120000);
+	for (uint32_t id = 1; id <= 10; id++)
+		CHECK_EQ(count_view(&w, id, SWIM_ALIVE), 9);
+	for (unsigned i = 0; i < 10; i++)
+		false_suspicions += swim_stats(w.node[i])->suspected;
+	printf("loss 5%%: %lu delivered, %lu lost, %lu suspicions, "
+			"none fatal\n", (unsigned long)w.delivered,
+			(unsigned long)w.lost,
+			(unsigned long)false_suspicions);
+	net_free(&w);
+}
+
+static void
+test_bad_input(void)
+{
+	struct net w;
+	uint8_t junk[64];
+
+	net_init(&w, 2, 0);
+	memset(junk, 0xa5, sizeof(junk));
+	swim_input(w.node[0], 0, node_ip(1), PORT, junk, sizeof(junk));
+	swim_input(w.node[0], 0, node_ip(1), PORT, junk, 3);
+	swim_input(w.node[0], 0, node_ip(1), PORT, NULL, 0);
+	CHECK_EQ(swim_stats(w.node[0])->bad, 3);
+	CHECK_EQ(swim_stats(w.node[0])->received, 0);
+	net_free(&w);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (test_want(argc, argv, "join"))
+		test_join();
+	if (test_want(argc, argv, "crash"))
+		test_crash();
+	if (test_want(argc, argv, "refute"))
+		test_refute();
+	if (test_want(argc, argv, "leave"))
+		test_leave();
+	if (test_want(argc, argv, "restart"))
+		test_restart();
+	if (test_want(argc, argv, "loss"))
+		test_loss();
+	if (test_want(argc, argv, "bad_input"))
+		test_bad_input();
+	return test_done("test_swim");
+}
