@@ -55,6 +55,9 @@ struct swim {
 		uint64_t direct_deadline;
 	} probe;
 	uint64_t next_probe;
+	uint64_t next_sync;
+	uint64_t next_gossip;
+	uint32_t syncs_started;
 	struct relay relay[SWIM_RELAYS];
 	struct swim_out *out;
 	uint32_t out_head, out_tail;
@@ -69,6 +72,9 @@ swim_params_default(struct swim_params *p)
 	p->suspicion_mult = 4;
 	p->indirect_checks = 3;
 	p->retransmit_mult = 4;
+	p->sync_interval_ms = 30000;
+	p->gossip_interval_ms = 200;
+	p->gossip_nodes = 3;
 }
 
 /* xorshift64*: small, fast, and reproducible from the seed. */
@@ -252,12 +258,11 @@ piggyback(struct swim *s, struct swim_msg *m)
 }
 
 static void
-send_msg(struct swim *s, uint32_t ip, uint16_t port, struct swim_msg *m)
+send_raw(struct swim *s, uint32_t ip, uint16_t port, struct swim_msg *m)
 {
 	struct swim_out *o;
 
 	m->from = s->rec[0].m.id;
-	piggyback(s, m);
 	if (s->out_tail - s->out_head == SWIM_OUTBOX) {
 		s->st.out_dropped++;
 		return;
@@ -271,6 +276,14 @@ send_msg(struct swim *s, uint32_t ip, uint16_t port, struct swim_msg *m)
 	s->out_tail++;
 	s->st.sent++;
 	s->st.bytes_sent += o->len;
+}
+
+/* Send m with as much pending news as it can carry. */
+static void
+send_msg(struct swim *s, uint32_t ip, uint16_t port, struct swim_msg *m)
+{
+	piggyback(s, m);
+	send_raw(s, ip, port, m);
 }
 
 static void
@@ -367,6 +380,88 @@ set_state(struct swim *s, struct rec *r, uint8_t state, uint64_t now)
 	queue_gossip(s, r);
 }
 
+/*
+ * Send this node's whole state to ip:port, SWIM_UPDATES_MAX members a
+ * datagram, from a random place so that a state larger than the outbox
+ * allows is covered over successive exchanges.
+ */
+static void
+send_state(struct swim *s, uint32_t ip, uint16_t port, uint8_t kind,
+		uint32_t xid)
+{
+	uint32_t start = s->n > 1 ? 1 + rnd_below(s, s->n - 1) : 0;
+	uint32_t max_dgrams = SWIM_OUTBOX / 4, chunk = 0, k = 0;
+	struct swim_msg m;
+
+	/* This node first, in the first datagram. */
+	msg_init(&m, kind, xid, 0);
+	update_of(&s->rec[0], &m.updates[m.n_updates++]);
+	for (; k + 1 < s->n && chunk < max_dgrams; k++) {
+		const struct rec *r = &s->rec[1 + (start - 1 + k) % (s->n - 1)];
+
+		update_of(r, &m.updates[m.n_updates++]);
+		if (m.n_updates == SWIM_UPDATES_MAX) {
+			send_raw(s, ip, port, &m);
+			msg_init(&m, kind, xid, ++chunk);
+		}
+	}
+	if (m.n_updates > 0 && chunk < max_dgrams)
+		send_raw(s, ip, port, &m);
+}
+
+/* Start a push-pull with ip:port. */
+static void
+sync_with(struct swim *s, uint32_t ip, uint16_t port)
+{
+	s->st.syncs++;
+	send_state(s, ip, port, SWIM_SYNC, ++s->seq);
+}
+
+/* Send pending news to gossip_nodes random live members. */
+static void
+gossip(struct swim *s)
+{
+	for (uint32_t k = 0; k < s->p.gossip_nodes && s->n > 1; k++) {
+		struct rec *r = &s->rec[1 + rnd_below(s, s->n - 1)];
+		struct swim_msg m;
+
+		if (r->m.state > SWIM_SUSPECT)
+			continue;
+		msg_init(&m, SWIM_GOSSIP, 0, 0);
+		piggyback(s, &m);
+		if (m.n_updates == 0)
+			return;		/* Nothing left to tell. */
+		send_raw(s, r->m.ip, r->m.port, &m);
+	}
+}
+
+/* Pick a member for the periodic push-pull: live, or every other time dead. */
+static void
+periodic_sync(struct swim *s)
+{
+	bool want_dead = (s->syncs_started++ & 1) != 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		uint32_t cand = 0, pick = 0;
+
+		/* Reservoir choice among the wanted members. */
+		for (uint32_t i = 1; i < s->n; i++) {
+			const struct rec *r = &s->rec[i];
+			bool dead = r->m.state == SWIM_DEAD;
+
+			if (r->m.state == SWIM_LEFT || dead != want_dead)
+				continue;
+			if (rnd_below(s, ++cand) == 0)
+				pick = i;
+		}
+		if (cand > 0) {
+			sync_with(s, s->rec[pick].m.ip, s->rec[pick].m.port);
+			return;
+		}
+		want_dead = !want_dead;
+	}
+}
+
 struct swim *
 swim_new(const struct swim_self *self, const struct swim_params *p,
 		uint64_t seed, uint64_t now_ms)
@@ -405,6 +500,12 @@ swim_new(const struct swim_self *self, const struct swim_params *p,
 	}
 	add(s, &u, now_ms);
 	s->next_probe = now_ms + p->probe_interval_ms;
+	s->next_gossip = p->gossip_interval_ms != 0 ?
+			now_ms + rnd_below(s, p->gossip_interval_ms) :
+			SWIM_NO_TIMER;
+	s->next_sync = p->sync_interval_ms != 0 ?
+			now_ms + p->sync_interval_ms / 2 +
+			rnd_below(s, p->sync_interval_ms) : SWIM_NO_TIMER;
 	return s;
 }
 
@@ -433,6 +534,7 @@ swim_join(struct swim *s, uint64_t now_ms, const uint32_t *ips,
 		update_of(&s->rec[0], &m.updates[0]);
 		m.n_updates = 1;
 		send_msg(s, ips[i], ports[i], &m);
+		sync_with(s, ips[i], ports[i]);
 	}
 }
 
@@ -545,6 +647,14 @@ swim_tick(struct swim *s, uint64_t now)
 	}
 	if (s->leaving)
 		return;
+	if (now >= s->next_sync) {
+		s->next_sync = now + s->p.sync_interval_ms;
+		periodic_sync(s);
+	}
+	if (now >= s->next_gossip) {
+		s->next_gossip = now + s->p.gossip_interval_ms;
+		gossip(s);
+	}
 	/* The direct probe timed out: go indirect. */
 	if (s->probe.active && !s->probe.indirect_sent &&
 			now >= s->probe.direct_deadline) {
@@ -669,6 +779,7 @@ swim_input(struct swim *s, uint64_t now_ms, uint32_t ip, uint16_t port,
 		apply(s, &m.updates[i], now_ms);
 	if (s->leaving && m.kind != SWIM_PING)
 		return;
+	/* SWIM_GOSSIP, NACK, SYNC_REPLY: the updates were the message. */
 	switch (m.kind) {
 	case SWIM_PING:
 		if (m.target == 0) {
@@ -685,6 +796,11 @@ swim_input(struct swim *s, uint64_t now_ms, uint32_t ip, uint16_t port,
 		break;
 	case SWIM_PING_REQ:
 		on_ping_req(s, now_ms, ip, port, &m);
+		break;
+	case SWIM_SYNC:
+		/* Answer once per exchange, on its first datagram. */
+		if (m.target == 0)
+			send_state(s, ip, port, SWIM_SYNC_REPLY, m.seq);
 		break;
 	default:	/* NACK: nothing to do without Lifeguard yet. */
 		break;
@@ -705,6 +821,11 @@ uint64_t
 swim_next_timer(const struct swim *s)
 {
 	uint64_t t = s->leaving ? SWIM_NO_TIMER : s->next_probe;
+
+	if (!s->leaving && s->next_sync < t)
+		t = s->next_sync;
+	if (!s->leaving && s->next_gossip < t)
+		t = s->next_gossip;
 
 	if (!s->leaving && s->probe.active && !s->probe.indirect_sent &&
 			s->probe.direct_deadline < t)

@@ -9,9 +9,13 @@
  * What it does: randomized round-robin probing, indirect probes through
  * k members when a direct probe times out, suspicion with incarnation
  * numbers and refutation, death after the suspicion timeout, infection-
- * style dissemination piggybacked on every message with a retransmit
- * limit of retransmit_mult * ceil(log10(n + 1)), join through seeds and
- * graceful leave.
+ * style dissemination piggybacked on every message, and sent to
+ * gossip_nodes random members every gossip interval, with a retransmit
+ * limit of retransmit_mult * ceil(log10(n + 1)), push-pull anti-entropy
+ * (the whole state, over as many datagrams as it takes) at join and
+ * every sync interval, join through seeds and graceful leave. Every other
+ * periodic sync goes to a member held dead, so that the two sides of a
+ * healed partition find each other without anyone re-joining.
  */
 #ifndef RUMOR_SWIM_H
 #define RUMOR_SWIM_H
@@ -28,6 +32,9 @@ struct swim_params {
 	uint32_t suspicion_mult;	/* Suspicion timeout factor (4). */
 	uint32_t indirect_checks;	/* k members asked to probe (3). */
 	uint32_t retransmit_mult;	/* Dissemination factor (4). */
+	uint32_t sync_interval_ms;	/* Push-pull anti-entropy (30000). */
+	uint32_t gossip_interval_ms;	/* News to a few members (200). */
+	uint32_t gossip_nodes;		/* How many each time (3). */
 };
 
 void swim_params_default(struct swim_params *p);
@@ -67,6 +74,7 @@ struct swim_stats {
 	uint64_t probes, indirect_probes;
 	uint64_t suspected, declared_dead, refuted;
 	uint64_t out_dropped;			/* Outbox full. */
+	uint64_t syncs;				/* Push-pulls started. */
 };
 
 struct swim;

@@ -9,8 +9,10 @@
  *   1  u8  n_updates (0 .. SWIM_UPDATES_MAX)
  *   2  u16 reserved, zero
  *   4  u32 from: the sender's node id (non-zero)
- *   8  u32 seq: probe sequence number, echoed by ACK and NACK
- *  12  u32 target: PING, PING_REQ: the node to probe (0: unknown, a seed)
+ *   8  u32 seq: probe sequence number, echoed by ACK and NACK; for
+ *      SYNC and SYNC_REPLY, the exchange it belongs to
+ *  12  u32 target: PING, PING_REQ: the node to probe (0: unknown, a seed);
+ *      SYNC, SYNC_REPLY: the index of this datagram in its exchange
  *  16  u32 target_ip: PING_REQ: its IPv4 address (else 0)
  *  20  u16 target_port: PING_REQ: its UDP port (else 0)
  *  22  u16 reserved, zero
@@ -34,6 +36,10 @@ enum swim_kind {
 	SWIM_ACK,		/* Yes (to a PING, or relayed for a PING_REQ). */
 	SWIM_PING_REQ,		/* Please probe target for me. */
 	SWIM_NACK,		/* I relayed your PING_REQ but got no ACK. */
+	SWIM_SYNC,		/* Anti-entropy: my whole state, in as many
+				 * datagrams as it takes; send me yours. */
+	SWIM_SYNC_REPLY,	/* My whole state, in answer to a SYNC. */
+	SWIM_GOSSIP,		/* News only (the updates); no answer. */
 	SWIM_KIND_MAX
 };
 

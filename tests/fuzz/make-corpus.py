@@ -134,7 +134,7 @@ SEEDS = {
                          target_ip=NODE3_IP, target_port=PORT + 1,
                          updates=SWIM_UPDATES[:1]),
         "nack": swim(SWIM_NACK, sender=2, seq=9, target=0),
-        "bad-kind": swim(SWIM_NACK + 1),
+        "bad-kind": swim(200),
         "bad-reserved": swim(SWIM_ACK, reserved2=1),
         "bad-length": swim(SWIM_ACK, updates=SWIM_UPDATES, n=1),
         "bad-sender": swim(SWIM_ACK, sender=0, updates=SWIM_UPDATES),

@@ -3,8 +3,8 @@
  * SWIM membership (control/swim.h) over a small in-memory network run in
  * 10 ms steps from a fixed seed: join through a seed, detection of a
  * crashed node by everyone, refutation of a false suspicion, graceful
- * leave, a restarted node rejoining above its old incarnation, loss, and
- * malformed input.
+ * leave, a restarted node rejoining above its old incarnation, loss, a
+ * healed partition merging by itself, and malformed input.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -24,6 +24,8 @@ struct net {
 	uint64_t now;
 	uint64_t rng;
 	unsigned loss_pct;	/* Each datagram lost with this chance. */
+	bool split;		/* Partition: side[] cannot reach each other. */
+	uint8_t side[NODES_MAX];
 	uint64_t delivered, lost;
 };
 
@@ -81,6 +83,8 @@ net_flush(struct net *w)
 				again = true;
 				w->rng = w->rng * 6364136223846793005ull + 1;
 				if (to >= w->n || w->down[to] ||
+						(w->split &&
+						w->side[to] != w->side[i]) ||
 						(w->rng >> 33) % 100 <
 						w->loss_pct) {
 					w->lost++;
@@ -279,6 +283,45 @@ test_loss(void)
 	net_free(&w);
 }
 
+/*
+ * A partition long enough for each side to declare the other dead, then
+ * healed: the periodic syncs to dead members bring the sides back
+ * together with nobody re-joining.
+ */
+static void
+test_partition_heal(void)
+{
+	struct net w;
+	uint64_t t0, healed = 0;
+
+	net_init(&w, 8, 0);
+	net_join_all(&w);
+	net_run(&w, 20000);
+	for (unsigned i = 0; i < 8; i++)
+		w.side[i] = i >= 4;
+	w.split = true;
+	net_run(&w, 60000);
+	CHECK_EQ(count_view(&w, 1, SWIM_DEAD), 4);	/* The far side. */
+	CHECK_EQ(count_view(&w, 8, SWIM_DEAD), 4);
+	w.split = false;
+	t0 = w.now;
+	while (w.now - t0 < 180000) {
+		unsigned alive = 0;
+
+		net_run(&w, 1000);
+		for (uint32_t id = 1; id <= 8; id++)
+			alive += count_view(&w, id, SWIM_ALIVE);
+		if (alive == 8 * 7) {
+			healed = w.now - t0;
+			break;
+		}
+	}
+	CHECK(healed > 0);
+	printf("partition: one view again %lu ms after healing\n",
+			(unsigned long)healed);
+	net_free(&w);
+}
+
 static void
 test_bad_input(void)
 {
@@ -310,6 +353,8 @@ main(int argc, char **argv)
 		test_restart();
 	if (test_want(argc, argv, "loss"))
 		test_loss();
+	if (test_want(argc, argv, "partition_heal"))
+		test_partition_heal();
 	if (test_want(argc, argv, "bad_input"))
 		test_bad_input();
 	return test_done("test_swim");
