@@ -102,4 +102,20 @@ test_rand(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
+/* Fill ids[from..n) with random non-zero ids distinct from ids[0..n). */
+static inline void
+test_unique_ids(uint32_t *ids, uint32_t from, uint32_t n, uint64_t *seed)
+{
+	while (from < n) {
+		uint32_t id = (uint32_t)test_rand(seed), i;
+
+		if (id == 0)
+			continue;
+		for (i = 0; i < from && ids[i] != id; i++)
+			;
+		if (i == from)
+			ids[from++] = id;
+	}
+}
+
 #endif /* RUMOR_TEST_H */

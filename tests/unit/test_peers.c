@@ -118,16 +118,7 @@ test_many(void)
 	ids[got++] = UINT32_MAX;
 	ids[got++] = 1u << 31;
 	/* The rest random. */
-	while (got < n) {
-		uint32_t id = (uint32_t)test_rand(&seed), i;
-
-		if (id == 0)
-			continue;
-		for (i = 0; i < got && ids[i] != id; i++)
-			;
-		if (i == got)
-			ids[got++] = id;
-	}
+	test_unique_ids(ids, got, n, &seed);
 	for (uint32_t i = 0; i < n; i++) {
 		struct peer p = peer_make(ids[i], 1);
 

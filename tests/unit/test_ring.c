@@ -48,20 +48,10 @@ static void
 members_random(struct ring_member *m, uint32_t n, uint64_t *seed)
 {
 	uint32_t *ids = malloc(n * sizeof(*ids));
-	uint32_t got = 0;
 
 	if (ids == NULL)
 		abort();
-	while (got < n) {
-		uint32_t id = (uint32_t)test_rand(seed), i;
-
-		if (id == 0)
-			continue;
-		for (i = 0; i < got && ids[i] != id; i++)
-			;
-		if (i == got)
-			ids[got++] = id;
-	}
+	test_unique_ids(ids, 0, n, seed);
 	for (uint32_t i = 0; i < n; i++) {
 		m[i].id = ids[i];
 		m[i].weight = 1;
