@@ -9,6 +9,7 @@
  * a higher incarnation.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +21,14 @@
 #define SWIM_RELAYS 64u		/* PING_REQs being served at once. */
 #define SWIM_NO_TIMER UINT64_MAX
 
+#define SWIM_CONFIRM_MAX 8u	/* Suspicion confirmers remembered. */
+
 struct rec {
 	struct swim_member m;
+	uint64_t suspect_start;		/* SUSPECT: since when. */
 	uint64_t suspect_deadline;	/* SUSPECT: when it becomes DEAD. */
+	uint32_t confirmers[SWIM_CONFIRM_MAX];	/* Distinct reporters. */
+	uint32_t n_confirm;
 	uint32_t gossip_left;		/* Transmissions left for its state. */
 };
 
@@ -52,8 +58,11 @@ struct swim {
 		bool active;		/* Waiting for an ACK. */
 		bool indirect_sent;
 		uint32_t id, seq;
+		uint32_t nacks;		/* NACKs from the relays asked. */
+		uint32_t relays;	/* Relays asked (PING_REQ sent). */
 		uint64_t direct_deadline;
 	} probe;
+	uint32_t health;		/* Lifeguard local health, 0 is best. */
 	uint64_t next_probe;
 	uint64_t next_sync;
 	uint64_t next_gossip;
@@ -75,6 +84,8 @@ swim_params_default(struct swim_params *p)
 	p->sync_interval_ms = 30000;
 	p->gossip_interval_ms = 200;
 	p->gossip_nodes = 3;
+	p->suspicion_max_mult = 6;
+	p->health_max = 8;
 }
 
 /* xorshift64*: small, fast, and reproducible from the seed. */
@@ -120,11 +131,84 @@ retransmit_limit(const struct swim *s)
 	return s->p.retransmit_mult * log10_ceil(alive_count(s) + 1);
 }
 
+/* The shortest suspicion: suspicion_mult x ceil(log10(n)) intervals. */
 static uint64_t
-suspicion_timeout(const struct swim *s)
+suspicion_min(const struct swim *s)
 {
 	return (uint64_t)s->p.suspicion_mult * log10_ceil(alive_count(s)) *
 			s->p.probe_interval_ms;
+}
+
+/*
+ * Lifeguard's dynamic suspicion: a suspicion starts at
+ * suspicion_max_mult times the minimum and shrinks, logarithmically, to
+ * the minimum as k = suspicion_mult - 2 independent confirmations arrive.
+ * A lone, possibly slow, accuser thus waits longer before a death.
+ */
+static uint64_t
+suspicion_timeout(const struct swim *s, uint32_t confirmations)
+{
+	uint64_t lo = suspicion_min(s);
+	uint64_t hi = lo * s->p.suspicion_max_mult;
+	uint32_t k = s->p.suspicion_mult > 2 ? s->p.suspicion_mult - 2 : 1;
+	double frac;
+
+	if (confirmations >= k || hi <= lo)
+		return lo;
+	frac = log((double)confirmations + 1) / log((double)k + 1);
+	return hi - (uint64_t)((double)(hi - lo) * frac);
+}
+
+/* Start suspecting r at now; accuser is who said so (0: this node). */
+static void
+suspect_start(struct swim *s, struct rec *r, uint64_t now, uint32_t accuser)
+{
+	r->suspect_start = now;
+	r->n_confirm = 0;
+	if (accuser != 0)
+		r->confirmers[r->n_confirm++] = accuser;
+	r->suspect_deadline = now + suspicion_timeout(s, 0);
+}
+
+/* Another node says r is suspect too: shorten its suspicion. */
+static void
+suspect_confirm(struct swim *s, struct rec *r, uint32_t accuser)
+{
+	for (uint32_t i = 0; i < r->n_confirm; i++)
+		if (r->confirmers[i] == accuser)
+			return;
+	if (r->n_confirm == SWIM_CONFIRM_MAX)
+		return;
+	r->confirmers[r->n_confirm++] = accuser;
+	/* The first accuser started it; the others confirm. */
+	r->suspect_deadline = r->suspect_start +
+			suspicion_timeout(s, r->n_confirm - 1);
+}
+
+/* Lifeguard local health: a node that misses deadlines slows down. */
+static void
+health_add(struct swim *s, int delta)
+{
+	int64_t h = (int64_t)s->health + delta;
+
+	if (h < 0)
+		h = 0;
+	if (h > (int64_t)s->p.health_max)
+		h = s->p.health_max;
+	s->health = (uint32_t)h;
+	s->st.health = s->health;
+}
+
+static uint64_t
+probe_interval(const struct swim *s)
+{
+	return (uint64_t)s->p.probe_interval_ms * (s->health + 1);
+}
+
+static uint64_t
+probe_timeout(const struct swim *s)
+{
+	return (uint64_t)s->p.probe_timeout_ms * (s->health + 1);
 }
 
 static uint32_t
@@ -295,18 +379,25 @@ msg_init(struct swim_msg *m, uint8_t kind, uint32_t seq, uint32_t target)
 	m->target = target;
 }
 
+/*
+ * Lifeguard's buddy system: a PING to a member held suspect carries that
+ * suspicion first, so the member learns it at once and can refute.
+ */
 static void
 send_ping(struct swim *s, const struct rec *to, uint32_t seq)
 {
 	struct swim_msg m;
 
 	msg_init(&m, SWIM_PING, seq, to->m.id);
+	if (to->m.state == SWIM_SUSPECT)
+		update_of(to, &m.updates[m.n_updates++]);
 	send_msg(s, to->m.ip, to->m.port, &m);
 }
 
-/* Apply one update heard from the network. */
+/* Apply one update heard from the network, from node `from`. */
 static void
-apply(struct swim *s, const struct swim_update *u, uint64_t now)
+apply(struct swim *s, const struct swim_update *u, uint64_t now,
+		uint32_t from)
 {
 	struct rec *self = &s->rec[0], *r;
 
@@ -319,6 +410,9 @@ apply(struct swim *s, const struct swim_update *u, uint64_t now)
 		self->m.incarnation = u->incarnation + 1;
 		queue_gossip(s, self);
 		s->st.refuted++;
+		/* Being suspected hints that this node is the slow one. */
+		if (u->state == SWIM_SUSPECT)
+			health_add(s, 1);
 		return;
 	}
 	r = find(s, u->id);
@@ -330,7 +424,7 @@ apply(struct swim *s, const struct swim_update *u, uint64_t now)
 		if (r == NULL)
 			return;
 		if (r->m.state == SWIM_SUSPECT)
-			r->suspect_deadline = now + suspicion_timeout(s);
+			suspect_start(s, r, now, from);
 		queue_gossip(s, r);
 		return;
 	}
@@ -342,12 +436,15 @@ apply(struct swim *s, const struct swim_update *u, uint64_t now)
 		break;
 	case SWIM_SUSPECT:
 		if (u->incarnation < r->m.incarnation ||
-				r->m.state > SWIM_SUSPECT ||
-				(r->m.state == SWIM_SUSPECT &&
-				u->incarnation == r->m.incarnation))
+				r->m.state > SWIM_SUSPECT)
 			return;
+		if (r->m.state == SWIM_SUSPECT &&
+				u->incarnation == r->m.incarnation) {
+			suspect_confirm(s, r, from);
+			return;
+		}
 		if (r->m.state != SWIM_SUSPECT)
-			r->suspect_deadline = now + suspicion_timeout(s);
+			suspect_start(s, r, now, from);
 		break;
 	default:	/* DEAD, LEFT */
 		if (u->incarnation < r->m.incarnation ||
@@ -372,7 +469,7 @@ set_state(struct swim *s, struct rec *r, uint8_t state, uint64_t now)
 	r->m.state = state;
 	r->m.since_ms = now;
 	if (state == SWIM_SUSPECT) {
-		r->suspect_deadline = now + suspicion_timeout(s);
+		suspect_start(s, r, now, s->rec[0].m.id);
 		s->st.suspected++;
 	} else if (state == SWIM_DEAD) {
 		s->st.declared_dead++;
@@ -622,6 +719,7 @@ send_ping_reqs(struct swim *s, const struct rec *target)
 		send_msg(s, r->m.ip, r->m.port, &m);
 	}
 	s->st.indirect_probes += asked;
+	s->probe.relays = asked;
 }
 
 void
@@ -666,15 +764,20 @@ swim_tick(struct swim *s, uint64_t now)
 	}
 	if (now < s->next_probe)
 		return;
-	/* End of a probe period: an unanswered target is suspect. */
+	/*
+	 * End of a probe period: an unanswered target is suspect. Relays
+	 * that did not even NACK suggest this node's own network or timing
+	 * is at fault: its health worsens (Lifeguard).
+	 */
 	if (s->probe.active) {
 		struct rec *t = find(s, s->probe.id);
 
 		s->probe.active = false;
+		health_add(s, 1 + (s->probe.nacks < s->probe.relays));
 		if (t != NULL && t->m.state == SWIM_ALIVE)
 			set_state(s, t, SWIM_SUSPECT, now);
 	}
-	s->next_probe = now + s->p.probe_interval_ms;
+	s->next_probe = now + probe_interval(s);
 	{
 		struct rec *t = next_target(s);
 
@@ -682,9 +785,11 @@ swim_tick(struct swim *s, uint64_t now)
 			return;
 		s->probe.active = true;
 		s->probe.indirect_sent = false;
+		s->probe.nacks = 0;
+		s->probe.relays = 0;
 		s->probe.id = t->m.id;
 		s->probe.seq = ++s->seq;
-		s->probe.direct_deadline = now + s->p.probe_timeout_ms;
+		s->probe.direct_deadline = now + probe_timeout(s);
 		s->st.probes++;
 		send_ping(s, t, s->probe.seq);
 	}
@@ -696,6 +801,7 @@ on_ack(struct swim *s, const struct swim_msg *m)
 {
 	if (s->probe.active && m->seq == s->probe.seq) {
 		s->probe.active = false;
+		health_add(s, -1);
 		return;
 	}
 	for (uint32_t i = 0; i < SWIM_RELAYS; i++) {
@@ -776,9 +882,11 @@ swim_input(struct swim *s, uint64_t now_ms, uint32_t ip, uint16_t port,
 	}
 	s->st.received++;
 	for (uint32_t i = 0; i < m.n_updates; i++)
-		apply(s, &m.updates[i], now_ms);
+		apply(s, &m.updates[i], now_ms, m.from);
 	if (s->leaving && m.kind != SWIM_PING)
 		return;
+	if (m.kind == SWIM_NACK && s->probe.active && m.seq == s->probe.seq)
+		s->probe.nacks++;
 	/* SWIM_GOSSIP, NACK, SYNC_REPLY: the updates were the message. */
 	switch (m.kind) {
 	case SWIM_PING:
@@ -802,7 +910,7 @@ swim_input(struct swim *s, uint64_t now_ms, uint32_t ip, uint16_t port,
 		if (m.target == 0)
 			send_state(s, ip, port, SWIM_SYNC_REPLY, m.seq);
 		break;
-	default:	/* NACK: nothing to do without Lifeguard yet. */
+	default:
 		break;
 	}
 }

@@ -16,6 +16,14 @@
  * every sync interval, join through seeds and graceful leave. Every other
  * periodic sync goes to a member held dead, so that the two sides of a
  * healed partition find each other without anyone re-joining.
+ *
+ * Lifeguard (Dadgar, Phillips, Currey, 2018): local health awareness (a
+ * node whose probes fail without even a NACK from its relays, or that
+ * finds itself suspected, probes more slowly: interval and timeout times
+ * health + 1), dynamic suspicion timeouts (long while one member accuses,
+ * shrinking with independent confirmations), and the buddy system (a
+ * PING to a suspect carries the suspicion). A confirmation is the same
+ * suspicion relayed by a different sender.
  */
 #ifndef RUMOR_SWIM_H
 #define RUMOR_SWIM_H
@@ -35,6 +43,9 @@ struct swim_params {
 	uint32_t sync_interval_ms;	/* Push-pull anti-entropy (30000). */
 	uint32_t gossip_interval_ms;	/* News to a few members (200). */
 	uint32_t gossip_nodes;		/* How many each time (3). */
+	uint32_t suspicion_max_mult;	/* Lifeguard: longest suspicion,
+					 * in shortest ones (6). */
+	uint32_t health_max;		/* Lifeguard: worst local health (8). */
 };
 
 void swim_params_default(struct swim_params *p);
@@ -75,6 +86,7 @@ struct swim_stats {
 	uint64_t suspected, declared_dead, refuted;
 	uint64_t out_dropped;			/* Outbox full. */
 	uint64_t syncs;				/* Push-pulls started. */
+	uint32_t health;			/* Lifeguard score now. */
 };
 
 struct swim;

@@ -4,7 +4,8 @@
  * 10 ms steps from a fixed seed: join through a seed, detection of a
  * crashed node by everyone, refutation of a false suspicion, graceful
  * leave, a restarted node rejoining above its old incarnation, loss, a
- * healed partition merging by itself, and malformed input.
+ * healed partition merging by itself, Lifeguard's local health, and
+ * malformed input.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ struct net {
 	uint64_t rng;
 	unsigned loss_pct;	/* Each datagram lost with this chance. */
 	bool split;		/* Partition: side[] cannot reach each other. */
+	bool deaf[NODES_MAX];	/* Receives nothing (but still sends). */
 	uint8_t side[NODES_MAX];
 	uint64_t delivered, lost;
 };
@@ -83,7 +85,7 @@ net_flush(struct net *w)
 				again = true;
 				w->rng = w->rng * 6364136223846793005ull + 1;
 				if (to >= w->n || w->down[to] ||
-						(w->split &&
+						w->deaf[to] || (w->split &&
 						w->side[to] != w->side[i]) ||
 						(w->rng >> 33) % 100 <
 						w->loss_pct) {
@@ -322,6 +324,36 @@ test_partition_heal(void)
 	net_free(&w);
 }
 
+/*
+ * Lifeguard local health: a node that hears nothing (all its probes fail,
+ * and no relay even NACKs) slows itself down; the healthy nodes, whose
+ * relays NACK, stay near full speed; once it hears again, it recovers.
+ */
+static void
+test_health(void)
+{
+	struct net w;
+	uint32_t worst_other = 0;
+
+	net_init(&w, 6, 0);
+	net_join_all(&w);
+	net_run(&w, 20000);
+	w.deaf[0] = true;
+	net_run(&w, 15000);
+	CHECK(swim_stats(w.node[0])->health >= 4);
+	for (unsigned i = 1; i < 6; i++)
+		if (swim_stats(w.node[i])->health > worst_other)
+			worst_other = swim_stats(w.node[i])->health;
+	CHECK(worst_other <= 2);
+	printf("health: deaf node %u, worst other %u\n",
+			swim_stats(w.node[0])->health, worst_other);
+	w.deaf[0] = false;
+	net_run(&w, 120000);
+	CHECK_EQ(swim_stats(w.node[0])->health, 0);
+	CHECK_EQ(count_view(&w, 1, SWIM_ALIVE), 5);
+	net_free(&w);
+}
+
 static void
 test_bad_input(void)
 {
@@ -355,6 +387,8 @@ main(int argc, char **argv)
 		test_loss();
 	if (test_want(argc, argv, "partition_heal"))
 		test_partition_heal();
+	if (test_want(argc, argv, "health"))
+		test_health();
 	if (test_want(argc, argv, "bad_input"))
 		test_bad_input();
 	return test_done("test_swim");
