@@ -4,13 +4,15 @@
  * process) in one process over a simulated network, reproducible from a
  * seed. Events (timers and datagram deliveries) run in time order; the
  * network loses, duplicates and delays datagrams (uniform delay, so
- * datagrams also reorder). Nodes join through three seeds in the first
+ * datagrams also reorder); slow nodes run their timers and handle their
+ * datagrams five times late. Nodes join through three seeds in the first
  * second; after a warm-up, some crash at random times.
  *
  * It checks invariants after every event and measures: time for every
  * node to see every other alive (join), time from a crash to its first
  * suspicion and to every live node holding it dead, false deaths (live
- * nodes anyone holds dead), and bytes sent per node per second. A failing
+ * nodes anyone held dead, sampled every second), and bytes sent per node
+ * per second. A failing
  * run prints the command that reproduces it.
  */
 #include <arpa/inet.h>
@@ -43,12 +45,17 @@ struct opts {
 	uint32_t crashes;
 	uint32_t loss_pct, dup_pct;
 	uint32_t delay_min_ms, delay_max_ms;
+	uint32_t slow_pct;	/* Percent of nodes running SLOW_FACTOR slow. */
 };
+
+#define SLOW_FACTOR 5
 
 struct sim {
 	struct opts o;
 	struct swim **node;
 	bool *down;
+	bool *slow;		/* Timers and processing SLOW_FACTOR late. */
+	bool *false_dead;	/* Held dead by someone while alive. */
 	uint64_t *crash_t;	/* When it crashed (0: never). */
 	uint64_t *first_suspect, *all_dead;	/* Times after the crash. */
 	uint64_t now, rng, order;
@@ -132,6 +139,8 @@ schedule_timer(struct sim *s, uint32_t i)
 
 	if (t < s->now)
 		t = s->now;
+	if (s->slow[i] && t != UINT64_MAX)
+		t = s->now + (t - s->now) * SLOW_FACTOR;
 	if (t != UINT64_MAX && t < s->timer_at[i]) {
 		s->timer_at[i] = t;
 		push(s, (struct event){ .t = t, .node = i,
@@ -159,6 +168,9 @@ transmit(struct sim *s, uint32_t i)
 			e.t = s->now + s->o.delay_min_ms + rnd_below(s,
 					s->o.delay_max_ms - s->o.delay_min_ms
 					+ 1);
+			/* A slow node takes that much longer to get to it. */
+			if (s->slow[to])
+				e.t += (e.t - s->now) * (SLOW_FACTOR - 1);
 			e.buf = malloc(o.len);
 			if (e.buf == NULL)
 				abort();
@@ -245,7 +257,7 @@ observe_crashes(struct sim *s)
 		uint32_t dead = 0, live = 0;
 		bool suspected = false;
 
-		if (s->crash_t[c] == 0 || s->all_dead[c] != 0)
+		if (!s->down[c] || s->all_dead[c] != 0)
 			continue;
 		for (uint32_t i = 0; i < s->o.nodes; i++) {
 			const struct swim_member *m;
@@ -266,13 +278,20 @@ observe_crashes(struct sim *s)
 	}
 }
 
-/* Live nodes some live node holds dead or gone. */
+/*
+ * Mark the live nodes some live node holds dead or gone (sampled every
+ * second); returns how many were ever so held.
+ */
 static uint32_t
 false_deaths(struct sim *s)
 {
 	uint32_t n = 0;
 
 	for (uint32_t j = 0; j < s->o.nodes; j++) {
+		if (s->false_dead[j]) {
+			n++;
+			continue;
+		}
 		if (s->down[j])
 			continue;
 		for (uint32_t i = 0; i < s->o.nodes; i++) {
@@ -282,6 +301,7 @@ false_deaths(struct sim *s)
 				continue;
 			m = swim_member_find(s->node[i], j + 1);
 			if (m != NULL && m->state >= SWIM_DEAD) {
+				s->false_dead[j] = true;
 				n++;
 				break;
 			}
@@ -319,7 +339,9 @@ usage(FILE *f)
 "  --crashes K      nodes that crash after warm-up (default 5)\n"
 "  --loss P         percent of datagrams lost (default 0)\n"
 "  --dup P          percent of datagrams duplicated (default 0)\n"
-"  --delay MIN-MAX  one-way delay in ms, uniform (default 1-5)\n");
+"  --delay MIN-MAX  one-way delay in ms, uniform (default 1-5)\n"
+"  --slow P         percent of nodes whose timers and processing run\n"
+"                   5 times late (default 0)\n");
 }
 
 int
@@ -334,6 +356,7 @@ main(int argc, char **argv)
 		{ "loss", required_argument, NULL, 'l' },
 		{ "dup", required_argument, NULL, 'd' },
 		{ "delay", required_argument, NULL, 'D' },
+		{ "slow", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -354,6 +377,7 @@ main(int argc, char **argv)
 		case 'c': s.o.crashes = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'l': s.o.loss_pct = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'd': s.o.dup_pct = (uint32_t)strtoul(optarg, NULL, 10); break;
+		case 'L': s.o.slow_pct = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 'D':
 			if (sscanf(optarg, "%u-%u", &s.o.delay_min_ms,
 					&s.o.delay_max_ms) != 2)
@@ -364,6 +388,7 @@ main(int argc, char **argv)
 		}
 	}
 	if (s.o.nodes < 4 || s.o.nodes > 100000 || s.o.loss_pct > 100 ||
+			s.o.slow_pct > 50 ||
 			s.o.dup_pct > 100 || s.o.crashes > s.o.nodes - 3 ||
 			s.o.delay_max_ms < s.o.delay_min_ms ||
 			s.o.delay_max_ms == 0 || s.o.seconds == 0) {
@@ -373,17 +398,24 @@ main(int argc, char **argv)
 	s.rng = s.o.seed * 0x9e3779b97f4a7c15ull + 1;
 	s.node = calloc(s.o.nodes, sizeof(*s.node));
 	s.down = calloc(s.o.nodes, sizeof(*s.down));
+	s.slow = calloc(s.o.nodes, sizeof(*s.slow));
+	s.false_dead = calloc(s.o.nodes, sizeof(*s.false_dead));
 	s.crash_t = calloc(s.o.nodes, sizeof(*s.crash_t));
 	s.first_suspect = calloc(s.o.nodes, sizeof(uint64_t));
 	s.all_dead = calloc(s.o.nodes, sizeof(uint64_t));
 	s.timer_at = malloc(s.o.nodes * sizeof(uint64_t));
 	det1 = calloc(s.o.nodes, sizeof(uint64_t));
 	detall = calloc(s.o.nodes, sizeof(uint64_t));
-	if (s.node == NULL || s.down == NULL || s.crash_t == NULL ||
+	if (s.node == NULL || s.down == NULL || s.slow == NULL ||
+			s.false_dead == NULL ||
+			s.crash_t == NULL ||
 			s.first_suspect == NULL || s.all_dead == NULL ||
 			s.timer_at == NULL || det1 == NULL || detall == NULL)
 		return 1;
 	swim_params_default(&p);
+	/* Slow nodes: never the seeds, never crashed (see below). */
+	for (uint32_t i = 3; i < s.o.nodes; i++)
+		s.slow[i] = rnd_below(&s, 100) < s.o.slow_pct;
 
 	/* Everyone starts within the first second and joins via 3 seeds. */
 	for (uint32_t i = 0; i < s.o.nodes; i++) {
@@ -397,8 +429,13 @@ main(int argc, char **argv)
 		if (s.node[i] == NULL)
 			return 1;
 		s.timer_at[i] = UINT64_MAX;
-		if (i >= 3)
+		/* Seeds are given the seed list too, themselves aside. */
+		if (i >= 3) {
 			swim_join(s.node[i], s.now, seeds, ports, 3);
+		} else if (i > 0) {
+			seeds[i] = seeds[0];
+			swim_join(s.node[i], s.now, seeds + 1, ports, 2);
+		}
 		transmit(&s, i);
 	}
 	s.now = 0;
@@ -414,7 +451,7 @@ main(int argc, char **argv)
 
 		do
 			v = 3 + (uint32_t)rnd_below(&s, s.o.nodes - 3);
-		while (s.crash_t[v] != 0);
+		while (s.crash_t[v] != 0 || s.slow[v]);
 		s.crash_t[v] = s.now + 1 + rnd_below(&s,
 				s.o.seconds * 500ull);
 	}
@@ -429,6 +466,8 @@ main(int argc, char **argv)
 			}
 		run_until(&s, next);
 		observe_crashes(&s);
+		if (s.now % 1000 < CHECK_MS)
+			false_deaths(&s);
 	}
 	fd = false_deaths(&s);
 	for (uint32_t v = 0; v < s.o.nodes; v++) {
@@ -446,8 +485,9 @@ main(int argc, char **argv)
 	opt = s.o.warmup + s.o.seconds;
 
 	printf("nodes %u, seed %" PRIu64 ", loss %u%%, dup %u%%, delay "
-			"%u-%u ms, %u s\n", s.o.nodes, s.o.seed, s.o.loss_pct,
-			s.o.dup_pct, s.o.delay_min_ms, s.o.delay_max_ms, opt);
+			"%u-%u ms, slow %u%%, %u s\n", s.o.nodes, s.o.seed,
+			s.o.loss_pct, s.o.dup_pct, s.o.delay_min_ms,
+			s.o.delay_max_ms, s.o.slow_pct, opt);
 	printf("join: all views complete after %.1f s%s\n", join_ms / 1000.0,
 			join_ms == 0 ? " (never, within warm-up)" : "");
 	printf("crashes %u: first suspicion p50 %.2f s p99 %.2f s; "
@@ -459,15 +499,16 @@ main(int argc, char **argv)
 	printf("membership: n=%u detect_p99_s=%.2f false_deaths=%u "
 			"bytes_per_node_s=%.0f\n", s.o.nodes, pct(detall, nd, 0.99),
 			fd, (double)bytes / s.o.nodes / opt);
-	if (s.failures > 0 || join_ms == 0) {
-		printf("sim: FAILED (%" PRIu64 " invariant failures%s); "
+	if (s.failures > 0 || join_ms == 0 || fd > 0) {
+		printf("sim: FAILED (%" PRIu64 " invariant failures%s%s); "
 				"reproduce: rumor-sim --nodes %u --seed %" PRIu64
 				" --seconds %u --warmup %u --crashes %u --loss %u "
-				"--dup %u --delay %u-%u\n", s.failures,
-				join_ms == 0 ? ", no join" : "", s.o.nodes,
+				"--dup %u --delay %u-%u --slow %u\n", s.failures,
+				join_ms == 0 ? ", no join" : "",
+				fd > 0 ? ", false deaths" : "", s.o.nodes,
 				s.o.seed, s.o.seconds, s.o.warmup, s.o.crashes,
 				s.o.loss_pct, s.o.dup_pct, s.o.delay_min_ms,
-				s.o.delay_max_ms);
+				s.o.delay_max_ms, s.o.slow_pct);
 		return 1;
 	}
 	for (uint32_t i = 0; i < s.o.nodes; i++)
@@ -477,6 +518,8 @@ main(int argc, char **argv)
 	free(s.heap);
 	free(s.node);
 	free(s.down);
+	free(s.slow);
+	free(s.false_dead);
 	free(s.crash_t);
 	free(s.first_suspect);
 	free(s.all_dead);
