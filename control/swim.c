@@ -20,6 +20,7 @@
 #define SWIM_OUTBOX 256u	/* Datagrams awaiting swim_output. */
 #define SWIM_RELAYS 64u		/* PING_REQs being served at once. */
 #define SWIM_NO_TIMER UINT64_MAX
+#define SWIM_GOSSIP_LEFT_MAX 255u	/* Retransmit limits are capped so. */
 
 #define SWIM_CONFIRM_MAX 8u	/* Suspicion confirmers remembered. */
 
@@ -30,6 +31,7 @@ struct rec {
 	uint32_t confirmers[SWIM_CONFIRM_MAX];	/* Distinct reporters. */
 	uint32_t n_confirm;
 	uint32_t gossip_left;		/* Transmissions left for its state. */
+	bool pending;			/* In the gossip list. */
 };
 
 /* A PING_REQ this node serves: it pinged the target with seq. */
@@ -48,6 +50,10 @@ struct swim {
 	uint64_t rng;
 	struct rec *rec;		/* rec[0] is this node. */
 	uint32_t n, cap;
+	uint32_t n_live;		/* Members ALIVE or SUSPECT. */
+	uint32_t *pend;			/* Indexes of recs with news to send. */
+	uint32_t n_pend;
+	uint64_t suspect_min;		/* No suspicion ends before this. */
 	uint32_t *idx;			/* Open addressing: rec index + 1. */
 	uint32_t idx_mask;
 	uint32_t *order;		/* Probe order: member ids. */
@@ -118,11 +124,25 @@ log10_ceil(uint32_t n)
 static uint32_t
 alive_count(const struct swim *s)
 {
-	uint32_t c = 0;
+	return s->n_live;
+}
 
-	for (uint32_t i = 0; i < s->n; i++)
-		c += s->rec[i].m.state <= SWIM_SUSPECT;
-	return c;
+/* Change r's state, keeping the count of live members. */
+static void
+state_set(struct swim *s, struct rec *r, uint8_t state)
+{
+	s->n_live -= r->m.state <= SWIM_SUSPECT;
+	s->n_live += state <= SWIM_SUSPECT;
+	r->m.state = state;
+}
+
+/* r's suspicion ends at deadline. */
+static void
+suspect_until(struct swim *s, struct rec *r, uint64_t deadline)
+{
+	r->suspect_deadline = deadline;
+	if (deadline < s->suspect_min)
+		s->suspect_min = deadline;
 }
 
 static uint32_t
@@ -167,7 +187,7 @@ suspect_start(struct swim *s, struct rec *r, uint64_t now, uint32_t accuser)
 	r->n_confirm = 0;
 	if (accuser != 0)
 		r->confirmers[r->n_confirm++] = accuser;
-	r->suspect_deadline = now + suspicion_timeout(s, 0);
+	suspect_until(s, r, now + suspicion_timeout(s, 0));
 }
 
 /* Another node says r is suspect too: shorten its suspicion. */
@@ -181,8 +201,8 @@ suspect_confirm(struct swim *s, struct rec *r, uint32_t accuser)
 		return;
 	r->confirmers[r->n_confirm++] = accuser;
 	/* The first accuser started it; the others confirm. */
-	r->suspect_deadline = r->suspect_start +
-			suspicion_timeout(s, r->n_confirm - 1);
+	suspect_until(s, r, r->suspect_start +
+			suspicion_timeout(s, r->n_confirm - 1));
 }
 
 /* Lifeguard local health: a node that misses deadlines slows down. */
@@ -255,6 +275,10 @@ grow(struct swim *s)
 	if (no == NULL)
 		return -1;
 	s->order = no;
+	no = realloc(s->pend, ncap * sizeof(*no));
+	if (no == NULL)
+		return -1;
+	s->pend = no;
 	ni = calloc((size_t)nmask + 1, sizeof(*ni));
 	if (ni == NULL)
 		return -1;
@@ -271,7 +295,14 @@ grow(struct swim *s)
 static void
 queue_gossip(struct swim *s, struct rec *r)
 {
-	r->gossip_left = retransmit_limit(s);
+	uint32_t limit = retransmit_limit(s);
+
+	r->gossip_left = limit < SWIM_GOSSIP_LEFT_MAX ? limit :
+			SWIM_GOSSIP_LEFT_MAX;
+	if (!r->pending) {
+		r->pending = true;
+		s->pend[s->n_pend++] = (uint32_t)(r - s->rec);
+	}
 }
 
 static struct rec *
@@ -288,6 +319,7 @@ add(struct swim *s, const struct swim_update *u, uint64_t now)
 	r->m.port = u->port;
 	r->m.weight = u->weight;
 	r->m.state = u->state;
+	s->n_live += u->state <= SWIM_SUSPECT;
 	r->m.incarnation = u->incarnation;
 	r->m.since_ms = now;
 	index_put(s, u->id, s->n);
@@ -313,32 +345,46 @@ update_of(const struct rec *r, struct swim_update *u)
 static void
 piggyback(struct swim *s, struct swim_msg *m)
 {
-	uint32_t chosen[SWIM_UPDATES_MAX], n = m->n_updates;
+	uint32_t cnt[SWIM_GOSSIP_LEFT_MAX + 1] = { 0 };
+	uint32_t room = SWIM_UPDATES_MAX - m->n_updates, above = 0, at_t, t;
 
-	/* A partial selection: keep the best SWIM_UPDATES_MAX - n. */
-	for (uint32_t i = 0; i < s->n; i++) {
-		uint32_t j;
-
-		if (s->rec[i].gossip_left == 0)
-			continue;
-		if (n < SWIM_UPDATES_MAX) {
-			chosen[n++] = i;
-			continue;
-		}
-		for (j = m->n_updates; j < n; j++)
-			if (s->rec[chosen[j]].gossip_left <
-					s->rec[i].gossip_left)
-				break;
-		if (j < n)
-			chosen[j] = i;
+	/*
+	 * The updates with the most transmissions left go first: count them
+	 * by transmissions left, find the threshold that fills the room,
+	 * then take everything above it and what fits of it.
+	 */
+	for (uint32_t k = 0; k < s->n_pend; k++)
+		cnt[s->rec[s->pend[k]].gossip_left]++;
+	for (t = SWIM_GOSSIP_LEFT_MAX; t > 0; t--) {
+		if (above + cnt[t] >= room)
+			break;
+		above += cnt[t];
 	}
-	for (uint32_t j = m->n_updates; j < n; j++) {
-		struct rec *r = &s->rec[chosen[j]];
+	at_t = t > 0 ? room - above : 0;
+	for (uint32_t k = 0; k < s->n_pend; k++) {
+		struct rec *r = &s->rec[s->pend[k]];
 
-		update_of(r, &m->updates[j]);
+		if (r->gossip_left == 0 || r->gossip_left < t)
+			continue;
+		if (r->gossip_left == t) {
+			if (at_t == 0)
+				continue;
+			at_t--;
+		}
+		update_of(r, &m->updates[m->n_updates++]);
 		r->gossip_left--;
 	}
-	m->n_updates = (uint8_t)n;
+	/* Drop what has been told often enough. */
+	for (uint32_t k = 0; k < s->n_pend;) {
+		struct rec *r = &s->rec[s->pend[k]];
+
+		if (r->gossip_left == 0) {
+			r->pending = false;
+			s->pend[k] = s->pend[--s->n_pend];
+		} else {
+			k++;
+		}
+	}
 }
 
 static void
@@ -454,7 +500,7 @@ apply(struct swim *s, const struct swim_update *u, uint64_t now,
 	}
 	if (r->m.state != u->state)
 		r->m.since_ms = now;
-	r->m.state = u->state;
+	state_set(s, r, u->state);
 	r->m.incarnation = u->incarnation;
 	r->m.ip = u->ip;
 	r->m.port = u->port;
@@ -466,7 +512,7 @@ apply(struct swim *s, const struct swim_update *u, uint64_t now,
 static void
 set_state(struct swim *s, struct rec *r, uint8_t state, uint64_t now)
 {
-	r->m.state = state;
+	state_set(s, r, state);
 	r->m.since_ms = now;
 	if (state == SWIM_SUSPECT) {
 		suspect_start(s, r, now, s->rec[0].m.id);
@@ -588,10 +634,12 @@ swim_new(const struct swim_self *self, const struct swim_params *p,
 	s->idx_mask = 31;
 	s->rec = calloc(s->cap, sizeof(*s->rec));
 	s->order = calloc(s->cap, sizeof(*s->order));
+	s->pend = calloc(s->cap, sizeof(*s->pend));
+	s->suspect_min = SWIM_NO_TIMER;
 	s->idx = calloc(s->idx_mask + 1, sizeof(*s->idx));
 	s->out = calloc(SWIM_OUTBOX, sizeof(*s->out));
-	if (s->rec == NULL || s->order == NULL || s->idx == NULL ||
-			s->out == NULL) {
+	if (s->rec == NULL || s->order == NULL || s->pend == NULL ||
+			s->idx == NULL || s->out == NULL) {
 		swim_free(s);
 		return NULL;
 	}
@@ -613,6 +661,7 @@ swim_free(struct swim *s)
 		return;
 	free(s->rec);
 	free(s->order);
+	free(s->pend);
 	free(s->idx);
 	free(s->out);
 	free(s);
@@ -644,7 +693,7 @@ swim_leave(struct swim *s, uint64_t now_ms)
 	if (s->leaving)
 		return;
 	s->leaving = true;
-	self->m.state = SWIM_LEFT;
+	state_set(s, self, SWIM_LEFT);
 	self->m.since_ms = now_ms;
 	queue_gossip(s, self);
 	/* Tell a few members at once; they spread it. */
@@ -736,12 +785,19 @@ swim_tick(struct swim *s, uint64_t now)
 		send_msg(s, l->req_ip, l->req_port, &m);
 		l->used = false;
 	}
-	/* Suspects whose time is up are dead. */
-	for (uint32_t i = 1; i < s->n; i++) {
-		struct rec *r = &s->rec[i];
+	/* Suspects whose time is up are dead; the rest set the next end. */
+	if (now >= s->suspect_min) {
+		s->suspect_min = SWIM_NO_TIMER;
+		for (uint32_t i = 1; i < s->n; i++) {
+			struct rec *r = &s->rec[i];
 
-		if (r->m.state == SWIM_SUSPECT && now >= r->suspect_deadline)
-			set_state(s, r, SWIM_DEAD, now);
+			if (r->m.state != SWIM_SUSPECT)
+				continue;
+			if (now >= r->suspect_deadline)
+				set_state(s, r, SWIM_DEAD, now);
+			else if (r->suspect_deadline < s->suspect_min)
+				s->suspect_min = r->suspect_deadline;
+		}
 	}
 	if (s->leaving)
 		return;
@@ -941,10 +997,8 @@ swim_next_timer(const struct swim *s)
 	for (uint32_t i = 0; i < SWIM_RELAYS; i++)
 		if (s->relay[i].used && s->relay[i].deadline < t)
 			t = s->relay[i].deadline;
-	for (uint32_t i = 1; i < s->n; i++)
-		if (s->rec[i].m.state == SWIM_SUSPECT &&
-				s->rec[i].suspect_deadline < t)
-			t = s->rec[i].suspect_deadline;
+	if (s->suspect_min < t)
+		t = s->suspect_min;
 	return t;
 }
 
@@ -962,6 +1016,12 @@ swim_member_find(const struct swim *s, uint32_t id)
 	const struct rec *r = find(s, id);
 
 	return r != NULL ? &r->m : NULL;
+}
+
+uint32_t
+swim_live_count(const struct swim *s)
+{
+	return s->n_live;
 }
 
 const struct swim_stats *

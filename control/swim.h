@@ -127,6 +127,9 @@ uint32_t swim_members(const struct swim *s, struct swim_member *out,
 const struct swim_member *swim_member_find(const struct swim *s,
 		uint32_t id);
 
+/* Members held ALIVE or SUSPECT, this node included. */
+uint32_t swim_live_count(const struct swim *s);
+
 const struct swim_stats *swim_stats(const struct swim *s);
 
 #endif /* RUMOR_SWIM_H */
