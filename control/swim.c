@@ -17,7 +17,8 @@
 #include "rumor/ring.h"
 #include "swim.h"
 
-#define SWIM_OUTBOX 256u	/* Datagrams awaiting swim_output. */
+#define SWIM_OUTBOX 256u	/* Datagrams awaiting swim_output, at most. */
+#define SWIM_OUTBOX_MIN 8u	/* The outbox starts this small and grows. */
 #define SWIM_RELAYS 64u		/* PING_REQs being served at once. */
 #define SWIM_NO_TIMER UINT64_MAX
 #define SWIM_GOSSIP_LEFT_MAX 255u	/* Retransmit limits are capped so. */
@@ -50,7 +51,7 @@ struct swim {
 	uint64_t rng;
 	struct rec *rec;		/* rec[0] is this node. */
 	uint32_t n, cap;
-	uint32_t n_live;		/* Members ALIVE or SUSPECT. */
+	uint32_t n_state[SWIM_STATE_MAX];	/* Members in each state. */
 	uint32_t *pend;			/* Indexes of recs with news to send. */
 	uint32_t n_pend;
 	uint64_t suspect_min;		/* No suspicion ends before this. */
@@ -75,7 +76,8 @@ struct swim {
 	uint32_t syncs_started;
 	struct relay relay[SWIM_RELAYS];
 	struct swim_out *out;
-	uint32_t out_head, out_tail;
+	uint32_t out_head, out_tail;	/* Free-running indexes. */
+	uint32_t out_cap;		/* A power of two. */
 	struct swim_stats st;
 };
 
@@ -124,15 +126,15 @@ log10_ceil(uint32_t n)
 static uint32_t
 alive_count(const struct swim *s)
 {
-	return s->n_live;
+	return s->n_state[SWIM_ALIVE] + s->n_state[SWIM_SUSPECT];
 }
 
-/* Change r's state, keeping the count of live members. */
+/* Change r's state, keeping the counts per state. */
 static void
 state_set(struct swim *s, struct rec *r, uint8_t state)
 {
-	s->n_live -= r->m.state <= SWIM_SUSPECT;
-	s->n_live += state <= SWIM_SUSPECT;
+	s->n_state[r->m.state]--;
+	s->n_state[state]++;
 	r->m.state = state;
 }
 
@@ -319,7 +321,7 @@ add(struct swim *s, const struct swim_update *u, uint64_t now)
 	r->m.port = u->port;
 	r->m.weight = u->weight;
 	r->m.state = u->state;
-	s->n_live += u->state <= SWIM_SUSPECT;
+	s->n_state[u->state]++;
 	r->m.incarnation = u->incarnation;
 	r->m.since_ms = now;
 	index_put(s, u->id, s->n);
@@ -387,17 +389,42 @@ piggyback(struct swim *s, struct swim_msg *m)
 	}
 }
 
+/*
+ * Double the outbox, up to SWIM_OUTBOX: most of the time a node has a few
+ * datagrams waiting, and a large simulation holds many nodes.
+ */
+static int
+outbox_grow(struct swim *s)
+{
+	uint32_t ncap = s->out_cap * 2, used = s->out_tail - s->out_head;
+	struct swim_out *no;
+
+	if (ncap > SWIM_OUTBOX)
+		return -1;
+	no = malloc(ncap * sizeof(*no));
+	if (no == NULL)
+		return -1;
+	for (uint32_t i = 0; i < used; i++)
+		no[i] = s->out[(s->out_head + i) & (s->out_cap - 1)];
+	free(s->out);
+	s->out = no;
+	s->out_cap = ncap;
+	s->out_head = 0;
+	s->out_tail = used;
+	return 0;
+}
+
 static void
 send_raw(struct swim *s, uint32_t ip, uint16_t port, struct swim_msg *m)
 {
 	struct swim_out *o;
 
 	m->from = s->rec[0].m.id;
-	if (s->out_tail - s->out_head == SWIM_OUTBOX) {
+	if (s->out_tail - s->out_head == s->out_cap && outbox_grow(s) < 0) {
 		s->st.out_dropped++;
 		return;
 	}
-	o = &s->out[s->out_tail % SWIM_OUTBOX];
+	o = &s->out[s->out_tail & (s->out_cap - 1)];
 	o->ip = ip;
 	o->port = port;
 	o->len = (uint16_t)swim_encode(m, o->buf, sizeof(o->buf));
@@ -637,7 +664,8 @@ swim_new(const struct swim_self *self, const struct swim_params *p,
 	s->pend = calloc(s->cap, sizeof(*s->pend));
 	s->suspect_min = SWIM_NO_TIMER;
 	s->idx = calloc(s->idx_mask + 1, sizeof(*s->idx));
-	s->out = calloc(SWIM_OUTBOX, sizeof(*s->out));
+	s->out_cap = SWIM_OUTBOX_MIN;
+	s->out = calloc(s->out_cap, sizeof(*s->out));
 	if (s->rec == NULL || s->order == NULL || s->pend == NULL ||
 			s->idx == NULL || s->out == NULL) {
 		swim_free(s);
@@ -976,7 +1004,7 @@ swim_output(struct swim *s, struct swim_out *out)
 {
 	if (s->out_head == s->out_tail)
 		return 0;
-	*out = s->out[s->out_head % SWIM_OUTBOX];
+	*out = s->out[s->out_head & (s->out_cap - 1)];
 	s->out_head++;
 	return 1;
 }
@@ -1021,7 +1049,13 @@ swim_member_find(const struct swim *s, uint32_t id)
 uint32_t
 swim_live_count(const struct swim *s)
 {
-	return s->n_live;
+	return alive_count(s);
+}
+
+uint32_t
+swim_state_count(const struct swim *s, enum swim_state state)
+{
+	return (unsigned)state < SWIM_STATE_MAX ? s->n_state[state] : 0;
 }
 
 const struct swim_stats *

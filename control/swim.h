@@ -130,6 +130,9 @@ const struct swim_member *swim_member_find(const struct swim *s,
 /* Members held ALIVE or SUSPECT, this node included. */
 uint32_t swim_live_count(const struct swim *s);
 
+/* Members held in one state, this node included. */
+uint32_t swim_state_count(const struct swim *s, enum swim_state state);
+
 const struct swim_stats *swim_stats(const struct swim *s);
 
 #endif /* RUMOR_SWIM_H */

@@ -56,6 +56,8 @@ struct sim {
 	bool *down;
 	bool *slow;		/* Timers and processing SLOW_FACTOR late. */
 	bool *false_dead;	/* Held dead by someone while alive. */
+	uint32_t *crashed;	/* Indexes of the nodes down so far. */
+	uint32_t n_crashed;
 	uint64_t *crash_t;	/* When it crashed (0: never). */
 	uint64_t *first_suspect, *all_dead;	/* Times after the crash. */
 	uint64_t now, rng, order;
@@ -229,22 +231,24 @@ run_until(struct sim *s, uint64_t t)
 	s->now = t;
 }
 
-/* True when every live node holds every live node alive. */
+/*
+ * True when every live node holds every live node alive and no other:
+ * with ids 1..n all real, a count of its alive members equal to the live
+ * total (and nothing else alive or suspect) says it, in O(n).
+ */
 static bool
 converged(struct sim *s)
 {
+	uint32_t live = 0;
+
+	for (uint32_t i = 0; i < s->o.nodes; i++)
+		live += !s->down[i];
 	for (uint32_t i = 0; i < s->o.nodes; i++) {
 		if (s->down[i])
 			continue;
-		for (uint32_t j = 0; j < s->o.nodes; j++) {
-			const struct swim_member *m;
-
-			if (s->down[j] || i == j)
-				continue;
-			m = swim_member_find(s->node[i], j + 1);
-			if (m == NULL || m->state != SWIM_ALIVE)
-				return false;
-		}
+		if (swim_state_count(s->node[i], SWIM_ALIVE) != live ||
+				swim_state_count(s->node[i], SWIM_SUSPECT) != 0)
+			return false;
 	}
 	return true;
 }
@@ -280,33 +284,42 @@ observe_crashes(struct sim *s)
 
 /*
  * Mark the live nodes some live node holds dead or gone (sampled every
- * second); returns how many were ever so held.
+ * second); returns how many were ever so held. A node holding more
+ * members dead than it holds crashed nodes dead holds a live one dead:
+ * only then are its members looked at one by one.
  */
 static uint32_t
 false_deaths(struct sim *s)
 {
 	uint32_t n = 0;
 
-	for (uint32_t j = 0; j < s->o.nodes; j++) {
-		if (s->false_dead[j]) {
-			n++;
+	for (uint32_t i = 0; i < s->o.nodes; i++) {
+		uint32_t held, crashed = 0;
+
+		if (s->down[i])
 			continue;
+		held = swim_state_count(s->node[i], SWIM_DEAD) +
+				swim_state_count(s->node[i], SWIM_LEFT);
+		for (uint32_t c = 0; c < s->n_crashed && crashed < held; c++) {
+			const struct swim_member *m = swim_member_find(
+					s->node[i], s->crashed[c] + 1);
+
+			crashed += m != NULL && m->state >= SWIM_DEAD;
 		}
-		if (s->down[j])
+		if (held == crashed)
 			continue;
-		for (uint32_t i = 0; i < s->o.nodes; i++) {
+		for (uint32_t j = 0; j < s->o.nodes; j++) {
 			const struct swim_member *m;
 
-			if (s->down[i] || i == j)
+			if (s->down[j] || i == j)
 				continue;
 			m = swim_member_find(s->node[i], j + 1);
-			if (m != NULL && m->state >= SWIM_DEAD) {
+			if (m != NULL && m->state >= SWIM_DEAD)
 				s->false_dead[j] = true;
-				n++;
-				break;
-			}
 		}
 	}
+	for (uint32_t j = 0; j < s->o.nodes; j++)
+		n += s->false_dead[j];
 	return n;
 }
 
@@ -400,6 +413,7 @@ main(int argc, char **argv)
 	s.down = calloc(s.o.nodes, sizeof(*s.down));
 	s.slow = calloc(s.o.nodes, sizeof(*s.slow));
 	s.false_dead = calloc(s.o.nodes, sizeof(*s.false_dead));
+	s.crashed = calloc(s.o.nodes, sizeof(*s.crashed));
 	s.crash_t = calloc(s.o.nodes, sizeof(*s.crash_t));
 	s.first_suspect = calloc(s.o.nodes, sizeof(uint64_t));
 	s.all_dead = calloc(s.o.nodes, sizeof(uint64_t));
@@ -407,7 +421,7 @@ main(int argc, char **argv)
 	det1 = calloc(s.o.nodes, sizeof(uint64_t));
 	detall = calloc(s.o.nodes, sizeof(uint64_t));
 	if (s.node == NULL || s.down == NULL || s.slow == NULL ||
-			s.false_dead == NULL ||
+			s.false_dead == NULL || s.crashed == NULL ||
 			s.crash_t == NULL ||
 			s.first_suspect == NULL || s.all_dead == NULL ||
 			s.timer_at == NULL || det1 == NULL || detall == NULL)
@@ -463,6 +477,7 @@ main(int argc, char **argv)
 					s.crash_t[v] <= next) {
 				run_until(&s, s.crash_t[v]);
 				s.down[v] = true;
+				s.crashed[s.n_crashed++] = v;
 			}
 		run_until(&s, next);
 		observe_crashes(&s);
@@ -520,6 +535,7 @@ main(int argc, char **argv)
 	free(s.down);
 	free(s.slow);
 	free(s.false_dead);
+	free(s.crashed);
 	free(s.crash_t);
 	free(s.first_suspect);
 	free(s.all_dead);
