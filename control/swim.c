@@ -21,7 +21,7 @@
 #define SWIM_OUTBOX_MIN 8u	/* The outbox starts this small and grows. */
 #define SWIM_RELAYS 64u		/* PING_REQs being served at once. */
 #define SWIM_NO_TIMER UINT64_MAX
-#define SWIM_GOSSIP_LEFT_MAX 255u	/* Retransmit limits are capped so. */
+#define SWIM_GOSSIP_LEFT_MAX 63u	/* Retransmit limits are capped so. */
 
 #define SWIM_CONFIRM_MAX 8u	/* Suspicion confirmers remembered. */
 
@@ -32,7 +32,7 @@ struct rec {
 	uint32_t confirmers[SWIM_CONFIRM_MAX];	/* Distinct reporters. */
 	uint32_t n_confirm;
 	uint32_t gossip_left;		/* Transmissions left for its state. */
-	bool pending;			/* In the gossip list. */
+	uint32_t g_next, g_prev;	/* Its gossip bucket list: index + 1. */
 };
 
 /* A PING_REQ this node serves: it pinged the target with seq. */
@@ -52,8 +52,14 @@ struct swim {
 	struct rec *rec;		/* rec[0] is this node. */
 	uint32_t n, cap;
 	uint32_t n_state[SWIM_STATE_MAX];	/* Members in each state. */
-	uint32_t *pend;			/* Indexes of recs with news to send. */
-	uint32_t n_pend;
+	/*
+	 * News to send, bucketed by transmissions left (a list per count,
+	 * index + 1 of its first rec): choosing what a message carries costs
+	 * what it carries, not what is pending.
+	 */
+	uint32_t bucket[SWIM_GOSSIP_LEFT_MAX + 1];
+	uint32_t bucket_tail[SWIM_GOSSIP_LEFT_MAX + 1];
+	uint32_t bucket_top;		/* No news above this count. */
 	uint64_t suspect_min;		/* No suspicion ends before this. */
 	uint32_t *idx;			/* Open addressing: rec index + 1. */
 	uint32_t idx_mask;
@@ -277,10 +283,6 @@ grow(struct swim *s)
 	if (no == NULL)
 		return -1;
 	s->order = no;
-	no = realloc(s->pend, ncap * sizeof(*no));
-	if (no == NULL)
-		return -1;
-	s->pend = no;
 	ni = calloc((size_t)nmask + 1, sizeof(*ni));
 	if (ni == NULL)
 		return -1;
@@ -293,18 +295,56 @@ grow(struct swim *s)
 	return 0;
 }
 
+static void
+bucket_unlink(struct swim *s, struct rec *r)
+{
+	uint32_t self = (uint32_t)(r - s->rec) + 1;
+
+	if (r->g_prev != 0)
+		s->rec[r->g_prev - 1].g_next = r->g_next;
+	else if (s->bucket[r->gossip_left] == self)
+		s->bucket[r->gossip_left] = r->g_next;
+	if (r->g_next != 0)
+		s->rec[r->g_next - 1].g_prev = r->g_prev;
+	else if (s->bucket_tail[r->gossip_left] == self)
+		s->bucket_tail[r->gossip_left] = r->g_prev;
+	r->g_next = r->g_prev = 0;
+}
+
+/*
+ * Put r at the tail of the bucket of its transmissions left, if any:
+ * within a bucket, news goes out oldest first.
+ */
+static void
+bucket_link(struct swim *s, struct rec *r)
+{
+	uint32_t self = (uint32_t)(r - s->rec) + 1, tail;
+
+	if (r->gossip_left == 0)
+		return;
+	tail = s->bucket_tail[r->gossip_left];
+	r->g_next = 0;
+	r->g_prev = tail;
+	if (tail != 0)
+		s->rec[tail - 1].g_next = self;
+	else
+		s->bucket[r->gossip_left] = self;
+	s->bucket_tail[r->gossip_left] = self;
+	if (r->gossip_left > s->bucket_top)
+		s->bucket_top = r->gossip_left;
+}
+
 /* Something changed about r: gossip its new state. */
 static void
 queue_gossip(struct swim *s, struct rec *r)
 {
 	uint32_t limit = retransmit_limit(s);
 
+	if (r->gossip_left != 0)
+		bucket_unlink(s, r);
 	r->gossip_left = limit < SWIM_GOSSIP_LEFT_MAX ? limit :
 			SWIM_GOSSIP_LEFT_MAX;
-	if (!r->pending) {
-		r->pending = true;
-		s->pend[s->n_pend++] = (uint32_t)(r - s->rec);
-	}
+	bucket_link(s, r);
 }
 
 static struct rec *
@@ -347,46 +387,33 @@ update_of(const struct rec *r, struct swim_update *u)
 static void
 piggyback(struct swim *s, struct swim_msg *m)
 {
-	uint32_t cnt[SWIM_GOSSIP_LEFT_MAX + 1] = { 0 };
-	uint32_t room = SWIM_UPDATES_MAX - m->n_updates, above = 0, at_t, t;
+	uint32_t taken[SWIM_UPDATES_MAX], n = 0;
 
 	/*
-	 * The updates with the most transmissions left go first: count them
-	 * by transmissions left, find the threshold that fills the room,
-	 * then take everything above it and what fits of it.
+	 * Most transmissions left first; what is taken moves down one
+	 * bucket only after the choice, so no update goes twice in one
+	 * message.
 	 */
-	for (uint32_t k = 0; k < s->n_pend; k++)
-		cnt[s->rec[s->pend[k]].gossip_left]++;
-	for (t = SWIM_GOSSIP_LEFT_MAX; t > 0; t--) {
-		if (above + cnt[t] >= room)
-			break;
-		above += cnt[t];
-	}
-	at_t = t > 0 ? room - above : 0;
-	for (uint32_t k = 0; k < s->n_pend; k++) {
-		struct rec *r = &s->rec[s->pend[k]];
+	for (uint32_t b = s->bucket_top; b > 0 &&
+			m->n_updates < SWIM_UPDATES_MAX; b--) {
+		for (uint32_t i = s->bucket[b]; i != 0 &&
+				m->n_updates < SWIM_UPDATES_MAX;) {
+			struct rec *r = &s->rec[i - 1];
 
-		if (r->gossip_left == 0 || r->gossip_left < t)
-			continue;
-		if (r->gossip_left == t) {
-			if (at_t == 0)
-				continue;
-			at_t--;
+			i = r->g_next;
+			update_of(r, &m->updates[m->n_updates++]);
+			bucket_unlink(s, r);
+			taken[n++] = (uint32_t)(r - s->rec);
 		}
-		update_of(r, &m->updates[m->n_updates++]);
+	}
+	for (uint32_t k = 0; k < n; k++) {
+		struct rec *r = &s->rec[taken[k]];
+
 		r->gossip_left--;
+		bucket_link(s, r);
 	}
-	/* Drop what has been told often enough. */
-	for (uint32_t k = 0; k < s->n_pend;) {
-		struct rec *r = &s->rec[s->pend[k]];
-
-		if (r->gossip_left == 0) {
-			r->pending = false;
-			s->pend[k] = s->pend[--s->n_pend];
-		} else {
-			k++;
-		}
-	}
+	while (s->bucket_top > 0 && s->bucket[s->bucket_top] == 0)
+		s->bucket_top--;
 }
 
 /*
@@ -661,13 +688,12 @@ swim_new(const struct swim_self *self, const struct swim_params *p,
 	s->idx_mask = 31;
 	s->rec = calloc(s->cap, sizeof(*s->rec));
 	s->order = calloc(s->cap, sizeof(*s->order));
-	s->pend = calloc(s->cap, sizeof(*s->pend));
 	s->suspect_min = SWIM_NO_TIMER;
 	s->idx = calloc(s->idx_mask + 1, sizeof(*s->idx));
 	s->out_cap = SWIM_OUTBOX_MIN;
 	s->out = calloc(s->out_cap, sizeof(*s->out));
-	if (s->rec == NULL || s->order == NULL || s->pend == NULL ||
-			s->idx == NULL || s->out == NULL) {
+	if (s->rec == NULL || s->order == NULL || s->idx == NULL ||
+			s->out == NULL) {
 		swim_free(s);
 		return NULL;
 	}
@@ -689,7 +715,6 @@ swim_free(struct swim *s)
 		return;
 	free(s->rec);
 	free(s->order);
-	free(s->pend);
 	free(s->idx);
 	free(s->out);
 	free(s);
