@@ -724,7 +724,6 @@ void
 swim_join(struct swim *s, uint64_t now_ms, const uint32_t *ips,
 		const uint16_t *ports, unsigned n)
 {
-	(void)now_ms;
 	for (unsigned i = 0; i < n; i++) {
 		struct swim_msg m;
 
@@ -734,6 +733,17 @@ swim_join(struct swim *s, uint64_t now_ms, const uint32_t *ips,
 		m.n_updates = 1;
 		send_msg(s, ips[i], ports[i], &m);
 		sync_with(s, ips[i], ports[i]);
+	}
+	/*
+	 * A second push-pull a few seconds later, with whoever is known by
+	 * then: the seeds answered with what they knew when this node asked,
+	 * before the rest of a join storm reached them.
+	 */
+	if (n > 0 && s->p.sync_interval_ms != 0) {
+		uint64_t soon = now_ms + 2000 + rnd_below(s, 3000);
+
+		if (soon < s->next_sync)
+			s->next_sync = soon;
 	}
 }
 
