@@ -954,7 +954,12 @@ on_ping_req(struct swim *s, uint64_t now, uint32_t ip, uint16_t port,
 		l->target = m->target;
 		l->req_ip = ip;
 		l->req_port = port;
-		l->deadline = now + s->p.probe_timeout_ms;
+		/*
+		 * Give up at 80% of the probe timeout, so that the NACK
+		 * reaches the requester before its probe period ends and
+		 * counts as a sign that the requester itself is healthy.
+		 */
+		l->deadline = now + s->p.probe_timeout_ms * 4 / 5;
 		send_ping(s, &t, l->seq);
 		return;
 	}
