@@ -365,6 +365,21 @@ add(struct swim *s, const struct swim_update *u, uint64_t now)
 	r->m.incarnation = u->incarnation;
 	r->m.since_ms = now;
 	index_put(s, u->id, s->n);
+	/*
+	 * A newcomer joins the current probe round at a random place still
+	 * ahead, instead of waiting for the next round: a round lasts one
+	 * probe period per member, and a member no one probes is a crash no
+	 * one detects.
+	 */
+	if (s->n > 0 && u->state <= SWIM_SUSPECT) {
+		uint32_t pos = s->order_pos +
+				rnd_below(s, s->order_n - s->order_pos + 1);
+
+		if (pos < s->order_n)
+			s->order[s->order_n] = s->order[pos];
+		s->order[pos] = u->id;
+		s->order_n++;
+	}
 	s->n++;
 	return r;
 }
