@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,110 @@ trim(char *s)
 	return s;
 }
 
+/* A path that fits buf (cap bytes, NUL included) and has no spaces. */
+static int
+parse_path(struct parser *p, const char *key, const char *val, char *buf,
+		size_t cap)
+{
+	if (*val == '\0' || strlen(val) >= cap)
+		return fail(p, key, "expected a path of 1 to %zu bytes",
+				cap - 1);
+	for (const char *s = val; *s != '\0'; s++)
+		if (isspace((unsigned char)*s))
+			return fail(p, key, "a path may not hold spaces");
+	strcpy(buf, val);
+	return 0;
+}
+
+/*
+ * Keys read by rumor-control (the dataplane reads control_socket only).
+ * Returns 1 if key is one of them (*rc: 0, or -1 on error), else 0.
+ */
+static int
+parse_control_key(struct parser *p, struct rumor_config *c, const char *key,
+		const char *val, int *rc)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		uint64_t lo, hi;
+	} nums[] = {
+		{ "probe_interval_ms",
+		  offsetof(struct rumor_config, probe_interval_ms), 10, 60000 },
+		{ "probe_timeout_ms",
+		  offsetof(struct rumor_config, probe_timeout_ms), 5, 60000 },
+		{ "suspicion_mult",
+		  offsetof(struct rumor_config, suspicion_mult), 1, 100 },
+		{ "gossip_interval_ms",
+		  offsetof(struct rumor_config, gossip_interval_ms), 10, 60000 },
+		{ "sync_interval_ms",
+		  offsetof(struct rumor_config, sync_interval_ms), 100,
+		  3600000 },
+	};
+	uint64_t x;
+
+	*rc = 0;
+	for (unsigned i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+		if (strcmp(key, nums[i].key) != 0)
+			continue;
+		if (parse_uint(val, nums[i].lo, nums[i].hi, &x) < 0)
+			*rc = fail(p, key, "expected a number from %lu to %lu",
+					(unsigned long)nums[i].lo,
+					(unsigned long)nums[i].hi);
+		else
+			*(uint32_t *)((char *)c + nums[i].off) = (uint32_t)x;
+		return 1;
+	}
+	if (strcmp(key, "control_socket") == 0) {
+		*rc = parse_path(p, key, val, c->control_socket,
+				sizeof(c->control_socket));
+	} else if (strcmp(key, "admin_socket") == 0) {
+		*rc = parse_path(p, key, val, c->admin_socket,
+				sizeof(c->admin_socket));
+	} else if (strcmp(key, "keyring") == 0) {
+		*rc = parse_path(p, key, val, c->keyring, sizeof(c->keyring));
+	} else if (strcmp(key, "label") == 0) {
+		size_t n = strlen(val);
+
+		*rc = 0;
+		for (size_t i = 0; i < n; i++)
+			if (!isgraph((unsigned char)val[i]))
+				*rc = -1;
+		if (*rc < 0 || n > CONFIG_LABEL_MAX)
+			*rc = fail(p, key, "expected up to %d printable "
+					"characters without spaces",
+					CONFIG_LABEL_MAX);
+		else
+			memcpy(c->label, val, n + 1);
+	} else if (strcmp(key, "zone") == 0) {
+		if (parse_uint(val, 0, 255, &x) < 0)
+			*rc = fail(p, key, "expected a number from 0 to 255");
+		else
+			c->zone = (uint8_t)x;
+	} else if (strcmp(key, "seed") == 0) {
+		char buf[40];
+		uint32_t ip;
+		uint16_t port = c->udp_port;
+
+		if (c->n_seeds == CONFIG_SEEDS_MAX) {
+			*rc = fail(p, key, "more than %d seeds",
+					CONFIG_SEEDS_MAX);
+		} else if (strchr(val, ':') != NULL ?
+				parse_endpoint(val, &ip, &port) < 0 :
+				(strlen(val) >= sizeof(buf) ||
+				 parse_host(val, &ip) < 0)) {
+			*rc = fail(p, key, "expected IPV4 or IPV4:PORT");
+		} else {
+			c->seed_ip[c->n_seeds] = ip;
+			c->seed_port[c->n_seeds] = port;
+			c->n_seeds++;
+		}
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
 /* "ID IPV4 [udp=PORT] [mac=MAC] [weight=W]" */
 static int
 parse_member(struct parser *p, char *v, struct config_member *m,
@@ -262,6 +367,14 @@ check_whole(struct parser *p, struct rumor_config *c, unsigned seen)
 	}
 	if (c->has_sink && c->sink_ip == c->address)
 		return fail(p, "sink", "must not be this node's own address");
+	if (c->control_socket[0] == '\0')
+		snprintf(c->control_socket, sizeof(c->control_socket),
+				"/run/rumor-%u.ctl", c->node_id);
+	if (c->admin_socket[0] == '\0')
+		snprintf(c->admin_socket, sizeof(c->admin_socket),
+				"/run/rumor-%u.admin", c->node_id);
+	if (strcmp(c->control_socket, c->admin_socket) == 0)
+		return fail(p, "admin_socket", "same path as control_socket");
 	return 0;
 }
 
@@ -271,6 +384,9 @@ once_bit(const char *key)
 {
 	static const char *const once[] = {
 		"node_id", "address", "udp_port", "dpdk_port", "sink",
+		"control_socket", "admin_socket", "keyring", "label", "zone",
+		"probe_interval_ms", "probe_timeout_ms", "suspicion_mult",
+		"gossip_interval_ms", "sync_interval_ms",
 	};
 
 	for (unsigned i = 0; i < sizeof(once) / sizeof(once[0]); i++)
@@ -287,6 +403,7 @@ config_parse(const char *text, size_t len, const char *name,
 	size_t pos = 0, cap = 0;
 	unsigned seen = 0;
 	uint64_t x;
+	int rc = 0;
 
 	memset(c, 0, sizeof(*c));
 	c->udp_port = RUMOR_DEFAULT_PORT;
@@ -382,6 +499,9 @@ config_parse(const char *text, size_t len, const char *name,
 				c->sink_has_mac = true;
 			}
 			c->has_sink = true;
+		} else if (parse_control_key(&p, c, key, val, &rc)) {
+			if (rc < 0)
+				goto error;
 		} else if (strcmp(key, "member") == 0) {
 			if (c->n_members == cap) {
 				size_t ncap = cap ? cap * 2 : 8;

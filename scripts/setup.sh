@@ -10,12 +10,13 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 
-# Build: compiler, meson, DPDK, liburcu, libnuma, xxHash. Tests: clang
-# and its runtimes (libFuzzer, ASan, UBSan), iproute2 and ethtool for the
-# namespaces, python3 for telemetry queries, tshark for the dissector.
+# Build: compiler, meson, DPDK, liburcu, libnuma, xxHash, libsodium.
+# Tests: clang and its runtimes (libFuzzer, ASan, UBSan), iproute2 and
+# ethtool for the namespaces, python3 for telemetry queries, tshark for the dissector.
 packages=(
 	build-essential pkg-config meson ninja-build
 	dpdk dpdk-dev libdpdk-dev liburcu-dev libnuma-dev libxxhash-dev
+	libsodium-dev
 	clang libclang-rt-14-dev
 	iproute2 ethtool python3 tshark
 )

@@ -12,6 +12,9 @@
 #include <stdint.h>
 
 #define CONFIG_ERR_MAX 256
+#define CONFIG_PATH_MAX 108	/* A Unix socket path (sun_path). */
+#define CONFIG_SEEDS_MAX 16
+#define CONFIG_LABEL_MAX 64
 
 /* One member of the static member list. */
 struct config_member {
@@ -36,6 +39,22 @@ struct rumor_config {
 	uint8_t sink_mac[6];
 	uint32_t n_members;
 	struct config_member *members;	/* Sorted by id. */
+
+	/* The control plane (rumor-control); see docs/configuration.md. */
+	char control_socket[CONFIG_PATH_MAX];	/* Dataplane <-> control. */
+	char admin_socket[CONFIG_PATH_MAX];	/* rumorctl <-> control. */
+	char keyring[256];		/* Cluster keys file; "" if none. */
+	char label[CONFIG_LABEL_MAX + 1];	/* Cluster label; may be "". */
+	uint8_t zone;			/* Failure zone, metadata. */
+	uint32_t n_seeds;
+	uint32_t seed_ip[CONFIG_SEEDS_MAX];	/* Network order. */
+	uint16_t seed_port[CONFIG_SEEDS_MAX];	/* Host order. */
+	/* Membership timing; 0 keeps the default (swim_params_default). */
+	uint32_t probe_interval_ms;
+	uint32_t probe_timeout_ms;
+	uint32_t suspicion_mult;
+	uint32_t gossip_interval_ms;
+	uint32_t sync_interval_ms;
 };
 
 /*

@@ -30,11 +30,20 @@
  */
 #define RUMOR_DATAGRAM_MAX (1500u - 20u - 8u)
 
-/* Message types. Only DATA is forwarded in this version. */
+/*
+ * Message types. DATA is forwarded by the dataplane; CONTROL (membership
+ * and, later, consensus between rumor-control processes) is handed to
+ * rumor-control and has its own sealed layout after the first 4 bytes
+ * (rumor/seal.h), so rumor_hdr_check refuses it.
+ */
 enum rumor_type {
 	RUMOR_T_DATA = 1,	/* A message for one channel, routed to its owner. */
+	RUMOR_T_CONTROL = 2,	/* Sealed control message (rumor/seal.h). */
 	RUMOR_T_MAX
 };
+
+/* Offset of the type byte, the same in every rumor datagram. */
+#define RUMOR_TYPE_OFF 3u
 
 /* Flags; every bit not defined here must be zero. */
 #define RUMOR_F_NONE 0x00u
@@ -93,6 +102,7 @@ rumor_hdr_check(const void *buf, size_t len)
 	if (h->version != RUMOR_VERSION)
 		return RUMOR_HDR_VERSION;
 	if (h->type == 0 || h->type >= RUMOR_T_MAX ||
+			h->type == RUMOR_T_CONTROL ||
 			(h->flags & ~RUMOR_F_KNOWN) != 0 || h->reserved != 0)
 		return RUMOR_HDR_TYPE;
 	chan = ntohs(h->channel_len);
@@ -135,7 +145,7 @@ rumor_msg_encode(void *buf, size_t cap, const struct rumor_msg *m)
 	if (m->channel_len == 0 || m->channel_len > RUMOR_CHANNEL_MAX ||
 			m->payload_len > RUMOR_DATAGRAM_MAX ||
 			m->type == 0 || m->type >= RUMOR_T_MAX ||
-			(m->flags & ~RUMOR_F_KNOWN) != 0)
+			m->type == RUMOR_T_CONTROL || (m->flags & ~RUMOR_F_KNOWN) != 0)
 		return 0;
 	total = sizeof(h) + m->channel_len + m->payload_len;
 	if (total > RUMOR_DATAGRAM_MAX || total > cap)

@@ -1,0 +1,184 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control link: the messages rumor-dataplane and rumor-control
+ * exchange over a local Unix socket (SOCK_SEQPACKET, one message per
+ * packet). The dataplane serves the socket (its control thread); one
+ * rumor-control at a time connects to it.
+ *
+ *   control -> dataplane            dataplane -> control
+ *   HELLO     who I am (first)      STATE   node, incarnation, ring epoch
+ *   SEND      a datagram to send    TABLE   current members (after STATE)
+ *   TABLE     new members           PUNT    a control datagram received
+ *   INCARNATION remember it         STATS   counters, as text
+ *   STATS_REQ counters, please
+ *
+ * Both ends are on one host, so numbers are in host byte order, except
+ * IPv4 addresses, which stay in network order as everywhere in rumor.
+ * Every message starts with an 8-byte header; the packet length must be
+ * exactly the header plus hdr.len. docs/protocol.md documents the layout.
+ *
+ * A member table can exceed one packet: it travels as TABLE chunks
+ * (first index, count, total) of one table id; the receiver applies the
+ * table when every chunk of that id has arrived, in order.
+ *
+ * Pure C, no DPDK: both processes, the unit tests and the fuzzer use it.
+ */
+#ifndef RUMOR_CTL_PROTO_H
+#define RUMOR_CTL_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rumor/wire.h"
+
+#define CTL_PROTO_VERSION 1u
+#define CTL_HDR_LEN 8u
+#define CTL_MEMBER_LEN 16u
+#define CTL_TABLE_CHUNK_MAX 1024u	/* Members per TABLE packet. */
+#define CTL_STATS_TEXT_MAX 8192u
+/* The largest packet either side sends or accepts. */
+#define CTL_MSG_MAX (CTL_HDR_LEN + 24u + CTL_TABLE_CHUNK_MAX * CTL_MEMBER_LEN)
+
+enum ctl_type {
+	CTL_HELLO = 1,		/* control: u32 pid, u32 reserved (0). */
+	CTL_STATE,		/* dataplane: see struct ctl_state. */
+	CTL_PUNT,		/* dataplane: a datagram that arrived. */
+	CTL_SEND,		/* control: a datagram to send. */
+	CTL_TABLE,		/* either: a chunk of a member table. */
+	CTL_INCARNATION,	/* control: u32 incarnation to remember. */
+	CTL_STATS_REQ,		/* control: empty. */
+	CTL_STATS,		/* dataplane: "name value\n" lines. */
+	CTL_TYPE_MAX
+};
+
+/*
+ * Header: u16 type, u16 version (CTL_PROTO_VERSION), u32 len (bytes of
+ * body that follow).
+ *
+ * STATE body (32 bytes): u32 node_id, u32 address (network order),
+ * u16 udp_port, u8 zone, u8 reserved (0), u32 weight, u32 incarnation
+ * (the last one rumor-control told, 0 if none), u64 ring_epoch,
+ * u32 n_members (the TABLE chunks that follow, with table id 0).
+ *
+ * PUNT and SEND body: u32 ip (network order; the sender's or the
+ * destination's), u16 udp_port, u16 len, then len bytes (1 ..
+ * RUMOR_DATAGRAM_MAX) of UDP payload.
+ *
+ * TABLE body: u64 table_id, u32 total (members in the whole table,
+ * 1 .. RING_MEMBERS_MAX), u32 first (index of this chunk's first member),
+ * u32 n (members in this chunk, 1 .. CTL_TABLE_CHUNK_MAX, first + n <=
+ * total), u32 reserved (0), then n members of 16 bytes: u32 id (non-
+ * zero), u32 ip (network order), u16 udp_port (non-zero), u8 zone,
+ * u8 reserved (0), u32 weight (1 .. RING_WEIGHT_MAX).
+ *
+ * STATS body: 0 .. CTL_STATS_TEXT_MAX bytes of text.
+ */
+
+struct ctl_member {
+	uint32_t id;
+	uint32_t ip;		/* Network order. */
+	uint16_t udp_port;	/* Host order. */
+	uint8_t zone;
+	uint32_t weight;
+};
+
+struct ctl_state {
+	uint32_t node_id;
+	uint32_t address;	/* Network order. */
+	uint16_t udp_port;
+	uint8_t zone;
+	uint32_t weight;
+	uint32_t incarnation;
+	uint64_t ring_epoch;
+	uint32_t n_members;
+};
+
+struct ctl_table {
+	uint64_t table_id;
+	uint32_t total, first, n;
+	const uint8_t *members;	/* n encoded members; ctl_table_member(). */
+};
+
+struct ctl_datagram {
+	uint32_t ip;		/* Network order. */
+	uint16_t udp_port;	/* Host order. */
+	uint16_t len;
+	const uint8_t *data;	/* Points into the decoded packet. */
+};
+
+/* A decoded message; pointers point into the packet it came from. */
+struct ctl_msg {
+	uint16_t type;		/* enum ctl_type. */
+	union {
+		uint32_t pid;			/* HELLO */
+		struct ctl_state state;		/* STATE */
+		struct ctl_datagram dgram;	/* PUNT, SEND */
+		struct ctl_table table;		/* TABLE */
+		uint32_t incarnation;		/* INCARNATION */
+		struct {			/* STATS */
+			const char *text;
+			uint32_t len;
+		} stats;
+	} u;
+};
+
+enum ctl_error {
+	CTL_OK = 0,
+	CTL_E_SHORT,		/* Shorter than its header or fixed body. */
+	CTL_E_VERSION,		/* Another protocol version. */
+	CTL_E_TYPE,		/* Unknown type. */
+	CTL_E_LENGTH,		/* hdr.len disagrees with the packet. */
+	CTL_E_FIELD,		/* A field out of range or reserved bits set. */
+	CTL_ERROR_MAX
+};
+
+/*
+ * Decode the packet at buf (len bytes). Reads nothing beyond len. On
+ * success the variable parts of *out point into buf.
+ */
+enum ctl_error ctl_decode(const uint8_t *buf, size_t len, struct ctl_msg *out);
+
+/* Member i (0 .. t->n - 1) of a decoded TABLE chunk. */
+void ctl_table_member(const struct ctl_table *t, uint32_t i,
+		struct ctl_member *out);
+
+const char *ctl_error_name(enum ctl_error e);
+const char *ctl_type_name(uint16_t type);
+
+/*
+ * Encoders: each writes one packet into buf (cap bytes) and returns its
+ * length, or 0 if an argument is out of range (as ctl_decode would
+ * refuse it) or the packet does not fit.
+ */
+size_t ctl_encode_hello(uint8_t *buf, size_t cap, uint32_t pid);
+size_t ctl_encode_state(uint8_t *buf, size_t cap, const struct ctl_state *s);
+size_t ctl_encode_dgram(uint8_t *buf, size_t cap, uint16_t type,
+		uint32_t ip, uint16_t udp_port, const uint8_t *data,
+		uint16_t len);		/* type: CTL_PUNT or CTL_SEND. */
+size_t ctl_encode_table(uint8_t *buf, size_t cap, uint64_t table_id,
+		uint32_t total, uint32_t first, const struct ctl_member *m,
+		uint32_t n);
+size_t ctl_encode_u32(uint8_t *buf, size_t cap, uint16_t type,
+		uint32_t v);		/* type: CTL_INCARNATION. */
+size_t ctl_encode_empty(uint8_t *buf, size_t cap,
+		uint16_t type);		/* type: CTL_STATS_REQ. */
+size_t ctl_encode_stats(uint8_t *buf, size_t cap, const char *text,
+		uint32_t len);
+
+/*
+ * Reassembly of a member table from TABLE chunks. Feed every decoded
+ * chunk; a chunk of a new table id starts over. Returns 1 when the table
+ * is complete (members in a->m, a->total of them), 0 while it is not,
+ * -1 when a chunk does not follow the previous one (the table is
+ * dropped; the sender sends the next one whole) or memory ran out.
+ */
+struct ctl_table_asm {
+	uint64_t table_id;
+	uint32_t total, have;
+	struct ctl_member *m;	/* malloc'd, total entries. */
+};
+
+int ctl_table_feed(struct ctl_table_asm *a, const struct ctl_table *t);
+void ctl_table_asm_free(struct ctl_table_asm *a);
+
+#endif /* RUMOR_CTL_PROTO_H */

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The sealed envelope of control messages between nodes (membership, and
+ * later Raft and state transfer): authenticated encryption with a cluster
+ * key (XChaCha20-Poly1305 from libsodium), a keyring for key rotation, a
+ * cluster label, and a replay window per sender.
+ *
+ * On the wire, as the UDP payload (network byte order):
+ *
+ *   0  u16 magic (RUMOR_MAGIC)      2  u8 version (RUMOR_VERSION)
+ *   3  u8  type (RUMOR_T_CONTROL)   4  u8 proto (enum seal_proto)
+ *   5  u8  reserved (0)             6  u16 body_len (plaintext bytes)
+ *   8  u64 label_tag: the first 8 bytes of BLAKE2b-256(label)
+ *  16  u32 sender node id (non-zero)
+ *  20  u32 reserved (0)
+ *  24  u64 boot: the sender's boot number; grows with every start
+ *  32  u64 counter: the sender's message counter in this boot (from 1)
+ *  40  body_len bytes of ciphertext, then a 16-byte tag
+ *
+ * The nonce is bytes 16..39 (sender, reserved, boot, counter): unique per
+ * key as long as a sender never reuses a (boot, counter) pair, which the
+ * boot number (wall-clock microseconds at start) guarantees. The
+ * associated data is bytes 0..39 followed by the label itself, so the
+ * header and the label are authenticated as well.
+ *
+ * Receiving: wrong label tag -> SEAL_WRONG_LABEL; no key of the ring
+ * opens it -> SEAL_FORGED; authentic but a (boot, counter) already seen,
+ * or older than the window, or from an older boot -> SEAL_REPLAYED. Only
+ * an authentic message changes the replay state, so a forger cannot
+ * disturb it.
+ */
+#ifndef RUMOR_SEAL_H
+#define RUMOR_SEAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rumor/wire.h"
+
+#define SEAL_KEY_LEN 32u
+#define SEAL_KEYS_MAX 8u
+#define SEAL_LABEL_MAX 64u
+#define SEAL_HDR_LEN 40u
+#define SEAL_TAG_LEN 16u
+#define SEAL_OVERHEAD (SEAL_HDR_LEN + SEAL_TAG_LEN)
+#define SEAL_BODY_MAX (RUMOR_DATAGRAM_MAX - SEAL_OVERHEAD)
+#define SEAL_WINDOW 1024u	/* Counters accepted behind the newest. */
+
+/* What a sealed body carries. */
+enum seal_proto {
+	SEAL_P_SWIM = 1,	/* A membership message (swim_wire.h). */
+	SEAL_P_MAX
+};
+
+/* Keys: key[0] seals (the primary); every key opens. */
+struct seal_keyring {
+	unsigned n;
+	uint8_t key[SEAL_KEYS_MAX][SEAL_KEY_LEN];
+};
+
+/*
+ * Parse a keyring file: one key per line, 64 hex digits (32 bytes);
+ * blank lines and '#' comments ignored; the first key is the primary.
+ * 1 to SEAL_KEYS_MAX keys. On error returns -1 and writes
+ * "NAME:LINE: what is wrong" to err.
+ */
+int seal_keyring_parse(const char *text, size_t len, const char *name,
+		struct seal_keyring *out, char *err, size_t errlen);
+
+/* Read and parse a keyring file; a file readable by others is refused. */
+int seal_keyring_load(const char *path, struct seal_keyring *out,
+		char *err, size_t errlen);
+
+/* A new random key as 64 hex digits and a NUL (for rumorctl keygen). */
+int seal_key_generate(char hex[2 * SEAL_KEY_LEN + 1]);
+
+enum seal_verdict {
+	SEAL_OK = 0,
+	SEAL_MALFORMED,		/* Too short, too long, bad magic/version/
+				 * type, reserved bits, lengths. */
+	SEAL_WRONG_LABEL,	/* Another cluster's label. */
+	SEAL_FORGED,		/* No key of the ring authenticates it. */
+	SEAL_REPLAYED,		/* Seen before, or too old. */
+	SEAL_VERDICT_MAX
+};
+
+struct seal_stats {
+	uint64_t sealed;
+	uint64_t opened;			/* SEAL_OK. */
+	uint64_t refused[SEAL_VERDICT_MAX];	/* By verdict (OK unused). */
+	uint64_t opened_old_key;		/* Opened by a non-primary key. */
+};
+
+struct seal;
+
+/*
+ * A sealer for node self_id in the cluster of this label (may be "")
+ * with these keys (copied); boot must exceed every boot this node used
+ * before (the caller passes wall-clock microseconds). NULL without
+ * memory, without keys, or if libsodium fails to initialise.
+ */
+struct seal *seal_new(const struct seal_keyring *keys, const char *label,
+		uint32_t self_id, uint64_t boot);
+void seal_free(struct seal *s);
+
+/* Replace the keyring (rotation); the replay state is kept. */
+void seal_set_keys(struct seal *s, const struct seal_keyring *keys);
+
+/*
+ * Seal body (len bytes, at most SEAL_BODY_MAX) of protocol proto into
+ * out (cap bytes). Returns the datagram length, or 0 if it does not fit.
+ */
+size_t seal_wrap(struct seal *s, uint8_t proto, const uint8_t *body,
+		size_t len, uint8_t *out, size_t cap);
+
+/*
+ * Open the datagram at in (len bytes). On SEAL_OK the plaintext is in
+ * body (cap bytes, at least SEAL_BODY_MAX), its length in *body_len, its
+ * protocol in *proto and the authenticated sender in *sender.
+ */
+enum seal_verdict seal_open(struct seal *s, const uint8_t *in, size_t len,
+		uint8_t *proto, uint32_t *sender, uint8_t *body, size_t cap,
+		size_t *body_len);
+
+const struct seal_stats *seal_stats(const struct seal *s);
+const char *seal_verdict_name(enum seal_verdict v);
+
+#endif /* RUMOR_SEAL_H */
