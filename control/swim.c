@@ -85,6 +85,7 @@ struct swim {
 	uint32_t out_head, out_tail;	/* Free-running indexes. */
 	uint32_t out_cap;		/* A power of two. */
 	struct swim_stats st;
+	uint64_t view_version;		/* See swim_view_version(). */
 };
 
 void
@@ -142,6 +143,7 @@ state_set(struct swim *s, struct rec *r, uint8_t state)
 	s->n_state[r->m.state]--;
 	s->n_state[state]++;
 	r->m.state = state;
+	s->view_version++;
 }
 
 /* r's suspicion ends at deadline. */
@@ -360,11 +362,13 @@ add(struct swim *s, const struct swim_update *u, uint64_t now)
 	r->m.ip = u->ip;
 	r->m.port = u->port;
 	r->m.weight = u->weight;
+	r->m.zone = u->zone;
 	r->m.state = u->state;
 	s->n_state[u->state]++;
 	r->m.incarnation = u->incarnation;
 	r->m.since_ms = now;
 	index_put(s, u->id, s->n);
+	s->view_version++;
 	/*
 	 * A newcomer joins the current probe round at a random place still
 	 * ahead, instead of waiting for the next round: a round lasts one
@@ -391,6 +395,7 @@ update_of(const struct rec *r, struct swim_update *u)
 	u->ip = r->m.ip;
 	u->port = r->m.port;
 	u->state = r->m.state;
+	u->zone = r->m.zone;
 	u->incarnation = r->m.incarnation;
 	u->weight = r->m.weight;
 }
@@ -574,6 +579,8 @@ apply(struct swim *s, const struct swim_update *u, uint64_t now,
 	r->m.ip = u->ip;
 	r->m.port = u->port;
 	r->m.weight = u->weight;
+	r->m.zone = u->zone;
+	s->view_version++;
 	queue_gossip(s, r);
 }
 
@@ -682,6 +689,7 @@ swim_new(const struct swim_self *self, const struct swim_params *p,
 	struct swim_update u = {
 		.id = self->id, .ip = self->ip, .port = self->port,
 		.state = SWIM_ALIVE, .weight = self->weight,
+		.zone = self->zone, .incarnation = self->incarnation,
 	};
 
 	if (self->id == 0 || self->weight == 0 ||
@@ -1099,6 +1107,18 @@ swim_member_find(const struct swim *s, uint32_t id)
 	const struct rec *r = find(s, id);
 
 	return r != NULL ? &r->m : NULL;
+}
+
+uint32_t
+swim_incarnation(const struct swim *s)
+{
+	return s->rec[0].m.incarnation;
+}
+
+uint64_t
+swim_view_version(const struct swim *s)
+{
+	return s->view_version;
 }
 
 uint32_t

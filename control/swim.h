@@ -56,6 +56,13 @@ struct swim_self {
 	uint32_t ip;		/* Network order. */
 	uint16_t port;		/* Host order. */
 	uint32_t weight;	/* 1 .. RING_WEIGHT_MAX. */
+	uint8_t zone;		/* Failure zone. */
+	/*
+	 * Incarnation to start at: a restarted rumor-control passes one
+	 * above the last it used (kept by its dataplane), so that its news
+	 * outranks what the cluster remembers of its previous life.
+	 */
+	uint32_t incarnation;
 };
 
 /* One datagram to send. */
@@ -72,6 +79,7 @@ struct swim_member {
 	uint32_t ip;
 	uint16_t port;
 	uint32_t weight;
+	uint8_t zone;
 	uint8_t state;			/* enum swim_state. */
 	uint32_t incarnation;
 	uint64_t since_ms;		/* When it entered this state. */
@@ -126,6 +134,15 @@ uint32_t swim_members(const struct swim *s, struct swim_member *out,
 /* The member with this id, or NULL; valid until the next call. */
 const struct swim_member *swim_member_find(const struct swim *s,
 		uint32_t id);
+
+/* This node's incarnation now (it grows when it refutes). */
+uint32_t swim_incarnation(const struct swim *s);
+
+/*
+ * Bumped whenever a member is added or changes state, address or
+ * weight: a caller that mirrors the live set rebuilds it when this moves.
+ */
+uint64_t swim_view_version(const struct swim *s);
 
 /* Members held ALIVE or SUSPECT, this node included. */
 uint32_t swim_live_count(const struct swim *s);

@@ -35,7 +35,7 @@ enum swim_update_off {
 	SWIM_UOFF_IP = 4,
 	SWIM_UOFF_PORT = 8,
 	SWIM_UOFF_STATE = 10,
-	SWIM_UOFF_RESERVED = 11,
+	SWIM_UOFF_ZONE = 11,
 	SWIM_UOFF_INCARNATION = 12,
 	SWIM_UOFF_WEIGHT = 16,
 	SWIM_UOFF_END = 20,
@@ -139,9 +139,10 @@ swim_decode(const uint8_t *buf, size_t len, struct swim_msg *out)
 		memcpy(&u->ip, p + SWIM_UOFF_IP, sizeof(u->ip));
 		u->port = swim_get16(p + SWIM_UOFF_PORT);
 		u->state = p[SWIM_UOFF_STATE];
+		u->zone = p[SWIM_UOFF_ZONE];
 		u->incarnation = swim_get32(p + SWIM_UOFF_INCARNATION);
 		u->weight = swim_get32(p + SWIM_UOFF_WEIGHT);
-		if (p[SWIM_UOFF_RESERVED] != 0 || !swim_update_valid(u))
+		if (!swim_update_valid(u))
 			return SWIM_WIRE_UPDATE;
 	}
 	return SWIM_WIRE_OK;
@@ -182,7 +183,7 @@ swim_encode(const struct swim_msg *m, uint8_t *buf, size_t cap)
 		memcpy(p + SWIM_UOFF_IP, &u->ip, sizeof(u->ip));
 		swim_put16(p + SWIM_UOFF_PORT, u->port);
 		p[SWIM_UOFF_STATE] = u->state;
-		p[SWIM_UOFF_RESERVED] = 0;
+		p[SWIM_UOFF_ZONE] = u->zone;
 		swim_put32(p + SWIM_UOFF_INCARNATION, u->incarnation);
 		swim_put32(p + SWIM_UOFF_WEIGHT, u->weight);
 	}

@@ -17,7 +17,7 @@
  *  20  u16 target_port: PING_REQ: its UDP port (else 0)
  *  22  u16 reserved, zero
  *  24  n_updates x 20 bytes of member updates:
- *      u32 id, u32 ip, u16 port, u8 state, u8 reserved (zero),
+ *      u32 id, u32 ip, u16 port, u8 state, u8 zone,
  *      u32 incarnation, u32 weight
  */
 #ifndef RUMOR_SWIM_WIRE_H
@@ -57,6 +57,7 @@ struct swim_update {
 	uint32_t ip;		/* Network order, as on the wire. */
 	uint16_t port;		/* Host order. */
 	uint8_t state;		/* enum swim_state. */
+	uint8_t zone;		/* Failure zone (metadata). */
 	uint32_t incarnation;
 	uint32_t weight;	/* 1 .. RING_WEIGHT_MAX. */
 };
@@ -79,8 +80,8 @@ enum swim_wire_error {
 	SWIM_WIRE_KIND,		/* Unknown kind, or reserved bits set. */
 	SWIM_WIRE_LENGTH,	/* Length is not header + n_updates updates. */
 	SWIM_WIRE_SENDER,	/* from is 0. */
-	SWIM_WIRE_UPDATE,	/* An update with id 0, unknown state,
-				 * weight out of range or reserved bits. */
+	SWIM_WIRE_UPDATE,	/* An update with id 0, unknown state or
+				 * weight out of range. */
 	SWIM_WIRE_ERROR_MAX
 };
 

@@ -48,6 +48,7 @@ msg_make(uint8_t kind, unsigned int n)
 		u->ip = htonl(0x0a000100u + i);
 		u->port = (uint16_t)(7000 + i);
 		u->state = (uint8_t)(i % SWIM_STATE_MAX);
+		u->zone = (uint8_t)(i * 37);
 		u->incarnation = 0xa0b0c0d0u + i;
 		u->weight = i == 0 ? 1 : i == 1 ? RING_WEIGHT_MAX :
 				1 + (i * 37) % RING_WEIGHT_MAX;
@@ -70,7 +71,7 @@ msg_equal(const struct swim_msg *a, const struct swim_msg *b)
 		const struct swim_update *y = &b->updates[i];
 
 		if (x->id != y->id || x->ip != y->ip || x->port != y->port ||
-				x->state != y->state ||
+				x->state != y->state || x->zone != y->zone ||
 				x->incarnation != y->incarnation ||
 				x->weight != y->weight)
 			return false;
@@ -155,7 +156,7 @@ check_layout(const struct swim_msg *m, const uint8_t *buf)
 		CHECK_EQ(p[8], u->port >> 8);
 		CHECK_EQ(p[9], u->port & 0xff);
 		CHECK_EQ(p[10], u->state);
-		CHECK_EQ(p[11], 0);
+		CHECK_EQ(p[11], u->zone);
 		CHECK_EQ(get32(p + 12), u->incarnation);
 		CHECK_EQ(get32(p + 16), u->weight);
 	}
@@ -316,7 +317,7 @@ test_errors(void)
 
 	/*
 	 * UPDATE: in the first and in the last update, id 0, an unknown
-	 * state, the reserved byte, weight 0 and weight over the maximum.
+	 * state, weight 0 and weight over the maximum; any zone is good.
 	 */
 	for (size_t u = SWIM_HDR_LEN; u <= last; u += last - SWIM_HDR_LEN) {
 		uint8_t *bad = alloc_exact(len);
@@ -326,8 +327,8 @@ test_errors(void)
 		CHECK_EQ(swim_decode(bad, len, &d), SWIM_WIRE_UPDATE);
 		CHECK_BAD(u + 10, SWIM_STATE_MAX, SWIM_WIRE_UPDATE);
 		CHECK_BAD(u + 10, 0xff, SWIM_WIRE_UPDATE);
-		CHECK_BAD(u + 11, 0x01, SWIM_WIRE_UPDATE);
-		CHECK_BAD(u + 11, 0x80, SWIM_WIRE_UPDATE);
+		CHECK_BAD(u + 11, 0x01, SWIM_WIRE_OK);
+		CHECK_BAD(u + 11, 0xff, SWIM_WIRE_OK);
 		for (uint8_t s = 0; s < SWIM_STATE_MAX; s++)
 			CHECK_BAD(u + 10, s, SWIM_WIRE_OK);
 		memcpy(bad, good, len);
