@@ -22,7 +22,8 @@ case $build in
 *) build=$PWD/$build ;;
 esac
 seconds=${FUZZ_SECONDS:-20}
-all_targets="fuzz_frame fuzz_arp fuzz_rumor_hdr fuzz_config fuzz_swim_wire"
+# Every tests/fuzz/fuzz_*.c is a target.
+all_targets=$(cd "$root/tests/fuzz" && ls fuzz_*.c | sed 's/\.c$//' | xargs)
 targets=${FUZZ_TARGETS:-$all_targets}
 
 if ! command -v clang >/dev/null 2>&1; then

@@ -65,6 +65,23 @@ def swim(kind=1, sender=1, seq=7, target=2, target_ip=b"\0" * 4,
         reserved2) + b"".join(updates)
 
 
+def ctl(mtype, body):
+    """A control-link packet (host byte order, as on the local socket)."""
+    return struct.pack("=HHI", mtype, 1, len(body)) + body
+
+
+def ctl_table(table_id, total, first, members):
+    body = struct.pack("=QIIII", table_id, total, first, len(members), 0)
+    for mid, ip, port, zone, weight in members:
+        body += struct.pack("=I4sHBBI", mid, ip, port, zone, 0, weight)
+    return ctl(5, body)
+
+
+def ctl_pkts(*pkts):
+    """The fuzz_ctl_proto input: packets, each after a 2-byte length."""
+    return b"".join(struct.pack(">H", len(p)) + p for p in pkts)
+
+
 def member(mid, ip=PEER_IP, port=PORT, state=0, incarnation=0, weight=1,
            reserved=0):
     """One member update of a membership message."""
@@ -141,6 +158,22 @@ SEEDS = {
         "bad-update": swim(SWIM_ACK, updates=(
             member(4, NODE3_IP, PORT, SWIM_LEFT, 1, 1001),)),
         "short": swim(SWIM_PING)[:23],
+    },
+    "fuzz_ctl_proto": {
+        "hello": ctl_pkts(ctl(1, struct.pack("=II", 4242, 0))),
+        "state-table": ctl_pkts(
+            ctl(2, struct.pack("=I4sHBBIIQI", 2, SELF_IP, PORT, 0, 0, 1,
+                               3, 9, 2)),
+            ctl_table(0, 2, 0, [(2, SELF_IP, PORT, 0, 1)]),
+            ctl_table(0, 2, 1, [(3, NODE3_IP, PORT, 1, 5)])),
+        "punt": ctl_pkts(ctl(3, struct.pack("=4sHH", PEER_IP, PORT, 5) +
+                             b"RM\x01\x02\x01")),
+        "send": ctl_pkts(ctl(4, struct.pack("=4sHH", PEER_IP, PORT, 3) +
+                             b"abc")),
+        "incarnation-stats": ctl_pkts(ctl(6, struct.pack("=I", 7)),
+                                      ctl(7, b""),
+                                      ctl(8, b"rx 1\ntx 2\n")),
+        "bad-version": ctl_pkts(struct.pack("=HHI", 7, 2, 0)),
     },
     "fuzz_config": {
         "full.conf": CONFIG,
