@@ -24,6 +24,8 @@
 #define SWIM_GOSSIP_LEFT_MAX 63u	/* Retransmit limits are capped so. */
 
 #define SWIM_CONFIRM_MAX 8u	/* Suspicion confirmers remembered. */
+#define SWIM_DEAD_PROBE_MULT 2u	/* A member held dead is pinged every so
+				 * many probe intervals. */
 
 struct rec {
 	struct swim_member m;
@@ -78,6 +80,8 @@ struct swim {
 	uint32_t health;		/* Lifeguard local health, 0 is best. */
 	uint64_t next_probe;
 	uint64_t next_sync;
+	uint64_t next_dead_probe;
+	uint64_t dead_sync_after;	/* Rate limit of syncs with the dead. */
 	uint64_t next_gossip;
 	uint32_t syncs_started;
 	struct relay relay[SWIM_RELAYS];
@@ -654,31 +658,63 @@ gossip(struct swim *s)
 	}
 }
 
-/* Pick a member for the periodic push-pull: live, or every other time dead. */
+/*
+ * The push-pull interval at this cluster size. A push-pull carries the
+ * whole membership, so its cost per node grows with n; like memberlist,
+ * the interval grows with log2(n / 32) so that anti-entropy stays a
+ * small part of the traffic of a large cluster.
+ */
+static uint64_t
+sync_interval(const struct swim *s)
+{
+	uint32_t n = alive_count(s), scale = 1;
+
+	while (n > 32u << (scale - 1))
+		scale++;
+	return (uint64_t)s->p.sync_interval_ms * scale;
+}
+
+/* Pick a live member for the periodic push-pull. */
 static void
 periodic_sync(struct swim *s)
 {
-	bool want_dead = (s->syncs_started++ & 1) != 0;
+	uint32_t cand = 0, pick = 0;
 
-	for (int pass = 0; pass < 2; pass++) {
-		uint32_t cand = 0, pick = 0;
-
-		/* Reservoir choice among the wanted members. */
-		for (uint32_t i = 1; i < s->n; i++) {
-			const struct rec *r = &s->rec[i];
-			bool dead = r->m.state == SWIM_DEAD;
-
-			if (r->m.state == SWIM_LEFT || dead != want_dead)
-				continue;
-			if (rnd_below(s, ++cand) == 0)
-				pick = i;
-		}
-		if (cand > 0) {
-			sync_with(s, s->rec[pick].m.ip, s->rec[pick].m.port);
-			return;
-		}
-		want_dead = !want_dead;
+	/* Reservoir choice among the live members. */
+	for (uint32_t i = 1; i < s->n; i++) {
+		if (s->rec[i].m.state > SWIM_SUSPECT)
+			continue;
+		if (rnd_below(s, ++cand) == 0)
+			pick = i;
 	}
+	if (cand > 0)
+		sync_with(s, s->rec[pick].m.ip, s->rec[pick].m.port);
+}
+
+/*
+ * Ping a member held dead, telling it so. A crashed node never answers;
+ * one cut off by a partition that has healed refutes its death at once
+ * and answers, and both sides then push-pull their whole state (see
+ * swim_input): the two halves of a healed partition merge by themselves,
+ * for the price of a small datagram every few seconds.
+ */
+static void
+dead_probe(struct swim *s)
+{
+	uint32_t cand = 0, pick = 0;
+	struct swim_msg m;
+
+	for (uint32_t i = 1; i < s->n; i++) {
+		if (s->rec[i].m.state != SWIM_DEAD)
+			continue;
+		if (rnd_below(s, ++cand) == 0)
+			pick = i;
+	}
+	if (cand == 0)
+		return;
+	msg_init(&m, SWIM_PING, ++s->seq, s->rec[pick].m.id);
+	update_of(&s->rec[pick], &m.updates[m.n_updates++]);
+	send_msg(s, s->rec[pick].m.ip, s->rec[pick].m.port, &m);
 }
 
 struct swim *
@@ -728,6 +764,8 @@ swim_new(const struct swim_self *self, const struct swim_params *p,
 	s->next_sync = p->sync_interval_ms != 0 ?
 			now_ms + p->sync_interval_ms / 2 +
 			rnd_below(s, p->sync_interval_ms) : SWIM_NO_TIMER;
+	s->next_dead_probe = now_ms + (uint64_t)p->probe_interval_ms *
+			SWIM_DEAD_PROBE_MULT;
 	return s;
 }
 
@@ -888,8 +926,13 @@ swim_tick(struct swim *s, uint64_t now)
 	if (s->leaving)
 		return;
 	if (now >= s->next_sync) {
-		s->next_sync = now + s->p.sync_interval_ms;
+		s->next_sync = now + sync_interval(s);
 		periodic_sync(s);
+	}
+	if (now >= s->next_dead_probe) {
+		s->next_dead_probe = now + (uint64_t)s->p.probe_interval_ms *
+				SWIM_DEAD_PROBE_MULT;
+		dead_probe(s);
 	}
 	if (now >= s->next_gossip) {
 		s->next_gossip = now + s->p.gossip_interval_ms;
@@ -1021,6 +1064,8 @@ void
 swim_input(struct swim *s, uint64_t now_ms, uint32_t ip, uint16_t port,
 		const uint8_t *buf, size_t len)
 {
+	const struct rec *sender;
+	bool from_dead;
 	struct swim_msg m;
 
 	if (swim_decode(buf, len, &m) != SWIM_WIRE_OK) {
@@ -1028,8 +1073,21 @@ swim_input(struct swim *s, uint64_t now_ms, uint32_t ip, uint16_t port,
 		return;
 	}
 	s->st.received++;
+	sender = find(s, m.from);
+	from_dead = sender != NULL && sender != &s->rec[0] &&
+			sender->m.state == SWIM_DEAD;
 	for (uint32_t i = 0; i < m.n_updates; i++)
 		apply(s, &m.updates[i], now_ms, m.from);
+	/*
+	 * A member held dead is talking to this node: a partition has
+	 * healed (or a node restarted). Exchange whole states with it, so
+	 * that each side learns what the other decided while apart.
+	 */
+	if (from_dead && m.kind != SWIM_SYNC && m.kind != SWIM_SYNC_REPLY &&
+			!s->leaving && now_ms >= s->dead_sync_after) {
+		s->dead_sync_after = now_ms + s->p.probe_interval_ms;
+		sync_with(s, ip, port);
+	}
 	if (s->leaving && m.kind != SWIM_PING)
 		return;
 	if (m.kind == SWIM_NACK && s->probe.active && m.seq == s->probe.seq)
@@ -1081,6 +1139,8 @@ swim_next_timer(const struct swim *s)
 		t = s->next_sync;
 	if (!s->leaving && s->next_gossip < t)
 		t = s->next_gossip;
+	if (!s->leaving && s->next_dead_probe < t)
+		t = s->next_dead_probe;
 
 	if (!s->leaving && s->probe.active && !s->probe.indirect_sent &&
 			s->probe.direct_deadline < t)
