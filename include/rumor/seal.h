@@ -97,7 +97,9 @@ struct seal;
  * A sealer for node self_id in the cluster of this label (may be "")
  * with these keys (copied); boot must exceed every boot this node used
  * before (the caller passes wall-clock microseconds). NULL without
- * memory, without keys, or if libsodium fails to initialise.
+ * memory, with 0 or more than SEAL_KEYS_MAX keys, a NULL label or one
+ * longer than SEAL_LABEL_MAX bytes, a self_id of 0, or if libsodium
+ * fails to initialise.
  */
 struct seal *seal_new(const struct seal_keyring *keys, const char *label,
 		uint32_t self_id, uint64_t boot);

@@ -6,6 +6,7 @@ Small valid and near-valid inputs, a few KB in all. The frame seeds are
 addressed to the receiver fuzz_frame.c uses (02:00:00:00:00:01, 10.0.0.2,
 UDP port 7946). Run it again after changing it; the output is fixed.
 """
+import hashlib
 import os
 import shutil
 import struct
@@ -98,6 +99,91 @@ SWIM_UPDATES = (
 )
 
 
+# Sealed control messages (include/rumor/seal.h): XChaCha20-Poly1305 as
+# RFC 8439 and the XChaCha draft define it, written out here so that the
+# seeds need nothing beyond Python itself. fuzz_seal.c opens them with
+# the same keys and label.
+SEAL_KEYS = (bytes(range(32)), bytes(range(32, 64)))
+SEAL_LABEL = b"fuzz"
+SEAL_BOOT = 1700000000000000
+M32 = 0xFFFFFFFF
+CHACHA_CONST = struct.unpack("<4I", b"expand 32-byte k")
+
+
+def chacha_rounds(s):
+    def quarter(a, b, c, d):
+        for x, y, z, n in ((a, b, d, 16), (c, d, b, 12), (a, b, d, 8),
+                           (c, d, b, 7)):
+            s[x] = (s[x] + s[y]) & M32
+            v = s[z] ^ s[x]
+            s[z] = ((v << n) & M32) | (v >> (32 - n))
+    for _ in range(10):
+        quarter(0, 4, 8, 12)
+        quarter(1, 5, 9, 13)
+        quarter(2, 6, 10, 14)
+        quarter(3, 7, 11, 15)
+        quarter(0, 5, 10, 15)
+        quarter(1, 6, 11, 12)
+        quarter(2, 7, 8, 13)
+        quarter(3, 4, 9, 14)
+
+
+def chacha_block(key, counter, nonce):
+    init = (list(CHACHA_CONST) + list(struct.unpack("<8I", key)) +
+            [counter] + list(struct.unpack("<3I", nonce)))
+    s = init[:]
+    chacha_rounds(s)
+    return struct.pack("<16I", *((a + b) & M32 for a, b in zip(s, init)))
+
+
+def hchacha(key, nonce16):
+    s = (list(CHACHA_CONST) + list(struct.unpack("<8I", key)) +
+         list(struct.unpack("<4I", nonce16)))
+    chacha_rounds(s)
+    return struct.pack("<8I", *(s[0:4] + s[12:16]))
+
+
+def poly1305(key, msg):
+    r = int.from_bytes(key[:16], "little") & \
+        0x0FFFFFFC0FFFFFFC0FFFFFFC0FFFFFFF
+    acc, p = 0, (1 << 130) - 5
+    for i in range(0, len(msg), 16):
+        acc = (acc + int.from_bytes(msg[i:i + 16] + b"\1", "little")) * r % p
+    acc = (acc + int.from_bytes(key[16:], "little")) & ((1 << 128) - 1)
+    return acc.to_bytes(16, "little")
+
+
+def xchacha_seal(key, nonce24, ad, plain):
+    """XChaCha20-Poly1305 (IETF): ciphertext, then the 16-byte tag."""
+    sub = hchacha(key, nonce24[:16])
+    nonce = b"\0" * 4 + nonce24[16:]
+    ct = bytearray(plain)
+    for i in range(0, len(ct), 64):
+        ks = chacha_block(sub, 1 + i // 64, nonce)
+        for j in range(i, min(i + 64, len(ct))):
+            ct[j] ^= ks[j - i]
+    ct = bytes(ct)
+
+    def pad(b):
+        return b"\0" * (-len(b) % 16)
+    mac = ad + pad(ad) + ct + pad(ct) + struct.pack("<QQ", len(ad), len(ct))
+    return ct + poly1305(chacha_block(sub, 0, nonce)[:32], mac)
+
+
+def sealed(body, key=SEAL_KEYS[0], label=SEAL_LABEL, sender=1, counter=1,
+           proto=1, body_len=None, reserved=0, reserved2=0, mtype=2):
+    """A sealed control datagram: clear header, ciphertext, tag."""
+    tag = hashlib.blake2b(label, digest_size=32).digest()[:8]
+    hdr = struct.pack("!HBBBBH8sIIQQ", 0x524D, 1, mtype, proto, reserved,
+                      len(body) if body_len is None else body_len, tag,
+                      sender, reserved2, SEAL_BOOT, counter)
+    return hdr + xchacha_seal(key, hdr[16:40], hdr + label, body)
+
+
+def keyring(*keys):
+    return b"".join(k.hex().encode() + b"\n" for k in keys)
+
+
 CONFIG = b"""# A three-node cluster, seen from node 2.
 node_id = 2
 address = 10.0.0.2
@@ -182,6 +268,32 @@ SEEDS = {
         "bad-member.conf": CONFIG.replace(b"weight=2", b"weight=0"),
         "duplicate.conf": CONFIG + b"member = 3 10.0.0.4\n",
         "no-self.conf": CONFIG.replace(b"node_id = 2", b"node_id = 4"),
+    },
+    # The first byte chooses: 0 open a datagram, 1 seal and open a body,
+    # 2 parse a keyring.
+    "fuzz_seal": {
+        "open-ping": b"\0" + sealed(swim(SWIM_PING, sender=1, seq=1,
+                                          target=2)),
+        "open-ack": b"\0" + sealed(swim(SWIM_ACK, sender=1, seq=1,
+                                         updates=SWIM_UPDATES), counter=9),
+        "open-empty": b"\0" + sealed(b""),
+        "open-old-key": b"\0" + sealed(b"hello", key=SEAL_KEYS[1]),
+        "open-wrong-label": b"\0" + sealed(b"hello", label=b"other"),
+        "open-forged": b"\0" + sealed(b"hello", key=bytes(32)),
+        "open-bad-reserved": b"\0" + sealed(b"hello", reserved2=1),
+        "open-bad-proto": b"\0" + sealed(b"hello", proto=2),
+        "open-bad-length": b"\0" + sealed(b"hello", body_len=6),
+        "open-data-type": b"\0" + sealed(b"hello", mtype=1),
+        "open-sender-0": b"\0" + sealed(b"hello", sender=0),
+        "open-short": b"\0" + sealed(b"")[:39],
+        "wrap-ping": b"\1" + swim(SWIM_PING, sender=1, seq=1, target=2),
+        "wrap-empty": b"\1",
+        "wrap-max": b"\1" + bytes(range(256)) * 5 + bytes(136),
+        "keyring": b"\2# primary first\n" + keyring(*SEAL_KEYS),
+        "keyring-crlf": b"\2" + keyring(*SEAL_KEYS).replace(b"\n", b"\r\n"),
+        "keyring-bad-hex": b"\2" + keyring(SEAL_KEYS[0])[:-2] + b"zz\n",
+        "keyring-duplicate": b"\2" + keyring(*SEAL_KEYS, SEAL_KEYS[0]),
+        "keyring-empty": b"\2# nothing\n\n",
     },
 }
 

@@ -1,0 +1,692 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The sealed envelope of control messages (include/rumor/seal.h).
+ *
+ * seal_open decides in a fixed order, and the first failure is the
+ * verdict: the lengths and every clear header field (no key is touched
+ * for a datagram that could never be authentic), then the label tag,
+ * then each key of the ring, primary first, and only for an authentic
+ * message the replay window of its sender. Plaintext goes to a scratch
+ * buffer inside the sealer and reaches the caller's buffer only once it
+ * is known authentic and fresh, so a failed key never writes over a body
+ * that aliases the datagram.
+ *
+ * The replay state is an open-addressing hash table keyed by sender id
+ * (linear probing, a power of two of slots, at most half of them used).
+ * Only authentic messages add senders, so its size is bounded by the
+ * nodes that hold a key, not by what arrives on the wire.
+ *
+ * A sealer belongs to one thread; nothing here locks.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "rumor/seal.h"
+
+/* Offsets of the fields of the clear header. */
+enum seal_off {
+	SEAL_OFF_MAGIC = 0,
+	SEAL_OFF_VERSION = 2,
+	SEAL_OFF_TYPE = 3,
+	SEAL_OFF_PROTO = 4,
+	SEAL_OFF_RESERVED = 5,
+	SEAL_OFF_BODY_LEN = 6,
+	SEAL_OFF_LABEL_TAG = 8,
+	SEAL_OFF_SENDER = 16,
+	SEAL_OFF_RESERVED2 = 20,
+	SEAL_OFF_BOOT = 24,
+	SEAL_OFF_COUNTER = 32,
+	SEAL_OFF_BODY = 40,
+};
+
+#define SEAL_LABEL_TAG_LEN 8u
+#define SEAL_NONCE_OFF SEAL_OFF_SENDER
+#define SEAL_WINDOW_WORDS (SEAL_WINDOW / 64u)
+#define SEAL_PEERS_MIN 16u		/* Slots of the first replay table. */
+#define SEAL_KEYRING_FILE_MAX 65536	/* Bytes; far more than a keyring. */
+
+_Static_assert(SEAL_OFF_BODY == SEAL_HDR_LEN,
+		"the clear header is SEAL_HDR_LEN bytes");
+_Static_assert(SEAL_HDR_LEN - SEAL_NONCE_OFF ==
+		crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+		"sender, reserved, boot and counter are the whole nonce");
+_Static_assert(SEAL_KEY_LEN == crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
+		"a ring key is an XChaCha20-Poly1305 key");
+_Static_assert(SEAL_TAG_LEN == crypto_aead_xchacha20poly1305_ietf_ABYTES,
+		"the tag is the Poly1305 tag");
+_Static_assert(SEAL_BODY_MAX <= UINT16_MAX, "body_len fits its field");
+_Static_assert(SEAL_WINDOW % 64u == 0, "the window is whole words");
+
+/* What this node has accepted from one sender. */
+struct seal_peer {
+	uint32_t id;		/* The sender; 0 marks a free slot. */
+	uint64_t boot;		/* Its newest boot seen. */
+	uint64_t top;		/* Its highest counter in that boot. */
+	/* Bit d - 1 set: counter top - d seen, for d in 1..SEAL_WINDOW. */
+	uint64_t seen[SEAL_WINDOW_WORDS];
+};
+
+struct seal {
+	struct seal_keyring keys;
+	uint8_t label[SEAL_LABEL_MAX];
+	size_t label_len;
+	uint8_t label_tag[SEAL_LABEL_TAG_LEN];
+	uint32_t self_id;
+	uint64_t boot;
+	uint64_t counter;		/* The last counter sealed, or 0. */
+	struct seal_peer *peers;	/* Replay table; NULL until needed. */
+	uint32_t peers_cap;		/* Slots: 0 or a power of two. */
+	uint32_t peers_shift;		/* 32 - log2(peers_cap). */
+	uint32_t peers_n;		/* Slots in use. */
+	struct seal_stats stats;
+	uint8_t scratch[SEAL_BODY_MAX];	/* Plaintext not yet accepted. */
+};
+
+static const char *const seal_verdict_names[SEAL_VERDICT_MAX] = {
+	[SEAL_OK] = "ok",
+	[SEAL_MALFORMED] = "malformed",
+	[SEAL_WRONG_LABEL] = "wrong_label",
+	[SEAL_FORGED] = "forged",
+	[SEAL_REPLAYED] = "replayed",
+};
+
+static inline uint16_t
+seal_get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t
+seal_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+			(uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t
+seal_get64(const uint8_t *p)
+{
+	return (uint64_t)seal_get32(p) << 32 | seal_get32(p + 4);
+}
+
+static inline void
+seal_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void
+seal_put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static inline void
+seal_put64(uint8_t *p, uint64_t v)
+{
+	seal_put32(p, (uint32_t)(v >> 32));
+	seal_put32(p + 4, (uint32_t)v);
+}
+
+/* Write "fmt ..." to err when the caller gave room for it. */
+static void __attribute__((format(printf, 3, 4)))
+seal_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static bool
+seal_ring_valid(const struct seal_keyring *keys)
+{
+	return keys != NULL && keys->n >= 1 && keys->n <= SEAL_KEYS_MAX;
+}
+
+static int
+seal_hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static bool
+seal_is_blank(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
+}
+
+int
+seal_keyring_parse(const char *text, size_t len, const char *name,
+		struct seal_keyring *out, char *err, size_t errlen)
+{
+	struct seal_keyring ring;
+	unsigned int key_line[SEAL_KEYS_MAX];
+	unsigned int line = 0;
+	size_t pos = 0;
+	int rc = -1;
+
+	if (name == NULL)
+		name = "keyring";
+	memset(&ring, 0, sizeof(ring));
+	while (pos < len) {
+		const char *bol = text + pos, *start, *end, *hash;
+		uint8_t *key;
+		size_t n;
+
+		line++;
+		end = memchr(bol, '\n', len - pos);
+		if (end == NULL)
+			end = text + len;
+		pos = (size_t)(end - text) + (end < text + len ? 1 : 0);
+
+		/* A comment runs to the end of its line. */
+		hash = memchr(bol, '#', (size_t)(end - bol));
+		if (hash != NULL)
+			end = hash;
+		start = bol;
+		while (start < end && seal_is_blank((unsigned char)*start))
+			start++;
+		while (end > start && seal_is_blank((unsigned char)end[-1]))
+			end--;
+		n = (size_t)(end - start);
+		if (n == 0)
+			continue;
+
+		for (const char *c = start; c < end; c++) {
+			if (seal_hex_value((unsigned char)*c) < 0) {
+				seal_err(err, errlen, "%s:%u: column %zu is "
+						"not a hex digit (a key is "
+						"%u hex digits)", name, line,
+						(size_t)(c - bol) + 1,
+						2 * SEAL_KEY_LEN);
+				goto out;
+			}
+		}
+		if (n != 2 * SEAL_KEY_LEN) {
+			seal_err(err, errlen, "%s:%u: %zu hex digits; a key is "
+					"%u", name, line, n, 2 * SEAL_KEY_LEN);
+			goto out;
+		}
+		if (ring.n == SEAL_KEYS_MAX) {
+			seal_err(err, errlen, "%s:%u: more than %u keys",
+					name, line, SEAL_KEYS_MAX);
+			goto out;
+		}
+		key = ring.key[ring.n];
+		for (size_t i = 0; i < SEAL_KEY_LEN; i++) {
+			const unsigned char *h =
+					(const unsigned char *)start + 2 * i;
+
+			key[i] = (uint8_t)(seal_hex_value(h[0]) << 4 |
+					seal_hex_value(h[1]));
+		}
+		for (unsigned int j = 0; j < ring.n; j++) {
+			if (memcmp(ring.key[j], key, SEAL_KEY_LEN) == 0) {
+				seal_err(err, errlen, "%s:%u: the same key as "
+						"line %u", name, line,
+						key_line[j]);
+				goto out;
+			}
+		}
+		key_line[ring.n++] = line;
+	}
+	if (ring.n == 0) {
+		seal_err(err, errlen, "%s:%u: no key (a keyring holds 1 to %u "
+				"keys, one per line as %u hex digits)", name,
+				line > 0 ? line : 1, SEAL_KEYS_MAX,
+				2 * SEAL_KEY_LEN);
+		goto out;
+	}
+	memcpy(out, &ring, sizeof(ring));
+	rc = 0;
+out:
+	sodium_memzero(&ring, sizeof(ring));
+	return rc;
+}
+
+int
+seal_keyring_load(const char *path, struct seal_keyring *out,
+		char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0, size;
+	int fd, rc = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		seal_err(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* The descriptor, not the path, so that the file checked is read. */
+	if (fstat(fd, &st) < 0) {
+		seal_err(err, errlen, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		seal_err(err, errlen, "%s: not a regular file", path);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		seal_err(err, errlen, "%s: mode %04o gives group or others "
+				"access to the cluster keys; chmod 600 %s",
+				path, (unsigned int)(st.st_mode & 07777), path);
+		goto out;
+	}
+	if (st.st_size > SEAL_KEYRING_FILE_MAX) {
+		seal_err(err, errlen, "%s: %lld bytes, more than a keyring "
+				"(at most %d)", path, (long long)st.st_size,
+				SEAL_KEYRING_FILE_MAX);
+		goto out;
+	}
+	size = (size_t)st.st_size;
+	buf = malloc(size > 0 ? size : 1);
+	if (buf == NULL) {
+		seal_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
+		goto out;
+	}
+	while (got < size) {
+		ssize_t n = read(fd, buf + got, size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			seal_err(err, errlen, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	rc = seal_keyring_parse(buf, got, path, out, err, errlen);
+out:
+	if (buf != NULL) {
+		sodium_memzero(buf, got);
+		free(buf);
+	}
+	close(fd);
+	return rc;
+}
+
+int
+seal_key_generate(char hex[2 * SEAL_KEY_LEN + 1])
+{
+	uint8_t key[SEAL_KEY_LEN];
+
+	if (sodium_init() < 0)
+		return -1;
+	randombytes_buf(key, sizeof(key));
+	sodium_bin2hex(hex, 2 * SEAL_KEY_LEN + 1, key, sizeof(key));
+	sodium_memzero(key, sizeof(key));
+	return 0;
+}
+
+struct seal *
+seal_new(const struct seal_keyring *keys, const char *label,
+		uint32_t self_id, uint64_t boot)
+{
+	uint8_t digest[crypto_generichash_BYTES];
+	struct seal *s;
+	size_t label_len;
+
+	_Static_assert(crypto_generichash_BYTES == 32,
+			"the label tag comes from BLAKE2b-256");
+	if (!seal_ring_valid(keys) || label == NULL || self_id == 0)
+		return NULL;
+	label_len = strnlen(label, SEAL_LABEL_MAX + 1);
+	if (label_len > SEAL_LABEL_MAX)
+		return NULL;
+	/* Idempotent and thread-safe: 1 means already initialised. */
+	if (sodium_init() < 0)
+		return NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	memcpy(&s->keys, keys, sizeof(*keys));
+	memcpy(s->label, label, label_len);
+	s->label_len = label_len;
+	crypto_generichash(digest, sizeof(digest), s->label, label_len,
+			NULL, 0);
+	memcpy(s->label_tag, digest, SEAL_LABEL_TAG_LEN);
+	s->self_id = self_id;
+	s->boot = boot;
+	return s;
+}
+
+void
+seal_free(struct seal *s)
+{
+	if (s == NULL)
+		return;
+	sodium_memzero(&s->keys, sizeof(s->keys));
+	free(s->peers);
+	free(s);
+}
+
+void
+seal_set_keys(struct seal *s, const struct seal_keyring *keys)
+{
+	/*
+	 * A ring from seal_keyring_parse always holds 1 to SEAL_KEYS_MAX
+	 * keys; should another one slip through, the sealer keeps the keys
+	 * it has rather than be left without a primary.
+	 */
+	assert(seal_ring_valid(keys));
+	if (!seal_ring_valid(keys))
+		return;
+	sodium_memzero(&s->keys, sizeof(s->keys));
+	memcpy(&s->keys, keys, sizeof(*keys));
+}
+
+/* The associated data: the clear header, then the label. */
+static size_t
+seal_ad(const struct seal *s, const uint8_t *hdr,
+		uint8_t ad[SEAL_HDR_LEN + SEAL_LABEL_MAX])
+{
+	memcpy(ad, hdr, SEAL_HDR_LEN);
+	memcpy(ad + SEAL_HDR_LEN, s->label, s->label_len);
+	return SEAL_HDR_LEN + s->label_len;
+}
+
+/*
+ * body may be out + SEAL_HDR_LEN (sealing in place): the header is built
+ * aside and copied last. Otherwise body and out must not overlap.
+ */
+size_t
+seal_wrap(struct seal *s, uint8_t proto, const uint8_t *body,
+		size_t len, uint8_t *out, size_t cap)
+{
+	uint8_t hdr[SEAL_HDR_LEN];
+	uint8_t ad[SEAL_HDR_LEN + SEAL_LABEL_MAX];
+	unsigned long long clen;
+	uint64_t counter = s->counter + 1;
+	size_t adlen;
+
+	if (proto == 0 || proto >= SEAL_P_MAX || len > SEAL_BODY_MAX ||
+			cap < SEAL_OVERHEAD + len || (body == NULL && len > 0))
+		return 0;
+	memset(hdr, 0, sizeof(hdr));
+	seal_put16(hdr + SEAL_OFF_MAGIC, RUMOR_MAGIC);
+	hdr[SEAL_OFF_VERSION] = RUMOR_VERSION;
+	hdr[SEAL_OFF_TYPE] = RUMOR_T_CONTROL;
+	hdr[SEAL_OFF_PROTO] = proto;
+	seal_put16(hdr + SEAL_OFF_BODY_LEN, (uint16_t)len);
+	memcpy(hdr + SEAL_OFF_LABEL_TAG, s->label_tag, SEAL_LABEL_TAG_LEN);
+	seal_put32(hdr + SEAL_OFF_SENDER, s->self_id);
+	seal_put64(hdr + SEAL_OFF_BOOT, s->boot);
+	seal_put64(hdr + SEAL_OFF_COUNTER, counter);
+	adlen = seal_ad(s, hdr, ad);
+
+	if (crypto_aead_xchacha20poly1305_ietf_encrypt(out + SEAL_OFF_BODY,
+			&clen, body, len, ad, adlen, NULL,
+			hdr + SEAL_NONCE_OFF, s->keys.key[0]) != 0 ||
+			clen != len + SEAL_TAG_LEN)
+		return 0;
+	memcpy(out, hdr, SEAL_HDR_LEN);
+	s->counter = counter;
+	s->stats.sealed++;
+	return SEAL_OVERHEAD + len;
+}
+
+/*
+ * Everything that can be checked without a key. A body buffer too small
+ * for this datagram's body (cap is meant to be SEAL_BODY_MAX) makes it
+ * malformed too, rather than overrun.
+ */
+static bool
+seal_header_valid(const uint8_t *in, size_t len, size_t cap)
+{
+	size_t body_len;
+
+	if (len < SEAL_OVERHEAD || len > RUMOR_DATAGRAM_MAX)
+		return false;
+	body_len = seal_get16(in + SEAL_OFF_BODY_LEN);
+	return seal_get16(in + SEAL_OFF_MAGIC) == RUMOR_MAGIC &&
+			in[SEAL_OFF_VERSION] == RUMOR_VERSION &&
+			in[SEAL_OFF_TYPE] == RUMOR_T_CONTROL &&
+			in[SEAL_OFF_PROTO] != 0 &&
+			in[SEAL_OFF_PROTO] < SEAL_P_MAX &&
+			in[SEAL_OFF_RESERVED] == 0 &&
+			seal_get32(in + SEAL_OFF_RESERVED2) == 0 &&
+			seal_get32(in + SEAL_OFF_SENDER) != 0 &&
+			SEAL_OVERHEAD + body_len == len &&
+			body_len <= cap;
+}
+
+/* The key that opens in into s->scratch: its index, or -1. */
+static int
+seal_try_keys(struct seal *s, const uint8_t *in, size_t len)
+{
+	uint8_t ad[SEAL_HDR_LEN + SEAL_LABEL_MAX];
+	size_t adlen = seal_ad(s, in, ad);
+	unsigned long long mlen;
+
+	for (unsigned int i = 0; i < s->keys.n; i++) {
+		if (crypto_aead_xchacha20poly1305_ietf_decrypt(s->scratch,
+				&mlen, NULL, in + SEAL_OFF_BODY,
+				len - SEAL_HDR_LEN, ad, adlen,
+				in + SEAL_NONCE_OFF, s->keys.key[i]) == 0 &&
+				mlen == len - SEAL_OVERHEAD)
+			return (int)i;
+	}
+	return -1;
+}
+
+static inline uint32_t
+seal_peer_slot(const struct seal *s, uint32_t id)
+{
+	/* Fibonacci hashing: ids are often consecutive. */
+	return (uint32_t)(id * 0x9e3779b9u) >> s->peers_shift;
+}
+
+/* The slot of sender id, or the free slot where it would go. */
+static struct seal_peer *
+seal_peer_probe(const struct seal *s, uint32_t id)
+{
+	uint32_t mask = s->peers_cap - 1;
+	uint32_t i = seal_peer_slot(s, id);
+
+	while (s->peers[i].id != id && s->peers[i].id != 0)
+		i = (i + 1) & mask;
+	return &s->peers[i];
+}
+
+/* Double the replay table (or make the first one). -1 without memory. */
+static int
+seal_peers_grow(struct seal *s)
+{
+	uint32_t cap = s->peers_cap != 0 ? s->peers_cap * 2 : SEAL_PEERS_MIN;
+	struct seal_peer *old = s->peers;
+	uint32_t old_cap = s->peers_cap;
+	uint32_t shift = 32;
+
+	if (cap < s->peers_cap)
+		return -1;
+	for (uint32_t c = cap; c > 1; c >>= 1)
+		shift--;
+	s->peers = calloc(cap, sizeof(*s->peers));
+	if (s->peers == NULL) {
+		s->peers = old;
+		return -1;
+	}
+	s->peers_cap = cap;
+	s->peers_shift = shift;
+	for (uint32_t i = 0; i < old_cap; i++)
+		if (old[i].id != 0)
+			*seal_peer_probe(s, old[i].id) = old[i];
+	free(old);
+	return 0;
+}
+
+/* Move the window of p forward by n counters (n >= 1). */
+static void
+seal_window_advance(struct seal_peer *p, uint64_t n)
+{
+	unsigned int words, bits;
+	uint64_t d;
+
+	if (n > SEAL_WINDOW) {
+		memset(p->seen, 0, sizeof(p->seen));
+		return;
+	}
+	words = (unsigned int)(n / 64);
+	bits = (unsigned int)(n % 64);
+	for (unsigned int i = SEAL_WINDOW_WORDS; i-- > 0;) {
+		uint64_t v = 0;
+
+		if (i >= words) {
+			v = p->seen[i - words] << bits;
+			if (bits != 0 && i > words)
+				v |= p->seen[i - words - 1] >> (64 - bits);
+		}
+		p->seen[i] = v;
+	}
+	/* The old top is now n behind the new one. */
+	d = n - 1;
+	p->seen[d / 64] |= 1ull << (d % 64);
+}
+
+/*
+ * Whether (boot, counter) is news from p; if so, remember it. A newer
+ * boot starts a fresh window; an older one is a replay whatever its
+ * counter.
+ */
+static bool
+seal_window_accept(struct seal_peer *p, uint64_t boot, uint64_t counter)
+{
+	uint64_t d, bit;
+
+	if (boot < p->boot)
+		return false;
+	if (boot > p->boot) {
+		p->boot = boot;
+		p->top = counter;
+		memset(p->seen, 0, sizeof(p->seen));
+		return true;
+	}
+	if (counter > p->top) {
+		seal_window_advance(p, counter - p->top);
+		p->top = counter;
+		return true;
+	}
+	d = p->top - counter;
+	if (d == 0 || d > SEAL_WINDOW)
+		return false;
+	bit = d - 1;
+	if ((p->seen[bit / 64] & (1ull << (bit % 64))) != 0)
+		return false;
+	p->seen[bit / 64] |= 1ull << (bit % 64);
+	return true;
+}
+
+/*
+ * The replay decision for an authentic message. A sender seen for the
+ * first time gets a slot; without memory for one, its message is refused
+ * as a replay, since accepting it unrecorded would let it be replayed.
+ */
+static bool
+seal_fresh(struct seal *s, uint32_t sender, uint64_t boot, uint64_t counter)
+{
+	struct seal_peer *p = NULL;
+
+	if (s->peers_cap != 0) {
+		p = seal_peer_probe(s, sender);
+		if (p->id == sender)
+			return seal_window_accept(p, boot, counter);
+	}
+	/* A new sender: keep at least half the slots free if we can. */
+	if ((s->peers_n + 1) * 2 > s->peers_cap && seal_peers_grow(s) == 0)
+		p = seal_peer_probe(s, sender);
+	/* Without memory, while a slot besides this one is left, go on. */
+	if (p == NULL || s->peers_n + 1 >= s->peers_cap)
+		return false;
+	assert(p->id == 0);
+	memset(p, 0, sizeof(*p));
+	p->id = sender;
+	p->boot = boot;
+	p->top = counter;
+	s->peers_n++;
+	return true;
+}
+
+static enum seal_verdict
+seal_refuse(struct seal *s, enum seal_verdict v)
+{
+	s->stats.refused[v]++;
+	return v;
+}
+
+enum seal_verdict
+seal_open(struct seal *s, const uint8_t *in, size_t len, uint8_t *proto,
+		uint32_t *sender, uint8_t *body, size_t cap,
+		size_t *body_len)
+{
+	uint32_t from;
+	uint64_t boot, counter;
+	size_t n;
+	int key;
+
+	if (!seal_header_valid(in, len, cap))
+		return seal_refuse(s, SEAL_MALFORMED);
+	if (memcmp(in + SEAL_OFF_LABEL_TAG, s->label_tag,
+			SEAL_LABEL_TAG_LEN) != 0)
+		return seal_refuse(s, SEAL_WRONG_LABEL);
+	key = seal_try_keys(s, in, len);
+	if (key < 0)
+		return seal_refuse(s, SEAL_FORGED);
+	from = seal_get32(in + SEAL_OFF_SENDER);
+	boot = seal_get64(in + SEAL_OFF_BOOT);
+	counter = seal_get64(in + SEAL_OFF_COUNTER);
+	if (!seal_fresh(s, from, boot, counter))
+		return seal_refuse(s, SEAL_REPLAYED);
+
+	n = len - SEAL_OVERHEAD;
+	*proto = in[SEAL_OFF_PROTO];
+	*sender = from;
+	*body_len = n;
+	if (n > 0)
+		memcpy(body, s->scratch, n);
+	s->stats.opened++;
+	if (key > 0)
+		s->stats.opened_old_key++;
+	return SEAL_OK;
+}
+
+const struct seal_stats *
+seal_stats(const struct seal *s)
+{
+	return &s->stats;
+}
+
+const char *
+seal_verdict_name(enum seal_verdict v)
+{
+	return (unsigned int)v < SEAL_VERDICT_MAX ?
+			seal_verdict_names[v] : "?";
+}

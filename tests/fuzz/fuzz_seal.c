@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target: the sealed envelope (include/rumor/seal.h). The first
+ * byte of the input chooses what the rest is:
+ *
+ *   0  a datagram, opened by a fresh receiver with the keyring and label
+ *      of make-corpus.py. It must not crash; an opened body fits
+ *      SEAL_BODY_MAX and the datagram, from a known protocol and a
+ *      non-zero sender, and the same datagram again is a replay.
+ *   1  a body, sealed (with the receiver's second key) and opened again:
+ *      the same bytes, protocol and sender; then with one byte changed
+ *      (chosen by the body) it must not open.
+ *   2  a keyring file, parsed: an accepted ring holds 1 to SEAL_KEYS_MAX
+ *      distinct keys and parses again from its own hex; a refusal says
+ *      "fuzz.keys:LINE: ..." within the error buffer.
+ *
+ * Other first bytes count modulo 3. Every sealer is made for one input,
+ * so that an input always gives the same result.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rumor/seal.h"
+#include "fuzz.h"
+
+#define FUZZ_LABEL "fuzz"
+#define FUZZ_BOOT 1700000000000000ull
+#define FUZZ_SENDER 1u
+#define FUZZ_RECEIVER 2u
+
+/* Keys 00 01 .. 1f and 20 21 .. 3f, as make-corpus.py seals with. */
+static struct seal_keyring
+fuzz_ring(unsigned int first, unsigned int n)
+{
+	struct seal_keyring r;
+
+	memset(&r, 0, sizeof(r));
+	r.n = n;
+	for (unsigned int k = 0; k < n; k++)
+		for (unsigned int i = 0; i < SEAL_KEY_LEN; i++)
+			r.key[k][i] = (uint8_t)((first + k) * SEAL_KEY_LEN + i);
+	return r;
+}
+
+static struct seal *
+fuzz_seal_new(unsigned int first, unsigned int n, uint32_t id)
+{
+	struct seal_keyring r = fuzz_ring(first, n);
+	struct seal *s = seal_new(&r, FUZZ_LABEL, id, FUZZ_BOOT);
+
+	FUZZ_CHECK(s != NULL);
+	return s;
+}
+
+/* The sum of the statistics of s over every verdict. */
+static uint64_t
+fuzz_verdicts(const struct seal *s)
+{
+	const struct seal_stats *st = seal_stats(s);
+	uint64_t n = st->opened;
+
+	for (int v = 0; v < SEAL_VERDICT_MAX; v++)
+		n += st->refused[v];
+	return n;
+}
+
+static void
+fuzz_open(const uint8_t *in, size_t len)
+{
+	struct seal *rx = fuzz_seal_new(0, 2, FUZZ_RECEIVER);
+	uint8_t *body = malloc(SEAL_BODY_MAX);
+	enum seal_verdict v;
+	uint32_t sender = 0;
+	uint8_t proto = 0;
+	size_t n = 0;
+
+	FUZZ_CHECK(body != NULL);
+	v = seal_open(rx, in, len, &proto, &sender, body, SEAL_BODY_MAX, &n);
+	FUZZ_CHECK(v >= SEAL_OK && v < SEAL_VERDICT_MAX);
+	FUZZ_CHECK(strcmp(seal_verdict_name(v), "?") != 0);
+	FUZZ_CHECK(fuzz_verdicts(rx) == 1);
+	if (len < SEAL_OVERHEAD || len > RUMOR_DATAGRAM_MAX)
+		FUZZ_CHECK(v == SEAL_MALFORMED);
+	if (v == SEAL_OK) {
+		FUZZ_CHECK(n <= SEAL_BODY_MAX);
+		FUZZ_CHECK(n + SEAL_OVERHEAD == len);
+		FUZZ_CHECK(proto >= SEAL_P_SWIM && proto < SEAL_P_MAX);
+		FUZZ_CHECK(sender != 0);
+		FUZZ_CHECK(seal_stats(rx)->opened == 1);
+		FUZZ_CHECK(seal_open(rx, in, len, &proto, &sender, body,
+				SEAL_BODY_MAX, &n) == SEAL_REPLAYED);
+	}
+	free(body);
+	seal_free(rx);
+}
+
+static void
+fuzz_round_trip(const uint8_t *body, size_t len)
+{
+	struct seal *tx = fuzz_seal_new(1, 1, FUZZ_SENDER);
+	struct seal *rx = fuzz_seal_new(0, 2, FUZZ_RECEIVER);
+	size_t cap = SEAL_OVERHEAD + len, n, got = 0;
+	uint8_t *dg = malloc(cap);
+	uint8_t *out = malloc(SEAL_BODY_MAX);
+	enum seal_verdict v;
+	uint32_t sender = 0;
+	uint8_t proto = 0;
+
+	FUZZ_CHECK(dg != NULL && out != NULL);
+	n = seal_wrap(tx, SEAL_P_SWIM, body, len, dg, cap);
+	if (len > SEAL_BODY_MAX) {
+		FUZZ_CHECK(n == 0);
+		goto done;
+	}
+	FUZZ_CHECK(n == cap);
+	FUZZ_CHECK(seal_wrap(tx, SEAL_P_SWIM, body, len, dg, cap - 1) == 0);
+	v = seal_open(rx, dg, n, &proto, &sender, out, SEAL_BODY_MAX, &got);
+	FUZZ_CHECK(v == SEAL_OK);
+	FUZZ_CHECK(got == len);
+	FUZZ_CHECK(len == 0 || memcmp(out, body, len) == 0);
+	FUZZ_CHECK(proto == SEAL_P_SWIM);
+	FUZZ_CHECK(sender == FUZZ_SENDER);
+	FUZZ_CHECK(seal_stats(rx)->opened_old_key == 1);
+	FUZZ_CHECK(seal_open(rx, dg, n, &proto, &sender, out, SEAL_BODY_MAX,
+			&got) == SEAL_REPLAYED);
+	if (len > 0) {
+		size_t at = ((size_t)body[0] << 8 | body[len - 1]) % n;
+
+		dg[at] ^= (uint8_t)(body[len / 2] | 1);
+		v = seal_open(rx, dg, n, &proto, &sender, out, SEAL_BODY_MAX,
+				&got);
+		FUZZ_CHECK(v != SEAL_OK && v != SEAL_REPLAYED);
+	}
+done:
+	free(out);
+	free(dg);
+	seal_free(tx);
+	seal_free(rx);
+}
+
+static void
+fuzz_keyring(const uint8_t *text, size_t len)
+{
+	struct seal_keyring r, again;
+	char err[128], hex[SEAL_KEYS_MAX * (2 * SEAL_KEY_LEN + 1)];
+	int rc;
+
+	memset(err, 0, sizeof(err));
+	rc = seal_keyring_parse((const char *)text, len, "fuzz.keys", &r,
+			err, sizeof(err));
+	FUZZ_CHECK(rc == 0 || rc == -1);
+	if (rc < 0) {
+		FUZZ_CHECK(strnlen(err, sizeof(err)) < sizeof(err));
+		FUZZ_CHECK(strncmp(err, "fuzz.keys:", 10) == 0);
+		return;
+	}
+	FUZZ_CHECK(r.n >= 1 && r.n <= SEAL_KEYS_MAX);
+	for (unsigned int i = 0; i < r.n; i++)
+		for (unsigned int j = 0; j < i; j++)
+			FUZZ_CHECK(memcmp(r.key[i], r.key[j],
+					SEAL_KEY_LEN) != 0);
+	/* Its own hex, one key per line, parses to the same ring. */
+	for (unsigned int i = 0; i < r.n; i++) {
+		char *line = hex + i * (2 * SEAL_KEY_LEN + 1);
+
+		for (unsigned int b = 0; b < SEAL_KEY_LEN; b++)
+			snprintf(line + 2 * b, 3, "%02x", r.key[i][b]);
+		line[2 * SEAL_KEY_LEN] = '\n';
+	}
+	FUZZ_CHECK(seal_keyring_parse(hex, r.n * (2 * SEAL_KEY_LEN + 1),
+			"again", &again, err, sizeof(err)) == 0);
+	FUZZ_CHECK(again.n == r.n);
+	FUZZ_CHECK(memcmp(again.key, r.key, r.n * SEAL_KEY_LEN) == 0);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *copy;
+	size_t len;
+
+	if (size == 0)
+		return 0;
+	/* The rest, in a buffer of its exact length, for ASan. */
+	len = size - 1;
+	copy = malloc(len > 0 ? len : 1);
+	if (copy == NULL)
+		return 0;
+	if (len > 0)
+		memcpy(copy, data + 1, len);
+	switch (data[0] % 3) {
+	case 0:
+		fuzz_open(copy, len);
+		break;
+	case 1:
+		fuzz_round_trip(copy, len);
+		break;
+	default:
+		fuzz_keyring(copy, len);
+		break;
+	}
+	free(copy);
+	return 0;
+}
