@@ -297,6 +297,17 @@ SEEDS = {
     },
 }
 
+# Requests on rumor-control's admin socket (control/admin_req.h).
+SEEDS["fuzz_admin"] = {
+    "members": b"members\n",
+    "stats": b"stats",
+    "blanks": b" \tstats\r\n",
+    "args": b"members all\n",
+    "unknown": b"frobnicate",
+    "binary": b"stats\x00\x01",
+    "too-long": b"members" + b" " * 250,
+}
+
 
 def main():
     for target, seeds in SEEDS.items():

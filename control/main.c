@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rumor-control: the membership process of a rumor node. It reads the
+ * node's configuration and the cluster keys, then runs the node loop
+ * (node.c) against the dataplane's control socket until SIGTERM or
+ * SIGINT, when it leaves the cluster gracefully.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "rumor/config.h"
+#include "rumor/seal.h"
+#include "log.h"
+#include "node.h"
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: rumor-control --config FILE [--log-level LEVEL]\n"
+"\n"
+"Runs the membership (SWIM with Lifeguard) of the rumor node that FILE\n"
+"describes. It attaches to that node's rumor-dataplane through the\n"
+"control socket (waiting and retrying while the dataplane is not there),\n"
+"joins the cluster through the configured seeds and the dataplane's\n"
+"members, keeps the dataplane's member table up to date, and answers\n"
+"rumorctl on the admin socket.\n"
+"\n"
+"options:\n"
+"  -c, --config FILE      node configuration (docs/configuration.md); it\n"
+"                         must name a keyring\n"
+"  -l, --log-level LEVEL  error, warning, info (default) or debug\n"
+"  -h, --help             this text\n"
+"\n"
+"signals: SIGTERM and SIGINT leave the cluster gracefully and exit (a\n"
+"second one exits at once). Logs go to stderr.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *path = NULL;
+	struct rumor_config cfg;
+	struct seal_keyring keys;
+	struct swim_params params;
+	struct seal *seal;
+	struct timespec ts;
+	char err[CONFIG_ERR_MAX + 256];
+	int c, lvl, status;
+
+	while ((c = getopt_long(argc, argv, "c:l:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'l':
+			lvl = log_level_parse(optarg);
+			if (lvl < 0) {
+				fprintf(stderr, "rumor-control: --log-level: "
+						"expected error, warning, info "
+						"or debug, got '%s'\n", optarg);
+				return 2;
+			}
+			log_set_level((enum log_level)lvl);
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "rumor-control: unexpected argument '%s'\n",
+				argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (path == NULL) {
+		fprintf(stderr, "rumor-control: --config FILE is required\n");
+		usage(stderr);
+		return 2;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	if (config_load(path, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rumor-control: %s\n", err);
+		return 1;
+	}
+	if (cfg.keyring[0] == '\0') {
+		fprintf(stderr, "rumor-control: %s: field 'keyring': required: "
+				"control messages are always sealed (rumorctl "
+				"keygen makes a key)\n", path);
+		config_free(&cfg);
+		return 1;
+	}
+	if (seal_keyring_load(cfg.keyring, &keys, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rumor-control: %s: field 'keyring': %s\n",
+				path, err);
+		config_free(&cfg);
+		return 1;
+	}
+	if (node_params(&cfg, path, &params, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rumor-control: %s\n", err);
+		config_free(&cfg);
+		return 1;
+	}
+	/*
+	 * The boot number is wall-clock microseconds: it grows from one
+	 * start to the next, so no (boot, counter) nonce is ever reused.
+	 */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	seal = seal_new(&keys, cfg.label, cfg.node_id,
+			(uint64_t)ts.tv_sec * 1000000u +
+			(uint64_t)ts.tv_nsec / 1000u);
+	memset(&keys, 0, sizeof(keys));
+	if (seal == NULL) {
+		fprintf(stderr, "rumor-control: cannot set up the sealed "
+				"envelope (libsodium)\n");
+		config_free(&cfg);
+		return 1;
+	}
+	log_info("rumor-control for node %u (%s), cluster label '%s', "
+			"probe every %u ms", cfg.node_id, path, cfg.label,
+			params.probe_interval_ms);
+	status = node_run(&cfg, path, seal, &params);
+	seal_free(seal);
+	config_free(&cfg);
+	return status;
+}

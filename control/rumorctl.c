@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rumorctl: the operator's command line for a rumor node. It asks the
+ * node's rumor-control on its admin socket (admin.h) and prints the
+ * reply as it comes: a member table, or "control.NAME VALUE" and
+ * "dataplane.NAME VALUE" lines. "rumorctl keygen" makes a cluster key
+ * and needs no node.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rumor/config.h"
+#include "rumor/seal.h"
+#include "admin_req.h"
+
+#define RUMORCTL_TIMEOUT_MS 5000
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: rumorctl [--config FILE | --socket PATH] COMMAND\n"
+"       rumorctl keygen\n"
+"\n"
+"Asks a node's rumor-control on its admin socket: the admin_socket of\n"
+"the node configuration FILE, or PATH.\n"
+"\n"
+"commands:\n"
+"  members   the members this node knows: id, address, state (alive,\n"
+"            suspect, dead, left), incarnation, zone, weight, and time\n"
+"            since the last change of state; this node is marked\n"
+"  stats     counters: control.NAME VALUE lines from rumor-control and\n"
+"            dataplane.NAME VALUE lines from rumor-dataplane\n"
+"  keygen    print a new random cluster key (64 hex digits) for a\n"
+"            keyring file; keep that file mode 0600\n"
+"\n"
+"options:\n"
+"  -c, --config FILE   node configuration (docs/configuration.md)\n"
+"  -s, --socket PATH   admin socket of rumor-control\n"
+"  -h, --help          this text\n"
+"\n"
+"exit status: 0 on success, 1 if the node cannot be reached or refuses,\n"
+"2 for a bad command line.\n");
+}
+
+static int
+keygen(void)
+{
+	char hex[2 * SEAL_KEY_LEN + 1];
+
+	if (seal_key_generate(hex) < 0) {
+		fprintf(stderr, "rumorctl: cannot generate a key "
+				"(libsodium)\n");
+		return 1;
+	}
+	printf("%s\n", hex);
+	return 0;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Send cmd to the admin socket at path and print the reply. */
+static int
+ask(const char *path, const char *cmd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	static char buf[65536];
+	uint64_t deadline = mono_ms() + RUMORCTL_TIMEOUT_MS;
+	bool first = true, error = false;
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "rumorctl: %s: path too long for a socket\n",
+				path);
+		return 1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "rumorctl: socket: %s\n", strerror(errno));
+		return 1;
+	}
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		fprintf(stderr, "rumorctl: cannot reach rumor-control at %s: "
+				"%s (is the node running?)\n", path,
+				strerror(errno));
+		close(fd);
+		return 1;
+	}
+	if (send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "rumorctl: %s: %s\n", path, strerror(errno));
+		close(fd);
+		return 1;
+	}
+	/* Packets of text until an empty one. */
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		uint64_t now = mono_ms();
+		ssize_t n;
+		int r;
+
+		r = now < deadline ? poll(&p, 1, (int)(deadline - now)) : 0;
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			fprintf(stderr, "rumorctl: %s: %s\n", path, r == 0 ?
+					"no complete reply within 5 s" :
+					strerror(errno));
+			close(fd);
+			return 1;
+		}
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			fprintf(stderr, "rumorctl: %s: %s\n", path,
+					strerror(errno));
+			close(fd);
+			return 1;
+		}
+		if (n == 0)
+			break;
+		if (first && n >= 7 && memcmp(buf, "error: ", 7) == 0) {
+			error = true;
+			fputs("rumorctl: ", stderr);
+			fwrite(buf + 7, 1, (size_t)n - 7, stderr);
+		} else {
+			fwrite(buf, 1, (size_t)n, error ? stderr : stdout);
+		}
+		first = false;
+	}
+	close(fd);
+	if (fflush(stdout) != 0) {
+		fprintf(stderr, "rumorctl: writing the reply: %s\n",
+				strerror(errno));
+		return 1;
+	}
+	return error ? 1 : 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf = NULL, *sock = NULL, *cmd;
+	char path[CONFIG_PATH_MAX];
+	enum admin_cmd ac;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+c:s:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			conf = optarg;
+			break;
+		case 's':
+			sock = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind + 1 != argc) {
+		fprintf(stderr, "rumorctl: %s\n", optind == argc ?
+				"a command is required" :
+				"one command at a time");
+		usage(stderr);
+		return 2;
+	}
+	cmd = argv[optind];
+	if (strcmp(cmd, "keygen") == 0)
+		return keygen();
+	if (admin_req_parse(cmd, strlen(cmd), &ac) != ADMIN_REQ_OK) {
+		fprintf(stderr, "rumorctl: unknown command '%s' (members, "
+				"stats, keygen)\n", cmd);
+		return 2;
+	}
+	if ((conf == NULL) == (sock == NULL)) {
+		fprintf(stderr, "rumorctl: give either --config FILE or "
+				"--socket PATH\n");
+		return 2;
+	}
+	if (conf != NULL) {
+		struct rumor_config cfg;
+		char err[CONFIG_ERR_MAX];
+
+		memset(&cfg, 0, sizeof(cfg));
+		if (config_load(conf, &cfg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "rumorctl: %s\n", err);
+			return 1;
+		}
+		snprintf(path, sizeof(path), "%s", cfg.admin_socket);
+		config_free(&cfg);
+		sock = path;
+	}
+	return ask(sock, admin_cmd_name(ac));
+}
