@@ -3,7 +3,8 @@
 -- Wireshark dissector for the rumor wire protocol (docs/protocol.md,
 -- include/rumor/wire.h): a 40-byte header in network byte order, then
 -- channel_len bytes of channel name, then payload_len bytes of payload,
--- filling one UDP datagram exactly.
+-- filling one UDP datagram exactly. A sealed control message (type 2,
+-- include/rumor/seal.h) shows its clear header; its body is encrypted.
 --
 -- Use:
 --   wireshark -X lua_script:scripts/rumor.lua capture.pcap
@@ -20,11 +21,20 @@ local RUMOR_CHANNEL_MAX = 255
 local RUMOR_DATAGRAM_MAX = 1472
 local RUMOR_DEFAULT_PORT = 7946
 local RUMOR_F_KNOWN = 0x00
+local RUMOR_T_CONTROL = 2
+local SEAL_HDR_LEN = 40
+local SEAL_TAG_LEN = 16
 
 local rumor = Proto("rumor", "rumor message transport")
 
 local types = {
 	[1] = "DATA",
+	[2] = "CONTROL",
+}
+
+-- What a sealed control body carries (enum seal_proto).
+local seal_protos = {
+	[1] = "SWIM",
 }
 
 local f = rumor.fields
@@ -45,6 +55,21 @@ f.channel_hash = ProtoField.uint64("rumor.channel_hash", "Channel hash",
 	base.HEX)
 f.channel = ProtoField.string("rumor.channel", "Channel")
 f.payload = ProtoField.bytes("rumor.payload", "Payload")
+f.ctl_proto = ProtoField.uint8("rumor.ctl.proto", "Sealed protocol",
+	base.DEC, seal_protos)
+f.ctl_reserved = ProtoField.uint8("rumor.ctl.reserved", "Reserved",
+	base.HEX)
+f.ctl_body_len = ProtoField.uint16("rumor.ctl.body_len", "Body length",
+	base.DEC)
+f.ctl_label_tag = ProtoField.uint64("rumor.ctl.label_tag", "Label tag",
+	base.HEX)
+f.ctl_sender = ProtoField.uint32("rumor.ctl.sender", "Sender", base.DEC)
+f.ctl_reserved2 = ProtoField.uint32("rumor.ctl.reserved2", "Reserved",
+	base.HEX)
+f.ctl_boot = ProtoField.uint64("rumor.ctl.boot", "Boot", base.DEC)
+f.ctl_counter = ProtoField.uint64("rumor.ctl.counter", "Counter", base.DEC)
+f.ctl_body = ProtoField.bytes("rumor.ctl.body", "Sealed body")
+f.ctl_tag = ProtoField.bytes("rumor.ctl.tag", "Authentication tag")
 
 local e = rumor.experts
 e.short = ProtoExpert.new("rumor.short", "Shorter than the 40-byte header",
@@ -68,6 +93,17 @@ e.length = ProtoExpert.new("rumor.bad_length",
 e.too_long = ProtoExpert.new("rumor.too_long",
 	"Datagram longer than 1472 bytes",
 	expert.group.MALFORMED, expert.severity.ERROR)
+e.ctl_short = ProtoExpert.new("rumor.ctl.short",
+	"Shorter than the 56 bytes of a sealed message",
+	expert.group.MALFORMED, expert.severity.ERROR)
+e.ctl_proto = ProtoExpert.new("rumor.ctl.bad_proto",
+	"Unknown sealed protocol",
+	expert.group.PROTOCOL, expert.severity.ERROR)
+e.ctl_length = ProtoExpert.new("rumor.ctl.bad_length",
+	"Length mismatch: 56 + body_len != UDP payload",
+	expert.group.MALFORMED, expert.severity.ERROR)
+e.ctl_sender = ProtoExpert.new("rumor.ctl.bad_sender", "Sender is 0",
+	expert.group.PROTOCOL, expert.severity.ERROR)
 
 rumor.prefs.port = Pref.uint("UDP port", RUMOR_DEFAULT_PORT,
 	"UDP port decoded as rumor")
@@ -81,6 +117,69 @@ function rumor.prefs_changed()
 		registered_port = rumor.prefs.port
 		udp_table:add(registered_port, rumor)
 	end
+end
+
+-- The clear header of a sealed control message, len bytes (at least 40):
+-- what the first check of seal_open would refuse is flagged. Returns the
+-- text for the Info column.
+local function dissect_control(tvb, t, len, have)
+	local proto = tvb(4, 1):uint()
+	local item = t:add(f.ctl_proto, tvb(4, 1))
+	if seal_protos[proto] == nil then
+		item:add_proto_expert_info(e.ctl_proto)
+	end
+
+	item = t:add(f.ctl_reserved, tvb(5, 1))
+	if tvb(5, 1):uint() ~= 0 then
+		item:add_proto_expert_info(e.reserved)
+	end
+
+	local body_len = tvb(6, 2):uint()
+	item = t:add(f.ctl_body_len, tvb(6, 2))
+	if SEAL_HDR_LEN + body_len + SEAL_TAG_LEN ~= len then
+		item:add_proto_expert_info(e.ctl_length)
+	end
+
+	t:add(f.ctl_label_tag, tvb(8, 8))
+
+	local sender = tvb(16, 4):uint()
+	item = t:add(f.ctl_sender, tvb(16, 4))
+	if sender == 0 then
+		item:add_proto_expert_info(e.ctl_sender)
+	end
+
+	item = t:add(f.ctl_reserved2, tvb(20, 4))
+	if tvb(20, 4):uint() ~= 0 then
+		item:add_proto_expert_info(e.reserved)
+	end
+
+	local boot = tvb(24, 8):uint64()
+	t:add(f.ctl_boot, tvb(24, 8))
+	local counter = tvb(32, 8):uint64()
+	t:add(f.ctl_counter, tvb(32, 8))
+
+	if len < SEAL_HDR_LEN + SEAL_TAG_LEN then
+		t:add_proto_expert_info(e.ctl_short)
+	end
+	if len > RUMOR_DATAGRAM_MAX then
+		t:add_proto_expert_info(e.too_long)
+	end
+
+	-- The sealed body and the tag as body_len places them, never beyond
+	-- what was captured.
+	local n = math.min(body_len, have - SEAL_HDR_LEN)
+	if n > 0 then
+		t:add(f.ctl_body, tvb(SEAL_HDR_LEN, n))
+	end
+	local off = SEAL_HDR_LEN + body_len
+	if off + SEAL_TAG_LEN <= have then
+		t:add(f.ctl_tag, tvb(off, SEAL_TAG_LEN))
+	end
+
+	local name = seal_protos[proto] or string.format("proto %u", proto)
+	t:append_text(string.format(", CONTROL, %s, sender %u", name, sender))
+	return string.format("CONTROL %s sender=%u boot=%s counter=%s len=%u",
+		name, sender, tostring(boot), tostring(counter), body_len)
 end
 
 function rumor.dissector(tvb, pinfo, tree)
@@ -112,6 +211,15 @@ function rumor.dissector(tvb, pinfo, tree)
 	item = t:add(f.type, tvb(3, 1))
 	if types[mtype] == nil then
 		item:add_proto_expert_info(e.type)
+	end
+
+	-- After the first 4 bytes, a control message has a layout of its own.
+	if mtype == RUMOR_T_CONTROL then
+		pinfo.cols.info = dissect_control(tvb, t, len, have)
+		if magic ~= RUMOR_MAGIC then
+			pinfo.cols.info = "rumor: bad magic"
+		end
+		return len
 	end
 
 	local flags = tvb(4, 1):uint()

@@ -1,10 +1,10 @@
 #!/bin/sh
 # SPDX-License-Identifier: BSD-3-Clause
 #
-# Check that scripts/rumor.lua decodes every field of the rumor header:
-# write a pcap of rumor frames by hand, dissect it with tshark, and compare
-# each field with what was written. Exits 77 (skipped) without tshark or
-# python3.
+# Check that scripts/rumor.lua decodes every field of the rumor header,
+# and the clear header of a sealed control message: write pcaps of rumor
+# frames by hand, dissect them with tshark, and compare each field with
+# what was written. Exits 77 (skipped) without tshark or python3.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -115,6 +115,90 @@ if [ "$(sed -n 2p "$tmp/noport.txt")" != "" ] ||
 	echo "FAIL: port registration: got $(tr '\n' ' ' <"$tmp/noport.txt")"
 	fail=1
 fi
+
+# Two sealed control messages (type 2), from 10.0.0.2 to 10.0.0.1 on port
+# 7946; the body and the tag are opaque bytes, since only the clear header
+# is dissected:
+#  1. a SWIM body of 24 bytes from node 7, boot 1700000000000000, counter 3.
+#  2. proto 9, both reserved fields set, sender 0, body_len 30 for 24 bytes.
+#  3. the header and 5 bytes: shorter than any sealed message.
+python3 - "$tmp/control.pcap" <<'PY'
+import struct, sys
+
+def cksum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+def sealed(proto=1, reserved=0, body_len=None, sender=7, reserved2=0,
+           body=bytes(range(24)), tag=bytes(range(0xe0, 0xf0))):
+    bl = len(body) if body_len is None else body_len
+    return struct.pack("!HBBBBHQIIQQ", 0x524d, 1, 2, proto, reserved, bl,
+                       0x0123456789abcdef, sender, reserved2,
+                       1700000000000000, 3) + body + tag
+
+def frame(msg):
+    udp = struct.pack("!HHHH", 7946, 7946, 8 + len(msg), 0) + msg
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000,
+                     64, 17, 0, bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1]))
+    ip = ip[:10] + struct.pack("!H", cksum(ip)) + ip[12:]
+    return bytes.fromhex("020000000001" "020000000002" "0800") + ip + udp
+
+frames = [
+    frame(sealed()),
+    frame(sealed(proto=9, reserved=1, body_len=30, sender=0, reserved2=1)),
+    frame(sealed(body=b"", tag=b"12345")),
+]
+with open(sys.argv[1], "wb") as out:
+    out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i, f in enumerate(frames):
+        out.write(struct.pack("<IIII", 1700000000 + i, 0, len(f), len(f)))
+        out.write(f)
+PY
+
+set --
+for f in rumor.magic rumor.version rumor.type rumor.ctl.proto \
+		rumor.ctl.reserved rumor.ctl.body_len rumor.ctl.label_tag \
+		rumor.ctl.sender rumor.ctl.reserved2 rumor.ctl.boot \
+		rumor.ctl.counter rumor.ctl.body rumor.ctl.tag rumor.channel \
+		_ws.expert.message; do
+	set -- "$@" -e "$f"
+done
+tshark -X "lua_script:$lua" -r "$tmp/control.pcap" -T fields \
+	-E separator='|' "$@" >"$tmp/control.txt" 2>>"$tmp/err.txt" || {
+	cat "$tmp/err.txt"
+	echo "FAIL: tshark could not dissect the control capture"
+	exit 1
+}
+tshark -X "lua_script:$lua" -r "$tmp/control.pcap" -V \
+	>"$tmp/control-verbose.txt" 2>>"$tmp/err.txt"
+tshark -X "lua_script:$lua" -r "$tmp/control.pcap" \
+	>"$tmp/control-summary.txt" 2>>"$tmp/err.txt"
+
+cat >"$tmp/control-want.txt" <<'WANT'
+0x524d|1|2|1|0x00|24|0x0123456789abcdef|7|0x00000000|1700000000000000|3|000102030405060708090a0b0c0d0e0f1011121314151617|e0e1e2e3e4e5e6e7e8e9eaebecedeeef||
+0x524d|1|2|9|0x01|30|0x0123456789abcdef|0|0x00000001|1700000000000000|3|000102030405060708090a0b0c0d0e0f1011121314151617e0e1e2e3e4e5|||Unknown sealed protocol,Reserved is not zero,Length mismatch: 56 + body_len != UDP payload,Sender is 0,Reserved is not zero
+0x524d|1|2|1|0x00|0|0x0123456789abcdef|7|0x00000000|1700000000000000|3||||Length mismatch: 56 + body_len != UDP payload,Shorter than the 56 bytes of a sealed message
+WANT
+if ! diff -u "$tmp/control-want.txt" "$tmp/control.txt"; then
+	echo "FAIL: control fields decoded differently (- expected, + decoded)"
+	fail=1
+fi
+for line in 'Type: CONTROL (2)' 'Sealed protocol: SWIM (1)' 'Sender: 7' \
+		'Boot: 1700000000000000' 'Counter: 3' 'Body length: 24'; do
+	if ! grep -qF "$line" "$tmp/control-verbose.txt"; then
+		echo "FAIL: '$line' missing from tshark -V (control)"
+		fail=1
+	fi
+done
+if ! grep -qF 'CONTROL SWIM sender=7 boot=1700000000000000 counter=3 len=24' \
+		"$tmp/control-summary.txt"; then
+	echo "FAIL: Info column of a control message:"
+	cat "$tmp/control-summary.txt"
+	fail=1
+fi
+
 if grep -qi 'lua.*error\|error.*lua' "$tmp/err.txt"; then
 	cat "$tmp/err.txt"
 	echo "FAIL: the Lua script reported an error"
