@@ -5,6 +5,7 @@
 static const char *const verdict_names[FRAME_VERDICT_MAX] = {
 	[FRAME_DATA] = "rx_data",
 	[FRAME_ARP] = "rx_arp",
+	[FRAME_CONTROL] = "rx_control",
 	[FRAME_ETH_SHORT] = "drop_eth_short",
 	[FRAME_ETH_DST] = "drop_eth_dst",
 	[FRAME_VLAN] = "drop_vlan",

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target: frame_parse (dataplane/parse.h) on arbitrary bytes,
- * for a fixed receiver. When a frame is accepted as DATA, everything the
- * verdict promises the forwarding path must hold, and every byte it
- * vouches for is read (ASan catches one beyond the frame).
+ * for a fixed receiver. When a frame is accepted as DATA or CONTROL,
+ * everything the verdict promises the forwarding or punt path must hold,
+ * and every byte it vouches for is read (ASan catches one beyond the
+ * frame).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -52,6 +53,36 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(frame_verdict_name(v) != NULL);
 	if (v == FRAME_ARP || v == FRAME_VLAN || v == FRAME_ETHERTYPE)
 		FUZZ_CHECK(len >= ETH_HDR_LEN);
+	if (v == FRAME_CONTROL) {
+		const uint8_t *r = p + FRAME_RUMOR_OFF;
+		uint16_t ip_len, udp_len;
+		unsigned sum = 0;
+
+		memcpy(&ip_len, p + FRAME_IP_OFF + 2, 2);
+		ip_len = ntohs(ip_len);
+		memcpy(&udp_len, p + FRAME_UDP_OFF + 4, 2);
+		udp_len = ntohs(udp_len);
+		FUZZ_CHECK(frame_len <= len);
+		FUZZ_CHECK(frame_len == ETH_HDR_LEN + ip_len);
+		FUZZ_CHECK(udp_len == ip_len - 20u);
+		FUZZ_CHECK(udp_len >= 8u + 4u);
+		FUZZ_CHECK(udp_len - 8u <= RUMOR_DATAGRAM_MAX);
+		FUZZ_CHECK(memcmp(p, self.mac, 6) == 0);
+		FUZZ_CHECK(cksum_ipv4_ok(p + FRAME_IP_OFF));
+		FUZZ_CHECK(p[FRAME_IP_OFF] == 0x45);
+		FUZZ_CHECK(memcmp(p + FRAME_IP_OFF + 16, &self.ip, 4) == 0);
+		FUZZ_CHECK(memcmp(p + FRAME_UDP_OFF + 2, &self.udp_port,
+				2) == 0);
+		FUZZ_CHECK(r[0] == 0x52 && r[1] == 0x4d);
+		FUZZ_CHECK(r[2] == RUMOR_VERSION);
+		FUZZ_CHECK(r[RUMOR_TYPE_OFF] == RUMOR_T_CONTROL);
+		FUZZ_CHECK(rumor_hdr_check(r, udp_len - 8u) != RUMOR_HDR_OK);
+
+		/* Read what the punt path copies to rumor-control. */
+		for (size_t i = 0; i < udp_len - 8u; i++)
+			sum += r[i];
+		(void)sum;
+	}
 	if (v == FRAME_DATA) {
 		const struct rumor_hdr *h = (const void *)(p + FRAME_RUMOR_OFF);
 		const uint8_t *chan, *payload;

@@ -205,6 +205,8 @@ SEEDS = {
         "data-bad-magic": eth(ipv4_udp(b"XX" + rumor()[2:])),
         "data-bad-lengths": eth(ipv4_udp(rumor(payload_len=9))),
         "data-other-port": eth(ipv4_udp(rumor(), dport=53)),
+        "control": eth(ipv4_udp(b"RM\x01\x02" + bytes(range(60)))),
+        "control-head-only": eth(ipv4_udp(b"RM\x01\x02")) + b"\0" * 14,
         "arp-request": arp(),
         "vlan": eth(b"\x00\x05\x08\x00" + ipv4_udp(rumor()), 0x8100),
         "short": eth(b"\x45\x00"),

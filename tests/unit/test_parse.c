@@ -2,7 +2,8 @@
 /*
  * The frame decoder (dataplane/parse.h): a valid DATA frame, one
  * malformed variant per verdict with the exact verdict checked, every
- * truncation, Ethernet padding, and random corruption.
+ * truncation, Ethernet padding, CONTROL datagrams of every length class,
+ * and random corruption.
  *
  * Every frame is parsed from a heap copy that ends exactly where the
  * frame ends, so ASan catches a read past it. The copy starts 2 bytes into
@@ -127,6 +128,27 @@ frame_build(uint8_t *f, size_t chan_len, size_t payload_len)
 }
 
 /*
+ * Build a CONTROL frame for self into f (FRAME_BUF bytes) whose UDP
+ * payload is rlen bytes: the rumor magic, version and type CONTROL (as
+ * many of those 4 bytes as fit), then an opaque pattern standing for a
+ * sealed envelope. Returns the frame length.
+ */
+static const uint8_t control_head[4] = { RUMOR_MAGIC >> 8,
+		RUMOR_MAGIC & 0xff, RUMOR_VERSION, RUMOR_T_CONTROL };
+
+static uint32_t
+control_build(uint8_t *f, uint32_t rlen)
+{
+	frame_build(f, 1, 0);
+	memset(f + FRAME_RUMOR_OFF, 0, FRAME_BUF - FRAME_RUMOR_OFF);
+	for (uint32_t i = 0; i < rlen; i++)
+		f[FRAME_RUMOR_OFF + i] = i < 4 ? control_head[i] :
+				(uint8_t)(i * 7);
+	set_lengths(f, rlen);
+	return FRAME_RUMOR_OFF + rlen;
+}
+
+/*
  * Parse a heap copy of f[0..len) that ends at the end of its allocation,
  * with the frame starting at `align` bytes past a 16-byte boundary.
  */
@@ -229,6 +251,10 @@ test_verdicts(void)
 	EXPECT(f, len, FRAME_ARP);
 	memset(f, 0xff, 6);
 	EXPECT(f, ETH_HDR_LEN, FRAME_ARP);
+
+	/* FRAME_CONTROL: a sealed envelope's length. */
+	rlen = control_build(f, 96);
+	EXPECT(f, rlen, FRAME_CONTROL);
 
 	/* FRAME_ETH_SHORT. */
 	EXPECT(good, 0, FRAME_ETH_SHORT);
@@ -439,6 +465,106 @@ test_verdicts(void)
 					frame_verdict_name(v));
 }
 
+/*
+ * CONTROL datagrams: accepted from 4 bytes (magic, version, type) up to
+ * RUMOR_DATAGRAM_MAX whatever follows; shorter ones, and ones with a bad
+ * magic or version, get the verdict a DATA header would; the Ethernet,
+ * IPv4 and UDP checks still come first.
+ */
+static void
+test_control(void)
+{
+	static const uint32_t lens[] = { 4, 5, 8, 39, 40, 41, 56, 96, 1000,
+			RUMOR_DATAGRAM_MAX };
+	uint8_t f[FRAME_BUF];
+	uint32_t len, frame_len;
+
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		len = control_build(f, lens[i]);
+		frame_len = 0;
+		if (!CHECK_EQ(parse(f, len, &frame_len), FRAME_CONTROL))
+			fprintf(stderr, "  UDP payload of %u bytes\n",
+					lens[i]);
+		CHECK_EQ(frame_len, len);
+		/* Padded to the Ethernet minimum and beyond. */
+		memset(f + len, 0xee, 64);
+		frame_len = 0;
+		CHECK_EQ(parse(f, len + 64, &frame_len), FRAME_CONTROL);
+		CHECK_EQ(frame_len, len);
+		/* At the alignment of an mbuf. */
+		CHECK_EQ(parse_at(f, len, 0, &frame_len), FRAME_CONTROL);
+	}
+
+	/* Flags and the bytes after the type are the envelope's business. */
+	len = control_build(f, 64);
+	f[FRAME_RUMOR_OFF + 4] = 0xff;
+	f[FRAME_RUMOR_OFF + 14] = 0xff;
+	f[FRAME_RUMOR_OFF + 15] = 0xff;
+	EXPECT(f, len, FRAME_CONTROL);
+
+	/* Short of a type byte: 0 to 3 bytes of the head. */
+	for (uint32_t l = 0; l < 4; l++) {
+		len = control_build(f, l);
+		EXPECT(f, len, FRAME_RUMOR_SHORT);
+		/* The head's missing bytes present as padding only. */
+		f[FRAME_RUMOR_OFF + l] = control_head[l];
+		EXPECT(f, len + 1, FRAME_RUMOR_SHORT);
+	}
+
+	/* One byte over the largest datagram (a jumbo frame). */
+	len = control_build(f, RUMOR_DATAGRAM_MAX + 1);
+	EXPECT(f, len, FRAME_RUMOR_LENGTH);
+
+	/* Bad magic or version with type CONTROL: short, then refused. */
+	for (uint32_t b = 0; b < 3; b++) {
+		static const enum frame_verdict want[3] = { FRAME_RUMOR_MAGIC,
+				FRAME_RUMOR_MAGIC, FRAME_RUMOR_VERSION };
+
+		len = control_build(f, 8);
+		f[FRAME_RUMOR_OFF + b] ^= 0x01;
+		EXPECT(f, len, FRAME_RUMOR_SHORT);
+		len = control_build(f, 64);
+		f[FRAME_RUMOR_OFF + b] ^= 0x01;
+		EXPECT(f, len, want[b]);
+	}
+	/* Other types in a short datagram are short rumor headers. */
+	len = control_build(f, 8);
+	f[FRAME_RUMOR_OFF + 3] = RUMOR_T_DATA;
+	EXPECT(f, len, FRAME_RUMOR_SHORT);
+	f[FRAME_RUMOR_OFF + 3] = RUMOR_T_MAX;
+	EXPECT(f, len, FRAME_RUMOR_SHORT);
+	len = control_build(f, 64);
+	f[FRAME_RUMOR_OFF + 3] = RUMOR_T_MAX;
+	EXPECT(f, len, FRAME_RUMOR_TYPE);
+	f[FRAME_RUMOR_OFF + 3] = 0;
+	EXPECT(f, len, FRAME_RUMOR_TYPE);
+
+	/* The layers below are checked first. */
+	len = control_build(f, 64);
+	put16(f, OFF_UDP_DPORT, 7946);
+	EXPECT(f, len, FRAME_UDP_PORT);
+	len = control_build(f, 64);
+	f[OFF_IP_DST + 3] ^= 1;
+	ip_fix(f);
+	EXPECT(f, len, FRAME_IP_DST);
+	len = control_build(f, 64);
+	f[5] ^= 1;
+	EXPECT(f, len, FRAME_ETH_DST);
+	len = control_build(f, 64);
+	f[OFF_IP_CKSUM] ^= 1;
+	EXPECT(f, len, FRAME_IP_CKSUM);
+	len = control_build(f, 64);
+	put16(f, OFF_UDP_LEN, (uint16_t)(get16(f, OFF_UDP_LEN) - 1));
+	EXPECT(f, len, FRAME_UDP_LEN);
+
+	/* Every truncation of a CONTROL frame: never accepted. */
+	len = control_build(f, 64);
+	for (uint32_t l = 0; l < len; l++) {
+		frame_len = 0;
+		CHECK(parse(f, l, &frame_len) != FRAME_CONTROL);
+	}
+}
+
 /* Every verdict has a distinct name; others give "?". */
 static void
 test_names(void)
@@ -503,7 +629,8 @@ test_random(void)
 	uint64_t seed = 7;
 	uint8_t good[FRAME_BUF], f[FRAME_BUF];
 	uint32_t len = frame_build(good, 14, 40);
-	unsigned data = 0;
+	unsigned data = 0, control = 0;
+	enum frame_verdict v;
 
 	for (int i = 0; i < 200000; i++) {
 		uint32_t l = len, frame_len = 0;
@@ -519,7 +646,10 @@ test_random(void)
 			ip_fix(f);
 		if (test_rand(&seed) % 8 == 0)
 			l = (uint32_t)(test_rand(&seed) % (len + 1));
-		if (parse(f, l, &frame_len) == FRAME_DATA) {
+		v = parse(f, l, &frame_len);
+		if (v == FRAME_CONTROL)
+			control++;
+		if (v == FRAME_DATA) {
 			uint32_t ip_len = get16(f, OFF_IP_LEN);
 			uint32_t rlen = ip_len - 28;
 
@@ -536,6 +666,43 @@ test_random(void)
 	}
 	/* Flips in the payload or the ids keep it valid: some must pass. */
 	CHECK(data > 1000);
+
+	/*
+	 * The same for CONTROL frames: whenever one is accepted, the head
+	 * it vouches for must be there.
+	 */
+	len = control_build(good, 96);
+	for (int i = 0; i < 200000; i++) {
+		uint32_t l = len, frame_len = 0;
+		unsigned flips = 1 + test_rand(&seed) % 3;
+
+		memcpy(f, good, len);
+		for (unsigned k = 0; k < flips; k++) {
+			uint32_t off = (uint32_t)(test_rand(&seed) % len);
+
+			f[off] = (uint8_t)test_rand(&seed);
+		}
+		if (test_rand(&seed) % 4 == 0)
+			ip_fix(f);
+		if (test_rand(&seed) % 8 == 0)
+			l = (uint32_t)(test_rand(&seed) % (len + 1));
+		v = parse(f, l, &frame_len);
+		CHECK(v != FRAME_DATA);
+		if (v == FRAME_CONTROL) {
+			uint32_t ip_len = get16(f, OFF_IP_LEN);
+
+			control++;
+			CHECK(frame_len <= l);
+			CHECK_EQ(frame_len, ETH_HDR_LEN + ip_len);
+			CHECK(ip_len - 28 >= 4);
+			CHECK_EQ(get16(f, FRAME_RUMOR_OFF), RUMOR_MAGIC);
+			CHECK_EQ(f[FRAME_RUMOR_OFF + 2], RUMOR_VERSION);
+			CHECK_EQ(f[FRAME_RUMOR_OFF + 3], RUMOR_T_CONTROL);
+			CHECK(cksum_ipv4_ok(f + FRAME_IP_OFF));
+			CHECK(memcmp(f, self.mac, 6) == 0);
+		}
+	}
+	CHECK(control > 1000);
 }
 
 /*
@@ -562,6 +729,8 @@ main(int argc, char **argv)
 		test_padding();
 	if (test_want(argc, argv, "verdicts"))
 		test_verdicts();
+	if (test_want(argc, argv, "control"))
+		test_control();
 	if (test_want(argc, argv, "names"))
 		test_names();
 	if (test_want(argc, argv, "truncation"))
