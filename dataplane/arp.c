@@ -7,11 +7,13 @@
  * MAC is learnt or changes, the peer table is published again, and lcores
  * release the frames they held for it.
  *
- * Only addresses the peer table names get a neighbour entry, so a flood of
- * ARP from strangers costs a lookup each and no memory. Entries are kept
- * for the life of the process (an address dropped by a reload keeps its
- * entry), so the cache holds at most every address ever configured, up to
- * ARP_NEIGH_MAX; beyond that new addresses are counted, not resolved.
+ * Only addresses the peer table names, and the destinations of datagrams
+ * rumor-control sends through the control link (arp_want), get a
+ * neighbour entry, so a flood of ARP from strangers costs a lookup each
+ * and no memory. Entries are kept for the life of the process (an address
+ * dropped by a reload keeps its entry), so the cache holds at most every
+ * address ever configured or sent to, up to ARP_NEIGH_MAX; beyond that
+ * new addresses are counted, not resolved.
  */
 #include <rte_cycles.h>
 #include <rte_hash.h>
@@ -182,18 +184,15 @@ arp_input(struct rte_mbuf *m)
 	}
 }
 
-/* Track an address the peer table needs; ask for it when due. */
+/*
+ * Ask for an entry's MAC when due: at once for a new entry, then with
+ * the delay doubling up to ARP_RETRY_MAX_MS until answered, and every
+ * ARP_REFRESH_S once resolved.
+ */
 static void
-arp_need(const struct peer *p, uint64_t now, uint64_t hz)
+neigh_ask(struct neigh *n, uint64_t now, uint64_t hz)
 {
-	struct neigh *n;
-
-	if (p->dpdk_port >= dp.n_ports)
-		return;
-	n = neigh_want(p->ip, p->dpdk_port);
-	if (n == NULL || (int64_t)(now - n->next_tsc) < 0)
-		return;
-	if (p->resolved && !n->resolved)	/* Static MAC: nothing to ask. */
+	if ((int64_t)(now - n->next_tsc) < 0)
 		return;
 	send_request(n);
 	if (n->resolved) {
@@ -204,6 +203,39 @@ arp_need(const struct peer *p, uint64_t now, uint64_t hz)
 		if (n->backoff_ms > ARP_RETRY_MAX_MS)
 			n->backoff_ms = ARP_RETRY_MAX_MS;
 	}
+}
+
+/* Track an address the peer table needs; ask for it when due. */
+static void
+arp_need(const struct peer *p, uint64_t now, uint64_t hz)
+{
+	struct neigh *n;
+
+	if (p->dpdk_port >= dp.n_ports)
+		return;
+	n = neigh_want(p->ip, p->dpdk_port);
+	if (n == NULL)
+		return;
+	if (p->resolved && !n->resolved)	/* Static MAC: nothing to ask. */
+		return;
+	neigh_ask(n, now, hz);
+}
+
+int
+arp_want(uint32_t ip, uint16_t port, uint8_t mac[6])
+{
+	struct neigh *n;
+
+	if (port >= dp.n_ports)
+		return -1;
+	n = neigh_want(ip, port);
+	if (n == NULL)
+		return -1;
+	neigh_ask(n, rte_rdtsc(), rte_get_tsc_hz());
+	if (!n->resolved)
+		return 0;
+	memcpy(mac, n->mac, 6);
+	return 1;
 }
 
 void

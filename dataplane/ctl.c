@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control thread, run by the main lcore (which never forwards): it
- * serves punted ARP frames, resolves peers, applies configuration reloads
- * (SIGHUP) by publishing new tables, prints periodic statistics, and ends
- * the run after --duration.
+ * serves punted ARP frames, resolves peers, serves the control link to
+ * rumor-control, applies configuration reloads (SIGHUP) by publishing new
+ * tables, prints periodic statistics, and ends the run after --duration.
  */
 #include <signal.h>
 #include <stdio.h>
-#include <unistd.h>
+#include <stdlib.h>
 
 #include <rte_cycles.h>
 #include <rte_log.h>
@@ -15,8 +15,9 @@
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "link.h"
 
-#define CTL_IDLE_US 1000	/* Sleep when there was nothing to do. */
+#define CTL_IDLE_MS 1		/* Wait when there was nothing to do. */
 
 static volatile sig_atomic_t reload_requested;
 
@@ -26,11 +27,18 @@ ctl_request_reload(void)
 	reload_requested = 1;
 }
 
-/* Read the configuration again and publish its tables. */
+/*
+ * Read the configuration again and publish its tables. While a member
+ * table from rumor-control is in force, the file's member lines give
+ * only their static MACs: the members stay those rumor-control published,
+ * and every other setting of the file applies.
+ */
 static void
 ctl_reload(void)
 {
 	struct rumor_config c;
+	struct config_member *file = NULL;
+	uint32_t n_file = 0;
 	char err[CONFIG_ERR_MAX];
 
 	if (config_load(dp.opt.config_path, &c, err, sizeof(err)) < 0) {
@@ -48,17 +56,37 @@ ctl_reload(void)
 		config_free(&c);
 		return;
 	}
+	if (link_table_in_force()) {
+		file = c.members;
+		n_file = c.n_members;
+		c.members = NULL;
+		c.n_members = 0;
+		if (link_keep_members(&c, file, n_file) < 0) {
+			RTE_LOG(ERR, USER1, "reload refused, tables unchanged: "
+					"out of memory\n");
+			dp.ctl_stats[CTL_RELOAD_FAIL]++;
+			free(file);
+			return;
+		}
+	}
 	if (tables_publish_config(&c) < 0) {
 		dp.ctl_stats[CTL_RELOAD_FAIL]++;
 		config_free(&c);
+		free(file);
 		return;
 	}
 	config_free(&dp.cfg);
 	dp.cfg = c;
+	if (file != NULL)
+		link_config_changed(file, n_file);
+	else
+		link_config_changed(c.members, c.n_members);
+	free(file);
 	dp.ctl_stats[CTL_RELOAD]++;
-	RTE_LOG(INFO, USER1, "reloaded %s: %u member(s), ring epoch %lu\n",
+	RTE_LOG(INFO, USER1, "reloaded %s: %u member(s)%s, ring epoch %lu\n",
 			dp.opt.config_path, c.n_members,
-			(unsigned long)dp.ring->epoch);
+			link_table_in_force() ? " (kept from rumor-control)" :
+			"", (unsigned long)dp.ring->epoch);
 }
 
 void
@@ -72,12 +100,15 @@ ctl_loop(void)
 		struct rte_mbuf *m[DP_BURST];
 		unsigned n = rte_ring_sc_dequeue_burst(dp.arp_punt, (void **)m,
 				DP_BURST, NULL);
+		unsigned punts;
 		uint64_t now;
 
 		for (unsigned i = 0; i < n; i++)
 			arp_input(m[i]);
+		punts = link_punts();
 		now = rte_rdtsc();
 		arp_timer(now);
+		link_timer(now);
 		if (reload_requested) {
 			reload_requested = 0;
 			ctl_reload();
@@ -89,7 +120,10 @@ ctl_loop(void)
 		}
 		if (dp.opt.duration_s != 0 && (int64_t)(now - end) >= 0)
 			dp.quit = true;
-		if (n == 0)
-			usleep(CTL_IDLE_US);
+		/*
+		 * Wait in poll() only after a pass that found nothing to do,
+		 * so that a message from rumor-control ends the wait at once.
+		 */
+		link_poll(n == 0 && punts == 0 ? CTL_IDLE_MS : 0);
 	}
 }

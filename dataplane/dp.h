@@ -26,6 +26,10 @@
 #define DP_ARP_WAIT_MAX 256		/* Frames an lcore holds for ARP (pow2). */
 #define DP_ARP_RING_SIZE 1024		/* Punted ARP frames awaiting control. */
 #define DP_CTL_TX_RING_SIZE 256		/* Control frames awaiting an lcore. */
+#define DP_PUNT_RING_SIZE 4096		/* CONTROL frames awaiting the link. */
+#define DP_PUNT_BURST 256		/* Frames a full punt bucket allows. */
+#define DP_PUNT_RATE 10000		/* Default --punt-rate, per lcore. */
+#define DP_LINK_WAIT_MAX 64		/* SEND frames held for ARP (pow2). */
 #define DP_MAX_LCORES RTE_MAX_LCORE
 
 /* One DPDK port. */
@@ -53,6 +57,15 @@ struct dp_lcore {
 	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
 	uint32_t wait_head, wait_tail;	/* Free-running indexes into wait[]. */
 	const struct peer_table *wait_peers; /* Table last tried for wait[]. */
+	/*
+	 * Token bucket of the punt path, counted in TSC cycles: credit
+	 * grows by one per cycle up to punt_cap, and each punted frame
+	 * spends punt_cost. Only this lcore touches it.
+	 */
+	uint64_t punt_credit;
+	uint64_t punt_tsc;		/* When credit was last brought up. */
+	uint64_t punt_cost;		/* Cycles per frame: hz / --punt-rate. */
+	uint64_t punt_cap;		/* DP_PUNT_BURST frames' worth. */
 	struct arp_wait wait[DP_ARP_WAIT_MAX];
 } __attribute__((aligned(64)));
 
@@ -64,6 +77,7 @@ struct dp_options {
 	unsigned duration_s;		/* 0: run until signalled. */
 	unsigned mbufs;			/* Per pool. */
 	unsigned arp_timeout_ms;	/* How long a frame may wait for ARP. */
+	unsigned punt_rate;		/* CONTROL frames/s per lcore; 0: none. */
 	bool list_ports;		/* Print the ports and exit. */
 };
 
@@ -78,6 +92,8 @@ struct dp {
 	struct ring_table *ring;
 	struct peer_table *peers;
 	struct rte_ring *arp_punt;	/* lcores -> control: ARP frames. */
+	struct rte_ring *ctl_punt;	/* lcores -> control: CONTROL frames. */
+	uint32_t link_attached;		/* A rumor-control said HELLO (atomic). */
 	uint64_t ctl_stats[CTL_STAT_MAX];
 	uint64_t start_tsc, stop_tsc;
 	volatile sig_atomic_t quit;	/* Set by SIGINT, SIGTERM, --duration. */
@@ -98,6 +114,12 @@ void arp_input(struct rte_mbuf *m);
 void arp_timer(uint64_t now);
 void arp_reset(void);
 int arp_neighbor(uint32_t ip, uint8_t mac[6]);
+/*
+ * Track any address reached on port and ask for its MAC when due, with
+ * the backoff of the peers': 1 and the MAC if known, 0 if not yet, -1 if
+ * it cannot be tracked (the cache is full).
+ */
+int arp_want(uint32_t ip, uint16_t port, uint8_t mac[6]);
 
 /* ctl.c: the control thread (runs on the main lcore). */
 void ctl_loop(void);

@@ -2,9 +2,10 @@
 /*
  * The forwarding loop. Each lcore polls its own RX queue on every port,
  * classifies each frame, and either forwards a DATA message to the owner
- * of its channel, delivers it to the local sink, hands an ARP frame to the
- * control thread, or drops it with a counter. Messages leave in the mbuf
- * they arrived in; only headers are rewritten.
+ * of its channel, delivers it to the local sink, hands an ARP frame or
+ * (within its rate) a CONTROL datagram to the control thread, or drops it
+ * with a counter. Messages leave in the mbuf they arrived in; only
+ * headers are rewritten.
  *
  * The ring and peer tables are read under liburcu QSBR: pointers taken at
  * the top of an iteration are used only until the quiescent state at its
@@ -148,6 +149,47 @@ route(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
 }
 
 /*
+ * Whether the punt bucket has credit for one more CONTROL frame; spends
+ * it if so. The bucket is refilled from the TSC at each check, so an
+ * lcore that sees no CONTROL frame never touches it.
+ */
+static __rte_always_inline bool
+punt_allow(struct dp_lcore *lc)
+{
+	const uint64_t now = rte_rdtsc();
+	uint64_t credit = lc->punt_credit + (now - lc->punt_tsc);
+
+	lc->punt_tsc = now;
+	if (credit > lc->punt_cap)
+		credit = lc->punt_cap;
+	if (unlikely(credit < lc->punt_cost)) {
+		lc->punt_credit = credit;
+		return false;
+	}
+	lc->punt_credit = credit - lc->punt_cost;
+	return true;
+}
+
+/*
+ * Hand a CONTROL frame to the control thread, which passes it on to
+ * rumor-control. A flood costs the lcore a bucket check and a free per
+ * frame beyond the rate, never a wait.
+ */
+static __rte_always_inline void
+punt(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	if (unlikely(!punt_allow(lc))) {
+		lc->stats.c[STAT_PUNT_RATE]++;
+		rte_pktmbuf_free(m);
+	} else if (unlikely(rte_ring_mp_enqueue(dp.ctl_punt, m) != 0)) {
+		lc->stats.c[STAT_PUNT_FULL]++;
+		rte_pktmbuf_free(m);
+	} else {
+		lc->stats.c[STAT_PUNTED]++;
+	}
+}
+
+/*
  * One received burst, in two passes: classify every frame and prefetch
  * the ring slot of each DATA message, then act on each verdict. The slot
  * loads of a whole burst are in flight together instead of each stalling
@@ -198,6 +240,8 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 				lc->stats.c[STAT_ARP_PUNT_FULL]++;
 				rte_pktmbuf_free(m);
 			}
+		} else if (verdict[i] == FRAME_CONTROL) {
+			punt(lc, m);
 		} else if (verdict[i] != FRAME_VERDICT_MAX) {
 			rte_pktmbuf_free(m);
 		}
@@ -233,7 +277,10 @@ arp_wait_retry(struct dp_lcore *lc, const struct ring_table *ring,
 	}
 }
 
-/* Send frames the control thread built (ARP), from the queue-0 lcore. */
+/*
+ * Send frames the control thread built (ARP, and datagrams rumor-control
+ * sends), from the queue-0 lcore.
+ */
 static void
 ctl_tx_drain(struct dp_lcore *lc)
 {
@@ -267,6 +314,16 @@ fwd_main(void *arg)
 	const uint32_t self_id = dp.cfg.node_id;
 	uint64_t last_drain = rte_rdtsc();
 	struct rte_mbuf *pkts[DP_BURST];
+
+	/* A full bucket at start; --punt-rate 0 never has credit. */
+	lc->punt_cost = dp.opt.punt_rate != 0 ?
+			rte_get_tsc_hz() / dp.opt.punt_rate : 1;
+	if (lc->punt_cost == 0)
+		lc->punt_cost = 1;
+	lc->punt_cap = dp.opt.punt_rate != 0 ?
+			lc->punt_cost * DP_PUNT_BURST : 0;
+	lc->punt_credit = lc->punt_cap;
+	lc->punt_tsc = last_drain;
 
 	urcu_qsbr_register_thread();
 	RTE_LOG(INFO, USER1, "lcore %u forwards on queue %u of %u port(s)\n",

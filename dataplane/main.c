@@ -20,6 +20,7 @@
 #include <rte_pdump.h>
 
 #include "dp.h"
+#include "link.h"
 
 struct dp dp;
 
@@ -46,11 +47,15 @@ usage(FILE *f, const char *prog)
 "                           queue's descriptors, at least 8191)\n"
 "      --arp-timeout MS     how long a message may wait for its next hop's\n"
 "                           MAC before it is dropped (default 1000)\n"
+"      --punt-rate N        CONTROL datagrams per second each lcore hands\n"
+"                           to rumor-control, in bursts of up to 256; the\n"
+"                           rest are dropped (default 10000; 0: none)\n"
 "      --list-ports         print the ports DPDK offers and exit\n"
 "  -h, --help               this text\n"
 "\n"
 "signals: SIGHUP reloads the configuration; SIGINT and SIGTERM stop and\n"
-"print statistics. Telemetry: /rumor/stats, /rumor/info, /rumor/peers.\n",
+"print statistics. Telemetry: /rumor/stats, /rumor/info, /rumor/peers.\n"
+"rumor-control attaches at the configuration's control_socket.\n",
 		prog);
 }
 
@@ -75,7 +80,8 @@ parse_uint_opt(const char *name, const char *s, unsigned lo, unsigned hi,
 static int
 parse_args(int argc, char **argv)
 {
-	enum { O_IDLE = 256, O_STATS, O_DURATION, O_MBUFS, O_ARP, O_LIST };
+	enum { O_IDLE = 256, O_STATS, O_DURATION, O_MBUFS, O_ARP, O_PUNT,
+		O_LIST };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "idle-sleep", required_argument, NULL, O_IDLE },
@@ -83,6 +89,7 @@ parse_args(int argc, char **argv)
 		{ "duration", required_argument, NULL, O_DURATION },
 		{ "mbufs", required_argument, NULL, O_MBUFS },
 		{ "arp-timeout", required_argument, NULL, O_ARP },
+		{ "punt-rate", required_argument, NULL, O_PUNT },
 		{ "list-ports", no_argument, NULL, O_LIST },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -90,6 +97,7 @@ parse_args(int argc, char **argv)
 	int c, rc = 0;
 
 	dp.opt.arp_timeout_ms = 1000;
+	dp.opt.punt_rate = DP_PUNT_RATE;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -115,6 +123,10 @@ parse_args(int argc, char **argv)
 		case O_ARP:
 			rc = parse_uint_opt("arp-timeout", optarg, 1, 60000,
 					&dp.opt.arp_timeout_ms);
+			break;
+		case O_PUNT:
+			rc = parse_uint_opt("punt-rate", optarg, 0, 10000000,
+					&dp.opt.punt_rate);
 			break;
 		case O_LIST:
 			dp.opt.list_ports = true;
@@ -228,14 +240,18 @@ cleanup(void)
 			rte_free(dp.lcore[i]->txb[p]);
 		rte_free(dp.lcore[i]);
 	}
+	link_close();
 	tables_free();
 	arp_reset();
-	if (dp.arp_punt != NULL) {
+	for (int i = 0; i < 2; i++) {
+		struct rte_ring *r = i == 0 ? dp.arp_punt : dp.ctl_punt;
 		struct rte_mbuf *m = NULL;
 
-		while (rte_ring_dequeue(dp.arp_punt, (void **)&m) == 0)
+		if (r == NULL)
+			continue;
+		while (rte_ring_dequeue(r, (void **)&m) == 0)
 			rte_pktmbuf_free(m);
-		rte_ring_free(dp.arp_punt);
+		rte_ring_free(r);
 	}
 	rte_pdump_uninit();
 	config_free(&dp.cfg);
@@ -278,7 +294,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "rumor-dataplane: cannot create ARP ring\n");
 		goto fail;
 	}
-	if (tables_publish_config(&dp.cfg) < 0)
+	/* Many lcores punt CONTROL frames; the control thread takes them. */
+	dp.ctl_punt = rte_ring_create("rumor_ctl_punt", DP_PUNT_RING_SIZE,
+			(int)rte_socket_id(), RING_F_SC_DEQ);
+	if (dp.ctl_punt == NULL) {
+		fprintf(stderr, "rumor-dataplane: cannot create punt ring\n");
+		goto fail;
+	}
+	if (tables_publish_config(&dp.cfg) < 0 || link_init() < 0)
 		goto fail;
 	if (stats_telemetry_init() < 0)
 		RTE_LOG(WARNING, USER1, "telemetry commands not registered\n");

@@ -43,6 +43,9 @@ static const char *const stat_names[STAT_MAX - FRAME_VERDICT_MAX] = {
 	[STAT_ARP_TIMEOUT - FRAME_VERDICT_MAX] = "drop_arp_timeout",
 	[STAT_ARP_PUNT_FULL - FRAME_VERDICT_MAX] = "drop_arp_punt_full",
 	[STAT_CTL_TX - FRAME_VERDICT_MAX] = "ctl_tx",
+	[STAT_PUNTED - FRAME_VERDICT_MAX] = "punted",
+	[STAT_PUNT_RATE - FRAME_VERDICT_MAX] = "drop_punt_rate",
+	[STAT_PUNT_FULL - FRAME_VERDICT_MAX] = "drop_punt_full",
 };
 
 static const char *const ctl_names[CTL_STAT_MAX] = {
@@ -57,6 +60,25 @@ static const char *const ctl_names[CTL_STAT_MAX] = {
 	[CTL_PUBLISH] = "tables_published",
 	[CTL_RELOAD] = "config_reloaded",
 	[CTL_RELOAD_FAIL] = "config_reload_failed",
+	[CTL_LINK_ACCEPTED] = "link_accepted",
+	[CTL_LINK_REFUSED] = "link_refused",
+	[CTL_LINK_HELLO_BAD] = "link_hello_bad",
+	[CTL_LINK_CLOSED] = "link_closed",
+	[CTL_LINK_RX] = "link_rx",
+	[CTL_LINK_TX] = "link_tx",
+	[CTL_LINK_BAD] = "link_bad",
+	[CTL_PUNT_SENT] = "punt_sent",
+	[CTL_PUNT_NO_CLIENT] = "drop_punt_no_client",
+	[CTL_PUNT_BUSY] = "drop_punt_busy",
+	[CTL_SEND_QUEUED] = "send_queued",
+	[CTL_SEND_ARP_WAIT] = "send_arp_wait",
+	[CTL_SEND_WAIT_FULL] = "drop_send_wait_full",
+	[CTL_SEND_TIMEOUT] = "drop_send_timeout",
+	[CTL_SEND_BAD] = "drop_send_bad",
+	[CTL_TABLE_APPLIED] = "table_applied",
+	[CTL_TABLE_SAME] = "table_same",
+	[CTL_TABLE_REFUSED] = "table_refused",
+	[CTL_TABLE_CHUNK_BAD] = "table_chunk_bad",
 };
 
 const char *
@@ -66,7 +88,7 @@ frame_verdict_name(enum frame_verdict v)
 }
 
 const char *
-stat_name(enum stat s)
+stat_name(enum lcore_stat s)
 {
 	if ((unsigned)s < FRAME_VERDICT_MAX)
 		return verdict_names[s];

@@ -43,7 +43,8 @@ port_socket(uint16_t id)
 
 /*
  * Mbufs a pool needs: every RX and TX descriptor of its ports' queues, a
- * burst and a cache per lcore, and the frames held for ARP.
+ * burst and a cache per lcore, the frames held for ARP, and the rings to
+ * and from the control thread.
  */
 static unsigned
 pool_size(void)
@@ -51,7 +52,8 @@ pool_size(void)
 	uint64_t n = (uint64_t)dp.n_ports * dp.n_lcores *
 			(PORT_RXD + PORT_TXD) + dp.n_lcores * (POOL_CACHE +
 			DP_BURST * (dp.n_ports + 1) + DP_ARP_WAIT_MAX) +
-			DP_CTL_TX_RING_SIZE * dp.n_ports + DP_ARP_RING_SIZE;
+			DP_CTL_TX_RING_SIZE * dp.n_ports + DP_ARP_RING_SIZE +
+			DP_PUNT_RING_SIZE + DP_LINK_WAIT_MAX;
 	unsigned s = 8191;
 
 	while (s < n)

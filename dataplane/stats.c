@@ -77,6 +77,8 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 			ntohs(dp.port[0].self.udp_port));
 	rte_tel_data_add_dict_u64(d, "lcores", dp.n_lcores);
 	rte_tel_data_add_dict_u64(d, "ports", dp.n_ports);
+	rte_tel_data_add_dict_u64(d, "control_attached",
+			__atomic_load_n(&dp.link_attached, __ATOMIC_RELAXED));
 	tel_reader_enter();
 	ring = rcu_dereference(dp.ring);
 	if (ring != NULL) {
@@ -142,7 +144,8 @@ stats_telemetry_init(void)
 			"Counters of rumor-dataplane, summed over lcores. "
 			"No parameters") != 0 ||
 			rte_telemetry_register_cmd("/rumor/info", tel_info,
-			"Node id, address, lcores, ports and ring. "
+			"Node id, address, lcores, ports, control link and "
+			"ring. "
 			"No parameters") != 0 ||
 			rte_telemetry_register_cmd("/rumor/peers", tel_peers,
 			"Peer table: node id -> address, MAC, port. "

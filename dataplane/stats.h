@@ -12,7 +12,7 @@
 
 #include "parse.h"
 
-enum stat {
+enum lcore_stat {
 	/* 0 .. FRAME_VERDICT_MAX-1: enum frame_verdict. */
 	STAT_RX = FRAME_VERDICT_MAX,	/* Frames received. */
 	STAT_TX,			/* Frames the device accepted. */
@@ -29,6 +29,9 @@ enum stat {
 	STAT_ARP_TIMEOUT,		/* Dropped: MAC not resolved in time. */
 	STAT_ARP_PUNT_FULL,		/* Dropped: ARP ring to control full. */
 	STAT_CTL_TX,			/* Control-thread frames sent for it. */
+	STAT_PUNTED,			/* CONTROL frames queued for the link. */
+	STAT_PUNT_RATE,			/* Dropped: over the lcore's punt rate. */
+	STAT_PUNT_FULL,			/* Dropped: punt ring to control full. */
 	STAT_MAX
 };
 
@@ -50,10 +53,30 @@ enum ctl_stat {
 	CTL_PUBLISH,		/* Peer or ring tables published. */
 	CTL_RELOAD,		/* Configuration reloads applied. */
 	CTL_RELOAD_FAIL,	/* Reloads refused (bad file or change). */
+	/* The control link (link.c). */
+	CTL_LINK_ACCEPTED,	/* Connections served. */
+	CTL_LINK_REFUSED,	/* Connections closed: a client was attached. */
+	CTL_LINK_HELLO_BAD,	/* Connections closed: no valid HELLO first. */
+	CTL_LINK_CLOSED,	/* Clients gone: EOF, error or stuck. */
+	CTL_LINK_RX,		/* Messages received and accepted. */
+	CTL_LINK_TX,		/* Messages sent. */
+	CTL_LINK_BAD,		/* Messages refused: malformed or unexpected. */
+	CTL_PUNT_SENT,		/* CONTROL datagrams sent as PUNT. */
+	CTL_PUNT_NO_CLIENT,	/* ... dropped: no client attached. */
+	CTL_PUNT_BUSY,		/* ... dropped: the client's socket was full. */
+	CTL_SEND_QUEUED,	/* SEND frames queued for transmission. */
+	CTL_SEND_ARP_WAIT,	/* ... held until ARP resolves the destination. */
+	CTL_SEND_WAIT_FULL,	/* Dropped: SEND hold queue full. */
+	CTL_SEND_TIMEOUT,	/* Dropped: destination not resolved in time. */
+	CTL_SEND_BAD,		/* Dropped: destination refused. */
+	CTL_TABLE_APPLIED,	/* Member tables published. */
+	CTL_TABLE_SAME,		/* Member tables equal to the one in force. */
+	CTL_TABLE_REFUSED,	/* Member tables refused (invalid, or no self). */
+	CTL_TABLE_CHUNK_BAD,	/* TABLE chunks out of sequence. */
 	CTL_STAT_MAX
 };
 
-const char *stat_name(enum stat s);
+const char *stat_name(enum lcore_stat s);
 const char *ctl_stat_name(enum ctl_stat s);
 
 #endif /* RUMOR_STATS_H */

@@ -87,6 +87,7 @@ lab_port() {
 
 # lab_node TAG CONF [rumor options...]: start a node on port TAG-dp.
 # Sets NODE_PID_TAG and NODE_PREFIX_TAG; its log is $LAB_DIR/TAG.log.
+# LAB_VDEV_ARGS, if set, is appended to the port's vdev arguments.
 lab_node() {
 	local tag=$1 conf=$2
 	shift 2
@@ -94,7 +95,7 @@ lab_node() {
 	LAB_PREFIXES+=("$prefix")
 	ip netns exec "$LAB-$tag" ${DP_WRAP:-} "$DP" --no-huge --no-shconf --no-pci -m 256 -l 0-1 \
 		--file-prefix "$prefix" --log-level=lib.eal:error \
-		--vdev="net_af_packet0,iface=$tag-dp,qdisc_bypass=1" \
+		--vdev="net_af_packet0,iface=$tag-dp,qdisc_bypass=1${LAB_VDEV_ARGS:-}" \
 		-- -c "$conf" --idle-sleep 20 "$@" \
 		>"$LAB_DIR/$tag.log" 2>&1 &
 	local pid=$!
