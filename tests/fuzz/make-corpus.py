@@ -311,6 +311,70 @@ SEEDS["fuzz_admin"] = {
 }
 
 
+# Channel messages (include/rumor/chan_wire.h, docs/channels.md).
+def chan(mtype, body=b"", channel=b"news", origin=1, seq=42, chan_len=None,
+         body_len=None):
+    """A channel message: the rumor header, the name, then body."""
+    return struct.pack(
+        "!HBBBBHIHHQQQ", 0x524D, 1, mtype, 0, 8,
+        len(channel) if chan_len is None else chan_len, origin,
+        len(body) if body_len is None else body_len, 0, 1, seq,
+        0xCEA6A9C08EAD0124) + channel + body
+
+
+def chan_ack(status=0, lease=30000, limit=0):
+    return struct.pack("!BBHII", status, 0, 0, lease, limit)
+
+
+def chan_ord(stream=0x5EED, seq=5, msg=b"hello"):
+    return struct.pack("!QQ", stream, seq) + msg
+
+
+def chan_range(stream=0x5EED, first=5, last=9):
+    return struct.pack("!QQQ", stream, first, last)
+
+
+def chan_nack(stream=0x5EED, first=5, count=3, reserved=0):
+    return struct.pack("!QQII", stream, first, count, reserved)
+
+
+def chan_lease(ms=30000):
+    return struct.pack("!II", ms, 0)
+
+
+SEEDS["fuzz_chan_wire"] = {
+    "publish": chan(1, b"hello", origin=0),
+    "publish-stamped": chan(1, b"hello"),
+    "subscribe": chan(3, chan_lease(), origin=0, seq=1),
+    "unsubscribe": chan(4, origin=0, seq=2),
+    "sub-ack": chan(5, chan_ack(), seq=1),
+    "sub-ack-refused": chan(5, chan_ack(2, 0, 1024), seq=1),
+    "deliver": chan(6, chan_ord()),
+    "deliver-broadcast": chan(6, chan_ord(0, 0), channel=b"@news"),
+    "gap": chan(7, chan_range()),
+    "fanout": chan(8, chan_ord(msg=b"x" * 200)),
+    "retransmit": chan(9, chan_ord(seq=6)),
+    "interest": chan(10, chan_lease(), origin=2, seq=3),
+    "interest-withdraw": chan(10, chan_lease(0), origin=2, seq=4),
+    "interest-ack": chan(11, chan_ack(6, 0, 256), seq=3),
+    "nack": chan(12, chan_nack(), origin=2),
+    "gone": chan(13, chan_range(last=5)),
+    "gossip": chan(14, b"alert", channel=b"@alerts"),
+    "long-channel": chan(6, chan_ord(), channel=b"c" * 255),
+    "bad-origin": chan(3, chan_lease(), origin=9),
+    "bad-kind": chan(14, b"alert"),
+    "bad-lease": chan(3, chan_lease(300001), origin=0),
+    "bad-seq": chan(8, chan_ord(seq=1 << 63)),
+    "bad-range": chan(7, chan_range(first=9, last=5)),
+    "bad-nack-count": chan(12, chan_nack(count=65), origin=2),
+    "bad-length": chan(5, chan_ack(), body_len=11),
+    "short": chan(3, chan_lease(), origin=0)[:39],
+    "part-ack": chan_ack(),
+    "part-nack": chan_nack(),
+    "part-range": chan_range(),
+}
+
+
 def main():
     for target, seeds in SEEDS.items():
         d = os.path.join(HERE, "corpus", target)

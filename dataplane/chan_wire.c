@@ -1,0 +1,606 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The channel message codec (include/rumor/chan_wire.h). Every decoder
+ * checks a length before it reads what the length covers, and refuses
+ * exactly what its encoder refuses to write, so that whatever it accepts
+ * encodes again to the same bytes. Fields are copied with memcpy: a
+ * channel name of any length puts the fixed part at any alignment.
+ */
+#include <arpa/inet.h>
+#include <endian.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "rumor/chan_wire.h"
+#include "rumor/wire.h"
+
+/* Offsets of the fields of the fixed parts. */
+enum chan_off {
+	CHAN_OFF_LEASE_MS = 0,		/* SUBSCRIBE, INTEREST. */
+	CHAN_OFF_LEASE_RSV = 4,
+	CHAN_OFF_ACK_STATUS = 0,	/* SUB_ACK, INTEREST_ACK. */
+	CHAN_OFF_ACK_RSV8 = 1,
+	CHAN_OFF_ACK_RSV16 = 2,
+	CHAN_OFF_ACK_LEASE_MS = 4,
+	CHAN_OFF_ACK_LIMIT = 8,
+	CHAN_OFF_ORD_STREAM = 0,	/* DELIVER, FANOUT, RETRANSMIT. */
+	CHAN_OFF_ORD_SEQ = 8,
+	CHAN_OFF_RANGE_STREAM = 0,	/* GAP, GONE. */
+	CHAN_OFF_RANGE_FIRST = 8,
+	CHAN_OFF_RANGE_LAST = 16,
+	CHAN_OFF_NACK_STREAM = 0,	/* NACK. */
+	CHAN_OFF_NACK_FIRST = 8,
+	CHAN_OFF_NACK_COUNT = 16,
+	CHAN_OFF_NACK_RSV = 20,
+};
+
+_Static_assert(CHAN_OFF_LEASE_RSV + 4 == CHAN_LEASE_LEN, "lease layout");
+_Static_assert(CHAN_OFF_ACK_LIMIT + 4 == CHAN_ACK_LEN, "ack layout");
+_Static_assert(CHAN_OFF_ORD_SEQ + 8 == CHAN_ORD_LEN, "ordered layout");
+_Static_assert(CHAN_OFF_RANGE_LAST + 8 == CHAN_RANGE_LEN, "range layout");
+_Static_assert(CHAN_OFF_NACK_RSV + 4 == CHAN_NACK_LEN, "nack layout");
+_Static_assert((int)RUMOR_T_CHAN_FIRST == (int)RUMOR_T_MAX,
+		"channel types follow the types wire.h knows");
+
+static const char *const chan_wire_error_names[CHAN_WIRE_ERROR_MAX] = {
+	[CHAN_WIRE_OK] = "ok",
+	[CHAN_WIRE_SHORT] = "short",
+	[CHAN_WIRE_HEADER] = "header",
+	[CHAN_WIRE_TYPE] = "type",
+	[CHAN_WIRE_CHANNEL] = "channel",
+	[CHAN_WIRE_LENGTH] = "length",
+	[CHAN_WIRE_ORIGIN] = "origin",
+	[CHAN_WIRE_KIND] = "kind",
+	[CHAN_WIRE_RESERVED] = "reserved",
+	[CHAN_WIRE_STATUS] = "status",
+	[CHAN_WIRE_LEASE] = "lease",
+	[CHAN_WIRE_STREAM] = "stream",
+	[CHAN_WIRE_SEQ] = "seq",
+	[CHAN_WIRE_RANGE] = "range",
+};
+
+static const char *const chan_status_names[CHAN_ST_MAX] = {
+	[CHAN_ST_OK] = "ok",
+	[CHAN_ST_NOT_SUBSCRIBED] = "not subscribed",
+	[CHAN_ST_CLIENT_LIMIT] = "subscriptions per client",
+	[CHAN_ST_NODE_LIMIT] = "subscriptions per node",
+	[CHAN_ST_CLIENTS_LIMIT] = "clients per node",
+	[CHAN_ST_CHANNEL_LIMIT] = "subscribers per channel",
+	[CHAN_ST_INTEREST_LIMIT] = "interested nodes per channel",
+	[CHAN_ST_OWNED_LIMIT] = "owned channels",
+};
+
+static const char *const chan_type_names[RUMOR_T_CHAN_MAX] = {
+	[RUMOR_T_DATA] = "PUBLISH",
+	[RUMOR_T_CONTROL] = "CONTROL",
+	[RUMOR_T_SUBSCRIBE] = "SUBSCRIBE",
+	[RUMOR_T_UNSUBSCRIBE] = "UNSUBSCRIBE",
+	[RUMOR_T_SUB_ACK] = "SUB_ACK",
+	[RUMOR_T_DELIVER] = "DELIVER",
+	[RUMOR_T_GAP] = "GAP",
+	[RUMOR_T_FANOUT] = "FANOUT",
+	[RUMOR_T_RETRANSMIT] = "RETRANSMIT",
+	[RUMOR_T_INTEREST] = "INTEREST",
+	[RUMOR_T_INTEREST_ACK] = "INTEREST_ACK",
+	[RUMOR_T_NACK] = "NACK",
+	[RUMOR_T_GONE] = "GONE",
+	[RUMOR_T_GOSSIP] = "GOSSIP",
+};
+
+const char *
+chan_wire_error_name(enum chan_wire_error e)
+{
+	return (unsigned int)e < CHAN_WIRE_ERROR_MAX ?
+			chan_wire_error_names[e] : "?";
+}
+
+const char *
+chan_status_name(enum chan_status s)
+{
+	return (unsigned int)s < CHAN_ST_MAX ? chan_status_names[s] : "?";
+}
+
+const char *
+chan_type_name(uint8_t type)
+{
+	return type != 0 && type < RUMOR_T_CHAN_MAX ?
+			chan_type_names[type] : "?";
+}
+
+static inline uint16_t
+chan_get16(const uint8_t *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return ntohs(v);
+}
+
+static inline uint32_t
+chan_get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return ntohl(v);
+}
+
+static inline uint64_t
+chan_get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return be64toh(v);
+}
+
+static inline void
+chan_put16(uint8_t *p, uint16_t v)
+{
+	v = htons(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void
+chan_put32(uint8_t *p, uint32_t v)
+{
+	v = htonl(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+static inline void
+chan_put64(uint8_t *p, uint64_t v)
+{
+	v = htobe64(v);
+	memcpy(p, &v, sizeof(v));
+}
+
+/*
+ * Field checks, shared by each decoder (on what it read) and encoder (on
+ * what it was given), so that the two cannot disagree.
+ */
+static enum chan_wire_error
+chan_lease_check(const struct chan_lease *l)
+{
+	return l->lease_ms > CHAN_LEASE_MAX_MS ? CHAN_WIRE_LEASE :
+			CHAN_WIRE_OK;
+}
+
+static enum chan_wire_error
+chan_ack_check(const struct chan_ack *a)
+{
+	if (a->status >= CHAN_ST_MAX)
+		return CHAN_WIRE_STATUS;
+	if (a->lease_ms > CHAN_LEASE_MAX_MS)
+		return CHAN_WIRE_LEASE;
+	/* Only a grant carries a lease; only a limit names one. */
+	if (a->status != CHAN_ST_OK && a->lease_ms != 0)
+		return CHAN_WIRE_STATUS;
+	if (a->status >= CHAN_ST_CLIENT_LIMIT ? a->limit == 0 : a->limit != 0)
+		return CHAN_WIRE_STATUS;
+	return CHAN_WIRE_OK;
+}
+
+static enum chan_wire_error
+chan_ord_check(const struct chan_ord *o, bool broadcast)
+{
+	if (broadcast)
+		return o->stream != 0 ? CHAN_WIRE_STREAM :
+				o->seq != 0 ? CHAN_WIRE_SEQ : CHAN_WIRE_OK;
+	if (o->stream == 0)
+		return CHAN_WIRE_STREAM;
+	if (o->seq == 0 || o->seq > CHAN_SEQ_MAX)
+		return CHAN_WIRE_SEQ;
+	return CHAN_WIRE_OK;
+}
+
+static enum chan_wire_error
+chan_range_check(const struct chan_range *r)
+{
+	if (r->stream == 0)
+		return CHAN_WIRE_STREAM;
+	if (r->first == 0 || r->first > CHAN_SEQ_MAX ||
+			r->last == 0 || r->last > CHAN_SEQ_MAX)
+		return CHAN_WIRE_SEQ;
+	if (r->first > r->last)
+		return CHAN_WIRE_RANGE;
+	return CHAN_WIRE_OK;
+}
+
+static enum chan_wire_error
+chan_nack_check(const struct chan_nack *n)
+{
+	if (n->stream == 0)
+		return CHAN_WIRE_STREAM;
+	if (n->first == 0 || n->first > CHAN_SEQ_MAX)
+		return CHAN_WIRE_SEQ;
+	if (n->count == 0 || n->count > CHAN_NACK_MAX)
+		return CHAN_WIRE_RANGE;
+	/* The last sequence asked for must exist; first is small enough. */
+	if (n->first > CHAN_SEQ_MAX - (n->count - 1))
+		return CHAN_WIRE_RANGE;
+	return CHAN_WIRE_OK;
+}
+
+enum chan_wire_error
+chan_lease_decode(const uint8_t *buf, size_t len, struct chan_lease *out)
+{
+	if (len != CHAN_LEASE_LEN)
+		return CHAN_WIRE_LENGTH;
+	if (chan_get32(buf + CHAN_OFF_LEASE_RSV) != 0)
+		return CHAN_WIRE_RESERVED;
+	out->lease_ms = chan_get32(buf + CHAN_OFF_LEASE_MS);
+	return chan_lease_check(out);
+}
+
+size_t
+chan_lease_encode(const struct chan_lease *l, uint8_t *buf, size_t cap)
+{
+	if (chan_lease_check(l) != CHAN_WIRE_OK || cap < CHAN_LEASE_LEN)
+		return 0;
+	chan_put32(buf + CHAN_OFF_LEASE_MS, l->lease_ms);
+	chan_put32(buf + CHAN_OFF_LEASE_RSV, 0);
+	return CHAN_LEASE_LEN;
+}
+
+enum chan_wire_error
+chan_ack_decode(const uint8_t *buf, size_t len, struct chan_ack *out)
+{
+	if (len != CHAN_ACK_LEN)
+		return CHAN_WIRE_LENGTH;
+	if (buf[CHAN_OFF_ACK_RSV8] != 0 ||
+			chan_get16(buf + CHAN_OFF_ACK_RSV16) != 0)
+		return CHAN_WIRE_RESERVED;
+	out->status = buf[CHAN_OFF_ACK_STATUS];
+	out->lease_ms = chan_get32(buf + CHAN_OFF_ACK_LEASE_MS);
+	out->limit = chan_get32(buf + CHAN_OFF_ACK_LIMIT);
+	return chan_ack_check(out);
+}
+
+size_t
+chan_ack_encode(const struct chan_ack *a, uint8_t *buf, size_t cap)
+{
+	if (chan_ack_check(a) != CHAN_WIRE_OK || cap < CHAN_ACK_LEN)
+		return 0;
+	buf[CHAN_OFF_ACK_STATUS] = a->status;
+	buf[CHAN_OFF_ACK_RSV8] = 0;
+	chan_put16(buf + CHAN_OFF_ACK_RSV16, 0);
+	chan_put32(buf + CHAN_OFF_ACK_LEASE_MS, a->lease_ms);
+	chan_put32(buf + CHAN_OFF_ACK_LIMIT, a->limit);
+	return CHAN_ACK_LEN;
+}
+
+enum chan_wire_error
+chan_ord_decode(const uint8_t *buf, size_t len, bool broadcast,
+		struct chan_ord *out)
+{
+	if (len < CHAN_ORD_LEN)
+		return CHAN_WIRE_LENGTH;
+	out->stream = chan_get64(buf + CHAN_OFF_ORD_STREAM);
+	out->seq = chan_get64(buf + CHAN_OFF_ORD_SEQ);
+	return chan_ord_check(out, broadcast);
+}
+
+size_t
+chan_ord_encode(const struct chan_ord *o, bool broadcast, uint8_t *buf,
+		size_t cap)
+{
+	if (chan_ord_check(o, broadcast) != CHAN_WIRE_OK || cap < CHAN_ORD_LEN)
+		return 0;
+	chan_put64(buf + CHAN_OFF_ORD_STREAM, o->stream);
+	chan_put64(buf + CHAN_OFF_ORD_SEQ, o->seq);
+	return CHAN_ORD_LEN;
+}
+
+enum chan_wire_error
+chan_range_decode(const uint8_t *buf, size_t len, struct chan_range *out)
+{
+	if (len != CHAN_RANGE_LEN)
+		return CHAN_WIRE_LENGTH;
+	out->stream = chan_get64(buf + CHAN_OFF_RANGE_STREAM);
+	out->first = chan_get64(buf + CHAN_OFF_RANGE_FIRST);
+	out->last = chan_get64(buf + CHAN_OFF_RANGE_LAST);
+	return chan_range_check(out);
+}
+
+size_t
+chan_range_encode(const struct chan_range *r, uint8_t *buf, size_t cap)
+{
+	if (chan_range_check(r) != CHAN_WIRE_OK || cap < CHAN_RANGE_LEN)
+		return 0;
+	chan_put64(buf + CHAN_OFF_RANGE_STREAM, r->stream);
+	chan_put64(buf + CHAN_OFF_RANGE_FIRST, r->first);
+	chan_put64(buf + CHAN_OFF_RANGE_LAST, r->last);
+	return CHAN_RANGE_LEN;
+}
+
+enum chan_wire_error
+chan_nack_decode(const uint8_t *buf, size_t len, struct chan_nack *out)
+{
+	if (len != CHAN_NACK_LEN)
+		return CHAN_WIRE_LENGTH;
+	if (chan_get32(buf + CHAN_OFF_NACK_RSV) != 0)
+		return CHAN_WIRE_RESERVED;
+	out->stream = chan_get64(buf + CHAN_OFF_NACK_STREAM);
+	out->first = chan_get64(buf + CHAN_OFF_NACK_FIRST);
+	out->count = chan_get32(buf + CHAN_OFF_NACK_COUNT);
+	return chan_nack_check(out);
+}
+
+size_t
+chan_nack_encode(const struct chan_nack *n, uint8_t *buf, size_t cap)
+{
+	if (chan_nack_check(n) != CHAN_WIRE_OK || cap < CHAN_NACK_LEN)
+		return 0;
+	chan_put64(buf + CHAN_OFF_NACK_STREAM, n->stream);
+	chan_put64(buf + CHAN_OFF_NACK_FIRST, n->first);
+	chan_put32(buf + CHAN_OFF_NACK_COUNT, n->count);
+	chan_put32(buf + CHAN_OFF_NACK_RSV, 0);
+	return CHAN_NACK_LEN;
+}
+
+static bool
+chan_type_valid(uint8_t type)
+{
+	return type == RUMOR_T_DATA ||
+			(type >= RUMOR_T_CHAN_FIRST && type < RUMOR_T_CHAN_MAX);
+}
+
+/* Clients send SUBSCRIBE and UNSUBSCRIBE; nodes everything but DATA. */
+static enum chan_wire_error
+chan_origin_check(uint8_t type, uint32_t origin)
+{
+	switch (type) {
+	case RUMOR_T_DATA:
+		return CHAN_WIRE_OK;
+	case RUMOR_T_SUBSCRIBE:
+	case RUMOR_T_UNSUBSCRIBE:
+		return origin == 0 ? CHAN_WIRE_OK : CHAN_WIRE_ORIGIN;
+	default:
+		return origin != 0 ? CHAN_WIRE_OK : CHAN_WIRE_ORIGIN;
+	}
+}
+
+/* Which types a channel of each kind has. */
+static enum chan_wire_error
+chan_kind_check(uint8_t type, bool broadcast)
+{
+	switch (type) {
+	case RUMOR_T_DATA:
+	case RUMOR_T_SUBSCRIBE:
+	case RUMOR_T_UNSUBSCRIBE:
+	case RUMOR_T_SUB_ACK:
+	case RUMOR_T_DELIVER:
+		return CHAN_WIRE_OK;
+	case RUMOR_T_GOSSIP:
+		return broadcast ? CHAN_WIRE_OK : CHAN_WIRE_KIND;
+	default:
+		return broadcast ? CHAN_WIRE_KIND : CHAN_WIRE_OK;
+	}
+}
+
+/* The bytes of the fixed part of a type (0: none). */
+static size_t
+chan_fixed_len(uint8_t type)
+{
+	switch (type) {
+	case RUMOR_T_SUBSCRIBE:
+	case RUMOR_T_INTEREST:
+		return CHAN_LEASE_LEN;
+	case RUMOR_T_SUB_ACK:
+	case RUMOR_T_INTEREST_ACK:
+		return CHAN_ACK_LEN;
+	case RUMOR_T_DELIVER:
+	case RUMOR_T_FANOUT:
+	case RUMOR_T_RETRANSMIT:
+		return CHAN_ORD_LEN;
+	case RUMOR_T_GAP:
+	case RUMOR_T_GONE:
+		return CHAN_RANGE_LEN;
+	case RUMOR_T_NACK:
+		return CHAN_NACK_LEN;
+	default:
+		return 0;
+	}
+}
+
+/* True for the types whose fixed part a message follows. */
+static bool
+chan_has_payload(uint8_t type)
+{
+	return type == RUMOR_T_DATA || type == RUMOR_T_DELIVER ||
+			type == RUMOR_T_FANOUT || type == RUMOR_T_RETRANSMIT ||
+			type == RUMOR_T_GOSSIP;
+}
+
+/* Decode the fixed part of a checked header's type from body[0..len). */
+static enum chan_wire_error
+chan_body_decode(const uint8_t *body, size_t len, bool broadcast,
+		struct chan_msg *out)
+{
+	switch (out->type) {
+	case RUMOR_T_SUBSCRIBE:
+	case RUMOR_T_INTEREST:
+		return chan_lease_decode(body, len, &out->u.lease);
+	case RUMOR_T_SUB_ACK:
+	case RUMOR_T_INTEREST_ACK:
+		return chan_ack_decode(body, len, &out->u.ack);
+	case RUMOR_T_DELIVER:
+	case RUMOR_T_FANOUT:
+	case RUMOR_T_RETRANSMIT:
+		return chan_ord_decode(body, len, broadcast, &out->u.ord);
+	case RUMOR_T_GAP:
+	case RUMOR_T_GONE:
+		return chan_range_decode(body, len, &out->u.range);
+	case RUMOR_T_NACK:
+		return chan_nack_decode(body, len, &out->u.nack);
+	case RUMOR_T_UNSUBSCRIBE:
+		return len == 0 ? CHAN_WIRE_OK : CHAN_WIRE_LENGTH;
+	default:
+		/* DATA and GOSSIP: the message alone. */
+		return CHAN_WIRE_OK;
+	}
+}
+
+enum chan_wire_error
+chan_msg_decode(const uint8_t *buf, size_t len, struct chan_msg *out)
+{
+	const struct rumor_hdr *h = (const void *)buf;
+	const uint8_t *body;
+	size_t chan, body_len, fixed;
+	enum chan_wire_error e;
+	bool broadcast;
+
+	if (len < sizeof(*h))
+		return CHAN_WIRE_SHORT;
+	if (len > RUMOR_DATAGRAM_MAX)
+		return CHAN_WIRE_LENGTH;
+	/* From here on the header may be read, through memcpy only. */
+	if (chan_get16(buf) != RUMOR_MAGIC || buf[2] != RUMOR_VERSION ||
+			(buf[4] & ~RUMOR_F_KNOWN) != 0 ||
+			chan_get16(buf + offsetof(struct rumor_hdr, reserved)) != 0)
+		return CHAN_WIRE_HEADER;
+	out->type = buf[RUMOR_TYPE_OFF];
+	if (!chan_type_valid(out->type))
+		return CHAN_WIRE_TYPE;
+	chan = chan_get16(buf + offsetof(struct rumor_hdr, channel_len));
+	body_len = chan_get16(buf + offsetof(struct rumor_hdr, payload_len));
+	if (chan == 0 || chan > RUMOR_CHANNEL_MAX)
+		return CHAN_WIRE_CHANNEL;
+	if (sizeof(*h) + chan + body_len != len)
+		return CHAN_WIRE_LENGTH;
+	/* From here on the channel name and the body may be read. */
+	out->hop_limit = buf[offsetof(struct rumor_hdr, hop_limit)];
+	out->origin = chan_get32(buf + offsetof(struct rumor_hdr, origin));
+	out->epoch = chan_get64(buf + offsetof(struct rumor_hdr, epoch));
+	out->seq = chan_get64(buf + offsetof(struct rumor_hdr, seq));
+	out->channel_hash = chan_get64(buf +
+			offsetof(struct rumor_hdr, channel_hash));
+	out->channel = (const char *)buf + sizeof(*h);
+	out->channel_len = chan;
+	body = buf + sizeof(*h) + chan;
+	broadcast = chan_is_broadcast(out->channel, chan);
+
+	e = chan_origin_check(out->type, out->origin);
+	if (e != CHAN_WIRE_OK)
+		return e;
+	e = chan_kind_check(out->type, broadcast);
+	if (e != CHAN_WIRE_OK)
+		return e;
+	e = chan_body_decode(body, body_len, broadcast, out);
+	if (e != CHAN_WIRE_OK)
+		return e;
+	out->payload = NULL;
+	out->payload_len = 0;
+	if (chan_has_payload(out->type)) {
+		fixed = chan_fixed_len(out->type);
+		out->payload = body + fixed;
+		out->payload_len = body_len - fixed;
+		if (out->payload_len > chan_payload_max(chan))
+			return CHAN_WIRE_LENGTH;
+	}
+	return CHAN_WIRE_OK;
+}
+
+/* Encode the fixed part of m's type at p (cap bytes); its length or 0. */
+static size_t
+chan_body_encode(const struct chan_msg *m, bool broadcast, uint8_t *p,
+		size_t cap)
+{
+	switch (m->type) {
+	case RUMOR_T_SUBSCRIBE:
+	case RUMOR_T_INTEREST:
+		return chan_lease_encode(&m->u.lease, p, cap);
+	case RUMOR_T_SUB_ACK:
+	case RUMOR_T_INTEREST_ACK:
+		return chan_ack_encode(&m->u.ack, p, cap);
+	case RUMOR_T_DELIVER:
+	case RUMOR_T_FANOUT:
+	case RUMOR_T_RETRANSMIT:
+		return chan_ord_encode(&m->u.ord, broadcast, p, cap);
+	case RUMOR_T_GAP:
+	case RUMOR_T_GONE:
+		return chan_range_encode(&m->u.range, p, cap);
+	case RUMOR_T_NACK:
+		return chan_nack_encode(&m->u.nack, p, cap);
+	default:
+		return 0;
+	}
+}
+
+/* Would the fixed part of m decode? The encoders' own checks, first. */
+static bool
+chan_body_valid(const struct chan_msg *m, bool broadcast)
+{
+	switch (m->type) {
+	case RUMOR_T_SUBSCRIBE:
+	case RUMOR_T_INTEREST:
+		return chan_lease_check(&m->u.lease) == CHAN_WIRE_OK;
+	case RUMOR_T_SUB_ACK:
+	case RUMOR_T_INTEREST_ACK:
+		return chan_ack_check(&m->u.ack) == CHAN_WIRE_OK;
+	case RUMOR_T_DELIVER:
+	case RUMOR_T_FANOUT:
+	case RUMOR_T_RETRANSMIT:
+		return chan_ord_check(&m->u.ord, broadcast) == CHAN_WIRE_OK;
+	case RUMOR_T_GAP:
+	case RUMOR_T_GONE:
+		return chan_range_check(&m->u.range) == CHAN_WIRE_OK;
+	case RUMOR_T_NACK:
+		return chan_nack_check(&m->u.nack) == CHAN_WIRE_OK;
+	default:
+		return true;
+	}
+}
+
+size_t
+chan_msg_encode(const struct chan_msg *m, uint8_t *buf, size_t cap)
+{
+	size_t fixed, payload, total;
+	bool broadcast;
+	uint8_t *p;
+
+	/* Check everything before writing anything. */
+	if (!chan_type_valid(m->type) || m->channel == NULL ||
+			m->channel_len == 0 || m->channel_len > RUMOR_CHANNEL_MAX)
+		return 0;
+	broadcast = chan_is_broadcast(m->channel, m->channel_len);
+	if (chan_origin_check(m->type, m->origin) != CHAN_WIRE_OK ||
+			chan_kind_check(m->type, broadcast) != CHAN_WIRE_OK ||
+			!chan_body_valid(m, broadcast))
+		return 0;
+	fixed = chan_fixed_len(m->type);
+	payload = chan_has_payload(m->type) ? m->payload_len : 0;
+	if (payload > chan_payload_max(m->channel_len) ||
+			(payload > 0 && m->payload == NULL))
+		return 0;
+	total = sizeof(struct rumor_hdr) + m->channel_len + fixed + payload;
+	if (total > RUMOR_DATAGRAM_MAX || total > cap)
+		return 0;
+
+	chan_put16(buf, RUMOR_MAGIC);
+	buf[2] = RUMOR_VERSION;
+	buf[RUMOR_TYPE_OFF] = m->type;
+	buf[offsetof(struct rumor_hdr, flags)] = 0;
+	buf[offsetof(struct rumor_hdr, hop_limit)] = m->hop_limit;
+	chan_put16(buf + offsetof(struct rumor_hdr, channel_len),
+			(uint16_t)m->channel_len);
+	chan_put32(buf + offsetof(struct rumor_hdr, origin), m->origin);
+	chan_put16(buf + offsetof(struct rumor_hdr, payload_len),
+			(uint16_t)(fixed + payload));
+	chan_put16(buf + offsetof(struct rumor_hdr, reserved), 0);
+	chan_put64(buf + offsetof(struct rumor_hdr, epoch), m->epoch);
+	chan_put64(buf + offsetof(struct rumor_hdr, seq), m->seq);
+	chan_put64(buf + offsetof(struct rumor_hdr, channel_hash),
+			m->channel_hash);
+	p = buf + sizeof(struct rumor_hdr);
+	memcpy(p, m->channel, m->channel_len);
+	p += m->channel_len;
+	if (fixed > 0 && chan_body_encode(m, broadcast, p, fixed) != fixed)
+		return 0;	/* Not reached: checked above. */
+	if (payload > 0)
+		memcpy(p + fixed, m->payload, payload);
+	return total;
+}

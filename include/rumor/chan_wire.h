@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Channel messages: publish/subscribe between clients and nodes, and the
+ * ordering, interest, recovery and broadcast messages between nodes.
+ * docs/channels.md is the design; this header is its wire format.
+ *
+ * Every channel message is a rumor datagram (rumor/wire.h): the 40-byte
+ * header, channel_len bytes of channel name, then payload_len bytes that
+ * hold a fixed part of the type's own layout (below) and, for the types
+ * that carry one, the message bytes after it. Everything is in network
+ * byte order and may sit at any alignment.
+ *
+ * The type numbers start at 3 and live here until the dataplane handles
+ * them: RUMOR_T_MAX in wire.h stays where it is, so that rumor_hdr_check
+ * keeps refusing them and nothing forwards them as DATA meanwhile.
+ *
+ * Pure C (no DPDK): the dataplane, the client library, the tests and the
+ * fuzzers share it.
+ */
+#ifndef RUMOR_CHAN_WIRE_H
+#define RUMOR_CHAN_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rumor/wire.h"
+
+/*
+ * Channel message types. PUBLISH is RUMOR_T_DATA (1): a client sends it
+ * with origin 0, and the node it reaches stamps its own id.
+ */
+enum chan_type {
+	/* Client to node. */
+	RUMOR_T_SUBSCRIBE = 3,	/* Take or refresh a lease on a channel. */
+	RUMOR_T_UNSUBSCRIBE,	/* Give the lease back. */
+	/* Node to client. */
+	RUMOR_T_SUB_ACK,	/* Answer to either: status and lease. */
+	RUMOR_T_DELIVER,	/* A message of a subscribed channel. */
+	RUMOR_T_GAP,		/* Sequences that will never be delivered. */
+	/* Node to node. */
+	RUMOR_T_FANOUT,		/* Owner to subscriber node: a stamped message. */
+	RUMOR_T_RETRANSMIT,	/* Owner to subscriber node: answer to a NACK. */
+	RUMOR_T_INTEREST,	/* Subscriber node to owner: interest lease. */
+	RUMOR_T_INTEREST_ACK,	/* Owner to subscriber node: its answer. */
+	RUMOR_T_NACK,		/* Subscriber node to owner: resend these. */
+	RUMOR_T_GONE,		/* Owner to subscriber node: beyond history. */
+	RUMOR_T_GOSSIP,		/* Node to node: a broadcast message. */
+	RUMOR_T_CHAN_MAX
+};
+
+#define RUMOR_T_CHAN_FIRST RUMOR_T_SUBSCRIBE
+
+/*
+ * A channel whose name starts with this byte is a broadcast channel: its
+ * messages spread to every node by gossip, without an owner or an order.
+ * Every other channel is ordered by its owner.
+ */
+#define CHAN_BROADCAST_PREFIX '@'
+
+/*
+ * Sequence numbers of a channel run from 1 to CHAN_SEQ_MAX and never
+ * wrap: at 10^9 messages a second the end is 292 years away, and the top
+ * bit left free keeps every sum and difference of two sequences in range.
+ */
+#define CHAN_SEQ_MAX ((UINT64_C(1) << 63) - 1)
+
+/* Leases, in milliseconds, as they travel. */
+#define CHAN_LEASE_MAX_MS 300000u	/* Longest lease on the wire. */
+#define CHAN_LEASE_MIN_MS 1000u		/* Shortest a node grants. */
+#define CHAN_LEASE_DEFAULT_MS 30000u	/* Granted for a request of 0. */
+#define CHAN_INTEREST_LEASE_MS 30000u	/* Asked by subscriber nodes. */
+#define CHAN_INTEREST_REFRESH_MS 10000u	/* How often they refresh it. */
+
+/* Sequences one NACK asks for, and a subscriber node's reorder window. */
+#define CHAN_NACK_MAX 64u
+
+/* Lengths of the fixed parts after the channel name. */
+#define CHAN_LEASE_LEN 8u	/* SUBSCRIBE, INTEREST. */
+#define CHAN_ACK_LEN 12u	/* SUB_ACK, INTEREST_ACK. */
+#define CHAN_ORD_LEN 16u	/* DELIVER, FANOUT, RETRANSMIT (+ message). */
+#define CHAN_RANGE_LEN 24u	/* GAP, GONE. */
+#define CHAN_NACK_LEN 24u	/* NACK. */
+
+/*
+ * The largest message a channel of name length chan_len carries: what
+ * fits one datagram as a DELIVER, whose fixed part is the largest of
+ * those that carry a message. A PUBLISH above it is refused, since it
+ * could not be delivered.
+ */
+static inline size_t
+chan_payload_max(size_t chan_len)
+{
+	if (chan_len == 0 || chan_len > RUMOR_CHANNEL_MAX)
+		return 0;
+	return RUMOR_DATAGRAM_MAX - sizeof(struct rumor_hdr) - chan_len -
+			CHAN_ORD_LEN;
+}
+
+/* True if the channel name (len bytes) names a broadcast channel. */
+static inline bool
+chan_is_broadcast(const char *name, size_t len)
+{
+	return len > 0 && name[0] == CHAN_BROADCAST_PREFIX;
+}
+
+/* SUB_ACK and INTEREST_ACK status: granted, or which limit refused. */
+enum chan_status {
+	CHAN_ST_OK = 0,			/* Granted (or given back). */
+	CHAN_ST_NOT_SUBSCRIBED,		/* UNSUBSCRIBE of no subscription. */
+	CHAN_ST_CLIENT_LIMIT,		/* Subscriptions of this client. */
+	CHAN_ST_NODE_LIMIT,		/* Subscriptions on this node. */
+	CHAN_ST_CLIENTS_LIMIT,		/* Distinct clients on this node. */
+	CHAN_ST_CHANNEL_LIMIT,		/* Local subscribers of the channel. */
+	CHAN_ST_INTEREST_LIMIT,		/* Owner: nodes interested in it. */
+	CHAN_ST_OWNED_LIMIT,		/* Owner: channels with an audience. */
+	CHAN_ST_MAX
+};
+
+/*
+ * SUBSCRIBE and INTEREST (8 bytes):
+ *   0 u32 lease_ms: asked for, 0 .. CHAN_LEASE_MAX_MS. SUBSCRIBE: 0
+ *         asks for the node's default. INTEREST: 0 withdraws it.
+ *   4 u32 reserved, zero
+ */
+struct chan_lease {
+	uint32_t lease_ms;
+};
+
+/*
+ * SUB_ACK and INTEREST_ACK (12 bytes):
+ *   0 u8  status (enum chan_status)
+ *   1 u8  reserved, zero
+ *   2 u16 reserved, zero
+ *   4 u32 lease_ms: granted, 0 .. CHAN_LEASE_MAX_MS; 0 unless status
+ *         is OK (an OK with 0 answers an UNSUBSCRIBE or a withdrawal)
+ *   8 u32 limit: the limit that refused (1 or more) for a *_LIMIT
+ *         status; 0 for every other status
+ */
+struct chan_ack {
+	uint8_t status;
+	uint32_t lease_ms;
+	uint32_t limit;
+};
+
+/*
+ * DELIVER, FANOUT and RETRANSMIT (16 bytes, then the message):
+ *   0 u64 stream: the owner's run of sequences, not 0 (0 on a broadcast
+ *         channel, which only DELIVER may name)
+ *   8 u64 seq: the channel sequence, 1 .. CHAN_SEQ_MAX (0 on a
+ *         broadcast channel)
+ *  16     the message, up to chan_payload_max() bytes
+ * Every byte that differs between the copies of one message comes
+ * before the message, so that a fan-out shares one copy of it.
+ */
+struct chan_ord {
+	uint64_t stream;
+	uint64_t seq;
+};
+
+/*
+ * GAP and GONE (24 bytes): sequences first .. last (inclusive) of
+ * stream are lost for good.
+ *   0 u64 stream, not 0
+ *   8 u64 first, 1 .. CHAN_SEQ_MAX
+ *  16 u64 last, first .. CHAN_SEQ_MAX
+ */
+struct chan_range {
+	uint64_t stream;
+	uint64_t first;
+	uint64_t last;
+};
+
+/*
+ * NACK (24 bytes): resend sequences first .. first + count - 1.
+ *   0 u64 stream, not 0
+ *   8 u64 first, 1 .. CHAN_SEQ_MAX - count + 1
+ *  16 u32 count, 1 .. CHAN_NACK_MAX
+ *  20 u32 reserved, zero
+ */
+struct chan_nack {
+	uint64_t stream;
+	uint64_t first;
+	uint32_t count;
+};
+
+/* Why a channel message was refused; CHAN_WIRE_OK when it was not. */
+enum chan_wire_error {
+	CHAN_WIRE_OK = 0,
+	CHAN_WIRE_SHORT,	/* Shorter than the rumor header. */
+	CHAN_WIRE_HEADER,	/* Magic, version, flags or reserved wrong. */
+	CHAN_WIRE_TYPE,		/* Not DATA nor a channel message type. */
+	CHAN_WIRE_CHANNEL,	/* Channel name empty or over 255 bytes. */
+	CHAN_WIRE_LENGTH,	/* Lengths that do not add up, a fixed part
+				 * of the wrong size, or too long. */
+	CHAN_WIRE_ORIGIN,	/* Origin 0 from a node, or not 0 from a
+				 * client. */
+	CHAN_WIRE_KIND,		/* A type the channel's kind (broadcast or
+				 * ordered) does not have. */
+	CHAN_WIRE_RESERVED,	/* A reserved field of the fixed part not 0. */
+	CHAN_WIRE_STATUS,	/* Unknown status, or a lease or limit that
+				 * does not go with it. */
+	CHAN_WIRE_LEASE,	/* Lease above CHAN_LEASE_MAX_MS. */
+	CHAN_WIRE_STREAM,	/* Stream 0 on an ordered channel, or not 0
+				 * on a broadcast one. */
+	CHAN_WIRE_SEQ,		/* A sequence out of its range. */
+	CHAN_WIRE_RANGE,	/* first above last, or a count out of range. */
+	CHAN_WIRE_ERROR_MAX
+};
+
+const char *chan_wire_error_name(enum chan_wire_error e);
+const char *chan_status_name(enum chan_status s);
+const char *chan_type_name(uint8_t type);
+
+/*
+ * Codecs of the fixed parts alone. Each decoder takes the bytes after the
+ * channel name (len of them) and reads nothing beyond len; the fixed-size
+ * ones refuse any other length. chan_ord_decode accepts a message after
+ * its 16 bytes and needs to know whether the channel is a broadcast one.
+ * Each encoder writes the fixed part into buf (cap bytes) and returns its
+ * length, or 0, writing nothing, if the fields would not decode or it
+ * does not fit.
+ */
+enum chan_wire_error chan_lease_decode(const uint8_t *buf, size_t len,
+		struct chan_lease *out);
+size_t chan_lease_encode(const struct chan_lease *l, uint8_t *buf,
+		size_t cap);
+enum chan_wire_error chan_ack_decode(const uint8_t *buf, size_t len,
+		struct chan_ack *out);
+size_t chan_ack_encode(const struct chan_ack *a, uint8_t *buf, size_t cap);
+enum chan_wire_error chan_ord_decode(const uint8_t *buf, size_t len,
+		bool broadcast, struct chan_ord *out);
+size_t chan_ord_encode(const struct chan_ord *o, bool broadcast,
+		uint8_t *buf, size_t cap);
+enum chan_wire_error chan_range_decode(const uint8_t *buf, size_t len,
+		struct chan_range *out);
+size_t chan_range_encode(const struct chan_range *r, uint8_t *buf,
+		size_t cap);
+enum chan_wire_error chan_nack_decode(const uint8_t *buf, size_t len,
+		struct chan_nack *out);
+size_t chan_nack_encode(const struct chan_nack *n, uint8_t *buf,
+		size_t cap);
+
+/*
+ * A whole channel message (DATA or a channel type), decoded. Numbers are
+ * in host order. channel and payload point into the decoded buffer.
+ */
+struct chan_msg {
+	uint8_t type;		/* RUMOR_T_DATA or enum chan_type. */
+	uint8_t hop_limit;
+	uint32_t origin;	/* 0 from a client; else a node id. */
+	uint64_t epoch;		/* Sender's ring epoch; 0 from a client. */
+	uint64_t seq;		/* Publish id, or request id (SUBSCRIBE,
+				 * UNSUBSCRIBE, INTEREST, echoed by acks). */
+	uint64_t channel_hash;	/* XXH3-64 of the name; not checked. */
+	const char *channel;
+	size_t channel_len;
+	union {
+		struct chan_lease lease;	/* SUBSCRIBE, INTEREST. */
+		struct chan_ack ack;		/* SUB_ACK, INTEREST_ACK. */
+		struct chan_ord ord;		/* DELIVER, FANOUT, RETRANSMIT. */
+		struct chan_range range;	/* GAP, GONE. */
+		struct chan_nack nack;		/* NACK. */
+	} u;
+	const uint8_t *payload;	/* DATA, DELIVER, FANOUT, RETRANSMIT and
+				 * GOSSIP: the message; else NULL. */
+	size_t payload_len;
+};
+
+/*
+ * Decode the datagram at buf (len bytes, the whole UDP payload). Checks,
+ * in this order: the header as rumor_hdr_check does (SHORT, LENGTH over
+ * a datagram, HEADER, TYPE, CHANNEL, LENGTH), then ORIGIN, then KIND,
+ * then the fixed part (LENGTH, RESERVED, STATUS, LEASE, STREAM, SEQ,
+ * RANGE), then a message longer than chan_payload_max() (LENGTH). The
+ * first failure decides. On error out is partly written and must not be
+ * used.
+ */
+enum chan_wire_error chan_msg_decode(const uint8_t *buf, size_t len,
+		struct chan_msg *out);
+
+/*
+ * Encode m into buf (cap bytes). Returns the length written, or 0 (and
+ * writes nothing) if chan_msg_decode would refuse the result or it does
+ * not fit. A message chan_msg_decode accepts encodes back to the same
+ * bytes.
+ */
+size_t chan_msg_encode(const struct chan_msg *m, uint8_t *buf, size_t cap);
+
+#endif /* RUMOR_CHAN_WIRE_H */

@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target: the channel message codec (include/rumor/chan_wire.h)
+ * on arbitrary bytes, taken as a whole datagram by chan_msg_decode and as
+ * a fixed part by each part decoder. Whatever is accepted has every field
+ * within its range, points only inside the input, and encodes back to the
+ * same bytes, while a buffer one byte short is refused untouched.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rumor/chan_wire.h"
+#include "rumor/wire.h"
+#include "fuzz.h"
+
+/* Re-encode an accepted fixed part with enc and compare. */
+#define FUZZ_PART_AGAIN(enc_call, len, copy) do { \
+	uint8_t again_[CHAN_NACK_LEN + CHAN_ORD_LEN]; \
+	FUZZ_CHECK((enc_call) == (len)); \
+	FUZZ_CHECK(memcmp(again_, (copy), (len)) == 0); \
+} while (0)
+
+static void
+fuzz_parts(const uint8_t *copy, size_t size)
+{
+	struct chan_lease l;
+	struct chan_ack a;
+	struct chan_ord o;
+	struct chan_range r;
+	struct chan_nack n;
+
+	if (chan_lease_decode(copy, size, &l) == CHAN_WIRE_OK) {
+		FUZZ_CHECK(size == CHAN_LEASE_LEN);
+		FUZZ_CHECK(l.lease_ms <= CHAN_LEASE_MAX_MS);
+		FUZZ_PART_AGAIN(chan_lease_encode(&l, again_, sizeof(again_)),
+				size, copy);
+	}
+	if (chan_ack_decode(copy, size, &a) == CHAN_WIRE_OK) {
+		FUZZ_CHECK(size == CHAN_ACK_LEN);
+		FUZZ_CHECK(a.status < CHAN_ST_MAX);
+		FUZZ_CHECK(a.status == CHAN_ST_OK || a.lease_ms == 0);
+		FUZZ_CHECK((a.status >= CHAN_ST_CLIENT_LIMIT) == (a.limit != 0));
+		FUZZ_PART_AGAIN(chan_ack_encode(&a, again_, sizeof(again_)),
+				size, copy);
+	}
+	for (int bc = 0; bc < 2; bc++) {
+		if (chan_ord_decode(copy, size, bc, &o) != CHAN_WIRE_OK)
+			continue;
+		FUZZ_CHECK(size >= CHAN_ORD_LEN);
+		if (bc)
+			FUZZ_CHECK(o.stream == 0 && o.seq == 0);
+		else
+			FUZZ_CHECK(o.stream != 0 && o.seq >= 1 &&
+					o.seq <= CHAN_SEQ_MAX);
+		FUZZ_PART_AGAIN(chan_ord_encode(&o, bc, again_,
+				sizeof(again_)), CHAN_ORD_LEN, copy);
+	}
+	if (chan_range_decode(copy, size, &r) == CHAN_WIRE_OK) {
+		FUZZ_CHECK(size == CHAN_RANGE_LEN);
+		FUZZ_CHECK(r.stream != 0 && r.first >= 1 &&
+				r.first <= r.last && r.last <= CHAN_SEQ_MAX);
+		FUZZ_PART_AGAIN(chan_range_encode(&r, again_, sizeof(again_)),
+				size, copy);
+	}
+	if (chan_nack_decode(copy, size, &n) == CHAN_WIRE_OK) {
+		FUZZ_CHECK(size == CHAN_NACK_LEN);
+		FUZZ_CHECK(n.stream != 0 && n.first >= 1 && n.count >= 1 &&
+				n.count <= CHAN_NACK_MAX &&
+				n.first - 1 + n.count <= CHAN_SEQ_MAX);
+		FUZZ_PART_AGAIN(chan_nack_encode(&n, again_, sizeof(again_)),
+				size, copy);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *copy = malloc(size > 0 ? size : 1);
+	struct chan_msg m;
+	enum chan_wire_error e;
+
+	if (copy == NULL)
+		return 0;
+	if (size > 0)
+		memcpy(copy, data, size);
+	fuzz_parts(copy, size);
+
+	e = chan_msg_decode(copy, size, &m);
+	FUZZ_CHECK(e >= CHAN_WIRE_OK && e < CHAN_WIRE_ERROR_MAX);
+	FUZZ_CHECK(strcmp(chan_wire_error_name(e), "?") != 0);
+	if (size < sizeof(struct rumor_hdr))
+		FUZZ_CHECK(e == CHAN_WIRE_SHORT);
+	if (e == CHAN_WIRE_OK) {
+		const uint8_t *end = copy + size;
+		uint8_t *again = malloc(size);
+
+		FUZZ_CHECK(size <= RUMOR_DATAGRAM_MAX);
+		FUZZ_CHECK(m.type == RUMOR_T_DATA ||
+				(m.type >= RUMOR_T_CHAN_FIRST &&
+				m.type < RUMOR_T_CHAN_MAX));
+		FUZZ_CHECK(strcmp(chan_type_name(m.type), "?") != 0);
+		FUZZ_CHECK(m.channel_len >= 1 &&
+				m.channel_len <= RUMOR_CHANNEL_MAX);
+		FUZZ_CHECK((const uint8_t *)m.channel ==
+				copy + sizeof(struct rumor_hdr));
+		if (m.payload != NULL) {
+			FUZZ_CHECK(m.payload >= (const uint8_t *)m.channel +
+					m.channel_len);
+			FUZZ_CHECK(m.payload + m.payload_len == end);
+			FUZZ_CHECK(m.payload_len <=
+					chan_payload_max(m.channel_len));
+		} else {
+			FUZZ_CHECK(m.payload_len == 0);
+		}
+		if (m.type == RUMOR_T_SUBSCRIBE ||
+				m.type == RUMOR_T_UNSUBSCRIBE)
+			FUZZ_CHECK(m.origin == 0);
+		else if (m.type != RUMOR_T_DATA)
+			FUZZ_CHECK(m.origin != 0);
+		if (m.type == RUMOR_T_GOSSIP)
+			FUZZ_CHECK(chan_is_broadcast(m.channel,
+					m.channel_len));
+		if (again != NULL) {
+			memset(again, 0xa5, size);
+			FUZZ_CHECK(chan_msg_encode(&m, again, size) == size);
+			FUZZ_CHECK(memcmp(again, copy, size) == 0);
+			memset(again, 0xa5, size);
+			FUZZ_CHECK(chan_msg_encode(&m, again, size - 1) == 0);
+			FUZZ_CHECK(again[0] == 0xa5);
+			free(again);
+		}
+	}
+	free(copy);
+	return 0;
+}
