@@ -292,31 +292,93 @@ node_log_view(struct node *n)
 	n->n_seen = cnt;
 }
 
+/*
+ * Of two live members at one address and port (a node restarted under
+ * another id while its old one is still suspected), the one that wins:
+ * this node, then alive over suspect, then the one heard of last.
+ */
+static bool
+node_table_wins(const struct node *n, const struct swim_member *a,
+		const struct swim_member *b)
+{
+	if (a->id == n->self.id || b->id == n->self.id)
+		return a->id == n->self.id;
+	if (a->state != b->state)
+		return a->state < b->state;
+	return a->since_ms >= b->since_ms;
+}
+
+static int
+node_addr_cmp(const void *a, const void *b)
+{
+	const struct swim_member *x = *(const struct swim_member *const *)a;
+	const struct swim_member *y = *(const struct swim_member *const *)b;
+	uint64_t kx = (uint64_t)ntohl(x->ip) << 16 | x->port;
+	uint64_t ky = (uint64_t)ntohl(y->ip) << 16 | y->port;
+
+	return (kx > ky) - (kx < ky);
+}
+
+static int
+node_ctl_member_cmp(const void *a, const void *b)
+{
+	const struct ctl_member *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
 /* Send the dataplane the members that own channels: alive or suspect. */
 static void
 node_table_push(struct node *n)
 {
-	uint32_t cnt = node_snapshot(n), k = 0;
-	struct ctl_member *t = malloc((cnt ? cnt : 1) * sizeof(*t));
+	uint32_t cnt, k = 0, u = 0;
+	struct ctl_member *t;
+	const struct swim_member **live;
 
-	if (t == NULL)
+	if (n->stop != NODE_RUNNING) {
+		n->table_pending = false;
 		return;
-	for (uint32_t i = 0; i < cnt && k < RING_MEMBERS_MAX; i++) {
-		const struct swim_member *m = &n->mem[i];
-
-		/* A suspect keeps its channels until it is declared dead. */
-		if (m->state > SWIM_SUSPECT)
-			continue;
-		t[k++] = (struct ctl_member){
-			.id = m->id, .ip = m->ip, .udp_port = m->port,
-			.zone = m->zone, .weight = m->weight,
-		};
 	}
+	cnt = node_snapshot(n);
+	t = malloc((cnt ? cnt : 1) * sizeof(*t));
+	live = malloc((cnt ? cnt : 1) * sizeof(*live));
+	if (t == NULL || live == NULL) {
+		free(t);
+		free(live);
+		return;
+	}
+	/* A suspect keeps its channels until it is declared dead. */
+	for (uint32_t i = 0; i < cnt; i++)
+		if (n->mem[i].state <= SWIM_SUSPECT)
+			live[k++] = &n->mem[i];
+	/*
+	 * The dataplane refuses a table that puts two members at one
+	 * address and port: keep one of each.
+	 */
+	qsort(live, k, sizeof(*live), node_addr_cmp);
+	for (uint32_t i = 0; i < k; i++) {
+		if (u > 0 && node_addr_cmp(&live[i], &live[u - 1]) == 0) {
+			if (node_table_wins(n, live[i], live[u - 1]))
+				live[u - 1] = live[i];
+			continue;
+		}
+		live[u++] = live[i];
+	}
+	if (u > RING_MEMBERS_MAX)
+		u = RING_MEMBERS_MAX;
+	for (uint32_t i = 0; i < u; i++)
+		t[i] = (struct ctl_member){
+			.id = live[i]->id, .ip = live[i]->ip,
+			.udp_port = live[i]->port, .zone = live[i]->zone,
+			.weight = live[i]->weight,
+		};
+	qsort(t, u, sizeof(*t), node_ctl_member_cmp);
 	n->pushed_version = swim_view_version(n->swim);
 	n->table_pending = false;
-	if (k > 0 && link_send_table(n->link, n->next_table_id++, t, k) == 0)
-		log_debug("sent rumor-dataplane a table of %u member(s)", k);
+	if (u > 0 && link_send_table(n->link, n->next_table_id++, t, u) == 0)
+		log_debug("sent rumor-dataplane a table of %u member(s)", u);
 	free(t);
+	free(live);
 }
 
 /* Tell the dataplane our incarnation when it changes or it forgot it. */
@@ -370,8 +432,12 @@ node_after(struct node *n, uint64_t now)
 	node_drain(n);
 	node_incarnation(n);
 	node_log_view(n);
+	/*
+	 * A leaving node's table would not hold itself, which the dataplane
+	 * refuses: it keeps forwarding with the last one.
+	 */
 	if (swim_view_version(n->swim) != n->pushed_version &&
-			!n->table_pending) {
+			!n->table_pending && n->stop == NODE_RUNNING) {
 		n->table_pending = true;
 		n->table_due = now + NODE_TABLE_DEBOUNCE_MS;
 	}

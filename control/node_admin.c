@@ -102,8 +102,9 @@ node_members(struct node *n, uint64_t client)
 				m->weight, since / 1000, since % 1000 / 100,
 				m->id == n->self.id ? "  (this node)" : "");
 	}
-	admin_reply(n->admin, client, "%u member(s): %u alive, %u suspect, "
-			"%u dead, %u left; rumor-dataplane %s\n", cnt,
+	/* Not led by a number, so that it never passes for a member row. */
+	admin_reply(n->admin, client, "total: %u member(s), %u alive, %u "
+			"suspect, %u dead, %u left; rumor-dataplane %s\n", cnt,
 			swim_state_count(n->swim, SWIM_ALIVE),
 			swim_state_count(n->swim, SWIM_SUSPECT),
 			swim_state_count(n->swim, SWIM_DEAD),
