@@ -25,6 +25,8 @@ enum chan_off {
 	CHAN_OFF_ACK_RSV16 = 2,
 	CHAN_OFF_ACK_LEASE_MS = 4,
 	CHAN_OFF_ACK_LIMIT = 8,
+	CHAN_OFF_IACK_STREAM = 12,	/* INTEREST_ACK only. */
+	CHAN_OFF_IACK_NEXT = 20,
 	CHAN_OFF_ORD_STREAM = 0,	/* DELIVER, FANOUT, RETRANSMIT. */
 	CHAN_OFF_ORD_SEQ = 8,
 	CHAN_OFF_RANGE_STREAM = 0,	/* GAP, GONE. */
@@ -34,10 +36,15 @@ enum chan_off {
 	CHAN_OFF_NACK_FIRST = 8,
 	CHAN_OFF_NACK_COUNT = 16,
 	CHAN_OFF_NACK_RSV = 20,
+	CHAN_OFF_GOSSIP_BOOT = 0,	/* GOSSIP. */
 };
 
 _Static_assert(CHAN_OFF_LEASE_RSV + 4 == CHAN_LEASE_LEN, "lease layout");
 _Static_assert(CHAN_OFF_ACK_LIMIT + 4 == CHAN_ACK_LEN, "ack layout");
+_Static_assert(CHAN_OFF_IACK_NEXT + 8 == CHAN_IACK_LEN, "interest ack");
+_Static_assert(CHAN_OFF_GOSSIP_BOOT + 8 == CHAN_GOSSIP_LEN, "gossip layout");
+_Static_assert(CHAN_ORD_LEN >= CHAN_GOSSIP_LEN,
+		"DELIVER has the largest fixed part of those with a message");
 _Static_assert(CHAN_OFF_ORD_SEQ + 8 == CHAN_ORD_LEN, "ordered layout");
 _Static_assert(CHAN_OFF_RANGE_LAST + 8 == CHAN_RANGE_LEN, "range layout");
 _Static_assert(CHAN_OFF_NACK_RSV + 4 == CHAN_NACK_LEN, "nack layout");
@@ -59,6 +66,7 @@ static const char *const chan_wire_error_names[CHAN_WIRE_ERROR_MAX] = {
 	[CHAN_WIRE_STREAM] = "stream",
 	[CHAN_WIRE_SEQ] = "seq",
 	[CHAN_WIRE_RANGE] = "range",
+	[CHAN_WIRE_BOOT] = "boot",
 };
 
 static const char *const chan_status_names[CHAN_ST_MAX] = {
@@ -169,8 +177,10 @@ chan_lease_check(const struct chan_lease *l)
 }
 
 static enum chan_wire_error
-chan_ack_check(const struct chan_ack *a)
+chan_ack_check(const struct chan_ack *a, bool interest)
 {
+	bool grant;
+
 	if (a->status >= CHAN_ST_MAX)
 		return CHAN_WIRE_STATUS;
 	if (a->lease_ms > CHAN_LEASE_MAX_MS)
@@ -180,6 +190,15 @@ chan_ack_check(const struct chan_ack *a)
 		return CHAN_WIRE_STATUS;
 	if (a->status >= CHAN_ST_CLIENT_LIMIT ? a->limit == 0 : a->limit != 0)
 		return CHAN_WIRE_STATUS;
+	/* Only an interest grant says where the stream stands. */
+	grant = interest && a->status == CHAN_ST_OK && a->lease_ms != 0;
+	if (!grant)
+		return a->stream != 0 || a->next_seq != 0 ?
+				CHAN_WIRE_STATUS : CHAN_WIRE_OK;
+	if (a->stream == 0)
+		return CHAN_WIRE_STREAM;
+	if (a->next_seq == 0 || a->next_seq > CHAN_SEQ_MAX)
+		return CHAN_WIRE_SEQ;
 	return CHAN_WIRE_OK;
 }
 
@@ -246,9 +265,10 @@ chan_lease_encode(const struct chan_lease *l, uint8_t *buf, size_t cap)
 }
 
 enum chan_wire_error
-chan_ack_decode(const uint8_t *buf, size_t len, struct chan_ack *out)
+chan_ack_decode(const uint8_t *buf, size_t len, bool interest,
+		struct chan_ack *out)
 {
-	if (len != CHAN_ACK_LEN)
+	if (len != (interest ? CHAN_IACK_LEN : CHAN_ACK_LEN))
 		return CHAN_WIRE_LENGTH;
 	if (buf[CHAN_OFF_ACK_RSV8] != 0 ||
 			chan_get16(buf + CHAN_OFF_ACK_RSV16) != 0)
@@ -256,20 +276,51 @@ chan_ack_decode(const uint8_t *buf, size_t len, struct chan_ack *out)
 	out->status = buf[CHAN_OFF_ACK_STATUS];
 	out->lease_ms = chan_get32(buf + CHAN_OFF_ACK_LEASE_MS);
 	out->limit = chan_get32(buf + CHAN_OFF_ACK_LIMIT);
-	return chan_ack_check(out);
+	out->stream = 0;
+	out->next_seq = 0;
+	if (interest) {
+		out->stream = chan_get64(buf + CHAN_OFF_IACK_STREAM);
+		out->next_seq = chan_get64(buf + CHAN_OFF_IACK_NEXT);
+	}
+	return chan_ack_check(out, interest);
 }
 
 size_t
-chan_ack_encode(const struct chan_ack *a, uint8_t *buf, size_t cap)
+chan_ack_encode(const struct chan_ack *a, bool interest, uint8_t *buf,
+		size_t cap)
 {
-	if (chan_ack_check(a) != CHAN_WIRE_OK || cap < CHAN_ACK_LEN)
+	size_t len = interest ? CHAN_IACK_LEN : CHAN_ACK_LEN;
+
+	if (chan_ack_check(a, interest) != CHAN_WIRE_OK || cap < len)
 		return 0;
 	buf[CHAN_OFF_ACK_STATUS] = a->status;
 	buf[CHAN_OFF_ACK_RSV8] = 0;
 	chan_put16(buf + CHAN_OFF_ACK_RSV16, 0);
 	chan_put32(buf + CHAN_OFF_ACK_LEASE_MS, a->lease_ms);
 	chan_put32(buf + CHAN_OFF_ACK_LIMIT, a->limit);
-	return CHAN_ACK_LEN;
+	if (interest) {
+		chan_put64(buf + CHAN_OFF_IACK_STREAM, a->stream);
+		chan_put64(buf + CHAN_OFF_IACK_NEXT, a->next_seq);
+	}
+	return len;
+}
+
+enum chan_wire_error
+chan_gossip_decode(const uint8_t *buf, size_t len, struct chan_gossip *out)
+{
+	if (len < CHAN_GOSSIP_LEN)
+		return CHAN_WIRE_LENGTH;
+	out->boot = chan_get64(buf + CHAN_OFF_GOSSIP_BOOT);
+	return out->boot != 0 ? CHAN_WIRE_OK : CHAN_WIRE_BOOT;
+}
+
+size_t
+chan_gossip_encode(const struct chan_gossip *g, uint8_t *buf, size_t cap)
+{
+	if (g->boot == 0 || cap < CHAN_GOSSIP_LEN)
+		return 0;
+	chan_put64(buf + CHAN_OFF_GOSSIP_BOOT, g->boot);
+	return CHAN_GOSSIP_LEN;
 }
 
 enum chan_wire_error
@@ -390,8 +441,11 @@ chan_fixed_len(uint8_t type)
 	case RUMOR_T_INTEREST:
 		return CHAN_LEASE_LEN;
 	case RUMOR_T_SUB_ACK:
-	case RUMOR_T_INTEREST_ACK:
 		return CHAN_ACK_LEN;
+	case RUMOR_T_INTEREST_ACK:
+		return CHAN_IACK_LEN;
+	case RUMOR_T_GOSSIP:
+		return CHAN_GOSSIP_LEN;
 	case RUMOR_T_DELIVER:
 	case RUMOR_T_FANOUT:
 	case RUMOR_T_RETRANSMIT:
@@ -426,7 +480,8 @@ chan_body_decode(const uint8_t *body, size_t len, bool broadcast,
 		return chan_lease_decode(body, len, &out->u.lease);
 	case RUMOR_T_SUB_ACK:
 	case RUMOR_T_INTEREST_ACK:
-		return chan_ack_decode(body, len, &out->u.ack);
+		return chan_ack_decode(body, len,
+				out->type == RUMOR_T_INTEREST_ACK, &out->u.ack);
 	case RUMOR_T_DELIVER:
 	case RUMOR_T_FANOUT:
 	case RUMOR_T_RETRANSMIT:
@@ -436,10 +491,12 @@ chan_body_decode(const uint8_t *body, size_t len, bool broadcast,
 		return chan_range_decode(body, len, &out->u.range);
 	case RUMOR_T_NACK:
 		return chan_nack_decode(body, len, &out->u.nack);
+	case RUMOR_T_GOSSIP:
+		return chan_gossip_decode(body, len, &out->u.gossip);
 	case RUMOR_T_UNSUBSCRIBE:
 		return len == 0 ? CHAN_WIRE_OK : CHAN_WIRE_LENGTH;
 	default:
-		/* DATA and GOSSIP: the message alone. */
+		/* DATA: the message alone. */
 		return CHAN_WIRE_OK;
 	}
 }
@@ -515,7 +572,8 @@ chan_body_encode(const struct chan_msg *m, bool broadcast, uint8_t *p,
 		return chan_lease_encode(&m->u.lease, p, cap);
 	case RUMOR_T_SUB_ACK:
 	case RUMOR_T_INTEREST_ACK:
-		return chan_ack_encode(&m->u.ack, p, cap);
+		return chan_ack_encode(&m->u.ack,
+				m->type == RUMOR_T_INTEREST_ACK, p, cap);
 	case RUMOR_T_DELIVER:
 	case RUMOR_T_FANOUT:
 	case RUMOR_T_RETRANSMIT:
@@ -525,6 +583,8 @@ chan_body_encode(const struct chan_msg *m, bool broadcast, uint8_t *p,
 		return chan_range_encode(&m->u.range, p, cap);
 	case RUMOR_T_NACK:
 		return chan_nack_encode(&m->u.nack, p, cap);
+	case RUMOR_T_GOSSIP:
+		return chan_gossip_encode(&m->u.gossip, p, cap);
 	default:
 		return 0;
 	}
@@ -540,7 +600,8 @@ chan_body_valid(const struct chan_msg *m, bool broadcast)
 		return chan_lease_check(&m->u.lease) == CHAN_WIRE_OK;
 	case RUMOR_T_SUB_ACK:
 	case RUMOR_T_INTEREST_ACK:
-		return chan_ack_check(&m->u.ack) == CHAN_WIRE_OK;
+		return chan_ack_check(&m->u.ack,
+				m->type == RUMOR_T_INTEREST_ACK) == CHAN_WIRE_OK;
 	case RUMOR_T_DELIVER:
 	case RUMOR_T_FANOUT:
 	case RUMOR_T_RETRANSMIT:
@@ -550,6 +611,8 @@ chan_body_valid(const struct chan_msg *m, bool broadcast)
 		return chan_range_check(&m->u.range) == CHAN_WIRE_OK;
 	case RUMOR_T_NACK:
 		return chan_nack_check(&m->u.nack) == CHAN_WIRE_OK;
+	case RUMOR_T_GOSSIP:
+		return m->u.gossip.boot != 0;
 	default:
 		return true;
 	}

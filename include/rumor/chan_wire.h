@@ -77,8 +77,10 @@ enum chan_type {
 
 /* Lengths of the fixed parts after the channel name. */
 #define CHAN_LEASE_LEN 8u	/* SUBSCRIBE, INTEREST. */
-#define CHAN_ACK_LEN 12u	/* SUB_ACK, INTEREST_ACK. */
+#define CHAN_ACK_LEN 12u	/* SUB_ACK. */
+#define CHAN_IACK_LEN 28u	/* INTEREST_ACK. */
 #define CHAN_ORD_LEN 16u	/* DELIVER, FANOUT, RETRANSMIT (+ message). */
+#define CHAN_GOSSIP_LEN 8u	/* GOSSIP (+ message). */
 #define CHAN_RANGE_LEN 24u	/* GAP, GONE. */
 #define CHAN_NACK_LEN 24u	/* NACK. */
 
@@ -128,7 +130,7 @@ struct chan_lease {
 };
 
 /*
- * SUB_ACK and INTEREST_ACK (12 bytes):
+ * SUB_ACK (12 bytes) and INTEREST_ACK (28 bytes):
  *   0 u8  status (enum chan_status)
  *   1 u8  reserved, zero
  *   2 u16 reserved, zero
@@ -136,11 +138,17 @@ struct chan_lease {
  *         is OK (an OK with 0 answers an UNSUBSCRIBE or a withdrawal)
  *   8 u32 limit: the limit that refused (1 or more) for a *_LIMIT
  *         status; 0 for every other status
+ * INTEREST_ACK only; both not 0 on a grant (OK with a lease), else 0:
+ *  12 u64 stream: the owner's stream of the channel
+ *  20 u64 next_seq: a lower bound of the first sequence the owner fans
+ *         out to the node, 1 .. CHAN_SEQ_MAX
  */
 struct chan_ack {
 	uint8_t status;
 	uint32_t lease_ms;
 	uint32_t limit;
+	uint64_t stream;	/* INTEREST_ACK only; 0 in a SUB_ACK. */
+	uint64_t next_seq;	/* INTEREST_ACK only; 0 in a SUB_ACK. */
 };
 
 /*
@@ -156,6 +164,17 @@ struct chan_ack {
 struct chan_ord {
 	uint64_t stream;
 	uint64_t seq;
+};
+
+/*
+ * GOSSIP (8 bytes, then the message):
+ *   0 u64 boot: the origin's boot number, not 0 (wall-clock microseconds
+ *         when its dataplane started), so that a restarted origin's
+ *         publish ids are told from those before the restart
+ *   8     the message, up to chan_payload_max() bytes
+ */
+struct chan_gossip {
+	uint64_t boot;
 };
 
 /*
@@ -198,13 +217,14 @@ enum chan_wire_error {
 	CHAN_WIRE_KIND,		/* A type the channel's kind (broadcast or
 				 * ordered) does not have. */
 	CHAN_WIRE_RESERVED,	/* A reserved field of the fixed part not 0. */
-	CHAN_WIRE_STATUS,	/* Unknown status, or a lease or limit that
-				 * does not go with it. */
+	CHAN_WIRE_STATUS,	/* Unknown status, or a lease, limit, stream
+				 * or next_seq that does not go with it. */
 	CHAN_WIRE_LEASE,	/* Lease above CHAN_LEASE_MAX_MS. */
 	CHAN_WIRE_STREAM,	/* Stream 0 on an ordered channel, or not 0
 				 * on a broadcast one. */
 	CHAN_WIRE_SEQ,		/* A sequence out of its range. */
 	CHAN_WIRE_RANGE,	/* first above last, or a count out of range. */
+	CHAN_WIRE_BOOT,		/* GOSSIP boot 0. */
 	CHAN_WIRE_ERROR_MAX
 };
 
@@ -219,19 +239,24 @@ const char *chan_type_name(uint8_t type);
  * its 16 bytes and needs to know whether the channel is a broadcast one.
  * Each encoder writes the fixed part into buf (cap bytes) and returns its
  * length, or 0, writing nothing, if the fields would not decode or it
- * does not fit.
+ * does not fit. interest selects INTEREST_ACK's layout of an ack.
  */
 enum chan_wire_error chan_lease_decode(const uint8_t *buf, size_t len,
 		struct chan_lease *out);
 size_t chan_lease_encode(const struct chan_lease *l, uint8_t *buf,
 		size_t cap);
 enum chan_wire_error chan_ack_decode(const uint8_t *buf, size_t len,
-		struct chan_ack *out);
-size_t chan_ack_encode(const struct chan_ack *a, uint8_t *buf, size_t cap);
+		bool interest, struct chan_ack *out);
+size_t chan_ack_encode(const struct chan_ack *a, bool interest, uint8_t *buf,
+		size_t cap);
 enum chan_wire_error chan_ord_decode(const uint8_t *buf, size_t len,
 		bool broadcast, struct chan_ord *out);
 size_t chan_ord_encode(const struct chan_ord *o, bool broadcast,
 		uint8_t *buf, size_t cap);
+enum chan_wire_error chan_gossip_decode(const uint8_t *buf, size_t len,
+		struct chan_gossip *out);
+size_t chan_gossip_encode(const struct chan_gossip *g, uint8_t *buf,
+		size_t cap);
 enum chan_wire_error chan_range_decode(const uint8_t *buf, size_t len,
 		struct chan_range *out);
 size_t chan_range_encode(const struct chan_range *r, uint8_t *buf,
@@ -261,6 +286,7 @@ struct chan_msg {
 		struct chan_ord ord;		/* DELIVER, FANOUT, RETRANSMIT. */
 		struct chan_range range;	/* GAP, GONE. */
 		struct chan_nack nack;		/* NACK. */
+		struct chan_gossip gossip;	/* GOSSIP. */
 	} u;
 	const uint8_t *payload;	/* DATA, DELIVER, FANOUT, RETRANSMIT and
 				 * GOSSIP: the message; else NULL. */
@@ -272,7 +298,7 @@ struct chan_msg {
  * in this order: the header as rumor_hdr_check does (SHORT, LENGTH over
  * a datagram, HEADER, TYPE, CHANNEL, LENGTH), then ORIGIN, then KIND,
  * then the fixed part (LENGTH, RESERVED, STATUS, LEASE, STREAM, SEQ,
- * RANGE), then a message longer than chan_payload_max() (LENGTH). The
+ * RANGE, BOOT), then a message longer than chan_payload_max() (LENGTH). The
  * first failure decides. On error out is partly written and must not be
  * used.
  */

@@ -17,7 +17,7 @@
 
 /* Re-encode an accepted fixed part with enc and compare. */
 #define FUZZ_PART_AGAIN(enc_call, len, copy) do { \
-	uint8_t again_[CHAN_NACK_LEN + CHAN_ORD_LEN]; \
+	uint8_t again_[CHAN_IACK_LEN]; \
 	FUZZ_CHECK((enc_call) == (len)); \
 	FUZZ_CHECK(memcmp(again_, (copy), (len)) == 0); \
 } while (0)
@@ -27,6 +27,7 @@ fuzz_parts(const uint8_t *copy, size_t size)
 {
 	struct chan_lease l;
 	struct chan_ack a;
+	struct chan_gossip g;
 	struct chan_ord o;
 	struct chan_range r;
 	struct chan_nack n;
@@ -37,13 +38,23 @@ fuzz_parts(const uint8_t *copy, size_t size)
 		FUZZ_PART_AGAIN(chan_lease_encode(&l, again_, sizeof(again_)),
 				size, copy);
 	}
-	if (chan_ack_decode(copy, size, &a) == CHAN_WIRE_OK) {
-		FUZZ_CHECK(size == CHAN_ACK_LEN);
+	for (int ia = 0; ia < 2; ia++) {
+		if (chan_ack_decode(copy, size, ia, &a) != CHAN_WIRE_OK)
+			continue;
+		FUZZ_CHECK(size == (ia ? CHAN_IACK_LEN : CHAN_ACK_LEN));
 		FUZZ_CHECK(a.status < CHAN_ST_MAX);
 		FUZZ_CHECK(a.status == CHAN_ST_OK || a.lease_ms == 0);
 		FUZZ_CHECK((a.status >= CHAN_ST_CLIENT_LIMIT) == (a.limit != 0));
-		FUZZ_PART_AGAIN(chan_ack_encode(&a, again_, sizeof(again_)),
-				size, copy);
+		FUZZ_CHECK((a.stream != 0) == (ia && a.lease_ms != 0));
+		FUZZ_CHECK((a.next_seq != 0) == (a.stream != 0));
+		FUZZ_CHECK(a.next_seq <= CHAN_SEQ_MAX);
+		FUZZ_PART_AGAIN(chan_ack_encode(&a, ia, again_,
+				sizeof(again_)), size, copy);
+	}
+	if (chan_gossip_decode(copy, size, &g) == CHAN_WIRE_OK) {
+		FUZZ_CHECK(size >= CHAN_GOSSIP_LEN && g.boot != 0);
+		FUZZ_PART_AGAIN(chan_gossip_encode(&g, again_,
+				sizeof(again_)), CHAN_GOSSIP_LEN, copy);
 	}
 	for (int bc = 0; bc < 2; bc++) {
 		if (chan_ord_decode(copy, size, bc, &o) != CHAN_WIRE_OK)

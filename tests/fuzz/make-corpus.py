@@ -326,6 +326,11 @@ def chan_ack(status=0, lease=30000, limit=0):
     return struct.pack("!BBHII", status, 0, 0, lease, limit)
 
 
+def chan_iack(status=0, lease=30000, limit=0, stream=0x5EED, next_seq=5):
+    return chan_ack(status, lease, limit) + struct.pack("!QQ", stream,
+                                                         next_seq)
+
+
 def chan_ord(stream=0x5EED, seq=5, msg=b"hello"):
     return struct.pack("!QQ", stream, seq) + msg
 
@@ -356,13 +361,16 @@ SEEDS["fuzz_chan_wire"] = {
     "retransmit": chan(9, chan_ord(seq=6)),
     "interest": chan(10, chan_lease(), origin=2, seq=3),
     "interest-withdraw": chan(10, chan_lease(0), origin=2, seq=4),
-    "interest-ack": chan(11, chan_ack(6, 0, 256), seq=3),
+    "interest-ack": chan(11, chan_iack(), seq=3),
+    "interest-ack-refused": chan(11, chan_iack(6, 0, 256, 0, 0), seq=3),
     "nack": chan(12, chan_nack(), origin=2),
     "gone": chan(13, chan_range(last=5)),
-    "gossip": chan(14, b"alert", channel=b"@alerts"),
+    "gossip": chan(14, struct.pack("!Q", 1700000000000000) + b"alert",
+                   channel=b"@alerts"),
     "long-channel": chan(6, chan_ord(), channel=b"c" * 255),
     "bad-origin": chan(3, chan_lease(), origin=9),
-    "bad-kind": chan(14, b"alert"),
+    "bad-kind": chan(14, struct.pack("!Q", 1) + b"alert"),
+    "bad-boot": chan(14, struct.pack("!Q", 0) + b"alert", channel=b"@a"),
     "bad-lease": chan(3, chan_lease(300001), origin=0),
     "bad-seq": chan(8, chan_ord(seq=1 << 63)),
     "bad-range": chan(7, chan_range(first=9, last=5)),
@@ -370,6 +378,7 @@ SEEDS["fuzz_chan_wire"] = {
     "bad-length": chan(5, chan_ack(), body_len=11),
     "short": chan(3, chan_lease(), origin=0)[:39],
     "part-ack": chan_ack(),
+    "part-interest-ack": chan_iack(),
     "part-nack": chan_nack(),
     "part-range": chan_range(),
 }

@@ -51,8 +51,12 @@ fixed_len(uint8_t type)
 	switch (type) {
 	case RUMOR_T_SUBSCRIBE: case RUMOR_T_INTEREST:
 		return 8;
-	case RUMOR_T_SUB_ACK: case RUMOR_T_INTEREST_ACK:
+	case RUMOR_T_SUB_ACK:
 		return 12;
+	case RUMOR_T_INTEREST_ACK:
+		return 28;
+	case RUMOR_T_GOSSIP:
+		return 8;
 	case RUMOR_T_DELIVER: case RUMOR_T_FANOUT: case RUMOR_T_RETRANSMIT:
 		return 16;
 	case RUMOR_T_GAP: case RUMOR_T_GONE: case RUMOR_T_NACK:
@@ -113,6 +117,13 @@ msg_make(uint8_t type, const char *chan, size_t len, size_t plen)
 	case RUMOR_T_SUB_ACK: case RUMOR_T_INTEREST_ACK:
 		m.u.ack.status = CHAN_ST_OK;
 		m.u.ack.lease_ms = 12345;
+		if (type == RUMOR_T_INTEREST_ACK) {
+			m.u.ack.stream = 0x9192939495969798ull;
+			m.u.ack.next_seq = 0x01a2a3a4a5a6a7a8ull;
+		}
+		break;
+	case RUMOR_T_GOSSIP:
+		m.u.gossip.boot = 0xb1b2b3b4b5b6b7b8ull;
 		break;
 	case RUMOR_T_DELIVER: case RUMOR_T_FANOUT: case RUMOR_T_RETRANSMIT:
 		m.u.ord.stream = bc ? 0 : 0x3132333435363738ull;
@@ -163,7 +174,13 @@ msg_equal(const struct chan_msg *a, const struct chan_msg *b)
 	case RUMOR_T_SUB_ACK: case RUMOR_T_INTEREST_ACK:
 		if (a->u.ack.status != b->u.ack.status ||
 				a->u.ack.lease_ms != b->u.ack.lease_ms ||
-				a->u.ack.limit != b->u.ack.limit)
+				a->u.ack.limit != b->u.ack.limit ||
+				a->u.ack.stream != b->u.ack.stream ||
+				a->u.ack.next_seq != b->u.ack.next_seq)
+			return false;
+		break;
+	case RUMOR_T_GOSSIP:
+		if (a->u.gossip.boot != b->u.gossip.boot)
 			return false;
 		break;
 	case RUMOR_T_DELIVER: case RUMOR_T_FANOUT: case RUMOR_T_RETRANSMIT:
@@ -439,12 +456,28 @@ test_round_trip(void)
 		check_round_trip(&m);
 		m.type = RUMOR_T_INTEREST_ACK;
 		m.u.ack.limit = s >= CHAN_ST_CLIENT_LIMIT ? 1 : 0;
+		if (s == CHAN_ST_OK) {
+			m.u.ack.stream = UINT64_MAX;
+			m.u.ack.next_seq = CHAN_SEQ_MAX;
+			check_round_trip(&m);
+			m.u.ack.stream = 1;
+			m.u.ack.next_seq = 1;
+		}
 		check_round_trip(&m);
 	}
 	{
 		struct chan_msg m = msg_make(RUMOR_T_SUB_ACK, "x", 1, 0);
 
 		m.u.ack.lease_ms = 0;	/* An UNSUBSCRIBE's answer. */
+		check_round_trip(&m);
+		m = msg_make(RUMOR_T_INTEREST_ACK, "x", 1, 0);
+		m.u.ack.lease_ms = 0;	/* A withdrawal's answer. */
+		m.u.ack.stream = m.u.ack.next_seq = 0;
+		check_round_trip(&m);
+		m = msg_make(RUMOR_T_GOSSIP, "@x", 2, 1);
+		m.u.gossip.boot = 1;
+		check_round_trip(&m);
+		m.u.gossip.boot = UINT64_MAX;
 		check_round_trip(&m);
 		m = msg_make(RUMOR_T_FANOUT, "x", 1, 3);
 		m.u.ord.stream = UINT64_MAX;
@@ -839,7 +872,8 @@ test_body_errors(void)
 		CHECK_BYTE(b + 3, 0x01, CHAN_WIRE_RESERVED);
 		CHECK_FIELD(b + 4, 4, CHAN_LEASE_MAX_MS + 1, CHAN_WIRE_LEASE);
 		CHECK_FIELD(b + 4, 4, UINT32_MAX, CHAN_WIRE_LEASE);
-		CHECK_FIELD(b + 4, 4, 0, CHAN_WIRE_OK);
+		/* No lease: an answer to an UNSUBSCRIBE or a withdrawal. */
+		CHECK_FIELD(b + 4, 4, 0, i ? CHAN_WIRE_STATUS : CHAN_WIRE_OK);
 		/* An OK names no limit. */
 		CHECK_FIELD(b + 8, 4, 1, CHAN_WIRE_STATUS);
 		/* A refusal grants no lease. */
@@ -849,10 +883,16 @@ test_body_errors(void)
 		m.u.ack.lease_ms = 0;
 		m.u.ack.status = CHAN_ST_NODE_LIMIT;
 		m.u.ack.limit = 100;
+		m.u.ack.stream = m.u.ack.next_seq = 0;
 		good = encode_exact(&m, &len);
 		CHECK_EQ(decode_exact(good, len), CHAN_WIRE_OK);
 		/* A *_LIMIT names its limit. */
 		CHECK_FIELD(b + 8, 4, 0, CHAN_WIRE_STATUS);
+		/* A refusal says nothing of the stream. */
+		if (i == 1) {
+			CHECK_FIELD(b + 12, 8, 1, CHAN_WIRE_STATUS);
+			CHECK_FIELD(b + 20, 8, 1, CHAN_WIRE_STATUS);
+		}
 		/* Every limit status takes a limit, the others none. */
 		for (uint8_t s = 0; s < CHAN_ST_MAX; s++)
 			CHECK_BYTE(b, s, s >= CHAN_ST_CLIENT_LIMIT ?
@@ -860,6 +900,36 @@ test_body_errors(void)
 		CHECK_FIELD(b + 4, 4, 1, CHAN_WIRE_STATUS);
 		free(good);
 	}
+
+	/* An interest grant: where the stream stands. */
+	m = msg_make(RUMOR_T_INTEREST_ACK, "news", 4, 0);
+	good = encode_exact(&m, &len);
+	CHECK_EQ(len, HDR + 4 + 28);
+	CHECK_FIELD(b + 12, 8, 0, CHAN_WIRE_STREAM);
+	CHECK_FIELD(b + 12, 8, UINT64_MAX, CHAN_WIRE_OK);
+	CHECK_FIELD(b + 20, 8, 0, CHAN_WIRE_SEQ);
+	CHECK_FIELD(b + 20, 8, 1, CHAN_WIRE_OK);
+	CHECK_FIELD(b + 20, 8, CHAN_SEQ_MAX, CHAN_WIRE_OK);
+	CHECK_FIELD(b + 20, 8, CHAN_SEQ_MAX + 1, CHAN_WIRE_SEQ);
+	/* A withdrawal's answer (lease 0) says nothing of it either. */
+	CHECK_FIELD(b + 4, 4, 0, CHAN_WIRE_STATUS);
+	free(good);
+	/* A SUB_ACK never carries it. */
+	m = msg_make(RUMOR_T_SUB_ACK, "news", 4, 0);
+	m.u.ack.stream = 1;
+	check_refused(&m, __LINE__);
+	m.u.ack.stream = 0;
+	m.u.ack.next_seq = 1;
+	check_refused(&m, __LINE__);
+
+	/* GOSSIP: the boot number. */
+	m = msg_make(RUMOR_T_GOSSIP, "@new", 4, 3);
+	good = encode_exact(&m, &len);
+	CHECK_FIELD(b, 8, 0, CHAN_WIRE_BOOT);
+	CHECK_FIELD(b, 8, 1, CHAN_WIRE_OK);
+	free(good);
+	m.u.gossip.boot = 0;
+	check_refused(&m, __LINE__);
 
 	/* DELIVER, FANOUT, RETRANSMIT: stream and sequence. */
 	for (int i = 0; i < 3; i++) {
@@ -1004,19 +1074,44 @@ test_parts(void)
 		struct chan_ack a = { .status = CHAN_ST_CHANNEL_LIMIT,
 				.limit = 4096 }, d;
 
-		CHECK_EQ(chan_ack_encode(&a, buf, CHAN_ACK_LEN - 1), 0);
-		CHECK_EQ(chan_ack_encode(&a, buf, sizeof(buf)), CHAN_ACK_LEN);
+		CHECK_EQ(chan_ack_encode(&a, false, buf, CHAN_ACK_LEN - 1), 0);
+		CHECK_EQ(chan_ack_encode(&a, false, buf, sizeof(buf)),
+				CHAN_ACK_LEN);
 		x = alloc_exact(CHAN_ACK_LEN);
 		memcpy(x, buf, CHAN_ACK_LEN);
-		CHECK_EQ(chan_ack_decode(x, CHAN_ACK_LEN, &d), CHAN_WIRE_OK);
+		CHECK_EQ(chan_ack_decode(x, CHAN_ACK_LEN, false, &d),
+				CHAN_WIRE_OK);
 		CHECK_EQ(d.status, CHAN_ST_CHANNEL_LIMIT);
 		CHECK_EQ(d.limit, 4096);
 		CHECK_EQ(d.lease_ms, 0);
-		CHECK_EQ(chan_ack_decode(x, CHAN_ACK_LEN - 1, &d),
+		CHECK_EQ(chan_ack_decode(x, CHAN_ACK_LEN - 1, false, &d),
+				CHAN_WIRE_LENGTH);
+		CHECK_EQ(chan_ack_decode(x, CHAN_ACK_LEN, true, &d),
 				CHAN_WIRE_LENGTH);
 		free(x);
 		a.lease_ms = 1;
-		CHECK_EQ(chan_ack_encode(&a, buf, sizeof(buf)), 0);
+		CHECK_EQ(chan_ack_encode(&a, false, buf, sizeof(buf)), 0);
+
+		/* The interest layout: 16 more bytes. */
+		a.status = CHAN_ST_OK;
+		a.limit = 0;
+		a.lease_ms = 5000;
+		a.stream = 77;
+		a.next_seq = 78;
+		CHECK_EQ(chan_ack_encode(&a, false, buf, sizeof(buf)), 0);
+		CHECK_EQ(chan_ack_encode(&a, true, buf, CHAN_IACK_LEN - 1), 0);
+		CHECK_EQ(chan_ack_encode(&a, true, buf, sizeof(buf)),
+				CHAN_IACK_LEN);
+		x = alloc_exact(CHAN_IACK_LEN);
+		memcpy(x, buf, CHAN_IACK_LEN);
+		CHECK_EQ(chan_ack_decode(x, CHAN_IACK_LEN, true, &d),
+				CHAN_WIRE_OK);
+		CHECK_EQ(d.stream, 77);
+		CHECK_EQ(d.next_seq, 78);
+		CHECK_EQ(d.lease_ms, 5000);
+		CHECK_EQ(chan_ack_decode(x, CHAN_IACK_LEN - 1, true, &d),
+				CHAN_WIRE_LENGTH);
+		free(x);
 	}
 	{
 		struct chan_ord o = { .stream = 9, .seq = 10 }, d;
@@ -1040,6 +1135,23 @@ test_parts(void)
 		CHECK_EQ(chan_ord_encode(&o, true, buf, sizeof(buf)),
 				CHAN_ORD_LEN);
 		CHECK_EQ(chan_ord_encode(&o, false, buf, sizeof(buf)), 0);
+	}
+	{
+		struct chan_gossip g = { .boot = 3 }, d;
+
+		CHECK_EQ(chan_gossip_encode(&g, buf, CHAN_GOSSIP_LEN - 1), 0);
+		CHECK_EQ(chan_gossip_encode(&g, buf, sizeof(buf)),
+				CHAN_GOSSIP_LEN);
+		x = alloc_exact(CHAN_GOSSIP_LEN);
+		memcpy(x, buf, CHAN_GOSSIP_LEN);
+		CHECK_EQ(chan_gossip_decode(x, CHAN_GOSSIP_LEN, &d),
+				CHAN_WIRE_OK);
+		CHECK_EQ(d.boot, 3);
+		CHECK_EQ(chan_gossip_decode(x, CHAN_GOSSIP_LEN - 1, &d),
+				CHAN_WIRE_LENGTH);
+		free(x);
+		g.boot = 0;
+		CHECK_EQ(chan_gossip_encode(&g, buf, sizeof(buf)), 0);
 	}
 	{
 		struct chan_range r = { .stream = 1, .first = 5, .last = 5 }, d;
