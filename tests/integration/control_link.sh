@@ -47,6 +47,9 @@ lab_port n1
 # forwarding lcore, and the kernel drops what arrives while it waits for
 # a core, before the dataplane sees it.
 LAB_VDEV_ARGS=",framecnt=4096"
+# A socket file nobody serves, as a killed dataplane leaves: replaced.
+python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).bind(sys.argv[1])' "$SOCK"
+[ -S "$SOCK" ] || die "no stale socket to start with"
 lab_node n1 "$LAB_DIR/n1.conf"
 A=$NODE_PREFIX_n1
 PID=$NODE_PID_n1
