@@ -104,8 +104,9 @@ link_free(struct link *l)
 static void
 link_retry_later(struct link *l, uint64_t now, const char *why)
 {
-	log_info("rumor-dataplane not reachable at %s: %s; retrying in "
-			"%u ms", l->path, why, l->backoff_ms);
+	if (why != NULL)
+		log_info("rumor-dataplane not reachable at %s: %s; retrying "
+				"in %u ms", l->path, why, l->backoff_ms);
 	l->state = LINK_IDLE;
 	l->next_try = now + l->backoff_ms;
 	l->backoff_ms *= 2;
@@ -122,12 +123,12 @@ link_drop(struct link *l, uint64_t now, const char *why)
 	link_close(l);
 	if (was_ready) {
 		l->stats.lost++;
-		log_warning("lost the control link to rumor-dataplane: %s",
-				why);
+		log_warning("lost the control link to rumor-dataplane: %s; "
+				"reconnecting in %u ms", why, l->backoff_ms);
 		l->state = LINK_IDLE;
 		l->ops->lost(l->arg);
 	}
-	link_retry_later(l, now, why);
+	link_retry_later(l, now, was_ready ? NULL : why);
 }
 
 static int

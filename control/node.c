@@ -188,14 +188,14 @@ node_join_tick(struct node *n, uint64_t now)
 		}
 		break;
 	case NODE_JOIN_ASKED:
-		if (now < n->join_at)
-			break;
 		if (!alone) {
 			log_info("joined: %u live member(s) known",
 					swim_live_count(n->swim));
 			n->join = NODE_JOIN_IDLE;
 			break;
 		}
+		if (now < n->join_at)
+			break;
 		log_warning("seeds unreachable, retrying in %u s",
 				n->join_wait_s);
 		n->join = NODE_JOIN_WAITING;
@@ -432,6 +432,9 @@ node_after(struct node *n, uint64_t now)
 	node_drain(n);
 	node_incarnation(n);
 	node_log_view(n);
+	/* After the view is logged, so that "joined" follows its members. */
+	node_join_tick(n, now);
+	node_drain(n);
 	/*
 	 * A leaving node's table would not hold itself, which the dataplane
 	 * refuses: it keeps forwarding with the last one.
@@ -453,7 +456,6 @@ node_timers(struct node *n, uint64_t now)
 		if (t >= swim_next_timer(n->swim))
 			swim_tick(n->swim, t);
 	}
-	node_join_tick(n, now);
 	if (n->table_pending && now >= n->table_due &&
 			link_ready(n->link)) {
 		/*

@@ -205,14 +205,14 @@ do_start() {
 			fi
 		done
 		# A socket file left by a dataplane that was killed must not
-		# pass for the new one's.
-		old_ino=$(stat -c %i "$ctl_sock" 2>/dev/null || true)
+		# pass for the new one's (whose inode number may be the same).
+		old_ino=$(stat -c '%i %.9Y' "$ctl_sock" 2>/dev/null || true)
 		pid=$(launch "$dp_pidf" "$dp_log" "$dp" "${eal[@]}" -- \
 			--config "$conf" "${extra[@]}")
 		dp_started=$pid
 		echo "rumor-dataplane: started (pid $pid), log $dp_log"
 		for ((i = 0; ; i++)); do
-			ino=$(stat -c %i "$ctl_sock" 2>/dev/null || true)
+			ino=$(stat -c '%i %.9Y' "$ctl_sock" 2>/dev/null || true)
 			if [ -S "$ctl_sock" ] && [ "$ino" != "$old_ino" ]; then
 				break
 			fi

@@ -10,6 +10,8 @@
 #   ring shrinks, and the node rejoins when it is started again;
 # - rumor-control killed alone: the dataplane keeps forwarding, and the
 #   restarted rumor-control resynchronises with a higher incarnation;
+# - the dataplane killed alone: rumor-control waits for the restarted one
+#   and gives it the membership's table;
 # - a graceful stop is seen as "left" by the others;
 # - rumorctl stats shows both processes' counters; rumorctl errors.
 source "$(dirname "$0")/lib.sh"
@@ -160,6 +162,7 @@ say "node 3 killed (SIGKILL, both processes): declared dead"
 kill -KILL "$(cat "$RUN/node-3.control.pid")" "$(cat "$RUN/node-3.dataplane.pid")"
 wait_state 1 3 dead 60
 wait_state 2 3 dead 30
+members 1
 wait_ring 1 2
 wait_ring 2 2
 traffic 1 1 2
@@ -195,6 +198,25 @@ for n in $NODES; do
 	wait_ring "$n" 3
 done
 traffic 2 1 2 3
+
+say "dataplane of node 3 killed alone: rumor-control waits, then resumes"
+kill -KILL "$(cat "$RUN/node-3.dataplane.pid")"
+for ((i = 0; i < 50; i++)); do
+	"$RUMORCTL" --config "$LAB_DIR/n3.conf" stats |
+		grep -q "^dataplane: not connected" && break
+	sleep 0.1
+done
+[ $i -lt 50 ] || die "rumor-control of node 3 did not notice"
+node_start 3
+for n in $NODES; do
+	wait_state "$n" 3 alive 30
+	wait_ring "$n" 3
+done
+grep -q "membership paused until rumor-dataplane is back" \
+	"$LAB_DIR/node-3.control.log" || die "no pause logged"
+grep -q "control link back: membership resumed" \
+	"$LAB_DIR/node-3.control.log" || die "no resume logged"
+traffic 3 1 2 3
 
 say "rumorctl errors"
 "$RUMORCTL" --socket "$LAB_DIR/none.admin" members 2>"$LAB_DIR/err.out" &&
