@@ -27,6 +27,7 @@
 #include "log.h"
 #include "node.h"
 #include "node_int.h"
+#include "punt.h"
 
 uint64_t
 node_mono_ms(void)
@@ -622,57 +623,40 @@ static void
 node_punt(void *arg, const struct ctl_datagram *d)
 {
 	struct node *n = arg;
-	uint8_t proto;
-	uint32_t sender;
 	size_t len;
-	enum seal_verdict v;
 
 	n->st.rx++;
 	if (n->swim == NULL) {
 		n->st.rx_not_ready++;
 		return;
 	}
-	v = seal_open(n->seal, d->data, d->len, &proto, &sender, n->body,
-			sizeof(n->body), &len);
-	switch (v) {
-	case SEAL_OK:
+	switch (punt_open(n->seal, d->data, d->len, n->body, sizeof(n->body),
+			&len)) {
+	case PUNT_SWIM:
+		n->st.rx_swim++;
+		swim_input(n->swim, node_swim_now(n, node_mono_ms()), d->ip,
+				d->udp_port, n->body, len);
 		break;
-	case SEAL_WRONG_LABEL:
+	case PUNT_WRONG_LABEL:
 		n->st.rx_wrong_label++;
-		return;
-	case SEAL_FORGED:
+		break;
+	case PUNT_FORGED:
 		n->st.rx_forged++;
-		return;
-	case SEAL_REPLAYED:
+		break;
+	case PUNT_FORGED_SENDER:
+		n->st.rx_forged++;
+		n->st.rx_forged_sender++;
+		break;
+	case PUNT_REPLAYED:
 		n->st.rx_replayed++;
-		return;
+		break;
+	case PUNT_WRONG_PROTO:
+		n->st.rx_wrong_proto++;
+		break;
 	default:
 		n->st.rx_malformed++;
-		return;
+		break;
 	}
-	if (proto != SEAL_P_SWIM) {
-		n->st.rx_wrong_proto++;
-		return;
-	}
-	/*
-	 * The key proves which node sealed it; the membership believes the
-	 * sender named inside. They must agree, or a member holding the key
-	 * could speak for another. A body too short to name one is left to
-	 * swim_input, which counts it as bad.
-	 */
-	if (len >= SWIM_HDR_LEN) {
-		uint32_t from;
-
-		memcpy(&from, n->body + 4, sizeof(from));
-		if (ntohl(from) != sender) {
-			n->st.rx_forged++;
-			n->st.rx_forged_sender++;
-			return;
-		}
-	}
-	n->st.rx_swim++;
-	swim_input(n->swim, node_swim_now(n, node_mono_ms()), d->ip,
-			d->udp_port, n->body, len);
 }
 
 /* Link callback: the dataplane's counters. */

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What rumor-control makes of a punted control datagram
+ * (control/punt.h): a membership message sealed by its own sender passes;
+ * one that a key holder sealed in another node's name is forged; replays,
+ * other keys, other labels and garbage get their own verdicts. Sealers
+ * are real (libsodium), over one random key.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rumor/seal.h"
+#include "rumor/swim_wire.h"
+#include "punt.h"
+#include "test.h"
+
+/* A keyring of one key; the key itself comes from seal_key_generate. */
+static int
+keyring_make(struct seal_keyring *k)
+{
+	char hex[2 * SEAL_KEY_LEN + 2], err[128];
+
+	if (seal_key_generate(hex) < 0)
+		return -1;
+	strcat(hex, "\n");
+	return seal_keyring_parse(hex, strlen(hex), "test", k, err,
+			sizeof(err));
+}
+
+/* A PING from node `from` to node 3, encoded; returns its length. */
+static size_t
+ping(uint32_t from, uint8_t *buf, size_t cap)
+{
+	struct swim_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = SWIM_PING;
+	m.from = from;
+	m.seq = 7;
+	m.target = 3;
+	return swim_encode(&m, buf, cap);
+}
+
+/* Seal len bytes of body with s; returns the datagram's length. */
+static size_t
+wrap(struct seal *s, const uint8_t *body, size_t len, uint8_t *out)
+{
+	return seal_wrap(s, SEAL_P_SWIM, body, len, out, RUMOR_DATAGRAM_MAX);
+}
+
+int
+main(void)
+{
+	struct seal_keyring k1, k2;
+	struct seal *a, *b_other_key, *c_other_label, *r;
+	uint8_t body[SWIM_MSG_MAX], d[RUMOR_DATAGRAM_MAX], d2[RUMOR_DATAGRAM_MAX];
+	uint8_t out[SEAL_BODY_MAX];
+	size_t blen, dlen, d2len, olen;
+
+	if (!CHECK(keyring_make(&k1) == 0 && keyring_make(&k2) == 0))
+		return test_done("test_punt");
+	a = seal_new(&k1, "prod", 1, 1000);
+	b_other_key = seal_new(&k2, "prod", 2, 1000);
+	c_other_label = seal_new(&k1, "test", 2, 1000);
+	r = seal_new(&k1, "prod", 3, 1000);
+	if (!CHECK(a != NULL && b_other_key != NULL && c_other_label != NULL &&
+			r != NULL))
+		return test_done("test_punt");
+
+	/* Node 1 speaking for itself: passed on, body intact. */
+	blen = ping(1, body, sizeof(body));
+	dlen = wrap(a, body, blen, d);
+	CHECK(dlen == blen + SEAL_OVERHEAD);
+	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen), PUNT_SWIM);
+	CHECK_EQ(olen, blen);
+	CHECK(memcmp(out, body, blen) == 0);
+
+	/* The same datagram again is a replay. */
+	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen),
+			PUNT_REPLAYED);
+
+	/* Node 1, holding the key, speaking as node 2: forged. */
+	blen = ping(2, body, sizeof(body));
+	d2len = wrap(a, body, blen, d2);
+	CHECK_EQ(punt_open(r, d2, d2len, out, sizeof(out), &olen),
+			PUNT_FORGED_SENDER);
+
+	/* Another key, another label. */
+	d2len = wrap(b_other_key, body, blen, d2);
+	CHECK_EQ(punt_open(r, d2, d2len, out, sizeof(out), &olen),
+			PUNT_FORGED);
+	d2len = wrap(c_other_label, body, blen, d2);
+	CHECK_EQ(punt_open(r, d2, d2len, out, sizeof(out), &olen),
+			PUNT_WRONG_LABEL);
+
+	/* A flipped bit of the ciphertext: no key opens it. */
+	blen = ping(1, body, sizeof(body));
+	dlen = wrap(a, body, blen, d);
+	d[SEAL_HDR_LEN + 3] ^= 0x10;
+	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen), PUNT_FORGED);
+
+	/* Not a sealed datagram at all, or cut short. */
+	memset(d2, 0xa5, sizeof(d2));
+	CHECK_EQ(punt_open(r, d2, 100, out, sizeof(out), &olen),
+			PUNT_MALFORMED);
+	dlen = wrap(a, body, blen, d);
+	CHECK_EQ(punt_open(r, d, SEAL_HDR_LEN - 1, out, sizeof(out), &olen),
+			PUNT_MALFORMED);
+	CHECK(punt_open(r, d, dlen - 1, out, sizeof(out), &olen) !=
+			PUNT_SWIM);
+
+	/*
+	 * A body too short to name a sender is passed on: the membership
+	 * refuses it itself (swim_bad).
+	 */
+	dlen = wrap(a, body, 5, d);
+	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen), PUNT_SWIM);
+	CHECK_EQ(olen, 5);
+
+	for (int v = 0; v < PUNT_VERDICT_MAX; v++)
+		CHECK(strcmp(punt_verdict_name((enum punt_verdict)v), "?") != 0);
+	CHECK(strcmp(punt_verdict_name(PUNT_VERDICT_MAX), "?") == 0);
+
+	seal_free(a);
+	seal_free(b_other_key);
+	seal_free(c_other_label);
+	seal_free(r);
+	return test_done("test_punt");
+}
