@@ -37,13 +37,13 @@ struct link {
 	void *arg;
 	enum link_state state;
 	int fd;
-	uint64_t next_try;		/* LINK_IDLE: next connection attempt. */
+	uint64_t next_try;		/* LINK_IDLE: next attempt. */
 	uint32_t backoff_ms;		/* Wait after the next failure. */
 	uint64_t deadline;		/* Handshake must end by then. */
 	struct ctl_state st;		/* From the dataplane's STATE. */
 	struct ctl_table_asm tasm;	/* Its TABLE, being reassembled. */
 	struct pktq txq;
-	uint8_t *rx;			/* The packet read, CTL_MSG_MAX bytes. */
+	uint8_t *rx;			/* The packet read (CTL_MSG_MAX). */
 	uint8_t *tx;			/* The packet being encoded, as much. */
 	struct link_stats stats;
 };

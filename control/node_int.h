@@ -41,15 +41,15 @@
  */
 struct node_stats {
 	uint64_t rx;			/* PUNTs. */
-	uint64_t rx_swim;		/* Opened and given to the membership. */
+	uint64_t rx_swim;		/* Opened, given to the membership. */
 	uint64_t rx_malformed;
 	uint64_t rx_wrong_label;
 	uint64_t rx_forged;
 	uint64_t rx_forged_sender;
 	uint64_t rx_replayed;
-	uint64_t rx_wrong_proto;	/* Authentic, not a membership message. */
+	uint64_t rx_wrong_proto;	/* Authentic, not membership. */
 	uint64_t rx_not_ready;		/* Before the membership existed. */
-	uint64_t tx;			/* Sealed and queued to the dataplane. */
+	uint64_t tx;			/* Sealed, queued to the dataplane. */
 	uint64_t tx_seal_failed;
 	uint64_t tx_dropped;		/* The link was not ready or full. */
 	uint64_t join_attempts;
@@ -101,7 +101,7 @@ struct node {
 	bool paused;
 
 	uint32_t inc_seen;		/* Incarnation last logged. */
-	uint32_t inc_told;		/* Incarnation last told the dataplane, */
+	uint32_t inc_told;		/* Last told the dataplane, */
 	bool inc_told_valid;		/* on this connection. */
 
 	uint64_t logged_version;	/* Membership view last logged. */

@@ -53,7 +53,8 @@ main(void)
 {
 	struct seal_keyring k1, k2;
 	struct seal *a, *b_other_key, *c_other_label, *r;
-	uint8_t body[SWIM_MSG_MAX], d[RUMOR_DATAGRAM_MAX], d2[RUMOR_DATAGRAM_MAX];
+	uint8_t body[SWIM_MSG_MAX];
+	uint8_t d[RUMOR_DATAGRAM_MAX], d2[RUMOR_DATAGRAM_MAX];
 	uint8_t out[SEAL_BODY_MAX];
 	size_t blen, dlen, d2len, olen;
 
@@ -118,7 +119,8 @@ main(void)
 	CHECK_EQ(olen, 5);
 
 	for (int v = 0; v < PUNT_VERDICT_MAX; v++)
-		CHECK(strcmp(punt_verdict_name((enum punt_verdict)v), "?") != 0);
+		CHECK(strcmp(punt_verdict_name((enum punt_verdict)v),
+				"?") != 0);
 	CHECK(strcmp(punt_verdict_name(PUNT_VERDICT_MAX), "?") == 0);
 
 	seal_free(a);
