@@ -70,7 +70,7 @@ start() {
 		--log-dir "$LAB_DIR" --run-dir "$RUN" --timeout 60 -- \
 		--no-huge --no-shconf --no-pci -m 256 -l 0-1 \
 		--file-prefix "${LAB}n$1" --log-level=lib.eal:error \
-		--vdev="net_af_packet0,iface=n$1-dp,qdisc_bypass=1" \
+		--vdev="net_af_packet0,iface=n$1-dp,qdisc_bypass=1,framecnt=4096" \
 		-- --idle-sleep 50 >>"$LAB_DIR/launcher.log" 2>&1 ||
 		{ tail -n 30 "$LAB_DIR"/node-"$1".*.log; die "node $1 did not start"; }
 	LAB_PREFIXES+=("${LAB}n$1")

@@ -56,6 +56,14 @@ grep -q '"2":"10.77.0.2:7946 [0-9a-f:]\{17\} port 0"' "$LAB_DIR/peers.json" ||
 	die "node 1 did not resolve node 2's MAC"
 grep -q '"sink":"10.77.0.100:9001 [0-9a-f:]\{17\}' "$LAB_DIR/peers.json" ||
 	die "node 1 did not resolve its sink's MAC"
+# The kernel may already know node 1's MAC from node 1's own request for
+# the sink: forget it, so that it has to ask.
+"${NS[@]}" ip neigh flush dev br0
+"${NS[@]}" bash -c 'echo probe >/dev/udp/10.77.0.1/9' || true
+for i in $(seq 1 20); do
+	"${NS[@]}" ip neigh show 10.77.0.1 dev br0 | grep -q lladdr && break
+	sleep 0.1
+done
 [ "$(stat "$A" arp_reply_sent)" -gt 0 ] || die "node 1 answered no ARP"
 
 say "malformed frames mixed into traffic"
