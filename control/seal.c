@@ -663,7 +663,12 @@ seal_open(struct seal *s, const uint8_t *in, size_t len, uint8_t *proto,
 	from = seal_get32(in + SEAL_OFF_SENDER);
 	boot = seal_get64(in + SEAL_OFF_BOOT);
 	counter = seal_get64(in + SEAL_OFF_COUNTER);
-	if (!seal_fresh(s, from, boot, counter))
+	/*
+	 * This node's own message, sent back to it (a reflection, or a
+	 * loop): seen before by definition, and no other node may use
+	 * this node's id.
+	 */
+	if (from == s->self_id || !seal_fresh(s, from, boot, counter))
 		return seal_refuse(s, SEAL_REPLAYED);
 
 	n = len - SEAL_OVERHEAD;

@@ -25,7 +25,8 @@
  *
  * Receiving: wrong label tag -> SEAL_WRONG_LABEL; no key of the ring
  * opens it -> SEAL_FORGED; authentic but a (boot, counter) already seen,
- * or older than the window, or from an older boot -> SEAL_REPLAYED. Only
+ * or older than the window, or from an older boot, or this node's own
+ * message sent back to it -> SEAL_REPLAYED. Only
  * an authentic message changes the replay state, so a forger cannot
  * disturb it.
  */

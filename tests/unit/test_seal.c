@@ -719,6 +719,14 @@ test_replay(void)
 	m = wrap_many(a, count, &n);
 	CHECK_EQ(get64(m[count] + 32), count);
 
+	/* A node's own message sent back to it: refused, never fresh. */
+	{
+		uint64_t own[SEAL_VERDICT_MAX] = { 0 };
+
+		expect_open(a, m[1], n, SEAL_REPLAYED, own, __LINE__);
+		check_counts(a, own);
+	}
+
 	/* Reordered within the window: each accepted once. */
 	for (size_t i = 0; i < 10; i++)
 		EXPECT(b, m[order[i]], n, SEAL_OK);
