@@ -112,7 +112,10 @@ deliver() {
 		echo "address = 10.77.0.${ids[0]}"
 		for i in "${ids[@]}"; do echo "member = $i 10.77.0.$i"; done
 	} >"$LAB_DIR/expect.conf"
-	for i in "${ids[@]}"; do args+=(--sink "$i=900$i"); done
+	for i in "${ids[@]}"; do
+		args+=(--sink "$i=900$i")
+		wait_ring "${LAB}n$i" "${#ids[@]}"
+	done
 	"${NS[@]}" "$UDPTEST" --config "$LAB_DIR/expect.conf" \
 		--node "10.77.0.${ids[0]}:7946" --bind 10.77.0.100 \
 		"${args[@]}" --count "$count" --channels 500 --rate 4000 \

@@ -132,6 +132,21 @@ stat() {
 		'import json,sys; print(json.load(sys.stdin)["/rumor/stats"][sys.argv[1]])' "$2"
 }
 
+# wait_ring PREFIX N [SECONDS]: until that node's dataplane forwards on a
+# ring of N members (rumor-control publishes a table shortly after its
+# view changes, not at the same instant).
+wait_ring() {
+	local i got=
+	for i in $(seq 1 $((${3:-30} * 5))); do
+		got=$(tel "$1" /rumor/info 2>/dev/null | python3 -c \
+			'import json,sys; print(json.load(sys.stdin)["/rumor/info"].get("ring_members", ""))' \
+			2>/dev/null || true)
+		[ "$got" = "$2" ] && return 0
+		sleep 0.2
+	done
+	die "$1: ring of ${got:-?} members, want $2"
+}
+
 # expect_eq WHAT GOT WANT
 expect_eq() {
 	if [ "$2" != "$3" ]; then
