@@ -82,6 +82,7 @@ struct swim {
 	uint64_t next_sync;
 	uint64_t next_dead_probe;
 	uint64_t dead_sync_after;	/* Rate limit of syncs with the dead. */
+	uint32_t n_at_sync;		/* Members known at the last sync. */
 	uint64_t next_gossip;
 	uint32_t syncs_started;
 	struct relay relay[SWIM_RELAYS];
@@ -926,7 +927,14 @@ swim_tick(struct swim *s, uint64_t now)
 	if (s->leaving)
 		return;
 	if (now >= s->next_sync) {
-		s->next_sync = now + sync_interval(s);
+		/*
+		 * While members keep arriving (a join storm), push-pull at
+		 * the base interval: gossip alone leaves stragglers in a
+		 * large storm, and a push-pull fills a view at once.
+		 */
+		s->next_sync = now + (s->n != s->n_at_sync ?
+				s->p.sync_interval_ms : sync_interval(s));
+		s->n_at_sync = s->n;
 		periodic_sync(s);
 	}
 	if (now >= s->next_dead_probe) {
