@@ -48,8 +48,9 @@ _Static_assert(CHAN_ORD_LEN >= CHAN_GOSSIP_LEN,
 _Static_assert(CHAN_OFF_ORD_SEQ + 8 == CHAN_ORD_LEN, "ordered layout");
 _Static_assert(CHAN_OFF_RANGE_LAST + 8 == CHAN_RANGE_LEN, "range layout");
 _Static_assert(CHAN_OFF_NACK_RSV + 4 == CHAN_NACK_LEN, "nack layout");
-_Static_assert((int)RUMOR_T_CHAN_FIRST == (int)RUMOR_T_MAX,
-		"channel types follow the types wire.h knows");
+_Static_assert(RUMOR_T_CHAN_FIRST == RUMOR_T_CONTROL + 1 &&
+		RUMOR_T_GOSSIP + 1 == RUMOR_T_CHAN_MAX,
+		"channel types follow DATA and CONTROL and end the types");
 
 static const char *const chan_wire_error_names[CHAN_WIRE_ERROR_MAX] = {
 	[CHAN_WIRE_OK] = "ok",

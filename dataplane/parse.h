@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rumor/chan_wire.h"
 #include "rumor/wire.h"
 #include "cksum.h"
 
@@ -64,13 +65,17 @@ struct udp_hdr {
 } __attribute__((packed));
 
 /*
- * What a frame is. The first three are accepted; every other one is a
+ * What a frame is. The first four are accepted; every other one is a
  * drop reason. Keep the names in names.c in step.
  */
 enum frame_verdict {
-	FRAME_DATA,		/* A valid rumor DATA message for this node. */
+	FRAME_DATA,		/* A valid rumor DATA message for this node, on
+				 * an ordered channel. */
 	FRAME_ARP,		/* An ARP frame, for the control thread. */
 	FRAME_CONTROL,		/* A rumor CONTROL datagram, for rumor-control. */
+	FRAME_CHAN,		/* A channel message (types 3 to 14), or DATA
+				 * on a broadcast channel: for chan_fwd.c,
+				 * which checks its fixed part. */
 	FRAME_ETH_SHORT,	/* Shorter than an Ethernet header. */
 	FRAME_ETH_DST,		/* Not addressed to this port's MAC. */
 	FRAME_VLAN,		/* 802.1Q/802.1ad tagged: not supported. */
@@ -134,8 +139,20 @@ frame_is_control(const uint8_t *r, uint32_t len)
 }
 
 /*
+ * True if a checked rumor header is DATA on an ordered channel: the
+ * message the forwarding path routes to its owner as it is. Everything
+ * else that passed rumor_hdr_check is a channel message.
+ */
+static inline int
+frame_is_ordered_data(const struct rumor_hdr *h)
+{
+	return h->type == RUMOR_T_DATA &&
+			*rumor_hdr_channel(h) != CHAN_BROADCAST_PREFIX;
+}
+
+/*
  * Classify the frame at p, len bytes (the first segment of a received
- * packet). On FRAME_DATA and FRAME_CONTROL the IPv4 header is at
+ * packet). On FRAME_DATA, FRAME_CHAN and FRAME_CONTROL the IPv4 header is at
  * FRAME_IP_OFF and the UDP payload at FRAME_RUMOR_OFF, and *frame_len is
  * the frame without Ethernet padding (14 + IPv4 total length).
  */
@@ -218,7 +235,8 @@ frame_parse(const uint8_t *p, uint32_t len, const struct frame_self *self,
 		return FRAME_RUMOR_LENGTH;
 	}
 	*frame_len = ETH_HDR_LEN + ip_len;
-	return FRAME_DATA;
+	return frame_is_ordered_data((const void *)(p + FRAME_RUMOR_OFF)) ?
+			FRAME_DATA : FRAME_CHAN;
 }
 
 #endif /* RUMOR_PARSE_H */

@@ -32,6 +32,41 @@ enum lcore_stat {
 	STAT_PUNTED,			/* CONTROL frames queued for the link. */
 	STAT_PUNT_RATE,			/* Dropped: over the lcore's punt rate. */
 	STAT_PUNT_FULL,			/* Dropped: punt ring to control full. */
+	/* Channels (chan_fwd.c); docs/channels.md, "Limits". */
+	STAT_CHAN_BAD,			/* Dropped: fixed part refused. */
+	STAT_CHAN_TOO_BIG,		/* Dropped: PUBLISH above the maximum. */
+	STAT_CHAN_NOT_MEMBER,		/* Dropped: node type from a non-member. */
+	STAT_CHAN_UNEXPECTED,		/* Dropped: SUB_ACK, DELIVER, GAP. */
+	STAT_CHAN_NOT_OWNER,		/* Dropped: NACK at a node not owning. */
+	STAT_CHAN_NO_AUDIENCE,		/* Dropped: nobody subscribed. */
+	STAT_CHAN_HANDOFF,		/* Handed to the channel's lcore. */
+	STAT_CHAN_HANDOFF_FULL,		/* Dropped: handover ring full. */
+	STAT_SUB_PUNTED,		/* Queued for the control thread. */
+	STAT_SUB_RATE,			/* Dropped: over the punt rate. */
+	STAT_SUB_PUNT_FULL,		/* Dropped: punt ring full. */
+	STAT_CHAN_TABLE_FULL,		/* Dropped: lcore channel table full. */
+	STAT_CHAN_NOMEM,		/* Copies dropped: no buffer. */
+	STAT_CHAN_NO_ROUTE,		/* Copies dropped: no peer or MAC. */
+	STAT_CHAN_FANOUT_COPIED,	/* Copies sent as one copied segment. */
+	STAT_CHAN_STAMPED,		/* Publishes ordered by this owner. */
+	STAT_CHAN_FANOUT,		/* FANOUT copies sent. */
+	STAT_CHAN_DELIVERED,		/* DELIVER copies sent. */
+	STAT_CHAN_HELD,			/* Messages held for order. */
+	STAT_CHAN_DUP,			/* Dropped: below the expected one. */
+	STAT_CHAN_STALE_STREAM,		/* Dropped: of the stream before. */
+	STAT_CHAN_WINDOW_OVERFLOW,	/* Beyond the reorder window. */
+	STAT_CHAN_NACK_SENT,
+	STAT_CHAN_NACK_RX,
+	STAT_CHAN_RETRANSMIT_SENT,
+	STAT_CHAN_GONE_SENT,
+	STAT_CHAN_GAP_SENT,		/* GAP copies sent to clients. */
+	STAT_CHAN_LOST,			/* Sequences a subscriber node gave up. */
+	STAT_HISTORY_EVICTED,		/* History released for the budget. */
+	STAT_GOSSIP_RX,			/* New broadcast messages taken. */
+	STAT_GOSSIP_FORWARDED,		/* GOSSIP copies sent. */
+	STAT_GOSSIP_DUP,		/* Dropped: seen already. */
+	STAT_GOSSIP_OLD,		/* Dropped: behind the dedup window. */
+	STAT_GOSSIP_LANES_EVICTED,	/* Dedup entries reused. */
 	STAT_MAX
 };
 
@@ -73,6 +108,24 @@ enum ctl_stat {
 	CTL_TABLE_SAME,		/* Member tables equal to the one in force. */
 	CTL_TABLE_REFUSED,	/* Member tables refused (invalid, or no self). */
 	CTL_TABLE_CHUNK_BAD,	/* TABLE chunks out of sequence. */
+	/* Channel audiences (chan_ctl.c). */
+	CTL_CHAN_BAD,		/* Punted channel messages refused. */
+	CTL_SUB_GRANTED,	/* New subscriptions. */
+	CTL_SUB_REFRESHED,	/* Leases renewed. */
+	CTL_SUB_REMOVED,	/* UNSUBSCRIBEs honoured. */
+	CTL_SUB_EXPIRED,	/* Leases run out. */
+	CTL_SUB_REFUSED_CLIENT,	/* Over subscriptions per client. */
+	CTL_SUB_REFUSED_NODE,	/* Over subscriptions per node. */
+	CTL_SUB_REFUSED_CLIENTS, /* Over clients per node. */
+	CTL_SUB_REFUSED_CHANNEL, /* Over subscribers of a channel. */
+	CTL_INTEREST_SENT,	/* INTERESTs sent to owners. */
+	CTL_INTEREST_GRANTED,	/* Interests taken or renewed as owner. */
+	CTL_INTEREST_EXPIRED,	/* Interests run out, as owner. */
+	CTL_INTEREST_ACK_RX,	/* INTEREST_ACKs received. */
+	CTL_INTEREST_REFUSED_SET, /* Over nodes interested in a channel. */
+	CTL_INTEREST_REFUSED_OWNED, /* Over channels with an audience. */
+	CTL_INTEREST_NOT_OWNER,	/* INTERESTs for a channel owned elsewhere. */
+	CTL_AUDIENCE_PUBLISHED,	/* Audience entries published. */
 	CTL_STAT_MAX
 };
 

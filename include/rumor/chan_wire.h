@@ -10,9 +10,8 @@
  * that carry one, the message bytes after it. Everything is in network
  * byte order and may sit at any alignment.
  *
- * The type numbers start at 3 and live here until the dataplane handles
- * them: RUMOR_T_MAX in wire.h stays where it is, so that rumor_hdr_check
- * keeps refusing them and nothing forwards them as DATA meanwhile.
+ * The type numbers (3 to 14) are in enum rumor_type of rumor/wire.h,
+ * beside DATA and CONTROL; this header gives each its fixed part.
  *
  * Pure C (no DPDK): the dataplane, the client library, the tests and the
  * fuzzers share it.
@@ -27,29 +26,12 @@
 #include "rumor/wire.h"
 
 /*
- * Channel message types. PUBLISH is RUMOR_T_DATA (1): a client sends it
- * with origin 0, and the node it reaches stamps its own id.
+ * Channel message types: RUMOR_T_SUBSCRIBE to RUMOR_T_GOSSIP of enum
+ * rumor_type (rumor/wire.h). PUBLISH is RUMOR_T_DATA (1): a client sends
+ * it with origin 0, and a node stamps its own id.
  */
-enum chan_type {
-	/* Client to node. */
-	RUMOR_T_SUBSCRIBE = 3,	/* Take or refresh a lease on a channel. */
-	RUMOR_T_UNSUBSCRIBE,	/* Give the lease back. */
-	/* Node to client. */
-	RUMOR_T_SUB_ACK,	/* Answer to either: status and lease. */
-	RUMOR_T_DELIVER,	/* A message of a subscribed channel. */
-	RUMOR_T_GAP,		/* Sequences that will never be delivered. */
-	/* Node to node. */
-	RUMOR_T_FANOUT,		/* Owner to subscriber node: a stamped message. */
-	RUMOR_T_RETRANSMIT,	/* Owner to subscriber node: answer to a NACK. */
-	RUMOR_T_INTEREST,	/* Subscriber node to owner: interest lease. */
-	RUMOR_T_INTEREST_ACK,	/* Owner to subscriber node: its answer. */
-	RUMOR_T_NACK,		/* Subscriber node to owner: resend these. */
-	RUMOR_T_GONE,		/* Owner to subscriber node: beyond history. */
-	RUMOR_T_GOSSIP,		/* Node to node: a broadcast message. */
-	RUMOR_T_CHAN_MAX
-};
-
 #define RUMOR_T_CHAN_FIRST RUMOR_T_SUBSCRIBE
+#define RUMOR_T_CHAN_MAX RUMOR_T_MAX
 
 /*
  * A channel whose name starts with this byte is a broadcast channel: its
@@ -271,7 +253,7 @@ size_t chan_nack_encode(const struct chan_nack *n, uint8_t *buf,
  * in host order. channel and payload point into the decoded buffer.
  */
 struct chan_msg {
-	uint8_t type;		/* RUMOR_T_DATA or enum chan_type. */
+	uint8_t type;		/* RUMOR_T_DATA or a channel type. */
 	uint8_t hop_limit;
 	uint32_t origin;	/* 0 from a client; else a node id. */
 	uint64_t epoch;		/* Sender's ring epoch; 0 from a client. */

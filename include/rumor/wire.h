@@ -31,14 +31,32 @@
 #define RUMOR_DATAGRAM_MAX (1500u - 20u - 8u)
 
 /*
- * Message types. DATA is forwarded by the dataplane; CONTROL (membership
- * and, later, consensus between rumor-control processes) is handed to
- * rumor-control and has its own sealed layout after the first 4 bytes
- * (rumor/seal.h), so rumor_hdr_check refuses it.
+ * Message types. DATA (a channel's PUBLISH) is forwarded by the
+ * dataplane; CONTROL (membership and, later, consensus between
+ * rumor-control processes) is handed to rumor-control and has its own
+ * sealed layout after the first 4 bytes (rumor/seal.h), so
+ * rumor_hdr_check refuses it. Types 3 to 14 are the channel messages:
+ * rumor/chan_wire.h gives the fixed part of each, docs/channels.md their
+ * meaning.
  */
 enum rumor_type {
 	RUMOR_T_DATA = 1,	/* A message for one channel, routed to its owner. */
 	RUMOR_T_CONTROL = 2,	/* Sealed control message (rumor/seal.h). */
+	/* Client to node. */
+	RUMOR_T_SUBSCRIBE = 3,	/* Take or refresh a lease on a channel. */
+	RUMOR_T_UNSUBSCRIBE,	/* Give the lease back. */
+	/* Node to client. */
+	RUMOR_T_SUB_ACK,	/* Answer to either: status and lease. */
+	RUMOR_T_DELIVER,	/* A message of a subscribed channel. */
+	RUMOR_T_GAP,		/* Sequences that will never be delivered. */
+	/* Node to node. */
+	RUMOR_T_FANOUT,		/* Owner to subscriber node: a stamped message. */
+	RUMOR_T_RETRANSMIT,	/* Owner to subscriber node: answer to a NACK. */
+	RUMOR_T_INTEREST,	/* Subscriber node to owner: interest lease. */
+	RUMOR_T_INTEREST_ACK,	/* Owner to subscriber node: its answer. */
+	RUMOR_T_NACK,		/* Subscriber node to owner: resend these. */
+	RUMOR_T_GONE,		/* Owner to subscriber node: beyond history. */
+	RUMOR_T_GOSSIP,		/* Node to node: a broadcast message. */
 	RUMOR_T_MAX
 };
 

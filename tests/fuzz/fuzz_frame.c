@@ -83,7 +83,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			sum += r[i];
 		(void)sum;
 	}
-	if (v == FRAME_DATA) {
+	if (v == FRAME_DATA || v == FRAME_CHAN) {
 		const struct rumor_hdr *h = (const void *)(p + FRAME_RUMOR_OFF);
 		const uint8_t *chan, *payload;
 		uint16_t ip_len, udp_len;
@@ -113,7 +113,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(frame_len - FRAME_RUMOR_OFF <= RUMOR_DATAGRAM_MAX);
 		FUZZ_CHECK(rumor_hdr_check(h, frame_len - FRAME_RUMOR_OFF) ==
 				RUMOR_HDR_OK);
-		FUZZ_CHECK(h->type == RUMOR_T_DATA);
+		FUZZ_CHECK((v == FRAME_DATA) == (h->type == RUMOR_T_DATA &&
+				p[FRAME_RUMOR_OFF + sizeof(*h)] != '@'));
 
 		/* Read what the forwarder reads. */
 		chan = (const uint8_t *)rumor_hdr_channel(h);

@@ -458,6 +458,22 @@ test_verdicts(void)
 	put16(f, OFF_R_PAYLOAD_LEN, 9);
 	EXPECT(f, len, FRAME_RUMOR_CHANNEL);
 
+	/* Channel messages, and DATA on a broadcast channel. */
+	len = frame_build(good, 14, 24);
+	memcpy(f, good, len);
+	for (unsigned t = RUMOR_T_SUBSCRIBE; t <= RUMOR_T_GOSSIP; t++) {
+		f[FRAME_RUMOR_OFF + 3] = (uint8_t)t;
+		EXPECT(f, len, FRAME_CHAN);
+	}
+	f[FRAME_RUMOR_OFF + 3] = RUMOR_T_DATA;
+	EXPECT(f, len, FRAME_DATA);
+	f[FRAME_RUMOR_OFF + 40] = CHAN_BROADCAST_PREFIX;
+	EXPECT(f, len, FRAME_CHAN);
+	/* The name's first byte is all it takes: '@' anywhere else is not. */
+	memcpy(f, good, len);
+	f[FRAME_RUMOR_OFF + 41] = CHAN_BROADCAST_PREFIX;
+	EXPECT(f, len, FRAME_DATA);
+
 	/* Every verdict was produced by some input above. */
 	for (unsigned v = 0; v < FRAME_VERDICT_MAX; v++)
 		if (!CHECK(seen[v]))

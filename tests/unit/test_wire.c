@@ -229,10 +229,16 @@ test_check_errors(void)
 	bad[2] = 0xff;
 	CHECK_EQ(check_exact(bad, len), RUMOR_HDR_VERSION);
 
-	/* Type 0, type RUMOR_T_MAX and above. */
+	/* Type 0, CONTROL, type RUMOR_T_MAX and above; not the channel types. */
 	memcpy(bad, good, len);
 	bad[3] = 0;
 	CHECK_EQ(check_exact(bad, len), RUMOR_HDR_TYPE);
+	bad[3] = RUMOR_T_CONTROL;
+	CHECK_EQ(check_exact(bad, len), RUMOR_HDR_TYPE);
+	for (unsigned t = RUMOR_T_SUBSCRIBE; t <= RUMOR_T_GOSSIP; t++) {
+		bad[3] = (uint8_t)t;
+		CHECK_EQ(check_exact(bad, len), RUMOR_HDR_OK);
+	}
 	for (unsigned t = RUMOR_T_MAX; t <= 0xff; t++) {
 		bad[3] = (uint8_t)t;
 		CHECK_EQ(check_exact(bad, len), RUMOR_HDR_TYPE);
