@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control thread's book of channel audiences (dataplane/chan_book.h):
+ * leases granted and clamped, refreshes, each limit with its status and
+ * number, expiry, interest sets, and the dirty list the dataplane
+ * publishes from.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../dataplane/chan_book.h"
+#include "test.h"
+
+static struct book_client
+client(uint32_t ip, uint16_t port)
+{
+	struct book_client c;
+
+	memset(&c, 0, sizeof(c));
+	c.ip = ip;
+	c.udp_port = port;
+	c.mac[0] = 2;
+	return c;
+}
+
+static enum chan_status
+sub(struct book *b, const char *name, uint32_t ip, uint16_t port,
+		uint32_t lease, uint64_t now, uint32_t *granted,
+		uint32_t *limit, bool *refreshed)
+{
+	struct book_client c = client(ip, port);
+
+	return book_subscribe(b, strlen(name), name, strlen(name), &c, lease,
+			now, granted, limit, refreshed);
+}
+
+static uint32_t
+dirty_count(struct book *b)
+{
+	uint32_t n = 0;
+
+	for (struct book_chan *ch = book_take_dirty(b); ch != NULL;
+			ch = ch->dirty_next)
+		n++;
+	return n;
+}
+
+static void
+test_leases(void)
+{
+	CHECK_EQ(book_lease(0), CHAN_LEASE_DEFAULT_MS);
+	CHECK_EQ(book_lease(1), CHAN_LEASE_MIN_MS);
+	CHECK_EQ(book_lease(5000), 5000);
+	CHECK_EQ(book_lease(CHAN_LEASE_MAX_MS + 1), CHAN_LEASE_MAX_MS);
+}
+
+static void
+test_subscribe(void)
+{
+	struct book_limits lim;
+	struct book b;
+	struct book_expired ex;
+	struct book_chan *ch;
+	uint32_t granted, limit;
+	bool refreshed;
+
+	book_limits_default(&lim);
+	CHECK_EQ(book_init(&b, &lim, 1), 0);
+	CHECK_EQ(sub(&b, "news", 1, 10, 0, 1000, &granted, &limit,
+			&refreshed), CHAN_ST_OK);
+	CHECK_EQ(granted, CHAN_LEASE_DEFAULT_MS);
+	CHECK(!refreshed);
+	ch = book_find(&b, 4, "news", 4);
+	CHECK(ch != NULL);
+	CHECK(ch->stream != 0);
+	CHECK_EQ(ch->n_clients, 1);
+	CHECK_EQ(dirty_count(&b), 1);
+	/* A refresh changes no audience. */
+	CHECK_EQ(sub(&b, "news", 1, 10, 2000, 2000, &granted, &limit,
+			&refreshed), CHAN_ST_OK);
+	CHECK(refreshed);
+	CHECK_EQ(granted, 2000);
+	CHECK_EQ(dirty_count(&b), 0);
+	CHECK_EQ(b.n_subs, 1);
+	CHECK_EQ(b.n_clients, 1);
+	/* Another client, then one gives up, the other expires. */
+	CHECK_EQ(sub(&b, "news", 2, 10, 0, 2000, &granted, &limit,
+			&refreshed), CHAN_ST_OK);
+	CHECK_EQ(b.n_clients, 2);
+	CHECK_EQ(book_unsubscribe(&b, 4, "news", 4, 2, 10), CHAN_ST_OK);
+	CHECK_EQ(book_unsubscribe(&b, 4, "news", 4, 2, 10),
+			CHAN_ST_NOT_SUBSCRIBED);
+	CHECK_EQ(book_unsubscribe(&b, 5, "other", 5, 1, 10),
+			CHAN_ST_NOT_SUBSCRIBED);
+	(void)dirty_count(&b);
+	book_expire(&b, 3999, &ex);
+	CHECK_EQ(ex.subs, 0);
+	book_expire(&b, 4000, &ex);
+	CHECK_EQ(ex.subs, 1);
+	CHECK(book_chan_empty(ch));
+	CHECK_EQ(dirty_count(&b), 1);
+	CHECK_EQ(b.n_subs, 0);
+	CHECK_EQ(b.n_clients, 0);
+	book_drop(&b, ch);
+	CHECK(book_find(&b, 4, "news", 4) == NULL);
+	CHECK_EQ(b.n_chans, 0);
+	book_free(&b);
+}
+
+static void
+test_limits(void)
+{
+	struct book_limits lim = {
+		.subs_per_client = 3, .subs_per_node = 6, .clients = 3,
+		.subs_per_channel = 2, .interest_set = 2, .owned = 2,
+	};
+	struct book b;
+	uint32_t granted, limit;
+	bool refreshed;
+
+	CHECK_EQ(book_init(&b, &lim, 7), 0);
+	CHECK_EQ(sub(&b, "a", 1, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+	CHECK_EQ(sub(&b, "b", 1, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+	CHECK_EQ(sub(&b, "c", 1, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+	CHECK_EQ(sub(&b, "d", 1, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_CLIENT_LIMIT);
+	CHECK_EQ(limit, 3);
+	CHECK_EQ(granted, 0);
+	/* Refreshes are granted whatever the limits. */
+	CHECK_EQ(sub(&b, "c", 1, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+	CHECK_EQ(sub(&b, "a", 2, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+	CHECK_EQ(sub(&b, "a", 3, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_CHANNEL_LIMIT);
+	CHECK_EQ(limit, 2);
+	CHECK_EQ(sub(&b, "b", 3, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+	CHECK_EQ(sub(&b, "e", 4, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_CLIENTS_LIMIT);
+	CHECK_EQ(limit, 3);
+	CHECK_EQ(sub(&b, "e", 3, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+	CHECK_EQ(sub(&b, "f", 2, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_NODE_LIMIT);
+	CHECK_EQ(limit, 6);
+	CHECK_EQ(book_unsubscribe(&b, 1, "b", 1, 3, 1), CHAN_ST_OK);
+	CHECK_EQ(sub(&b, "f", 2, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+
+	/* Interest sets and owned channels. */
+	CHECK_EQ(book_interest(&b, 9, "x", 1, 7, 5000, 0, &granted, &limit),
+			CHAN_ST_OK);
+	CHECK_EQ(granted, 5000);
+	CHECK_EQ(book_interest(&b, 9, "x", 1, 8, 0, 0, &granted, &limit),
+			CHAN_ST_OK);
+	CHECK_EQ(granted, 0);		/* Nothing to withdraw. */
+	CHECK_EQ(book_interest(&b, 9, "x", 1, 8, 1, 0, &granted, &limit),
+			CHAN_ST_OK);
+	CHECK_EQ(granted, CHAN_LEASE_MIN_MS);
+	CHECK_EQ(book_interest(&b, 9, "x", 1, 9, 1, 0, &granted, &limit),
+			CHAN_ST_INTEREST_LIMIT);
+	CHECK_EQ(limit, 2);
+	CHECK_EQ(book_interest(&b, 10, "y", 1, 9, 1, 0, &granted, &limit),
+			CHAN_ST_OK);
+	CHECK_EQ(b.n_owned, 2);
+	CHECK_EQ(book_interest(&b, 11, "z", 1, 9, 1, 0, &granted, &limit),
+			CHAN_ST_OWNED_LIMIT);
+	CHECK_EQ(limit, 2);
+	/* A withdrawal frees a place. */
+	CHECK_EQ(book_interest(&b, 10, "y", 1, 9, 0, 0, &granted, &limit),
+			CHAN_ST_OK);
+	CHECK_EQ(b.n_owned, 1);
+	CHECK_EQ(book_interest(&b, 11, "z", 1, 9, 1, 0, &granted, &limit),
+			CHAN_ST_OK);
+	book_free(&b);
+}
+
+/* Many clients and channels under random churn: counts stay exact. */
+static void
+test_churn(void)
+{
+	struct book_limits lim;
+	struct book b;
+	uint64_t seed = 42, now = 0;
+	uint32_t granted, limit, subs = 0;
+	bool refreshed;
+
+	book_limits_default(&lim);
+	CHECK_EQ(book_init(&b, &lim, 3), 0);
+	for (int i = 0; i < 20000; i++) {
+		char name[16];
+		uint64_t r = test_rand(&seed);
+		uint32_t ip = (uint32_t)(r % 50) + 1;
+		struct book_expired ex;
+		int n = snprintf(name, sizeof(name), "c%u",
+				(unsigned)((r >> 8) % 200));
+
+		now += 10;
+		if ((r >> 20) % 4 == 0) {
+			if (book_unsubscribe(&b, (uint64_t)n,
+					name, (size_t)n, ip, 1) == CHAN_ST_OK)
+				subs--;
+		} else if (sub(&b, name, ip, 1, (uint32_t)(r >> 32) % 3000,
+				now, &granted, &limit, &refreshed) ==
+				CHAN_ST_OK && !refreshed) {
+			subs++;
+		}
+		book_expire(&b, now, &ex);
+		subs -= (uint32_t)ex.subs;
+		CHECK_EQ(b.n_subs, subs);
+		for (struct book_chan *ch = book_take_dirty(&b), *nx;
+				ch != NULL; ch = nx) {
+			nx = ch->dirty_next;
+			if (book_chan_empty(ch))
+				book_drop(&b, ch);
+		}
+	}
+	book_free(&b);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (test_want(argc, argv, "leases"))
+		test_leases();
+	if (test_want(argc, argv, "subscribe"))
+		test_subscribe();
+	if (test_want(argc, argv, "limits"))
+		test_limits();
+	if (test_want(argc, argv, "churn"))
+		test_churn();
+	return test_done("test_chan_book");
+}

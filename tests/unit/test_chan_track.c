@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The lcores' channel order state (dataplane/chan_track.h): a subscriber
+ * node's reorder window and holes, gossip dedup, the spread tree; and the
+ * checksum of a frame sent as a header segment and a shared message
+ * (dataplane/chan_cksum.h) against the same bytes laid end to end.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../dataplane/chan_cksum.h"
+#include "../../dataplane/chan_track.h"
+#include "test.h"
+
+static struct chan_held
+held(uint64_t seq)
+{
+	struct chan_held h = { .msg = (void *)(uintptr_t)(seq + 1),
+			.seq = seq, .origin = 1, .pubid = seq };
+
+	return h;
+}
+
+static void
+test_rx_order(void)
+{
+	static struct chan_rx rx;
+	struct chan_held h, out[CHAN_WINDOW];
+	uint64_t first = 0;
+
+	chan_rx_init(&rx);
+	/* Tracking starts at the first message. */
+	CHECK_EQ(chan_rx_offer(&rx, 7, 5), CHAN_RX_DELIVER);
+	chan_rx_advance(&rx);
+	CHECK_EQ(chan_rx_offer(&rx, 7, 5), CHAN_RX_DUP);
+	CHECK_EQ(chan_rx_hole(&rx, &first), 0);
+	/* 7 and 9 arrive before 6: a hole of one, then of one more. */
+	CHECK_EQ(chan_rx_offer(&rx, 7, 7), CHAN_RX_HOLD);
+	h = held(7);
+	chan_rx_hold(&rx, &h);
+	CHECK_EQ(chan_rx_offer(&rx, 7, 7), CHAN_RX_DUP);
+	CHECK_EQ(chan_rx_offer(&rx, 7, 9), CHAN_RX_HOLD);
+	h = held(9);
+	chan_rx_hold(&rx, &h);
+	CHECK_EQ(chan_rx_hole(&rx, &first), 1);
+	CHECK_EQ(first, 6);
+	CHECK(!chan_rx_pop(&rx, &h));
+	CHECK_EQ(chan_rx_offer(&rx, 7, 6), CHAN_RX_DELIVER);
+	chan_rx_advance(&rx);
+	CHECK(chan_rx_pop(&rx, &h));
+	CHECK_EQ(h.seq, 7);
+	chan_rx_advance(&rx);
+	CHECK(!chan_rx_pop(&rx, &h));
+	CHECK_EQ(chan_rx_hole(&rx, &first), 1);
+	CHECK_EQ(first, 8);
+	/* 8 is given up (a GONE): 9 follows. */
+	CHECK_EQ(chan_rx_skip(&rx, 9), 1);
+	CHECK(chan_rx_pop(&rx, &h));
+	CHECK_EQ(h.seq, 9);
+	chan_rx_advance(&rx);
+	CHECK_EQ(rx.n_held, 0);
+	CHECK_EQ(chan_rx_hole(&rx, &first), 0);
+
+	/* The window's edge. */
+	CHECK_EQ(chan_rx_offer(&rx, 7, 10 + CHAN_WINDOW - 1), CHAN_RX_HOLD);
+	CHECK_EQ(chan_rx_offer(&rx, 7, 10 + CHAN_WINDOW), CHAN_RX_BEYOND);
+	/* A hole longer than a NACK is asked for in NACK-sized parts. */
+	h = held(10 + 100);
+	chan_rx_hold(&rx, &h);
+	CHECK_EQ(chan_rx_hole(&rx, &first), CHAN_NACK_MAX);
+	CHECK_EQ(first, 10);
+
+	/* A new stream; the old one's stragglers are stale. */
+	CHECK_EQ(chan_rx_offer(&rx, 8, 1), CHAN_RX_RESET);
+	CHECK_EQ(chan_rx_drain(&rx, out), 1);
+	CHECK_EQ(out[0].seq, 110);
+	CHECK_EQ(rx.n_held, 0);
+	chan_rx_start(&rx, 8, 1);
+	CHECK_EQ(chan_rx_offer(&rx, 7, 11), CHAN_RX_STALE);
+	CHECK_EQ(chan_rx_offer(&rx, 8, 1), CHAN_RX_DELIVER);
+}
+
+/* Random order with duplicates: every sequence comes out once, in order. */
+static void
+test_rx_random(void)
+{
+	static struct chan_rx rx;
+	static uint64_t order[2000];
+	uint64_t seed = 5, delivered = 1, n = 0;
+	struct chan_held h;
+
+	chan_rx_init(&rx);
+	chan_rx_start(&rx, 3, 1);
+	for (uint64_t base = 1; base <= 1000; base += 100) {
+		/* A block of 100, shuffled, with a tenth sent twice. */
+		n = 0;
+		for (uint64_t s = base; s < base + 100; s++) {
+			order[n++] = s;
+			if (test_rand(&seed) % 10 == 0)
+				order[n++] = s;
+		}
+		for (uint64_t i = n - 1; i > 0; i--) {
+			uint64_t j = test_rand(&seed) % (i + 1), t = order[i];
+
+			order[i] = order[j];
+			order[j] = t;
+		}
+		for (uint64_t i = 0; i < n; i++) {
+			enum chan_rx_verdict v = chan_rx_offer(&rx, 3,
+					order[i]);
+
+			if (v == CHAN_RX_HOLD) {
+				h = held(order[i]);
+				chan_rx_hold(&rx, &h);
+				continue;
+			}
+			if (v != CHAN_RX_DELIVER)
+				continue;
+			CHECK_EQ(order[i], delivered);
+			delivered++;
+			chan_rx_advance(&rx);
+			while (chan_rx_pop(&rx, &h)) {
+				CHECK_EQ(h.seq, delivered);
+				delivered++;
+				chan_rx_advance(&rx);
+			}
+		}
+	}
+	CHECK_EQ(delivered, 1001);
+	CHECK_EQ(rx.n_held, 0);
+}
+
+static void
+test_gossip(void)
+{
+	static struct gossip_dedup d;
+	uint64_t lane1 = UINT64_C(1) << 56;
+	uint32_t kids[8], n;
+
+	memset(&d, 0, sizeof(d));
+	CHECK_EQ(gossip_check(&d, 5, 100, lane1 | 1, 1), GOSSIP_NEW);
+	CHECK_EQ(gossip_check(&d, 5, 100, lane1 | 1, 2), GOSSIP_DUP);
+	/* Another lane, another origin, another boot are other ids. */
+	CHECK_EQ(gossip_check(&d, 5, 100, 1, 3), GOSSIP_NEW);
+	CHECK_EQ(gossip_check(&d, 6, 100, lane1 | 1, 3), GOSSIP_NEW);
+	CHECK_EQ(gossip_check(&d, 5, 101, lane1 | 1, 4), GOSSIP_NEW);
+	CHECK_EQ(gossip_check(&d, 5, 100, lane1 | 2, 4), GOSSIP_OLD);
+	/* Out of order within the window, then too far behind. */
+	CHECK_EQ(gossip_check(&d, 5, 101, lane1 | 1000, 5), GOSSIP_NEW);
+	CHECK_EQ(gossip_check(&d, 5, 101, lane1 | 500, 5), GOSSIP_NEW);
+	CHECK_EQ(gossip_check(&d, 5, 101, lane1 | 500, 5), GOSSIP_DUP);
+	CHECK_EQ(gossip_check(&d, 5, 101, lane1 | 2500, 6), GOSSIP_NEW);
+	CHECK_EQ(gossip_check(&d, 5, 101, lane1 | 1000, 6), GOSSIP_OLD);
+	CHECK_EQ(gossip_check(&d, 5, 101, lane1 | 1477, 6), GOSSIP_NEW);
+	CHECK_EQ(gossip_check(&d, 5, 101, lane1 | 1476, 6), GOSSIP_OLD);
+	/* Many (origin, lane) pairs: bounded, evicting the least used. */
+	for (uint32_t o = 1; o <= 3 * GOSSIP_DEDUP_SLOTS; o++)
+		CHECK_EQ(gossip_check(&d, 1000 + o, 1, 1, 10 + o), GOSSIP_NEW);
+	CHECK(d.evicted > 0);
+
+	/* The spread tree: 5 nodes, k 4: the origin reaches all in 1 hop. */
+	n = gossip_children(5, 2, 2, 4, kids);
+	CHECK_EQ(n, 4);
+	CHECK_EQ(kids[0], 3);
+	CHECK_EQ(kids[3], 1);
+	CHECK_EQ(gossip_children(5, 2, 3, 4, kids), 0);
+	/* 13 nodes, k 3: node at distance 1 has children 4 to 6. */
+	n = gossip_children(13, 0, 1, 3, kids);
+	CHECK_EQ(n, 3);
+	CHECK_EQ(kids[0], 4);
+	CHECK_EQ(kids[2], 6);
+	CHECK_EQ(gossip_hop_limit(5, 4), 3);
+	CHECK_EQ(gossip_hop_limit(1000, 4), 7);
+	CHECK_EQ(gossip_hop_limit(1, 3), 2);
+}
+
+/* Header and message apart give the checksum of both together. */
+static void
+test_cksum(void)
+{
+	static uint8_t whole[2000];
+	uint64_t seed = 9;
+
+	for (int round = 0; round < 2000; round++) {
+		size_t hdr = 8 + (size_t)(test_rand(&seed) % 330);
+		size_t msg = (size_t)(test_rand(&seed) % 1400);
+		uint32_t src = (uint32_t)test_rand(&seed);
+		uint32_t dst = (uint32_t)test_rand(&seed);
+		uint16_t want, got, udp_len = (uint16_t)(hdr + msg);
+		uint64_t sum;
+
+		for (size_t i = 0; i < hdr + msg; i++)
+			whole[i] = (uint8_t)test_rand(&seed);
+		memcpy(whole + 4, &(uint16_t){ htons(udp_len) }, 2);
+		memset(whole + 6, 0, 2);
+		sum = cksum_words32(src) + cksum_words32(dst) +
+				htons(IPPROTO_UDP) + htons(udp_len) +
+				cksum_sum(whole, hdr + msg);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		want = (uint16_t)~sum;
+		if (want == 0)
+			want = 0xffff;
+		got = chan_udp_cksum(src, dst, whole, hdr,
+				cksum_sum(whole + hdr, msg), msg);
+		/* 0 and 0xffff are one value in ones' complement. */
+		if (!CHECK(got == want || (got == 0xffff && want == 0xffff)))
+			fprintf(stderr, "  hdr %zu msg %zu: %04x, want %04x\n",
+					hdr, msg, got, want);
+		/* And the receiver's check over the whole passes. */
+		memcpy(whole + 6, &got, 2);
+		sum = cksum_words32(src) + cksum_words32(dst) +
+				htons(IPPROTO_UDP) + htons(udp_len) +
+				cksum_sum(whole, hdr + msg);
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		CHECK_EQ(sum, 0xffff);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	if (test_want(argc, argv, "rx_order"))
+		test_rx_order();
+	if (test_want(argc, argv, "rx_random"))
+		test_rx_random();
+	if (test_want(argc, argv, "gossip"))
+		test_gossip();
+	if (test_want(argc, argv, "cksum"))
+		test_cksum();
+	return test_done("test_chan_track");
+}
