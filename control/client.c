@@ -1,0 +1,600 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The rumor client (include/rumor/client.h): one UDP socket connected to
+ * one node, the subscriptions it holds there with their lease timers, and
+ * a sequence tracker per channel. Nothing runs between calls: the timers
+ * are run by client_poll(), which a program calls in its loop anyway.
+ *
+ * Requests keep their id while they are resent, so that a late answer to
+ * a resent request still counts, and an answer to an older request (a
+ * refresh before the current one) is ignored.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rumor/chan_wire.h"
+#include "rumor/client.h"
+#include "rumor/ring.h"
+#include "rumor/wire.h"
+
+/* Slots of the channel index: a power of two, at least twice the max. */
+#define CLIENT_INDEX_SLOTS (2u * CLIENT_CHANNELS_MAX)
+#define CLIENT_INDEX_EMPTY UINT16_MAX
+
+_Static_assert((CLIENT_INDEX_SLOTS & (CLIENT_INDEX_SLOTS - 1)) == 0,
+		"the channel index size is a power of two");
+_Static_assert(CLIENT_CHANNELS_MAX < CLIENT_INDEX_EMPTY,
+		"a channel's index fits the index slots");
+
+/* Where a subscription stands. */
+enum client_sub_state {
+	SUB_PENDING,	/* SUBSCRIBE sent, never granted. */
+	SUB_ACTIVE,	/* Granted; refreshed at a third of the lease. */
+	SUB_LOST,	/* The lease ran out unrefreshed; still asking. */
+	SUB_REFUSED,	/* The node refused; not asking. */
+	SUB_LEAVING,	/* UNSUBSCRIBE sent. */
+	SUB_GONE,	/* Given back; only its statistics remain. */
+};
+
+struct client_sub {
+	char name[RUMOR_CHANNEL_MAX];
+	size_t len;
+	uint64_t hash;			/* XXH3-64 of the name. */
+	enum client_sub_state state;
+	bool waiting;			/* A request is unanswered. */
+	bool told;			/* NO_ANSWER or LOST already said. */
+	uint64_t req;			/* Id of the open request. */
+	uint64_t first_sent_ms;		/* First send of the open request. */
+	uint64_t last_sent_ms;
+	uint64_t granted_ms;		/* When the lease was last granted. */
+	uint32_t lease_ms;		/* The lease granted. */
+	struct client_track track;
+};
+
+struct client {
+	int fd;
+	struct client_opts opts;
+	uint64_t next_req;		/* Request ids, from 1. */
+	uint64_t next_pub;		/* Publish ids, from 1. */
+	uint64_t timer_ms;		/* No timer is due before this. */
+	size_t n_subs;
+	struct client_sub *subs;	/* CLIENT_CHANNELS_MAX of them. */
+	uint16_t index[CLIENT_INDEX_SLOTS];	/* By hash: sub or EMPTY. */
+	struct client_stats stats;
+	uint8_t rx[RUMOR_DATAGRAM_MAX + 1];	/* +1: longer is refused. */
+};
+
+static const char *const client_event_names[CLIENT_EV_MAX] = {
+	[CLIENT_EV_DELIVER] = "deliver",
+	[CLIENT_EV_GAP] = "gap",
+	[CLIENT_EV_SUBSCRIBED] = "subscribed",
+	[CLIENT_EV_REFUSED] = "refused",
+	[CLIENT_EV_UNSUBSCRIBED] = "unsubscribed",
+	[CLIENT_EV_NO_ANSWER] = "no answer",
+	[CLIENT_EV_LOST] = "lost",
+};
+
+const char *
+client_event_name(enum client_ev_type t)
+{
+	return (unsigned int)t < CLIENT_EV_MAX ? client_event_names[t] : "?";
+}
+
+static uint64_t
+client_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int
+client_parse_addr(const char *s, struct sockaddr_in *out)
+{
+	char ip[INET_ADDRSTRLEN];
+	const char *colon = s != NULL ? strrchr(s, ':') : NULL;
+	char *end;
+	unsigned long port;
+
+	if (colon == NULL || colon == s ||
+			(size_t)(colon - s) >= sizeof(ip) || colon[1] == '\0')
+		return -1;
+	memcpy(ip, s, (size_t)(colon - s));
+	ip[colon - s] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (errno != 0 || *end != '\0' || port == 0 || port > 65535 ||
+			colon[1] == '-' || colon[1] == '+' || colon[1] == ' ')
+		return -1;
+	memset(out, 0, sizeof(*out));
+	out->sin_family = AF_INET;
+	out->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, ip, &out->sin_addr) == 1 ? 0 : -1;
+}
+
+static struct client_sub *
+sub_find(const struct client *c, const char *name, size_t len,
+		uint64_t hash)
+{
+	for (uint32_t i = (uint32_t)hash;; i++) {
+		uint16_t k = c->index[i & (CLIENT_INDEX_SLOTS - 1)];
+
+		if (k == CLIENT_INDEX_EMPTY)
+			return NULL;
+		if (c->subs[k].hash == hash && c->subs[k].len == len &&
+				memcmp(c->subs[k].name, name, len) == 0)
+			return &c->subs[k];
+	}
+}
+
+/* A new subscription record; NULL when CLIENT_CHANNELS_MAX are held. */
+static struct client_sub *
+sub_add(struct client *c, const char *name, size_t len, uint64_t hash)
+{
+	struct client_sub *s;
+	uint32_t i;
+
+	if (c->n_subs == CLIENT_CHANNELS_MAX)
+		return NULL;
+	s = &c->subs[c->n_subs];
+	memset(s, 0, sizeof(*s));
+	memcpy(s->name, name, len);
+	s->len = len;
+	s->hash = hash;
+	s->state = SUB_GONE;
+	client_track_init(&s->track);
+	for (i = (uint32_t)hash;
+			c->index[i & (CLIENT_INDEX_SLOTS - 1)] != CLIENT_INDEX_EMPTY;
+			i++)
+		;
+	c->index[i & (CLIENT_INDEX_SLOTS - 1)] = (uint16_t)c->n_subs++;
+	return s;
+}
+
+static int
+client_send(struct client *c, const uint8_t *buf, size_t len)
+{
+	if (send(c->fd, buf, len, 0) < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	c->stats.tx++;
+	return 0;
+}
+
+/* Send the open request of s again (SUBSCRIBE or UNSUBSCRIBE). */
+static int
+sub_send(struct client *c, struct client_sub *s, uint64_t now)
+{
+	uint8_t buf[sizeof(struct rumor_hdr) + RUMOR_CHANNEL_MAX +
+			CHAN_LEASE_LEN];
+	struct chan_msg m;
+	size_t n;
+
+	memset(&m, 0, sizeof(m));
+	m.type = s->state == SUB_LEAVING ? RUMOR_T_UNSUBSCRIBE :
+			RUMOR_T_SUBSCRIBE;
+	m.hop_limit = c->opts.hop_limit;
+	m.seq = s->req;
+	m.channel = s->name;
+	m.channel_len = s->len;
+	m.channel_hash = s->hash;
+	m.u.lease.lease_ms = c->opts.lease_ms;
+	n = chan_msg_encode(&m, buf, sizeof(buf));
+	if (n == 0)
+		return -EINVAL;
+	s->last_sent_ms = now;
+	return client_send(c, buf, n);
+}
+
+/* Open a new request on s and send it. */
+static int
+sub_request(struct client *c, struct client_sub *s, enum client_sub_state st,
+		uint64_t now)
+{
+	s->state = st;
+	s->req = c->next_req++;
+	s->waiting = true;
+	s->told = false;
+	s->first_sent_ms = now;
+	c->timer_ms = 0;	/* Let the next poll look at the timers. */
+	return sub_send(c, s, now);
+}
+
+struct client *
+client_open(const struct sockaddr_in *node, const struct sockaddr_in *bind_to,
+		const struct client_opts *opts)
+{
+	struct client *c = calloc(1, sizeof(*c));
+	struct sockaddr_in any = { .sin_family = AF_INET };
+	int err;
+
+	if (c == NULL)
+		return NULL;
+	c->subs = calloc(CLIENT_CHANNELS_MAX, sizeof(*c->subs));
+	if (c->subs == NULL) {
+		free(c);
+		errno = ENOMEM;
+		return NULL;
+	}
+	memset(c->index, 0xff, sizeof(c->index));
+	if (opts != NULL)
+		c->opts = *opts;
+	if (c->opts.lease_ms > CHAN_LEASE_MAX_MS)
+		c->opts.lease_ms = CHAN_LEASE_MAX_MS;
+	if (c->opts.retry_ms == 0)
+		c->opts.retry_ms = CLIENT_RETRY_MS;
+	if (c->opts.answer_timeout_ms == 0)
+		c->opts.answer_timeout_ms = CLIENT_ANSWER_TIMEOUT_MS;
+	if (c->opts.hop_limit == 0)
+		c->opts.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+	c->next_req = 1;
+	c->next_pub = 1;
+	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		goto fail;
+	if (c->opts.rcvbuf > 0)
+		(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF,
+				&c->opts.rcvbuf, sizeof(c->opts.rcvbuf));
+	if (bind(c->fd, (const struct sockaddr *)(bind_to != NULL ?
+			bind_to : &any), sizeof(any)) < 0 ||
+			connect(c->fd, (const struct sockaddr *)node,
+			sizeof(*node)) < 0)
+		goto fail;
+	return c;
+fail:
+	err = errno;
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->subs);
+	free(c);
+	errno = err;
+	return NULL;
+}
+
+void
+client_close(struct client *c)
+{
+	uint64_t now;
+
+	if (c == NULL)
+		return;
+	now = client_now_ms();
+	for (size_t i = 0; i < c->n_subs; i++) {
+		struct client_sub *s = &c->subs[i];
+
+		/* Best effort: the lease returns it anyway. */
+		if (s->state == SUB_PENDING || s->state == SUB_ACTIVE ||
+				s->state == SUB_LOST)
+			(void)sub_request(c, s, SUB_LEAVING, now);
+	}
+	close(c->fd);
+	free(c->subs);
+	free(c);
+}
+
+int
+client_fd(const struct client *c)
+{
+	return c->fd;
+}
+
+int
+client_local_addr(const struct client *c, struct sockaddr_in *out)
+{
+	socklen_t len = sizeof(*out);
+
+	return getsockname(c->fd, (struct sockaddr *)out, &len) < 0 ?
+			-errno : 0;
+}
+
+int
+client_subscribe(struct client *c, const char *channel, size_t len)
+{
+	uint64_t hash;
+	struct client_sub *s;
+
+	if (channel == NULL || len == 0 || len > RUMOR_CHANNEL_MAX)
+		return -EINVAL;
+	hash = ring_channel_hash(channel, len);
+	s = sub_find(c, channel, len, hash);
+	if (s == NULL && (s = sub_add(c, channel, len, hash)) == NULL)
+		return -ENOSPC;
+	if (s->state == SUB_PENDING || s->state == SUB_ACTIVE ||
+			s->state == SUB_LOST)
+		return 0;
+	return sub_request(c, s, SUB_PENDING, client_now_ms());
+}
+
+int
+client_unsubscribe(struct client *c, const char *channel, size_t len)
+{
+	struct client_sub *s;
+
+	if (channel == NULL || len == 0 || len > RUMOR_CHANNEL_MAX)
+		return -EINVAL;
+	s = sub_find(c, channel, len, ring_channel_hash(channel, len));
+	if (s == NULL || s->state == SUB_GONE || s->state == SUB_REFUSED)
+		return -ENOENT;
+	if (s->state == SUB_LEAVING)
+		return 0;
+	return sub_request(c, s, SUB_LEAVING, client_now_ms());
+}
+
+int
+client_publish(struct client *c, const char *channel, size_t len,
+		const void *msg, size_t msg_len)
+{
+	uint8_t buf[RUMOR_DATAGRAM_MAX];
+	struct chan_msg m;
+	size_t n;
+
+	if (channel == NULL || len == 0 || len > RUMOR_CHANNEL_MAX)
+		return -EINVAL;
+	if (msg_len > chan_payload_max(len))
+		return -EMSGSIZE;
+	memset(&m, 0, sizeof(m));
+	m.type = RUMOR_T_DATA;
+	m.hop_limit = c->opts.hop_limit;
+	m.seq = c->next_pub++;
+	m.channel = channel;
+	m.channel_len = len;
+	m.channel_hash = ring_channel_hash(channel, len);
+	m.payload = msg;
+	m.payload_len = msg_len;
+	n = chan_msg_encode(&m, buf, sizeof(buf));
+	if (n == 0)
+		return -EINVAL;
+	return client_send(c, buf, n);
+}
+
+static void
+ev_init(struct client_event *ev, enum client_ev_type type,
+		const struct client_sub *s)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->channel = s->name;
+	ev->channel_len = s->len;
+}
+
+/*
+ * Run the timers due at now. Returns 1 with an event when one fires; the
+ * next call looks again, since others may be due too. Otherwise sets
+ * c->timer_ms to the earliest deadline ahead and returns 0.
+ */
+static int
+client_timers(struct client *c, uint64_t now, struct client_event *ev)
+{
+	const uint64_t retry = c->opts.retry_ms;
+	uint64_t soonest = UINT64_MAX;
+
+	if (now < c->timer_ms)
+		return 0;
+	for (size_t i = 0; i < c->n_subs; i++) {
+		struct client_sub *s = &c->subs[i];
+		uint64_t due;
+
+		if (s->state == SUB_ACTIVE && !s->waiting) {
+			/* A refresh at a third of the lease. */
+			due = s->granted_ms + s->lease_ms / 3;
+			if (now >= due) {
+				s->req = c->next_req++;
+				s->waiting = true;
+				s->first_sent_ms = now;
+				(void)sub_send(c, s, now);
+			} else {
+				soonest = due < soonest ? due : soonest;
+				continue;
+			}
+		}
+		if (!s->waiting)
+			continue;
+		if (s->state == SUB_LEAVING &&
+				now - s->first_sent_ms >=
+				c->opts.answer_timeout_ms) {
+			/* Unanswered: the lease gives it back anyway. */
+			s->state = SUB_GONE;
+			s->waiting = false;
+			continue;
+		}
+		if (now - s->last_sent_ms >= retry)
+			(void)sub_send(c, s, now);
+		due = s->last_sent_ms + retry;
+		soonest = due < soonest ? due : soonest;
+		if (s->told)
+			continue;
+		if (s->state == SUB_PENDING) {
+			due = s->first_sent_ms + c->opts.answer_timeout_ms;
+			if (now >= due) {
+				s->told = true;
+				ev_init(ev, CLIENT_EV_NO_ANSWER, s);
+				c->timer_ms = 0;
+				return 1;
+			}
+			soonest = due < soonest ? due : soonest;
+		} else if (s->state == SUB_ACTIVE) {
+			due = s->granted_ms + s->lease_ms;
+			if (now >= due) {
+				s->told = true;
+				s->state = SUB_LOST;
+				ev_init(ev, CLIENT_EV_LOST, s);
+				c->timer_ms = 0;
+				return 1;
+			}
+			soonest = due < soonest ? due : soonest;
+		}
+	}
+	c->timer_ms = soonest;
+	return 0;
+}
+
+/* A SUB_ACK: the answer to the open request of its channel, or stale. */
+static int
+client_on_ack(struct client *c, struct client_sub *s, const struct chan_msg *m,
+		uint64_t now, struct client_event *ev)
+{
+	const struct chan_ack *a = &m->u.ack;
+
+	if (!s->waiting || m->seq != s->req) {
+		c->stats.rx_stale_ack++;
+		return 0;
+	}
+	s->waiting = false;
+	c->timer_ms = 0;
+	if (s->state == SUB_LEAVING) {
+		s->state = SUB_GONE;
+		ev_init(ev, CLIENT_EV_UNSUBSCRIBED, s);
+		ev->status = a->status;
+		return 1;
+	}
+	if (a->status != CHAN_ST_OK || a->lease_ms == 0) {
+		s->state = SUB_REFUSED;
+		ev_init(ev, CLIENT_EV_REFUSED, s);
+		ev->status = a->status;
+		ev->limit = a->limit;
+		return 1;
+	}
+	s->granted_ms = now;
+	/* A lease under the node minimum would refresh in a busy loop. */
+	s->lease_ms = a->lease_ms < CHAN_LEASE_MIN_MS ? CHAN_LEASE_MIN_MS :
+			a->lease_ms;
+	if (s->state == SUB_ACTIVE)
+		return 0;	/* A refresh: nothing to tell. */
+	s->state = SUB_ACTIVE;
+	ev_init(ev, CLIENT_EV_SUBSCRIBED, s);
+	ev->lease_ms = a->lease_ms;
+	return 1;
+}
+
+/* Handle one datagram of n bytes in c->rx; 1 with an event, else 0. */
+static int
+client_on_datagram(struct client *c, size_t n, uint64_t now,
+		struct client_event *ev)
+{
+	struct chan_msg m;
+	struct client_sub *s;
+	struct client_gap gap;
+
+	c->stats.rx++;
+	if (chan_msg_decode(c->rx, n, &m) != CHAN_WIRE_OK) {
+		c->stats.rx_bad++;
+		return 0;
+	}
+	s = sub_find(c, m.channel, m.channel_len,
+			ring_channel_hash(m.channel, m.channel_len));
+	if (s == NULL) {
+		c->stats.rx_unexpected++;
+		return 0;
+	}
+	switch (m.type) {
+	case RUMOR_T_SUB_ACK:
+		return client_on_ack(c, s, &m, now, ev);
+	case RUMOR_T_DELIVER:
+		/* Deliveries may overtake the SUB_ACK; after a refusal, no. */
+		if (s->state == SUB_GONE || s->state == SUB_REFUSED)
+			break;
+		ev_init(ev, CLIENT_EV_DELIVER, s);
+		ev->verdict = client_track_deliver(&s->track, m.u.ord.stream,
+				m.u.ord.seq, &ev->gap);
+		ev->stream = m.u.ord.stream;
+		ev->seq = m.u.ord.seq;
+		ev->origin = m.origin;
+		ev->publish_id = m.seq;
+		ev->payload = m.payload;
+		ev->payload_len = m.payload_len;
+		return 1;
+	case RUMOR_T_GAP:
+		if (s->state == SUB_GONE || s->state == SUB_REFUSED)
+			break;
+		client_track_gap(&s->track, m.u.range.stream, m.u.range.first,
+				m.u.range.last, &gap);
+		if (gap.missing == 0)
+			return 0;
+		ev_init(ev, CLIENT_EV_GAP, s);
+		ev->gap = gap;
+		ev->stream = gap.stream;
+		return 1;
+	default:
+		break;
+	}
+	c->stats.rx_unexpected++;
+	return 0;
+}
+
+int
+client_poll(struct client *c, int timeout_ms, struct client_event *ev)
+{
+	uint64_t now = client_now_ms();
+	const uint64_t deadline = timeout_ms < 0 ? UINT64_MAX :
+			now + (uint64_t)timeout_ms;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		uint64_t until;
+		ssize_t n;
+		int wait;
+
+		/* Timers first, so that a busy socket cannot starve them. */
+		if (client_timers(c, now, ev) != 0)
+			return 1;
+		n = recv(c->fd, c->rx, sizeof(c->rx), 0);
+		if (n >= 0) {
+			if (client_on_datagram(c, (size_t)n, now, ev) != 0)
+				return 1;
+			now = client_now_ms();
+			continue;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			return -errno;
+		now = client_now_ms();
+		if (now >= deadline)
+			return 0;
+		until = deadline < c->timer_ms ? deadline : c->timer_ms;
+		wait = until <= now ? 0 : until - now > 60000 ? 60000 :
+				(int)(until - now);
+		if (poll(&pfd, 1, wait) < 0 && errno == EINTR)
+			return -EINTR;
+		now = client_now_ms();
+	}
+}
+
+void
+client_settle(struct client *c)
+{
+	struct client_gap gap;
+
+	for (size_t i = 0; i < c->n_subs; i++)
+		client_track_settle(&c->subs[i].track, &gap);
+}
+
+size_t
+client_channel_count(const struct client *c)
+{
+	return c->n_subs;
+}
+
+int
+client_channel_stats(const struct client *c, size_t i, const char **name,
+		size_t *len, struct client_track_stats *st)
+{
+	if (i >= c->n_subs)
+		return -ENOENT;
+	*name = c->subs[i].name;
+	*len = c->subs[i].len;
+	*st = c->subs[i].track.st;
+	return 0;
+}
+
+const struct client_stats *
+client_stats(const struct client *c)
+{
+	return &c->stats;
+}

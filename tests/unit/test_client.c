@@ -1,0 +1,983 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The client library (include/rumor/client.h). First the sequence
+ * tracker alone: in order, gaps, duplicates, reordering within the
+ * window and beyond it, streams, the node's GAP, sequences near 2^63.
+ * Then the library against a fake node written here: a UDP socket on
+ * 127.0.0.1 (ephemeral ports only) that answers SUBSCRIBE, delivers with
+ * a gap and a duplicate, and watches the leases being refreshed on time.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rumor/chan_wire.h"
+#include "rumor/client.h"
+#include "rumor/ring.h"
+#include "test.h"
+
+#define S1 0x5eed000000000001ull	/* Streams. */
+#define S2 0x5eed000000000002ull
+#define S3 0x5eed000000000003ull
+
+static enum client_verdict
+deliver(struct client_track *t, uint64_t stream, uint64_t seq,
+		struct client_gap *g)
+{
+	return client_track_deliver(t, stream, seq, g);
+}
+
+static void
+test_track_in_order(void)
+{
+	struct client_track t;
+	struct client_gap g;
+
+	client_track_init(&t);
+	CHECK_EQ(deliver(&t, S1, 1, &g), CLIENT_V_FIRST);
+	for (uint64_t s = 2; s <= 1000; s++)
+		if (!CHECK_EQ(deliver(&t, S1, s, &g), CLIENT_V_IN_ORDER))
+			break;
+	CHECK_EQ(g.missing, 0);
+	CHECK_EQ(t.st.received, 1000);
+	CHECK_EQ(t.st.gaps + t.st.missing + t.st.duplicates + t.st.reordered +
+			t.st.resets + t.st.stale, 0);
+	CHECK_EQ(client_track_pending(&t), 0);
+	client_track_settle(&t, &g);
+	CHECK_EQ(g.missing, 0);
+	CHECK_EQ(t.st.missing, 0);
+
+	/* Tracking may start anywhere: a late subscriber's first is 500. */
+	client_track_init(&t);
+	CHECK_EQ(deliver(&t, S1, 500, &g), CLIENT_V_FIRST);
+	CHECK_EQ(deliver(&t, S1, 501, &g), CLIENT_V_IN_ORDER);
+	CHECK_EQ(t.st.missing, 0);
+}
+
+static void
+test_track_gap_and_duplicate(void)
+{
+	struct client_track t;
+	struct client_gap g;
+
+	client_track_init(&t);
+	CHECK_EQ(deliver(&t, S1, 1, &g), CLIENT_V_FIRST);
+	CHECK_EQ(deliver(&t, S1, 2, &g), CLIENT_V_IN_ORDER);
+	/* 3 is missing: 4 and 5 arrive early. */
+	CHECK_EQ(deliver(&t, S1, 4, &g), CLIENT_V_EARLY);
+	CHECK_EQ(client_track_pending(&t), 1);
+	CHECK_EQ(deliver(&t, S1, 4, &g), CLIENT_V_DUPLICATE);
+	CHECK_EQ(deliver(&t, S1, 5, &g), CLIENT_V_EARLY);
+	CHECK_EQ(deliver(&t, S1, 2, &g), CLIENT_V_DUPLICATE);
+	CHECK_EQ(deliver(&t, S1, 1, &g), CLIENT_V_DUPLICATE);
+	/* 7 early too: two holes, 3 and 6. */
+	CHECK_EQ(deliver(&t, S1, 7, &g), CLIENT_V_EARLY);
+	CHECK_EQ(client_track_pending(&t), 2);
+	/* 3 comes late: reordered, and 4 and 5 follow it. */
+	CHECK_EQ(deliver(&t, S1, 3, &g), CLIENT_V_LATE);
+	CHECK_EQ(t.next, 6);
+	CHECK_EQ(client_track_pending(&t), 1);
+	CHECK_EQ(g.missing, 0);
+	CHECK_EQ(t.st.received, 6);
+	CHECK_EQ(t.st.duplicates, 3);
+	CHECK_EQ(t.st.reordered, 1);
+	/* The end: 6 is given up. */
+	client_track_settle(&t, &g);
+	CHECK_EQ(g.missing, 1);
+	CHECK_EQ(g.first, 6);
+	CHECK_EQ(g.last, 6);
+	CHECK_EQ(g.runs, 1);
+	CHECK_EQ(g.stream, S1);
+	CHECK_EQ(t.st.missing, 1);
+	CHECK_EQ(t.st.gaps, 1);
+	CHECK_EQ(t.next, 8);
+	CHECK_EQ(client_track_pending(&t), 0);
+	/* Given up and then arriving: a duplicate, never a new message. */
+	CHECK_EQ(deliver(&t, S1, 6, &g), CLIENT_V_DUPLICATE);
+	CHECK_EQ(deliver(&t, S1, 8, &g), CLIENT_V_IN_ORDER);
+}
+
+/* The window: 63 sequences above the one expected, not one more. */
+static void
+test_track_window(void)
+{
+	struct client_track t;
+	struct client_gap g;
+	const uint64_t w = CLIENT_TRACK_WINDOW;
+
+	client_track_init(&t);
+	CHECK_EQ(deliver(&t, S1, 1, &g), CLIENT_V_FIRST);
+	/* Expected 2: 2 + 63 is the last that fits. */
+	CHECK_EQ(deliver(&t, S1, 2 + w - 1, &g), CLIENT_V_EARLY);
+	CHECK_EQ(g.missing, 0);
+	CHECK_EQ(client_track_pending(&t), w - 1);
+	/* 2 + 64 needs room: 2 is given up. */
+	CHECK_EQ(deliver(&t, S1, 2 + w, &g), CLIENT_V_EARLY);
+	CHECK_EQ(g.missing, 1);
+	CHECK_EQ(g.first, 2);
+	CHECK_EQ(g.last, 2);
+	CHECK_EQ(t.next, 3);
+	/* Every hole filled in any order is still taken. */
+	for (uint64_t s = 2 + w - 2; s >= 3; s--)
+		if (!CHECK_EQ(deliver(&t, S1, s, &g), CLIENT_V_LATE))
+			break;
+	CHECK_EQ(t.next, 2 + w + 1);
+	CHECK_EQ(client_track_pending(&t), 0);
+	CHECK_EQ(t.st.missing, 1);
+	CHECK_EQ(t.st.gaps, 1);
+	CHECK_EQ(t.st.received, 1 + w);
+	CHECK_EQ(t.st.reordered, w - 2);
+
+	/* A jump far ahead: one run lost, the window kept below it. */
+	client_track_init(&t);
+	deliver(&t, S1, 1, &g);
+	CHECK_EQ(deliver(&t, S1, 1000000, &g), CLIENT_V_EARLY);
+	CHECK_EQ(g.first, 2);
+	CHECK_EQ(g.last, 1000000 - w);
+	CHECK_EQ(g.missing, 1000000 - w - 1);
+	CHECK_EQ(g.runs, 1);
+	CHECK_EQ(client_track_pending(&t), w - 1);
+	/* One just below still arrives in time. */
+	CHECK_EQ(deliver(&t, S1, 1000000 - 1, &g), CLIENT_V_LATE);
+	CHECK_EQ(g.missing, 0);
+
+	/*
+	 * A run that goes on across calls is one gap: 2 .. 99 lost in two
+	 * steps, then 101 .. 136 a second one.
+	 */
+	client_track_init(&t);
+	deliver(&t, S1, 1, &g);
+	deliver(&t, S1, 100, &g);
+	CHECK_EQ(g.first, 2);
+	CHECK_EQ(g.last, 100 - w);
+	deliver(&t, S1, 200, &g);
+	CHECK_EQ(g.first, 100 - w + 1);
+	CHECK_EQ(g.last, 200 - w);
+	CHECK_EQ(g.missing, 99 - (100 - w) + 200 - w - 100);
+	CHECK_EQ(g.runs, 1);
+	CHECK_EQ(t.st.gaps, 2);
+	CHECK_EQ(t.st.missing, 98 + 200 - w - 100);
+}
+
+/* Sequences are plain 64-bit numbers up to 2^63 - 1: nothing wraps. */
+static void
+test_track_64bit(void)
+{
+	struct client_track t;
+	struct client_gap g;
+	const uint64_t top = CHAN_SEQ_MAX;
+
+	client_track_init(&t);
+	CHECK_EQ(deliver(&t, S1, top - 100, &g), CLIENT_V_FIRST);
+	for (uint64_t s = top - 99; s <= top - 1; s++)
+		deliver(&t, S1, s, &g);
+	CHECK_EQ(deliver(&t, S1, top, &g), CLIENT_V_IN_ORDER);
+	CHECK_EQ(t.st.received, 101);
+	CHECK_EQ(t.next, top + 1);
+	CHECK_EQ(deliver(&t, S1, 1, &g), CLIENT_V_DUPLICATE);
+	CHECK_EQ(deliver(&t, S1, top, &g), CLIENT_V_DUPLICATE);
+
+	/* From 1 to the last sequence in one step. */
+	client_track_init(&t);
+	deliver(&t, S1, 1, &g);
+	CHECK_EQ(deliver(&t, S1, top, &g), CLIENT_V_EARLY);
+	CHECK_EQ(g.first, 2);
+	CHECK_EQ(g.last, top - CLIENT_TRACK_WINDOW);
+	CHECK_EQ(g.missing, top - CLIENT_TRACK_WINDOW - 1);
+	CHECK_EQ(client_track_pending(&t), CLIENT_TRACK_WINDOW - 1);
+	client_track_settle(&t, &g);
+	CHECK_EQ(g.missing, CLIENT_TRACK_WINDOW - 1);
+	CHECK_EQ(t.st.missing, top - 2);
+	CHECK_EQ(t.st.gaps, 1);
+	CHECK_EQ(t.next, top + 1);
+
+	/* Above 2^32 and across it: no 32-bit arithmetic anywhere. */
+	client_track_init(&t);
+	deliver(&t, S1, UINT32_MAX - 1, &g);
+	CHECK_EQ(deliver(&t, S1, UINT32_MAX + 1ull, &g), CLIENT_V_EARLY);
+	CHECK_EQ(deliver(&t, S1, UINT32_MAX, &g), CLIENT_V_LATE);
+	CHECK_EQ(t.next, UINT32_MAX + 2ull);
+	CHECK_EQ(t.st.missing, 0);
+
+	/* The node's GAP of everything. */
+	client_track_init(&t);
+	client_track_gap(&t, S1, 1, top, &g);
+	CHECK_EQ(g.missing, top);
+	CHECK_EQ(t.next, top + 1);
+}
+
+static void
+test_track_streams(void)
+{
+	struct client_track t;
+	struct client_gap g;
+
+	client_track_init(&t);
+	deliver(&t, S1, 1, &g);
+	deliver(&t, S1, 3, &g);		/* 2 missing. */
+	/* A new owner: stream 2 from 1; stream 1's hole is lost. */
+	CHECK_EQ(deliver(&t, S2, 1, &g), CLIENT_V_RESET);
+	CHECK_EQ(g.missing, 1);
+	CHECK_EQ(g.stream, S1);
+	CHECK_EQ(g.first, 2);
+	CHECK_EQ(t.st.resets, 1);
+	CHECK_EQ(deliver(&t, S2, 2, &g), CLIENT_V_IN_ORDER);
+	/* A straggler of stream 1: stale, dropped, no flip back. */
+	CHECK_EQ(deliver(&t, S1, 4, &g), CLIENT_V_STALE);
+	CHECK_EQ(deliver(&t, S2, 3, &g), CLIENT_V_IN_ORDER);
+	CHECK_EQ(t.st.stale, 1);
+	CHECK_EQ(t.st.resets, 1);
+	/* A third stream; then stream 2 is the stale one. */
+	CHECK_EQ(deliver(&t, S3, 7, &g), CLIENT_V_RESET);
+	CHECK_EQ(g.missing, 0);
+	CHECK_EQ(deliver(&t, S2, 4, &g), CLIENT_V_STALE);
+	CHECK_EQ(deliver(&t, S3, 8, &g), CLIENT_V_IN_ORDER);
+	CHECK_EQ(t.st.received, 7);
+	CHECK_EQ(t.st.resets, 2);
+
+	/* Broadcast: no sequence, nothing tracked. */
+	client_track_init(&t);
+	for (int i = 0; i < 3; i++)
+		CHECK_EQ(deliver(&t, 0, 0, &g), CLIENT_V_UNORDERED);
+	CHECK_EQ(t.st.received, 3);
+	CHECK_EQ(t.stream, 0);
+}
+
+/* The node's GAP message. */
+static void
+test_track_node_gap(void)
+{
+	struct client_track t;
+	struct client_gap g;
+
+	client_track_init(&t);
+	for (uint64_t s = 1; s <= 3; s++)
+		deliver(&t, S1, s, &g);
+	client_track_gap(&t, S1, 4, 6, &g);
+	CHECK_EQ(g.missing, 3);
+	CHECK_EQ(g.first, 4);
+	CHECK_EQ(g.last, 6);
+	CHECK_EQ(t.next, 7);
+	/* Told again: settled already. */
+	client_track_gap(&t, S1, 4, 6, &g);
+	CHECK_EQ(g.missing, 0);
+	client_track_gap(&t, S1, 2, 3, &g);
+	CHECK_EQ(g.missing, 0);
+	/* Last-hop holes below the node's gap are lost with it. */
+	deliver(&t, S1, 7, &g);
+	deliver(&t, S1, 9, &g);		/* 8 missing. */
+	client_track_gap(&t, S1, 10, 12, &g);
+	CHECK_EQ(g.first, 8);
+	CHECK_EQ(g.last, 12);
+	CHECK_EQ(g.missing, 4);
+	CHECK_EQ(g.runs, 2);
+	CHECK_EQ(t.next, 13);
+	CHECK_EQ(deliver(&t, S1, 13, &g), CLIENT_V_IN_ORDER);
+	CHECK_EQ(t.st.missing, 7);
+	CHECK_EQ(t.st.gaps, 3);
+	/* A gap of another stream before any message starts the tracking. */
+	client_track_init(&t);
+	client_track_gap(&t, S2, 5, 9, &g);
+	CHECK_EQ(g.missing, 5);
+	CHECK_EQ(deliver(&t, S2, 10, &g), CLIENT_V_IN_ORDER);
+	/* Of the stream before: stale. Of a new one: a reset. */
+	client_track_gap(&t, S3, 1, 1, &g);
+	CHECK_EQ(t.st.resets, 1);
+	CHECK_EQ(g.stream, S3);
+	client_track_gap(&t, S2, 11, 12, &g);
+	CHECK_EQ(g.missing, 0);
+	CHECK_EQ(t.st.stale, 1);
+	/* Nonsense ranges change nothing. */
+	client_track_gap(&t, 0, 1, 2, &g);
+	client_track_gap(&t, S3, 5, 4, &g);
+	client_track_gap(&t, S3, 0, 4, &g);
+	CHECK_EQ(g.missing, 0);
+	CHECK_EQ(t.next, 2);
+
+	for (int v = 0; v < CLIENT_V_MAX; v++)
+		CHECK(strcmp(client_verdict_name((enum client_verdict)v), "?")
+				!= 0);
+	CHECK(strcmp(client_verdict_name(CLIENT_V_MAX), "?") == 0);
+	for (int e = 0; e < CLIENT_EV_MAX; e++)
+		CHECK(strcmp(client_event_name((enum client_ev_type)e), "?")
+				!= 0);
+}
+
+/*
+ * Random orders of a window's worth of sequences, with repeats and
+ * losses: the counts always add up.
+ */
+static void
+test_track_random(void)
+{
+	uint64_t seed = 42;
+
+	for (int run = 0; run < 200; run++) {
+		struct client_track t;
+		struct client_gap g;
+		uint8_t got[400];
+		uint64_t n = 300, dup = 0, recv = 0;
+
+		memset(got, 0, sizeof(got));
+		client_track_init(&t);
+		deliver(&t, S1, 1, &g);
+		got[1] = 1;
+		recv = 1;
+		for (int i = 0; i < 2000; i++) {
+			/* Around a moving point: reordering within reach. */
+			uint64_t base = 1 + (uint64_t)i * n / 2000;
+			uint64_t s = base + test_rand(&seed) % 40;
+			enum client_verdict v;
+
+			if (s > n)
+				continue;
+			v = deliver(&t, S1, s, &g);
+			if (v == CLIENT_V_DUPLICATE) {
+				dup++;
+			} else {
+				CHECK(got[s] == 0);
+				got[s] = 1;
+				recv++;
+			}
+		}
+		client_track_settle(&t, &g);
+		CHECK_EQ(t.st.received, recv);
+		CHECK_EQ(t.st.duplicates, dup);
+		/* Every sequence up to the last is received or missing. */
+		CHECK_EQ(t.st.received + t.st.missing, t.next - 1);
+	}
+}
+
+/*
+ * The fake node: a UDP socket on 127.0.0.1 and an ephemeral port. It
+ * keeps the last datagram it received, decoded, and who sent it.
+ */
+struct fake {
+	int fd;
+	struct sockaddr_in addr;	/* Where it listens. */
+	struct sockaddr_in peer;	/* The last sender. */
+	uint8_t buf[2048];
+	size_t len;
+	struct chan_msg m;		/* The last datagram, decoded. */
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int
+udp_socket(struct sockaddr_in *addr)
+{
+	socklen_t len = sizeof(*addr);
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (fd < 0 || bind(fd, (struct sockaddr *)addr, sizeof(*addr)) < 0 ||
+			getsockname(fd, (struct sockaddr *)addr, &len) < 0)
+		abort();
+	return fd;
+}
+
+static void
+fake_open(struct fake *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = udp_socket(&f->addr);
+}
+
+/* Wait up to ms for a datagram; true if one came and it decodes. */
+static bool
+fake_recv(struct fake *f, int ms)
+{
+	struct pollfd p = { .fd = f->fd, .events = POLLIN };
+	socklen_t sl = sizeof(f->peer);
+	ssize_t n;
+
+	if (poll(&p, 1, ms) <= 0)
+		return false;
+	n = recvfrom(f->fd, f->buf, sizeof(f->buf), 0,
+			(struct sockaddr *)&f->peer, &sl);
+	if (n < 0)
+		return false;
+	f->len = (size_t)n;
+	return chan_msg_decode(f->buf, f->len, &f->m) == CHAN_WIRE_OK;
+}
+
+/* Throw away whatever is queued. */
+static unsigned
+fake_drain(struct fake *f)
+{
+	unsigned n = 0;
+
+	while (fake_recv(f, 0))
+		n++;
+	return n;
+}
+
+static void
+fake_send_raw(struct fake *f, const void *buf, size_t len)
+{
+	if (sendto(f->fd, buf, len, 0, (struct sockaddr *)&f->peer,
+			sizeof(f->peer)) != (ssize_t)len)
+		abort();
+}
+
+static void
+fake_send(struct fake *f, struct chan_msg *m)
+{
+	uint8_t buf[RUMOR_DATAGRAM_MAX];
+	size_t n;
+
+	m->channel_hash = ring_channel_hash(m->channel, m->channel_len);
+	n = chan_msg_encode(m, buf, sizeof(buf));
+	if (!CHECK(n > 0))
+		return;
+	fake_send_raw(f, buf, n);
+}
+
+/* Answer the last request received (its channel and id). */
+static void
+fake_ack(struct fake *f, uint8_t status, uint32_t lease, uint32_t limit)
+{
+	char chan[RUMOR_CHANNEL_MAX];
+	struct chan_msg m;
+
+	memcpy(chan, f->m.channel, f->m.channel_len);
+	memset(&m, 0, sizeof(m));
+	m.type = RUMOR_T_SUB_ACK;
+	m.origin = 1;
+	m.seq = f->m.seq;
+	m.channel = chan;
+	m.channel_len = f->m.channel_len;
+	m.u.ack.status = status;
+	m.u.ack.lease_ms = lease;
+	m.u.ack.limit = limit;
+	fake_send(f, &m);
+}
+
+static void
+fake_deliver(struct fake *f, const char *chan, uint64_t stream, uint64_t seq,
+		const char *msg)
+{
+	struct chan_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = RUMOR_T_DELIVER;
+	m.origin = 2;
+	m.seq = 1000 + seq;
+	m.channel = chan;
+	m.channel_len = strlen(chan);
+	m.u.ord.stream = stream;
+	m.u.ord.seq = seq;
+	m.payload = (const uint8_t *)msg;
+	m.payload_len = strlen(msg);
+	fake_send(f, &m);
+}
+
+static void
+fake_gap(struct fake *f, const char *chan, uint64_t stream, uint64_t first,
+		uint64_t last)
+{
+	struct chan_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = RUMOR_T_GAP;
+	m.origin = 1;
+	m.channel = chan;
+	m.channel_len = strlen(chan);
+	m.u.range.stream = stream;
+	m.u.range.first = first;
+	m.u.range.last = last;
+	fake_send(f, &m);
+}
+
+/* The next event within ms, or -1. */
+static int
+next_event(struct client *c, int ms, struct client_event *ev)
+{
+	int rc = client_poll(c, ms, ev);
+
+	return rc == 1 ? (int)ev->type : -1;
+}
+
+static struct client *
+open_client(const struct fake *f, uint32_t lease, uint32_t retry,
+		uint32_t answer)
+{
+	struct client_opts o = { .lease_ms = lease, .retry_ms = retry,
+			.answer_timeout_ms = answer };
+	struct sockaddr_in lo = { .sin_family = AF_INET };
+
+	lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	return client_open(&f->addr, &lo, &o);
+}
+
+static bool
+is_request(const struct fake *f, uint8_t type, const char *chan)
+{
+	return f->m.type == type && f->m.channel_len == strlen(chan) &&
+			memcmp(f->m.channel, chan, f->m.channel_len) == 0;
+}
+
+/* Subscribe, receive it on the fake node and grant lease ms. */
+static bool
+subscribe_granted(struct client *c, struct fake *f, const char *chan,
+		uint32_t lease)
+{
+	struct client_event ev;
+
+	fake_drain(f);	/* Resends of earlier requests. */
+	if (!CHECK_EQ(client_subscribe(c, chan, strlen(chan)), 0) ||
+			!CHECK(fake_recv(f, 1000)) ||
+			!CHECK(is_request(f, RUMOR_T_SUBSCRIBE, chan)))
+		return false;
+	fake_ack(f, CHAN_ST_OK, lease, 0);
+	if (!CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_SUBSCRIBED))
+		return false;
+	CHECK_EQ(ev.lease_ms, lease);
+	CHECK_EQ(ev.channel_len, strlen(chan));
+	return true;
+}
+
+static void
+test_subscribe_deliver(void)
+{
+	struct fake f;
+	struct client *c;
+	struct client_event ev;
+	struct sockaddr_in me;
+	static const struct { uint64_t seq; int verdict; } want[] = {
+		{ 1, CLIENT_V_FIRST }, { 2, CLIENT_V_IN_ORDER },
+		{ 4, CLIENT_V_EARLY }, { 4, CLIENT_V_DUPLICATE },
+		{ 3, CLIENT_V_LATE }, { 5, CLIENT_V_IN_ORDER },
+	};
+	char msg[32];
+
+	fake_open(&f);
+	c = open_client(&f, 0, 50, 500);
+	if (!CHECK(c != NULL))
+		return;
+	CHECK_EQ(client_local_addr(c, &me), 0);
+	CHECK_EQ(me.sin_addr.s_addr, htonl(INADDR_LOOPBACK));
+	CHECK(me.sin_port != 0);
+
+	/* The SUBSCRIBE as documented. */
+	CHECK_EQ(client_subscribe(c, "news", 4), 0);
+	CHECK(fake_recv(&f, 1000));
+	CHECK(is_request(&f, RUMOR_T_SUBSCRIBE, "news"));
+	CHECK_EQ(f.m.origin, 0);
+	CHECK_EQ(f.m.u.lease.lease_ms, 0);
+	CHECK_EQ(f.m.hop_limit, RUMOR_DEFAULT_HOP_LIMIT);
+	CHECK_EQ(f.m.channel_hash, ring_channel_hash("news", 4));
+	CHECK_EQ(f.peer.sin_port, me.sin_port);
+	/* Subscribing again while it is open sends nothing. */
+	CHECK_EQ(client_subscribe(c, "news", 4), 0);
+	/* An answer to another request id is ignored. */
+	f.m.seq += 7;
+	fake_ack(&f, CHAN_ST_OK, 30000, 0);
+	CHECK_EQ(next_event(c, 20, &ev), -1);
+	CHECK_EQ(client_stats(c)->rx_stale_ack, 1);
+	f.m.seq -= 7;
+	fake_ack(&f, CHAN_ST_OK, 30000, 0);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_SUBSCRIBED);
+	CHECK_EQ(ev.lease_ms, 30000);
+	CHECK(ev.channel_len == 4 && memcmp(ev.channel, "news", 4) == 0);
+
+	/* Deliveries with a gap (3 late) and a duplicate (4 twice). */
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		snprintf(msg, sizeof(msg), "message %u",
+				(unsigned)want[i].seq);
+		fake_deliver(&f, "news", S1, want[i].seq, msg);
+	}
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		if (!CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_DELIVER))
+			break;
+		snprintf(msg, sizeof(msg), "message %u",
+				(unsigned)want[i].seq);
+		CHECK_EQ(ev.seq, want[i].seq);
+		CHECK_EQ(ev.verdict, want[i].verdict);
+		CHECK_EQ(ev.stream, S1);
+		CHECK_EQ(ev.origin, 2);
+		CHECK_EQ(ev.publish_id, 1000 + want[i].seq);
+		CHECK(ev.payload_len == strlen(msg) &&
+				memcmp(ev.payload, msg, ev.payload_len) == 0);
+		CHECK_EQ(ev.gap.missing, 0);
+	}
+	/* The node says 6 .. 8 are lost; then 9 is in order. */
+	fake_gap(&f, "news", S1, 6, 8);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_GAP);
+	CHECK_EQ(ev.gap.first, 6);
+	CHECK_EQ(ev.gap.last, 8);
+	CHECK_EQ(ev.gap.missing, 3);
+	fake_deliver(&f, "news", S1, 9, "nine");
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_DELIVER);
+	CHECK_EQ(ev.verdict, CLIENT_V_IN_ORDER);
+	/* 11 early, 10 never comes: the end counts it. */
+	fake_deliver(&f, "news", S1, 11, "eleven");
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_DELIVER);
+	CHECK_EQ(ev.verdict, CLIENT_V_EARLY);
+
+	/* Not for this client: unknown channel, bad bytes, other types. */
+	fake_deliver(&f, "other", S1, 1, "x");
+	fake_send_raw(&f, "garbage", 7);
+	{
+		struct chan_msg m;
+
+		memset(&m, 0, sizeof(m));
+		m.type = RUMOR_T_DATA;
+		m.channel = "news";
+		m.channel_len = 4;
+		fake_send(&f, &m);
+	}
+	CHECK_EQ(next_event(c, 50, &ev), -1);
+	CHECK_EQ(client_stats(c)->rx_bad, 1);
+	CHECK_EQ(client_stats(c)->rx_unexpected, 2);
+
+	/* A stranger cannot reach the client: the socket is connected. */
+	{
+		struct sockaddr_in sa;
+		int fd = udp_socket(&sa);
+		uint8_t buf[128];
+		struct chan_msg m;
+		size_t n;
+
+		memset(&m, 0, sizeof(m));
+		m.type = RUMOR_T_DELIVER;
+		m.origin = 9;
+		m.channel = "news";
+		m.channel_len = 4;
+		m.u.ord.stream = S1;
+		m.u.ord.seq = 10;
+		n = chan_msg_encode(&m, buf, sizeof(buf));
+		CHECK(sendto(fd, buf, n, 0, (struct sockaddr *)&me,
+				sizeof(me)) == (ssize_t)n);
+		CHECK_EQ(next_event(c, 50, &ev), -1);
+		close(fd);
+	}
+
+	/* The counts: 1 .. 5, 9, 11 received; 6 .. 8 and 10 missing. */
+	client_settle(c);
+	{
+		struct client_track_stats st;
+		const char *name;
+		size_t len;
+
+		CHECK_EQ(client_channel_count(c), 1);
+		CHECK_EQ(client_channel_stats(c, 0, &name, &len, &st), 0);
+		CHECK(len == 4 && memcmp(name, "news", 4) == 0);
+		CHECK_EQ(st.received, 7);
+		CHECK_EQ(st.duplicates, 1);
+		CHECK_EQ(st.gaps, 2);
+		CHECK_EQ(st.missing, 4);
+		CHECK_EQ(client_channel_stats(c, 1, &name, &len, &st),
+				-ENOENT);
+	}
+
+	/* UNSUBSCRIBE, answered; then deliveries are not for it. */
+	fake_drain(&f);
+	CHECK_EQ(client_unsubscribe(c, "news", 4), 0);
+	CHECK(fake_recv(&f, 1000));
+	CHECK(is_request(&f, RUMOR_T_UNSUBSCRIBE, "news"));
+	CHECK_EQ(f.m.origin, 0);
+	fake_ack(&f, CHAN_ST_OK, 0, 0);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_UNSUBSCRIBED);
+	CHECK_EQ(ev.status, CHAN_ST_OK);
+	fake_deliver(&f, "news", S1, 12, "late");
+	CHECK_EQ(next_event(c, 50, &ev), -1);
+	CHECK_EQ(client_unsubscribe(c, "news", 4), -ENOENT);
+	CHECK_EQ(client_unsubscribe(c, "never", 5), -ENOENT);
+
+	/* Broadcast: unordered deliveries. */
+	CHECK(subscribe_granted(c, &f, "@alerts", 5000));
+	fake_deliver(&f, "@alerts", 0, 0, "fire");
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_DELIVER);
+	CHECK_EQ(ev.verdict, CLIENT_V_UNORDERED);
+	CHECK(ev.payload_len == 4 && memcmp(ev.payload, "fire", 4) == 0);
+
+	/* Closing gives the subscription back. */
+	fake_drain(&f);
+	client_close(c);
+	CHECK(fake_recv(&f, 1000));
+	CHECK(is_request(&f, RUMOR_T_UNSUBSCRIBE, "@alerts"));
+	close(f.fd);
+}
+
+/*
+ * Leases: a refresh at a third of the lease, resends every retry_ms
+ * while unanswered with the same request id, LOST when the lease runs
+ * out, SUBSCRIBED again when the node answers.
+ */
+static void
+test_lease(void)
+{
+	const uint32_t lease = 900, retry = 50;
+	struct fake f;
+	struct client *c;
+	struct client_event ev;
+	uint64_t granted, t, req;
+	unsigned resends = 0;
+	bool lost = false;
+
+	fake_open(&f);
+	c = open_client(&f, 2000, retry, 1000);
+	if (!CHECK(c != NULL))
+		return;
+	CHECK(subscribe_granted(c, &f, "ticks", lease));
+	CHECK_EQ(f.m.u.lease.lease_ms, 2000);
+	granted = now_ms();
+
+	/* Two refreshes, each on time, each answered. */
+	for (int r = 0; r < 2; r++) {
+		bool seen = false;
+
+		while (now_ms() - granted < lease) {
+			CHECK_EQ(next_event(c, 5, &ev), -1);
+			if (fake_recv(&f, 0)) {
+				seen = true;
+				break;
+			}
+		}
+		t = now_ms() - granted;
+		if (!CHECK(seen))
+			break;
+		CHECK(is_request(&f, RUMOR_T_SUBSCRIBE, "ticks"));
+		if (!CHECK(t >= lease / 3 - 5 && t <= lease / 3 + 150))
+			fprintf(stderr, "  refresh %d after %llu ms, lease %u\n",
+					r, (unsigned long long)t, lease);
+		fake_ack(&f, CHAN_ST_OK, lease, 0);
+		/* A refresh granted: no event. */
+		CHECK_EQ(next_event(c, 20, &ev), -1);
+		granted = now_ms() - 20;
+	}
+
+	/* The node goes quiet: resends, then LOST when the lease ends. */
+	req = 0;
+	while (now_ms() - granted < lease + 400) {
+		int e = next_event(c, 5, &ev);
+
+		if (e == CLIENT_EV_LOST) {
+			t = now_ms() - granted;
+			lost = true;
+			if (!CHECK(t >= lease - 5 && t <= lease + 200))
+				fprintf(stderr, "  lost after %llu ms\n",
+						(unsigned long long)t);
+			break;
+		}
+		CHECK_EQ(e, -1);
+		while (fake_recv(&f, 0)) {
+			CHECK(is_request(&f, RUMOR_T_SUBSCRIBE, "ticks"));
+			if (req == 0)
+				req = f.m.seq;
+			else if (CHECK_EQ(f.m.seq, req))
+				resends++;
+		}
+	}
+	CHECK(lost);
+	/* From lease/3 to lease, every 50 ms: about 12 resends. */
+	CHECK(resends >= 6);
+	/*
+	 * It keeps asking (while polled: nothing runs between calls); the
+	 * node answers the same request, and the subscription is back.
+	 */
+	t = now_ms();
+	while (!fake_recv(&f, 0) && now_ms() - t < 500)
+		CHECK_EQ(next_event(c, 10, &ev), -1);
+	CHECK(now_ms() - t < 500);
+	CHECK_EQ(f.m.seq, req);
+	fake_ack(&f, CHAN_ST_OK, lease, 0);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_SUBSCRIBED);
+	client_close(c);
+	close(f.fd);
+}
+
+/* Refusals, a node that never answers, one that is not there. */
+static void
+test_node_failures(void)
+{
+	struct fake f;
+	struct client *c;
+	struct client_event ev;
+	uint64_t t0;
+	unsigned sent;
+
+	fake_open(&f);
+	c = open_client(&f, 0, 50, 300);
+	if (!CHECK(c != NULL))
+		return;
+
+	/* Refused: which limit, and its value. */
+	CHECK_EQ(client_subscribe(c, "full", 4), 0);
+	CHECK(fake_recv(&f, 1000));
+	fake_ack(&f, CHAN_ST_CLIENT_LIMIT, 0, 2);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_REFUSED);
+	CHECK_EQ(ev.status, CHAN_ST_CLIENT_LIMIT);
+	CHECK_EQ(ev.limit, 2);
+	/* A refused channel is not asked for again. */
+	fake_drain(&f);
+	CHECK_EQ(next_event(c, 150, &ev), -1);
+	CHECK_EQ(fake_drain(&f), 0);
+	/* But may be subscribed to again. */
+	CHECK_EQ(client_subscribe(c, "full", 4), 0);
+	CHECK(fake_recv(&f, 1000));
+	fake_ack(&f, CHAN_ST_OK, 5000, 0);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_SUBSCRIBED);
+
+	/* No answer at all: resent every 50 ms, NO_ANSWER after 300. */
+	t0 = now_ms();
+	CHECK_EQ(client_subscribe(c, "silent", 6), 0);
+	CHECK_EQ(next_event(c, 2000, &ev), CLIENT_EV_NO_ANSWER);
+	CHECK(now_ms() - t0 >= 295 && now_ms() - t0 <= 500);
+	CHECK(ev.channel_len == 6 && memcmp(ev.channel, "silent", 6) == 0);
+	sent = fake_drain(&f);
+	CHECK(sent >= 4 && sent <= 8);
+	/* Said once; it keeps asking. */
+	CHECK_EQ(next_event(c, 200, &ev), -1);
+	CHECK(fake_drain(&f) >= 2);
+	client_close(c);
+
+	/* Nobody listens: the kernel says so. */
+	{
+		struct sockaddr_in gone;
+		int fd = udp_socket(&gone);
+		struct client_opts o = { 0 };
+
+		close(fd);
+		c = client_open(&gone, NULL, &o);
+		if (CHECK(c != NULL)) {
+			int rc;
+
+			CHECK_EQ(client_subscribe(c, "x", 1), 0);
+			rc = client_poll(c, 1000, &ev);
+			/* The ICMP error comes with the next send at worst. */
+			if (rc == 0) {
+				(void)client_publish(c, "x", 1, "", 0);
+				rc = client_poll(c, 1000, &ev);
+			}
+			CHECK_EQ(rc, -ECONNREFUSED);
+			client_close(c);
+		}
+	}
+	close(f.fd);
+}
+
+static void
+test_publish(void)
+{
+	struct fake f;
+	struct client *c;
+	uint8_t *big;
+	size_t max = chan_payload_max(4);
+
+	fake_open(&f);
+	c = open_client(&f, 0, 0, 0);
+	if (!CHECK(c != NULL))
+		return;
+	CHECK_EQ(client_publish(c, "news", 4, "hello", 5), 0);
+	CHECK(fake_recv(&f, 1000));
+	CHECK_EQ(f.m.type, RUMOR_T_DATA);
+	CHECK_EQ(f.m.origin, 0);
+	CHECK_EQ(f.m.epoch, 0);
+	CHECK_EQ(f.m.hop_limit, RUMOR_DEFAULT_HOP_LIMIT);
+	CHECK_EQ(f.m.channel_hash, ring_channel_hash("news", 4));
+	CHECK(f.m.payload_len == 5 && memcmp(f.m.payload, "hello", 5) == 0);
+	/* Publish ids go up. */
+	CHECK_EQ(client_publish(c, "news", 4, "", 0), 0);
+	CHECK(fake_recv(&f, 1000));
+	CHECK_EQ(f.m.payload_len, 0);
+	CHECK_EQ(f.m.seq, 2);
+
+	/* The largest message fits one datagram; one byte more does not. */
+	big = calloc(max + 1, 1);
+	CHECK_EQ(client_publish(c, "news", 4, big, max), 0);
+	CHECK(fake_recv(&f, 1000));
+	CHECK_EQ(f.len, 40 + 4 + max);
+	CHECK_EQ(client_publish(c, "news", 4, big, max + 1), -EMSGSIZE);
+	free(big);
+	CHECK_EQ(client_publish(c, "news", 0, "x", 1), -EINVAL);
+	CHECK_EQ(client_publish(c, NULL, 4, "x", 1), -EINVAL);
+	CHECK_EQ(client_publish(c, "news", RUMOR_CHANNEL_MAX + 1, "x", 1),
+			-EINVAL);
+	CHECK_EQ(client_subscribe(c, "news", 0), -EINVAL);
+	CHECK_EQ(fake_drain(&f), 0);
+
+	/* Channels held: up to CLIENT_CHANNELS_MAX. */
+	for (unsigned i = 0; i < CLIENT_CHANNELS_MAX; i++) {
+		char name[16];
+		int n = snprintf(name, sizeof(name), "c%u", i);
+
+		if (!CHECK_EQ(client_subscribe(c, name, (size_t)n), 0))
+			break;
+		fake_drain(&f);
+	}
+	CHECK_EQ(client_subscribe(c, "one-more", 8), -ENOSPC);
+	CHECK_EQ(client_subscribe(c, "c7", 2), 0);
+	CHECK_EQ(client_channel_count(c), CLIENT_CHANNELS_MAX);
+	client_close(c);
+	close(f.fd);
+}
+
+static void
+test_parse_addr(void)
+{
+	struct sockaddr_in a;
+	static const char *const bad[] = {
+		"127.0.0.1", ":7946", "127.0.0.1:", "127.0.0.1:0",
+		"127.0.0.1:65536", "127.0.0.1:-1", "127.0.0.1:+1",
+		"127.0.0.1:12ab", "localhost:7946", "1.2.3:7946",
+		"1.2.3.4.5:7946", "256.0.0.1:1", "", "127.0.0.1:99999999999",
+		"[::1]:7946",
+	};
+
+	CHECK_EQ(client_parse_addr("127.0.0.1:7946", &a), 0);
+	CHECK_EQ(a.sin_family, AF_INET);
+	CHECK_EQ(ntohs(a.sin_port), 7946);
+	CHECK_EQ(ntohl(a.sin_addr.s_addr), 0x7f000001);
+	CHECK_EQ(client_parse_addr("10.0.0.1:65535", &a), 0);
+	CHECK_EQ(client_parse_addr("10.0.0.1:1", &a), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (!CHECK_EQ(client_parse_addr(bad[i], &a), -1))
+			fprintf(stderr, "  (accepted \"%s\")\n", bad[i]);
+	CHECK_EQ(client_parse_addr(NULL, &a), -1);
+}
+
+int
+main(int argc, char **argv)
+{
+	if (test_want(argc, argv, "track_in_order"))
+		test_track_in_order();
+	if (test_want(argc, argv, "track_gap"))
+		test_track_gap_and_duplicate();
+	if (test_want(argc, argv, "track_window"))
+		test_track_window();
+	if (test_want(argc, argv, "track_64bit"))
+		test_track_64bit();
+	if (test_want(argc, argv, "track_streams"))
+		test_track_streams();
+	if (test_want(argc, argv, "track_node_gap"))
+		test_track_node_gap();
+	if (test_want(argc, argv, "track_random"))
+		test_track_random();
+	if (test_want(argc, argv, "parse_addr"))
+		test_parse_addr();
+	if (test_want(argc, argv, "deliver"))
+		test_subscribe_deliver();
+	if (test_want(argc, argv, "lease"))
+		test_lease();
+	if (test_want(argc, argv, "failures"))
+		test_node_failures();
+	if (test_want(argc, argv, "publish"))
+		test_publish();
+	return test_done("test_client");
+}
