@@ -152,9 +152,8 @@ sub_add(struct client *c, const char *name, size_t len, uint64_t hash)
 	s->hash = hash;
 	s->state = SUB_GONE;
 	client_track_init(&s->track);
-	for (i = (uint32_t)hash;
-			c->index[i & (CLIENT_INDEX_SLOTS - 1)] != CLIENT_INDEX_EMPTY;
-			i++)
+	for (i = (uint32_t)hash; c->index[i & (CLIENT_INDEX_SLOTS - 1)] !=
+			CLIENT_INDEX_EMPTY; i++)
 		;
 	c->index[i & (CLIENT_INDEX_SLOTS - 1)] = (uint16_t)c->n_subs++;
 	return s;

@@ -752,8 +752,9 @@ cmd_bench(int argc, char **argv)
 			break;
 		case 's':
 			if (cli_number(optarg, BENCH_HDR, 1400, &size) < 0)
-				return cli_usage_error("bench", "bad --size '%s': "
-						"20 to 1400 bytes", optarg);
+				return cli_usage_error("bench",
+						"bad --size '%s': 20 to 1400 "
+						"bytes", optarg);
 			break;
 		case 'h':
 			bench_usage(stdout);

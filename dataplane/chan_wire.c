@@ -518,7 +518,8 @@ chan_msg_decode(const uint8_t *buf, size_t len, struct chan_msg *out)
 	/* From here on the header may be read, through memcpy only. */
 	if (chan_get16(buf) != RUMOR_MAGIC || buf[2] != RUMOR_VERSION ||
 			(buf[4] & ~RUMOR_F_KNOWN) != 0 ||
-			chan_get16(buf + offsetof(struct rumor_hdr, reserved)) != 0)
+			chan_get16(buf + offsetof(struct rumor_hdr,
+			reserved)) != 0)
 		return CHAN_WIRE_HEADER;
 	out->type = buf[RUMOR_TYPE_OFF];
 	if (!chan_type_valid(out->type))

@@ -77,7 +77,7 @@ struct client_gap {
 struct client_track {
 	uint64_t stream;	/* 0 until the first message. */
 	uint64_t prev_stream;	/* The stream before; its messages are stale. */
-	uint64_t next;		/* Lowest sequence neither received nor given up. */
+	uint64_t next;		/* Lowest one neither received nor given up. */
 	uint64_t ahead;		/* Bit i: sequence next + 1 + i received. */
 	uint64_t lost_end;	/* One past the last sequence given up. */
 	struct client_track_stats st;
