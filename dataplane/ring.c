@@ -1,11 +1,25 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Building the ring table: a weighted Maglev table (Eisenbud et al.,
- * NSDI 2016). Each member walks its own permutation of the slots, fixed by
- * hashes of its id, and members take turns claiming the next free slot of
- * their permutation, each as often as its weight says. The result
- * balances almost perfectly and depends only on the member set: members
- * are sorted by id before the turns start.
+ * Building the ring table: consistent hashing with bounded loads, solved
+ * as a stable matching between slots and members.
+ *
+ * Each member puts points on the hash ring, as many as its weight says;
+ * a point's place is a hash of the member's id and the point's number.
+ * Each slot asks, in turn, the members of the points that follow its
+ * start clockwise. A member takes at most its cap, 104.5% of the slots its
+ * weight entitles it to; when it has more it keeps the slots nearest
+ * behind its points and turns the farthest one away, which then asks the
+ * next point. This is deferred acceptance (Gale and Shapley): the result
+ * is the same whatever order the slots ask in, so it depends only on the
+ * member set, and the members are sorted by id besides.
+ *
+ * Why this one: without the caps a member owns whatever its points cover,
+ * so a member that leaves gives up only its own slots, but the covered
+ * shares vary by several percent even with thousands of points. The caps
+ * bound the peak; because they are a little above the share, few members
+ * sit at their cap, and a change seldom pushes a slot past a full member
+ * onto a third one. docs/architecture.md has the measurements
+ * (rumor-ringlab) behind the sizes and the cap.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -18,8 +32,13 @@
 
 #define RING_SLOTS_MIN (1u << 16)	/* Smallest size class (power of 2). */
 #define RING_SLOTS_MAX (1u << 23)	/* Largest size class. */
-#define RING_SEED_OFFSET 0x72756d6f726f6666ull	/* Permutation start. */
-#define RING_SEED_SKIP 0x72756d6f72736b70ull	/* Permutation stride. */
+#define RING_POINTS_PER_WEIGHT 2048u	/* Points per unit of weight... */
+#define RING_POINTS_MAX (1u << 23)	/* ...halved until the sum fits. */
+#define RING_CAP_PERMILLE 1045u		/* A member's cap: 104.5% share. */
+#define RING_BUCKET_BITS 20		/* Buckets of the point sort. */
+#define RING_SEED_POINT 0x72756d6f72706e74ull	/* Point places. */
+#define RING_IDX_BITS 16		/* Member index in a point's key. */
+#define RING_IDX_MASK ((1ull << RING_IDX_BITS) - 1)
 
 uint64_t
 ring_channel_hash(const void *name, size_t len)
@@ -41,10 +60,11 @@ is_prime(uint32_t x)
 /*
  * The table size depends on the member count only through a size class:
  * the first prime above a power of two, at least 2^16 and at least
- * RING_SLOTS_PER_MEMBER per member. Within a class a membership change
- * moves about 1/N of the slots; a change of class (1024 -> 1025 members,
- * and so on) rebuilds the table from scratch, since every permutation
- * depends on the size.
+ * RING_SLOTS_PER_MEMBER per member, at most about 2^23 (32 MiB). A member
+ * needs about a thousand slots for the caps to bind seldom (see above);
+ * clusters of up to 64 members keep the smallest class. A change of class
+ * (1024 -> 1025 members, and so on) moves about half of the slots, since
+ * every slot's place on the ring shifts.
  */
 uint32_t
 ring_table_slots(const struct ring_member *m, uint32_t n)
@@ -77,86 +97,302 @@ member_cmp(const void *a, const void *b)
 }
 
 static uint64_t
-id_hash(uint32_t id, uint64_t seed)
+mix64(uint64_t x)
 {
-	uint8_t b[4] = { id >> 24, id >> 16, id >> 8, id };
-
-	return XXH3_64bits_withSeed(b, sizeof(b), seed);
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
 }
 
-/* Per-member state while the table fills. */
-struct turn {
-	uint32_t id;
-	uint32_t weight;
-	uint64_t offset;
-	uint64_t skip;
-	uint64_t next;		/* Next index into the permutation. */
-	uint64_t credit;	/* Turns owed, in units of 1/RING_WEIGHT_MAX. */
+/*
+ * Point j of a member: its place in the top 48 bits, the member's index
+ * (in id order) in the low 16, so that sorting the keys sorts the ring and
+ * breaks the rare tie of places by id. Place j does not depend on how many
+ * points the member has, so halving the points keeps the first half.
+ */
+static uint64_t
+point_key(uint64_t id_hash, uint32_t j, uint32_t idx)
+{
+	return (mix64(id_hash + (uint64_t)j * 0x9e3779b97f4a7c15ull) &
+			~RING_IDX_MASK) | idx;
+}
+
+struct build {
+	const struct ring_member *m;	/* Sorted by id. */
+	uint32_t n, size;
+	uint32_t shift;		/* Points per weight: 2048 >> shift. */
+	uint64_t *id_hash;
+	uint64_t *pt;		/* Point keys, sorted. */
+	uint32_t np;
 };
 
+static uint32_t
+points_of(const struct build *b, uint32_t i)
+{
+	uint32_t k = (b->m[i].weight * RING_POINTS_PER_WEIGHT) >> b->shift;
+
+	return k > 0 ? k : 1;
+}
+
+/*
+ * Sort the points: count them into buckets by their top bits, place them
+ * (generating them a second time instead of storing them twice), then
+ * sort each small bucket by insertion.
+ */
+static int
+points_sort(struct build *b)
+{
+	uint32_t nb = 1u << RING_BUCKET_BITS, *start;
+	uint32_t sh = 64 - RING_BUCKET_BITS;
+
+	start = calloc(nb + 1, sizeof(*start));
+	b->pt = malloc((size_t)b->np * sizeof(*b->pt));
+	if (start == NULL || b->pt == NULL) {
+		free(start);
+		return -1;
+	}
+	for (uint32_t i = 0; i < b->n; i++)
+		for (uint32_t j = 0; j < points_of(b, i); j++)
+			start[(point_key(b->id_hash[i], j, i) >> sh) + 1]++;
+	for (uint32_t k = 0; k < nb; k++)
+		start[k + 1] += start[k];
+	for (uint32_t i = 0; i < b->n; i++)
+		for (uint32_t j = 0; j < points_of(b, i); j++) {
+			uint64_t key = point_key(b->id_hash[i], j, i);
+
+			b->pt[start[key >> sh]++] = key;
+		}
+	/* Each bucket now ends where the next began; sort them in place. */
+	for (uint32_t k = 0, lo = 0; k < nb; k++) {
+		uint32_t hi = start[k];
+
+		for (uint32_t x = lo + 1; x < hi; x++) {
+			uint64_t v = b->pt[x];
+			uint32_t y = x;
+
+			while (y > lo && b->pt[y - 1] > v) {
+				b->pt[y] = b->pt[y - 1];
+				y--;
+			}
+			b->pt[y] = v;
+		}
+		lo = hi;
+	}
+	free(start);
+	return 0;
+}
+
+/* The slot a point's place falls in, as the fast path maps hashes. */
+static uint32_t
+point_slot(uint64_t key, uint32_t size)
+{
+	return (uint32_t)(((unsigned __int128)key * size) >> 64);
+}
+
+/*
+ * How far point key lies past the start of slot s, in slots (high 32
+ * bits) and 2^-32 slots: the smaller, the more the point's member wants
+ * the slot.
+ */
+static uint64_t
+point_distance(uint64_t key, uint32_t s, uint32_t size)
+{
+	unsigned __int128 x = (unsigned __int128)key * size;
+	uint32_t slot = (uint32_t)(x >> 64);
+	uint64_t whole = slot >= s ? slot - s : (uint64_t)slot + size - s;
+
+	return (whole << 32) | (uint32_t)((uint64_t)x >> 32);
+}
+
+/* A slot a member holds, and how much the member wants it. */
+struct held {
+	uint64_t dist;
+	uint32_t slot;
+};
+
+static bool
+held_worse(const struct held *a, const struct held *b)
+{
+	return a->dist != b->dist ? a->dist > b->dist : a->slot > b->slot;
+}
+
+/* The held slots form a heap with the least wanted on top. */
+static void
+heap_up(struct held *h, uint32_t i)
+{
+	while (i > 0 && held_worse(&h[i], &h[(i - 1) / 2])) {
+		struct held x = h[i];
+
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = x;
+		i = (i - 1) / 2;
+	}
+}
+
+static void
+heap_down(struct held *h, uint32_t n, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, r = l + 1, w = i;
+		struct held x;
+
+		if (l < n && held_worse(&h[l], &h[w]))
+			w = l;
+		if (r < n && held_worse(&h[r], &h[w]))
+			w = r;
+		if (w == i)
+			return;
+		x = h[i];
+		h[i] = h[w];
+		h[w] = x;
+		i = w;
+	}
+}
+
+/*
+ * Deferred acceptance. Every slot starts at the first point at or after
+ * its start and asks points in ring order; a member over its cap drops
+ * its least wanted slot, which asks on. A slot may meet a member it asked
+ * before (the member has several points): that member is full and wants
+ * the slot less than before, so it refuses, exactly as if the point were
+ * skipped. Caps add up to more than the slots, so every slot ends held.
+ */
+static int
+match(struct build *b, uint32_t *slot)
+{
+	uint32_t size = b->size, n = b->n, *at, *stack, *load, *cap;
+	struct held **heap, *pool;
+	uint64_t wsum = 0, hsum = 0;
+	uint32_t sp = 0;
+	int rc = -1;
+
+	at = malloc((size_t)size * sizeof(*at));
+	stack = malloc((size_t)size * sizeof(*stack));
+	load = calloc(n, sizeof(*load));
+	cap = malloc((size_t)n * sizeof(*cap));
+	heap = malloc((size_t)n * sizeof(*heap));
+	pool = NULL;
+	if (at == NULL || stack == NULL || load == NULL || cap == NULL ||
+			heap == NULL)
+		goto out;
+	for (uint32_t i = 0; i < n; i++)
+		wsum += b->m[i].weight;
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t num = (uint64_t)size * b->m[i].weight *
+				RING_CAP_PERMILLE, den = wsum * 1000;
+
+		cap[i] = (uint32_t)((num + den - 1) / den);
+		if (cap[i] > size)
+			cap[i] = size;
+		hsum += cap[i] + 1;
+	}
+	pool = malloc(hsum * sizeof(*pool));
+	if (pool == NULL)
+		goto out;
+	hsum = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		heap[i] = pool + hsum;
+		hsum += cap[i] + 1;
+	}
+	for (uint32_t s = 0, j = 0; s < size; s++) {
+		while (j < b->np && point_slot(b->pt[j], size) < s)
+			j++;
+		at[s] = j < b->np ? j : 0;
+	}
+	for (uint32_t s = size; s > 0; s--)
+		stack[sp++] = s - 1;
+	while (sp > 0) {
+		uint32_t s = stack[--sp];
+		uint64_t key = b->pt[at[s]];
+		uint32_t y = (uint32_t)(key & RING_IDX_MASK);
+		struct held *h = heap[y];
+
+		at[s] = at[s] + 1 < b->np ? at[s] + 1 : 0;
+		h[load[y]].dist = point_distance(key, s, size);
+		h[load[y]].slot = s;
+		heap_up(h, load[y]++);
+		if (load[y] > cap[y]) {
+			stack[sp++] = h[0].slot;
+			h[0] = h[--load[y]];
+			heap_down(h, load[y], 0);
+		}
+	}
+	for (uint32_t i = 0; i < n; i++)
+		for (uint32_t k = 0; k < load[i]; k++)
+			slot[heap[i][k].slot] = b->m[i].id;
+	rc = 0;
+out:
+	free(at);
+	free(stack);
+	free(load);
+	free(cap);
+	free(heap);
+	free(pool);
+	return rc;
+}
+
 int
-ring_table_build(struct ring_table *t, const struct ring_member *m,
+ring_table_build(struct ring_table *t, const struct ring_member *in,
 		uint32_t n, uint64_t epoch)
 {
-	uint32_t size = ring_table_slots(m, n), filled = 0, wmax = 0;
-	struct turn *turns;
+	struct ring_member *m;
+	struct build b = { 0 };
+	uint64_t wsum = 0, np = 0;
+	uint32_t *slot = NULL;
+	int rc = -1;
 
 	if (n == 0 || n > RING_MEMBERS_MAX) {
 		errno = EINVAL;
 		return -1;
 	}
-	turns = calloc(n, sizeof(*turns));
-	if (turns == NULL)
+	m = malloc((size_t)n * sizeof(*m));
+	if (m == NULL)
 		return -1;
+	memcpy(m, in, (size_t)n * sizeof(*m));
+	qsort(m, n, sizeof(*m), member_cmp);
 	for (uint32_t i = 0; i < n; i++) {
-		turns[i].id = m[i].id;
-		turns[i].weight = m[i].weight;
-	}
-	qsort(turns, n, sizeof(*turns), member_cmp);
-	for (uint32_t i = 0; i < n; i++) {
-		if (turns[i].id == 0 || turns[i].weight == 0 ||
-				turns[i].weight > RING_WEIGHT_MAX ||
-				(i > 0 && turns[i].id == turns[i - 1].id)) {
-			free(turns);
+		if (m[i].id == 0 || m[i].weight == 0 ||
+				m[i].weight > RING_WEIGHT_MAX ||
+				(i > 0 && m[i].id == m[i - 1].id)) {
+			free(m);
 			errno = EINVAL;
 			return -1;
 		}
-		if (turns[i].weight > wmax)
-			wmax = turns[i].weight;
-		turns[i].offset = id_hash(turns[i].id, RING_SEED_OFFSET) % size;
-		turns[i].skip = id_hash(turns[i].id, RING_SEED_SKIP) %
-				(size - 1) + 1;
+		wsum += m[i].weight;
 	}
+	b.m = m;
+	b.n = n;
+	b.size = ring_table_slots(m, n);
+	while (b.shift < 11 && ((wsum * RING_POINTS_PER_WEIGHT) >> b.shift) >
+			RING_POINTS_MAX)
+		b.shift++;
+	b.id_hash = malloc((size_t)n * sizeof(*b.id_hash));
+	slot = malloc((size_t)b.size * sizeof(*slot));
+	if (b.id_hash == NULL || slot == NULL)
+		goto out;
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t id[4] = { m[i].id >> 24, m[i].id >> 16, m[i].id >> 8,
+				m[i].id };
 
+		b.id_hash[i] = XXH3_64bits_withSeed(id, sizeof(id),
+				RING_SEED_POINT);
+		np += points_of(&b, i);
+	}
+	b.np = (uint32_t)np;
+	if (points_sort(&b) < 0 || match(&b, slot) < 0)
+		goto out;
 	t->epoch = epoch;
-	t->size = size;
+	t->size = b.size;
 	t->n_members = n;
-	memset(t->slot, 0, (size_t)size * sizeof(t->slot[0]));
-
-	/*
-	 * Rounds: each member earns weight/wmax of a turn per round and
-	 * spends whole turns claiming the next free slot of its permutation.
-	 * The heaviest member claims one slot per round.
-	 */
-	while (filled < size) {
-		for (uint32_t i = 0; i < n && filled < size; i++) {
-			struct turn *u = &turns[i];
-
-			u->credit += (uint64_t)u->weight * RING_WEIGHT_MAX / wmax;
-			while (u->credit >= RING_WEIGHT_MAX && filled < size) {
-				uint64_t c;
-
-				do {
-					c = (u->offset + u->next * u->skip) %
-							size;
-					u->next++;
-				} while (t->slot[c] != 0);
-				t->slot[c] = u->id;
-				filled++;
-				u->credit -= RING_WEIGHT_MAX;
-			}
-		}
-	}
-	free(turns);
-	return 0;
+	memcpy(t->slot, slot, (size_t)b.size * sizeof(*slot));
+	rc = 0;
+out:
+	free(slot);
+	free(b.pt);
+	free(b.id_hash);
+	free(m);
+	return rc;
 }

@@ -23,7 +23,7 @@ struct ring_member {
 
 #define RING_WEIGHT_MAX 1000u
 #define RING_MEMBERS_MAX 65535u
-#define RING_SLOTS_PER_MEMBER 64u	/* Slots per member, at least. */
+#define RING_SLOTS_PER_MEMBER 1024u	/* Slots per member, up to 2^23. */
 
 struct ring_table {
 	uint64_t epoch;		/* Ring epoch this table was built for. */
