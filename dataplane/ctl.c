@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control thread, run by the main lcore (which never forwards): it
- * serves punted ARP frames, resolves peers, serves the control link to
+ * serves punted ARP frames, resolves peers, keeps channel audiences
+ * (chan_ctl.c), serves the control link to
  * rumor-control, applies configuration reloads (SIGHUP) by publishing new
  * tables, prints periodic statistics, and ends the run after --duration.
  */
@@ -14,6 +15,7 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
+#include "chan.h"
 #include "dp.h"
 #include "link.h"
 
@@ -100,13 +102,14 @@ ctl_loop(void)
 		struct rte_mbuf *m[DP_BURST];
 		unsigned n = rte_ring_sc_dequeue_burst(dp.arp_punt, (void **)m,
 				DP_BURST, NULL);
-		unsigned punts;
+		unsigned punts, subs;
 		uint64_t now;
 
 		for (unsigned i = 0; i < n; i++)
 			arp_input(m[i]);
 		punts = link_punts();
 		now = rte_rdtsc();
+		subs = chan_ctl_poll(now);
 		arp_timer(now);
 		link_timer(now);
 		if (reload_requested) {
@@ -124,6 +127,6 @@ ctl_loop(void)
 		 * Wait in poll() only after a pass that found nothing to do,
 		 * so that a message from rumor-control ends the wait at once.
 		 */
-		link_poll(n == 0 && punts == 0 ? CTL_IDLE_MS : 0);
+		link_poll(n == 0 && punts == 0 && subs == 0 ? CTL_IDLE_MS : 0);
 	}
 }

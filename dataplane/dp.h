@@ -25,12 +25,21 @@
 #define DP_DRAIN_US 100			/* TX buffers flushed at least this often. */
 #define DP_ARP_WAIT_MAX 256		/* Frames an lcore holds for ARP (pow2). */
 #define DP_ARP_RING_SIZE 1024		/* Punted ARP frames awaiting control. */
-#define DP_CTL_TX_RING_SIZE 256		/* Control frames awaiting an lcore. */
+#define DP_CTL_TX_RING_SIZE 1024	/* Control frames awaiting an lcore. */
 #define DP_PUNT_RING_SIZE 4096		/* CONTROL frames awaiting the link. */
 #define DP_PUNT_BURST 256		/* Frames a full punt bucket allows. */
 #define DP_PUNT_RATE 10000		/* Default --punt-rate, per lcore. */
 #define DP_LINK_WAIT_MAX 64		/* SEND frames held for ARP (pow2). */
 #define DP_MAX_LCORES RTE_MAX_LCORE
+
+/* The members' ids, sorted: the gossip spread tree's order. */
+struct member_list {
+	uint32_t n;
+	uint32_t id[];
+};
+
+struct aud_table;
+struct chan_lcore;
 
 /* One DPDK port. */
 struct dp_port {
@@ -40,6 +49,7 @@ struct dp_port {
 	struct frame_self self;		/* MAC, IPv4 and UDP port to accept. */
 	/* Frames built by the control thread, sent by the queue-0 lcore. */
 	struct rte_ring *ctl_tx;
+	bool multi_seg;			/* TX takes chained mbufs. */
 	char name[RTE_ETH_NAME_MAX_LEN];
 };
 
@@ -66,6 +76,12 @@ struct dp_lcore {
 	uint64_t punt_tsc;		/* When credit was last brought up. */
 	uint64_t punt_cost;		/* Cycles per frame: hz / --punt-rate. */
 	uint64_t punt_cap;		/* DP_PUNT_BURST frames' worth. */
+	/* The same for SUBSCRIBE, UNSUBSCRIBE, INTEREST, INTEREST_ACK. */
+	uint64_t sub_credit, sub_tsc, sub_cost, sub_cap;
+	/* Channel messages handed over by other lcores (MP/SC). */
+	struct rte_ring *chan_in;
+	struct chan_lcore *chan;	/* Its channels' order state. */
+	uint16_t ip_id;			/* Of the frames it builds. */
 	struct arp_wait wait[DP_ARP_WAIT_MAX];
 } __attribute__((aligned(64)));
 
@@ -78,6 +94,8 @@ struct dp_options {
 	unsigned mbufs;			/* Per pool. */
 	unsigned arp_timeout_ms;	/* How long a frame may wait for ARP. */
 	unsigned punt_rate;		/* CONTROL frames/s per lcore; 0: none. */
+	unsigned fanout_k;		/* Gossip copies per node. */
+	bool fanout_copy;		/* Copy each fan-out frame (benchmark). */
 	bool list_ports;		/* Print the ports and exit. */
 };
 
@@ -93,6 +111,12 @@ struct dp {
 	struct peer_table *peers;
 	struct rte_ring *arp_punt;	/* lcores -> control: ARP frames. */
 	struct rte_ring *ctl_punt;	/* lcores -> control: CONTROL frames. */
+	/* Channels (docs/channels.md, "In the dataplane"). */
+	struct aud_table *aud;		/* Audiences, published per entry. */
+	struct member_list *members;	/* Sorted member ids, published. */
+	struct rte_ring *sub_punt;	/* lcores -> control: audience work. */
+	struct rte_mempool *hdr_pool[RTE_MAX_NUMA_NODES]; /* Fan-out headers. */
+	uint64_t boot;			/* Boot number: start time in us. */
 	uint32_t link_attached;		/* A rumor-control said HELLO (atomic). */
 	uint64_t ctl_stats[CTL_STAT_MAX];
 	uint64_t start_tsc, stop_tsc;

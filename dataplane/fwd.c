@@ -22,6 +22,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "chan.h"
 #include "dp.h"
 
 /*
@@ -231,9 +232,16 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 		struct rte_mbuf *m = pkts[i];
 
 		if (likely(verdict[i] == FRAME_DATA)) {
-			if (unlikely(!route(lc, m, ring->slot[slot[i]], peers,
-					self_id)))
+			const uint32_t owner = ring->slot[slot[i]];
+
+			/* Owned here with an audience: ordered, not sunk. */
+			if (unlikely(owner == self_id) && dp.aud->n != 0 &&
+					chan_owned(lc, m, ring, peers))
+				continue;
+			if (unlikely(!route(lc, m, owner, peers, self_id)))
 				arp_wait_push(lc, m);
+		} else if (verdict[i] == FRAME_CHAN) {
+			chan_input(lc, m, in, ring, peers);
 		} else if (verdict[i] == FRAME_ARP) {
 			m->port = in->id;
 			if (rte_ring_mp_enqueue(dp.arp_punt, m) != 0) {
@@ -335,6 +343,10 @@ fwd_main(void *arg)
 		uint64_t now;
 		unsigned total = 0;
 
+		/* Channel messages other lcores handed over come first. */
+		if (unlikely(!rte_ring_empty(lc->chan_in)))
+			chan_handoff_drain(lc, ring, peers);
+
 		/* Held frames go first once their next hop may be known. */
 		if (unlikely(lc->wait_tail != lc->wait_head &&
 				peers != lc->wait_peers))
@@ -358,6 +370,7 @@ fwd_main(void *arg)
 				ctl_tx_drain(lc);
 			if (lc->wait_tail != lc->wait_head)
 				arp_wait_retry(lc, ring, peers, self_id, now);
+			chan_timers(lc, ring, peers, now);
 			flush_all(lc);
 			last_drain = now;
 		}

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/time.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -19,6 +20,7 @@
 #include <rte_malloc.h>
 #include <rte_pdump.h>
 
+#include "chan.h"
 #include "dp.h"
 #include "link.h"
 
@@ -50,6 +52,12 @@ usage(FILE *f, const char *prog)
 "      --punt-rate N        CONTROL datagrams per second each lcore hands\n"
 "                           to rumor-control, in bursts of up to 256; the\n"
 "                           rest are dropped (default 10000; 0: none)\n"
+"      --fanout-k K         members each node sends a broadcast channel's\n"
+"                           message on to (default 3, at most 16)\n"
+"      --fanout-copy        copy each fan-out frame into one buffer\n"
+"                           (rte_pktmbuf_copy) instead of chaining a header\n"
+"                           to the shared message: for the benchmark's\n"
+"                           comparison only\n"
 "      --list-ports         print the ports DPDK offers and exit\n"
 "  -h, --help               this text\n"
 "\n"
@@ -81,7 +89,7 @@ static int
 parse_args(int argc, char **argv)
 {
 	enum { O_IDLE = 256, O_STATS, O_DURATION, O_MBUFS, O_ARP, O_PUNT,
-		O_LIST };
+		O_LIST, O_FANOUT_K, O_FANOUT_COPY };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "idle-sleep", required_argument, NULL, O_IDLE },
@@ -91,6 +99,8 @@ parse_args(int argc, char **argv)
 		{ "arp-timeout", required_argument, NULL, O_ARP },
 		{ "punt-rate", required_argument, NULL, O_PUNT },
 		{ "list-ports", no_argument, NULL, O_LIST },
+		{ "fanout-k", required_argument, NULL, O_FANOUT_K },
+		{ "fanout-copy", no_argument, NULL, O_FANOUT_COPY },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -98,6 +108,7 @@ parse_args(int argc, char **argv)
 
 	dp.opt.arp_timeout_ms = 1000;
 	dp.opt.punt_rate = DP_PUNT_RATE;
+	dp.opt.fanout_k = CHAN_FANOUT_K;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -130,6 +141,13 @@ parse_args(int argc, char **argv)
 			break;
 		case O_LIST:
 			dp.opt.list_ports = true;
+			break;
+		case O_FANOUT_K:
+			rc = parse_uint_opt("fanout-k", optarg, 1,
+					CHAN_FANOUT_K_MAX, &dp.opt.fanout_k);
+			break;
+		case O_FANOUT_COPY:
+			dp.opt.fanout_copy = true;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -231,9 +249,47 @@ txbufs_init(void)
 	return 0;
 }
 
+/*
+ * Channels: the audience table and its punt ring, each lcore's channel
+ * state and handover ring, and the boot number that tells this run's
+ * broadcast publish ids from those of a run before.
+ */
+static int
+chan_init(void)
+{
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	dp.boot = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
+	dp.sub_punt = rte_ring_create("rumor_sub_punt", CHAN_SUB_RING_SIZE,
+			(int)rte_socket_id(), RING_F_SC_DEQ);
+	if (dp.sub_punt == NULL || chan_ctl_init() < 0) {
+		fprintf(stderr, "rumor-dataplane: cannot create the channel "
+				"tables\n");
+		return -1;
+	}
+	for (unsigned i = 0; i < dp.n_lcores; i++)
+		if (chan_lcore_init(dp.lcore[i]) < 0) {
+			fprintf(stderr, "rumor-dataplane: cannot create the "
+					"channel state of lcore %u\n",
+					dp.lcore[i]->lcore_id);
+			return -1;
+		}
+	return 0;
+}
+
 static void
 cleanup(void)
 {
+	struct rte_mbuf *cm = NULL;
+
+	for (unsigned i = 0; i < dp.n_lcores; i++)
+		chan_lcore_free(dp.lcore[i]);
+	while (dp.sub_punt != NULL &&
+			rte_ring_dequeue(dp.sub_punt, (void **)&cm) == 0)
+		rte_pktmbuf_free(cm);
+	rte_ring_free(dp.sub_punt);
+	chan_ctl_free();
 	port_close_all();
 	for (unsigned i = 0; i < dp.n_lcores; i++) {
 		for (uint16_t p = 0; p < dp.n_ports; p++)
@@ -301,7 +357,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "rumor-dataplane: cannot create punt ring\n");
 		goto fail;
 	}
-	if (tables_publish_config(&dp.cfg) < 0 || link_init() < 0)
+	if (chan_init() < 0 || tables_publish_config(&dp.cfg) < 0 ||
+			link_init() < 0)
 		goto fail;
 	if (stats_telemetry_init() < 0)
 		RTE_LOG(WARNING, USER1, "telemetry commands not registered\n");

@@ -13,6 +13,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "chan.h"
 #include "dp.h"
 
 #define PORT_RXD 1024
@@ -53,12 +54,40 @@ pool_size(void)
 			(PORT_RXD + PORT_TXD) + dp.n_lcores * (POOL_CACHE +
 			DP_BURST * (dp.n_ports + 1) + DP_ARP_WAIT_MAX) +
 			DP_CTL_TX_RING_SIZE * dp.n_ports + DP_ARP_RING_SIZE +
-			DP_PUNT_RING_SIZE + DP_LINK_WAIT_MAX;
+			DP_PUNT_RING_SIZE + DP_LINK_WAIT_MAX +
+			/* Channels: pinned history and held messages. */
+			(uint64_t)dp.n_lcores * (CHAN_HISTORY_LCORE +
+			CHAN_HELD_LCORE + CHAN_IN_RING_SIZE) +
+			CHAN_SUB_RING_SIZE;
 	unsigned s = 8191;
 
 	while (s < n)
 		s = s * 2 + 1;		/* 2^k - 1: the best size for a mempool. */
 	return s;
+}
+
+/*
+ * The fan-out header pool of a socket (fanout.h): small buffers for the
+ * headers each copy of a message gets in front of the shared message.
+ */
+static int
+hdr_pool_for(int socket, unsigned idx)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	if (dp.hdr_pool[idx] != NULL)
+		return 0;
+	snprintf(name, sizeof(name), "rumor_hdr_%u", idx);
+	dp.hdr_pool[idx] = rte_pktmbuf_pool_create(name, CHAN_HDR_MBUFS,
+			POOL_CACHE, 0, RTE_PKTMBUF_HEADROOM + CHAN_HDR_ROOM,
+			socket < 0 ? SOCKET_ID_ANY : socket);
+	if (dp.hdr_pool[idx] == NULL) {
+		RTE_LOG(ERR, USER1, "cannot create %u header mbufs on socket "
+				"%d: %s (raise EAL -m)\n", CHAN_HDR_MBUFS,
+				socket, rte_strerror(rte_errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* The pool for a socket, created on first use. */
@@ -70,6 +99,8 @@ pool_for(int socket)
 
 	if (idx >= RTE_MAX_NUMA_NODES)
 		idx = 0;
+	if (hdr_pool_for(socket, idx) < 0)
+		return NULL;
 	if (pools[idx] != NULL)
 		return pools[idx];
 	if (dp.opt.mbufs == 0)
@@ -128,6 +159,18 @@ port_init(uint16_t id)
 	pt->pool = pool_for(pt->socket);
 	if (pt->pool == NULL)
 		return -1;
+	/*
+	 * Fan-out chains a header mbuf to a shared message segment; without
+	 * multi-segment TX it copies each frame into one segment instead.
+	 */
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+		pt->multi_seg = true;
+	} else {
+		RTE_LOG(WARNING, USER1, "port %u (%s) has no multi-segment "
+				"TX: channel fan-out copies each frame "
+				"(chan_fanout_copied)\n", id, pt->name);
+	}
 	rc = rte_eth_dev_configure(id, nq, nq, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nrxd, &ntxd);

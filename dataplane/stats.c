@@ -13,6 +13,7 @@
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
 
+#include "chan.h"
 #include "dp.h"
 
 void
@@ -79,6 +80,9 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "ports", dp.n_ports);
 	rte_tel_data_add_dict_u64(d, "control_attached",
 			__atomic_load_n(&dp.link_attached, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "chan_audiences", chan_ctl_audiences());
+	rte_tel_data_add_dict_u64(d, "chan_interest_unanswered",
+			chan_ctl_unacked());
 	tel_reader_enter();
 	ring = rcu_dereference(dp.ring);
 	if (ring != NULL) {

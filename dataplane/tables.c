@@ -9,6 +9,8 @@
 #define _LGPL_SOURCE
 #include <urcu/urcu-qsbr.h>
 
+#include <stdlib.h>
+
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
@@ -122,6 +124,31 @@ peers_build(const struct rumor_config *cfg, const struct rumor_config *also)
 	return t;
 }
 
+static int
+id_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The members' ids, sorted: the order of broadcast spread trees. */
+static struct member_list *
+members_build(const struct rumor_config *cfg)
+{
+	struct member_list *l = rte_malloc_socket("rumor_members",
+			sizeof(*l) + cfg->n_members * sizeof(l->id[0]),
+			RTE_CACHE_LINE_SIZE, table_socket());
+
+	if (l == NULL)
+		return NULL;
+	l->n = cfg->n_members;
+	for (uint32_t i = 0; i < cfg->n_members; i++)
+		l->id[i] = cfg->members[i].id;
+	qsort(l->id, l->n, sizeof(l->id[0]), id_cmp);
+	return l;
+}
+
 /* Swap in a new peer table and free the old one after a grace period. */
 static void
 peers_swap(struct peer_table *t)
@@ -138,6 +165,7 @@ int
 tables_publish_config(const struct rumor_config *cfg)
 {
 	struct ring_table *ring, *old_ring = dp.ring;
+	struct member_list *members, *old_members = dp.members;
 	struct peer_table *both = NULL, *peers;
 
 	if (cfg->dpdk_port >= dp.n_ports) {
@@ -147,13 +175,16 @@ tables_publish_config(const struct rumor_config *cfg)
 	}
 	ring = ring_build(cfg, old_ring != NULL ? old_ring->epoch + 1 : 1);
 	peers = peers_build(cfg, NULL);
+	members = members_build(cfg);
 	if (old_ring != NULL)
 		both = peers_build(cfg, &dp.cfg);
-	if (ring == NULL || peers == NULL || (old_ring != NULL && both == NULL)) {
+	if (ring == NULL || peers == NULL || members == NULL ||
+			(old_ring != NULL && both == NULL)) {
 		RTE_LOG(ERR, USER1, "out of memory building tables\n");
 		rte_free(ring);
 		rte_free(peers);
 		rte_free(both);
+		rte_free(members);
 		return -1;
 	}
 	/*
@@ -164,10 +195,12 @@ tables_publish_config(const struct rumor_config *cfg)
 	if (both != NULL)
 		peers_swap(both);
 	rcu_assign_pointer(dp.ring, ring);
+	rcu_assign_pointer(dp.members, members);
 	urcu_qsbr_synchronize_rcu();
 	dp.ctl_stats[CTL_PUBLISH]++;
 	peers_swap(peers);
 	rte_free(old_ring);
+	rte_free(old_members);
 	return 0;
 }
 
@@ -189,6 +222,8 @@ tables_free(void)
 {
 	rte_free(dp.ring);
 	rte_free(dp.peers);
+	rte_free(dp.members);
 	dp.ring = NULL;
 	dp.peers = NULL;
+	dp.members = NULL;
 }

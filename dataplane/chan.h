@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Channels in the dataplane (docs/channels.md, "In the dataplane"): the
+ * audience table the control thread publishes and the lcores read, and
+ * the entry points of the control thread's audience work (chan_ctl.c)
+ * and of the lcores' channel path (chan_fwd.c).
+ */
+#ifndef RUMOR_CHAN_H
+#define RUMOR_CHAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_mbuf.h>
+
+#include "rumor/chan_wire.h"
+#include "rumor/peers.h"
+#include "rumor/ring.h"
+
+#define CHAN_AUD_SLOTS (1u << 18)	/* Audience table slots (pow2). */
+#define CHAN_SUB_RING_SIZE 4096		/* Punted SUBSCRIBE etc. */
+#define CHAN_SUB_BURST 512		/* A full bucket's worth. */
+#define CHAN_SUB_RATE 20000		/* A second, per lcore. */
+#define CHAN_IN_RING_SIZE 4096		/* Handover ring per lcore. */
+#define CHAN_HDR_MBUFS 16383		/* Header pool per NUMA socket. */
+#define CHAN_HDR_ROOM 384		/* 98 + 255 bytes fit. */
+#define CHAN_HISTORY_LCORE 8192		/* History references per lcore. */
+#define CHAN_HELD_LCORE 4096		/* Held messages per lcore. */
+#define CHAN_FANOUT_K 3			/* Default --fanout-k. */
+#define CHAN_FANOUT_K_MAX 16
+
+/* Where one copy goes: a local client or a member. */
+struct chan_dest {
+	uint32_t ip;		/* Network order. */
+	uint16_t udp_port;	/* Network order. */
+	uint16_t dpdk_port;
+	uint8_t mac[6];
+};
+
+/*
+ * One channel's audience, immutable once published but for owner_next:
+ * the local subscribers, the nodes interested in it (this node being its
+ * owner), the stream this node orders it under, and what the owner
+ * granted this node's interest.
+ */
+struct aud_entry {
+	uint64_t hash;
+	uint64_t stream;	/* This node's stream as the owner. */
+	uint64_t ack_stream;	/* The owner's grant to this node... */
+	uint64_t ack_next;	/* ...and where its fan-out starts. */
+	/*
+	 * The next sequence the channel lcore stamps, stored by it (relaxed)
+	 * so that the control thread can tell an INTEREST_ACK's next_seq.
+	 */
+	uint64_t owner_next;
+	uint32_t n_local;
+	uint32_t n_nodes;
+	const struct chan_dest *local;
+	const uint32_t *nodes;
+	uint16_t len;
+	char name[RUMOR_CHANNEL_MAX];
+};
+
+/* A removed entry's slot: probing goes on past it. */
+#define AUD_TOMB ((struct aud_entry *)(uintptr_t)1)
+
+struct aud_table {
+	uint32_t mask;
+	uint32_t n;		/* Live entries (control-written). */
+	struct aud_entry *slot[];
+};
+
+/* The entry of a channel, or NULL; a QSBR reader's pointer. */
+static inline const struct aud_entry *
+aud_find(const struct aud_table *t, uint64_t hash, const char *name,
+		uint16_t len)
+{
+	for (uint32_t i = (uint32_t)(hash >> 32) & t->mask;;
+			i = (i + 1) & t->mask) {
+		const struct aud_entry *e = __atomic_load_n(&t->slot[i],
+				__ATOMIC_ACQUIRE);
+
+		if (e == NULL)
+			return NULL;
+		if (e != AUD_TOMB && e->hash == hash && e->len == len &&
+				memcmp(e->name, name, len) == 0)
+			return e;
+	}
+}
+
+/* The forwarding lcore that owns a channel's order state (its index). */
+static inline unsigned
+chan_lcore_of(uint64_t hash, unsigned n_lcores)
+{
+	return (unsigned)(((uint64_t)(uint32_t)hash * n_lcores) >> 32);
+}
+
+struct dp_lcore;
+struct dp_port;
+
+/* chan_ctl.c, on the control thread. */
+int chan_ctl_init(void);
+void chan_ctl_free(void);
+/* Serve punted messages and run the timers; returns messages taken. */
+unsigned chan_ctl_poll(uint64_t now_tsc);
+/* Channels with local subscribers waiting for their owner's answer. */
+uint32_t chan_ctl_unacked(void);
+uint32_t chan_ctl_audiences(void);
+
+/* chan_fwd.c, on the forwarding lcores. */
+int chan_lcore_init(struct dp_lcore *lc);
+void chan_lcore_free(struct dp_lcore *lc);
+/* A frame of verdict FRAME_CHAN, received on port in. */
+void chan_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct dp_port *in, const struct ring_table *ring,
+		const struct peer_table *peers);
+/*
+ * DATA on an ordered channel that this node owns: true if the channel has
+ * an audience and the message was taken, false to hand it to the sink.
+ */
+bool chan_owned(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers);
+/* Messages other lcores handed over (when its ring is not empty). */
+void chan_handoff_drain(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers);
+/* NACK timers and the once-a-second sweep, at each TX drain. */
+void chan_timers(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers, uint64_t now);
+
+#endif /* RUMOR_CHAN_H */

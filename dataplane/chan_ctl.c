@@ -1,0 +1,644 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The control thread's channel work (docs/channels.md, "Who owns what"):
+ * it takes the SUBSCRIBE, UNSUBSCRIBE, INTEREST and INTEREST_ACK the
+ * lcores punt, keeps the book of audiences (chan_book.c) with its limits
+ * and leases, answers with SUB_ACK and INTEREST_ACK, holds this node's
+ * interest at each owner, and publishes every changed audience as a new
+ * immutable entry of the audience table, freeing the old one after a
+ * QSBR grace period. It is the table's only writer.
+ */
+#define _LGPL_SOURCE
+#include <urcu/urcu-qsbr.h>
+
+#include <stdlib.h>
+
+#include <rte_cycles.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+
+#include "chan.h"
+#include "chan_book.h"
+#include "chan_cksum.h"
+#include "dp.h"
+
+#define CHAN_CTL_TIMER_MS 50u		/* Leases and interests checked. */
+#define CHAN_INTEREST_RETRY_MS 250u	/* An unanswered INTEREST again. */
+
+/* An INTEREST_ACK granted this pass, sent once its entry is in force. */
+struct pending_ack {
+	uint64_t hash;
+	uint32_t node;
+	uint64_t req;
+	uint32_t lease;
+	uint16_t len;
+	char name[RUMOR_CHANNEL_MAX];
+};
+
+/* An entry replaced or withdrawn this pass, freed after a grace period. */
+struct retired {
+	struct aud_entry *old;
+	struct aud_entry *new;		/* Its successor; NULL if withdrawn. */
+};
+
+static struct {
+	struct book book;
+	uint64_t hz_ms;
+	uint64_t next_timer_ms;
+	uint64_t req;			/* Request ids of INTERESTs. */
+	uint16_t ip_id;
+	uint32_t n_acks;
+	struct pending_ack acks[CHAN_SUB_BURST];
+	uint32_t n_retired, cap_retired;
+	struct retired *retired;
+	uint32_t unacked;		/* Gauges for telemetry. */
+	uint32_t audiences;
+} cc;
+
+int
+chan_ctl_init(void)
+{
+	struct book_limits lim;
+
+	book_limits_default(&lim);
+	if (book_init(&cc.book, &lim, rte_rand() | 1) < 0)
+		return -1;
+	cc.hz_ms = rte_get_tsc_hz() / 1000;
+	cc.req = rte_rand() >> 8;
+	dp.aud = rte_zmalloc("rumor_audiences", sizeof(*dp.aud) +
+			CHAN_AUD_SLOTS * sizeof(dp.aud->slot[0]),
+			RTE_CACHE_LINE_SIZE);
+	if (dp.aud == NULL)
+		return -1;
+	dp.aud->mask = CHAN_AUD_SLOTS - 1;
+	return 0;
+}
+
+void
+chan_ctl_free(void)
+{
+	if (dp.aud != NULL)
+		for (uint32_t i = 0; i <= dp.aud->mask; i++)
+			if (dp.aud->slot[i] != NULL &&
+					dp.aud->slot[i] != AUD_TOMB)
+				free(dp.aud->slot[i]);
+	rte_free(dp.aud);
+	dp.aud = NULL;
+	book_free(&cc.book);
+	free(cc.retired);
+}
+
+uint32_t
+chan_ctl_unacked(void)
+{
+	return __atomic_load_n(&cc.unacked, __ATOMIC_RELAXED);
+}
+
+uint32_t
+chan_ctl_audiences(void)
+{
+	return __atomic_load_n(&cc.audiences, __ATOMIC_RELAXED);
+}
+
+/*
+ * Queue a datagram (body, len bytes) to ip:udp_port (network order) via
+ * mac on port, for the queue-0 lcore to send.
+ */
+static void
+ctl_send_dgram(uint16_t port, const uint8_t mac[6], uint32_t ip,
+		uint16_t udp_port, const uint8_t *body, size_t len)
+{
+	const struct dp_port *pt = &dp.port[port];
+	const uint16_t udp_len = (uint16_t)(8 + len);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pt->pool);
+	struct eth_hdr *eth;
+	struct ipv4_hdr *ip4;
+	struct udp_hdr *udp;
+	uint8_t *p;
+
+	if (m == NULL) {
+		dp.ctl_stats[CTL_NOMEM]++;
+		return;
+	}
+	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(FRAME_RUMOR_OFF + len));
+	if (p == NULL) {
+		rte_pktmbuf_free(m);
+		dp.ctl_stats[CTL_NOMEM]++;
+		return;
+	}
+	eth = (void *)p;
+	ip4 = (void *)(p + FRAME_IP_OFF);
+	udp = (void *)(p + FRAME_UDP_OFF);
+	memcpy(eth->dst, mac, 6);
+	memcpy(eth->src, pt->self.mac, 6);
+	eth->type = htons(ETH_TYPE_IPV4);
+	memset(ip4, 0, sizeof(*ip4));
+	ip4->version_ihl = IPV4_VERSION_IHL;
+	ip4->total_len = htons((uint16_t)(20 + udp_len));
+	ip4->id = htons(cc.ip_id++);
+	ip4->frag_off = htons(0x4000);
+	ip4->ttl = 64;
+	ip4->proto = IPPROTO_UDP;
+	ip4->src = pt->self.ip;
+	ip4->dst = ip;
+	ip4->check = cksum_ipv4_hdr(ip4);
+	udp->src_port = pt->self.udp_port;
+	udp->dst_port = udp_port;
+	udp->len = htons(udp_len);
+	udp->check = 0;
+	memcpy(p + FRAME_RUMOR_OFF, body, len);
+	udp->check = chan_udp_cksum(ip4->src, ip4->dst, udp, udp_len, 0, 0);
+	if (rte_ring_sp_enqueue(pt->ctl_tx, m) != 0) {
+		dp.ctl_stats[CTL_CTL_TX_FULL]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* Encode m and send it to a member; false if it cannot be reached. */
+static bool
+send_to_member(uint32_t id, const struct chan_msg *msg)
+{
+	const struct peer *p = dp.peers != NULL ? peer_find(dp.peers, id) :
+			NULL;
+	uint8_t buf[RUMOR_DATAGRAM_MAX];
+	size_t len;
+
+	if (p == NULL || p->hops == 0 || !p->resolved)
+		return false;
+	len = chan_msg_encode(msg, buf, sizeof(buf));
+	if (len == 0)
+		return false;
+	ctl_send_dgram(p->dpdk_port, p->mac, p->ip, p->udp_port, buf, len);
+	return true;
+}
+
+static void
+msg_init(struct chan_msg *m, uint8_t type, uint64_t seq, uint64_t hash,
+		const char *name, size_t len)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->origin = dp.cfg.node_id;
+	m->epoch = dp.ring != NULL ? dp.ring->epoch : 0;
+	m->seq = seq;
+	m->channel_hash = hash;
+	m->channel = name;
+	m->channel_len = len;
+}
+
+/* INTEREST (lease 0: withdrawn) for a channel, to its owner. */
+static void
+send_interest(struct book_chan *ch, uint32_t owner, uint32_t lease,
+		uint64_t now_ms)
+{
+	struct chan_msg m;
+
+	if (lease != 0)
+		ch->interest_req = ++cc.req;
+	msg_init(&m, RUMOR_T_INTEREST, lease != 0 ? ch->interest_req :
+			++cc.req, ch->hash, ch->name, ch->len);
+	m.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+	m.u.lease.lease_ms = lease;
+	if (send_to_member(owner, &m))
+		dp.ctl_stats[CTL_INTEREST_SENT]++;
+	if (lease != 0)
+		ch->interest_sent_ms = now_ms;
+}
+
+/*
+ * This node's interest in an ordered channel with local subscribers: at
+ * the owner of the current ring, asked again until answered, refreshed.
+ */
+static void
+interest_check(struct book_chan *ch, uint64_t now_ms)
+{
+	uint32_t owner;
+
+	if (ch->broadcast || dp.ring == NULL)
+		return;
+	if (ch->n_clients == 0) {
+		if (ch->interest_owner != 0)
+			send_interest(ch, ch->interest_owner, 0, now_ms);
+		ch->interest_owner = 0;
+		return;
+	}
+	owner = ring_owner(dp.ring, ch->hash);
+	if (owner == dp.cfg.node_id) {
+		if (ch->interest_owner != 0)
+			send_interest(ch, ch->interest_owner, 0, now_ms);
+		ch->interest_owner = 0;
+		return;
+	}
+	if (owner != ch->interest_owner) {
+		if (ch->interest_owner != 0)
+			send_interest(ch, ch->interest_owner, 0, now_ms);
+		ch->interest_owner = owner;
+		ch->interest_acked_ms = 0;
+		send_interest(ch, owner, CHAN_INTEREST_LEASE_MS, now_ms);
+	} else if (ch->interest_acked_ms == 0 ?
+			now_ms - ch->interest_sent_ms >= CHAN_INTEREST_RETRY_MS :
+			now_ms - ch->interest_sent_ms >=
+			CHAN_INTEREST_REFRESH_MS) {
+		send_interest(ch, owner, CHAN_INTEREST_LEASE_MS, now_ms);
+	}
+}
+
+/* One channel's timers, and the gauges telemetry shows. */
+struct timer_pass {
+	uint64_t now_ms;
+	uint32_t audiences;
+	uint32_t unacked;
+};
+
+static void
+timer_each(struct book_chan *ch, void *arg)
+{
+	struct timer_pass *t = arg;
+
+	interest_check(ch, t->now_ms);
+	t->audiences++;
+	if (!ch->broadcast && ch->n_clients > 0 && ch->interest_owner != 0 &&
+			ch->interest_acked_ms == 0)
+		t->unacked++;
+}
+
+/* SUB_ACK to the client the frame m came from. */
+static void
+send_sub_ack(const struct rte_mbuf *m, const struct chan_msg *req,
+		uint8_t status, uint32_t lease, uint32_t limit)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct ipv4_hdr *ip = (const void *)(p + FRAME_IP_OFF);
+	const struct udp_hdr *udp = (const void *)(p + FRAME_UDP_OFF);
+	uint8_t buf[RUMOR_DATAGRAM_MAX];
+	struct chan_msg a;
+	size_t len;
+
+	msg_init(&a, RUMOR_T_SUB_ACK, req->seq, req->channel_hash,
+			req->channel, req->channel_len);
+	a.u.ack.status = status;
+	a.u.ack.lease_ms = status == CHAN_ST_OK ? lease : 0;
+	a.u.ack.limit = limit;
+	len = chan_msg_encode(&a, buf, sizeof(buf));
+	if (len != 0)
+		ctl_send_dgram(m->port, p + 6, ip->src, udp->src_port, buf,
+				len);
+}
+
+static void
+on_subscribe(const struct rte_mbuf *m, const struct chan_msg *req,
+		uint64_t now_ms)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct ipv4_hdr *ip = (const void *)(p + FRAME_IP_OFF);
+	const struct udp_hdr *udp = (const void *)(p + FRAME_UDP_OFF);
+	static const unsigned refused[CHAN_ST_MAX] = {
+		[CHAN_ST_CLIENT_LIMIT] = CTL_SUB_REFUSED_CLIENT,
+		[CHAN_ST_NODE_LIMIT] = CTL_SUB_REFUSED_NODE,
+		[CHAN_ST_CLIENTS_LIMIT] = CTL_SUB_REFUSED_CLIENTS,
+		[CHAN_ST_CHANNEL_LIMIT] = CTL_SUB_REFUSED_CHANNEL,
+	};
+	struct book_client c;
+	struct book_chan *ch;
+	uint32_t granted, limit;
+	bool refreshed;
+	enum chan_status st;
+
+	if (req->type == RUMOR_T_UNSUBSCRIBE) {
+		st = book_unsubscribe(&cc.book, req->channel_hash,
+				req->channel, req->channel_len, ip->src,
+				udp->src_port);
+		if (st == CHAN_ST_OK)
+			dp.ctl_stats[CTL_SUB_REMOVED]++;
+		send_sub_ack(m, req, (uint8_t)st, 0, 0);
+		return;
+	}
+	memset(&c, 0, sizeof(c));
+	c.ip = ip->src;
+	c.udp_port = udp->src_port;
+	c.dpdk_port = m->port;
+	memcpy(c.mac, p + 6, 6);
+	st = book_subscribe(&cc.book, req->channel_hash, req->channel,
+			req->channel_len, &c, req->u.lease.lease_ms, now_ms,
+			&granted, &limit, &refreshed);
+	if (st != CHAN_ST_OK) {
+		dp.ctl_stats[refused[st]]++;
+		send_sub_ack(m, req, (uint8_t)st, 0, limit);
+		return;
+	}
+	dp.ctl_stats[refreshed ? CTL_SUB_REFRESHED : CTL_SUB_GRANTED]++;
+	ch = book_find(&cc.book, req->channel_hash, req->channel,
+			req->channel_len);
+	if (refreshed && ch != NULL && ch->owner_status != CHAN_ST_OK) {
+		/* The owner refused this node's interest: say so. */
+		send_sub_ack(m, req, ch->owner_status, 0, ch->owner_limit);
+		return;
+	}
+	send_sub_ack(m, req, CHAN_ST_OK, granted, 0);
+}
+
+static void
+on_interest(const struct chan_msg *req, uint64_t now_ms)
+{
+	struct chan_msg a;
+	uint32_t granted, limit;
+	enum chan_status st;
+
+	if (dp.ring == NULL ||
+			ring_owner(dp.ring, req->channel_hash) !=
+			dp.cfg.node_id) {
+		/* The sender's ring differs; its next refresh finds us. */
+		dp.ctl_stats[CTL_INTEREST_NOT_OWNER]++;
+		return;
+	}
+	st = book_interest(&cc.book, req->channel_hash, req->channel,
+			req->channel_len, req->origin, req->u.lease.lease_ms,
+			now_ms, &granted, &limit);
+	if (st == CHAN_ST_INTEREST_LIMIT)
+		dp.ctl_stats[CTL_INTEREST_REFUSED_SET]++;
+	else if (st == CHAN_ST_OWNED_LIMIT)
+		dp.ctl_stats[CTL_INTEREST_REFUSED_OWNED]++;
+	else if (granted != 0)
+		dp.ctl_stats[CTL_INTEREST_GRANTED]++;
+	if (st == CHAN_ST_OK && granted != 0 && cc.n_acks < CHAN_SUB_BURST) {
+		/* Stream and next_seq once the entry is in force. */
+		struct pending_ack *pa = &cc.acks[cc.n_acks++];
+
+		pa->hash = req->channel_hash;
+		pa->node = req->origin;
+		pa->req = req->seq;
+		pa->lease = granted;
+		pa->len = (uint16_t)req->channel_len;
+		memcpy(pa->name, req->channel, req->channel_len);
+		return;
+	}
+	msg_init(&a, RUMOR_T_INTEREST_ACK, req->seq, req->channel_hash,
+			req->channel, req->channel_len);
+	a.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+	a.u.ack.status = (uint8_t)st;
+	a.u.ack.limit = limit;
+	(void)send_to_member(req->origin, &a);
+}
+
+static void
+on_interest_ack(const struct chan_msg *a, uint64_t now_ms)
+{
+	struct book_chan *ch = book_find(&cc.book, a->channel_hash,
+			a->channel, a->channel_len);
+
+	dp.ctl_stats[CTL_INTEREST_ACK_RX]++;
+	if (ch == NULL || a->seq != ch->interest_req ||
+			a->origin != ch->interest_owner)
+		return;
+	ch->interest_acked_ms = now_ms;
+	ch->owner_status = a->u.ack.status;
+	ch->owner_limit = a->u.ack.limit;
+	/*
+	 * A refresh's next_seq goes to the lcore too: it shows the messages
+	 * lost at the end of a run, which no later message reveals.
+	 */
+	if (a->u.ack.status == CHAN_ST_OK && a->u.ack.lease_ms != 0 &&
+			(a->u.ack.stream != ch->ack_stream ||
+			a->u.ack.next_seq != ch->ack_next)) {
+		ch->ack_stream = a->u.ack.stream;
+		ch->ack_next = a->u.ack.next_seq;
+		book_touch(&cc.book, ch);
+	}
+}
+
+static void
+handle(struct rte_mbuf *m, uint64_t now_ms)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct ipv4_hdr *ip = (const void *)(p + FRAME_IP_OFF);
+	struct chan_msg msg;
+
+	if (chan_msg_decode(p + FRAME_RUMOR_OFF, ntohs(ip->total_len) - 28u,
+			&msg) != CHAN_WIRE_OK) {
+		dp.ctl_stats[CTL_CHAN_BAD]++;
+		return;
+	}
+	switch (msg.type) {
+	case RUMOR_T_SUBSCRIBE:
+	case RUMOR_T_UNSUBSCRIBE:
+		on_subscribe(m, &msg, now_ms);
+		break;
+	case RUMOR_T_INTEREST:
+		on_interest(&msg, now_ms);
+		break;
+	case RUMOR_T_INTEREST_ACK:
+		on_interest_ack(&msg, now_ms);
+		break;
+	default:
+		dp.ctl_stats[CTL_CHAN_BAD]++;
+	}
+}
+
+/* The audience entry of a channel, built from the book. */
+static struct aud_entry *
+entry_build(const struct book_chan *ch, const struct aud_entry *old)
+{
+	size_t bytes = sizeof(struct aud_entry) +
+			ch->n_clients * sizeof(struct chan_dest) +
+			ch->n_nodes * sizeof(uint32_t);
+	struct aud_entry *e = malloc(bytes);
+	struct chan_dest *local;
+	uint32_t *nodes;
+
+	if (e == NULL)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	local = (struct chan_dest *)(e + 1);
+	nodes = (uint32_t *)(local + ch->n_clients);
+	e->hash = ch->hash;
+	e->stream = ch->stream;
+	e->ack_stream = ch->ack_stream;
+	e->ack_next = ch->ack_next;
+	e->owner_next = old != NULL ? __atomic_load_n(&old->owner_next,
+			__ATOMIC_RELAXED) : 1;
+	e->n_local = ch->n_clients;
+	e->n_nodes = ch->n_nodes;
+	for (uint32_t i = 0; i < ch->n_clients; i++) {
+		local[i].ip = ch->clients[i].ip;
+		local[i].udp_port = ch->clients[i].udp_port;
+		local[i].dpdk_port = ch->clients[i].dpdk_port;
+		memcpy(local[i].mac, ch->clients[i].mac, 6);
+	}
+	for (uint32_t i = 0; i < ch->n_nodes; i++)
+		nodes[i] = ch->nodes[i].id;
+	e->local = local;
+	e->nodes = nodes;
+	e->len = ch->len;
+	memcpy(e->name, ch->name, ch->len);
+	return e;
+}
+
+/* The slot holding e, or of a new entry of its hash (first free). */
+static uint32_t
+aud_slot(const struct aud_entry *e, uint64_t hash)
+{
+	uint32_t i = (uint32_t)(hash >> 32) & dp.aud->mask;
+	uint32_t free = UINT32_MAX;
+
+	for (;; i = (i + 1) & dp.aud->mask) {
+		struct aud_entry *s = dp.aud->slot[i];
+
+		if (e != NULL && s == e)
+			return i;
+		if (s == AUD_TOMB && free == UINT32_MAX)
+			free = i;
+		if (s == NULL)
+			return free != UINT32_MAX ? free : i;
+	}
+}
+
+static void
+retire(struct aud_entry *old, struct aud_entry *new)
+{
+	if (cc.n_retired == cc.cap_retired) {
+		uint32_t n = cc.cap_retired == 0 ? 64 : cc.cap_retired * 2;
+		struct retired *r = realloc(cc.retired, n * sizeof(*r));
+
+		if (r == NULL) {
+			/* Without room to wait, wait now. */
+			urcu_qsbr_synchronize_rcu();
+			free(old);
+			return;
+		}
+		cc.retired = r;
+		cc.cap_retired = n;
+	}
+	cc.retired[cc.n_retired].old = old;
+	cc.retired[cc.n_retired].new = new;
+	cc.n_retired++;
+}
+
+/* Publish every changed audience; forget the channels left empty. */
+static void
+publish(uint64_t now_ms)
+{
+	struct book_chan *ch = book_take_dirty(&cc.book), *next;
+
+	for (; ch != NULL; ch = next) {
+		struct aud_entry *old = ch->entry, *e = NULL;
+		uint32_t slot;
+
+		next = ch->dirty_next;
+		interest_check(ch, now_ms);
+		if (!book_chan_empty(ch)) {
+			e = entry_build(ch, old);
+			if (e == NULL) {
+				RTE_LOG(ERR, USER1, "out of memory for an "
+						"audience entry\n");
+				book_touch(&cc.book, ch);
+				break;
+			}
+		}
+		slot = aud_slot(old, ch->hash);
+		__atomic_store_n(&dp.aud->slot[slot], e != NULL ? e :
+				(old != NULL ? AUD_TOMB : NULL),
+				__ATOMIC_RELEASE);
+		if (old == NULL && e != NULL)
+			dp.aud->n++;
+		else if (old != NULL && e == NULL)
+			dp.aud->n--;
+		if (old != NULL)
+			retire(old, e);
+		dp.ctl_stats[CTL_AUDIENCE_PUBLISHED]++;
+		if (e != NULL)
+			ch->entry = e;
+		else
+			book_drop(&cc.book, ch);
+	}
+	if (cc.n_retired == 0)
+		return;
+	urcu_qsbr_synchronize_rcu();
+	for (uint32_t i = 0; i < cc.n_retired; i++) {
+		struct retired *r = &cc.retired[i];
+
+		/*
+		 * The lcore stamped under the old entry until it saw the new
+		 * one: the new one's next sequence is at least the old one's.
+		 */
+		if (r->new != NULL) {
+			uint64_t was = __atomic_load_n(&r->old->owner_next,
+					__ATOMIC_RELAXED);
+			uint64_t cur = __atomic_load_n(&r->new->owner_next,
+					__ATOMIC_RELAXED);
+
+			while (cur < was && !__atomic_compare_exchange_n(
+					&r->new->owner_next, &cur, was, false,
+					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
+				;
+		}
+		free(r->old);
+	}
+	cc.n_retired = 0;
+}
+
+/* INTEREST_ACKs of the grants of this pass, entries now in force. */
+static void
+send_acks(void)
+{
+	for (uint32_t i = 0; i < cc.n_acks; i++) {
+		const struct pending_ack *pa = &cc.acks[i];
+		const struct book_chan *ch = book_find(&cc.book, pa->hash,
+				pa->name, pa->len);
+		const struct aud_entry *e = ch != NULL ? ch->entry : NULL;
+		struct chan_msg a;
+
+		msg_init(&a, RUMOR_T_INTEREST_ACK, pa->req, pa->hash,
+				pa->name, pa->len);
+		a.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+		if (e != NULL) {
+			a.u.ack.status = CHAN_ST_OK;
+			a.u.ack.lease_ms = pa->lease;
+			a.u.ack.stream = e->stream;
+			a.u.ack.next_seq = __atomic_load_n(&e->owner_next,
+					__ATOMIC_RELAXED);
+			if (a.u.ack.next_seq == 0)
+				a.u.ack.next_seq = 1;
+		} else {
+			a.u.ack.status = CHAN_ST_OK;	/* Gone meanwhile. */
+		}
+		(void)send_to_member(pa->node, &a);
+	}
+	cc.n_acks = 0;
+}
+
+unsigned
+chan_ctl_poll(uint64_t now_tsc)
+{
+	const uint64_t now_ms = now_tsc / cc.hz_ms;
+	struct rte_mbuf *m[DP_BURST];
+	unsigned total = 0, n;
+
+	do {
+		n = rte_ring_sc_dequeue_burst(dp.sub_punt, (void **)m,
+				DP_BURST, NULL);
+		for (unsigned i = 0; i < n; i++) {
+			handle(m[i], now_ms);
+			rte_pktmbuf_free(m[i]);
+		}
+		total += n;
+	} while (n == DP_BURST && total < CHAN_SUB_BURST);
+
+	if (now_ms >= cc.next_timer_ms) {
+		struct timer_pass t = { .now_ms = now_ms };
+		struct book_expired ex;
+
+		cc.next_timer_ms = now_ms + CHAN_CTL_TIMER_MS;
+		book_expire(&cc.book, now_ms, &ex);
+		dp.ctl_stats[CTL_SUB_EXPIRED] += ex.subs;
+		dp.ctl_stats[CTL_INTEREST_EXPIRED] += ex.interests;
+		book_each(&cc.book, timer_each, &t);
+		__atomic_store_n(&cc.audiences, t.audiences, __ATOMIC_RELAXED);
+		__atomic_store_n(&cc.unacked, t.unacked, __ATOMIC_RELAXED);
+	}
+	publish(now_ms);
+	send_acks();
+	return total;
+}

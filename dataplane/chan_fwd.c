@@ -1,0 +1,1114 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The channel path of a forwarding lcore (docs/channels.md, "In the
+ * dataplane"). A frame of verdict FRAME_CHAN is punted to the control
+ * thread (SUBSCRIBE, UNSUBSCRIBE, INTEREST, INTEREST_ACK), dropped (the
+ * types that never go to a node), or handed to its channel's lcore, which
+ * alone keeps that channel's order state:
+ *
+ * - as the owner: stream, next sequence and history; each PUBLISH is
+ *   stamped and goes out as FANOUT and DELIVER copies; NACKs are answered
+ *   from history with RETRANSMIT, or GONE;
+ * - as a subscriber node: expected sequence and reorder window; DELIVER
+ *   to the local clients in order, NACK for holes, GAP for what is lost;
+ * - on a broadcast channel: dedup, DELIVER once, GOSSIP to k members.
+ *
+ * Copies share the received buffer (fanout.h). The audience table and
+ * the member list are read as a QSBR reader, like the ring.
+ */
+#define _LGPL_SOURCE
+#include <urcu/urcu-qsbr.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+
+#include "chan.h"
+#include "chan_track.h"
+#include "dp.h"
+#include "fanout.h"
+
+#define CHAN_SLOTS (1u << 17)		/* Channel states per lcore, x2. */
+#define CHAN_STATES_MAX 65536u
+#define CHAN_HIST 256u			/* History per channel (pow2). */
+#define CHAN_PENDING_MAX 1024u		/* Channels awaiting a NACK. */
+#define CHAN_SWEEP_MS 1000u
+#define CHAN_STATE_TOMB ((struct chan_state *)(uintptr_t)1)
+
+/* An owner's reference to a message it may have to send again. */
+struct chan_hist {
+	struct rte_mbuf *m;		/* The message segment; NULL: none. */
+	uint64_t seq;
+	uint32_t origin;
+	uint64_t pubid;
+};
+
+/* One channel's order state, on its channel lcore. */
+struct chan_state {
+	uint64_t hash;
+	uint32_t id;			/* Unique on the lcore, for the FIFO. */
+	uint32_t slot;
+	bool pending;			/* In the lcore's NACK list. */
+	/* Owner. */
+	uint64_t stream;		/* 0: not ordering. */
+	uint64_t next_seq;
+	struct chan_hist hist[CHAN_HIST];
+	/* Subscriber node. */
+	struct chan_rx rx;
+	uint16_t len;
+	char name[RUMOR_CHANNEL_MAX];
+};
+
+/* History references in stamp order, for the lcore's budget. */
+struct chan_fifo {
+	uint32_t slot;
+	uint32_t id;
+	uint64_t seq;
+};
+
+struct chan_lcore {
+	struct chan_state *tab[CHAN_SLOTS];
+	uint32_t n;
+	uint32_t next_id;
+	uint64_t counter;		/* Publish ids of this lane. */
+	uint64_t hz_ms;			/* TSC cycles per ms. */
+	uint64_t next_sweep;
+	uint32_t n_held;		/* Held messages, for the budget. */
+	uint32_t fifo_head, fifo_tail;
+	struct chan_fifo fifo[CHAN_HISTORY_LCORE];
+	uint32_t n_pending;
+	struct chan_state *pending[CHAN_PENDING_MAX];
+	struct gossip_dedup dedup;
+};
+
+int
+chan_lcore_init(struct dp_lcore *lc)
+{
+	char name[RTE_RING_NAMESIZE];
+	int socket = (int)rte_lcore_to_socket_id(lc->lcore_id);
+
+	lc->chan = rte_zmalloc_socket("rumor_chan_lcore",
+			sizeof(*lc->chan), RTE_CACHE_LINE_SIZE, socket);
+	if (lc->chan == NULL)
+		return -1;
+	lc->chan->hz_ms = rte_get_tsc_hz() / 1000;
+	lc->chan->counter = 0;
+	snprintf(name, sizeof(name), "rumor_chan_in_%u", lc->queue);
+	lc->chan_in = rte_ring_create(name, CHAN_IN_RING_SIZE, socket,
+			RING_F_SC_DEQ);
+	return lc->chan_in != NULL ? 0 : -1;
+}
+
+/* Release what a state holds: history and held messages. */
+static void
+state_release(struct chan_lcore *cl, struct chan_state *s)
+{
+	struct chan_held out[CHAN_WINDOW];
+	uint32_t n;
+
+	for (uint32_t i = 0; i < CHAN_HIST; i++)
+		if (s->hist[i].m != NULL) {
+			rte_pktmbuf_free(s->hist[i].m);
+			s->hist[i].m = NULL;
+		}
+	n = chan_rx_drain(&s->rx, out);
+	for (uint32_t i = 0; i < n; i++)
+		rte_pktmbuf_free(out[i].msg);
+	cl->n_held -= n;
+}
+
+void
+chan_lcore_free(struct dp_lcore *lc)
+{
+	struct rte_mbuf *m;
+
+	if (lc->chan != NULL)
+		for (uint32_t i = 0; i < CHAN_SLOTS; i++) {
+			struct chan_state *s = lc->chan->tab[i];
+
+			if (s == NULL || s == CHAN_STATE_TOMB)
+				continue;
+			state_release(lc->chan, s);
+			rte_free(s);
+		}
+	while (lc->chan_in != NULL && rte_ring_dequeue(lc->chan_in,
+			(void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(lc->chan_in);
+	rte_free(lc->chan);
+	lc->chan = NULL;
+	lc->chan_in = NULL;
+}
+
+/* The state of a channel, or NULL (create: a new one, if room). */
+static struct chan_state *
+state_get(struct dp_lcore *lc, uint64_t hash, const char *name, uint16_t len,
+		bool create)
+{
+	struct chan_lcore *cl = lc->chan;
+	uint32_t i = (uint32_t)(hash >> 32) & (CHAN_SLOTS - 1), free = UINT32_MAX;
+	struct chan_state *s;
+
+	for (;; i = (i + 1) & (CHAN_SLOTS - 1)) {
+		s = cl->tab[i];
+		if (s == NULL)
+			break;
+		if (s == CHAN_STATE_TOMB) {
+			if (free == UINT32_MAX)
+				free = i;
+			continue;
+		}
+		if (s->hash == hash && s->len == len &&
+				memcmp(s->name, name, len) == 0)
+			return s;
+	}
+	if (!create)
+		return NULL;
+	if (cl->n >= CHAN_STATES_MAX) {
+		lc->stats.c[STAT_CHAN_TABLE_FULL]++;
+		return NULL;
+	}
+	s = rte_zmalloc_socket("rumor_chan", sizeof(*s), RTE_CACHE_LINE_SIZE,
+			(int)rte_lcore_to_socket_id(lc->lcore_id));
+	if (s == NULL) {
+		lc->stats.c[STAT_CHAN_TABLE_FULL]++;
+		return NULL;
+	}
+	if (free == UINT32_MAX)
+		free = i;
+	s->hash = hash;
+	s->len = len;
+	memcpy(s->name, name, len);
+	s->id = ++cl->next_id;
+	s->slot = free;
+	chan_rx_init(&s->rx);
+	cl->tab[free] = s;
+	cl->n++;
+	return s;
+}
+
+static void
+state_free(struct chan_lcore *cl, struct chan_state *s)
+{
+	if (s->pending)
+		for (uint32_t i = 0; i < cl->n_pending; i++)
+			if (cl->pending[i] == s) {
+				cl->pending[i] = cl->pending[--cl->n_pending];
+				break;
+			}
+	state_release(cl, s);
+	cl->tab[s->slot] = CHAN_STATE_TOMB;
+	cl->n--;
+	rte_free(s);
+}
+
+/* The header fields every copy of a message of h shares. */
+static void
+fan_init(struct fan_msg *f, const struct rumor_hdr *h, uint8_t type,
+		uint8_t hop_limit, uint32_t origin, uint64_t epoch, uint64_t seq)
+{
+	f->seg = NULL;
+	f->msg_len = 0;
+	f->msg_sum = 0;
+	f->type = type;
+	f->hop_limit = hop_limit;
+	f->origin = origin;
+	f->epoch = epoch;
+	f->seq = seq;
+	f->hash = be64toh(h->channel_hash);
+	f->name = rumor_hdr_channel(h);
+	f->name_len = ntohs(h->channel_len);
+	f->fixed_len = 0;
+}
+
+/* The same from a channel state, for messages with no frame at hand. */
+static void
+fan_init_state(struct fan_msg *f, const struct chan_state *s, uint8_t type,
+		uint8_t hop_limit, uint32_t origin, uint64_t epoch, uint64_t seq)
+{
+	memset(f, 0, offsetof(struct fan_msg, fixed));
+	f->type = type;
+	f->hop_limit = hop_limit;
+	f->origin = origin;
+	f->epoch = epoch;
+	f->seq = seq;
+	f->hash = s->hash;
+	f->name = s->name;
+	f->name_len = s->len;
+}
+
+static void
+fan_ord(struct fan_msg *f, uint64_t stream, uint64_t seq, bool broadcast)
+{
+	struct chan_ord o = { .stream = stream, .seq = seq };
+
+	f->fixed_len = (uint16_t)chan_ord_encode(&o, broadcast, f->fixed,
+			sizeof(f->fixed));
+}
+
+/* One copy to each local subscriber of e. */
+static void
+deliver_local(struct dp_lcore *lc, const struct fan_msg *f,
+		const struct aud_entry *e)
+{
+	for (uint32_t i = 0; i < e->n_local; i++)
+		fan_send(lc, f, &e->local[i], STAT_CHAN_DELIVERED);
+}
+
+/* A GAP (stream, first .. last) to each local subscriber. */
+static void
+send_gap(struct dp_lcore *lc, const struct chan_state *s,
+		const struct aud_entry *e, uint64_t epoch, uint64_t first,
+		uint64_t last)
+{
+	struct chan_range r = { .stream = s->rx.stream, .first = first,
+			.last = last };
+	struct fan_msg f;
+
+	lc->stats.c[STAT_CHAN_LOST] += last - first + 1;
+	if (e == NULL)
+		return;
+	fan_init_state(&f, s, RUMOR_T_GAP, 0, dp.cfg.node_id, epoch, 0);
+	f.fixed_len = (uint16_t)chan_range_encode(&r, f.fixed,
+			sizeof(f.fixed));
+	for (uint32_t i = 0; i < e->n_local; i++)
+		fan_send(lc, &f, &e->local[i], STAT_CHAN_GAP_SENT);
+}
+
+/* DELIVER a held (or just received) message to the local subscribers. */
+static void
+deliver_held(struct dp_lcore *lc, const struct chan_state *s,
+		const struct aud_entry *e, uint64_t epoch,
+		const struct chan_held *h)
+{
+	struct rte_mbuf *m = h->msg;
+	struct fan_msg f;
+
+	fan_init_state(&f, s, RUMOR_T_DELIVER, 0, h->origin, epoch, h->pubid);
+	fan_ord(&f, s->rx.stream, h->seq, false);
+	if (m->data_len > 0) {
+		f.seg = m;
+		f.msg_len = m->data_len;
+		f.msg_sum = cksum_sum(rte_pktmbuf_mtod(m, const void *),
+				m->data_len);
+	}
+	if (e != NULL)
+		deliver_local(lc, &f, e);
+	rte_pktmbuf_free(m);
+}
+
+/* Deliver every held message that is next in order. */
+static void
+deliver_run(struct dp_lcore *lc, struct chan_state *s,
+		const struct aud_entry *e, uint64_t epoch)
+{
+	struct chan_held h;
+
+	while (chan_rx_pop(&s->rx, &h)) {
+		lc->chan->n_held--;
+		deliver_held(lc, s, e, epoch, &h);
+		chan_rx_advance(&s->rx);
+	}
+}
+
+/*
+ * Give up every missing sequence below upto (GAP to the clients), and
+ * deliver what is held on the way and in order after it.
+ */
+static void
+give_up_to(struct dp_lcore *lc, struct chan_state *s,
+		const struct aud_entry *e, uint64_t epoch, uint64_t upto)
+{
+	while (s->rx.next < upto) {
+		uint64_t end;
+
+		deliver_run(lc, s, e, epoch);
+		if (s->rx.next >= upto)
+			break;
+		end = s->rx.next;
+		while (end < upto && (s->rx.held[end & (CHAN_WINDOW - 1)].msg ==
+				NULL || s->rx.held[end & (CHAN_WINDOW - 1)].seq !=
+				end))
+			end++;
+		send_gap(lc, s, e, epoch, s->rx.next, end - 1);
+		chan_rx_skip(&s->rx, end);
+	}
+	deliver_run(lc, s, e, epoch);
+}
+
+/* A NACK for the first hole to the channel's owner. */
+static void
+send_nack(struct dp_lcore *lc, struct chan_state *s,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	struct chan_nack n = { .stream = s->rx.stream };
+	struct chan_dest d;
+	struct fan_msg f;
+	uint64_t first;
+
+	n.count = chan_rx_hole(&s->rx, &first);
+	if (n.count == 0)
+		return;
+	n.first = first;
+	if (!fan_member(peers, ring_owner(ring, s->hash), &d)) {
+		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
+		return;
+	}
+	fan_init_state(&f, s, RUMOR_T_NACK, RUMOR_DEFAULT_HOP_LIMIT,
+			dp.cfg.node_id, ring->epoch, ++lc->chan->counter);
+	f.fixed_len = (uint16_t)chan_nack_encode(&n, f.fixed, sizeof(f.fixed));
+	fan_send(lc, &f, &d, STAT_CHAN_NACK_SENT);
+}
+
+/* Ask now for a new hole, and keep asking from the lcore's timer. */
+static void
+hole_check(struct dp_lcore *lc, struct chan_state *s,
+		const struct ring_table *ring, const struct peer_table *peers,
+		uint64_t now)
+{
+	struct chan_lcore *cl = lc->chan;
+	uint64_t first;
+
+	if (chan_rx_hole(&s->rx, &first) == 0)
+		return;
+	if (s->rx.nack_tries > 0 && s->rx.nack_first == first)
+		return;			/* Asked already; the timer goes on. */
+	s->rx.nack_first = first;
+	s->rx.nack_tries = 1;
+	s->rx.nack_at = now + CHAN_NACK_RETRY_MS * cl->hz_ms;
+	send_nack(lc, s, ring, peers);
+	if (!s->pending && cl->n_pending < CHAN_PENDING_MAX) {
+		s->pending = true;
+		cl->pending[cl->n_pending++] = s;
+	}
+}
+
+/*
+ * FANOUT or RETRANSMIT on a subscriber node: in order to the local
+ * subscribers, holes asked for, the window kept.
+ */
+static void
+sub_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	const uint16_t clen = ntohs(h->channel_len);
+	const uint16_t plen = ntohs(h->payload_len);
+	const uint8_t *fixed = rumor_hdr_payload(h);
+	const struct aud_entry *e = aud_find(dp.aud, be64toh(h->channel_hash),
+			rumor_hdr_channel(h), clen);
+	struct chan_state *s;
+	struct chan_held held;
+	struct chan_ord o;
+	enum chan_rx_verdict v;
+
+	if (chan_ord_decode(fixed, plen, false, &o) != CHAN_WIRE_OK) {
+		lc->stats.c[STAT_CHAN_BAD]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (e == NULL || e->n_local == 0) {
+		lc->stats.c[STAT_CHAN_NO_AUDIENCE]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	s = state_get(lc, e->hash, e->name, e->len, true);
+	if (s == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (s->rx.stream == 0 && e->ack_stream == o.stream)
+		chan_rx_start(&s->rx, e->ack_stream, e->ack_next);
+	held.origin = ntohl(h->origin);
+	held.pubid = be64toh(h->seq);
+	held.seq = o.seq;
+	for (;;) {
+		v = chan_rx_offer(&s->rx, o.stream, o.seq);
+		if (v == CHAN_RX_RESET) {
+			/* What the old stream left: delivered, holes as GAP. */
+			uint64_t top = s->rx.top;
+
+			give_up_to(lc, s, e, ring->epoch, top);
+			chan_rx_start(&s->rx, o.stream,
+					e->ack_stream == o.stream &&
+					e->ack_next <= o.seq ?
+					e->ack_next : o.seq);
+			continue;
+		}
+		if (v == CHAN_RX_BEYOND) {
+			lc->stats.c[STAT_CHAN_WINDOW_OVERFLOW]++;
+			give_up_to(lc, s, e, ring->epoch,
+					o.seq - CHAN_WINDOW + 1);
+			continue;
+		}
+		break;
+	}
+	switch (v) {
+	case CHAN_RX_DUP:
+		lc->stats.c[STAT_CHAN_DUP]++;
+		rte_pktmbuf_free(m);
+		return;
+	case CHAN_RX_STALE:
+		lc->stats.c[STAT_CHAN_STALE_STREAM]++;
+		rte_pktmbuf_free(m);
+		return;
+	default:
+		break;
+	}
+	/* The message alone, for DELIVER or to hold. */
+	rte_pktmbuf_adj(m, (uint16_t)(FRAME_RUMOR_OFF + sizeof(*h) + clen +
+			CHAN_ORD_LEN));
+	m->data_len = (uint16_t)(plen - CHAN_ORD_LEN);
+	m->pkt_len = m->data_len;
+	held.msg = m;
+	if (v == CHAN_RX_DELIVER) {
+		deliver_held(lc, s, e, ring->epoch, &held);
+		chan_rx_advance(&s->rx);
+		deliver_run(lc, s, e, ring->epoch);
+	} else if (lc->chan->n_held >= CHAN_HELD_LCORE) {
+		/* Over the lcore's budget: the hole's NACK brings it again. */
+		lc->stats.c[STAT_CHAN_WINDOW_OVERFLOW]++;
+		rte_pktmbuf_free(m);
+	} else {
+		chan_rx_hold(&s->rx, &held);
+		lc->chan->n_held++;
+		lc->stats.c[STAT_CHAN_HELD]++;
+	}
+	hole_check(lc, s, ring, peers, rte_rdtsc());
+}
+
+/* GONE: what the owner no longer holds is lost; deliver past it. */
+static void
+gone_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
+		const struct ring_table *ring)
+{
+	const struct aud_entry *e = aud_find(dp.aud, be64toh(h->channel_hash),
+			rumor_hdr_channel(h), ntohs(h->channel_len));
+	struct chan_state *s;
+	struct chan_range r;
+
+	if (chan_range_decode(rumor_hdr_payload(h), ntohs(h->payload_len),
+			&r) != CHAN_WIRE_OK) {
+		lc->stats.c[STAT_CHAN_BAD]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	s = e != NULL ? state_get(lc, e->hash, e->name, e->len, false) : NULL;
+	if (s != NULL && r.stream == s->rx.stream && r.last >= s->rx.next)
+		give_up_to(lc, s, e, ring->epoch, r.last + 1);
+	rte_pktmbuf_free(m);
+}
+
+/* Drop the oldest history references beyond the lcore's budget. */
+static void
+history_push(struct chan_lcore *cl, struct dp_lcore *lc,
+		const struct chan_state *s, uint64_t seq)
+{
+	struct chan_fifo *f;
+
+	if (cl->fifo_tail - cl->fifo_head == CHAN_HISTORY_LCORE) {
+		struct chan_fifo old = cl->fifo[cl->fifo_head++ &
+				(CHAN_HISTORY_LCORE - 1)];
+		struct chan_state *o = cl->tab[old.slot];
+
+		if (o != NULL && o != CHAN_STATE_TOMB && o->id == old.id) {
+			struct chan_hist *hs = &o->hist[old.seq &
+					(CHAN_HIST - 1)];
+
+			if (hs->m != NULL && hs->seq == old.seq) {
+				rte_pktmbuf_free(hs->m);
+				hs->m = NULL;
+				lc->stats.c[STAT_HISTORY_EVICTED]++;
+			}
+		}
+	}
+	f = &cl->fifo[cl->fifo_tail++ & (CHAN_HISTORY_LCORE - 1)];
+	f->slot = s->slot;
+	f->id = s->id;
+	f->seq = seq;
+}
+
+/* The publish id of a message entering here, from this lcore's lane. */
+static inline uint64_t
+publish_id(struct dp_lcore *lc)
+{
+	return (uint64_t)(lc->queue & 0xff) << 56 | ++lc->chan->counter;
+}
+
+/*
+ * The owner orders a PUBLISH of a channel with an audience: the next
+ * sequence, history, FANOUT to each interested node, DELIVER to each
+ * local subscriber.
+ */
+static void
+owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct aud_entry *e, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
+			const struct rumor_hdr *, FRAME_RUMOR_OFF);
+	const uint16_t clen = ntohs(h->channel_len);
+	const uint16_t plen = ntohs(h->payload_len);
+	struct chan_lcore *cl = lc->chan;
+	struct chan_state *s;
+	struct chan_hist *hs;
+	struct chan_dest d;
+	struct fan_msg f;
+	uint32_t origin = ntohl(h->origin);
+	uint64_t pubid = be64toh(h->seq), seq;
+
+	if (plen > chan_payload_max(clen)) {
+		lc->stats.c[STAT_CHAN_TOO_BIG]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	s = state_get(lc, e->hash, e->name, e->len, true);
+	if (s == NULL) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (s->stream != e->stream) {
+		/* A new stream: what the old one kept goes. */
+		for (uint32_t i = 0; i < CHAN_HIST; i++)
+			if (s->hist[i].m != NULL) {
+				rte_pktmbuf_free(s->hist[i].m);
+				s->hist[i].m = NULL;
+			}
+		s->stream = e->stream;
+		s->next_seq = 1;
+	}
+	if (origin == 0) {
+		/* From a client: stamped by the node that orders it. */
+		origin = dp.cfg.node_id;
+		pubid = publish_id(lc);
+	}
+	seq = s->next_seq++;
+	__atomic_store_n(&((struct aud_entry *)(uintptr_t)e)->owner_next,
+			s->next_seq, __ATOMIC_RELAXED);
+	lc->stats.c[STAT_CHAN_STAMPED]++;
+
+	fan_init(&f, h, RUMOR_T_FANOUT, RUMOR_DEFAULT_HOP_LIMIT, origin,
+			ring->epoch, pubid);
+	fan_ord(&f, s->stream, seq, false);
+	fan_msg_segment(&f, m, FRAME_RUMOR_OFF + sizeof(*h) + clen, plen);
+	for (uint32_t i = 0; i < e->n_nodes; i++) {
+		if (fan_member(peers, e->nodes[i], &d))
+			fan_send(lc, &f, &d, STAT_CHAN_FANOUT);
+		else
+			lc->stats.c[STAT_CHAN_NO_ROUTE]++;
+	}
+	f.type = RUMOR_T_DELIVER;
+	f.hop_limit = 0;
+	deliver_local(lc, &f, e);
+
+	/* The history keeps the caller's reference. */
+	hs = &s->hist[seq & (CHAN_HIST - 1)];
+	if (hs->m != NULL)
+		rte_pktmbuf_free(hs->m);
+	hs->m = m;
+	hs->seq = seq;
+	hs->origin = origin;
+	hs->pubid = pubid;
+	history_push(cl, lc, s, seq);
+}
+
+/* The owner answers a NACK: RETRANSMIT what history holds, GONE the rest. */
+static void
+nack_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	const uint16_t clen = ntohs(h->channel_len);
+	const uint64_t hash = be64toh(h->channel_hash);
+	const uint32_t from = ntohl(h->origin);
+	struct chan_state *s;
+	struct chan_nack n;
+	struct chan_range gone = { 0 };
+	struct chan_dest d;
+	struct fan_msg f;
+
+	if (chan_nack_decode(rumor_hdr_payload(h), ntohs(h->payload_len),
+			&n) != CHAN_WIRE_OK) {
+		lc->stats.c[STAT_CHAN_BAD]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	lc->stats.c[STAT_CHAN_NACK_RX]++;
+	if (ring_owner(ring, hash) != dp.cfg.node_id) {
+		lc->stats.c[STAT_CHAN_NOT_OWNER]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (!fan_member(peers, from, &d)) {
+		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	s = state_get(lc, hash, rumor_hdr_channel(h), clen, false);
+	if (s == NULL || s->stream != n.stream) {
+		/* Another stream: all of it is gone. */
+		gone.first = n.first;
+		gone.last = n.first + n.count - 1;
+	} else {
+		for (uint64_t q = n.first; q < n.first + n.count; q++) {
+			struct chan_hist *hs = &s->hist[q & (CHAN_HIST - 1)];
+
+			if (q >= s->next_seq)
+				break;
+			if (hs->m != NULL && hs->seq == q) {
+				fan_init_state(&f, s, RUMOR_T_RETRANSMIT,
+						RUMOR_DEFAULT_HOP_LIMIT,
+						hs->origin, ring->epoch,
+						hs->pubid);
+				fan_ord(&f, s->stream, q, false);
+				if (hs->m->data_len > 0) {
+					f.seg = hs->m;
+					f.msg_len = hs->m->data_len;
+					f.msg_sum = cksum_sum(rte_pktmbuf_mtod(
+							hs->m, const void *),
+							hs->m->data_len);
+				}
+				fan_send(lc, &f, &d, STAT_CHAN_RETRANSMIT_SENT);
+				continue;
+			}
+			if (gone.first == 0)
+				gone.first = q;
+			gone.last = q;
+		}
+	}
+	if (gone.first != 0) {
+		gone.stream = n.stream;
+		if (s != NULL)
+			fan_init_state(&f, s, RUMOR_T_GONE,
+					RUMOR_DEFAULT_HOP_LIMIT,
+					dp.cfg.node_id, ring->epoch,
+					be64toh(h->seq));
+		else
+			fan_init(&f, h, RUMOR_T_GONE, RUMOR_DEFAULT_HOP_LIMIT,
+					dp.cfg.node_id, ring->epoch,
+					be64toh(h->seq));
+		f.fixed_len = (uint16_t)chan_range_encode(&gone, f.fixed,
+				sizeof(f.fixed));
+		fan_send(lc, &f, &d, STAT_CHAN_GONE_SENT);
+	}
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * GOSSIP copies of a broadcast message to k members: the origin's spread
+ * tree first, then members at random.
+ */
+static void
+gossip_spread(struct dp_lcore *lc, struct fan_msg *f, uint32_t origin)
+{
+	const struct member_list *ml = rcu_dereference(dp.members);
+	const struct peer_table *peers = rcu_dereference(dp.peers);
+	const uint32_t k = dp.opt.fanout_k, self = dp.cfg.node_id;
+	uint32_t idx[CHAN_FANOUT_K_MAX], sent[CHAN_FANOUT_K_MAX];
+	uint32_t o = UINT32_MAX, me = UINT32_MAX, n_sent = 0, c;
+	struct chan_dest d;
+
+	if (ml == NULL || ml->n < 2)
+		return;
+	for (uint32_t i = 0; i < ml->n; i++) {
+		if (ml->id[i] == origin)
+			o = i;
+		if (ml->id[i] == self)
+			me = i;
+	}
+	c = o != UINT32_MAX && me != UINT32_MAX ?
+			gossip_children(ml->n, o, me, k, idx) : 0;
+	for (uint32_t i = 0; i < c; i++)
+		sent[n_sent++] = ml->id[idx[i]];
+	/* Random members up to k: not self, not the origin, not twice. */
+	for (uint32_t tries = 0; n_sent < k && tries < 4 * k; tries++) {
+		uint32_t id = ml->id[rte_rand_max(ml->n)], j;
+
+		if (id == self || id == origin)
+			continue;
+		for (j = 0; j < n_sent && sent[j] != id; j++)
+			;
+		if (j == n_sent)
+			sent[n_sent++] = id;
+	}
+	for (uint32_t i = 0; i < n_sent; i++) {
+		if (fan_member(peers, sent[i], &d))
+			fan_send(lc, f, &d, STAT_GOSSIP_FORWARDED);
+		else
+			lc->stats.c[STAT_CHAN_NO_ROUTE]++;
+	}
+}
+
+/*
+ * A broadcast message, entering here (PUBLISH) or from a member
+ * (GOSSIP): once per node to the local subscribers, and on to k members
+ * while hops are left.
+ */
+static void
+broadcast_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct rumor_hdr *h, const struct ring_table *ring)
+{
+	const uint16_t clen = ntohs(h->channel_len);
+	const uint16_t plen = ntohs(h->payload_len);
+	const uint64_t now = rte_rdtsc();
+	const struct aud_entry *e;
+	const struct member_list *ml;
+	struct chan_gossip g;
+	struct fan_msg f;
+	uint32_t origin, off;
+	uint64_t pubid, msg_len;
+	uint8_t hops;
+
+	if (h->type == RUMOR_T_DATA) {
+		if (plen > chan_payload_max(clen)) {
+			lc->stats.c[STAT_CHAN_TOO_BIG]++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		origin = dp.cfg.node_id;
+		pubid = publish_id(lc);
+		g.boot = dp.boot;
+		ml = rcu_dereference(dp.members);
+		hops = gossip_hop_limit(ml != NULL ? ml->n : 1,
+				dp.opt.fanout_k);
+		off = 0;
+		lc->stats.c[STAT_CHAN_STAMPED]++;
+	} else {
+		if (chan_gossip_decode(rumor_hdr_payload(h), plen, &g) !=
+				CHAN_WIRE_OK) {
+			lc->stats.c[STAT_CHAN_BAD]++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		origin = ntohl(h->origin);
+		pubid = be64toh(h->seq);
+		hops = h->hop_limit;
+		off = CHAN_GOSSIP_LEN;
+	}
+	switch (gossip_check(&lc->chan->dedup, origin, g.boot, pubid, now)) {
+	case GOSSIP_DUP:
+		lc->stats.c[STAT_GOSSIP_DUP]++;
+		rte_pktmbuf_free(m);
+		return;
+	case GOSSIP_OLD:
+		lc->stats.c[STAT_GOSSIP_OLD]++;
+		rte_pktmbuf_free(m);
+		return;
+	default:
+		break;
+	}
+	lc->stats.c[STAT_GOSSIP_LANES_EVICTED] = lc->chan->dedup.evicted;
+	lc->stats.c[STAT_GOSSIP_RX]++;
+	msg_len = plen - off;
+	/*
+	 * The name stays where it is in the buffer: the adj below only moves
+	 * the data offset, and this function holds its reference to the end.
+	 */
+	fan_init(&f, h, RUMOR_T_DELIVER, 0, origin, ring->epoch, pubid);
+	fan_ord(&f, 0, 0, true);
+	fan_msg_segment(&f, m, FRAME_RUMOR_OFF + sizeof(*h) + clen + off,
+			(uint32_t)msg_len);
+	e = aud_find(dp.aud, f.hash, f.name, f.name_len);
+	if (e != NULL)
+		deliver_local(lc, &f, e);
+	if (hops > 0) {
+		struct chan_gossip out = { .boot = g.boot };
+
+		f.type = RUMOR_T_GOSSIP;
+		f.hop_limit = (uint8_t)(hops - 1);
+		f.fixed_len = (uint16_t)chan_gossip_encode(&out, f.fixed,
+				sizeof(f.fixed));
+		gossip_spread(lc, &f, origin);
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* On the channel's lcore: act on a channel message. */
+static void
+chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
+			const struct rumor_hdr *, FRAME_RUMOR_OFF);
+	const struct aud_entry *e;
+
+	switch (h->type) {
+	case RUMOR_T_DATA:
+		if (*rumor_hdr_channel(h) == CHAN_BROADCAST_PREFIX) {
+			broadcast_input(lc, m, h, ring);
+			return;
+		}
+		e = aud_find(dp.aud, be64toh(h->channel_hash),
+				rumor_hdr_channel(h), ntohs(h->channel_len));
+		if (e == NULL) {
+			lc->stats.c[STAT_CHAN_NO_AUDIENCE]++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		owner_publish(lc, m, e, ring, peers);
+		return;
+	case RUMOR_T_GOSSIP:
+		broadcast_input(lc, m, h, ring);
+		return;
+	case RUMOR_T_FANOUT:
+	case RUMOR_T_RETRANSMIT:
+		sub_input(lc, m, h, ring, peers);
+		return;
+	case RUMOR_T_GONE:
+		gone_input(lc, m, h, ring);
+		return;
+	case RUMOR_T_NACK:
+		nack_input(lc, m, h, ring, peers);
+		return;
+	default:
+		lc->stats.c[STAT_CHAN_UNEXPECTED]++;
+		rte_pktmbuf_free(m);
+	}
+}
+
+/* On the receiving lcore: to the channel's lcore, or processed here. */
+static void
+chan_dispatch(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	const unsigned to = chan_lcore_of(hash, dp.n_lcores);
+
+	if (likely(to == lc->queue)) {
+		chan_process(lc, m, ring, peers);
+		return;
+	}
+	if (unlikely(rte_ring_mp_enqueue(dp.lcore[to]->chan_in, m) != 0)) {
+		lc->stats.c[STAT_CHAN_HANDOFF_FULL]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	lc->stats.c[STAT_CHAN_HANDOFF]++;
+}
+
+/* The bucket of the audience punt path; spends one frame's credit. */
+static bool
+sub_allow(struct dp_lcore *lc)
+{
+	const uint64_t now = rte_rdtsc();
+	uint64_t credit = lc->sub_credit + (now - lc->sub_tsc);
+
+	if (lc->sub_cost == 0) {
+		lc->sub_cost = rte_get_tsc_hz() / CHAN_SUB_RATE;
+		lc->sub_cap = lc->sub_cost * CHAN_SUB_BURST;
+		credit = lc->sub_cap;
+	}
+	lc->sub_tsc = now;
+	if (credit > lc->sub_cap)
+		credit = lc->sub_cap;
+	if (credit < lc->sub_cost) {
+		lc->sub_credit = credit;
+		return false;
+	}
+	lc->sub_credit = credit - lc->sub_cost;
+	return true;
+}
+
+static void
+sub_punt(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in)
+{
+	m->port = in->id;
+	if (!sub_allow(lc)) {
+		lc->stats.c[STAT_SUB_RATE]++;
+		rte_pktmbuf_free(m);
+	} else if (rte_ring_mp_enqueue(dp.sub_punt, m) != 0) {
+		lc->stats.c[STAT_SUB_PUNT_FULL]++;
+		rte_pktmbuf_free(m);
+	} else {
+		lc->stats.c[STAT_SUB_PUNTED]++;
+	}
+}
+
+/* A node-to-node type must come from its origin's address and port. */
+static bool
+from_member(const struct rte_mbuf *m, const struct rumor_hdr *h,
+		const struct peer_table *peers)
+{
+	const struct ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+			const struct ipv4_hdr *, FRAME_IP_OFF);
+	const struct udp_hdr *udp = rte_pktmbuf_mtod_offset(m,
+			const struct udp_hdr *, FRAME_UDP_OFF);
+	const struct peer *p = peer_find(peers, ntohl(h->origin));
+
+	return p != NULL && p->hops == 1 && p->ip == ip->src &&
+			p->udp_port == udp->src_port;
+}
+
+void
+chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
+			const struct rumor_hdr *, FRAME_RUMOR_OFF);
+
+	switch (h->type) {
+	case RUMOR_T_SUBSCRIBE:
+	case RUMOR_T_UNSUBSCRIBE:
+		sub_punt(lc, m, in);
+		return;
+	case RUMOR_T_INTEREST:
+	case RUMOR_T_INTEREST_ACK:
+		if (!from_member(m, h, peers))
+			break;
+		sub_punt(lc, m, in);
+		return;
+	case RUMOR_T_DATA:
+		chan_dispatch(lc, m, be64toh(h->channel_hash), ring, peers);
+		return;
+	case RUMOR_T_FANOUT:
+	case RUMOR_T_RETRANSMIT:
+	case RUMOR_T_NACK:
+	case RUMOR_T_GONE:
+	case RUMOR_T_GOSSIP:
+		if (!from_member(m, h, peers))
+			break;
+		chan_dispatch(lc, m, be64toh(h->channel_hash), ring, peers);
+		return;
+	default:
+		lc->stats.c[STAT_CHAN_UNEXPECTED]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	lc->stats.c[STAT_CHAN_NOT_MEMBER]++;
+	rte_pktmbuf_free(m);
+}
+
+bool
+chan_owned(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
+			const struct rumor_hdr *, FRAME_RUMOR_OFF);
+
+	if (aud_find(dp.aud, be64toh(h->channel_hash), rumor_hdr_channel(h),
+			ntohs(h->channel_len)) == NULL)
+		return false;
+	chan_dispatch(lc, m, be64toh(h->channel_hash), ring, peers);
+	return true;
+}
+
+/* NACK timers: ask again, or give the hole up after the last try. */
+static void
+nack_timers(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers, uint64_t now)
+{
+	struct chan_lcore *cl = lc->chan;
+
+	for (uint32_t i = 0; i < cl->n_pending;) {
+		struct chan_state *s = cl->pending[i];
+		uint64_t first;
+
+		if (chan_rx_hole(&s->rx, &first) == 0) {
+			s->pending = false;
+			cl->pending[i] = cl->pending[--cl->n_pending];
+			continue;
+		}
+		i++;
+		if ((int64_t)(now - s->rx.nack_at) < 0)
+			continue;
+		if (first != s->rx.nack_first) {
+			s->rx.nack_first = first;
+			s->rx.nack_tries = 0;
+		}
+		if (s->rx.nack_tries >= CHAN_NACK_TRIES) {
+			const struct aud_entry *e = aud_find(dp.aud, s->hash,
+					s->name, s->len);
+			uint64_t end = first;
+
+			while (end < s->rx.top && s->rx.held[end &
+					(CHAN_WINDOW - 1)].msg == NULL)
+				end++;
+			give_up_to(lc, s, e, ring->epoch, end);
+			s->rx.nack_tries = 0;
+			s->rx.nack_first = 0;
+			continue;
+		}
+		s->rx.nack_tries++;
+		s->rx.nack_at = now + CHAN_NACK_RETRY_MS * cl->hz_ms;
+		send_nack(lc, s, ring, peers);
+	}
+}
+
+/*
+ * A NACK for the end of a run: the owner's last INTEREST_ACK says it
+ * stamped beyond what this node received, and nothing later came to
+ * show the hole.
+ */
+static void
+tail_check(struct dp_lcore *lc, struct chan_state *s,
+		const struct aud_entry *e, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	struct chan_nack n = { .stream = s->rx.stream, .first = s->rx.next };
+	struct chan_dest d;
+	struct fan_msg f;
+
+	if (s->rx.stream == 0 || e->ack_stream != s->rx.stream ||
+			e->ack_next <= s->rx.top || s->rx.n_held != 0)
+		return;
+	n.count = (uint32_t)RTE_MIN(e->ack_next - s->rx.next,
+			(uint64_t)CHAN_NACK_MAX);
+	if (!fan_member(peers, ring_owner(ring, s->hash), &d)) {
+		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
+		return;
+	}
+	fan_init_state(&f, s, RUMOR_T_NACK, RUMOR_DEFAULT_HOP_LIMIT,
+			dp.cfg.node_id, ring->epoch, ++lc->chan->counter);
+	f.fixed_len = (uint16_t)chan_nack_encode(&n, f.fixed, sizeof(f.fixed));
+	fan_send(lc, &f, &d, STAT_CHAN_NACK_SENT);
+}
+
+/*
+ * Once a second: channels whose audience went lose their state, and
+ * subscriber nodes check the end of each run.
+ */
+static void
+sweep(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	struct chan_lcore *cl = lc->chan;
+
+	for (uint32_t i = 0; i < CHAN_SLOTS && cl->n > 0; i++) {
+		struct chan_state *s = cl->tab[i];
+		const struct aud_entry *e;
+
+		if (s == NULL || s == CHAN_STATE_TOMB)
+			continue;
+		e = aud_find(dp.aud, s->hash, s->name, s->len);
+		if (e == NULL)
+			state_free(cl, s);
+		else if (e->n_local > 0)
+			tail_check(lc, s, e, ring, peers);
+	}
+}
+
+void
+chan_handoff_drain(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned n = rte_ring_sc_dequeue_burst(lc->chan_in, (void **)pkts,
+			DP_BURST, NULL);
+
+	for (unsigned i = 0; i < n; i++)
+		chan_process(lc, pkts[i], ring, peers);
+}
+
+void
+chan_timers(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers, uint64_t now)
+{
+	struct chan_lcore *cl = lc->chan;
+
+	if (cl->n_pending > 0)
+		nack_timers(lc, ring, peers, now);
+	if (unlikely((int64_t)(now - cl->next_sweep) >= 0)) {
+		cl->next_sweep = now + CHAN_SWEEP_MS * cl->hz_ms;
+		if (cl->n > 0)
+			sweep(lc, ring, peers);
+	}
+}
