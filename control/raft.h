@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Raft (Ongaro and Ousterhout, 2014) on the log of ring epochs, as a
+ * sans-I/O state machine in the manner of etcd-io/raft: it is given ticks
+ * (raft_tick), decoded messages (raft_step) and proposals (raft_propose),
+ * and hands back, through raft_ready(), what the caller must do: hard state
+ * and entries to persist, a received snapshot to save and install,
+ * messages to send and committed entries to apply. It never reads a clock,
+ * a socket, a file or a random source of its own, so the process and the
+ * simulator (tests/sim/raft_sim.c) run the same code, and a run is
+ * reproducible from its seed.
+ *
+ * What it does: randomized election timeouts; pre-vote (a node that has
+ * been cut off asks before it raises its term, so that it does not
+ * disrupt a healthy leader when it comes back); check-quorum (a leader
+ * that has not heard from a quorum of voters within an election timeout
+ * steps down, and a voter that heard from a leader within the election
+ * timeout ignores votes for a newer term: the leader lease); log
+ * replication with pipelining (a follower that accepted the last append
+ * is sent the next ones optimistically, with at most max_inflight in
+ * flight) and fast backtracking (a rejection names where the leader
+ * should look next, one round trip per term of divergence); commitment by
+ * a quorum of voters, of entries of the leader's own term only;
+ * learners, which receive every entry but neither vote nor count;
+ * leadership transfer (the leader brings the target up to date, then
+ * tells it to campaign at once); changes of the voter set one voter at a
+ * time, effective as soon as the entry is in a node's log, with a second
+ * refused until the first is committed; snapshots supplied by the
+ * application (raft_compact), log compaction behind them, and snapshots
+ * sent in chunks to a follower whose next entry has been compacted away.
+ *
+ * The contract with the caller, at every turn:
+ *
+ *   1. Feed events: raft_tick() every tick, raft_step() for every decoded
+ *      message addressed to this node, raft_propose() and the others.
+ *   2. raft_ready(): if it returns true, in this order,
+ *      a. if rd.snapshot is set, save it durably, drop every log entry
+ *         held (the log now starts after rd.snapshot->index) and install
+ *         it into the application;
+ *      b. append rd.entries to the durable log, first removing every
+ *         entry at or after rd.entries[0].index (a conflicting suffix);
+ *      c. if rd.hard_state_changed, save rd.hard_state durably;
+ *      d. fsync: only now send rd.msgs. A vote, an acknowledged entry or
+ *         a received snapshot must be on disk before anyone hears of it;
+ *         a crash before the fsync loses only what nobody was told;
+ *      e. apply rd.committed in order;
+ *      f. raft_advance(). Between raft_ready() and raft_advance() call
+ *         nothing else: the pointers in rd point into the node.
+ *      If any write or fsync fails, call raft_persist_failed() instead of
+ *      sending: the node steps down, stops voting, acknowledging and
+ *      accepting proposals (raft_disk_failed() says so), and stays so
+ *      until the process restarts from what the disk holds.
+ *   3. Now and then, once the application has applied up to some index,
+ *      raft_compact() with its state at that index (the latest ring
+ *      epoch); the caller then saves raft_snapshot() durably and drops
+ *      the entries it covers from its log.
+ *
+ * After a restart, raft_restore() hands the node what the disk holds. The
+ * first ready then redelivers the committed entries after the snapshot:
+ * applying a ring epoch twice is harmless (the latest epoch wins).
+ */
+#ifndef RUMOR_RAFT_H
+#define RUMOR_RAFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "rumor/raft_wire.h"
+
+#define RAFT_NODES_MAX 64u		/* Voters and learners together. */
+#define RAFT_INFLIGHT_MAX 64u
+#define RAFT_UNCOMMITTED_MAX 1024u	/* Proposals refused beyond this. */
+
+enum raft_role {
+	RAFT_FOLLOWER = 0,
+	RAFT_PRECANDIDATE,
+	RAFT_CANDIDATE,
+	RAFT_LEADER,
+	RAFT_ROLE_MAX
+};
+
+/* What a node is told at start; the same voters on every node. */
+struct raft_config {
+	uint32_t id;				/* This node, non-zero. */
+	uint32_t voters[RAFT_VOTERS_MAX];	/* Initial voters: 3 or 5
+						 * (1 for tests). */
+	uint32_t n_voters;
+	uint32_t learners[RAFT_NODES_MAX];	/* Every other member. */
+	uint32_t n_learners;
+	uint32_t election_ticks;	/* Election timeout, randomized in
+					 * [election, 2 x election) (10). */
+	uint32_t heartbeat_ticks;	/* Leader heartbeat period (1). */
+	uint32_t max_inflight;		/* Appends in flight per follower
+					 * (8, at most RAFT_INFLIGHT_MAX). */
+	uint64_t seed;			/* Drives the election jitter. */
+};
+
+void raft_config_default(struct raft_config *c);
+
+/* What must be durable before anyone hears of it. */
+struct raft_hard_state {
+	uint64_t term;
+	uint32_t vote;		/* Voted for, in term; 0: nobody. */
+	uint64_t commit;	/* Not needed for safety; saves reapplying. */
+};
+
+/* A snapshot: the application's state at index, and the voters then. */
+struct raft_snapshot {
+	uint64_t index;
+	uint64_t term;
+	uint32_t voters[RAFT_VOTERS_MAX];
+	uint32_t n_voters;
+	uint32_t len;
+	const uint8_t *data;
+};
+
+/* One message to send: already encoded (raft_wire.h). */
+struct raft_out {
+	uint32_t to;
+	uint16_t len;
+	uint8_t buf[RAFT_MSG_MAX];
+};
+
+/* What the caller must do now; see the contract above. */
+struct raft_ready {
+	bool hard_state_changed;
+	struct raft_hard_state hard_state;
+	const struct raft_snapshot *snapshot;	/* Received; NULL: none. */
+	const struct raft_entry *entries;	/* To persist. */
+	size_t n_entries;
+	const struct raft_out *msgs;		/* To send after persisting. */
+	size_t n_msgs;
+	const struct raft_entry *committed;	/* To apply. */
+	size_t n_committed;
+};
+
+/* Counters, for rumorctl stats and the simulator. */
+struct raft_stats {
+	uint64_t sent, received;
+	uint64_t dropped;		/* Not for us, unknown sender, or
+					 * while the disk has failed. */
+	uint64_t prevotes, elections;	/* Campaigns started. */
+	uint64_t became_leader;
+	uint64_t quorum_lost;		/* Check-quorum step-downs. */
+	uint64_t append_rejects;	/* Appends this node refused. */
+	uint64_t snapshots_sent;	/* Chunks. */
+	uint64_t snapshots_installed;
+	uint64_t transfers;		/* TIMEOUT_NOW sent. */
+	uint64_t proposals, proposals_refused;
+};
+
+struct raft;
+
+/*
+ * A node that knows nothing yet (term 0, empty log). NULL without memory
+ * or with an invalid config (no id, voters not 1 to RAFT_VOTERS_MAX,
+ * duplicate or zero ids, timing out of range).
+ */
+struct raft *raft_new(const struct raft_config *c);
+void raft_free(struct raft *r);
+
+/*
+ * Before anything else, after a restart: what the disk holds. snap may be
+ * NULL, entries must follow the snapshot (or index 1) without gaps
+ * (entries the snapshot covers are skipped). The snapshot's voters and
+ * the voter changes in the log override the config's voters. Returns 0,
+ * or -1 (EINVAL) if the pieces do not fit together.
+ */
+int raft_restore(struct raft *r, const struct raft_hard_state *hs,
+		const struct raft_snapshot *snap, const struct raft_entry *ents,
+		size_t n);
+
+/* One tick of the logical clock. */
+void raft_tick(struct raft *r);
+
+/* A decoded message; returns 0, or -1 if it was dropped. */
+int raft_step(struct raft *r, const struct raft_msg *m);
+
+/*
+ * Propose an entry (type and payload; index and term are filled in).
+ * Returns 0, or a negative errno: -EPERM (not the leader), -EBUSY (a
+ * transfer or voter change in progress, or too many uncommitted
+ * entries), -EINVAL (invalid payload or voter change), -EIO (the disk
+ * has failed). A voter change may not remove the leader itself: transfer
+ * leadership first.
+ */
+int raft_propose(struct raft *r, struct raft_entry *e);
+
+/* Hand leadership to voter `to`: 0, or -EPERM / -EINVAL. */
+int raft_transfer_leadership(struct raft *r, uint32_t to);
+
+/* The ready interface; see the contract above. */
+bool raft_ready(struct raft *r, struct raft_ready *rd);
+void raft_advance(struct raft *r, const struct raft_ready *rd);
+void raft_persist_failed(struct raft *r);
+bool raft_disk_failed(const struct raft *r);
+
+/*
+ * Take a snapshot at index (at most the applied index) whose state is
+ * data: the node keeps a copy and drops the entries up to index. Returns
+ * 0, or -EINVAL.
+ */
+int raft_compact(struct raft *r, uint64_t index, const uint8_t *data,
+		uint32_t len);
+
+/* The latest snapshot (index 0 if none). */
+const struct raft_snapshot *raft_snapshot(const struct raft *r);
+
+/* Views, for the caller and the simulator's checks. */
+enum raft_role raft_role(const struct raft *r);
+uint32_t raft_id(const struct raft *r);
+uint64_t raft_term(const struct raft *r);
+uint32_t raft_leader(const struct raft *r);	/* 0: unknown. */
+uint64_t raft_commit(const struct raft *r);
+uint64_t raft_applied(const struct raft *r);
+uint64_t raft_first_index(const struct raft *r);	/* Snapshot + 1. */
+uint64_t raft_last_index(const struct raft *r);
+/* The entry at index, or NULL if compacted or beyond the log. */
+const struct raft_entry *raft_entry_at(const struct raft *r,
+		uint64_t index);
+/* The term of index: 0 and true for index 0, false if unknown. */
+bool raft_term_at(const struct raft *r, uint64_t index, uint64_t *term);
+bool raft_is_voter(const struct raft *r, uint32_t id);
+uint32_t raft_voters(const struct raft *r, uint32_t *ids, uint32_t cap);
+const struct raft_stats *raft_stats(const struct raft *r);
+const char *raft_role_name(enum raft_role role);
+
+#endif /* RUMOR_RAFT_H */

@@ -1,0 +1,1499 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rumor-raft-sim: a cluster of Raft nodes (control/raft.c, the same code
+ * as the process) in one process, over a simulated network and simulated
+ * disks, reproducible from a seed. Voters are ids 1..V, learners follow.
+ *
+ * The network loses, duplicates and delays messages (uniform delay, so
+ * they also reorder) and is cut by partitions: one node isolated, the
+ * nodes split in two, or one direction only between two groups. A disk
+ * keeps what was written apart from what was fsynced: a node persists a
+ * ready, the fsync completes a little later, and only then are its
+ * messages sent and its committed entries applied. Nodes crash, either
+ * as a process (the written data survive) or as a machine (only what
+ * was fsynced survives), and restart from their disk. Ring epochs are
+ * proposed at random times to whichever node believes it leads; the
+ * leader is asked to hand over now and then; one voter change (a learner
+ * promoted, or a voter demoted) is made. Applied nodes compact their log
+ * behind a snapshot of the latest epoch, so that a node back from a long
+ * crash catches up from a snapshot.
+ *
+ * After every event it checks election safety (one leader per term), log
+ * matching (an index and term name one entry, and one previous term),
+ * leader completeness (a leader holds every entry committed before its
+ * term), state machine safety (one entry applied per index, everywhere,
+ * in order) and snapshot consistency. At the end, after the faults stop
+ * and the crashed restart, the cluster must make progress, and the
+ * committed history of epochs must be linearizable: each epoch applied
+ * once, nothing applied that was not proposed, every proposal a client
+ * was told committed present where it was told, and a proposal told
+ * committed before another was proposed ordered before it.
+ *
+ * A failing seed prints the command that reproduces it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "raft.h"
+
+#define TICK_MS 10
+#define NODES_MAX 16
+
+enum ev_type {
+	EV_TICK,
+	EV_DELIVER,
+	EV_FSYNC,
+	EV_CRASH,
+	EV_RESTART,
+	EV_PARTITION,
+	EV_HEAL,
+	EV_PROPOSE,
+	EV_TRANSFER,
+	EV_VOTER,
+};
+
+struct event {
+	uint64_t t;
+	uint64_t order;		/* Ties break by creation: deterministic. */
+	uint8_t type;
+	uint32_t node;
+	uint32_t src;
+	uint32_t gen;		/* The node's life it belongs to. */
+	uint16_t len;
+	uint8_t *buf;
+};
+
+struct opts {
+	uint64_t seed_lo, seed_hi;
+	uint32_t voters, learners;
+	uint32_t seconds;		/* With faults. */
+	uint32_t heal_seconds;		/* Without, at the end. */
+	uint32_t loss_pct, dup_pct;
+	uint32_t delay_min_ms, delay_max_ms;
+	uint32_t partition_pct;		/* Chance per second. */
+	uint32_t crash_pct;		/* Chance per second. */
+	uint32_t lose_pct;		/* Of crashes, those losing unsynced. */
+	uint32_t propose_ms;		/* Mean gap between proposals. */
+	uint32_t transfer_pct;		/* Chance per second. */
+	bool voter_change;
+	bool bug_early_send;		/* Send before fsync: must fail. */
+	bool verbose;
+};
+
+/* A disk's contents: hard state, snapshot, entries after it. */
+struct dstate {
+	struct raft_hard_state hs;
+	struct raft_snapshot snap;	/* data owned. */
+	struct raft_entry *ents;	/* data owned. */
+	size_t n, cap;
+};
+
+struct node {
+	uint32_t id;
+	struct raft *r;
+	bool up;
+	uint32_t gen;
+	bool busy;			/* Between a write and its fsync. */
+	bool crash_mid_write;		/* Crash at the next write. */
+	bool crash_lose;		/* ... losing unsynced writes. */
+	struct raft_ready rd;
+	struct dstate written, synced;
+	uint64_t app_index;		/* Applied, in this life. */
+	uint64_t app_epoch;		/* Latest ring epoch applied. */
+	enum raft_role last_role;
+	uint64_t recorded_commit;
+};
+
+/* What the whole cluster knows of index i. */
+struct hist {
+	bool committed;
+	bool applied;
+	uint64_t term;
+	uint64_t hash;
+	uint8_t type;
+	uint64_t epoch;			/* RING_EPOCH entries. */
+	uint64_t commit_term;		/* Term of whoever saw it first. */
+};
+
+struct proposal {
+	uint64_t epoch;
+	uint64_t hash;
+	uint32_t node;
+	uint64_t index, term;
+	uint64_t t_proposed, t_acked;
+	bool acked;
+};
+
+/* Log matching: (index, term) -> entry hash and previous term. */
+struct lm_slot {
+	uint64_t index, term, hash, prev_term;
+};
+
+struct sim {
+	struct opts o;
+	uint64_t seed;
+	uint32_t n;			/* Nodes. */
+	struct node nodes[NODES_MAX];
+	uint64_t now, rng, order;
+	struct event *heap;
+	size_t heap_n, heap_cap;
+	/* Partition: sides, whether in force, one-way. */
+	uint8_t side[NODES_MAX];
+	bool split, asym;
+	bool faults;			/* Still in the faulty phase. */
+	uint32_t *leader_of_term;
+	size_t terms_cap;
+	struct hist *hist;
+	size_t hist_cap;
+	uint64_t max_committed;
+	struct lm_slot *lm;
+	size_t lm_cap, lm_n;
+	struct proposal *props;
+	size_t n_props, props_cap;
+	uint64_t next_epoch;
+	bool voter_done;
+	uint64_t failures;
+	char first_failure[256];
+	/* Counters. */
+	uint64_t crashes, lossy_crashes, restarts, partitions, transfers;
+	uint64_t events, msgs;
+};
+
+struct totals {
+	uint64_t seeds, failed;
+	uint64_t elections, committed, acked, proposals, snapshots;
+	uint64_t crashes, lossy_crashes, partitions, transfers, events;
+	uint64_t *lat;			/* Commit latencies, ms. */
+	size_t n_lat, lat_cap;
+};
+
+static struct sim *cur;			/* For the abort handler. */
+static char repro[512];
+
+/* ---- randomness and the event queue ---- */
+
+static uint64_t
+rnd(struct sim *s)
+{
+	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static uint64_t
+rnd_below(struct sim *s, uint64_t n)
+{
+	return n != 0 ? rnd(s) % n : 0;
+}
+
+static uint64_t
+rnd_range(struct sim *s, uint64_t lo, uint64_t hi)
+{
+	return lo + rnd_below(s, hi - lo + 1);
+}
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n);
+	if (p == NULL && n != 0)
+		abort();
+	return p;
+}
+
+static bool
+before(const struct event *a, const struct event *b)
+{
+	return a->t != b->t ? a->t < b->t : a->order < b->order;
+}
+
+static void
+push(struct sim *s, struct event e)
+{
+	size_t i;
+
+	if (s->heap_n == s->heap_cap) {
+		s->heap_cap = s->heap_cap ? s->heap_cap * 2 : 1024;
+		s->heap = xrealloc(s->heap, s->heap_cap * sizeof(*s->heap));
+	}
+	e.order = s->order++;
+	for (i = s->heap_n++; i > 0 && before(&e, &s->heap[(i - 1) / 2]);
+			i = (i - 1) / 2)
+		s->heap[i] = s->heap[(i - 1) / 2];
+	s->heap[i] = e;
+}
+
+static struct event
+pop(struct sim *s)
+{
+	struct event top = s->heap[0], last = s->heap[--s->heap_n];
+	size_t i = 0;
+
+	for (;;) {
+		size_t c = 2 * i + 1;
+
+		if (c >= s->heap_n)
+			break;
+		if (c + 1 < s->heap_n && before(&s->heap[c + 1], &s->heap[c]))
+			c++;
+		if (!before(&s->heap[c], &last))
+			break;
+		s->heap[i] = s->heap[c];
+		i = c;
+	}
+	s->heap[i] = last;
+	return top;
+}
+
+static void
+at(struct sim *s, uint64_t t, uint8_t type, uint32_t node)
+{
+	push(s, (struct event){ .t = t, .type = type, .node = node,
+			.gen = s->nodes[node].gen });
+}
+
+/* ---- failures ---- */
+
+static void
+fail(struct sim *s, uint32_t node, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+fail(struct sim *s, uint32_t node, const char *fmt, ...)
+{
+	char what[200];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	if (s->failures++ == 0)
+		snprintf(s->first_failure, sizeof(s->first_failure),
+				"t=%" PRIu64 " ms node %u: %s", s->now,
+				node + 1, what);
+	if (s->o.verbose && s->failures < 10)
+		fprintf(stderr, "raft-sim: seed %" PRIu64 " t=%" PRIu64
+				" ms node %u: %s\n", s->seed, s->now,
+				node + 1, what);
+}
+
+static void
+on_abort(int sig)
+{
+	(void)sig;
+	if (cur != NULL)
+		fprintf(stderr, "raft-sim: seed %" PRIu64 " aborted at t=%"
+				PRIu64 " ms\nreproduce: %s --seed %" PRIu64
+				"\n", cur->seed, cur->now, repro, cur->seed);
+	signal(SIGABRT, SIG_DFL);
+	abort();
+}
+
+/* ---- entries and disks ---- */
+
+static uint64_t
+entry_hash(const struct raft_entry *e)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	uint8_t hdr[17];
+
+	memcpy(hdr, &e->term, 8);
+	memcpy(hdr + 8, &e->index, 8);
+	hdr[16] = e->type;
+	for (size_t i = 0; i < sizeof(hdr); i++)
+		h = (h ^ hdr[i]) * 0x100000001b3ull;
+	for (size_t i = 0; i < e->len; i++)
+		h = (h ^ e->data[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static uint64_t
+entry_epoch(const struct raft_entry *e)
+{
+	struct raft_epoch ep;
+
+	if (e->type != RAFT_ENTRY_RING_EPOCH ||
+			raft_epoch_decode(e->data, e->len, &ep) != RAFT_WIRE_OK)
+		return 0;
+	return ep.epoch;
+}
+
+static uint8_t *
+dup_bytes(const uint8_t *p, size_t len)
+{
+	uint8_t *c = xrealloc(NULL, len > 0 ? len : 1);
+
+	if (len > 0)
+		memcpy(c, p, len);
+	return c;
+}
+
+static void
+ds_truncate(struct dstate *d, size_t keep)
+{
+	while (d->n > keep)
+		free((void *)d->ents[--d->n].data);
+}
+
+static void
+ds_clear(struct dstate *d)
+{
+	ds_truncate(d, 0);
+	free(d->ents);
+	free((void *)d->snap.data);
+	memset(d, 0, sizeof(*d));
+}
+
+static void
+ds_push(struct dstate *d, const struct raft_entry *e)
+{
+	if (d->n == d->cap) {
+		d->cap = d->cap ? d->cap * 2 : 64;
+		d->ents = xrealloc(d->ents, d->cap * sizeof(*d->ents));
+	}
+	d->ents[d->n] = *e;
+	d->ents[d->n].data = e->len > 0 ? dup_bytes(e->data, e->len) : NULL;
+	d->n++;
+}
+
+static void
+ds_set_snapshot(struct dstate *d, const struct raft_snapshot *snap)
+{
+	free((void *)d->snap.data);
+	d->snap = *snap;
+	d->snap.data = dup_bytes(snap->data, snap->len);
+}
+
+/* Drop the entries a snapshot at index covers. */
+static void
+ds_drop_prefix(struct dstate *d, uint64_t index)
+{
+	size_t k = 0;
+
+	while (k < d->n && d->ents[k].index <= index)
+		free((void *)d->ents[k++].data);
+	memmove(d->ents, d->ents + k, (d->n - k) * sizeof(*d->ents));
+	d->n -= k;
+}
+
+static void
+ds_copy(struct dstate *to, const struct dstate *from)
+{
+	ds_clear(to);
+	to->hs = from->hs;
+	ds_set_snapshot(to, &from->snap);
+	for (size_t i = 0; i < from->n; i++)
+		ds_push(to, &from->ents[i]);
+}
+
+/* Write a ready to the disk (not yet synced). */
+static void
+ds_write(struct dstate *d, const struct raft_ready *rd)
+{
+	if (rd->snapshot != NULL) {
+		ds_set_snapshot(d, rd->snapshot);
+		ds_truncate(d, 0);
+	}
+	if (rd->n_entries > 0) {
+		uint64_t first = rd->entries[0].index;
+		size_t keep = 0;
+
+		while (keep < d->n && d->ents[keep].index < first)
+			keep++;
+		ds_truncate(d, keep);
+		for (size_t i = 0; i < rd->n_entries; i++)
+			ds_push(d, &rd->entries[i]);
+	}
+	if (rd->hard_state_changed)
+		d->hs = rd->hard_state;
+}
+
+/* ---- global history and the invariants ---- */
+
+static struct hist *
+hist_at(struct sim *s, uint64_t index)
+{
+	if (index >= s->hist_cap) {
+		size_t cap = s->hist_cap ? s->hist_cap : 256;
+
+		while (cap <= index)
+			cap *= 2;
+		s->hist = xrealloc(s->hist, cap * sizeof(*s->hist));
+		memset(s->hist + s->hist_cap, 0,
+				(cap - s->hist_cap) * sizeof(*s->hist));
+		s->hist_cap = cap;
+	}
+	return &s->hist[index];
+}
+
+static void
+check_leader(struct sim *s, struct node *nd)
+{
+	uint64_t term = raft_term(nd->r);
+	uint32_t i = nd->id - 1;
+
+	if (term >= s->terms_cap) {
+		size_t cap = s->terms_cap ? s->terms_cap : 64;
+
+		while (cap <= term)
+			cap *= 2;
+		s->leader_of_term = xrealloc(s->leader_of_term,
+				cap * sizeof(uint32_t));
+		memset(s->leader_of_term + s->terms_cap, 0,
+				(cap - s->terms_cap) * sizeof(uint32_t));
+		s->terms_cap = cap;
+	}
+	if (s->leader_of_term[term] == 0)
+		s->leader_of_term[term] = nd->id;
+	else if (s->leader_of_term[term] != nd->id)
+		fail(s, i, "election safety: two leaders in term %" PRIu64
+				" (%u and %u)", term,
+				s->leader_of_term[term], nd->id);
+
+	/* Leader completeness. */
+	for (uint64_t x = raft_first_index(nd->r); x <= s->max_committed;
+			x++) {
+		const struct hist *h = hist_at(s, x);
+		const struct raft_entry *e;
+
+		if (!h->committed || h->commit_term >= term)
+			continue;
+		e = raft_entry_at(nd->r, x);
+		if (e == NULL || e->term != h->term ||
+				entry_hash(e) != h->hash) {
+			fail(s, i, "leader completeness: leader of term %"
+					PRIu64 " lacks committed index %"
+					PRIu64, term, x);
+			break;
+		}
+	}
+}
+
+/* Log matching, for an entry this node just persisted. */
+static void
+check_matching(struct sim *s, struct node *nd, const struct raft_entry *e,
+		uint64_t prev_term)
+{
+	uint64_t h = entry_hash(e);
+	size_t k;
+
+	if (s->lm_n * 2 >= s->lm_cap) {
+		struct lm_slot *old = s->lm;
+		size_t old_cap = s->lm_cap;
+
+		s->lm_cap = old_cap ? old_cap * 2 : 4096;
+		s->lm = calloc(s->lm_cap, sizeof(*s->lm));
+		if (s->lm == NULL)
+			abort();
+		s->lm_n = 0;
+		for (size_t j = 0; j < old_cap; j++) {
+			if (old[j].index == 0)
+				continue;
+			k = (old[j].index * 31 + old[j].term) & (s->lm_cap - 1);
+			while (s->lm[k].index != 0)
+				k = (k + 1) & (s->lm_cap - 1);
+			s->lm[k] = old[j];
+			s->lm_n++;
+		}
+		free(old);
+	}
+	k = (e->index * 31 + e->term) & (s->lm_cap - 1);
+	while (s->lm[k].index != 0) {
+		if (s->lm[k].index == e->index && s->lm[k].term == e->term) {
+			if (s->lm[k].hash != h)
+				fail(s, nd->id - 1, "log matching: two entries"
+						" at index %" PRIu64 " term %"
+						PRIu64, e->index, e->term);
+			else if (s->lm[k].prev_term != prev_term)
+				fail(s, nd->id - 1, "log matching: index %"
+						PRIu64 " term %" PRIu64
+						" follows two terms", e->index,
+						e->term);
+			return;
+		}
+		k = (k + 1) & (s->lm_cap - 1);
+	}
+	s->lm[k] = (struct lm_slot){ e->index, e->term, h, prev_term };
+	s->lm_n++;
+}
+
+/* Record what this node now holds committed. */
+static void
+record_commit(struct sim *s, struct node *nd)
+{
+	uint64_t c = raft_commit(nd->r), from = nd->recorded_commit + 1;
+
+	if (from < raft_first_index(nd->r))
+		from = raft_first_index(nd->r);
+	for (uint64_t x = from; x <= c; x++) {
+		const struct raft_entry *e = raft_entry_at(nd->r, x);
+		struct hist *h = hist_at(s, x);
+
+		if (e == NULL) {
+			fail(s, nd->id - 1, "commit %" PRIu64 " beyond log", c);
+			break;
+		}
+		if (h->committed) {
+			if (h->term != e->term || h->hash != entry_hash(e))
+				fail(s, nd->id - 1, "committed index %" PRIu64
+						" differs between nodes", x);
+			continue;
+		}
+		if (h->applied && (h->term != e->term ||
+				h->hash != entry_hash(e)))
+			fail(s, nd->id - 1, "index %" PRIu64 " committed "
+					"unlike it was applied", x);
+		h->committed = true;
+		h->term = e->term;
+		h->hash = entry_hash(e);
+		h->type = e->type;
+		h->epoch = entry_epoch(e);
+		h->commit_term = raft_term(nd->r);
+		if (x > s->max_committed)
+			s->max_committed = x;
+	}
+	if (c > nd->recorded_commit)
+		nd->recorded_commit = c;
+}
+
+/* The latest ring epoch at or before index, in the global history. */
+static uint64_t
+epoch_at(struct sim *s, uint64_t index)
+{
+	for (uint64_t x = index; x > 0; x--) {
+		const struct hist *h = hist_at(s, x);
+
+		if (h->applied && h->type == RAFT_ENTRY_RING_EPOCH)
+			return h->epoch;
+	}
+	return 0;
+}
+
+static void
+apply(struct sim *s, struct node *nd, const struct raft_entry *e)
+{
+	struct hist *h = hist_at(s, e->index);
+	uint64_t hash = entry_hash(e);
+
+	if (e->index != nd->app_index + 1)
+		fail(s, nd->id - 1, "applied index %" PRIu64 " after %" PRIu64,
+				e->index, nd->app_index);
+	nd->app_index = e->index;
+	if (!h->committed || h->term != e->term || h->hash != hash)
+		fail(s, nd->id - 1, "state machine safety: index %" PRIu64
+				" applied but not committed so", e->index);
+	if (h->applied) {
+		if (h->term != e->term || h->hash != hash)
+			fail(s, nd->id - 1, "state machine safety: index %"
+					PRIu64 " applied differently",
+					e->index);
+	} else {
+		h->applied = true;
+	}
+	if (e->type == RAFT_ENTRY_RING_EPOCH)
+		nd->app_epoch = entry_epoch(e);
+	/* The proposer acknowledges its client. */
+	for (size_t p = s->n_props; p > 0; p--) {
+		struct proposal *pp = &s->props[p - 1];
+
+		if (pp->index != e->index || pp->node != nd->id ||
+				pp->acked || pp->term != e->term)
+			continue;
+		if (pp->hash != hash)
+			fail(s, nd->id - 1, "index %" PRIu64 " term %" PRIu64
+					" is not what was proposed there",
+					e->index, e->term);
+		pp->acked = true;
+		pp->t_acked = s->now;
+	}
+}
+
+/* Install a snapshot into the application. */
+static void
+install(struct sim *s, struct node *nd, const struct raft_snapshot *snap)
+{
+	struct raft_epoch ep;
+	uint64_t want = epoch_at(s, snap->index), got = 0;
+
+	if (snap->len > 0) {
+		if (raft_epoch_decode(snap->data, snap->len, &ep) !=
+				RAFT_WIRE_OK)
+			fail(s, nd->id - 1, "snapshot %" PRIu64 " unreadable",
+					snap->index);
+		else
+			got = ep.epoch;
+	}
+	if (got != want)
+		fail(s, nd->id - 1, "snapshot at %" PRIu64 " holds epoch %"
+				PRIu64 ", the history %" PRIu64, snap->index,
+				got, want);
+	nd->app_epoch = got;
+	nd->app_index = snap->index;
+}
+
+/* ---- nodes ---- */
+
+static void
+node_config(struct sim *s, struct node *nd, struct raft_config *c)
+{
+	raft_config_default(c);
+	c->id = nd->id;
+	c->n_voters = s->o.voters;
+	for (uint32_t v = 0; v < s->o.voters; v++)
+		c->voters[v] = v + 1;
+	c->n_learners = s->o.learners;
+	for (uint32_t l = 0; l < s->o.learners; l++)
+		c->learners[l] = s->o.voters + l + 1;
+	c->election_ticks = 10;
+	c->heartbeat_ticks = 1;
+	c->max_inflight = 4;
+	c->seed = s->seed * 1000003 + nd->gen;
+}
+
+static void node_flush(struct sim *s, struct node *nd);
+static void node_crash(struct sim *s, struct node *nd, bool lose);
+
+/* Put a node's messages on the network. */
+static void
+transmit(struct sim *s, struct node *nd, const struct raft_ready *rd)
+{
+	for (size_t m = 0; m < rd->n_msgs; m++) {
+		const struct raft_out *o = &rd->msgs[m];
+		uint32_t to = o->to - 1;
+		int copies = 1;
+
+		if (to >= s->n)
+			continue;
+		if (s->faults && rnd_below(s, 100) < s->o.dup_pct)
+			copies = 2;
+		for (int c = 0; c < copies; c++) {
+			struct event e = { .type = EV_DELIVER, .node = to,
+					.src = nd->id - 1, .len = o->len };
+			uint32_t i = nd->id - 1;
+
+			if (s->faults && rnd_below(s, 100) < s->o.loss_pct)
+				continue;
+			if (s->split && s->side[i] != s->side[to] &&
+					(!s->asym || s->side[i] == 0))
+				continue;
+			e.t = s->now + rnd_range(s, s->o.delay_min_ms,
+					s->o.delay_max_ms);
+			e.buf = dup_bytes(o->buf, o->len);
+			e.gen = s->nodes[to].gen;
+			push(s, e);
+			s->msgs++;
+		}
+	}
+}
+
+/* The second half of a ready, once its writes are on disk. */
+static void
+node_complete(struct sim *s, struct node *nd, bool sent)
+{
+	struct raft_ready *rd = &nd->rd;
+	uint64_t applied;
+
+	if (!sent)
+		transmit(s, nd, rd);
+	if (rd->snapshot != NULL)
+		install(s, nd, rd->snapshot);
+	for (size_t c = 0; c < rd->n_committed; c++)
+		apply(s, nd, &rd->committed[c]);
+	raft_advance(nd->r, rd);
+	nd->busy = false;
+
+	/* Compact now and then, behind the latest epoch. */
+	applied = raft_applied(nd->r);
+	if (applied >= raft_first_index(nd->r) + 24 + nd->id * 3) {
+		uint8_t buf[RAFT_ENTRY_DATA_MAX];
+		const struct raft_snapshot *sn = raft_snapshot(nd->r);
+		size_t len = sn->len;
+
+		/*
+		 * The state at `applied` is the latest epoch applied: from
+		 * the log if it holds one, else the snapshot's own.
+		 */
+		memcpy(buf, sn->data, len);
+		for (uint64_t x = applied; x >= raft_first_index(nd->r); x--) {
+			const struct raft_entry *en = raft_entry_at(nd->r, x);
+
+			if (en->type == RAFT_ENTRY_RING_EPOCH) {
+				len = en->len;
+				memcpy(buf, en->data, len);
+				break;
+			}
+		}
+		if (raft_compact(nd->r, applied, buf, (uint32_t)len) != 0)
+			fail(s, nd->id - 1, "compaction at %" PRIu64
+					" refused", applied);
+		sn = raft_snapshot(nd->r);
+		/* A snapshot is written and synced at once (rename). */
+		ds_set_snapshot(&nd->written, sn);
+		ds_drop_prefix(&nd->written, sn->index);
+		ds_set_snapshot(&nd->synced, sn);
+		ds_drop_prefix(&nd->synced, sn->index);
+	}
+	node_flush(s, nd);
+}
+
+/* Drain a node's ready: write, then fsync a little later. */
+static void
+node_flush(struct sim *s, struct node *nd)
+{
+	struct raft_ready *rd = &nd->rd;
+	uint64_t prev_term;
+
+	if (!nd->up || nd->busy || !raft_ready(nd->r, rd))
+		return;
+	for (size_t i = 0; i < rd->n_entries; i++) {
+		const struct raft_entry *e = &rd->entries[i];
+
+		if (!raft_term_at(nd->r, e->index - 1, &prev_term))
+			fail(s, nd->id - 1, "no term before entry %" PRIu64,
+					e->index);
+		else
+			check_matching(s, nd, e, prev_term);
+	}
+	if (rd->snapshot == NULL && rd->n_entries == 0 &&
+			!rd->hard_state_changed) {
+		/* Nothing to write: send and apply now. */
+		nd->busy = true;
+		node_complete(s, nd, false);
+		return;
+	}
+	ds_write(&nd->written, rd);
+	nd->busy = true;
+	if (s->o.bug_early_send)
+		transmit(s, nd, rd);
+	if (nd->crash_mid_write) {
+		/* The crash comes between the write and its fsync. */
+		nd->crash_mid_write = false;
+		node_crash(s, nd, nd->crash_lose);
+		at(s, s->now + rnd_range(s, 100, 4000), EV_RESTART,
+				nd->id - 1);
+		return;
+	}
+	at(s, s->now + rnd_range(s, 0, 2), EV_FSYNC, nd->id - 1);
+}
+
+static void
+node_check(struct sim *s, struct node *nd)
+{
+	if (!nd->up)
+		return;
+	record_commit(s, nd);
+	if (raft_role(nd->r) == RAFT_LEADER)
+		check_leader(s, nd);
+	nd->last_role = raft_role(nd->r);
+}
+
+static void
+node_start(struct sim *s, struct node *nd)
+{
+	struct raft_config c;
+	const struct dstate *d = &nd->synced;
+
+	node_config(s, nd, &c);
+	nd->r = raft_new(&c);
+	if (nd->r == NULL)
+		abort();
+	if (raft_restore(nd->r, &d->hs, d->snap.index > 0 ? &d->snap : NULL,
+			d->ents, d->n) != 0)
+		fail(s, nd->id - 1, "restore refused what the disk holds");
+	nd->up = true;
+	nd->busy = false;
+	nd->app_index = 0;
+	nd->app_epoch = 0;
+	nd->recorded_commit = 0;
+	if (d->snap.index > 0)
+		install(s, nd, &d->snap);
+	record_commit(s, nd);
+	ds_copy(&nd->written, &nd->synced);
+	at(s, s->now + rnd_range(s, 1, TICK_MS), EV_TICK, nd->id - 1);
+}
+
+static void
+node_crash(struct sim *s, struct node *nd, bool lose)
+{
+	/* What it knew committed was true, even if it dies knowing it. */
+	record_commit(s, nd);
+	if (lose)
+		ds_copy(&nd->written, &nd->synced);
+	else
+		ds_copy(&nd->synced, &nd->written);
+	raft_free(nd->r);
+	nd->r = NULL;
+	nd->up = false;
+	nd->busy = false;
+	nd->crash_mid_write = false;
+	nd->gen++;
+	s->crashes++;
+	s->lossy_crashes += lose;
+}
+
+/* A node that believes it leads (a live one, at the highest term). */
+static struct node *
+find_leader(struct sim *s)
+{
+	struct node *best = NULL;
+
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct node *nd = &s->nodes[i];
+
+		if (nd->up && !nd->busy && raft_role(nd->r) == RAFT_LEADER &&
+				(best == NULL ||
+				raft_term(nd->r) > raft_term(best->r)))
+			best = nd;
+	}
+	return best;
+}
+
+static void
+propose(struct sim *s)
+{
+	struct node *nd = find_leader(s);
+	struct raft_epoch ep;
+	uint8_t buf[RAFT_ENTRY_DATA_MAX];
+	struct raft_entry e = { .type = RAFT_ENTRY_RING_EPOCH, .data = buf };
+	uint32_t members = (uint32_t)rnd_range(s, 1, 12), id = 0;
+
+	if (nd == NULL)
+		return;
+	ep.epoch = s->next_epoch;
+	ep.n_members = (uint16_t)members;
+	for (uint32_t m = 0; m < members; m++) {
+		id += (uint32_t)rnd_range(s, 1, 5);
+		ep.members[m] = (struct raft_epoch_member){
+			.id = id, .ip = 0x0100000a + (id << 24),
+			.port = 7946, .weight = (uint32_t)rnd_range(s, 1, 100),
+		};
+	}
+	e.len = (uint16_t)raft_epoch_encode(&ep, buf, sizeof(buf));
+	if (raft_propose(nd->r, &e) != 0)
+		return;
+	if (s->n_props == s->props_cap) {
+		s->props_cap = s->props_cap ? s->props_cap * 2 : 256;
+		s->props = xrealloc(s->props, s->props_cap * sizeof(*s->props));
+	}
+	s->props[s->n_props++] = (struct proposal){
+		.epoch = ep.epoch, .hash = entry_hash(&e), .node = nd->id,
+		.index = e.index, .term = e.term, .t_proposed = s->now,
+	};
+	s->next_epoch++;
+	node_flush(s, nd);
+}
+
+static void
+voter_change(struct sim *s)
+{
+	struct node *nd = find_leader(s);
+	struct raft_voter_change vc;
+	uint8_t buf[RAFT_VOTER_CHANGE_LEN];
+	struct raft_entry e = { .type = RAFT_ENTRY_VOTER, .data = buf,
+			.len = RAFT_VOTER_CHANGE_LEN };
+	uint32_t ids[RAFT_VOTERS_MAX], n;
+
+	if (nd == NULL)
+		return;
+	n = raft_voters(nd->r, ids, RAFT_VOTERS_MAX);
+	if (s->o.learners > 0 && (n < 5 || rnd_below(s, 2) == 0)) {
+		vc.op = RAFT_VOTER_ADD;
+		vc.id = s->o.voters + 1 + (uint32_t)rnd_below(s, s->o.learners);
+	} else {
+		vc.op = RAFT_VOTER_REMOVE;
+		vc.id = ids[rnd_below(s, n)];
+		if (vc.id == nd->id)
+			return;
+	}
+	raft_voter_change_encode(&vc, buf, sizeof(buf));
+	if (raft_propose(nd->r, &e) == 0) {
+		s->voter_done = true;
+		if (s->o.verbose)
+			fprintf(stderr, "raft-sim: t=%" PRIu64 " %s voter %u\n",
+					s->now, vc.op == RAFT_VOTER_ADD ?
+					"add" : "remove", vc.id);
+		node_flush(s, nd);
+	}
+}
+
+static void
+transfer(struct sim *s)
+{
+	struct node *nd = find_leader(s);
+	uint32_t ids[RAFT_VOTERS_MAX], n, to;
+
+	if (nd == NULL)
+		return;
+	n = raft_voters(nd->r, ids, RAFT_VOTERS_MAX);
+	to = ids[rnd_below(s, n)];
+	if (to != nd->id && raft_transfer_leadership(nd->r, to) == 0) {
+		s->transfers++;
+		node_flush(s, nd);
+	}
+}
+
+static void
+partition(struct sim *s)
+{
+	uint32_t kind = (uint32_t)rnd_below(s, 3);
+
+	memset(s->side, 0, sizeof(s->side));
+	if (kind == 0) {
+		/* One node alone, often the leader. */
+		struct node *l = find_leader(s);
+		uint32_t i = l != NULL && rnd_below(s, 2) ? l->id - 1 :
+				(uint32_t)rnd_below(s, s->n);
+
+		s->side[i] = 1;
+	} else {
+		for (uint32_t i = 0; i < s->n; i++)
+			s->side[i] = (uint8_t)rnd_below(s, 2);
+	}
+	s->asym = kind == 2;
+	s->split = true;
+	s->partitions++;
+	at(s, s->now + rnd_range(s, 300, 3000), EV_HEAL, 0);
+}
+
+/* ---- the run ---- */
+
+static void
+handle(struct sim *s, struct event *e)
+{
+	struct node *nd = &s->nodes[e->node];
+	struct raft_msg m;
+
+	switch (e->type) {
+	case EV_TICK:
+		if (!nd->up || e->gen != nd->gen)
+			return;
+		if (nd->busy) {
+			/* Busy writing: the tick waits. */
+			at(s, s->now + 1, EV_TICK, e->node);
+			return;
+		}
+		raft_tick(nd->r);
+		at(s, s->now + TICK_MS, EV_TICK, e->node);
+		break;
+	case EV_DELIVER:
+		if (!nd->up)
+			return;
+		if (nd->busy) {
+			struct event again = *e;
+
+			again.t = s->now + 1;
+			push(s, again);
+			e->buf = NULL;
+			return;
+		}
+		if (raft_decode(e->buf, e->len, &m) != RAFT_WIRE_OK) {
+			fail(s, e->node, "undecodable message");
+			return;
+		}
+		raft_step(nd->r, &m);
+		break;
+	case EV_FSYNC:
+		if (!nd->up || e->gen != nd->gen || !nd->busy)
+			return;
+		ds_copy(&nd->synced, &nd->written);
+		node_complete(s, nd, s->o.bug_early_send);
+		break;
+	case EV_CRASH:
+		if (!nd->up)
+			return;
+		if (rnd_below(s, 2) == 0) {
+			/* Half the crashes strike in the middle of a write. */
+			nd->crash_mid_write = true;
+			nd->crash_lose = rnd_below(s, 100) < s->o.lose_pct;
+			return;
+		}
+		node_crash(s, nd, rnd_below(s, 100) < s->o.lose_pct);
+		at(s, s->now + rnd_range(s, 100, 4000), EV_RESTART, e->node);
+		return;
+	case EV_RESTART:
+		if (nd->up)
+			return;
+		s->restarts++;
+		node_start(s, nd);
+		break;
+	case EV_PARTITION:
+		if (!s->split)
+			partition(s);
+		return;
+	case EV_HEAL:
+		s->split = false;
+		return;
+	case EV_PROPOSE:
+		propose(s);
+		return;
+	case EV_TRANSFER:
+		transfer(s);
+		return;
+	case EV_VOTER:
+		if (!s->voter_done) {
+			voter_change(s);
+			if (!s->voter_done)
+				at(s, s->now + 100, EV_VOTER, 0);
+		}
+		return;
+	}
+	node_flush(s, nd);
+	node_check(s, nd);
+}
+
+static void
+run_until(struct sim *s, uint64_t t)
+{
+	while (s->heap_n > 0 && s->heap[0].t <= t) {
+		struct event e = pop(s);
+
+		s->now = e.t;
+		s->events++;
+		handle(s, &e);
+		free(e.buf);
+	}
+	s->now = t;
+}
+
+/* Schedule the faults and the client for the faulty phase. */
+static void
+schedule(struct sim *s)
+{
+	uint64_t end = (uint64_t)s->o.seconds * 1000;
+
+	for (uint64_t t = 0; t < end; ) {
+		t += rnd_range(s, s->o.propose_ms / 2, s->o.propose_ms * 3 / 2);
+		push(s, (struct event){ .t = t, .type = EV_PROPOSE });
+	}
+	for (uint64_t sec = 1; sec < s->o.seconds; sec++) {
+		uint64_t t = sec * 1000 + rnd_below(s, 1000);
+
+		if (rnd_below(s, 100) < s->o.partition_pct)
+			push(s, (struct event){ .t = t, .type = EV_PARTITION });
+		if (rnd_below(s, 100) < s->o.crash_pct)
+			push(s, (struct event){ .t = t + 7, .type = EV_CRASH,
+					.node = (uint32_t)rnd_below(s, s->n) });
+		if (rnd_below(s, 100) < s->o.transfer_pct)
+			push(s, (struct event){ .t = t + 13,
+					.type = EV_TRANSFER });
+	}
+	if (s->o.voter_change)
+		push(s, (struct event){ .t = 1000 + rnd_below(s, end / 2 + 1),
+				.type = EV_VOTER });
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The end: progress, then the linearizability of the epoch history. */
+static void
+check_history(struct sim *s)
+{
+	uint64_t top = 0, *pos_of = NULL;
+	struct node *l;
+	size_t np = s->n_props;
+
+	/* Every node back, the network whole: one more epoch commits. */
+	for (int tries = 0; tries < 50; tries++) {
+		size_t before = s->n_props;
+
+		l = find_leader(s);
+		if (l != NULL)
+			propose(s);
+		if (s->n_props > before) {
+			run_until(s, s->now + 2000);
+			if (!s->props[before].acked)
+				fail(s, l->id - 1, "a proposal after the "
+						"faults stopped did not "
+						"commit");
+			break;
+		}
+		run_until(s, s->now + 100);
+	}
+	if (l == NULL)
+		fail(s, 0, "no leader after the faults stopped");
+	np = s->n_props;
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct node *nd = &s->nodes[i];
+
+		if (!nd->up)
+			fail(s, i, "down at the end");
+		else if (raft_applied(nd->r) != s->max_committed ||
+				nd->app_index != s->max_committed)
+			fail(s, i, "applied %" PRIu64 " of %" PRIu64
+					" at the end", nd->app_index,
+					s->max_committed);
+	}
+
+	for (uint64_t x = 1; x <= s->max_committed; x++) {
+		const struct hist *h = hist_at(s, x);
+
+		if (!h->committed || !h->applied) {
+			fail(s, 0, "history: index %" PRIu64 " %s", x,
+					h->committed ? "never applied" :
+					"never committed");
+			return;
+		}
+	}
+	/* Where each epoch sits in the history (0: absent). */
+	pos_of = calloc(s->next_epoch + 1, sizeof(*pos_of));
+	if (pos_of == NULL)
+		abort();
+	for (uint64_t x = 1; x <= s->max_committed; x++) {
+		const struct hist *h = hist_at(s, x);
+		uint64_t ep = h->epoch;
+
+		if (h->type != RAFT_ENTRY_RING_EPOCH)
+			continue;
+		if (ep == 0 || ep >= s->next_epoch) {
+			fail(s, 0, "history: epoch %" PRIu64 " at %" PRIu64
+					" was never proposed", ep, x);
+			continue;
+		}
+		if (pos_of[ep] != 0)
+			fail(s, 0, "history: epoch %" PRIu64 " applied twice",
+					ep);
+		pos_of[ep] = x;
+		top = x;
+	}
+	(void)top;
+	for (size_t p = 0; p < np; p++) {
+		const struct proposal *pp = &s->props[p];
+		const struct hist *h;
+
+		if (pos_of[pp->epoch] == 0) {
+			if (pp->acked)
+				fail(s, pp->node - 1, "history: epoch %" PRIu64
+						" was acknowledged, then lost",
+						pp->epoch);
+			continue;
+		}
+		h = hist_at(s, pos_of[pp->epoch]);
+		if (h->hash != pp->hash)
+			fail(s, 0, "history: epoch %" PRIu64 " applied with "
+					"other contents", pp->epoch);
+		if (pp->acked && pos_of[pp->epoch] != pp->index)
+			fail(s, 0, "history: epoch %" PRIu64 " acknowledged "
+					"at %" PRIu64 ", applied at %" PRIu64,
+					pp->epoch, pp->index,
+					pos_of[pp->epoch]);
+	}
+	/*
+	 * Real time: a proposal acknowledged before another was made comes
+	 * first. Proposals are in proposal-time order, so it is enough to
+	 * compare each with the latest-placed of those acknowledged before
+	 * it was made.
+	 */
+	{
+		uint64_t *acks = calloc(np + 1, sizeof(*acks));
+		size_t na = 0;
+
+		if (acks == NULL)
+			abort();
+		for (size_t p = 0; p < np; p++)
+			if (s->props[p].acked)
+				acks[na++] = p;
+		for (size_t p = 0, a = 0; p < np; p++) {
+			const struct proposal *pp = &s->props[p];
+			if (pos_of[pp->epoch] == 0)
+				continue;
+			for (a = 0; a < na; a++) {
+				const struct proposal *q = &s->props[acks[a]];
+
+				if (q->t_acked < pp->t_proposed &&
+						pos_of[q->epoch] >=
+						pos_of[pp->epoch]) {
+					fail(s, 0, "history: epoch %" PRIu64
+							" acknowledged before"
+							" epoch %" PRIu64
+							" was proposed, but "
+							"after it", q->epoch,
+							pp->epoch);
+					break;
+				}
+			}
+		}
+		free(acks);
+	}
+	free(pos_of);
+}
+
+static void
+sim_free(struct sim *s)
+{
+	for (uint32_t i = 0; i < s->n; i++) {
+		raft_free(s->nodes[i].r);
+		ds_clear(&s->nodes[i].written);
+		ds_clear(&s->nodes[i].synced);
+	}
+	for (size_t i = 0; i < s->heap_n; i++)
+		free(s->heap[i].buf);
+	free(s->heap);
+	free(s->leader_of_term);
+	free(s->hist);
+	free(s->lm);
+	free(s->props);
+}
+
+/* One seed; returns whether it passed. */
+static bool
+run_seed(const struct opts *o, uint64_t seed, struct totals *tot)
+{
+	struct sim *s = calloc(1, sizeof(*s));
+	uint64_t elections = 0, snaps = 0;
+	bool ok;
+
+	if (s == NULL)
+		abort();
+	cur = s;
+	s->o = *o;
+	s->seed = seed;
+	s->rng = seed * 0x9e3779b97f4a7c15ull + 1;
+	s->n = o->voters + o->learners;
+	s->faults = true;
+	s->next_epoch = 1;
+	for (uint32_t i = 0; i < s->n; i++) {
+		s->nodes[i].id = i + 1;
+		s->nodes[i].synced.snap.data = dup_bytes(NULL, 0);
+		s->nodes[i].written.snap.data = dup_bytes(NULL, 0);
+		node_start(s, &s->nodes[i]);
+	}
+	schedule(s);
+	run_until(s, (uint64_t)o->seconds * 1000);
+
+	/* The faults stop; the crashed come back. */
+	s->faults = false;
+	s->split = false;
+	for (uint32_t i = 0; i < s->n; i++)
+		s->nodes[i].crash_mid_write = false;
+	for (size_t i = 0; i < s->heap_n; i++)
+		if (s->heap[i].type == EV_CRASH ||
+				s->heap[i].type == EV_PARTITION)
+			s->heap[i].type = EV_HEAL;
+	for (uint32_t i = 0; i < s->n; i++)
+		if (!s->nodes[i].up) {
+			s->restarts++;
+			node_start(s, &s->nodes[i]);
+		}
+	run_until(s, s->now + (uint64_t)o->heal_seconds * 1000);
+	check_history(s);
+
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->nodes[i].r != NULL) {
+			elections += raft_stats(s->nodes[i].r)->became_leader;
+			snaps += raft_stats(s->nodes[i].r)->snapshots_installed;
+		}
+	ok = s->failures == 0;
+	tot->seeds++;
+	tot->elections += elections;
+	tot->committed += s->max_committed;
+	tot->proposals += s->n_props;
+	tot->snapshots += snaps;
+	tot->crashes += s->crashes;
+	tot->lossy_crashes += s->lossy_crashes;
+	tot->partitions += s->partitions;
+	tot->transfers += s->transfers;
+	tot->events += s->events;
+	for (size_t p = 0; p < s->n_props; p++) {
+		if (!s->props[p].acked)
+			continue;
+		tot->acked++;
+		if (tot->n_lat == tot->lat_cap) {
+			tot->lat_cap = tot->lat_cap ? tot->lat_cap * 2 : 4096;
+			tot->lat = xrealloc(tot->lat,
+					tot->lat_cap * sizeof(*tot->lat));
+		}
+		tot->lat[tot->n_lat++] = s->props[p].t_acked -
+				s->props[p].t_proposed;
+	}
+	if (!ok) {
+		tot->failed++;
+		printf("raft-sim: seed %" PRIu64 " FAILED (%" PRIu64
+				" violations), first: %s\n"
+				"reproduce: %s --seed %" PRIu64 " -v\n",
+				seed, s->failures, s->first_failure, repro,
+				seed);
+	}
+	sim_free(s);
+	free(s);
+	cur = NULL;
+	return ok;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: rumor-raft-sim [options]\n"
+"  --seed S          one seed (default 1)\n"
+"  --seeds A-B       every seed from A to B, in one process\n"
+"  --voters V        3 or 5 (default 3)\n"
+"  --learners L      learners (default 2)\n"
+"  --seconds T       simulated seconds with faults (default 10)\n"
+"  --heal T          seconds without faults at the end (default 3)\n"
+"  --loss P          percent of messages lost (default 2)\n"
+"  --dup P           percent duplicated (default 2)\n"
+"  --delay A-B       one-way delay in ms, uniform (default 1-10)\n"
+"  --partitions P    percent chance of a partition each second (25)\n"
+"  --crashes P       percent chance of a crash each second (25)\n"
+"  --lose P          percent of crashes losing unsynced writes (50)\n"
+"  --propose MS      mean gap between proposals (100)\n"
+"  --transfers P     percent chance of a transfer each second (15)\n"
+"  --no-voter-change no voter change\n"
+"  --bug-early-send  send before fsync (a planted bug: must fail)\n"
+"  -v                print every violation\n");
+}
+
+static bool
+parse_range(const char *arg, uint64_t *lo, uint64_t *hi)
+{
+	char *end;
+
+	*lo = strtoull(arg, &end, 10);
+	if (*end == '\0') {
+		*hi = *lo;
+		return true;
+	}
+	if (*end != '-')
+		return false;
+	*hi = strtoull(end + 1, &end, 10);
+	return *end == '\0' && *hi >= *lo;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "seeds", required_argument, NULL, 'S' },
+		{ "voters", required_argument, NULL, 'V' },
+		{ "learners", required_argument, NULL, 'L' },
+		{ "seconds", required_argument, NULL, 'T' },
+		{ "heal", required_argument, NULL, 'H' },
+		{ "loss", required_argument, NULL, 'l' },
+		{ "dup", required_argument, NULL, 'd' },
+		{ "delay", required_argument, NULL, 'D' },
+		{ "partitions", required_argument, NULL, 'p' },
+		{ "crashes", required_argument, NULL, 'c' },
+		{ "lose", required_argument, NULL, 'x' },
+		{ "propose", required_argument, NULL, 'P' },
+		{ "transfers", required_argument, NULL, 't' },
+		{ "no-voter-change", no_argument, NULL, 'n' },
+		{ "bug-early-send", no_argument, NULL, 'B' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = {
+		.seed_lo = 1, .seed_hi = 1, .voters = 3, .learners = 2,
+		.seconds = 10, .heal_seconds = 3, .loss_pct = 2, .dup_pct = 2,
+		.delay_min_ms = 1, .delay_max_ms = 10, .partition_pct = 25,
+		.crash_pct = 25, .lose_pct = 50, .propose_ms = 100,
+		.transfer_pct = 15, .voter_change = true,
+	};
+	struct totals tot = { 0 };
+	uint64_t lo, hi;
+	size_t off;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+		case 'S':
+			if (!parse_range(optarg, &o.seed_lo, &o.seed_hi)) {
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'V': o.voters = (uint32_t)atoi(optarg); break;
+		case 'L': o.learners = (uint32_t)atoi(optarg); break;
+		case 'T': o.seconds = (uint32_t)atoi(optarg); break;
+		case 'H': o.heal_seconds = (uint32_t)atoi(optarg); break;
+		case 'l': o.loss_pct = (uint32_t)atoi(optarg); break;
+		case 'd': o.dup_pct = (uint32_t)atoi(optarg); break;
+		case 'D':
+			if (!parse_range(optarg, &lo, &hi)) {
+				usage(stderr);
+				return 2;
+			}
+			o.delay_min_ms = (uint32_t)lo;
+			o.delay_max_ms = (uint32_t)hi;
+			break;
+		case 'p': o.partition_pct = (uint32_t)atoi(optarg); break;
+		case 'c': o.crash_pct = (uint32_t)atoi(optarg); break;
+		case 'x': o.lose_pct = (uint32_t)atoi(optarg); break;
+		case 'P': o.propose_ms = (uint32_t)atoi(optarg); break;
+		case 't': o.transfer_pct = (uint32_t)atoi(optarg); break;
+		case 'n': o.voter_change = false; break;
+		case 'B': o.bug_early_send = true; break;
+		case 'v': o.verbose = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || (o.voters != 3 && o.voters != 5 &&
+			o.voters != 1) || o.voters + o.learners > NODES_MAX ||
+			o.propose_ms < 2 || o.seconds == 0 ||
+			o.heal_seconds == 0) {
+		usage(stderr);
+		return 2;
+	}
+
+	/* The command line, seed aside, for reproductions. */
+	off = (size_t)snprintf(repro, sizeof(repro), "%s", argv[0]);
+	for (int i = 1; i < argc && off < sizeof(repro); i++) {
+		if (strcmp(argv[i], "--seed") == 0 ||
+				strcmp(argv[i], "--seeds") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(argv[i], "--seed=", 7) == 0 ||
+				strncmp(argv[i], "--seeds=", 8) == 0 ||
+				strcmp(argv[i], "-v") == 0)
+			continue;
+		off += (size_t)snprintf(repro + off, sizeof(repro) - off,
+				" %s", argv[i]);
+	}
+	signal(SIGABRT, on_abort);
+
+	for (uint64_t seed = o.seed_lo; ; seed++) {
+		run_seed(&o, seed, &tot);
+		if (seed == o.seed_hi)
+			break;
+	}
+
+	qsort(tot.lat, tot.n_lat, sizeof(*tot.lat), cmp_u64);
+	printf("raft-sim: seeds %" PRIu64 "-%" PRIu64 ", %u voters + %u "
+			"learners: %" PRIu64 " passed, %" PRIu64 " failed\n"
+			"raft-sim: elections %" PRIu64 ", proposals %" PRIu64
+			", acknowledged %" PRIu64 ", entries committed %"
+			PRIu64 ", snapshots installed %" PRIu64 "\n"
+			"raft-sim: crashes %" PRIu64 " (%" PRIu64 " losing "
+			"unsynced writes), partitions %" PRIu64
+			", transfers %" PRIu64 ", events %" PRIu64 "\n"
+			"raft-sim: commit latency p50 %" PRIu64 " ms, p99 %"
+			PRIu64 " ms (simulated)\n",
+			o.seed_lo, o.seed_hi, o.voters, o.learners,
+			tot.seeds - tot.failed, tot.failed, tot.elections,
+			tot.proposals, tot.acked, tot.committed, tot.snapshots,
+			tot.crashes, tot.lossy_crashes, tot.partitions,
+			tot.transfers, tot.events,
+			tot.n_lat ? tot.lat[tot.n_lat / 2] : 0,
+			tot.n_lat ? tot.lat[tot.n_lat * 99 / 100] : 0);
+	free(tot.lat);
+	return tot.failed == 0 ? 0 : 1;
+}
