@@ -94,6 +94,7 @@ struct swim_stats {
 	uint64_t suspected, declared_dead, refuted;
 	uint64_t out_dropped;			/* Outbox full. */
 	uint64_t syncs;				/* Push-pulls started. */
+	uint64_t digests;			/* DIGESTs sent. */
 	uint32_t health;			/* Lifeguard score now. */
 };
 

@@ -65,6 +65,7 @@ cat >"$tmp/node.conf" <<EOF
 node_id = 1
 address = 10.77.0.1
 dpdk_port = 1
+control_socket = $tmp/node.ctl
 sink = 10.77.0.100:9001 mac=02:00:00:00:00:64
 member = 1 10.77.0.1
 member = 2 10.77.0.2 mac=02:00:00:00:00:02

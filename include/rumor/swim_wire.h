@@ -12,8 +12,10 @@
  *   8  u32 seq: probe sequence number, echoed by ACK and NACK; for
  *      SYNC and SYNC_REPLY, the exchange it belongs to
  *  12  u32 target: PING, PING_REQ: the node to probe (0: unknown, a seed);
- *      SYNC, SYNC_REPLY: the index of this datagram in its exchange
- *  16  u32 target_ip: PING_REQ: its IPv4 address (else 0)
+ *      SYNC, SYNC_REPLY: the index of this datagram in its exchange;
+ *      DIGEST: the high 32 bits of the sender's view digest
+ *  16  u32 target_ip: PING_REQ: its IPv4 address; DIGEST: the low 32
+ *      bits of the digest (else 0)
  *  20  u16 target_port: PING_REQ: its UDP port (else 0)
  *  22  u16 reserved, zero
  *  24  n_updates x 20 bytes of member updates:
@@ -40,6 +42,10 @@ enum swim_kind {
 				 * datagrams as it takes; send me yours. */
 	SWIM_SYNC_REPLY,	/* My whole state, in answer to a SYNC. */
 	SWIM_GOSSIP,		/* News only (the updates); no answer. */
+	SWIM_DIGEST,		/* Anti-entropy, cheaply: a fingerprint of my
+				 * whole state (target: its high 32 bits,
+				 * target_ip: its low 32 bits); if yours
+				 * differs, push-pull with me. */
 	SWIM_KIND_MAX
 };
 

@@ -16,6 +16,7 @@ for n in 1 2; do
 node_id = $n
 address = 10.77.0.$n
 sink = 10.77.0.100:900$n
+control_socket = $LAB_DIR/n$n.ctl
 member = 1 10.77.0.1
 member = 2 10.77.0.2
 EOF
