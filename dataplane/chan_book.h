@@ -59,6 +59,7 @@ struct book_chan {
 	uint64_t interest_req;		/* Its request id. */
 	uint64_t interest_sent_ms;
 	uint64_t interest_acked_ms;	/* 0: not answered yet. */
+	bool interest_waiting;		/* The last one is unanswered. */
 	uint8_t owner_status;		/* The owner's last answer. */
 	uint32_t owner_limit;
 	uint64_t ack_stream;		/* From the owner's grant. */

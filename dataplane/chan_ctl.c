@@ -196,7 +196,8 @@ send_interest(struct book_chan *ch, uint32_t owner, uint32_t lease,
 {
 	struct chan_msg m;
 
-	if (lease != 0)
+	/* A resend keeps its request id: a late answer still counts. */
+	if (lease != 0 && !ch->interest_waiting)
 		ch->interest_req = ++cc.req;
 	msg_init(&m, RUMOR_T_INTEREST, lease != 0 ? ch->interest_req :
 			++cc.req, ch->hash, ch->name, ch->len);
@@ -204,8 +205,10 @@ send_interest(struct book_chan *ch, uint32_t owner, uint32_t lease,
 	m.u.lease.lease_ms = lease;
 	if (send_to_member(owner, &m))
 		dp.ctl_stats[CTL_INTEREST_SENT]++;
-	if (lease != 0)
+	if (lease != 0) {
 		ch->interest_sent_ms = now_ms;
+		ch->interest_waiting = true;
+	}
 }
 
 /*
@@ -237,8 +240,9 @@ interest_check(struct book_chan *ch, uint64_t now_ms)
 			send_interest(ch, ch->interest_owner, 0, now_ms);
 		ch->interest_owner = owner;
 		ch->interest_acked_ms = 0;
+		ch->interest_waiting = false;
 		send_interest(ch, owner, CHAN_INTEREST_LEASE_MS, now_ms);
-	} else if (ch->interest_acked_ms == 0 ?
+	} else if (ch->interest_waiting ?
 			now_ms - ch->interest_sent_ms >= CHAN_INTEREST_RETRY_MS :
 			now_ms - ch->interest_sent_ms >=
 			CHAN_INTEREST_REFRESH_MS) {
@@ -394,6 +398,7 @@ on_interest_ack(const struct chan_msg *a, uint64_t now_ms)
 			a->origin != ch->interest_owner)
 		return;
 	ch->interest_acked_ms = now_ms;
+	ch->interest_waiting = false;
 	ch->owner_status = a->u.ack.status;
 	ch->owner_limit = a->u.ack.limit;
 	/*

@@ -923,19 +923,30 @@ sub_punt(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in)
 	}
 }
 
-/* A node-to-node type must come from its origin's address and port. */
+/*
+ * A node-to-node type must come from a member's address and UDP port (a
+ * GOSSIP's origin is where it entered, not who sent this copy). Under
+ * fault injection (tests), a share of them is dropped as if lost.
+ */
 static bool
-from_member(const struct rte_mbuf *m, const struct rumor_hdr *h,
-		const struct peer_table *peers)
+from_member(struct dp_lcore *lc, const struct rte_mbuf *m)
 {
 	const struct ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
 			const struct ipv4_hdr *, FRAME_IP_OFF);
 	const struct udp_hdr *udp = rte_pktmbuf_mtod_offset(m,
 			const struct udp_hdr *, FRAME_UDP_OFF);
-	const struct peer *p = peer_find(peers, ntohl(h->origin));
+	const struct member_list *ml = rcu_dereference(dp.members);
 
-	return p != NULL && p->hops == 1 && p->ip == ip->src &&
-			p->udp_port == udp->src_port;
+	if (ml == NULL || !member_addr(ml, ip->src, udp->src_port)) {
+		lc->stats.c[STAT_CHAN_NOT_MEMBER]++;
+		return false;
+	}
+	if (unlikely(dp.chan_loss != 0) &&
+			rte_rand_max(100) < dp.chan_loss) {
+		lc->stats.c[STAT_CHAN_INJECTED_LOSS]++;
+		return false;
+	}
+	return true;
 }
 
 void
@@ -952,7 +963,7 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 		return;
 	case RUMOR_T_INTEREST:
 	case RUMOR_T_INTEREST_ACK:
-		if (!from_member(m, h, peers))
+		if (!from_member(lc, m))
 			break;
 		sub_punt(lc, m, in);
 		return;
@@ -964,16 +975,14 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 	case RUMOR_T_NACK:
 	case RUMOR_T_GONE:
 	case RUMOR_T_GOSSIP:
-		if (!from_member(m, h, peers))
+		if (!from_member(lc, m))
 			break;
 		chan_dispatch(lc, m, be64toh(h->channel_hash), ring, peers);
 		return;
 	default:
 		lc->stats.c[STAT_CHAN_UNEXPECTED]++;
-		rte_pktmbuf_free(m);
-		return;
+		break;
 	}
-	lc->stats.c[STAT_CHAN_NOT_MEMBER]++;
 	rte_pktmbuf_free(m);
 }
 

@@ -32,11 +32,34 @@
 #define DP_LINK_WAIT_MAX 64		/* SEND frames held for ARP (pow2). */
 #define DP_MAX_LCORES RTE_MAX_LCORE
 
-/* The members' ids, sorted: the gossip spread tree's order. */
+/*
+ * The members' ids, sorted (the gossip spread tree's order), and their
+ * addresses, sorted (the source check of node-to-node channel messages).
+ */
 struct member_list {
 	uint32_t n;
+	uint32_t n_addr;
+	const uint64_t *addr;	/* IPv4 << 16 | UDP port, network order. */
 	uint32_t id[];
 };
+
+/* True if ip:port (network order) is a member's other than self's. */
+static inline bool
+member_addr(const struct member_list *l, uint32_t ip, uint16_t port)
+{
+	uint64_t key = (uint64_t)ip << 16 | port;
+	uint32_t lo = 0, hi = l->n_addr;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (l->addr[mid] < key)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < l->n_addr && l->addr[lo] == key;
+}
 
 struct aud_table;
 struct chan_lcore;
@@ -117,6 +140,7 @@ struct dp {
 	struct rte_ring *sub_punt;	/* lcores -> control: audience work. */
 	struct rte_mempool *hdr_pool[RTE_MAX_NUMA_NODES]; /* Fan-out headers. */
 	uint64_t boot;			/* Boot number: start time in us. */
+	uint32_t chan_loss;		/* Fault injection, percent (tests). */
 	uint32_t link_attached;		/* A rumor-control said HELLO (atomic). */
 	uint64_t ctl_stats[CTL_STAT_MAX];
 	uint64_t start_tsc, stop_tsc;

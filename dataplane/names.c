@@ -81,6 +81,7 @@ static const char *const stat_names[STAT_MAX - FRAME_VERDICT_MAX] = {
 	[STAT_GOSSIP_DUP - FRAME_VERDICT_MAX] = "gossip_dup",
 	[STAT_GOSSIP_OLD - FRAME_VERDICT_MAX] = "gossip_old",
 	[STAT_GOSSIP_LANES_EVICTED - FRAME_VERDICT_MAX] = "gossip_lanes_evicted",
+	[STAT_CHAN_INJECTED_LOSS - FRAME_VERDICT_MAX] = "drop_chan_injected_loss",
 };
 
 static const char *const ctl_names[CTL_STAT_MAX] = {

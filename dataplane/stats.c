@@ -8,7 +8,9 @@
 #include <urcu/urcu-qsbr.h>
 
 #include <inttypes.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
@@ -141,6 +143,31 @@ tel_peers(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/*
+ * Fault injection for tests on hosts without tc netem: drop this share
+ * (percent) of the node-to-node channel messages that arrive, as a lossy
+ * link would. Parameter: 0 to 100; 0 turns it off. Replies with the value
+ * in force.
+ */
+static int
+tel_chan_loss(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	char *end;
+	unsigned long v;
+
+	(void)cmd;
+	if (params != NULL && *params != '\0') {
+		v = strtoul(params, &end, 10);
+		if (*end != '\0' || v > 100)
+			return -EINVAL;
+		__atomic_store_n(&dp.chan_loss, (uint32_t)v, __ATOMIC_RELAXED);
+	}
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "chan_loss_percent",
+			__atomic_load_n(&dp.chan_loss, __ATOMIC_RELAXED));
+	return 0;
+}
+
 int
 stats_telemetry_init(void)
 {
@@ -153,7 +180,11 @@ stats_telemetry_init(void)
 			"No parameters") != 0 ||
 			rte_telemetry_register_cmd("/rumor/peers", tel_peers,
 			"Peer table: node id -> address, MAC, port. "
-			"No parameters") != 0)
+			"No parameters") != 0 ||
+			rte_telemetry_register_cmd("/rumor/chan_loss",
+			tel_chan_loss, "Fault injection for tests: percent "
+			"of node-to-node channel messages dropped on arrival. "
+			"Parameter: 0 to 100 (none: show it)") != 0)
 		return -1;
 	return 0;
 }

@@ -67,6 +67,7 @@ enum lcore_stat {
 	STAT_GOSSIP_DUP,		/* Dropped: seen already. */
 	STAT_GOSSIP_OLD,		/* Dropped: behind the dedup window. */
 	STAT_GOSSIP_LANES_EVICTED,	/* Dedup entries reused. */
+	STAT_CHAN_INJECTED_LOSS,	/* Dropped by /rumor/chan_loss (tests). */
 	STAT_MAX
 };
 

@@ -132,20 +132,42 @@ id_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The members' ids, sorted: the order of broadcast spread trees. */
+static int
+addr_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The members' ids and addresses, each sorted (struct member_list). */
 static struct member_list *
 members_build(const struct rumor_config *cfg)
 {
+	const uint32_t n = cfg->n_members;
+	size_t ids = RTE_ALIGN_CEIL(n * sizeof(uint32_t), sizeof(uint64_t));
 	struct member_list *l = rte_malloc_socket("rumor_members",
-			sizeof(*l) + cfg->n_members * sizeof(l->id[0]),
+			sizeof(*l) + ids + n * sizeof(uint64_t),
 			RTE_CACHE_LINE_SIZE, table_socket());
+	uint64_t *addr;
+	uint32_t k = 0;
 
 	if (l == NULL)
 		return NULL;
-	l->n = cfg->n_members;
-	for (uint32_t i = 0; i < cfg->n_members; i++)
-		l->id[i] = cfg->members[i].id;
-	qsort(l->id, l->n, sizeof(l->id[0]), id_cmp);
+	addr = (uint64_t *)((uint8_t *)l->id + ids);
+	l->n = n;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct config_member *m = &cfg->members[i];
+
+		l->id[i] = m->id;
+		if (m->id != cfg->node_id)
+			addr[k++] = (uint64_t)m->ip << 16 | htons(m->udp_port);
+	}
+	qsort(l->id, n, sizeof(l->id[0]), id_cmp);
+	qsort(addr, k, sizeof(addr[0]), addr_cmp);
+	/* The address list leaves this node out: its own are not members'. */
+	l->addr = addr;
+	l->n_addr = k;
 	return l;
 }
 
