@@ -1,0 +1,733 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Raft's durable state on disk (control/raft_log.h). The entries of the
+ * log file are also held in memory, with the file offset of each record,
+ * so that a conflicting suffix is cut with one ftruncate.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "raft_log.h"
+
+#define RL_LOG_MAGIC 0x524c4731u	/* "RLG1" */
+#define RL_HS_MAGIC 0x52485331u		/* "RHS1" */
+#define RL_SNAP_MAGIC 0x52534e31u	/* "RSN1" */
+#define RL_HS_LEN 40u
+#define RL_SNAP_HDR (24u + 4u * RAFT_VOTERS_MAX + 8u)
+#define RL_BODY_MAX (RAFT_ENTRY_HDR_LEN + RAFT_ENTRY_DATA_MAX)
+
+struct raft_log {
+	int dirfd;
+	int logfd;
+	char *dir;
+	struct raft_hard_state hs;
+	struct raft_snapshot snap;
+	uint8_t *snap_data;
+	struct raft_entry *ents;	/* data owned. */
+	uint64_t *off;			/* File offset of each record. */
+	size_t n, cap;
+	uint64_t size;			/* Of the log file. */
+	int error;			/* Sticky: 0 or the errno. */
+	unsigned int inject_after;
+	int inject_err;
+	struct raft_log_stats stats;
+};
+
+static void
+rl_put32(uint8_t *p, uint32_t v)
+{
+	v = htonl(v);
+	memcpy(p, &v, 4);
+}
+
+static void
+rl_put64(uint8_t *p, uint64_t v)
+{
+	rl_put32(p, (uint32_t)(v >> 32));
+	rl_put32(p + 4, (uint32_t)v);
+}
+
+static uint32_t
+rl_get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return ntohl(v);
+}
+
+static uint64_t
+rl_get64(const uint8_t *p)
+{
+	return (uint64_t)rl_get32(p) << 32 | rl_get32(p + 4);
+}
+
+/* Whether an injected failure strikes this write; sets errno if so. */
+static bool
+rl_injected(struct raft_log *l)
+{
+	if (l->inject_err == 0)
+		return false;
+	if (l->inject_after > 0) {
+		l->inject_after--;
+		return false;
+	}
+	errno = l->inject_err;
+	return true;
+}
+
+/* Record a failure; every later write fails with it. */
+static int
+rl_fail(struct raft_log *l, int err)
+{
+	if (l->error == 0)
+		l->error = err != 0 ? err : EIO;
+	return -l->error;
+}
+
+static int
+rl_write_all(struct raft_log *l, int fd, const uint8_t *buf, size_t len,
+		off_t off)
+{
+	if (rl_injected(l))
+		return -1;
+	while (len > 0) {
+		ssize_t w = pwrite(fd, buf, len, off);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (w == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		buf += w;
+		len -= (size_t)w;
+		off += w;
+	}
+	return 0;
+}
+
+static int
+rl_fsync(struct raft_log *l, int fd)
+{
+	if (rl_injected(l))
+		return -1;
+	l->stats.fsyncs++;
+	return fsync(fd);
+}
+
+/*
+ * Replace file `name` with buf: write name.tmp, fsync it, rename it over
+ * name, fsync the directory. A crash leaves the old or the new file.
+ */
+static int
+rl_replace(struct raft_log *l, const char *name, const uint8_t *buf,
+		size_t len)
+{
+	char tmp[64];
+	int fd, err;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	fd = openat(l->dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			0600);
+	if (fd < 0)
+		return rl_fail(l, errno);
+	if (rl_write_all(l, fd, buf, len, 0) != 0 || rl_fsync(l, fd) != 0) {
+		err = errno;
+		close(fd);
+		unlinkat(l->dirfd, tmp, 0);
+		return rl_fail(l, err);
+	}
+	close(fd);
+	if (rl_injected(l) || renameat(l->dirfd, tmp, l->dirfd, name) != 0) {
+		err = errno;
+		unlinkat(l->dirfd, tmp, 0);
+		return rl_fail(l, err);
+	}
+	if (rl_fsync(l, l->dirfd) != 0)
+		return rl_fail(l, errno);
+	return 0;
+}
+
+/* Read a whole small file; 0, -ENOENT, or another negative errno. */
+static int
+rl_read_file(struct raft_log *l, const char *name, uint8_t **buf,
+		size_t *len)
+{
+	struct stat st;
+	int fd = openat(l->dirfd, name, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) != 0) {
+		close(fd);
+		return -errno;
+	}
+	*len = (size_t)st.st_size;
+	*buf = malloc(*len > 0 ? *len : 1);
+	if (*buf == NULL) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < *len) {
+		ssize_t r = pread(fd, *buf + got, *len - got, (off_t)got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			int err = r < 0 ? errno : EIO;
+
+			free(*buf);
+			close(fd);
+			return -err;
+		}
+		got += (size_t)r;
+	}
+	close(fd);
+	return 0;
+}
+
+/* ---- in-memory entries ---- */
+
+static int
+rl_push(struct raft_log *l, const struct raft_entry *e, uint64_t off)
+{
+	uint8_t *data = NULL;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct raft_entry *ne = realloc(l->ents, cap * sizeof(*ne));
+		uint64_t *no;
+
+		if (ne == NULL)
+			return -ENOMEM;
+		l->ents = ne;
+		no = realloc(l->off, cap * sizeof(*no));
+		if (no == NULL)
+			return -ENOMEM;
+		l->off = no;
+		l->cap = cap;
+	}
+	if (e->len > 0) {
+		data = malloc(e->len);
+		if (data == NULL)
+			return -ENOMEM;
+		memcpy(data, e->data, e->len);
+	}
+	l->ents[l->n] = *e;
+	l->ents[l->n].data = data;
+	l->off[l->n] = off;
+	l->n++;
+	return 0;
+}
+
+static void
+rl_truncate_mem(struct raft_log *l, size_t keep)
+{
+	while (l->n > keep)
+		free((void *)l->ents[--l->n].data);
+}
+
+static uint64_t
+rl_last(const struct raft_log *l)
+{
+	return l->n > 0 ? l->ents[l->n - 1].index : l->snap.index;
+}
+
+/* ---- records ---- */
+
+/* The record at buf (avail bytes), decoded into e: its length, or 0. */
+static size_t
+rl_record(const uint8_t *buf, size_t avail, struct raft_entry *e)
+{
+	uint32_t blen;
+
+	if (avail < RAFT_LOG_RECORD_HDR || rl_get32(buf) != RL_LOG_MAGIC)
+		return 0;
+	blen = rl_get32(buf + 4);
+	if (blen < RAFT_ENTRY_HDR_LEN || blen > RL_BODY_MAX ||
+			avail - RAFT_LOG_RECORD_HDR < blen)
+		return 0;
+	if (XXH3_64bits(buf + RAFT_LOG_RECORD_HDR, blen) !=
+			rl_get64(buf + 8))
+		return 0;
+	if (raft_entry_decode(buf + RAFT_LOG_RECORD_HDR, blen, e) !=
+			RAFT_WIRE_OK)
+		return 0;
+	return RAFT_LOG_RECORD_HDR + blen;
+}
+
+static size_t
+rl_record_put(uint8_t *buf, const struct raft_entry *e)
+{
+	size_t blen = raft_entry_encode(e, buf + RAFT_LOG_RECORD_HDR,
+			RL_BODY_MAX);
+
+	if (blen == 0)
+		return 0;
+	rl_put32(buf, RL_LOG_MAGIC);
+	rl_put32(buf + 4, (uint32_t)blen);
+	rl_put64(buf + 8, XXH3_64bits(buf + RAFT_LOG_RECORD_HDR, blen));
+	return RAFT_LOG_RECORD_HDR + blen;
+}
+
+/* ---- recovery ---- */
+
+static int
+rl_load_hard_state(struct raft_log *l, char *why, size_t why_len)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc = rl_read_file(l, "hardstate", &buf, &len);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (len != RL_HS_LEN || rl_get32(buf) != RL_HS_MAGIC ||
+			XXH3_64bits(buf, RL_HS_LEN - 8) !=
+			rl_get64(buf + RL_HS_LEN - 8)) {
+		snprintf(why, why_len, "%s/hardstate: bad checksum or length",
+				l->dir);
+		free(buf);
+		return -EBADMSG;
+	}
+	l->hs.term = rl_get64(buf + 8);
+	l->hs.vote = rl_get32(buf + 16);
+	l->hs.commit = rl_get64(buf + 24);
+	free(buf);
+	return 0;
+}
+
+static int
+rl_load_snapshot(struct raft_log *l, char *why, size_t why_len)
+{
+	uint8_t *buf;
+	size_t len;
+	uint32_t dlen, nv;
+	int rc = rl_read_file(l, "snapshot", &buf, &len);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (len < RL_SNAP_HDR || rl_get32(buf) != RL_SNAP_MAGIC)
+		goto bad;
+	dlen = rl_get32(buf + 4);
+	nv = rl_get32(buf + 24);
+	if (dlen > RAFT_SNAP_MAX || len != RL_SNAP_HDR + (size_t)dlen ||
+			XXH3_64bits(buf, len - 8) != rl_get64(buf + len - 8) ||
+			nv == 0 || nv > RAFT_VOTERS_MAX)
+		goto bad;
+	l->snap.index = rl_get64(buf + 8);
+	l->snap.term = rl_get64(buf + 16);
+	l->snap.n_voters = nv;
+	for (uint32_t i = 0; i < nv; i++)
+		l->snap.voters[i] = rl_get32(buf + 28 + 4 * i);
+	if (l->snap.index == 0 || l->snap.term == 0)
+		goto bad;
+	l->snap_data = malloc(dlen > 0 ? dlen : 1);
+	if (l->snap_data == NULL) {
+		free(buf);
+		return -ENOMEM;
+	}
+	memcpy(l->snap_data, buf + RL_SNAP_HDR - 8, dlen);
+	l->snap.len = dlen;
+	l->snap.data = l->snap_data;
+	free(buf);
+	return 0;
+bad:
+	snprintf(why, why_len, "%s/snapshot: bad checksum or fields",
+			l->dir);
+	free(buf);
+	return -EBADMSG;
+}
+
+/*
+ * Read the log file: valid records in sequence, then either the end, a
+ * torn tail (cut off), or corruption (refused).
+ */
+static int
+rl_load_log(struct raft_log *l, char *why, size_t why_len)
+{
+	uint8_t *buf;
+	size_t len, pos = 0;
+	int rc = rl_read_file(l, "log", &buf, &len);
+
+	if (rc == -ENOENT) {
+		l->size = 0;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	while (pos < len) {
+		struct raft_entry e;
+		size_t rl = rl_record(buf + pos, len - pos, &e);
+
+		if (rl == 0) {
+			/* Torn tail, unless a valid record follows. */
+			for (size_t q = pos + 1; q + RAFT_LOG_RECORD_HDR <= len;
+					q++) {
+				struct raft_entry x;
+
+				if (rl_record(buf + q, len - q, &x) == 0)
+					continue;
+				snprintf(why, why_len, "%s/log: corrupt record"
+						" at offset %zu, valid records"
+						" after it (offset %zu)",
+						l->dir, pos, q);
+				free(buf);
+				return -EBADMSG;
+			}
+			l->stats.torn_bytes = len - pos;
+			break;
+		}
+		if (l->n > 0 && e.index != rl_last(l) + 1) {
+			snprintf(why, why_len, "%s/log: index %" PRIu64
+					" at offset %zu follows %" PRIu64,
+					l->dir, e.index, pos, rl_last(l));
+			free(buf);
+			return -EBADMSG;
+		}
+		rc = rl_push(l, &e, pos);
+		if (rc != 0) {
+			free(buf);
+			return rc;
+		}
+		pos += rl;
+	}
+	free(buf);
+	if (pos < len) {
+		if (ftruncate(l->logfd, (off_t)pos) != 0 ||
+				fsync(l->logfd) != 0)
+			return -errno;
+	}
+	l->size = pos;
+	return 0;
+}
+
+/* Entries the snapshot covers (a crash before compaction) go. */
+static int
+rl_check_against_snapshot(struct raft_log *l, char *why, size_t why_len)
+{
+	size_t k = 0;
+
+	if (l->n > 0 && l->ents[0].index > l->snap.index + 1) {
+		snprintf(why, why_len, "%s/log: starts at %" PRIu64
+				", after the snapshot at %" PRIu64, l->dir,
+				l->ents[0].index, l->snap.index);
+		return -EBADMSG;
+	}
+	while (k < l->n && l->ents[k].index <= l->snap.index)
+		k++;
+	if (k == 0)
+		return 0;
+	for (size_t i = 0; i < k; i++)
+		free((void *)l->ents[i].data);
+	memmove(l->ents, l->ents + k, (l->n - k) * sizeof(*l->ents));
+	memmove(l->off, l->off + k, (l->n - k) * sizeof(*l->off));
+	l->n -= k;
+	return 0;
+}
+
+int
+raft_log_open(const char *dir, struct raft_log **out, char *why,
+		size_t why_len)
+{
+	struct raft_log *l;
+	int rc;
+
+	*out = NULL;
+	if (why_len > 0)
+		why[0] = '\0';
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return -ENOMEM;
+	l->dirfd = l->logfd = -1;
+	l->dir = strdup(dir);
+	if (l->dir == NULL) {
+		rc = -ENOMEM;
+		goto fail;
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		rc = -errno;
+		goto fail;
+	}
+	l->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (l->dirfd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	l->logfd = openat(l->dirfd, "log", O_RDWR | O_CREAT | O_CLOEXEC,
+			0600);
+	if (l->logfd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	rc = rl_load_hard_state(l, why, why_len);
+	if (rc == 0)
+		rc = rl_load_snapshot(l, why, why_len);
+	if (rc == 0)
+		rc = rl_load_log(l, why, why_len);
+	if (rc == 0)
+		rc = rl_check_against_snapshot(l, why, why_len);
+	if (rc != 0)
+		goto fail;
+	l->stats.records = l->n;
+	*out = l;
+	return 0;
+fail:
+	if (why_len > 0 && why[0] == '\0')
+		snprintf(why, why_len, "%s: %s", dir, strerror(-rc));
+	raft_log_close(l);
+	return rc;
+}
+
+void
+raft_log_close(struct raft_log *l)
+{
+	if (l == NULL)
+		return;
+	if (l->logfd >= 0)
+		close(l->logfd);
+	if (l->dirfd >= 0)
+		close(l->dirfd);
+	rl_truncate_mem(l, 0);
+	free(l->ents);
+	free(l->off);
+	free(l->snap_data);
+	free(l->dir);
+	free(l);
+}
+
+void
+raft_log_state(const struct raft_log *l, struct raft_hard_state *hs,
+		struct raft_snapshot *snap, const struct raft_entry **ents,
+		size_t *n)
+{
+	*hs = l->hs;
+	*snap = l->snap;
+	*ents = l->ents;
+	*n = l->n;
+}
+
+/* ---- writes ---- */
+
+int
+raft_log_append(struct raft_log *l, const struct raft_entry *ents,
+		size_t n)
+{
+	uint8_t *buf;
+	size_t keep = 0, len = 0;
+	uint64_t first, at;
+	int rc;
+
+	if (l->error != 0)
+		return -l->error;
+	if (n == 0)
+		return 0;
+	first = ents[0].index;
+	if (first == 0 || first > rl_last(l) + 1 || first <= l->snap.index)
+		return -EINVAL;
+	for (size_t i = 1; i < n; i++)
+		if (ents[i].index != first + i)
+			return -EINVAL;
+	buf = malloc(n * (RAFT_LOG_RECORD_HDR + RL_BODY_MAX));
+	if (buf == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		size_t r = rl_record_put(buf + len, &ents[i]);
+
+		if (r == 0) {
+			free(buf);
+			return -EINVAL;
+		}
+		len += r;
+	}
+	/* A conflicting suffix goes first. */
+	while (keep < l->n && l->ents[keep].index < first)
+		keep++;
+	at = keep < l->n ? l->off[keep] : l->size;
+	if (at < l->size) {
+		if (rl_injected(l) || ftruncate(l->logfd, (off_t)at) != 0) {
+			free(buf);
+			return rl_fail(l, errno);
+		}
+		rl_truncate_mem(l, keep);
+		l->size = at;
+	}
+	if (rl_write_all(l, l->logfd, buf, len, (off_t)at) != 0 ||
+			rl_fsync(l, l->logfd) != 0) {
+		free(buf);
+		return rl_fail(l, errno);
+	}
+	l->size = at + len;
+	for (size_t i = 0, off = at; i < n; i++) {
+		rc = rl_push(l, &ents[i], off);
+		if (rc != 0) {
+			free(buf);
+			return rl_fail(l, -rc);
+		}
+		off += RAFT_LOG_RECORD_HDR + RAFT_ENTRY_HDR_LEN + ents[i].len;
+	}
+	free(buf);
+	l->stats.appends++;
+	l->stats.records = l->n;
+	return 0;
+}
+
+int
+raft_log_save_hard_state(struct raft_log *l, const struct raft_hard_state *hs)
+{
+	uint8_t buf[RL_HS_LEN];
+	int rc;
+
+	if (l->error != 0)
+		return -l->error;
+	memset(buf, 0, sizeof(buf));
+	rl_put32(buf, RL_HS_MAGIC);
+	rl_put64(buf + 8, hs->term);
+	rl_put32(buf + 16, hs->vote);
+	rl_put64(buf + 24, hs->commit);
+	rl_put64(buf + RL_HS_LEN - 8, XXH3_64bits(buf, RL_HS_LEN - 8));
+	rc = rl_replace(l, "hardstate", buf, sizeof(buf));
+	if (rc == 0)
+		l->hs = *hs;
+	return rc;
+}
+
+/* Rewrite the log file with the entries after index only. */
+static int
+rl_compact_log(struct raft_log *l, uint64_t index)
+{
+	size_t k = 0, len = 0;
+	uint8_t *buf;
+	int rc, fd;
+
+	while (k < l->n && l->ents[k].index <= index)
+		k++;
+	buf = malloc((l->n - k + 1) * (RAFT_LOG_RECORD_HDR + RL_BODY_MAX));
+	if (buf == NULL)
+		return -ENOMEM;
+	for (size_t i = k; i < l->n; i++) {
+		l->off[i] = len;
+		len += rl_record_put(buf + len, &l->ents[i]);
+	}
+	rc = rl_replace(l, "log", buf, len);
+	free(buf);
+	if (rc != 0)
+		return rc;
+	fd = openat(l->dirfd, "log", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return rl_fail(l, errno);
+	close(l->logfd);
+	l->logfd = fd;
+	for (size_t i = 0; i < k; i++)
+		free((void *)l->ents[i].data);
+	memmove(l->ents, l->ents + k, (l->n - k) * sizeof(*l->ents));
+	memmove(l->off, l->off + k, (l->n - k) * sizeof(*l->off));
+	l->n -= k;
+	l->size = len;
+	l->stats.compactions++;
+	l->stats.records = l->n;
+	return 0;
+}
+
+int
+raft_log_save_snapshot(struct raft_log *l, const struct raft_snapshot *snap,
+		bool drop_all)
+{
+	size_t len = RL_SNAP_HDR + (size_t)snap->len;
+	uint8_t *buf, *data;
+	int rc;
+
+	if (l->error != 0)
+		return -l->error;
+	if (snap->index == 0 || snap->term == 0 || snap->n_voters == 0 ||
+			snap->n_voters > RAFT_VOTERS_MAX ||
+			snap->len > RAFT_SNAP_MAX ||
+			(snap->len > 0 && snap->data == NULL))
+		return -EINVAL;
+	buf = calloc(1, len);
+	data = malloc(snap->len > 0 ? snap->len : 1);
+	if (buf == NULL || data == NULL) {
+		free(buf);
+		free(data);
+		return -ENOMEM;
+	}
+	rl_put32(buf, RL_SNAP_MAGIC);
+	rl_put32(buf + 4, snap->len);
+	rl_put64(buf + 8, snap->index);
+	rl_put64(buf + 16, snap->term);
+	rl_put32(buf + 24, snap->n_voters);
+	for (uint32_t i = 0; i < snap->n_voters; i++)
+		rl_put32(buf + 28 + 4 * i, snap->voters[i]);
+	if (snap->len > 0) {
+		memcpy(buf + RL_SNAP_HDR - 8, snap->data, snap->len);
+		memcpy(data, snap->data, snap->len);
+	}
+	rl_put64(buf + len - 8, XXH3_64bits(buf, len - 8));
+	rc = rl_replace(l, "snapshot", buf, len);
+	free(buf);
+	if (rc != 0) {
+		free(data);
+		return rc;
+	}
+	free(l->snap_data);
+	l->snap_data = data;
+	l->snap = *snap;
+	l->snap.data = data;
+	return rl_compact_log(l, drop_all ? UINT64_MAX : snap->index);
+}
+
+int
+raft_log_persist(struct raft_log *l, const struct raft_ready *rd)
+{
+	int rc = 0;
+
+	if (rd->snapshot != NULL)
+		rc = raft_log_save_snapshot(l, rd->snapshot, true);
+	if (rc == 0 && rd->n_entries > 0)
+		rc = raft_log_append(l, rd->entries, rd->n_entries);
+	if (rc == 0 && rd->hard_state_changed)
+		rc = raft_log_save_hard_state(l, &rd->hard_state);
+	return rc;
+}
+
+bool
+raft_log_failed(const struct raft_log *l)
+{
+	return l->error != 0;
+}
+
+int
+raft_log_error(const struct raft_log *l)
+{
+	return l->error;
+}
+
+const struct raft_log_stats *
+raft_log_stats(const struct raft_log *l)
+{
+	return &l->stats;
+}
+
+void
+raft_log_inject_failure(struct raft_log *l, unsigned int after, int err)
+{
+	l->inject_after = after;
+	l->inject_err = err;
+}
