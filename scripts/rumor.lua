@@ -5,6 +5,9 @@
 -- channel_len bytes of channel name, then payload_len bytes of payload,
 -- filling one UDP datagram exactly. A sealed control message (type 2,
 -- include/rumor/seal.h) shows its clear header; its body is encrypted.
+-- Channel messages (types 3 to 14, docs/channels.md and
+-- include/rumor/chan_wire.h) show the fields of their fixed part and the
+-- message after it.
 --
 -- Use:
 --   wireshark -X lua_script:scripts/rumor.lua capture.pcap
@@ -30,6 +33,48 @@ local rumor = Proto("rumor", "rumor message transport")
 local types = {
 	[1] = "DATA",
 	[2] = "CONTROL",
+	[3] = "SUBSCRIBE",
+	[4] = "UNSUBSCRIBE",
+	[5] = "SUB_ACK",
+	[6] = "DELIVER",
+	[7] = "GAP",
+	[8] = "FANOUT",
+	[9] = "RETRANSMIT",
+	[10] = "INTEREST",
+	[11] = "INTEREST_ACK",
+	[12] = "NACK",
+	[13] = "GONE",
+	[14] = "GOSSIP",
+}
+
+-- The fixed part of each channel type after the name (chan_wire.h):
+-- its layout, its length, and whether the message follows it.
+local LAYOUT_LEASE, LAYOUT_ACK, LAYOUT_IACK = 1, 2, 3
+local LAYOUT_ORD, LAYOUT_RANGE, LAYOUT_NACK, LAYOUT_GOSSIP = 4, 5, 6, 7
+local fixed = {
+	[3] = { LAYOUT_LEASE, 8, false },
+	[4] = { nil, 0, false },
+	[5] = { LAYOUT_ACK, 12, false },
+	[6] = { LAYOUT_ORD, 16, true },
+	[7] = { LAYOUT_RANGE, 24, false },
+	[8] = { LAYOUT_ORD, 16, true },
+	[9] = { LAYOUT_ORD, 16, true },
+	[10] = { LAYOUT_LEASE, 8, false },
+	[11] = { LAYOUT_IACK, 28, false },
+	[12] = { LAYOUT_NACK, 24, false },
+	[13] = { LAYOUT_RANGE, 24, false },
+	[14] = { LAYOUT_GOSSIP, 8, true },
+}
+
+local statuses = {
+	[0] = "OK",
+	[1] = "NOT_SUBSCRIBED",
+	[2] = "CLIENT_LIMIT",
+	[3] = "NODE_LIMIT",
+	[4] = "CLIENTS_LIMIT",
+	[5] = "CHANNEL_LIMIT",
+	[6] = "INTEREST_LIMIT",
+	[7] = "OWNED_LIMIT",
 }
 
 -- What a sealed control body carries (enum seal_proto).
@@ -55,6 +100,21 @@ f.channel_hash = ProtoField.uint64("rumor.channel_hash", "Channel hash",
 	base.HEX)
 f.channel = ProtoField.string("rumor.channel", "Channel")
 f.payload = ProtoField.bytes("rumor.payload", "Payload")
+f.lease_ms = ProtoField.uint32("rumor.chan.lease_ms", "Lease (ms)", base.DEC)
+f.status = ProtoField.uint8("rumor.chan.status", "Status", base.DEC,
+	statuses)
+f.limit = ProtoField.uint32("rumor.chan.limit", "Limit", base.DEC)
+f.stream = ProtoField.uint64("rumor.chan.stream", "Stream", base.HEX)
+f.next_seq = ProtoField.uint64("rumor.chan.next_seq", "Next sequence",
+	base.DEC)
+f.chan_seq = ProtoField.uint64("rumor.chan.seq", "Channel sequence",
+	base.DEC)
+f.first = ProtoField.uint64("rumor.chan.first", "First", base.DEC)
+f.last = ProtoField.uint64("rumor.chan.last", "Last", base.DEC)
+f.count = ProtoField.uint32("rumor.chan.count", "Count", base.DEC)
+f.boot = ProtoField.uint64("rumor.chan.boot", "Origin boot", base.DEC)
+f.chan_reserved = ProtoField.bytes("rumor.chan.reserved", "Reserved")
+f.message = ProtoField.bytes("rumor.chan.message", "Message")
 f.ctl_proto = ProtoField.uint8("rumor.ctl.proto", "Sealed protocol",
 	base.DEC, seal_protos)
 f.ctl_reserved = ProtoField.uint8("rumor.ctl.reserved", "Reserved",
@@ -104,6 +164,9 @@ e.ctl_length = ProtoExpert.new("rumor.ctl.bad_length",
 	expert.group.MALFORMED, expert.severity.ERROR)
 e.ctl_sender = ProtoExpert.new("rumor.ctl.bad_sender", "Sender is 0",
 	expert.group.PROTOCOL, expert.severity.ERROR)
+e.chan_fixed = ProtoExpert.new("rumor.chan.bad_fixed",
+	"Payload too short for the type's fixed part",
+	expert.group.MALFORMED, expert.severity.ERROR)
 
 rumor.prefs.port = Pref.uint("UDP port", RUMOR_DEFAULT_PORT,
 	"UDP port decoded as rumor")
@@ -180,6 +243,62 @@ local function dissect_control(tvb, t, len, have)
 	t:append_text(string.format(", CONTROL, %s, sender %u", name, sender))
 	return string.format("CONTROL %s sender=%u boot=%s counter=%s len=%u",
 		name, sender, tostring(boot), tostring(counter), body_len)
+end
+
+-- The fixed part of a channel message (n bytes at off, the whole
+-- payload) and the message after it. Returns text for the Info column.
+local function dissect_fixed(tvb, t, mtype, off, n)
+	local layout, need, has_msg = fixed[mtype][1], fixed[mtype][2],
+		fixed[mtype][3]
+	if n < need or (not has_msg and n ~= need) then
+		t:add_proto_expert_info(e.chan_fixed)
+		return ""
+	end
+	local info = ""
+	if layout == LAYOUT_LEASE then
+		t:add(f.lease_ms, tvb(off, 4))
+		t:add(f.chan_reserved, tvb(off + 4, 4))
+		info = string.format(" lease=%u", tvb(off, 4):uint())
+	elseif layout == LAYOUT_ACK or layout == LAYOUT_IACK then
+		t:add(f.status, tvb(off, 1))
+		t:add(f.chan_reserved, tvb(off + 1, 3))
+		t:add(f.lease_ms, tvb(off + 4, 4))
+		t:add(f.limit, tvb(off + 8, 4))
+		local st = tvb(off, 1):uint()
+		info = string.format(" status=%s lease=%u",
+			statuses[st] or tostring(st), tvb(off + 4, 4):uint())
+		if layout == LAYOUT_IACK then
+			t:add(f.stream, tvb(off + 12, 8))
+			t:add(f.next_seq, tvb(off + 20, 8))
+			info = info .. string.format(" next=%s",
+				tostring(tvb(off + 20, 8):uint64()))
+		end
+	elseif layout == LAYOUT_ORD then
+		t:add(f.stream, tvb(off, 8))
+		t:add(f.chan_seq, tvb(off + 8, 8))
+		info = string.format(" chan_seq=%s",
+			tostring(tvb(off + 8, 8):uint64()))
+	elseif layout == LAYOUT_RANGE then
+		t:add(f.stream, tvb(off, 8))
+		t:add(f.first, tvb(off + 8, 8))
+		t:add(f.last, tvb(off + 16, 8))
+		info = string.format(" first=%s last=%s",
+			tostring(tvb(off + 8, 8):uint64()),
+			tostring(tvb(off + 16, 8):uint64()))
+	elseif layout == LAYOUT_NACK then
+		t:add(f.stream, tvb(off, 8))
+		t:add(f.first, tvb(off + 8, 8))
+		t:add(f.count, tvb(off + 16, 4))
+		t:add(f.chan_reserved, tvb(off + 20, 4))
+		info = string.format(" first=%s count=%u",
+			tostring(tvb(off + 8, 8):uint64()), tvb(off + 16, 4):uint())
+	elseif layout == LAYOUT_GOSSIP then
+		t:add(f.boot, tvb(off, 8))
+	end
+	if has_msg and n > need then
+		t:add(f.message, tvb(off + need, n - need))
+	end
+	return info
 end
 
 function rumor.dissector(tvb, pinfo, tree)
@@ -269,13 +388,17 @@ function rumor.dissector(tvb, pinfo, tree)
 	end
 	off = off + n
 	n = math.min(payload_len, have - off)
+	local extra = ""
 	if n > 0 then
-		t:add(f.payload, tvb(off, n))
+		local pt = t:add(f.payload, tvb(off, n))
+		if fixed[mtype] ~= nil and n == payload_len then
+			extra = dissect_fixed(tvb, pt, mtype, off, n)
+		end
 	end
 
 	local name = types[mtype] or string.format("type %u", mtype)
-	pinfo.cols.info = string.format("%s channel=%s seq=%s hop=%u len=%u",
-		name, channel, tostring(seq), hop, payload_len)
+	pinfo.cols.info = string.format("%s channel=%s seq=%s hop=%u len=%u%s",
+		name, channel, tostring(seq), hop, payload_len, extra)
 	if magic ~= RUMOR_MAGIC then
 		pinfo.cols.info = "rumor: bad magic"
 	end
