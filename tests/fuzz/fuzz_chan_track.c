@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The lcores' channel order state (dataplane/chan_track.h) driven by
+ * arbitrary sequences of events, as a subscriber node and a gossip
+ * receiver meet them from the network: FANOUTs of any stream and
+ * sequence, GONE ranges, give-ups, new streams, broadcast publish ids.
+ * Whatever comes, a channel's deliveries are strictly increasing, each
+ * sequence is delivered or given up once, the window's count is exact,
+ * and a publish id is new at most once.
+ *
+ * Input: records of 9 bytes, an operation and a 64-bit number.
+ */
+#include <string.h>
+
+#include "../../dataplane/chan_track.h"
+#include "fuzz.h"
+
+static struct chan_rx rx;
+static struct gossip_dedup dedup;
+
+static uint32_t
+count_held(void)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < CHAN_WINDOW; i++)
+		n += rx.held[i].msg != NULL;
+	return n;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct chan_held h, out[CHAN_WINDOW];
+	uint64_t last = 0, now = 0, first;
+
+	chan_rx_init(&rx);
+	memset(&dedup, 0, sizeof(dedup));
+	for (size_t off = 0; off + 9 <= size; off += 9) {
+		uint8_t op = data[off];
+		uint64_t v;
+		uint64_t stream, seq;
+		enum chan_rx_verdict verdict;
+		uint32_t n;
+
+		memcpy(&v, data + off + 1, 8);
+		stream = 1 + (op >> 4 & 3);	/* A few streams. */
+		seq = 1 + v % 1000;		/* Near each other. */
+		now++;
+		switch (op & 7) {
+		case 0:
+		case 1:
+		case 2:
+			verdict = chan_rx_offer(&rx, stream, seq);
+			if (verdict == CHAN_RX_DELIVER) {
+				FUZZ_CHECK(seq == rx.next);
+				FUZZ_CHECK(seq > last || last == 0 ||
+						stream != rx.prev_stream);
+				last = seq;
+				chan_rx_advance(&rx);
+				while (chan_rx_pop(&rx, &h)) {
+					FUZZ_CHECK(h.seq == rx.next);
+					last = h.seq;
+					chan_rx_advance(&rx);
+				}
+			} else if (verdict == CHAN_RX_HOLD) {
+				FUZZ_CHECK(seq > rx.next &&
+						seq - rx.next < CHAN_WINDOW);
+				h.msg = (void *)(uintptr_t)seq;
+				h.seq = seq;
+				h.origin = 1;
+				h.pubid = seq;
+				chan_rx_hold(&rx, &h);
+			} else if (verdict == CHAN_RX_RESET) {
+				n = chan_rx_drain(&rx, out);
+				for (uint32_t i = 1; i < n; i++)
+					FUZZ_CHECK(out[i].seq > out[i - 1].seq);
+				chan_rx_start(&rx, stream, seq);
+				last = 0;
+			}
+			break;
+		case 3:
+			/* Give up to a point (a GONE, a lost hole). */
+			if (seq > rx.next && seq - rx.next <= CHAN_WINDOW) {
+				while (rx.next < seq) {
+					if (chan_rx_pop(&rx, &h)) {
+						FUZZ_CHECK(h.seq == rx.next);
+						chan_rx_advance(&rx);
+						continue;
+					}
+					chan_rx_skip(&rx, rx.next + 1);
+				}
+				while (chan_rx_pop(&rx, &h))
+					chan_rx_advance(&rx);
+			}
+			break;
+		case 4:
+			n = chan_rx_hole(&rx, &first);
+			FUZZ_CHECK(n <= CHAN_NACK_MAX);
+			if (n > 0) {
+				FUZZ_CHECK(first == rx.next);
+				for (uint32_t i = 0; i < n; i++)
+					FUZZ_CHECK(rx.held[(first + i) &
+							(CHAN_WINDOW - 1)].msg ==
+							NULL);
+			}
+			break;
+		default:
+			/* Broadcast: (origin, boot, publish id). */
+			if (gossip_check(&dedup, 1 + (uint32_t)(v >> 60),
+					1 + (v >> 56 & 3), v & 0xff000000000fffull,
+					now) == GOSSIP_NEW)
+				FUZZ_CHECK(gossip_check(&dedup,
+						1 + (uint32_t)(v >> 60),
+						1 + (v >> 56 & 3),
+						v & 0xff000000000fffull, now) ==
+						GOSSIP_DUP);
+			break;
+		}
+		FUZZ_CHECK(count_held() == rx.n_held);
+		FUZZ_CHECK(rx.top >= rx.next);
+	}
+	return 0;
+}
