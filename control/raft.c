@@ -220,7 +220,9 @@ raft_log_drop_prefix(struct raft *r, uint64_t index)
 		k = r->log_n;
 	for (size_t i = 0; i < k; i++)
 		free((void *)r->log[i].data);
-	memmove(r->log, r->log + k, (r->log_n - k) * sizeof(*r->log));
+	if (k > 0 && k < r->log_n)
+		memmove(r->log, r->log + k,
+				(r->log_n - k) * sizeof(*r->log));
 	r->log_n -= k;
 }
 

@@ -437,8 +437,10 @@ rl_check_against_snapshot(struct raft_log *l, char *why, size_t why_len)
 		return 0;
 	for (size_t i = 0; i < k; i++)
 		free((void *)l->ents[i].data);
-	memmove(l->ents, l->ents + k, (l->n - k) * sizeof(*l->ents));
-	memmove(l->off, l->off + k, (l->n - k) * sizeof(*l->off));
+	if (k < l->n) {
+		memmove(l->ents, l->ents + k, (l->n - k) * sizeof(*l->ents));
+		memmove(l->off, l->off + k, (l->n - k) * sizeof(*l->off));
+	}
 	l->n -= k;
 	return 0;
 }
@@ -637,8 +639,10 @@ rl_compact_log(struct raft_log *l, uint64_t index)
 	l->logfd = fd;
 	for (size_t i = 0; i < k; i++)
 		free((void *)l->ents[i].data);
-	memmove(l->ents, l->ents + k, (l->n - k) * sizeof(*l->ents));
-	memmove(l->off, l->off + k, (l->n - k) * sizeof(*l->off));
+	if (k > 0 && k < l->n) {
+		memmove(l->ents, l->ents + k, (l->n - k) * sizeof(*l->ents));
+		memmove(l->off, l->off + k, (l->n - k) * sizeof(*l->off));
+	}
 	l->n -= k;
 	l->size = len;
 	l->stats.compactions++;

@@ -384,6 +384,70 @@ SEEDS["fuzz_chan_wire"] = {
 }
 
 
+def raft_hdr(mtype, flags=0, sender=1, to=2, term=5, reserved=0):
+    """The header of a Raft message (include/rumor/raft_wire.h)."""
+    return struct.pack("!BBHIIQ", mtype, flags, reserved, sender, to, term)
+
+
+def raft_entry(term, index, etype, payload=b"", reserved=0):
+    return struct.pack("!QQBBH", term, index, etype, reserved,
+                       len(payload)) + payload
+
+
+def raft_epoch(epoch=7, members=((1, 7946, 1), (2, 7946, 10)), n=None):
+    body = struct.pack("!QHHI", epoch, len(members) if n is None else n,
+                       0, 0)
+    for mid, port, weight in members:
+        body += struct.pack("!I4sHHI", mid, PEER_IP, port, 0, weight)
+    return body
+
+
+def raft_append(prev_index=3, prev_term=4, commit=3, entries=(), n=None,
+                term=5):
+    return raft_hdr(5, term=term) + struct.pack(
+        "!QQQHH", prev_index, prev_term, commit,
+        len(entries) if n is None else n, 0) + b"".join(entries)
+
+
+def raft_snapshot(index=10, term=4, total=5, offset=0, chunk=b"hello",
+                  voters=(1, 2, 3)):
+    return raft_hdr(9) + struct.pack(
+        "!QQIIHBB", index, term, total, offset, len(chunk), len(voters),
+        0) + b"".join(struct.pack("!I", v) for v in voters) + chunk
+
+
+VOTER_ADD = struct.pack("!BBHI", 1, 0, 0, 4)
+SEEDS["fuzz_raft_wire"] = {
+    "prevote": raft_hdr(1, term=6) + struct.pack("!QQ", 3, 4),
+    "vote-transfer": raft_hdr(3, flags=2, term=6) + struct.pack("!QQ", 3, 4),
+    "prevote-resp-reject": raft_hdr(2, flags=1),
+    "vote-resp": raft_hdr(4),
+    "append-heartbeat-like": raft_append(),
+    "append-3": raft_append(entries=(
+        raft_entry(4, 4, 2, raft_epoch()), raft_entry(5, 5, 1),
+        raft_entry(5, 6, 3, VOTER_ADD))),
+    "append-resp-reject": raft_hdr(6, flags=1) + struct.pack("!QQQ", 9, 5, 3),
+    "append-resp-ok": raft_hdr(6) + struct.pack("!QQQ", 9, 0, 0),
+    "heartbeat": raft_hdr(7) + struct.pack("!Q", 3),
+    "heartbeat-resp": raft_hdr(8),
+    "snapshot-chunk": raft_snapshot(),
+    "snapshot-empty": raft_snapshot(total=0, chunk=b""),
+    "snapshot-resp": raft_hdr(10) + struct.pack("!QII", 10, 5, 0),
+    "timeout-now": raft_hdr(11),
+    "entry-alone": raft_entry(4, 4, 2, raft_epoch()),
+    "epoch-alone": raft_epoch(),
+    "voter-alone": VOTER_ADD,
+    "bad-type": raft_hdr(12),
+    "bad-flags": raft_hdr(1, flags=1, term=6) + struct.pack("!QQ", 3, 4),
+    "bad-count": raft_append(entries=(raft_entry(4, 4, 1),), n=2),
+    "bad-sequence": raft_append(entries=(raft_entry(4, 5, 1),)),
+    "bad-epoch": raft_append(entries=(
+        raft_entry(4, 4, 2, raft_epoch(members=((2, 1, 1), (1, 1, 1)))),)),
+    "bad-snapshot": raft_snapshot(total=3),
+    "short": raft_hdr(1)[:19],
+}
+
+
 def main():
     for target, seeds in SEEDS.items():
         d = os.path.join(HERE, "corpus", target)

@@ -382,7 +382,8 @@ ds_drop_prefix(struct dstate *d, uint64_t index)
 
 	while (k < d->n && d->ents[k].index <= index)
 		free((void *)d->ents[k++].data);
-	memmove(d->ents, d->ents + k, (d->n - k) * sizeof(*d->ents));
+	if (k > 0 && k < d->n)
+		memmove(d->ents, d->ents + k, (d->n - k) * sizeof(*d->ents));
 	d->n -= k;
 }
 
@@ -723,7 +724,8 @@ node_complete(struct sim *s, struct node *nd, bool sent)
 		 * The state at `applied` is the latest epoch applied: from
 		 * the log if it holds one, else the snapshot's own.
 		 */
-		memcpy(buf, sn->data, len);
+		if (len > 0)
+			memcpy(buf, sn->data, len);
 		for (uint64_t x = applied; x >= raft_first_index(nd->r); x--) {
 			const struct raft_entry *en = raft_entry_at(nd->r, x);
 

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * libFuzzer target: raft_decode (include/rumor/raft_wire.h) on arbitrary
+ * bytes taken as a whole Raft message, and raft_entry_decode,
+ * raft_epoch_decode and raft_voter_change_decode on the same bytes. When
+ * a decoder accepts, every field is within its range, and the encoder
+ * gives back the same bytes and refuses a buffer one byte short.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rumor/raft_wire.h"
+#include "rumor/ring.h"
+#include "fuzz.h"
+
+static void
+check_msg(const uint8_t *copy, size_t size)
+{
+	static struct raft_msg m;
+	enum raft_wire_error e = raft_decode(copy, size, &m);
+	uint8_t *again;
+
+	FUZZ_CHECK(e >= RAFT_WIRE_OK && e < RAFT_WIRE_ERROR_MAX);
+	FUZZ_CHECK(raft_wire_error_name(e) != NULL);
+	if (size < RAFT_HDR_LEN)
+		FUZZ_CHECK(e == RAFT_WIRE_SHORT);
+	if (e != RAFT_WIRE_OK)
+		return;
+	FUZZ_CHECK(m.type >= RAFT_PREVOTE && m.type < RAFT_MSG_TYPE_MAX);
+	FUZZ_CHECK(m.from != 0 && m.to != 0 && m.from != m.to);
+	FUZZ_CHECK(size <= RAFT_MSG_MAX);
+	FUZZ_CHECK(raft_encoded_len(&m) == size);
+	FUZZ_CHECK(m.n_entries <= RAFT_APPEND_ENTRIES_MAX);
+	for (unsigned int i = 0; i < m.n_entries; i++) {
+		const struct raft_entry *en = &m.entries[i];
+
+		FUZZ_CHECK(raft_entry_check(en) == RAFT_WIRE_OK);
+		FUZZ_CHECK(en->index == m.index + 1 + i);
+		FUZZ_CHECK(en->term <= m.term);
+		/* Payloads lie inside the message. */
+		FUZZ_CHECK(en->len == 0 || (en->data >= copy &&
+				en->data + en->len <= copy + size));
+	}
+	if (m.type == RAFT_SNAPSHOT) {
+		FUZZ_CHECK(m.n_voters >= 1 && m.n_voters <= RAFT_VOTERS_MAX);
+		FUZZ_CHECK((uint64_t)m.snap_offset + m.chunk_len <=
+				m.snap_total);
+		FUZZ_CHECK(m.snap_total <= RAFT_SNAP_MAX);
+		FUZZ_CHECK(m.chunk_len == 0 || (m.chunk >= copy &&
+				m.chunk + m.chunk_len <= copy + size));
+	}
+	again = malloc(size);
+	if (again == NULL)
+		return;
+	FUZZ_CHECK(raft_encode(&m, again, size) == size);
+	FUZZ_CHECK(memcmp(again, copy, size) == 0);
+	FUZZ_CHECK(raft_encode(&m, again, size - 1) == 0);
+	free(again);
+}
+
+static void
+check_payloads(const uint8_t *copy, size_t size)
+{
+	static struct raft_epoch ep;
+	struct raft_voter_change vc;
+	struct raft_entry en;
+	uint8_t *again;
+
+	if (raft_entry_decode(copy, size, &en) == RAFT_WIRE_OK) {
+		again = malloc(size);
+		FUZZ_CHECK(size == RAFT_ENTRY_HDR_LEN + (size_t)en.len);
+		if (again != NULL) {
+			FUZZ_CHECK(raft_entry_encode(&en, again, size) == size);
+			FUZZ_CHECK(memcmp(again, copy, size) == 0);
+			free(again);
+		}
+	}
+	if (raft_epoch_decode(copy, size, &ep) == RAFT_WIRE_OK) {
+		FUZZ_CHECK(ep.epoch != 0);
+		FUZZ_CHECK(ep.n_members >= 1 &&
+				ep.n_members <= RAFT_EPOCH_MEMBERS_MAX);
+		for (unsigned int i = 0; i < ep.n_members; i++) {
+			FUZZ_CHECK(ep.members[i].id != 0);
+			FUZZ_CHECK(ep.members[i].weight >= 1 &&
+					ep.members[i].weight <= RING_WEIGHT_MAX);
+			FUZZ_CHECK(i == 0 ||
+					ep.members[i].id > ep.members[i - 1].id);
+		}
+		again = malloc(size);
+		if (again != NULL) {
+			FUZZ_CHECK(raft_epoch_encode(&ep, again, size) == size);
+			FUZZ_CHECK(memcmp(again, copy, size) == 0);
+			free(again);
+		}
+	}
+	if (raft_voter_change_decode(copy, size, &vc) == RAFT_WIRE_OK) {
+		uint8_t b[RAFT_VOTER_CHANGE_LEN];
+
+		FUZZ_CHECK(size == RAFT_VOTER_CHANGE_LEN && vc.id != 0);
+		FUZZ_CHECK(raft_voter_change_encode(&vc, b, sizeof(b)) ==
+				sizeof(b));
+		FUZZ_CHECK(memcmp(b, copy, sizeof(b)) == 0);
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t *copy = malloc(size > 0 ? size : 1);
+
+	if (copy == NULL)
+		return 0;
+	if (size > 0)
+		memcpy(copy, data, size);
+	check_msg(copy, size);
+	check_payloads(copy, size);
+	free(copy);
+	return 0;
+}
