@@ -1176,10 +1176,9 @@ raft_tick(struct raft *r)
 			r->transferee = 0;
 			for (uint32_t i = 0; i < r->n_prs; i++) {
 				struct raft_progress *pr = &r->prs[i];
+				bool heard = i == r->self || pr->recent_active;
 
-				if (pr->voter &&
-						(i == r->self || pr->recent_active))
-					active++;
+				active += pr->voter && heard;
 				pr->recent_active = false;
 			}
 			if (active < raft_quorum(r)) {
@@ -1323,9 +1322,11 @@ raft_propose(struct raft *r, struct raft_entry *e)
 				RAFT_WIRE_OK);
 		pr = raft_pr(r, vc.id);
 		if (vc.op == RAFT_VOTER_ADD) {
-			if ((pr != NULL && pr->voter) ||
-					raft_voter_count(r) >= RAFT_VOTERS_MAX ||
-					(pr == NULL && r->n_prs >= RAFT_NODES_MAX))
+			bool full = raft_voter_count(r) >= RAFT_VOTERS_MAX ||
+					(pr == NULL &&
+					r->n_prs >= RAFT_NODES_MAX);
+
+			if ((pr != NULL && pr->voter) || full)
 				goto refused_inval;
 		} else if (pr == NULL || !pr->voter || vc.id == r->cfg.id ||
 				raft_voter_count(r) <= 1) {

@@ -82,11 +82,12 @@ check_payloads(const uint8_t *copy, size_t size)
 		FUZZ_CHECK(ep.n_members >= 1 &&
 				ep.n_members <= RAFT_EPOCH_MEMBERS_MAX);
 		for (unsigned int i = 0; i < ep.n_members; i++) {
-			FUZZ_CHECK(ep.members[i].id != 0);
-			FUZZ_CHECK(ep.members[i].weight >= 1 &&
-					ep.members[i].weight <= RING_WEIGHT_MAX);
-			FUZZ_CHECK(i == 0 ||
-					ep.members[i].id > ep.members[i - 1].id);
+			const struct raft_epoch_member *mb = &ep.members[i];
+
+			FUZZ_CHECK(mb->id != 0);
+			FUZZ_CHECK(mb->weight >= 1 &&
+					mb->weight <= RING_WEIGHT_MAX);
+			FUZZ_CHECK(i == 0 || mb->id > mb[-1].id);
 		}
 		again = malloc(size);
 		if (again != NULL) {
