@@ -19,14 +19,15 @@
 #include "rumor/ring.h"
 
 #define CHAN_AUD_SLOTS (1u << 18)	/* Audience table slots (pow2). */
-#define CHAN_SUB_RING_SIZE 4096		/* Punted SUBSCRIBE etc. */
+#define CHAN_SUB_RING_SIZE 1024		/* Punted SUBSCRIBE etc. */
 #define CHAN_SUB_BURST 512		/* A full bucket's worth. */
+#define CHAN_CTL_PASS 128		/* Taken per control pass. */
 #define CHAN_SUB_RATE 20000		/* A second, per lcore. */
 #define CHAN_IN_RING_SIZE 4096		/* Handover ring per lcore. */
 #define CHAN_HDR_MBUFS 16383		/* Header pool per NUMA socket. */
 #define CHAN_HDR_ROOM 384		/* 98 + 255 bytes fit. */
-#define CHAN_HISTORY_LCORE 8192		/* History references per lcore. */
-#define CHAN_HELD_LCORE 4096		/* Held messages per lcore. */
+#define CHAN_HISTORY_LCORE 8192		/* History references per lcore, */
+#define CHAN_HELD_LCORE 4096		/* held messages: at most. */
 #define CHAN_FANOUT_K 3			/* Default --fanout-k. */
 #define CHAN_FANOUT_K_MAX 16
 

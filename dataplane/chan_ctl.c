@@ -51,7 +51,7 @@ static struct {
 	uint64_t req;			/* Request ids of INTERESTs. */
 	uint16_t ip_id;
 	uint32_t n_acks;
-	struct pending_ack acks[CHAN_SUB_BURST];
+	struct pending_ack acks[CHAN_CTL_PASS];
 	uint32_t n_retired, cap_retired;
 	struct retired *retired;
 	uint32_t unacked;		/* Gauges for telemetry. */
@@ -367,7 +367,7 @@ on_interest(const struct chan_msg *req, uint64_t now_ms)
 		dp.ctl_stats[CTL_INTEREST_REFUSED_OWNED]++;
 	else if (granted != 0)
 		dp.ctl_stats[CTL_INTEREST_GRANTED]++;
-	if (st == CHAN_ST_OK && granted != 0 && cc.n_acks < CHAN_SUB_BURST) {
+	if (st == CHAN_ST_OK && granted != 0 && cc.n_acks < CHAN_CTL_PASS) {
 		/* Stream and next_seq once the entry is in force. */
 		struct pending_ack *pa = &cc.acks[cc.n_acks++];
 
@@ -629,7 +629,7 @@ chan_ctl_poll(uint64_t now_tsc)
 			rte_pktmbuf_free(m[i]);
 		}
 		total += n;
-	} while (n == DP_BURST && total < CHAN_SUB_BURST);
+	} while (n == DP_BURST && total < CHAN_CTL_PASS);
 
 	if (now_ms >= cc.next_timer_ms) {
 		struct timer_pass t = { .now_ms = now_ms };

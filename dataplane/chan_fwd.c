@@ -76,6 +76,8 @@ struct chan_lcore {
 	uint64_t hz_ms;			/* TSC cycles per ms. */
 	uint64_t next_sweep;
 	uint32_t n_held;		/* Held messages, for the budget. */
+	uint32_t held_budget;
+	uint32_t hist_budget;		/* At most CHAN_HISTORY_LCORE. */
 	uint32_t fifo_head, fifo_tail;
 	struct chan_fifo fifo[CHAN_HISTORY_LCORE];
 	uint32_t n_pending;
@@ -95,6 +97,14 @@ chan_lcore_init(struct dp_lcore *lc)
 		return -1;
 	lc->chan->hz_ms = rte_get_tsc_hz() / 1000;
 	lc->chan->counter = 0;
+	/*
+	 * History and held messages pin receive buffers: together they take
+	 * at most a quarter of a pool, shared by the lcores.
+	 */
+	lc->chan->hist_budget = RTE_MIN((uint32_t)CHAN_HISTORY_LCORE,
+			dp.opt.mbufs / 6 / dp.n_lcores);
+	lc->chan->held_budget = RTE_MIN((uint32_t)CHAN_HELD_LCORE,
+			dp.opt.mbufs / 12 / dp.n_lcores);
 	snprintf(name, sizeof(name), "rumor_chan_in_%u", lc->queue);
 	lc->chan_in = rte_ring_create(name, CHAN_IN_RING_SIZE, socket,
 			RING_F_SC_DEQ);
@@ -466,7 +476,7 @@ sub_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		deliver_held(lc, s, e, ring->epoch, &held);
 		chan_rx_advance(&s->rx);
 		deliver_run(lc, s, e, ring->epoch);
-	} else if (lc->chan->n_held >= CHAN_HELD_LCORE) {
+	} else if (lc->chan->n_held >= lc->chan->held_budget) {
 		/* Over the lcore's budget: the hole's NACK brings it again. */
 		lc->stats.c[STAT_CHAN_WINDOW_OVERFLOW]++;
 		rte_pktmbuf_free(m);
@@ -507,7 +517,7 @@ history_push(struct chan_lcore *cl, struct dp_lcore *lc,
 {
 	struct chan_fifo *f;
 
-	if (cl->fifo_tail - cl->fifo_head == CHAN_HISTORY_LCORE) {
+	if (cl->fifo_tail - cl->fifo_head >= cl->hist_budget) {
 		struct chan_fifo old = cl->fifo[cl->fifo_head++ &
 				(CHAN_HISTORY_LCORE - 1)];
 		struct chan_state *o = cl->tab[old.slot];

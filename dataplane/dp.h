@@ -25,7 +25,7 @@
 #define DP_DRAIN_US 100			/* TX buffers flushed at least this often. */
 #define DP_ARP_WAIT_MAX 256		/* Frames an lcore holds for ARP (pow2). */
 #define DP_ARP_RING_SIZE 1024		/* Punted ARP frames awaiting control. */
-#define DP_CTL_TX_RING_SIZE 1024	/* Control frames awaiting an lcore. */
+#define DP_CTL_TX_RING_SIZE 256		/* Control frames awaiting an lcore. */
 #define DP_PUNT_RING_SIZE 4096		/* CONTROL frames awaiting the link. */
 #define DP_PUNT_BURST 256		/* Frames a full punt bucket allows. */
 #define DP_PUNT_RATE 10000		/* Default --punt-rate, per lcore. */

@@ -45,7 +45,9 @@ port_socket(uint16_t id)
 /*
  * Mbufs a pool needs: every RX and TX descriptor of its ports' queues, a
  * burst and a cache per lcore, the frames held for ARP, and the rings to
- * and from the control thread.
+ * and from the control thread. Channels keep buffers too (history, held
+ * messages): their budgets are a share of what the pool has beyond this
+ * (chan_fwd.c), so a larger --mbufs buys longer histories.
  */
 static unsigned
 pool_size(void)
@@ -54,11 +56,7 @@ pool_size(void)
 			(PORT_RXD + PORT_TXD) + dp.n_lcores * (POOL_CACHE +
 			DP_BURST * (dp.n_ports + 1) + DP_ARP_WAIT_MAX) +
 			DP_CTL_TX_RING_SIZE * dp.n_ports + DP_ARP_RING_SIZE +
-			DP_PUNT_RING_SIZE + DP_LINK_WAIT_MAX +
-			/* Channels: pinned history and held messages. */
-			(uint64_t)dp.n_lcores * (CHAN_HISTORY_LCORE +
-			CHAN_HELD_LCORE + CHAN_IN_RING_SIZE) +
-			CHAN_SUB_RING_SIZE;
+			DP_PUNT_RING_SIZE + DP_LINK_WAIT_MAX;
 	unsigned s = 8191;
 
 	while (s < n)
