@@ -72,7 +72,10 @@ struct aud_table {
 	struct aud_entry *slot[];
 };
 
-/* The entry of a channel, or NULL; a QSBR reader's pointer. */
+/*
+ * The entry of a channel, or NULL; a QSBR reader's pointer. The control
+ * thread keeps at least half the slots empty, so a probe ends.
+ */
 static inline const struct aud_entry *
 aud_find(const struct aud_table *t, uint64_t hash, const char *name,
 		uint16_t len)

@@ -54,9 +54,12 @@ static struct {
 	struct pending_ack acks[CHAN_CTL_PASS];
 	uint32_t n_retired, cap_retired;
 	struct retired *retired;
+	uint32_t tombs;			/* Tombstones in the audience table. */
 	uint32_t unacked;		/* Gauges for telemetry. */
 	uint32_t audiences;
 } cc;
+
+static struct aud_table *aud_alloc(void);
 
 int
 chan_ctl_init(void)
@@ -68,13 +71,8 @@ chan_ctl_init(void)
 		return -1;
 	cc.hz_ms = rte_get_tsc_hz() / 1000;
 	cc.req = rte_rand() >> 8;
-	dp.aud = rte_zmalloc("rumor_audiences", sizeof(*dp.aud) +
-			CHAN_AUD_SLOTS * sizeof(dp.aud->slot[0]),
-			RTE_CACHE_LINE_SIZE);
-	if (dp.aud == NULL)
-		return -1;
-	dp.aud->mask = CHAN_AUD_SLOTS - 1;
-	return 0;
+	dp.aud = aud_alloc();
+	return dp.aud != NULL ? 0 : -1;
 }
 
 void
@@ -521,6 +519,53 @@ retire(struct aud_entry *old, struct aud_entry *new)
 	cc.n_retired++;
 }
 
+/* A table of CHAN_AUD_SLOTS empty slots. */
+static struct aud_table *
+aud_alloc(void)
+{
+	struct aud_table *t = rte_zmalloc("rumor_audiences", sizeof(*t) +
+			CHAN_AUD_SLOTS * sizeof(t->slot[0]),
+			RTE_CACHE_LINE_SIZE);
+
+	if (t != NULL)
+		t->mask = CHAN_AUD_SLOTS - 1;
+	return t;
+}
+
+/*
+ * Removed entries leave tombstones that lookups walk past. Once live
+ * entries and tombstones fill half the slots, the live entries move to a
+ * fresh table (the entries themselves stay), published like any table;
+ * the old one goes after a grace period.
+ */
+static void
+aud_compact(void)
+{
+	struct aud_table *old = dp.aud, *t;
+
+	if (old->n + cc.tombs <= (old->mask + 1) / 2)
+		return;
+	t = aud_alloc();
+	if (t == NULL)
+		return;
+	for (uint32_t i = 0; i <= old->mask; i++) {
+		struct aud_entry *e = old->slot[i];
+		uint32_t k;
+
+		if (e == NULL || e == AUD_TOMB)
+			continue;
+		for (k = (uint32_t)(e->hash >> 32) & t->mask;
+				t->slot[k] != NULL; k = (k + 1) & t->mask)
+			;
+		t->slot[k] = e;
+		t->n++;
+	}
+	rcu_assign_pointer(dp.aud, t);
+	urcu_qsbr_synchronize_rcu();
+	rte_free(old);
+	cc.tombs = 0;
+}
+
 /* Publish every changed audience; forget the channels left empty. */
 static void
 publish(uint64_t now_ms)
@@ -536,28 +581,38 @@ publish(uint64_t now_ms)
 		if (!book_chan_empty(ch)) {
 			e = entry_build(ch, old);
 			if (e == NULL) {
+				/* Try this one and the rest next pass. */
 				RTE_LOG(ERR, USER1, "out of memory for an "
 						"audience entry\n");
-				book_touch(&cc.book, ch);
+				for (; ch != NULL; ch = next) {
+					next = ch->dirty_next;
+					book_touch(&cc.book, ch);
+				}
 				break;
 			}
 		}
-		slot = aud_slot(old, ch->hash);
-		__atomic_store_n(&dp.aud->slot[slot], e != NULL ? e :
-				(old != NULL ? AUD_TOMB : NULL),
-				__ATOMIC_RELEASE);
-		if (old == NULL && e != NULL)
-			dp.aud->n++;
-		else if (old != NULL && e == NULL)
-			dp.aud->n--;
-		if (old != NULL)
-			retire(old, e);
-		dp.ctl_stats[CTL_AUDIENCE_PUBLISHED]++;
+		if (old != NULL || e != NULL) {
+			slot = aud_slot(old, ch->hash);
+			if (old == NULL && dp.aud->slot[slot] == AUD_TOMB)
+				cc.tombs--;
+			__atomic_store_n(&dp.aud->slot[slot], e != NULL ? e :
+					AUD_TOMB, __ATOMIC_RELEASE);
+			if (old == NULL)
+				dp.aud->n++;
+			else if (e == NULL) {
+				dp.aud->n--;
+				cc.tombs++;
+			}
+			if (old != NULL)
+				retire(old, e);
+			dp.ctl_stats[CTL_AUDIENCE_PUBLISHED]++;
+		}
 		if (e != NULL)
 			ch->entry = e;
 		else
 			book_drop(&cc.book, ch);
 	}
+	aud_compact();
 	if (cc.n_retired == 0)
 		return;
 	urcu_qsbr_synchronize_rcu();

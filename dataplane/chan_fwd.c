@@ -71,6 +71,7 @@ struct chan_fifo {
 struct chan_lcore {
 	struct chan_state *tab[CHAN_SLOTS];
 	uint32_t n;
+	uint32_t tombs;			/* Freed states' slots. */
 	uint32_t next_id;
 	uint64_t counter;		/* Publish ids of this lane. */
 	uint64_t hz_ms;			/* TSC cycles per ms. */
@@ -188,6 +189,8 @@ state_get(struct dp_lcore *lc, uint64_t hash, const char *name, uint16_t len,
 	}
 	if (free == UINT32_MAX)
 		free = i;
+	else
+		cl->tombs--;
 	s->hash = hash;
 	s->len = len;
 	memcpy(s->name, name, len);
@@ -211,7 +214,58 @@ state_free(struct chan_lcore *cl, struct chan_state *s)
 	state_release(cl, s);
 	cl->tab[s->slot] = CHAN_STATE_TOMB;
 	cl->n--;
+	cl->tombs++;
 	rte_free(s);
+}
+
+/*
+ * Once live states and freed slots fill half the table, move the live
+ * states to fresh slots so that probes stay short and end; the history
+ * FIFO follows them.
+ */
+static void
+states_compact(struct dp_lcore *lc)
+{
+	struct chan_lcore *cl = lc->chan;
+	struct chan_state **live;
+	uint32_t *remap, n = 0;
+
+	if (cl->n + cl->tombs <= CHAN_SLOTS / 2)
+		return;
+	live = rte_malloc("rumor_chan_compact", cl->n * sizeof(*live) + 1, 0);
+	remap = rte_malloc("rumor_chan_remap", CHAN_SLOTS * sizeof(*remap), 0);
+	if (live == NULL || remap == NULL) {
+		rte_free(live);
+		rte_free(remap);
+		return;
+	}
+	for (uint32_t i = 0; i < CHAN_SLOTS; i++) {
+		struct chan_state *s = cl->tab[i];
+
+		remap[i] = 0;
+		if (s != NULL && s != CHAN_STATE_TOMB)
+			live[n++] = s;
+		cl->tab[i] = NULL;
+	}
+	for (uint32_t j = 0; j < n; j++) {
+		struct chan_state *s = live[j];
+		uint32_t k = (uint32_t)(s->hash >> 32) & (CHAN_SLOTS - 1);
+
+		while (cl->tab[k] != NULL)
+			k = (k + 1) & (CHAN_SLOTS - 1);
+		cl->tab[k] = s;
+		remap[s->slot] = k;
+		s->slot = k;
+	}
+	/* A stale FIFO entry may land anywhere: its id tells it apart. */
+	for (uint32_t f = cl->fifo_head; f != cl->fifo_tail; f++) {
+		struct chan_fifo *e = &cl->fifo[f & (CHAN_HISTORY_LCORE - 1)];
+
+		e->slot = remap[e->slot];
+	}
+	cl->tombs = 0;
+	rte_free(live);
+	rte_free(remap);
 }
 
 /* The header fields every copy of a message of h shares. */
@@ -406,7 +460,7 @@ sub_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 	const uint16_t clen = ntohs(h->channel_len);
 	const uint16_t plen = ntohs(h->payload_len);
 	const uint8_t *fixed = rumor_hdr_payload(h);
-	const struct aud_entry *e = aud_find(dp.aud, be64toh(h->channel_hash),
+	const struct aud_entry *e = aud_find(rcu_dereference(dp.aud), be64toh(h->channel_hash),
 			rumor_hdr_channel(h), clen);
 	struct chan_state *s;
 	struct chan_held held;
@@ -493,7 +547,7 @@ static void
 gone_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		const struct ring_table *ring)
 {
-	const struct aud_entry *e = aud_find(dp.aud, be64toh(h->channel_hash),
+	const struct aud_entry *e = aud_find(rcu_dereference(dp.aud), be64toh(h->channel_hash),
 			rumor_hdr_channel(h), ntohs(h->channel_len));
 	struct chan_state *s;
 	struct chan_range r;
@@ -818,7 +872,7 @@ broadcast_input(struct dp_lcore *lc, struct rte_mbuf *m,
 	fan_ord(&f, 0, 0, true);
 	fan_msg_segment(&f, m, FRAME_RUMOR_OFF + sizeof(*h) + clen + off,
 			(uint32_t)msg_len);
-	e = aud_find(dp.aud, f.hash, f.name, f.name_len);
+	e = aud_find(rcu_dereference(dp.aud), f.hash, f.name, f.name_len);
 	if (e != NULL)
 		deliver_local(lc, &f, e);
 	if (hops > 0) {
@@ -848,7 +902,7 @@ chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
 			broadcast_input(lc, m, h, ring);
 			return;
 		}
-		e = aud_find(dp.aud, be64toh(h->channel_hash),
+		e = aud_find(rcu_dereference(dp.aud), be64toh(h->channel_hash),
 				rumor_hdr_channel(h), ntohs(h->channel_len));
 		if (e == NULL) {
 			lc->stats.c[STAT_CHAN_NO_AUDIENCE]++;
@@ -1003,7 +1057,7 @@ chan_owned(struct dp_lcore *lc, struct rte_mbuf *m,
 	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
 			const struct rumor_hdr *, FRAME_RUMOR_OFF);
 
-	if (aud_find(dp.aud, be64toh(h->channel_hash), rumor_hdr_channel(h),
+	if (aud_find(rcu_dereference(dp.aud), be64toh(h->channel_hash), rumor_hdr_channel(h),
 			ntohs(h->channel_len)) == NULL)
 		return false;
 	chan_dispatch(lc, m, be64toh(h->channel_hash), ring, peers);
@@ -1034,7 +1088,7 @@ nack_timers(struct dp_lcore *lc, const struct ring_table *ring,
 			s->rx.nack_tries = 0;
 		}
 		if (s->rx.nack_tries >= CHAN_NACK_TRIES) {
-			const struct aud_entry *e = aud_find(dp.aud, s->hash,
+			const struct aud_entry *e = aud_find(rcu_dereference(dp.aud), s->hash,
 					s->name, s->len);
 			uint64_t end = first;
 
@@ -1097,7 +1151,7 @@ sweep(struct dp_lcore *lc, const struct ring_table *ring,
 
 		if (s == NULL || s == CHAN_STATE_TOMB)
 			continue;
-		e = aud_find(dp.aud, s->hash, s->name, s->len);
+		e = aud_find(rcu_dereference(dp.aud), s->hash, s->name, s->len);
 		if (e == NULL)
 			state_free(cl, s);
 		else if (e->n_local > 0)
@@ -1129,5 +1183,6 @@ chan_timers(struct dp_lcore *lc, const struct ring_table *ring,
 		cl->next_sweep = now + CHAN_SWEEP_MS * cl->hz_ms;
 		if (cl->n > 0)
 			sweep(lc, ring, peers);
+		states_compact(lc);
 	}
 }

@@ -235,7 +235,8 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 			const uint32_t owner = ring->slot[slot[i]];
 
 			/* Owned here with an audience: ordered, not sunk. */
-			if (unlikely(owner == self_id) && dp.aud->n != 0 &&
+			if (unlikely(owner == self_id) &&
+					rcu_dereference(dp.aud)->n != 0 &&
 					chan_owned(lc, m, ring, peers))
 				continue;
 			if (unlikely(!route(lc, m, owner, peers, self_id)))
