@@ -216,6 +216,27 @@ parse_control_key(struct parser *p, struct rumor_config *c, const char *key,
 					CONFIG_LABEL_MAX);
 		else
 			memcpy(c->label, val, n + 1);
+	} else if (strcmp(key, "raft_dir") == 0) {
+		*rc = parse_path(p, key, val, c->raft_dir, sizeof(c->raft_dir));
+	} else if (strcmp(key, "voter") == 0) {
+		if (parse_uint(val, 1, UINT32_MAX, &x) < 0) {
+			*rc = fail(p, key, "expected a node id from 1 to %u",
+					UINT32_MAX);
+			return 1;
+		}
+		for (uint32_t i = 0; i < c->n_voters; i++)
+			if (c->voters[i] == (uint32_t)x) {
+				*rc = fail(p, key, "node %u named twice",
+						(uint32_t)x);
+				return 1;
+			}
+		if (c->n_voters == CONFIG_VOTERS_MAX) {
+			*rc = fail(p, key, "more than %d voters",
+					CONFIG_VOTERS_MAX);
+			return 1;
+		}
+		c->voters[c->n_voters++] = (uint32_t)x;
+		c->voter_line = p->line;
 	} else if (strcmp(key, "zone") == 0) {
 		if (parse_uint(val, 0, 255, &x) < 0)
 			*rc = fail(p, key, "expected a number from 0 to 255");
@@ -308,6 +329,39 @@ addr_cmp(const void *a, const void *b)
 	return (kx > ky) - (kx < ky);
 }
 
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Raft needs a majority that survives one failure (3 voters) or two (5);
+ * an even count adds no tolerance, and its durable state needs a home.
+ */
+static int
+check_voters(struct parser *p, struct rumor_config *c)
+{
+	if (c->n_voters == 0) {
+		if (c->raft_dir[0] != '\0')
+			return fail(p, "raft_dir", "given without voters: "
+					"Raft is off");
+		return 0;
+	}
+	p->line = c->voter_line;
+	if (c->n_voters != 3 && c->n_voters != 5)
+		return fail(p, "voter", "%u voters: expected 3 or 5",
+				c->n_voters);
+	qsort(c->voters, c->n_voters, sizeof(c->voters[0]), u32_cmp);
+	p->line = 0;
+	if (c->raft_dir[0] == '\0')
+		return fail(p, "raft_dir", "missing: required when voters "
+				"are set");
+	return 0;
+}
+
 /* Checks that need the whole file. */
 static int
 check_whole(struct parser *p, struct rumor_config *c, unsigned seen)
@@ -367,6 +421,8 @@ check_whole(struct parser *p, struct rumor_config *c, unsigned seen)
 	}
 	if (c->has_sink && c->sink_ip == c->address)
 		return fail(p, "sink", "must not be this node's own address");
+	if (check_voters(p, c) < 0)
+		return -1;
 	if (c->control_socket[0] == '\0')
 		snprintf(c->control_socket, sizeof(c->control_socket),
 				"/run/rumor-%u.ctl", c->node_id);
@@ -386,7 +442,7 @@ once_bit(const char *key)
 		"node_id", "address", "udp_port", "dpdk_port", "sink",
 		"control_socket", "admin_socket", "keyring", "label", "zone",
 		"probe_interval_ms", "probe_timeout_ms", "suspicion_mult",
-		"gossip_interval_ms", "sync_interval_ms",
+		"gossip_interval_ms", "sync_interval_ms", "raft_dir",
 	};
 
 	for (unsigned i = 0; i < sizeof(once) / sizeof(once[0]); i++)

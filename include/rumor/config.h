@@ -15,6 +15,7 @@
 #define CONFIG_PATH_MAX 108	/* A Unix socket path (sun_path). */
 #define CONFIG_SEEDS_MAX 16
 #define CONFIG_LABEL_MAX 64
+#define CONFIG_VOTERS_MAX 5	/* Raft voters: 3 or 5, or none. */
 
 /* One member of the static member list. */
 struct config_member {
@@ -55,6 +56,21 @@ struct rumor_config {
 	uint32_t suspicion_mult;
 	uint32_t gossip_interval_ms;
 	uint32_t sync_interval_ms;
+	/*
+	 * Raft on ring epochs (docs/configuration.md): the voters, sorted,
+	 * 3 or 5 of them, or none (Raft off: every node publishes its own
+	 * view); raft_dir holds this node's durable Raft state.
+	 */
+	uint32_t n_voters;
+	uint32_t voters[CONFIG_VOTERS_MAX];
+	unsigned voter_line;		/* The last voter line, for errors. */
+	char raft_dir[256];
+	/*
+	 * The ring epoch the tables built from this configuration take;
+	 * 0: the one in force plus one. Not a file key: rumor-dataplane
+	 * sets it for a TABLE that carries a committed epoch.
+	 */
+	uint64_t ring_epoch;
 };
 
 /*

@@ -587,6 +587,78 @@ test_load(void)
 	CHECK_PREFIX(err, "/nonexistent/dir/rumor.conf:");
 }
 
+/* voter and raft_dir: Raft off without voters; 3 or 5 distinct ids. */
+static void
+test_voters(void)
+{
+	struct rumor_config c;
+	char err[CONFIG_ERR_MAX];
+	char *text;
+
+	text = base_with(0, NULL, NULL);
+	CHECK_EQ(parse_str(text, &c, err), 0);
+	CHECK_EQ(c.n_voters, 0);
+	CHECK_EQ(c.raft_dir[0], '\0');
+	config_free(&c);
+	free(text);
+
+	/* Given in any order, kept sorted. */
+	text = base_with(0, NULL, "voter = 3\nvoter = 1\nvoter = 2\n"
+			"raft_dir = /var/lib/rumor/raft\n");
+	CHECK_EQ(parse_str(text, &c, err), 0);
+	CHECK_EQ(c.n_voters, 3);
+	CHECK_EQ(c.voters[0], 1);
+	CHECK_EQ(c.voters[1], 2);
+	CHECK_EQ(c.voters[2], 3);
+	CHECK(strcmp(c.raft_dir, "/var/lib/rumor/raft") == 0);
+	config_free(&c);
+	free(text);
+
+	text = base_with(0, NULL, "voter = 5\nvoter = 4\nvoter = 3\n"
+			"voter = 2\nvoter = 1\nraft_dir = /r\n");
+	CHECK_EQ(parse_str(text, &c, err), 0);
+	CHECK_EQ(c.n_voters, 5);
+	CHECK_EQ(c.voters[4], 5);
+	config_free(&c);
+	free(text);
+
+	/* Errors name the line and the field. */
+	text = base_with(0, NULL, "voter = 1\nvoter = 2\nraft_dir = /r\n");
+	EXPECT_ERR(text, NAME ":12: field 'voter': 2 voters");
+	free(text);
+	text = base_with(0, NULL, "voter = 1\nvoter = 2\nvoter = 3\n"
+			"voter = 4\nraft_dir = /r\n");
+	EXPECT_ERR(text, NAME ":14: field 'voter': 4 voters");
+	free(text);
+	text = base_with(0, NULL, "voter = 1\nvoter = 2\nvoter = 1\n");
+	EXPECT_ERR(text, NAME ":13: field 'voter': node 1 named twice");
+	free(text);
+	text = base_with(0, NULL, "voter = 0\n");
+	EXPECT_ERR(text, NAME ":11: field 'voter':");
+	free(text);
+	text = base_with(0, NULL, "voter = x1\n");
+	EXPECT_ERR(text, NAME ":11: field 'voter':");
+	free(text);
+	text = base_with(0, NULL, "voter = 1\nvoter = 2\nvoter = 3\n"
+			"voter = 4\nvoter = 5\nvoter = 6\n");
+	EXPECT_ERR(text, NAME ":16: field 'voter': more than 5");
+	free(text);
+	text = base_with(0, NULL, "voter = 1\nvoter = 2\nvoter = 3\n");
+	EXPECT_ERR(text, NAME ": field 'raft_dir': missing");
+	free(text);
+	text = base_with(0, NULL, "raft_dir = /r\n");
+	EXPECT_ERR(text, NAME ": field 'raft_dir': given without voters");
+	free(text);
+	text = base_with(0, NULL, "voter = 1\nvoter = 2\nvoter = 3\n"
+			"raft_dir = /r\nraft_dir = /s\n");
+	EXPECT_ERR(text, NAME ":15: field 'raft_dir': given more than once");
+	free(text);
+	text = base_with(0, NULL, "voter = 1\nvoter = 2\nvoter = 3\n"
+			"raft_dir = /a b\n");
+	EXPECT_ERR(text, NAME ":14: field 'raft_dir':");
+	free(text);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -604,5 +676,7 @@ main(int argc, char **argv)
 		test_sorted();
 	if (test_want(argc, argv, "load"))
 		test_load();
+	if (test_want(argc, argv, "voters"))
+		test_voters();
 	return test_done("test_config");
 }
