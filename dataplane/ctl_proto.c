@@ -98,7 +98,10 @@ decode_table(const uint8_t *b, uint32_t len, struct ctl_table *t)
 	t->total = get32(b + 8);
 	t->first = get32(b + 12);
 	t->n = get32(b + 16);
-	if (get32(b + 20) != 0 || t->total == 0 ||
+	t->flags = get32(b + 20);
+	if ((t->flags & ~CTL_TABLE_F_EPOCH) != 0 ||
+			((t->flags & CTL_TABLE_F_EPOCH) && t->table_id == 0) ||
+			t->total == 0 ||
 			t->total > RING_MEMBERS_MAX || t->n == 0 ||
 			t->n > CTL_TABLE_CHUNK_MAX || t->first >= t->total ||
 			t->n > t->total - t->first)
@@ -301,10 +304,21 @@ ctl_encode_table(uint8_t *buf, size_t cap, uint64_t table_id,
 		uint32_t total, uint32_t first, const struct ctl_member *m,
 		uint32_t n)
 {
+	return ctl_encode_table_flags(buf, cap, table_id, 0, total, first,
+			m, n);
+}
+
+size_t
+ctl_encode_table_flags(uint8_t *buf, size_t cap, uint64_t table_id,
+		uint32_t flags, uint32_t total, uint32_t first,
+		const struct ctl_member *m, uint32_t n)
+{
 	uint8_t *b = buf + CTL_HDR_LEN;
 	size_t len;
 
-	if (total == 0 || total > RING_MEMBERS_MAX || n == 0 ||
+	if ((flags & ~CTL_TABLE_F_EPOCH) != 0 ||
+			((flags & CTL_TABLE_F_EPOCH) && table_id == 0) ||
+			total == 0 || total > RING_MEMBERS_MAX || n == 0 ||
 			n > CTL_TABLE_CHUNK_MAX || first >= total ||
 			n > total - first)
 		return 0;
@@ -319,7 +333,7 @@ ctl_encode_table(uint8_t *buf, size_t cap, uint64_t table_id,
 	put32(b + 8, total);
 	put32(b + 12, first);
 	put32(b + 16, n);
-	put32(b + 20, 0);
+	put32(b + 20, flags);
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t *p = b + CTL_TABLE_LEN + (size_t)i * CTL_MEMBER_LEN;
 
@@ -384,10 +398,11 @@ ctl_table_feed(struct ctl_table_asm *a, const struct ctl_table *t)
 		}
 		a->m = m;
 		a->table_id = t->table_id;
+		a->flags = t->flags;
 		a->total = t->total;
 		a->have = 0;
 	} else if (a->m == NULL || t->table_id != a->table_id ||
-			t->total != a->total || t->first != a->have) {
+			t->flags != a->flags || t->total != a->total || t->first != a->have) {
 		ctl_table_asm_free(a);
 		return -1;
 	}

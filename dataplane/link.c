@@ -720,10 +720,14 @@ members_equal(const struct config_member *a, const struct config_member *b,
  * taken), for later STATE replies and reloads.
  */
 static void
-link_table_apply(struct ctl_member *t, uint32_t n, uint64_t id)
+link_table_apply(struct ctl_member *t, uint32_t n, uint64_t id,
+		uint32_t flags)
 {
 	struct rumor_config c = dp.cfg;
 	char why[128];
+
+	/* A committed Raft epoch becomes the ring's epoch as it is. */
+	c.ring_epoch = flags & CTL_TABLE_F_EPOCH ? id : 0;
 
 	qsort(t, n, sizeof(*t), member_id_cmp);
 	if (table_invalid(t, n, why, sizeof(why)) != NULL) {
@@ -742,7 +746,8 @@ link_table_apply(struct ctl_member *t, uint32_t n, uint64_t id)
 		return;
 	}
 	if (n == dp.cfg.n_members && members_equal(c.members,
-			dp.cfg.members, n)) {
+			dp.cfg.members, n) && (c.ring_epoch == 0 ||
+			c.ring_epoch == dp.ring->epoch)) {
 		/* Nothing the tables hold changes; zones may have. */
 		dp.ctl_stats[CTL_TABLE_SAME]++;
 		free(c.members);
@@ -789,7 +794,7 @@ link_table(const struct ctl_table *t)
 	/* Take the members: the next table starts from scratch. */
 	m = lk.tasm.m;
 	lk.tasm.m = NULL;
-	link_table_apply(m, lk.tasm.total, lk.tasm.table_id);
+	link_table_apply(m, lk.tasm.total, lk.tasm.table_id, lk.tasm.flags);
 	ctl_table_asm_free(&lk.tasm);
 }
 

@@ -195,7 +195,9 @@ tables_publish_config(const struct rumor_config *cfg)
 				cfg->dpdk_port, dp.n_ports);
 		return -1;
 	}
-	ring = ring_build(cfg, old_ring != NULL ? old_ring->epoch + 1 : 1);
+	/* A committed Raft epoch names itself; otherwise the next one. */
+	ring = ring_build(cfg, cfg->ring_epoch != 0 ? cfg->ring_epoch :
+			old_ring != NULL ? old_ring->epoch + 1 : 1);
 	peers = peers_build(cfg, NULL);
 	members = members_build(cfg);
 	if (old_ring != NULL)

@@ -67,12 +67,20 @@ enum ctl_type {
  * TABLE body: u64 table_id, u32 total (members in the whole table,
  * 1 .. RING_MEMBERS_MAX), u32 first (index of this chunk's first member),
  * u32 n (members in this chunk, 1 .. CTL_TABLE_CHUNK_MAX, first + n <=
- * total), u32 reserved (0), then n members of 16 bytes: u32 id (non-
+ * total), u32 flags (CTL_TABLE_F_EPOCH or 0; the same in every chunk of
+ * a table), then n members of 16 bytes: u32 id (non-
  * zero), u32 ip (network order), u16 udp_port (non-zero), u8 zone,
  * u8 reserved (0), u32 weight (1 .. RING_WEIGHT_MAX).
  *
  * STATS body: 0 .. CTL_STATS_TEXT_MAX bytes of text.
  */
+
+/*
+ * TABLE flag: the table id is a ring epoch that Raft committed (non-zero),
+ * and the dataplane's ring takes it as its epoch. Without it the ring's
+ * epoch is the one in force plus one. Every other bit is reserved (0).
+ */
+#define CTL_TABLE_F_EPOCH 0x1u
 
 struct ctl_member {
 	uint32_t id;
@@ -96,6 +104,7 @@ struct ctl_state {
 struct ctl_table {
 	uint64_t table_id;
 	uint32_t total, first, n;
+	uint32_t flags;		/* CTL_TABLE_F_EPOCH or 0. */
 	const uint8_t *members;	/* n encoded members; ctl_table_member(). */
 };
 
@@ -158,6 +167,10 @@ size_t ctl_encode_dgram(uint8_t *buf, size_t cap, uint16_t type,
 size_t ctl_encode_table(uint8_t *buf, size_t cap, uint64_t table_id,
 		uint32_t total, uint32_t first, const struct ctl_member *m,
 		uint32_t n);
+/* The same with flags: CTL_TABLE_F_EPOCH needs a non-zero table_id. */
+size_t ctl_encode_table_flags(uint8_t *buf, size_t cap, uint64_t table_id,
+		uint32_t flags, uint32_t total, uint32_t first,
+		const struct ctl_member *m, uint32_t n);
 size_t ctl_encode_u32(uint8_t *buf, size_t cap, uint16_t type,
 		uint32_t v);		/* type: CTL_INCARNATION. */
 size_t ctl_encode_empty(uint8_t *buf, size_t cap,
@@ -174,6 +187,7 @@ size_t ctl_encode_stats(uint8_t *buf, size_t cap, const char *text,
  */
 struct ctl_table_asm {
 	uint64_t table_id;
+	uint32_t flags;		/* Of the first chunk; the rest must agree. */
 	uint32_t total, have;
 	struct ctl_member *m;	/* malloc'd, total entries. */
 };

@@ -37,8 +37,8 @@ reencode(const struct ctl_msg *m, uint8_t *buf, size_t len)
 			abort();
 		for (uint32_t i = 0; i < m->u.table.n; i++)
 			ctl_table_member(&m->u.table, i, &mem[i]);
-		n = ctl_encode_table(buf, len, m->u.table.table_id,
-				m->u.table.total, m->u.table.first, mem,
+		n = ctl_encode_table_flags(buf, len, m->u.table.table_id,
+				m->u.table.flags, m->u.table.total, m->u.table.first, mem,
 				m->u.table.n);
 		free(mem);
 		return n;

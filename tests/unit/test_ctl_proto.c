@@ -381,7 +381,8 @@ test_table(void)
 			{ 12, 3 },			/* first >= total */
 			{ 16, 0 },			/* n */
 			{ 16, 3 },			/* n > total - first */
-			{ 20, 1 },			/* reserved */
+			{ 20, 2 },			/* flags: reserved */
+			{ 20, 0x80000000u },
 			{ 24 + 16, 0 },			/* member 1 id */
 			{ 24 + 16 + 12, 0 },		/* member 1 weight */
 			{ 24 + 16 + 12, RING_WEIGHT_MAX + 1 },
@@ -411,6 +412,57 @@ test_table(void)
 	}
 	ctl_table_asm_free(&a);
 	ctl_table_asm_free(&a);		/* Safe twice. */
+}
+
+/* TABLE flags: a committed ring epoch rides as the table id. */
+static void
+test_table_epoch(void)
+{
+	static struct ctl_member mem[20];
+	static uint8_t b[CTL_MSG_MAX], c[CTL_MSG_MAX];
+	struct ctl_table_asm a;
+	struct ctl_msg m, m1;
+	size_t n, n1;
+
+	members_make(mem, 20, 7);
+	memset(&a, 0, sizeof(a));
+	n = ctl_encode_table_flags(b, sizeof(b), 42, CTL_TABLE_F_EPOCH, 5,
+			0, mem, 5);
+	CHECK(n > 0);
+	CHECK_EQ(decode_exact(b, n, &m), CTL_OK);
+	CHECK_EQ(m.u.table.table_id, 42);
+	CHECK_EQ(m.u.table.flags, CTL_TABLE_F_EPOCH);
+	CHECK_EQ(ctl_table_feed(&a, &m.u.table), 1);
+	CHECK_EQ(a.flags, CTL_TABLE_F_EPOCH);
+	CHECK_EQ(a.table_id, 42);
+
+	/* Without flags: as ctl_encode_table. */
+	n = ctl_encode_table_flags(b, sizeof(b), 42, 0, 5, 0, mem, 5);
+	n1 = ctl_encode_table(c, sizeof(c), 42, 5, 0, mem, 5);
+	CHECK_EQ(n, n1);
+	CHECK(memcmp(b, c, n) == 0);
+	CHECK_EQ(decode_exact(b, n, &m), CTL_OK);
+	CHECK_EQ(m.u.table.flags, 0);
+
+	/* Epoch 0 does not exist; unknown flags are refused. */
+	CHECK_EQ(ctl_encode_table_flags(b, sizeof(b), 0, CTL_TABLE_F_EPOCH, 5,
+			0, mem, 5), 0);
+	CHECK_EQ(ctl_encode_table_flags(b, sizeof(b), 1, 2, 5, 0, mem, 5), 0);
+	n = ctl_encode_table_flags(b, sizeof(b), 1, CTL_TABLE_F_EPOCH, 5, 0,
+			mem, 5);
+	memset(b + CTL_HDR_LEN, 0, 8);		/* table id 0 */
+	CHECK_EQ(decode_exact(b, n, &m), CTL_E_FIELD);
+
+	/* Chunks of one table must agree on the flags. */
+	n = ctl_encode_table_flags(b, sizeof(b), 9, CTL_TABLE_F_EPOCH, 20, 0,
+			mem, 10);
+	n1 = ctl_encode_table_flags(c, sizeof(c), 9, 0, 20, 10, mem + 10,
+			10);
+	CHECK_EQ(decode_exact(b, n, &m), CTL_OK);
+	CHECK_EQ(decode_exact(c, n1, &m1), CTL_OK);
+	CHECK_EQ(ctl_table_feed(&a, &m.u.table), 0);
+	CHECK_EQ(ctl_table_feed(&a, &m1.u.table), -1);
+	ctl_table_asm_free(&a);
 }
 
 /* Random bytes: never accepted with the wrong length, never a crash. */
@@ -454,6 +506,8 @@ main(int argc, char **argv)
 		test_dgram();
 	if (test_want(argc, argv, "table"))
 		test_table();
+	if (test_want(argc, argv, "table_epoch"))
+		test_table_epoch();
 	if (test_want(argc, argv, "random"))
 		test_random();
 	return test_done("test_ctl_proto");
