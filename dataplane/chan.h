@@ -18,7 +18,8 @@
 #include "rumor/peers.h"
 #include "rumor/ring.h"
 
-#define CHAN_AUD_SLOTS (1u << 18)	/* Audience table slots (pow2). */
+#define CHAN_AUD_SLOTS (1u << 18)	/* Audience table slots (pow2): twice
+					 * the channels the limits allow. */
 #define CHAN_SUB_RING_SIZE 1024		/* Punted SUBSCRIBE etc. */
 #define CHAN_SUB_BURST 512		/* A full bucket's worth. */
 #define CHAN_CTL_PASS 128		/* Taken per control pass. */
@@ -74,7 +75,7 @@ struct aud_table {
 
 /*
  * The entry of a channel, or NULL; a QSBR reader's pointer. The control
- * thread keeps at least half the slots empty, so a probe ends.
+ * thread keeps at least a quarter of the slots empty, so a probe ends.
  */
 static inline const struct aud_entry *
 aud_find(const struct aud_table *t, uint64_t hash, const char *name,

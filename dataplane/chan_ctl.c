@@ -534,16 +534,17 @@ aud_alloc(void)
 
 /*
  * Removed entries leave tombstones that lookups walk past. Once live
- * entries and tombstones fill half the slots, the live entries move to a
- * fresh table (the entries themselves stay), published like any table;
- * the old one goes after a grace period.
+ * entries and tombstones fill three quarters of the slots, the live
+ * entries (at most half: the limits bound them) move to a fresh table
+ * (the entries themselves stay), published like any table; the old one
+ * goes after a grace period.
  */
 static void
 aud_compact(void)
 {
 	struct aud_table *old = dp.aud, *t;
 
-	if (old->n + cc.tombs <= (old->mask + 1) / 2)
+	if (old->n + cc.tombs <= (old->mask + 1) / 4 * 3)
 		return;
 	t = aud_alloc();
 	if (t == NULL)
@@ -560,6 +561,8 @@ aud_compact(void)
 		t->slot[k] = e;
 		t->n++;
 	}
+	RTE_LOG(INFO, USER1, "audience table compacted: %u entries, %u "
+			"tombstones cleared\n", t->n, cc.tombs);
 	rcu_assign_pointer(dp.aud, t);
 	urcu_qsbr_synchronize_rcu();
 	rte_free(old);

@@ -219,9 +219,9 @@ state_free(struct chan_lcore *cl, struct chan_state *s)
 }
 
 /*
- * Once live states and freed slots fill half the table, move the live
- * states to fresh slots so that probes stay short and end; the history
- * FIFO follows them.
+ * Once live states (at most half the slots) and freed slots fill three
+ * quarters of the table, move the live states to fresh slots so that
+ * probes stay short and end; the history FIFO follows them.
  */
 static void
 states_compact(struct dp_lcore *lc)
@@ -230,7 +230,7 @@ states_compact(struct dp_lcore *lc)
 	struct chan_state **live;
 	uint32_t *remap, n = 0;
 
-	if (cl->n + cl->tombs <= CHAN_SLOTS / 2)
+	if (cl->n + cl->tombs <= CHAN_SLOTS / 4 * 3)
 		return;
 	live = rte_malloc("rumor_chan_compact", cl->n * sizeof(*live) + 1, 0);
 	remap = rte_malloc("rumor_chan_remap", CHAN_SLOTS * sizeof(*remap), 0);
