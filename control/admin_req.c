@@ -9,6 +9,7 @@ static const char *const admin_cmd_names[ADMIN_CMD_MAX] = {
 	[ADMIN_CMD_NONE] = "?",
 	[ADMIN_CMD_MEMBERS] = "members",
 	[ADMIN_CMD_STATS] = "stats",
+	[ADMIN_CMD_RAFT] = "raft",
 };
 
 static const char *const admin_verdict_names[ADMIN_REQ_VERDICT_MAX] = {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Requests on rumor-control's admin socket: one short line of text per
- * packet, a command word and nothing else ("members", "stats"), with
+ * packet, a command word and nothing else ("members", "stats",
+ * "raft"), with
  * optional blanks and a line end around it. The parser is a pure
  * function so that it can be tested and fuzzed on its own; it reads no
  * byte beyond the length it is given and needs no NUL.
@@ -18,6 +19,7 @@ enum admin_cmd {
 	ADMIN_CMD_NONE = 0,
 	ADMIN_CMD_MEMBERS,	/* The member table. */
 	ADMIN_CMD_STATS,	/* Counters of both processes. */
+	ADMIN_CMD_RAFT,		/* Raft: role, term, leader, epochs. */
 	ADMIN_CMD_MAX
 };
 

@@ -351,8 +351,25 @@ link_send_dgram(struct link *l, uint32_t ip, uint16_t port,
 			CTL_SEND, ip, port, data, len));
 }
 
+static int link_send_table_flags(struct link *l, uint64_t table_id,
+		uint32_t flags, const struct ctl_member *m, uint32_t n);
+
 int
 link_send_table(struct link *l, uint64_t table_id,
+		const struct ctl_member *m, uint32_t n)
+{
+	return link_send_table_flags(l, table_id, 0, m, n);
+}
+
+int
+link_send_epoch(struct link *l, uint64_t epoch, const struct ctl_member *m,
+		uint32_t n)
+{
+	return link_send_table_flags(l, epoch, CTL_TABLE_F_EPOCH, m, n);
+}
+
+static int
+link_send_table_flags(struct link *l, uint64_t table_id, uint32_t flags,
 		const struct ctl_member *m, uint32_t n)
 {
 	if (l->state != LINK_READY || n == 0 || n > RING_MEMBERS_MAX) {
@@ -362,8 +379,8 @@ link_send_table(struct link *l, uint64_t table_id,
 	for (uint32_t first = 0; first < n; first += CTL_TABLE_CHUNK_MAX) {
 		uint32_t k = n - first < CTL_TABLE_CHUNK_MAX ?
 				n - first : CTL_TABLE_CHUNK_MAX;
-		size_t len = ctl_encode_table(l->tx, CTL_MSG_MAX, table_id,
-				n, first, m + first, k);
+		size_t len = ctl_encode_table_flags(l->tx, CTL_MSG_MAX,
+				table_id, flags, n, first, m + first, k);
 
 		if (link_queue(l, l->tx, len) < 0)
 			return -1;

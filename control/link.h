@@ -87,6 +87,9 @@ int link_send_dgram(struct link *l, uint32_t ip, uint16_t port,
 		const uint8_t *data, uint16_t len);
 int link_send_table(struct link *l, uint64_t table_id,
 		const struct ctl_member *m, uint32_t n);
+/* A committed ring epoch as the table: the dataplane's ring takes it. */
+int link_send_epoch(struct link *l, uint64_t epoch, const struct ctl_member *m,
+		uint32_t n);
 int link_send_incarnation(struct link *l, uint32_t incarnation);
 int link_send_stats_req(struct link *l);
 

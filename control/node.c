@@ -328,25 +328,21 @@ node_ctl_member_cmp(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
-/* Send the dataplane the members that own channels: alive or suspect. */
-static void
-node_table_push(struct node *n)
+uint32_t
+node_live_members(struct node *n, struct ctl_member **out)
 {
 	uint32_t cnt, k = 0, u = 0;
 	struct ctl_member *t;
 	const struct swim_member **live;
 
-	if (n->stop != NODE_RUNNING) {
-		n->table_pending = false;
-		return;
-	}
+	*out = NULL;
 	cnt = node_snapshot(n);
 	t = malloc((cnt ? cnt : 1) * sizeof(*t));
 	live = malloc((cnt ? cnt : 1) * sizeof(*live));
 	if (t == NULL || live == NULL) {
 		free(t);
 		free(live);
-		return;
+		return 0;
 	}
 	/* A suspect keeps its channels until it is declared dead. */
 	for (uint32_t i = 0; i < cnt; i++)
@@ -374,12 +370,32 @@ node_table_push(struct node *n)
 			.weight = live[i]->weight,
 		};
 	qsort(t, u, sizeof(*t), node_ctl_member_cmp);
+	free(live);
+	if (u == 0) {
+		free(t);
+		return 0;
+	}
+	*out = t;
+	return u;
+}
+
+/* Send the dataplane the members that own channels: alive or suspect. */
+static void
+node_table_push(struct node *n)
+{
+	struct ctl_member *t;
+	uint32_t u;
+
+	if (n->stop != NODE_RUNNING) {
+		n->table_pending = false;
+		return;
+	}
+	u = node_live_members(n, &t);
 	n->pushed_version = swim_view_version(n->swim);
 	n->table_pending = false;
 	if (u > 0 && link_send_table(n->link, n->next_table_id++, t, u) == 0)
 		log_debug("sent rumor-dataplane a table of %u member(s)", u);
 	free(t);
-	free(live);
 }
 
 /* Tell the dataplane our incarnation when it changes or it forgot it. */
@@ -402,26 +418,31 @@ node_incarnation(struct node *n)
 	}
 }
 
+void
+node_send_sealed(struct node *n, uint8_t proto, const uint8_t *body,
+		size_t len, uint32_t ip, uint16_t port)
+{
+	size_t dlen = seal_wrap(n->seal, proto, body, len, n->dgram,
+			sizeof(n->dgram));
+
+	if (dlen == 0) {
+		n->st.tx_seal_failed++;
+		return;
+	}
+	if (link_send_dgram(n->link, ip, port, n->dgram, (uint16_t)dlen) < 0)
+		n->st.tx_dropped++;
+	else
+		n->st.tx++;
+}
+
 /* Seal and send what the membership has to send. */
 static void
 node_drain(struct node *n)
 {
 	struct swim_out o;
 
-	while (swim_output(n->swim, &o)) {
-		size_t len = seal_wrap(n->seal, SEAL_P_SWIM, o.buf, o.len,
-				n->dgram, sizeof(n->dgram));
-
-		if (len == 0) {
-			n->st.tx_seal_failed++;
-			continue;
-		}
-		if (link_send_dgram(n->link, o.ip, o.port, n->dgram,
-				(uint16_t)len) < 0)
-			n->st.tx_dropped++;
-		else
-			n->st.tx++;
-	}
+	while (swim_output(n->swim, &o))
+		node_send_sealed(n, SEAL_P_SWIM, o.buf, o.len, o.ip, o.port);
 }
 
 /* After anything happened: send, log, and schedule what follows. */
@@ -436,6 +457,14 @@ node_after(struct node *n, uint64_t now)
 	/* After the view is logged, so that "joined" follows its members. */
 	node_join_tick(n, now);
 	node_drain(n);
+	/*
+	 * With Raft, the dataplane's table is the committed epoch, not this
+	 * node's own view.
+	 */
+	if (n->raft != NULL) {
+		node_raft_after(n, now);
+		return;
+	}
 	/*
 	 * A leaving node's table would not hold itself, which the dataplane
 	 * refuses: it keeps forwarding with the last one.
@@ -457,6 +486,8 @@ node_timers(struct node *n, uint64_t now)
 		if (t >= swim_next_timer(n->swim))
 			swim_tick(n->swim, t);
 	}
+	if (n->raft != NULL)
+		node_raft_timers(n, now);
 	if (n->table_pending && now >= n->table_due &&
 			link_ready(n->link)) {
 		/*
@@ -495,6 +526,8 @@ node_next_deadline(const struct node *n)
 		t = n->join_at;
 	if (n->table_pending && link_ready(n->link) && n->table_due < t)
 		t = n->table_due;
+	if (n->raft != NULL && node_raft_next(n) < t)
+		t = node_raft_next(n);
 	if (n->n_stats_waiting > 0 && n->stats_deadline < t)
 		t = n->stats_deadline;
 	if (n->stop == NODE_LEAVING && n->linger_until < t)
@@ -575,10 +608,12 @@ node_ready(void *arg, const struct ctl_state *st, const struct ctl_member *m,
 				"member(s) known", swim_live_count(n->swim));
 		/* It may have restarted and forgotten both. */
 		n->pushed_version = UINT64_MAX;
-		n->table_pending = true;
+		n->table_pending = n->raft == NULL;
 		n->table_due = now;
 		n->table_hold = 0;
 	}
+	if (n->raft != NULL)
+		node_raft_attached(n);
 	n->inc_told_valid = false;
 	if (st->incarnation > swim_incarnation(n->swim))
 		log_warning("rumor-dataplane remembers incarnation %u, above "
@@ -623,6 +658,7 @@ static void
 node_punt(void *arg, const struct ctl_datagram *d)
 {
 	struct node *n = arg;
+	uint32_t sender;
 	size_t len;
 
 	n->st.rx++;
@@ -631,7 +667,16 @@ node_punt(void *arg, const struct ctl_datagram *d)
 		return;
 	}
 	switch (punt_open(n->seal, d->data, d->len, n->body, sizeof(n->body),
-			&len)) {
+			&len, &sender)) {
+	case PUNT_RAFT:
+		if (n->raft == NULL) {
+			/* Raft is off here: not a protocol this node runs. */
+			n->st.rx_wrong_proto++;
+			break;
+		}
+		n->st.rx_raft++;
+		node_raft_input(n, sender, n->body, len, node_mono_ms());
+		break;
 	case PUNT_SWIM:
 		n->st.rx_swim++;
 		swim_input(n->swim, node_swim_now(n, node_mono_ms()), d->ip,
@@ -812,8 +857,16 @@ node_run(const struct rumor_config *cfg, const char *name, struct seal *seal,
 	}
 	log_info("admin socket %s; control socket %s", cfg->admin_socket,
 			cfg->control_socket);
+	if (cfg->n_voters > 0 && node_raft_open(n) < 0) {
+		link_free(n->link);
+		admin_close(n->admin);
+		close(sigfd);
+		free(n);
+		return 1;
+	}
 	node_loop(n, sigfd);
 	status = n->exit_status;
+	node_raft_close(n);
 	admin_close(n->admin);
 	link_free(n->link);
 	swim_free(n->swim);

@@ -200,6 +200,9 @@ node_control_stats(struct node *n, uint64_t client)
 				as->bad[v]);
 	NODE_STAT("admin_replies", as->replies);
 	NODE_STAT("admin_reply_failed", as->reply_failed);
+	NODE_STAT("rx_raft", st->rx_raft);
+	if (n->raft != NULL)
+		node_raft_admin(n, client, true);
 }
 
 /*
@@ -258,6 +261,14 @@ node_admin_request(void *arg, uint64_t client, enum admin_cmd cmd)
 	switch (cmd) {
 	case ADMIN_CMD_MEMBERS:
 		node_members(n, client);
+		return;
+	case ADMIN_CMD_RAFT:
+		if (n->raft == NULL)
+			admin_reply(n->admin, client, "raft: off (no voters "
+					"configured)\n");
+		else
+			node_raft_admin(n, client, false);
+		admin_reply_end(n->admin, client);
 		return;
 	case ADMIN_CMD_STATS:
 		if (!link_ready(n->link)) {

@@ -36,7 +36,7 @@
  * What became of each datagram the dataplane handed over (PUNT), and of
  * each one the membership sent. rx = rx_swim + rx_malformed +
  * rx_wrong_label + rx_forged + rx_replayed + rx_wrong_proto +
- * rx_not_ready; rx_forged_sender is the part of rx_forged that a valid
+ * rx_raft + rx_not_ready; rx_forged_sender is the part of rx_forged that a valid
  * key sealed but that claims another sender inside.
  */
 struct node_stats {
@@ -47,7 +47,8 @@ struct node_stats {
 	uint64_t rx_forged;
 	uint64_t rx_forged_sender;
 	uint64_t rx_replayed;
-	uint64_t rx_wrong_proto;	/* Authentic, not membership. */
+	uint64_t rx_wrong_proto;	/* Authentic, of no protocol run. */
+	uint64_t rx_raft;		/* Opened, given to Raft. */
 	uint64_t rx_not_ready;		/* Before the membership existed. */
 	uint64_t tx;			/* Sealed, queued to the dataplane. */
 	uint64_t tx_seal_failed;
@@ -77,6 +78,8 @@ enum node_stop {
 	NODE_LEAVING,		/* Left; lingering until linger_until. */
 	NODE_EXIT,
 };
+
+struct node_raft;
 
 struct node {
 	const struct rumor_config *cfg;
@@ -130,6 +133,8 @@ struct node {
 	enum node_stop stop;
 	uint64_t linger_until;
 
+	struct node_raft *raft;		/* NULL: Raft off (no voters). */
+
 	struct node_stats st;
 	uint8_t body[SEAL_BODY_MAX];
 	uint8_t dgram[RUMOR_DATAGRAM_MAX];
@@ -148,5 +153,32 @@ void node_admin_stats_done(struct node *n, const char *text, uint32_t len,
 		const char *why);
 
 const char *node_state_name(uint8_t state);
+
+/*
+ * The members that own channels in this node's view (alive or suspect,
+ * one per address and port), sorted by id, malloc'd in *out; returns how
+ * many, 0 with *out NULL when there are none or memory ran out.
+ */
+uint32_t node_live_members(struct node *n, struct ctl_member **out);
+
+/* Seal body (proto) and queue it to ip:port; counted in node_stats. */
+void node_send_sealed(struct node *n, uint8_t proto, const uint8_t *body,
+		size_t len, uint32_t ip, uint16_t port);
+
+/*
+ * Raft on ring epochs (node_raft.c), when voters are configured: the
+ * node's Raft state opened from raft_dir (-1: logged, refuse to start),
+ * an envelope from a peer, the timers, the ready loop, the next
+ * deadline, the dataplane (re)attached, the admin lines, and closing.
+ */
+int node_raft_open(struct node *n);
+void node_raft_input(struct node *n, uint32_t sender, const uint8_t *body,
+		size_t len, uint64_t now);
+void node_raft_timers(struct node *n, uint64_t now);
+void node_raft_after(struct node *n, uint64_t now);
+uint64_t node_raft_next(const struct node *n);
+void node_raft_attached(struct node *n);
+void node_raft_admin(struct node *n, uint64_t client, bool stats);
+void node_raft_close(struct node *n);
 
 #endif /* RUMOR_CONTROL_NODE_INT_H */

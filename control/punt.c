@@ -2,8 +2,10 @@
 /* Opening punted control datagrams (punt.h). */
 #include <string.h>
 
+#include "rumor/raft_wire.h"
 #include "rumor/swim_wire.h"
 #include "punt.h"
+#include "raft_env.h"
 
 static const char *const punt_verdict_names[PUNT_VERDICT_MAX] = {
 	[PUNT_SWIM] = "swim",
@@ -13,17 +15,25 @@ static const char *const punt_verdict_names[PUNT_VERDICT_MAX] = {
 	[PUNT_FORGED_SENDER] = "forged_sender",
 	[PUNT_REPLAYED] = "replayed",
 	[PUNT_WRONG_PROTO] = "wrong_proto",
+	[PUNT_RAFT] = "raft",
 };
+
+static uint32_t
+punt_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+			(uint32_t)p[2] << 8 | p[3];
+}
 
 enum punt_verdict
 punt_open(struct seal *seal, const uint8_t *in, size_t len, uint8_t *body,
-		size_t cap, size_t *body_len)
+		size_t cap, size_t *body_len, uint32_t *sender)
 {
 	uint8_t proto;
-	uint32_t sender;
 
 	*body_len = 0;
-	switch (seal_open(seal, in, len, &proto, &sender, body, cap,
+	*sender = 0;
+	switch (seal_open(seal, in, len, &proto, sender, body, cap,
 			body_len)) {
 	case SEAL_OK:
 		break;
@@ -36,6 +46,15 @@ punt_open(struct seal *seal, const uint8_t *in, size_t len, uint8_t *body,
 	default:
 		return PUNT_MALFORMED;
 	}
+	if (proto == SEAL_P_RAFT) {
+		/* A Raft message names its sender at bytes 4..7 as well. */
+		if (*body_len >= RAFT_ENV_HDR_LEN + RAFT_HDR_LEN &&
+				body[0] == RAFT_ENV_MSG &&
+				punt_get32(body + RAFT_ENV_HDR_LEN + 4) !=
+				*sender)
+			return PUNT_FORGED_SENDER;
+		return PUNT_RAFT;
+	}
 	if (proto != SEAL_P_SWIM)
 		return PUNT_WRONG_PROTO;
 	/*
@@ -43,14 +62,8 @@ punt_open(struct seal *seal, const uint8_t *in, size_t len, uint8_t *body,
 	 * sender named inside (bytes 4..7, network order). They must agree,
 	 * or a member holding the key could speak for another.
 	 */
-	if (*body_len >= SWIM_HDR_LEN) {
-		uint32_t from = (uint32_t)body[4] << 24 |
-				(uint32_t)body[5] << 16 |
-				(uint32_t)body[6] << 8 | body[7];
-
-		if (from != sender)
-			return PUNT_FORGED_SENDER;
-	}
+	if (*body_len >= SWIM_HDR_LEN && punt_get32(body + 4) != *sender)
+		return PUNT_FORGED_SENDER;
 	return PUNT_SWIM;
 }
 

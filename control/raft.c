@@ -1358,6 +1358,15 @@ refused_inval:
 }
 
 int
+raft_add_learner(struct raft *r, uint32_t id)
+{
+	if (id == 0)
+		return -EINVAL;
+	/* A new progress starts as a probe at the end of the log. */
+	return raft_pr_add(r, id) != NULL ? 0 : -ENOSPC;
+}
+
+int
 raft_transfer_leadership(struct raft *r, uint32_t to)
 {
 	struct raft_progress *pr = raft_pr(r, to);

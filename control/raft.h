@@ -187,6 +187,14 @@ int raft_step(struct raft *r, const struct raft_msg *m);
  */
 int raft_propose(struct raft *r, struct raft_entry *e);
 
+/*
+ * A learner joins: a member that is not a voter and was not known at
+ * start (a node the membership discovered later). It receives entries
+ * and counts for nothing. 0 (also if it is known already), -EINVAL (id
+ * 0) or -ENOSPC (RAFT_NODES_MAX known).
+ */
+int raft_add_learner(struct raft *r, uint32_t id);
+
 /* Hand leadership to voter `to`: 0, or -EPERM / -EINVAL. */
 int raft_transfer_leadership(struct raft *r, uint32_t to);
 

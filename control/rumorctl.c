@@ -40,6 +40,8 @@ usage(FILE *f)
 "            since the last change of state; this node is marked\n"
 "  stats     counters: control.NAME VALUE lines from rumor-control and\n"
 "            dataplane.NAME VALUE lines from rumor-dataplane\n"
+"  raft      Raft on ring epochs: role, term, leader, commit index, the\n"
+"            last committed epoch and its members, storage state\n"
 "  keygen    print a new random cluster key (64 hex digits) for a\n"
 "            keyring file; keep that file mode 0600\n"
 "\n"
@@ -196,7 +198,7 @@ main(int argc, char **argv)
 		return keygen();
 	if (admin_req_parse(cmd, strlen(cmd), &ac) != ADMIN_REQ_OK) {
 		fprintf(stderr, "rumorctl: unknown command '%s' (members, "
-				"stats, keygen)\n", cmd);
+				"stats, raft, keygen)\n", cmd);
 		return 2;
 	}
 	if ((conf == NULL) == (sock == NULL)) {

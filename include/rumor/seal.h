@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The sealed envelope of control messages between nodes (membership, and
- * later Raft and state transfer): authenticated encryption with a cluster
+ * The sealed envelope of control messages between nodes (membership and
+ * Raft, later state transfer): authenticated encryption with a cluster
  * key (XChaCha20-Poly1305 from libsodium), a keyring for key rotation, a
  * cluster label, and a replay window per sender.
  *
@@ -50,6 +50,8 @@
 /* What a sealed body carries. */
 enum seal_proto {
 	SEAL_P_SWIM = 1,	/* A membership message (swim_wire.h). */
+	SEAL_P_RAFT,		/* A Raft message in its envelope
+				 * (control/raft_env.h, raft_wire.h). */
 	SEAL_P_MAX
 };
 

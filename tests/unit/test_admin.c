@@ -53,6 +53,7 @@ test_parse(void)
 	} cases[] = {
 		{ "members", ADMIN_REQ_OK, ADMIN_CMD_MEMBERS },
 		{ "stats", ADMIN_REQ_OK, ADMIN_CMD_STATS },
+		{ "raft", ADMIN_REQ_OK, ADMIN_CMD_RAFT },
 		{ "members\n", ADMIN_REQ_OK, ADMIN_CMD_MEMBERS },
 		{ "  stats \r\n", ADMIN_REQ_OK, ADMIN_CMD_STATS },
 		{ "\tmembers\t", ADMIN_REQ_OK, ADMIN_CMD_MEMBERS },

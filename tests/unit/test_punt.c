@@ -12,6 +12,7 @@
 #include "rumor/seal.h"
 #include "rumor/swim_wire.h"
 #include "punt.h"
+#include "raft_env.h"
 #include "test.h"
 
 /* A keyring of one key; the key itself comes from seal_key_generate. */
@@ -57,6 +58,7 @@ main(void)
 	uint8_t d[RUMOR_DATAGRAM_MAX], d2[RUMOR_DATAGRAM_MAX];
 	uint8_t out[SEAL_BODY_MAX];
 	size_t blen, dlen, d2len, olen;
+	uint32_t snd = 0;
 
 	if (!CHECK(keyring_make(&k1) == 0 && keyring_make(&k2) == 0))
 		return test_done("test_punt");
@@ -69,45 +71,46 @@ main(void)
 		return test_done("test_punt");
 
 	/* Node 1 speaking for itself: passed on, body intact. */
+	(void)snd;
 	blen = ping(1, body, sizeof(body));
 	dlen = wrap(a, body, blen, d);
 	CHECK(dlen == blen + SEAL_OVERHEAD);
-	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen), PUNT_SWIM);
+	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen, &snd), PUNT_SWIM);
 	CHECK_EQ(olen, blen);
 	CHECK(memcmp(out, body, blen) == 0);
 
 	/* The same datagram again is a replay. */
-	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen),
+	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen, &snd),
 			PUNT_REPLAYED);
 
 	/* Node 1, holding the key, speaking as node 2: forged. */
 	blen = ping(2, body, sizeof(body));
 	d2len = wrap(a, body, blen, d2);
-	CHECK_EQ(punt_open(r, d2, d2len, out, sizeof(out), &olen),
+	CHECK_EQ(punt_open(r, d2, d2len, out, sizeof(out), &olen, &snd),
 			PUNT_FORGED_SENDER);
 
 	/* Another key, another label. */
 	d2len = wrap(b_other_key, body, blen, d2);
-	CHECK_EQ(punt_open(r, d2, d2len, out, sizeof(out), &olen),
+	CHECK_EQ(punt_open(r, d2, d2len, out, sizeof(out), &olen, &snd),
 			PUNT_FORGED);
 	d2len = wrap(c_other_label, body, blen, d2);
-	CHECK_EQ(punt_open(r, d2, d2len, out, sizeof(out), &olen),
+	CHECK_EQ(punt_open(r, d2, d2len, out, sizeof(out), &olen, &snd),
 			PUNT_WRONG_LABEL);
 
 	/* A flipped bit of the ciphertext: no key opens it. */
 	blen = ping(1, body, sizeof(body));
 	dlen = wrap(a, body, blen, d);
 	d[SEAL_HDR_LEN + 3] ^= 0x10;
-	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen), PUNT_FORGED);
+	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen, &snd), PUNT_FORGED);
 
 	/* Not a sealed datagram at all, or cut short. */
 	memset(d2, 0xa5, sizeof(d2));
-	CHECK_EQ(punt_open(r, d2, 100, out, sizeof(out), &olen),
+	CHECK_EQ(punt_open(r, d2, 100, out, sizeof(out), &olen, &snd),
 			PUNT_MALFORMED);
 	dlen = wrap(a, body, blen, d);
-	CHECK_EQ(punt_open(r, d, SEAL_HDR_LEN - 1, out, sizeof(out), &olen),
+	CHECK_EQ(punt_open(r, d, SEAL_HDR_LEN - 1, out, sizeof(out), &olen, &snd),
 			PUNT_MALFORMED);
-	CHECK(punt_open(r, d, dlen - 1, out, sizeof(out), &olen) !=
+	CHECK(punt_open(r, d, dlen - 1, out, sizeof(out), &olen, &snd) !=
 			PUNT_SWIM);
 
 	/*
@@ -115,8 +118,39 @@ main(void)
 	 * refuses it itself (swim_bad).
 	 */
 	dlen = wrap(a, body, 5, d);
-	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen), PUNT_SWIM);
+	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen, &snd), PUNT_SWIM);
 	CHECK_EQ(olen, 5);
+
+	/*
+	 * Raft: an envelope whose message names the sealer is passed on
+	 * with the sender; one that names another node is forged.
+	 */
+	{
+		uint8_t msg[RAFT_HDR_LEN + 16];
+		uint8_t env[RAFT_ENV_MAX];
+		size_t elen;
+
+		memset(msg, 0, sizeof(msg));
+		msg[0] = RAFT_PREVOTE;
+		msg[7] = 1;		/* from */
+		msg[11] = 3;		/* to */
+		elen = raft_env_encode_msg(7, msg, sizeof(msg), env,
+				sizeof(env));
+		CHECK(elen > 0);
+		dlen = seal_wrap(a, SEAL_P_RAFT, env, elen, d,
+				RUMOR_DATAGRAM_MAX);
+		CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen, &snd),
+				PUNT_RAFT);
+		CHECK_EQ(snd, 1);
+		CHECK_EQ(olen, elen);
+		msg[7] = 2;
+		elen = raft_env_encode_msg(7, msg, sizeof(msg), env,
+				sizeof(env));
+		dlen = seal_wrap(a, SEAL_P_RAFT, env, elen, d,
+				RUMOR_DATAGRAM_MAX);
+		CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen, &snd),
+				PUNT_FORGED_SENDER);
+	}
 
 	for (int v = 0; v < PUNT_VERDICT_MAX; v++)
 		CHECK(strcmp(punt_verdict_name((enum punt_verdict)v),

@@ -376,6 +376,9 @@ test_round_trip(void)
 static enum seal_verdict
 header_verdict(const uint8_t *bad, size_t off)
 {
+	/* Another known protocol is well formed: the tag refuses it. */
+	if (off == 4 && bad[4] > 0 && bad[4] < SEAL_P_MAX)
+		return SEAL_FORGED;
 	if (off < 8)			/* magic, version, type, proto, */
 		return SEAL_MALFORMED;	/* reserved, body_len */
 	if (off < 16)

@@ -1,0 +1,755 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Raft on ring epochs, wired into rumor-control (node_int.h). When the
+ * configuration names voters, the node runs a Raft node (raft.h) whose
+ * durable state lives in raft_dir (raft_log.h); every other member is a
+ * learner. The leader turns changes of its live view into ring epochs
+ * (epoch_plan.h) and every node, voter or learner, hands each committed
+ * epoch to its dataplane as the member table, with the epoch number as
+ * the ring's epoch. So every dataplane routes on the same ring, and a
+ * ring changes only once a quorum of voters has it on disk.
+ *
+ * Raft messages travel sealed (SEAL_P_RAFT) in an envelope that names
+ * the sender's voter set (raft_env.h). A node that has not yet heard any
+ * peer with its own voter set and learns that a peer's set differs
+ * refuses to go on: it logs both sets and exits with status 1.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "rumor/ring.h"
+#include "epoch_plan.h"
+#include "log.h"
+#include "node_int.h"
+#include "raft.h"
+#include "raft_env.h"
+#include "raft_log.h"
+
+/* Raft's clock: a tick of a fifth of a probe interval, within bounds. */
+#define NODE_RAFT_TICK_MIN_MS 20u
+#define NODE_RAFT_TICK_MAX_MS 200u
+#define NODE_RAFT_HEARTBEAT_TICKS 1u
+#define NODE_RAFT_ELECTION_TICKS 10u
+/* A peer whose voter set differs is told ours at most this often. */
+#define NODE_RAFT_TELL_MS 1000u
+/* Commit latencies kept for rumorctl raft (the leader's own epochs). */
+#define NODE_RAFT_LAT_MAX 256u
+
+/* A peer told our voter set, and when. */
+struct node_raft_told {
+	uint32_t id;
+	uint64_t at;
+};
+
+struct node_raft_stats {
+	uint64_t rx_malformed;		/* Envelope or message refused. */
+	uint64_t rx_voters_differ;	/* Another voter set's messages. */
+	uint64_t rx_dropped;		/* raft_step refused it. */
+	uint64_t rx_unknown_peer;	/* No address to answer. */
+	uint64_t tx, tx_no_address;
+	uint64_t epochs_proposed, epochs_applied, epochs_too_big;
+	uint64_t epochs_not_member;	/* Committed without this node. */
+	uint64_t persist_failed;
+};
+
+struct node_raft {
+	struct raft *raft;
+	struct raft_log *log;
+	uint32_t tick_ms;
+	uint64_t next_tick;
+	uint64_t voters_hash;
+	char voters_str[RAFT_ENV_VOTERS_STR];
+
+	/* The voter-set check (file comment). */
+	bool confirmed;			/* A peer with our set was heard. */
+	uint64_t refuse_at;		/* Exit then unless confirmed. */
+	char refuse_why[256];
+	struct node_raft_told told[RAFT_NODES_MAX];
+	uint32_t n_told;
+
+	/* The leader's view and its batch. */
+	uint64_t view_version;
+	struct raft_epoch_member *view;
+	uint32_t n_view;
+	struct epoch_batch batch;
+	uint64_t plan_wake;
+	uint64_t plan_commit;		/* Commit index the plan last saw. */
+	bool plan_leader;
+	bool too_big_logged;
+
+	/* The last committed epoch, as applied. */
+	struct raft_epoch applied;
+	bool have_applied;
+	bool table_dirty;		/* Not yet given to the dataplane. */
+	bool not_member_logged;
+
+	/* The epoch this node proposed last, for its commit latency. */
+	uint64_t proposed_epoch;
+	uint64_t proposed_at;
+	uint32_t lat_ms[NODE_RAFT_LAT_MAX];
+	uint32_t n_lat, lat_next;
+
+	bool disk_logged;
+	enum raft_role role_seen;
+	uint32_t leader_seen;
+	struct node_raft_stats st;
+	uint8_t env[RAFT_ENV_MAX];
+	struct raft_msg msg;
+};
+
+static uint32_t
+node_raft_tick_ms(const struct node *n)
+{
+	uint32_t t = n->params.probe_interval_ms / 5;
+
+	if (t < NODE_RAFT_TICK_MIN_MS)
+		t = NODE_RAFT_TICK_MIN_MS;
+	if (t > NODE_RAFT_TICK_MAX_MS)
+		t = NODE_RAFT_TICK_MAX_MS;
+	return t;
+}
+
+/* Where a peer is: the membership first, then the committed epoch. */
+static bool
+node_raft_addr(struct node *n, uint32_t id, uint32_t *ip, uint16_t *port)
+{
+	const struct swim_member *m = n->swim != NULL ?
+			swim_member_find(n->swim, id) : NULL;
+	const struct config_member *c;
+
+	if (m != NULL) {
+		*ip = m->ip;
+		*port = m->port;
+		return true;
+	}
+	for (uint32_t i = 0; n->raft->have_applied &&
+			i < n->raft->applied.n_members; i++) {
+		if (n->raft->applied.members[i].id == id) {
+			*ip = n->raft->applied.members[i].ip;
+			*port = n->raft->applied.members[i].port;
+			return true;
+		}
+	}
+	c = config_member_find(n->cfg, id);
+	if (c != NULL) {
+		*ip = c->ip;
+		*port = c->udp_port;
+		return true;
+	}
+	return false;
+}
+
+/* Tell a peer whose voter set differs what ours is, now and then. */
+static void
+node_raft_tell(struct node *n, uint32_t id, uint64_t now)
+{
+	struct node_raft *nr = n->raft;
+	struct node_raft_told *t = NULL;
+	uint32_t ip;
+	uint16_t port;
+	size_t len;
+
+	for (uint32_t i = 0; i < nr->n_told; i++)
+		if (nr->told[i].id == id)
+			t = &nr->told[i];
+	if (t == NULL) {
+		if (nr->n_told == RAFT_NODES_MAX)
+			return;
+		t = &nr->told[nr->n_told++];
+		t->id = id;
+		t->at = 0;
+	} else if (now < t->at + NODE_RAFT_TELL_MS) {
+		return;
+	}
+	t->at = now;
+	if (!node_raft_addr(n, id, &ip, &port)) {
+		nr->st.rx_unknown_peer++;
+		return;
+	}
+	len = raft_env_encode_voters(n->cfg->voters, n->cfg->n_voters,
+			nr->env, sizeof(nr->env));
+	if (len > 0)
+		node_send_sealed(n, SEAL_P_RAFT, nr->env, len, ip, port);
+}
+
+/* A peer's voter set differs from ours (it told us). */
+static void
+node_raft_differs(struct node *n, uint32_t id, const struct raft_env *e,
+		uint64_t now)
+{
+	struct node_raft *nr = n->raft;
+	char theirs[RAFT_ENV_VOTERS_STR];
+
+	raft_env_voters_str(e->voters, e->n_voters, theirs, sizeof(theirs));
+	snprintf(nr->refuse_why, sizeof(nr->refuse_why),
+			"voter set differs from node %u's: %s here, %s there",
+			id, nr->voters_str, theirs);
+	if (nr->confirmed) {
+		/* This node talks with peers of its own set: node id errs. */
+		log_error("%s; node %u must be configured with this "
+				"cluster's voters", nr->refuse_why, id);
+		node_raft_tell(n, id, now);
+		return;
+	}
+	/*
+	 * Nobody with our set has spoken yet. Give them an election timeout
+	 * (a cluster starting up): if one does, the error is node id's.
+	 */
+	if (nr->refuse_at == 0)
+		nr->refuse_at = now + nr->tick_ms * NODE_RAFT_ELECTION_TICKS;
+	node_raft_tell(n, id, now);
+}
+
+void
+node_raft_input(struct node *n, uint32_t sender, const uint8_t *body,
+		size_t len, uint64_t now)
+{
+	struct node_raft *nr = n->raft;
+	struct raft_env e;
+
+	if (raft_env_decode(body, len, &e) < 0) {
+		nr->st.rx_malformed++;
+		return;
+	}
+	if (e.kind == RAFT_ENV_VOTERS) {
+		if (e.voters_hash != nr->voters_hash)
+			node_raft_differs(n, sender, &e, now);
+		return;
+	}
+	if (e.voters_hash != nr->voters_hash) {
+		nr->st.rx_voters_differ++;
+		node_raft_tell(n, sender, now);
+		return;
+	}
+	if (raft_decode(e.body, e.body_len, &nr->msg) != RAFT_WIRE_OK ||
+			nr->msg.from != sender) {
+		nr->st.rx_malformed++;
+		return;
+	}
+	nr->confirmed = true;
+	if (nr->refuse_at != 0) {
+		nr->refuse_at = 0;
+		log_error("%s; peers with this node's voter set answer, so "
+				"it stays", nr->refuse_why);
+	}
+	if (raft_step(nr->raft, &nr->msg) < 0)
+		nr->st.rx_dropped++;
+}
+
+/* Send what Raft has to send, each in its envelope. */
+static void
+node_raft_send(struct node *n, const struct raft_ready *rd)
+{
+	struct node_raft *nr = n->raft;
+
+	for (size_t i = 0; i < rd->n_msgs; i++) {
+		const struct raft_out *o = &rd->msgs[i];
+		uint32_t ip;
+		uint16_t port;
+		size_t len;
+
+		if (!node_raft_addr(n, o->to, &ip, &port)) {
+			nr->st.tx_no_address++;
+			continue;
+		}
+		len = raft_env_encode_msg(nr->voters_hash, o->buf, o->len,
+				nr->env, sizeof(nr->env));
+		if (len == 0)
+			continue;
+		node_send_sealed(n, SEAL_P_RAFT, nr->env, len, ip, port);
+		nr->st.tx++;
+	}
+}
+
+static void
+node_raft_ids(const struct raft_epoch *e, char *buf, size_t cap)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (uint32_t i = 0; i < e->n_members && off + 12 < cap; i++)
+		off += (size_t)snprintf(buf + off, cap - off, "%s%u",
+				i > 0 ? "," : "", e->members[i].id);
+	if (off + 12 >= cap && off < cap)
+		snprintf(buf + off, cap - off, ",...");
+}
+
+/* A committed epoch (or a snapshot's): the latest one wins. */
+static void
+node_raft_apply(struct node *n, const uint8_t *data, size_t len,
+		uint64_t now)
+{
+	struct node_raft *nr = n->raft;
+	struct raft_epoch e;
+	char ids[256];
+
+	if (raft_epoch_decode(data, len, &e) != RAFT_WIRE_OK)
+		return;
+	if (nr->have_applied && e.epoch <= nr->applied.epoch)
+		return;
+	nr->applied = e;
+	nr->have_applied = true;
+	nr->table_dirty = true;
+	nr->not_member_logged = false;
+	nr->st.epochs_applied++;
+	node_raft_ids(&e, ids, sizeof(ids));
+	if (nr->proposed_epoch == e.epoch && nr->proposed_at != 0) {
+		uint32_t ms = (uint32_t)(now - nr->proposed_at);
+
+		nr->lat_ms[nr->lat_next] = ms;
+		nr->lat_next = (nr->lat_next + 1) % NODE_RAFT_LAT_MAX;
+		if (nr->n_lat < NODE_RAFT_LAT_MAX)
+			nr->n_lat++;
+		nr->proposed_at = 0;
+		log_info("ring epoch %" PRIu64 " committed in %u ms: %u "
+				"member(s) {%s}", e.epoch, ms, e.n_members,
+				ids);
+	} else {
+		log_info("ring epoch %" PRIu64 " committed: %u member(s) {%s}",
+				e.epoch, e.n_members, ids);
+	}
+}
+
+/* Give the dataplane the last committed epoch, if it holds this node. */
+static void
+node_raft_push(struct node *n)
+{
+	struct node_raft *nr = n->raft;
+	struct ctl_member m[RAFT_EPOCH_MEMBERS_MAX];
+	bool self = false;
+
+	if (!nr->table_dirty || !nr->have_applied || !link_ready(n->link))
+		return;
+	for (uint32_t i = 0; i < nr->applied.n_members; i++) {
+		const struct raft_epoch_member *e = &nr->applied.members[i];
+		const struct swim_member *s = swim_member_find(n->swim, e->id);
+
+		m[i] = (struct ctl_member){
+			.id = e->id, .ip = e->ip, .udp_port = e->port,
+			.weight = e->weight,
+			.zone = s != NULL ? s->zone : 0,
+		};
+		self |= e->id == n->cfg->node_id;
+	}
+	if (!self) {
+		/*
+		 * The dataplane refuses a table without itself; it keeps
+		 * the last one until an epoch includes this node again.
+		 */
+		if (!nr->not_member_logged) {
+			log_info("ring epoch %" PRIu64 " does not include this "
+					"node: the dataplane keeps its table",
+					nr->applied.epoch);
+			nr->not_member_logged = true;
+			nr->st.epochs_not_member++;
+		}
+		nr->table_dirty = false;
+		return;
+	}
+	if (link_send_epoch(n->link, nr->applied.epoch, m,
+			nr->applied.n_members) == 0) {
+		nr->table_dirty = false;
+		log_debug("sent rumor-dataplane ring epoch %" PRIu64,
+				nr->applied.epoch);
+	}
+}
+
+/* The latest epoch in the log, and whether it is still uncommitted. */
+static const struct raft_epoch *
+node_raft_last_epoch(struct node_raft *nr, struct raft_epoch *buf,
+		bool *in_flight)
+{
+	uint64_t first = raft_first_index(nr->raft);
+
+	*in_flight = false;
+	for (uint64_t i = raft_last_index(nr->raft); i >= first && i > 0;
+			i--) {
+		const struct raft_entry *e = raft_entry_at(nr->raft, i);
+
+		if (e == NULL || e->type != RAFT_ENTRY_RING_EPOCH)
+			continue;
+		if (raft_epoch_decode(e->data, e->len, buf) != RAFT_WIRE_OK)
+			break;
+		*in_flight = i > raft_commit(nr->raft);
+		return buf;
+	}
+	return nr->have_applied ? &nr->applied : NULL;
+}
+
+/* The leader's live view as epoch members, when the membership moved. */
+static void
+node_raft_view(struct node *n)
+{
+	struct node_raft *nr = n->raft;
+	struct ctl_member *t;
+	uint32_t cnt;
+
+	if (swim_view_version(n->swim) == nr->view_version)
+		return;
+	nr->view_version = swim_view_version(n->swim);
+	nr->too_big_logged = false;
+	cnt = node_live_members(n, &t);
+	free(nr->view);
+	nr->view = calloc(cnt ? cnt : 1, sizeof(*nr->view));
+	nr->n_view = nr->view != NULL ? cnt : 0;
+	for (uint32_t i = 0; i < nr->n_view; i++) {
+		nr->view[i] = (struct raft_epoch_member){
+			.id = t[i].id, .ip = t[i].ip, .port = t[i].udp_port,
+			.weight = t[i].weight,
+		};
+		/* Every member hears the committed epochs. */
+		if (!raft_is_voter(nr->raft, t[i].id) &&
+				raft_add_learner(nr->raft, t[i].id) < 0)
+			log_warning("node %u cannot be a learner: %u nodes "
+					"known at most", t[i].id,
+					RAFT_NODES_MAX);
+	}
+	free(t);
+	/* The plan looks again at once. */
+	nr->plan_wake = 0;
+}
+
+/* The leader's decision: propose the view as a new epoch, or wait. */
+static void
+node_raft_plan(struct node *n, uint64_t now)
+{
+	struct node_raft *nr = n->raft;
+	struct raft_epoch last_buf, next;
+	struct epoch_plan_in in;
+	uint8_t buf[RAFT_ENTRY_DATA_MAX];
+	struct raft_entry ent;
+	bool leader = raft_role(nr->raft) == RAFT_LEADER;
+	size_t len;
+	int rc;
+
+	if (leader != nr->plan_leader || raft_commit(nr->raft) !=
+			nr->plan_commit) {
+		nr->plan_leader = leader;
+		nr->plan_commit = raft_commit(nr->raft);
+		nr->plan_wake = 0;
+	}
+	if (now < nr->plan_wake || n->stop != NODE_RUNNING)
+		return;
+	in = (struct epoch_plan_in){
+		.leader = leader,
+		.can_propose = !raft_disk_failed(nr->raft),
+		.view = nr->view, .n_view = nr->n_view, .now = now,
+	};
+	in.last = node_raft_last_epoch(nr, &last_buf, &in.in_flight);
+	switch (epoch_plan(&nr->batch, &in, &nr->plan_wake)) {
+	case EPOCH_IDLE:
+		nr->plan_wake = UINT64_MAX;
+		return;
+	case EPOCH_WAIT:
+		return;
+	case EPOCH_TOO_BIG:
+		nr->plan_wake = UINT64_MAX;
+		nr->st.epochs_too_big++;
+		if (!nr->too_big_logged)
+			log_warning("not proposing a ring epoch of %u members: "
+					"one epoch holds %u at most (one "
+					"datagram)", nr->n_view,
+					RAFT_EPOCH_MEMBERS_MAX);
+		nr->too_big_logged = true;
+		return;
+	case EPOCH_PROPOSE:
+		break;
+	}
+	nr->plan_wake = UINT64_MAX;
+	if (epoch_next(&next, in.last, nr->view, nr->n_view) < 0)
+		return;
+	len = raft_epoch_encode(&next, buf, sizeof(buf));
+	if (len == 0)
+		return;
+	ent = (struct raft_entry){
+		.type = RAFT_ENTRY_RING_EPOCH, .len = (uint16_t)len,
+		.data = buf,
+	};
+	rc = raft_propose(nr->raft, &ent);
+	if (rc < 0) {
+		log_warning("ring epoch %" PRIu64 " not proposed: %s",
+				next.epoch, strerror(-rc));
+		return;
+	}
+	nr->st.epochs_proposed++;
+	nr->proposed_epoch = next.epoch;
+	nr->proposed_at = now;
+	log_info("proposed ring epoch %" PRIu64 " at index %" PRIu64 ": %u "
+			"member(s)", next.epoch, ent.index, next.n_members);
+}
+
+/* Role and leader changes, logged once each. */
+static void
+node_raft_log_role(struct node_raft *nr)
+{
+	enum raft_role role = raft_role(nr->raft);
+	uint32_t lead = raft_leader(nr->raft);
+
+	if (role == nr->role_seen && lead == nr->leader_seen)
+		return;
+	if (role == RAFT_LEADER && nr->role_seen != RAFT_LEADER)
+		log_info("raft: this node leads, term %" PRIu64,
+				raft_term(nr->raft));
+	else if (role != RAFT_LEADER && lead != 0 && lead != nr->leader_seen)
+		log_info("raft: node %u leads, term %" PRIu64, lead,
+				raft_term(nr->raft));
+	nr->role_seen = role;
+	nr->leader_seen = lead;
+}
+
+/* The ready loop of raft.h's contract. */
+static void
+node_raft_ready(struct node *n, uint64_t now)
+{
+	struct node_raft *nr = n->raft;
+	struct raft_ready rd;
+
+	while (raft_ready(nr->raft, &rd)) {
+		int rc = raft_log_persist(nr->log, &rd);
+
+		if (rc < 0) {
+			nr->st.persist_failed++;
+			raft_persist_failed(nr->raft);
+			log_error("raft: cannot write %s: %s: this node stops "
+					"voting, acknowledging and proposing "
+					"until it restarts with a working disk",
+					n->cfg->raft_dir, strerror(-rc));
+			nr->disk_logged = true;
+			return;
+		}
+		node_raft_send(n, &rd);
+		if (rd.snapshot != NULL && rd.snapshot->len > 0)
+			node_raft_apply(n, rd.snapshot->data,
+					rd.snapshot->len, now);
+		for (size_t i = 0; i < rd.n_committed; i++)
+			if (rd.committed[i].type == RAFT_ENTRY_RING_EPOCH)
+				node_raft_apply(n, rd.committed[i].data,
+						rd.committed[i].len, now);
+		raft_advance(nr->raft, &rd);
+	}
+}
+
+void
+node_raft_after(struct node *n, uint64_t now)
+{
+	struct node_raft *nr = n->raft;
+
+	if (n->swim == NULL)
+		return;
+	node_raft_view(n);
+	node_raft_plan(n, now);
+	node_raft_ready(n, now);
+	node_raft_log_role(nr);
+	node_raft_push(n);
+}
+
+void
+node_raft_timers(struct node *n, uint64_t now)
+{
+	struct node_raft *nr = n->raft;
+
+	if (nr->refuse_at != 0 && now >= nr->refuse_at && !nr->confirmed) {
+		log_error("%s: refusing to start; every node must list the "
+				"same voters", nr->refuse_why);
+		n->exit_status = 1;
+		n->stop = NODE_EXIT;
+		return;
+	}
+	if (n->swim == NULL) {
+		nr->next_tick = now + nr->tick_ms;
+		return;
+	}
+	/* Ticks lost to a busy loop are caught up, a few at a time. */
+	for (int k = 0; k < 5 && now >= nr->next_tick; k++) {
+		raft_tick(nr->raft);
+		nr->next_tick += nr->tick_ms;
+	}
+	if (now >= nr->next_tick)
+		nr->next_tick = now + nr->tick_ms;
+}
+
+uint64_t
+node_raft_next(const struct node *n)
+{
+	const struct node_raft *nr = n->raft;
+	uint64_t t = nr->next_tick;
+
+	if (nr->plan_wake < t)
+		t = nr->plan_wake;
+	if (nr->refuse_at != 0 && nr->refuse_at < t)
+		t = nr->refuse_at;
+	return t;
+}
+
+void
+node_raft_attached(struct node *n)
+{
+	/* A restarted dataplane starts from its file: tell it again. */
+	n->raft->table_dirty = n->raft->have_applied;
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static uint32_t
+node_raft_percentile(const struct node_raft *nr, uint32_t pct)
+{
+	uint32_t v[NODE_RAFT_LAT_MAX];
+
+	if (nr->n_lat == 0)
+		return 0;
+	memcpy(v, nr->lat_ms, nr->n_lat * sizeof(v[0]));
+	qsort(v, nr->n_lat, sizeof(v[0]), u32_cmp);
+	return v[(nr->n_lat - 1) * pct / 100];
+}
+
+#define RAFT_LINE(fmt, ...) \
+	admin_reply(n->admin, client, "%s" fmt "\n", pre, __VA_ARGS__)
+
+void
+node_raft_admin(struct node *n, uint64_t client, bool stats)
+{
+	const struct node_raft *nr = n->raft;
+	const struct raft_stats *rs = raft_stats(nr->raft);
+	const char *pre = stats ? "control.raft_" : "";
+	const char *disk = raft_disk_failed(nr->raft) ?
+			strerror(raft_log_error(nr->log)) : "ok";
+
+	if (!stats) {
+		RAFT_LINE("role %s", raft_role_name(raft_role(nr->raft)));
+		RAFT_LINE("voters %s", nr->voters_str);
+		RAFT_LINE("voter %s", raft_is_voter(nr->raft,
+				n->cfg->node_id) ? "yes" : "no (learner)");
+		RAFT_LINE("disk %s%s", disk, raft_disk_failed(nr->raft) ?
+				": not voting or proposing" : "");
+		RAFT_LINE("raft_dir %s", n->cfg->raft_dir);
+	} else {
+		RAFT_LINE("role %d", (int)raft_role(nr->raft));
+		RAFT_LINE("disk_failed %d", raft_disk_failed(nr->raft));
+	}
+	RAFT_LINE("term %" PRIu64, raft_term(nr->raft));
+	RAFT_LINE("leader %u", raft_leader(nr->raft));
+	RAFT_LINE("commit %" PRIu64, raft_commit(nr->raft));
+	RAFT_LINE("last_index %" PRIu64, raft_last_index(nr->raft));
+	RAFT_LINE("epoch %" PRIu64, nr->have_applied ? nr->applied.epoch : 0);
+	RAFT_LINE("epoch_members %u", nr->have_applied ?
+			nr->applied.n_members : 0);
+	RAFT_LINE("commit_ms_p50 %u", node_raft_percentile(nr, 50));
+	RAFT_LINE("commit_ms_p99 %u", node_raft_percentile(nr, 99));
+	RAFT_LINE("commit_samples %u", nr->n_lat);
+	RAFT_LINE("epochs_proposed %" PRIu64, nr->st.epochs_proposed);
+	RAFT_LINE("epochs_applied %" PRIu64, nr->st.epochs_applied);
+	RAFT_LINE("epochs_too_big %" PRIu64, nr->st.epochs_too_big);
+	RAFT_LINE("epochs_not_member %" PRIu64, nr->st.epochs_not_member);
+	RAFT_LINE("rx_malformed %" PRIu64, nr->st.rx_malformed);
+	RAFT_LINE("rx_voters_differ %" PRIu64, nr->st.rx_voters_differ);
+	RAFT_LINE("rx_dropped %" PRIu64, nr->st.rx_dropped);
+	RAFT_LINE("rx_unknown_peer %" PRIu64, nr->st.rx_unknown_peer);
+	RAFT_LINE("tx %" PRIu64, nr->st.tx);
+	RAFT_LINE("tx_no_address %" PRIu64, nr->st.tx_no_address);
+	RAFT_LINE("persist_failed %" PRIu64, nr->st.persist_failed);
+	RAFT_LINE("elections %" PRIu64, rs->elections);
+	RAFT_LINE("became_leader %" PRIu64, rs->became_leader);
+	RAFT_LINE("quorum_lost %" PRIu64, rs->quorum_lost);
+	RAFT_LINE("proposals_refused %" PRIu64, rs->proposals_refused);
+}
+
+int
+node_raft_open(struct node *n)
+{
+	const struct rumor_config *cfg = n->cfg;
+	struct node_raft *nr = calloc(1, sizeof(*nr));
+	struct raft_config rc;
+	struct raft_hard_state hs;
+	struct raft_snapshot snap;
+	const struct raft_entry *ents;
+	char why[256];
+	size_t cnt;
+	int err;
+
+	if (nr == NULL) {
+		log_error("out of memory");
+		return -1;
+	}
+	n->raft = nr;
+	nr->tick_ms = node_raft_tick_ms(n);
+	nr->role_seen = RAFT_FOLLOWER;
+	nr->voters_hash = raft_env_voters_hash(cfg->voters, cfg->n_voters);
+	raft_env_voters_str(cfg->voters, cfg->n_voters, nr->voters_str,
+			sizeof(nr->voters_str));
+	raft_config_default(&rc);
+	rc.id = cfg->node_id;
+	rc.n_voters = cfg->n_voters;
+	memcpy(rc.voters, cfg->voters, cfg->n_voters * sizeof(rc.voters[0]));
+	/* The file's other members are learners from the start. */
+	for (uint32_t i = 0; i < cfg->n_members &&
+			rc.n_learners + rc.n_voters < RAFT_NODES_MAX; i++) {
+		bool voter = false;
+
+		for (uint32_t j = 0; j < cfg->n_voters; j++)
+			voter |= cfg->voters[j] == cfg->members[i].id;
+		if (!voter)
+			rc.learners[rc.n_learners++] = cfg->members[i].id;
+	}
+	rc.election_ticks = NODE_RAFT_ELECTION_TICKS;
+	rc.heartbeat_ticks = NODE_RAFT_HEARTBEAT_TICKS;
+	if (getrandom(&rc.seed, sizeof(rc.seed), 0) != sizeof(rc.seed))
+		rc.seed = node_mono_ms() ^ ((uint64_t)getpid() << 32);
+	err = raft_log_open(cfg->raft_dir, &nr->log, why, sizeof(why));
+	if (err < 0) {
+		log_error("%s: field 'raft_dir': %s: %s", n->name,
+				cfg->raft_dir, err == -EBADMSG ? why :
+				strerror(-err));
+		goto fail;
+	}
+	nr->raft = raft_new(&rc);
+	if (nr->raft == NULL) {
+		log_error("cannot start Raft: %s", strerror(errno));
+		goto fail;
+	}
+	raft_log_state(nr->log, &hs, &snap, &ents, &cnt);
+	if (raft_restore(nr->raft, &hs, snap.index > 0 ? &snap : NULL, ents,
+			cnt) < 0) {
+		log_error("%s: the Raft state there does not fit together: "
+				"%s", cfg->raft_dir, strerror(errno));
+		goto fail;
+	}
+	nr->next_tick = node_mono_ms() + nr->tick_ms;
+	nr->plan_wake = 0;
+	log_info("raft: voters %s, this node a %s; term %" PRIu64 ", %zu "
+			"entr%s on disk in %s; tick %u ms, heartbeat %u ms, "
+			"election %u ms", nr->voters_str,
+			raft_is_voter(nr->raft, cfg->node_id) ? "voter" :
+			"learner", hs.term, cnt, cnt == 1 ? "y" : "ies",
+			cfg->raft_dir, nr->tick_ms,
+			nr->tick_ms * NODE_RAFT_HEARTBEAT_TICKS,
+			nr->tick_ms * NODE_RAFT_ELECTION_TICKS);
+	return 0;
+fail:
+	node_raft_close(n);
+	return -1;
+}
+
+void
+node_raft_close(struct node *n)
+{
+	struct node_raft *nr = n->raft;
+
+	if (nr == NULL)
+		return;
+	raft_free(nr->raft);
+	raft_log_close(nr->log);
+	free(nr->view);
+	free(nr);
+	n->raft = NULL;
+}
