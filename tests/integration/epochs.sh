@@ -1,0 +1,210 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Raft on ring epochs with five real nodes (as five_nodes.sh): voters 1,
+# 2 and 3, learners 4 and 5, each with its own raft_dir. Checks:
+#   1. every dataplane reaches one ring epoch of five members, and
+#      messages reach their owners on that ring;
+#   2. kill -9 of a learner: a new epoch without it on the four others;
+#   3. kill -9 of the leader: another voter leads, and an epoch without
+#      the dead leader is committed on the three others;
+#   4. restarted, the old leader rejoins and a new epoch includes it;
+#   5. a node configured with another voter set refuses to start, and
+#      its log names both sets.
+. "$(dirname "$0")/lib.sh"
+
+lab_init epochs
+CTL=$BUILD/control/rumor-control
+RUMORCTL=$BUILD/control/rumorctl
+UDPTEST=$BUILD/tests/tools/rumor-udptest
+NODE_SH=$(cd "$(dirname "$0")/../../scripts" && pwd)/rumor-node.sh
+[ -x "$CTL" ] && [ -x "$RUMORCTL" ] || die "build rumor-control first"
+RUN=$LAB_DIR/run
+mkdir -p "$RUN"
+
+epochs_cleanup() {
+	local f
+	for f in "$RUN"/*.pid; do
+		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
+	done
+	lab_cleanup
+}
+trap epochs_cleanup EXIT
+
+"$RUMORCTL" keygen >"$LAB_DIR/keys"
+chmod 600 "$LAB_DIR/keys"
+
+# conf I [VOTERS]: node I's configuration file.
+conf() {
+	local i=$1 voters=${2:-1 2 3} v
+	{
+		cat <<EOF2
+node_id = $i
+address = 10.77.0.$i
+udp_port = 7946
+sink = 10.77.0.100:900$i
+control_socket = $LAB_DIR/n$i.ctl
+admin_socket = $LAB_DIR/n$i.admin
+keyring = $LAB_DIR/keys
+label = lab
+seed = 10.77.0.1
+seed = 10.77.0.2
+probe_interval_ms = 500
+probe_timeout_ms = 200
+suspicion_mult = 3
+gossip_interval_ms = 100
+sync_interval_ms = 5000
+member = $i 10.77.0.$i
+raft_dir = $LAB_DIR/raft$i
+EOF2
+		for v in $voters; do echo "voter = $v"; done
+	} >"$LAB_DIR/n$i.conf"
+}
+
+start() {
+	ip netns exec "$LAB-n$1" bash "$NODE_SH" start \
+		--config "$LAB_DIR/n$1.conf" --build "$BUILD" \
+		--log-dir "$LAB_DIR" --run-dir "$RUN" --timeout 60 -- \
+		--no-huge --no-shconf --no-pci -m 256 -l 0-1 \
+		--file-prefix "${LAB}n$1" --log-level=lib.eal:error \
+		--vdev="net_af_packet0,iface=n$1-dp,qdisc_bypass=1,framecnt=4096" \
+		-- --idle-sleep 50 >>"$LAB_DIR/launcher.log" 2>&1
+}
+
+kill9() { kill -KILL "$(cat "$RUN/node-$1.$2.pid")" 2>/dev/null || true; }
+
+raft() { "$RUMORCTL" --socket "$LAB_DIR/n$1.admin" raft 2>/dev/null; }
+raft_get() { raft "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
+
+# info I KEY: a field of node I's dataplane /rumor/info.
+info() {
+	tel "${LAB}n$1" /rumor/info 2>/dev/null | python3 -c \
+		'import json,sys; print(json.load(sys.stdin)["/rumor/info"].get(sys.argv[1], ""))' \
+		"$2" 2>/dev/null || true
+}
+
+# wait_epoch N IDS...: until every listed node's dataplane forwards on
+# one ring epoch of N members; sets EPOCH to it.
+wait_epoch() {
+	local n=$1 k i e first ok
+	shift
+	for k in $(seq 1 200); do
+		ok=1 first=
+		for i in "$@"; do
+			e=$(info "$i" ring_epoch)
+			[ "$(info "$i" ring_members)" = "$n" ] || { ok=0; break; }
+			[ -n "$first" ] || first=$e
+			[ "$e" = "$first" ] || { ok=0; break; }
+		done
+		if [ $ok = 1 ] && [ -n "$first" ]; then
+			EPOCH=$first
+			return 0
+		fi
+		sleep 0.2
+	done
+	for i in "$@"; do
+		echo "node $i: ring_epoch $(info "$i" ring_epoch)," \
+			"$(info "$i" ring_members) members; raft epoch" \
+			"$(raft_get "$i" epoch)"
+	done
+	die "nodes $*: no common ring epoch of $n members"
+}
+
+# leader: the leader node 1, 2 or 3 reports (by itself).
+leader() {
+	local i
+	for i in "$@"; do
+		[ "$(raft_get "$i" role)" = leader ] && { echo "$i"; return; }
+	done
+}
+
+# deliver ID...: messages through the first node listed; each must reach
+# the owner that the ring of exactly these members names, once.
+deliver() {
+	local ids=("$@") args=() i
+	{
+		echo "node_id = ${ids[0]}"
+		echo "address = 10.77.0.${ids[0]}"
+		for i in "${ids[@]}"; do echo "member = $i 10.77.0.$i"; done
+	} >"$LAB_DIR/expect.conf"
+	for i in "${ids[@]}"; do args+=(--sink "$i=900$i"); done
+	"${NS[@]}" "$UDPTEST" --config "$LAB_DIR/expect.conf" \
+		--node "10.77.0.${ids[0]}:7946" --bind 10.77.0.100 \
+		"${args[@]}" --count 1000 --channels 300 --rate 4000 \
+		>"$LAB_DIR/udptest.out" 2>&1 || true
+	grep -q "udptest: PASS" "$LAB_DIR/udptest.out" ||
+		{ cat "$LAB_DIR/udptest.out"; die "deliveries to ring of ${ids[*]}"; }
+	echo "ok: messages reached their owners on the committed ring of ${ids[*]}"
+}
+
+for i in 1 2 3 4 5; do
+	lab_port "n$i"
+	conf "$i"
+done
+
+say "start five nodes: voters 1,2,3, learners 4,5"
+for i in 1 2 3 4 5; do
+	start "$i" || { tail -n 30 "$LAB_DIR"/node-"$i".*.log; die "node $i did not start"; }
+	LAB_PREFIXES+=("${LAB}n$i")
+done
+wait_epoch 5 1 2 3 4 5
+e5=$EPOCH
+echo "ok: all five dataplanes on ring epoch $e5 of 5 members"
+for i in 4 5; do
+	[ "$(raft_get "$i" voter)" = no ] || die "node $i is not a learner"
+done
+deliver 1 2 3 4 5
+
+say "kill -9 learner 5"
+kill9 5 control
+kill9 5 dataplane
+wait_epoch 4 1 2 3 4
+[ "$EPOCH" -gt "$e5" ] || die "epoch $EPOCH not above $e5"
+echo "ok: epoch $EPOCH without node 5 on nodes 1-4"
+deliver 1 2 3 4
+
+say "kill -9 the leader"
+old=$(leader 1 2 3)
+[ -n "$old" ] || die "no leader among 1, 2, 3"
+e_before=$EPOCH
+rest=()
+for i in 1 2 3 4; do [ "$i" = "$old" ] || rest+=("$i"); done
+kill9 "$old" control
+kill9 "$old" dataplane
+wait_epoch 3 "${rest[@]}"
+[ "$EPOCH" -gt "$e_before" ] || die "epoch $EPOCH not above $e_before"
+new=$(leader 1 2 3)
+[ -n "$new" ] && [ "$new" != "$old" ] || die "no new leader (old $old)"
+echo "ok: node $new leads after node $old; epoch $EPOCH without it on ${rest[*]}"
+deliver "${rest[@]}"
+
+say "restart node $old: it rejoins"
+start "$old" || { tail -n 30 "$LAB_DIR"/node-"$old".*.log; die "node $old did not restart"; }
+wait_epoch 4 1 2 3 4
+echo "ok: epoch $EPOCH includes node $old again on nodes 1-4"
+deliver 1 2 3 4
+
+say "node 5 with voters 1,2,4 refuses to start"
+conf 5 "1 2 4"
+start 5 || true
+for k in $(seq 1 75); do
+	[ -f "$RUN/node-5.control.pid" ] &&
+		kill -0 "$(cat "$RUN/node-5.control.pid")" 2>/dev/null || break
+	sleep 0.2
+done
+grep -q "voter set differs from node [0-9]*'s: {1,2,4} here, {1,2,3} there" \
+	"$LAB_DIR/node-5.control.log" ||
+	{ tail -n 20 "$LAB_DIR/node-5.control.log"; die "no voter-set error in node 5's log"; }
+grep -q "refusing to start" "$LAB_DIR/node-5.control.log" ||
+	die "node 5 did not refuse to start"
+! kill -0 "$(cat "$RUN/node-5.control.pid" 2>/dev/null || echo 0)" 2>/dev/null ||
+	die "node 5's rumor-control still runs"
+grep "voter set differs" "$LAB_DIR/node-5.control.log" | tail -n 1
+wait_epoch 4 1 2 3 4
+echo "ok: the others stay on epoch $EPOCH"
+
+for i in 1 2 3 4 5; do
+	ip netns exec "$LAB-n$i" bash "$NODE_SH" stop \
+		--config "$LAB_DIR/n$i.conf" --run-dir "$RUN" \
+		>>"$LAB_DIR/launcher.log" 2>&1 || true
+done
+echo "PASS"
