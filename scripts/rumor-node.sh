@@ -10,7 +10,8 @@ prog=rumor-node.sh
 usage() {
 	cat <<EOF
 usage: $prog start  --config FILE [--build DIR] [--log-dir DIR] [--run-dir DIR]
-                    [--timeout S] [--log-level LEVEL] [-- DATAPLANE_ARGS...]
+                    [--timeout S] [--log-level LEVEL] [--raft-wait S]
+                    [-- DATAPLANE_ARGS...]
        $prog stop   --config FILE [--run-dir DIR] [--timeout S]
        $prog status --config FILE [--build DIR] [--run-dir DIR]
 
@@ -36,6 +37,10 @@ options:
   --timeout S        how long to wait for each process to come up or to
                      stop (default 60)
   --log-level LEVEL  rumor-control's log level (default info)
+  --raft-wait S      with voters configured, how long start waits for a
+                     Raft leader (or for rumor-control to refuse a voter
+                     set that differs from its peers') before it returns
+                     (default 3)
   -- DATAPLANE_ARGS  EAL options, then "--" and further rumor-dataplane
                      options; "--config FILE" is added after that "--"
   -h, --help         this text
@@ -57,7 +62,7 @@ start|stop|status) shift ;;
 *) echo "$prog: unknown command '$cmd'" >&2; usage >&2; exit 2 ;;
 esac
 
-conf= build= log_dir=/var/log/rumor run_dir=/run/rumor timeout=60
+conf= build= log_dir=/var/log/rumor run_dir=/run/rumor timeout=60 raft_wait=3
 log_level=info
 dp_args=()
 while [ $# -gt 0 ]; do
@@ -67,6 +72,7 @@ while [ $# -gt 0 ]; do
 	--log-dir) log_dir=${2:?--log-dir needs a directory}; shift 2 ;;
 	--run-dir) run_dir=${2:?--run-dir needs a directory}; shift 2 ;;
 	--timeout) timeout=${2:?--timeout needs seconds}; shift 2 ;;
+	--raft-wait) raft_wait=${2:?--raft-wait needs seconds}; shift 2 ;;
 	--log-level) log_level=${2:?--log-level needs a level}; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	--) shift; dp_args=("$@"); break ;;
@@ -77,6 +83,9 @@ done
 [ -r "$conf" ] || die "$conf: cannot read it"
 case $timeout in
 ''|*[!0-9]*) die "--timeout: expected whole seconds, got '$timeout'" ;;
+esac
+case $raft_wait in
+''|*[!0-9]*) die "--raft-wait: expected whole seconds, got '$raft_wait'" ;;
 esac
 # Both processes get the same absolute path, whatever their directory.
 conf=$(cd "$(dirname "$conf")" && pwd)/$(basename "$conf")
@@ -184,7 +193,7 @@ tail_log() {
 }
 
 do_start() {
-	local dp cp ctl eal=() extra=() seen=0 a i old_ino ino pid cp_pid
+	local dp cp ctl eal=() extra=() seen=0 a i old_ino ino pid cp_pid lead
 	local dp_started=
 	dp=$(program rumor-dataplane)
 	cp=$(program rumor-control)
@@ -256,6 +265,22 @@ do_start() {
 		fi
 		sleep 0.1
 	done
+	# With Raft, a node refuses to start when a peer's voter set
+	# differs: give it the time to hear one (or a leader) so that the
+	# refusal shows here and not only in its log.
+	if [ -n "$(conf_get voter)" ]; then
+		for ((i = 0; i < raft_wait * 10; i++)); do
+			if ! alive "$cp_pid"; then
+				rm -f "$cp_pidf"
+				tail_log "$cp_log"
+				die "rumor-control exited (Raft)"
+			fi
+			lead=$("$ctl" --socket "$admin_sock" raft 2>/dev/null |
+				awk '$1 == "leader" { print $2 }')
+			[ -n "$lead" ] && [ "$lead" != 0 ] && break
+			sleep 0.1
+		done
+	fi
 	echo "node $node_id: up; rumorctl --socket $admin_sock members"
 }
 
