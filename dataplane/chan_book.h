@@ -55,7 +55,7 @@ struct book_chan {
 	uint32_t n_nodes, cap_nodes;
 	uint64_t stream;		/* Drawn when the channel is booked. */
 	/* This node's interest at the owner (ordered channels). */
-	uint32_t interest_owner;	/* Owner it was last sent to; 0: none. */
+	uint32_t interest_owner;	/* Where it was sent; 0: none. */
 	uint64_t interest_req;		/* Its request id. */
 	uint64_t interest_sent_ms;
 	uint64_t interest_acked_ms;	/* 0: not answered yet. */

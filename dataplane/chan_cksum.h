@@ -39,7 +39,8 @@ chan_udp_cksum(uint32_t src, uint32_t dst, const void *udp, size_t hdr_len,
 		uint16_t msg_sum, size_t msg_len)
 {
 	uint64_t sum = cksum_words32(src) + cksum_words32(dst) +
-			htons(IPPROTO_UDP) + htons((uint16_t)(hdr_len + msg_len)) +
+			htons(IPPROTO_UDP) +
+			htons((uint16_t)(hdr_len + msg_len)) +
 			cksum_sum(udp, hdr_len) +
 			chan_msg_sum_at(msg_sum, hdr_len);
 	uint16_t c;

@@ -240,10 +240,8 @@ interest_check(struct book_chan *ch, uint64_t now_ms)
 		ch->interest_acked_ms = 0;
 		ch->interest_waiting = false;
 		send_interest(ch, owner, CHAN_INTEREST_LEASE_MS, now_ms);
-	} else if (ch->interest_waiting ?
-			now_ms - ch->interest_sent_ms >= CHAN_INTEREST_RETRY_MS :
-			now_ms - ch->interest_sent_ms >=
-			CHAN_INTEREST_REFRESH_MS) {
+	} else if (now_ms - ch->interest_sent_ms >= (ch->interest_waiting ?
+			CHAN_INTEREST_RETRY_MS : CHAN_INTEREST_REFRESH_MS)) {
 		send_interest(ch, owner, CHAN_INTEREST_LEASE_MS, now_ms);
 	}
 }

@@ -159,7 +159,8 @@ state_get(struct dp_lcore *lc, uint64_t hash, const char *name, uint16_t len,
 		bool create)
 {
 	struct chan_lcore *cl = lc->chan;
-	uint32_t i = (uint32_t)(hash >> 32) & (CHAN_SLOTS - 1), free = UINT32_MAX;
+	uint32_t i = (uint32_t)(hash >> 32) & (CHAN_SLOTS - 1);
+	uint32_t free = UINT32_MAX;
 	struct chan_state *s;
 
 	for (;; i = (i + 1) & (CHAN_SLOTS - 1)) {
@@ -271,7 +272,8 @@ states_compact(struct dp_lcore *lc)
 /* The header fields every copy of a message of h shares. */
 static void
 fan_init(struct fan_msg *f, const struct rumor_hdr *h, uint8_t type,
-		uint8_t hop_limit, uint32_t origin, uint64_t epoch, uint64_t seq)
+		uint8_t hop_limit, uint32_t origin, uint64_t epoch,
+		uint64_t seq)
 {
 	f->seg = NULL;
 	f->msg_len = 0;
@@ -290,7 +292,8 @@ fan_init(struct fan_msg *f, const struct rumor_hdr *h, uint8_t type,
 /* The same from a channel state, for messages with no frame at hand. */
 static void
 fan_init_state(struct fan_msg *f, const struct chan_state *s, uint8_t type,
-		uint8_t hop_limit, uint32_t origin, uint64_t epoch, uint64_t seq)
+		uint8_t hop_limit, uint32_t origin, uint64_t epoch,
+		uint64_t seq)
 {
 	memset(f, 0, offsetof(struct fan_msg, fixed));
 	f->type = type;
@@ -392,10 +395,14 @@ give_up_to(struct dp_lcore *lc, struct chan_state *s,
 		if (s->rx.next >= upto)
 			break;
 		end = s->rx.next;
-		while (end < upto && (s->rx.held[end & (CHAN_WINDOW - 1)].msg ==
-				NULL || s->rx.held[end & (CHAN_WINDOW - 1)].seq !=
-				end))
+		while (end < upto) {
+			const struct chan_held *hd =
+					&s->rx.held[end & (CHAN_WINDOW - 1)];
+
+			if (hd->msg != NULL && hd->seq == end)
+				break;
 			end++;
+		}
 		send_gap(lc, s, e, epoch, s->rx.next, end - 1);
 		chan_rx_skip(&s->rx, end);
 	}
@@ -460,8 +467,8 @@ sub_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 	const uint16_t clen = ntohs(h->channel_len);
 	const uint16_t plen = ntohs(h->payload_len);
 	const uint8_t *fixed = rumor_hdr_payload(h);
-	const struct aud_entry *e = aud_find(rcu_dereference(dp.aud), be64toh(h->channel_hash),
-			rumor_hdr_channel(h), clen);
+	const struct aud_entry *e = aud_find(rcu_dereference(dp.aud),
+			be64toh(h->channel_hash), rumor_hdr_channel(h), clen);
 	struct chan_state *s;
 	struct chan_held held;
 	struct chan_ord o;
@@ -547,8 +554,9 @@ static void
 gone_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		const struct ring_table *ring)
 {
-	const struct aud_entry *e = aud_find(rcu_dereference(dp.aud), be64toh(h->channel_hash),
-			rumor_hdr_channel(h), ntohs(h->channel_len));
+	const struct aud_entry *e = aud_find(rcu_dereference(dp.aud),
+			be64toh(h->channel_hash), rumor_hdr_channel(h),
+			ntohs(h->channel_len));
 	struct chan_state *s;
 	struct chan_range r;
 
@@ -1057,8 +1065,8 @@ chan_owned(struct dp_lcore *lc, struct rte_mbuf *m,
 	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
 			const struct rumor_hdr *, FRAME_RUMOR_OFF);
 
-	if (aud_find(rcu_dereference(dp.aud), be64toh(h->channel_hash), rumor_hdr_channel(h),
-			ntohs(h->channel_len)) == NULL)
+	if (aud_find(rcu_dereference(dp.aud), be64toh(h->channel_hash),
+			rumor_hdr_channel(h), ntohs(h->channel_len)) == NULL)
 		return false;
 	chan_dispatch(lc, m, be64toh(h->channel_hash), ring, peers);
 	return true;
@@ -1088,7 +1096,8 @@ nack_timers(struct dp_lcore *lc, const struct ring_table *ring,
 			s->rx.nack_tries = 0;
 		}
 		if (s->rx.nack_tries >= CHAN_NACK_TRIES) {
-			const struct aud_entry *e = aud_find(rcu_dereference(dp.aud), s->hash,
+			const struct aud_entry *e = aud_find(
+					rcu_dereference(dp.aud), s->hash,
 					s->name, s->len);
 			uint64_t end = first;
 

@@ -150,7 +150,8 @@ chan_rx_hole(const struct chan_rx *rx, uint64_t *first)
 		return 0;
 	*first = rx->next;
 	while (n < CHAN_NACK_MAX && rx->next + n < rx->top &&
-			rx->held[(rx->next + n) & (CHAN_WINDOW - 1)].msg == NULL)
+			rx->held[(rx->next + n) & (CHAN_WINDOW - 1)].msg ==
+			NULL)
 		n++;
 	return n;
 }

@@ -118,7 +118,7 @@ struct dp_options {
 	unsigned arp_timeout_ms;	/* How long a frame may wait for ARP. */
 	unsigned punt_rate;		/* CONTROL frames/s per lcore; 0: none. */
 	unsigned fanout_k;		/* Gossip copies per node. */
-	bool fanout_copy;		/* Copy each fan-out frame (benchmark). */
+	bool fanout_copy;		/* Copied fan-out (benchmark). */
 	bool list_ports;		/* Print the ports and exit. */
 };
 

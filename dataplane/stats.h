@@ -34,10 +34,10 @@ enum lcore_stat {
 	STAT_PUNT_FULL,			/* Dropped: punt ring to control full. */
 	/* Channels (chan_fwd.c); docs/channels.md, "Limits". */
 	STAT_CHAN_BAD,			/* Dropped: fixed part refused. */
-	STAT_CHAN_TOO_BIG,		/* Dropped: PUBLISH above the maximum. */
-	STAT_CHAN_NOT_MEMBER,		/* Dropped: node type from a non-member. */
+	STAT_CHAN_TOO_BIG,		/* Dropped: PUBLISH over the maximum. */
+	STAT_CHAN_NOT_MEMBER,		/* Dropped: node type, not a member. */
 	STAT_CHAN_UNEXPECTED,		/* Dropped: SUB_ACK, DELIVER, GAP. */
-	STAT_CHAN_NOT_OWNER,		/* Dropped: NACK at a node not owning. */
+	STAT_CHAN_NOT_OWNER,		/* Dropped: NACK, not the owner. */
 	STAT_CHAN_NO_AUDIENCE,		/* Dropped: nobody subscribed. */
 	STAT_CHAN_HANDOFF,		/* Handed to the channel's lcore. */
 	STAT_CHAN_HANDOFF_FULL,		/* Dropped: handover ring full. */
@@ -60,14 +60,14 @@ enum lcore_stat {
 	STAT_CHAN_RETRANSMIT_SENT,
 	STAT_CHAN_GONE_SENT,
 	STAT_CHAN_GAP_SENT,		/* GAP copies sent to clients. */
-	STAT_CHAN_LOST,			/* Sequences a subscriber node gave up. */
+	STAT_CHAN_LOST,			/* Sequences given up for lost. */
 	STAT_HISTORY_EVICTED,		/* History released for the budget. */
 	STAT_GOSSIP_RX,			/* New broadcast messages taken. */
 	STAT_GOSSIP_FORWARDED,		/* GOSSIP copies sent. */
 	STAT_GOSSIP_DUP,		/* Dropped: seen already. */
 	STAT_GOSSIP_OLD,		/* Dropped: behind the dedup window. */
 	STAT_GOSSIP_LANES_EVICTED,	/* Dedup entries reused. */
-	STAT_CHAN_INJECTED_LOSS,	/* Dropped by /rumor/chan_loss (tests). */
+	STAT_CHAN_INJECTED_LOSS,	/* Dropped: /rumor/chan_loss (tests). */
 	STAT_MAX
 };
 

@@ -28,6 +28,19 @@ count_held(void)
 	return n;
 }
 
+/* A broadcast (origin, boot, publish id): new at most once. */
+static void
+gossip_op(uint64_t v, uint64_t now)
+{
+	uint32_t origin = 1 + (uint32_t)(v >> 60);
+	uint64_t boot = 1 + (v >> 56 & 3);
+	uint64_t pubid = v & 0xff000000000fffull;
+
+	if (gossip_check(&dedup, origin, boot, pubid, now) == GOSSIP_NEW)
+		FUZZ_CHECK(gossip_check(&dedup, origin, boot, pubid, now) ==
+				GOSSIP_DUP);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -99,22 +112,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(n <= CHAN_NACK_MAX);
 			if (n > 0) {
 				FUZZ_CHECK(first == rx.next);
-				for (uint32_t i = 0; i < n; i++)
-					FUZZ_CHECK(rx.held[(first + i) &
-							(CHAN_WINDOW - 1)].msg ==
-							NULL);
+				for (uint32_t i = 0; i < n; i++) {
+					uint64_t q = first + i;
+
+					FUZZ_CHECK(rx.held[q & (CHAN_WINDOW -
+							1)].msg == NULL);
+				}
 			}
 			break;
 		default:
-			/* Broadcast: (origin, boot, publish id). */
-			if (gossip_check(&dedup, 1 + (uint32_t)(v >> 60),
-					1 + (v >> 56 & 3), v & 0xff000000000fffull,
-					now) == GOSSIP_NEW)
-				FUZZ_CHECK(gossip_check(&dedup,
-						1 + (uint32_t)(v >> 60),
-						1 + (v >> 56 & 3),
-						v & 0xff000000000fffull, now) ==
-						GOSSIP_DUP);
+			gossip_op(v, now);
 			break;
 		}
 		FUZZ_CHECK(count_held() == rx.n_held);
