@@ -459,8 +459,8 @@ test_table_epoch(void)
 			mem, 10);
 	n1 = ctl_encode_table_flags(c, sizeof(c), 9, 0, 20, 10, mem + 10,
 			10);
-	CHECK_EQ(decode_exact(b, n, &m), CTL_OK);
-	CHECK_EQ(decode_exact(c, n1, &m1), CTL_OK);
+	CHECK_EQ(ctl_decode(b, n, &m), CTL_OK);
+	CHECK_EQ(ctl_decode(c, n1, &m1), CTL_OK);
 	CHECK_EQ(ctl_table_feed(&a, &m.u.table), 0);
 	CHECK_EQ(ctl_table_feed(&a, &m1.u.table), -1);
 	ctl_table_asm_free(&a);
