@@ -2,9 +2,11 @@
 /*
  * libFuzzer target: raft_decode (include/rumor/raft_wire.h) on arbitrary
  * bytes taken as a whole Raft message, and raft_entry_decode,
- * raft_epoch_decode and raft_voter_change_decode on the same bytes. When
- * a decoder accepts, every field is within its range, and the encoder
- * gives back the same bytes and refuses a buffer one byte short.
+ * raft_epoch_decode and raft_voter_change_decode on the same bytes, and
+ * raft_env_decode (control/raft_env.h), the envelope a Raft message
+ * travels in. When a decoder accepts, every field is within its range,
+ * and the encoder gives back the same bytes and refuses a buffer one
+ * byte short.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "rumor/raft_wire.h"
 #include "rumor/ring.h"
 #include "fuzz.h"
+#include "raft_env.h"
 
 static void
 check_msg(const uint8_t *copy, size_t size)
@@ -106,6 +109,34 @@ check_payloads(const uint8_t *copy, size_t size)
 	}
 }
 
+static void
+check_env(const uint8_t *copy, size_t size)
+{
+	static struct raft_env e;
+	static uint8_t again[RAFT_ENV_MAX];
+	size_t n;
+
+	if (raft_env_decode(copy, size, &e) < 0)
+		return;
+	FUZZ_CHECK(size >= RAFT_ENV_HDR_LEN && size <= RAFT_ENV_MAX);
+	if (e.kind == RAFT_ENV_MSG) {
+		n = raft_env_encode_msg(e.voters_hash, e.body, e.body_len,
+				again, sizeof(again));
+		FUZZ_CHECK(n == size && memcmp(again, copy, size) == 0);
+		check_msg(e.body, e.body_len);
+		return;
+	}
+	FUZZ_CHECK(e.kind == RAFT_ENV_VOTERS);
+	FUZZ_CHECK(e.n_voters >= 1 && e.n_voters <= RAFT_VOTERS_MAX);
+	FUZZ_CHECK(raft_env_voters_hash(e.voters, e.n_voters) ==
+			e.voters_hash);
+	n = raft_env_encode_voters(e.voters, e.n_voters, again,
+			sizeof(again));
+	FUZZ_CHECK(n == size && memcmp(again, copy, size) == 0);
+	FUZZ_CHECK(raft_env_encode_voters(e.voters, e.n_voters, again,
+			size - 1) == 0);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -117,6 +148,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(copy, data, size);
 	check_msg(copy, size);
 	check_payloads(copy, size);
+	check_env(copy, size);
 	free(copy);
 	return 0;
 }

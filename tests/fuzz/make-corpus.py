@@ -445,6 +445,10 @@ SEEDS["fuzz_raft_wire"] = {
         raft_entry(4, 4, 2, raft_epoch(members=((2, 1, 1), (1, 1, 1)))),)),
     "bad-snapshot": raft_snapshot(total=3),
     "short": raft_hdr(1)[:19],
+    # The envelope of control/raft_env.h: kind, reserved, voter-set hash.
+    "env-msg": struct.pack("!B3xQ", 1, 0x1234) + raft_hdr(1, term=6) +
+    struct.pack("!QQ", 3, 4),
+    "env-voters-bad-hash": struct.pack("!B3xQB3xIII", 2, 0x1234, 3, 1, 2, 3),
 }
 
 
