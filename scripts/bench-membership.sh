@@ -42,7 +42,7 @@ for n in $sizes; do
 	out=$tmp/crash$n
 	# The warm-up lets the join storm settle before crashes start and
 	# bytes are counted: a 10,000-node storm takes minutes of gossip.
-	warmup=30
+	warmup=90
 	[ "$n" -ge 10000 ] && warmup=240
 	"$sim" --nodes "$n" --seed "$seed" --crashes 10 --seconds 120 \
 		--warmup "$warmup" >"$out" || true
