@@ -26,6 +26,9 @@
 
 struct dp dp;
 
+/* --bench-chained-tx: fan-out chains on every port (benchmarks only). */
+static bool bench_chained_tx;
+
 static void
 usage(FILE *f, const char *prog)
 {
@@ -58,6 +61,10 @@ usage(FILE *f, const char *prog)
 "                           (rte_pktmbuf_copy) instead of chaining a header\n"
 "                           to the shared message: for the benchmark's\n"
 "                           comparison only\n"
+"      --bench-chained-tx   send fan-out as chained mbufs on every port, also\n"
+"                           on one that does not advertise multi-segment TX\n"
+"                           (net_null frees chains but does not say so): for\n"
+"                           scripts/bench-fanout.sh only\n"
 "      --list-ports         print the ports DPDK offers and exit\n"
 "  -h, --help               this text\n"
 "\n"
@@ -89,7 +96,7 @@ static int
 parse_args(int argc, char **argv)
 {
 	enum { O_IDLE = 256, O_STATS, O_DURATION, O_MBUFS, O_ARP, O_PUNT,
-		O_LIST, O_FANOUT_K, O_FANOUT_COPY };
+		O_LIST, O_FANOUT_K, O_FANOUT_COPY, O_BENCH_CHAINED };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "idle-sleep", required_argument, NULL, O_IDLE },
@@ -101,6 +108,7 @@ parse_args(int argc, char **argv)
 		{ "list-ports", no_argument, NULL, O_LIST },
 		{ "fanout-k", required_argument, NULL, O_FANOUT_K },
 		{ "fanout-copy", no_argument, NULL, O_FANOUT_COPY },
+		{ "bench-chained-tx", no_argument, NULL, O_BENCH_CHAINED },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -148,6 +156,9 @@ parse_args(int argc, char **argv)
 			break;
 		case O_FANOUT_COPY:
 			dp.opt.fanout_copy = true;
+			break;
+		case O_BENCH_CHAINED:
+			bench_chained_tx = true;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -344,6 +355,8 @@ main(int argc, char **argv)
 	}
 	if (lcores_init() < 0 || port_init_all() < 0 || txbufs_init() < 0)
 		goto fail;
+	for (uint16_t p = 0; bench_chained_tx && p < dp.n_ports; p++)
+		dp.port[p].multi_seg = true;
 	dp.arp_punt = rte_ring_create("rumor_arp_punt", DP_ARP_RING_SIZE,
 			(int)rte_socket_id(), RING_F_SC_DEQ);
 	if (dp.arp_punt == NULL) {
