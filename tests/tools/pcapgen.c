@@ -4,6 +4,12 @@
  * node, for replay with net_pcap (benchmarks) or tcpreplay. Channels are
  * "ch-0" .. "ch-(C-1)", taken round-robin. With --config it also says how
  * many of the frames the node owns and how many it must forward.
+ *
+ * For the channel benchmarks: --owned-by picks the first C names that a
+ * member owns instead; --interest N puts, before the DATA frames, an
+ * INTEREST per channel from each of N members (the node's audience without
+ * a live cluster); --subscribe writes one SUBSCRIBE per channel and no
+ * DATA.
  */
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -11,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rumor/chan_wire.h"
 #include "rumor/config.h"
 #include "rumor/ring.h"
 #include "rumor/wire.h"
@@ -45,6 +52,76 @@ udp_cksum(const struct ipv4_hdr *ip, const struct udp_hdr *udp, size_t len)
 	return c != 0 ? c : 0xffff;
 }
 
+/* One Ethernet/IPv4/UDP frame around the n-byte datagram dgram. */
+static void
+write_frame(FILE *f, const uint8_t dst_mac[6], const uint8_t src_mac[6],
+		uint32_t src_ip, uint32_t dst_ip, unsigned sport,
+		unsigned dport, const uint8_t *dgram, size_t n, unsigned idx)
+{
+	uint8_t frame[1600] = { 0 };
+	struct eth_hdr *eth = (void *)frame;
+	struct ipv4_hdr *ip = (void *)(frame + FRAME_IP_OFF);
+	struct udp_hdr *udp = (void *)(frame + FRAME_UDP_OFF);
+	struct pcap_rec_hdr rh;
+	size_t flen;
+
+	memcpy(frame + FRAME_RUMOR_OFF, dgram, n);
+	memcpy(eth->dst, dst_mac, 6);
+	memcpy(eth->src, src_mac, 6);
+	eth->type = htons(ETH_TYPE_IPV4);
+	ip->version_ihl = IPV4_VERSION_IHL;
+	ip->total_len = htons((uint16_t)(20 + 8 + n));
+	ip->ttl = 64;
+	ip->proto = IPPROTO_UDP;
+	ip->src = src_ip;
+	ip->dst = dst_ip;
+	ip->check = cksum_ipv4_hdr(ip);
+	udp->src_port = htons((uint16_t)sport);
+	udp->dst_port = htons((uint16_t)dport);
+	udp->len = htons((uint16_t)(8 + n));
+	udp->check = udp_cksum(ip, udp, 8 + n);
+	flen = FRAME_RUMOR_OFF + n;
+	if (flen < 60)
+		flen = 60;	/* Ethernet minimum, padded with zeros. */
+	rh.sec = idx / 1000000;
+	rh.usec = idx % 1000000;
+	rh.caplen = rh.len = (uint32_t)flen;
+	fwrite(&rh, sizeof(rh), 1, f);
+	fwrite(frame, flen, 1, f);
+}
+
+/* Name channel i: "ch-i", or the i-th such name member `by` owns. */
+static int
+chan_name(char *buf, size_t cap, unsigned i, const struct ring_table *ring,
+		uint32_t by)
+{
+	static unsigned next, found;	/* Scanning state for by != 0. */
+	static unsigned *map, cap_map;
+	int len;
+
+	if (by == 0 || ring == NULL)
+		return snprintf(buf, cap, "ch-%u", i);
+	if (i >= cap_map) {
+		unsigned n = (i + 1) * 2;
+		unsigned *m = realloc(map, n * sizeof(*m));
+
+		if (m == NULL)
+			return -1;
+		map = m;
+		cap_map = n;
+	}
+	while (found <= i) {
+		len = snprintf(buf, cap, "ch-%u", next);
+		if (ring_owner(ring, ring_channel_hash(buf, (size_t)len)) ==
+				by)
+			map[found++] = next;
+		next++;
+		if (next > 100000000u)
+			return -1;
+	}
+	return snprintf(buf, cap, "ch-%u", map[i]);
+}
+
 static void
 usage(FILE *f)
 {
@@ -58,7 +135,15 @@ usage(FILE *f)
 "      --count N         frames (default 4096)\n"
 "      --channels N      distinct channels (default 1024)\n"
 "      --payload N       payload bytes per message (default 16)\n"
-"      --config FILE     report how many frames the node owns\n");
+"      --src-port N      source UDP port (default 40000 + frame %% 64)\n"
+"      --config FILE     report how many frames the node owns\n"
+"      --owned-by ID     channels: the first N names ch-K that member ID\n"
+"                        owns (needs --config)\n"
+"      --interest N      first, one INTEREST (lease 300 s) per channel from\n"
+"                        each of N members other than the node, from their\n"
+"                        addresses and ports (needs --config)\n"
+"      --subscribe       one SUBSCRIBE (lease 300 s) per channel from the\n"
+"                        source address, and no DATA\n");
 }
 
 int
@@ -74,6 +159,10 @@ main(int argc, char **argv)
 		{ "channels", required_argument, NULL, 'C' },
 		{ "payload", required_argument, NULL, 'P' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "src-port", required_argument, NULL, 'S' },
+		{ "owned-by", required_argument, NULL, 'B' },
+		{ "interest", required_argument, NULL, 'I' },
+		{ "subscribe", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -81,7 +170,9 @@ main(int argc, char **argv)
 	uint8_t dst_mac[6] = { 0 }, src_mac[6] = { 2, 0, 0, 0, 0xee, 1 };
 	uint32_t dst_ip = 0, src_ip = htonl(0xc0000201);
 	unsigned dst_port = RUMOR_DEFAULT_PORT, count = 4096, channels = 1024;
-	unsigned payload = 16, owned = 0;
+	unsigned payload = 16, owned = 0, src_port = 0, owned_by = 0;
+	unsigned interest = 0, frame = 0;
+	bool subscribe = false;
 	struct rumor_config cfg = { 0 };
 	struct ring_table *ring = NULL;
 	int c, have_mac = 0;
@@ -106,6 +197,10 @@ main(int argc, char **argv)
 		case 'C': channels = (unsigned)atoi(optarg); break;
 		case 'P': payload = (unsigned)atoi(optarg); break;
 		case 'c': cfg_path = optarg; break;
+		case 'S': src_port = (unsigned)atoi(optarg); break;
+		case 'B': owned_by = (unsigned)atoi(optarg); break;
+		case 'I': interest = (unsigned)atoi(optarg); break;
+		case 'U': subscribe = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -113,7 +208,8 @@ main(int argc, char **argv)
 	if (out == NULL || !have_mac || dst_ip == 0 || count == 0 ||
 			channels == 0 || dst_port == 0 || dst_port > 65535 ||
 			payload > RUMOR_DATAGRAM_MAX - sizeof(struct rumor_hdr)
-			- 16) {
+			- 16 || src_port > 65535 ||
+			((owned_by != 0 || interest != 0) && cfg_path == NULL)) {
 		usage(stderr);
 		return 2;
 	}
@@ -146,17 +242,73 @@ main(int argc, char **argv)
 	}
 	struct pcap_file_hdr fh = { 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1 };
 	fwrite(&fh, sizeof(fh), 1, f);
-	for (unsigned i = 0; i < count; i++) {
-		uint8_t frame[1600] = { 0 }, body[RUMOR_DATAGRAM_MAX];
+	/* The audience first: INTERESTs from members, or SUBSCRIBEs. */
+	for (unsigned i = 0; i < channels && (interest != 0 || subscribe);
+			i++) {
+		uint8_t dg[RUMOR_DATAGRAM_MAX];
 		char chan[32];
-		struct eth_hdr *eth = (void *)frame;
-		struct ipv4_hdr *ip = (void *)(frame + FRAME_IP_OFF);
-		struct udp_hdr *udp = (void *)(frame + FRAME_UDP_OFF);
-		struct rumor_msg msg = { 0 };
-		struct pcap_rec_hdr rh;
-		size_t n, flen;
-		int clen = snprintf(chan, sizeof(chan), "ch-%u", i % channels);
+		unsigned from = 0;
+		int clen = chan_name(chan, sizeof(chan), i, ring, owned_by);
 
+		if (clen < 0) {
+			fprintf(stderr, "rumor-pcapgen: no channel names\n");
+			return 1;
+		}
+		for (uint32_t k = 0; k < cfg.n_members && from < interest;
+				k++) {
+			const struct config_member *mb = &cfg.members[k];
+			struct chan_msg cm = { 0 };
+			size_t n;
+
+			if (mb->id == cfg.node_id)
+				continue;
+			from++;
+			cm.type = RUMOR_T_INTEREST;
+			cm.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+			cm.origin = mb->id;
+			cm.seq = i + 1;
+			cm.channel = chan;
+			cm.channel_len = (size_t)clen;
+			cm.channel_hash = ring_channel_hash(chan, (size_t)clen);
+			cm.u.lease.lease_ms = CHAN_LEASE_MAX_MS;
+			n = chan_msg_encode(&cm, dg, sizeof(dg));
+			if (n == 0)
+				return 1;
+			write_frame(f, dst_mac, src_mac, mb->ip, dst_ip,
+					mb->udp_port, dst_port, dg, n,
+					frame++);
+		}
+		if (subscribe) {
+			struct chan_msg cm = { 0 };
+			size_t n;
+
+			cm.type = RUMOR_T_SUBSCRIBE;
+			cm.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+			cm.seq = i + 1;
+			cm.channel = chan;
+			cm.channel_len = (size_t)clen;
+			cm.channel_hash = ring_channel_hash(chan, (size_t)clen);
+			cm.u.lease.lease_ms = CHAN_LEASE_MAX_MS;
+			n = chan_msg_encode(&cm, dg, sizeof(dg));
+			if (n == 0)
+				return 1;
+			write_frame(f, dst_mac, src_mac, src_ip, dst_ip,
+					src_port != 0 ? src_port : 40000,
+					dst_port, dg, n, frame++);
+		}
+	}
+	for (unsigned i = 0; i < count && !subscribe; i++) {
+		uint8_t dg[RUMOR_DATAGRAM_MAX], body[RUMOR_DATAGRAM_MAX];
+		char chan[32];
+		struct rumor_msg msg = { 0 };
+		size_t n;
+		int clen = chan_name(chan, sizeof(chan), i % channels, ring,
+				owned_by);
+
+		if (clen < 0) {
+			fprintf(stderr, "rumor-pcapgen: no channel names\n");
+			return 1;
+		}
 		msg.type = RUMOR_T_DATA;
 		msg.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
 		msg.seq = i;
@@ -166,33 +318,13 @@ main(int argc, char **argv)
 		memset(body, 'x', sizeof(body));
 		msg.payload = body;
 		msg.payload_len = payload;
-		n = rumor_msg_encode(frame + FRAME_RUMOR_OFF,
-				sizeof(frame) - FRAME_RUMOR_OFF, &msg);
+		n = rumor_msg_encode(dg, sizeof(dg), &msg);
 		if (ring != NULL && ring_owner(ring, msg.channel_hash) ==
 				cfg.node_id)
 			owned++;
-		memcpy(eth->dst, dst_mac, 6);
-		memcpy(eth->src, src_mac, 6);
-		eth->type = htons(ETH_TYPE_IPV4);
-		ip->version_ihl = IPV4_VERSION_IHL;
-		ip->total_len = htons((uint16_t)(20 + 8 + n));
-		ip->ttl = 64;
-		ip->proto = IPPROTO_UDP;
-		ip->src = src_ip;
-		ip->dst = dst_ip;
-		ip->check = cksum_ipv4_hdr(ip);
-		udp->src_port = htons(40000 + (i % 64));
-		udp->dst_port = htons((uint16_t)dst_port);
-		udp->len = htons((uint16_t)(8 + n));
-		udp->check = udp_cksum(ip, udp, 8 + n);
-		flen = FRAME_RUMOR_OFF + n;
-		if (flen < 60)
-			flen = 60;	/* Ethernet minimum, padded with zeros. */
-		rh.sec = i / 1000000;
-		rh.usec = i % 1000000;
-		rh.caplen = rh.len = (uint32_t)flen;
-		fwrite(&rh, sizeof(rh), 1, f);
-		fwrite(frame, flen, 1, f);
+		write_frame(f, dst_mac, src_mac, src_ip, dst_ip,
+				src_port != 0 ? src_port : 40000 + (i % 64),
+				dst_port, dg, n, frame++);
 	}
 	if (fclose(f) != 0) {
 		perror(out);
