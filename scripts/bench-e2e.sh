@@ -1,0 +1,254 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# End-to-end benchmark: a publisher, two nodes, a subscriber.
+#
+# rumor: node A (id 1) and node B (id 2), two rumor-dataplane processes
+# with one forwarding lcore each, linked by net_memif. Channels are owned
+# by B; the subscriber subscribed at B; the publisher publishes at A, so
+# every message goes publisher -> A (forwarded to the owner) -> B (stamped,
+# history, DELIVER) -> subscriber.
+#   - rate: A's input is a pcap of PUBLISH replayed by net_pcap
+#     (infinite_rx=1), as fast as A takes it; B's subscriber is behind a
+#     net_pcap port that read one SUBSCRIBE per channel from a pcap and
+#     drops what it is sent. Messages a second: B's DELIVERs a second.
+#   - latency: the same nodes with net_tap ports instead, each in its own
+#     network namespace: rumor-krelay gen publishes at --rate through A's
+#     tap and rumor-krelay sink, subscribed through B's tap, measures the
+#     one-way latency (both on this host's clock).
+# kernel: the same path on loopback UDP sockets, rumor-krelay gen ->
+# relay A -> relay B -> sink, the relays one pinned core each
+# (recvmmsg/sendmmsg batches), the same DATA messages; flat out for the
+# rate, paced for the latency.
+#
+# Each path forwards on two cores, one per hop, and each core moves every
+# message: messages a second per forwarding core is the path's rate.
+# Each measurement runs RUNS times, interleaved; medians are reported.
+#
+#   scripts/bench-e2e.sh [-r RUNS] [-s SECONDS] [-p PAYLOAD] [-R RATE]
+#
+# PAYLOAD bytes a message (default 64), RATE messages a second of the
+# latency runs (default 10000). BUILD=DIR uses that build directory
+# (default build/); IDLE_OPT="--idle-sleep US" is given to both nodes in
+# the latency runs (default: none, the nodes poll without sleeping).
+# Last line:
+# e2e: rumor_mps=<x> kernel_mps=<x> rumor_p50_us=<x> kernel_p50_us=<x>
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+runs=3
+secs=6
+payload=64
+rate=10000
+idle_opt=${IDLE_OPT:-}
+while getopts "r:s:p:R:h" o; do
+	case $o in
+	r) runs=$OPTARG ;;
+	s) secs=$OPTARG ;;
+	p) payload=$OPTARG ;;
+	R) rate=$OPTARG ;;
+	*) sed -n '2,33p' "$0"; exit 2 ;;
+	esac
+done
+[ "$runs" -ge 1 ] && [ "$secs" -ge 4 ] && [ "$payload" -ge 20 ] &&
+	[ "$payload" -le 1400 ] && [ "$rate" -ge 1 ] ||
+	{ echo "bench-e2e: bad arguments" >&2; exit 2; }
+[ "$(id -u)" = 0 ] || { echo "bench-e2e: run as root (namespaces)" >&2; exit 1; }
+
+B=${BUILD:-$top/build}
+bash "$top/scripts/setup.sh" "$B" >/dev/null
+DP=$B/dataplane/rumor-dataplane
+GEN=$B/tests/tools/rumor-pcapgen
+KR=$B/tests/tools/rumor-krelay
+
+tmp=$(mktemp -d /tmp/rumor-e2e.XXXXXX)
+id=$$
+nsa=rume2a$id
+nsb=rume2b$id
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	ip netns del "$nsa" 2>/dev/null || true
+	ip netns del "$nsb" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+mac_a=02:00:00:79:00:01
+mac_b=02:00:00:79:00:02
+cat >"$tmp/a.conf" <<EOF
+# Node A: publishers come in on port 0, B is reached on port 1 (memif).
+node_id = 1
+address = 10.79.0.1
+dpdk_port = 1
+control_socket = $tmp/a.ctl
+member = 1 10.79.0.1
+member = 2 10.79.0.2 mac=$mac_b
+EOF
+cat >"$tmp/b.conf" <<EOF
+# Node B: A on port 0 (memif), subscribers on port 1.
+node_id = 2
+address = 10.79.0.2
+dpdk_port = 0
+control_socket = $tmp/b.ctl
+member = 1 10.79.0.1 mac=$mac_a
+member = 2 10.79.0.2
+EOF
+
+# Node A's forwarding lcore on CPU 1, B's on CPU 0; each main lcore (the
+# control thread, which sleeps between rounds) on the other CPU.
+eal_a=(--no-huge --no-shconf --no-pci -m 512 --lcores 0@0,1@1
+	--log-level=error --file-prefix "rume2a$id")
+eal_b=(--no-huge --no-shconf --no-pci -m 512 --lcores 0@1,1@0
+	--log-level=error --file-prefix "rume2b$id")
+memif_b="net_memif0,role=server,socket=$tmp/ab.sock,socket-abstract=no,mac=$mac_b"
+memif_a="net_memif1,role=client,socket=$tmp/ab.sock,socket-abstract=no,mac=$mac_a"
+
+"$GEN" -o "$tmp/probe.pcap" --dst-mac 02:00:00:00:00:01 \
+	--dst-ip 10.79.0.1 --count 1 >/dev/null
+pmac=$("$DP" "${eal_a[@]}" --vdev="net_pcap0,rx_pcap=$tmp/probe.pcap" \
+	-- --list-ports 2>/dev/null | awk '$4 == "net_pcap0" { print $8 }')
+[ -n "$pmac" ] || { echo "bench-e2e: cannot read net_pcap's MAC" >&2; exit 1; }
+# 16 channels owned by B: PUBLISH into A, SUBSCRIBE into B.
+"$GEN" -o "$tmp/pub.pcap" --dst-mac "$pmac" --dst-ip 10.79.0.1 \
+	--src-ip 10.79.0.50 --count 4096 --channels 16 --payload "$payload" \
+	--config "$tmp/a.conf" --owned-by 2 >/dev/null
+"$GEN" -o "$tmp/sub.pcap" --dst-mac "$pmac" --dst-ip 10.79.0.2 \
+	--src-ip 10.79.0.60 --src-port 9000 --channels 16 --subscribe \
+	--config "$tmp/b.conf" --owned-by 2 >/dev/null
+# The latency runs use one of them: the name of the first DATA frame.
+chan=$(python3 - "$tmp/pub.pcap" <<'EOF'
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+f = d[24 + 16:]
+n = struct.unpack('>H', f[42 + 6:42 + 8])[0]
+print(f[42 + 40:42 + 40 + n].decode())
+EOF
+)
+
+median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", v[int((NR + 1) / 2)]; else printf "0" }'; }
+
+# Per-second increments of one counter in a dataplane's --stats-interval 1
+# output; the median, the first two dropped.
+counter_rate() {
+	awk -v c="$1" '/^rumor-dataplane statistics/ { t = $(NF - 1); sub(/\(/, "", t) }
+	     $1 == c { if (n++ && t > pt) printf "%.0f\n", ($2 - pv) / (t - pt)
+		pv = $2; pt = t }' | tail -n +3 | median
+}
+
+# rumor, rate: B first (memif server), then A; B's DELIVERs a second.
+rumor_rate() {
+	rm -f "$tmp/ab.sock"
+	"$DP" "${eal_b[@]}" --vdev="$memif_b" \
+		--vdev="net_pcap1,rx_pcap=$tmp/sub.pcap" -- -c "$tmp/b.conf" \
+		--duration $((secs + 3)) --stats-interval 1 >"$tmp/b.log" 2>&1 &
+	local pb=$!
+	pids+=("$pb")
+	sleep 1
+	"$DP" "${eal_a[@]}" --vdev="net_pcap0,rx_pcap=$tmp/pub.pcap,infinite_rx=1" \
+		--vdev="$memif_a" -- -c "$tmp/a.conf" --duration $((secs + 1)) \
+		>"$tmp/a.log" 2>&1 || true
+	wait "$pb" || true
+	counter_rate chan_delivered <"$tmp/b.log"
+}
+
+# rumor, latency: the nodes in their namespaces with taps; krelay gen in
+# A's namespace, krelay sink (subscribed at B) in B's.
+rumor_latency() {
+	local ta=rka$id tb=rkb$id pa pb ps
+	rm -f "$tmp/ab.sock"
+	ip netns exec "$nsb" "$DP" "${eal_b[@]}" --vdev="$memif_b" \
+		--vdev="net_tap1,iface=$tb" -- -c "$tmp/b.conf" $idle_opt \
+		--duration $((secs + 6)) >"$tmp/bl.log" 2>&1 &
+	pb=$!
+	pids+=("$pb")
+	sleep 1
+	ip netns exec "$nsa" "$DP" "${eal_a[@]}" --vdev="net_tap0,iface=$ta" \
+		--vdev="$memif_a" -- -c "$tmp/a.conf" $idle_opt \
+		--duration $((secs + 4)) \
+		>"$tmp/al.log" 2>&1 &
+	pa=$!
+	pids+=("$pa")
+	for _ in $(seq 50); do
+		ip -n "$nsa" link show "$ta" >/dev/null 2>&1 &&
+			ip -n "$nsb" link show "$tb" >/dev/null 2>&1 && break
+		sleep 0.1
+	done
+	ip -n "$nsa" addr add 10.79.0.50/24 dev "$ta"
+	ip -n "$nsa" link set "$ta" up
+	ip -n "$nsb" addr add 10.79.0.60/24 dev "$tb"
+	ip -n "$nsb" link set "$tb" up
+	sleep 1
+	ip netns exec "$nsb" "$KR" sink --listen 10.79.0.60:9000 \
+		--subscribe 10.79.0.2:7946 --channel "$chan" \
+		--duration $((secs + 1)) --skip 1.5 >"$tmp/sink.log" 2>&1 &
+	ps=$!
+	pids+=("$ps")
+	sleep 0.5
+	ip netns exec "$nsa" "$KR" gen --to 10.79.0.1:7946 --channel "$chan" \
+		--size "$payload" --rate "$rate" --duration "$secs" \
+		>/dev/null 2>&1 || true
+	wait "$ps" || true
+	wait "$pa" || true
+	wait "$pb" || true
+	awk '/^krelay:/ { for (i = 2; i <= NF; i++) { split($i, kv, "=")
+		v[kv[1]] = kv[2] } print v["p50_us"], v["p99_us"], v["received"] }' \
+		"$tmp/sink.log"
+}
+
+# kernel: sink, relay B, relay A, gen on loopback; the relays pinned as
+# the nodes' lcores are (A on CPU 1, B on CPU 0).
+kernel_run() {
+	local r=$1 skip=$2 base=$((20000 + id % 20000)) ps pa pb
+	"$KR" sink --listen 127.0.0.1:$((base + 3)) --duration $((secs + 1)) \
+		--skip "$skip" >"$tmp/ksink.log" 2>&1 &
+	ps=$!
+	taskset -c 0 "$KR" relay --listen 127.0.0.1:$((base + 2)) \
+		--to 127.0.0.1:$((base + 3)) --duration $((secs + 1)) \
+		>/dev/null 2>&1 &
+	pb=$!
+	taskset -c 1 "$KR" relay --listen 127.0.0.1:$((base + 1)) \
+		--to 127.0.0.1:$((base + 2)) --duration $((secs + 1)) \
+		>/dev/null 2>&1 &
+	pa=$!
+	pids+=("$ps" "$pb" "$pa")
+	sleep 0.3
+	"$KR" gen --to 127.0.0.1:$((base + 1)) --size "$payload" --rate "$r" \
+		--duration "$secs" >/dev/null 2>&1 || true
+	wait "$ps" "$pb" "$pa" || true
+	awk '/^krelay:/ { for (i = 2; i <= NF; i++) { split($i, kv, "=")
+		v[kv[1]] = kv[2] } print v["rate"], v["p50_us"], v["p99_us"] }' \
+		"$tmp/ksink.log"
+}
+
+ip netns add "$nsa"
+ip netns add "$nsb"
+ip -n "$nsa" link set lo up
+ip -n "$nsb" link set lo up
+
+: >"$tmp/r_mps"; : >"$tmp/k_mps"; : >"$tmp/r_lat"; : >"$tmp/k_lat"
+for i in $(seq 1 "$runs"); do
+	# Called without a subshell (output to a file), so that the exit
+	# trap knows every process started.
+	rumor_rate >"$tmp/o"; rm=$(cat "$tmp/o")
+	kernel_run 0 2 >"$tmp/o"; km=$(awk '{ print $1 }' "$tmp/o")
+	rumor_latency >"$tmp/o"; rl=$(cat "$tmp/o")
+	kernel_run "$rate" 1.5 >"$tmp/o"; kl=$(awk '{ print $2, $3 }' "$tmp/o")
+	echo "run $i: rumor $rm msg/s, kernel $km msg/s; latency us p50/p99 (received): rumor ${rl:-none}, kernel ${kl:-none}"
+	echo "$rm" >>"$tmp/r_mps"; echo "${km:-0}" >>"$tmp/k_mps"
+	echo "${rl:-0 0 0}" >>"$tmp/r_lat"; echo "${kl:-0 0}" >>"$tmp/k_lat"
+done
+rm=$(median <"$tmp/r_mps"); km=$(median <"$tmp/k_mps")
+rp50=$(awk '{ print $1 }' "$tmp/r_lat" | median)
+rp99=$(awk '{ print $2 }' "$tmp/r_lat" | median)
+kp50=$(awk '{ print $1 }' "$tmp/k_lat" | median)
+kp99=$(awk '{ print $2 }' "$tmp/k_lat" | median)
+ratio=$(awk -v a="$rm" -v b="$km" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
+lratio=$(awk -v a="$rp50" -v b="$kp50" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
+echo "payload $payload bytes, $runs runs of ${secs}s, latency at $rate msg/s, medians:"
+echo "rate per forwarding core: rumor $rm msg/s, kernel $km msg/s (rumor/kernel $ratio)"
+echo "latency: rumor p50 $rp50 us p99 $rp99 us, kernel p50 $kp50 us p99 $kp99 us (rumor/kernel p50 $lratio)"
+echo "e2e: rumor_mps=$rm kernel_mps=$km rumor_p50_us=$rp50 kernel_p50_us=$kp50"
