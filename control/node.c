@@ -38,6 +38,22 @@ node_mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/*
+ * Align the membership's probe schedule on the wall clock, which the
+ * nodes of a cluster share (NTP), while its own clock is this process's
+ * monotonic one, paused while the dataplane is away.
+ */
+static void
+node_align_clock(struct node *n, uint64_t now_ms)
+{
+	struct timespec ts;
+	int64_t wall;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	wall = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	swim_align_clock(n->swim, wall - (int64_t)node_swim_now(n, now_ms));
+}
+
 uint64_t
 node_swim_now(const struct node *n, uint64_t now_ms)
 {
@@ -555,6 +571,7 @@ node_start(struct node *n, const struct ctl_state *st, uint64_t now)
 		log_error("cannot start the membership: %s", strerror(errno));
 		return -1;
 	}
+	node_align_clock(n, now);
 	n->inc_seen = swim_incarnation(n->swim);
 	n->logged_version = UINT64_MAX;
 	n->pushed_version = UINT64_MAX;
@@ -603,6 +620,7 @@ node_ready(void *arg, const struct ctl_state *st, const struct ctl_member *m,
 		if (n->paused) {
 			n->paused_ms += now - n->pause_start;
 			n->paused = false;
+			node_align_clock(n, now);
 		}
 		log_info("control link back: membership resumed, %u live "
 				"member(s) known", swim_live_count(n->swim));

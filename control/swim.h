@@ -108,6 +108,15 @@ struct swim *swim_new(const struct swim_self *self,
 		const struct swim_params *p, uint64_t seed, uint64_t now_ms);
 void swim_free(struct swim *s);
 
+/*
+ * The offset from now_ms to a clock the cluster shares (the wall clock,
+ * in ms): nodes align their probe schedules on it, so that each member
+ * is probed once a period by a different node (see swim.c, probe_key).
+ * 0 (the default) when now_ms is that clock already, as in the
+ * simulator.
+ */
+void swim_align_clock(struct swim *s, int64_t offset_ms);
+
 /* Ask the nodes at these addresses to let this node in. */
 void swim_join(struct swim *s, uint64_t now_ms, const uint32_t *ips,
 		const uint16_t *ports, unsigned n);
