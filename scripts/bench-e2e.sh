@@ -132,11 +132,12 @@ EOF
 median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", v[int((NR + 1) / 2)]; else printf "0" }'; }
 
 # Per-second increments of one counter in a dataplane's --stats-interval 1
-# output; the median, the first two dropped.
+# output, while the publisher runs: the first three (A starting, the link
+# coming up) and the last two (A stopping) dropped; the median.
 counter_rate() {
 	awk -v c="$1" '/^rumor-dataplane statistics/ { t = $(NF - 1); sub(/\(/, "", t) }
 	     $1 == c { if (n++ && t > pt) printf "%.0f\n", ($2 - pv) / (t - pt)
-		pv = $2; pt = t }' | tail -n +3 | median
+		pv = $2; pt = t }' | tail -n +4 | head -n -2 | median
 }
 
 # rumor, rate: B first (memif server), then A; B's DELIVERs a second.
@@ -144,12 +145,12 @@ rumor_rate() {
 	rm -f "$tmp/ab.sock"
 	"$DP" "${eal_b[@]}" --vdev="$memif_b" \
 		--vdev="net_pcap1,rx_pcap=$tmp/sub.pcap" -- -c "$tmp/b.conf" \
-		--duration $((secs + 3)) --stats-interval 1 >"$tmp/b.log" 2>&1 &
+		--duration $((secs + 4)) --stats-interval 1 >"$tmp/b.log" 2>&1 &
 	local pb=$!
 	pids+=("$pb")
 	sleep 1
 	"$DP" "${eal_a[@]}" --vdev="net_pcap0,rx_pcap=$tmp/pub.pcap,infinite_rx=1" \
-		--vdev="$memif_a" -- -c "$tmp/a.conf" --duration $((secs + 1)) \
+		--vdev="$memif_a" -- -c "$tmp/a.conf" --duration $((secs + 2)) \
 		>"$tmp/a.log" 2>&1 || true
 	wait "$pb" || true
 	counter_rate chan_delivered <"$tmp/b.log"

@@ -67,7 +67,8 @@ EOF
 
 # rumor: FANOUT copies a second. --stats-interval 1 prints the counters
 # every second; the median of the per-second increments of chan_fanout,
-# the first two dropped (start-up, interests not yet in force).
+# the first two (start-up, interests not yet in force) and the last two
+# (the exit report's own short interval) dropped.
 run_rumor() {
 	"$B/dataplane/rumor-dataplane" "${eal[@]}" "${vdevs[@]}" -- \
 		-c "$tmp/node.conf" --duration "$secs" --stats-interval 1 \
@@ -75,7 +76,7 @@ run_rumor() {
 		awk '/^rumor-dataplane statistics/ { t = $(NF - 1); sub(/\(/, "", t) }
 		     $1 == "chan_fanout" { if (n++ && t > pt)
 				printf "%.6f\n", ($2 - pv) / (t - pt) / 1e6
-			pv = $2; pt = t }' | tail -n +3 | sort -n |
+			pv = $2; pt = t }' | tail -n +3 | head -n -2 | sort -n |
 		awk '{ v[NR] = $1 } END { if (NR) printf "%.3f\n", v[int((NR + 1) / 2)]; else print 0 }'
 }
 
