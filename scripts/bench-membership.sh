@@ -52,8 +52,15 @@ for n in $sizes; do
 	all99=$(field "$out" '^crashes' 9)
 	bytes=$(grep -m1 '^membership:' "$out" | sed 's/.*bytes_per_node_s=//')
 	timeout=$((4 * $(log10c "$n") + 3))
-	printf '%-7s %-28s %10s %10s %s\n' "$n" "join storm, one view (s)" \
-		"$join" 15 "$(verdict "${join/never/999}" 15)"
+	# The join-storm target is for 1,000 nodes; larger storms are shown.
+	if [ "$n" -le 1000 ]; then
+		printf '%-7s %-28s %10s %10s %s\n' "$n" \
+			"join storm, one view (s)" "$join" 15 \
+			"$(verdict "${join/never/999}" 15)"
+	else
+		printf '%-7s %-28s %10s %10s\n' "$n" \
+			"join storm, one view (s)" "$join" -
+	fi
 	printf '%-7s %-28s %10s %10s %s\n' "$n" "first detection p50 (s)" \
 		"$first50" 2 "$(verdict "$first50" 2)"
 	printf '%-7s %-28s %10s %10s %s\n' "$n" "everyone knows p99 (s)" \
