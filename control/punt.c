@@ -2,6 +2,7 @@
 /* Opening punted control datagrams (punt.h). */
 #include <string.h>
 
+#include "rumor/bytes.h"
 #include "rumor/raft_wire.h"
 #include "rumor/swim_wire.h"
 #include "punt.h"
@@ -17,13 +18,6 @@ static const char *const punt_verdict_names[PUNT_VERDICT_MAX] = {
 	[PUNT_WRONG_PROTO] = "wrong_proto",
 	[PUNT_RAFT] = "raft",
 };
-
-static uint32_t
-punt_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-			(uint32_t)p[2] << 8 | p[3];
-}
 
 enum punt_verdict
 punt_open(struct seal *seal, const uint8_t *in, size_t len, uint8_t *body,
@@ -50,7 +44,7 @@ punt_open(struct seal *seal, const uint8_t *in, size_t len, uint8_t *body,
 		/* A Raft message names its sender at bytes 4..7 as well. */
 		if (*body_len >= RAFT_ENV_HDR_LEN + RAFT_HDR_LEN &&
 				body[0] == RAFT_ENV_MSG &&
-				punt_get32(body + RAFT_ENV_HDR_LEN + 4) !=
+				rumor_get32(body + RAFT_ENV_HDR_LEN + 4) !=
 				*sender)
 			return PUNT_FORGED_SENDER;
 		return PUNT_RAFT;
@@ -62,7 +56,7 @@ punt_open(struct seal *seal, const uint8_t *in, size_t len, uint8_t *body,
 	 * sender named inside (bytes 4..7, network order). They must agree,
 	 * or a member holding the key could speak for another.
 	 */
-	if (*body_len >= SWIM_HDR_LEN && punt_get32(body + 4) != *sender)
+	if (*body_len >= SWIM_HDR_LEN && rumor_get32(body + 4) != *sender)
 		return PUNT_FORGED_SENDER;
 	return PUNT_SWIM;
 }

@@ -8,37 +8,10 @@
 
 #include "raft_env.h"
 
+#include "rumor/bytes.h"
+
 _Static_assert(RAFT_ENV_MAX <= SEAL_BODY_MAX,
 		"an enveloped Raft message fits one sealed datagram");
-
-static uint32_t
-env_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-			(uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-env_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint64_t
-env_get64(const uint8_t *p)
-{
-	return (uint64_t)env_get32(p) << 32 | env_get32(p + 4);
-}
-
-static void
-env_put64(uint8_t *p, uint64_t v)
-{
-	env_put32(p, (uint32_t)(v >> 32));
-	env_put32(p + 4, (uint32_t)v);
-}
 
 uint64_t
 raft_env_voters_hash(const uint32_t *ids, uint32_t n)
@@ -48,7 +21,7 @@ raft_env_voters_hash(const uint32_t *ids, uint32_t n)
 	if (n > RAFT_VOTERS_MAX)
 		n = RAFT_VOTERS_MAX;
 	for (uint32_t i = 0; i < n; i++)
-		env_put32(b + 4 * i, ids[i]);
+		rumor_put32(b + 4 * i, ids[i]);
 	return XXH3_64bits(b, 4 * (size_t)n);
 }
 
@@ -71,7 +44,7 @@ raft_env_decode(const uint8_t *buf, size_t len, struct raft_env *out)
 			buf[3] != 0)
 		return -1;
 	out->kind = buf[0];
-	out->voters_hash = env_get64(buf + 4);
+	out->voters_hash = rumor_get64(buf + 4);
 	out->body = buf + RAFT_ENV_HDR_LEN;
 	out->body_len = len - RAFT_ENV_HDR_LEN;
 	switch (out->kind) {
@@ -87,7 +60,7 @@ raft_env_decode(const uint8_t *buf, size_t len, struct raft_env *out)
 				out->body_len != 4 + 4 * (size_t)out->n_voters)
 			return -1;
 		for (uint32_t i = 0; i < out->n_voters; i++)
-			out->voters[i] = env_get32(out->body + 4 + 4 * i);
+			out->voters[i] = rumor_get32(out->body + 4 + 4 * i);
 		if (!env_set_valid(out->voters, out->n_voters) ||
 				raft_env_voters_hash(out->voters,
 				out->n_voters) != out->voters_hash)
@@ -103,7 +76,7 @@ raft_env_msg_from(const struct raft_env *e)
 {
 	if (e->kind != RAFT_ENV_MSG || e->body_len < RAFT_HDR_LEN)
 		return 0;
-	return env_get32(e->body + 4);
+	return rumor_get32(e->body + 4);
 }
 
 static void
@@ -111,7 +84,7 @@ env_header(uint8_t *out, uint8_t kind, uint64_t hash)
 {
 	out[0] = kind;
 	out[1] = out[2] = out[3] = 0;
-	env_put64(out + 4, hash);
+	rumor_put64(out + 4, hash);
 }
 
 size_t
@@ -139,7 +112,7 @@ raft_env_encode_voters(const uint32_t *ids, uint32_t n, uint8_t *out,
 	out[RAFT_ENV_HDR_LEN + 2] = 0;
 	out[RAFT_ENV_HDR_LEN + 3] = 0;
 	for (uint32_t i = 0; i < n; i++)
-		env_put32(out + RAFT_ENV_HDR_LEN + 4 + 4 * i, ids[i]);
+		rumor_put32(out + RAFT_ENV_HDR_LEN + 4 + 4 * i, ids[i]);
 	return len;
 }
 

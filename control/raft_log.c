@@ -18,6 +18,8 @@
 
 #include "raft_log.h"
 
+#include "rumor/bytes.h"
+
 #define RL_LOG_MAGIC 0x524c4731u	/* "RLG1" */
 #define RL_HS_MAGIC 0x52485331u		/* "RHS1" */
 #define RL_SNAP_MAGIC 0x52534e31u	/* "RSN1" */
@@ -41,35 +43,6 @@ struct raft_log {
 	int inject_err;
 	struct raft_log_stats stats;
 };
-
-static void
-rl_put32(uint8_t *p, uint32_t v)
-{
-	v = htonl(v);
-	memcpy(p, &v, 4);
-}
-
-static void
-rl_put64(uint8_t *p, uint64_t v)
-{
-	rl_put32(p, (uint32_t)(v >> 32));
-	rl_put32(p + 4, (uint32_t)v);
-}
-
-static uint32_t
-rl_get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return ntohl(v);
-}
-
-static uint64_t
-rl_get64(const uint8_t *p)
-{
-	return (uint64_t)rl_get32(p) << 32 | rl_get32(p + 4);
-}
 
 /* Whether an injected failure strikes this write; sets errno if so. */
 static bool
@@ -255,14 +228,14 @@ rl_record(const uint8_t *buf, size_t avail, struct raft_entry *e)
 {
 	uint32_t blen;
 
-	if (avail < RAFT_LOG_RECORD_HDR || rl_get32(buf) != RL_LOG_MAGIC)
+	if (avail < RAFT_LOG_RECORD_HDR || rumor_get32(buf) != RL_LOG_MAGIC)
 		return 0;
-	blen = rl_get32(buf + 4);
+	blen = rumor_get32(buf + 4);
 	if (blen < RAFT_ENTRY_HDR_LEN || blen > RL_BODY_MAX ||
 			avail - RAFT_LOG_RECORD_HDR < blen)
 		return 0;
 	if (XXH3_64bits(buf + RAFT_LOG_RECORD_HDR, blen) !=
-			rl_get64(buf + 8))
+			rumor_get64(buf + 8))
 		return 0;
 	if (raft_entry_decode(buf + RAFT_LOG_RECORD_HDR, blen, e) !=
 			RAFT_WIRE_OK)
@@ -278,9 +251,9 @@ rl_record_put(uint8_t *buf, const struct raft_entry *e)
 
 	if (blen == 0)
 		return 0;
-	rl_put32(buf, RL_LOG_MAGIC);
-	rl_put32(buf + 4, (uint32_t)blen);
-	rl_put64(buf + 8, XXH3_64bits(buf + RAFT_LOG_RECORD_HDR, blen));
+	rumor_put32(buf, RL_LOG_MAGIC);
+	rumor_put32(buf + 4, (uint32_t)blen);
+	rumor_put64(buf + 8, XXH3_64bits(buf + RAFT_LOG_RECORD_HDR, blen));
 	return RAFT_LOG_RECORD_HDR + blen;
 }
 
@@ -297,17 +270,17 @@ rl_load_hard_state(struct raft_log *l, char *why, size_t why_len)
 		return 0;
 	if (rc != 0)
 		return rc;
-	if (len != RL_HS_LEN || rl_get32(buf) != RL_HS_MAGIC ||
+	if (len != RL_HS_LEN || rumor_get32(buf) != RL_HS_MAGIC ||
 			XXH3_64bits(buf, RL_HS_LEN - 8) !=
-			rl_get64(buf + RL_HS_LEN - 8)) {
+			rumor_get64(buf + RL_HS_LEN - 8)) {
 		snprintf(why, why_len, "%s/hardstate: bad checksum or length",
 				l->dir);
 		free(buf);
 		return -EBADMSG;
 	}
-	l->hs.term = rl_get64(buf + 8);
-	l->hs.vote = rl_get32(buf + 16);
-	l->hs.commit = rl_get64(buf + 24);
+	l->hs.term = rumor_get64(buf + 8);
+	l->hs.vote = rumor_get32(buf + 16);
+	l->hs.commit = rumor_get64(buf + 24);
 	free(buf);
 	return 0;
 }
@@ -324,19 +297,19 @@ rl_load_snapshot(struct raft_log *l, char *why, size_t why_len)
 		return 0;
 	if (rc != 0)
 		return rc;
-	if (len < RL_SNAP_HDR || rl_get32(buf) != RL_SNAP_MAGIC)
+	if (len < RL_SNAP_HDR || rumor_get32(buf) != RL_SNAP_MAGIC)
 		goto bad;
-	dlen = rl_get32(buf + 4);
-	nv = rl_get32(buf + 24);
+	dlen = rumor_get32(buf + 4);
+	nv = rumor_get32(buf + 24);
 	if (dlen > RAFT_SNAP_MAX || len != RL_SNAP_HDR + (size_t)dlen ||
-			XXH3_64bits(buf, len - 8) != rl_get64(buf + len - 8) ||
+			XXH3_64bits(buf, len - 8) != rumor_get64(buf + len - 8) ||
 			nv == 0 || nv > RAFT_VOTERS_MAX)
 		goto bad;
-	l->snap.index = rl_get64(buf + 8);
-	l->snap.term = rl_get64(buf + 16);
+	l->snap.index = rumor_get64(buf + 8);
+	l->snap.term = rumor_get64(buf + 16);
 	l->snap.n_voters = nv;
 	for (uint32_t i = 0; i < nv; i++)
-		l->snap.voters[i] = rl_get32(buf + 28 + 4 * i);
+		l->snap.voters[i] = rumor_get32(buf + 28 + 4 * i);
 	if (l->snap.index == 0 || l->snap.term == 0)
 		goto bad;
 	l->snap_data = malloc(dlen > 0 ? dlen : 1);
@@ -600,11 +573,11 @@ raft_log_save_hard_state(struct raft_log *l, const struct raft_hard_state *hs)
 	if (l->error != 0)
 		return -l->error;
 	memset(buf, 0, sizeof(buf));
-	rl_put32(buf, RL_HS_MAGIC);
-	rl_put64(buf + 8, hs->term);
-	rl_put32(buf + 16, hs->vote);
-	rl_put64(buf + 24, hs->commit);
-	rl_put64(buf + RL_HS_LEN - 8, XXH3_64bits(buf, RL_HS_LEN - 8));
+	rumor_put32(buf, RL_HS_MAGIC);
+	rumor_put64(buf + 8, hs->term);
+	rumor_put32(buf + 16, hs->vote);
+	rumor_put64(buf + 24, hs->commit);
+	rumor_put64(buf + RL_HS_LEN - 8, XXH3_64bits(buf, RL_HS_LEN - 8));
 	rc = rl_replace(l, "hardstate", buf, sizeof(buf));
 	if (rc == 0)
 		l->hs = *hs;
@@ -672,18 +645,18 @@ raft_log_save_snapshot(struct raft_log *l, const struct raft_snapshot *snap,
 		free(data);
 		return -ENOMEM;
 	}
-	rl_put32(buf, RL_SNAP_MAGIC);
-	rl_put32(buf + 4, snap->len);
-	rl_put64(buf + 8, snap->index);
-	rl_put64(buf + 16, snap->term);
-	rl_put32(buf + 24, snap->n_voters);
+	rumor_put32(buf, RL_SNAP_MAGIC);
+	rumor_put32(buf + 4, snap->len);
+	rumor_put64(buf + 8, snap->index);
+	rumor_put64(buf + 16, snap->term);
+	rumor_put32(buf + 24, snap->n_voters);
 	for (uint32_t i = 0; i < snap->n_voters; i++)
-		rl_put32(buf + 28 + 4 * i, snap->voters[i]);
+		rumor_put32(buf + 28 + 4 * i, snap->voters[i]);
 	if (snap->len > 0) {
 		memcpy(buf + RL_SNAP_HDR - 8, snap->data, snap->len);
 		memcpy(data, snap->data, snap->len);
 	}
-	rl_put64(buf + len - 8, XXH3_64bits(buf, len - 8));
+	rumor_put64(buf + len - 8, XXH3_64bits(buf, len - 8));
 	rc = rl_replace(l, "snapshot", buf, len);
 	free(buf);
 	if (rc != 0) {

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rumor/bytes.h"
 #include "rumor/raft_wire.h"
 #include "rumor/ring.h"
 #include "rumor/seal.h"
@@ -86,51 +87,6 @@ static const char *const raft_msg_type_names[RAFT_MSG_TYPE_MAX] = {
 	[RAFT_TIMEOUT_NOW] = "TIMEOUT_NOW",
 };
 
-static inline uint16_t
-raft_get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return ntohs(v);
-}
-
-static inline uint32_t
-raft_get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return ntohl(v);
-}
-
-static inline uint64_t
-raft_get64(const uint8_t *p)
-{
-	return (uint64_t)raft_get32(p) << 32 | raft_get32(p + 4);
-}
-
-static inline void
-raft_put16(uint8_t *p, uint16_t v)
-{
-	v = htons(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-raft_put32(uint8_t *p, uint32_t v)
-{
-	v = htonl(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-raft_put64(uint8_t *p, uint64_t v)
-{
-	raft_put32(p, (uint32_t)(v >> 32));
-	raft_put32(p + 4, (uint32_t)v);
-}
-
 /* The length of the fixed part of each type (its whole length if fixed). */
 static size_t
 raft_fixed_len(uint8_t type)
@@ -193,14 +149,14 @@ raft_epoch_decode(const uint8_t *buf, size_t len, struct raft_epoch *out)
 
 	if (len < RAFT_EPOCH_HDR_LEN)
 		return RAFT_WIRE_PAYLOAD;
-	n = raft_get16(buf + 8);
+	n = rumor_get16(buf + 8);
 	if (n == 0 || n > RAFT_EPOCH_MEMBERS_MAX ||
 			len != RAFT_EPOCH_HDR_LEN +
 			(size_t)n * RAFT_EPOCH_MEMBER_LEN)
 		return RAFT_WIRE_PAYLOAD;
-	if (raft_get16(buf + 10) != 0 || raft_get32(buf + 12) != 0)
+	if (rumor_get16(buf + 10) != 0 || rumor_get32(buf + 12) != 0)
 		return RAFT_WIRE_PAYLOAD;
-	out->epoch = raft_get64(buf);
+	out->epoch = rumor_get64(buf);
 	out->n_members = (uint16_t)n;
 	if (out->epoch == 0)
 		return RAFT_WIRE_PAYLOAD;
@@ -209,12 +165,12 @@ raft_epoch_decode(const uint8_t *buf, size_t len, struct raft_epoch *out)
 				i * RAFT_EPOCH_MEMBER_LEN;
 		struct raft_epoch_member *m = &out->members[i];
 
-		m->id = raft_get32(p);
+		m->id = rumor_get32(p);
 		memcpy(&m->ip, p + 4, sizeof(m->ip));
-		m->port = raft_get16(p + 8);
-		m->weight = raft_get32(p + 12);
+		m->port = rumor_get16(p + 8);
+		m->weight = rumor_get32(p + 12);
 		if (m->id == 0 || m->port == 0 ||
-				raft_get16(p + 10) != 0 ||
+				rumor_get16(p + 10) != 0 ||
 				m->weight < 1 || m->weight > RING_WEIGHT_MAX)
 			return RAFT_WIRE_PAYLOAD;
 		/* Sorted and distinct: one encoding per member set. */
@@ -243,20 +199,20 @@ raft_epoch_encode(const struct raft_epoch *e, uint8_t *buf, size_t cap)
 	len = RAFT_EPOCH_HDR_LEN + (size_t)e->n_members * RAFT_EPOCH_MEMBER_LEN;
 	if (len > cap)
 		return 0;
-	raft_put64(buf, e->epoch);
-	raft_put16(buf + 8, e->n_members);
-	raft_put16(buf + 10, 0);
-	raft_put32(buf + 12, 0);
+	rumor_put64(buf, e->epoch);
+	rumor_put16(buf + 8, e->n_members);
+	rumor_put16(buf + 10, 0);
+	rumor_put32(buf + 12, 0);
 	for (unsigned int i = 0; i < e->n_members; i++) {
 		uint8_t *p = buf + RAFT_EPOCH_HDR_LEN +
 				i * RAFT_EPOCH_MEMBER_LEN;
 		const struct raft_epoch_member *m = &e->members[i];
 
-		raft_put32(p, m->id);
+		rumor_put32(p, m->id);
 		memcpy(p + 4, &m->ip, sizeof(m->ip));
-		raft_put16(p + 8, m->port);
-		raft_put16(p + 10, 0);
-		raft_put32(p + 12, m->weight);
+		rumor_put16(p + 8, m->port);
+		rumor_put16(p + 10, 0);
+		rumor_put32(p + 12, m->weight);
 	}
 	return len;
 }
@@ -268,9 +224,9 @@ raft_voter_change_decode(const uint8_t *buf, size_t len,
 	if (len != RAFT_VOTER_CHANGE_LEN)
 		return RAFT_WIRE_PAYLOAD;
 	out->op = buf[0];
-	out->id = raft_get32(buf + 4);
+	out->id = rumor_get32(buf + 4);
 	if (out->op == 0 || out->op >= RAFT_VOTER_OP_MAX || buf[1] != 0 ||
-			raft_get16(buf + 2) != 0 || out->id == 0)
+			rumor_get16(buf + 2) != 0 || out->id == 0)
 		return RAFT_WIRE_PAYLOAD;
 	return RAFT_WIRE_OK;
 }
@@ -284,8 +240,8 @@ raft_voter_change_encode(const struct raft_voter_change *c, uint8_t *buf,
 		return 0;
 	buf[0] = c->op;
 	buf[1] = 0;
-	raft_put16(buf + 2, 0);
-	raft_put32(buf + 4, c->id);
+	rumor_put16(buf + 2, 0);
+	rumor_put32(buf + 4, c->id);
 	return RAFT_VOTER_CHANGE_LEN;
 }
 
@@ -318,22 +274,22 @@ raft_entry_check(const struct raft_entry *e)
 static void
 raft_entry_get(const uint8_t *p, struct raft_entry *e, bool *reserved_set)
 {
-	e->term = raft_get64(p + RAFT_EOFF_TERM);
-	e->index = raft_get64(p + RAFT_EOFF_INDEX);
+	e->term = rumor_get64(p + RAFT_EOFF_TERM);
+	e->index = rumor_get64(p + RAFT_EOFF_INDEX);
 	e->type = p[RAFT_EOFF_TYPE];
 	*reserved_set = p[RAFT_EOFF_RESERVED] != 0;
-	e->len = raft_get16(p + RAFT_EOFF_LEN);
+	e->len = rumor_get16(p + RAFT_EOFF_LEN);
 	e->data = p + RAFT_ENTRY_HDR_LEN;
 }
 
 static void
 raft_entry_put(uint8_t *p, const struct raft_entry *e)
 {
-	raft_put64(p + RAFT_EOFF_TERM, e->term);
-	raft_put64(p + RAFT_EOFF_INDEX, e->index);
+	rumor_put64(p + RAFT_EOFF_TERM, e->term);
+	rumor_put64(p + RAFT_EOFF_INDEX, e->index);
 	p[RAFT_EOFF_TYPE] = e->type;
 	p[RAFT_EOFF_RESERVED] = 0;
-	raft_put16(p + RAFT_EOFF_LEN, e->len);
+	rumor_put16(p + RAFT_EOFF_LEN, e->len);
 	if (e->len > 0)
 		memcpy(p + RAFT_ENTRY_HDR_LEN, e->data, e->len);
 }
@@ -469,7 +425,7 @@ raft_decode(const uint8_t *buf, size_t len, struct raft_msg *out)
 		return RAFT_WIRE_SHORT;
 	/* From here on the header may be read. */
 	if (!raft_type_valid(buf[RAFT_OFF_TYPE]) ||
-			raft_get16(buf + RAFT_OFF_RESERVED) != 0)
+			rumor_get16(buf + RAFT_OFF_RESERVED) != 0)
 		return RAFT_WIRE_TYPE;
 	memset(out, 0, offsetof(struct raft_msg, entries));
 	out->type = buf[RAFT_OFF_TYPE];
@@ -484,17 +440,17 @@ raft_decode(const uint8_t *buf, size_t len, struct raft_msg *out)
 	fixed = raft_fixed_len(out->type);
 	if (len < fixed)
 		return RAFT_WIRE_SHORT;
-	out->from = raft_get32(buf + RAFT_OFF_FROM);
-	out->to = raft_get32(buf + RAFT_OFF_TO);
-	out->term = raft_get64(buf + RAFT_OFF_TERM);
+	out->from = rumor_get32(buf + RAFT_OFF_FROM);
+	out->to = rumor_get32(buf + RAFT_OFF_TO);
+	out->term = rumor_get64(buf + RAFT_OFF_TERM);
 	b = buf + RAFT_OFF_BODY;
 
 	/* Lengths first: the variable parts must end where buf ends. */
 	switch (out->type) {
 	case RAFT_APPEND: {
-		unsigned int n = raft_get16(b + 24);
+		unsigned int n = rumor_get16(b + 24);
 
-		if (raft_get16(b + 26) != 0)
+		if (rumor_get16(b + 26) != 0)
 			return RAFT_WIRE_TYPE;
 		if (n > RAFT_APPEND_ENTRIES_MAX)
 			return RAFT_WIRE_LENGTH;
@@ -516,26 +472,26 @@ raft_decode(const uint8_t *buf, size_t len, struct raft_msg *out)
 		if (pos != len)
 			return RAFT_WIRE_LENGTH;
 		out->n_entries = (uint16_t)n;
-		out->index = raft_get64(b);
-		out->log_term = raft_get64(b + 8);
-		out->commit = raft_get64(b + 16);
+		out->index = rumor_get64(b);
+		out->log_term = rumor_get64(b + 8);
+		out->commit = rumor_get64(b + 16);
 		break;
 	}
 	case RAFT_SNAPSHOT:
 		out->n_voters = b[26];
-		out->chunk_len = raft_get16(b + 24);
+		out->chunk_len = rumor_get16(b + 24);
 		if (b[27] != 0)
 			return RAFT_WIRE_TYPE;
 		if (out->n_voters > RAFT_VOTERS_MAX ||
 				len != fixed + 4u * out->n_voters +
 				out->chunk_len)
 			return RAFT_WIRE_LENGTH;
-		out->index = raft_get64(b);
-		out->log_term = raft_get64(b + 8);
-		out->snap_total = raft_get32(b + 16);
-		out->snap_offset = raft_get32(b + 20);
+		out->index = rumor_get64(b);
+		out->log_term = rumor_get64(b + 8);
+		out->snap_total = rumor_get32(b + 16);
+		out->snap_offset = rumor_get32(b + 20);
 		for (unsigned int i = 0; i < out->n_voters; i++)
-			out->voters[i] = raft_get32(buf + fixed + 4 * i);
+			out->voters[i] = rumor_get32(buf + fixed + 4 * i);
 		out->chunk = buf + fixed + 4u * out->n_voters;
 		break;
 	default:
@@ -544,21 +500,21 @@ raft_decode(const uint8_t *buf, size_t len, struct raft_msg *out)
 		switch (out->type) {
 		case RAFT_PREVOTE:
 		case RAFT_VOTE:
-			out->index = raft_get64(b);
-			out->log_term = raft_get64(b + 8);
+			out->index = rumor_get64(b);
+			out->log_term = rumor_get64(b + 8);
 			break;
 		case RAFT_APPEND_RESP:
-			out->index = raft_get64(b);
-			out->hint_index = raft_get64(b + 8);
-			out->hint_term = raft_get64(b + 16);
+			out->index = rumor_get64(b);
+			out->hint_index = rumor_get64(b + 8);
+			out->hint_term = rumor_get64(b + 16);
 			break;
 		case RAFT_HEARTBEAT:
-			out->commit = raft_get64(b);
+			out->commit = rumor_get64(b);
 			break;
 		case RAFT_SNAPSHOT_RESP:
-			out->index = raft_get64(b);
-			out->snap_offset = raft_get32(b + 8);
-			if (raft_get32(b + 12) != 0)
+			out->index = rumor_get64(b);
+			out->snap_offset = rumor_get32(b + 8);
+			if (rumor_get32(b + 12) != 0)
 				return RAFT_WIRE_TYPE;
 			break;
 		default:
@@ -604,22 +560,22 @@ raft_encode(const struct raft_msg *m, uint8_t *buf, size_t cap)
 
 	buf[RAFT_OFF_TYPE] = m->type;
 	buf[RAFT_OFF_FLAGS] = m->flags;
-	raft_put16(buf + RAFT_OFF_RESERVED, 0);
-	raft_put32(buf + RAFT_OFF_FROM, m->from);
-	raft_put32(buf + RAFT_OFF_TO, m->to);
-	raft_put64(buf + RAFT_OFF_TERM, m->term);
+	rumor_put16(buf + RAFT_OFF_RESERVED, 0);
+	rumor_put32(buf + RAFT_OFF_FROM, m->from);
+	rumor_put32(buf + RAFT_OFF_TO, m->to);
+	rumor_put64(buf + RAFT_OFF_TERM, m->term);
 	switch (m->type) {
 	case RAFT_PREVOTE:
 	case RAFT_VOTE:
-		raft_put64(b, m->index);
-		raft_put64(b + 8, m->log_term);
+		rumor_put64(b, m->index);
+		rumor_put64(b + 8, m->log_term);
 		break;
 	case RAFT_APPEND:
-		raft_put64(b, m->index);
-		raft_put64(b + 8, m->log_term);
-		raft_put64(b + 16, m->commit);
-		raft_put16(b + 24, m->n_entries);
-		raft_put16(b + 26, 0);
+		rumor_put64(b, m->index);
+		rumor_put64(b + 8, m->log_term);
+		rumor_put64(b + 16, m->commit);
+		rumor_put16(b + 24, m->n_entries);
+		rumor_put16(b + 26, 0);
 		pos = RAFT_APPEND_FIXED;
 		for (unsigned int i = 0; i < m->n_entries; i++) {
 			raft_entry_put(buf + pos, &m->entries[i]);
@@ -627,31 +583,31 @@ raft_encode(const struct raft_msg *m, uint8_t *buf, size_t cap)
 		}
 		break;
 	case RAFT_APPEND_RESP:
-		raft_put64(b, m->index);
-		raft_put64(b + 8, m->hint_index);
-		raft_put64(b + 16, m->hint_term);
+		rumor_put64(b, m->index);
+		rumor_put64(b + 8, m->hint_index);
+		rumor_put64(b + 16, m->hint_term);
 		break;
 	case RAFT_HEARTBEAT:
-		raft_put64(b, m->commit);
+		rumor_put64(b, m->commit);
 		break;
 	case RAFT_SNAPSHOT:
-		raft_put64(b, m->index);
-		raft_put64(b + 8, m->log_term);
-		raft_put32(b + 16, m->snap_total);
-		raft_put32(b + 20, m->snap_offset);
-		raft_put16(b + 24, m->chunk_len);
+		rumor_put64(b, m->index);
+		rumor_put64(b + 8, m->log_term);
+		rumor_put32(b + 16, m->snap_total);
+		rumor_put32(b + 20, m->snap_offset);
+		rumor_put16(b + 24, m->chunk_len);
 		b[26] = m->n_voters;
 		b[27] = 0;
 		pos = RAFT_SNAPSHOT_FIXED;
 		for (unsigned int i = 0; i < m->n_voters; i++, pos += 4)
-			raft_put32(buf + pos, m->voters[i]);
+			rumor_put32(buf + pos, m->voters[i]);
 		if (m->chunk_len > 0)
 			memcpy(buf + pos, m->chunk, m->chunk_len);
 		break;
 	case RAFT_SNAPSHOT_RESP:
-		raft_put64(b, m->index);
-		raft_put32(b + 8, m->snap_offset);
-		raft_put32(b + 12, 0);
+		rumor_put64(b, m->index);
+		rumor_put32(b + 8, m->snap_offset);
+		rumor_put32(b + 12, 0);
 		break;
 	default:
 		break;

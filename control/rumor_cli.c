@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rumor/bytes.h"
 #include "rumor/chan_wire.h"
 #include "rumor/client.h"
 
@@ -595,32 +596,6 @@ struct bench {
 	uint64_t cap_lat;
 };
 
-static uint32_t
-bench_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-			(uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-bench_get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static void
-bench_put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
 static void
 bench_deliver(struct bench *b, const struct client_event *ev)
 {
@@ -629,12 +604,12 @@ bench_deliver(struct bench *b, const struct client_event *ev)
 
 	if (ev->verdict == CLIENT_V_DUPLICATE || ev->verdict == CLIENT_V_STALE)
 		return;
-	if (ev->payload_len < BENCH_HDR || bench_get32(p) != BENCH_MAGIC) {
+	if (ev->payload_len < BENCH_HDR || rumor_get32(p) != BENCH_MAGIC) {
 		b->foreign++;
 		return;
 	}
-	idx = bench_get64(p + 4);
-	sent = bench_get64(p + 12);
+	idx = rumor_get64(p + 4);
+	sent = rumor_get64(p + 12);
 	if (idx >= b->total || (b->seen[idx / 8] >> (idx % 8) & 1) != 0 ||
 			sent > now) {
 		b->foreign++;
@@ -832,7 +807,7 @@ cmd_bench(int argc, char **argv)
 		}
 	}
 
-	bench_put64(msg, BENCH_MAGIC);	/* Its low 4 bytes: msg[4..7]. */
+	rumor_put64(msg, BENCH_MAGIC);	/* Its low 4 bytes: msg[4..7]. */
 	memset(msg + 4 + BENCH_HDR, 0xab, size - BENCH_HDR);
 	t0 = cli_now_ns();
 	for (uint64_t i = 0; i < b.total && !cli_stop; i++) {
@@ -844,8 +819,8 @@ cmd_bench(int argc, char **argv)
 		while (cli_now_ns() < due && !cli_stop)
 			if (bench_events(c, &b, 0, &co, &status) != 0)
 				goto out;
-		bench_put64(msg + 8, i);
-		bench_put64(msg + 16, cli_now_ns());
+		rumor_put64(msg + 8, i);
+		rumor_put64(msg + 16, cli_now_ns());
 		do {
 			rc = client_publish(c, name, strlen(name), msg + 4,
 					size);

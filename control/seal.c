@@ -33,6 +33,7 @@
 
 #include <sodium.h>
 
+#include "rumor/bytes.h"
 #include "rumor/seal.h"
 
 /* Offsets of the fields of the clear header. */
@@ -101,48 +102,6 @@ static const char *const seal_verdict_names[SEAL_VERDICT_MAX] = {
 	[SEAL_FORGED] = "forged",
 	[SEAL_REPLAYED] = "replayed",
 };
-
-static inline uint16_t
-seal_get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-seal_get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-			(uint32_t)p[2] << 8 | p[3];
-}
-
-static inline uint64_t
-seal_get64(const uint8_t *p)
-{
-	return (uint64_t)seal_get32(p) << 32 | seal_get32(p + 4);
-}
-
-static inline void
-seal_put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-seal_put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline void
-seal_put64(uint8_t *p, uint64_t v)
-{
-	seal_put32(p, (uint32_t)(v >> 32));
-	seal_put32(p + 4, (uint32_t)v);
-}
 
 /* Write "fmt ..." to err when the caller gave room for it. */
 static void __attribute__((format(printf, 3, 4)))
@@ -432,15 +391,15 @@ seal_wrap(struct seal *s, uint8_t proto, const uint8_t *body,
 			cap < SEAL_OVERHEAD + len || (body == NULL && len > 0))
 		return 0;
 	memset(hdr, 0, sizeof(hdr));
-	seal_put16(hdr + SEAL_OFF_MAGIC, RUMOR_MAGIC);
+	rumor_put16(hdr + SEAL_OFF_MAGIC, RUMOR_MAGIC);
 	hdr[SEAL_OFF_VERSION] = RUMOR_VERSION;
 	hdr[SEAL_OFF_TYPE] = RUMOR_T_CONTROL;
 	hdr[SEAL_OFF_PROTO] = proto;
-	seal_put16(hdr + SEAL_OFF_BODY_LEN, (uint16_t)len);
+	rumor_put16(hdr + SEAL_OFF_BODY_LEN, (uint16_t)len);
 	memcpy(hdr + SEAL_OFF_LABEL_TAG, s->label_tag, SEAL_LABEL_TAG_LEN);
-	seal_put32(hdr + SEAL_OFF_SENDER, s->self_id);
-	seal_put64(hdr + SEAL_OFF_BOOT, s->boot);
-	seal_put64(hdr + SEAL_OFF_COUNTER, counter);
+	rumor_put32(hdr + SEAL_OFF_SENDER, s->self_id);
+	rumor_put64(hdr + SEAL_OFF_BOOT, s->boot);
+	rumor_put64(hdr + SEAL_OFF_COUNTER, counter);
 	adlen = seal_ad(s, hdr, ad);
 
 	if (crypto_aead_xchacha20poly1305_ietf_encrypt(out + SEAL_OFF_BODY,
@@ -466,15 +425,15 @@ seal_header_valid(const uint8_t *in, size_t len, size_t cap)
 
 	if (len < SEAL_OVERHEAD || len > RUMOR_DATAGRAM_MAX)
 		return false;
-	body_len = seal_get16(in + SEAL_OFF_BODY_LEN);
-	return seal_get16(in + SEAL_OFF_MAGIC) == RUMOR_MAGIC &&
+	body_len = rumor_get16(in + SEAL_OFF_BODY_LEN);
+	return rumor_get16(in + SEAL_OFF_MAGIC) == RUMOR_MAGIC &&
 			in[SEAL_OFF_VERSION] == RUMOR_VERSION &&
 			in[SEAL_OFF_TYPE] == RUMOR_T_CONTROL &&
 			in[SEAL_OFF_PROTO] != 0 &&
 			in[SEAL_OFF_PROTO] < SEAL_P_MAX &&
 			in[SEAL_OFF_RESERVED] == 0 &&
-			seal_get32(in + SEAL_OFF_RESERVED2) == 0 &&
-			seal_get32(in + SEAL_OFF_SENDER) != 0 &&
+			rumor_get32(in + SEAL_OFF_RESERVED2) == 0 &&
+			rumor_get32(in + SEAL_OFF_SENDER) != 0 &&
 			SEAL_OVERHEAD + body_len == len &&
 			body_len <= cap;
 }
@@ -660,9 +619,9 @@ seal_open(struct seal *s, const uint8_t *in, size_t len, uint8_t *proto,
 	key = seal_try_keys(s, in, len);
 	if (key < 0)
 		return seal_refuse(s, SEAL_FORGED);
-	from = seal_get32(in + SEAL_OFF_SENDER);
-	boot = seal_get64(in + SEAL_OFF_BOOT);
-	counter = seal_get64(in + SEAL_OFF_COUNTER);
+	from = rumor_get32(in + SEAL_OFF_SENDER);
+	boot = rumor_get64(in + SEAL_OFF_BOOT);
+	counter = rumor_get64(in + SEAL_OFF_COUNTER);
 	/*
 	 * This node's own message, sent back to it (a reflection, or a
 	 * loop): seen before by definition, and no other node may use

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rumor/bytes.h"
 #include "rumor/ring.h"
 #include "rumor/swim_wire.h"
 
@@ -57,38 +58,6 @@ static const char *const swim_wire_error_names[SWIM_WIRE_ERROR_MAX] = {
 	[SWIM_WIRE_UPDATE] = "update",
 };
 
-static inline uint16_t
-swim_get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return ntohs(v);
-}
-
-static inline uint32_t
-swim_get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return ntohl(v);
-}
-
-static inline void
-swim_put16(uint8_t *p, uint16_t v)
-{
-	v = htons(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-swim_put32(uint8_t *p, uint32_t v)
-{
-	v = htonl(v);
-	memcpy(p, &v, sizeof(v));
-}
-
 static inline bool
 swim_kind_valid(uint8_t kind)
 {
@@ -112,8 +81,8 @@ swim_decode(const uint8_t *buf, size_t len, struct swim_msg *out)
 		return SWIM_WIRE_SHORT;
 	/* From here on the fixed part may be read. */
 	if (!swim_kind_valid(buf[SWIM_OFF_KIND]) ||
-			swim_get16(buf + SWIM_OFF_RESERVED) != 0 ||
-			swim_get16(buf + SWIM_OFF_RESERVED2) != 0)
+			rumor_get16(buf + SWIM_OFF_RESERVED) != 0 ||
+			rumor_get16(buf + SWIM_OFF_RESERVED2) != 0)
 		return SWIM_WIRE_KIND;
 	n = buf[SWIM_OFF_N_UPDATES];
 	if (n > SWIM_UPDATES_MAX ||
@@ -122,26 +91,26 @@ swim_decode(const uint8_t *buf, size_t len, struct swim_msg *out)
 	/* From here on every update may be read. */
 	out->kind = buf[SWIM_OFF_KIND];
 	out->n_updates = (uint8_t)n;
-	out->from = swim_get32(buf + SWIM_OFF_FROM);
+	out->from = rumor_get32(buf + SWIM_OFF_FROM);
 	if (out->from == 0)
 		return SWIM_WIRE_SENDER;
-	out->seq = swim_get32(buf + SWIM_OFF_SEQ);
-	out->target = swim_get32(buf + SWIM_OFF_TARGET);
+	out->seq = rumor_get32(buf + SWIM_OFF_SEQ);
+	out->target = rumor_get32(buf + SWIM_OFF_TARGET);
 	memcpy(&out->target_ip, buf + SWIM_OFF_TARGET_IP,
 			sizeof(out->target_ip));
-	out->target_port = swim_get16(buf + SWIM_OFF_TARGET_PORT);
+	out->target_port = rumor_get16(buf + SWIM_OFF_TARGET_PORT);
 
 	for (unsigned int i = 0; i < n; i++) {
 		const uint8_t *p = buf + SWIM_HDR_LEN + i * SWIM_UPDATE_LEN;
 		struct swim_update *u = &out->updates[i];
 
-		u->id = swim_get32(p + SWIM_UOFF_ID);
+		u->id = rumor_get32(p + SWIM_UOFF_ID);
 		memcpy(&u->ip, p + SWIM_UOFF_IP, sizeof(u->ip));
-		u->port = swim_get16(p + SWIM_UOFF_PORT);
+		u->port = rumor_get16(p + SWIM_UOFF_PORT);
 		u->state = p[SWIM_UOFF_STATE];
 		u->zone = p[SWIM_UOFF_ZONE];
-		u->incarnation = swim_get32(p + SWIM_UOFF_INCARNATION);
-		u->weight = swim_get32(p + SWIM_UOFF_WEIGHT);
+		u->incarnation = rumor_get32(p + SWIM_UOFF_INCARNATION);
+		u->weight = rumor_get32(p + SWIM_UOFF_WEIGHT);
 		if (!swim_update_valid(u))
 			return SWIM_WIRE_UPDATE;
 	}
@@ -166,26 +135,26 @@ swim_encode(const struct swim_msg *m, uint8_t *buf, size_t cap)
 
 	buf[SWIM_OFF_KIND] = m->kind;
 	buf[SWIM_OFF_N_UPDATES] = m->n_updates;
-	swim_put16(buf + SWIM_OFF_RESERVED, 0);
-	swim_put32(buf + SWIM_OFF_FROM, m->from);
-	swim_put32(buf + SWIM_OFF_SEQ, m->seq);
-	swim_put32(buf + SWIM_OFF_TARGET, m->target);
+	rumor_put16(buf + SWIM_OFF_RESERVED, 0);
+	rumor_put32(buf + SWIM_OFF_FROM, m->from);
+	rumor_put32(buf + SWIM_OFF_SEQ, m->seq);
+	rumor_put32(buf + SWIM_OFF_TARGET, m->target);
 	memcpy(buf + SWIM_OFF_TARGET_IP, &m->target_ip,
 			sizeof(m->target_ip));
-	swim_put16(buf + SWIM_OFF_TARGET_PORT, m->target_port);
-	swim_put16(buf + SWIM_OFF_RESERVED2, 0);
+	rumor_put16(buf + SWIM_OFF_TARGET_PORT, m->target_port);
+	rumor_put16(buf + SWIM_OFF_RESERVED2, 0);
 
 	for (unsigned int i = 0; i < m->n_updates; i++) {
 		uint8_t *p = buf + SWIM_HDR_LEN + i * SWIM_UPDATE_LEN;
 		const struct swim_update *u = &m->updates[i];
 
-		swim_put32(p + SWIM_UOFF_ID, u->id);
+		rumor_put32(p + SWIM_UOFF_ID, u->id);
 		memcpy(p + SWIM_UOFF_IP, &u->ip, sizeof(u->ip));
-		swim_put16(p + SWIM_UOFF_PORT, u->port);
+		rumor_put16(p + SWIM_UOFF_PORT, u->port);
 		p[SWIM_UOFF_STATE] = u->state;
 		p[SWIM_UOFF_ZONE] = u->zone;
-		swim_put32(p + SWIM_UOFF_INCARNATION, u->incarnation);
-		swim_put32(p + SWIM_UOFF_WEIGHT, u->weight);
+		rumor_put32(p + SWIM_UOFF_INCARNATION, u->incarnation);
+		rumor_put32(p + SWIM_UOFF_WEIGHT, u->weight);
 	}
 	return len;
 }

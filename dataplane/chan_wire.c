@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rumor/bytes.h"
 #include "rumor/chan_wire.h"
 #include "rumor/wire.h"
 
@@ -118,54 +119,6 @@ chan_type_name(uint8_t type)
 			chan_type_names[type] : "?";
 }
 
-static inline uint16_t
-chan_get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return ntohs(v);
-}
-
-static inline uint32_t
-chan_get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return ntohl(v);
-}
-
-static inline uint64_t
-chan_get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be64toh(v);
-}
-
-static inline void
-chan_put16(uint8_t *p, uint16_t v)
-{
-	v = htons(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-chan_put32(uint8_t *p, uint32_t v)
-{
-	v = htonl(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-chan_put64(uint8_t *p, uint64_t v)
-{
-	v = htobe64(v);
-	memcpy(p, &v, sizeof(v));
-}
-
 /*
  * Field checks, shared by each decoder (on what it read) and encoder (on
  * what it was given), so that the two cannot disagree.
@@ -249,9 +202,9 @@ chan_lease_decode(const uint8_t *buf, size_t len, struct chan_lease *out)
 {
 	if (len != CHAN_LEASE_LEN)
 		return CHAN_WIRE_LENGTH;
-	if (chan_get32(buf + CHAN_OFF_LEASE_RSV) != 0)
+	if (rumor_get32(buf + CHAN_OFF_LEASE_RSV) != 0)
 		return CHAN_WIRE_RESERVED;
-	out->lease_ms = chan_get32(buf + CHAN_OFF_LEASE_MS);
+	out->lease_ms = rumor_get32(buf + CHAN_OFF_LEASE_MS);
 	return chan_lease_check(out);
 }
 
@@ -260,8 +213,8 @@ chan_lease_encode(const struct chan_lease *l, uint8_t *buf, size_t cap)
 {
 	if (chan_lease_check(l) != CHAN_WIRE_OK || cap < CHAN_LEASE_LEN)
 		return 0;
-	chan_put32(buf + CHAN_OFF_LEASE_MS, l->lease_ms);
-	chan_put32(buf + CHAN_OFF_LEASE_RSV, 0);
+	rumor_put32(buf + CHAN_OFF_LEASE_MS, l->lease_ms);
+	rumor_put32(buf + CHAN_OFF_LEASE_RSV, 0);
 	return CHAN_LEASE_LEN;
 }
 
@@ -272,16 +225,16 @@ chan_ack_decode(const uint8_t *buf, size_t len, bool interest,
 	if (len != (interest ? CHAN_IACK_LEN : CHAN_ACK_LEN))
 		return CHAN_WIRE_LENGTH;
 	if (buf[CHAN_OFF_ACK_RSV8] != 0 ||
-			chan_get16(buf + CHAN_OFF_ACK_RSV16) != 0)
+			rumor_get16(buf + CHAN_OFF_ACK_RSV16) != 0)
 		return CHAN_WIRE_RESERVED;
 	out->status = buf[CHAN_OFF_ACK_STATUS];
-	out->lease_ms = chan_get32(buf + CHAN_OFF_ACK_LEASE_MS);
-	out->limit = chan_get32(buf + CHAN_OFF_ACK_LIMIT);
+	out->lease_ms = rumor_get32(buf + CHAN_OFF_ACK_LEASE_MS);
+	out->limit = rumor_get32(buf + CHAN_OFF_ACK_LIMIT);
 	out->stream = 0;
 	out->next_seq = 0;
 	if (interest) {
-		out->stream = chan_get64(buf + CHAN_OFF_IACK_STREAM);
-		out->next_seq = chan_get64(buf + CHAN_OFF_IACK_NEXT);
+		out->stream = rumor_get64(buf + CHAN_OFF_IACK_STREAM);
+		out->next_seq = rumor_get64(buf + CHAN_OFF_IACK_NEXT);
 	}
 	return chan_ack_check(out, interest);
 }
@@ -296,12 +249,12 @@ chan_ack_encode(const struct chan_ack *a, bool interest, uint8_t *buf,
 		return 0;
 	buf[CHAN_OFF_ACK_STATUS] = a->status;
 	buf[CHAN_OFF_ACK_RSV8] = 0;
-	chan_put16(buf + CHAN_OFF_ACK_RSV16, 0);
-	chan_put32(buf + CHAN_OFF_ACK_LEASE_MS, a->lease_ms);
-	chan_put32(buf + CHAN_OFF_ACK_LIMIT, a->limit);
+	rumor_put16(buf + CHAN_OFF_ACK_RSV16, 0);
+	rumor_put32(buf + CHAN_OFF_ACK_LEASE_MS, a->lease_ms);
+	rumor_put32(buf + CHAN_OFF_ACK_LIMIT, a->limit);
 	if (interest) {
-		chan_put64(buf + CHAN_OFF_IACK_STREAM, a->stream);
-		chan_put64(buf + CHAN_OFF_IACK_NEXT, a->next_seq);
+		rumor_put64(buf + CHAN_OFF_IACK_STREAM, a->stream);
+		rumor_put64(buf + CHAN_OFF_IACK_NEXT, a->next_seq);
 	}
 	return len;
 }
@@ -311,7 +264,7 @@ chan_gossip_decode(const uint8_t *buf, size_t len, struct chan_gossip *out)
 {
 	if (len < CHAN_GOSSIP_LEN)
 		return CHAN_WIRE_LENGTH;
-	out->boot = chan_get64(buf + CHAN_OFF_GOSSIP_BOOT);
+	out->boot = rumor_get64(buf + CHAN_OFF_GOSSIP_BOOT);
 	return out->boot != 0 ? CHAN_WIRE_OK : CHAN_WIRE_BOOT;
 }
 
@@ -320,7 +273,7 @@ chan_gossip_encode(const struct chan_gossip *g, uint8_t *buf, size_t cap)
 {
 	if (g->boot == 0 || cap < CHAN_GOSSIP_LEN)
 		return 0;
-	chan_put64(buf + CHAN_OFF_GOSSIP_BOOT, g->boot);
+	rumor_put64(buf + CHAN_OFF_GOSSIP_BOOT, g->boot);
 	return CHAN_GOSSIP_LEN;
 }
 
@@ -330,8 +283,8 @@ chan_ord_decode(const uint8_t *buf, size_t len, bool broadcast,
 {
 	if (len < CHAN_ORD_LEN)
 		return CHAN_WIRE_LENGTH;
-	out->stream = chan_get64(buf + CHAN_OFF_ORD_STREAM);
-	out->seq = chan_get64(buf + CHAN_OFF_ORD_SEQ);
+	out->stream = rumor_get64(buf + CHAN_OFF_ORD_STREAM);
+	out->seq = rumor_get64(buf + CHAN_OFF_ORD_SEQ);
 	return chan_ord_check(out, broadcast);
 }
 
@@ -341,8 +294,8 @@ chan_ord_encode(const struct chan_ord *o, bool broadcast, uint8_t *buf,
 {
 	if (chan_ord_check(o, broadcast) != CHAN_WIRE_OK || cap < CHAN_ORD_LEN)
 		return 0;
-	chan_put64(buf + CHAN_OFF_ORD_STREAM, o->stream);
-	chan_put64(buf + CHAN_OFF_ORD_SEQ, o->seq);
+	rumor_put64(buf + CHAN_OFF_ORD_STREAM, o->stream);
+	rumor_put64(buf + CHAN_OFF_ORD_SEQ, o->seq);
 	return CHAN_ORD_LEN;
 }
 
@@ -351,9 +304,9 @@ chan_range_decode(const uint8_t *buf, size_t len, struct chan_range *out)
 {
 	if (len != CHAN_RANGE_LEN)
 		return CHAN_WIRE_LENGTH;
-	out->stream = chan_get64(buf + CHAN_OFF_RANGE_STREAM);
-	out->first = chan_get64(buf + CHAN_OFF_RANGE_FIRST);
-	out->last = chan_get64(buf + CHAN_OFF_RANGE_LAST);
+	out->stream = rumor_get64(buf + CHAN_OFF_RANGE_STREAM);
+	out->first = rumor_get64(buf + CHAN_OFF_RANGE_FIRST);
+	out->last = rumor_get64(buf + CHAN_OFF_RANGE_LAST);
 	return chan_range_check(out);
 }
 
@@ -362,9 +315,9 @@ chan_range_encode(const struct chan_range *r, uint8_t *buf, size_t cap)
 {
 	if (chan_range_check(r) != CHAN_WIRE_OK || cap < CHAN_RANGE_LEN)
 		return 0;
-	chan_put64(buf + CHAN_OFF_RANGE_STREAM, r->stream);
-	chan_put64(buf + CHAN_OFF_RANGE_FIRST, r->first);
-	chan_put64(buf + CHAN_OFF_RANGE_LAST, r->last);
+	rumor_put64(buf + CHAN_OFF_RANGE_STREAM, r->stream);
+	rumor_put64(buf + CHAN_OFF_RANGE_FIRST, r->first);
+	rumor_put64(buf + CHAN_OFF_RANGE_LAST, r->last);
 	return CHAN_RANGE_LEN;
 }
 
@@ -373,11 +326,11 @@ chan_nack_decode(const uint8_t *buf, size_t len, struct chan_nack *out)
 {
 	if (len != CHAN_NACK_LEN)
 		return CHAN_WIRE_LENGTH;
-	if (chan_get32(buf + CHAN_OFF_NACK_RSV) != 0)
+	if (rumor_get32(buf + CHAN_OFF_NACK_RSV) != 0)
 		return CHAN_WIRE_RESERVED;
-	out->stream = chan_get64(buf + CHAN_OFF_NACK_STREAM);
-	out->first = chan_get64(buf + CHAN_OFF_NACK_FIRST);
-	out->count = chan_get32(buf + CHAN_OFF_NACK_COUNT);
+	out->stream = rumor_get64(buf + CHAN_OFF_NACK_STREAM);
+	out->first = rumor_get64(buf + CHAN_OFF_NACK_FIRST);
+	out->count = rumor_get32(buf + CHAN_OFF_NACK_COUNT);
 	return chan_nack_check(out);
 }
 
@@ -386,10 +339,10 @@ chan_nack_encode(const struct chan_nack *n, uint8_t *buf, size_t cap)
 {
 	if (chan_nack_check(n) != CHAN_WIRE_OK || cap < CHAN_NACK_LEN)
 		return 0;
-	chan_put64(buf + CHAN_OFF_NACK_STREAM, n->stream);
-	chan_put64(buf + CHAN_OFF_NACK_FIRST, n->first);
-	chan_put32(buf + CHAN_OFF_NACK_COUNT, n->count);
-	chan_put32(buf + CHAN_OFF_NACK_RSV, 0);
+	rumor_put64(buf + CHAN_OFF_NACK_STREAM, n->stream);
+	rumor_put64(buf + CHAN_OFF_NACK_FIRST, n->first);
+	rumor_put32(buf + CHAN_OFF_NACK_COUNT, n->count);
+	rumor_put32(buf + CHAN_OFF_NACK_RSV, 0);
 	return CHAN_NACK_LEN;
 }
 
@@ -516,26 +469,26 @@ chan_msg_decode(const uint8_t *buf, size_t len, struct chan_msg *out)
 	if (len > RUMOR_DATAGRAM_MAX)
 		return CHAN_WIRE_LENGTH;
 	/* From here on the header may be read, through memcpy only. */
-	if (chan_get16(buf) != RUMOR_MAGIC || buf[2] != RUMOR_VERSION ||
+	if (rumor_get16(buf) != RUMOR_MAGIC || buf[2] != RUMOR_VERSION ||
 			(buf[4] & ~RUMOR_F_KNOWN) != 0 ||
-			chan_get16(buf + offsetof(struct rumor_hdr,
+			rumor_get16(buf + offsetof(struct rumor_hdr,
 			reserved)) != 0)
 		return CHAN_WIRE_HEADER;
 	out->type = buf[RUMOR_TYPE_OFF];
 	if (!chan_type_valid(out->type))
 		return CHAN_WIRE_TYPE;
-	chan = chan_get16(buf + offsetof(struct rumor_hdr, channel_len));
-	body_len = chan_get16(buf + offsetof(struct rumor_hdr, payload_len));
+	chan = rumor_get16(buf + offsetof(struct rumor_hdr, channel_len));
+	body_len = rumor_get16(buf + offsetof(struct rumor_hdr, payload_len));
 	if (chan == 0 || chan > RUMOR_CHANNEL_MAX)
 		return CHAN_WIRE_CHANNEL;
 	if (sizeof(*h) + chan + body_len != len)
 		return CHAN_WIRE_LENGTH;
 	/* From here on the channel name and the body may be read. */
 	out->hop_limit = buf[offsetof(struct rumor_hdr, hop_limit)];
-	out->origin = chan_get32(buf + offsetof(struct rumor_hdr, origin));
-	out->epoch = chan_get64(buf + offsetof(struct rumor_hdr, epoch));
-	out->seq = chan_get64(buf + offsetof(struct rumor_hdr, seq));
-	out->channel_hash = chan_get64(buf +
+	out->origin = rumor_get32(buf + offsetof(struct rumor_hdr, origin));
+	out->epoch = rumor_get64(buf + offsetof(struct rumor_hdr, epoch));
+	out->seq = rumor_get64(buf + offsetof(struct rumor_hdr, seq));
+	out->channel_hash = rumor_get64(buf +
 			offsetof(struct rumor_hdr, channel_hash));
 	out->channel = (const char *)buf + sizeof(*h);
 	out->channel_len = chan;
@@ -645,20 +598,20 @@ chan_msg_encode(const struct chan_msg *m, uint8_t *buf, size_t cap)
 	if (total > RUMOR_DATAGRAM_MAX || total > cap)
 		return 0;
 
-	chan_put16(buf, RUMOR_MAGIC);
+	rumor_put16(buf, RUMOR_MAGIC);
 	buf[2] = RUMOR_VERSION;
 	buf[RUMOR_TYPE_OFF] = m->type;
 	buf[offsetof(struct rumor_hdr, flags)] = 0;
 	buf[offsetof(struct rumor_hdr, hop_limit)] = m->hop_limit;
-	chan_put16(buf + offsetof(struct rumor_hdr, channel_len),
+	rumor_put16(buf + offsetof(struct rumor_hdr, channel_len),
 			(uint16_t)m->channel_len);
-	chan_put32(buf + offsetof(struct rumor_hdr, origin), m->origin);
-	chan_put16(buf + offsetof(struct rumor_hdr, payload_len),
+	rumor_put32(buf + offsetof(struct rumor_hdr, origin), m->origin);
+	rumor_put16(buf + offsetof(struct rumor_hdr, payload_len),
 			(uint16_t)(fixed + payload));
-	chan_put16(buf + offsetof(struct rumor_hdr, reserved), 0);
-	chan_put64(buf + offsetof(struct rumor_hdr, epoch), m->epoch);
-	chan_put64(buf + offsetof(struct rumor_hdr, seq), m->seq);
-	chan_put64(buf + offsetof(struct rumor_hdr, channel_hash),
+	rumor_put16(buf + offsetof(struct rumor_hdr, reserved), 0);
+	rumor_put64(buf + offsetof(struct rumor_hdr, epoch), m->epoch);
+	rumor_put64(buf + offsetof(struct rumor_hdr, seq), m->seq);
+	rumor_put64(buf + offsetof(struct rumor_hdr, channel_hash),
 			m->channel_hash);
 	p = buf + sizeof(struct rumor_hdr);
 	memcpy(p, m->channel, m->channel_len);
