@@ -38,6 +38,11 @@ enum chan_off {
 	CHAN_OFF_NACK_COUNT = 16,
 	CHAN_OFF_NACK_RSV = 20,
 	CHAN_OFF_GOSSIP_BOOT = 0,	/* GOSSIP. */
+	CHAN_OFF_HO_STREAM = 0,		/* HANDOFF. */
+	CHAN_OFF_HO_NEXT = 8,
+	CHAN_OFF_HO_COUNT = 16,
+	CHAN_OFF_HO_RSV = 20,
+	CHAN_OFF_HO_NODES = 24,
 };
 
 _Static_assert(CHAN_OFF_LEASE_RSV + 4 == CHAN_LEASE_LEN, "lease layout");
@@ -49,8 +54,13 @@ _Static_assert(CHAN_ORD_LEN >= CHAN_GOSSIP_LEN,
 _Static_assert(CHAN_OFF_ORD_SEQ + 8 == CHAN_ORD_LEN, "ordered layout");
 _Static_assert(CHAN_OFF_RANGE_LAST + 8 == CHAN_RANGE_LEN, "range layout");
 _Static_assert(CHAN_OFF_NACK_RSV + 4 == CHAN_NACK_LEN, "nack layout");
+_Static_assert(CHAN_OFF_HO_NODES == CHAN_HANDOFF_LEN, "handoff layout");
+_Static_assert(CHAN_HANDOFF_LEN + CHAN_HANDOFF_NODES_MAX *
+		CHAN_HANDOFF_NODE_LEN + RUMOR_CHANNEL_MAX +
+		sizeof(struct rumor_hdr) <= RUMOR_DATAGRAM_MAX,
+		"a whole HANDOFF fits one datagram");
 _Static_assert(RUMOR_T_CHAN_FIRST == RUMOR_T_CONTROL + 1 &&
-		RUMOR_T_GOSSIP + 1 == RUMOR_T_CHAN_MAX,
+		RUMOR_T_HANDOFF + 1 == RUMOR_T_CHAN_MAX,
 		"channel types follow DATA and CONTROL and end the types");
 
 static const char *const chan_wire_error_names[CHAN_WIRE_ERROR_MAX] = {
@@ -97,6 +107,8 @@ static const char *const chan_type_names[RUMOR_T_CHAN_MAX] = {
 	[RUMOR_T_NACK] = "NACK",
 	[RUMOR_T_GONE] = "GONE",
 	[RUMOR_T_GOSSIP] = "GOSSIP",
+	[RUMOR_T_HANDOFF_REQ] = "HANDOFF_REQ",
+	[RUMOR_T_HANDOFF] = "HANDOFF",
 };
 
 const char *
@@ -346,6 +358,77 @@ chan_nack_encode(const struct chan_nack *n, uint8_t *buf, size_t cap)
 	return CHAN_NACK_LEN;
 }
 
+static enum chan_wire_error
+chan_handoff_check(const struct chan_handoff *ho)
+{
+	if (ho->n_nodes > CHAN_HANDOFF_NODES_MAX)
+		return CHAN_WIRE_LENGTH;
+	if ((ho->stream == 0) != (ho->next_seq == 0) ||
+			ho->next_seq > CHAN_SEQ_MAX)
+		return CHAN_WIRE_SEQ;
+	for (uint32_t i = 0; i < ho->n_nodes; i++) {
+		if (ho->node[i].id == 0)
+			return CHAN_WIRE_RANGE;
+		if (ho->node[i].lease_ms == 0 ||
+				ho->node[i].lease_ms > CHAN_LEASE_MAX_MS)
+			return CHAN_WIRE_LEASE;
+	}
+	return CHAN_WIRE_OK;
+}
+
+static size_t
+chan_handoff_len(uint32_t n_nodes)
+{
+	return CHAN_HANDOFF_LEN + (size_t)n_nodes * CHAN_HANDOFF_NODE_LEN;
+}
+
+enum chan_wire_error
+chan_handoff_decode(const uint8_t *buf, size_t len, struct chan_handoff *out)
+{
+	if (len < CHAN_HANDOFF_LEN)
+		return CHAN_WIRE_LENGTH;
+	out->n_nodes = rumor_get32(buf + CHAN_OFF_HO_COUNT);
+	if (out->n_nodes > CHAN_HANDOFF_NODES_MAX ||
+			len != chan_handoff_len(out->n_nodes))
+		return CHAN_WIRE_LENGTH;
+	if (rumor_get32(buf + CHAN_OFF_HO_RSV) != 0)
+		return CHAN_WIRE_RESERVED;
+	out->stream = rumor_get64(buf + CHAN_OFF_HO_STREAM);
+	out->next_seq = rumor_get64(buf + CHAN_OFF_HO_NEXT);
+	for (uint32_t i = 0; i < out->n_nodes; i++) {
+		const uint8_t *p = buf + CHAN_OFF_HO_NODES +
+				i * CHAN_HANDOFF_NODE_LEN;
+
+		out->node[i].id = rumor_get32(p);
+		out->node[i].lease_ms = rumor_get32(p + 4);
+	}
+	return chan_handoff_check(out);
+}
+
+size_t
+chan_handoff_encode(const struct chan_handoff *ho, uint8_t *buf, size_t cap)
+{
+	size_t len;
+
+	if (chan_handoff_check(ho) != CHAN_WIRE_OK)
+		return 0;
+	len = chan_handoff_len(ho->n_nodes);
+	if (cap < len)
+		return 0;
+	rumor_put64(buf + CHAN_OFF_HO_STREAM, ho->stream);
+	rumor_put64(buf + CHAN_OFF_HO_NEXT, ho->next_seq);
+	rumor_put32(buf + CHAN_OFF_HO_COUNT, ho->n_nodes);
+	rumor_put32(buf + CHAN_OFF_HO_RSV, 0);
+	for (uint32_t i = 0; i < ho->n_nodes; i++) {
+		uint8_t *p = buf + CHAN_OFF_HO_NODES +
+				i * CHAN_HANDOFF_NODE_LEN;
+
+		rumor_put32(p, ho->node[i].id);
+		rumor_put32(p + 4, ho->node[i].lease_ms);
+	}
+	return len;
+}
+
 static bool
 chan_type_valid(uint8_t type)
 {
@@ -409,6 +492,8 @@ chan_fixed_len(uint8_t type)
 		return CHAN_RANGE_LEN;
 	case RUMOR_T_NACK:
 		return CHAN_NACK_LEN;
+	case RUMOR_T_HANDOFF:
+		return CHAN_HANDOFF_LEN;	/* Then its nodes. */
 	default:
 		return 0;
 	}
@@ -447,7 +532,10 @@ chan_body_decode(const uint8_t *body, size_t len, bool broadcast,
 		return chan_nack_decode(body, len, &out->u.nack);
 	case RUMOR_T_GOSSIP:
 		return chan_gossip_decode(body, len, &out->u.gossip);
+	case RUMOR_T_HANDOFF:
+		return chan_handoff_decode(body, len, &out->u.handoff);
 	case RUMOR_T_UNSUBSCRIBE:
+	case RUMOR_T_HANDOFF_REQ:
 		return len == 0 ? CHAN_WIRE_OK : CHAN_WIRE_LENGTH;
 	default:
 		/* DATA: the message alone. */
@@ -540,6 +628,8 @@ chan_body_encode(const struct chan_msg *m, bool broadcast, uint8_t *p,
 		return chan_nack_encode(&m->u.nack, p, cap);
 	case RUMOR_T_GOSSIP:
 		return chan_gossip_encode(&m->u.gossip, p, cap);
+	case RUMOR_T_HANDOFF:
+		return chan_handoff_encode(&m->u.handoff, p, cap);
 	default:
 		return 0;
 	}
@@ -568,6 +658,8 @@ chan_body_valid(const struct chan_msg *m, bool broadcast)
 		return chan_nack_check(&m->u.nack) == CHAN_WIRE_OK;
 	case RUMOR_T_GOSSIP:
 		return m->u.gossip.boot != 0;
+	case RUMOR_T_HANDOFF:
+		return chan_handoff_check(&m->u.handoff) == CHAN_WIRE_OK;
 	default:
 		return true;
 	}
@@ -589,7 +681,9 @@ chan_msg_encode(const struct chan_msg *m, uint8_t *buf, size_t cap)
 			chan_kind_check(m->type, broadcast) != CHAN_WIRE_OK ||
 			!chan_body_valid(m, broadcast))
 		return 0;
-	fixed = chan_fixed_len(m->type);
+	fixed = m->type == RUMOR_T_HANDOFF ?
+			chan_handoff_len(m->u.handoff.n_nodes) :
+			chan_fixed_len(m->type);
 	payload = chan_has_payload(m->type) ? m->payload_len : 0;
 	if (payload > chan_payload_max(m->channel_len) ||
 			(payload > 0 && m->payload == NULL))

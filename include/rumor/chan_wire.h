@@ -10,7 +10,7 @@
  * that carry one, the message bytes after it. Everything is in network
  * byte order and may sit at any alignment.
  *
- * The type numbers (3 to 14) are in enum rumor_type of rumor/wire.h,
+ * The type numbers (3 to 16) are in enum rumor_type of rumor/wire.h,
  * beside DATA and CONTROL; this header gives each its fixed part.
  *
  * Pure C (no DPDK): the dataplane, the client library, the tests and the
@@ -65,6 +65,11 @@
 #define CHAN_GOSSIP_LEN 8u	/* GOSSIP (+ message). */
 #define CHAN_RANGE_LEN 24u	/* GAP, GONE. */
 #define CHAN_NACK_LEN 24u	/* NACK. */
+#define CHAN_HANDOFF_REQ_LEN 0u	/* HANDOFF_REQ. */
+#define CHAN_HANDOFF_LEN 24u	/* HANDOFF, before its nodes. */
+#define CHAN_HANDOFF_NODE_LEN 8u	/* Each node of a HANDOFF. */
+/* Nodes one HANDOFF carries: 24 + 8 * 128 fit beside a 255-byte name. */
+#define CHAN_HANDOFF_NODES_MAX 128u
 
 /*
  * The largest message a channel of name length chan_len carries: what
@@ -185,6 +190,36 @@ struct chan_nack {
 	uint32_t count;
 };
 
+/*
+ * HANDOFF_REQ has no fixed part (0 bytes): the new owner of an ordered
+ * channel asks the old one (the owner under the ring before) for it; the
+ * header's origin is the asking node, seq a request id the answer echoes,
+ * epoch the ring epoch under which it owns the channel.
+ *
+ * HANDOFF (24 bytes, then 8 per node): the old owner's state of the
+ * channel, sent once the old owner no longer orders it.
+ *   0 u64 stream: the stream the old owner ordered it under; 0 if it
+ *         held no state (the new owner then starts its own)
+ *   8 u64 next_seq: the next sequence of that stream, 1 .. CHAN_SEQ_MAX;
+ *         0 exactly when stream is 0
+ *  16 u32 count: nodes that follow, 0 .. CHAN_HANDOFF_NODES_MAX
+ *  20 u32 reserved, zero
+ *  24     count times: u32 node id (not 0), u32 lease_ms left
+ *         (1 .. CHAN_LEASE_MAX_MS): the interest set
+ * The fixed part is exactly 24 + 8 * count bytes.
+ */
+struct chan_handoff_node {
+	uint32_t id;
+	uint32_t lease_ms;
+};
+
+struct chan_handoff {
+	uint64_t stream;
+	uint64_t next_seq;
+	uint32_t n_nodes;
+	struct chan_handoff_node node[CHAN_HANDOFF_NODES_MAX];
+};
+
 /* Why a channel message was refused; CHAN_WIRE_OK when it was not. */
 enum chan_wire_error {
 	CHAN_WIRE_OK = 0,
@@ -247,6 +282,12 @@ enum chan_wire_error chan_nack_decode(const uint8_t *buf, size_t len,
 		struct chan_nack *out);
 size_t chan_nack_encode(const struct chan_nack *n, uint8_t *buf,
 		size_t cap);
+/* HANDOFF: stream, next_seq and count as above; LENGTH, RESERVED, SEQ,
+ * RANGE (a node id 0) and LEASE are its errors. */
+enum chan_wire_error chan_handoff_decode(const uint8_t *buf, size_t len,
+		struct chan_handoff *out);
+size_t chan_handoff_encode(const struct chan_handoff *ho, uint8_t *buf,
+		size_t cap);
 
 /*
  * A whole channel message (DATA or a channel type), decoded. Numbers are
@@ -269,6 +310,7 @@ struct chan_msg {
 		struct chan_range range;	/* GAP, GONE. */
 		struct chan_nack nack;		/* NACK. */
 		struct chan_gossip gossip;	/* GOSSIP. */
+		struct chan_handoff handoff;	/* HANDOFF. */
 	} u;
 	const uint8_t *payload;	/* DATA, DELIVER, FANOUT, RETRANSMIT and
 				 * GOSSIP: the message; else NULL. */

@@ -35,7 +35,7 @@
  * dataplane; CONTROL (membership and, later, consensus between
  * rumor-control processes) is handed to rumor-control and has its own
  * sealed layout after the first 4 bytes (rumor/seal.h), so
- * rumor_hdr_check refuses it. Types 3 to 14 are the channel messages:
+ * rumor_hdr_check refuses it. Types 3 to 16 are the channel messages:
  * rumor/chan_wire.h gives the fixed part of each, docs/channels.md their
  * meaning.
  */
@@ -57,6 +57,8 @@ enum rumor_type {
 	RUMOR_T_NACK,		/* Subscriber node to owner: resend these. */
 	RUMOR_T_GONE,		/* Owner to subscriber node: beyond history. */
 	RUMOR_T_GOSSIP,		/* Node to node: a broadcast message. */
+	RUMOR_T_HANDOFF_REQ,	/* New owner to old owner: hand the channel over. */
+	RUMOR_T_HANDOFF,	/* Old owner to new owner: the channel's state. */
 	RUMOR_T_MAX
 };
 
