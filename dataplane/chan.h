@@ -41,7 +41,24 @@ struct chan_dest {
 };
 
 /*
- * One channel's audience, immutable once published but for owner_next:
+ * What an owner orders a channel by, shared by every version of its
+ * audience entry (one per channel in the book). The channel's lcore is
+ * its only writer while this node owns the channel; the control thread
+ * reads it to hand the channel over once the lcore no longer orders it,
+ * and carries epoch forward across rings that keep the owner.
+ */
+struct chan_cell {
+	uint64_t stream;	/* 0: not ordered here yet. */
+	uint64_t next;		/* The next sequence to stamp. */
+	uint64_t epoch;		/* The ring epoch stream and next are good
+				 * for: they are this node's own ordering
+				 * under it, or what the owner before
+				 * handed over. */
+	uint32_t waiting;	/* The lcore waits for a HANDOFF. */
+};
+
+/*
+ * One channel's audience, immutable once published but for its cell:
  * the local subscribers, the nodes interested in it (this node being its
  * owner), the stream this node orders it under, and what the owner
  * granted this node's interest.
@@ -51,11 +68,7 @@ struct aud_entry {
 	uint64_t stream;	/* This node's stream as the owner. */
 	uint64_t ack_stream;	/* The owner's grant to this node... */
 	uint64_t ack_next;	/* ...and where its fan-out starts. */
-	/*
-	 * The next sequence the channel lcore stamps, stored by it (relaxed)
-	 * so that the control thread can tell an INTEREST_ACK's next_seq.
-	 */
-	uint64_t owner_next;
+	struct chan_cell *cell;	/* The owner's ordering (never NULL). */
 	uint32_t n_local;
 	uint32_t n_nodes;
 	const struct chan_dest *local;
@@ -112,6 +125,8 @@ unsigned chan_ctl_poll(uint64_t now_tsc);
 /* Channels with local subscribers waiting for their owner's answer. */
 uint32_t chan_ctl_unacked(void);
 uint32_t chan_ctl_audiences(void);
+/* After a new ring is in force on every lcore (tables.c). */
+void chan_ctl_ring_changed(void);
 
 /* chan_fwd.c, on the forwarding lcores. */
 int chan_lcore_init(struct dp_lcore *lc);
@@ -129,8 +144,32 @@ bool chan_owned(struct dp_lcore *lc, struct rte_mbuf *m,
 /* Messages other lcores handed over (when its ring is not empty). */
 void chan_handoff_drain(struct dp_lcore *lc, const struct ring_table *ring,
 		const struct peer_table *peers);
+/* On the channel's lcore: act on a channel message (or a held one). */
+void chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers);
 /* NACK timers and the once-a-second sweep, at each TX drain. */
 void chan_timers(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers, uint64_t now);
+
+/* chan_handoff.c, on the channel's lcore: the new owner's side. */
+int ho_lcore_init(struct dp_lcore *lc);
+void ho_lcore_free(struct dp_lcore *lc);
+/*
+ * May this node stamp the channel under ring (e: its audience entry, or
+ * NULL)? False while it waits for the old owner's state.
+ */
+bool ho_ready(struct dp_lcore *lc, const struct ring_table *ring,
+		uint64_t hash, const char *name, uint16_t len,
+		const struct aud_entry *e);
+/* Hold a PUBLISH of a channel that is not ready; ask the old owner. */
+void ho_hold(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers,
+		uint64_t hash, const char *name, uint16_t len);
+/* A HANDOFF, passed on by the control thread. */
+void ho_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers);
+/* Ask again, or give up and start a new stream. */
+void ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 		const struct peer_table *peers, uint64_t now);
 
 #endif /* RUMOR_CHAN_H */

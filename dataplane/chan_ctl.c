@@ -52,6 +52,8 @@ static struct {
 	uint16_t ip_id;
 	uint32_t n_acks;
 	struct pending_ack acks[CHAN_CTL_PASS];
+	uint32_t n_handoffs;		/* HANDOFFs for the lcores, this pass. */
+	struct rte_mbuf *handoffs[CHAN_CTL_PASS];
 	uint32_t n_retired, cap_retired;
 	struct retired *retired;
 	uint32_t tombs;			/* Tombstones in the audience table. */
@@ -410,7 +412,148 @@ on_interest_ack(const struct chan_msg *a, uint64_t now_ms)
 	}
 }
 
+/*
+ * HANDOFF_REQ: the asking node owns the channel under its ring and asks
+ * where this node, the owner under the ring before (epoch: the one it
+ * names), stopped. Answered only once this node's own ring no longer
+ * makes it the owner: its lcores then no longer stamp the channel, so
+ * the cell is final. The cell is handed over only if it is good for that
+ * epoch; the interest set always goes, with this node in it if it has
+ * subscribers of its own.
+ */
 static void
+on_handoff_req(const struct chan_msg *req, uint64_t now_ms)
+{
+	const struct book_chan *ch;
+	struct chan_handoff *ho;
+	struct chan_msg a;
+
+	dp.ctl_stats[CTL_HO_REQ_RX]++;
+	if (dp.ring == NULL || ring_owner(dp.ring, req->channel_hash) ==
+			dp.cfg.node_id) {
+		dp.ctl_stats[CTL_HO_REQ_EARLY]++;	/* It asks again. */
+		return;
+	}
+	msg_init(&a, RUMOR_T_HANDOFF, req->seq, req->channel_hash,
+			req->channel, req->channel_len);
+	a.epoch = req->epoch;
+	a.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+	ho = &a.u.handoff;
+	ch = book_find(&cc.book, req->channel_hash, req->channel,
+			req->channel_len);
+	if (ch != NULL && ch->entry != NULL) {
+		const struct chan_cell *c =
+				((const struct aud_entry *)ch->entry)->cell;
+		uint64_t stream = __atomic_load_n(&c->stream,
+				__ATOMIC_RELAXED);
+		uint64_t next = __atomic_load_n(&c->next, __ATOMIC_RELAXED);
+
+		if (stream != 0 && next != 0 && next <= CHAN_SEQ_MAX &&
+				__atomic_load_n(&c->epoch, __ATOMIC_RELAXED) ==
+				req->epoch) {
+			ho->stream = stream;
+			ho->next_seq = next;
+		}
+		for (uint32_t i = 0; i < ch->n_nodes &&
+				ho->n_nodes < CHAN_HANDOFF_NODES_MAX; i++) {
+			const struct book_node *n = &ch->nodes[i];
+
+			if (n->id == req->origin || n->expiry_ms <= now_ms)
+				continue;
+			ho->node[ho->n_nodes].id = n->id;
+			ho->node[ho->n_nodes++].lease_ms = (uint32_t)RTE_MIN(
+					n->expiry_ms - now_ms,
+					(uint64_t)CHAN_LEASE_MAX_MS);
+		}
+		if (ch->n_clients > 0 && ho->n_nodes < CHAN_HANDOFF_NODES_MAX) {
+			ho->node[ho->n_nodes].id = dp.cfg.node_id;
+			ho->node[ho->n_nodes++].lease_ms =
+					CHAN_INTEREST_LEASE_MS;
+		}
+	}
+	if (send_to_member(req->origin, &a))
+		dp.ctl_stats[ho->stream != 0 ? CTL_HO_SENT :
+				CTL_HO_SENT_EMPTY]++;
+}
+
+/*
+ * HANDOFF, the answer to this node's lcore: the interest set joins the
+ * book now, and the message goes to the channel's lcore once the entry
+ * that holds it is published. Returns true if it kept m.
+ */
+static bool
+on_handoff(struct rte_mbuf *m, const struct chan_msg *a, uint64_t now_ms)
+{
+	const struct chan_handoff *ho = &a->u.handoff;
+	uint32_t granted, limit;
+
+	dp.ctl_stats[CTL_HO_RX]++;
+	if (dp.ring == NULL || ring_owner(dp.ring, a->channel_hash) !=
+			dp.cfg.node_id || cc.n_handoffs == CHAN_CTL_PASS) {
+		dp.ctl_stats[CTL_HO_NOT_OWNER]++;
+		return false;
+	}
+	for (uint32_t i = 0; i < ho->n_nodes; i++) {
+		if (ho->node[i].id == dp.cfg.node_id)
+			continue;
+		if (book_interest(&cc.book, a->channel_hash, a->channel,
+				a->channel_len, ho->node[i].id,
+				ho->node[i].lease_ms, now_ms, &granted,
+				&limit) == CHAN_ST_OK && granted != 0)
+			dp.ctl_stats[CTL_HO_INTERESTS]++;
+	}
+	cc.handoffs[cc.n_handoffs++] = m;
+	return true;
+}
+
+/* The HANDOFFs of this pass to their channels' lcores. */
+static void
+pass_handoffs(void)
+{
+	for (uint32_t i = 0; i < cc.n_handoffs; i++) {
+		struct rte_mbuf *m = cc.handoffs[i];
+		const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
+				const struct rumor_hdr *, FRAME_RUMOR_OFF);
+		unsigned to = chan_lcore_of(be64toh(h->channel_hash),
+				dp.n_lcores);
+
+		if (rte_ring_mp_enqueue(dp.lcore[to]->chan_in, m) != 0)
+			rte_pktmbuf_free(m);	/* It asks again. */
+	}
+	cc.n_handoffs = 0;
+}
+
+/*
+ * A new ring is in force: a channel this node owns under both rings
+ * keeps its cell good for the new epoch, even if no message came.
+ */
+static void
+carry_each(struct book_chan *ch, void *arg)
+{
+	const struct ring_table *r = dp.ring, *p = r->prev;
+	const struct aud_entry *e = ch->entry;
+	uint64_t was;
+
+	(void)arg;
+	if (e == NULL || ch->broadcast)
+		return;
+	was = p->epoch;
+	if (ring_owner(p, ch->hash) == dp.cfg.node_id &&
+			ring_owner(r, ch->hash) == dp.cfg.node_id)
+		(void)__atomic_compare_exchange_n(&e->cell->epoch, &was,
+				r->epoch, false, __ATOMIC_RELAXED,
+				__ATOMIC_RELAXED);
+}
+
+void
+chan_ctl_ring_changed(void)
+{
+	if (dp.ring != NULL && dp.ring->prev != NULL)
+		book_each(&cc.book, carry_each, NULL);
+}
+
+/* Act on a punted message; true if it kept m. */
+static bool
 handle(struct rte_mbuf *m, uint64_t now_ms)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -420,7 +563,7 @@ handle(struct rte_mbuf *m, uint64_t now_ms)
 	if (chan_msg_decode(p + FRAME_RUMOR_OFF, ntohs(ip->total_len) - 28u,
 			&msg) != CHAN_WIRE_OK) {
 		dp.ctl_stats[CTL_CHAN_BAD]++;
-		return;
+		return false;
 	}
 	switch (msg.type) {
 	case RUMOR_T_SUBSCRIBE:
@@ -433,9 +576,15 @@ handle(struct rte_mbuf *m, uint64_t now_ms)
 	case RUMOR_T_INTEREST_ACK:
 		on_interest_ack(&msg, now_ms);
 		break;
+	case RUMOR_T_HANDOFF_REQ:
+		on_handoff_req(&msg, now_ms);
+		break;
+	case RUMOR_T_HANDOFF:
+		return on_handoff(m, &msg, now_ms);
 	default:
 		dp.ctl_stats[CTL_CHAN_BAD]++;
 	}
+	return false;
 }
 
 /* The audience entry of a channel, built from the book. */
@@ -458,8 +607,11 @@ entry_build(const struct book_chan *ch, const struct aud_entry *old)
 	e->stream = ch->stream;
 	e->ack_stream = ch->ack_stream;
 	e->ack_next = ch->ack_next;
-	e->owner_next = old != NULL ? __atomic_load_n(&old->owner_next,
-			__ATOMIC_RELAXED) : 1;
+	e->cell = old != NULL ? old->cell : calloc(1, sizeof(*e->cell));
+	if (e->cell == NULL) {
+		free(e);
+		return NULL;
+	}
 	e->n_local = ch->n_clients;
 	e->n_nodes = ch->n_nodes;
 	for (uint32_t i = 0; i < ch->n_clients; i++) {
@@ -506,6 +658,8 @@ retire(struct aud_entry *old, struct aud_entry *new)
 		if (r == NULL) {
 			/* Without room to wait, wait now. */
 			urcu_qsbr_synchronize_rcu();
+			if (new == NULL)
+				free(old->cell);
 			free(old);
 			return;
 		}
@@ -620,24 +774,35 @@ publish(uint64_t now_ms)
 	for (uint32_t i = 0; i < cc.n_retired; i++) {
 		struct retired *r = &cc.retired[i];
 
-		/*
-		 * The lcore stamped under the old entry until it saw the new
-		 * one: the new one's next sequence is at least the old one's.
-		 */
-		if (r->new != NULL) {
-			uint64_t was = __atomic_load_n(&r->old->owner_next,
-					__ATOMIC_RELAXED);
-			uint64_t cur = __atomic_load_n(&r->new->owner_next,
-					__ATOMIC_RELAXED);
-
-			while (cur < was && !__atomic_compare_exchange_n(
-					&r->new->owner_next, &cur, was, false,
-					__ATOMIC_RELAXED, __ATOMIC_RELAXED))
-				;
-		}
+		/* A withdrawn channel's cell goes with its last entry. */
+		if (r->new == NULL)
+			free(r->old->cell);
 		free(r->old);
 	}
 	cc.n_retired = 0;
+}
+
+/*
+ * The stream and next sequence an INTEREST_ACK tells: the cell's while it
+ * is good for the ring in force, else the book's stream from 1 (a lower
+ * bound: the subscriber node then asks for nothing at the end of a run).
+ */
+static void
+cell_ack(const struct aud_entry *e, struct chan_ack *a)
+{
+	const struct chan_cell *c = e->cell;
+	uint64_t stream = __atomic_load_n(&c->stream, __ATOMIC_RELAXED);
+	uint64_t next = __atomic_load_n(&c->next, __ATOMIC_RELAXED);
+
+	if (stream != 0 && next != 0 && dp.ring != NULL &&
+			__atomic_load_n(&c->epoch, __ATOMIC_RELAXED) ==
+			dp.ring->epoch) {
+		a->stream = stream;
+		a->next_seq = next;
+	} else {
+		a->stream = e->stream;
+		a->next_seq = 1;
+	}
 }
 
 /* INTEREST_ACKs of the grants of this pass, entries now in force. */
@@ -657,11 +822,7 @@ send_acks(void)
 		if (e != NULL) {
 			a.u.ack.status = CHAN_ST_OK;
 			a.u.ack.lease_ms = pa->lease;
-			a.u.ack.stream = e->stream;
-			a.u.ack.next_seq = __atomic_load_n(&e->owner_next,
-					__ATOMIC_RELAXED);
-			if (a.u.ack.next_seq == 0)
-				a.u.ack.next_seq = 1;
+			cell_ack(e, &a.u.ack);
 		} else {
 			a.u.ack.status = CHAN_ST_OK;	/* Gone meanwhile. */
 		}
@@ -680,10 +841,9 @@ chan_ctl_poll(uint64_t now_tsc)
 	do {
 		n = rte_ring_sc_dequeue_burst(dp.sub_punt, (void **)m,
 				DP_BURST, NULL);
-		for (unsigned i = 0; i < n; i++) {
-			handle(m[i], now_ms);
-			rte_pktmbuf_free(m[i]);
-		}
+		for (unsigned i = 0; i < n; i++)
+			if (!handle(m[i], now_ms))
+				rte_pktmbuf_free(m[i]);
 		total += n;
 	} while (n == DP_BURST && total < CHAN_CTL_PASS);
 
@@ -701,5 +861,6 @@ chan_ctl_poll(uint64_t now_tsc)
 	}
 	publish(now_ms);
 	send_acks();
+	pass_handoffs();
 	return total;
 }

@@ -106,28 +106,37 @@ chan_lcore_init(struct dp_lcore *lc)
 			dp.opt.mbufs / 6 / dp.n_lcores);
 	lc->chan->held_budget = RTE_MIN((uint32_t)CHAN_HELD_LCORE,
 			dp.opt.mbufs / 12 / dp.n_lcores);
+	if (ho_lcore_init(lc) < 0)
+		return -1;
 	snprintf(name, sizeof(name), "rumor_chan_in_%u", lc->queue);
 	lc->chan_in = rte_ring_create(name, CHAN_IN_RING_SIZE, socket,
 			RING_F_SC_DEQ);
 	return lc->chan_in != NULL ? 0 : -1;
 }
 
+/* Release the held messages of a state and forget its tracking. */
+static void
+state_release_rx(struct chan_lcore *cl, struct chan_state *s)
+{
+	struct chan_held out[CHAN_WINDOW];
+	uint32_t n = chan_rx_drain(&s->rx, out);
+
+	for (uint32_t i = 0; i < n; i++)
+		rte_pktmbuf_free(out[i].msg);
+	cl->n_held -= n;
+	chan_rx_init(&s->rx);
+}
+
 /* Release what a state holds: history and held messages. */
 static void
 state_release(struct chan_lcore *cl, struct chan_state *s)
 {
-	struct chan_held out[CHAN_WINDOW];
-	uint32_t n;
-
 	for (uint32_t i = 0; i < CHAN_HIST; i++)
 		if (s->hist[i].m != NULL) {
 			rte_pktmbuf_free(s->hist[i].m);
 			s->hist[i].m = NULL;
 		}
-	n = chan_rx_drain(&s->rx, out);
-	for (uint32_t i = 0; i < n; i++)
-		rte_pktmbuf_free(out[i].msg);
-	cl->n_held -= n;
+	state_release_rx(cl, s);
 }
 
 void
@@ -148,6 +157,7 @@ chan_lcore_free(struct dp_lcore *lc)
 			(void **)&m) == 0)
 		rte_pktmbuf_free(m);
 	rte_ring_free(lc->chan_in);
+	ho_lcore_free(lc);
 	rte_free(lc->chan);
 	lc->chan = NULL;
 	lc->chan_in = NULL;
@@ -489,7 +499,11 @@ sub_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (s->rx.stream == 0 && e->ack_stream == o.stream)
+	if (s->rx.stream == 0 && o.stream == __atomic_load_n(&e->cell->stream,
+			__ATOMIC_RELAXED))
+		/* This node ordered the stream until it handed it over. */
+		chan_rx_start(&s->rx, o.stream, e->cell->next);
+	else if (s->rx.stream == 0 && e->ack_stream == o.stream)
 		chan_rx_start(&s->rx, e->ack_stream, e->ack_next);
 	held.origin = ntohl(h->origin);
 	held.pubid = be64toh(h->seq);
@@ -623,6 +637,7 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 	const uint16_t clen = ntohs(h->channel_len);
 	const uint16_t plen = ntohs(h->payload_len);
 	struct chan_lcore *cl = lc->chan;
+	struct chan_cell *c = e->cell;
 	struct chan_state *s;
 	struct chan_hist *hs;
 	struct chan_dest d;
@@ -640,24 +655,37 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (s->stream != e->stream) {
-		/* A new stream: what the old one kept goes. */
+	if (unlikely(c->stream == 0)) {
+		/* The channel's first message here: the book's stream. */
+		__atomic_store_n(&c->stream, e->stream, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->next, 1, __ATOMIC_RELAXED);
+	}
+	if (s->stream != c->stream) {
+		/* Another stream: what the old one kept goes. */
 		for (uint32_t i = 0; i < CHAN_HIST; i++)
 			if (s->hist[i].m != NULL) {
 				rte_pktmbuf_free(s->hist[i].m);
 				s->hist[i].m = NULL;
 			}
-		s->stream = e->stream;
-		s->next_seq = 1;
+		s->stream = c->stream;
+	}
+	if (unlikely(s->rx.stream != 0)) {
+		/*
+		 * It was a subscriber node of the channel before it owned
+		 * it: what it held goes to its clients, and the tracking
+		 * starts again when it no longer owns the channel.
+		 */
+		give_up_to(lc, s, e, ring->epoch, s->rx.top);
+		state_release_rx(lc->chan, s);
 	}
 	if (origin == 0) {
 		/* From a client: stamped by the node that orders it. */
 		origin = dp.cfg.node_id;
 		pubid = publish_id(lc);
 	}
-	seq = s->next_seq++;
-	__atomic_store_n(&((struct aud_entry *)(uintptr_t)e)->owner_next,
-			s->next_seq, __ATOMIC_RELAXED);
+	seq = c->next;
+	s->next_seq = seq + 1;
+	__atomic_store_n(&c->next, seq + 1, __ATOMIC_RELAXED);
 	lc->stats.c[STAT_CHAN_STAMPED]++;
 
 	fan_init(&f, h, RUMOR_T_FANOUT, RUMOR_DEFAULT_HOP_LIMIT, origin,
@@ -895,14 +923,44 @@ broadcast_input(struct dp_lcore *lc, struct rte_mbuf *m,
 	rte_pktmbuf_free(m);
 }
 
-/* On the channel's lcore: act on a channel message. */
+/*
+ * A PUBLISH of an ordered channel on its lcore, under the ring in force
+ * now: sent on if the owner changed since it was routed, held while a
+ * handoff is under way, to the sink without an audience, else ordered.
+ */
 static void
+owner_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	const uint64_t hash = be64toh(h->channel_hash);
+	const char *name = rumor_hdr_channel(h);
+	const uint16_t len = ntohs(h->channel_len);
+	const uint32_t owner = ring_owner(ring, hash);
+	const struct aud_entry *e;
+
+	if (unlikely(owner != dp.cfg.node_id)) {
+		lc->stats.c[STAT_CHAN_REROUTED]++;
+		fwd_to_owner(lc, m, owner, peers);
+		return;
+	}
+	e = aud_find(rcu_dereference(dp.aud), hash, name, len);
+	if (unlikely(!ho_ready(lc, ring, hash, name, len, e))) {
+		ho_hold(lc, m, ring, peers, hash, name, len);
+		return;
+	}
+	if (e == NULL) {
+		fwd_to_owner(lc, m, owner, peers);	/* The sink. */
+		return;
+	}
+	owner_publish(lc, m, e, ring, peers);
+}
+
+void
 chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct ring_table *ring, const struct peer_table *peers)
 {
 	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
 			const struct rumor_hdr *, FRAME_RUMOR_OFF);
-	const struct aud_entry *e;
 
 	switch (h->type) {
 	case RUMOR_T_DATA:
@@ -910,14 +968,11 @@ chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
 			broadcast_input(lc, m, h, ring);
 			return;
 		}
-		e = aud_find(rcu_dereference(dp.aud), be64toh(h->channel_hash),
-				rumor_hdr_channel(h), ntohs(h->channel_len));
-		if (e == NULL) {
-			lc->stats.c[STAT_CHAN_NO_AUDIENCE]++;
-			rte_pktmbuf_free(m);
-			return;
-		}
-		owner_publish(lc, m, e, ring, peers);
+		owner_input(lc, m, h, ring, peers);
+		return;
+	case RUMOR_T_HANDOFF:
+		/* From the control thread, its interest set taken over. */
+		ho_input(lc, m, ring, peers);
 		return;
 	case RUMOR_T_GOSSIP:
 		broadcast_input(lc, m, h, ring);
@@ -1035,6 +1090,8 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 		return;
 	case RUMOR_T_INTEREST:
 	case RUMOR_T_INTEREST_ACK:
+	case RUMOR_T_HANDOFF_REQ:
+	case RUMOR_T_HANDOFF:
 		if (!from_member(lc, m))
 			break;
 		sub_punt(lc, m, in);
@@ -1065,10 +1122,18 @@ chan_owned(struct dp_lcore *lc, struct rte_mbuf *m,
 	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
 			const struct rumor_hdr *, FRAME_RUMOR_OFF);
 
-	if (aud_find(rcu_dereference(dp.aud), be64toh(h->channel_hash),
-			rumor_hdr_channel(h), ntohs(h->channel_len)) == NULL)
+	const uint64_t hash = be64toh(h->channel_hash);
+
+	/*
+	 * Without an audience here, a channel this node owned under the ring
+	 * before too goes to the sink as it is; one that was another
+	 * member's may need its handoff first.
+	 */
+	if (aud_find(rcu_dereference(dp.aud), hash, rumor_hdr_channel(h),
+			ntohs(h->channel_len)) == NULL && (ring->prev == NULL ||
+			ring_owner(ring->prev, hash) == dp.cfg.node_id))
 		return false;
-	chan_dispatch(lc, m, be64toh(h->channel_hash), ring, peers);
+	chan_dispatch(lc, m, hash, ring, peers);
 	return true;
 }
 
@@ -1188,6 +1253,7 @@ chan_timers(struct dp_lcore *lc, const struct ring_table *ring,
 
 	if (cl->n_pending > 0)
 		nack_timers(lc, ring, peers, now);
+	ho_timers(lc, ring, peers, now);
 	if (unlikely((int64_t)(now - cl->next_sweep) >= 0)) {
 		cl->next_sweep = now + CHAN_SWEEP_MS * cl->hz_ms;
 		if (cl->n > 0)

@@ -63,6 +63,7 @@ member_addr(const struct member_list *l, uint32_t ip, uint16_t port)
 
 struct aud_table;
 struct chan_lcore;
+struct ho_lcore;
 
 /* One DPDK port. */
 struct dp_port {
@@ -104,6 +105,7 @@ struct dp_lcore {
 	/* Channel messages handed over by other lcores (MP/SC). */
 	struct rte_ring *chan_in;
 	struct chan_lcore *chan;	/* Its channels' order state. */
+	struct ho_lcore *ho;		/* Channels waiting for a handoff. */
 	uint16_t ip_id;			/* Of the frames it builds. */
 	struct arp_wait wait[DP_ARP_WAIT_MAX];
 } __attribute__((aligned(64)));
@@ -151,6 +153,9 @@ extern struct dp dp;
 
 /* fwd.c: the forwarding loop of one lcore (an lcore_function_t). */
 int fwd_main(void *arg);
+/* A DATA message to owner's node (the sink if this node); fwd.c. */
+void fwd_to_owner(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
+		const struct peer_table *peers);
 
 /* tables.c: build and publish tables from the configuration. */
 int tables_publish_config(const struct rumor_config *cfg);

@@ -149,6 +149,15 @@ route(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
 	return true;
 }
 
+/* route() for the channel path: sent on, or held for ARP. */
+void
+fwd_to_owner(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
+		const struct peer_table *peers)
+{
+	if (!route(lc, m, owner, peers, dp.cfg.node_id))
+		arp_wait_push(lc, m);
+}
+
 /*
  * Whether the punt bucket has credit for one more CONTROL frame; spends
  * it if so. The bucket is refilled from the TSC at each check, so an
@@ -236,7 +245,8 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 
 			/* Owned here with an audience: ordered, not sunk. */
 			if (unlikely(owner == self_id) &&
-					rcu_dereference(dp.aud)->n != 0 &&
+					(rcu_dereference(dp.aud)->n != 0 ||
+					ring->prev != NULL) &&
 					chan_owned(lc, m, ring, peers))
 				continue;
 			if (unlikely(!route(lc, m, owner, peers, self_id)))

@@ -82,6 +82,15 @@ static const char *const stat_names[STAT_MAX - FRAME_VERDICT_MAX] = {
 	[STAT_GOSSIP_OLD - FRAME_VERDICT_MAX] = "gossip_old",
 	[STAT_GOSSIP_LANES_EVICTED - FRAME_VERDICT_MAX] = "gossip_lanes_evicted",
 	[STAT_CHAN_INJECTED_LOSS - FRAME_VERDICT_MAX] = "drop_chan_injected_loss",
+	[STAT_CHAN_REROUTED - FRAME_VERDICT_MAX] = "chan_rerouted",
+	[STAT_HO_HELD - FRAME_VERDICT_MAX] = "handoff_held",
+	[STAT_HO_HOLD_FULL - FRAME_VERDICT_MAX] = "drop_handoff_hold_full",
+	[STAT_HO_WAIT_FULL - FRAME_VERDICT_MAX] = "drop_handoff_wait_full",
+	[STAT_HO_REQ_SENT - FRAME_VERDICT_MAX] = "handoff_req_sent",
+	[STAT_HO_CONTINUED - FRAME_VERDICT_MAX] = "handoff_continued",
+	[STAT_HO_FRESH - FRAME_VERDICT_MAX] = "handoff_fresh",
+	[STAT_HO_TIMEOUT - FRAME_VERDICT_MAX] = "handoff_timeout",
+	[STAT_HO_STALE - FRAME_VERDICT_MAX] = "handoff_stale",
 };
 
 static const char *const ctl_names[CTL_STAT_MAX] = {
@@ -132,6 +141,13 @@ static const char *const ctl_names[CTL_STAT_MAX] = {
 	[CTL_INTEREST_REFUSED_OWNED] = "interest_refused_owned",
 	[CTL_INTEREST_NOT_OWNER] = "interest_not_owner",
 	[CTL_AUDIENCE_PUBLISHED] = "audience_published",
+	[CTL_HO_REQ_RX] = "handoff_req_rx",
+	[CTL_HO_REQ_EARLY] = "handoff_req_early",
+	[CTL_HO_SENT] = "handoff_sent",
+	[CTL_HO_SENT_EMPTY] = "handoff_sent_empty",
+	[CTL_HO_RX] = "handoff_rx",
+	[CTL_HO_NOT_OWNER] = "handoff_not_owner",
+	[CTL_HO_INTERESTS] = "handoff_interests",
 };
 
 const char *

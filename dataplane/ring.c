@@ -387,6 +387,7 @@ ring_table_build(struct ring_table *t, const struct ring_member *in,
 	t->epoch = epoch;
 	t->size = b.size;
 	t->n_members = n;
+	t->prev = NULL;
 	memcpy(t->slot, slot, (size_t)b.size * sizeof(*slot));
 	rc = 0;
 out:

@@ -68,6 +68,16 @@ enum lcore_stat {
 	STAT_GOSSIP_OLD,		/* Dropped: behind the dedup window. */
 	STAT_GOSSIP_LANES_EVICTED,	/* Dedup entries reused. */
 	STAT_CHAN_INJECTED_LOSS,	/* Dropped: /rumor/chan_loss (tests). */
+	/* Handoff of ordered channels between owners (chan_handoff.c). */
+	STAT_CHAN_REROUTED,		/* PUBLISHes sent on: owner changed. */
+	STAT_HO_HELD,			/* PUBLISHes held for a handoff. */
+	STAT_HO_HOLD_FULL,		/* Dropped: a channel's hold full. */
+	STAT_HO_WAIT_FULL,		/* Dropped: too many channels waiting. */
+	STAT_HO_REQ_SENT,		/* HANDOFF_REQs sent (and again). */
+	STAT_HO_CONTINUED,		/* Channels continued from a HANDOFF. */
+	STAT_HO_FRESH,			/* Channels started anew: no state. */
+	STAT_HO_TIMEOUT,		/* ... of which: no answer in time. */
+	STAT_HO_STALE,			/* HANDOFFs nobody waited for. */
 	STAT_MAX
 };
 
@@ -127,6 +137,13 @@ enum ctl_stat {
 	CTL_INTEREST_REFUSED_OWNED, /* Over channels with an audience. */
 	CTL_INTEREST_NOT_OWNER,	/* INTERESTs for a channel owned elsewhere. */
 	CTL_AUDIENCE_PUBLISHED,	/* Audience entries published. */
+	CTL_HO_REQ_RX,		/* HANDOFF_REQs received. */
+	CTL_HO_REQ_EARLY,	/* ... ignored: still the owner here. */
+	CTL_HO_SENT,		/* HANDOFFs sent with a state. */
+	CTL_HO_SENT_EMPTY,	/* HANDOFFs sent with no state. */
+	CTL_HO_RX,		/* HANDOFFs received. */
+	CTL_HO_NOT_OWNER,	/* ... dropped: not the owner here. */
+	CTL_HO_INTERESTS,	/* Interests taken over from a HANDOFF. */
 	CTL_STAT_MAX
 };
 

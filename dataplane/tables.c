@@ -15,10 +15,17 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include "chan.h"
 #include "cksum.h"
 #include "dp.h"
 
 static uint64_t peers_gen;
+/*
+ * The members of the ring before the one in force: they stay routable
+ * and accepted as channel peers, so that a member that left can still
+ * hand over its channels (docs/channels.md, "Handoff").
+ */
+static struct rumor_config prev_cfg;
 
 /* NUMA socket of the lcores that read the tables. */
 static int
@@ -140,17 +147,22 @@ addr_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The members' ids and addresses, each sorted (struct member_list). */
+/*
+ * The members' ids and addresses, each sorted (struct member_list). The
+ * addresses also hold those of the members of also (may be NULL), the
+ * ring before: they may still send this node what they hand over.
+ */
 static struct member_list *
-members_build(const struct rumor_config *cfg)
+members_build(const struct rumor_config *cfg, const struct rumor_config *also)
 {
 	const uint32_t n = cfg->n_members;
+	const uint32_t n_also = also != NULL ? also->n_members : 0;
 	size_t ids = RTE_ALIGN_CEIL(n * sizeof(uint32_t), sizeof(uint64_t));
 	struct member_list *l = rte_malloc_socket("rumor_members",
-			sizeof(*l) + ids + n * sizeof(uint64_t),
+			sizeof(*l) + ids + (n + n_also) * sizeof(uint64_t),
 			RTE_CACHE_LINE_SIZE, table_socket());
 	uint64_t *addr;
-	uint32_t k = 0;
+	uint32_t k = 0, j = 0;
 
 	if (l == NULL)
 		return NULL;
@@ -163,8 +175,19 @@ members_build(const struct rumor_config *cfg)
 		if (m->id != cfg->node_id)
 			addr[k++] = (uint64_t)m->ip << 16 | htons(m->udp_port);
 	}
+	for (uint32_t i = 0; i < n_also; i++) {
+		const struct config_member *m = &also->members[i];
+
+		if (m->id != cfg->node_id)
+			addr[k++] = (uint64_t)m->ip << 16 | htons(m->udp_port);
+	}
 	qsort(l->id, n, sizeof(l->id[0]), id_cmp);
 	qsort(addr, k, sizeof(addr[0]), addr_cmp);
+	/* One copy of each address. */
+	for (uint32_t i = 0; i < k; i++)
+		if (j == 0 || addr[i] != addr[j - 1])
+			addr[j++] = addr[i];
+	k = j;
 	/* The address list leaves this node out: its own are not members'. */
 	l->addr = addr;
 	l->n_addr = k;
@@ -183,12 +206,37 @@ peers_swap(struct peer_table *t)
 	dp.ctl_stats[CTL_PUBLISH]++;
 }
 
+/* Keep a copy of the members of cfg as the ring before (prev_cfg). */
+static int
+prev_keep(const struct rumor_config *cfg)
+{
+	struct config_member *m = malloc((cfg->n_members + 1) *
+			sizeof(*m));
+
+	if (m == NULL)
+		return -1;
+	memcpy(m, cfg->members, cfg->n_members * sizeof(*m));
+	free(prev_cfg.members);
+	prev_cfg.members = m;
+	prev_cfg.n_members = cfg->n_members;
+	prev_cfg.node_id = cfg->node_id;
+	prev_cfg.dpdk_port = cfg->dpdk_port;
+	return 0;
+}
+
+static const struct rumor_config *
+prev_members(void)
+{
+	return prev_cfg.members != NULL ? &prev_cfg : NULL;
+}
+
 int
 tables_publish_config(const struct rumor_config *cfg)
 {
 	struct ring_table *ring, *old_ring = dp.ring;
 	struct member_list *members, *old_members = dp.members;
 	struct peer_table *both = NULL, *peers;
+	const struct ring_table *gone;
 
 	if (cfg->dpdk_port >= dp.n_ports) {
 		RTE_LOG(ERR, USER1, "dpdk_port %u: only %u port(s) exist\n",
@@ -198,8 +246,13 @@ tables_publish_config(const struct rumor_config *cfg)
 	/* A committed Raft epoch names itself; otherwise the next one. */
 	ring = ring_build(cfg, cfg->ring_epoch != 0 ? cfg->ring_epoch :
 			old_ring != NULL ? old_ring->epoch + 1 : 1);
-	peers = peers_build(cfg, NULL);
-	members = members_build(cfg);
+	if (old_ring != NULL && prev_keep(&dp.cfg) < 0) {
+		RTE_LOG(ERR, USER1, "out of memory building tables\n");
+		rte_free(ring);
+		return -1;
+	}
+	peers = peers_build(cfg, prev_members());
+	members = members_build(cfg, prev_members());
 	if (old_ring != NULL)
 		both = peers_build(cfg, &dp.cfg);
 	if (ring == NULL || peers == NULL || members == NULL ||
@@ -218,20 +271,30 @@ tables_publish_config(const struct rumor_config *cfg)
 	 */
 	if (both != NULL)
 		peers_swap(both);
+	/*
+	 * The new ring remembers the old one; the one before that is
+	 * unreachable once no lcore holds the old ring as its own.
+	 */
+	gone = old_ring != NULL ? old_ring->prev : NULL;
+	if (ring != NULL)
+		ring->prev = old_ring;
 	rcu_assign_pointer(dp.ring, ring);
 	rcu_assign_pointer(dp.members, members);
 	urcu_qsbr_synchronize_rcu();
 	dp.ctl_stats[CTL_PUBLISH]++;
 	peers_swap(peers);
-	rte_free(old_ring);
+	if (old_ring != NULL)
+		old_ring->prev = NULL;
+	rte_free((void *)(uintptr_t)gone);
 	rte_free(old_members);
+	chan_ctl_ring_changed();
 	return 0;
 }
 
 int
 tables_publish_peers(void)
 {
-	struct peer_table *t = peers_build(&dp.cfg, NULL);
+	struct peer_table *t = peers_build(&dp.cfg, prev_members());
 
 	if (t == NULL) {
 		RTE_LOG(ERR, USER1, "out of memory building peer table\n");
@@ -244,6 +307,10 @@ tables_publish_peers(void)
 void
 tables_free(void)
 {
+	if (dp.ring != NULL)
+		rte_free((void *)(uintptr_t)dp.ring->prev);
+	free(prev_cfg.members);
+	prev_cfg.members = NULL;
 	rte_free(dp.ring);
 	rte_free(dp.peers);
 	rte_free(dp.members);

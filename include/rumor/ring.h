@@ -29,6 +29,12 @@ struct ring_table {
 	uint64_t epoch;		/* Ring epoch this table was built for. */
 	uint32_t size;		/* Number of slots: a prime, see ring.c. */
 	uint32_t n_members;
+	/*
+	 * The table this one replaced, or NULL: who owned a channel before,
+	 * for the handoff of docs/channels.md. Set by the publisher; a
+	 * reader looks one step back only, never at prev->prev.
+	 */
+	const struct ring_table *prev;
 	uint32_t slot[];	/* Owner node id of each slot. */
 };
 

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The new owner's side of a channel handoff, on the channel's lcore
+ * (docs/channels.md, "Handoff"). When a ring epoch gives this node an
+ * ordered channel that another member owned under the ring before, the
+ * lcore must not stamp it before it knows where the old owner stopped:
+ *
+ * - it holds the channel's PUBLISHes (bounded per channel and per lcore,
+ *   counted) and asks the old owner with HANDOFF_REQ, again every
+ *   100 ms;
+ * - the old owner answers once it no longer orders the channel; the
+ *   control thread takes over the interest set the HANDOFF carries, then
+ *   hands the HANDOFF to this lcore, which continues the old owner's
+ *   stream at its next sequence and lets the held messages through in
+ *   the order they came;
+ * - with no state to continue (the old owner held none, or did not
+ *   answer within a second: it crashed), the channel starts a new
+ *   stream, which subscribers see as a reset.
+ *
+ * Whether this node may stamp a channel under the ring in force is the
+ * cell's epoch (struct chan_cell); for a channel without an audience
+ * here, which has no cell, a small table remembers the settled ones so
+ * that their PUBLISHes go to the sink without asking again.
+ */
+#define _LGPL_SOURCE
+#include <urcu/urcu-qsbr.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include "chan.h"
+#include "dp.h"
+#include "fanout.h"
+
+#define HO_WAIT_MAX 64u		/* Channels waiting at once, per lcore. */
+#define HO_HOLD_MAX 256u	/* PUBLISHes held per waiting channel. */
+#define HO_HELD_LCORE 4096u	/* ... and per lcore, at most. */
+#define HO_RETRY_MS 100u	/* HANDOFF_REQ again. */
+#define HO_WAIT_MS 1000u	/* Then a new stream. */
+#define HO_DONE_SLOTS 4096u	/* Settled channels without audience. */
+
+struct ho_wait {
+	uint64_t hash;
+	uint64_t epoch;		/* The ring epoch it waits under. */
+	uint64_t prev_epoch;	/* The one the old owner owned it under. */
+	uint64_t req;		/* The request id the answer echoes. */
+	uint64_t retry_at;	/* TSC. */
+	uint64_t give_up_at;
+	uint32_t from;		/* The old owner. */
+	uint32_t n;
+	uint16_t len;
+	char name[RUMOR_CHANNEL_MAX];
+	struct rte_mbuf *held[HO_HOLD_MAX];
+};
+
+struct ho_done {
+	uint64_t hash;
+	uint64_t epoch;
+};
+
+struct ho_lcore {
+	uint64_t hz_ms;
+	uint64_t req;
+	uint32_t n_wait;
+	uint32_t n_held;
+	uint32_t held_budget;
+	struct ho_wait wait[HO_WAIT_MAX];
+	struct ho_done done[HO_DONE_SLOTS];
+};
+
+int
+ho_lcore_init(struct dp_lcore *lc)
+{
+	lc->ho = rte_zmalloc_socket("rumor_handoff", sizeof(*lc->ho),
+			RTE_CACHE_LINE_SIZE,
+			(int)rte_lcore_to_socket_id(lc->lcore_id));
+	if (lc->ho == NULL)
+		return -1;
+	lc->ho->hz_ms = rte_get_tsc_hz() / 1000;
+	/* Held messages pin receive buffers like the reorder windows. */
+	lc->ho->held_budget = RTE_MIN(HO_HELD_LCORE,
+			dp.opt.mbufs / 12 / dp.n_lcores);
+	return 0;
+}
+
+void
+ho_lcore_free(struct dp_lcore *lc)
+{
+	if (lc->ho == NULL)
+		return;
+	for (uint32_t i = 0; i < lc->ho->n_wait; i++)
+		for (uint32_t j = 0; j < lc->ho->wait[i].n; j++)
+			rte_pktmbuf_free(lc->ho->wait[i].held[j]);
+	rte_free(lc->ho);
+	lc->ho = NULL;
+}
+
+static struct ho_wait *
+wait_find(struct ho_lcore *ho, uint64_t hash, const char *name, uint16_t len)
+{
+	for (uint32_t i = 0; i < ho->n_wait; i++) {
+		struct ho_wait *w = &ho->wait[i];
+
+		if (w->hash == hash && w->len == len &&
+				memcmp(w->name, name, len) == 0)
+			return w;
+	}
+	return NULL;
+}
+
+static inline void
+cell_put(uint64_t *field, uint64_t v)
+{
+	__atomic_store_n(field, v, __ATOMIC_RELAXED);
+}
+
+/* A new stream from 1, good for epoch. */
+static void
+cell_fresh(struct chan_cell *c, uint64_t epoch)
+{
+	uint64_t stream;
+
+	do
+		stream = rte_rand();
+	while (stream == 0);
+	cell_put(&c->stream, stream);
+	cell_put(&c->next, 1);
+	cell_put(&c->epoch, epoch);
+}
+
+bool
+ho_ready(struct dp_lcore *lc, const struct ring_table *ring, uint64_t hash,
+		const char *name, uint16_t len, const struct aud_entry *e)
+{
+	const struct ring_table *prev = ring->prev;
+	struct ho_lcore *ho = lc->ho;
+	bool mine_before;
+
+	if (unlikely(ho->n_wait != 0) && wait_find(ho, hash, name, len))
+		return false;
+	mine_before = prev == NULL ||
+			ring_owner(prev, hash) == dp.cfg.node_id;
+	if (e != NULL) {
+		struct chan_cell *c = e->cell;
+		uint64_t ep = __atomic_load_n(&c->epoch, __ATOMIC_RELAXED);
+
+		if (likely(ep == ring->epoch))
+			return true;
+		if (!mine_before)
+			return false;
+		/*
+		 * This node owned it under the ring before: its cell goes on
+		 * if it was good then (or is new); otherwise another member
+		 * ordered the channel since, so a new stream.
+		 */
+		if (prev == NULL || ep == prev->epoch || c->stream == 0) {
+			cell_put(&c->epoch, ring->epoch);
+		} else {
+			cell_fresh(c, ring->epoch);
+			lc->stats.c[STAT_HO_FRESH]++;
+		}
+		return true;
+	}
+	if (mine_before)
+		return true;
+	return ho->done[hash & (HO_DONE_SLOTS - 1)].hash == hash &&
+			ho->done[hash & (HO_DONE_SLOTS - 1)].epoch ==
+			ring->epoch;
+}
+
+/* HANDOFF_REQ for w to its old owner. */
+static void
+send_req(struct dp_lcore *lc, struct ho_wait *w,
+		const struct peer_table *peers)
+{
+	struct chan_dest d;
+	struct fan_msg f;
+
+	if (!fan_member(peers, w->from, &d)) {
+		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
+		return;
+	}
+	memset(&f, 0, offsetof(struct fan_msg, fixed));
+	f.type = RUMOR_T_HANDOFF_REQ;
+	f.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+	f.origin = dp.cfg.node_id;
+	f.epoch = w->prev_epoch;
+	f.seq = w->req;
+	f.hash = w->hash;
+	f.name = w->name;
+	f.name_len = w->len;
+	fan_send(lc, &f, &d, STAT_HO_REQ_SENT);
+}
+
+void
+ho_hold(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
+		const struct peer_table *peers, uint64_t hash, const char *name,
+		uint16_t len)
+{
+	struct ho_lcore *ho = lc->ho;
+	struct ho_wait *w = ho->n_wait != 0 ? wait_find(ho, hash, name, len) :
+			NULL;
+	const uint64_t now = rte_rdtsc();
+
+	if (w == NULL) {
+		if (ho->n_wait == HO_WAIT_MAX) {
+			lc->stats.c[STAT_HO_WAIT_FULL]++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		w = &ho->wait[ho->n_wait++];
+		w->hash = hash;
+		w->len = len;
+		memcpy(w->name, name, len);
+		w->epoch = ring->epoch;
+		w->prev_epoch = ring->prev->epoch;
+		w->from = ring_owner(ring->prev, hash);
+		w->req = (uint64_t)(lc->queue & 0xff) << 56 | ++ho->req;
+		w->n = 0;
+		w->retry_at = now + HO_RETRY_MS * ho->hz_ms;
+		w->give_up_at = now + HO_WAIT_MS * ho->hz_ms;
+		send_req(lc, w, peers);
+	}
+	if (w->n == HO_HOLD_MAX || ho->n_held >= ho->held_budget) {
+		lc->stats.c[STAT_HO_HOLD_FULL]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	w->held[w->n++] = m;
+	ho->n_held++;
+	lc->stats.c[STAT_HO_HELD]++;
+}
+
+/*
+ * Settle w: continue stream at next (stream 0: a new stream), then let
+ * the held messages through as if they came now.
+ */
+static void
+settle(struct dp_lcore *lc, struct ho_wait *w, uint64_t stream,
+		uint64_t next, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	struct ho_lcore *ho = lc->ho;
+	const struct aud_entry *e = aud_find(rcu_dereference(dp.aud),
+			w->hash, w->name, w->len);
+	struct rte_mbuf *held[HO_HOLD_MAX];
+	uint32_t n = w->n;
+
+	if (e != NULL && stream != 0) {
+		cell_put(&e->cell->stream, stream);
+		cell_put(&e->cell->next, next);
+		cell_put(&e->cell->epoch, w->epoch);
+		lc->stats.c[STAT_HO_CONTINUED]++;
+	} else if (e != NULL) {
+		cell_fresh(e->cell, w->epoch);
+		lc->stats.c[STAT_HO_FRESH]++;
+	} else {
+		ho->done[w->hash & (HO_DONE_SLOTS - 1)] = (struct ho_done){
+			.hash = w->hash, .epoch = w->epoch };
+	}
+	memcpy(held, w->held, n * sizeof(held[0]));
+	ho->n_held -= n;
+	*w = ho->wait[--ho->n_wait];
+	for (uint32_t i = 0; i < n; i++)
+		chan_process(lc, held[i], ring, peers);
+}
+
+void
+ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
+			const struct rumor_hdr *, FRAME_RUMOR_OFF);
+	struct ho_lcore *ho = lc->ho;
+	struct ho_wait *w = wait_find(ho, be64toh(h->channel_hash),
+			rumor_hdr_channel(h), ntohs(h->channel_len));
+	struct chan_handoff st;
+
+	/* The control thread decoded it whole; the fixed part is sound. */
+	if (chan_handoff_decode(rumor_hdr_payload(h), ntohs(h->payload_len),
+			&st) != CHAN_WIRE_OK || w == NULL ||
+			ntohl(h->origin) != w->from ||
+			be64toh(h->seq) != w->req) {
+		lc->stats.c[STAT_HO_STALE]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_pktmbuf_free(m);
+	settle(lc, w, st.stream, st.next_seq, ring, peers);
+}
+
+void
+ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers, uint64_t now)
+{
+	struct ho_lcore *ho = lc->ho;
+
+	for (uint32_t i = 0; i < ho->n_wait;) {
+		struct ho_wait *w = &ho->wait[i];
+
+		if ((int64_t)(now - w->give_up_at) >= 0) {
+			lc->stats.c[STAT_HO_TIMEOUT]++;
+			settle(lc, w, 0, 0, ring, peers);
+			continue;	/* Slot i holds another now. */
+		}
+		if ((int64_t)(now - w->retry_at) >= 0) {
+			w->retry_at = now + HO_RETRY_MS * ho->hz_ms;
+			send_req(lc, w, peers);
+		}
+		i++;
+	}
+}
