@@ -161,10 +161,14 @@ void ho_lcore_free(struct dp_lcore *lc);
 bool ho_ready(struct dp_lcore *lc, const struct ring_table *ring,
 		uint64_t hash, const char *name, uint16_t len,
 		const struct aud_entry *e);
-/* Hold a PUBLISH of a channel that is not ready; ask the old owner. */
+/*
+ * Hold a PUBLISH of a channel that is not ready and ask the old owner;
+ * or, ahead not 0, one routed under ring epoch ahead, newer than this
+ * node's: held until this node's ring reaches it (or a second passed).
+ */
 void ho_hold(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct ring_table *ring, const struct peer_table *peers,
-		uint64_t hash, const char *name, uint16_t len);
+		uint64_t hash, const char *name, uint16_t len, uint64_t ahead);
 /* A HANDOFF, passed on by the control thread. */
 void ho_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct ring_table *ring, const struct peer_table *peers);

@@ -940,16 +940,22 @@ owner_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 
 	if (unlikely(owner != dp.cfg.node_id)) {
 		lc->stats.c[STAT_CHAN_REROUTED]++;
-		fwd_to_owner(lc, m, owner, peers);
+		fwd_to_owner(lc, m, owner, ring, peers);
+		return;
+	}
+	if (unlikely(ring->agreed && be64toh(h->epoch) > ring->epoch)) {
+		/* This node is behind: learn the ring before ordering. */
+		ho_hold(lc, m, ring, peers, hash, name, len,
+				be64toh(h->epoch));
 		return;
 	}
 	e = aud_find(rcu_dereference(dp.aud), hash, name, len);
 	if (unlikely(!ho_ready(lc, ring, hash, name, len, e))) {
-		ho_hold(lc, m, ring, peers, hash, name, len);
+		ho_hold(lc, m, ring, peers, hash, name, len, 0);
 		return;
 	}
 	if (e == NULL) {
-		fwd_to_owner(lc, m, owner, peers);	/* The sink. */
+		fwd_to_owner(lc, m, owner, ring, peers);	/* The sink. */
 		return;
 	}
 	owner_publish(lc, m, e, ring, peers);

@@ -48,7 +48,9 @@ struct ho_wait {
 	uint64_t req;		/* The request id the answer echoes. */
 	uint64_t retry_at;	/* TSC. */
 	uint64_t give_up_at;
-	uint32_t from;		/* The old owner. */
+	uint32_t from;		/* The old owner; 0: none asked, the wait
+				 * is for this node's own ring to reach
+				 * epoch (a message came from a newer one). */
 	uint32_t n;
 	uint16_t len;
 	char name[RUMOR_CHANNEL_MAX];
@@ -197,7 +199,7 @@ send_req(struct dp_lcore *lc, struct ho_wait *w,
 void
 ho_hold(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 		const struct peer_table *peers, uint64_t hash, const char *name,
-		uint16_t len)
+		uint16_t len, uint64_t ahead)
 {
 	struct ho_lcore *ho = lc->ho;
 	struct ho_wait *w = ho->n_wait != 0 ? wait_find(ho, hash, name, len) :
@@ -214,14 +216,22 @@ ho_hold(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 		w->hash = hash;
 		w->len = len;
 		memcpy(w->name, name, len);
-		w->epoch = ring->epoch;
-		w->prev_epoch = ring->prev->epoch;
-		w->from = ring_owner(ring->prev, hash);
-		w->req = (uint64_t)(lc->queue & 0xff) << 56 | ++ho->req;
 		w->n = 0;
 		w->retry_at = now + HO_RETRY_MS * ho->hz_ms;
 		w->give_up_at = now + HO_WAIT_MS * ho->hz_ms;
-		send_req(lc, w, peers);
+		w->req = (uint64_t)(lc->queue & 0xff) << 56 | ++ho->req;
+		if (ahead != 0) {
+			/* Routed under a ring this node has yet to learn. */
+			w->epoch = ahead;
+			w->prev_epoch = 0;
+			w->from = 0;
+			lc->stats.c[STAT_EPOCH_BEHIND]++;
+		} else {
+			w->epoch = ring->epoch;
+			w->prev_epoch = ring->prev->epoch;
+			w->from = ring_owner(ring->prev, hash);
+			send_req(lc, w, peers);
+		}
 	}
 	if (w->n == HO_HOLD_MAX || ho->n_held >= ho->held_budget) {
 		lc->stats.c[STAT_HO_HOLD_FULL]++;
@@ -231,6 +241,22 @@ ho_hold(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 	w->held[w->n++] = m;
 	ho->n_held++;
 	lc->stats.c[STAT_HO_HELD]++;
+}
+
+/* End the wait w and let what it held through, in order. */
+static void
+release(struct dp_lcore *lc, struct ho_wait *w, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	struct ho_lcore *ho = lc->ho;
+	struct rte_mbuf *held[HO_HOLD_MAX];
+	uint32_t n = w->n;
+
+	memcpy(held, w->held, n * sizeof(held[0]));
+	ho->n_held -= n;
+	*w = ho->wait[--ho->n_wait];
+	for (uint32_t i = 0; i < n; i++)
+		chan_process(lc, held[i], ring, peers);
 }
 
 /*
@@ -245,8 +271,6 @@ settle(struct dp_lcore *lc, struct ho_wait *w, uint64_t stream,
 	struct ho_lcore *ho = lc->ho;
 	const struct aud_entry *e = aud_find(rcu_dereference(dp.aud),
 			w->hash, w->name, w->len);
-	struct rte_mbuf *held[HO_HOLD_MAX];
-	uint32_t n = w->n;
 
 	if (e != NULL && stream != 0) {
 		cell_put(&e->cell->stream, stream);
@@ -260,11 +284,7 @@ settle(struct dp_lcore *lc, struct ho_wait *w, uint64_t stream,
 		ho->done[w->hash & (HO_DONE_SLOTS - 1)] = (struct ho_done){
 			.hash = w->hash, .epoch = w->epoch };
 	}
-	memcpy(held, w->held, n * sizeof(held[0]));
-	ho->n_held -= n;
-	*w = ho->wait[--ho->n_wait];
-	for (uint32_t i = 0; i < n; i++)
-		chan_process(lc, held[i], ring, peers);
+	release(lc, w, ring, peers);
 }
 
 void
@@ -280,7 +300,7 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 
 	/* The control thread decoded it whole; the fixed part is sound. */
 	if (chan_handoff_decode(rumor_hdr_payload(h), ntohs(h->payload_len),
-			&st) != CHAN_WIRE_OK || w == NULL ||
+			&st) != CHAN_WIRE_OK || w == NULL || w->from == 0 ||
 			ntohl(h->origin) != w->from ||
 			be64toh(h->seq) != w->req) {
 		lc->stats.c[STAT_HO_STALE]++;
@@ -300,6 +320,16 @@ ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 	for (uint32_t i = 0; i < ho->n_wait;) {
 		struct ho_wait *w = &ho->wait[i];
 
+		if (w->from == 0 && (ring->epoch >= w->epoch ||
+				(int64_t)(now - w->give_up_at) >= 0)) {
+			/* Caught up (or not in time): on under this ring. */
+			release(lc, w, ring, peers);
+			continue;
+		}
+		if (w->from == 0) {
+			i++;
+			continue;
+		}
 		if ((int64_t)(now - w->give_up_at) >= 0) {
 			lc->stats.c[STAT_HO_TIMEOUT]++;
 			settle(lc, w, 0, 0, ring, peers);

@@ -92,6 +92,13 @@ cksum_words32(uint32_t v)
 	return (v & 0xffff) + (v >> 16);
 }
 
+/* The sum of the four 16-bit words of v, as they lie in memory. */
+static inline uint32_t
+cksum_words64(uint64_t v)
+{
+	return cksum_words32((uint32_t)v) + cksum_words32((uint32_t)(v >> 32));
+}
+
 /*
  * Incremental update of a checksum field csum when words whose sum is
  * old_sum (n_old words) are replaced by words whose sum is new_sum: the

@@ -155,7 +155,7 @@ extern struct dp dp;
 int fwd_main(void *arg);
 /* A DATA message to owner's node (the sink if this node); fwd.c. */
 void fwd_to_owner(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
-		const struct peer_table *peers);
+		const struct ring_table *ring, const struct peer_table *peers);
 
 /* tables.c: build and publish tables from the configuration. */
 int tables_publish_config(const struct rumor_config *cfg);

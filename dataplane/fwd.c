@@ -33,7 +33,7 @@
  */
 static __rte_always_inline void
 send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
-		uint32_t frame_len)
+		uint32_t frame_len, uint64_t epoch_be)
 {
 	const unsigned hop = to->hops;
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
@@ -51,16 +51,20 @@ send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
 	const uint32_t old_addr = cksum_words32(old_src) +
 			cksum_words32(old_dst);
 	uint16_t old_ttl, new_ttl, old_hop, new_hop, uc, sent;
+	uint64_t old_epoch;
 
 	memcpy(&old_ttl, &ip->ttl, 2);	/* TTL and protocol word. */
 	new_ttl = htons((uint16_t)(64u << 8 | IPPROTO_UDP));
 	memcpy(&old_hop, &h->flags, 2);	/* Flags and hop limit word. */
 	new_hop = htons((uint16_t)(ntohs(old_hop) - hop));
+	memcpy(&old_epoch, &h->epoch, 8);
 	uc = udp->check;
 	if (uc != 0) {
 		uc = cksum_replace(uc, old_addr + udp->src_port +
-				udp->dst_port + old_hop, 7,
-				to->csum_udp + new_hop);
+				udp->dst_port + old_hop +
+				cksum_words64(old_epoch), 11,
+				to->csum_udp + new_hop +
+				cksum_words64(epoch_be));
 		if (uc == 0)
 			uc = 0xffff;	/* Zero means "no checksum". */
 	}
@@ -76,6 +80,7 @@ send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
 	udp->dst_port = to->udp_port;
 	udp->check = uc;
 	memcpy(&h->flags, &new_hop, 2);
+	memcpy(&h->epoch, &epoch_be, 8);	/* The ring it went by. */
 
 	/* Drop Ethernet padding: the frame leaves as long as it is. */
 	if (unlikely(m->pkt_len > frame_len)) {
@@ -123,7 +128,8 @@ data_slot(const struct rte_mbuf *m, const struct ring_table *ring)
  */
 static __rte_always_inline bool
 route(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
-		const struct peer_table *peers, uint32_t self_id)
+		const struct peer_table *peers, uint32_t self_id,
+		uint64_t epoch_be)
 {
 	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
 			const struct rumor_hdr *, FRAME_RUMOR_OFF);
@@ -145,16 +151,16 @@ route(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
 	}
 	if (unlikely(!to->resolved))
 		return false;
-	send_to(lc, m, to, frame_len);
+	send_to(lc, m, to, frame_len, epoch_be);
 	return true;
 }
 
 /* route() for the channel path: sent on, or held for ARP. */
 void
 fwd_to_owner(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
-		const struct peer_table *peers)
+		const struct ring_table *ring, const struct peer_table *peers)
 {
-	if (!route(lc, m, owner, peers, dp.cfg.node_id))
+	if (!route(lc, m, owner, peers, dp.cfg.node_id, htobe64(ring->epoch)))
 		arp_wait_push(lc, m);
 }
 
@@ -211,6 +217,7 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 		const struct ring_table *ring, const struct peer_table *peers,
 		uint32_t self_id)
 {
+	const uint64_t epoch_be = htobe64(ring->epoch);
 	uint8_t verdict[DP_BURST];
 	uint32_t slot[DP_BURST];
 	uint32_t frame_len;
@@ -249,7 +256,8 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 					ring->prev != NULL) &&
 					chan_owned(lc, m, ring, peers))
 				continue;
-			if (unlikely(!route(lc, m, owner, peers, self_id)))
+			if (unlikely(!route(lc, m, owner, peers, self_id,
+					epoch_be)))
 				arp_wait_push(lc, m);
 		} else if (verdict[i] == FRAME_CHAN) {
 			chan_input(lc, m, in, ring, peers);
@@ -285,7 +293,7 @@ arp_wait_retry(struct dp_lcore *lc, const struct ring_table *ring,
 				(DP_ARP_WAIT_MAX - 1)];
 
 		if (changed && route(lc, w.m, ring->slot[data_slot(w.m, ring)],
-				peers, self_id))
+				peers, self_id, htobe64(ring->epoch)))
 			continue;
 		if ((int64_t)(now - w.deadline) > 0) {
 			lc->stats.c[STAT_ARP_TIMEOUT]++;

@@ -91,6 +91,7 @@ static const char *const stat_names[STAT_MAX - FRAME_VERDICT_MAX] = {
 	[STAT_HO_FRESH - FRAME_VERDICT_MAX] = "handoff_fresh",
 	[STAT_HO_TIMEOUT - FRAME_VERDICT_MAX] = "handoff_timeout",
 	[STAT_HO_STALE - FRAME_VERDICT_MAX] = "handoff_stale",
+	[STAT_EPOCH_BEHIND - FRAME_VERDICT_MAX] = "epoch_behind",
 };
 
 static const char *const ctl_names[CTL_STAT_MAX] = {

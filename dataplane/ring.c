@@ -388,6 +388,7 @@ ring_table_build(struct ring_table *t, const struct ring_member *in,
 	t->size = b.size;
 	t->n_members = n;
 	t->prev = NULL;
+	t->agreed = false;
 	memcpy(t->slot, slot, (size_t)b.size * sizeof(*slot));
 	rc = 0;
 out:

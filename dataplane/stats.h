@@ -78,6 +78,8 @@ enum lcore_stat {
 	STAT_HO_FRESH,			/* Channels started anew: no state. */
 	STAT_HO_TIMEOUT,		/* ... of which: no answer in time. */
 	STAT_HO_STALE,			/* HANDOFFs nobody waited for. */
+	STAT_EPOCH_BEHIND,		/* Channels held: a message came from
+					 * a newer ring than this node's. */
 	STAT_MAX
 };
 

@@ -276,8 +276,10 @@ tables_publish_config(const struct rumor_config *cfg)
 	 * unreachable once no lcore holds the old ring as its own.
 	 */
 	gone = old_ring != NULL ? old_ring->prev : NULL;
-	if (ring != NULL)
+	if (ring != NULL) {
 		ring->prev = old_ring;
+		ring->agreed = cfg->ring_epoch != 0;
+	}
 	rcu_assign_pointer(dp.ring, ring);
 	rcu_assign_pointer(dp.members, members);
 	urcu_qsbr_synchronize_rcu();

@@ -13,6 +13,7 @@
 #define RUMOR_RING_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* A member as the ring sees it. */
@@ -35,6 +36,12 @@ struct ring_table {
 	 * reader looks one step back only, never at prev->prev.
 	 */
 	const struct ring_table *prev;
+	/*
+	 * epoch is one the cluster agreed on (a committed Raft epoch), so
+	 * that it compares with the epoch other nodes' messages carry; a
+	 * static or locally numbered ring's does not.
+	 */
+	bool agreed;
 	uint32_t slot[];	/* Owner node id of each slot. */
 };
 
