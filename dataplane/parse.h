@@ -73,7 +73,7 @@ enum frame_verdict {
 				 * an ordered channel. */
 	FRAME_ARP,		/* An ARP frame, for the control thread. */
 	FRAME_CONTROL,		/* A rumor CONTROL datagram, for rumor-control. */
-	FRAME_CHAN,		/* A channel message (types 3 to 14), or DATA
+	FRAME_CHAN,		/* A channel message (types 3 to 16), or DATA
 				 * on a broadcast channel: for chan_fwd.c,
 				 * which checks its fixed part. */
 	FRAME_ETH_SHORT,	/* Shorter than an Ethernet header. */

@@ -5,7 +5,7 @@
 -- channel_len bytes of channel name, then payload_len bytes of payload,
 -- filling one UDP datagram exactly. A sealed control message (type 2,
 -- include/rumor/seal.h) shows its clear header; its body is encrypted.
--- Channel messages (types 3 to 14, docs/channels.md and
+-- Channel messages (types 3 to 16, docs/channels.md and
 -- include/rumor/chan_wire.h) show the fields of their fixed part and the
 -- message after it.
 --
@@ -45,12 +45,18 @@ local types = {
 	[12] = "NACK",
 	[13] = "GONE",
 	[14] = "GOSSIP",
+	[15] = "HANDOFF_REQ",
+	[16] = "HANDOFF",
 }
 
 -- The fixed part of each channel type after the name (chan_wire.h):
--- its layout, its length, and whether the message follows it.
+-- its layout, its length, and whether the message follows it. A
+-- HANDOFF's is 24 bytes, then 8 per node.
 local LAYOUT_LEASE, LAYOUT_ACK, LAYOUT_IACK = 1, 2, 3
 local LAYOUT_ORD, LAYOUT_RANGE, LAYOUT_NACK, LAYOUT_GOSSIP = 4, 5, 6, 7
+local LAYOUT_HANDOFF = 8
+local HANDOFF_NODE_LEN = 8
+local HANDOFF_NODES_MAX = 128
 local fixed = {
 	[3] = { LAYOUT_LEASE, 8, false },
 	[4] = { nil, 0, false },
@@ -64,6 +70,8 @@ local fixed = {
 	[12] = { LAYOUT_NACK, 24, false },
 	[13] = { LAYOUT_RANGE, 24, false },
 	[14] = { LAYOUT_GOSSIP, 8, true },
+	[15] = { nil, 0, false },
+	[16] = { LAYOUT_HANDOFF, 24, false },
 }
 
 local statuses = {
@@ -113,6 +121,9 @@ f.first = ProtoField.uint64("rumor.chan.first", "First", base.DEC)
 f.last = ProtoField.uint64("rumor.chan.last", "Last", base.DEC)
 f.count = ProtoField.uint32("rumor.chan.count", "Count", base.DEC)
 f.boot = ProtoField.uint64("rumor.chan.boot", "Origin boot", base.DEC)
+f.node = ProtoField.uint32("rumor.chan.node", "Node", base.DEC)
+f.node_lease_ms = ProtoField.uint32("rumor.chan.node_lease_ms",
+	"Lease left (ms)", base.DEC)
 f.chan_reserved = ProtoField.bytes("rumor.chan.reserved", "Reserved")
 f.message = ProtoField.bytes("rumor.chan.message", "Message")
 f.ctl_proto = ProtoField.uint8("rumor.ctl.proto", "Sealed protocol",
@@ -166,6 +177,9 @@ e.ctl_sender = ProtoExpert.new("rumor.ctl.bad_sender", "Sender is 0",
 	expert.group.PROTOCOL, expert.severity.ERROR)
 e.chan_fixed = ProtoExpert.new("rumor.chan.bad_fixed",
 	"Payload too short for the type's fixed part",
+	expert.group.MALFORMED, expert.severity.ERROR)
+e.chan_count = ProtoExpert.new("rumor.chan.bad_count",
+	"More than 128 nodes (CHAN_HANDOFF_NODES_MAX)",
 	expert.group.MALFORMED, expert.severity.ERROR)
 
 rumor.prefs.port = Pref.uint("UDP port", RUMOR_DEFAULT_PORT,
@@ -250,6 +264,11 @@ end
 local function dissect_fixed(tvb, t, mtype, off, n)
 	local layout, need, has_msg = fixed[mtype][1], fixed[mtype][2],
 		fixed[mtype][3]
+	local count = 0
+	if layout == LAYOUT_HANDOFF and n >= need then
+		count = tvb(off + 16, 4):uint()
+		need = need + HANDOFF_NODE_LEN * count
+	end
 	if n < need or (not has_msg and n ~= need) then
 		t:add_proto_expert_info(e.chan_fixed)
 		return ""
@@ -294,6 +313,21 @@ local function dissect_fixed(tvb, t, mtype, off, n)
 			tostring(tvb(off + 8, 8):uint64()), tvb(off + 16, 4):uint())
 	elseif layout == LAYOUT_GOSSIP then
 		t:add(f.boot, tvb(off, 8))
+	elseif layout == LAYOUT_HANDOFF then
+		t:add(f.stream, tvb(off, 8))
+		t:add(f.next_seq, tvb(off + 8, 8))
+		local item = t:add(f.count, tvb(off + 16, 4))
+		if count > HANDOFF_NODES_MAX then
+			item:add_proto_expert_info(e.chan_count)
+		end
+		t:add(f.chan_reserved, tvb(off + 20, 4))
+		for i = 0, count - 1 do
+			local p = off + 24 + HANDOFF_NODE_LEN * i
+			local node = t:add(f.node, tvb(p, 4))
+			node:add(f.node_lease_ms, tvb(p + 4, 4))
+		end
+		info = string.format(" next=%s nodes=%u",
+			tostring(tvb(off + 8, 8):uint64()), count)
 	end
 	if has_msg and n > need then
 		t:add(f.message, tvb(off + need, n - need))

@@ -26,7 +26,7 @@
 #include "rumor/wire.h"
 
 /*
- * Channel message types: RUMOR_T_SUBSCRIBE to RUMOR_T_GOSSIP of enum
+ * Channel message types: RUMOR_T_SUBSCRIBE to RUMOR_T_HANDOFF of enum
  * rumor_type (rumor/wire.h). PUBLISH is RUMOR_T_DATA (1): a client sends
  * it with origin 0, and a node stamps its own id.
  */

@@ -22,6 +22,31 @@
 	FUZZ_CHECK(memcmp(again_, (copy), (len)) == 0); \
 } while (0)
 
+/* A HANDOFF's fixed part: 24 bytes, then 8 per node. */
+static void
+fuzz_handoff(const uint8_t *copy, size_t size)
+{
+	static struct chan_handoff h;
+	static uint8_t again[CHAN_HANDOFF_LEN + CHAN_HANDOFF_NODES_MAX *
+			CHAN_HANDOFF_NODE_LEN];
+
+	if (chan_handoff_decode(copy, size, &h) != CHAN_WIRE_OK)
+		return;
+	FUZZ_CHECK(h.n_nodes <= CHAN_HANDOFF_NODES_MAX);
+	FUZZ_CHECK(size == CHAN_HANDOFF_LEN + h.n_nodes *
+			CHAN_HANDOFF_NODE_LEN);
+	FUZZ_CHECK((h.stream == 0) == (h.next_seq == 0));
+	FUZZ_CHECK(h.next_seq <= CHAN_SEQ_MAX);
+	for (uint32_t i = 0; i < h.n_nodes; i++)
+		FUZZ_CHECK(h.node[i].id != 0 && h.node[i].lease_ms >= 1 &&
+				h.node[i].lease_ms <= CHAN_LEASE_MAX_MS);
+	memset(again, 0xa5, sizeof(again));
+	FUZZ_CHECK(chan_handoff_encode(&h, again, size - 1) == 0);
+	FUZZ_CHECK(again[0] == 0xa5);
+	FUZZ_CHECK(chan_handoff_encode(&h, again, sizeof(again)) == size);
+	FUZZ_CHECK(memcmp(again, copy, size) == 0);
+}
+
 static void
 fuzz_parts(const uint8_t *copy, size_t size)
 {
@@ -83,6 +108,7 @@ fuzz_parts(const uint8_t *copy, size_t size)
 		FUZZ_PART_AGAIN(chan_nack_encode(&n, again_, sizeof(again_)),
 				size, copy);
 	}
+	fuzz_handoff(copy, size);
 }
 
 int
@@ -133,6 +159,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (m.type == RUMOR_T_GOSSIP)
 			FUZZ_CHECK(chan_is_broadcast(m.channel,
 					m.channel_len));
+		if (m.type == RUMOR_T_HANDOFF_REQ ||
+				m.type == RUMOR_T_HANDOFF)
+			FUZZ_CHECK(!chan_is_broadcast(m.channel,
+					m.channel_len));
+		if (m.type == RUMOR_T_HANDOFF_REQ)
+			FUZZ_CHECK(size == sizeof(struct rumor_hdr) +
+					m.channel_len);
+		if (m.type == RUMOR_T_HANDOFF)
+			FUZZ_CHECK(m.u.handoff.n_nodes <=
+					CHAN_HANDOFF_NODES_MAX &&
+					size == sizeof(struct rumor_hdr) +
+					m.channel_len + CHAN_HANDOFF_LEN +
+					m.u.handoff.n_nodes *
+					CHAN_HANDOFF_NODE_LEN);
 		if (again != NULL) {
 			memset(again, 0xa5, size);
 			FUZZ_CHECK(chan_msg_encode(&m, again, size) == size);

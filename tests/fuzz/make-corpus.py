@@ -347,6 +347,15 @@ def chan_lease(ms=30000):
     return struct.pack("!II", ms, 0)
 
 
+def chan_handoff(stream=0x5EED, next_seq=43, nodes=((2, 25000), (5, 1000)),
+                 count=None, reserved=0):
+    """A HANDOFF's fixed part: stream, next_seq, count, then the nodes."""
+    return struct.pack("!QQII", stream, next_seq,
+                       len(nodes) if count is None else count,
+                       reserved) + b"".join(
+        struct.pack("!II", nid, lease) for nid, lease in nodes)
+
+
 SEEDS["fuzz_chan_wire"] = {
     "publish": chan(1, b"hello", origin=0),
     "publish-stamped": chan(1, b"hello"),
@@ -381,6 +390,13 @@ SEEDS["fuzz_chan_wire"] = {
     "part-interest-ack": chan_iack(),
     "part-nack": chan_nack(),
     "part-range": chan_range(),
+    "handoff-req": chan(15, origin=9, seq=5),
+    "handoff": chan(16, chan_handoff(), origin=3, seq=5),
+    "handoff-no-state": chan(16, chan_handoff(0, 0, ()), origin=3, seq=0),
+    "handoff-max": chan(16, chan_handoff(
+        nodes=tuple((i + 1, 1000 + i) for i in range(128))), origin=3),
+    "bad-handoff-count": chan(16, chan_handoff(count=3), origin=3),
+    "part-handoff": chan_handoff(),
 }
 
 

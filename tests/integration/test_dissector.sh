@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Check that scripts/rumor.lua decodes every field of the rumor header,
-# and the clear header of a sealed control message: write pcaps of rumor
-# frames by hand, dissect them with tshark, and compare each field with
-# what was written. Exits 77 (skipped) without tshark or python3.
+# the clear header of a sealed control message, and the fixed parts of
+# HANDOFF_REQ and HANDOFF: write pcaps of rumor frames by hand, dissect
+# them with tshark, and compare each field with what was written. Exits
+# 77 (skipped) without tshark or python3.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -198,6 +199,114 @@ if ! grep -qF 'CONTROL SWIM sender=7 boot=1700000000000000 counter=3 len=24' \
 	cat "$tmp/control-summary.txt"
 	fail=1
 fi
+
+# Channel messages from node 3 (10.0.0.2) to node 9 (10.0.0.1), port 7946:
+#  1. HANDOFF_REQ from node 9, request 5: no fixed part.
+#  2. HANDOFF answering it: stream 0x5eed000000000007, next_seq 43, nodes
+#     2 (25,000 ms left) and 5 (1,000 ms).
+#  3. HANDOFF pushed unasked (seq 0) with no state and no node.
+#  4. HANDOFF whose count (3) is one more than its nodes.
+#  5. HANDOFF_REQ with 8 bytes of payload.
+#  6. HANDOFF of 129 nodes: count above 128, the length agreeing.
+python3 - "$tmp/handoff.pcap" <<'PY'
+import struct, sys
+
+def cksum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+def chan(mtype, body=b"", origin=3, seq=5):
+    return struct.pack("!HBBBBHIHHQQQ", 0x524d, 1, mtype, 0, 8, 4, origin,
+                       len(body), 0, 9, seq, 0xcea6a9c08ead0124) + \
+        b"news" + body
+
+def handoff(stream, next_seq, nodes, count=None):
+    return struct.pack("!QQII", stream, next_seq,
+                       len(nodes) if count is None else count, 0) + \
+        b"".join(struct.pack("!II", n, l) for n, l in nodes)
+
+def frame(msg):
+    udp = struct.pack("!HHHH", 7946, 7946, 8 + len(msg), 0) + msg
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000,
+                     64, 17, 0, bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1]))
+    ip = ip[:10] + struct.pack("!H", cksum(ip)) + ip[12:]
+    return bytes.fromhex("020000000001" "020000000002" "0800") + ip + udp
+
+two = ((2, 25000), (5, 1000))
+frames = [
+    frame(chan(15, origin=9)),
+    frame(chan(16, handoff(0x5eed000000000007, 43, two))),
+    frame(chan(16, handoff(0, 0, ()), seq=0)),
+    frame(chan(16, handoff(0x5eed000000000007, 43, two, count=3))),
+    frame(chan(15, bytes(8), origin=9)),
+    frame(chan(16, handoff(7, 1, tuple((i + 1, 1000)
+                                       for i in range(129))))),
+]
+with open(sys.argv[1], "wb") as out:
+    out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    for i, f in enumerate(frames):
+        out.write(struct.pack("<IIII", 1700000000 + i, 0, len(f), len(f)))
+        out.write(f)
+PY
+
+set --
+for f in rumor.type rumor.origin rumor.seq rumor.payload_len \
+		rumor.chan.stream rumor.chan.next_seq rumor.chan.count \
+		rumor.chan.reserved rumor.chan.node rumor.chan.node_lease_ms \
+		_ws.expert.message; do
+	set -- "$@" -e "$f"
+done
+tshark -X "lua_script:$lua" -r "$tmp/handoff.pcap" -Y 'frame.number <= 5' \
+	-T fields -E separator='|' "$@" >"$tmp/handoff.txt" \
+	2>>"$tmp/err.txt" || {
+	cat "$tmp/err.txt"
+	echo "FAIL: tshark could not dissect the handoff capture"
+	exit 1
+}
+tshark -X "lua_script:$lua" -r "$tmp/handoff.pcap" -Y 'frame.number == 6' \
+	-T fields -E separator='|' -e rumor.chan.count \
+	-e _ws.expert.message >>"$tmp/handoff.txt" 2>>"$tmp/err.txt"
+tshark -X "lua_script:$lua" -r "$tmp/handoff.pcap" -Y 'frame.number == 6' \
+	-T fields -E occurrence=l -e rumor.chan.node \
+	-e rumor.chan.node_lease_ms >>"$tmp/handoff.txt" 2>>"$tmp/err.txt"
+tshark -X "lua_script:$lua" -r "$tmp/handoff.pcap" -V \
+	>"$tmp/handoff-verbose.txt" 2>>"$tmp/err.txt"
+tshark -X "lua_script:$lua" -r "$tmp/handoff.pcap" \
+	>"$tmp/handoff-summary.txt" 2>>"$tmp/err.txt"
+
+cat >"$tmp/handoff-want.txt" <<'WANT'
+15|9|5|0|||||||
+16|3|5|40|0x5eed000000000007|43|2|00000000|2,5|25000,1000|
+16|3|0|24|0x0000000000000000|0|0|00000000|||
+16|3|5|40|||||||Payload too short for the type's fixed part
+15|9|5|8|||||||Payload too short for the type's fixed part
+129|More than 128 nodes (CHAN_HANDOFF_NODES_MAX)
+129	1000
+WANT
+if ! diff -u "$tmp/handoff-want.txt" "$tmp/handoff.txt"; then
+	echo "FAIL: handoff fields decoded differently (- expected, + decoded)"
+	fail=1
+fi
+for line in 'Type: HANDOFF_REQ (15)' 'Type: HANDOFF (16)' \
+		'Stream: 0x5eed000000000007' 'Next sequence: 43' 'Count: 2' \
+		'Node: 2' 'Lease left (ms): 25000' 'Node: 5' \
+		'Lease left (ms): 1000'; do
+	if ! grep -qF "$line" "$tmp/handoff-verbose.txt"; then
+		echo "FAIL: '$line' missing from tshark -V (handoff)"
+		fail=1
+	fi
+done
+for line in 'HANDOFF_REQ channel=news seq=5 hop=8 len=0' \
+		'HANDOFF channel=news seq=5 hop=8 len=40 next=43 nodes=2' \
+		'HANDOFF channel=news seq=0 hop=8 len=24 next=0 nodes=0'; do
+	if ! grep -qF "$line" "$tmp/handoff-summary.txt"; then
+		echo "FAIL: Info column '$line' missing:"
+		cat "$tmp/handoff-summary.txt"
+		fail=1
+	fi
+done
 
 if grep -qi 'lua.*error\|error.*lua' "$tmp/err.txt"; then
 	cat "$tmp/err.txt"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The channel message codec (include/rumor/chan_wire.h): the documented
- * bytes of two messages, round trips of every type on both kinds of
+ * bytes of four messages, round trips of every type on both kinds of
  * channel at the ends of every length, truncation at every length and
  * extension by a byte, every field out of its range, the order of the
  * checks, the fixed-part codecs alone, encoder refusals, and random
@@ -9,6 +9,7 @@
  * catches any read or write beyond them.
  */
 #include <endian.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,11 +41,11 @@ static const uint8_t all_types[] = {
 	RUMOR_T_DATA, RUMOR_T_SUBSCRIBE, RUMOR_T_UNSUBSCRIBE, RUMOR_T_SUB_ACK,
 	RUMOR_T_DELIVER, RUMOR_T_GAP, RUMOR_T_FANOUT, RUMOR_T_RETRANSMIT,
 	RUMOR_T_INTEREST, RUMOR_T_INTEREST_ACK, RUMOR_T_NACK, RUMOR_T_GONE,
-	RUMOR_T_GOSSIP,
+	RUMOR_T_GOSSIP, RUMOR_T_HANDOFF_REQ, RUMOR_T_HANDOFF,
 };
 #define N_TYPES (sizeof(all_types) / sizeof(all_types[0]))
 
-/* The fixed part of each type, as documented. */
+/* The fixed part of each type, as documented (a HANDOFF's before its nodes). */
 static size_t
 fixed_len(uint8_t type)
 {
@@ -61,8 +62,33 @@ fixed_len(uint8_t type)
 		return 16;
 	case RUMOR_T_GAP: case RUMOR_T_GONE: case RUMOR_T_NACK:
 		return 24;
+	case RUMOR_T_HANDOFF:
+		return 24;
 	default:
 		return 0;
+	}
+}
+
+/* The whole fixed part of m: a HANDOFF's nodes are 8 bytes each. */
+static size_t
+body_len(const struct chan_msg *m)
+{
+	return fixed_len(m->type) + (m->type == RUMOR_T_HANDOFF ?
+			8 * (size_t)m->u.handoff.n_nodes : 0);
+}
+
+/*
+ * A HANDOFF's interest set of n nodes, patterned: ids from UINT32_MAX
+ * down, leases from 1 up to CHAN_LEASE_MAX_MS on the last.
+ */
+static void
+ho_fill(struct chan_handoff *ho, uint32_t n)
+{
+	ho->n_nodes = n;
+	for (uint32_t i = 0; i < n; i++) {
+		ho->node[i].id = UINT32_MAX - 7 * i;
+		ho->node[i].lease_ms = i + 1 == n && i > 0 ?
+				CHAN_LEASE_MAX_MS : 1 + i * 2347;
 	}
 }
 
@@ -139,6 +165,11 @@ msg_make(uint8_t type, const char *chan, size_t len, size_t plen)
 		m.u.nack.first = 0x0182838485868788ull;
 		m.u.nack.count = 17;
 		break;
+	case RUMOR_T_HANDOFF:
+		m.u.handoff.stream = 0xc1c2c3c4c5c6c7c8ull;
+		m.u.handoff.next_seq = 0x01d2d3d4d5d6d7d8ull;
+		ho_fill(&m.u.handoff, 3);
+		break;
 	default:
 		break;
 	}
@@ -152,7 +183,7 @@ msg_make(uint8_t type, const char *chan, size_t len, size_t plen)
 static size_t
 msg_len(const struct chan_msg *m)
 {
-	return HDR + m->channel_len + fixed_len(m->type) +
+	return HDR + m->channel_len + body_len(m) +
 			(has_payload(m->type) ? m->payload_len : 0);
 }
 
@@ -200,6 +231,21 @@ msg_equal(const struct chan_msg *a, const struct chan_msg *b)
 				a->u.nack.count != b->u.nack.count)
 			return false;
 		break;
+	case RUMOR_T_HANDOFF: {
+		const struct chan_handoff *x = &a->u.handoff;
+		const struct chan_handoff *y = &b->u.handoff;
+
+		if (x->stream != y->stream || x->next_seq != y->next_seq ||
+				x->n_nodes != y->n_nodes ||
+				x->n_nodes > CHAN_HANDOFF_NODES_MAX)
+			return false;
+		for (uint32_t i = 0; i < x->n_nodes; i++)
+			if (x->node[i].id != y->node[i].id ||
+					x->node[i].lease_ms !=
+					y->node[i].lease_ms)
+				return false;
+		break;
+	}
 	default:
 		break;
 	}
@@ -278,11 +324,56 @@ get64(const uint8_t *p)
 	return v;
 }
 
+/*
+ * The header and name of m written field by field, as docs/protocol.md
+ * lays them out, with payload_len blen; the body goes after them, at the
+ * offset returned.
+ */
+static size_t
+raw_head(uint8_t *p, const struct chan_msg *m, size_t blen)
+{
+	put16(p, 0x524d);
+	p[2] = 1;
+	p[3] = m->type;
+	p[4] = 0;
+	p[5] = m->hop_limit;
+	put16(p + 6, (uint16_t)m->channel_len);
+	put32(p + 8, m->origin);
+	put16(p + 12, (uint16_t)blen);
+	put16(p + 14, 0);
+	put64(p + 16, m->epoch);
+	put64(p + 24, m->seq);
+	put64(p + 32, m->channel_hash);
+	memcpy(p + HDR, m->channel, m->channel_len);
+	return HDR + m->channel_len;
+}
+
+/*
+ * A HANDOFF's fixed part field by field, as docs/channels.md lays it
+ * out: stream and next_seq of ho, count and reserved as given, then the
+ * first n nodes of ho. Returns its length, 24 + 8 * n.
+ */
+static size_t
+raw_handoff(uint8_t *p, const struct chan_handoff *ho, uint32_t count,
+		uint32_t rsv, uint32_t n)
+{
+	put64(p, ho->stream);
+	put64(p + 8, ho->next_seq);
+	put32(p + 16, count);
+	put32(p + 20, rsv);
+	for (uint32_t i = 0; i < n; i++) {
+		put32(p + 24 + 8 * (size_t)i, ho->node[i].id);
+		put32(p + 28 + 8 * (size_t)i, ho->node[i].lease_ms);
+	}
+	return 24 + 8 * (size_t)n;
+}
+
 static void check_refused(const struct chan_msg *m, int line);
 
 /*
- * The two examples of docs/channels.md, byte for byte: a client's
- * SUBSCRIBE to "news" and the DELIVER of "hello" on it.
+ * The examples of docs/channels.md, byte for byte: a client's SUBSCRIBE
+ * to "news", the DELIVER of "hello" on it, and the HANDOFF_REQ and
+ * HANDOFF that move it to a new owner.
  */
 static void
 test_layout(void)
@@ -335,6 +426,81 @@ test_layout(void)
 	m.payload_len = 5;
 	CHECK_EQ(chan_msg_encode(&m, buf, sizeof(buf)), sizeof(deliver));
 	CHECK(memcmp(buf, deliver, sizeof(deliver)) == 0);
+
+	/*
+	 * Node 9, owner of "news" under ring epoch 9, asks node 3 for it
+	 * (request 5); node 3 hands over stream 0x5eed000000000007 at
+	 * next_seq 43 and the interest of nodes 2 (25 s left) and 5 (1 s).
+	 */
+	{
+		static const uint8_t req[] = {
+			0x52, 0x4d, 0x01, 0x0f, 0x00, 0x08, 0x00, 0x04,
+			0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00,
+			0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09,
+			0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
+			0xce, 0xa6, 0xa9, 0xc0, 0x8e, 0xad, 0x01, 0x24,
+			'n', 'e', 'w', 's',
+		};
+		static const uint8_t ho[] = {
+			0x52, 0x4d, 0x01, 0x10, 0x00, 0x08, 0x00, 0x04,
+			0x00, 0x00, 0x00, 0x03, 0x00, 0x28, 0x00, 0x00,
+			0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09,
+			0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
+			0xce, 0xa6, 0xa9, 0xc0, 0x8e, 0xad, 0x01, 0x24,
+			'n', 'e', 'w', 's',
+			0x5e, 0xed, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07,
+			0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2b,
+			0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
+			0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x61, 0xa8,
+			0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x03, 0xe8,
+		};
+		struct chan_msg d;
+
+		CHECK_EQ(sizeof(req), 44);
+		CHECK_EQ(sizeof(ho), 84);
+		memset(&m, 0, sizeof(m));
+		m.type = RUMOR_T_HANDOFF_REQ;
+		m.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+		m.origin = 9;
+		m.epoch = 9;
+		m.seq = 5;
+		m.channel = "news";
+		m.channel_len = 4;
+		m.channel_hash = 0xcea6a9c08ead0124ull;
+		CHECK_EQ(chan_msg_encode(&m, buf, sizeof(buf)), sizeof(req));
+		CHECK(memcmp(buf, req, sizeof(req)) == 0);
+		CHECK_EQ(chan_msg_decode(req, sizeof(req), &d), CHAN_WIRE_OK);
+		CHECK_EQ(d.type, RUMOR_T_HANDOFF_REQ);
+		CHECK_EQ(d.origin, 9);
+		CHECK_EQ(d.epoch, 9);
+		CHECK_EQ(d.seq, 5);
+		CHECK(d.payload == NULL && d.payload_len == 0);
+
+		m.type = RUMOR_T_HANDOFF;
+		m.origin = 3;
+		m.u.handoff.stream = 0x5eed000000000007ull;
+		m.u.handoff.next_seq = 43;
+		m.u.handoff.n_nodes = 2;
+		m.u.handoff.node[0].id = 2;
+		m.u.handoff.node[0].lease_ms = 25000;
+		m.u.handoff.node[1].id = 5;
+		m.u.handoff.node[1].lease_ms = 1000;
+		CHECK_EQ(chan_msg_encode(&m, buf, sizeof(buf)), sizeof(ho));
+		CHECK(memcmp(buf, ho, sizeof(ho)) == 0);
+		memset(&d, 0xee, sizeof(d));
+		CHECK_EQ(chan_msg_decode(ho, sizeof(ho), &d), CHAN_WIRE_OK);
+		CHECK_EQ(d.type, RUMOR_T_HANDOFF);
+		CHECK_EQ(d.origin, 3);
+		CHECK_EQ(d.seq, 5);
+		CHECK_EQ(d.u.handoff.stream, 0x5eed000000000007ull);
+		CHECK_EQ(d.u.handoff.next_seq, 43);
+		CHECK_EQ(d.u.handoff.n_nodes, 2);
+		CHECK_EQ(d.u.handoff.node[0].id, 2);
+		CHECK_EQ(d.u.handoff.node[0].lease_ms, 25000);
+		CHECK_EQ(d.u.handoff.node[1].id, 5);
+		CHECK_EQ(d.u.handoff.node[1].lease_ms, 1000);
+		CHECK(d.payload == NULL && d.payload_len == 0);
+	}
 
 	/* The example channel hash is the one of docs/protocol.md. */
 	CHECK_EQ(ring_channel_hash("news", 4), 0xcea6a9c08ead0124ull);
@@ -400,6 +566,121 @@ check_round_trip(const struct chan_msg *m)
 	CHECK(memcmp(odd + 1, buf, want) == 0);
 	free(odd);
 	free(buf);
+}
+
+/*
+ * m is a valid HANDOFF or HANDOFF_REQ: the encoder writes exactly the
+ * bytes written here field by field, and they decode to m.
+ */
+static void
+check_handoff_bytes(const struct chan_msg *m)
+{
+	size_t want = msg_len(m), off;
+	uint8_t *raw = alloc_exact(want);
+	uint8_t *enc = alloc_exact(want);
+	struct chan_msg d;
+
+	off = raw_head(raw, m, want - HDR - m->channel_len);
+	if (m->type == RUMOR_T_HANDOFF)
+		off += raw_handoff(raw + off, &m->u.handoff,
+				m->u.handoff.n_nodes, 0, m->u.handoff.n_nodes);
+	CHECK_EQ(off, want);
+	CHECK_EQ(chan_msg_encode(m, enc, want), want);
+	if (!CHECK(memcmp(enc, raw, want) == 0))
+		fprintf(stderr, "  (%s, %u nodes)\n", chan_type_name(m->type),
+				m->type == RUMOR_T_HANDOFF ?
+				m->u.handoff.n_nodes : 0);
+	CHECK_EQ(chan_msg_decode(raw, want, &d), CHAN_WIRE_OK);
+	CHECK(msg_equal(m, &d));
+	free(enc);
+	free(raw);
+}
+
+/*
+ * HANDOFF with no node, one, and the most; with no state (stream and
+ * next_seq 0); every field at its ends; HANDOFF_REQ with any request id
+ * and epoch. Each round trips, and is the bytes written by hand.
+ */
+static void
+test_round_trip_handoff(void)
+{
+	const struct { const char *name; size_t len; } chans[] = {
+		{ "n", 1 }, { "news", 4 }, { chan_long, RUMOR_CHANNEL_MAX },
+	};
+	const uint32_t counts[] = { 0, 1, 2, 3, CHAN_HANDOFF_NODES_MAX - 1,
+			CHAN_HANDOFF_NODES_MAX };
+	struct chan_msg m;
+
+	for (size_t c = 0; c < sizeof(chans) / sizeof(chans[0]); c++) {
+		for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]);
+				k++) {
+			m = msg_make(RUMOR_T_HANDOFF, chans[c].name,
+					chans[c].len, 0);
+			ho_fill(&m.u.handoff, counts[k]);
+			check_round_trip(&m);
+			check_handoff_bytes(&m);
+			/* The old owner held no state. */
+			m.u.handoff.stream = 0;
+			m.u.handoff.next_seq = 0;
+			check_round_trip(&m);
+			check_handoff_bytes(&m);
+		}
+		m = msg_make(RUMOR_T_HANDOFF_REQ, chans[c].name, chans[c].len,
+				0);
+		check_round_trip(&m);
+		check_handoff_bytes(&m);
+	}
+	/* The largest HANDOFF (above): 128 nodes beside a 255-byte name. */
+	m = msg_make(RUMOR_T_HANDOFF, chan_long, RUMOR_CHANNEL_MAX, 0);
+	ho_fill(&m.u.handoff, CHAN_HANDOFF_NODES_MAX);
+	CHECK_EQ(msg_len(&m), 40 + 255 + 24 + 8 * 128);
+	CHECK(msg_len(&m) <= RUMOR_DATAGRAM_MAX);
+
+	m = msg_make(RUMOR_T_HANDOFF, "x", 1, 0);
+	m.u.handoff.stream = 1;
+	m.u.handoff.next_seq = 1;
+	check_round_trip(&m);
+	check_handoff_bytes(&m);
+	m.u.handoff.stream = UINT64_MAX;
+	m.u.handoff.next_seq = CHAN_SEQ_MAX;
+	check_round_trip(&m);
+	check_handoff_bytes(&m);
+	m.u.handoff.n_nodes = 2;
+	m.u.handoff.node[0].id = 1;
+	m.u.handoff.node[0].lease_ms = 1;
+	m.u.handoff.node[1].id = UINT32_MAX;
+	m.u.handoff.node[1].lease_ms = CHAN_LEASE_MAX_MS;
+	check_round_trip(&m);
+	check_handoff_bytes(&m);
+	/* Pushed unasked (request id 0); the header's ends. */
+	m.seq = 0;
+	m.epoch = 0;
+	m.hop_limit = 0;
+	check_round_trip(&m);
+	check_handoff_bytes(&m);
+	m.seq = UINT64_MAX;
+	m.epoch = UINT64_MAX;
+	m.hop_limit = 0xff;
+	m.origin = UINT32_MAX;
+	check_round_trip(&m);
+	check_handoff_bytes(&m);
+	/* Duplicate ids are not the codec's to refuse: sent as given. */
+	m.u.handoff.node[0].id = UINT32_MAX;
+	check_round_trip(&m);
+
+	m = msg_make(RUMOR_T_HANDOFF_REQ, "x", 1, 0);
+	m.seq = 0;
+	m.epoch = 0;
+	check_round_trip(&m);
+	m.seq = UINT64_MAX;
+	m.epoch = UINT64_MAX;
+	m.origin = UINT32_MAX;
+	check_round_trip(&m);
+	check_handoff_bytes(&m);
+	/* A HANDOFF_REQ carries nothing, whatever the union holds. */
+	m.u.handoff.n_nodes = UINT32_MAX;
+	m.u.handoff.next_seq = UINT64_MAX;
+	check_round_trip(&m);
 }
 
 static void
@@ -508,6 +789,7 @@ test_round_trip(void)
 		m.origin = 0;
 		check_round_trip(&m);
 	}
+	test_round_trip_handoff();
 }
 
 /*
@@ -559,7 +841,7 @@ test_fixed_lengths(void)
 		uint8_t type = all_types[t];
 		const char *name = type == RUMOR_T_GOSSIP ? "@c" : "c";
 		struct chan_msg m = msg_make(type, name, strlen(name), 0);
-		size_t len, fixed = fixed_len(type);
+		size_t len, fixed = body_len(&m);
 		uint8_t *buf = encode_exact(&m, &len);
 		uint8_t *shorter, *longer;
 		size_t clen = m.channel_len;
@@ -696,6 +978,35 @@ check_field(const uint8_t *good, size_t len, size_t off, unsigned width,
 				chan_wire_error_name(want));
 	free(bad);
 }
+
+/*
+ * Decode the header and name of m (written by hand) with body[0..blen)
+ * as its payload, in a buffer of exactly that length; check the verdict.
+ */
+static void
+check_raw(const struct chan_msg *m, const uint8_t *body, size_t blen,
+		enum chan_wire_error want, int line)
+{
+	size_t len = HDR + m->channel_len + blen;
+	uint8_t *dg = alloc_exact(len);
+	struct chan_msg d;
+	enum chan_wire_error e;
+
+	raw_head(dg, m, blen);
+	if (blen > 0)
+		memcpy(dg + HDR + m->channel_len, body, blen);
+	e = chan_msg_decode(dg, len, &d);
+	if (!CHECK_EQ(e, want))
+		fprintf(stderr, "  (line %d: %s with a payload of %zu bytes "
+				"gives %s, not %s)\n", line,
+				chan_type_name(m->type), blen,
+				chan_wire_error_name(e),
+				chan_wire_error_name(want));
+	free(dg);
+}
+
+#define CHECK_RAW(m, body, blen, want) \
+	check_raw(&(m), (body), (blen), (want), __LINE__)
 
 #define CHECK_BYTE(off, byte, want) \
 	check_byte(good, len, (off), (byte), (want), __LINE__)
@@ -835,6 +1146,227 @@ test_origin_and_kind(void)
 		m = msg_make(RUMOR_T_NACK, "@c", 2, 0);
 		CHECK_EQ(chan_msg_encode(&m, buf, sizeof(buf)), 0);
 	}
+}
+
+/*
+ * HANDOFF_REQ and HANDOFF: every length that is not 24 + 8 * count with
+ * count at most 128, every field out of its range and at its ends, the
+ * origin and the kind, and the encoder refusing each of them.
+ */
+static void
+test_handoff_errors(void)
+{
+	const size_t b = HDR + 4;	/* The fixed part, after "news". */
+	static uint8_t body[CHAN_HANDOFF_LEN +
+			8 * (CHAN_HANDOFF_NODES_MAX + 2)];
+	struct chan_msg m, big;
+	size_t len, n;
+	uint8_t *good;
+
+	/* HANDOFF_REQ: nothing after the name. */
+	m = msg_make(RUMOR_T_HANDOFF_REQ, "news", 4, 0);
+	good = encode_exact(&m, &len);
+	CHECK_EQ(len, HDR + 4);
+	CHECK_EQ(decode_exact(good, len), CHAN_WIRE_OK);
+	CHECK_FIELD(24, 8, 0, CHAN_WIRE_OK);	/* Any request id. */
+	CHECK_FIELD(16, 8, 0, CHAN_WIRE_OK);	/* Any epoch. */
+	CHECK_FIELD(8, 4, 0, CHAN_WIRE_ORIGIN);
+	CHECK_FIELD(8, 4, UINT32_MAX, CHAN_WIRE_OK);
+	CHECK_BYTE(HDR, '@', CHAN_WIRE_KIND);
+	free(good);
+	memset(body, 0, sizeof(body));
+	CHECK_RAW(m, body, 0, CHAN_WIRE_OK);
+	for (size_t l = 1; l <= 9; l++)
+		CHECK_RAW(m, body, l, CHAN_WIRE_LENGTH);
+	/* A HANDOFF's fixed part under the request's type. */
+	m = msg_make(RUMOR_T_HANDOFF, "news", 4, 0);
+	n = raw_handoff(body, &m.u.handoff, 3, 0, 3);
+	CHECK_RAW(m, body, n, CHAN_WIRE_OK);
+	m.type = RUMOR_T_HANDOFF_REQ;
+	CHECK_RAW(m, body, n, CHAN_WIRE_LENGTH);
+	CHECK_RAW(m, body, 24, CHAN_WIRE_LENGTH);
+
+	/* HANDOFF: the fixed part short of 24 bytes, whatever it holds. */
+	m = msg_make(RUMOR_T_HANDOFF, "news", 4, 0);
+	ho_fill(&m.u.handoff, 0);
+	n = raw_handoff(body, &m.u.handoff, 0, 0, 0);
+	CHECK_EQ(n, 24);
+	CHECK_RAW(m, body, n, CHAN_WIRE_OK);
+	for (size_t l = 0; l < n; l++)
+		CHECK_RAW(m, body, l, CHAN_WIRE_LENGTH);
+	/* Count 0 and anything after the 24 bytes. */
+	for (size_t l = n + 1; l <= n + 9; l++)
+		CHECK_RAW(m, body, l, CHAN_WIRE_LENGTH);
+
+	/* Count 3: 48 bytes exactly, never a byte or a node more or less. */
+	m = msg_make(RUMOR_T_HANDOFF, "news", 4, 0);
+	m.u.handoff.node[3].id = 77;		/* A valid 4th to spare. */
+	m.u.handoff.node[3].lease_ms = 5000;
+	n = raw_handoff(body, &m.u.handoff, 3, 0, 4);
+	CHECK_EQ(n, 56);
+	CHECK_RAW(m, body, 48, CHAN_WIRE_OK);
+	for (size_t l = 0; l <= n; l++)
+		if (l != 48)
+			CHECK_RAW(m, body, l, CHAN_WIRE_LENGTH);
+	/* The count that goes with the length, and none other. */
+	for (uint32_t c = 0; c <= 4; c++) {
+		put32(body + 16, c);
+		CHECK_RAW(m, body, 24 + 8 * (size_t)c, CHAN_WIRE_OK);
+		CHECK_RAW(m, body, 48, c == 3 ? CHAN_WIRE_OK :
+				CHAN_WIRE_LENGTH);
+	}
+
+	/* Count above 128, even with the bytes it asks for. */
+	big = msg_make(RUMOR_T_HANDOFF, "news", 4, 0);
+	ho_fill(&big.u.handoff, CHAN_HANDOFF_NODES_MAX);
+	n = raw_handoff(body, &big.u.handoff, CHAN_HANDOFF_NODES_MAX, 0,
+			CHAN_HANDOFF_NODES_MAX);
+	CHECK_EQ(n, 24 + 8 * 128);
+	CHECK_RAW(big, body, n, CHAN_WIRE_OK);
+	put32(body + n, 1000);			/* A valid 129th node. */
+	put32(body + n + 4, 1000);
+	CHECK(HDR + 4 + n + 8 <= RUMOR_DATAGRAM_MAX);
+	CHECK_RAW(big, body, n + 8, CHAN_WIRE_LENGTH);
+	{
+		const uint32_t over[] = { CHAN_HANDOFF_NODES_MAX + 1,
+				CHAN_HANDOFF_NODES_MAX + 2, 0x10000000,
+				0x20000003, 0x80000000, UINT32_MAX };
+		const size_t lens[] = { 24, 32, n, n + 8 };
+
+		for (size_t o = 0; o < sizeof(over) / sizeof(over[0]); o++) {
+			put32(body + 16, over[o]);
+			for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]);
+					l++)
+				CHECK_RAW(big, body, lens[l],
+						CHAN_WIRE_LENGTH);
+		}
+	}
+
+	/* The fields of a valid HANDOFF of three nodes. */
+	m = msg_make(RUMOR_T_HANDOFF, "news", 4, 0);
+	good = encode_exact(&m, &len);
+	CHECK_EQ(len, HDR + 4 + 48);
+	CHECK_EQ(decode_exact(good, len), CHAN_WIRE_OK);
+	/* Reserved: every byte. */
+	for (size_t o = 20; o < 24; o++) {
+		CHECK_BYTE(b + o, 0x01, CHAN_WIRE_RESERVED);
+		CHECK_BYTE(b + o, 0x80, CHAN_WIRE_RESERVED);
+	}
+	/* Stream and next_seq: both 0 or neither; next_seq in range. */
+	CHECK_FIELD(b, 8, 0, CHAN_WIRE_SEQ);
+	CHECK_FIELD(b, 8, 1, CHAN_WIRE_OK);
+	CHECK_FIELD(b, 8, UINT64_MAX, CHAN_WIRE_OK);
+	CHECK_FIELD(b + 8, 8, 0, CHAN_WIRE_SEQ);
+	CHECK_FIELD(b + 8, 8, 1, CHAN_WIRE_OK);
+	CHECK_FIELD(b + 8, 8, CHAN_SEQ_MAX, CHAN_WIRE_OK);
+	CHECK_FIELD(b + 8, 8, CHAN_SEQ_MAX + 1, CHAN_WIRE_SEQ);
+	CHECK_FIELD(b + 8, 8, UINT64_MAX, CHAN_WIRE_SEQ);
+	/* Each node: its id, then its lease. */
+	for (size_t i = 0; i < 3; i++) {
+		const size_t nd = b + 24 + 8 * i;
+
+		CHECK_FIELD(nd, 4, 0, CHAN_WIRE_RANGE);
+		CHECK_FIELD(nd, 4, 1, CHAN_WIRE_OK);
+		CHECK_FIELD(nd, 4, UINT32_MAX, CHAN_WIRE_OK);
+		CHECK_FIELD(nd + 4, 4, 0, CHAN_WIRE_LEASE);
+		CHECK_FIELD(nd + 4, 4, 1, CHAN_WIRE_OK);
+		CHECK_FIELD(nd + 4, 4, CHAN_LEASE_MAX_MS, CHAN_WIRE_OK);
+		CHECK_FIELD(nd + 4, 4, CHAN_LEASE_MAX_MS + 1, CHAN_WIRE_LEASE);
+		CHECK_FIELD(nd + 4, 4, UINT32_MAX, CHAN_WIRE_LEASE);
+	}
+	/* The header: origin, kind; any request id (0: pushed unasked). */
+	CHECK_FIELD(8, 4, 0, CHAN_WIRE_ORIGIN);
+	CHECK_BYTE(HDR, '@', CHAN_WIRE_KIND);
+	CHECK_FIELD(24, 8, 0, CHAN_WIRE_OK);
+	free(good);
+
+	/* With no state: next_seq must stay 0. */
+	m.u.handoff.stream = 0;
+	m.u.handoff.next_seq = 0;
+	good = encode_exact(&m, &len);
+	CHECK_EQ(decode_exact(good, len), CHAN_WIRE_OK);
+	CHECK_FIELD(b + 8, 8, 1, CHAN_WIRE_SEQ);
+	CHECK_FIELD(b + 8, 8, CHAN_SEQ_MAX, CHAN_WIRE_SEQ);
+	CHECK_FIELD(b + 8, 8, CHAN_SEQ_MAX + 1, CHAN_WIRE_SEQ);
+	CHECK_FIELD(b, 8, 7, CHAN_WIRE_SEQ);
+	free(good);
+
+	/* The last of 128 nodes is checked like the first. */
+	good = encode_exact(&big, &len);
+	CHECK_EQ(len, HDR + 4 + 24 + 8 * 128);
+	CHECK_EQ(decode_exact(good, len), CHAN_WIRE_OK);
+	CHECK_FIELD(b + 24 + 8 * 127, 4, 0, CHAN_WIRE_RANGE);
+	CHECK_FIELD(b + 28 + 8 * 127, 4, 0, CHAN_WIRE_LEASE);
+	CHECK_FIELD(b + 28 + 8 * 127, 4, CHAN_LEASE_MAX_MS + 1,
+			CHAN_WIRE_LEASE);
+	CHECK_FIELD(b + 16, 4, 127, CHAN_WIRE_LENGTH);
+	CHECK_FIELD(b + 16, 4, 129, CHAN_WIRE_LENGTH);
+	free(good);
+
+	/* The encoder refuses whatever the decoder would. */
+	m = msg_make(RUMOR_T_HANDOFF, "news", 4, 0);
+	m.u.handoff.n_nodes = CHAN_HANDOFF_NODES_MAX + 1;
+	check_refused(&m, __LINE__);
+	m.u.handoff.n_nodes = UINT32_MAX;
+	check_refused(&m, __LINE__);
+	m = msg_make(RUMOR_T_HANDOFF, "news", 4, 0);
+	m.u.handoff.stream = 0;
+	check_refused(&m, __LINE__);
+	m.u.handoff.next_seq = 0;
+	m.u.handoff.stream = 1;
+	check_refused(&m, __LINE__);
+	m.u.handoff.next_seq = CHAN_SEQ_MAX + 1;
+	check_refused(&m, __LINE__);
+	m.u.handoff.next_seq = UINT64_MAX;
+	check_refused(&m, __LINE__);
+	m.u.handoff.stream = 0;
+	check_refused(&m, __LINE__);
+	for (size_t i = 0; i < 3; i++) {
+		m = msg_make(RUMOR_T_HANDOFF, "news", 4, 0);
+		m.u.handoff.node[i].id = 0;
+		check_refused(&m, __LINE__);
+		m = msg_make(RUMOR_T_HANDOFF, "news", 4, 0);
+		m.u.handoff.node[i].lease_ms = 0;
+		check_refused(&m, __LINE__);
+		m.u.handoff.node[i].lease_ms = CHAN_LEASE_MAX_MS + 1;
+		check_refused(&m, __LINE__);
+		m.u.handoff.node[i].lease_ms = UINT32_MAX;
+		check_refused(&m, __LINE__);
+	}
+	m = big;
+	m.u.handoff.node[127].id = 0;
+	check_refused(&m, __LINE__);
+	m = big;
+	m.u.handoff.node[127].lease_ms = CHAN_LEASE_MAX_MS + 1;
+	check_refused(&m, __LINE__);
+	/* Nodes past the count are not read: not even an invalid one. */
+	m = msg_make(RUMOR_T_HANDOFF, "news", 4, 0);
+	m.u.handoff.node[3].id = 0;
+	m.u.handoff.node[3].lease_ms = 0;
+	CHECK_EQ(chan_msg_encode(&m, body, sizeof(body)), HDR + 4 + 48);
+	for (int t = 0; t < 2; t++) {
+		m = msg_make(t ? RUMOR_T_HANDOFF : RUMOR_T_HANDOFF_REQ, "news",
+				4, 0);
+		m.origin = 0;
+		check_refused(&m, __LINE__);
+		m = msg_make(t ? RUMOR_T_HANDOFF : RUMOR_T_HANDOFF_REQ, "@x",
+				2, 0);
+		check_refused(&m, __LINE__);
+		m.channel = "@";
+		m.channel_len = 1;
+		check_refused(&m, __LINE__);
+	}
+	/* A HANDOFF_REQ ignores the payload fields and the union. */
+	m = msg_make(RUMOR_T_HANDOFF_REQ, "news", 4, 0);
+	m.payload = payload_buf;
+	m.payload_len = 10;
+	m.u.handoff.n_nodes = UINT32_MAX;
+	CHECK_EQ(chan_msg_encode(&m, body, sizeof(body)), HDR + 4);
+	/* Nor does a HANDOFF carry a message. */
+	m = msg_make(RUMOR_T_HANDOFF, "news", 4, 0);
+	m.payload = payload_buf;
+	m.payload_len = 10;
+	CHECK_EQ(chan_msg_encode(&m, body, sizeof(body)), HDR + 4 + 48);
 }
 
 /* Every field of every fixed part, out of its range and at its ends. */
@@ -995,6 +1527,8 @@ test_body_errors(void)
 	CHECK_EQ(len, HDR + 4);
 	CHECK_EQ(decode_exact(good, len), CHAN_WIRE_OK);
 	free(good);
+
+	test_handoff_errors();
 }
 
 /* The first failing check decides, in the documented order. */
@@ -1042,6 +1576,213 @@ test_order(void)
 	CHECK_EQ(decode_exact(bad, len - 1), CHAN_WIRE_LENGTH);
 	free(bad);
 	free(good);
+
+	/*
+	 * HANDOFF: count and length, reserved, stream and next_seq, then
+	 * node by node its id and its lease; the first bad node decides.
+	 */
+	m = msg_make(RUMOR_T_HANDOFF, "news", 4, 0);
+	good = encode_exact(&m, &len);
+	bad = alloc_exact(len);
+	memcpy(bad, good, len);
+	put32(bad + b + 28 + 16, 0);		/* Lease of the last. */
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_LEASE);
+	put32(bad + b + 24 + 8, 0);		/* Id of the second. */
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_RANGE);
+	put32(bad + b + 28, CHAN_LEASE_MAX_MS + 1); /* Lease of the first. */
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_LEASE);
+	put32(bad + b + 24, 0);			/* Id of the first. */
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_RANGE);
+	put64(bad + b + 8, CHAN_SEQ_MAX + 1);	/* Seq. */
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_SEQ);
+	put64(bad + b, 0);			/* Stream 0: seq still. */
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_SEQ);
+	bad[b + 20] = 1;			/* Reserved. */
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_RESERVED);
+	put32(bad + b + 16, CHAN_HANDOFF_NODES_MAX + 1);	/* Count. */
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_LENGTH);
+	put32(bad + b + 16, 2);			/* Count and length. */
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_LENGTH);
+	bad[HDR] = '@';				/* Kind. */
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_KIND);
+	put32(bad + 8, 0);			/* Origin. */
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_ORIGIN);
+	free(bad);
+	free(good);
+	/* HANDOFF_REQ: origin, then kind, then its length. */
+	m = msg_make(RUMOR_T_HANDOFF_REQ, "news", 4, 0);
+	good = encode_exact(&m, &len);
+	bad = alloc_exact(len + 1);
+	memcpy(bad, good, len);
+	bad[len] = 0;
+	put16(bad + 12, 1);			/* Length. */
+	CHECK_EQ(decode_exact(bad, len + 1), CHAN_WIRE_LENGTH);
+	bad[HDR] = '@';				/* Kind. */
+	CHECK_EQ(decode_exact(bad, len + 1), CHAN_WIRE_KIND);
+	put32(bad + 8, 0);			/* Origin. */
+	CHECK_EQ(decode_exact(bad, len + 1), CHAN_WIRE_ORIGIN);
+	free(bad);
+	free(good);
+}
+
+/* chan_handoff_encode must return 0 and leave hb (cap bytes) untouched. */
+static void
+check_ho_refused(const struct chan_handoff *ho, int line)
+{
+	uint8_t hb[CHAN_HANDOFF_LEN + 8 * (CHAN_HANDOFF_NODES_MAX + 1)];
+
+	memset(hb, 0xa5, sizeof(hb));
+	if (!CHECK_EQ(chan_handoff_encode(ho, hb, sizeof(hb)), 0))
+		fprintf(stderr, "  (line %d)\n", line);
+	for (size_t i = 0; i < sizeof(hb); i++)
+		if (!CHECK_EQ(hb[i], 0xa5))
+			break;
+}
+
+/* chan_handoff_encode and chan_handoff_decode alone. */
+static void
+test_parts_handoff(void)
+{
+	const uint32_t counts[] = { 0, 1, 3, CHAN_HANDOFF_NODES_MAX };
+	uint8_t hb[CHAN_HANDOFF_LEN + 8 * (CHAN_HANDOFF_NODES_MAX + 1)];
+	uint8_t raw[sizeof(hb)];
+	struct chan_handoff ho, d;
+	uint8_t *x;
+
+	CHECK_EQ(CHAN_HANDOFF_REQ_LEN, 0);
+	CHECK_EQ(CHAN_HANDOFF_LEN, 24);
+	CHECK_EQ(CHAN_HANDOFF_NODE_LEN, 8);
+	CHECK_EQ(CHAN_HANDOFF_NODES_MAX, 128);
+	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
+		const size_t want = 24 + 8 * (size_t)counts[k];
+
+		for (int state = 0; state < 2; state++) {
+			memset(&ho, 0, sizeof(ho));
+			ho.stream = state ? 0xabcdef0123456789ull : 0;
+			ho.next_seq = state ? CHAN_SEQ_MAX - 5 : 0;
+			ho_fill(&ho, counts[k]);
+			/* One byte short: nothing written. */
+			memset(hb, 0xa5, sizeof(hb));
+			CHECK_EQ(chan_handoff_encode(&ho, hb, want - 1), 0);
+			CHECK_EQ(hb[0], 0xa5);
+			CHECK_EQ(chan_handoff_encode(&ho, hb, sizeof(hb)),
+					want);
+			for (size_t i = want; i < sizeof(hb); i++)
+				if (!CHECK_EQ(hb[i], 0xa5))
+					break;
+			CHECK_EQ(raw_handoff(raw, &ho, counts[k], 0,
+					counts[k]), want);
+			CHECK(memcmp(hb, raw, want) == 0);
+			x = alloc_exact(want);
+			memcpy(x, raw, want);
+			memset(&d, 0xee, sizeof(d));
+			CHECK_EQ(chan_handoff_decode(x, want, &d),
+					CHAN_WIRE_OK);
+			CHECK_EQ(d.stream, ho.stream);
+			CHECK_EQ(d.next_seq, ho.next_seq);
+			CHECK_EQ(d.n_nodes, counts[k]);
+			CHECK(memcmp(d.node, ho.node, counts[k] *
+					sizeof(ho.node[0])) == 0);
+			for (size_t l = 0; l < want; l++)
+				if (!CHECK_EQ(chan_handoff_decode(x, l, &d),
+						CHAN_WIRE_LENGTH))
+					break;
+			free(x);
+			/* A byte more, in a buffer that has it. */
+			CHECK_EQ(chan_handoff_decode(hb, want + 1, &d),
+					CHAN_WIRE_LENGTH);
+			CHECK_EQ(chan_handoff_decode(hb, want + 8, &d),
+					CHAN_WIRE_LENGTH);
+		}
+	}
+
+	/* The decoder's refusals, on raw bytes. */
+	memset(&ho, 0, sizeof(ho));
+	ho.stream = 9;
+	ho.next_seq = 10;
+	ho_fill(&ho, 2);
+	CHECK_EQ(raw_handoff(raw, &ho, 2, 0, 2), 40);
+	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_OK);
+	put32(raw + 16, 3);
+	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_LENGTH);
+	put32(raw + 16, CHAN_HANDOFF_NODES_MAX + 1);
+	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_LENGTH);
+	put32(raw + 16, 2);
+	put32(raw + 20, 1);
+	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_RESERVED);
+	put32(raw + 20, 0);
+	put64(raw + 8, 0);
+	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_SEQ);
+	put64(raw, 0);
+	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_OK);
+	put64(raw + 8, 1);
+	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_SEQ);
+	put64(raw, 9);
+	put64(raw + 8, CHAN_SEQ_MAX + 1);
+	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_SEQ);
+	put64(raw + 8, 10);
+	put32(raw + 32, 0);
+	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_RANGE);
+	put32(raw + 32, 1);
+	put32(raw + 36, 0);
+	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_LEASE);
+	put32(raw + 36, CHAN_LEASE_MAX_MS + 1);
+	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_LEASE);
+	put32(raw + 36, CHAN_LEASE_MAX_MS);
+	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_OK);
+
+	/*
+	 * The encoder refuses the same, writing nothing. A count above 128
+	 * first, with valid nodes in the bytes after the 128th, so that an
+	 * encoder that read past the array would find nothing to refuse.
+	 */
+	{
+		static union {
+			struct chan_handoff ho;
+			uint8_t bytes[sizeof(struct chan_handoff) + 64];
+		} w;
+		const struct chan_handoff_node extra = { 5, 1000 };
+
+		memset(&w, 0, sizeof(w));
+		w.ho.stream = 9;
+		w.ho.next_seq = 10;
+		ho_fill(&w.ho, CHAN_HANDOFF_NODES_MAX);
+		for (size_t i = CHAN_HANDOFF_NODES_MAX;
+				i < CHAN_HANDOFF_NODES_MAX + 4; i++)
+			memcpy(w.bytes + offsetof(struct chan_handoff, node) +
+					i * sizeof(extra), &extra,
+					sizeof(extra));
+		CHECK_EQ(chan_handoff_encode(&w.ho, hb, sizeof(hb)),
+				24 + 8 * 128);
+		w.ho.n_nodes = CHAN_HANDOFF_NODES_MAX + 1;
+		check_ho_refused(&w.ho, __LINE__);
+		w.ho.n_nodes = CHAN_HANDOFF_NODES_MAX + 2;
+		check_ho_refused(&w.ho, __LINE__);
+		w.ho.n_nodes = UINT32_MAX;
+		check_ho_refused(&w.ho, __LINE__);
+	}
+	memset(&ho, 0, sizeof(ho));
+	ho.stream = 9;
+	ho.next_seq = 10;
+	ho_fill(&ho, 2);
+	ho.next_seq = 0;
+	check_ho_refused(&ho, __LINE__);
+	ho.stream = 0;
+	ho.next_seq = 1;
+	check_ho_refused(&ho, __LINE__);
+	ho.stream = 9;
+	ho.next_seq = CHAN_SEQ_MAX + 1;
+	check_ho_refused(&ho, __LINE__);
+	ho.next_seq = 10;
+	ho.node[1].id = 0;
+	check_ho_refused(&ho, __LINE__);
+	ho.node[1].id = 1;
+	ho.node[1].lease_ms = 0;
+	check_ho_refused(&ho, __LINE__);
+	ho.node[1].lease_ms = CHAN_LEASE_MAX_MS + 1;
+	check_ho_refused(&ho, __LINE__);
+	ho.node[1].lease_ms = 1;
+	CHECK_EQ(chan_handoff_encode(&ho, hb, sizeof(hb)), 40);
 }
 
 /* The fixed-part codecs alone, on exact buffers. */
@@ -1188,6 +1929,7 @@ test_parts(void)
 		n.count = CHAN_NACK_MAX + 1;
 		CHECK_EQ(chan_nack_encode(&n, buf, sizeof(buf)), 0);
 	}
+	test_parts_handoff();
 }
 
 /* Encoding m must fail and write nothing at all. */
@@ -1311,7 +2053,14 @@ test_names(void)
 	/* The numbers are the documented ones, and end wire.h's types. */
 	CHECK_EQ(RUMOR_T_SUBSCRIBE, 3);
 	CHECK_EQ(RUMOR_T_GOSSIP, 14);
-	CHECK_EQ(RUMOR_T_MAX, 15);
+	CHECK_EQ(RUMOR_T_HANDOFF_REQ, 15);
+	CHECK_EQ(RUMOR_T_HANDOFF, 16);
+	CHECK_EQ(RUMOR_T_MAX, 17);
+	CHECK_EQ(RUMOR_T_CHAN_MAX, RUMOR_T_MAX);
+	CHECK_EQ(N_TYPES, RUMOR_T_CHAN_MAX - RUMOR_T_CHAN_FIRST + 1);
+	CHECK(strcmp(chan_type_name(RUMOR_T_HANDOFF_REQ), "HANDOFF_REQ") ==
+			0);
+	CHECK(strcmp(chan_type_name(RUMOR_T_HANDOFF), "HANDOFF") == 0);
 }
 
 /*
@@ -1332,10 +2081,13 @@ test_random(void)
 		struct chan_msg m = msg_make(type, name, strlen(name),
 				test_rand(&seed) % 40);
 		size_t len;
-		uint8_t *buf = encode_exact(&m, &len);
+		uint8_t *buf;
 		unsigned flips = 1 + test_rand(&seed) % 3;
 		struct chan_msg d;
 
+		if (type == RUMOR_T_HANDOFF)
+			ho_fill(&m.u.handoff, (uint32_t)(test_rand(&seed) % 6));
+		buf = encode_exact(&m, &len);
 		CHECK_EQ(len, msg_len(&m));
 		for (unsigned f = 0; f < flips; f++) {
 			uint64_t r = test_rand(&seed);

@@ -461,7 +461,7 @@ test_verdicts(void)
 	/* Channel messages, and DATA on a broadcast channel. */
 	len = frame_build(good, 14, 24);
 	memcpy(f, good, len);
-	for (unsigned t = RUMOR_T_SUBSCRIBE; t <= RUMOR_T_GOSSIP; t++) {
+	for (unsigned t = RUMOR_T_SUBSCRIBE; t < RUMOR_T_MAX; t++) {
 		f[FRAME_RUMOR_OFF + 3] = (uint8_t)t;
 		EXPECT(f, len, FRAME_CHAN);
 	}

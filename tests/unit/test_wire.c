@@ -235,7 +235,7 @@ test_check_errors(void)
 	CHECK_EQ(check_exact(bad, len), RUMOR_HDR_TYPE);
 	bad[3] = RUMOR_T_CONTROL;
 	CHECK_EQ(check_exact(bad, len), RUMOR_HDR_TYPE);
-	for (unsigned t = RUMOR_T_SUBSCRIBE; t <= RUMOR_T_GOSSIP; t++) {
+	for (unsigned t = RUMOR_T_SUBSCRIBE; t < RUMOR_T_MAX; t++) {
 		bad[3] = (uint8_t)t;
 		CHECK_EQ(check_exact(bad, len), RUMOR_HDR_OK);
 	}
