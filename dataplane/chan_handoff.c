@@ -30,15 +30,21 @@
 #include <rte_malloc.h>
 #include <rte_random.h>
 
+#include <stdlib.h>
+
 #include "chan.h"
 #include "dp.h"
 #include "fanout.h"
 
-#define HO_WAIT_MAX 64u		/* Channels waiting at once, per lcore. */
-#define HO_HOLD_MAX 256u	/* PUBLISHes held per waiting channel. */
-#define HO_HELD_LCORE 4096u	/* ... and per lcore, at most. */
+#define HO_WAIT_MAX 2048u	/* Channels waiting at once, per lcore. */
+#define HO_HELD_MAX 4096u	/* PUBLISHes held, per lcore at most. */
+#define HO_BUCKETS 1024u	/* Of the waits' hash (pow2). */
+#define HO_NONE UINT32_MAX
 #define HO_RETRY_MS 100u	/* HANDOFF_REQ again. */
-#define HO_WAIT_MS 1000u	/* Then a new stream. */
+#define HO_WAIT_MS 1000u	/* Then a new stream... */
+#define HO_GONE_WAIT_MS 250u	/* ... sooner if the old owner is no
+				 * longer a member: one that left answers
+				 * within a round trip, a dead one never. */
 #define HO_DONE_SLOTS 4096u	/* Settled channels without audience. */
 
 struct ho_wait {
@@ -51,10 +57,10 @@ struct ho_wait {
 	uint32_t from;		/* The old owner; 0: none asked, the wait
 				 * is for this node's own ring to reach
 				 * epoch (a message came from a newer one). */
-	uint32_t n;
+	uint32_t chain;		/* Next wait of its bucket. */
+	uint32_t head, tail;	/* Its held messages, oldest first. */
 	uint16_t len;
 	char name[RUMOR_CHANNEL_MAX];
-	struct rte_mbuf *held[HO_HOLD_MAX];
 };
 
 struct ho_done {
@@ -62,47 +68,87 @@ struct ho_done {
 	uint64_t epoch;
 };
 
+/*
+ * Held messages sit in one pool of links per lcore, each wait a list in
+ * arrival order; waits are found by a chained hash of the channel.
+ */
 struct ho_lcore {
 	uint64_t hz_ms;
 	uint64_t req;
 	uint32_t n_wait;
-	uint32_t n_held;
+	uint32_t free_link;	/* First free link. */
 	uint32_t held_budget;
-	struct ho_wait wait[HO_WAIT_MAX];
+	uint32_t bucket[HO_BUCKETS];
+	struct rte_mbuf *held[HO_HELD_MAX];
+	uint32_t link[HO_HELD_MAX];	/* Next held, or next free. */
 	struct ho_done done[HO_DONE_SLOTS];
+	struct ho_wait wait[HO_WAIT_MAX];
 };
 
 int
 ho_lcore_init(struct dp_lcore *lc)
 {
-	lc->ho = rte_zmalloc_socket("rumor_handoff", sizeof(*lc->ho),
-			RTE_CACHE_LINE_SIZE,
+	struct ho_lcore *ho = rte_zmalloc_socket("rumor_handoff",
+			sizeof(*ho), RTE_CACHE_LINE_SIZE,
 			(int)rte_lcore_to_socket_id(lc->lcore_id));
-	if (lc->ho == NULL)
+
+	if (ho == NULL)
 		return -1;
-	lc->ho->hz_ms = rte_get_tsc_hz() / 1000;
+	ho->hz_ms = rte_get_tsc_hz() / 1000;
 	/* Held messages pin receive buffers like the reorder windows. */
-	lc->ho->held_budget = RTE_MIN(HO_HELD_LCORE,
+	ho->held_budget = RTE_MIN(HO_HELD_MAX,
 			dp.opt.mbufs / 12 / dp.n_lcores);
+	for (uint32_t i = 0; i < HO_BUCKETS; i++)
+		ho->bucket[i] = HO_NONE;
+	for (uint32_t i = 0; i < HO_HELD_MAX; i++)
+		ho->link[i] = i + 1 < ho->held_budget ? i + 1 : HO_NONE;
+	ho->free_link = ho->held_budget > 0 ? 0 : HO_NONE;
+	lc->ho = ho;
 	return 0;
+}
+
+/* Take w's held messages, oldest first, into out; returns how many. */
+static uint32_t
+held_take(struct ho_lcore *ho, struct ho_wait *w, struct rte_mbuf **out)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = w->head; i != HO_NONE;) {
+		uint32_t next = ho->link[i];
+
+		out[n++] = ho->held[i];
+		ho->link[i] = ho->free_link;
+		ho->free_link = i;
+		i = next;
+	}
+	w->head = w->tail = HO_NONE;
+	return n;
 }
 
 void
 ho_lcore_free(struct dp_lcore *lc)
 {
-	if (lc->ho == NULL)
+	struct ho_lcore *ho = lc->ho;
+	struct rte_mbuf **m;
+
+	if (ho == NULL)
 		return;
-	for (uint32_t i = 0; i < lc->ho->n_wait; i++)
-		for (uint32_t j = 0; j < lc->ho->wait[i].n; j++)
-			rte_pktmbuf_free(lc->ho->wait[i].held[j]);
-	rte_free(lc->ho);
+	m = malloc(HO_HELD_MAX * sizeof(*m));
+	for (uint32_t i = 0; m != NULL && i < ho->n_wait; i++) {
+		uint32_t n = held_take(ho, &ho->wait[i], m);
+
+		rte_pktmbuf_free_bulk(m, n);
+	}
+	free(m);
+	rte_free(ho);
 	lc->ho = NULL;
 }
 
 static struct ho_wait *
 wait_find(struct ho_lcore *ho, uint64_t hash, const char *name, uint16_t len)
 {
-	for (uint32_t i = 0; i < ho->n_wait; i++) {
+	for (uint32_t i = ho->bucket[hash & (HO_BUCKETS - 1)]; i != HO_NONE;
+			i = ho->wait[i].chain) {
 		struct ho_wait *w = &ho->wait[i];
 
 		if (w->hash == hash && w->len == len &&
@@ -110,6 +156,34 @@ wait_find(struct ho_lcore *ho, uint64_t hash, const char *name, uint16_t len)
 			return w;
 	}
 	return NULL;
+}
+
+/* Unlink wait i from its bucket. */
+static void
+wait_unlink(struct ho_lcore *ho, uint32_t i)
+{
+	uint32_t *p = &ho->bucket[ho->wait[i].hash & (HO_BUCKETS - 1)];
+
+	while (*p != i)
+		p = &ho->wait[*p].chain;
+	*p = ho->wait[i].chain;
+}
+
+/* Forget wait w (its messages taken): the last one moves into its place. */
+static void
+wait_remove(struct ho_lcore *ho, struct ho_wait *w)
+{
+	uint32_t i = (uint32_t)(w - ho->wait), last = ho->n_wait - 1;
+
+	wait_unlink(ho, i);
+	if (i != last) {
+		wait_unlink(ho, last);
+		ho->wait[i] = ho->wait[last];
+		ho->wait[i].chain = ho->bucket[ho->wait[i].hash &
+				(HO_BUCKETS - 1)];
+		ho->bucket[ho->wait[i].hash & (HO_BUCKETS - 1)] = i;
+	}
+	ho->n_wait--;
 }
 
 static inline void
@@ -172,6 +246,26 @@ ho_ready(struct dp_lcore *lc, const struct ring_table *ring, uint64_t hash,
 			ring->epoch;
 }
 
+/* True if id is a member of the ring in force. */
+static bool
+is_member(uint32_t id)
+{
+	const struct member_list *ml = rcu_dereference(dp.members);
+	uint32_t lo = 0, hi = ml != NULL ? ml->n : 0;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (ml->id[mid] == id)
+			return true;
+		if (ml->id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 /* HANDOFF_REQ for w to its old owner. */
 static void
 send_req(struct dp_lcore *lc, struct ho_wait *w,
@@ -205,18 +299,28 @@ ho_hold(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 	struct ho_wait *w = ho->n_wait != 0 ? wait_find(ho, hash, name, len) :
 			NULL;
 	const uint64_t now = rte_rdtsc();
+	uint32_t k;
 
+	if (ho->free_link == HO_NONE) {
+		lc->stats.c[STAT_HO_HOLD_FULL]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (w == NULL) {
+		uint32_t b = (uint32_t)hash & (HO_BUCKETS - 1);
+
 		if (ho->n_wait == HO_WAIT_MAX) {
 			lc->stats.c[STAT_HO_WAIT_FULL]++;
 			rte_pktmbuf_free(m);
 			return;
 		}
-		w = &ho->wait[ho->n_wait++];
+		w = &ho->wait[ho->n_wait];
+		w->chain = ho->bucket[b];
+		ho->bucket[b] = ho->n_wait++;
 		w->hash = hash;
 		w->len = len;
 		memcpy(w->name, name, len);
-		w->n = 0;
+		w->head = w->tail = HO_NONE;
 		w->retry_at = now + HO_RETRY_MS * ho->hz_ms;
 		w->give_up_at = now + HO_WAIT_MS * ho->hz_ms;
 		w->req = (uint64_t)(lc->queue & 0xff) << 56 | ++ho->req;
@@ -230,16 +334,21 @@ ho_hold(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 			w->epoch = ring->epoch;
 			w->prev_epoch = ring->prev->epoch;
 			w->from = ring_owner(ring->prev, hash);
+			if (!is_member(w->from))
+				w->give_up_at = now + HO_GONE_WAIT_MS *
+						ho->hz_ms;
 			send_req(lc, w, peers);
 		}
 	}
-	if (w->n == HO_HOLD_MAX || ho->n_held >= ho->held_budget) {
-		lc->stats.c[STAT_HO_HOLD_FULL]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	w->held[w->n++] = m;
-	ho->n_held++;
+	k = ho->free_link;
+	ho->free_link = ho->link[k];
+	ho->held[k] = m;
+	ho->link[k] = HO_NONE;
+	if (w->tail == HO_NONE)
+		w->head = k;
+	else
+		ho->link[w->tail] = k;
+	w->tail = k;
 	lc->stats.c[STAT_HO_HELD]++;
 }
 
@@ -249,12 +358,10 @@ release(struct dp_lcore *lc, struct ho_wait *w, const struct ring_table *ring,
 		const struct peer_table *peers)
 {
 	struct ho_lcore *ho = lc->ho;
-	struct rte_mbuf *held[HO_HOLD_MAX];
-	uint32_t n = w->n;
+	struct rte_mbuf *held[HO_HELD_MAX];
+	uint32_t n = held_take(ho, w, held);
 
-	memcpy(held, w->held, n * sizeof(held[0]));
-	ho->n_held -= n;
-	*w = ho->wait[--ho->n_wait];
+	wait_remove(ho, w);
 	for (uint32_t i = 0; i < n; i++)
 		chan_process(lc, held[i], ring, peers);
 }
