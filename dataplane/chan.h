@@ -14,12 +14,16 @@
 
 #include <rte_mbuf.h>
 
+#include "rumor/chan_limits.h"
 #include "rumor/chan_wire.h"
 #include "rumor/peers.h"
 #include "rumor/ring.h"
 
 #define CHAN_AUD_SLOTS (1u << 18)	/* Audience table slots (pow2): twice
 					 * the channels the limits allow. */
+_Static_assert(CHAN_AUD_SLOTS >= 2 * (CHAN_LIMIT_SUBS_MAX +
+		CHAN_LIMIT_OWNED_MAX), "the limits keep the audiences at "
+		"most half the slots");
 #define CHAN_SUB_RING_SIZE 1024		/* Punted SUBSCRIBE etc. */
 #define CHAN_SUB_BURST 512		/* A full bucket's worth. */
 #define CHAN_CTL_PASS 128		/* Taken per control pass. */
@@ -127,6 +131,8 @@ uint32_t chan_ctl_unacked(void);
 uint32_t chan_ctl_audiences(void);
 /* After a new ring is in force on every lcore (tables.c). */
 void chan_ctl_ring_changed(void);
+/* Limits from a reload: they take nothing away (book_set_limits). */
+void chan_ctl_set_limits(const struct book_limits *lim);
 
 /* chan_fwd.c, on the forwarding lcores. */
 int chan_lcore_init(struct dp_lcore *lc);

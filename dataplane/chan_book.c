@@ -41,6 +41,13 @@ book_init(struct book *b, const struct book_limits *lim, uint64_t seed)
 	return 0;
 }
 
+void
+book_set_limits(struct book *b, const struct book_limits *lim)
+{
+	/* book_subscribe and book_interest grant refreshes before any check. */
+	b->lim = *lim;
+}
+
 static void
 chan_free(struct book_chan *ch)
 {

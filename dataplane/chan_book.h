@@ -16,19 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rumor/chan_limits.h"	/* struct book_limits, the defaults. */
 #include "rumor/chan_wire.h"
-
-/* The limits; docs/channels.md gives the defaults. */
-struct book_limits {
-	uint32_t subs_per_client;	/* 1,024 */
-	uint32_t subs_per_node;		/* 65,536 */
-	uint32_t clients;		/* 16,384 */
-	uint32_t subs_per_channel;	/* 4,096 */
-	uint32_t interest_set;		/* 1,024 nodes per channel */
-	uint32_t owned;			/* 65,536 channels with nodes */
-};
-
-void book_limits_default(struct book_limits *l);
 
 /* A local subscriber: where deliveries go (the way its SUBSCRIBE came). */
 struct book_client {
@@ -96,6 +85,14 @@ struct book {
 /* 0, or -1 without memory. seed: any number, not all zero bits. */
 int book_init(struct book *b, const struct book_limits *lim, uint64_t seed);
 void book_free(struct book *b);
+
+/*
+ * New limits, for the subscriptions and interests asked from now on.
+ * Nothing booked is taken away: under a lowered limit, what was granted
+ * stays, its refreshes are granted, and new ones are refused until the
+ * count falls below the limit (unsubscribed, withdrawn or expired).
+ */
+void book_set_limits(struct book *b, const struct book_limits *lim);
 
 struct book_chan *book_find(const struct book *b, uint64_t hash,
 		const char *name, size_t len);

@@ -66,10 +66,7 @@ static struct aud_table *aud_alloc(void);
 int
 chan_ctl_init(void)
 {
-	struct book_limits lim;
-
-	book_limits_default(&lim);
-	if (book_init(&cc.book, &lim, rte_rand() | 1) < 0)
+	if (book_init(&cc.book, &dp.cfg.chan_limits, rte_rand() | 1) < 0)
 		return -1;
 	cc.hz_ms = rte_get_tsc_hz() / 1000;
 	cc.req = rte_rand() >> 8;
@@ -101,6 +98,12 @@ uint32_t
 chan_ctl_audiences(void)
 {
 	return __atomic_load_n(&cc.audiences, __ATOMIC_RELAXED);
+}
+
+void
+chan_ctl_set_limits(const struct book_limits *lim)
+{
+	book_set_limits(&cc.book, lim);
 }
 
 /*

@@ -19,6 +19,9 @@
 
 #define LINE_MAX_LEN 1024
 
+_Static_assert(CHAN_LIMIT_INTEREST_SET_MAX == RING_MEMBERS_MAX,
+		"an interest set holds at most every member");
+
 struct parser {
 	const char *name;
 	unsigned line;
@@ -266,6 +269,54 @@ parse_control_key(struct parser *p, struct rumor_config *c, const char *key,
 	return 1;
 }
 
+/*
+ * The limits of channel audiences, read by the dataplane
+ * (docs/configuration.md). Returns 1 if key is one of them (*rc: 0, or
+ * -1 on error), else 0.
+ */
+static int
+parse_chan_key(struct parser *p, struct rumor_config *c, const char *key,
+		const char *val, int *rc)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		uint32_t hi;
+	} lims[] = {
+		{ "chan_subs_per_client",
+		  offsetof(struct book_limits, subs_per_client),
+		  CHAN_LIMIT_SUBS_MAX },
+		{ "chan_subs_per_node",
+		  offsetof(struct book_limits, subs_per_node),
+		  CHAN_LIMIT_SUBS_MAX },
+		{ "chan_clients",
+		  offsetof(struct book_limits, clients), CHAN_LIMIT_SUBS_MAX },
+		{ "chan_subs_per_channel",
+		  offsetof(struct book_limits, subs_per_channel),
+		  CHAN_LIMIT_SUBS_MAX },
+		{ "chan_interest_set",
+		  offsetof(struct book_limits, interest_set),
+		  CHAN_LIMIT_INTEREST_SET_MAX },
+		{ "chan_owned",
+		  offsetof(struct book_limits, owned), CHAN_LIMIT_OWNED_MAX },
+	};
+	uint64_t x;
+
+	*rc = 0;
+	for (unsigned i = 0; i < sizeof(lims) / sizeof(lims[0]); i++) {
+		if (strcmp(key, lims[i].key) != 0)
+			continue;
+		if (parse_uint(val, 1, lims[i].hi, &x) < 0)
+			*rc = fail(p, key, "expected a number from 1 to %u",
+					lims[i].hi);
+		else
+			*(uint32_t *)((char *)&c->chan_limits +
+					lims[i].off) = (uint32_t)x;
+		return 1;
+	}
+	return 0;
+}
+
 /* "ID IPV4 [udp=PORT] [mac=MAC] [weight=W]" */
 static int
 parse_member(struct parser *p, char *v, struct config_member *m,
@@ -443,6 +494,8 @@ once_bit(const char *key)
 		"control_socket", "admin_socket", "keyring", "label", "zone",
 		"probe_interval_ms", "probe_timeout_ms", "suspicion_mult",
 		"gossip_interval_ms", "sync_interval_ms", "raft_dir",
+		"chan_subs_per_client", "chan_subs_per_node", "chan_clients",
+		"chan_subs_per_channel", "chan_interest_set", "chan_owned",
 	};
 
 	for (unsigned i = 0; i < sizeof(once) / sizeof(once[0]); i++)
@@ -463,6 +516,7 @@ config_parse(const char *text, size_t len, const char *name,
 
 	memset(c, 0, sizeof(*c));
 	c->udp_port = RUMOR_DEFAULT_PORT;
+	book_limits_default(&c->chan_limits);
 	if (memchr(text, '\0', len) != NULL) {
 		p.line = 0;
 		fail(&p, "(file)", "contains a NUL byte: not a text file");
@@ -555,7 +609,8 @@ config_parse(const char *text, size_t len, const char *name,
 				c->sink_has_mac = true;
 			}
 			c->has_sink = true;
-		} else if (parse_control_key(&p, c, key, val, &rc)) {
+		} else if (parse_control_key(&p, c, key, val, &rc) ||
+				parse_chan_key(&p, c, key, val, &rc)) {
 			if (rc < 0)
 				goto error;
 		} else if (strcmp(key, "member") == 0) {

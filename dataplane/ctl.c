@@ -7,8 +7,10 @@
  * tables, prints periodic statistics, and ends the run after --duration.
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_log.h>
@@ -42,6 +44,7 @@ ctl_reload(void)
 	struct config_member *file = NULL;
 	uint32_t n_file = 0;
 	char err[CONFIG_ERR_MAX];
+	bool limits_changed;
 
 	if (config_load(dp.opt.config_path, &c, err, sizeof(err)) < 0) {
 		RTE_LOG(ERR, USER1, "reload refused, tables unchanged: %s\n",
@@ -77,8 +80,12 @@ ctl_reload(void)
 		free(file);
 		return;
 	}
+	limits_changed = memcmp(&c.chan_limits, &dp.cfg.chan_limits,
+			sizeof(c.chan_limits)) != 0;
 	config_free(&dp.cfg);
 	dp.cfg = c;
+	/* Live: the book takes nothing away under a lowered limit. */
+	chan_ctl_set_limits(&dp.cfg.chan_limits);
 	if (file != NULL)
 		link_config_changed(file, n_file);
 	else
@@ -89,6 +96,16 @@ ctl_reload(void)
 			dp.opt.config_path, c.n_members,
 			link_table_in_force() ? " (kept from rumor-control)" :
 			"", (unsigned long)dp.ring->epoch);
+	if (limits_changed)
+		RTE_LOG(INFO, USER1, "channel limits now: chan_subs_per_client "
+				"%u, chan_subs_per_node %u, chan_clients %u, "
+				"chan_subs_per_channel %u, chan_interest_set %u, "
+				"chan_owned %u\n", c.chan_limits.subs_per_client,
+				c.chan_limits.subs_per_node,
+				c.chan_limits.clients,
+				c.chan_limits.subs_per_channel,
+				c.chan_limits.interest_set,
+				c.chan_limits.owned);
 }
 
 void

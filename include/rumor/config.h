@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rumor/chan_limits.h"
+
 #define CONFIG_ERR_MAX 256
 #define CONFIG_PATH_MAX 108	/* A Unix socket path (sun_path). */
 #define CONFIG_SEEDS_MAX 16
@@ -40,6 +42,11 @@ struct rumor_config {
 	uint8_t sink_mac[6];
 	uint32_t n_members;
 	struct config_member *members;	/* Sorted by id. */
+	/*
+	 * The limits of channel audiences (the chan_* keys); those not
+	 * given are book_limits_default's. They apply live on reload.
+	 */
+	struct book_limits chan_limits;
 
 	/* The control plane (rumor-control); see docs/configuration.md. */
 	char control_socket[CONFIG_PATH_MAX];	/* Dataplane <-> control. */

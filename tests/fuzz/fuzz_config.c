@@ -34,6 +34,21 @@ check_config(const struct rumor_config *c)
 	FUZZ_CHECK(!c->sink_has_mac || c->has_sink);
 	FUZZ_CHECK(!c->sink_has_mac || (c->sink_mac[0] & 1) == 0);
 	FUZZ_CHECK(!c->has_sink || c->sink_ip != c->address);
+	/* The limits of channel audiences: 1 to their maximum. */
+	FUZZ_CHECK(c->chan_limits.subs_per_client >= 1 &&
+			c->chan_limits.subs_per_client <= CHAN_LIMIT_SUBS_MAX);
+	FUZZ_CHECK(c->chan_limits.subs_per_node >= 1 &&
+			c->chan_limits.subs_per_node <= CHAN_LIMIT_SUBS_MAX);
+	FUZZ_CHECK(c->chan_limits.clients >= 1 &&
+			c->chan_limits.clients <= CHAN_LIMIT_SUBS_MAX);
+	FUZZ_CHECK(c->chan_limits.subs_per_channel >= 1 &&
+			c->chan_limits.subs_per_channel <=
+			CHAN_LIMIT_SUBS_MAX);
+	FUZZ_CHECK(c->chan_limits.interest_set >= 1 &&
+			c->chan_limits.interest_set <=
+			CHAN_LIMIT_INTEREST_SET_MAX);
+	FUZZ_CHECK(c->chan_limits.owned >= 1 &&
+			c->chan_limits.owned <= CHAN_LIMIT_OWNED_MAX);
 	for (uint32_t i = 0; i < c->n_members; i++) {
 		const struct config_member *m = &c->members[i];
 

@@ -195,6 +195,14 @@ member = 3 10.0.0.3 weight=2 mac=02:00:00:00:00:03
 member = 1 10.0.0.1 udp=7001
 member = 2 10.0.0.2   # this node
 """
+# Every limit of channel audiences (docs/configuration.md).
+CHAN_LIMITS = b"""chan_subs_per_client = 256
+chan_subs_per_node = 4096
+chan_clients = 1024   # clients with a subscription
+chan_subs_per_channel = 512
+chan_interest_set = 16
+chan_owned = 8192
+"""
 
 SEEDS = {
     "fuzz_frame": {
@@ -270,6 +278,13 @@ SEEDS = {
         "bad-member.conf": CONFIG.replace(b"weight=2", b"weight=0"),
         "duplicate.conf": CONFIG + b"member = 3 10.0.0.4\n",
         "no-self.conf": CONFIG.replace(b"node_id = 2", b"node_id = 4"),
+        "chan-limits.conf": CONFIG + CHAN_LIMITS,
+        "chan-limits-max.conf": CONFIG + b"chan_subs_per_node = 65536\n"
+        b"chan_interest_set = 65535\n",
+        "chan-limits-zero.conf": CONFIG + b"chan_owned = 0\n",
+        "chan-limits-over.conf": CONFIG + b"chan_interest_set = 65536\n",
+        "chan-limits-twice.conf": CONFIG + b"chan_clients = 5\n"
+        b"chan_clients = 6\n",
     },
     # The first byte chooses: 0 open a datagram, 1 seal and open a body,
     # 2 parse a keyring.

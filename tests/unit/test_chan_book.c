@@ -2,7 +2,7 @@
 /*
  * The control thread's book of channel audiences (dataplane/chan_book.h):
  * leases granted and clamped, refreshes, each limit with its status and
- * number, expiry, interest sets, and the dirty list the dataplane
+ * number, limits changed on a live book, expiry, interest sets, and the dirty list the dataplane
  * publishes from.
  */
 #include <stdio.h>
@@ -180,6 +180,98 @@ test_limits(void)
 	book_free(&b);
 }
 
+/*
+ * Limits changed on a live book (a reload): a lowered one takes nothing
+ * away and still grants refreshes; new subscriptions and interests wait
+ * until the count falls below it; a raised one grants again.
+ */
+static void
+test_set_limits(void)
+{
+	const struct book_limits low = {
+		.subs_per_client = 2, .subs_per_node = 3, .clients = 1,
+		.subs_per_channel = 1, .interest_set = 1, .owned = 1,
+	};
+	struct book_limits def;
+	struct book b;
+	uint32_t granted, limit;
+	bool refreshed;
+
+	book_limits_default(&def);
+	CHECK_EQ(book_init(&b, &def, 5), 0);
+	CHECK_EQ(sub(&b, "a", 1, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+	CHECK_EQ(sub(&b, "bb", 1, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+	CHECK_EQ(sub(&b, "ccc", 1, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+	CHECK_EQ(sub(&b, "a", 2, 1, 0, 0, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+	CHECK_EQ(book_interest(&b, 9, "x", 1, 7, 5000, 0, &granted, &limit),
+			CHAN_ST_OK);
+	CHECK_EQ(book_interest(&b, 9, "x", 1, 8, 5000, 0, &granted, &limit),
+			CHAN_ST_OK);
+	CHECK_EQ(book_interest(&b, 10, "y", 1, 7, 5000, 0, &granted, &limit),
+			CHAN_ST_OK);
+	(void)dirty_count(&b);
+
+	/* Lowered below every count: nothing is taken away. */
+	book_set_limits(&b, &low);
+	CHECK_EQ(b.n_subs, 4);
+	CHECK_EQ(b.n_clients, 2);
+	CHECK_EQ(b.n_owned, 2);
+	CHECK_EQ(book_find(&b, 9, "x", 1)->n_nodes, 2);
+	CHECK_EQ(dirty_count(&b), 0);
+
+	/* Refreshes are granted. */
+	CHECK_EQ(sub(&b, "ccc", 1, 1, 7000, 10, &granted, &limit,
+			&refreshed), CHAN_ST_OK);
+	CHECK(refreshed);
+	CHECK_EQ(granted, 7000);
+	CHECK_EQ(sub(&b, "a", 2, 1, 0, 10, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+	CHECK(refreshed);
+	CHECK_EQ(book_interest(&b, 9, "x", 1, 8, 6000, 10, &granted,
+			&limit), CHAN_ST_OK);
+	CHECK_EQ(granted, 6000);
+
+	/* New ones are refused, each with the lowered limit. */
+	CHECK_EQ(sub(&b, "dddd", 1, 1, 0, 10, &granted, &limit, &refreshed),
+			CHAN_ST_CLIENT_LIMIT);
+	CHECK_EQ(limit, 2);
+	CHECK_EQ(sub(&b, "dddd", 2, 1, 0, 10, &granted, &limit, &refreshed),
+			CHAN_ST_NODE_LIMIT);
+	CHECK_EQ(limit, 3);
+	CHECK_EQ(book_interest(&b, 9, "x", 1, 9, 5000, 10, &granted, &limit),
+			CHAN_ST_INTEREST_LIMIT);
+	CHECK_EQ(limit, 1);
+	CHECK_EQ(book_interest(&b, 11, "z", 1, 9, 5000, 10, &granted,
+			&limit), CHAN_ST_OWNED_LIMIT);
+	CHECK_EQ(limit, 1);
+
+	/* Below the limits again, new ones are granted. */
+	CHECK_EQ(book_unsubscribe(&b, 1, "a", 1, 1, 1), CHAN_ST_OK);
+	CHECK_EQ(book_unsubscribe(&b, 2, "bb", 2, 1, 1), CHAN_ST_OK);
+	CHECK_EQ(book_unsubscribe(&b, 1, "a", 1, 2, 1), CHAN_ST_OK);
+	CHECK_EQ(b.n_subs, 1);
+	CHECK_EQ(b.n_clients, 1);
+	CHECK_EQ(sub(&b, "dddd", 1, 1, 0, 10, &granted, &limit, &refreshed),
+			CHAN_ST_OK);
+	CHECK(!refreshed);
+	CHECK_EQ(sub(&b, "eeeee", 2, 1, 0, 10, &granted, &limit,
+			&refreshed), CHAN_ST_CLIENTS_LIMIT);
+	CHECK_EQ(limit, 1);
+
+	/* Raised back: granted at once. */
+	book_set_limits(&b, &def);
+	CHECK_EQ(sub(&b, "eeeee", 2, 1, 0, 10, &granted, &limit,
+			&refreshed), CHAN_ST_OK);
+	CHECK_EQ(book_interest(&b, 11, "z", 1, 9, 5000, 10, &granted,
+			&limit), CHAN_ST_OK);
+	CHECK_EQ(b.n_owned, 3);
+	book_free(&b);
+}
+
 /* Many clients and channels under random churn: counts stay exact. */
 static void
 test_churn(void)
@@ -232,6 +324,8 @@ main(int argc, char **argv)
 		test_subscribe();
 	if (test_want(argc, argv, "limits"))
 		test_limits();
+	if (test_want(argc, argv, "set_limits"))
+		test_set_limits();
 	if (test_want(argc, argv, "churn"))
 		test_churn();
 	return test_done("test_chan_book");

@@ -8,6 +8,7 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -587,6 +588,151 @@ test_load(void)
 	CHECK_PREFIX(err, "/nonexistent/dir/rumor.conf:");
 }
 
+/* The chan_* keys: the limits of channel audiences. */
+static const struct {
+	const char *key;
+	size_t off;
+	uint32_t max;
+} chan_keys[] = {
+	{ "chan_subs_per_client",
+	  offsetof(struct book_limits, subs_per_client), 65536 },
+	{ "chan_subs_per_node",
+	  offsetof(struct book_limits, subs_per_node), 65536 },
+	{ "chan_clients", offsetof(struct book_limits, clients), 65536 },
+	{ "chan_subs_per_channel",
+	  offsetof(struct book_limits, subs_per_channel), 65536 },
+	{ "chan_interest_set",
+	  offsetof(struct book_limits, interest_set), 65535 },
+	{ "chan_owned", offsetof(struct book_limits, owned), 65536 },
+};
+#define N_CHAN_KEYS (sizeof(chan_keys) / sizeof(chan_keys[0]))
+
+/* The limit of chan_keys[i] in l. */
+static uint32_t
+chan_limit(const struct book_limits *l, size_t i)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)l + chan_keys[i].off, sizeof(v));
+	return v;
+}
+
+static void
+test_chan_limits(void)
+{
+	static const char *const garbage[] = {
+		"", "x", "-1", "+5", "1k", "0x10", "1 2", "1.0", "1e3",
+		"99999999999999999999", "many",
+	};
+	struct book_limits def;
+	struct rumor_config c;
+	char err[CONFIG_ERR_MAX], line[256], prefix[160];
+	char *text;
+
+	/* Without the keys: book_limits_default, in every file. */
+	book_limits_default(&def);
+	CHECK_EQ(def.subs_per_client, 1024);
+	CHECK_EQ(def.subs_per_node, 65536);
+	CHECK_EQ(def.clients, 16384);
+	CHECK_EQ(def.subs_per_channel, 4096);
+	CHECK_EQ(def.interest_set, 1024);
+	CHECK_EQ(def.owned, 65536);
+	text = base_with(0, NULL, NULL);
+	CHECK_EQ(parse_str(text, &c, err), 0);
+	CHECK(memcmp(&c.chan_limits, &def, sizeof(def)) == 0);
+	config_free(&c);
+	free(text);
+	CHECK_EQ(parse_str("node_id=1\naddress=10.1.1.1\nmember=1 10.1.1.1",
+			&c, err), 0);
+	CHECK(memcmp(&c.chan_limits, &def, sizeof(def)) == 0);
+	config_free(&c);
+
+	/* All of them, before or after the members; the others default. */
+	text = base_with(L_DPDK_PORT, "chan_subs_per_client=7 # comment",
+			"chan_subs_per_node = 100\n"
+			"  chan_clients\t=\t9  \n"
+			"chan_subs_per_channel = 3\n"
+			"chan_interest_set = 2\n"
+			"chan_owned = 11\n");
+	if (CHECK_EQ(parse_str(text, &c, err), 0)) {
+		CHECK_EQ(c.chan_limits.subs_per_client, 7);
+		CHECK_EQ(c.chan_limits.subs_per_node, 100);
+		CHECK_EQ(c.chan_limits.clients, 9);
+		CHECK_EQ(c.chan_limits.subs_per_channel, 3);
+		CHECK_EQ(c.chan_limits.interest_set, 2);
+		CHECK_EQ(c.chan_limits.owned, 11);
+		CHECK_EQ(c.dpdk_port, 0);
+		config_free(&c);
+	} else {
+		fprintf(stderr, "  %s\n", err);
+	}
+	free(text);
+
+	for (size_t i = 0; i < N_CHAN_KEYS; i++) {
+		const char *key = chan_keys[i].key;
+		const uint32_t ok[] = { 1, 2, chan_keys[i].max - 1,
+				chan_keys[i].max };
+
+		/* Each one alone: 1 and the maximum are accepted... */
+		for (size_t k = 0; k < sizeof(ok) / sizeof(ok[0]); k++) {
+			snprintf(line, sizeof(line), "%s = %u\n", key, ok[k]);
+			text = base_with(0, NULL, line);
+			if (CHECK_EQ(parse_str(text, &c, err), 0)) {
+				CHECK_EQ(chan_limit(&c.chan_limits, i), ok[k]);
+				for (size_t j = 0; j < N_CHAN_KEYS; j++)
+					if (j != i)
+						CHECK_EQ(chan_limit(
+							&c.chan_limits, j),
+							chan_limit(&def, j));
+				config_free(&c);
+			} else {
+				fprintf(stderr, "  %s\n", err);
+			}
+			free(text);
+		}
+
+		/* ...0, one over the maximum and garbage are not. */
+		snprintf(line, sizeof(line), "%s = 0", key);
+		EXPECT_BAD(L_DPDK_PORT, line, key);
+		snprintf(line, sizeof(line), "%s = %u", key,
+				chan_keys[i].max + 1);
+		EXPECT_BAD(L_DPDK_PORT, line, key);
+		for (size_t g = 0; g < sizeof(garbage) / sizeof(garbage[0]);
+				g++) {
+			snprintf(line, sizeof(line), "%s = %s", key,
+					garbage[g]);
+			EXPECT_BAD(L_DPDK_PORT, line, key);
+		}
+
+		/* The message gives the range, on the line of the key. */
+		snprintf(line, sizeof(line), "%s = %u\n", key,
+				chan_keys[i].max + 1);
+		text = base_with(0, NULL, line);
+		snprintf(prefix, sizeof(prefix), NAME ":%zu: field '%s': "
+				"expected a number from 1 to %u",
+				BASE_LINES + 1, key, chan_keys[i].max);
+		EXPECT_ERR(text, prefix);
+		free(text);
+
+		/* Given twice. */
+		snprintf(line, sizeof(line), "%s = 5\n# between\n%s = 6\n",
+				key, key);
+		text = base_with(0, NULL, line);
+		snprintf(prefix, sizeof(prefix), NAME ":%zu: field '%s': "
+				"given more than once", BASE_LINES + 3, key);
+		EXPECT_ERR(text, prefix);
+		free(text);
+	}
+
+	/* An error in a limit stops at its line, before whole-file checks. */
+	EXPECT_ERR("chan_owned = 65537\n", NAME ":1: field 'chan_owned':");
+	EXPECT_ERR("node_id = 1\nchan_clients = none\n",
+			NAME ":2: field 'chan_clients':");
+	/* Case matters, as for every key. */
+	EXPECT_BAD(L_DPDK_PORT, "Chan_owned = 5", "Chan_owned");
+	EXPECT_BAD(L_DPDK_PORT, "chan_limit = 5", "chan_limit");
+}
+
 /* voter and raft_dir: Raft off without voters; 3 or 5 distinct ids. */
 static void
 test_voters(void)
@@ -678,5 +824,7 @@ main(int argc, char **argv)
 		test_load();
 	if (test_want(argc, argv, "voters"))
 		test_voters();
+	if (test_want(argc, argv, "chan_limits"))
+		test_chan_limits();
 	return test_done("test_config");
 }
