@@ -393,9 +393,9 @@ book_interest(struct book *b, uint64_t hash, const char *name, size_t len,
 	if (ch->n_nodes == ch->cap_nodes &&
 			grow((void **)&ch->nodes, &ch->cap_nodes,
 			sizeof(*ch->nodes)) < 0) {
+		*limit = ch->n_nodes > 0 ? ch->n_nodes : 1;
 		if (book_chan_empty(ch))
 			book_drop(b, ch);
-		*limit = ch->n_nodes > 0 ? ch->n_nodes : 1;
 		return CHAN_ST_INTEREST_LIMIT;
 	}
 	if (ch->n_nodes == 0)
