@@ -231,16 +231,18 @@ interest_check(struct book_chan *ch, uint64_t now_ms)
 		ch->interest_owner = 0;
 		return;
 	}
+	/*
+	 * When the owner changes, the interest at the old one is not
+	 * withdrawn but left to lapse: it keeps the old owner's book of the
+	 * channel, and so its ordering state, until the new owner has asked
+	 * for it (docs/channels.md, "Handoff").
+	 */
 	owner = ring_owner(dp.ring, ch->hash);
 	if (owner == dp.cfg.node_id) {
-		if (ch->interest_owner != 0)
-			send_interest(ch, ch->interest_owner, 0, now_ms);
 		ch->interest_owner = 0;
 		return;
 	}
 	if (owner != ch->interest_owner) {
-		if (ch->interest_owner != 0)
-			send_interest(ch, ch->interest_owner, 0, now_ms);
 		ch->interest_owner = owner;
 		ch->interest_acked_ms = 0;
 		ch->interest_waiting = false;
@@ -416,6 +418,48 @@ on_interest_ack(const struct chan_msg *a, uint64_t now_ms)
 }
 
 /*
+ * The HANDOFF of channel ch (may be NULL: no state) to node to, for the
+ * ring epoch under which this node owned it: the cell if it is good for
+ * that epoch, and the interest set, with this node in it if it has
+ * subscribers of its own.
+ */
+static void
+handoff_fill(struct chan_msg *a, const struct book_chan *ch, uint64_t epoch,
+		uint32_t to, uint64_t now_ms)
+{
+	struct chan_handoff *ho = &a->u.handoff;
+
+	a->epoch = epoch;
+	a->hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+	if (ch == NULL || ch->entry == NULL)
+		return;
+	const struct chan_cell *c = ((const struct aud_entry *)ch->entry)->cell;
+	uint64_t stream = __atomic_load_n(&c->stream, __ATOMIC_RELAXED);
+	uint64_t next = __atomic_load_n(&c->next, __ATOMIC_RELAXED);
+
+	if (stream != 0 && next != 0 && next <= CHAN_SEQ_MAX &&
+			__atomic_load_n(&c->epoch, __ATOMIC_RELAXED) == epoch) {
+		ho->stream = stream;
+		ho->next_seq = next;
+	}
+	for (uint32_t i = 0; i < ch->n_nodes &&
+			ho->n_nodes < CHAN_HANDOFF_NODES_MAX; i++) {
+		const struct book_node *n = &ch->nodes[i];
+
+		if (n->id == to || n->expiry_ms <= now_ms)
+			continue;
+		ho->node[ho->n_nodes].id = n->id;
+		ho->node[ho->n_nodes++].lease_ms = (uint32_t)RTE_MIN(
+				n->expiry_ms - now_ms,
+				(uint64_t)CHAN_LEASE_MAX_MS);
+	}
+	if (ch->n_clients > 0 && ho->n_nodes < CHAN_HANDOFF_NODES_MAX) {
+		ho->node[ho->n_nodes].id = dp.cfg.node_id;
+		ho->node[ho->n_nodes++].lease_ms = CHAN_INTEREST_LEASE_MS;
+	}
+}
+
+/*
  * HANDOFF_REQ: the asking node owns the channel under its ring and asks
  * where this node, the owner under the ring before (epoch: the one it
  * names), stopped. Answered only once this node's own ring no longer
@@ -427,8 +471,6 @@ on_interest_ack(const struct chan_msg *a, uint64_t now_ms)
 static void
 on_handoff_req(const struct chan_msg *req, uint64_t now_ms)
 {
-	const struct book_chan *ch;
-	struct chan_handoff *ho;
 	struct chan_msg a;
 
 	dp.ctl_stats[CTL_HO_REQ_RX]++;
@@ -439,43 +481,10 @@ on_handoff_req(const struct chan_msg *req, uint64_t now_ms)
 	}
 	msg_init(&a, RUMOR_T_HANDOFF, req->seq, req->channel_hash,
 			req->channel, req->channel_len);
-	a.epoch = req->epoch;
-	a.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
-	ho = &a.u.handoff;
-	ch = book_find(&cc.book, req->channel_hash, req->channel,
-			req->channel_len);
-	if (ch != NULL && ch->entry != NULL) {
-		const struct chan_cell *c =
-				((const struct aud_entry *)ch->entry)->cell;
-		uint64_t stream = __atomic_load_n(&c->stream,
-				__ATOMIC_RELAXED);
-		uint64_t next = __atomic_load_n(&c->next, __ATOMIC_RELAXED);
-
-		if (stream != 0 && next != 0 && next <= CHAN_SEQ_MAX &&
-				__atomic_load_n(&c->epoch, __ATOMIC_RELAXED) ==
-				req->epoch) {
-			ho->stream = stream;
-			ho->next_seq = next;
-		}
-		for (uint32_t i = 0; i < ch->n_nodes &&
-				ho->n_nodes < CHAN_HANDOFF_NODES_MAX; i++) {
-			const struct book_node *n = &ch->nodes[i];
-
-			if (n->id == req->origin || n->expiry_ms <= now_ms)
-				continue;
-			ho->node[ho->n_nodes].id = n->id;
-			ho->node[ho->n_nodes++].lease_ms = (uint32_t)RTE_MIN(
-					n->expiry_ms - now_ms,
-					(uint64_t)CHAN_LEASE_MAX_MS);
-		}
-		if (ch->n_clients > 0 && ho->n_nodes < CHAN_HANDOFF_NODES_MAX) {
-			ho->node[ho->n_nodes].id = dp.cfg.node_id;
-			ho->node[ho->n_nodes++].lease_ms =
-					CHAN_INTEREST_LEASE_MS;
-		}
-	}
+	handoff_fill(&a, book_find(&cc.book, req->channel_hash, req->channel,
+			req->channel_len), req->epoch, req->origin, now_ms);
 	if (send_to_member(req->origin, &a))
-		dp.ctl_stats[ho->stream != 0 ? CTL_HO_SENT :
+		dp.ctl_stats[a.u.handoff.stream != 0 ? CTL_HO_SENT :
 				CTL_HO_SENT_EMPTY]++;
 }
 
@@ -527,32 +536,45 @@ pass_handoffs(void)
 }
 
 /*
- * A new ring is in force: a channel this node owns under both rings
- * keeps its cell good for the new epoch, even if no message came.
+ * A new ring is in force, and no lcore stamps under the one before. A
+ * channel this node owns under both keeps its cell good for the new
+ * epoch, even if no message came; one it owned and no longer does is
+ * handed to its new owner now, unasked (the new owner asks anyway when
+ * a message comes first).
  */
 static void
-carry_each(struct book_chan *ch, void *arg)
+ring_changed_each(struct book_chan *ch, void *arg)
 {
 	const struct ring_table *r = dp.ring, *p = r->prev;
 	const struct aud_entry *e = ch->entry;
+	const uint32_t self = dp.cfg.node_id;
+	uint32_t owner;
 	uint64_t was;
+	struct chan_msg a;
 
-	(void)arg;
-	if (e == NULL || ch->broadcast)
+	if (e == NULL || ch->broadcast || ring_owner(p, ch->hash) != self)
 		return;
-	was = p->epoch;
-	if (ring_owner(p, ch->hash) == dp.cfg.node_id &&
-			ring_owner(r, ch->hash) == dp.cfg.node_id)
+	owner = ring_owner(r, ch->hash);
+	if (owner == self) {
+		was = p->epoch;
 		(void)__atomic_compare_exchange_n(&e->cell->epoch, &was,
 				r->epoch, false, __ATOMIC_RELAXED,
 				__ATOMIC_RELAXED);
+		return;
+	}
+	msg_init(&a, RUMOR_T_HANDOFF, 0, ch->hash, ch->name, ch->len);
+	handoff_fill(&a, ch, p->epoch, owner, *(const uint64_t *)arg);
+	if (a.u.handoff.stream != 0 && send_to_member(owner, &a))
+		dp.ctl_stats[CTL_HO_PUSHED]++;
 }
 
 void
 chan_ctl_ring_changed(void)
 {
+	uint64_t now_ms = rte_rdtsc() / cc.hz_ms;
+
 	if (dp.ring != NULL && dp.ring->prev != NULL)
-		book_each(&cc.book, carry_each, NULL);
+		book_each(&cc.book, ring_changed_each, &now_ms);
 }
 
 /* Act on a punted message; true if it kept m. */

@@ -405,17 +405,45 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 			rumor_hdr_channel(h), ntohs(h->channel_len));
 	struct chan_handoff st;
 
+	const uint32_t from = ntohl(h->origin);
+	const uint64_t seq = be64toh(h->seq);
+
 	/* The control thread decoded it whole; the fixed part is sound. */
 	if (chan_handoff_decode(rumor_hdr_payload(h), ntohs(h->payload_len),
-			&st) != CHAN_WIRE_OK || w == NULL || w->from == 0 ||
-			ntohl(h->origin) != w->from ||
-			be64toh(h->seq) != w->req) {
+			&st) != CHAN_WIRE_OK) {
 		lc->stats.c[STAT_HO_STALE]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
+	/* An answer, or the old owner's push (seq 0) while it is awaited. */
+	if (w != NULL && w->from != 0 && from == w->from &&
+			(seq == w->req || seq == 0)) {
+		rte_pktmbuf_free(m);
+		settle(lc, w, st.stream, st.next_seq, ring, peers);
+		return;
+	}
+	/* A push before any message: the channel is ready at once. */
+	if (w == NULL && seq == 0 && st.stream != 0 && ring->prev != NULL &&
+			ring_owner(ring, be64toh(h->channel_hash)) ==
+			dp.cfg.node_id &&
+			ring_owner(ring->prev, be64toh(h->channel_hash)) ==
+			from && be64toh(h->epoch) == ring->prev->epoch) {
+		const struct aud_entry *e = aud_find(rcu_dereference(dp.aud),
+				be64toh(h->channel_hash),
+				rumor_hdr_channel(h), ntohs(h->channel_len));
+
+		if (e != NULL && __atomic_load_n(&e->cell->epoch,
+				__ATOMIC_RELAXED) != ring->epoch) {
+			cell_put(&e->cell->stream, st.stream);
+			cell_put(&e->cell->next, st.next_seq);
+			cell_put(&e->cell->epoch, ring->epoch);
+			lc->stats.c[STAT_HO_CONTINUED]++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
+	lc->stats.c[STAT_HO_STALE]++;
 	rte_pktmbuf_free(m);
-	settle(lc, w, st.stream, st.next_seq, ring, peers);
 }
 
 void

@@ -146,6 +146,7 @@ static const char *const ctl_names[CTL_STAT_MAX] = {
 	[CTL_HO_REQ_EARLY] = "handoff_req_early",
 	[CTL_HO_SENT] = "handoff_sent",
 	[CTL_HO_SENT_EMPTY] = "handoff_sent_empty",
+	[CTL_HO_PUSHED] = "handoff_pushed",
 	[CTL_HO_RX] = "handoff_rx",
 	[CTL_HO_NOT_OWNER] = "handoff_not_owner",
 	[CTL_HO_INTERESTS] = "handoff_interests",

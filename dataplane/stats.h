@@ -143,6 +143,7 @@ enum ctl_stat {
 	CTL_HO_REQ_EARLY,	/* ... ignored: still the owner here. */
 	CTL_HO_SENT,		/* HANDOFFs sent with a state. */
 	CTL_HO_SENT_EMPTY,	/* HANDOFFs sent with no state. */
+	CTL_HO_PUSHED,		/* HANDOFFs sent unasked at a ring change. */
 	CTL_HO_RX,		/* HANDOFFs received. */
 	CTL_HO_NOT_OWNER,	/* ... dropped: not the owner here. */
 	CTL_HO_INTERESTS,	/* Interests taken over from a HANDOFF. */
