@@ -368,6 +368,14 @@ link_send_epoch(struct link *l, uint64_t epoch, const struct ctl_member *m,
 	return link_send_table_flags(l, epoch, CTL_TABLE_F_EPOCH, m, n);
 }
 
+int
+link_send_epoch_left(struct link *l, uint64_t epoch,
+		const struct ctl_member *m, uint32_t n)
+{
+	return link_send_table_flags(l, epoch,
+			CTL_TABLE_F_EPOCH | CTL_TABLE_F_LEFT, m, n);
+}
+
 static int
 link_send_table_flags(struct link *l, uint64_t table_id, uint32_t flags,
 		const struct ctl_member *m, uint32_t n)

@@ -90,6 +90,9 @@ int link_send_table(struct link *l, uint64_t table_id,
 /* A committed ring epoch as the table: the dataplane's ring takes it. */
 int link_send_epoch(struct link *l, uint64_t epoch, const struct ctl_member *m,
 		uint32_t n);
+/* The same for a node that left: the epoch leaves it out. */
+int link_send_epoch_left(struct link *l, uint64_t epoch,
+		const struct ctl_member *m, uint32_t n);
 int link_send_incarnation(struct link *l, uint32_t incarnation);
 int link_send_stats_req(struct link *l);
 

@@ -520,7 +520,12 @@ node_timers(struct node *n, uint64_t now)
 		n->st.stats_timeouts++;
 		node_admin_stats_done(n, NULL, 0, "no answer within 1 s");
 	}
-	if (n->stop == NODE_LEAVING && now >= n->linger_until) {
+	if (n->stop == NODE_LEAVING && now >= n->linger_until &&
+			(node_raft_left(n) || now >= n->leave_until)) {
+		if (!node_raft_left(n))
+			log_warning("no epoch without this node within %u ms: "
+					"its dataplane keeps the ring it has",
+					NODE_LEAVE_WAIT_MS);
 		log_info("left; exiting");
 		n->stop = NODE_EXIT;
 	}
@@ -546,8 +551,14 @@ node_next_deadline(const struct node *n)
 		t = node_raft_next(n);
 	if (n->n_stats_waiting > 0 && n->stats_deadline < t)
 		t = n->stats_deadline;
-	if (n->stop == NODE_LEAVING && n->linger_until < t)
-		t = n->linger_until;
+	if (n->stop == NODE_LEAVING) {
+		/* Linger; and, with Raft, until the epoch without it. */
+		uint64_t end = node_raft_left(n) ? n->linger_until :
+				n->leave_until;
+
+		if (end < t)
+			t = end;
+	}
 	return t;
 }
 
@@ -758,6 +769,7 @@ node_signal(struct node *n, int fd, uint64_t now)
 	n->join = NODE_JOIN_IDLE;
 	n->stop = NODE_LEAVING;
 	n->linger_until = now + NODE_LINGER_MS;
+	n->leave_until = now + NODE_LEAVE_WAIT_MS;
 }
 
 static int

@@ -29,6 +29,8 @@
 #define NODE_JOIN_FANOUT 16u
 /* How long a leaving node stays to let its departure spread. */
 #define NODE_LINGER_MS 1000u
+/* How long a leaving node waits for the epoch without it (Raft on). */
+#define NODE_LEAVE_WAIT_MS 5000u
 /* How long rumorctl stats waits for the dataplane's counters. */
 #define NODE_STATS_WAIT_MS 1000u
 
@@ -132,6 +134,7 @@ struct node {
 
 	enum node_stop stop;
 	uint64_t linger_until;
+	uint64_t leave_until;	/* Waiting for the epoch without it. */
 
 	struct node_raft *raft;		/* NULL: Raft off (no voters). */
 
@@ -180,5 +183,6 @@ uint64_t node_raft_next(const struct node *n);
 void node_raft_attached(struct node *n);
 void node_raft_admin(struct node *n, uint64_t client, bool stats);
 void node_raft_close(struct node *n);
+bool node_raft_left(const struct node *n);
 
 #endif /* RUMOR_CONTROL_NODE_INT_H */

@@ -87,6 +87,8 @@ struct node_raft {
 	bool have_applied;
 	bool table_dirty;		/* Not yet given to the dataplane. */
 	bool not_member_logged;
+	bool left_told;			/* The dataplane has an epoch
+					 * without this node, as it left. */
 
 	/* The epoch this node proposed last, for its commit latency. */
 	uint64_t proposed_epoch;
@@ -315,6 +317,13 @@ node_raft_apply(struct node *n, const uint8_t *data, size_t len,
 	}
 }
 
+/* Has the dataplane been given an epoch without this node that left? */
+bool
+node_raft_left(const struct node *n)
+{
+	return n->raft == NULL || n->raft->left_told;
+}
+
 /* Give the dataplane the last committed epoch, if it holds this node. */
 static void
 node_raft_push(struct node *n)
@@ -335,6 +344,22 @@ node_raft_push(struct node *n)
 			.zone = s != NULL ? s->zone : 0,
 		};
 		self |= e->id == n->cfg->node_id;
+	}
+	if (!self && n->stop == NODE_LEAVING) {
+		/*
+		 * It left: the dataplane takes the epoch without it, so
+		 * that it hands its channels over to their new owners.
+		 */
+		if (link_send_epoch_left(n->link, nr->applied.epoch, m,
+				nr->applied.n_members) == 0) {
+			nr->table_dirty = false;
+			nr->left_told = true;
+			log_info("ring epoch %" PRIu64 " without this node "
+					"given to rumor-dataplane: its channels "
+					"go to their new owners",
+					nr->applied.epoch);
+		}
+		return;
 	}
 	if (!self) {
 		/*

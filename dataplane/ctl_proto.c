@@ -99,8 +99,10 @@ decode_table(const uint8_t *b, uint32_t len, struct ctl_table *t)
 	t->first = get32(b + 12);
 	t->n = get32(b + 16);
 	t->flags = get32(b + 20);
-	if ((t->flags & ~CTL_TABLE_F_EPOCH) != 0 ||
+	if ((t->flags & ~CTL_TABLE_F_KNOWN) != 0 ||
 			((t->flags & CTL_TABLE_F_EPOCH) && t->table_id == 0) ||
+			((t->flags & CTL_TABLE_F_LEFT) &&
+			!(t->flags & CTL_TABLE_F_EPOCH)) ||
 			t->total == 0 ||
 			t->total > RING_MEMBERS_MAX || t->n == 0 ||
 			t->n > CTL_TABLE_CHUNK_MAX || t->first >= t->total ||
@@ -316,8 +318,10 @@ ctl_encode_table_flags(uint8_t *buf, size_t cap, uint64_t table_id,
 	uint8_t *b = buf + CTL_HDR_LEN;
 	size_t len;
 
-	if ((flags & ~CTL_TABLE_F_EPOCH) != 0 ||
+	if ((flags & ~CTL_TABLE_F_KNOWN) != 0 ||
 			((flags & CTL_TABLE_F_EPOCH) && table_id == 0) ||
+			((flags & CTL_TABLE_F_LEFT) &&
+			!(flags & CTL_TABLE_F_EPOCH)) ||
 			total == 0 || total > RING_MEMBERS_MAX || n == 0 ||
 			n > CTL_TABLE_CHUNK_MAX || first >= total ||
 			n > total - first)

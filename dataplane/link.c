@@ -619,7 +619,8 @@ member_addr_cmp(const void *a, const void *b)
  * the rules the configuration file's member list obeys.
  */
 static const char *
-table_invalid(const struct ctl_member *t, uint32_t n, char *why, size_t len)
+table_invalid(const struct ctl_member *t, uint32_t n, bool left, char *why,
+		size_t len)
 {
 	struct ctl_member *by_addr;
 	const struct ctl_member *self = NULL;
@@ -638,12 +639,13 @@ table_invalid(const struct ctl_member *t, uint32_t n, char *why, size_t len)
 		if (t[i].id == dp.cfg.node_id)
 			self = &t[i];
 	}
-	if (self == NULL) {
+	if (self == NULL && !left) {
 		snprintf(why, len, "this node (%u) is not a member",
 				dp.cfg.node_id);
 		return why;
 	}
-	if (self->ip != dp.cfg.address || self->udp_port != dp.cfg.udp_port) {
+	if (self != NULL && (self->ip != dp.cfg.address ||
+			self->udp_port != dp.cfg.udp_port)) {
 		snprintf(why, len, "this node (%u) is at %s:%u, not its own "
 				"address and port", self->id,
 				ip_str(self->ip, ip, sizeof(ip)),
@@ -730,7 +732,8 @@ link_table_apply(struct ctl_member *t, uint32_t n, uint64_t id,
 	c.ring_epoch = flags & CTL_TABLE_F_EPOCH ? id : 0;
 
 	qsort(t, n, sizeof(*t), member_id_cmp);
-	if (table_invalid(t, n, why, sizeof(why)) != NULL) {
+	if (table_invalid(t, n, (flags & CTL_TABLE_F_LEFT) != 0, why,
+			sizeof(why)) != NULL) {
 		dp.ctl_stats[CTL_TABLE_REFUSED]++;
 		link_warn("table %" PRIu64 " refused, tables unchanged: %s",
 				id, why);

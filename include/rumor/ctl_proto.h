@@ -67,7 +67,7 @@ enum ctl_type {
  * TABLE body: u64 table_id, u32 total (members in the whole table,
  * 1 .. RING_MEMBERS_MAX), u32 first (index of this chunk's first member),
  * u32 n (members in this chunk, 1 .. CTL_TABLE_CHUNK_MAX, first + n <=
- * total), u32 flags (CTL_TABLE_F_EPOCH or 0; the same in every chunk of
+ * total), u32 flags (CTL_TABLE_F_*; the same in every chunk of
  * a table), then n members of 16 bytes: u32 id (non-
  * zero), u32 ip (network order), u16 udp_port (non-zero), u8 zone,
  * u8 reserved (0), u32 weight (1 .. RING_WEIGHT_MAX).
@@ -81,6 +81,14 @@ enum ctl_type {
  * epoch is the one in force plus one. Every other bit is reserved (0).
  */
 #define CTL_TABLE_F_EPOCH 0x1u
+/*
+ * TABLE flag, with CTL_TABLE_F_EPOCH only: this node has left the
+ * cluster gracefully and the epoch leaves it out. The dataplane takes the
+ * ring all the same, so that it owns no channel any more, forwards what
+ * still reaches it and hands its channels over (docs/channels.md).
+ */
+#define CTL_TABLE_F_LEFT 0x2u
+#define CTL_TABLE_F_KNOWN (CTL_TABLE_F_EPOCH | CTL_TABLE_F_LEFT)
 
 struct ctl_member {
 	uint32_t id;
@@ -104,7 +112,7 @@ struct ctl_state {
 struct ctl_table {
 	uint64_t table_id;
 	uint32_t total, first, n;
-	uint32_t flags;		/* CTL_TABLE_F_EPOCH or 0. */
+	uint32_t flags;		/* CTL_TABLE_F_*. */
 	const uint8_t *members;	/* n encoded members; ctl_table_member(). */
 };
 
