@@ -369,6 +369,14 @@ link_send_epoch(struct link *l, uint64_t epoch, const struct ctl_member *m,
 }
 
 int
+link_send_epoch_prev(struct link *l, uint64_t epoch,
+		const struct ctl_member *m, uint32_t n)
+{
+	return link_send_table_flags(l, epoch,
+			CTL_TABLE_F_EPOCH | CTL_TABLE_F_PREV, m, n);
+}
+
+int
 link_send_epoch_left(struct link *l, uint64_t epoch,
 		const struct ctl_member *m, uint32_t n)
 {

@@ -93,6 +93,9 @@ int link_send_epoch(struct link *l, uint64_t epoch, const struct ctl_member *m,
 /* The same for a node that left: the epoch leaves it out. */
 int link_send_epoch_left(struct link *l, uint64_t epoch,
 		const struct ctl_member *m, uint32_t n);
+/* The epoch before the next one, for the dataplane's handoffs. */
+int link_send_epoch_prev(struct link *l, uint64_t epoch,
+		const struct ctl_member *m, uint32_t n);
 int link_send_incarnation(struct link *l, uint32_t incarnation);
 int link_send_stats_req(struct link *l);
 

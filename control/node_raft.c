@@ -89,6 +89,9 @@ struct node_raft {
 	bool not_member_logged;
 	bool left_told;			/* The dataplane has an epoch
 					 * without this node, as it left. */
+	struct raft_epoch before;	/* The epoch applied before it. */
+	bool have_before;
+	uint64_t dp_epoch;		/* The last epoch the dataplane has. */
 
 	/* The epoch this node proposed last, for its commit latency. */
 	uint64_t proposed_epoch;
@@ -294,6 +297,8 @@ node_raft_apply(struct node *n, const uint8_t *data, size_t len,
 		return;
 	if (nr->have_applied && e.epoch <= nr->applied.epoch)
 		return;
+	nr->before = nr->applied;
+	nr->have_before = nr->have_applied;
 	nr->applied = e;
 	nr->have_applied = true;
 	nr->table_dirty = true;
@@ -324,6 +329,35 @@ node_raft_left(const struct node *n)
 	return n->raft == NULL || n->raft->left_told;
 }
 
+/* The members of epoch e as the control link sends them. */
+static void
+node_raft_members(const struct node *n, const struct raft_epoch *e,
+		struct ctl_member *m)
+{
+	for (uint32_t i = 0; i < e->n_members; i++) {
+		const struct raft_epoch_member *x = &e->members[i];
+		const struct swim_member *s = swim_member_find(n->swim, x->id);
+
+		m[i] = (struct ctl_member){
+			.id = x->id, .ip = x->ip, .udp_port = x->port,
+			.weight = x->weight,
+			.zone = s != NULL ? s->zone : 0,
+		};
+	}
+}
+
+/* The epoch before the last one, as the dataplane's ring before. */
+static int
+node_raft_tell_before(struct node *n)
+{
+	struct node_raft *nr = n->raft;
+	struct ctl_member m[RAFT_EPOCH_MEMBERS_MAX];
+
+	node_raft_members(n, &nr->before, m);
+	return link_send_epoch_prev(n->link, nr->before.epoch, m,
+			nr->before.n_members);
+}
+
 /* Give the dataplane the last committed epoch, if it holds this node. */
 static void
 node_raft_push(struct node *n)
@@ -334,17 +368,17 @@ node_raft_push(struct node *n)
 
 	if (!nr->table_dirty || !nr->have_applied || !link_ready(n->link))
 		return;
-	for (uint32_t i = 0; i < nr->applied.n_members; i++) {
-		const struct raft_epoch_member *e = &nr->applied.members[i];
-		const struct swim_member *s = swim_member_find(n->swim, e->id);
-
-		m[i] = (struct ctl_member){
-			.id = e->id, .ip = e->ip, .udp_port = e->port,
-			.weight = e->weight,
-			.zone = s != NULL ? s->zone : 0,
-		};
-		self |= e->id == n->cfg->node_id;
-	}
+	/*
+	 * The dataplane's ring before this one must be the epoch before
+	 * it, to know whom to ask for the channels it gets: tell that one
+	 * first unless it is the one the dataplane has.
+	 */
+	if (nr->have_before && nr->dp_epoch != nr->before.epoch &&
+			node_raft_tell_before(n) < 0)
+		return;
+	node_raft_members(n, &nr->applied, m);
+	for (uint32_t i = 0; i < nr->applied.n_members; i++)
+		self |= m[i].id == n->cfg->node_id;
 	if (!self && n->stop == NODE_LEAVING) {
 		/*
 		 * It left: the dataplane takes the epoch without it, so
@@ -354,6 +388,7 @@ node_raft_push(struct node *n)
 				nr->applied.n_members) == 0) {
 			nr->table_dirty = false;
 			nr->left_told = true;
+			nr->dp_epoch = nr->applied.epoch;
 			log_info("ring epoch %" PRIu64 " without this node "
 					"given to rumor-dataplane: its channels "
 					"go to their new owners",
@@ -379,6 +414,7 @@ node_raft_push(struct node *n)
 	if (link_send_epoch(n->link, nr->applied.epoch, m,
 			nr->applied.n_members) == 0) {
 		nr->table_dirty = false;
+		nr->dp_epoch = nr->applied.epoch;
 		log_debug("sent rumor-dataplane ring epoch %" PRIu64,
 				nr->applied.epoch);
 	}
@@ -616,6 +652,7 @@ node_raft_attached(struct node *n)
 {
 	/* A restarted dataplane starts from its file: tell it again. */
 	n->raft->table_dirty = n->raft->have_applied;
+	n->raft->dp_epoch = 0;
 }
 
 static int

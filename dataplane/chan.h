@@ -111,6 +111,21 @@ aud_find(const struct aud_table *t, uint64_t hash, const char *name,
 	}
 }
 
+/*
+ * The epoch a message's epoch compares with: the ring's if the cluster
+ * agreed on it; 0 for a ring of this node's own while rumor-control runs
+ * Raft (voters configured), so that a message routed under any agreed
+ * epoch shows this node is behind; else none (UINT64_MAX): without Raft,
+ * epochs are each node's own count and do not compare.
+ */
+static inline uint64_t
+chan_epoch_floor(const struct ring_table *ring, uint32_t n_voters)
+{
+	if (ring->agreed)
+		return ring->epoch;
+	return n_voters > 0 ? 0 : UINT64_MAX;
+}
+
 /* The forwarding lcore that owns a channel's order state (its index). */
 static inline unsigned
 chan_lcore_of(uint64_t hash, unsigned n_lcores)

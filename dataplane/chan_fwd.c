@@ -943,7 +943,8 @@ owner_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		fwd_to_owner(lc, m, owner, ring, peers);
 		return;
 	}
-	if (unlikely(ring->agreed && be64toh(h->epoch) > ring->epoch)) {
+	if (unlikely(be64toh(h->epoch) > chan_epoch_floor(ring,
+			dp.cfg.n_voters))) {
 		/* This node is behind: learn the ring before ordering. */
 		ho_hold(lc, m, ring, peers, hash, name, len,
 				be64toh(h->epoch));
@@ -1137,7 +1138,9 @@ chan_owned(struct dp_lcore *lc, struct rte_mbuf *m,
 	 */
 	if (aud_find(rcu_dereference(dp.aud), hash, rumor_hdr_channel(h),
 			ntohs(h->channel_len)) == NULL && (ring->prev == NULL ||
-			ring_owner(ring->prev, hash) == dp.cfg.node_id))
+			ring_owner(ring->prev, hash) == dp.cfg.node_id) &&
+			be64toh(h->epoch) <= chan_epoch_floor(ring,
+			dp.cfg.n_voters))
 		return false;
 	chan_dispatch(lc, m, hash, ring, peers);
 	return true;

@@ -455,7 +455,8 @@ ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 	for (uint32_t i = 0; i < ho->n_wait;) {
 		struct ho_wait *w = &ho->wait[i];
 
-		if (w->from == 0 && (ring->epoch >= w->epoch ||
+		if (w->from == 0 && (chan_epoch_floor(ring,
+				dp.cfg.n_voters) >= w->epoch ||
 				(int64_t)(now - w->give_up_at) >= 0)) {
 			/* Caught up (or not in time): on under this ring. */
 			release(lc, w, ring, peers);

@@ -101,7 +101,7 @@ decode_table(const uint8_t *b, uint32_t len, struct ctl_table *t)
 	t->flags = get32(b + 20);
 	if ((t->flags & ~CTL_TABLE_F_KNOWN) != 0 ||
 			((t->flags & CTL_TABLE_F_EPOCH) && t->table_id == 0) ||
-			((t->flags & CTL_TABLE_F_LEFT) &&
+			((t->flags & (CTL_TABLE_F_LEFT | CTL_TABLE_F_PREV)) &&
 			!(t->flags & CTL_TABLE_F_EPOCH)) ||
 			t->total == 0 ||
 			t->total > RING_MEMBERS_MAX || t->n == 0 ||
@@ -320,7 +320,7 @@ ctl_encode_table_flags(uint8_t *buf, size_t cap, uint64_t table_id,
 
 	if ((flags & ~CTL_TABLE_F_KNOWN) != 0 ||
 			((flags & CTL_TABLE_F_EPOCH) && table_id == 0) ||
-			((flags & CTL_TABLE_F_LEFT) &&
+			((flags & (CTL_TABLE_F_LEFT | CTL_TABLE_F_PREV)) &&
 			!(flags & CTL_TABLE_F_EPOCH)) ||
 			total == 0 || total > RING_MEMBERS_MAX || n == 0 ||
 			n > CTL_TABLE_CHUNK_MAX || first >= total ||

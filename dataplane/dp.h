@@ -25,7 +25,10 @@
 #define DP_DRAIN_US 100			/* TX buffers flushed at least this often. */
 #define DP_ARP_WAIT_MAX 256		/* Frames an lcore holds for ARP (pow2). */
 #define DP_ARP_RING_SIZE 1024		/* Punted ARP frames awaiting control. */
-#define DP_CTL_TX_RING_SIZE 256		/* Control frames awaiting an lcore. */
+#define DP_CTL_TX_RING_SIZE 4096	/* Control frames awaiting an lcore:
+					 * a ring change sends one per channel
+					 * that moves. */
+#define DP_CTL_TX_BURSTS 8		/* Bursts of them sent per drain. */
 #define DP_PUNT_RING_SIZE 4096		/* CONTROL frames awaiting the link. */
 #define DP_PUNT_BURST 256		/* Frames a full punt bucket allows. */
 #define DP_PUNT_RATE 10000		/* Default --punt-rate, per lcore. */
@@ -160,6 +163,11 @@ void fwd_to_owner(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
 /* tables.c: build and publish tables from the configuration. */
 int tables_publish_config(const struct rumor_config *cfg);
 int tables_publish_peers(void);
+/*
+ * The committed epoch before the next table (cfg->ring_epoch), kept to
+ * be that table's ring before if the ring in force is not that epoch.
+ */
+int tables_stage_prev(const struct rumor_config *cfg);
 void tables_free(void);
 
 /* arp.c: the control thread's ARP service. */

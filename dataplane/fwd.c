@@ -253,7 +253,8 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 			/* Owned here with an audience: ordered, not sunk. */
 			if (unlikely(owner == self_id) &&
 					(rcu_dereference(dp.aud)->n != 0 ||
-					ring->prev != NULL) &&
+					ring->prev != NULL ||
+					!ring->agreed) &&
 					chan_owned(lc, m, ring, peers))
 				continue;
 			if (unlikely(!route(lc, m, owner, peers, self_id,
@@ -314,13 +315,17 @@ ctl_tx_drain(struct dp_lcore *lc)
 	struct rte_mbuf *pkts[DP_BURST];
 
 	for (uint16_t p = 0; p < dp.n_ports; p++) {
-		unsigned n = rte_ring_sc_dequeue_burst(dp.port[p].ctl_tx,
-				(void **)pkts, DP_BURST, NULL);
+		unsigned n = DP_BURST;
 
-		for (unsigned i = 0; i < n; i++)
-			lc->stats.c[STAT_TX] += rte_eth_tx_buffer(p, lc->queue,
-					lc->txb[p], pkts[i]);
-		lc->stats.c[STAT_CTL_TX] += n;
+		for (unsigned b = 0; b < DP_CTL_TX_BURSTS && n == DP_BURST;
+				b++) {
+			n = rte_ring_sc_dequeue_burst(dp.port[p].ctl_tx,
+					(void **)pkts, DP_BURST, NULL);
+			for (unsigned i = 0; i < n; i++)
+				lc->stats.c[STAT_TX] += rte_eth_tx_buffer(p,
+						lc->queue, lc->txb[p], pkts[i]);
+			lc->stats.c[STAT_CTL_TX] += n;
+		}
 	}
 }
 

@@ -732,8 +732,8 @@ link_table_apply(struct ctl_member *t, uint32_t n, uint64_t id,
 	c.ring_epoch = flags & CTL_TABLE_F_EPOCH ? id : 0;
 
 	qsort(t, n, sizeof(*t), member_id_cmp);
-	if (table_invalid(t, n, (flags & CTL_TABLE_F_LEFT) != 0, why,
-			sizeof(why)) != NULL) {
+	if (table_invalid(t, n, (flags & (CTL_TABLE_F_LEFT |
+			CTL_TABLE_F_PREV)) != 0, why, sizeof(why)) != NULL) {
 		dp.ctl_stats[CTL_TABLE_REFUSED]++;
 		link_warn("table %" PRIu64 " refused, tables unchanged: %s",
 				id, why);
@@ -745,6 +745,15 @@ link_table_apply(struct ctl_member *t, uint32_t n, uint64_t id,
 	if (c.members == NULL) {
 		dp.ctl_stats[CTL_TABLE_REFUSED]++;
 		link_warn("table %" PRIu64 " refused: out of memory", id);
+		free(t);
+		return;
+	}
+	if (flags & CTL_TABLE_F_PREV) {
+		/* Kept as the ring before the next table, not published. */
+		if (tables_stage_prev(&c) < 0)
+			link_warn("table %" PRIu64 " (the epoch before) not "
+					"kept: out of memory", id);
+		free(c.members);
 		free(t);
 		return;
 	}

@@ -26,6 +26,9 @@ static uint64_t peers_gen;
  * hand over its channels (docs/channels.md, "Handoff").
  */
 static struct rumor_config prev_cfg;
+/* The committed epoch before the next one, told by rumor-control. */
+static struct ring_table *staged_ring;
+static struct rumor_config staged_cfg;
 
 /* NUMA socket of the lcores that read the tables. */
 static int
@@ -206,9 +209,9 @@ peers_swap(struct peer_table *t)
 	dp.ctl_stats[CTL_PUBLISH]++;
 }
 
-/* Keep a copy of the members of cfg as the ring before (prev_cfg). */
+/* Copy the members of cfg into to (its old members freed). */
 static int
-prev_keep(const struct rumor_config *cfg)
+members_keep(struct rumor_config *to, const struct rumor_config *cfg)
 {
 	struct config_member *m = malloc((cfg->n_members + 1) *
 			sizeof(*m));
@@ -216,11 +219,35 @@ prev_keep(const struct rumor_config *cfg)
 	if (m == NULL)
 		return -1;
 	memcpy(m, cfg->members, cfg->n_members * sizeof(*m));
-	free(prev_cfg.members);
-	prev_cfg.members = m;
-	prev_cfg.n_members = cfg->n_members;
-	prev_cfg.node_id = cfg->node_id;
-	prev_cfg.dpdk_port = cfg->dpdk_port;
+	free(to->members);
+	to->members = m;
+	to->n_members = cfg->n_members;
+	to->node_id = cfg->node_id;
+	to->dpdk_port = cfg->dpdk_port;
+	return 0;
+}
+
+static void
+staged_drop(void)
+{
+	rte_free(staged_ring);
+	staged_ring = NULL;
+	free(staged_cfg.members);
+	staged_cfg.members = NULL;
+}
+
+int
+tables_stage_prev(const struct rumor_config *cfg)
+{
+	struct ring_table *r = ring_build(cfg, cfg->ring_epoch);
+
+	staged_drop();
+	if (r == NULL || members_keep(&staged_cfg, cfg) < 0) {
+		rte_free(r);
+		return -1;
+	}
+	r->agreed = true;
+	staged_ring = r;
 	return 0;
 }
 
@@ -236,7 +263,8 @@ tables_publish_config(const struct rumor_config *cfg)
 	struct ring_table *ring, *old_ring = dp.ring;
 	struct member_list *members, *old_members = dp.members;
 	struct peer_table *both = NULL, *peers;
-	const struct ring_table *gone;
+	const struct ring_table *gone, *gone_too = NULL;
+	bool use_staged;
 
 	if (cfg->dpdk_port >= dp.n_ports) {
 		RTE_LOG(ERR, USER1, "dpdk_port %u: only %u port(s) exist\n",
@@ -246,7 +274,19 @@ tables_publish_config(const struct rumor_config *cfg)
 	/* A committed Raft epoch names itself; otherwise the next one. */
 	ring = ring_build(cfg, cfg->ring_epoch != 0 ? cfg->ring_epoch :
 			old_ring != NULL ? old_ring->epoch + 1 : 1);
-	if (old_ring != NULL && prev_keep(&dp.cfg) < 0) {
+	/*
+	 * The ring before is the one in force, unless rumor-control told
+	 * the committed epoch before this one and the ring in force is not
+	 * it (this node joined, or missed epochs).
+	 */
+	use_staged = staged_ring != NULL && cfg->ring_epoch >
+			staged_ring->epoch && (old_ring == NULL ||
+			old_ring->epoch != staged_ring->epoch);
+	if (use_staged) {
+		free(prev_cfg.members);
+		prev_cfg = staged_cfg;
+		staged_cfg.members = NULL;
+	} else if (old_ring != NULL && members_keep(&prev_cfg, &dp.cfg) < 0) {
 		RTE_LOG(ERR, USER1, "out of memory building tables\n");
 		rte_free(ring);
 		return -1;
@@ -276,18 +316,24 @@ tables_publish_config(const struct rumor_config *cfg)
 	 * unreachable once no lcore holds the old ring as its own.
 	 */
 	gone = old_ring != NULL ? old_ring->prev : NULL;
-	if (ring != NULL) {
+	if (use_staged) {
+		gone_too = old_ring;
+		ring->prev = staged_ring;
+		staged_ring = NULL;
+	} else {
 		ring->prev = old_ring;
-		ring->agreed = cfg->ring_epoch != 0;
+		staged_drop();
 	}
+	ring->agreed = cfg->ring_epoch != 0;
 	rcu_assign_pointer(dp.ring, ring);
 	rcu_assign_pointer(dp.members, members);
 	urcu_qsbr_synchronize_rcu();
 	dp.ctl_stats[CTL_PUBLISH]++;
 	peers_swap(peers);
-	if (old_ring != NULL)
+	if (old_ring != NULL && !use_staged)
 		old_ring->prev = NULL;
 	rte_free((void *)(uintptr_t)gone);
+	rte_free((void *)(uintptr_t)gone_too);
 	rte_free(old_members);
 	chan_ctl_ring_changed();
 	return 0;
@@ -313,6 +359,7 @@ tables_free(void)
 		rte_free((void *)(uintptr_t)dp.ring->prev);
 	free(prev_cfg.members);
 	prev_cfg.members = NULL;
+	staged_drop();
 	rte_free(dp.ring);
 	rte_free(dp.peers);
 	rte_free(dp.members);

@@ -88,7 +88,17 @@ enum ctl_type {
  * still reaches it and hands its channels over (docs/channels.md).
  */
 #define CTL_TABLE_F_LEFT 0x2u
-#define CTL_TABLE_F_KNOWN (CTL_TABLE_F_EPOCH | CTL_TABLE_F_LEFT)
+/*
+ * TABLE flag, with CTL_TABLE_F_EPOCH only: the committed epoch just
+ * before the one that follows. The dataplane does not publish it; it
+ * keeps it as the ring before the next one when that is not the ring it
+ * has (a node that joined, or missed epochs), so that it knows whom to
+ * ask for the channels the next epoch gives it. It may leave this node
+ * out.
+ */
+#define CTL_TABLE_F_PREV 0x4u
+#define CTL_TABLE_F_KNOWN (CTL_TABLE_F_EPOCH | CTL_TABLE_F_LEFT | \
+		CTL_TABLE_F_PREV)
 
 struct ctl_member {
 	uint32_t id;

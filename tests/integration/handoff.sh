@@ -428,6 +428,26 @@ counters() {
 			"no audience $(counter "$i" drop_chan_no_audience)," \
 			"no sink $(counter "$i" drop_no_sink)," \
 			"no peer $(counter "$i" drop_no_peer)"
+		echo "   node $i handoff: held $(counter "$i" handoff_held)," \
+			"asked $(counter "$i" handoff_req_sent)," \
+			"continued $(counter "$i" handoff_continued)," \
+			"fresh $(counter "$i" handoff_fresh)," \
+			"timeout $(counter "$i" handoff_timeout)," \
+			"stale $(counter "$i" handoff_stale)," \
+			"asked of it $(counter "$i" handoff_req_rx)," \
+			"early $(counter "$i" handoff_req_early)," \
+			"sent $(counter "$i" handoff_sent)," \
+			"empty $(counter "$i" handoff_sent_empty)," \
+			"pushed $(counter "$i" handoff_pushed)," \
+			"rx $(counter "$i" handoff_rx)," \
+			"not owner $(counter "$i" handoff_not_owner)," \
+			"behind $(counter "$i" epoch_behind)," \
+			"rerouted $(counter "$i" chan_rerouted)"
+		echo "   node $i drops: $(tel "${LAB}n$i" /rumor/stats 2>/dev/null |
+			python3 -c 'import json,sys
+d = json.load(sys.stdin)["/rumor/stats"]
+print(" ".join("%s=%s" % (k, v) for k, v in sorted(d.items())
+	if k.startswith("drop_") and v) or "none")' 2>/dev/null)"
 	done
 }
 
