@@ -162,6 +162,13 @@ void chan_input(struct dp_lcore *lc, struct rte_mbuf *m,
  */
 bool chan_owned(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct ring_table *ring, const struct peer_table *peers);
+/*
+ * DATA on an ordered channel routed under a ring newer than this node's
+ * (chan_epoch_floor): held on its channel's lcore until this node's ring
+ * catches up, then routed.
+ */
+void chan_ahead(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers);
 /* Messages other lcores handed over (when its ring is not empty). */
 void chan_handoff_drain(struct dp_lcore *lc, const struct ring_table *ring,
 		const struct peer_table *peers);

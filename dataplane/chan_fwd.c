@@ -938,16 +938,20 @@ owner_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 	const uint32_t owner = ring_owner(ring, hash);
 	const struct aud_entry *e;
 
+	if (unlikely(be64toh(h->epoch) > chan_epoch_floor(ring,
+			dp.cfg.n_voters))) {
+		/*
+		 * Routed under a ring newer than this node's: learn it
+		 * before acting, rather than order the message or send it
+		 * back the way it came.
+		 */
+		ho_hold(lc, m, ring, peers, hash, name, len,
+				be64toh(h->epoch));
+		return;
+	}
 	if (unlikely(owner != dp.cfg.node_id)) {
 		lc->stats.c[STAT_CHAN_REROUTED]++;
 		fwd_to_owner(lc, m, owner, ring, peers);
-		return;
-	}
-	if (unlikely(be64toh(h->epoch) > chan_epoch_floor(ring,
-			dp.cfg.n_voters))) {
-		/* This node is behind: learn the ring before ordering. */
-		ho_hold(lc, m, ring, peers, hash, name, len,
-				be64toh(h->epoch));
 		return;
 	}
 	e = aud_find(rcu_dereference(dp.aud), hash, name, len);
@@ -1120,6 +1124,16 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 		break;
 	}
 	rte_pktmbuf_free(m);
+}
+
+void
+chan_ahead(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
+			const struct rumor_hdr *, FRAME_RUMOR_OFF);
+
+	chan_dispatch(lc, m, be64toh(h->channel_hash), ring, peers);
 }
 
 bool

@@ -111,6 +111,18 @@ arp_wait_push(struct dp_lcore *lc, struct rte_mbuf *m)
 	lc->stats.c[STAT_ARP_WAIT]++;
 }
 
+/* The ring epoch a DATA message was routed under. */
+static inline uint64_t
+data_epoch(const struct rte_mbuf *m)
+{
+	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
+			const struct rumor_hdr *, FRAME_RUMOR_OFF);
+	uint64_t e;
+
+	memcpy(&e, &h->epoch, 8);
+	return be64toh(e);
+}
+
 /* The ring slot of a DATA message (already validated by frame_parse). */
 static inline uint32_t
 data_slot(const struct rte_mbuf *m, const struct ring_table *ring)
@@ -218,6 +230,7 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 		uint32_t self_id)
 {
 	const uint64_t epoch_be = htobe64(ring->epoch);
+	const uint64_t floor = chan_epoch_floor(ring, dp.cfg.n_voters);
 	uint8_t verdict[DP_BURST];
 	uint32_t slot[DP_BURST];
 	uint32_t frame_len;
@@ -249,6 +262,12 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 
 		if (likely(verdict[i] == FRAME_DATA)) {
 			const uint32_t owner = ring->slot[slot[i]];
+
+			/* Routed under a newer ring: not sent back. */
+			if (unlikely(data_epoch(m) > floor)) {
+				chan_ahead(lc, m, ring, peers);
+				continue;
+			}
 
 			/* Owned here with an audience: ordered, not sunk. */
 			if (unlikely(owner == self_id) &&
