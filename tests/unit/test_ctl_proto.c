@@ -449,6 +449,33 @@ test_table_epoch(void)
 	CHECK_EQ(ctl_encode_table_flags(b, sizeof(b), 0, CTL_TABLE_F_EPOCH, 5,
 			0, mem, 5), 0);
 	CHECK_EQ(ctl_encode_table_flags(b, sizeof(b), 1, 2, 5, 0, mem, 5), 0);
+	CHECK_EQ(ctl_encode_table_flags(b, sizeof(b), 1, 8, 5, 0, mem, 5), 0);
+	/* LEFT and PREV go with EPOCH only. */
+	CHECK_EQ(ctl_encode_table_flags(b, sizeof(b), 1, CTL_TABLE_F_PREV, 5,
+			0, mem, 5), 0);
+	n = ctl_encode_table_flags(b, sizeof(b), 3, CTL_TABLE_F_EPOCH |
+			CTL_TABLE_F_LEFT, 5, 0, mem, 5);
+	CHECK(n > 0);
+	CHECK_EQ(decode_exact(b, n, &m), CTL_OK);
+	CHECK_EQ(m.u.table.flags, CTL_TABLE_F_EPOCH | CTL_TABLE_F_LEFT);
+	n = ctl_encode_table_flags(b, sizeof(b), 3, CTL_TABLE_F_EPOCH |
+			CTL_TABLE_F_PREV, 5, 0, mem, 5);
+	CHECK(n > 0);
+	CHECK_EQ(decode_exact(b, n, &m), CTL_OK);
+	CHECK_EQ(m.u.table.flags, CTL_TABLE_F_EPOCH | CTL_TABLE_F_PREV);
+	{
+		/* The link is local: flags are in host order. */
+		uint32_t f = CTL_TABLE_F_LEFT | CTL_TABLE_F_PREV;
+
+		memcpy(b + CTL_HDR_LEN + 20, &f, 4);
+		CHECK_EQ(decode_exact(b, n, &m), CTL_E_FIELD);
+		f = CTL_TABLE_F_EPOCH | CTL_TABLE_F_LEFT | CTL_TABLE_F_PREV;
+		memcpy(b + CTL_HDR_LEN + 20, &f, 4);
+		CHECK_EQ(decode_exact(b, n, &m), CTL_OK);
+		f = CTL_TABLE_F_EPOCH | 8;
+		memcpy(b + CTL_HDR_LEN + 20, &f, 4);
+		CHECK_EQ(decode_exact(b, n, &m), CTL_E_FIELD);
+	}
 	n = ctl_encode_table_flags(b, sizeof(b), 1, CTL_TABLE_F_EPOCH, 5, 0,
 			mem, 5);
 	memset(b + CTL_HDR_LEN, 0, 8);		/* table id 0 */
