@@ -80,8 +80,14 @@ chan_ctl_free(void)
 	if (dp.aud != NULL)
 		for (uint32_t i = 0; i <= dp.aud->mask; i++)
 			if (dp.aud->slot[i] != NULL &&
-					dp.aud->slot[i] != AUD_TOMB)
+					dp.aud->slot[i] != AUD_TOMB) {
+				/* One live entry per channel: its cell too. */
+				free(dp.aud->slot[i]->cell);
 				free(dp.aud->slot[i]);
+			}
+	for (uint32_t i = 0; i < cc.n_handoffs; i++)
+		rte_pktmbuf_free(cc.handoffs[i]);
+	cc.n_handoffs = 0;
 	rte_free(dp.aud);
 	dp.aud = NULL;
 	book_free(&cc.book);
