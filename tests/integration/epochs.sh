@@ -131,8 +131,13 @@ deliver() {
 		--node "10.77.0.${ids[0]}:7946" --bind 10.77.0.100 \
 		"${args[@]}" --count 1000 --channels 300 --rate 4000 \
 		>"$LAB_DIR/udptest.out" 2>&1 || true
-	grep -q "udptest: PASS" "$LAB_DIR/udptest.out" ||
-		{ cat "$LAB_DIR/udptest.out"; die "deliveries to ring of ${ids[*]}"; }
+	if ! grep -q "udptest: PASS" "$LAB_DIR/udptest.out"; then
+		cat "$LAB_DIR/udptest.out"
+		for i in 1 2 3 4 5; do
+			echo "node $i: $(drops "${LAB}n$i")"
+		done
+		die "deliveries to ring of ${ids[*]}"
+	fi
 	echo "ok: messages reached their owners on the committed ring of ${ids[*]}"
 }
 

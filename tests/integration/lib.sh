@@ -132,6 +132,17 @@ stat() {
 		'import json,sys; print(json.load(sys.stdin)["/rumor/stats"][sys.argv[1]])' "$2"
 }
 
+# drops PREFIX: the non-zero drop and handoff counters of that node, one
+# line (for the log when a check fails).
+drops() {
+	tel "$1" /rumor/stats 2>/dev/null | python3 -c 'import json, sys
+d = json.load(sys.stdin)["/rumor/stats"]
+print(" ".join("%s=%s" % (k, v) for k, v in sorted(d.items())
+	if v and (k.startswith("drop_") or k.startswith("handoff_") or
+	k in ("epoch_behind", "chan_rerouted", "arp_wait")))
+	or "none")' 2>/dev/null || echo "(no telemetry)"
+}
+
 # wait_ring PREFIX N [SECONDS]: until that node's dataplane forwards on a
 # ring of N members (rumor-control publishes a table shortly after its
 # view changes, not at the same instant).
