@@ -54,6 +54,8 @@ struct chan_state {
 	/* Owner. */
 	uint64_t stream;		/* 0: not ordering. */
 	uint64_t next_seq;
+	uint64_t base;			/* The first sequence of the stream
+					 * this node stamped (history). */
 	struct chan_hist hist[CHAN_HIST];
 	/* Subscriber node. */
 	struct chan_rx rx;
@@ -660,14 +662,19 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 		__atomic_store_n(&c->stream, e->stream, __ATOMIC_RELAXED);
 		__atomic_store_n(&c->next, 1, __ATOMIC_RELAXED);
 	}
-	if (s->stream != c->stream) {
-		/* Another stream: what the old one kept goes. */
+	if (s->stream != c->stream || c->next < s->base ||
+			c->next > s->next_seq) {
+		/*
+		 * Another stream, or the same one continued from another
+		 * owner: what this node kept of it goes.
+		 */
 		for (uint32_t i = 0; i < CHAN_HIST; i++)
 			if (s->hist[i].m != NULL) {
 				rte_pktmbuf_free(s->hist[i].m);
 				s->hist[i].m = NULL;
 			}
 		s->stream = c->stream;
+		s->base = c->next;
 	}
 	if (unlikely(s->rx.stream != 0)) {
 		/*
@@ -713,6 +720,36 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 	history_push(cl, lc, s, seq);
 }
 
+/*
+ * Relay the part of a NACK before base (the first sequence this node
+ * stamped of the stream: it took the stream over there) to the owner
+ * under the ring before, which keeps its history while its book of the
+ * channel lasts; the answer goes to the asking node directly. False if
+ * there is no such owner to ask.
+ */
+static bool
+nack_relay(struct dp_lcore *lc, const struct rumor_hdr *h,
+		const struct chan_nack *n, uint64_t base,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	struct chan_nack r = { .stream = n->stream, .first = n->first };
+	struct chan_dest d;
+	struct fan_msg f;
+	uint32_t before;
+
+	if (ring->prev == NULL)
+		return false;
+	before = ring_owner(ring->prev, be64toh(h->channel_hash));
+	if (before == dp.cfg.node_id || !fan_member(peers, before, &d))
+		return false;
+	r.count = (uint32_t)RTE_MIN((uint64_t)n->count, base - n->first);
+	fan_init(&f, h, RUMOR_T_NACK, RUMOR_DEFAULT_HOP_LIMIT,
+			ntohl(h->origin), ring->epoch, be64toh(h->seq));
+	f.fixed_len = (uint16_t)chan_nack_encode(&r, f.fixed, sizeof(f.fixed));
+	fan_send(lc, &f, &d, STAT_CHAN_NACK_RELAYED);
+	return true;
+}
+
 /* The owner answers a NACK: RETRANSMIT what history holds, GONE the rest. */
 static void
 nack_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
@@ -734,7 +771,13 @@ nack_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		return;
 	}
 	lc->stats.c[STAT_CHAN_NACK_RX]++;
-	if (ring_owner(ring, hash) != dp.cfg.node_id) {
+	s = state_get(lc, hash, rumor_hdr_channel(h), clen, false);
+	/*
+	 * The owner answers; so does the owner before, for the stream it
+	 * ordered (its new owner relays what precedes the handoff).
+	 */
+	if (ring_owner(ring, hash) != dp.cfg.node_id &&
+			(s == NULL || s->stream != n.stream)) {
 		lc->stats.c[STAT_CHAN_NOT_OWNER]++;
 		rte_pktmbuf_free(m);
 		return;
@@ -744,7 +787,17 @@ nack_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	s = state_get(lc, hash, rumor_hdr_channel(h), clen, false);
+	if (s != NULL && s->stream == n.stream && n.first < s->base &&
+			ring_owner(ring, hash) == dp.cfg.node_id &&
+			nack_relay(lc, h, &n, s->base, ring, peers)) {
+		/* What precedes the handoff went to the owner before. */
+		if (n.first + n.count <= s->base) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		n.count -= (uint32_t)(s->base - n.first);
+		n.first = s->base;
+	}
 	if (s == NULL || s->stream != n.stream) {
 		/* Another stream: all of it is gone. */
 		gone.first = n.first;

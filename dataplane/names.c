@@ -83,6 +83,7 @@ static const char *const stat_names[STAT_MAX - FRAME_VERDICT_MAX] = {
 	[STAT_GOSSIP_LANES_EVICTED - FRAME_VERDICT_MAX] = "gossip_lanes_evicted",
 	[STAT_CHAN_INJECTED_LOSS - FRAME_VERDICT_MAX] = "drop_chan_injected_loss",
 	[STAT_CHAN_REROUTED - FRAME_VERDICT_MAX] = "chan_rerouted",
+	[STAT_CHAN_NACK_RELAYED - FRAME_VERDICT_MAX] = "chan_nack_relayed",
 	[STAT_HO_HELD - FRAME_VERDICT_MAX] = "handoff_held",
 	[STAT_HO_HOLD_FULL - FRAME_VERDICT_MAX] = "drop_handoff_hold_full",
 	[STAT_HO_WAIT_FULL - FRAME_VERDICT_MAX] = "drop_handoff_wait_full",

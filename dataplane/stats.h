@@ -70,6 +70,7 @@ enum lcore_stat {
 	STAT_CHAN_INJECTED_LOSS,	/* Dropped: /rumor/chan_loss (tests). */
 	/* Handoff of ordered channels between owners (chan_handoff.c). */
 	STAT_CHAN_REROUTED,		/* PUBLISHes sent on: owner changed. */
+	STAT_CHAN_NACK_RELAYED,		/* NACKs passed to the owner before. */
 	STAT_HO_HELD,			/* PUBLISHes held for a handoff. */
 	STAT_HO_HOLD_FULL,		/* Dropped: a channel's hold full. */
 	STAT_HO_WAIT_FULL,		/* Dropped: too many channels waiting. */

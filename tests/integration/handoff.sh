@@ -36,6 +36,10 @@
 #                          scripts/bench-rebalance.sh (lost_kill=n/a)
 # HANDOFF_CHANNELS (1,000; at most 1,024, a client's limit),
 # HANDOFF_RATE, HANDOFF_LINGER and HANDOFF_KILL_BOUND change the set-up;
+# HANDOFF_LOSS=P drops P percent of the node-to-node channel messages
+# each node receives, from the start of the graceful phase until node 4
+# left (for hosts without tc netem: telemetry /rumor/chan_loss), so that
+# the changes happen while NACKs recover what is lost;
 # KEEP_LAB=1 keeps the logs and the clients' output (lib.sh).
 . "$(dirname "$0")/lib.sh"
 
@@ -49,6 +53,7 @@ esac
 CHANNELS=${HANDOFF_CHANNELS:-1000}
 RATE=${HANDOFF_RATE:-2000}
 LINGER=${HANDOFF_LINGER:-3}
+LOSS=${HANDOFF_LOSS:-0}
 STEADY=3	# seconds of publishing before and after each change
 
 lab_init ho
@@ -502,10 +507,21 @@ echo "ok: both subscribers hold $CHANNELS channels, every interest granted"
 drops0=$(udp_drops)
 pub_start graceful
 at "publishing"
+loss() {
+	local i
+	for i in "$@"; do
+		tel "${LAB}n$i" "/rumor/chan_loss,$LOSS" >/dev/null 2>&1 || true
+	done
+}
+if [ "$LOSS" != 0 ]; then
+	loss 1 2 3 4
+	at "${LOSS}% of the node-to-node channel messages dropped on arrival (telemetry /rumor/chan_loss)"
+fi
 sleep $STEADY
 at "node 5 starts"
 start 5
 wait_epoch 5 1 2 3 4 5
+[ "$LOSS" = 0 ] || loss 5
 at "ring epoch $EPOCH of 5 members on every dataplane"
 sleep $STEADY
 at "SIGTERM to node 4's rumor-control (a graceful leave)"
@@ -514,6 +530,7 @@ wait_epoch 4 1 2 3 5
 at "ring epoch $EPOCH of 4 members on nodes 1, 2, 3, 5; node 4's dataplane runs on for ${LINGER} s"
 sleep "$LINGER"
 counters 4
+[ "$LOSS" = 0 ] || { LOSS=0 loss 1 2 3 5; at "loss injection off"; }
 ip netns exec "$LAB-n4" bash "$NODE_SH" stop --config "$LAB_DIR/n4.conf" \
 	--run-dir "$RUN" >>"$LAB_DIR/launcher.log" 2>&1 || true
 at "node 4 stopped"
