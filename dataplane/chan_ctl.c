@@ -568,6 +568,8 @@ ring_changed_each(struct book_chan *ch, void *arg)
 				__ATOMIC_RELAXED);
 		return;
 	}
+	if (!r->agreed)
+		return;		/* Epochs of its own: nobody could match them. */
 	msg_init(&a, RUMOR_T_HANDOFF, 0, ch->hash, ch->name, ch->len);
 	handoff_fill(&a, ch, p->epoch, owner, *(const uint64_t *)arg);
 	if (a.u.handoff.stream != 0 && send_to_member(owner, &a))

@@ -1205,6 +1205,7 @@ chan_owned(struct dp_lcore *lc, struct rte_mbuf *m,
 	 */
 	if (aud_find(rcu_dereference(dp.aud), hash, rumor_hdr_channel(h),
 			ntohs(h->channel_len)) == NULL && (ring->prev == NULL ||
+			!ring->agreed ||
 			ring_owner(ring->prev, hash) == dp.cfg.node_id) &&
 			be64toh(h->epoch) <= chan_epoch_floor(ring,
 			dp.cfg.n_voters))

@@ -216,7 +216,11 @@ ho_ready(struct dp_lcore *lc, const struct ring_table *ring, uint64_t hash,
 
 	if (unlikely(ho->n_wait != 0) && wait_find(ho, hash, name, len))
 		return false;
-	mine_before = prev == NULL ||
+	/*
+	 * Without agreed epochs (no Raft), states cannot be matched to the
+	 * ring they were good for: nothing to ask, the channel goes on.
+	 */
+	mine_before = prev == NULL || !ring->agreed ||
 			ring_owner(prev, hash) == dp.cfg.node_id;
 	if (e != NULL) {
 		struct chan_cell *c = e->cell;

@@ -231,6 +231,13 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 {
 	const uint64_t epoch_be = htobe64(ring->epoch);
 	const uint64_t floor = chan_epoch_floor(ring, dp.cfg.n_voters);
+	/*
+	 * DATA owned here goes by the channel path even without an audience
+	 * while a handoff may be due: after an agreed ring change, or before
+	 * the first agreed ring of a Raft cluster.
+	 */
+	const bool owned_check = ring->agreed ? ring->prev != NULL :
+			dp.cfg.n_voters > 0;
 	uint8_t verdict[DP_BURST];
 	uint32_t slot[DP_BURST];
 	uint32_t frame_len;
@@ -270,10 +277,8 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 			}
 
 			/* Owned here with an audience: ordered, not sunk. */
-			if (unlikely(owner == self_id) &&
-					(rcu_dereference(dp.aud)->n != 0 ||
-					ring->prev != NULL ||
-					!ring->agreed) &&
+			if (unlikely(owner == self_id) && (owned_check ||
+					rcu_dereference(dp.aud)->n != 0) &&
 					chan_owned(lc, m, ring, peers))
 				continue;
 			if (unlikely(!route(lc, m, owner, peers, self_id,
