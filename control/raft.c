@@ -86,6 +86,7 @@ struct raft {
 	struct raft_out *out;
 	size_t out_n, out_cap;
 	struct raft_hard_state saved;	/* As of the last advance. */
+	uint64_t lost_index, lost_term;	/* raft.h: lost state. */
 	bool disk_failed;
 	struct raft_stats stats;
 };
@@ -744,6 +745,19 @@ static void
 raft_leader_append_resp(struct raft *r, struct raft_progress *pr,
 		const struct raft_msg *m)
 {
+	if ((m->flags & RAFT_F_LOST) && m->hint_index < pr->match) {
+		/*
+		 * It lost its state (raft.h): what it acknowledged is gone
+		 * from it. Forget its match and find where it stands.
+		 */
+		pr->match = 0;
+		if (pr->state == RAFT_PR_SNAPSHOT)
+			return;
+		raft_pr_become(r, pr, RAFT_PR_PROBE);
+		pr->next = m->hint_index + 1;
+		raft_send_append(r, pr, true);
+		return;
+	}
 	if (m->flags & RAFT_F_REJECT) {
 		uint64_t probe;
 
@@ -837,7 +851,7 @@ raft_reply_append(struct raft *r, const struct raft_msg *m, uint64_t index,
 	raft_msg_init(r, &o, RAFT_APPEND_RESP, m->from);
 	o.index = index;
 	if (reject) {
-		o.flags = RAFT_F_REJECT;
+		o.flags = RAFT_F_REJECT | (r->lost_index != 0 ? RAFT_F_LOST : 0);
 		o.hint_index = hint_index;
 		o.hint_term = hint_term;
 	}
@@ -974,8 +988,40 @@ raft_handle_snapshot(struct raft *r, const struct raft_msg *m)
 		raft_reply_snapshot(r, m);
 		return;
 	}
+	if (r->cfg.snapshot_ok != NULL && !r->cfg.snapshot_ok(r->rx,
+			r->rx_total, r->cfg.snapshot_arg)) {
+		/*
+		 * Not a valid state: drop it and say nothing. The leader
+		 * sends the last chunk again after two heartbeats, hears
+		 * that nothing is held, and starts over.
+		 */
+		free(r->rx);
+		r->rx = NULL;
+		r->rx_index = r->rx_term = 0;
+		r->rx_len = r->rx_total = 0;
+		r->stats.snapshots_refused++;
+		return;
+	}
 	raft_install(r);
 	raft_reply_append(r, m, r->snap.index, false, 0, 0);
+}
+
+/*
+ * A node that lost state is whole again once a leader has it commit
+ * what it may have acknowledged (raft.h).
+ */
+static void
+raft_maybe_whole(struct raft *r)
+{
+	uint64_t t;
+
+	if (r->lost_index == 0 || r->role != RAFT_FOLLOWER || r->lead == 0)
+		return;
+	if (r->commit >= r->lost_index || (r->term > r->lost_term &&
+			raft_term_at(r, r->commit, &t) && t == r->term)) {
+		r->lost_index = 0;
+		r->lost_term = 0;
+	}
 }
 
 /* ---- votes ---- */
@@ -999,8 +1045,19 @@ raft_handle_vote_req(struct raft *r, const struct raft_msg *m)
 	else
 		grant = m->term == r->term && (r->vote == m->from ||
 				(r->vote == 0 && r->lead == 0));
-	grant = grant && raft_self_voter(r) &&
-			raft_log_up_to_date(r, m->index, m->log_term);
+	/*
+	 * Whether this node is a voter in its own log does not matter: the
+	 * candidate counts the votes of its own configuration, and a node
+	 * added or removed there may not have the change yet (Ongaro's
+	 * thesis, 4.2.1). Refusing would leave a change in flight without a
+	 * quorum when an old voter is down.
+	 */
+	grant = grant && raft_log_up_to_date(r, m->index, m->log_term);
+	if (grant && r->lost_index != 0) {
+		/* It may have lost entries its votes vouched for. */
+		grant = false;
+		r->stats.votes_withheld++;
+	}
 	raft_msg_init(r, &o, pre ? RAFT_PREVOTE_RESP : RAFT_VOTE_RESP,
 			m->from);
 	if (grant) {
@@ -1138,6 +1195,8 @@ raft_restore(struct raft *r, const struct raft_hard_state *hs,
 		r->term = hs->term;
 		r->vote = hs->vote;
 		r->commit = hs->commit;
+		r->lost_index = hs->lost_index;
+		r->lost_term = hs->lost_index != 0 ? hs->lost_term : 0;
 	}
 	if (r->term < raft_last_term(r))
 		goto bad;
@@ -1150,6 +1209,8 @@ raft_restore(struct raft *r, const struct raft_hard_state *hs,
 	r->saved.term = r->term;
 	r->saved.vote = r->vote;
 	r->saved.commit = r->commit;
+	r->saved.lost_index = r->lost_index;
+	r->saved.lost_term = r->lost_term;
 	raft_conf_recompute(r);
 	return 0;
 bad:
@@ -1188,7 +1249,8 @@ raft_tick(struct raft *r)
 		}
 		return;
 	}
-	if (raft_self_voter(r) && r->election_elapsed >= r->timeout)
+	if (raft_self_voter(r) && r->lost_index == 0 &&
+			r->election_elapsed >= r->timeout)
 		raft_campaign(r, true, false);
 }
 
@@ -1279,9 +1341,11 @@ raft_step(struct raft *r, const struct raft_msg *m)
 			raft_msg_init(r, &o, RAFT_HEARTBEAT_RESP, m->from);
 			raft_send(r, &o);
 		}
+		raft_maybe_whole(r);
 		break;
 	case RAFT_TIMEOUT_NOW:
-		if (r->role != RAFT_LEADER && raft_self_voter(r))
+		if (r->role != RAFT_LEADER && raft_self_voter(r) &&
+				r->lost_index == 0)
 			raft_campaign(r, false, true);
 		break;
 	default:
@@ -1398,9 +1462,13 @@ raft_ready(struct raft *r, struct raft_ready *rd)
 	rd->hard_state.term = r->term;
 	rd->hard_state.vote = r->vote;
 	rd->hard_state.commit = r->commit;
+	rd->hard_state.lost_index = r->lost_index;
+	rd->hard_state.lost_term = r->lost_term;
 	rd->hard_state_changed = r->term != r->saved.term ||
 			r->vote != r->saved.vote ||
-			r->commit != r->saved.commit;
+			r->commit != r->saved.commit ||
+			r->lost_index != r->saved.lost_index ||
+			r->lost_term != r->saved.lost_term;
 	if (r->snap_pending)
 		rd->snapshot = &r->snap;
 	raft_assert(r->stable <= last && r->stable >= r->snap.index);
@@ -1533,6 +1601,12 @@ uint64_t
 raft_last_index(const struct raft *r)
 {
 	return raft_last(r);
+}
+
+bool
+raft_lost(const struct raft *r)
+{
+	return r->lost_index != 0;
 }
 
 bool

@@ -2,7 +2,9 @@
 /*
  * The durable state of a Raft node (control/raft.h), in one directory:
  *
- *   hardstate  term, vote and commit, with an XXH3 checksum; replaced
+ *   hardstate  term, vote, commit and the lost state (raft.h), with an
+ *              XXH3 checksum ("RHS2", 56 bytes; "RHS1", 40 bytes
+ *              without the lost state, is read too); replaced
  *              whole (written to hardstate.tmp, fsynced, renamed, and the
  *              directory fsynced), so it is never torn.
  *   snapshot   the latest snapshot (index, term, voters, the
@@ -20,8 +22,14 @@
  * checksum is a write the crash interrupted; it was never acknowledged,
  * so it is cut off (torn tail). A bad record followed by a valid one is
  * corruption of acknowledged data: open refuses, names the offset, and
- * never skips it. A hardstate or snapshot file that fails its checksum is
- * refused the same way.
+ * never skips it. A hardstate file that fails its checksum is refused the
+ * same way. A snapshot file that fails its checksum is refused too, but
+ * the node need not stay down for it: open records in the hard state how
+ * far this node may have acknowledged (lost_index, lost_term: raft.h),
+ * renames the snapshot to snapshot.corrupt and the log behind it to
+ * log.corrupt, and goes on empty (stats.set_aside says so). The node then
+ * fetches the state from the leader, and does not vote until it holds
+ * again what it may have acknowledged.
  *
  * A write that fails (a full disk, a read-only file system, an I/O error)
  * marks the log failed: every later write fails at once with the same
@@ -48,6 +56,7 @@ struct raft_log_stats {
 	uint64_t torn_bytes;		/* Cut off a torn tail at open. */
 	uint64_t appends, fsyncs;
 	uint64_t compactions;
+	uint64_t set_aside;		/* A corrupt snapshot, at open. */
 };
 
 /*

@@ -120,8 +120,9 @@ raft_flags_allowed(uint8_t type)
 		return RAFT_F_TRANSFER;
 	case RAFT_PREVOTE_RESP:
 	case RAFT_VOTE_RESP:
-	case RAFT_APPEND_RESP:
 		return RAFT_F_REJECT;
+	case RAFT_APPEND_RESP:
+		return RAFT_F_REJECT | RAFT_F_LOST;
 	default:
 		return 0;
 	}
@@ -363,6 +364,8 @@ raft_msg_check(const struct raft_msg *m)
 		break;
 	}
 	case RAFT_APPEND_RESP:
+		if ((m->flags & RAFT_F_LOST) && !(m->flags & RAFT_F_REJECT))
+			return RAFT_WIRE_FLAGS;
 		if (m->index >= RAFT_NUM_MAX)
 			return RAFT_WIRE_TERM;
 		if (m->flags & RAFT_F_REJECT) {

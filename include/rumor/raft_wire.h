@@ -10,7 +10,8 @@
  *
  *   0  u8  type (enum raft_msg_type)
  *   1  u8  flags (RAFT_F_REJECT on responses, RAFT_F_TRANSFER on vote
- *          requests; every other bit zero)
+ *          requests, RAFT_F_LOST on a rejecting APPEND_RESP; every
+ *          other bit zero)
  *   2  u16 reserved, zero
  *   4  u32 from: the sender's node id (non-zero)
  *   8  u32 to: the receiver's node id (non-zero, not from)
@@ -82,6 +83,9 @@ enum raft_msg_type {
 #define RAFT_F_REJECT 0x01u	/* Responses: refused. */
 #define RAFT_F_TRANSFER 0x02u	/* (Pre)vote requests: leadership
 				 * transfer, ignore the leader lease. */
+#define RAFT_F_LOST 0x04u	/* APPEND_RESP, rejected: the sender lost
+				 * its state (raft.h) and holds no more
+				 * than hint_index: forget its match. */
 
 enum raft_entry_type {
 	RAFT_ENTRY_NOOP = 1,	/* A new leader's first entry. */

@@ -459,6 +459,7 @@ SEEDS["fuzz_raft_wire"] = {
         raft_entry(5, 6, 3, VOTER_ADD))),
     "append-resp-reject": raft_hdr(6, flags=1) + struct.pack("!QQQ", 9, 5, 3),
     "append-resp-ok": raft_hdr(6) + struct.pack("!QQQ", 9, 0, 0),
+    "append-resp-lost": raft_hdr(6, flags=5) + struct.pack("!QQQ", 9, 0, 0),
     "heartbeat": raft_hdr(7) + struct.pack("!Q", 3),
     "heartbeat-resp": raft_hdr(8),
     "snapshot-chunk": raft_snapshot(),

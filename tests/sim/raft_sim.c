@@ -11,7 +11,10 @@
  * ready, the fsync completes a little later, and only then are its
  * messages sent and its committed entries applied. Nodes crash, either
  * as a process (the written data survive) or as a machine (only what
- * was fsynced survives), and restart from their disk. Ring epochs are
+ * was fsynced survives), and restart from their disk, some finding their
+ * snapshot corrupt (then, as raft_log_open does, they record how far
+ * they may have acknowledged and start empty, withholding their votes
+ * until they have caught up). Ring epochs are
  * proposed at random times to whichever node believes it leads; the
  * leader is asked to hand over now and then; one voter change (a learner
  * promoted, or a voter demoted) is made. Applied nodes compact their log
@@ -84,7 +87,10 @@ struct opts {
 	uint32_t propose_ms;		/* Mean gap between proposals. */
 	uint32_t transfer_pct;		/* Chance per second. */
 	bool voter_change;
+	uint32_t corrupt_pct;		/* Of restarts, those that find their
+					 * snapshot corrupt. */
 	bool bug_early_send;		/* Send before fsync: must fail. */
+	bool bug_lost_votes;		/* Lost state not recorded. */
 	bool verbose;
 };
 
@@ -164,6 +170,7 @@ struct sim {
 	char first_failure[256];
 	/* Counters. */
 	uint64_t crashes, lossy_crashes, restarts, partitions, transfers;
+	uint64_t corrupted;
 	uint64_t events, msgs;
 };
 
@@ -171,6 +178,7 @@ struct totals {
 	uint64_t seeds, failed;
 	uint64_t elections, committed, acked, proposals, snapshots;
 	uint64_t crashes, lossy_crashes, partitions, transfers, events;
+	uint64_t corrupted;
 	uint64_t *lat;			/* Commit latencies, ms. */
 	size_t n_lat, lat_cap;
 };
@@ -824,6 +832,62 @@ node_start(struct sim *s, struct node *nd)
 	at(s, s->now + rnd_range(s, 1, TICK_MS), EV_TICK, nd->id - 1);
 }
 
+/* Whether some node has lost state and is not whole yet. */
+static bool
+someone_lost(struct sim *s)
+{
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct node *nd = &s->nodes[i];
+
+		if (nd->up ? raft_lost(nd->r) : nd->synced.hs.lost_index != 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The node's snapshot is found corrupt at restart: as raft_log_open
+ * does, record how far it may have acknowledged, and start empty.
+ */
+static void
+corrupt_snapshot(struct sim *s, struct node *nd)
+{
+	struct dstate *d = &nd->synced;
+	uint64_t lost = d->hs.commit;
+
+	if (d->n > 0 && d->ents[d->n - 1].index > lost)
+		lost = d->ents[d->n - 1].index;
+	if (d->hs.lost_index > lost)
+		lost = d->hs.lost_index;
+	if (!s->o.bug_lost_votes) {
+		d->hs.lost_index = lost > 0 ? lost : 1;
+		d->hs.lost_term = d->hs.term;
+	}
+	ds_truncate(d, 0);
+	free((void *)d->snap.data);
+	memset(&d->snap, 0, sizeof(d->snap));
+	d->snap.data = dup_bytes(NULL, 0);
+	s->corrupted++;
+	if (s->o.verbose)
+		fprintf(stderr, "raft-sim: t=%" PRIu64 " node %u: snapshot "
+				"corrupt, lost up to %" PRIu64 " term %"
+				PRIu64 "\n", s->now, nd->id, lost,
+				d->hs.term);
+}
+
+/* Voters as a live node sees them (0: none up). */
+static uint32_t
+voter_count(struct sim *s)
+{
+	uint32_t ids[RAFT_VOTERS_MAX];
+
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->nodes[i].up)
+			return raft_voters(s->nodes[i].r, ids,
+					RAFT_VOTERS_MAX);
+	return 0;
+}
+
 static void
 node_crash(struct sim *s, struct node *nd, bool lose)
 {
@@ -1026,6 +1090,14 @@ handle(struct sim *s, struct event *e)
 		if (nd->up)
 			return;
 		s->restarts++;
+		/*
+		 * A corrupt snapshot, one node at a time and not where the
+		 * voters left would be too few to elect without it.
+		 */
+		if (nd->synced.snap.index > 0 &&
+				rnd_below(s, 100) < s->o.corrupt_pct &&
+				!someone_lost(s) && voter_count(s) >= 3)
+			corrupt_snapshot(s, nd);
 		node_start(s, nd);
 		break;
 	case EV_PARTITION:
@@ -1127,8 +1199,9 @@ check_history(struct sim *s)
 		}
 		run_until(s, s->now + 100);
 	}
-	if (l == NULL)
+	if (l == NULL) {
 		fail(s, 0, "no leader after the faults stopped");
+	}
 	np = s->n_props;
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct node *nd = &s->nodes[i];
@@ -1136,10 +1209,11 @@ check_history(struct sim *s)
 		if (!nd->up)
 			fail(s, i, "down at the end");
 		else if (raft_applied(nd->r) != s->max_committed ||
-				nd->app_index != s->max_committed)
+				nd->app_index != s->max_committed) {
 			fail(s, i, "applied %" PRIu64 " of %" PRIu64
 					" at the end", nd->app_index,
 					s->max_committed);
+		}
 	}
 
 	for (uint64_t x = 1; x <= s->max_committed; x++) {
@@ -1310,6 +1384,7 @@ run_seed(const struct opts *o, uint64_t seed, struct totals *tot)
 	tot->lossy_crashes += s->lossy_crashes;
 	tot->partitions += s->partitions;
 	tot->transfers += s->transfers;
+	tot->corrupted += s->corrupted;
 	tot->events += s->events;
 	for (size_t p = 0; p < s->n_props; p++) {
 		if (!s->props[p].acked)
@@ -1357,7 +1432,12 @@ usage(FILE *f)
 "  --propose MS      mean gap between proposals (100)\n"
 "  --transfers P     percent chance of a transfer each second (15)\n"
 "  --no-voter-change no voter change\n"
+"  --corrupt P       percent of restarts finding their snapshot corrupt\n"
+"                    (default 20): set aside, the node starts empty and\n"
+"                    withholds its vote until it has caught up\n"
 "  --bug-early-send  send before fsync (a planted bug: must fail)\n"
+"  --bug-lost-votes  a corrupt snapshot's node votes at once (a planted\n"
+"                    bug: must fail)\n"
 "  -v                print every violation\n");
 }
 
@@ -1397,6 +1477,8 @@ main(int argc, char **argv)
 		{ "transfers", required_argument, NULL, 't' },
 		{ "no-voter-change", no_argument, NULL, 'n' },
 		{ "bug-early-send", no_argument, NULL, 'B' },
+		{ "corrupt", required_argument, NULL, 'C' },
+		{ "bug-lost-votes", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1405,7 +1487,7 @@ main(int argc, char **argv)
 		.seconds = 10, .heal_seconds = 3, .loss_pct = 2, .dup_pct = 2,
 		.delay_min_ms = 1, .delay_max_ms = 10, .partition_pct = 25,
 		.crash_pct = 25, .lose_pct = 50, .propose_ms = 100,
-		.transfer_pct = 15, .voter_change = true,
+		.transfer_pct = 15, .voter_change = true, .corrupt_pct = 20,
 	};
 	struct totals tot = { 0 };
 	uint64_t lo, hi;
@@ -1442,6 +1524,8 @@ main(int argc, char **argv)
 		case 't': o.transfer_pct = (uint32_t)atoi(optarg); break;
 		case 'n': o.voter_change = false; break;
 		case 'B': o.bug_early_send = true; break;
+		case 'C': o.corrupt_pct = (uint32_t)atoi(optarg); break;
+		case 'O': o.bug_lost_votes = true; break;
 		case 'v': o.verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -1485,14 +1569,16 @@ main(int argc, char **argv)
 			", acknowledged %" PRIu64 ", entries committed %"
 			PRIu64 ", snapshots installed %" PRIu64 "\n"
 			"raft-sim: crashes %" PRIu64 " (%" PRIu64 " losing "
-			"unsynced writes), partitions %" PRIu64
+			"unsynced writes), corrupt snapshots %" PRIu64
+			", partitions %" PRIu64
 			", transfers %" PRIu64 ", events %" PRIu64 "\n"
 			"raft-sim: commit latency p50 %" PRIu64 " ms, p99 %"
 			PRIu64 " ms (simulated)\n",
 			o.seed_lo, o.seed_hi, o.voters, o.learners,
 			tot.seeds - tot.failed, tot.failed, tot.elections,
 			tot.proposals, tot.acked, tot.committed, tot.snapshots,
-			tot.crashes, tot.lossy_crashes, tot.partitions,
+			tot.crashes, tot.lossy_crashes, tot.corrupted,
+			tot.partitions,
 			tot.transfers, tot.events,
 			tot.n_lat ? tot.lat[tot.n_lat / 2] : 0,
 			tot.n_lat ? tot.lat[tot.n_lat * 99 / 100] : 0);
