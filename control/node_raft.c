@@ -39,6 +39,14 @@
 #define NODE_RAFT_TELL_MS 1000u
 /* Commit latencies kept for rumorctl raft (the leader's own epochs). */
 #define NODE_RAFT_LAT_MAX 256u
+/*
+ * A snapshot of the last applied epoch is taken, and the log compacted
+ * behind it, once this many entries have been applied since the last
+ * one. Entries are rare (an epoch per membership change, a no-op per
+ * election): the log stays small, and a node that was down for fewer
+ * entries catches up from the log rather than from a snapshot.
+ */
+#define NODE_RAFT_SNAPSHOT_ENTRIES 1000u
 
 /* A peer told our voter set, and when. */
 struct node_raft_told {
@@ -55,6 +63,7 @@ struct node_raft_stats {
 	uint64_t epochs_proposed, epochs_applied, epochs_too_big;
 	uint64_t epochs_not_member;	/* Committed without this node. */
 	uint64_t persist_failed;
+	uint64_t snapshots_taken;	/* By this node, then saved. */
 };
 
 struct node_raft {
@@ -100,6 +109,7 @@ struct node_raft {
 	uint32_t n_lat, lat_next;
 
 	bool disk_logged;
+	bool lost_logged;		/* Lost state, not whole yet: said. */
 	enum raft_role role_seen;
 	uint32_t leader_seen;
 	struct node_raft_stats st;
@@ -563,6 +573,83 @@ node_raft_log_role(struct node_raft *nr)
 	nr->leader_seen = lead;
 }
 
+/* A write to raft_dir failed: Raft stops here (raft.h), and says so. */
+static void
+node_raft_disk_failed(struct node *n, int rc)
+{
+	struct node_raft *nr = n->raft;
+
+	nr->st.persist_failed++;
+	raft_persist_failed(nr->raft);
+	log_error("raft: cannot write %s: %s: this node stops voting, "
+			"acknowledging and proposing until it restarts with "
+			"a working disk", n->cfg->raft_dir, strerror(-rc));
+	nr->disk_logged = true;
+}
+
+/*
+ * Take a snapshot of the state at the applied index (the last epoch
+ * applied is the whole state), save it, and compact the log behind it.
+ * Returns 0, -EALREADY if nothing was applied since the last snapshot,
+ * -EIO if the disk has failed (now or before).
+ */
+static int
+node_raft_compact(struct node *n)
+{
+	struct node_raft *nr = n->raft;
+	uint64_t at = raft_applied(nr->raft);
+	const struct raft_snapshot *sn;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (raft_disk_failed(nr->raft))
+		return -EIO;
+	if (at <= raft_snapshot(nr->raft)->index)
+		return -EALREADY;
+	if (nr->have_applied) {
+		buf = malloc(RAFT_SNAP_MAX);
+		if (buf == NULL)
+			return -ENOMEM;
+		len = raft_epoch_encode(&nr->applied, buf, RAFT_SNAP_MAX);
+		if (len == 0) {
+			free(buf);
+			return -EINVAL;
+		}
+	}
+	rc = raft_compact(nr->raft, at, buf, (uint32_t)len);
+	free(buf);
+	if (rc < 0)
+		return rc;
+	sn = raft_snapshot(nr->raft);
+	rc = raft_log_save_snapshot(nr->log, sn, false);
+	if (rc < 0) {
+		node_raft_disk_failed(n, rc);
+		return -EIO;
+	}
+	nr->st.snapshots_taken++;
+	log_info("raft: snapshot at index %" PRIu64 " (term %" PRIu64 ", "
+			"ring epoch %" PRIu64 ", %u bytes); the log keeps "
+			"%" PRIu64 " entr%s after it", sn->index, sn->term,
+			nr->have_applied ? nr->applied.epoch : 0, sn->len,
+			raft_last_index(nr->raft) - sn->index,
+			raft_last_index(nr->raft) - sn->index == 1 ?
+			"y" : "ies");
+	return 0;
+}
+
+/* A snapshot from the leader must hold a ring epoch (or nothing yet). */
+static bool
+node_raft_snapshot_ok(const uint8_t *data, uint32_t len, void *arg)
+{
+	struct raft_epoch e;
+
+	(void)arg;
+	if (len == 0)
+		return true;
+	return raft_epoch_decode(data, len, &e) == RAFT_WIRE_OK;
+}
+
 /* The ready loop of raft.h's contract. */
 static void
 node_raft_ready(struct node *n, uint64_t now)
@@ -574,13 +661,7 @@ node_raft_ready(struct node *n, uint64_t now)
 		int rc = raft_log_persist(nr->log, &rd);
 
 		if (rc < 0) {
-			nr->st.persist_failed++;
-			raft_persist_failed(nr->raft);
-			log_error("raft: cannot write %s: %s: this node stops "
-					"voting, acknowledging and proposing "
-					"until it restarts with a working disk",
-					n->cfg->raft_dir, strerror(-rc));
-			nr->disk_logged = true;
+			node_raft_disk_failed(n, rc);
 			return;
 		}
 		node_raft_send(n, &rd);
@@ -591,7 +672,22 @@ node_raft_ready(struct node *n, uint64_t now)
 			if (rd.committed[i].type == RAFT_ENTRY_RING_EPOCH)
 				node_raft_apply(n, rd.committed[i].data,
 						rd.committed[i].len, now);
+		if (rd.snapshot != NULL)
+			log_info("raft: installed the leader's snapshot at "
+					"index %" PRIu64 " (ring epoch %" PRIu64
+					")", rd.snapshot->index,
+					nr->have_applied ? nr->applied.epoch :
+					0);
 		raft_advance(nr->raft, &rd);
+	}
+	if (raft_applied(nr->raft) >= raft_snapshot(nr->raft)->index +
+			NODE_RAFT_SNAPSHOT_ENTRIES)
+		node_raft_compact(n);
+	if (nr->lost_logged && !raft_lost(nr->raft)) {
+		nr->lost_logged = false;
+		log_info("raft: this node holds again what it may have "
+				"acknowledged before its snapshot was set "
+				"aside: it votes again");
 	}
 }
 
@@ -699,10 +795,19 @@ node_raft_admin(struct node *n, uint64_t client, bool stats)
 		RAFT_LINE("role %d", (int)raft_role(nr->raft));
 		RAFT_LINE("disk_failed %d", raft_disk_failed(nr->raft));
 	}
+	if (!stats)
+		RAFT_LINE("lost %s", raft_lost(nr->raft) ? "yes: its snapshot "
+				"was set aside; not voting until it has caught "
+				"up" : "no");
+	else
+		RAFT_LINE("lost %d", raft_lost(nr->raft));
 	RAFT_LINE("term %" PRIu64, raft_term(nr->raft));
 	RAFT_LINE("leader %u", raft_leader(nr->raft));
 	RAFT_LINE("commit %" PRIu64, raft_commit(nr->raft));
 	RAFT_LINE("last_index %" PRIu64, raft_last_index(nr->raft));
+	RAFT_LINE("snapshot_index %" PRIu64, raft_snapshot(nr->raft)->index);
+	RAFT_LINE("log_entries %" PRIu64, raft_last_index(nr->raft) -
+			raft_snapshot(nr->raft)->index);
 	RAFT_LINE("epoch %" PRIu64, nr->have_applied ? nr->applied.epoch : 0);
 	RAFT_LINE("epoch_members %u", nr->have_applied ?
 			nr->applied.n_members : 0);
@@ -720,10 +825,53 @@ node_raft_admin(struct node *n, uint64_t client, bool stats)
 	RAFT_LINE("tx %" PRIu64, nr->st.tx);
 	RAFT_LINE("tx_no_address %" PRIu64, nr->st.tx_no_address);
 	RAFT_LINE("persist_failed %" PRIu64, nr->st.persist_failed);
+	RAFT_LINE("snapshots_taken %" PRIu64, nr->st.snapshots_taken);
+	RAFT_LINE("snapshots_sent %" PRIu64, rs->snapshots_sent);
+	RAFT_LINE("snapshots_installed %" PRIu64, rs->snapshots_installed);
+	RAFT_LINE("snapshots_refused %" PRIu64, rs->snapshots_refused);
+	RAFT_LINE("votes_withheld %" PRIu64, rs->votes_withheld);
 	RAFT_LINE("elections %" PRIu64, rs->elections);
 	RAFT_LINE("became_leader %" PRIu64, rs->became_leader);
 	RAFT_LINE("quorum_lost %" PRIu64, rs->quorum_lost);
 	RAFT_LINE("proposals_refused %" PRIu64, rs->proposals_refused);
+}
+
+void
+node_raft_command(struct node *n, uint64_t client,
+		const struct admin_req *req)
+{
+	struct node_raft *nr = n->raft;
+	int rc;
+
+	switch (req->cmd) {
+	case ADMIN_CMD_RAFT_SNAPSHOT:
+		rc = node_raft_compact(n);
+		if (rc == 0)
+			admin_reply(n->admin, client, "snapshot at index %"
+					PRIu64 " (ring epoch %" PRIu64 "); the "
+					"log holds %" PRIu64 " entries after it\n",
+					raft_snapshot(nr->raft)->index,
+					nr->have_applied ? nr->applied.epoch :
+					0, raft_last_index(nr->raft) -
+					raft_snapshot(nr->raft)->index);
+		else if (rc == -EALREADY)
+			admin_reply(n->admin, client, "snapshot at index %"
+					PRIu64 " already: nothing applied since"
+					"\n", raft_snapshot(nr->raft)->index);
+		else if (rc == -EIO)
+			admin_reply(n->admin, client, "error: cannot write %s:"
+					" %s\n", n->cfg->raft_dir,
+					strerror(raft_log_error(nr->log) != 0 ?
+					raft_log_error(nr->log) : EIO));
+		else
+			admin_reply(n->admin, client, "error: no snapshot: "
+					"%s\n", strerror(-rc));
+		break;
+	default:
+		admin_reply(n->admin, client, "error: unknown command\n");
+		break;
+	}
+	admin_reply_end(n->admin, client);
 }
 
 int
@@ -765,6 +913,7 @@ node_raft_open(struct node *n)
 	}
 	rc.election_ticks = NODE_RAFT_ELECTION_TICKS;
 	rc.heartbeat_ticks = NODE_RAFT_HEARTBEAT_TICKS;
+	rc.snapshot_ok = node_raft_snapshot_ok;
 	if (getrandom(&rc.seed, sizeof(rc.seed), 0) != sizeof(rc.seed))
 		rc.seed = node_mono_ms() ^ ((uint64_t)getpid() << 32);
 	err = raft_log_open(cfg->raft_dir, &nr->log, why, sizeof(why));
@@ -788,14 +937,43 @@ node_raft_open(struct node *n)
 	}
 	nr->next_tick = node_mono_ms() + nr->tick_ms;
 	nr->plan_wake = 0;
-	log_info("raft: voters %s, this node a %s; term %" PRIu64 ", %zu "
-			"entr%s on disk in %s; tick %u ms, heartbeat %u ms, "
-			"election %u ms", nr->voters_str,
+	/* The snapshot's epoch is where this node's state starts. */
+	if (snap.index > 0 && snap.len > 0) {
+		struct raft_epoch e;
+
+		if (raft_epoch_decode(snap.data, snap.len, &e) ==
+				RAFT_WIRE_OK) {
+			nr->applied = e;
+			nr->have_applied = true;
+			nr->table_dirty = true;
+		} else {
+			log_warning("raft: the snapshot in %s at index %"
+					PRIu64 " holds no ring epoch",
+					cfg->raft_dir, snap.index);
+		}
+	}
+	log_info("raft: voters %s, this node a %s; term %" PRIu64 ", "
+			"snapshot at index %" PRIu64 " (ring epoch %" PRIu64
+			"), %zu entr%s after it on disk in %s; tick %u ms, "
+			"heartbeat %u ms, election %u ms", nr->voters_str,
 			raft_is_voter(nr->raft, cfg->node_id) ? "voter" :
-			"learner", hs.term, cnt, cnt == 1 ? "y" : "ies",
-			cfg->raft_dir, nr->tick_ms,
+			"learner", hs.term, snap.index,
+			nr->have_applied ? nr->applied.epoch : 0, cnt,
+			cnt == 1 ? "y" : "ies", cfg->raft_dir, nr->tick_ms,
 			nr->tick_ms * NODE_RAFT_HEARTBEAT_TICKS,
 			nr->tick_ms * NODE_RAFT_ELECTION_TICKS);
+	if (raft_log_stats(nr->log)->set_aside > 0)
+		log_warning("raft: %s/snapshot failed its checksum: set aside "
+				"as snapshot.corrupt, with the log behind it "
+				"as log.corrupt; this node fetches the state "
+				"from the leader", cfg->raft_dir);
+	if (raft_lost(nr->raft)) {
+		nr->lost_logged = true;
+		log_warning("raft: this node may have acknowledged entries up "
+				"to index %" PRIu64 " that it no longer holds: "
+				"it does not vote until a leader has it hold "
+				"them again", hs.lost_index);
+	}
 	return 0;
 fail:
 	node_raft_close(n);

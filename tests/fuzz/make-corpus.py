@@ -323,6 +323,8 @@ SEEDS["fuzz_admin"] = {
     "unknown": b"frobnicate",
     "binary": b"stats\x00\x01",
     "too-long": b"members" + b" " * 250,
+    "raft-snapshot": b"raft snapshot\n",
+    "raft-bad-args": b"raft snapshot 3",
 }
 
 

@@ -8,7 +8,16 @@
 #   3. kill -9 of the leader: another voter leads, and an epoch without
 #      the dead leader is committed on the three others;
 #   4. restarted, the old leader rejoins and a new epoch includes it;
-#   5. a node configured with another voter set refuses to start, and
+#   5. snapshots: learner 4's rumor-control is down while the others take
+#      snapshots and compact their logs (rumorctl raft snapshot); back, it
+#      catches up from the leader's snapshot;
+#   6. a voter whose snapshot file is corrupt sets it aside at start,
+#      says that it does not vote until it has caught up, fetches the
+#      state from the leader, and votes again;
+#   7. learner 4's raft_dir (a tmpfs) fills up: a snapshot fails, the
+#      node says so and stays a follower, the others go on; read-only, it
+#      refuses to start and names the field; writable again, it is back;
+#   8. a node configured with another voter set refuses to start, and
 #      its log names both sets.
 . "$(dirname "$0")/lib.sh"
 
@@ -26,6 +35,8 @@ epochs_cleanup() {
 	for f in "$RUN"/*.pid; do
 		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
 	done
+	sleep 0.2
+	umount "$LAB_DIR/raft4" 2>/dev/null || true
 	lab_cleanup
 }
 trap epochs_cleanup EXIT
@@ -140,6 +151,10 @@ for i in 1 2 3 4 5; do
 	lab_port "n$i"
 	conf "$i"
 done
+# Node 4's Raft state on a small tmpfs of its own, to turn read-only.
+mkdir -p "$LAB_DIR/raft4"
+mount -t tmpfs -o size=4m,mode=0700 rumor-raft4 "$LAB_DIR/raft4" ||
+	die "cannot mount a tmpfs for node 4's raft_dir"
 
 say "start five nodes: voters 1,2,3, learners 4,5"
 for i in 1 2 3 4 5; do
@@ -183,14 +198,104 @@ wait_epoch 4 1 2 3 4
 echo "ok: epoch $EPOCH includes node $old again on nodes 1-4"
 deliver 1 2 3 4
 
+say "learner 4 down while the others compact: it catches up from a snapshot"
+kill9 4 control
+wait_epoch 3 1 2 3
+for i in 1 2 3; do
+	out=$("$RUMORCTL" --socket "$LAB_DIR/n$i.admin" raft snapshot) ||
+		die "node $i: rumorctl raft snapshot failed: $out"
+	echo "node $i: $out"
+done
+lead=$(leader 1 2 3)
+[ -n "$lead" ] || die "no leader among 1, 2, 3"
+[ "$(raft_get "$lead" snapshot_index)" -gt 0 ] || die "the leader took no snapshot"
+[ "$(raft_get "$lead" log_entries)" -le 1 ] ||
+	die "the leader's log keeps $(raft_get "$lead" log_entries) entries after its snapshot"
+start 4 || { tail -n 30 "$LAB_DIR"/node-4.*.log; die "node 4 did not restart"; }
+wait_epoch 4 1 2 3 4
+[ "$(raft_get 4 snapshots_installed)" -ge 1 ] ||
+	{ raft 4; die "node 4 caught up without a snapshot"; }
+[ "$(raft_get 4 epoch)" = "$(raft_get "$lead" epoch)" ] ||
+	die "node 4 holds epoch $(raft_get 4 epoch), the leader $(raft_get "$lead" epoch)"
+grep -q "installed the leader's snapshot" "$LAB_DIR/node-4.control.log" ||
+	die "node 4's log does not tell of the snapshot"
+echo "ok: node 4 caught up from node $lead's snapshot (sent $(raft_get "$lead" snapshots_sent) chunk(s)), epoch $EPOCH"
+
+say "a voter's snapshot is corrupt: set aside, fetched again"
+lead=$(leader 1 2 3)
+v=
+for i in 1 2 3; do [ "$i" = "$lead" ] || { v=$i; break; }; done
+"$RUMORCTL" --socket "$LAB_DIR/n$v.admin" raft snapshot >/dev/null ||
+	die "node $v: no snapshot"
+kill9 "$v" control
+wait_epoch 3 $(for i in 1 2 3 4; do [ "$i" = "$v" ] || echo "$i"; done)
+python3 - "$LAB_DIR/raft$v/snapshot" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, "rb").read())
+b[len(b) // 2] ^= 0x20
+open(p, "wb").write(bytes(b))
+PY
+start "$v" || { tail -n 30 "$LAB_DIR"/node-"$v".*.log; die "node $v did not restart"; }
+grep -q "snapshot failed its checksum: set aside" "$LAB_DIR/node-$v.control.log" ||
+	{ tail -n 20 "$LAB_DIR/node-$v.control.log"; die "node $v did not set its snapshot aside"; }
+grep -q "it does not vote until a leader has it hold them again" \
+	"$LAB_DIR/node-$v.control.log" || die "node $v did not say that it withholds its vote"
+[ -f "$LAB_DIR/raft$v/snapshot.corrupt" ] || die "no snapshot.corrupt"
+wait_epoch 4 1 2 3 4
+for k in $(seq 1 100); do
+	[ "$(raft_get "$v" lost)" = no ] && break
+	sleep 0.2
+done
+[ "$(raft_get "$v" lost)" = no ] || { raft "$v"; die "node $v is still lost"; }
+[ "$(raft_get "$v" snapshots_installed)" -ge 1 ] ||
+	{ raft "$v"; die "node $v did not fetch a snapshot"; }
+grep -q "it votes again" "$LAB_DIR/node-$v.control.log" ||
+	die "node $v did not say that it votes again"
+echo "ok: node $v set its corrupt snapshot aside, caught up from node $(leader 1 2 3) and votes again; epoch $EPOCH"
+
+say "learner 4's raft_dir fills up, then is read-only at start"
+# Full: the next write (a snapshot) fails with ENOSPC.
+dd if=/dev/zero of="$LAB_DIR/raft4/filler" bs=64k 2>/dev/null || true
+if out=$("$RUMORCTL" --socket "$LAB_DIR/n4.admin" raft snapshot 2>&1); then
+	die "a snapshot on a full disk succeeded: $out"
+fi
+echo "$out" | grep -q "No space left on device" || die "rumorctl said: $out"
+raft_get 4 disk | grep -q "No" || { raft 4; die "node 4's disk is not shown failed"; }
+[ "$(raft_get 4 role)" = follower ] || die "node 4 is $(raft_get 4 role)"
+grep -q "cannot write $LAB_DIR/raft4: No space left on device: this node stops" \
+	"$LAB_DIR/node-4.control.log" || die "node 4's log does not say that its disk failed"
+lead=$(leader 1 2 3)
+"$RUMORCTL" --socket "$LAB_DIR/n$lead.admin" raft snapshot >/dev/null
+echo "ok: on a full disk node 4 refuses writes, says so and stays a follower; node $lead goes on"
+# Read-only at start: rumor-control refuses to start and names the field.
+kill9 4 control
+rm -f "$LAB_DIR/raft4/filler"
+mount -o remount,ro "$LAB_DIR/raft4" || die "cannot remount node 4's raft_dir read-only"
+if start 4; then
+	die "node 4 started on a read-only raft_dir"
+fi
+grep -q "field 'raft_dir': $LAB_DIR/raft4: Read-only file system" \
+	"$LAB_DIR/node-4.control.log" ||
+	{ tail -n 5 "$LAB_DIR/node-4.control.log"; die "node 4 did not name its read-only raft_dir"; }
+echo "ok: on a read-only raft_dir node 4 refuses to start:" \
+	"$(grep "field 'raft_dir'" "$LAB_DIR/node-4.control.log" | tail -n 1 | sed 's/^.*error *//')"
+mount -o remount,rw "$LAB_DIR/raft4" || die "cannot remount node 4's raft_dir"
+start 4 || { tail -n 30 "$LAB_DIR"/node-4.*.log; die "node 4 did not restart"; }
+wait_epoch 4 1 2 3 4
+[ "$(raft_get 4 disk)" = ok ] || die "node 4's disk: $(raft_get 4 disk)"
+echo "ok: restarted on a writable disk, node 4 is back on epoch $EPOCH"
+
 say "node 5 with voters 1,2,4 refuses to start"
 conf 5 "1 2 4"
+lines=$(wc -l <"$LAB_DIR/launcher.log")
 if start 5; then
 	tail -n 5 "$LAB_DIR/launcher.log"
 	die "the launcher reported node 5 up"
 fi
-grep -q "rumor-control exited" "$LAB_DIR/launcher.log" ||
-	die "the launcher did not say that rumor-control exited"
+tail -n +"$((lines + 1))" "$LAB_DIR/launcher.log" >"$LAB_DIR/start5.log"
+grep -q "rumor-control exited" "$LAB_DIR/start5.log" ||
+	{ cat "$LAB_DIR/start5.log"; die "the launcher did not say that rumor-control exited"; }
 echo "ok: the launcher reports that node 5's rumor-control exited"
 grep -q "voter set differs from node [0-9]*'s: {1,2,4} here, {1,2,3} there" \
 	"$LAB_DIR/node-5.control.log" ||
@@ -199,6 +304,8 @@ grep -q "refusing to start" "$LAB_DIR/node-5.control.log" ||
 	die "node 5 did not refuse to start"
 if [ -f "$RUN/node-5.control.pid" ] &&
 		kill -0 "$(cat "$RUN/node-5.control.pid")" 2>/dev/null; then
+	cat "$LAB_DIR/start5.log"
+	ps -o pid,args -p "$(cat "$RUN/node-5.control.pid")" || true
 	die "node 5's rumor-control still runs"
 fi
 grep "voter set differs" "$LAB_DIR/node-5.control.log" | tail -n 1
