@@ -22,6 +22,10 @@ static const struct admin_cmd_def {
 	[ADMIN_CMD_RAFT] = { "raft", NULL, false, "raft", "raft" },
 	[ADMIN_CMD_RAFT_SNAPSHOT] = { "raft", "snapshot", false,
 			"raft snapshot", "raft snapshot" },
+	[ADMIN_CMD_RAFT_ADD_VOTER] = { "raft", "add-voter", true,
+			"raft add-voter", "raft add-voter ID" },
+	[ADMIN_CMD_RAFT_REMOVE_VOTER] = { "raft", "remove-voter", true,
+			"raft remove-voter", "raft remove-voter ID" },
 };
 
 static const char *const admin_verdict_names[ADMIN_REQ_VERDICT_MAX] = {

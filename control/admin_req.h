@@ -2,8 +2,8 @@
 /*
  * Requests on rumor-control's admin socket: one short line of text per
  * packet, a command of one or two words and, for some, a node id
- * ("members", "stats", "raft", "raft snapshot"), with words separated by
- * blanks and optional
+ * ("members", "stats", "raft", "raft snapshot", "raft add-voter 4",
+ * "raft remove-voter 4"), with words separated by blanks and optional
  * blanks and a line end around them. The parser is a pure function so
  * that it can be tested and fuzzed on its own; it reads no byte beyond
  * the length it is given and needs no NUL.
@@ -24,6 +24,8 @@ enum admin_cmd {
 	ADMIN_CMD_STATS,	/* Counters of both processes. */
 	ADMIN_CMD_RAFT,		/* Raft: role, term, leader, epochs. */
 	ADMIN_CMD_RAFT_SNAPSHOT,	/* Take a snapshot, compact the log. */
+	ADMIN_CMD_RAFT_ADD_VOTER,	/* A learner becomes a voter. */
+	ADMIN_CMD_RAFT_REMOVE_VOTER,	/* A voter becomes a learner. */
 	ADMIN_CMD_MAX
 };
 
@@ -69,6 +71,7 @@ const char *admin_cmd_usage(enum admin_cmd c);
 bool admin_cmd_bare(enum admin_cmd c);
 
 /* Every command's usage, separated by ", ", for error messages. */
-#define ADMIN_COMMANDS "members, stats, raft, raft snapshot"
+#define ADMIN_COMMANDS "members, stats, raft, raft snapshot, " \
+		"raft add-voter ID, raft remove-voter ID"
 
 #endif /* RUMOR_CONTROL_ADMIN_REQ_H */

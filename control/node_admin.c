@@ -271,6 +271,8 @@ node_admin_request(void *arg, uint64_t client, const struct admin_req *req)
 		admin_reply_end(n->admin, client);
 		return;
 	case ADMIN_CMD_RAFT_SNAPSHOT:
+	case ADMIN_CMD_RAFT_ADD_VOTER:
+	case ADMIN_CMD_RAFT_REMOVE_VOTER:
 		if (n->raft == NULL) {
 			admin_reply(n->admin, client, "error: raft is off (no "
 					"voters configured)\n");

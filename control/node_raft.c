@@ -29,6 +29,7 @@
 #include "raft.h"
 #include "raft_env.h"
 #include "raft_log.h"
+#include "voter_change.h"
 
 /* Raft's clock: a tick of a fifth of a probe interval, within bounds. */
 #define NODE_RAFT_TICK_MIN_MS 20u
@@ -47,6 +48,8 @@
  * entries catches up from the log rather than from a snapshot.
  */
 #define NODE_RAFT_SNAPSHOT_ENTRIES 1000u
+/* An operator's voter change is answered within this, committed or not. */
+#define NODE_RAFT_CHANGE_WAIT_MS 3000u
 
 /* A peer told our voter set, and when. */
 struct node_raft_told {
@@ -64,6 +67,19 @@ struct node_raft_stats {
 	uint64_t epochs_not_member;	/* Committed without this node. */
 	uint64_t persist_failed;
 	uint64_t snapshots_taken;	/* By this node, then saved. */
+	uint64_t voter_changes;		/* Proposed for rumorctl. */
+	uint64_t voter_changes_refused;	/* Refused (voter_change.h). */
+};
+
+/* An operator's voter change, proposed, waiting for its commit. */
+struct node_raft_change {
+	bool active;
+	uint64_t client;
+	uint64_t index, term;
+	uint64_t at;
+	uint8_t op;
+	uint32_t id;
+	char note[256];			/* voter_change_check's note. */
 };
 
 struct node_raft {
@@ -71,8 +87,14 @@ struct node_raft {
 	struct raft_log *log;
 	uint32_t tick_ms;
 	uint64_t next_tick;
+	/*
+	 * The founding voters: the voter lines, recorded in raft_dir at the
+	 * first start. Raft messages carry their hash; the current voters
+	 * are Raft's (the snapshot's and the changes in the log).
+	 */
 	uint64_t voters_hash;
 	char voters_str[RAFT_ENV_VOTERS_STR];
+	struct node_raft_change chg;
 
 	/* The voter-set check (file comment). */
 	bool confirmed;			/* A peer with our set was heard. */
@@ -116,6 +138,27 @@ struct node_raft {
 	uint8_t env[RAFT_ENV_MAX];
 	struct raft_msg msg;
 };
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The current voters, as Raft has them, "{1,2,3}". */
+static const char *
+node_raft_voters_now(const struct node_raft *nr, char *buf, size_t cap)
+{
+	uint32_t ids[RAFT_VOTERS_MAX];
+	uint32_t n = raft_voters(nr->raft, ids, RAFT_VOTERS_MAX);
+
+	if (n > RAFT_VOTERS_MAX)
+		n = RAFT_VOTERS_MAX;
+	qsort(ids, n, sizeof(ids[0]), u32_cmp);
+	return raft_env_voters_str(ids, n, buf, cap);
+}
 
 static uint32_t
 node_raft_tick_ms(const struct node *n)
@@ -187,7 +230,7 @@ node_raft_tell(struct node *n, uint32_t id, uint64_t now)
 		return;
 	}
 	len = raft_env_encode_voters(n->cfg->voters, n->cfg->n_voters,
-			nr->env, sizeof(nr->env));
+			nr->env, sizeof(nr->env));	/* Sorted, as founded. */
 	if (len > 0)
 		node_send_sealed(n, SEAL_P_RAFT, nr->env, len, ip, port);
 }
@@ -691,6 +734,56 @@ node_raft_ready(struct node *n, uint64_t now)
 	}
 }
 
+/* Answer the operator whose voter change has committed, or will not. */
+static void
+node_raft_change_done(struct node *n, uint64_t now)
+{
+	struct node_raft *nr = n->raft;
+	struct node_raft_change *c = &nr->chg;
+	char now_str[RAFT_ENV_VOTERS_STR];
+	uint64_t t;
+
+	if (!c->active)
+		return;
+	if (raft_commit(nr->raft) >= c->index) {
+		if (!raft_term_at(nr->raft, c->index, &t) || t == c->term) {
+			/* Committed (or compacted, which commits first). */
+			node_raft_voters_now(nr, now_str, sizeof(now_str));
+			admin_reply(n->admin, c->client, "node %u is %s: "
+					"voters %s (committed at index %"
+					PRIu64 " in %" PRIu64 " ms)\n", c->id,
+					c->op == RAFT_VOTER_ADD ? "a voter" :
+					"a learner", now_str, c->index,
+					now - c->at);
+			if (c->note[0] != '\0')
+				admin_reply(n->admin, c->client, "note: %s\n",
+						c->note);
+			log_info("raft: node %u is %s: voters %s", c->id,
+					c->op == RAFT_VOTER_ADD ? "a voter" :
+					"a learner", now_str);
+		} else {
+			admin_reply(n->admin, c->client, "error: a new leader "
+					"replaced the change at index %" PRIu64
+					": it was not made\n", c->index);
+		}
+	} else if (raft_role(nr->raft) != RAFT_LEADER) {
+		admin_reply(n->admin, c->client, "error: this node lost "
+				"leadership before the change at index %"
+				PRIu64 " committed; it may still commit: see "
+				"rumorctl raft on the new leader\n", c->index);
+	} else if (now >= c->at + NODE_RAFT_CHANGE_WAIT_MS) {
+		admin_reply(n->admin, c->client, "error: the change at index "
+				"%" PRIu64 " has not committed within %u ms (a "
+				"quorum of voters is not answering); it may "
+				"still commit: see rumorctl raft\n", c->index,
+				NODE_RAFT_CHANGE_WAIT_MS);
+	} else {
+		return;
+	}
+	admin_reply_end(n->admin, c->client);
+	c->active = false;
+}
+
 void
 node_raft_after(struct node *n, uint64_t now)
 {
@@ -701,6 +794,7 @@ node_raft_after(struct node *n, uint64_t now)
 	node_raft_view(n);
 	node_raft_plan(n, now);
 	node_raft_ready(n, now);
+	node_raft_change_done(n, now);
 	node_raft_log_role(nr);
 	node_raft_push(n);
 }
@@ -751,14 +845,6 @@ node_raft_attached(struct node *n)
 	n->raft->dp_epoch = 0;
 }
 
-static int
-u32_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 static uint32_t
 node_raft_percentile(const struct node_raft *nr, uint32_t pct)
 {
@@ -784,8 +870,18 @@ node_raft_admin(struct node *n, uint64_t client, bool stats)
 			strerror(raft_log_error(nr->log)) : "ok";
 
 	if (!stats) {
+		char now_str[RAFT_ENV_VOTERS_STR];
+
 		RAFT_LINE("role %s", raft_role_name(raft_role(nr->raft)));
-		RAFT_LINE("voters %s", nr->voters_str);
+		RAFT_LINE("voters %s", node_raft_voters_now(nr, now_str,
+				sizeof(now_str)));
+		RAFT_LINE("founding_voters %s", nr->voters_str);
+		if (raft_conf_pending(nr->raft) != 0)
+			RAFT_LINE("voter_change index %" PRIu64 ", not "
+					"committed yet",
+					raft_conf_pending(nr->raft));
+		else
+			RAFT_LINE("voter_change %s", "none");
 		RAFT_LINE("voter %s", raft_is_voter(nr->raft,
 				n->cfg->node_id) ? "yes" : "no (learner)");
 		RAFT_LINE("disk %s%s", disk, raft_disk_failed(nr->raft) ?
@@ -794,6 +890,9 @@ node_raft_admin(struct node *n, uint64_t client, bool stats)
 	} else {
 		RAFT_LINE("role %d", (int)raft_role(nr->raft));
 		RAFT_LINE("disk_failed %d", raft_disk_failed(nr->raft));
+		RAFT_LINE("voters %u", raft_voters(nr->raft, NULL, 0));
+		RAFT_LINE("voter_change_pending %" PRIu64,
+				raft_conf_pending(nr->raft));
 	}
 	if (!stats)
 		RAFT_LINE("lost %s", raft_lost(nr->raft) ? "yes: its snapshot "
@@ -830,10 +929,115 @@ node_raft_admin(struct node *n, uint64_t client, bool stats)
 	RAFT_LINE("snapshots_installed %" PRIu64, rs->snapshots_installed);
 	RAFT_LINE("snapshots_refused %" PRIu64, rs->snapshots_refused);
 	RAFT_LINE("votes_withheld %" PRIu64, rs->votes_withheld);
+	RAFT_LINE("voter_changes %" PRIu64, nr->st.voter_changes);
+	RAFT_LINE("voter_changes_refused %" PRIu64,
+			nr->st.voter_changes_refused);
 	RAFT_LINE("elections %" PRIu64, rs->elections);
 	RAFT_LINE("became_leader %" PRIu64, rs->became_leader);
 	RAFT_LINE("quorum_lost %" PRIu64, rs->quorum_lost);
 	RAFT_LINE("proposals_refused %" PRIu64, rs->proposals_refused);
+}
+
+/* rumorctl raft add-voter / remove-voter: check, propose, answer later. */
+static void
+node_raft_voter_cmd(struct node *n, uint64_t client,
+		const struct admin_req *req)
+{
+	struct node_raft *nr = n->raft;
+	uint32_t voters[RAFT_VOTERS_MAX];
+	const struct swim_member *m;
+	struct voter_change_in in;
+	struct raft_voter_change vc;
+	uint8_t buf[RAFT_VOTER_CHANGE_LEN];
+	struct raft_entry ent;
+	enum voter_verdict v;
+	char msg[256];
+	int rc;
+
+	if (nr->chg.active) {
+		admin_reply(n->admin, client, "error: a voter change is in "
+				"progress (index %" PRIu64 "): one at a time\n",
+				nr->chg.index);
+		nr->st.voter_changes_refused++;
+		admin_reply_end(n->admin, client);
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	in.op = req->cmd == ADMIN_CMD_RAFT_ADD_VOTER ? RAFT_VOTER_ADD :
+			RAFT_VOTER_REMOVE;
+	in.id = req->id;
+	in.self = n->cfg->node_id;
+	in.leader = raft_role(nr->raft) == RAFT_LEADER;
+	in.leader_id = raft_leader(nr->raft);
+	in.disk_failed = raft_disk_failed(nr->raft);
+	in.n_voters = raft_voters(nr->raft, voters, RAFT_VOTERS_MAX);
+	if (in.n_voters > RAFT_VOTERS_MAX)
+		in.n_voters = RAFT_VOTERS_MAX;
+	in.voters = voters;
+	in.pending = raft_conf_pending(nr->raft);
+	in.settled = raft_leader_settled(nr->raft);
+	in.transferee = raft_transferee(nr->raft);
+	m = n->swim != NULL ? swim_member_find(n->swim, req->id) : NULL;
+	in.member = m != NULL && m->state == SWIM_ALIVE;
+	in.known = raft_match_of(nr->raft, req->id, &in.match);
+	in.commit = raft_commit(nr->raft);
+	v = voter_change_check(&in, msg, sizeof(msg));
+	if (v == VOTER_SELF) {
+		uint32_t to = 0;
+		uint64_t best = 0, mt;
+
+		/* The most up-to-date other voter takes over. */
+		for (uint32_t i = 0; i < in.n_voters; i++)
+			if (voters[i] != in.self &&
+					raft_match_of(nr->raft, voters[i],
+					&mt) && (to == 0 || mt > best)) {
+				to = voters[i];
+				best = mt;
+			}
+		if (to != 0 && raft_transfer_leadership(nr->raft, to) == 0) {
+			log_info("raft: asked to remove itself, this node "
+					"hands leadership to node %u", to);
+			admin_reply(n->admin, client, "error: %s (node %u, "
+					"now)\n", msg, to);
+		} else {
+			admin_reply(n->admin, client, "error: %s\n", msg);
+		}
+		nr->st.voter_changes_refused++;
+		admin_reply_end(n->admin, client);
+		return;
+	}
+	if (v != VOTER_OK) {
+		admin_reply(n->admin, client, "error: %s\n", msg);
+		nr->st.voter_changes_refused++;
+		admin_reply_end(n->admin, client);
+		return;
+	}
+	vc = (struct raft_voter_change){ .op = in.op, .id = in.id };
+	ent = (struct raft_entry){
+		.type = RAFT_ENTRY_VOTER,
+		.len = (uint16_t)raft_voter_change_encode(&vc, buf,
+				sizeof(buf)),
+		.data = buf,
+	};
+	rc = raft_propose(nr->raft, &ent);
+	if (rc < 0) {
+		admin_reply(n->admin, client, "error: not proposed: %s\n",
+				rc == -EBUSY ? "a change or a transfer is in "
+				"progress" : strerror(-rc));
+		nr->st.voter_changes_refused++;
+		admin_reply_end(n->admin, client);
+		return;
+	}
+	nr->st.voter_changes++;
+	nr->chg = (struct node_raft_change){
+		.active = true, .client = client, .index = ent.index,
+		.term = ent.term, .at = node_mono_ms(), .op = in.op,
+		.id = in.id,
+	};
+	snprintf(nr->chg.note, sizeof(nr->chg.note), "%s", msg);
+	log_info("raft: proposed %s node %u as a voter at index %" PRIu64
+			" (rumorctl)", in.op == RAFT_VOTER_ADD ? "adding" :
+			"removing", in.id, ent.index);
 }
 
 void
@@ -844,6 +1048,10 @@ node_raft_command(struct node *n, uint64_t client,
 	int rc;
 
 	switch (req->cmd) {
+	case ADMIN_CMD_RAFT_ADD_VOTER:
+	case ADMIN_CMD_RAFT_REMOVE_VOTER:
+		node_raft_voter_cmd(n, client, req);
+		return;
 	case ADMIN_CMD_RAFT_SNAPSHOT:
 		rc = node_raft_compact(n);
 		if (rc == 0)
@@ -883,7 +1091,7 @@ node_raft_open(struct node *n)
 	struct raft_hard_state hs;
 	struct raft_snapshot snap;
 	const struct raft_entry *ents;
-	char why[256];
+	char why[256], nowv[RAFT_ENV_VOTERS_STR];
 	size_t cnt;
 	int err;
 
@@ -935,6 +1143,44 @@ node_raft_open(struct node *n)
 				"%s", cfg->raft_dir, strerror(errno));
 		goto fail;
 	}
+	/*
+	 * The voter lines name the founding voters, on every node, for
+	 * good: a state founded with others is refused. The current voters
+	 * are the state's own.
+	 */
+	{
+		uint32_t found[RAFT_VOTERS_MAX], nf;
+		char fs[RAFT_ENV_VOTERS_STR], now_str[RAFT_ENV_VOTERS_STR];
+
+		if (raft_log_founding(nr->log, found, &nf) == 0) {
+			raft_env_voters_str(found, nf, fs, sizeof(fs));
+			if (nf != cfg->n_voters || memcmp(found, cfg->voters,
+					nf * sizeof(found[0])) != 0) {
+				log_error("%s: field 'voter': the voter lines "
+						"name %s, but %s was founded "
+						"with voters %s (now %s): "
+						"voter lines name the founding "
+						"voters and never change; "
+						"rumorctl raft add-voter and "
+						"remove-voter change the "
+						"current ones", n->name,
+						nr->voters_str, cfg->raft_dir,
+						fs, node_raft_voters_now(nr,
+						now_str, sizeof(now_str)));
+				goto fail;
+			}
+		} else {
+			err = raft_log_save_founding(nr->log, cfg->voters,
+					cfg->n_voters);
+			if (err < 0) {
+				log_error("%s: field 'raft_dir': %s: cannot "
+						"record the founding voters: "
+						"%s", n->name, cfg->raft_dir,
+						strerror(-err));
+				goto fail;
+			}
+		}
+	}
 	nr->next_tick = node_mono_ms() + nr->tick_ms;
 	nr->plan_wake = 0;
 	/* The snapshot's epoch is where this node's state starts. */
@@ -952,10 +1198,12 @@ node_raft_open(struct node *n)
 					cfg->raft_dir, snap.index);
 		}
 	}
-	log_info("raft: voters %s, this node a %s; term %" PRIu64 ", "
-			"snapshot at index %" PRIu64 " (ring epoch %" PRIu64
-			"), %zu entr%s after it on disk in %s; tick %u ms, "
-			"heartbeat %u ms, election %u ms", nr->voters_str,
+	log_info("raft: voters %s (founded with %s), this node a %s; term %"
+			PRIu64 ", snapshot at index %" PRIu64 " (ring epoch %"
+			PRIu64 "), %zu entr%s after it on disk in %s; tick %u "
+			"ms, heartbeat %u ms, election %u ms",
+			node_raft_voters_now(nr, nowv, sizeof(nowv)),
+			nr->voters_str,
 			raft_is_voter(nr->raft, cfg->node_id) ? "voter" :
 			"learner", hs.term, snap.index,
 			nr->have_applied ? nr->applied.epoch : 0, cnt,

@@ -1609,6 +1609,37 @@ raft_lost(const struct raft *r)
 	return r->lost_index != 0;
 }
 
+uint64_t
+raft_conf_pending(const struct raft *r)
+{
+	uint64_t i = raft_conf_index(r);
+
+	return i > r->commit ? i : 0;
+}
+
+bool
+raft_leader_settled(const struct raft *r)
+{
+	return r->role == RAFT_LEADER && r->commit >= r->term_start;
+}
+
+uint32_t
+raft_transferee(const struct raft *r)
+{
+	return r->role == RAFT_LEADER ? r->transferee : 0;
+}
+
+bool
+raft_match_of(const struct raft *r, uint32_t id, uint64_t *match)
+{
+	const struct raft_progress *pr = raft_pr((struct raft *)r, id);
+
+	if (pr == NULL || r->role != RAFT_LEADER)
+		return false;
+	*match = pr->match;
+	return true;
+}
+
 bool
 raft_is_voter(const struct raft *r, uint32_t id)
 {

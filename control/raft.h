@@ -257,6 +257,17 @@ bool raft_term_at(const struct raft *r, uint64_t index, uint64_t *term);
 bool raft_is_voter(const struct raft *r, uint32_t id);
 /* Whether this node lost state and does not vote yet (above). */
 bool raft_lost(const struct raft *r);
+/* The index of a voter change in the log not committed yet, or 0. */
+uint64_t raft_conf_pending(const struct raft *r);
+/* Leader: whether its own first entry (of this term) has committed. */
+bool raft_leader_settled(const struct raft *r);
+/* Leader: the voter it hands leadership to, or 0. */
+uint32_t raft_transferee(const struct raft *r);
+/*
+ * Leader: what it knows node id to hold (its match index); false if the
+ * node is unknown or this node does not lead.
+ */
+bool raft_match_of(const struct raft *r, uint32_t id, uint64_t *match);
 uint32_t raft_voters(const struct raft *r, uint32_t *ids, uint32_t cap);
 const struct raft_stats *raft_stats(const struct raft *r);
 const char *raft_role_name(enum raft_role role);

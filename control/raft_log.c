@@ -24,6 +24,7 @@
 #define RL_HS1_MAGIC 0x52485331u	/* "RHS1": before lost_*. */
 #define RL_HS_MAGIC 0x52485332u		/* "RHS2" */
 #define RL_SNAP_MAGIC 0x52534e31u	/* "RSN1" */
+#define RL_FOUND_MAGIC 0x52465631u	/* "RFV1" */
 #define RL_HS1_LEN 40u
 #define RL_HS_LEN 56u
 #define RL_SNAP_HDR (24u + 4u * RAFT_VOTERS_MAX + 8u)
@@ -34,6 +35,8 @@ struct raft_log {
 	int logfd;
 	char *dir;
 	struct raft_hard_state hs;
+	uint32_t founding[RAFT_VOTERS_MAX];
+	uint32_t n_founding;		/* 0: none recorded. */
 	struct raft_snapshot snap;
 	uint8_t *snap_data;
 	struct raft_entry *ents;	/* data owned. */
@@ -295,6 +298,40 @@ bad:
 }
 
 static int
+rl_load_founding(struct raft_log *l, char *why, size_t why_len)
+{
+	uint8_t *buf;
+	size_t len;
+	uint32_t n;
+	int rc = rl_read_file(l, "founding", &buf, &len);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0)
+		return rc;
+	n = len >= 8 ? rumor_get32(buf + 4) : 0;
+	if (len < 16 || rumor_get32(buf) != RL_FOUND_MAGIC || n == 0 ||
+			n > RAFT_VOTERS_MAX || len != 16 + 4 * (size_t)n ||
+			XXH3_64bits(buf, len - 8) != rumor_get64(buf + len - 8))
+		goto bad;
+	for (uint32_t i = 0; i < n; i++) {
+		l->founding[i] = rumor_get32(buf + 8 + 4 * i);
+		if (l->founding[i] == 0 ||
+				(i > 0 && l->founding[i] <= l->founding[i - 1]))
+			goto bad;
+	}
+	l->n_founding = n;
+	free(buf);
+	return 0;
+bad:
+	snprintf(why, why_len, "%s/founding: bad checksum or fields",
+			l->dir);
+	l->n_founding = 0;
+	free(buf);
+	return -EBADMSG;
+}
+
+static int
 rl_load_snapshot(struct raft_log *l, char *why, size_t why_len)
 {
 	uint8_t *buf;
@@ -511,6 +548,8 @@ raft_log_open(const char *dir, struct raft_log **out, char *why,
 		goto fail;
 	}
 	rc = rl_load_hard_state(l, why, why_len);
+	if (rc == 0)
+		rc = rl_load_founding(l, why, why_len);
 	if (rc == 0) {
 		rc = rl_load_snapshot(l, why, why_len);
 		bad_snap = rc == -EBADMSG;
@@ -772,6 +811,54 @@ raft_log_persist(struct raft_log *l, const struct raft_ready *rd)
 		rc = raft_log_append(l, rd->entries, rd->n_entries);
 	if (rc == 0 && rd->hard_state_changed)
 		rc = raft_log_save_hard_state(l, &rd->hard_state);
+	return rc;
+}
+
+int
+raft_log_founding(const struct raft_log *l, uint32_t *ids, uint32_t *n)
+{
+	if (l->n_founding == 0)
+		return -ENOENT;
+	memcpy(ids, l->founding, l->n_founding * sizeof(*ids));
+	*n = l->n_founding;
+	return 0;
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+raft_log_save_founding(struct raft_log *l, const uint32_t *ids, uint32_t n)
+{
+	uint8_t buf[16 + 4 * RAFT_VOTERS_MAX];
+	uint32_t s[RAFT_VOTERS_MAX];
+	size_t len = 16 + 4 * (size_t)n;
+	int rc;
+
+	if (l->error != 0)
+		return -l->error;
+	if (n == 0 || n > RAFT_VOTERS_MAX)
+		return -EINVAL;
+	memcpy(s, ids, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), u32_cmp);
+	for (uint32_t i = 0; i < n; i++)
+		if (s[i] == 0 || (i > 0 && s[i] == s[i - 1]))
+			return -EINVAL;
+	rumor_put32(buf, RL_FOUND_MAGIC);
+	rumor_put32(buf + 4, n);
+	for (uint32_t i = 0; i < n; i++)
+		rumor_put32(buf + 8 + 4 * i, s[i]);
+	rumor_put64(buf + len - 8, XXH3_64bits(buf, len - 8));
+	rc = rl_replace(l, "founding", buf, len);
+	if (rc == 0) {
+		memcpy(l->founding, s, n * sizeof(*s));
+		l->n_founding = n;
+	}
 	return rc;
 }
 

@@ -10,6 +10,10 @@
  *   snapshot   the latest snapshot (index, term, voters, the
  *              application's bytes), with a checksum; replaced the same
  *              way.
+ *   founding   the voter set this state was founded with (the voter
+ *              lines of its first start): u32 magic "RFV1", u32 n, n
+ *              u32 ids in increasing order, u64 XXH3 of what precedes;
+ *              written once, replaced the same way.
  *   log        an append-only file of records, one entry each:
  *              u32 magic "RLG1", u32 body length, u64 XXH3 of the body,
  *              then the body (the entry as raft_entry_encode writes it),
@@ -93,6 +97,15 @@ int raft_log_save_snapshot(struct raft_log *l,
 
 /* Steps a to c of the contract in raft.h, for one ready. */
 int raft_log_persist(struct raft_log *l, const struct raft_ready *rd);
+
+/*
+ * The founding voter set (sorted): 0 and ids[0..*n), or -ENOENT if none
+ * is recorded yet. save records one (ids in any order, no duplicates, no
+ * zero): 0 or a negative errno.
+ */
+int raft_log_founding(const struct raft_log *l, uint32_t *ids, uint32_t *n);
+int raft_log_save_founding(struct raft_log *l, const uint32_t *ids,
+		uint32_t n);
 
 /* Whether a write has failed; the error it failed with. */
 bool raft_log_failed(const struct raft_log *l);

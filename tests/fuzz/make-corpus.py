@@ -325,6 +325,9 @@ SEEDS["fuzz_admin"] = {
     "too-long": b"members" + b" " * 250,
     "raft-snapshot": b"raft snapshot\n",
     "raft-bad-args": b"raft snapshot 3",
+    "raft-add-voter": b"raft add-voter 4\n",
+    "raft-remove-voter": b" raft\tremove-voter 4294967295",
+    "raft-bad-id": b"raft add-voter 04",
 }
 
 

@@ -17,8 +17,16 @@
 #   7. learner 4's raft_dir (a tmpfs) fills up: a snapshot fails, the
 #      node says so and stays a follower, the others go on; read-only, it
 #      refuses to start and names the field; writable again, it is back;
-#   8. a node configured with another voter set refuses to start, and
-#      its log names both sets.
+#   8. voters at run time: {1,2,3} -> {1,2,3,4,5} with rumorctl raft
+#      add-voter on the leader (the refusals first: a follower names the
+#      leader; too few voters; not a member; not a voter), persisted
+#      across a restart while the voter lines stay {1,2,3}; the five
+#      commit an epoch with two founding voters down; a node whose voter
+#      lines were edited refuses to start and names the founding set; the
+#      leader asked to remove itself hands leadership over; then back to
+#      {1,2,3};
+#   9. a fresh node configured with another voter set refuses to start,
+#      and its log names both sets.
 . "$(dirname "$0")/lib.sh"
 
 lab_init epochs
@@ -124,8 +132,9 @@ wait_epoch() {
 leader() {
 	local i
 	for i in "$@"; do
-		[ "$(raft_get "$i" role)" = leader ] && { echo "$i"; return; }
+		[ "$(raft_get "$i" role)" = leader ] && { echo "$i"; return 0; }
 	done
+	return 0
 }
 
 # deliver ID...: messages through the first node listed; each must reach
@@ -286,7 +295,141 @@ wait_epoch 4 1 2 3 4
 [ "$(raft_get 4 disk)" = ok ] || die "node 4's disk: $(raft_get 4 disk)"
 echo "ok: restarted on a writable disk, node 4 is back on epoch $EPOCH"
 
-say "node 5 with voters 1,2,4 refuses to start"
+# rctl I ARGS...: rumorctl against node I; its output, stderr included.
+rctl() { local i=$1; shift; "$RUMORCTL" --socket "$LAB_DIR/n$i.admin" "$@" 2>&1; }
+
+# voters_are SET IDS...: every listed node has the current voter SET.
+voters_are() {
+	local want=$1 k i ok
+	shift
+	for k in $(seq 1 50); do
+		ok=1
+		for i in "$@"; do
+			[ "$(raft_get "$i" voters)" = "$want" ] || { ok=0; break; }
+		done
+		[ $ok = 1 ] && return 0
+		sleep 0.2
+	done
+	for i in "$@"; do echo "node $i: voters $(raft_get "$i" voters)"; done
+	die "nodes $*: voters are not $want"
+}
+
+say "voters at run time: {1,2,3} -> {1,2,3,4,5} -> {1,2,3}"
+start 5 || { tail -n 30 "$LAB_DIR"/node-5.*.log; die "node 5 did not restart"; }
+wait_epoch 5 1 2 3 4 5
+lead=$(leader 1 2 3)
+[ -n "$lead" ] || die "no leader among 1, 2, 3"
+f=
+for i in 1 2 3; do [ "$i" = "$lead" ] || { f=$i; break; }; done
+out=$(rctl "$f" raft add-voter 4) && die "a follower added a voter: $out"
+echo "$out" | grep -q "does not lead: node $lead does; ask it" ||
+	die "the follower said: $out"
+echo "ok: follower $f refuses: $out"
+out=$(rctl "$lead" raft remove-voter 3) && die "removed a voter of three: $out"
+echo "$out" | grep -q "would leave 2 voters {1,2}" || die "the leader said: $out"
+echo "ok: $out"
+out=$(rctl "$lead" raft add-voter 9) && die "added a stranger: $out"
+echo "$out" | grep -q "node 9 is not a live member" || die "the leader said: $out"
+out=$(rctl "$lead" raft remove-voter 4) && die "removed a learner: $out"
+echo "$out" | grep -q "node 4 is not a voter" || die "the leader said: $out"
+echo "ok: the leader refuses a stranger and a learner's removal"
+out=$(rctl "$lead" raft add-voter 4) || die "add-voter 4: $out"
+echo "$out" | grep -q "node 4 is a voter: voters {1,2,3,4}" || die "add-voter 4 said: $out"
+echo "$out" | grep -q "4 voters tolerate no more failures than 3; add one more" ||
+	die "no even-count note: $out"
+echo "$out"
+out=$(rctl "$lead" raft add-voter 5) || die "add-voter 5: $out"
+echo "$out" | grep -q "node 5 is a voter: voters {1,2,3,4,5}" || die "add-voter 5 said: $out"
+echo "$out"
+voters_are "{1,2,3,4,5}" 1 2 3 4 5
+for i in 1 2 3 4 5; do
+	[ "$(raft_get "$i" founding_voters)" = "{1,2,3}" ] ||
+		die "node $i: founding voters $(raft_get "$i" founding_voters)"
+done
+[ "$(raft_get 4 voter)" = yes ] && [ "$(raft_get 5 voter)" = yes ] ||
+	die "nodes 4 and 5 do not see themselves as voters"
+echo "ok: voters {1,2,3,4,5} on every node; the voter lines still say {1,2,3}"
+kill9 5 control
+start 5 || { tail -n 30 "$LAB_DIR"/node-5.*.log; die "node 5 did not restart"; }
+voters_are "{1,2,3,4,5}" 5
+[ "$(raft_get 5 voter)" = yes ] || die "node 5 restarted as a learner"
+wait_epoch 5 1 2 3 4 5
+echo "ok: restarted, node 5 is still a voter (raft_dir holds the change)"
+
+# Two founding voters down: the leader, 4 and 5 are a quorum of five.
+down=()
+for i in 1 2 3; do [ "$i" = "$lead" ] || down+=("$i"); done
+for i in "${down[@]}"; do kill9 "$i" control; done
+wait_epoch 3 "$lead" 4 5
+echo "ok: with nodes ${down[*]} down, nodes $lead, 4 and 5 commit epoch $EPOCH"
+for i in "${down[@]}"; do
+	start "$i" || { tail -n 30 "$LAB_DIR"/node-"$i".*.log; die "node $i did not restart"; }
+done
+wait_epoch 5 1 2 3 4 5
+lead=$(leader 1 2 3 4 5)
+[ -n "$lead" ] || die "no leader"
+
+# Voter lines edited to the current set: refused, the founding set named.
+kill9 4 control
+conf 4 "1 2 3 4 5"
+if start 4; then die "node 4 started with edited voter lines"; fi
+grep -q "field 'voter': the voter lines name {1,2,3,4,5}, but $LAB_DIR/raft4 was founded with voters {1,2,3} (now {1,2,3,4,5})" \
+	"$LAB_DIR/node-4.control.log" ||
+	{ tail -n 5 "$LAB_DIR/node-4.control.log"; die "node 4 did not name its founding voters"; }
+echo "ok: edited voter lines refused:" \
+	"$(grep "field 'voter'" "$LAB_DIR/node-4.control.log" | tail -n 1 | sed 's/^.*error *//')"
+conf 4
+start 4 || { tail -n 30 "$LAB_DIR"/node-4.*.log; die "node 4 did not restart"; }
+wait_epoch 5 1 2 3 4 5
+lead=$(leader 1 2 3 4 5)
+
+# The leader does not remove itself: it hands leadership over.
+out=$(rctl "$lead" raft remove-voter "$lead") && die "the leader removed itself: $out"
+echo "$out" | grep -q "node $lead leads and cannot remove itself" || die "the leader said: $out"
+echo "ok: $out"
+for k in $(seq 1 50); do
+	new=$(leader 1 2 3 4 5)
+	[ -n "$new" ] && [ "$new" != "$lead" ] && break
+	sleep 0.2
+done
+[ -n "$new" ] && [ "$new" != "$lead" ] || die "leadership stayed with node $lead"
+lead=$new
+voters_are "{1,2,3,4,5}" 1 2 3 4 5
+echo "ok: node $lead leads now; the voters are unchanged"
+
+# remove_voter ID SET: on the leader (handing leadership over first if
+# it is ID); the reply must name the voters SET after it.
+remove_voter() {
+	local id=$1 want=$2 k l out
+	for k in $(seq 1 50); do
+		l=$(leader 1 2 3 4 5)
+		if [ -n "$l" ] && [ "$l" = "$id" ]; then
+			rctl "$l" raft remove-voter "$id" >/dev/null || true
+			sleep 0.5
+		elif [ -n "$l" ]; then
+			break
+		fi
+		sleep 0.2
+	done
+	[ -n "$l" ] && [ "$l" != "$id" ] || die "no leader other than node $id"
+	out=$(rctl "$l" raft remove-voter "$id") || die "remove-voter $id: $out"
+	echo "$out" | grep -q "node $id is a learner: voters $want" ||
+		die "remove-voter $id said: $out"
+	echo "$out"
+}
+remove_voter 5 "{1,2,3,4}"
+remove_voter 4 "{1,2,3}"
+voters_are "{1,2,3}" 1 2 3 4 5
+[ "$(raft_get 4 voter)" = "no" ] && [ "$(raft_get 5 voter)" = "no" ] ||
+	die "nodes 4 and 5 are not learners again"
+wait_epoch 5 1 2 3 4 5
+echo "ok: back to voters {1,2,3}; epoch $EPOCH on all five"
+
+say "a fresh node 5 with voters 1,2,4 refuses to start"
+kill9 5 control
+kill9 5 dataplane
+rm -rf "$LAB_DIR/raft5"
+wait_epoch 4 1 2 3 4
 conf 5 "1 2 4"
 lines=$(wc -l <"$LAB_DIR/launcher.log")
 if start 5; then

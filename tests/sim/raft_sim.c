@@ -16,8 +16,9 @@
  * they may have acknowledged and start empty, withholding their votes
  * until they have caught up). Ring epochs are
  * proposed at random times to whichever node believes it leads; the
- * leader is asked to hand over now and then; one voter change (a learner
- * promoted, or a voter demoted) is made. Applied nodes compact their log
+ * leader is asked to hand over now and then; voter changes (a learner
+ * promoted, or a voter demoted) are made one after another, one by
+ * default. Applied nodes compact their log
  * behind a snapshot of the latest epoch, so that a node back from a long
  * crash catches up from a snapshot.
  *
@@ -87,6 +88,7 @@ struct opts {
 	uint32_t propose_ms;		/* Mean gap between proposals. */
 	uint32_t transfer_pct;		/* Chance per second. */
 	bool voter_change;
+	uint32_t voter_changes;		/* How many, one after another. */
 	uint32_t corrupt_pct;		/* Of restarts, those that find their
 					 * snapshot corrupt. */
 	bool bug_early_send;		/* Send before fsync: must fail. */
@@ -166,6 +168,7 @@ struct sim {
 	size_t n_props, props_cap;
 	uint64_t next_epoch;
 	bool voter_done;
+	uint32_t voter_made;
 	uint64_t failures;
 	char first_failure[256];
 	/* Counters. */
@@ -714,6 +717,11 @@ node_complete(struct sim *s, struct node *nd, bool sent)
 
 	if (!sent)
 		transmit(s, nd, rd);
+	/*
+	 * What it applies it holds committed: record that first (a leader
+	 * that commits with nothing to write applies at once).
+	 */
+	record_commit(s, nd);
 	if (rd->snapshot != NULL)
 		install(s, nd, rd->snapshot);
 	for (size_t c = 0; c < rd->n_committed; c++)
@@ -983,7 +991,7 @@ voter_change(struct sim *s)
 	}
 	raft_voter_change_encode(&vc, buf, sizeof(buf));
 	if (raft_propose(nd->r, &e) == 0) {
-		s->voter_done = true;
+		s->voter_done = ++s->voter_made >= s->o.voter_changes;
 		if (s->o.verbose)
 			fprintf(stderr, "raft-sim: t=%" PRIu64 " %s voter %u\n",
 					s->now, vc.op == RAFT_VOTER_ADD ?
@@ -1115,9 +1123,14 @@ handle(struct sim *s, struct event *e)
 		return;
 	case EV_VOTER:
 		if (!s->voter_done) {
+			uint32_t made = s->voter_made;
+
 			voter_change(s);
+			/* The next one once this one may have committed. */
 			if (!s->voter_done)
-				at(s, s->now + 100, EV_VOTER, 0);
+				at(s, s->now + (s->voter_made > made ?
+						rnd_range(s, 200, 1500) : 100),
+						EV_VOTER, 0);
 		}
 		return;
 	}
@@ -1432,6 +1445,7 @@ usage(FILE *f)
 "  --propose MS      mean gap between proposals (100)\n"
 "  --transfers P     percent chance of a transfer each second (15)\n"
 "  --no-voter-change no voter change\n"
+"  --voter-changes N voter changes one after another (default 1)\n"
 "  --corrupt P       percent of restarts finding their snapshot corrupt\n"
 "                    (default 20): set aside, the node starts empty and\n"
 "                    withholds its vote until it has caught up\n"
@@ -1478,6 +1492,7 @@ main(int argc, char **argv)
 		{ "no-voter-change", no_argument, NULL, 'n' },
 		{ "bug-early-send", no_argument, NULL, 'B' },
 		{ "corrupt", required_argument, NULL, 'C' },
+		{ "voter-changes", required_argument, NULL, 'W' },
 		{ "bug-lost-votes", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -1488,6 +1503,7 @@ main(int argc, char **argv)
 		.delay_min_ms = 1, .delay_max_ms = 10, .partition_pct = 25,
 		.crash_pct = 25, .lose_pct = 50, .propose_ms = 100,
 		.transfer_pct = 15, .voter_change = true, .corrupt_pct = 20,
+		.voter_changes = 1,
 	};
 	struct totals tot = { 0 };
 	uint64_t lo, hi;
@@ -1525,6 +1541,7 @@ main(int argc, char **argv)
 		case 'n': o.voter_change = false; break;
 		case 'B': o.bug_early_send = true; break;
 		case 'C': o.corrupt_pct = (uint32_t)atoi(optarg); break;
+		case 'W': o.voter_changes = (uint32_t)atoi(optarg); break;
 		case 'O': o.bug_lost_votes = true; break;
 		case 'v': o.verbose = true; break;
 		case 'h': usage(stdout); return 0;

@@ -156,6 +156,32 @@ test_parse(void)
 		CHECK_EQ(r.meant, ADMIN_CMD_RAFT);
 		CHECK_EQ(parse_req("stats x", &r), ADMIN_REQ_ARGS);
 		CHECK_EQ(r.meant, ADMIN_CMD_STATS);
+		CHECK_EQ(parse_req("raft add-voter 4", &r), ADMIN_REQ_OK);
+		CHECK_EQ(r.cmd, ADMIN_CMD_RAFT_ADD_VOTER);
+		CHECK_EQ(r.id, 4);
+		CHECK_EQ(parse_req("\traft  remove-voter\t12\n", &r),
+				ADMIN_REQ_OK);
+		CHECK_EQ(r.cmd, ADMIN_CMD_RAFT_REMOVE_VOTER);
+		CHECK_EQ(r.id, 12);
+		CHECK_EQ(parse_req("raft add-voter 4294967295", &r),
+				ADMIN_REQ_OK);
+		CHECK_EQ(r.id, 4294967295u);
+		static const char *const bad[] = {
+			"raft add-voter", "raft add-voter 0",
+			"raft add-voter 04", "raft add-voter 4294967296",
+			"raft add-voter 99999999999", "raft add-voter x",
+			"raft add-voter -1", "raft add-voter +1",
+			"raft add-voter 3 4", "raft remove-voter",
+		};
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			if (!CHECK_EQ(parse_req(bad[i], &r), ADMIN_REQ_ARGS))
+				fprintf(stderr, "  request \"%s\"\n", bad[i]);
+			CHECK_EQ(r.cmd, ADMIN_CMD_NONE);
+			CHECK(r.meant == ADMIN_CMD_RAFT_ADD_VOTER ||
+					r.meant == ADMIN_CMD_RAFT_REMOVE_VOTER);
+		}
+		CHECK(strcmp(admin_cmd_usage(ADMIN_CMD_RAFT_ADD_VOTER),
+				"raft add-voter ID") == 0);
 		CHECK(admin_cmd_bare(ADMIN_CMD_STATS));
 		CHECK(!admin_cmd_bare(ADMIN_CMD_RAFT));
 		CHECK(!admin_cmd_bare(ADMIN_CMD_RAFT_SNAPSHOT));
@@ -348,6 +374,9 @@ test_socket(void)
 	CHECK(send(fd, "raft snapshot 2", 15, 0) == 15);
 	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
 	CHECK_PREFIX(reply, "error: usage: raft snapshot");
+	CHECK(send(fd, "raft add-voter 0", 16, 0) == 16);
+	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
+	CHECK_PREFIX(reply, "error: usage: raft add-voter ID (ID: a node id");
 	CHECK(send(fd, "st\x01", 3, 0) == 3);
 	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
 	CHECK_PREFIX(reply, "error: request is not plain text");
@@ -387,13 +416,13 @@ test_socket(void)
 	st = admin_stats(f.a);
 	/* The second admin_open's probe of the live socket counts too. */
 	CHECK_EQ(st->clients, 3);
-	CHECK_EQ(st->requests, 12);
+	CHECK_EQ(st->requests, 13);
 	CHECK_EQ(st->bad[ADMIN_REQ_UNKNOWN], 1);
-	CHECK_EQ(st->bad[ADMIN_REQ_ARGS], 3);
+	CHECK_EQ(st->bad[ADMIN_REQ_ARGS], 4);
 	CHECK_EQ(st->bad[ADMIN_REQ_BINARY], 1);
 	CHECK_EQ(st->bad[ADMIN_REQ_EMPTY], 1);
 	CHECK_EQ(st->bad[ADMIN_REQ_TOO_LONG], 1);
-	CHECK_EQ(st->replies, 11);
+	CHECK_EQ(st->replies, 12);
 	close(fd);
 
 	/* Closing removes the socket file. */

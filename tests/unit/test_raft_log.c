@@ -877,6 +877,56 @@ test_node_disk_failure(void)
 	raft_log_close(l);
 }
 
+/* The founding voter set: recorded once, read back sorted, checked. */
+static void
+test_founding(void)
+{
+	const char *d = tmpdir();
+	uint32_t ids[RAFT_VOTERS_MAX], n = 0;
+	const uint32_t want[] = { 3, 1, 2 }, dup[] = { 1, 1, 2 },
+			zero[] = { 0, 1, 2 };
+	struct raft_log *l;
+	char why[256];
+	uint8_t *img;
+	size_t len;
+	int rc;
+
+	l = reopen(d, &rc, why);
+	CHECK_EQ(raft_log_founding(l, ids, &n), -ENOENT);
+	CHECK_EQ(raft_log_save_founding(l, dup, 3), -EINVAL);
+	CHECK_EQ(raft_log_save_founding(l, zero, 3), -EINVAL);
+	CHECK_EQ(raft_log_save_founding(l, want, 0), -EINVAL);
+	CHECK_EQ(raft_log_founding(l, ids, &n), -ENOENT);
+	CHECK_EQ(raft_log_save_founding(l, want, 3), 0);
+	raft_log_close(l);
+	l = reopen(d, &rc, why);
+	CHECK_EQ(rc, 0);
+	CHECK_EQ(raft_log_founding(l, ids, &n), 0);
+	CHECK_EQ(n, 3);
+	CHECK(ids[0] == 1 && ids[1] == 2 && ids[2] == 3);
+	raft_log_close(l);
+	img = read_all(d, "founding", &len);
+	CHECK_EQ(len, 28);
+	for (size_t at = 0; at < len; at++) {
+		img[at] ^= 0x08;
+		write_all(d, "founding", img, len);
+		img[at] ^= 0x08;
+		l = reopen(d, &rc, why);
+		if (!CHECK_EQ(rc, -EBADMSG))
+			raft_log_close(l);
+		else
+			CHECK(strstr(why, "founding") != NULL);
+	}
+	write_all(d, "founding", img, len - 4);
+	l = reopen(d, &rc, why);
+	CHECK_EQ(rc, -EBADMSG);
+	write_all(d, "founding", img, len);
+	free(img);
+	l = reopen(d, &rc, why);
+	CHECK_EQ(rc, 0);
+	raft_log_close(l);
+}
+
 /*
  * Drain the node's readies; how many messages of type they held whose
  * flags masked by mask are want.
@@ -1052,6 +1102,8 @@ main(int argc, char **argv)
 		test_compaction();
 	if (test_want(argc, argv, "injected"))
 		test_injected();
+	if (test_want(argc, argv, "founding"))
+		test_founding();
 	if (test_want(argc, argv, "lost_node"))
 		test_lost_node();
 	if (test_want(argc, argv, "full_disk"))
