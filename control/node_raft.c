@@ -65,6 +65,8 @@ struct node_raft_stats {
 	uint64_t tx, tx_no_address;
 	uint64_t epochs_proposed, epochs_applied, epochs_too_big;
 	uint64_t epochs_not_member;	/* Committed without this node. */
+	uint64_t epochs_bad;		/* A delta that did not apply. */
+	uint64_t epochs_partial;	/* Proposed with changes left. */
 	uint64_t persist_failed;
 	uint64_t snapshots_taken;	/* By this node, then saved. */
 	uint64_t voter_changes;		/* Proposed for rumorctl. */
@@ -112,6 +114,10 @@ struct node_raft {
 	uint64_t plan_commit;		/* Commit index the plan last saw. */
 	bool plan_leader;
 	bool too_big_logged;
+	bool continuing;		/* The last proposal was cut. */
+	/* Scratch epochs (64 KiB each): the latest in the log, the next. */
+	struct raft_epoch *ep_a, *ep_b, *ep_next;
+	struct raft_epoch_delta delta;
 
 	/* The last committed epoch, as applied. */
 	struct raft_epoch applied;
@@ -337,28 +343,22 @@ node_raft_ids(const struct raft_epoch *e, char *buf, size_t cap)
 		snprintf(buf + off, cap - off, ",...");
 }
 
-/* A committed epoch (or a snapshot's): the latest one wins. */
+/* Epoch e is now the last one applied (before: the one it replaces). */
 static void
-node_raft_apply(struct node *n, const uint8_t *data, size_t len,
-		uint64_t now)
+node_raft_applied(struct node *n, const struct raft_epoch *e, uint64_t now)
 {
 	struct node_raft *nr = n->raft;
-	struct raft_epoch e;
 	char ids[256];
 
-	if (raft_epoch_decode(data, len, &e) != RAFT_WIRE_OK)
-		return;
-	if (nr->have_applied && e.epoch <= nr->applied.epoch)
-		return;
-	nr->before = nr->applied;
+	epoch_copy(&nr->before, &nr->applied);
 	nr->have_before = nr->have_applied;
-	nr->applied = e;
+	epoch_copy(&nr->applied, e);
 	nr->have_applied = true;
 	nr->table_dirty = true;
 	nr->not_member_logged = false;
 	nr->st.epochs_applied++;
-	node_raft_ids(&e, ids, sizeof(ids));
-	if (nr->proposed_epoch == e.epoch && nr->proposed_at != 0) {
+	node_raft_ids(e, ids, sizeof(ids));
+	if (nr->proposed_epoch == e->epoch && nr->proposed_at != 0) {
 		uint32_t ms = (uint32_t)(now - nr->proposed_at);
 
 		nr->lat_ms[nr->lat_next] = ms;
@@ -367,12 +367,52 @@ node_raft_apply(struct node *n, const uint8_t *data, size_t len,
 			nr->n_lat++;
 		nr->proposed_at = 0;
 		log_info("ring epoch %" PRIu64 " committed in %u ms: %u "
-				"member(s) {%s}", e.epoch, ms, e.n_members,
+				"member(s) {%s}", e->epoch, ms, e->n_members,
 				ids);
 	} else {
 		log_info("ring epoch %" PRIu64 " committed: %u member(s) {%s}",
-				e.epoch, e.n_members, ids);
+				e->epoch, e->n_members, ids);
 	}
+}
+
+/*
+ * A committed entry (or a snapshot's state, as RING_EPOCH): a whole
+ * epoch, or a delta from the last one applied. Epochs only move forward:
+ * one applied again after a restart is skipped.
+ */
+static void
+node_raft_apply(struct node *n, uint8_t type, const uint8_t *data,
+		size_t len, uint64_t now)
+{
+	struct node_raft *nr = n->raft;
+	struct raft_epoch *e = nr->ep_next;
+
+	if (type == RAFT_ENTRY_RING_EPOCH) {
+		if (raft_epoch_decode(data, len, e) != RAFT_WIRE_OK)
+			return;
+	} else if (type == RAFT_ENTRY_RING_DELTA) {
+		if (raft_delta_decode(data, len, &nr->delta) != RAFT_WIRE_OK)
+			return;
+		if (nr->have_applied && nr->delta.epoch <= nr->applied.epoch)
+			return;
+		if (epoch_apply(e, nr->have_applied ? &nr->applied : NULL,
+				&nr->delta) < 0) {
+			nr->st.epochs_bad++;
+			log_error("ring epoch %" PRIu64 ": the change from "
+					"epoch %" PRIu64 " does not apply to "
+					"epoch %" PRIu64 " here (or makes "
+					"another member set): not applied",
+					nr->delta.epoch, nr->delta.base,
+					nr->have_applied ?
+					nr->applied.epoch : 0);
+			return;
+		}
+	} else {
+		return;
+	}
+	if (nr->have_applied && e->epoch <= nr->applied.epoch)
+		return;
+	node_raft_applied(n, e, now);
 }
 
 /* Has the dataplane been given an epoch without this node that left? */
@@ -473,26 +513,51 @@ node_raft_push(struct node *n)
 	}
 }
 
-/* The latest epoch in the log, and whether it is still uncommitted. */
+/*
+ * The latest epoch in the log: the last applied one, with the epochs and
+ * deltas after it applied in order; and whether one is uncommitted.
+ */
 static const struct raft_epoch *
-node_raft_last_epoch(struct node_raft *nr, struct raft_epoch *buf,
-		bool *in_flight)
+node_raft_last_epoch(struct node_raft *nr, bool *in_flight)
 {
-	uint64_t first = raft_first_index(nr->raft);
+	struct raft_epoch *cur = nr->ep_a, *tmp = nr->ep_b;
+	bool have = nr->have_applied;
 
 	*in_flight = false;
-	for (uint64_t i = raft_last_index(nr->raft); i >= first && i > 0;
-			i--) {
+	if (have)
+		epoch_copy(cur, &nr->applied);
+	for (uint64_t i = raft_applied(nr->raft) + 1;
+			i <= raft_last_index(nr->raft); i++) {
 		const struct raft_entry *e = raft_entry_at(nr->raft, i);
+		struct raft_epoch *t;
 
-		if (e == NULL || e->type != RAFT_ENTRY_RING_EPOCH)
+		if (e == NULL)
 			continue;
-		if (raft_epoch_decode(e->data, e->len, buf) != RAFT_WIRE_OK)
-			break;
-		*in_flight = i > raft_commit(nr->raft);
-		return buf;
+		if (e->type == RAFT_ENTRY_RING_EPOCH) {
+			if (raft_epoch_decode(e->data, e->len, tmp) !=
+					RAFT_WIRE_OK)
+				break;
+		} else if (e->type == RAFT_ENTRY_RING_DELTA) {
+			if (raft_delta_decode(e->data, e->len, &nr->delta) !=
+					RAFT_WIRE_OK)
+				break;
+			if (have && nr->delta.epoch <= cur->epoch)
+				continue;
+			if (epoch_apply(tmp, have ? cur : NULL,
+					&nr->delta) < 0)
+				break;
+		} else {
+			continue;
+		}
+		t = cur;
+		cur = tmp;
+		tmp = t;
+		have = true;
+		*in_flight |= i > raft_commit(nr->raft);
 	}
-	return nr->have_applied ? &nr->applied : NULL;
+	nr->ep_a = cur;
+	nr->ep_b = tmp;
+	return have ? cur : NULL;
 }
 
 /* The leader's live view as epoch members, when the membership moved. */
@@ -533,11 +598,10 @@ static void
 node_raft_plan(struct node *n, uint64_t now)
 {
 	struct node_raft *nr = n->raft;
-	struct raft_epoch last_buf, next;
 	struct epoch_plan_in in;
 	uint8_t buf[RAFT_ENTRY_DATA_MAX];
 	struct raft_entry ent;
-	bool leader = raft_role(nr->raft) == RAFT_LEADER;
+	bool leader = raft_role(nr->raft) == RAFT_LEADER, partial;
 	size_t len;
 	int rc;
 
@@ -553,11 +617,13 @@ node_raft_plan(struct node *n, uint64_t now)
 		.leader = leader,
 		.can_propose = !raft_disk_failed(nr->raft),
 		.view = nr->view, .n_view = nr->n_view, .now = now,
+		.continuing = nr->continuing,
 	};
-	in.last = node_raft_last_epoch(nr, &last_buf, &in.in_flight);
+	in.last = node_raft_last_epoch(nr, &in.in_flight);
 	switch (epoch_plan(&nr->batch, &in, &nr->plan_wake)) {
 	case EPOCH_IDLE:
 		nr->plan_wake = UINT64_MAX;
+		nr->continuing = false;
 		return;
 	case EPOCH_WAIT:
 		return;
@@ -566,8 +632,7 @@ node_raft_plan(struct node *n, uint64_t now)
 		nr->st.epochs_too_big++;
 		if (!nr->too_big_logged)
 			log_warning("not proposing a ring epoch of %u members: "
-					"one epoch holds %u at most (one "
-					"datagram)", nr->n_view,
+					"an epoch holds %u at most", nr->n_view,
 					RAFT_EPOCH_MEMBERS_MAX);
 		nr->too_big_logged = true;
 		return;
@@ -575,26 +640,33 @@ node_raft_plan(struct node *n, uint64_t now)
 		break;
 	}
 	nr->plan_wake = UINT64_MAX;
-	if (epoch_next(&next, in.last, nr->view, nr->n_view) < 0)
+	if (epoch_delta(&nr->delta, nr->ep_next, &partial, in.last, nr->view,
+			nr->n_view) < 0)
 		return;
-	len = raft_epoch_encode(&next, buf, sizeof(buf));
+	len = raft_delta_encode(&nr->delta, buf, sizeof(buf));
 	if (len == 0)
 		return;
 	ent = (struct raft_entry){
-		.type = RAFT_ENTRY_RING_EPOCH, .len = (uint16_t)len,
+		.type = RAFT_ENTRY_RING_DELTA, .len = (uint16_t)len,
 		.data = buf,
 	};
 	rc = raft_propose(nr->raft, &ent);
 	if (rc < 0) {
 		log_warning("ring epoch %" PRIu64 " not proposed: %s",
-				next.epoch, strerror(-rc));
+				nr->delta.epoch, strerror(-rc));
 		return;
 	}
 	nr->st.epochs_proposed++;
-	nr->proposed_epoch = next.epoch;
+	nr->st.epochs_partial += partial;
+	nr->continuing = partial;
+	nr->proposed_epoch = nr->delta.epoch;
 	nr->proposed_at = now;
 	log_info("proposed ring epoch %" PRIu64 " at index %" PRIu64 ": %u "
-			"member(s)", next.epoch, ent.index, next.n_members);
+			"member(s), %u joined or changed, %u left (%zu "
+			"bytes)%s", nr->delta.epoch, ent.index,
+			nr->delta.n_members, nr->delta.n_upserts,
+			nr->delta.n_removed, len, partial ? "; the other "
+			"changes follow in the next epoch" : "");
 }
 
 /* Role and leader changes, logged once each. */
@@ -709,12 +781,13 @@ node_raft_ready(struct node *n, uint64_t now)
 		}
 		node_raft_send(n, &rd);
 		if (rd.snapshot != NULL && rd.snapshot->len > 0)
-			node_raft_apply(n, rd.snapshot->data,
-					rd.snapshot->len, now);
+			node_raft_apply(n, RAFT_ENTRY_RING_EPOCH,
+					rd.snapshot->data, rd.snapshot->len,
+					now);
 		for (size_t i = 0; i < rd.n_committed; i++)
-			if (rd.committed[i].type == RAFT_ENTRY_RING_EPOCH)
-				node_raft_apply(n, rd.committed[i].data,
-						rd.committed[i].len, now);
+			node_raft_apply(n, rd.committed[i].type,
+					rd.committed[i].data,
+					rd.committed[i].len, now);
 		if (rd.snapshot != NULL)
 			log_info("raft: installed the leader's snapshot at "
 					"index %" PRIu64 " (ring epoch %" PRIu64
@@ -917,6 +990,8 @@ node_raft_admin(struct node *n, uint64_t client, bool stats)
 	RAFT_LINE("epochs_applied %" PRIu64, nr->st.epochs_applied);
 	RAFT_LINE("epochs_too_big %" PRIu64, nr->st.epochs_too_big);
 	RAFT_LINE("epochs_not_member %" PRIu64, nr->st.epochs_not_member);
+	RAFT_LINE("epochs_partial %" PRIu64, nr->st.epochs_partial);
+	RAFT_LINE("epochs_bad %" PRIu64, nr->st.epochs_bad);
 	RAFT_LINE("rx_malformed %" PRIu64, nr->st.rx_malformed);
 	RAFT_LINE("rx_voters_differ %" PRIu64, nr->st.rx_voters_differ);
 	RAFT_LINE("rx_dropped %" PRIu64, nr->st.rx_dropped);
@@ -1100,6 +1175,13 @@ node_raft_open(struct node *n)
 		return -1;
 	}
 	n->raft = nr;
+	nr->ep_a = malloc(sizeof(*nr->ep_a));
+	nr->ep_b = malloc(sizeof(*nr->ep_b));
+	nr->ep_next = malloc(sizeof(*nr->ep_next));
+	if (nr->ep_a == NULL || nr->ep_b == NULL || nr->ep_next == NULL) {
+		log_error("out of memory");
+		goto fail;
+	}
 	nr->tick_ms = node_raft_tick_ms(n);
 	nr->role_seen = RAFT_FOLLOWER;
 	nr->voters_hash = raft_env_voters_hash(cfg->voters, cfg->n_voters);
@@ -1185,11 +1267,9 @@ node_raft_open(struct node *n)
 	nr->plan_wake = 0;
 	/* The snapshot's epoch is where this node's state starts. */
 	if (snap.index > 0 && snap.len > 0) {
-		struct raft_epoch e;
-
-		if (raft_epoch_decode(snap.data, snap.len, &e) ==
+		if (raft_epoch_decode(snap.data, snap.len, nr->ep_next) ==
 				RAFT_WIRE_OK) {
-			nr->applied = e;
+			epoch_copy(&nr->applied, nr->ep_next);
 			nr->have_applied = true;
 			nr->table_dirty = true;
 		} else {
@@ -1238,6 +1318,9 @@ node_raft_close(struct node *n)
 	raft_free(nr->raft);
 	raft_log_close(nr->log);
 	free(nr->view);
+	free(nr->ep_a);
+	free(nr->ep_b);
+	free(nr->ep_next);
 	free(nr);
 	n->raft = NULL;
 }

@@ -69,11 +69,13 @@ struct raft {
 	uint8_t *snap_data;
 	bool snap_pending;	/* Received, not yet handed out. */
 
-	struct raft_progress prs[RAFT_NODES_MAX];
-	uint32_t n_prs;
+	/* Each allocated on its own, so that a pointer to one stays valid. */
+	struct raft_progress **prs;
+	uint32_t n_prs, prs_cap;
 	uint32_t self;		/* Index of this node in prs. */
 
 	uint32_t election_elapsed, heartbeat_elapsed, timeout;
+	uint32_t hb_rounds;		/* Heartbeat rounds, for learners'. */
 	uint32_t transferee;
 	uint64_t term_start;	/* Leader: index of its first entry. */
 
@@ -255,8 +257,8 @@ static struct raft_progress *
 raft_pr(struct raft *r, uint32_t id)
 {
 	for (uint32_t i = 0; i < r->n_prs; i++)
-		if (r->prs[i].id == id)
-			return &r->prs[i];
+		if (r->prs[i]->id == id)
+			return r->prs[i];
 	return NULL;
 }
 
@@ -269,8 +271,19 @@ raft_pr_add(struct raft *r, uint32_t id)
 		return pr;
 	if (r->n_prs == RAFT_NODES_MAX)
 		return NULL;
-	pr = &r->prs[r->n_prs++];
-	memset(pr, 0, sizeof(*pr));
+	if (r->n_prs == r->prs_cap) {
+		uint32_t cap = r->prs_cap ? r->prs_cap * 2 : 8;
+		struct raft_progress **n = realloc(r->prs, cap * sizeof(*n));
+
+		if (n == NULL)
+			return NULL;
+		r->prs = n;
+		r->prs_cap = cap;
+	}
+	pr = calloc(1, sizeof(*pr));
+	if (pr == NULL)
+		return NULL;
+	r->prs[r->n_prs++] = pr;
 	pr->id = id;
 	pr->next = raft_last(r) + 1;
 	return pr;
@@ -282,7 +295,7 @@ raft_voter_count(const struct raft *r)
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < r->n_prs; i++)
-		n += r->prs[i].voter;
+		n += r->prs[i]->voter;
 	return n;
 }
 
@@ -301,7 +314,7 @@ static void
 raft_conf_recompute(struct raft *r)
 {
 	for (uint32_t i = 0; i < r->n_prs; i++)
-		r->prs[i].voter = false;
+		r->prs[i]->voter = false;
 	for (uint32_t i = 0; i < r->snap.n_voters; i++) {
 		struct raft_progress *pr = raft_pr_add(r, r->snap.voters[i]);
 
@@ -321,7 +334,9 @@ raft_conf_recompute(struct raft *r)
 		raft_assert(pr != NULL);
 		pr->voter = vc.op == RAFT_VOTER_ADD;
 	}
-	r->self = (uint32_t)(raft_pr(r, r->cfg.id) - r->prs);
+	for (uint32_t i = 0; i < r->n_prs; i++)
+		if (r->prs[i]->id == r->cfg.id)
+			r->self = i;
 }
 
 /* The voters as of index (at or after the snapshot), for a snapshot. */
@@ -365,7 +380,7 @@ raft_conf_index(const struct raft *r)
 static inline bool
 raft_self_voter(const struct raft *r)
 {
-	return r->prs[r->self].voter;
+	return r->prs[r->self]->voter;
 }
 
 /* ---- sending ---- */
@@ -487,7 +502,7 @@ raft_send_append(struct raft *r, struct raft_progress *pr, bool if_empty)
 	size_t len = RAFT_APPEND_FIXED;
 	uint16_t n = 0;
 
-	if (pr == &r->prs[r->self] || pr->state == RAFT_PR_SNAPSHOT)
+	if (pr == r->prs[r->self] || pr->state == RAFT_PR_SNAPSHOT)
 		return false;
 	if (pr->state == RAFT_PR_PROBE && pr->paused)
 		return false;
@@ -531,7 +546,7 @@ static void
 raft_bcast_append(struct raft *r, bool if_empty)
 {
 	for (uint32_t i = 0; i < r->n_prs; i++) {
-		struct raft_progress *pr = &r->prs[i];
+		struct raft_progress *pr = r->prs[i];
 
 		if (i == r->self)
 			continue;
@@ -546,16 +561,28 @@ raft_bcast_append(struct raft *r, bool if_empty)
 static void
 raft_bcast_heartbeat(struct raft *r)
 {
+	/*
+	 * Learners do not time out elections: they hear a heartbeat every
+	 * half election timeout rather than every one, so that a leader of
+	 * thousands of them sends a fifth of the messages. New entries and
+	 * commits still reach them at once (raft_bcast_append).
+	 */
+	uint32_t every = r->cfg.election_ticks / (2 * r->cfg.heartbeat_ticks);
+	bool learners = every <= 1 || r->hb_rounds++ % every == 0;
+
 	for (uint32_t i = 0; i < r->n_prs; i++) {
-		struct raft_progress *pr = &r->prs[i];
+		struct raft_progress *pr = r->prs[i];
 		struct raft_msg m;
 
 		if (i == r->self)
 			continue;
-		raft_msg_init(r, &m, RAFT_HEARTBEAT, pr->id);
-		/* Only what the follower is known to hold may commit. */
-		m.commit = pr->match < r->commit ? pr->match : r->commit;
-		raft_send(r, &m);
+		if (pr->voter || learners) {
+			raft_msg_init(r, &m, RAFT_HEARTBEAT, pr->id);
+			/* Only what it is known to hold may commit. */
+			m.commit = pr->match < r->commit ? pr->match :
+					r->commit;
+			raft_send(r, &m);
+		}
 		if (pr->state == RAFT_PR_SNAPSHOT &&
 				++pr->snap_idle >= 2 * r->cfg.heartbeat_ticks)
 			raft_send_snapshot_chunk(r, pr);
@@ -591,7 +618,7 @@ static void
 raft_reset_votes(struct raft *r)
 {
 	for (uint32_t i = 0; i < r->n_prs; i++)
-		r->prs[i].vote = 0;
+		r->prs[i]->vote = 0;
 }
 
 /* Count a vote; returns 1 if won, -1 if lost, 0 if undecided. */
@@ -603,10 +630,10 @@ raft_tally(struct raft *r, struct raft_progress *pr, bool granted)
 	if (pr->voter && pr->vote == 0)
 		pr->vote = granted ? 1 : 2;
 	for (uint32_t i = 0; i < r->n_prs; i++) {
-		if (!r->prs[i].voter)
+		if (!r->prs[i]->voter)
 			continue;
-		yes += r->prs[i].vote == 1;
-		no += r->prs[i].vote == 2;
+		yes += r->prs[i]->vote == 1;
+		no += r->prs[i]->vote == 2;
 	}
 	if (yes >= q)
 		return 1;
@@ -641,7 +668,7 @@ raft_campaign(struct raft *r, bool pre, bool transfer)
 	}
 	raft_reset_timeout(r);
 	raft_reset_votes(r);
-	if (raft_tally(r, &r->prs[r->self], true) == 1) {
+	if (raft_tally(r, r->prs[r->self], true) == 1) {
 		/* A single voter wins at once. */
 		if (pre)
 			raft_campaign(r, false, transfer);
@@ -652,9 +679,9 @@ raft_campaign(struct raft *r, bool pre, bool transfer)
 	for (uint32_t i = 0; i < r->n_prs; i++) {
 		struct raft_msg m;
 
-		if (i == r->self || !r->prs[i].voter)
+		if (i == r->self || !r->prs[i]->voter)
 			continue;
-		raft_msg_init(r, &m, type, r->prs[i].id);
+		raft_msg_init(r, &m, type, r->prs[i]->id);
 		m.term = term;
 		m.index = raft_last(r);
 		m.log_term = raft_last_term(r);
@@ -681,7 +708,7 @@ raft_become_leader(struct raft *r)
 	r->election_elapsed = 0;
 	r->stats.became_leader++;
 	for (uint32_t i = 0; i < r->n_prs; i++) {
-		struct raft_progress *pr = &r->prs[i];
+		struct raft_progress *pr = r->prs[i];
 
 		pr->match = 0;
 		raft_pr_become(r, pr, RAFT_PR_PROBE);
@@ -695,8 +722,8 @@ raft_become_leader(struct raft *r)
 	if (raft_log_push(r, &noop) != 0)
 		abort();
 	r->term_start = noop.index;
-	r->prs[r->self].match = raft_last(r);
-	r->prs[r->self].next = raft_last(r) + 1;
+	r->prs[r->self]->match = raft_last(r);
+	r->prs[r->self]->next = raft_last(r) + 1;
 	raft_maybe_commit(r);
 	raft_bcast_append(r, true);
 }
@@ -715,12 +742,12 @@ raft_cmp_u64_desc(const void *a, const void *b)
 static void
 raft_maybe_commit(struct raft *r)
 {
-	uint64_t m[RAFT_NODES_MAX], idx, t;
+	uint64_t m[RAFT_VOTERS_MAX + 1], idx, t;
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < r->n_prs; i++)
-		if (r->prs[i].voter)
-			m[n++] = r->prs[i].match;
+	for (uint32_t i = 0; i < r->n_prs && n <= RAFT_VOTERS_MAX; i++)
+		if (r->prs[i]->voter)
+			m[n++] = r->prs[i]->match;
 	if (n == 0)
 		return;
 	qsort(m, n, sizeof(m[0]), raft_cmp_u64_desc);
@@ -1130,15 +1157,19 @@ raft_new(const struct raft_config *c)
 				c->learners[i - c->n_voters];
 
 		if (id == 0 || raft_pr(r, id) != NULL) {
-			free(r);
+			raft_free(r);
 			errno = EINVAL;
 			return NULL;
 		}
-		raft_pr_add(r, id);
+		if (raft_pr_add(r, id) == NULL) {
+			raft_free(r);
+			errno = ENOMEM;
+			return NULL;
+		}
 		self_known |= id == c->id;
 	}
 	if (!self_known) {
-		free(r);
+		raft_free(r);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -1160,6 +1191,9 @@ raft_free(struct raft *r)
 	free(r->snap_data);
 	free(r->rx);
 	free(r->out);
+	for (uint32_t i = 0; i < r->n_prs; i++)
+		free(r->prs[i]);
+	free(r->prs);
 	free(r);
 }
 
@@ -1236,7 +1270,7 @@ raft_tick(struct raft *r)
 			/* A transfer that has not happened by now won't. */
 			r->transferee = 0;
 			for (uint32_t i = 0; i < r->n_prs; i++) {
-				struct raft_progress *pr = &r->prs[i];
+				struct raft_progress *pr = r->prs[i];
 				bool heard = i == r->self || pr->recent_active;
 
 				active += pr->voter && heard;
@@ -1401,8 +1435,8 @@ raft_propose(struct raft *r, struct raft_entry *e)
 		goto refused_busy;
 	if (e->type == RAFT_ENTRY_VOTER)
 		raft_conf_recompute(r);
-	r->prs[r->self].match = raft_last(r);
-	r->prs[r->self].next = raft_last(r) + 1;
+	r->prs[r->self]->match = raft_last(r);
+	r->prs[r->self]->next = raft_last(r) + 1;
 	r->stats.proposals++;
 	raft_maybe_commit(r);
 	raft_bcast_append(r, false);
@@ -1654,9 +1688,9 @@ raft_voters(const struct raft *r, uint32_t *ids, uint32_t cap)
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < r->n_prs; i++)
-		if (r->prs[i].voter) {
+		if (r->prs[i]->voter) {
 			if (n < cap)
-				ids[n] = r->prs[i].id;
+				ids[n] = r->prs[i]->id;
 			n++;
 		}
 	return n;

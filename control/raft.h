@@ -81,7 +81,11 @@
 
 #include "rumor/raft_wire.h"
 
-#define RAFT_NODES_MAX 64u		/* Voters and learners together. */
+/*
+ * Voters and learners together: every member of the largest epoch hears
+ * the committed epochs as a learner.
+ */
+#define RAFT_NODES_MAX RAFT_EPOCH_MEMBERS_MAX
 #define RAFT_INFLIGHT_MAX 64u
 #define RAFT_UNCOMMITTED_MAX 1024u	/* Proposals refused beyond this. */
 

@@ -173,6 +173,9 @@ done
 wait_epoch 5 1 2 3 4 5
 e5=$EPOCH
 echo "ok: all five dataplanes on ring epoch $e5 of 5 members"
+grep -h "proposed ring epoch" "$LAB_DIR"/node-[123].control.log | tail -n 1 |
+	grep -q "joined or changed, [0-9]* left ([0-9]* bytes)" ||
+	die "the leader did not propose the epoch as a delta"
 for i in 4 5; do
 	[ "$(raft_get "$i" voter)" = no ] || die "node $i is not a learner"
 done
