@@ -259,9 +259,9 @@ admin_reply_end(struct admin *a, uint64_t client)
 
 static void
 admin_refuse(struct admin *a, uint64_t id, enum admin_verdict v,
-		const char *req, size_t len)
+		const struct admin_req *r, const char *req, size_t len)
 {
-	static const char commands[] = "commands: members, stats";
+	static const char commands[] = "commands: " ADMIN_COMMANDS;
 
 	a->stats.bad[v]++;
 	switch (v) {
@@ -285,8 +285,18 @@ admin_refuse(struct admin *a, uint64_t id, enum admin_verdict v,
 		break;
 	}
 	case ADMIN_REQ_ARGS:
-		admin_reply(a, id, "error: the command takes no arguments "
-				"(%s)\n", commands);
+		if (admin_cmd_bare(r->meant))
+			admin_reply(a, id, "error: the command takes no "
+					"arguments (%s)\n", commands);
+		else if (r->meant == ADMIN_CMD_RAFT)
+			admin_reply(a, id, "error: unknown raft command (%s)\n",
+					commands);
+		else
+			admin_reply(a, id, "error: usage: %s%s\n",
+					admin_cmd_usage(r->meant),
+					strstr(admin_cmd_usage(r->meant), "ID") ?
+					" (ID: a node id, 1 to 4294967295)" :
+					"");
 		break;
 	default:
 		admin_reply(a, id, "error: empty request (%s)\n", commands);
@@ -299,7 +309,7 @@ static void
 admin_read(struct admin *a, struct admin_client *c)
 {
 	char buf[ADMIN_REQ_MAX + 1];
-	enum admin_cmd cmd;
+	struct admin_req req;
 	enum admin_verdict v;
 	ssize_t n;
 
@@ -314,13 +324,13 @@ admin_read(struct admin *a, struct admin_client *c)
 	}
 	a->stats.requests++;
 	/* A longer packet was cut: the parser refuses it by length alone. */
-	v = admin_req_parse(buf, (size_t)n, &cmd);
+	v = admin_req_parse(buf, (size_t)n, &req);
 	if (v != ADMIN_REQ_OK) {
-		admin_refuse(a, c->id, v, buf, (size_t)n);
+		admin_refuse(a, c->id, v, &req, buf, (size_t)n);
 		return;
 	}
 	c->busy = true;
-	a->fn(a->arg, c->id, cmd);
+	a->fn(a->arg, c->id, &req);
 }
 
 static void

@@ -34,7 +34,7 @@ struct admin_stats {
 };
 
 typedef void admin_handler_fn(void *arg, uint64_t client,
-		enum admin_cmd cmd);
+		const struct admin_req *req);
 
 struct admin;
 

@@ -25,7 +25,8 @@ enum epoch_action {
 	EPOCH_WAIT,	/* A change is batching, or waits for the epoch in
 			 * flight; decide again at *wake (or on a commit). */
 	EPOCH_PROPOSE,	/* Propose the view as epoch last + 1 now. */
-	EPOCH_TOO_BIG,	/* The view differs but does not fit one entry. */
+	EPOCH_TOO_BIG,	/* The view has more than RAFT_EPOCH_MEMBERS_MAX
+			 * members. */
 };
 
 /* The batch in progress: since when the view differs. */
@@ -43,6 +44,8 @@ struct epoch_plan_in {
 	const struct raft_epoch_member *view;	/* Sorted by id. */
 	uint32_t n_view;
 	uint64_t now;			/* Milliseconds, any origin. */
+	bool continuing;		/* The last proposal left changes
+					 * for a next epoch: no new batch. */
 };
 
 /*
@@ -63,5 +66,39 @@ bool epoch_same_members(const struct raft_epoch *e,
  */
 int epoch_next(struct raft_epoch *out, const struct raft_epoch *last,
 		const struct raft_epoch_member *m, uint32_t n);
+
+/*
+ * Ring epochs travel in the log as deltas (RING_DELTA, raft_wire.h): the
+ * changes from the epoch before, each in one entry. A delta that would
+ * not fit one entry (more than 81 joins, or 325 leaves, at once) is cut:
+ * the epoch it makes holds the removals first (members gone should stop
+ * owning channels soonest), then the joins and changes in id order, and
+ * the rest follows in the next epoch, proposed as soon as this one
+ * commits. Every intermediate epoch is a member set of its own, the
+ * same on every node.
+ *
+ * epoch_delta: the delta from last (NULL: none yet) towards the members
+ * m (sorted by id, 1 .. RAFT_EPOCH_MEMBERS_MAX), as much as fits one
+ * entry; *next is the epoch it makes, *partial whether changes are left.
+ * Returns 0, or -1 if there is no change or m is invalid.
+ */
+int epoch_delta(struct raft_epoch_delta *d, struct raft_epoch *next,
+		bool *partial, const struct raft_epoch *last,
+		const struct raft_epoch_member *m, uint32_t n);
+
+/*
+ * The epoch delta d makes of base (NULL: no epoch yet), into out (not
+ * base). Returns 0; -1 if d does not apply to base (another base epoch,
+ * a removed id absent), or the result has another member count or hash
+ * than d names (nodes that disagree: never expected).
+ */
+int epoch_apply(struct raft_epoch *out, const struct raft_epoch *base,
+		const struct raft_epoch_delta *d);
+
+/* Copy an epoch: its number and its members only, not the whole array. */
+void epoch_copy(struct raft_epoch *dst, const struct raft_epoch *src);
+
+/* XXH3 of e's encoding (raft_epoch_encode), computed without a buffer. */
+uint64_t epoch_hash(const struct raft_epoch *e);
 
 #endif /* RUMOR_CONTROL_EPOCH_PLAN_H */

@@ -254,11 +254,11 @@ node_admin_stats_done(struct node *n, const char *text, uint32_t len,
 }
 
 void
-node_admin_request(void *arg, uint64_t client, enum admin_cmd cmd)
+node_admin_request(void *arg, uint64_t client, const struct admin_req *req)
 {
 	struct node *n = arg;
 
-	switch (cmd) {
+	switch (req->cmd) {
 	case ADMIN_CMD_MEMBERS:
 		node_members(n, client);
 		return;
@@ -269,6 +269,17 @@ node_admin_request(void *arg, uint64_t client, enum admin_cmd cmd)
 		else
 			node_raft_admin(n, client, false);
 		admin_reply_end(n->admin, client);
+		return;
+	case ADMIN_CMD_RAFT_SNAPSHOT:
+	case ADMIN_CMD_RAFT_ADD_VOTER:
+	case ADMIN_CMD_RAFT_REMOVE_VOTER:
+		if (n->raft == NULL) {
+			admin_reply(n->admin, client, "error: raft is off (no "
+					"voters configured)\n");
+			admin_reply_end(n->admin, client);
+			return;
+		}
+		node_raft_command(n, client, req);
 		return;
 	case ADMIN_CMD_STATS:
 		if (!link_ready(n->link)) {

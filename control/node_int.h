@@ -150,7 +150,8 @@ uint64_t node_swim_now(const struct node *n, uint64_t now_ms);
 uint64_t node_mono_ms(void);
 
 /* Admin requests (node_admin.c). */
-void node_admin_request(void *arg, uint64_t client, enum admin_cmd cmd);
+void node_admin_request(void *arg, uint64_t client,
+		const struct admin_req *req);
 /* The dataplane's counters arrived, or will not (text NULL). */
 void node_admin_stats_done(struct node *n, const char *text, uint32_t len,
 		const char *why);
@@ -182,6 +183,9 @@ void node_raft_after(struct node *n, uint64_t now);
 uint64_t node_raft_next(const struct node *n);
 void node_raft_attached(struct node *n);
 void node_raft_admin(struct node *n, uint64_t client, bool stats);
+/* A Raft command of rumorctl (raft snapshot): answers and ends. */
+void node_raft_command(struct node *n, uint64_t client,
+		const struct admin_req *req);
 void node_raft_close(struct node *n);
 bool node_raft_left(const struct node *n);
 

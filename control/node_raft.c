@@ -29,6 +29,7 @@
 #include "raft.h"
 #include "raft_env.h"
 #include "raft_log.h"
+#include "voter_change.h"
 
 /* Raft's clock: a tick of a fifth of a probe interval, within bounds. */
 #define NODE_RAFT_TICK_MIN_MS 20u
@@ -39,6 +40,16 @@
 #define NODE_RAFT_TELL_MS 1000u
 /* Commit latencies kept for rumorctl raft (the leader's own epochs). */
 #define NODE_RAFT_LAT_MAX 256u
+/*
+ * A snapshot of the last applied epoch is taken, and the log compacted
+ * behind it, once this many entries have been applied since the last
+ * one. Entries are rare (an epoch per membership change, a no-op per
+ * election): the log stays small, and a node that was down for fewer
+ * entries catches up from the log rather than from a snapshot.
+ */
+#define NODE_RAFT_SNAPSHOT_ENTRIES 1000u
+/* An operator's voter change is answered within this, committed or not. */
+#define NODE_RAFT_CHANGE_WAIT_MS 3000u
 
 /* A peer told our voter set, and when. */
 struct node_raft_told {
@@ -54,7 +65,23 @@ struct node_raft_stats {
 	uint64_t tx, tx_no_address;
 	uint64_t epochs_proposed, epochs_applied, epochs_too_big;
 	uint64_t epochs_not_member;	/* Committed without this node. */
+	uint64_t epochs_bad;		/* A delta that did not apply. */
+	uint64_t epochs_partial;	/* Proposed with changes left. */
 	uint64_t persist_failed;
+	uint64_t snapshots_taken;	/* By this node, then saved. */
+	uint64_t voter_changes;		/* Proposed for rumorctl. */
+	uint64_t voter_changes_refused;	/* Refused (voter_change.h). */
+};
+
+/* An operator's voter change, proposed, waiting for its commit. */
+struct node_raft_change {
+	bool active;
+	uint64_t client;
+	uint64_t index, term;
+	uint64_t at;
+	uint8_t op;
+	uint32_t id;
+	char note[256];			/* voter_change_check's note. */
 };
 
 struct node_raft {
@@ -62,8 +89,14 @@ struct node_raft {
 	struct raft_log *log;
 	uint32_t tick_ms;
 	uint64_t next_tick;
+	/*
+	 * The founding voters: the voter lines, recorded in raft_dir at the
+	 * first start. Raft messages carry their hash; the current voters
+	 * are Raft's (the snapshot's and the changes in the log).
+	 */
 	uint64_t voters_hash;
 	char voters_str[RAFT_ENV_VOTERS_STR];
+	struct node_raft_change chg;
 
 	/* The voter-set check (file comment). */
 	bool confirmed;			/* A peer with our set was heard. */
@@ -81,6 +114,10 @@ struct node_raft {
 	uint64_t plan_commit;		/* Commit index the plan last saw. */
 	bool plan_leader;
 	bool too_big_logged;
+	bool continuing;		/* The last proposal was cut. */
+	/* Scratch epochs (64 KiB each): the latest in the log, the next. */
+	struct raft_epoch *ep_a, *ep_b, *ep_next;
+	struct raft_epoch_delta delta;
 
 	/* The last committed epoch, as applied. */
 	struct raft_epoch applied;
@@ -100,12 +137,34 @@ struct node_raft {
 	uint32_t n_lat, lat_next;
 
 	bool disk_logged;
+	bool lost_logged;		/* Lost state, not whole yet: said. */
 	enum raft_role role_seen;
 	uint32_t leader_seen;
 	struct node_raft_stats st;
 	uint8_t env[RAFT_ENV_MAX];
 	struct raft_msg msg;
 };
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The current voters, as Raft has them, "{1,2,3}". */
+static const char *
+node_raft_voters_now(const struct node_raft *nr, char *buf, size_t cap)
+{
+	uint32_t ids[RAFT_VOTERS_MAX];
+	uint32_t n = raft_voters(nr->raft, ids, RAFT_VOTERS_MAX);
+
+	if (n > RAFT_VOTERS_MAX)
+		n = RAFT_VOTERS_MAX;
+	qsort(ids, n, sizeof(ids[0]), u32_cmp);
+	return raft_env_voters_str(ids, n, buf, cap);
+}
 
 static uint32_t
 node_raft_tick_ms(const struct node *n)
@@ -177,7 +236,7 @@ node_raft_tell(struct node *n, uint32_t id, uint64_t now)
 		return;
 	}
 	len = raft_env_encode_voters(n->cfg->voters, n->cfg->n_voters,
-			nr->env, sizeof(nr->env));
+			nr->env, sizeof(nr->env));	/* Sorted, as founded. */
 	if (len > 0)
 		node_send_sealed(n, SEAL_P_RAFT, nr->env, len, ip, port);
 }
@@ -284,28 +343,22 @@ node_raft_ids(const struct raft_epoch *e, char *buf, size_t cap)
 		snprintf(buf + off, cap - off, ",...");
 }
 
-/* A committed epoch (or a snapshot's): the latest one wins. */
+/* Epoch e is now the last one applied (before: the one it replaces). */
 static void
-node_raft_apply(struct node *n, const uint8_t *data, size_t len,
-		uint64_t now)
+node_raft_applied(struct node *n, const struct raft_epoch *e, uint64_t now)
 {
 	struct node_raft *nr = n->raft;
-	struct raft_epoch e;
 	char ids[256];
 
-	if (raft_epoch_decode(data, len, &e) != RAFT_WIRE_OK)
-		return;
-	if (nr->have_applied && e.epoch <= nr->applied.epoch)
-		return;
-	nr->before = nr->applied;
+	epoch_copy(&nr->before, &nr->applied);
 	nr->have_before = nr->have_applied;
-	nr->applied = e;
+	epoch_copy(&nr->applied, e);
 	nr->have_applied = true;
 	nr->table_dirty = true;
 	nr->not_member_logged = false;
 	nr->st.epochs_applied++;
-	node_raft_ids(&e, ids, sizeof(ids));
-	if (nr->proposed_epoch == e.epoch && nr->proposed_at != 0) {
+	node_raft_ids(e, ids, sizeof(ids));
+	if (nr->proposed_epoch == e->epoch && nr->proposed_at != 0) {
 		uint32_t ms = (uint32_t)(now - nr->proposed_at);
 
 		nr->lat_ms[nr->lat_next] = ms;
@@ -314,12 +367,52 @@ node_raft_apply(struct node *n, const uint8_t *data, size_t len,
 			nr->n_lat++;
 		nr->proposed_at = 0;
 		log_info("ring epoch %" PRIu64 " committed in %u ms: %u "
-				"member(s) {%s}", e.epoch, ms, e.n_members,
+				"member(s) {%s}", e->epoch, ms, e->n_members,
 				ids);
 	} else {
 		log_info("ring epoch %" PRIu64 " committed: %u member(s) {%s}",
-				e.epoch, e.n_members, ids);
+				e->epoch, e->n_members, ids);
 	}
+}
+
+/*
+ * A committed entry (or a snapshot's state, as RING_EPOCH): a whole
+ * epoch, or a delta from the last one applied. Epochs only move forward:
+ * one applied again after a restart is skipped.
+ */
+static void
+node_raft_apply(struct node *n, uint8_t type, const uint8_t *data,
+		size_t len, uint64_t now)
+{
+	struct node_raft *nr = n->raft;
+	struct raft_epoch *e = nr->ep_next;
+
+	if (type == RAFT_ENTRY_RING_EPOCH) {
+		if (raft_epoch_decode(data, len, e) != RAFT_WIRE_OK)
+			return;
+	} else if (type == RAFT_ENTRY_RING_DELTA) {
+		if (raft_delta_decode(data, len, &nr->delta) != RAFT_WIRE_OK)
+			return;
+		if (nr->have_applied && nr->delta.epoch <= nr->applied.epoch)
+			return;
+		if (epoch_apply(e, nr->have_applied ? &nr->applied : NULL,
+				&nr->delta) < 0) {
+			nr->st.epochs_bad++;
+			log_error("ring epoch %" PRIu64 ": the change from "
+					"epoch %" PRIu64 " does not apply to "
+					"epoch %" PRIu64 " here (or makes "
+					"another member set): not applied",
+					nr->delta.epoch, nr->delta.base,
+					nr->have_applied ?
+					nr->applied.epoch : 0);
+			return;
+		}
+	} else {
+		return;
+	}
+	if (nr->have_applied && e->epoch <= nr->applied.epoch)
+		return;
+	node_raft_applied(n, e, now);
 }
 
 /* Has the dataplane been given an epoch without this node that left? */
@@ -420,26 +513,51 @@ node_raft_push(struct node *n)
 	}
 }
 
-/* The latest epoch in the log, and whether it is still uncommitted. */
+/*
+ * The latest epoch in the log: the last applied one, with the epochs and
+ * deltas after it applied in order; and whether one is uncommitted.
+ */
 static const struct raft_epoch *
-node_raft_last_epoch(struct node_raft *nr, struct raft_epoch *buf,
-		bool *in_flight)
+node_raft_last_epoch(struct node_raft *nr, bool *in_flight)
 {
-	uint64_t first = raft_first_index(nr->raft);
+	struct raft_epoch *cur = nr->ep_a, *tmp = nr->ep_b;
+	bool have = nr->have_applied;
 
 	*in_flight = false;
-	for (uint64_t i = raft_last_index(nr->raft); i >= first && i > 0;
-			i--) {
+	if (have)
+		epoch_copy(cur, &nr->applied);
+	for (uint64_t i = raft_applied(nr->raft) + 1;
+			i <= raft_last_index(nr->raft); i++) {
 		const struct raft_entry *e = raft_entry_at(nr->raft, i);
+		struct raft_epoch *t;
 
-		if (e == NULL || e->type != RAFT_ENTRY_RING_EPOCH)
+		if (e == NULL)
 			continue;
-		if (raft_epoch_decode(e->data, e->len, buf) != RAFT_WIRE_OK)
-			break;
-		*in_flight = i > raft_commit(nr->raft);
-		return buf;
+		if (e->type == RAFT_ENTRY_RING_EPOCH) {
+			if (raft_epoch_decode(e->data, e->len, tmp) !=
+					RAFT_WIRE_OK)
+				break;
+		} else if (e->type == RAFT_ENTRY_RING_DELTA) {
+			if (raft_delta_decode(e->data, e->len, &nr->delta) !=
+					RAFT_WIRE_OK)
+				break;
+			if (have && nr->delta.epoch <= cur->epoch)
+				continue;
+			if (epoch_apply(tmp, have ? cur : NULL,
+					&nr->delta) < 0)
+				break;
+		} else {
+			continue;
+		}
+		t = cur;
+		cur = tmp;
+		tmp = t;
+		have = true;
+		*in_flight |= i > raft_commit(nr->raft);
 	}
-	return nr->have_applied ? &nr->applied : NULL;
+	nr->ep_a = cur;
+	nr->ep_b = tmp;
+	return have ? cur : NULL;
 }
 
 /* The leader's live view as epoch members, when the membership moved. */
@@ -480,11 +598,10 @@ static void
 node_raft_plan(struct node *n, uint64_t now)
 {
 	struct node_raft *nr = n->raft;
-	struct raft_epoch last_buf, next;
 	struct epoch_plan_in in;
 	uint8_t buf[RAFT_ENTRY_DATA_MAX];
 	struct raft_entry ent;
-	bool leader = raft_role(nr->raft) == RAFT_LEADER;
+	bool leader = raft_role(nr->raft) == RAFT_LEADER, partial;
 	size_t len;
 	int rc;
 
@@ -500,11 +617,13 @@ node_raft_plan(struct node *n, uint64_t now)
 		.leader = leader,
 		.can_propose = !raft_disk_failed(nr->raft),
 		.view = nr->view, .n_view = nr->n_view, .now = now,
+		.continuing = nr->continuing,
 	};
-	in.last = node_raft_last_epoch(nr, &last_buf, &in.in_flight);
+	in.last = node_raft_last_epoch(nr, &in.in_flight);
 	switch (epoch_plan(&nr->batch, &in, &nr->plan_wake)) {
 	case EPOCH_IDLE:
 		nr->plan_wake = UINT64_MAX;
+		nr->continuing = false;
 		return;
 	case EPOCH_WAIT:
 		return;
@@ -513,8 +632,7 @@ node_raft_plan(struct node *n, uint64_t now)
 		nr->st.epochs_too_big++;
 		if (!nr->too_big_logged)
 			log_warning("not proposing a ring epoch of %u members: "
-					"one epoch holds %u at most (one "
-					"datagram)", nr->n_view,
+					"an epoch holds %u at most", nr->n_view,
 					RAFT_EPOCH_MEMBERS_MAX);
 		nr->too_big_logged = true;
 		return;
@@ -522,26 +640,33 @@ node_raft_plan(struct node *n, uint64_t now)
 		break;
 	}
 	nr->plan_wake = UINT64_MAX;
-	if (epoch_next(&next, in.last, nr->view, nr->n_view) < 0)
+	if (epoch_delta(&nr->delta, nr->ep_next, &partial, in.last, nr->view,
+			nr->n_view) < 0)
 		return;
-	len = raft_epoch_encode(&next, buf, sizeof(buf));
+	len = raft_delta_encode(&nr->delta, buf, sizeof(buf));
 	if (len == 0)
 		return;
 	ent = (struct raft_entry){
-		.type = RAFT_ENTRY_RING_EPOCH, .len = (uint16_t)len,
+		.type = RAFT_ENTRY_RING_DELTA, .len = (uint16_t)len,
 		.data = buf,
 	};
 	rc = raft_propose(nr->raft, &ent);
 	if (rc < 0) {
 		log_warning("ring epoch %" PRIu64 " not proposed: %s",
-				next.epoch, strerror(-rc));
+				nr->delta.epoch, strerror(-rc));
 		return;
 	}
 	nr->st.epochs_proposed++;
-	nr->proposed_epoch = next.epoch;
+	nr->st.epochs_partial += partial;
+	nr->continuing = partial;
+	nr->proposed_epoch = nr->delta.epoch;
 	nr->proposed_at = now;
 	log_info("proposed ring epoch %" PRIu64 " at index %" PRIu64 ": %u "
-			"member(s)", next.epoch, ent.index, next.n_members);
+			"member(s), %u joined or changed, %u left (%zu "
+			"bytes)%s", nr->delta.epoch, ent.index,
+			nr->delta.n_members, nr->delta.n_upserts,
+			nr->delta.n_removed, len, partial ? "; the other "
+			"changes follow in the next epoch" : "");
 }
 
 /* Role and leader changes, logged once each. */
@@ -563,6 +688,83 @@ node_raft_log_role(struct node_raft *nr)
 	nr->leader_seen = lead;
 }
 
+/* A write to raft_dir failed: Raft stops here (raft.h), and says so. */
+static void
+node_raft_disk_failed(struct node *n, int rc)
+{
+	struct node_raft *nr = n->raft;
+
+	nr->st.persist_failed++;
+	raft_persist_failed(nr->raft);
+	log_error("raft: cannot write %s: %s: this node stops voting, "
+			"acknowledging and proposing until it restarts with "
+			"a working disk", n->cfg->raft_dir, strerror(-rc));
+	nr->disk_logged = true;
+}
+
+/*
+ * Take a snapshot of the state at the applied index (the last epoch
+ * applied is the whole state), save it, and compact the log behind it.
+ * Returns 0, -EALREADY if nothing was applied since the last snapshot,
+ * -EIO if the disk has failed (now or before).
+ */
+static int
+node_raft_compact(struct node *n)
+{
+	struct node_raft *nr = n->raft;
+	uint64_t at = raft_applied(nr->raft);
+	const struct raft_snapshot *sn;
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (raft_disk_failed(nr->raft))
+		return -EIO;
+	if (at <= raft_snapshot(nr->raft)->index)
+		return -EALREADY;
+	if (nr->have_applied) {
+		buf = malloc(RAFT_SNAP_MAX);
+		if (buf == NULL)
+			return -ENOMEM;
+		len = raft_epoch_encode(&nr->applied, buf, RAFT_SNAP_MAX);
+		if (len == 0) {
+			free(buf);
+			return -EINVAL;
+		}
+	}
+	rc = raft_compact(nr->raft, at, buf, (uint32_t)len);
+	free(buf);
+	if (rc < 0)
+		return rc;
+	sn = raft_snapshot(nr->raft);
+	rc = raft_log_save_snapshot(nr->log, sn, false);
+	if (rc < 0) {
+		node_raft_disk_failed(n, rc);
+		return -EIO;
+	}
+	nr->st.snapshots_taken++;
+	log_info("raft: snapshot at index %" PRIu64 " (term %" PRIu64 ", "
+			"ring epoch %" PRIu64 ", %u bytes); the log keeps "
+			"%" PRIu64 " entr%s after it", sn->index, sn->term,
+			nr->have_applied ? nr->applied.epoch : 0, sn->len,
+			raft_last_index(nr->raft) - sn->index,
+			raft_last_index(nr->raft) - sn->index == 1 ?
+			"y" : "ies");
+	return 0;
+}
+
+/* A snapshot from the leader must hold a ring epoch (or nothing yet). */
+static bool
+node_raft_snapshot_ok(const uint8_t *data, uint32_t len, void *arg)
+{
+	struct raft_epoch e;
+
+	(void)arg;
+	if (len == 0)
+		return true;
+	return raft_epoch_decode(data, len, &e) == RAFT_WIRE_OK;
+}
+
 /* The ready loop of raft.h's contract. */
 static void
 node_raft_ready(struct node *n, uint64_t now)
@@ -574,25 +776,85 @@ node_raft_ready(struct node *n, uint64_t now)
 		int rc = raft_log_persist(nr->log, &rd);
 
 		if (rc < 0) {
-			nr->st.persist_failed++;
-			raft_persist_failed(nr->raft);
-			log_error("raft: cannot write %s: %s: this node stops "
-					"voting, acknowledging and proposing "
-					"until it restarts with a working disk",
-					n->cfg->raft_dir, strerror(-rc));
-			nr->disk_logged = true;
+			node_raft_disk_failed(n, rc);
 			return;
 		}
 		node_raft_send(n, &rd);
 		if (rd.snapshot != NULL && rd.snapshot->len > 0)
-			node_raft_apply(n, rd.snapshot->data,
-					rd.snapshot->len, now);
+			node_raft_apply(n, RAFT_ENTRY_RING_EPOCH,
+					rd.snapshot->data, rd.snapshot->len,
+					now);
 		for (size_t i = 0; i < rd.n_committed; i++)
-			if (rd.committed[i].type == RAFT_ENTRY_RING_EPOCH)
-				node_raft_apply(n, rd.committed[i].data,
-						rd.committed[i].len, now);
+			node_raft_apply(n, rd.committed[i].type,
+					rd.committed[i].data,
+					rd.committed[i].len, now);
+		if (rd.snapshot != NULL)
+			log_info("raft: installed the leader's snapshot at "
+					"index %" PRIu64 " (ring epoch %" PRIu64
+					")", rd.snapshot->index,
+					nr->have_applied ? nr->applied.epoch :
+					0);
 		raft_advance(nr->raft, &rd);
 	}
+	if (raft_applied(nr->raft) >= raft_snapshot(nr->raft)->index +
+			NODE_RAFT_SNAPSHOT_ENTRIES)
+		node_raft_compact(n);
+	if (nr->lost_logged && !raft_lost(nr->raft)) {
+		nr->lost_logged = false;
+		log_info("raft: this node holds again what it may have "
+				"acknowledged before its snapshot was set "
+				"aside: it votes again");
+	}
+}
+
+/* Answer the operator whose voter change has committed, or will not. */
+static void
+node_raft_change_done(struct node *n, uint64_t now)
+{
+	struct node_raft *nr = n->raft;
+	struct node_raft_change *c = &nr->chg;
+	char now_str[RAFT_ENV_VOTERS_STR];
+	uint64_t t;
+
+	if (!c->active)
+		return;
+	if (raft_commit(nr->raft) >= c->index) {
+		if (!raft_term_at(nr->raft, c->index, &t) || t == c->term) {
+			/* Committed (or compacted, which commits first). */
+			node_raft_voters_now(nr, now_str, sizeof(now_str));
+			admin_reply(n->admin, c->client, "node %u is %s: "
+					"voters %s (committed at index %"
+					PRIu64 " in %" PRIu64 " ms)\n", c->id,
+					c->op == RAFT_VOTER_ADD ? "a voter" :
+					"a learner", now_str, c->index,
+					now - c->at);
+			if (c->note[0] != '\0')
+				admin_reply(n->admin, c->client, "note: %s\n",
+						c->note);
+			log_info("raft: node %u is %s: voters %s", c->id,
+					c->op == RAFT_VOTER_ADD ? "a voter" :
+					"a learner", now_str);
+		} else {
+			admin_reply(n->admin, c->client, "error: a new leader "
+					"replaced the change at index %" PRIu64
+					": it was not made\n", c->index);
+		}
+	} else if (raft_role(nr->raft) != RAFT_LEADER) {
+		admin_reply(n->admin, c->client, "error: this node lost "
+				"leadership before the change at index %"
+				PRIu64 " committed; it may still commit: see "
+				"rumorctl raft on the new leader\n", c->index);
+	} else if (now >= c->at + NODE_RAFT_CHANGE_WAIT_MS) {
+		admin_reply(n->admin, c->client, "error: the change at index "
+				"%" PRIu64 " has not committed within %u ms (a "
+				"quorum of voters is not answering); it may "
+				"still commit: see rumorctl raft\n", c->index,
+				NODE_RAFT_CHANGE_WAIT_MS);
+	} else {
+		return;
+	}
+	admin_reply_end(n->admin, c->client);
+	c->active = false;
 }
 
 void
@@ -605,6 +867,7 @@ node_raft_after(struct node *n, uint64_t now)
 	node_raft_view(n);
 	node_raft_plan(n, now);
 	node_raft_ready(n, now);
+	node_raft_change_done(n, now);
 	node_raft_log_role(nr);
 	node_raft_push(n);
 }
@@ -655,14 +918,6 @@ node_raft_attached(struct node *n)
 	n->raft->dp_epoch = 0;
 }
 
-static int
-u32_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 static uint32_t
 node_raft_percentile(const struct node_raft *nr, uint32_t pct)
 {
@@ -688,8 +943,18 @@ node_raft_admin(struct node *n, uint64_t client, bool stats)
 			strerror(raft_log_error(nr->log)) : "ok";
 
 	if (!stats) {
+		char now_str[RAFT_ENV_VOTERS_STR];
+
 		RAFT_LINE("role %s", raft_role_name(raft_role(nr->raft)));
-		RAFT_LINE("voters %s", nr->voters_str);
+		RAFT_LINE("voters %s", node_raft_voters_now(nr, now_str,
+				sizeof(now_str)));
+		RAFT_LINE("founding_voters %s", nr->voters_str);
+		if (raft_conf_pending(nr->raft) != 0)
+			RAFT_LINE("voter_change index %" PRIu64 ", not "
+					"committed yet",
+					raft_conf_pending(nr->raft));
+		else
+			RAFT_LINE("voter_change %s", "none");
 		RAFT_LINE("voter %s", raft_is_voter(nr->raft,
 				n->cfg->node_id) ? "yes" : "no (learner)");
 		RAFT_LINE("disk %s%s", disk, raft_disk_failed(nr->raft) ?
@@ -698,11 +963,23 @@ node_raft_admin(struct node *n, uint64_t client, bool stats)
 	} else {
 		RAFT_LINE("role %d", (int)raft_role(nr->raft));
 		RAFT_LINE("disk_failed %d", raft_disk_failed(nr->raft));
+		RAFT_LINE("voters %u", raft_voters(nr->raft, NULL, 0));
+		RAFT_LINE("voter_change_pending %" PRIu64,
+				raft_conf_pending(nr->raft));
 	}
+	if (!stats)
+		RAFT_LINE("lost %s", raft_lost(nr->raft) ? "yes: its snapshot "
+				"was set aside; not voting until it has caught "
+				"up" : "no");
+	else
+		RAFT_LINE("lost %d", raft_lost(nr->raft));
 	RAFT_LINE("term %" PRIu64, raft_term(nr->raft));
 	RAFT_LINE("leader %u", raft_leader(nr->raft));
 	RAFT_LINE("commit %" PRIu64, raft_commit(nr->raft));
 	RAFT_LINE("last_index %" PRIu64, raft_last_index(nr->raft));
+	RAFT_LINE("snapshot_index %" PRIu64, raft_snapshot(nr->raft)->index);
+	RAFT_LINE("log_entries %" PRIu64, raft_last_index(nr->raft) -
+			raft_snapshot(nr->raft)->index);
 	RAFT_LINE("epoch %" PRIu64, nr->have_applied ? nr->applied.epoch : 0);
 	RAFT_LINE("epoch_members %u", nr->have_applied ?
 			nr->applied.n_members : 0);
@@ -713,6 +990,8 @@ node_raft_admin(struct node *n, uint64_t client, bool stats)
 	RAFT_LINE("epochs_applied %" PRIu64, nr->st.epochs_applied);
 	RAFT_LINE("epochs_too_big %" PRIu64, nr->st.epochs_too_big);
 	RAFT_LINE("epochs_not_member %" PRIu64, nr->st.epochs_not_member);
+	RAFT_LINE("epochs_partial %" PRIu64, nr->st.epochs_partial);
+	RAFT_LINE("epochs_bad %" PRIu64, nr->st.epochs_bad);
 	RAFT_LINE("rx_malformed %" PRIu64, nr->st.rx_malformed);
 	RAFT_LINE("rx_voters_differ %" PRIu64, nr->st.rx_voters_differ);
 	RAFT_LINE("rx_dropped %" PRIu64, nr->st.rx_dropped);
@@ -720,10 +999,162 @@ node_raft_admin(struct node *n, uint64_t client, bool stats)
 	RAFT_LINE("tx %" PRIu64, nr->st.tx);
 	RAFT_LINE("tx_no_address %" PRIu64, nr->st.tx_no_address);
 	RAFT_LINE("persist_failed %" PRIu64, nr->st.persist_failed);
+	RAFT_LINE("snapshots_taken %" PRIu64, nr->st.snapshots_taken);
+	RAFT_LINE("snapshots_sent %" PRIu64, rs->snapshots_sent);
+	RAFT_LINE("snapshots_installed %" PRIu64, rs->snapshots_installed);
+	RAFT_LINE("snapshots_refused %" PRIu64, rs->snapshots_refused);
+	RAFT_LINE("votes_withheld %" PRIu64, rs->votes_withheld);
+	RAFT_LINE("voter_changes %" PRIu64, nr->st.voter_changes);
+	RAFT_LINE("voter_changes_refused %" PRIu64,
+			nr->st.voter_changes_refused);
 	RAFT_LINE("elections %" PRIu64, rs->elections);
 	RAFT_LINE("became_leader %" PRIu64, rs->became_leader);
 	RAFT_LINE("quorum_lost %" PRIu64, rs->quorum_lost);
 	RAFT_LINE("proposals_refused %" PRIu64, rs->proposals_refused);
+}
+
+/* rumorctl raft add-voter / remove-voter: check, propose, answer later. */
+static void
+node_raft_voter_cmd(struct node *n, uint64_t client,
+		const struct admin_req *req)
+{
+	struct node_raft *nr = n->raft;
+	uint32_t voters[RAFT_VOTERS_MAX];
+	const struct swim_member *m;
+	struct voter_change_in in;
+	struct raft_voter_change vc;
+	uint8_t buf[RAFT_VOTER_CHANGE_LEN];
+	struct raft_entry ent;
+	enum voter_verdict v;
+	char msg[256];
+	int rc;
+
+	if (nr->chg.active) {
+		admin_reply(n->admin, client, "error: a voter change is in "
+				"progress (index %" PRIu64 "): one at a time\n",
+				nr->chg.index);
+		nr->st.voter_changes_refused++;
+		admin_reply_end(n->admin, client);
+		return;
+	}
+	memset(&in, 0, sizeof(in));
+	in.op = req->cmd == ADMIN_CMD_RAFT_ADD_VOTER ? RAFT_VOTER_ADD :
+			RAFT_VOTER_REMOVE;
+	in.id = req->id;
+	in.self = n->cfg->node_id;
+	in.leader = raft_role(nr->raft) == RAFT_LEADER;
+	in.leader_id = raft_leader(nr->raft);
+	in.disk_failed = raft_disk_failed(nr->raft);
+	in.n_voters = raft_voters(nr->raft, voters, RAFT_VOTERS_MAX);
+	if (in.n_voters > RAFT_VOTERS_MAX)
+		in.n_voters = RAFT_VOTERS_MAX;
+	in.voters = voters;
+	in.pending = raft_conf_pending(nr->raft);
+	in.settled = raft_leader_settled(nr->raft);
+	in.transferee = raft_transferee(nr->raft);
+	m = n->swim != NULL ? swim_member_find(n->swim, req->id) : NULL;
+	in.member = m != NULL && m->state == SWIM_ALIVE;
+	in.known = raft_match_of(nr->raft, req->id, &in.match);
+	in.commit = raft_commit(nr->raft);
+	v = voter_change_check(&in, msg, sizeof(msg));
+	if (v == VOTER_SELF) {
+		uint32_t to = 0;
+		uint64_t best = 0, mt;
+
+		/* The most up-to-date other voter takes over. */
+		for (uint32_t i = 0; i < in.n_voters; i++)
+			if (voters[i] != in.self &&
+					raft_match_of(nr->raft, voters[i],
+					&mt) && (to == 0 || mt > best)) {
+				to = voters[i];
+				best = mt;
+			}
+		if (to != 0 && raft_transfer_leadership(nr->raft, to) == 0) {
+			log_info("raft: asked to remove itself, this node "
+					"hands leadership to node %u", to);
+			admin_reply(n->admin, client, "error: %s (node %u, "
+					"now)\n", msg, to);
+		} else {
+			admin_reply(n->admin, client, "error: %s\n", msg);
+		}
+		nr->st.voter_changes_refused++;
+		admin_reply_end(n->admin, client);
+		return;
+	}
+	if (v != VOTER_OK) {
+		admin_reply(n->admin, client, "error: %s\n", msg);
+		nr->st.voter_changes_refused++;
+		admin_reply_end(n->admin, client);
+		return;
+	}
+	vc = (struct raft_voter_change){ .op = in.op, .id = in.id };
+	ent = (struct raft_entry){
+		.type = RAFT_ENTRY_VOTER,
+		.len = (uint16_t)raft_voter_change_encode(&vc, buf,
+				sizeof(buf)),
+		.data = buf,
+	};
+	rc = raft_propose(nr->raft, &ent);
+	if (rc < 0) {
+		admin_reply(n->admin, client, "error: not proposed: %s\n",
+				rc == -EBUSY ? "a change or a transfer is in "
+				"progress" : strerror(-rc));
+		nr->st.voter_changes_refused++;
+		admin_reply_end(n->admin, client);
+		return;
+	}
+	nr->st.voter_changes++;
+	nr->chg = (struct node_raft_change){
+		.active = true, .client = client, .index = ent.index,
+		.term = ent.term, .at = node_mono_ms(), .op = in.op,
+		.id = in.id,
+	};
+	snprintf(nr->chg.note, sizeof(nr->chg.note), "%s", msg);
+	log_info("raft: proposed %s node %u as a voter at index %" PRIu64
+			" (rumorctl)", in.op == RAFT_VOTER_ADD ? "adding" :
+			"removing", in.id, ent.index);
+}
+
+void
+node_raft_command(struct node *n, uint64_t client,
+		const struct admin_req *req)
+{
+	struct node_raft *nr = n->raft;
+	int rc;
+
+	switch (req->cmd) {
+	case ADMIN_CMD_RAFT_ADD_VOTER:
+	case ADMIN_CMD_RAFT_REMOVE_VOTER:
+		node_raft_voter_cmd(n, client, req);
+		return;
+	case ADMIN_CMD_RAFT_SNAPSHOT:
+		rc = node_raft_compact(n);
+		if (rc == 0)
+			admin_reply(n->admin, client, "snapshot at index %"
+					PRIu64 " (ring epoch %" PRIu64 "); the "
+					"log holds %" PRIu64 " entries after it\n",
+					raft_snapshot(nr->raft)->index,
+					nr->have_applied ? nr->applied.epoch :
+					0, raft_last_index(nr->raft) -
+					raft_snapshot(nr->raft)->index);
+		else if (rc == -EALREADY)
+			admin_reply(n->admin, client, "snapshot at index %"
+					PRIu64 " already: nothing applied since"
+					"\n", raft_snapshot(nr->raft)->index);
+		else if (rc == -EIO)
+			admin_reply(n->admin, client, "error: cannot write %s:"
+					" %s\n", n->cfg->raft_dir,
+					strerror(raft_log_error(nr->log) != 0 ?
+					raft_log_error(nr->log) : EIO));
+		else
+			admin_reply(n->admin, client, "error: no snapshot: "
+					"%s\n", strerror(-rc));
+		break;
+	default:
+		admin_reply(n->admin, client, "error: unknown command\n");
+		break;
+	}
+	admin_reply_end(n->admin, client);
 }
 
 int
@@ -735,7 +1166,7 @@ node_raft_open(struct node *n)
 	struct raft_hard_state hs;
 	struct raft_snapshot snap;
 	const struct raft_entry *ents;
-	char why[256];
+	char why[256], nowv[RAFT_ENV_VOTERS_STR];
 	size_t cnt;
 	int err;
 
@@ -744,6 +1175,13 @@ node_raft_open(struct node *n)
 		return -1;
 	}
 	n->raft = nr;
+	nr->ep_a = malloc(sizeof(*nr->ep_a));
+	nr->ep_b = malloc(sizeof(*nr->ep_b));
+	nr->ep_next = malloc(sizeof(*nr->ep_next));
+	if (nr->ep_a == NULL || nr->ep_b == NULL || nr->ep_next == NULL) {
+		log_error("out of memory");
+		goto fail;
+	}
 	nr->tick_ms = node_raft_tick_ms(n);
 	nr->role_seen = RAFT_FOLLOWER;
 	nr->voters_hash = raft_env_voters_hash(cfg->voters, cfg->n_voters);
@@ -765,6 +1203,7 @@ node_raft_open(struct node *n)
 	}
 	rc.election_ticks = NODE_RAFT_ELECTION_TICKS;
 	rc.heartbeat_ticks = NODE_RAFT_HEARTBEAT_TICKS;
+	rc.snapshot_ok = node_raft_snapshot_ok;
 	if (getrandom(&rc.seed, sizeof(rc.seed), 0) != sizeof(rc.seed))
 		rc.seed = node_mono_ms() ^ ((uint64_t)getpid() << 32);
 	err = raft_log_open(cfg->raft_dir, &nr->log, why, sizeof(why));
@@ -786,16 +1225,83 @@ node_raft_open(struct node *n)
 				"%s", cfg->raft_dir, strerror(errno));
 		goto fail;
 	}
+	/*
+	 * The voter lines name the founding voters, on every node, for
+	 * good: a state founded with others is refused. The current voters
+	 * are the state's own.
+	 */
+	{
+		uint32_t found[RAFT_VOTERS_MAX], nf;
+		char fs[RAFT_ENV_VOTERS_STR], now_str[RAFT_ENV_VOTERS_STR];
+
+		if (raft_log_founding(nr->log, found, &nf) == 0) {
+			raft_env_voters_str(found, nf, fs, sizeof(fs));
+			if (nf != cfg->n_voters || memcmp(found, cfg->voters,
+					nf * sizeof(found[0])) != 0) {
+				log_error("%s: field 'voter': the voter lines "
+						"name %s, but %s was founded "
+						"with voters %s (now %s): "
+						"voter lines name the founding "
+						"voters and never change; "
+						"rumorctl raft add-voter and "
+						"remove-voter change the "
+						"current ones", n->name,
+						nr->voters_str, cfg->raft_dir,
+						fs, node_raft_voters_now(nr,
+						now_str, sizeof(now_str)));
+				goto fail;
+			}
+		} else {
+			err = raft_log_save_founding(nr->log, cfg->voters,
+					cfg->n_voters);
+			if (err < 0) {
+				log_error("%s: field 'raft_dir': %s: cannot "
+						"record the founding voters: "
+						"%s", n->name, cfg->raft_dir,
+						strerror(-err));
+				goto fail;
+			}
+		}
+	}
 	nr->next_tick = node_mono_ms() + nr->tick_ms;
 	nr->plan_wake = 0;
-	log_info("raft: voters %s, this node a %s; term %" PRIu64 ", %zu "
-			"entr%s on disk in %s; tick %u ms, heartbeat %u ms, "
-			"election %u ms", nr->voters_str,
+	/* The snapshot's epoch is where this node's state starts. */
+	if (snap.index > 0 && snap.len > 0) {
+		if (raft_epoch_decode(snap.data, snap.len, nr->ep_next) ==
+				RAFT_WIRE_OK) {
+			epoch_copy(&nr->applied, nr->ep_next);
+			nr->have_applied = true;
+			nr->table_dirty = true;
+		} else {
+			log_warning("raft: the snapshot in %s at index %"
+					PRIu64 " holds no ring epoch",
+					cfg->raft_dir, snap.index);
+		}
+	}
+	log_info("raft: voters %s (founded with %s), this node a %s; term %"
+			PRIu64 ", snapshot at index %" PRIu64 " (ring epoch %"
+			PRIu64 "), %zu entr%s after it on disk in %s; tick %u "
+			"ms, heartbeat %u ms, election %u ms",
+			node_raft_voters_now(nr, nowv, sizeof(nowv)),
+			nr->voters_str,
 			raft_is_voter(nr->raft, cfg->node_id) ? "voter" :
-			"learner", hs.term, cnt, cnt == 1 ? "y" : "ies",
-			cfg->raft_dir, nr->tick_ms,
+			"learner", hs.term, snap.index,
+			nr->have_applied ? nr->applied.epoch : 0, cnt,
+			cnt == 1 ? "y" : "ies", cfg->raft_dir, nr->tick_ms,
 			nr->tick_ms * NODE_RAFT_HEARTBEAT_TICKS,
 			nr->tick_ms * NODE_RAFT_ELECTION_TICKS);
+	if (raft_log_stats(nr->log)->set_aside > 0)
+		log_warning("raft: %s/snapshot failed its checksum: set aside "
+				"as snapshot.corrupt, with the log behind it "
+				"as log.corrupt; this node fetches the state "
+				"from the leader", cfg->raft_dir);
+	if (raft_lost(nr->raft)) {
+		nr->lost_logged = true;
+		log_warning("raft: this node may have acknowledged entries up "
+				"to index %" PRIu64 " that it no longer holds: "
+				"it does not vote until a leader has it hold "
+				"them again", hs.lost_index);
+	}
 	return 0;
 fail:
 	node_raft_close(n);
@@ -812,6 +1318,9 @@ node_raft_close(struct node *n)
 	raft_free(nr->raft);
 	raft_log_close(nr->log);
 	free(nr->view);
+	free(nr->ep_a);
+	free(nr->ep_b);
+	free(nr->ep_next);
 	free(nr);
 	n->raft = NULL;
 }

@@ -69,11 +69,13 @@ struct raft {
 	uint8_t *snap_data;
 	bool snap_pending;	/* Received, not yet handed out. */
 
-	struct raft_progress prs[RAFT_NODES_MAX];
-	uint32_t n_prs;
+	/* Each allocated on its own, so that a pointer to one stays valid. */
+	struct raft_progress **prs;
+	uint32_t n_prs, prs_cap;
 	uint32_t self;		/* Index of this node in prs. */
 
 	uint32_t election_elapsed, heartbeat_elapsed, timeout;
+	uint32_t hb_rounds;		/* Heartbeat rounds, for learners'. */
 	uint32_t transferee;
 	uint64_t term_start;	/* Leader: index of its first entry. */
 
@@ -86,6 +88,7 @@ struct raft {
 	struct raft_out *out;
 	size_t out_n, out_cap;
 	struct raft_hard_state saved;	/* As of the last advance. */
+	uint64_t lost_index, lost_term;	/* raft.h: lost state. */
 	bool disk_failed;
 	struct raft_stats stats;
 };
@@ -254,8 +257,8 @@ static struct raft_progress *
 raft_pr(struct raft *r, uint32_t id)
 {
 	for (uint32_t i = 0; i < r->n_prs; i++)
-		if (r->prs[i].id == id)
-			return &r->prs[i];
+		if (r->prs[i]->id == id)
+			return r->prs[i];
 	return NULL;
 }
 
@@ -268,8 +271,19 @@ raft_pr_add(struct raft *r, uint32_t id)
 		return pr;
 	if (r->n_prs == RAFT_NODES_MAX)
 		return NULL;
-	pr = &r->prs[r->n_prs++];
-	memset(pr, 0, sizeof(*pr));
+	if (r->n_prs == r->prs_cap) {
+		uint32_t cap = r->prs_cap ? r->prs_cap * 2 : 8;
+		struct raft_progress **n = realloc(r->prs, cap * sizeof(*n));
+
+		if (n == NULL)
+			return NULL;
+		r->prs = n;
+		r->prs_cap = cap;
+	}
+	pr = calloc(1, sizeof(*pr));
+	if (pr == NULL)
+		return NULL;
+	r->prs[r->n_prs++] = pr;
 	pr->id = id;
 	pr->next = raft_last(r) + 1;
 	return pr;
@@ -281,7 +295,7 @@ raft_voter_count(const struct raft *r)
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < r->n_prs; i++)
-		n += r->prs[i].voter;
+		n += r->prs[i]->voter;
 	return n;
 }
 
@@ -300,7 +314,7 @@ static void
 raft_conf_recompute(struct raft *r)
 {
 	for (uint32_t i = 0; i < r->n_prs; i++)
-		r->prs[i].voter = false;
+		r->prs[i]->voter = false;
 	for (uint32_t i = 0; i < r->snap.n_voters; i++) {
 		struct raft_progress *pr = raft_pr_add(r, r->snap.voters[i]);
 
@@ -320,7 +334,9 @@ raft_conf_recompute(struct raft *r)
 		raft_assert(pr != NULL);
 		pr->voter = vc.op == RAFT_VOTER_ADD;
 	}
-	r->self = (uint32_t)(raft_pr(r, r->cfg.id) - r->prs);
+	for (uint32_t i = 0; i < r->n_prs; i++)
+		if (r->prs[i]->id == r->cfg.id)
+			r->self = i;
 }
 
 /* The voters as of index (at or after the snapshot), for a snapshot. */
@@ -364,7 +380,7 @@ raft_conf_index(const struct raft *r)
 static inline bool
 raft_self_voter(const struct raft *r)
 {
-	return r->prs[r->self].voter;
+	return r->prs[r->self]->voter;
 }
 
 /* ---- sending ---- */
@@ -486,7 +502,7 @@ raft_send_append(struct raft *r, struct raft_progress *pr, bool if_empty)
 	size_t len = RAFT_APPEND_FIXED;
 	uint16_t n = 0;
 
-	if (pr == &r->prs[r->self] || pr->state == RAFT_PR_SNAPSHOT)
+	if (pr == r->prs[r->self] || pr->state == RAFT_PR_SNAPSHOT)
 		return false;
 	if (pr->state == RAFT_PR_PROBE && pr->paused)
 		return false;
@@ -530,7 +546,7 @@ static void
 raft_bcast_append(struct raft *r, bool if_empty)
 {
 	for (uint32_t i = 0; i < r->n_prs; i++) {
-		struct raft_progress *pr = &r->prs[i];
+		struct raft_progress *pr = r->prs[i];
 
 		if (i == r->self)
 			continue;
@@ -545,16 +561,28 @@ raft_bcast_append(struct raft *r, bool if_empty)
 static void
 raft_bcast_heartbeat(struct raft *r)
 {
+	/*
+	 * Learners do not time out elections: they hear a heartbeat every
+	 * half election timeout rather than every one, so that a leader of
+	 * thousands of them sends a fifth of the messages. New entries and
+	 * commits still reach them at once (raft_bcast_append).
+	 */
+	uint32_t every = r->cfg.election_ticks / (2 * r->cfg.heartbeat_ticks);
+	bool learners = every <= 1 || r->hb_rounds++ % every == 0;
+
 	for (uint32_t i = 0; i < r->n_prs; i++) {
-		struct raft_progress *pr = &r->prs[i];
+		struct raft_progress *pr = r->prs[i];
 		struct raft_msg m;
 
 		if (i == r->self)
 			continue;
-		raft_msg_init(r, &m, RAFT_HEARTBEAT, pr->id);
-		/* Only what the follower is known to hold may commit. */
-		m.commit = pr->match < r->commit ? pr->match : r->commit;
-		raft_send(r, &m);
+		if (pr->voter || learners) {
+			raft_msg_init(r, &m, RAFT_HEARTBEAT, pr->id);
+			/* Only what it is known to hold may commit. */
+			m.commit = pr->match < r->commit ? pr->match :
+					r->commit;
+			raft_send(r, &m);
+		}
 		if (pr->state == RAFT_PR_SNAPSHOT &&
 				++pr->snap_idle >= 2 * r->cfg.heartbeat_ticks)
 			raft_send_snapshot_chunk(r, pr);
@@ -590,7 +618,7 @@ static void
 raft_reset_votes(struct raft *r)
 {
 	for (uint32_t i = 0; i < r->n_prs; i++)
-		r->prs[i].vote = 0;
+		r->prs[i]->vote = 0;
 }
 
 /* Count a vote; returns 1 if won, -1 if lost, 0 if undecided. */
@@ -602,10 +630,10 @@ raft_tally(struct raft *r, struct raft_progress *pr, bool granted)
 	if (pr->voter && pr->vote == 0)
 		pr->vote = granted ? 1 : 2;
 	for (uint32_t i = 0; i < r->n_prs; i++) {
-		if (!r->prs[i].voter)
+		if (!r->prs[i]->voter)
 			continue;
-		yes += r->prs[i].vote == 1;
-		no += r->prs[i].vote == 2;
+		yes += r->prs[i]->vote == 1;
+		no += r->prs[i]->vote == 2;
 	}
 	if (yes >= q)
 		return 1;
@@ -640,7 +668,7 @@ raft_campaign(struct raft *r, bool pre, bool transfer)
 	}
 	raft_reset_timeout(r);
 	raft_reset_votes(r);
-	if (raft_tally(r, &r->prs[r->self], true) == 1) {
+	if (raft_tally(r, r->prs[r->self], true) == 1) {
 		/* A single voter wins at once. */
 		if (pre)
 			raft_campaign(r, false, transfer);
@@ -651,9 +679,9 @@ raft_campaign(struct raft *r, bool pre, bool transfer)
 	for (uint32_t i = 0; i < r->n_prs; i++) {
 		struct raft_msg m;
 
-		if (i == r->self || !r->prs[i].voter)
+		if (i == r->self || !r->prs[i]->voter)
 			continue;
-		raft_msg_init(r, &m, type, r->prs[i].id);
+		raft_msg_init(r, &m, type, r->prs[i]->id);
 		m.term = term;
 		m.index = raft_last(r);
 		m.log_term = raft_last_term(r);
@@ -680,7 +708,7 @@ raft_become_leader(struct raft *r)
 	r->election_elapsed = 0;
 	r->stats.became_leader++;
 	for (uint32_t i = 0; i < r->n_prs; i++) {
-		struct raft_progress *pr = &r->prs[i];
+		struct raft_progress *pr = r->prs[i];
 
 		pr->match = 0;
 		raft_pr_become(r, pr, RAFT_PR_PROBE);
@@ -694,8 +722,8 @@ raft_become_leader(struct raft *r)
 	if (raft_log_push(r, &noop) != 0)
 		abort();
 	r->term_start = noop.index;
-	r->prs[r->self].match = raft_last(r);
-	r->prs[r->self].next = raft_last(r) + 1;
+	r->prs[r->self]->match = raft_last(r);
+	r->prs[r->self]->next = raft_last(r) + 1;
 	raft_maybe_commit(r);
 	raft_bcast_append(r, true);
 }
@@ -714,12 +742,12 @@ raft_cmp_u64_desc(const void *a, const void *b)
 static void
 raft_maybe_commit(struct raft *r)
 {
-	uint64_t m[RAFT_NODES_MAX], idx, t;
+	uint64_t m[RAFT_VOTERS_MAX + 1], idx, t;
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < r->n_prs; i++)
-		if (r->prs[i].voter)
-			m[n++] = r->prs[i].match;
+	for (uint32_t i = 0; i < r->n_prs && n <= RAFT_VOTERS_MAX; i++)
+		if (r->prs[i]->voter)
+			m[n++] = r->prs[i]->match;
 	if (n == 0)
 		return;
 	qsort(m, n, sizeof(m[0]), raft_cmp_u64_desc);
@@ -744,6 +772,19 @@ static void
 raft_leader_append_resp(struct raft *r, struct raft_progress *pr,
 		const struct raft_msg *m)
 {
+	if ((m->flags & RAFT_F_LOST) && m->hint_index < pr->match) {
+		/*
+		 * It lost its state (raft.h): what it acknowledged is gone
+		 * from it. Forget its match and find where it stands.
+		 */
+		pr->match = 0;
+		if (pr->state == RAFT_PR_SNAPSHOT)
+			return;
+		raft_pr_become(r, pr, RAFT_PR_PROBE);
+		pr->next = m->hint_index + 1;
+		raft_send_append(r, pr, true);
+		return;
+	}
 	if (m->flags & RAFT_F_REJECT) {
 		uint64_t probe;
 
@@ -837,7 +878,7 @@ raft_reply_append(struct raft *r, const struct raft_msg *m, uint64_t index,
 	raft_msg_init(r, &o, RAFT_APPEND_RESP, m->from);
 	o.index = index;
 	if (reject) {
-		o.flags = RAFT_F_REJECT;
+		o.flags = RAFT_F_REJECT | (r->lost_index != 0 ? RAFT_F_LOST : 0);
 		o.hint_index = hint_index;
 		o.hint_term = hint_term;
 	}
@@ -974,8 +1015,40 @@ raft_handle_snapshot(struct raft *r, const struct raft_msg *m)
 		raft_reply_snapshot(r, m);
 		return;
 	}
+	if (r->cfg.snapshot_ok != NULL && !r->cfg.snapshot_ok(r->rx,
+			r->rx_total, r->cfg.snapshot_arg)) {
+		/*
+		 * Not a valid state: drop it and say nothing. The leader
+		 * sends the last chunk again after two heartbeats, hears
+		 * that nothing is held, and starts over.
+		 */
+		free(r->rx);
+		r->rx = NULL;
+		r->rx_index = r->rx_term = 0;
+		r->rx_len = r->rx_total = 0;
+		r->stats.snapshots_refused++;
+		return;
+	}
 	raft_install(r);
 	raft_reply_append(r, m, r->snap.index, false, 0, 0);
+}
+
+/*
+ * A node that lost state is whole again once a leader has it commit
+ * what it may have acknowledged (raft.h).
+ */
+static void
+raft_maybe_whole(struct raft *r)
+{
+	uint64_t t;
+
+	if (r->lost_index == 0 || r->role != RAFT_FOLLOWER || r->lead == 0)
+		return;
+	if (r->commit >= r->lost_index || (r->term > r->lost_term &&
+			raft_term_at(r, r->commit, &t) && t == r->term)) {
+		r->lost_index = 0;
+		r->lost_term = 0;
+	}
 }
 
 /* ---- votes ---- */
@@ -999,8 +1072,19 @@ raft_handle_vote_req(struct raft *r, const struct raft_msg *m)
 	else
 		grant = m->term == r->term && (r->vote == m->from ||
 				(r->vote == 0 && r->lead == 0));
-	grant = grant && raft_self_voter(r) &&
-			raft_log_up_to_date(r, m->index, m->log_term);
+	/*
+	 * Whether this node is a voter in its own log does not matter: the
+	 * candidate counts the votes of its own configuration, and a node
+	 * added or removed there may not have the change yet (Ongaro's
+	 * thesis, 4.2.1). Refusing would leave a change in flight without a
+	 * quorum when an old voter is down.
+	 */
+	grant = grant && raft_log_up_to_date(r, m->index, m->log_term);
+	if (grant && r->lost_index != 0) {
+		/* It may have lost entries its votes vouched for. */
+		grant = false;
+		r->stats.votes_withheld++;
+	}
 	raft_msg_init(r, &o, pre ? RAFT_PREVOTE_RESP : RAFT_VOTE_RESP,
 			m->from);
 	if (grant) {
@@ -1073,15 +1157,19 @@ raft_new(const struct raft_config *c)
 				c->learners[i - c->n_voters];
 
 		if (id == 0 || raft_pr(r, id) != NULL) {
-			free(r);
+			raft_free(r);
 			errno = EINVAL;
 			return NULL;
 		}
-		raft_pr_add(r, id);
+		if (raft_pr_add(r, id) == NULL) {
+			raft_free(r);
+			errno = ENOMEM;
+			return NULL;
+		}
 		self_known |= id == c->id;
 	}
 	if (!self_known) {
-		free(r);
+		raft_free(r);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -1103,6 +1191,9 @@ raft_free(struct raft *r)
 	free(r->snap_data);
 	free(r->rx);
 	free(r->out);
+	for (uint32_t i = 0; i < r->n_prs; i++)
+		free(r->prs[i]);
+	free(r->prs);
 	free(r);
 }
 
@@ -1138,6 +1229,8 @@ raft_restore(struct raft *r, const struct raft_hard_state *hs,
 		r->term = hs->term;
 		r->vote = hs->vote;
 		r->commit = hs->commit;
+		r->lost_index = hs->lost_index;
+		r->lost_term = hs->lost_index != 0 ? hs->lost_term : 0;
 	}
 	if (r->term < raft_last_term(r))
 		goto bad;
@@ -1150,6 +1243,8 @@ raft_restore(struct raft *r, const struct raft_hard_state *hs,
 	r->saved.term = r->term;
 	r->saved.vote = r->vote;
 	r->saved.commit = r->commit;
+	r->saved.lost_index = r->lost_index;
+	r->saved.lost_term = r->lost_term;
 	raft_conf_recompute(r);
 	return 0;
 bad:
@@ -1175,7 +1270,7 @@ raft_tick(struct raft *r)
 			/* A transfer that has not happened by now won't. */
 			r->transferee = 0;
 			for (uint32_t i = 0; i < r->n_prs; i++) {
-				struct raft_progress *pr = &r->prs[i];
+				struct raft_progress *pr = r->prs[i];
 				bool heard = i == r->self || pr->recent_active;
 
 				active += pr->voter && heard;
@@ -1188,7 +1283,8 @@ raft_tick(struct raft *r)
 		}
 		return;
 	}
-	if (raft_self_voter(r) && r->election_elapsed >= r->timeout)
+	if (raft_self_voter(r) && r->lost_index == 0 &&
+			r->election_elapsed >= r->timeout)
 		raft_campaign(r, true, false);
 }
 
@@ -1279,9 +1375,11 @@ raft_step(struct raft *r, const struct raft_msg *m)
 			raft_msg_init(r, &o, RAFT_HEARTBEAT_RESP, m->from);
 			raft_send(r, &o);
 		}
+		raft_maybe_whole(r);
 		break;
 	case RAFT_TIMEOUT_NOW:
-		if (r->role != RAFT_LEADER && raft_self_voter(r))
+		if (r->role != RAFT_LEADER && raft_self_voter(r) &&
+				r->lost_index == 0)
 			raft_campaign(r, false, true);
 		break;
 	default:
@@ -1337,8 +1435,8 @@ raft_propose(struct raft *r, struct raft_entry *e)
 		goto refused_busy;
 	if (e->type == RAFT_ENTRY_VOTER)
 		raft_conf_recompute(r);
-	r->prs[r->self].match = raft_last(r);
-	r->prs[r->self].next = raft_last(r) + 1;
+	r->prs[r->self]->match = raft_last(r);
+	r->prs[r->self]->next = raft_last(r) + 1;
 	r->stats.proposals++;
 	raft_maybe_commit(r);
 	raft_bcast_append(r, false);
@@ -1398,9 +1496,13 @@ raft_ready(struct raft *r, struct raft_ready *rd)
 	rd->hard_state.term = r->term;
 	rd->hard_state.vote = r->vote;
 	rd->hard_state.commit = r->commit;
+	rd->hard_state.lost_index = r->lost_index;
+	rd->hard_state.lost_term = r->lost_term;
 	rd->hard_state_changed = r->term != r->saved.term ||
 			r->vote != r->saved.vote ||
-			r->commit != r->saved.commit;
+			r->commit != r->saved.commit ||
+			r->lost_index != r->saved.lost_index ||
+			r->lost_term != r->saved.lost_term;
 	if (r->snap_pending)
 		rd->snapshot = &r->snap;
 	raft_assert(r->stable <= last && r->stable >= r->snap.index);
@@ -1536,6 +1638,43 @@ raft_last_index(const struct raft *r)
 }
 
 bool
+raft_lost(const struct raft *r)
+{
+	return r->lost_index != 0;
+}
+
+uint64_t
+raft_conf_pending(const struct raft *r)
+{
+	uint64_t i = raft_conf_index(r);
+
+	return i > r->commit ? i : 0;
+}
+
+bool
+raft_leader_settled(const struct raft *r)
+{
+	return r->role == RAFT_LEADER && r->commit >= r->term_start;
+}
+
+uint32_t
+raft_transferee(const struct raft *r)
+{
+	return r->role == RAFT_LEADER ? r->transferee : 0;
+}
+
+bool
+raft_match_of(const struct raft *r, uint32_t id, uint64_t *match)
+{
+	const struct raft_progress *pr = raft_pr((struct raft *)r, id);
+
+	if (pr == NULL || r->role != RAFT_LEADER)
+		return false;
+	*match = pr->match;
+	return true;
+}
+
+bool
 raft_is_voter(const struct raft *r, uint32_t id)
 {
 	const struct raft_progress *pr = raft_pr((struct raft *)r, id);
@@ -1549,9 +1688,9 @@ raft_voters(const struct raft *r, uint32_t *ids, uint32_t cap)
 	uint32_t n = 0;
 
 	for (uint32_t i = 0; i < r->n_prs; i++)
-		if (r->prs[i].voter) {
+		if (r->prs[i]->voter) {
 			if (n < cap)
-				ids[n] = r->prs[i].id;
+				ids[n] = r->prs[i]->id;
 			n++;
 		}
 	return n;

@@ -58,6 +58,19 @@
  * After a restart, raft_restore() hands the node what the disk holds. The
  * first ready then redelivers the committed entries after the snapshot:
  * applying a ring epoch twice is harmless (the latest epoch wins).
+ *
+ * A node that lost acknowledged state (its snapshot failed its checksum
+ * and was set aside with the log behind it, raft_log.h) restarts with
+ * hard_state.lost_index and lost_term set: the last index it may have
+ * acknowledged, and its term then. Its votes may have counted, and its
+ * acknowledgements may have committed entries it no longer holds, so
+ * until it holds them again it neither votes, pre-votes nor campaigns; it
+ * still takes entries and snapshots from a leader and acknowledges them
+ * (it holds what it acknowledges). It is whole again, and the hard state
+ * says so, once a leader's commit index reaches it at or beyond
+ * lost_index, or once a leader of a term after lost_term (elected without
+ * it, so holding every committed entry) has it commit an entry of that
+ * term. Until then raft_lost() is true.
  */
 #ifndef RUMOR_RAFT_H
 #define RUMOR_RAFT_H
@@ -68,7 +81,11 @@
 
 #include "rumor/raft_wire.h"
 
-#define RAFT_NODES_MAX 64u		/* Voters and learners together. */
+/*
+ * Voters and learners together: every member of the largest epoch hears
+ * the committed epochs as a learner.
+ */
+#define RAFT_NODES_MAX RAFT_EPOCH_MEMBERS_MAX
 #define RAFT_INFLIGHT_MAX 64u
 #define RAFT_UNCOMMITTED_MAX 1024u	/* Proposals refused beyond this. */
 
@@ -94,6 +111,13 @@ struct raft_config {
 	uint32_t max_inflight;		/* Appends in flight per follower
 					 * (8, at most RAFT_INFLIGHT_MAX). */
 	uint64_t seed;			/* Drives the election jitter. */
+	/*
+	 * Optional: whether a snapshot received from the leader holds a
+	 * valid state. One that does not is dropped, counted
+	 * (snapshots_refused), and fetched again from its first chunk.
+	 */
+	bool (*snapshot_ok)(const uint8_t *data, uint32_t len, void *arg);
+	void *snapshot_arg;
 };
 
 void raft_config_default(struct raft_config *c);
@@ -103,6 +127,9 @@ struct raft_hard_state {
 	uint64_t term;
 	uint32_t vote;		/* Voted for, in term; 0: nobody. */
 	uint64_t commit;	/* Not needed for safety; saves reapplying. */
+	uint64_t lost_index;	/* Lost state up to here: no votes until
+				 * caught up (above); 0: whole. */
+	uint64_t lost_term;	/* The term when it was lost. */
 };
 
 /* A snapshot: the application's state at index, and the voters then. */
@@ -146,6 +173,8 @@ struct raft_stats {
 	uint64_t append_rejects;	/* Appends this node refused. */
 	uint64_t snapshots_sent;	/* Chunks. */
 	uint64_t snapshots_installed;
+	uint64_t snapshots_refused;	/* Received, but snapshot_ok said no. */
+	uint64_t votes_withheld;	/* Vote requests refused while lost. */
 	uint64_t transfers;		/* TIMEOUT_NOW sent. */
 	uint64_t proposals, proposals_refused;
 };
@@ -230,6 +259,19 @@ const struct raft_entry *raft_entry_at(const struct raft *r,
 /* The term of index: 0 and true for index 0, false if unknown. */
 bool raft_term_at(const struct raft *r, uint64_t index, uint64_t *term);
 bool raft_is_voter(const struct raft *r, uint32_t id);
+/* Whether this node lost state and does not vote yet (above). */
+bool raft_lost(const struct raft *r);
+/* The index of a voter change in the log not committed yet, or 0. */
+uint64_t raft_conf_pending(const struct raft *r);
+/* Leader: whether its own first entry (of this term) has committed. */
+bool raft_leader_settled(const struct raft *r);
+/* Leader: the voter it hands leadership to, or 0. */
+uint32_t raft_transferee(const struct raft *r);
+/*
+ * Leader: what it knows node id to hold (its match index); false if the
+ * node is unknown or this node does not lead.
+ */
+bool raft_match_of(const struct raft *r, uint32_t id, uint64_t *match);
 uint32_t raft_voters(const struct raft *r, uint32_t *ids, uint32_t cap);
 const struct raft_stats *raft_stats(const struct raft *r);
 const char *raft_role_name(enum raft_role role);

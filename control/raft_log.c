@@ -21,9 +21,12 @@
 #include "rumor/bytes.h"
 
 #define RL_LOG_MAGIC 0x524c4731u	/* "RLG1" */
-#define RL_HS_MAGIC 0x52485331u		/* "RHS1" */
+#define RL_HS1_MAGIC 0x52485331u	/* "RHS1": before lost_*. */
+#define RL_HS_MAGIC 0x52485332u		/* "RHS2" */
 #define RL_SNAP_MAGIC 0x52534e31u	/* "RSN1" */
-#define RL_HS_LEN 40u
+#define RL_FOUND_MAGIC 0x52465631u	/* "RFV1" */
+#define RL_HS1_LEN 40u
+#define RL_HS_LEN 56u
 #define RL_SNAP_HDR (24u + 4u * RAFT_VOTERS_MAX + 8u)
 #define RL_BODY_MAX (RAFT_ENTRY_HDR_LEN + RAFT_ENTRY_DATA_MAX)
 
@@ -32,6 +35,8 @@ struct raft_log {
 	int logfd;
 	char *dir;
 	struct raft_hard_state hs;
+	uint32_t founding[RAFT_VOTERS_MAX];
+	uint32_t n_founding;		/* 0: none recorded. */
 	struct raft_snapshot snap;
 	uint8_t *snap_data;
 	struct raft_entry *ents;	/* data owned. */
@@ -265,24 +270,65 @@ rl_load_hard_state(struct raft_log *l, char *why, size_t why_len)
 	uint8_t *buf;
 	size_t len;
 	int rc = rl_read_file(l, "hardstate", &buf, &len);
+	bool v1;
 
 	if (rc == -ENOENT)
 		return 0;
 	if (rc != 0)
 		return rc;
-	if (len != RL_HS_LEN || rumor_get32(buf) != RL_HS_MAGIC ||
-			XXH3_64bits(buf, RL_HS_LEN - 8) !=
-			rumor_get64(buf + RL_HS_LEN - 8)) {
-		snprintf(why, why_len, "%s/hardstate: bad checksum or length",
-				l->dir);
-		free(buf);
-		return -EBADMSG;
-	}
+	v1 = len == RL_HS1_LEN && rumor_get32(buf) == RL_HS1_MAGIC;
+	if (!v1 && (len != RL_HS_LEN || rumor_get32(buf) != RL_HS_MAGIC))
+		goto bad;
+	if (XXH3_64bits(buf, len - 8) != rumor_get64(buf + len - 8))
+		goto bad;
 	l->hs.term = rumor_get64(buf + 8);
 	l->hs.vote = rumor_get32(buf + 16);
 	l->hs.commit = rumor_get64(buf + 24);
+	if (!v1) {
+		l->hs.lost_index = rumor_get64(buf + 32);
+		l->hs.lost_term = rumor_get64(buf + 40);
+	}
 	free(buf);
 	return 0;
+bad:
+	snprintf(why, why_len, "%s/hardstate: bad checksum or length",
+			l->dir);
+	free(buf);
+	return -EBADMSG;
+}
+
+static int
+rl_load_founding(struct raft_log *l, char *why, size_t why_len)
+{
+	uint8_t *buf;
+	size_t len;
+	uint32_t n;
+	int rc = rl_read_file(l, "founding", &buf, &len);
+
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0)
+		return rc;
+	n = len >= 8 ? rumor_get32(buf + 4) : 0;
+	if (len < 16 || rumor_get32(buf) != RL_FOUND_MAGIC || n == 0 ||
+			n > RAFT_VOTERS_MAX || len != 16 + 4 * (size_t)n ||
+			XXH3_64bits(buf, len - 8) != rumor_get64(buf + len - 8))
+		goto bad;
+	for (uint32_t i = 0; i < n; i++) {
+		l->founding[i] = rumor_get32(buf + 8 + 4 * i);
+		if (l->founding[i] == 0 ||
+				(i > 0 && l->founding[i] <= l->founding[i - 1]))
+			goto bad;
+	}
+	l->n_founding = n;
+	free(buf);
+	return 0;
+bad:
+	snprintf(why, why_len, "%s/founding: bad checksum or fields",
+			l->dir);
+	l->n_founding = 0;
+	free(buf);
+	return -EBADMSG;
 }
 
 static int
@@ -325,6 +371,7 @@ rl_load_snapshot(struct raft_log *l, char *why, size_t why_len)
 bad:
 	snprintf(why, why_len, "%s/snapshot: bad checksum or fields",
 			l->dir);
+	memset(&l->snap, 0, sizeof(l->snap));
 	free(buf);
 	return -EBADMSG;
 }
@@ -418,11 +465,59 @@ rl_check_against_snapshot(struct raft_log *l, char *why, size_t why_len)
 	return 0;
 }
 
+static int rl_save_hard_state(struct raft_log *l,
+		const struct raft_hard_state *hs);
+
+/*
+ * The snapshot failed its checksum: it cannot be trusted, and the log
+ * behind it cannot be used without it. Record in the hard state what
+ * this node may have acknowledged (raft.h: lost state), then set the log
+ * and the snapshot aside (log.corrupt, snapshot.corrupt) and start empty.
+ * Each step survives a crash: the next open finds the corrupt snapshot
+ * again and repeats what is left.
+ */
+static int
+rl_set_aside(struct raft_log *l)
+{
+	struct raft_hard_state hs = l->hs;
+	uint64_t lost = hs.commit;
+	int fd, rc;
+
+	if (l->n > 0 && l->ents[l->n - 1].index > lost)
+		lost = l->ents[l->n - 1].index;
+	if (hs.lost_index > lost)
+		lost = hs.lost_index;
+	hs.lost_index = lost > 0 ? lost : 1;
+	hs.lost_term = hs.term;
+	rc = rl_save_hard_state(l, &hs);
+	if (rc != 0)
+		return rc;
+	if (l->size > 0) {
+		if (renameat(l->dirfd, "log", l->dirfd, "log.corrupt") != 0)
+			return -errno;
+		fd = openat(l->dirfd, "log", O_RDWR | O_CREAT | O_CLOEXEC,
+				0600);
+		if (fd < 0)
+			return -errno;
+		close(l->logfd);
+		l->logfd = fd;
+	}
+	if (renameat(l->dirfd, "snapshot", l->dirfd, "snapshot.corrupt") != 0)
+		return -errno;
+	if (fsync(l->dirfd) != 0)
+		return -errno;
+	rl_truncate_mem(l, 0);
+	l->size = 0;
+	l->stats.set_aside++;
+	return 0;
+}
+
 int
 raft_log_open(const char *dir, struct raft_log **out, char *why,
 		size_t why_len)
 {
 	struct raft_log *l;
+	bool bad_snap = false;
 	int rc;
 
 	*out = NULL;
@@ -454,9 +549,24 @@ raft_log_open(const char *dir, struct raft_log **out, char *why,
 	}
 	rc = rl_load_hard_state(l, why, why_len);
 	if (rc == 0)
+		rc = rl_load_founding(l, why, why_len);
+	if (rc == 0) {
 		rc = rl_load_snapshot(l, why, why_len);
+		bad_snap = rc == -EBADMSG;
+		if (bad_snap)
+			rc = 0;
+	}
 	if (rc == 0)
 		rc = rl_load_log(l, why, why_len);
+	if (rc == 0 && bad_snap) {
+		rc = rl_set_aside(l);
+		if (rc != 0)
+			snprintf(why, why_len, "%s/snapshot: bad checksum or "
+					"fields, and it cannot be set aside: "
+					"%s", dir, strerror(-rc));
+		else
+			why[0] = '\0';
+	}
 	if (rc == 0)
 		rc = rl_check_against_snapshot(l, why, why_len);
 	if (rc != 0)
@@ -567,16 +677,24 @@ raft_log_append(struct raft_log *l, const struct raft_entry *ents,
 int
 raft_log_save_hard_state(struct raft_log *l, const struct raft_hard_state *hs)
 {
+	if (l->error != 0)
+		return -l->error;
+	return rl_save_hard_state(l, hs);
+}
+
+static int
+rl_save_hard_state(struct raft_log *l, const struct raft_hard_state *hs)
+{
 	uint8_t buf[RL_HS_LEN];
 	int rc;
 
-	if (l->error != 0)
-		return -l->error;
 	memset(buf, 0, sizeof(buf));
 	rumor_put32(buf, RL_HS_MAGIC);
 	rumor_put64(buf + 8, hs->term);
 	rumor_put32(buf + 16, hs->vote);
 	rumor_put64(buf + 24, hs->commit);
+	rumor_put64(buf + 32, hs->lost_index);
+	rumor_put64(buf + 40, hs->lost_term);
 	rumor_put64(buf + RL_HS_LEN - 8, XXH3_64bits(buf, RL_HS_LEN - 8));
 	rc = rl_replace(l, "hardstate", buf, sizeof(buf));
 	if (rc == 0)
@@ -675,12 +793,72 @@ raft_log_persist(struct raft_log *l, const struct raft_ready *rd)
 {
 	int rc = 0;
 
-	if (rd->snapshot != NULL)
-		rc = raft_log_save_snapshot(l, rd->snapshot, true);
-	if (rc == 0 && rd->n_entries > 0)
+	if (rd->snapshot != NULL) {
+		/*
+		 * The hard state first: its commit then covers the snapshot,
+		 * so that a node whose snapshot is later found corrupt knows
+		 * how far it may have acknowledged (rl_set_aside).
+		 */
+		if (rd->hard_state_changed)
+			rc = raft_log_save_hard_state(l, &rd->hard_state);
+		if (rc == 0)
+			rc = raft_log_save_snapshot(l, rd->snapshot, true);
+		if (rc == 0 && rd->n_entries > 0)
+			rc = raft_log_append(l, rd->entries, rd->n_entries);
+		return rc;
+	}
+	if (rd->n_entries > 0)
 		rc = raft_log_append(l, rd->entries, rd->n_entries);
 	if (rc == 0 && rd->hard_state_changed)
 		rc = raft_log_save_hard_state(l, &rd->hard_state);
+	return rc;
+}
+
+int
+raft_log_founding(const struct raft_log *l, uint32_t *ids, uint32_t *n)
+{
+	if (l->n_founding == 0)
+		return -ENOENT;
+	memcpy(ids, l->founding, l->n_founding * sizeof(*ids));
+	*n = l->n_founding;
+	return 0;
+}
+
+static int
+u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+raft_log_save_founding(struct raft_log *l, const uint32_t *ids, uint32_t n)
+{
+	uint8_t buf[16 + 4 * RAFT_VOTERS_MAX];
+	uint32_t s[RAFT_VOTERS_MAX];
+	size_t len = 16 + 4 * (size_t)n;
+	int rc;
+
+	if (l->error != 0)
+		return -l->error;
+	if (n == 0 || n > RAFT_VOTERS_MAX)
+		return -EINVAL;
+	memcpy(s, ids, n * sizeof(*s));
+	qsort(s, n, sizeof(*s), u32_cmp);
+	for (uint32_t i = 0; i < n; i++)
+		if (s[i] == 0 || (i > 0 && s[i] == s[i - 1]))
+			return -EINVAL;
+	rumor_put32(buf, RL_FOUND_MAGIC);
+	rumor_put32(buf + 4, n);
+	for (uint32_t i = 0; i < n; i++)
+		rumor_put32(buf + 8 + 4 * i, s[i]);
+	rumor_put64(buf + len - 8, XXH3_64bits(buf, len - 8));
+	rc = rl_replace(l, "founding", buf, len);
+	if (rc == 0) {
+		memcpy(l->founding, s, n * sizeof(*s));
+		l->n_founding = n;
+	}
 	return rc;
 }
 

@@ -120,8 +120,9 @@ raft_flags_allowed(uint8_t type)
 		return RAFT_F_TRANSFER;
 	case RAFT_PREVOTE_RESP:
 	case RAFT_VOTE_RESP:
-	case RAFT_APPEND_RESP:
 		return RAFT_F_REJECT;
+	case RAFT_APPEND_RESP:
+		return RAFT_F_REJECT | RAFT_F_LOST;
 	default:
 		return 0;
 	}
@@ -140,6 +141,62 @@ raft_pos_valid(uint64_t index, uint64_t term)
 	if (index == 0 || term == 0)
 		return index == 0 && term == 0;
 	return index < RAFT_NUM_MAX && term < RAFT_NUM_MAX;
+}
+
+/* A member's 16 bytes at p into m; whether they are valid. */
+static bool
+raft_member_get(const uint8_t *p, struct raft_epoch_member *m)
+{
+	m->id = rumor_get32(p);
+	memcpy(&m->ip, p + 4, sizeof(m->ip));
+	m->port = rumor_get16(p + 8);
+	m->weight = rumor_get32(p + 12);
+	return m->id != 0 && m->port != 0 && rumor_get16(p + 10) == 0 &&
+			m->weight >= 1 && m->weight <= RING_WEIGHT_MAX;
+}
+
+static bool
+raft_member_ok(const struct raft_epoch_member *m)
+{
+	return m->id != 0 && m->port != 0 && m->weight >= 1 &&
+			m->weight <= RING_WEIGHT_MAX;
+}
+
+static void
+raft_member_put(uint8_t *p, const struct raft_epoch_member *m)
+{
+	rumor_put32(p, m->id);
+	memcpy(p + 4, &m->ip, sizeof(m->ip));
+	rumor_put16(p + 8, m->port);
+	rumor_put16(p + 10, 0);
+	rumor_put32(p + 12, m->weight);
+}
+
+/* Validate an epoch payload without keeping it (entries in messages). */
+static enum raft_wire_error
+raft_epoch_check(const uint8_t *buf, size_t len)
+{
+	struct raft_epoch_member m;
+	uint32_t prev = 0;
+	unsigned int n;
+
+	if (len < RAFT_EPOCH_HDR_LEN)
+		return RAFT_WIRE_PAYLOAD;
+	n = rumor_get16(buf + 8);
+	if (n == 0 || n > RAFT_EPOCH_MEMBERS_MAX ||
+			len != RAFT_EPOCH_HDR_LEN +
+			(size_t)n * RAFT_EPOCH_MEMBER_LEN ||
+			rumor_get16(buf + 10) != 0 || rumor_get32(buf + 12) != 0 ||
+			rumor_get64(buf) == 0)
+		return RAFT_WIRE_PAYLOAD;
+	for (unsigned int i = 0; i < n; i++) {
+		if (!raft_member_get(buf + RAFT_EPOCH_HDR_LEN +
+				i * RAFT_EPOCH_MEMBER_LEN, &m) ||
+				m.id <= prev)
+			return RAFT_WIRE_PAYLOAD;
+		prev = m.id;
+	}
+	return RAFT_WIRE_OK;
 }
 
 enum raft_wire_error
@@ -165,13 +222,7 @@ raft_epoch_decode(const uint8_t *buf, size_t len, struct raft_epoch *out)
 				i * RAFT_EPOCH_MEMBER_LEN;
 		struct raft_epoch_member *m = &out->members[i];
 
-		m->id = rumor_get32(p);
-		memcpy(&m->ip, p + 4, sizeof(m->ip));
-		m->port = rumor_get16(p + 8);
-		m->weight = rumor_get32(p + 12);
-		if (m->id == 0 || m->port == 0 ||
-				rumor_get16(p + 10) != 0 ||
-				m->weight < 1 || m->weight > RING_WEIGHT_MAX)
+		if (!raft_member_get(p, m))
 			return RAFT_WIRE_PAYLOAD;
 		/* Sorted and distinct: one encoding per member set. */
 		if (i > 0 && m->id <= out->members[i - 1].id)
@@ -191,8 +242,7 @@ raft_epoch_encode(const struct raft_epoch *e, uint8_t *buf, size_t cap)
 	for (unsigned int i = 0; i < e->n_members; i++) {
 		const struct raft_epoch_member *m = &e->members[i];
 
-		if (m->id == 0 || m->port == 0 || m->weight < 1 ||
-				m->weight > RING_WEIGHT_MAX ||
+		if (!raft_member_ok(m) ||
 				(i > 0 && m->id <= e->members[i - 1].id))
 			return 0;
 	}
@@ -203,18 +253,128 @@ raft_epoch_encode(const struct raft_epoch *e, uint8_t *buf, size_t cap)
 	rumor_put16(buf + 8, e->n_members);
 	rumor_put16(buf + 10, 0);
 	rumor_put32(buf + 12, 0);
-	for (unsigned int i = 0; i < e->n_members; i++) {
-		uint8_t *p = buf + RAFT_EPOCH_HDR_LEN +
-				i * RAFT_EPOCH_MEMBER_LEN;
-		const struct raft_epoch_member *m = &e->members[i];
-
-		rumor_put32(p, m->id);
-		memcpy(p + 4, &m->ip, sizeof(m->ip));
-		rumor_put16(p + 8, m->port);
-		rumor_put16(p + 10, 0);
-		rumor_put32(p + 12, m->weight);
-	}
+	for (unsigned int i = 0; i < e->n_members; i++)
+		raft_member_put(buf + RAFT_EPOCH_HDR_LEN +
+				i * RAFT_EPOCH_MEMBER_LEN, &e->members[i]);
 	return len;
+}
+
+/* The delta's fixed fields and counts are valid (not the lists). */
+static bool
+raft_delta_head_ok(uint64_t epoch, uint64_t base, unsigned int n_members,
+		unsigned int n_removed, unsigned int n_upserts)
+{
+	if (epoch == 0 || base >= epoch || n_members == 0 ||
+			n_members > RAFT_EPOCH_MEMBERS_MAX ||
+			n_removed > RAFT_DELTA_REMOVED_MAX ||
+			n_upserts > RAFT_DELTA_UPSERTS_MAX ||
+			n_removed + n_upserts == 0)
+		return false;
+	/* From nothing: every member is new. */
+	if (base == 0 && (n_removed != 0 || n_upserts != n_members))
+		return false;
+	return true;
+}
+
+enum raft_wire_error
+raft_delta_decode(const uint8_t *buf, size_t len,
+		struct raft_epoch_delta *out)
+{
+	unsigned int nr, nu;
+	size_t k, j;
+
+	if (len < RAFT_DELTA_HDR_LEN)
+		return RAFT_WIRE_PAYLOAD;
+	out->epoch = rumor_get64(buf);
+	out->base = rumor_get64(buf + 8);
+	out->hash = rumor_get64(buf + 16);
+	out->n_members = rumor_get16(buf + 24);
+	nr = rumor_get16(buf + 26);
+	nu = rumor_get16(buf + 28);
+	if (rumor_get16(buf + 30) != 0 ||
+			!raft_delta_head_ok(out->epoch, out->base,
+			out->n_members, nr, nu) ||
+			len != RAFT_DELTA_HDR_LEN + 4 * (size_t)nr +
+			RAFT_EPOCH_MEMBER_LEN * (size_t)nu)
+		return RAFT_WIRE_PAYLOAD;
+	out->n_removed = (uint16_t)nr;
+	out->n_upserts = (uint16_t)nu;
+	for (unsigned int i = 0; i < nr; i++) {
+		out->removed[i] = rumor_get32(buf + RAFT_DELTA_HDR_LEN + 4 * i);
+		if (out->removed[i] == 0 ||
+				(i > 0 && out->removed[i] <= out->removed[i - 1]))
+			return RAFT_WIRE_PAYLOAD;
+	}
+	for (unsigned int i = 0; i < nu; i++) {
+		struct raft_epoch_member *m = &out->upserts[i];
+
+		if (!raft_member_get(buf + RAFT_DELTA_HDR_LEN + 4 * nr +
+				RAFT_EPOCH_MEMBER_LEN * i, m) ||
+				(i > 0 && m->id <= out->upserts[i - 1].id))
+			return RAFT_WIRE_PAYLOAD;
+	}
+	/* No id both removed and upserted: both lists are sorted. */
+	for (k = 0, j = 0; k < nr && j < nu; ) {
+		if (out->removed[k] == out->upserts[j].id)
+			return RAFT_WIRE_PAYLOAD;
+		if (out->removed[k] < out->upserts[j].id)
+			k++;
+		else
+			j++;
+	}
+	return RAFT_WIRE_OK;
+}
+
+size_t
+raft_delta_encode(const struct raft_epoch_delta *d, uint8_t *buf, size_t cap)
+{
+	size_t len, k, j;
+
+	if (!raft_delta_head_ok(d->epoch, d->base, d->n_members,
+			d->n_removed, d->n_upserts))
+		return 0;
+	for (unsigned int i = 0; i < d->n_removed; i++)
+		if (d->removed[i] == 0 ||
+				(i > 0 && d->removed[i] <= d->removed[i - 1]))
+			return 0;
+	for (unsigned int i = 0; i < d->n_upserts; i++)
+		if (!raft_member_ok(&d->upserts[i]) || (i > 0 &&
+				d->upserts[i].id <= d->upserts[i - 1].id))
+			return 0;
+	for (k = 0, j = 0; k < d->n_removed && j < d->n_upserts; ) {
+		if (d->removed[k] == d->upserts[j].id)
+			return 0;
+		if (d->removed[k] < d->upserts[j].id)
+			k++;
+		else
+			j++;
+	}
+	len = RAFT_DELTA_HDR_LEN + 4 * (size_t)d->n_removed +
+			RAFT_EPOCH_MEMBER_LEN * (size_t)d->n_upserts;
+	if (len > cap)
+		return 0;
+	rumor_put64(buf, d->epoch);
+	rumor_put64(buf + 8, d->base);
+	rumor_put64(buf + 16, d->hash);
+	rumor_put16(buf + 24, d->n_members);
+	rumor_put16(buf + 26, d->n_removed);
+	rumor_put16(buf + 28, d->n_upserts);
+	rumor_put16(buf + 30, 0);
+	for (unsigned int i = 0; i < d->n_removed; i++)
+		rumor_put32(buf + RAFT_DELTA_HDR_LEN + 4 * i, d->removed[i]);
+	for (unsigned int i = 0; i < d->n_upserts; i++)
+		raft_member_put(buf + RAFT_DELTA_HDR_LEN + 4 * d->n_removed +
+				RAFT_EPOCH_MEMBER_LEN * i, &d->upserts[i]);
+	return len;
+}
+
+uint64_t
+raft_entry_epoch(const struct raft_entry *e)
+{
+	if ((e->type != RAFT_ENTRY_RING_EPOCH &&
+			e->type != RAFT_ENTRY_RING_DELTA) || e->len < 8)
+		return 0;
+	return rumor_get64(e->data);
 }
 
 enum raft_wire_error
@@ -245,10 +405,18 @@ raft_voter_change_encode(const struct raft_voter_change *c, uint8_t *buf,
 	return RAFT_VOTER_CHANGE_LEN;
 }
 
+/* Validate a delta payload without keeping it. */
+static enum raft_wire_error
+raft_delta_check(const uint8_t *buf, size_t len)
+{
+	struct raft_epoch_delta d;
+
+	return raft_delta_decode(buf, len, &d);
+}
+
 enum raft_wire_error
 raft_entry_check(const struct raft_entry *e)
 {
-	struct raft_epoch ep;
 	struct raft_voter_change vc;
 
 	if (e->term == 0 || e->index == 0 || e->term >= RAFT_NUM_MAX ||
@@ -262,7 +430,9 @@ raft_entry_check(const struct raft_entry *e)
 	case RAFT_ENTRY_NOOP:
 		return e->len == 0 ? RAFT_WIRE_OK : RAFT_WIRE_PAYLOAD;
 	case RAFT_ENTRY_RING_EPOCH:
-		return raft_epoch_decode(e->data, e->len, &ep);
+		return raft_epoch_check(e->data, e->len);
+	case RAFT_ENTRY_RING_DELTA:
+		return raft_delta_check(e->data, e->len);
 	case RAFT_ENTRY_VOTER:
 		return raft_voter_change_decode(e->data, e->len, &vc);
 	default:
@@ -363,6 +533,8 @@ raft_msg_check(const struct raft_msg *m)
 		break;
 	}
 	case RAFT_APPEND_RESP:
+		if ((m->flags & RAFT_F_LOST) && !(m->flags & RAFT_F_REJECT))
+			return RAFT_WIRE_FLAGS;
 		if (m->index >= RAFT_NUM_MAX)
 			return RAFT_WIRE_TERM;
 		if (m->flags & RAFT_F_REJECT) {

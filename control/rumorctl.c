@@ -28,7 +28,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: rumorctl [--config FILE | --socket PATH] COMMAND\n"
+"usage: rumorctl [--config FILE | --socket PATH] COMMAND [ARGS]\n"
 "       rumorctl keygen\n"
 "\n"
 "Asks a node's rumor-control on its admin socket: the admin_socket of\n"
@@ -41,7 +41,20 @@ usage(FILE *f)
 "  stats     counters: control.NAME VALUE lines from rumor-control and\n"
 "            dataplane.NAME VALUE lines from rumor-dataplane\n"
 "  raft      Raft on ring epochs: role, term, leader, commit index, the\n"
-"            last committed epoch and its members, storage state\n"
+"            last committed epoch and its members, the snapshot, storage\n"
+"            state\n"
+"  raft snapshot\n"
+"            take a snapshot of the last committed epoch now and compact\n"
+"            the log behind it (rumor-control also does so every 1,000\n"
+"            applied entries)\n"
+"  raft add-voter ID\n"
+"            make learner ID (a live member that holds every committed\n"
+"            entry) a voter; ask the leader\n"
+"  raft remove-voter ID\n"
+"            make voter ID a learner; at least 3 voters remain. One\n"
+"            change at a time; the reply comes once it is committed.\n"
+"            The change is Raft's durable state: the voter lines of the\n"
+"            configuration keep naming the founding voters\n"
 "  keygen    print a new random cluster key (64 hex digits) for a\n"
 "            keyring file; keep that file mode 0600\n"
 "\n"
@@ -165,9 +178,10 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *conf = NULL, *sock = NULL, *cmd;
-	char path[CONFIG_PATH_MAX];
-	enum admin_cmd ac;
+	const char *conf = NULL, *sock = NULL;
+	char path[CONFIG_PATH_MAX], cmd[ADMIN_REQ_MAX + 1];
+	struct admin_req req;
+	size_t off = 0;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+c:s:h", longopts, NULL)) != -1) {
@@ -186,19 +200,46 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "rumorctl: %s\n", optind == argc ?
-				"a command is required" :
-				"one command at a time");
+	if (optind == argc) {
+		fprintf(stderr, "rumorctl: a command is required\n");
 		usage(stderr);
 		return 2;
 	}
-	cmd = argv[optind];
-	if (strcmp(cmd, "keygen") == 0)
+	if (strcmp(argv[optind], "keygen") == 0) {
+		if (optind + 1 != argc) {
+			fprintf(stderr, "rumorctl: keygen takes no "
+					"arguments\n");
+			return 2;
+		}
 		return keygen();
-	if (admin_req_parse(cmd, strlen(cmd), &ac) != ADMIN_REQ_OK) {
-		fprintf(stderr, "rumorctl: unknown command '%s' (members, "
-				"stats, raft, keygen)\n", cmd);
+	}
+	/* The words, one request: checked here, sent as they are. */
+	cmd[0] = '\0';
+	for (int i = optind; i < argc; i++) {
+		int w = snprintf(cmd + off, sizeof(cmd) - off, "%s%s",
+				i > optind ? " " : "", argv[i]);
+
+		if (w < 0 || (size_t)w >= sizeof(cmd) - off) {
+			fprintf(stderr, "rumorctl: command too long\n");
+			return 2;
+		}
+		off += (size_t)w;
+	}
+	switch (admin_req_parse(cmd, off, &req)) {
+	case ADMIN_REQ_OK:
+		break;
+	case ADMIN_REQ_ARGS:
+		if (admin_cmd_bare(req.meant) || req.meant == ADMIN_CMD_RAFT)
+			fprintf(stderr, "rumorctl: '%s': unknown or extra "
+					"arguments (commands: %s, keygen)\n",
+					cmd, ADMIN_COMMANDS);
+		else
+			fprintf(stderr, "rumorctl: usage: rumorctl %s\n",
+					admin_cmd_usage(req.meant));
+		return 2;
+	default:
+		fprintf(stderr, "rumorctl: unknown command '%s' (%s, "
+				"keygen)\n", cmd, ADMIN_COMMANDS);
 		return 2;
 	}
 	if ((conf == NULL) == (sock == NULL)) {
@@ -219,5 +260,5 @@ main(int argc, char **argv)
 		config_free(&cfg);
 		sock = path;
 	}
-	return ask(sock, admin_cmd_name(ac));
+	return ask(sock, cmd);
 }

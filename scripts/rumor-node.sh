@@ -275,8 +275,10 @@ do_start() {
 				tail_log "$cp_log"
 				die "rumor-control exited (Raft)"
 			fi
+			# rumor-control may exit between the check above and
+			# this question: no answer is no leader yet.
 			lead=$("$ctl" --socket "$admin_sock" raft 2>/dev/null |
-				awk '$1 == "leader" { print $2 }')
+				awk '$1 == "leader" { print $2 }') || lead=
 			[ -n "$lead" ] && [ "$lead" != 0 ] && break
 			sleep 0.1
 		done

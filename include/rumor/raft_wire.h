@@ -10,7 +10,8 @@
  *
  *   0  u8  type (enum raft_msg_type)
  *   1  u8  flags (RAFT_F_REJECT on responses, RAFT_F_TRANSFER on vote
- *          requests; every other bit zero)
+ *          requests, RAFT_F_LOST on a rejecting APPEND_RESP; every
+ *          other bit zero)
  *   2  u16 reserved, zero
  *   4  u32 from: the sender's node id (non-zero)
  *   8  u32 to: the receiver's node id (non-zero, not from)
@@ -36,7 +37,12 @@
  *       u32 reserved
  *
  * Entry payloads: RING_EPOCH is a struct raft_epoch (16 + 16 x members
- * bytes), VOTER a struct raft_voter_change (8 bytes), NOOP nothing.
+ * bytes, so at most RAFT_EPOCH_ENTRY_MEMBERS_MAX members in an entry),
+ * RING_DELTA a struct raft_epoch_delta (the changes from the epoch
+ * before: 32 + 4 x removed + 16 x added or changed bytes), VOTER a
+ * struct raft_voter_change (8 bytes), NOOP nothing. An epoch of any size
+ * up to RAFT_EPOCH_MEMBERS_MAX is a chain of deltas in the log, and whole
+ * in a snapshot (sent in chunks).
  */
 #ifndef RUMOR_RAFT_WIRE_H
 #define RUMOR_RAFT_WIRE_H
@@ -59,8 +65,20 @@
 /* The largest entry payload: one entry always fits one APPEND. */
 #define RAFT_ENTRY_DATA_MAX (RAFT_MSG_MAX - RAFT_APPEND_FIXED - \
 		RAFT_ENTRY_HDR_LEN)
-#define RAFT_EPOCH_MEMBERS_MAX ((RAFT_ENTRY_DATA_MAX - \
+/* A whole epoch in one entry (RING_EPOCH): 82 members. */
+#define RAFT_EPOCH_ENTRY_MEMBERS_MAX ((RAFT_ENTRY_DATA_MAX - \
 		RAFT_EPOCH_HDR_LEN) / RAFT_EPOCH_MEMBER_LEN)
+/*
+ * An epoch's members at most: what a snapshot carries and deltas build.
+ * A struct raft_epoch holds them inline (64 KiB).
+ */
+#define RAFT_EPOCH_MEMBERS_MAX 4096u
+/* A ring epoch delta (RING_DELTA): header, then removed ids, upserts. */
+#define RAFT_DELTA_HDR_LEN 32u
+#define RAFT_DELTA_REMOVED_MAX ((RAFT_ENTRY_DATA_MAX - \
+		RAFT_DELTA_HDR_LEN) / 4u)
+#define RAFT_DELTA_UPSERTS_MAX ((RAFT_ENTRY_DATA_MAX - \
+		RAFT_DELTA_HDR_LEN) / RAFT_EPOCH_MEMBER_LEN)
 #define RAFT_VOTER_CHANGE_LEN 8u
 
 enum raft_msg_type {
@@ -82,11 +100,16 @@ enum raft_msg_type {
 #define RAFT_F_REJECT 0x01u	/* Responses: refused. */
 #define RAFT_F_TRANSFER 0x02u	/* (Pre)vote requests: leadership
 				 * transfer, ignore the leader lease. */
+#define RAFT_F_LOST 0x04u	/* APPEND_RESP, rejected: the sender lost
+				 * its state (raft.h) and holds no more
+				 * than hint_index: forget its match. */
 
 enum raft_entry_type {
 	RAFT_ENTRY_NOOP = 1,	/* A new leader's first entry. */
 	RAFT_ENTRY_RING_EPOCH,	/* A ring epoch: struct raft_epoch. */
 	RAFT_ENTRY_VOTER,	/* A voter change: struct raft_voter_change. */
+	RAFT_ENTRY_RING_DELTA,	/* A ring epoch as changes from the one
+				 * before: struct raft_epoch_delta. */
 	RAFT_ENTRY_TYPE_MAX
 };
 
@@ -145,6 +168,35 @@ struct raft_epoch {
 	uint64_t epoch;
 	uint16_t n_members;
 	struct raft_epoch_member members[RAFT_EPOCH_MEMBERS_MAX];
+};
+
+/*
+ * A ring epoch as the changes from the epoch before it (RING_DELTA):
+ *
+ *   0  u64 epoch      the new epoch (non-zero)
+ *   8  u64 base       the epoch it changes (below epoch); 0: none, every
+ *                     member is in the upserts and nothing is removed
+ *  16  u64 hash       XXH3 of the new epoch's encoding (raft_epoch_hash):
+ *                     whoever applies it checks that it got the same set
+ *  24  u16 n_members  of the new epoch (1 .. RAFT_EPOCH_MEMBERS_MAX)
+ *  26  u16 n_removed  ids that leave (0 .. RAFT_DELTA_REMOVED_MAX)
+ *  28  u16 n_upserts  members that join or change address or weight
+ *  30  u16 reserved   (0)
+ *  32  n_removed x u32 id, strictly increasing, non-zero
+ *      n_upserts x 16-byte members as in an epoch, ids strictly
+ *      increasing, none of them removed
+ *
+ * At least one change; the length is exact.
+ */
+struct raft_epoch_delta {
+	uint64_t epoch;
+	uint64_t base;
+	uint64_t hash;
+	uint16_t n_members;
+	uint16_t n_removed;
+	uint16_t n_upserts;
+	uint32_t removed[RAFT_DELTA_REMOVED_MAX];
+	struct raft_epoch_member upserts[RAFT_DELTA_UPSERTS_MAX];
 };
 
 enum raft_voter_op {
@@ -207,6 +259,15 @@ enum raft_wire_error raft_epoch_decode(const uint8_t *buf, size_t len,
 		struct raft_epoch *out);
 size_t raft_epoch_encode(const struct raft_epoch *e, uint8_t *buf,
 		size_t cap);
+
+/* Ring epoch delta payloads: the same contract. */
+enum raft_wire_error raft_delta_decode(const uint8_t *buf, size_t len,
+		struct raft_epoch_delta *out);
+size_t raft_delta_encode(const struct raft_epoch_delta *d, uint8_t *buf,
+		size_t cap);
+
+/* The epoch number a RING_EPOCH or RING_DELTA payload names; 0 if none. */
+uint64_t raft_entry_epoch(const struct raft_entry *e);
 
 /* Voter change payloads. */
 enum raft_wire_error raft_voter_change_decode(const uint8_t *buf,

@@ -3,12 +3,14 @@
  * libFuzzer target: admin_req_parse (control/admin_req.h) on arbitrary
  * bytes taken as one admin request. Whatever the input, the verdict is
  * one of the defined ones and has a name; a command comes only with
- * ADMIN_REQ_OK, and then the input is exactly that command's word with
- * blanks around it; an input longer than ADMIN_REQ_MAX is refused for its
- * length alone.
+ * ADMIN_REQ_OK, and then the input is that command's words, separated and
+ * surrounded by blanks, followed by its node id (non-zero) if it takes
+ * one; an input longer than ADMIN_REQ_MAX is refused for its length
+ * alone; a refusal for arguments names a command meant.
  */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,31 +27,52 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *copy = malloc(size > 0 ? size : 1);
-	enum admin_cmd cmd = ADMIN_CMD_MAX;
+	struct admin_req req = { .cmd = ADMIN_CMD_MAX };
 	enum admin_verdict v;
 
 	if (copy == NULL)
 		return 0;
 	if (size > 0)
 		memcpy(copy, data, size);
-	v = admin_req_parse(copy, size, &cmd);
+	v = admin_req_parse(copy, size, &req);
 	FUZZ_CHECK(v >= ADMIN_REQ_OK && v < ADMIN_REQ_VERDICT_MAX);
 	FUZZ_CHECK(strcmp(admin_verdict_name(v), "?") != 0);
 	if (size > ADMIN_REQ_MAX)
 		FUZZ_CHECK(v == ADMIN_REQ_TOO_LONG);
+	if (v == ADMIN_REQ_ARGS)
+		FUZZ_CHECK(req.meant > ADMIN_CMD_NONE &&
+				req.meant < ADMIN_CMD_MAX);
 	if (v != ADMIN_REQ_OK) {
-		FUZZ_CHECK(cmd == ADMIN_CMD_NONE);
+		FUZZ_CHECK(req.cmd == ADMIN_CMD_NONE);
 	} else {
-		const char *name = admin_cmd_name(cmd);
-		size_t s = 0, e = size, len = strlen(name);
+		/* The input, blanks squeezed, is the usage with the id. */
+		const char *usage = admin_cmd_usage(req.cmd);
+		char want[ADMIN_REQ_MAX + 32], got[ADMIN_REQ_MAX + 1];
+		size_t g = 0;
+		bool gap = false;
 
-		FUZZ_CHECK(cmd > ADMIN_CMD_NONE && cmd < ADMIN_CMD_MAX);
-		while (s < e && blank(data[s]))
-			s++;
-		while (e > s && blank(data[e - 1]))
-			e--;
-		FUZZ_CHECK(e - s == len);
-		FUZZ_CHECK(memcmp(data + s, name, len) == 0);
+		FUZZ_CHECK(req.cmd > ADMIN_CMD_NONE && req.cmd < ADMIN_CMD_MAX);
+		if (strstr(usage, " ID") != NULL) {
+			FUZZ_CHECK(req.id != 0);
+			snprintf(want, sizeof(want), "%.*s %u",
+					(int)(strlen(usage) - 3), usage,
+					req.id);
+		} else {
+			FUZZ_CHECK(req.id == 0);
+			snprintf(want, sizeof(want), "%s", usage);
+		}
+		for (size_t i = 0; i < size; i++) {
+			if (blank(data[i])) {
+				gap = g > 0;
+				continue;
+			}
+			if (gap)
+				got[g++] = ' ';
+			gap = false;
+			got[g++] = (char)data[i];
+		}
+		got[g] = '\0';
+		FUZZ_CHECK(strcmp(got, want) == 0);
 	}
 	free(copy);
 	return 0;

@@ -323,6 +323,11 @@ SEEDS["fuzz_admin"] = {
     "unknown": b"frobnicate",
     "binary": b"stats\x00\x01",
     "too-long": b"members" + b" " * 250,
+    "raft-snapshot": b"raft snapshot\n",
+    "raft-bad-args": b"raft snapshot 3",
+    "raft-add-voter": b"raft add-voter 4\n",
+    "raft-remove-voter": b" raft\tremove-voter 4294967295",
+    "raft-bad-id": b"raft add-voter 04",
 }
 
 
@@ -448,6 +453,22 @@ def raft_snapshot(index=10, term=4, total=5, offset=0, chunk=b"hello",
 
 
 VOTER_ADD = struct.pack("!BBHI", 1, 0, 0, 4)
+
+
+def raft_member(mid, port=7946, weight=1):
+    return struct.pack("!I4sHHI", mid, bytes([10, 0, 0, mid & 0xff]), port, 0,
+                       weight)
+
+
+def raft_delta(epoch=8, base=7, hashv=0, n_members=None, removed=(),
+               upserts=(), reserved=0):
+    """A RING_DELTA payload (include/rumor/raft_wire.h)."""
+    if n_members is None:
+        n_members = 3 - len(removed) + len(upserts)
+    return struct.pack("!QQQHHHH", epoch, base, hashv, n_members,
+                       len(removed), len(upserts), reserved) + \
+        b"".join(struct.pack("!I", r) for r in removed) + \
+        b"".join(raft_member(*u) for u in upserts)
 SEEDS["fuzz_raft_wire"] = {
     "prevote": raft_hdr(1, term=6) + struct.pack("!QQ", 3, 4),
     "vote-transfer": raft_hdr(3, flags=2, term=6) + struct.pack("!QQ", 3, 4),
@@ -459,6 +480,9 @@ SEEDS["fuzz_raft_wire"] = {
         raft_entry(5, 6, 3, VOTER_ADD))),
     "append-resp-reject": raft_hdr(6, flags=1) + struct.pack("!QQQ", 9, 5, 3),
     "append-resp-ok": raft_hdr(6) + struct.pack("!QQQ", 9, 0, 0),
+    "append-resp-lost": raft_hdr(6, flags=5) + struct.pack("!QQQ", 9, 0, 0),
+    "append-delta": raft_append(entries=(
+        raft_entry(4, 4, 4, raft_delta(removed=(2,), upserts=((5,),))),)),
     "heartbeat": raft_hdr(7) + struct.pack("!Q", 3),
     "heartbeat-resp": raft_hdr(8),
     "snapshot-chunk": raft_snapshot(),
@@ -480,6 +504,24 @@ SEEDS["fuzz_raft_wire"] = {
     "env-msg": struct.pack("!B3xQ", 1, 0x1234) + raft_hdr(1, term=6) +
     struct.pack("!QQ", 3, 4),
     "env-voters-bad-hash": struct.pack("!B3xQB3xIII", 2, 0x1234, 3, 1, 2, 3),
+}
+
+
+# Ring epochs and deltas (the hash is left wrong: the fuzzer finds the
+# right one only by luck, but every other check runs).
+SEEDS["fuzz_raft_epoch"] = {
+    "delta-join": raft_delta(upserts=((4,),)),
+    "delta-leave": raft_delta(removed=(2,)),
+    "delta-both": raft_delta(removed=(1, 3), upserts=((2, 7946, 5), (9,))),
+    "delta-first": raft_delta(epoch=1, base=0, n_members=2,
+                              upserts=((1,), (2,))),
+    "delta-bad-order": raft_delta(removed=(3, 1)),
+    "delta-bad-both": raft_delta(removed=(2,), upserts=((2,),)),
+    "delta-bad-first": raft_delta(epoch=1, base=0, removed=(1,),
+                                  upserts=((2,),)),
+    "epoch": raft_epoch(),
+    "epoch-bad": raft_epoch(members=((2, 1, 1), (1, 1, 1))),
+    "short": raft_delta()[:20],
 }
 
 

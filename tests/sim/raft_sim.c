@@ -11,10 +11,14 @@
  * ready, the fsync completes a little later, and only then are its
  * messages sent and its committed entries applied. Nodes crash, either
  * as a process (the written data survive) or as a machine (only what
- * was fsynced survives), and restart from their disk. Ring epochs are
+ * was fsynced survives), and restart from their disk, some finding their
+ * snapshot corrupt (then, as raft_log_open does, they record how far
+ * they may have acknowledged and start empty, withholding their votes
+ * until they have caught up). Ring epochs are
  * proposed at random times to whichever node believes it leads; the
- * leader is asked to hand over now and then; one voter change (a learner
- * promoted, or a voter demoted) is made. Applied nodes compact their log
+ * leader is asked to hand over now and then; voter changes (a learner
+ * promoted, or a voter demoted) are made one after another, one by
+ * default. Applied nodes compact their log
  * behind a snapshot of the latest epoch, so that a node back from a long
  * crash catches up from a snapshot.
  *
@@ -42,6 +46,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "epoch_plan.h"
 #include "raft.h"
 
 #define TICK_MS 10
@@ -84,7 +89,12 @@ struct opts {
 	uint32_t propose_ms;		/* Mean gap between proposals. */
 	uint32_t transfer_pct;		/* Chance per second. */
 	bool voter_change;
+	uint32_t voter_changes;		/* How many, one after another. */
+	uint32_t corrupt_pct;		/* Of restarts, those that find their
+					 * snapshot corrupt. */
+	uint32_t members;		/* Epochs grow to about this many. */
 	bool bug_early_send;		/* Send before fsync: must fail. */
+	bool bug_lost_votes;		/* Lost state not recorded. */
 	bool verbose;
 };
 
@@ -108,6 +118,8 @@ struct node {
 	struct dstate written, synced;
 	uint64_t app_index;		/* Applied, in this life. */
 	uint64_t app_epoch;		/* Latest ring epoch applied. */
+	struct raft_epoch *app;		/* That epoch, whole. */
+	bool app_have;
 	enum raft_role last_role;
 	uint64_t recorded_commit;
 };
@@ -159,18 +171,27 @@ struct sim {
 	struct proposal *props;
 	size_t n_props, props_cap;
 	uint64_t next_epoch;
+	struct raft_epoch *ep_a, *ep_b;	/* Scratch: the leader's latest. */
+	struct raft_epoch_member *view;	/* Scratch: what it proposes. */
 	bool voter_done;
+	uint32_t voter_made;
 	uint64_t failures;
 	char first_failure[256];
 	/* Counters. */
 	uint64_t crashes, lossy_crashes, restarts, partitions, transfers;
+	uint64_t corrupted;
 	uint64_t events, msgs;
+	uint32_t max_members;		/* The largest epoch applied. */
+	uint32_t max_snapshot;		/* The largest snapshot installed. */
 };
 
 struct totals {
 	uint64_t seeds, failed;
 	uint64_t elections, committed, acked, proposals, snapshots;
 	uint64_t crashes, lossy_crashes, partitions, transfers, events;
+	uint64_t corrupted;
+	uint64_t snap_chunks;
+	uint32_t max_members, max_snapshot;
 	uint64_t *lat;			/* Commit latencies, ms. */
 	size_t n_lat, lat_cap;
 };
@@ -320,12 +341,39 @@ entry_hash(const struct raft_entry *e)
 static uint64_t
 entry_epoch(const struct raft_entry *e)
 {
-	struct raft_epoch ep;
+	return raft_entry_epoch(e);
+}
 
-	if (e->type != RAFT_ENTRY_RING_EPOCH ||
-			raft_epoch_decode(e->data, e->len, &ep) != RAFT_WIRE_OK)
-		return 0;
-	return ep.epoch;
+static bool
+epoch_type(uint8_t type)
+{
+	return type == RAFT_ENTRY_RING_EPOCH || type == RAFT_ENTRY_RING_DELTA;
+}
+
+/*
+ * The epoch entry e makes of *cur (have: whether there is one), into
+ * *tmp; then the two swap. Returns false if it does not apply.
+ */
+static bool
+epoch_step(struct raft_epoch **cur, struct raft_epoch **tmp, bool *have,
+		const struct raft_entry *e)
+{
+	static struct raft_epoch_delta d;
+	struct raft_epoch *t;
+
+	if (e->type == RAFT_ENTRY_RING_EPOCH) {
+		if (raft_epoch_decode(e->data, e->len, *tmp) != RAFT_WIRE_OK)
+			return false;
+	} else {
+		if (raft_delta_decode(e->data, e->len, &d) != RAFT_WIRE_OK ||
+				epoch_apply(*tmp, *have ? *cur : NULL, &d) < 0)
+			return false;
+	}
+	t = *cur;
+	*cur = *tmp;
+	*tmp = t;
+	*have = true;
+	return true;
 }
 
 static uint8_t *
@@ -574,7 +622,7 @@ epoch_at(struct sim *s, uint64_t index)
 	for (uint64_t x = index; x > 0; x--) {
 		const struct hist *h = hist_at(s, x);
 
-		if (h->applied && h->type == RAFT_ENTRY_RING_EPOCH)
+		if (h->applied && epoch_type(h->type))
 			return h->epoch;
 	}
 	return 0;
@@ -601,8 +649,21 @@ apply(struct sim *s, struct node *nd, const struct raft_entry *e)
 	} else {
 		h->applied = true;
 	}
-	if (e->type == RAFT_ENTRY_RING_EPOCH)
-		nd->app_epoch = entry_epoch(e);
+	if (epoch_type(e->type)) {
+		struct raft_epoch *cur = nd->app, *tmp = s->ep_b;
+
+		/* Every node makes the same member set of it (the hash). */
+		if (!epoch_step(&cur, &tmp, &nd->app_have, e)) {
+			fail(s, nd->id - 1, "epoch at index %" PRIu64 " does "
+					"not apply to epoch %" PRIu64, e->index,
+					nd->app_epoch);
+		} else {
+			epoch_copy(nd->app, cur);
+			nd->app_epoch = nd->app->epoch;
+			if (cur->n_members > s->max_members)
+				s->max_members = cur->n_members;
+		}
+	}
 	/* The proposer acknowledges its client. */
 	for (size_t p = s->n_props; p > 0; p--) {
 		struct proposal *pp = &s->props[p - 1];
@@ -623,16 +684,20 @@ apply(struct sim *s, struct node *nd, const struct raft_entry *e)
 static void
 install(struct sim *s, struct node *nd, const struct raft_snapshot *snap)
 {
-	struct raft_epoch ep;
 	uint64_t want = epoch_at(s, snap->index), got = 0;
 
+	nd->app_have = false;
+	if (snap->len > s->max_snapshot)
+		s->max_snapshot = snap->len;
 	if (snap->len > 0) {
-		if (raft_epoch_decode(snap->data, snap->len, &ep) !=
-				RAFT_WIRE_OK)
+		if (raft_epoch_decode(snap->data, snap->len, nd->app) !=
+				RAFT_WIRE_OK) {
 			fail(s, nd->id - 1, "snapshot %" PRIu64 " unreadable",
 					snap->index);
-		else
-			got = ep.epoch;
+		} else {
+			got = nd->app->epoch;
+			nd->app_have = true;
+		}
 	}
 	if (got != want)
 		fail(s, nd->id - 1, "snapshot at %" PRIu64 " holds epoch %"
@@ -706,6 +771,11 @@ node_complete(struct sim *s, struct node *nd, bool sent)
 
 	if (!sent)
 		transmit(s, nd, rd);
+	/*
+	 * What it applies it holds committed: record that first (a leader
+	 * that commits with nothing to write applies at once).
+	 */
+	record_commit(s, nd);
 	if (rd->snapshot != NULL)
 		install(s, nd, rd->snapshot);
 	for (size_t c = 0; c < rd->n_committed; c++)
@@ -716,25 +786,14 @@ node_complete(struct sim *s, struct node *nd, bool sent)
 	/* Compact now and then, behind the latest epoch. */
 	applied = raft_applied(nd->r);
 	if (applied >= raft_first_index(nd->r) + 24 + nd->id * 3) {
-		uint8_t buf[RAFT_ENTRY_DATA_MAX];
-		const struct raft_snapshot *sn = raft_snapshot(nd->r);
-		size_t len = sn->len;
+		static uint8_t buf[RAFT_EPOCH_HDR_LEN + RAFT_EPOCH_MEMBERS_MAX *
+				RAFT_EPOCH_MEMBER_LEN];
+		const struct raft_snapshot *sn;
+		size_t len = 0;
 
-		/*
-		 * The state at `applied` is the latest epoch applied: from
-		 * the log if it holds one, else the snapshot's own.
-		 */
-		if (len > 0)
-			memcpy(buf, sn->data, len);
-		for (uint64_t x = applied; x >= raft_first_index(nd->r); x--) {
-			const struct raft_entry *en = raft_entry_at(nd->r, x);
-
-			if (en->type == RAFT_ENTRY_RING_EPOCH) {
-				len = en->len;
-				memcpy(buf, en->data, len);
-				break;
-			}
-		}
+		/* The state at `applied` is the latest epoch applied. */
+		if (nd->app_have)
+			len = raft_epoch_encode(nd->app, buf, sizeof(buf));
 		if (raft_compact(nd->r, applied, buf, (uint32_t)len) != 0)
 			fail(s, nd->id - 1, "compaction at %" PRIu64
 					" refused", applied);
@@ -816,12 +875,69 @@ node_start(struct sim *s, struct node *nd)
 	nd->busy = false;
 	nd->app_index = 0;
 	nd->app_epoch = 0;
+	nd->app_have = false;
 	nd->recorded_commit = 0;
 	if (d->snap.index > 0)
 		install(s, nd, &d->snap);
 	record_commit(s, nd);
 	ds_copy(&nd->written, &nd->synced);
 	at(s, s->now + rnd_range(s, 1, TICK_MS), EV_TICK, nd->id - 1);
+}
+
+/* Whether some node has lost state and is not whole yet. */
+static bool
+someone_lost(struct sim *s)
+{
+	for (uint32_t i = 0; i < s->n; i++) {
+		struct node *nd = &s->nodes[i];
+
+		if (nd->up ? raft_lost(nd->r) : nd->synced.hs.lost_index != 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The node's snapshot is found corrupt at restart: as raft_log_open
+ * does, record how far it may have acknowledged, and start empty.
+ */
+static void
+corrupt_snapshot(struct sim *s, struct node *nd)
+{
+	struct dstate *d = &nd->synced;
+	uint64_t lost = d->hs.commit;
+
+	if (d->n > 0 && d->ents[d->n - 1].index > lost)
+		lost = d->ents[d->n - 1].index;
+	if (d->hs.lost_index > lost)
+		lost = d->hs.lost_index;
+	if (!s->o.bug_lost_votes) {
+		d->hs.lost_index = lost > 0 ? lost : 1;
+		d->hs.lost_term = d->hs.term;
+	}
+	ds_truncate(d, 0);
+	free((void *)d->snap.data);
+	memset(&d->snap, 0, sizeof(d->snap));
+	d->snap.data = dup_bytes(NULL, 0);
+	s->corrupted++;
+	if (s->o.verbose)
+		fprintf(stderr, "raft-sim: t=%" PRIu64 " node %u: snapshot "
+				"corrupt, lost up to %" PRIu64 " term %"
+				PRIu64 "\n", s->now, nd->id, lost,
+				d->hs.term);
+}
+
+/* Voters as a live node sees them (0: none up). */
+static uint32_t
+voter_count(struct sim *s)
+{
+	uint32_t ids[RAFT_VOTERS_MAX];
+
+	for (uint32_t i = 0; i < s->n; i++)
+		if (s->nodes[i].up)
+			return raft_voters(s->nodes[i].r, ids,
+					RAFT_VOTERS_MAX);
+	return 0;
 }
 
 static void
@@ -860,27 +976,115 @@ find_leader(struct sim *s)
 	return best;
 }
 
+/* A random id of the universe 1 .. 2 x members not in the set. */
+static uint32_t
+new_id(struct sim *s, const uint8_t *in)
+{
+	uint32_t top = 2 * s->o.members;
+
+	for (int tries = 0; tries < 64; tries++) {
+		uint32_t id = (uint32_t)rnd_range(s, 1, top);
+
+		if (!in[id])
+			return id;
+	}
+	return 0;
+}
+
+/*
+ * The leader proposes the next epoch as a delta from the latest in its
+ * log: joins while it is small, then a few joins, leaves and weight
+ * changes. Its number is the simulation's next, so that each proposal
+ * is told apart.
+ */
 static void
 propose(struct sim *s)
 {
+	static struct raft_epoch_delta d;
+	static uint8_t in[2 * RAFT_EPOCH_MEMBERS_MAX + 1];
+	static uint32_t weight[2 * RAFT_EPOCH_MEMBERS_MAX + 1];
 	struct node *nd = find_leader(s);
-	struct raft_epoch ep;
+	struct raft_epoch *cur = s->ep_a, *tmp = s->ep_b, *next;
 	uint8_t buf[RAFT_ENTRY_DATA_MAX];
-	struct raft_entry e = { .type = RAFT_ENTRY_RING_EPOCH, .data = buf };
-	uint32_t members = (uint32_t)rnd_range(s, 1, 12), id = 0;
+	struct raft_entry e = { .type = RAFT_ENTRY_RING_DELTA, .data = buf };
+	uint32_t top = 2 * s->o.members, n = 0, count = 0, adds, drops,
+			changes;
+	bool have, partial;
 
 	if (nd == NULL)
 		return;
-	ep.epoch = s->next_epoch;
-	ep.n_members = (uint16_t)members;
-	for (uint32_t m = 0; m < members; m++) {
-		id += (uint32_t)rnd_range(s, 1, 5);
-		ep.members[m] = (struct raft_epoch_member){
-			.id = id, .ip = 0x0100000a + (id << 24),
-			.port = 7946, .weight = (uint32_t)rnd_range(s, 1, 100),
-		};
+	/* The latest epoch in its log. */
+	have = nd->app_have;
+	if (have)
+		epoch_copy(cur, nd->app);
+	for (uint64_t i = raft_applied(nd->r) + 1;
+			i <= raft_last_index(nd->r); i++) {
+		const struct raft_entry *x = raft_entry_at(nd->r, i);
+
+		if (x != NULL && epoch_type(x->type) &&
+				!epoch_step(&cur, &tmp, &have, x)) {
+			fail(s, nd->id - 1, "its log's epochs do not apply");
+			return;
+		}
 	}
-	e.len = (uint16_t)raft_epoch_encode(&ep, buf, sizeof(buf));
+	memset(in, 0, top + 1);
+	for (uint32_t i = 0; have && i < cur->n_members; i++) {
+		uint32_t id = cur->members[i].id;
+
+		if (id <= top) {
+			in[id] = 1;
+			weight[id] = cur->members[i].weight;
+			count++;
+		}
+	}
+	if (count < s->o.members / 2 || (count < s->o.members &&
+			rnd_below(s, 3) == 0)) {
+		adds = (uint32_t)rnd_range(s, 1, s->o.members - count < 120 ?
+				s->o.members - count : 120);
+		drops = changes = 0;
+	} else {
+		adds = (uint32_t)rnd_below(s, 4);
+		drops = (uint32_t)rnd_below(s, 4);
+		changes = (uint32_t)rnd_below(s, 3);
+	}
+	for (uint32_t k = 0; k < adds; k++) {
+		uint32_t id = new_id(s, in);
+
+		if (id != 0) {
+			in[id] = 1;
+			weight[id] = (uint32_t)rnd_range(s, 1, 100);
+			count++;
+		}
+	}
+	for (uint32_t k = 0; k < drops + changes && count > 1; k++) {
+		uint32_t id = (uint32_t)rnd_range(s, 1, top);
+
+		if (!in[id])
+			continue;
+		if (k < drops) {
+			in[id] = 0;
+			count--;
+		} else {
+			weight[id] = (uint32_t)rnd_range(s, 1, 100);
+		}
+	}
+	for (uint32_t id = 1; id <= top; id++)
+		if (in[id])
+			s->view[n++] = (struct raft_epoch_member){
+				.id = id, .ip = 0x0a000000 + id, .port = 7946,
+				.weight = weight[id],
+			};
+	next = tmp;
+	if (epoch_delta(&d, next, &partial, have ? cur : NULL, s->view,
+			n) < 0)
+		return;
+	next->epoch = d.epoch = s->next_epoch;
+	d.hash = epoch_hash(next);
+	e.len = (uint16_t)raft_delta_encode(&d, buf, sizeof(buf));
+	if (e.len == 0) {
+		fail(s, nd->id - 1, "a delta does not encode");
+		return;
+	}
 	if (raft_propose(nd->r, &e) != 0)
 		return;
 	if (s->n_props == s->props_cap) {
@@ -888,7 +1092,7 @@ propose(struct sim *s)
 		s->props = xrealloc(s->props, s->props_cap * sizeof(*s->props));
 	}
 	s->props[s->n_props++] = (struct proposal){
-		.epoch = ep.epoch, .hash = entry_hash(&e), .node = nd->id,
+		.epoch = d.epoch, .hash = entry_hash(&e), .node = nd->id,
 		.index = e.index, .term = e.term, .t_proposed = s->now,
 	};
 	s->next_epoch++;
@@ -919,7 +1123,7 @@ voter_change(struct sim *s)
 	}
 	raft_voter_change_encode(&vc, buf, sizeof(buf));
 	if (raft_propose(nd->r, &e) == 0) {
-		s->voter_done = true;
+		s->voter_done = ++s->voter_made >= s->o.voter_changes;
 		if (s->o.verbose)
 			fprintf(stderr, "raft-sim: t=%" PRIu64 " %s voter %u\n",
 					s->now, vc.op == RAFT_VOTER_ADD ?
@@ -1026,6 +1230,14 @@ handle(struct sim *s, struct event *e)
 		if (nd->up)
 			return;
 		s->restarts++;
+		/*
+		 * A corrupt snapshot, one node at a time and not where the
+		 * voters left would be too few to elect without it.
+		 */
+		if (nd->synced.snap.index > 0 &&
+				rnd_below(s, 100) < s->o.corrupt_pct &&
+				!someone_lost(s) && voter_count(s) >= 3)
+			corrupt_snapshot(s, nd);
 		node_start(s, nd);
 		break;
 	case EV_PARTITION:
@@ -1043,9 +1255,14 @@ handle(struct sim *s, struct event *e)
 		return;
 	case EV_VOTER:
 		if (!s->voter_done) {
+			uint32_t made = s->voter_made;
+
 			voter_change(s);
+			/* The next one once this one may have committed. */
 			if (!s->voter_done)
-				at(s, s->now + 100, EV_VOTER, 0);
+				at(s, s->now + (s->voter_made > made ?
+						rnd_range(s, 200, 1500) : 100),
+						EV_VOTER, 0);
 		}
 		return;
 	}
@@ -1127,8 +1344,9 @@ check_history(struct sim *s)
 		}
 		run_until(s, s->now + 100);
 	}
-	if (l == NULL)
+	if (l == NULL) {
 		fail(s, 0, "no leader after the faults stopped");
+	}
 	np = s->n_props;
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct node *nd = &s->nodes[i];
@@ -1136,10 +1354,11 @@ check_history(struct sim *s)
 		if (!nd->up)
 			fail(s, i, "down at the end");
 		else if (raft_applied(nd->r) != s->max_committed ||
-				nd->app_index != s->max_committed)
+				nd->app_index != s->max_committed) {
 			fail(s, i, "applied %" PRIu64 " of %" PRIu64
 					" at the end", nd->app_index,
 					s->max_committed);
+		}
 	}
 
 	for (uint64_t x = 1; x <= s->max_committed; x++) {
@@ -1160,7 +1379,7 @@ check_history(struct sim *s)
 		const struct hist *h = hist_at(s, x);
 		uint64_t ep = h->epoch;
 
-		if (h->type != RAFT_ENTRY_RING_EPOCH)
+		if (!epoch_type(h->type))
 			continue;
 		if (ep == 0 || ep >= s->next_epoch) {
 			fail(s, 0, "history: epoch %" PRIu64 " at %" PRIu64
@@ -1242,7 +1461,11 @@ sim_free(struct sim *s)
 		raft_free(s->nodes[i].r);
 		ds_clear(&s->nodes[i].written);
 		ds_clear(&s->nodes[i].synced);
+		free(s->nodes[i].app);
 	}
+	free(s->ep_a);
+	free(s->ep_b);
+	free(s->view);
 	for (size_t i = 0; i < s->heap_n; i++)
 		free(s->heap[i].buf);
 	free(s->heap);
@@ -1269,7 +1492,11 @@ run_seed(const struct opts *o, uint64_t seed, struct totals *tot)
 	s->n = o->voters + o->learners;
 	s->faults = true;
 	s->next_epoch = 1;
+	s->ep_a = xrealloc(NULL, sizeof(*s->ep_a));
+	s->ep_b = xrealloc(NULL, sizeof(*s->ep_b));
+	s->view = xrealloc(NULL, 2 * RAFT_EPOCH_MEMBERS_MAX * sizeof(*s->view));
 	for (uint32_t i = 0; i < s->n; i++) {
+		s->nodes[i].app = xrealloc(NULL, sizeof(*s->nodes[i].app));
 		s->nodes[i].id = i + 1;
 		s->nodes[i].synced.snap.data = dup_bytes(NULL, 0);
 		s->nodes[i].written.snap.data = dup_bytes(NULL, 0);
@@ -1299,6 +1526,8 @@ run_seed(const struct opts *o, uint64_t seed, struct totals *tot)
 		if (s->nodes[i].r != NULL) {
 			elections += raft_stats(s->nodes[i].r)->became_leader;
 			snaps += raft_stats(s->nodes[i].r)->snapshots_installed;
+			tot->snap_chunks +=
+					raft_stats(s->nodes[i].r)->snapshots_sent;
 		}
 	ok = s->failures == 0;
 	tot->seeds++;
@@ -1310,6 +1539,11 @@ run_seed(const struct opts *o, uint64_t seed, struct totals *tot)
 	tot->lossy_crashes += s->lossy_crashes;
 	tot->partitions += s->partitions;
 	tot->transfers += s->transfers;
+	tot->corrupted += s->corrupted;
+	if (s->max_members > tot->max_members)
+		tot->max_members = s->max_members;
+	if (s->max_snapshot > tot->max_snapshot)
+		tot->max_snapshot = s->max_snapshot;
 	tot->events += s->events;
 	for (size_t p = 0; p < s->n_props; p++) {
 		if (!s->props[p].acked)
@@ -1357,7 +1591,15 @@ usage(FILE *f)
 "  --propose MS      mean gap between proposals (100)\n"
 "  --transfers P     percent chance of a transfer each second (15)\n"
 "  --no-voter-change no voter change\n"
+"  --voter-changes N voter changes one after another (default 1)\n"
+"  --members M       epochs grow to about M members (default 12), as\n"
+"                    deltas of at most 81 joins each\n"
+"  --corrupt P       percent of restarts finding their snapshot corrupt\n"
+"                    (default 20): set aside, the node starts empty and\n"
+"                    withholds its vote until it has caught up\n"
 "  --bug-early-send  send before fsync (a planted bug: must fail)\n"
+"  --bug-lost-votes  a corrupt snapshot's node votes at once (a planted\n"
+"                    bug: must fail)\n"
 "  -v                print every violation\n");
 }
 
@@ -1397,6 +1639,10 @@ main(int argc, char **argv)
 		{ "transfers", required_argument, NULL, 't' },
 		{ "no-voter-change", no_argument, NULL, 'n' },
 		{ "bug-early-send", no_argument, NULL, 'B' },
+		{ "corrupt", required_argument, NULL, 'C' },
+		{ "voter-changes", required_argument, NULL, 'W' },
+		{ "members", required_argument, NULL, 'M' },
+		{ "bug-lost-votes", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1405,7 +1651,8 @@ main(int argc, char **argv)
 		.seconds = 10, .heal_seconds = 3, .loss_pct = 2, .dup_pct = 2,
 		.delay_min_ms = 1, .delay_max_ms = 10, .partition_pct = 25,
 		.crash_pct = 25, .lose_pct = 50, .propose_ms = 100,
-		.transfer_pct = 15, .voter_change = true,
+		.transfer_pct = 15, .voter_change = true, .corrupt_pct = 20,
+		.voter_changes = 1, .members = 12,
 	};
 	struct totals tot = { 0 };
 	uint64_t lo, hi;
@@ -1442,6 +1689,10 @@ main(int argc, char **argv)
 		case 't': o.transfer_pct = (uint32_t)atoi(optarg); break;
 		case 'n': o.voter_change = false; break;
 		case 'B': o.bug_early_send = true; break;
+		case 'C': o.corrupt_pct = (uint32_t)atoi(optarg); break;
+		case 'W': o.voter_changes = (uint32_t)atoi(optarg); break;
+		case 'M': o.members = (uint32_t)atoi(optarg); break;
+		case 'O': o.bug_lost_votes = true; break;
 		case 'v': o.verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -1449,7 +1700,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || (o.voters != 3 && o.voters != 5 &&
 			o.voters != 1) || o.voters + o.learners > NODES_MAX ||
-			o.propose_ms < 2 || o.seconds == 0 ||
+			o.propose_ms < 2 || o.seconds == 0 || o.members < 2 ||
+			o.members > RAFT_EPOCH_MEMBERS_MAX ||
 			o.heal_seconds == 0) {
 		usage(stderr);
 		return 2;
@@ -1485,15 +1737,20 @@ main(int argc, char **argv)
 			", acknowledged %" PRIu64 ", entries committed %"
 			PRIu64 ", snapshots installed %" PRIu64 "\n"
 			"raft-sim: crashes %" PRIu64 " (%" PRIu64 " losing "
-			"unsynced writes), partitions %" PRIu64
+			"unsynced writes), corrupt snapshots %" PRIu64
+			", partitions %" PRIu64
 			", transfers %" PRIu64 ", events %" PRIu64 "\n"
+			"raft-sim: epochs of up to %u members; snapshots of up "
+			"to %u bytes installed, %" PRIu64 " chunks sent\n"
 			"raft-sim: commit latency p50 %" PRIu64 " ms, p99 %"
 			PRIu64 " ms (simulated)\n",
 			o.seed_lo, o.seed_hi, o.voters, o.learners,
 			tot.seeds - tot.failed, tot.failed, tot.elections,
 			tot.proposals, tot.acked, tot.committed, tot.snapshots,
-			tot.crashes, tot.lossy_crashes, tot.partitions,
+			tot.crashes, tot.lossy_crashes, tot.corrupted,
+			tot.partitions,
 			tot.transfers, tot.events,
+			tot.max_members, tot.max_snapshot, tot.snap_chunks,
 			tot.n_lat ? tot.lat[tot.n_lat / 2] : 0,
 			tot.n_lat ? tot.lat[tot.n_lat * 99 / 100] : 0);
 	free(tot.lat);

@@ -29,10 +29,26 @@ static enum admin_verdict
 parse_exact(const char *s, size_t len, enum admin_cmd *cmd)
 {
 	char *copy = malloc(len > 0 ? len : 1);
+	struct admin_req req;
 	enum admin_verdict v;
 
 	memcpy(copy, s, len);
-	v = admin_req_parse(copy, len, cmd);
+	v = admin_req_parse(copy, len, &req);
+	free(copy);
+	*cmd = req.cmd;
+	return v;
+}
+
+/* The whole parse of a string. */
+static enum admin_verdict
+parse_req(const char *s, struct admin_req *req)
+{
+	size_t len = strlen(s);
+	char *copy = malloc(len > 0 ? len : 1);
+	enum admin_verdict v;
+
+	memcpy(copy, s, len);
+	v = admin_req_parse(copy, len, req);
 	free(copy);
 	return v;
 }
@@ -68,6 +84,14 @@ test_parse(void)
 		{ "stats\tx\n", ADMIN_REQ_ARGS, ADMIN_CMD_NONE },
 		{ "stats members", ADMIN_REQ_ARGS, ADMIN_CMD_NONE },
 		{ "nope members", ADMIN_REQ_UNKNOWN, ADMIN_CMD_NONE },
+		{ "raft snapshot", ADMIN_REQ_OK, ADMIN_CMD_RAFT_SNAPSHOT },
+		{ " raft \t snapshot\r\n", ADMIN_REQ_OK,
+				ADMIN_CMD_RAFT_SNAPSHOT },
+		{ "raft snapshot now", ADMIN_REQ_ARGS, ADMIN_CMD_NONE },
+		{ "raft snap", ADMIN_REQ_ARGS, ADMIN_CMD_NONE },
+		{ "raft raft", ADMIN_REQ_ARGS, ADMIN_CMD_NONE },
+		{ "snapshot", ADMIN_REQ_UNKNOWN, ADMIN_CMD_NONE },
+		{ "raft a b c d e", ADMIN_REQ_ARGS, ADMIN_CMD_NONE },
 		{ "members\x01", ADMIN_REQ_BINARY, ADMIN_CMD_NONE },
 		{ "stats\x7f", ADMIN_REQ_BINARY, ADMIN_CMD_NONE },
 		{ "st\xc3\xa4ts", ADMIN_REQ_BINARY, ADMIN_CMD_NONE },
@@ -86,7 +110,13 @@ test_parse(void)
 	CHECK_EQ(parse_exact("members\0", 8, &cmd), ADMIN_REQ_BINARY);
 	CHECK_EQ(parse_exact("\0", 1, &cmd), ADMIN_REQ_BINARY);
 	/* Nothing at all, and a NULL buffer with no length. */
-	CHECK_EQ(admin_req_parse(NULL, 0, &cmd), ADMIN_REQ_EMPTY);
+	{
+		struct admin_req r;
+
+		CHECK_EQ(admin_req_parse(NULL, 0, &r), ADMIN_REQ_EMPTY);
+		CHECK_EQ(admin_req_parse(NULL, ADMIN_REQ_MAX + 1, &r),
+				ADMIN_REQ_TOO_LONG);
+	}
 
 	/* Blank padding up to the limit is fine; one byte more is not. */
 	memset(big, ' ', sizeof(big));
@@ -96,9 +126,7 @@ test_parse(void)
 	CHECK_EQ(parse_exact(big, ADMIN_REQ_MAX + 1, &cmd),
 			ADMIN_REQ_TOO_LONG);
 	CHECK_EQ(cmd, ADMIN_CMD_NONE);
-	/* Length alone decides: no byte of an oversized request is read. */
-	CHECK_EQ(admin_req_parse(NULL, ADMIN_REQ_MAX + 1, &cmd),
-			ADMIN_REQ_TOO_LONG);
+	/* Length alone decides (above): no byte of it is read. */
 
 	/* Every prefix of a command is refused, only the whole accepted. */
 	for (size_t n = 1; n < strlen("members"); n++)
@@ -118,9 +146,62 @@ test_parse(void)
 			CHECK_EQ(v, ADMIN_REQ_BINARY);
 	}
 
+	/* What a wrong argument list meant. */
+	{
+		struct admin_req r;
+
+		CHECK_EQ(parse_req("raft snapshot x", &r), ADMIN_REQ_ARGS);
+		CHECK_EQ(r.meant, ADMIN_CMD_RAFT_SNAPSHOT);
+		CHECK_EQ(parse_req("raft x", &r), ADMIN_REQ_ARGS);
+		CHECK_EQ(r.meant, ADMIN_CMD_RAFT);
+		CHECK_EQ(parse_req("stats x", &r), ADMIN_REQ_ARGS);
+		CHECK_EQ(r.meant, ADMIN_CMD_STATS);
+		CHECK_EQ(parse_req("raft add-voter 4", &r), ADMIN_REQ_OK);
+		CHECK_EQ(r.cmd, ADMIN_CMD_RAFT_ADD_VOTER);
+		CHECK_EQ(r.id, 4);
+		CHECK_EQ(parse_req("\traft  remove-voter\t12\n", &r),
+				ADMIN_REQ_OK);
+		CHECK_EQ(r.cmd, ADMIN_CMD_RAFT_REMOVE_VOTER);
+		CHECK_EQ(r.id, 12);
+		CHECK_EQ(parse_req("raft add-voter 4294967295", &r),
+				ADMIN_REQ_OK);
+		CHECK_EQ(r.id, 4294967295u);
+		static const char *const bad[] = {
+			"raft add-voter", "raft add-voter 0",
+			"raft add-voter 04", "raft add-voter 4294967296",
+			"raft add-voter 99999999999", "raft add-voter x",
+			"raft add-voter -1", "raft add-voter +1",
+			"raft add-voter 3 4", "raft remove-voter",
+		};
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			if (!CHECK_EQ(parse_req(bad[i], &r), ADMIN_REQ_ARGS))
+				fprintf(stderr, "  request \"%s\"\n", bad[i]);
+			CHECK_EQ(r.cmd, ADMIN_CMD_NONE);
+			CHECK(r.meant == ADMIN_CMD_RAFT_ADD_VOTER ||
+					r.meant == ADMIN_CMD_RAFT_REMOVE_VOTER);
+		}
+		CHECK(strcmp(admin_cmd_usage(ADMIN_CMD_RAFT_ADD_VOTER),
+				"raft add-voter ID") == 0);
+		CHECK(admin_cmd_bare(ADMIN_CMD_STATS));
+		CHECK(!admin_cmd_bare(ADMIN_CMD_RAFT));
+		CHECK(!admin_cmd_bare(ADMIN_CMD_RAFT_SNAPSHOT));
+	}
+
 	/* Names. */
 	CHECK(strcmp(admin_cmd_name(ADMIN_CMD_MEMBERS), "members") == 0);
 	CHECK(strcmp(admin_cmd_name(ADMIN_CMD_STATS), "stats") == 0);
+	CHECK(strcmp(admin_cmd_name(ADMIN_CMD_RAFT_SNAPSHOT),
+			"raft snapshot") == 0);
+	for (int c = ADMIN_CMD_NONE + 1; c < ADMIN_CMD_MAX; c++) {
+		struct admin_req r;
+
+		/* Each name parses back to its command. */
+		if (strstr(admin_cmd_usage((enum admin_cmd)c), "ID") != NULL)
+			continue;
+		CHECK_EQ(parse_req(admin_cmd_name((enum admin_cmd)c), &r),
+				ADMIN_REQ_OK);
+		CHECK_EQ(r.cmd, c);
+	}
 	CHECK(strcmp(admin_cmd_name(ADMIN_CMD_MAX), "?") == 0);
 	for (int v = 0; v < ADMIN_REQ_VERDICT_MAX; v++)
 		CHECK(strcmp(admin_verdict_name((enum admin_verdict)v),
@@ -139,11 +220,11 @@ struct fake {
 };
 
 static void
-fake_handler(void *arg, uint64_t client, enum admin_cmd cmd)
+fake_handler(void *arg, uint64_t client, const struct admin_req *req)
 {
 	struct fake *f = arg;
 
-	if (cmd == ADMIN_CMD_MEMBERS) {
+	if (req->cmd == ADMIN_CMD_MEMBERS) {
 		f->members++;
 		for (unsigned i = 0; i < f->big_lines; i++)
 			admin_reply(f->a, client, "line %05u %s\n", i,
@@ -287,6 +368,15 @@ test_socket(void)
 	CHECK(send(fd, "stats please", 12, 0) == 12);
 	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
 	CHECK_PREFIX(reply, "error: the command takes no arguments");
+	CHECK(send(fd, "raft compact", 12, 0) == 12);
+	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
+	CHECK_PREFIX(reply, "error: unknown raft command (commands: ");
+	CHECK(send(fd, "raft snapshot 2", 15, 0) == 15);
+	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
+	CHECK_PREFIX(reply, "error: usage: raft snapshot");
+	CHECK(send(fd, "raft add-voter 0", 16, 0) == 16);
+	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
+	CHECK_PREFIX(reply, "error: usage: raft add-voter ID (ID: a node id");
 	CHECK(send(fd, "st\x01", 3, 0) == 3);
 	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
 	CHECK_PREFIX(reply, "error: request is not plain text");
@@ -326,13 +416,13 @@ test_socket(void)
 	st = admin_stats(f.a);
 	/* The second admin_open's probe of the live socket counts too. */
 	CHECK_EQ(st->clients, 3);
-	CHECK_EQ(st->requests, 10);
+	CHECK_EQ(st->requests, 13);
 	CHECK_EQ(st->bad[ADMIN_REQ_UNKNOWN], 1);
-	CHECK_EQ(st->bad[ADMIN_REQ_ARGS], 1);
+	CHECK_EQ(st->bad[ADMIN_REQ_ARGS], 4);
 	CHECK_EQ(st->bad[ADMIN_REQ_BINARY], 1);
 	CHECK_EQ(st->bad[ADMIN_REQ_EMPTY], 1);
 	CHECK_EQ(st->bad[ADMIN_REQ_TOO_LONG], 1);
-	CHECK_EQ(st->replies, 9);
+	CHECK_EQ(st->replies, 12);
 	close(fd);
 
 	/* Closing removes the socket file. */

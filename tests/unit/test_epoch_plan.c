@@ -4,8 +4,11 @@
  * batching of changes, one epoch in flight, followers and failed disks
  * never proposing, the one-datagram limit, and the epoch numbers.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "rumor/bytes.h"
+#include "rumor/ring.h"
 #include "epoch_plan.h"
 #include "test.h"
 
@@ -122,24 +125,303 @@ test_limit(void)
 {
 	struct epoch_batch b = { 0 };
 	struct epoch_plan_in in;
-	struct raft_epoch e;
-	uint8_t buf[RAFT_ENTRY_DATA_MAX];
+	static struct raft_epoch e;
+	static uint8_t buf[RAFT_EPOCH_HDR_LEN +
+			RAFT_EPOCH_MEMBERS_MAX * RAFT_EPOCH_MEMBER_LEN];
 	uint64_t wake;
 
 	view_make(RAFT_EPOCH_MEMBERS_MAX + 1);
 	in = in_make(NULL, RAFT_EPOCH_MEMBERS_MAX + 1, 0);
 	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_TOO_BIG);
 	CHECK_EQ(epoch_next(&e, NULL, view, RAFT_EPOCH_MEMBERS_MAX + 1), -1);
-	/* The largest that fits is one entry of one datagram. */
+	/* The largest epoch: 4,096 members, a snapshot of 65,552 bytes. */
 	in.n_view = RAFT_EPOCH_MEMBERS_MAX;
 	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_WAIT);
 	in.now = EPOCH_BATCH_MS;
 	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_PROPOSE);
 	CHECK_EQ(epoch_next(&e, NULL, view, RAFT_EPOCH_MEMBERS_MAX), 0);
-	CHECK(raft_epoch_encode(&e, buf, sizeof(buf)) > 0);
+	CHECK_EQ(raft_epoch_encode(&e, buf, sizeof(buf)), sizeof(buf));
 	/* Unsorted members are refused. */
 	view[1].id = 1;
 	CHECK_EQ(epoch_next(&e, NULL, view, 3), -1);
+}
+
+/* The rest of a cut delta goes at once: no second batch. */
+static void
+test_continuing(void)
+{
+	struct epoch_batch b = { 0 };
+	struct epoch_plan_in in;
+	uint64_t wake;
+
+	view_make(5);
+	in = in_make(NULL, 5, 1000);
+	in.continuing = true;
+	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_PROPOSE);
+	in.continuing = false;
+	in.now = 5000;
+	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_WAIT);
+	CHECK_EQ(wake, 5000 + EPOCH_BATCH_MS);
+}
+
+/* A member of the 1,000-node cluster below; weight w. */
+static struct raft_epoch_member
+member(uint32_t id, uint32_t w)
+{
+	return (struct raft_epoch_member){
+		.id = id, .ip = 0x0a000000 + id, .port = 7946, .weight = w,
+	};
+}
+
+/* The delta codec: a round trip, then every refusal. */
+static void
+test_delta_codec(void)
+{
+	static struct raft_epoch_delta d, x;
+	uint8_t buf[RAFT_ENTRY_DATA_MAX], bad[RAFT_ENTRY_DATA_MAX];
+	size_t len;
+
+	memset(&d, 0, sizeof(d));
+	d.epoch = 9;
+	d.base = 8;
+	d.hash = 0x1122334455667788ull;
+	d.n_members = 3;
+	d.n_removed = 2;
+	d.removed[0] = 4;
+	d.removed[1] = 7;
+	d.n_upserts = 2;
+	d.upserts[0] = member(2, 5);
+	d.upserts[1] = member(9, 1);
+	len = raft_delta_encode(&d, buf, sizeof(buf));
+	CHECK_EQ(len, RAFT_DELTA_HDR_LEN + 2 * 4 + 2 * 16);
+	CHECK_EQ(raft_delta_encode(&d, buf, len - 1), 0);
+	CHECK_EQ(raft_delta_decode(buf, len, &x), RAFT_WIRE_OK);
+	CHECK(x.epoch == 9 && x.base == 8 && x.hash == d.hash &&
+			x.n_members == 3 && x.n_removed == 2 &&
+			x.n_upserts == 2 && x.removed[1] == 7 &&
+			x.upserts[1].id == 9 && x.upserts[0].weight == 5);
+	/* As an entry, and its epoch number. */
+	{
+		struct raft_entry e = { .term = 1, .index = 1,
+				.type = RAFT_ENTRY_RING_DELTA,
+				.len = (uint16_t)len, .data = buf };
+
+		CHECK_EQ(raft_entry_check(&e), RAFT_WIRE_OK);
+		CHECK_EQ(raft_entry_epoch(&e), 9);
+		e.len--;
+		CHECK_EQ(raft_entry_check(&e), RAFT_WIRE_PAYLOAD);
+	}
+	/* Every shorter length is refused. */
+	for (size_t l = 0; l < len; l++)
+		CHECK_EQ(raft_delta_decode(buf, l, &x), RAFT_WIRE_PAYLOAD);
+	/* Field by field. */
+#define BAD_AT(off, v, width) do { \
+		memcpy(bad, buf, len); \
+		if ((width) == 8) \
+			rumor_put64(bad + (off), (v)); \
+		else if ((width) == 4) \
+			rumor_put32(bad + (off), (uint32_t)(v)); \
+		else \
+			rumor_put16(bad + (off), (uint16_t)(v)); \
+		CHECK_EQ(raft_delta_decode(bad, len, &x), RAFT_WIRE_PAYLOAD); \
+	} while (0)
+	BAD_AT(0, 0, 8);		/* epoch 0 */
+	BAD_AT(8, 9, 8);		/* base not below epoch */
+	BAD_AT(24, 0, 2);		/* no members */
+	BAD_AT(24, RAFT_EPOCH_MEMBERS_MAX + 1, 2);
+	BAD_AT(26, 3, 2);		/* counts and length disagree */
+	BAD_AT(28, 1, 2);
+	BAD_AT(30, 1, 2);		/* reserved */
+	BAD_AT(32, 0, 4);		/* removed id 0 */
+	BAD_AT(32, 7, 4);		/* removed not increasing */
+	BAD_AT(40, 9, 4);		/* upserts not increasing */
+	BAD_AT(56, 2, 4);
+	BAD_AT(40 + 8, 0, 2);		/* port 0 */
+	BAD_AT(40 + 10, 1, 2);		/* reserved */
+	BAD_AT(40 + 12, 0, 4);		/* weight 0 */
+	BAD_AT(40 + 12, RING_WEIGHT_MAX + 1, 4);
+	BAD_AT(56, 4, 4);		/* removed and upserted: id 4 */
+	BAD_AT(56, 7, 4);
+#undef BAD_AT
+	/* From nothing: no removals, every member an upsert. */
+	d.base = 0;
+	CHECK_EQ(raft_delta_encode(&d, buf, sizeof(buf)), 0);
+	d.n_removed = 0;
+	CHECK_EQ(raft_delta_encode(&d, buf, sizeof(buf)), 0);
+	d.n_members = 2;
+	CHECK(raft_delta_encode(&d, buf, sizeof(buf)) > 0);
+	/* No change at all. */
+	d.base = 8;
+	d.n_upserts = 0;
+	CHECK_EQ(raft_delta_encode(&d, buf, sizeof(buf)), 0);
+	/* The most that fits one entry. */
+	CHECK_EQ(RAFT_DELTA_UPSERTS_MAX, 81);
+	CHECK_EQ(RAFT_DELTA_REMOVED_MAX, 325);
+}
+
+/* Apply one delta and check it makes `want`; its encoded size. */
+static size_t
+step(struct raft_epoch *follower, bool *have,
+		const struct raft_epoch_delta *d, const struct raft_epoch *want)
+{
+	static struct raft_epoch_delta x;
+	static struct raft_epoch tmp;
+	uint8_t buf[RAFT_ENTRY_DATA_MAX];
+	size_t len = raft_delta_encode(d, buf, sizeof(buf));
+
+	CHECK(len > 0);
+	CHECK_EQ(raft_delta_decode(buf, len, &x), RAFT_WIRE_OK);
+	CHECK_EQ(epoch_apply(&tmp, *have ? follower : NULL, &x), 0);
+	CHECK(tmp.epoch == want->epoch &&
+			epoch_same_members(&tmp, want->members,
+			want->n_members));
+	*follower = tmp;
+	*have = true;
+	return len;
+}
+
+/*
+ * Epochs of 1,000 members as deltas: a cluster forming (13 epochs of at
+ * most 81 joins), one join, one leave, a weight change, 200 joins and
+ * 500 deaths at once, each delta in one entry and applied on a follower
+ * to the same set; the whole epoch as a snapshot; refusals of a delta
+ * applied to the wrong epoch or with a wrong hash.
+ */
+static void
+test_delta_1000(void)
+{
+	static struct raft_epoch leader, next, follower, tmp;
+	static struct raft_epoch_delta d;
+	static struct raft_epoch_member v[1200];
+	static uint8_t snap[RAFT_EPOCH_HDR_LEN +
+			RAFT_EPOCH_MEMBERS_MAX * RAFT_EPOCH_MEMBER_LEN];
+	bool have = false, have_leader = false, partial = true;
+	uint32_t n = 1000, epochs = 0;
+	size_t len, max_len = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		v[i] = member(i + 1, 1 + i % 7);
+	/* Forming: as much as fits each time. */
+	while (partial) {
+		CHECK_EQ(epoch_delta(&d, &next, &partial,
+				have_leader ? &leader : NULL, v, n), 0);
+		len = step(&follower, &have, &d, &next);
+		max_len = len > max_len ? len : max_len;
+		leader = next;
+		have_leader = true;
+		epochs++;
+	}
+	CHECK_EQ(epochs, 13);
+	CHECK(max_len <= RAFT_ENTRY_DATA_MAX);
+	CHECK(epoch_same_members(&follower, v, n));
+	CHECK_EQ(follower.epoch, 13);
+	printf("test_epoch_plan: 1,000 members formed in %u epochs, deltas "
+			"of at most %zu bytes\n", epochs, max_len);
+	/* Nothing to do when nothing changed. */
+	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), -1);
+
+	/* The whole epoch: a snapshot. */
+	len = raft_epoch_encode(&follower, snap, sizeof(snap));
+	CHECK_EQ(len, 16 + 16 * 1000);
+	CHECK_EQ(raft_epoch_decode(snap, len, &tmp), RAFT_WIRE_OK);
+	CHECK(epoch_same_members(&tmp, v, n));
+	printf("test_epoch_plan: a 1,000-member epoch is %zu bytes whole "
+			"(%zu snapshot chunks of %u)\n", len,
+			(len + RAFT_SNAP_CHUNK_MAX - 1) / RAFT_SNAP_CHUNK_MAX,
+			RAFT_SNAP_CHUNK_MAX);
+
+	/* One join. */
+	v[n] = member(5000, 1);
+	n++;
+	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), 0);
+	CHECK(!partial);
+	CHECK_EQ(step(&follower, &have, &d, &next), 32 + 16);
+	leader = next;
+	/* One leave (member 500). */
+	memmove(&v[499], &v[500], (n - 500) * sizeof(v[0]));
+	n--;
+	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), 0);
+	CHECK_EQ(step(&follower, &have, &d, &next), 32 + 4);
+	leader = next;
+	/* A weight change. */
+	v[10].weight = 999;
+	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), 0);
+	CHECK_EQ(d.n_upserts, 1);
+	CHECK_EQ(step(&follower, &have, &d, &next), 32 + 16);
+	leader = next;
+	printf("test_epoch_plan: at 1,000 members a join is a %u-byte delta,"
+			" a leave %u bytes\n", 32 + 16, 32 + 4);
+	/* 200 joins at once: 3 epochs (81, 81, 38). */
+	for (uint32_t i = 0; i < 200; i++)
+		v[n + i] = member(6000 + i, 2);
+	n += 200;
+	epochs = 0;
+	do {
+		CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), 0);
+		step(&follower, &have, &d, &next);
+		leader = next;
+		epochs++;
+	} while (partial);
+	CHECK_EQ(epochs, 3);
+	CHECK(epoch_same_members(&follower, v, n));
+	/* 500 die at once: 2 epochs, the removals in the first. */
+	memmove(&v[0], &v[500], (n - 500) * sizeof(v[0]));
+	n -= 500;
+	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), 0);
+	CHECK(partial);
+	CHECK_EQ(d.n_removed, RAFT_DELTA_REMOVED_MAX);
+	CHECK_EQ(d.n_upserts, 0);
+	step(&follower, &have, &d, &next);
+	leader = next;
+	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), 0);
+	CHECK(!partial);
+	CHECK_EQ(d.n_removed, 500 - RAFT_DELTA_REMOVED_MAX);
+	step(&follower, &have, &d, &next);
+	leader = next;
+	CHECK(epoch_same_members(&follower, v, n));
+
+	/* Refusals: another base, a wrong hash, a wrong count, a stranger. */
+	v[n] = member(9000, 1);
+	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n + 1), 0);
+	d.base--;
+	CHECK_EQ(epoch_apply(&tmp, &follower, &d), -1);
+	d.base++;
+	d.hash ^= 1;
+	CHECK_EQ(epoch_apply(&tmp, &follower, &d), -1);
+	d.hash ^= 1;
+	d.n_members++;
+	CHECK_EQ(epoch_apply(&tmp, &follower, &d), -1);
+	d.n_members--;
+	CHECK_EQ(epoch_apply(&tmp, NULL, &d), -1);
+	d.n_removed = 1;
+	d.removed[0] = 1;		/* Not a member any more. */
+	CHECK_EQ(epoch_apply(&tmp, &follower, &d), -1);
+}
+
+/* Everyone leaves for one newcomer: the epoch between keeps one. */
+static void
+test_delta_all_leave(void)
+{
+	static struct raft_epoch last, next, follower;
+	static struct raft_epoch_delta d;
+	static struct raft_epoch_member v[RAFT_DELTA_REMOVED_MAX];
+	bool partial, have = false;
+
+	for (uint32_t i = 0; i < RAFT_DELTA_REMOVED_MAX; i++)
+		v[i] = member(i + 1, 1);
+	CHECK_EQ(epoch_next(&last, NULL, v, RAFT_DELTA_REMOVED_MAX), 0);
+	follower = last;
+	have = true;
+	v[0] = member(10000, 1);
+	CHECK_EQ(epoch_delta(&d, &next, &partial, &last, v, 1), 0);
+	CHECK(partial);
+	CHECK_EQ(next.n_members, 1);
+	step(&follower, &have, &d, &next);
+	last = next;
+	CHECK_EQ(epoch_delta(&d, &next, &partial, &last, v, 1), 0);
+	CHECK(!partial);
+	step(&follower, &have, &d, &next);
+	CHECK(epoch_same_members(&follower, v, 1));
 }
 
 int
@@ -151,5 +433,13 @@ main(int argc, char **argv)
 		test_who();
 	if (test_want(argc, argv, "limit"))
 		test_limit();
+	if (test_want(argc, argv, "continuing"))
+		test_continuing();
+	if (test_want(argc, argv, "delta_codec"))
+		test_delta_codec();
+	if (test_want(argc, argv, "delta_1000"))
+		test_delta_1000();
+	if (test_want(argc, argv, "delta_all_leave"))
+		test_delta_all_leave();
 	return test_done("test_epoch_plan");
 }

@@ -4,7 +4,8 @@
  * written; a conflicting suffix is cut; a torn last record is cut at
  * every byte offset it can tear at; a corrupt record with valid ones
  * after it is refused, at every byte of it; corrupt hardstate and
- * snapshot files are refused; compaction survives a crash between the
+ * snapshot files are refused, a corrupt or torn snapshot set aside with
+ * the log behind it and the lost state recorded; compaction survives a crash between the
  * snapshot and the log rewrite; an injected write failure, at every
  * write of a ready, fails cleanly and sticks, and leaves files that open;
  * a full tmpfs gives ENOSPC (skipped without the right to mount); and a
@@ -20,11 +21,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
+#include "rumor/bytes.h"
 #include "raft.h"
 #include "raft_log.h"
 #include "test.h"
 
-static char dirs[16][64];
+static char dirs[32][64];
 static unsigned int n_dirs;
 
 static const char *
@@ -359,23 +363,267 @@ test_bad_files(void)
 	CHECK_EQ(rc, -EBADMSG);
 	write_all(d, "hardstate", img, len);
 	free(img);
+	raft_log_close(reopen(d, &rc, why));
+	CHECK_EQ(rc, 0);
+}
 
-	img = read_all(d, "snapshot", &len);
-	for (size_t at = 0; at < len; at++) {
-		img[at] ^= 0x10;
-		write_all(d, "snapshot", img, len);
-		img[at] ^= 0x10;
-		l = reopen(d, &rc, why);
-		if (!CHECK_EQ(rc, -EBADMSG))
-			raft_log_close(l);
-		else
-			CHECK(strstr(why, "snapshot") != NULL);
+static bool
+exists(const char *dir, const char *name)
+{
+	return file_size(dir, name) >= 0;
+}
+
+static void
+rm_file(const char *dir, const char *name)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	unlink(p);
+}
+
+/*
+ * A state of hard state, a snapshot at 3 and the log 4..8 (commit 6),
+ * and its files' images, to put back between cases.
+ */
+struct snap_imgs {
+	uint8_t *hs, *snap, *log;
+	size_t hs_len, snap_len, log_len;
+};
+
+static void
+snap_state(const char *d, struct snap_imgs *im)
+{
+	struct raft_hard_state hs = { .term = 3, .vote = 1, .commit = 6 };
+	struct raft_snapshot snap = { .index = 3, .term = 1, .n_voters = 3,
+			.voters = { 1, 2, 3 }, .len = 5,
+			.data = (const uint8_t *)"hello" };
+	struct raft_log *l;
+	char why[256];
+	int rc;
+
+	l = reopen(d, &rc, why);
+	CHECK_EQ(append_range(l, 1, 8, 1), 0);
+	CHECK_EQ(raft_log_save_hard_state(l, &hs), 0);
+	CHECK_EQ(raft_log_save_snapshot(l, &snap, false), 0);
+	raft_log_close(l);
+	im->hs = read_all(d, "hardstate", &im->hs_len);
+	im->snap = read_all(d, "snapshot", &im->snap_len);
+	im->log = read_all(d, "log", &im->log_len);
+}
+
+static void
+snap_put_back(const char *d, const struct snap_imgs *im)
+{
+	write_all(d, "hardstate", im->hs, im->hs_len);
+	write_all(d, "snapshot", im->snap, im->snap_len);
+	write_all(d, "log", im->log, im->log_len);
+	rm_file(d, "snapshot.corrupt");
+	rm_file(d, "log.corrupt");
+}
+
+/* The snapshot was found corrupt: set aside, lost state recorded. */
+static bool
+set_aside_ok(const char *d, const struct snap_imgs *im, uint64_t lost)
+{
+	struct raft_hard_state hs;
+	struct raft_snapshot snap;
+	const struct raft_entry *e;
+	struct raft_log *l;
+	char why[256];
+	size_t n, len;
+	uint8_t *old;
+	bool ok = true;
+	int rc;
+
+	l = reopen(d, &rc, why);
+	if (!CHECK_EQ(rc, 0)) {
+		fprintf(stderr, "  %s\n", why);
+		return false;
 	}
-	write_all(d, "snapshot", img, len);
-	free(img);
+	ok &= CHECK_EQ(raft_log_stats(l)->set_aside, 1);
+	raft_log_state(l, &hs, &snap, &e, &n);
+	ok &= CHECK_EQ(snap.index, 0);
+	ok &= CHECK_EQ(n, 0);
+	ok &= CHECK_EQ(hs.term, 3);
+	ok &= CHECK_EQ(hs.vote, 1);
+	ok &= CHECK_EQ(hs.lost_index, lost);
+	ok &= CHECK_EQ(hs.lost_term, 3);
+	ok &= CHECK(!exists(d, "snapshot"));
+	ok &= CHECK(exists(d, "snapshot.corrupt"));
+	ok &= CHECK_EQ(file_size(d, "log"), 0);
+	/* The log set aside is the one that was there, whole. */
+	old = read_all(d, "log.corrupt", &len);
+	ok &= CHECK(len == im->log_len && memcmp(old, im->log, len) == 0);
+	free(old);
+	/* The node goes on from nothing; the lost state stays. */
+	ok &= CHECK_EQ(append_range(l, 1, 2, 4), 0);
+	raft_log_close(l);
+	l = reopen(d, &rc, why);
+	ok &= CHECK_EQ(rc, 0);
+	if (l == NULL)
+		return false;
+	ok &= CHECK_EQ(raft_log_stats(l)->set_aside, 0);
+	raft_log_state(l, &hs, &snap, &e, &n);
+	ok &= CHECK_EQ(hs.lost_index, lost);
+	ok &= CHECK(holds(l, 1, 2, 0, 4, 4));
+	raft_log_close(l);
+	return ok;
+}
+
+/*
+ * The snapshot file: written and read back; a leftover temporary file
+ * (a crash before the rename) ignored; a snapshot corrupt at any byte, or
+ * torn at any length, set aside with the log, the lost state recorded,
+ * also when a crash interrupted an earlier setting aside; a hard state
+ * of the first format read; a snapshot that cannot be set aside (a
+ * read-only file system) refused.
+ */
+static void
+test_snapshot_file(void)
+{
+	const char *d = tmpdir();
+	struct snap_imgs im;
+	struct raft_hard_state hs;
+	struct raft_snapshot snap;
+	const struct raft_entry *e;
+	struct raft_log *l;
+	char why[256];
+	uint8_t *bad;
+	size_t n;
+	int rc;
+
+	snap_state(d, &im);
+	l = reopen(d, &rc, why);
+	CHECK_EQ(rc, 0);
+	raft_log_state(l, &hs, &snap, &e, &n);
+	CHECK_EQ(snap.index, 3);
+	CHECK_EQ(snap.term, 1);
+	CHECK_EQ(snap.n_voters, 3);
+	CHECK_EQ(snap.len, 5);
+	CHECK(memcmp(snap.data, "hello", 5) == 0);
+	CHECK_EQ(hs.lost_index, 0);
+	CHECK(holds(l, 4, 8, 0, 1, 1));
+	CHECK_EQ(raft_log_stats(l)->set_aside, 0);
+	raft_log_close(l);
+
+	/* A crash before the rename leaves a temporary file: ignored. */
+	write_all(d, "snapshot.tmp", im.snap, im.snap_len / 2);
+	l = reopen(d, &rc, why);
+	CHECK_EQ(rc, 0);
+	raft_log_state(l, &hs, &snap, &e, &n);
+	CHECK_EQ(snap.index, 3);
+	raft_log_close(l);
+	rm_file(d, "snapshot.tmp");
+
+	/* Corrupt at any byte: set aside; it may have acknowledged 8. */
+	bad = malloc(im.snap_len);
+	for (size_t at = 0; at < im.snap_len; at++) {
+		memcpy(bad, im.snap, im.snap_len);
+		bad[at] ^= 0x10;
+		write_all(d, "snapshot", bad, im.snap_len);
+		if (!set_aside_ok(d, &im, 8))
+			fprintf(stderr, "  snapshot byte %zu flipped\n", at);
+		snap_put_back(d, &im);
+	}
+	/* Torn at any length. */
+	for (size_t cut = 0; cut < im.snap_len; cut++) {
+		write_all(d, "snapshot", im.snap, cut);
+		if (!set_aside_ok(d, &im, 8))
+			fprintf(stderr, "  snapshot cut at %zu\n", cut);
+		snap_put_back(d, &im);
+	}
+	free(bad);
+
+	/*
+	 * A crash after the lost state and the log were set aside, before
+	 * the snapshot: the next open finishes, and keeps the log set
+	 * aside first rather than the empty one.
+	 */
+	write_all(d, "snapshot", im.snap, 10);
 	l = reopen(d, &rc, why);
 	CHECK_EQ(rc, 0);
 	raft_log_close(l);
+	write_all(d, "snapshot", im.snap, 10);
+	rm_file(d, "snapshot.corrupt");
+	l = reopen(d, &rc, why);
+	CHECK_EQ(rc, 0);
+	if (l != NULL) {
+		uint8_t *old;
+		size_t len;
+
+		CHECK_EQ(raft_log_stats(l)->set_aside, 1);
+		raft_log_state(l, &hs, &snap, &e, &n);
+		CHECK_EQ(hs.lost_index, 8);
+		CHECK(exists(d, "snapshot.corrupt"));
+		old = read_all(d, "log.corrupt", &len);
+		CHECK(len == im.log_len && memcmp(old, im.log, len) == 0);
+		free(old);
+		raft_log_close(l);
+	}
+	snap_put_back(d, &im);
+
+	/* A hard state of the first format (40 bytes): no lost state. */
+	{
+		uint8_t h1[40] = { 0 };
+
+		rumor_put32(h1, 0x52485331u);
+		rumor_put64(h1 + 8, 5);
+		rumor_put32(h1 + 16, 2);
+		rumor_put64(h1 + 24, 4);
+		rumor_put64(h1 + 32, XXH3_64bits(h1, 32));
+		write_all(d, "hardstate", h1, sizeof(h1));
+		l = reopen(d, &rc, why);
+		CHECK_EQ(rc, 0);
+		raft_log_state(l, &hs, &snap, &e, &n);
+		CHECK_EQ(hs.term, 5);
+		CHECK_EQ(hs.vote, 2);
+		CHECK_EQ(hs.commit, 4);
+		CHECK_EQ(hs.lost_index, 0);
+		raft_log_close(l);
+		h1[20] ^= 1;
+		write_all(d, "hardstate", h1, sizeof(h1));
+		l = reopen(d, &rc, why);
+		CHECK_EQ(rc, -EBADMSG);
+		snap_put_back(d, &im);
+	}
+
+	/* Read-only: a corrupt snapshot cannot be set aside; refused. */
+	{
+		const char *m = tmpdir();
+		char sub[128];
+
+		if (mount("tmpfs", m, "tmpfs", 0, "size=256k") != 0) {
+			printf("test_raft_log: read-only set-aside skipped "
+					"(mount: %s)\n", strerror(errno));
+		} else {
+			snprintf(sub, sizeof(sub), "%s/raft", m);
+			mkdir(sub, 0700);
+			snap_put_back(sub, &im);
+			write_all(sub, "snapshot", im.snap, 7);
+			if (mount(NULL, m, NULL, MS_REMOUNT | MS_RDONLY,
+					NULL) != 0) {
+				printf("test_raft_log: read-only set-aside "
+						"skipped (remount: %s)\n",
+						strerror(errno));
+			} else {
+				l = reopen(sub, &rc, why);
+				CHECK(rc < 0);
+				CHECK(l == NULL);
+				CHECK(strstr(why, "cannot be set aside") !=
+						NULL || strstr(why,
+						"Read-only") != NULL);
+				mount(NULL, m, NULL, MS_REMOUNT, NULL);
+			}
+			rm_tree(sub);
+			if (umount(m) != 0)
+				fprintf(stderr, "umount %s: %s\n", m,
+						strerror(errno));
+		}
+	}
+	free(im.hs);
+	free(im.snap);
+	free(im.log);
 }
 
 static void
@@ -629,6 +877,214 @@ test_node_disk_failure(void)
 	raft_log_close(l);
 }
 
+/* The founding voter set: recorded once, read back sorted, checked. */
+static void
+test_founding(void)
+{
+	const char *d = tmpdir();
+	uint32_t ids[RAFT_VOTERS_MAX], n = 0;
+	const uint32_t want[] = { 3, 1, 2 }, dup[] = { 1, 1, 2 },
+			zero[] = { 0, 1, 2 };
+	struct raft_log *l;
+	char why[256];
+	uint8_t *img;
+	size_t len;
+	int rc;
+
+	l = reopen(d, &rc, why);
+	CHECK_EQ(raft_log_founding(l, ids, &n), -ENOENT);
+	CHECK_EQ(raft_log_save_founding(l, dup, 3), -EINVAL);
+	CHECK_EQ(raft_log_save_founding(l, zero, 3), -EINVAL);
+	CHECK_EQ(raft_log_save_founding(l, want, 0), -EINVAL);
+	CHECK_EQ(raft_log_founding(l, ids, &n), -ENOENT);
+	CHECK_EQ(raft_log_save_founding(l, want, 3), 0);
+	raft_log_close(l);
+	l = reopen(d, &rc, why);
+	CHECK_EQ(rc, 0);
+	CHECK_EQ(raft_log_founding(l, ids, &n), 0);
+	CHECK_EQ(n, 3);
+	CHECK(ids[0] == 1 && ids[1] == 2 && ids[2] == 3);
+	raft_log_close(l);
+	img = read_all(d, "founding", &len);
+	CHECK_EQ(len, 28);
+	for (size_t at = 0; at < len; at++) {
+		img[at] ^= 0x08;
+		write_all(d, "founding", img, len);
+		img[at] ^= 0x08;
+		l = reopen(d, &rc, why);
+		if (!CHECK_EQ(rc, -EBADMSG))
+			raft_log_close(l);
+		else
+			CHECK(strstr(why, "founding") != NULL);
+	}
+	write_all(d, "founding", img, len - 4);
+	l = reopen(d, &rc, why);
+	CHECK_EQ(rc, -EBADMSG);
+	write_all(d, "founding", img, len);
+	free(img);
+	l = reopen(d, &rc, why);
+	CHECK_EQ(rc, 0);
+	raft_log_close(l);
+}
+
+/*
+ * Drain the node's readies; how many messages of type they held whose
+ * flags masked by mask are want.
+ */
+static unsigned int
+sent_flags(struct raft *r, uint8_t type, uint8_t mask, uint8_t want)
+{
+	struct raft_ready rd;
+	unsigned int k = 0;
+
+	while (raft_ready(r, &rd)) {
+		for (size_t i = 0; i < rd.n_msgs; i++) {
+			struct raft_msg m;
+
+			if (raft_decode(rd.msgs[i].buf, rd.msgs[i].len, &m) !=
+					RAFT_WIRE_OK)
+				abort();
+			if (m.type == type && (m.flags & mask) == want)
+				k++;
+		}
+		raft_advance(r, &rd);
+	}
+	return k;
+}
+
+static unsigned int
+sent(struct raft *r, uint8_t type, uint8_t flags_set)
+{
+	return sent_flags(r, type, flags_set, flags_set);
+}
+
+/* An append from leader 1 at term: entries from..to of entry terms t. */
+static void
+append_from(struct raft *r, uint64_t term, uint64_t prev, uint64_t prev_term,
+		uint64_t to, uint64_t t, uint64_t commit)
+{
+	static struct raft_msg m;
+	static uint8_t bufs[64][256];
+
+	memset(&m, 0, sizeof(m));
+	m.type = RAFT_APPEND;
+	m.from = 1;
+	m.to = 2;
+	m.term = term;
+	m.index = prev;
+	m.log_term = prev_term;
+	m.commit = commit;
+	for (uint64_t i = prev + 1; i <= to; i++)
+		m.entries[m.n_entries++] = entry(i, t, bufs[i - prev - 1]);
+	CHECK_EQ(raft_step(r, &m), 0);
+}
+
+static struct raft *
+lost_node(uint64_t lost_index, uint64_t lost_term)
+{
+	struct raft_hard_state hs = { .term = 3, .vote = 1,
+			.lost_index = lost_index, .lost_term = lost_term };
+	struct raft_config c;
+	struct raft *r;
+
+	raft_config_default(&c);
+	c.id = 2;
+	c.voters[0] = 1;
+	c.voters[1] = 2;
+	c.voters[2] = 3;
+	c.n_voters = 3;
+	r = raft_new(&c);
+	CHECK_EQ(raft_restore(r, &hs, NULL, NULL, 0), 0);
+	return r;
+}
+
+/*
+ * A node that lost state (its snapshot set aside) neither campaigns nor
+ * votes until a leader has it commit what it may have acknowledged (up
+ * to lost_index), or until a leader of a later term than lost_term has
+ * it commit an entry of that term; the hard state records both steps.
+ */
+static void
+test_lost_node(void)
+{
+	struct raft_msg m;
+	struct raft_ready rd;
+	struct raft *r = lost_node(8, 3);
+
+	CHECK(raft_lost(r));
+	for (int t = 0; t < 100; t++)
+		raft_tick(r);
+	CHECK_EQ(raft_role(r), RAFT_FOLLOWER);
+	CHECK_EQ(sent(r, RAFT_PREVOTE, 0), 0);
+	/* A candidate with a longer log: refused all the same. */
+	memset(&m, 0, sizeof(m));
+	m.type = RAFT_PREVOTE;
+	m.from = 3;
+	m.to = 2;
+	m.term = 4;
+	m.index = 10;
+	m.log_term = 3;
+	CHECK_EQ(raft_step(r, &m), 0);
+	CHECK_EQ(sent(r, RAFT_PREVOTE_RESP, RAFT_F_REJECT), 1);
+	CHECK_EQ(raft_stats(r)->votes_withheld, 1);
+	m.type = RAFT_TIMEOUT_NOW;
+	m.term = 3;
+	m.from = 1;
+	CHECK_EQ(raft_step(r, &m), 0);
+	CHECK_EQ(raft_role(r), RAFT_FOLLOWER);
+	CHECK_EQ(raft_term(r), 3);
+
+	/* The leader of its own term: whole once commit reaches 8. */
+	append_from(r, 3, 0, 0, 5, 3, 5);
+	CHECK_EQ(raft_commit(r), 5);
+	CHECK(raft_lost(r));
+	CHECK_EQ(sent_flags(r, RAFT_APPEND_RESP, RAFT_F_REJECT, 0), 1);
+	append_from(r, 3, 5, 3, 8, 3, 8);
+	CHECK(!raft_lost(r));
+	CHECK(raft_ready(r, &rd));
+	CHECK(rd.hard_state_changed);
+	CHECK_EQ(rd.hard_state.lost_index, 0);
+	CHECK_EQ(rd.hard_state.lost_term, 0);
+	raft_advance(r, &rd);
+	sent(r, 0, 0);
+	/* And it votes again, for an up-to-date candidate. */
+	for (int t = 0; t < 30; t++)
+		raft_tick(r);
+	sent(r, 0, 0);
+	memset(&m, 0, sizeof(m));
+	m.type = RAFT_VOTE;
+	m.from = 3;
+	m.to = 2;
+	m.term = raft_term(r) + 1;
+	m.index = 8;
+	m.log_term = 3;
+	CHECK_EQ(raft_step(r, &m), 0);
+	CHECK_EQ(sent_flags(r, RAFT_VOTE_RESP, RAFT_F_REJECT, 0), 1);
+	raft_free(r);
+
+	/*
+	 * A leader of a later term: an old entry committed is not enough,
+	 * an entry of its own term is.
+	 */
+	r = lost_node(8, 3);
+	append_from(r, 4, 0, 0, 1, 1, 1);
+	CHECK_EQ(raft_commit(r), 1);
+	CHECK(raft_lost(r));
+	append_from(r, 4, 1, 1, 2, 4, 2);
+	CHECK_EQ(raft_commit(r), 2);
+	CHECK(!raft_lost(r));
+	raft_free(r);
+
+	/* The lost state survives a restart until it clears. */
+	r = lost_node(8, 3);
+	append_from(r, 3, 0, 0, 4, 3, 4);
+	CHECK(raft_ready(r, &rd));
+	CHECK_EQ(rd.hard_state.lost_index, 8);
+	CHECK_EQ(rd.hard_state.lost_term, 3);
+	raft_advance(r, &rd);
+	raft_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -640,10 +1096,16 @@ main(int argc, char **argv)
 		test_corrupt_middle();
 	if (test_want(argc, argv, "bad_files"))
 		test_bad_files();
+	if (test_want(argc, argv, "snapshot_file"))
+		test_snapshot_file();
 	if (test_want(argc, argv, "compaction"))
 		test_compaction();
 	if (test_want(argc, argv, "injected"))
 		test_injected();
+	if (test_want(argc, argv, "founding"))
+		test_founding();
+	if (test_want(argc, argv, "lost_node"))
+		test_lost_node();
 	if (test_want(argc, argv, "full_disk"))
 		test_full_disk();
 	if (test_want(argc, argv, "node_disk_failure"))

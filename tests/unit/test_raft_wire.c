@@ -276,16 +276,17 @@ test_round_trip(void)
 	/* The largest messages: a full APPEND and a full epoch. */
 	{
 		struct raft_msg m = msg_make(RAFT_APPEND), d;
-		struct raft_epoch ep = epoch_make(RAFT_EPOCH_MEMBERS_MAX), de;
+		static struct raft_epoch ep, de;
 		static uint8_t big_epoch[RAFT_ENTRY_DATA_MAX];
-		size_t el = raft_epoch_encode(&ep, big_epoch,
-				sizeof(big_epoch)), len;
+		size_t el, len;
 		uint8_t *b;
 
+		ep = epoch_make(RAFT_EPOCH_ENTRY_MEMBERS_MAX);
+		el = raft_epoch_encode(&ep, big_epoch, sizeof(big_epoch));
 		CHECK_EQ(el, RAFT_ENTRY_DATA_MAX - (RAFT_ENTRY_DATA_MAX -
 				RAFT_EPOCH_HDR_LEN) % RAFT_EPOCH_MEMBER_LEN);
 		CHECK_EQ(raft_epoch_decode(big_epoch, el, &de), RAFT_WIRE_OK);
-		CHECK_EQ(de.n_members, RAFT_EPOCH_MEMBERS_MAX);
+		CHECK_EQ(de.n_members, RAFT_EPOCH_ENTRY_MEMBERS_MAX);
 		m.n_entries = 1;
 		m.entries[0].len = (uint16_t)el;
 		m.entries[0].data = big_epoch;
@@ -403,6 +404,10 @@ test_fields(void)
 	BAD(RAFT_HEARTBEAT, 1, 1, RAFT_F_REJECT, RAFT_WIRE_FLAGS);
 	BAD(RAFT_PREVOTE_RESP, 1, 1, RAFT_F_REJECT, RAFT_WIRE_OK);
 	BAD(RAFT_PREVOTE, 1, 1, RAFT_F_TRANSFER, RAFT_WIRE_OK);
+	/* LOST: only on a rejecting APPEND_RESP. */
+	BAD(RAFT_APPEND_RESP, 1, 1, RAFT_F_REJECT | RAFT_F_LOST, RAFT_WIRE_OK);
+	BAD(RAFT_VOTE_RESP, 1, 1, RAFT_F_REJECT | RAFT_F_LOST,
+			RAFT_WIRE_FLAGS);
 	/* Responses may speak at term 0 (a node that never voted). */
 	BAD(RAFT_PREVOTE_RESP, 12, 8, 0, RAFT_WIRE_OK);
 	BAD(RAFT_APPEND_RESP, 12, 8, 0, RAFT_WIRE_TERM);
@@ -555,7 +560,7 @@ test_encoder(void)
 	m.entries[1].index = 102;
 	{
 		static uint8_t big[RAFT_ENTRY_DATA_MAX];
-		struct raft_epoch ep = epoch_make(RAFT_EPOCH_MEMBERS_MAX);
+		struct raft_epoch ep = epoch_make(RAFT_EPOCH_ENTRY_MEMBERS_MAX);
 		uint16_t l = (uint16_t)raft_epoch_encode(&ep, big,
 				sizeof(big));
 
