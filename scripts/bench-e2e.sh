@@ -86,7 +86,7 @@ cleanup() {
 	wait 2>/dev/null || true
 	ip netns del "$nsa" 2>/dev/null || true
 	ip netns del "$nsb" 2>/dev/null || true
-	rm -rf "$tmp"
+	rm -rf "$tmp" "/var/run/dpdk/rume2a$id" "/var/run/dpdk/rume2b$id"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
