@@ -225,9 +225,10 @@ rumor_latency() {
 
 # rumor, latency on the device path: B (memif server of the A link and
 # of the subscriber's port), then A with the probe (--bench-probe), whose
-# "probe:" line gives p50, p99 and the messages received.
+# "probe:" line gives p50, p99 and the messages counted.
 rumor_probe() {
-	local pb
+	local pb spec="gen=2,to=0,sink=3,node=10.79.0.2:7946,node-mac=$mac_bs"
+	spec+=",channel=$chan,rate=$rate,size=$payload,secs=$secs,skip=1.5"
 	rm -f "$tmp/ab.sock" "$tmp/bs.sock" "$tmp/pa.sock"
 	"$DP" "${eal_b[@]}" --vdev="$memif_b" --vdev="$probe_b" \
 		-- -c "$tmp/b.conf" $idle_opt --duration $((secs + 6)) \
@@ -236,7 +237,7 @@ rumor_probe() {
 	pids+=("$pb")
 	sleep 1
 	"$DP" "${eal_a[@]}" "${probe_a[@]}" -- -c "$tmp/a.conf" $idle_opt \
-		--duration $((secs + 4)) --bench-probe "gen=2,to=0,sink=3,node=10.79.0.2:7946,node-mac=$mac_bs,channel=$chan,rate=$rate,size=$payload,secs=$secs,skip=1.5" \
+		--duration $((secs + 4)) --bench-probe "$spec" \
 		>"$tmp/ap.log" 2>&1 || true
 	wait "$pb" || true
 	awk '/^probe:/ { for (i = 2; i <= NF; i++) { split($i, kv, "=")
