@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 #include <rte_pdump.h>
 
+#include "bench_probe.h"
 #include "chan.h"
 #include "dp.h"
 #include "link.h"
@@ -28,6 +29,8 @@ struct dp dp;
 
 /* --bench-chained-tx: fan-out chains on every port (benchmarks only). */
 static bool bench_chained_tx;
+/* --bench-probe SPEC: the latency probe (benchmarks only). */
+static const char *bench_probe_spec;
 
 static void
 usage(FILE *f, const char *prog)
@@ -65,6 +68,10 @@ usage(FILE *f, const char *prog)
 "                           on one that does not advertise multi-segment TX\n"
 "                           (net_null frees chains but does not say so): for\n"
 "                           scripts/bench-fanout.sh only\n"
+"      --bench-probe SPEC   a publisher and a subscriber on ports of this\n"
+"                           process that time messages through the nodes:\n"
+"                           for scripts/bench-e2e.sh only (SPEC: see\n"
+"                           dataplane/bench_probe.c)\n"
 "      --list-ports         print the ports DPDK offers and exit\n"
 "  -h, --help               this text\n"
 "\n"
@@ -96,7 +103,8 @@ static int
 parse_args(int argc, char **argv)
 {
 	enum { O_IDLE = 256, O_STATS, O_DURATION, O_MBUFS, O_ARP, O_PUNT,
-		O_LIST, O_FANOUT_K, O_FANOUT_COPY, O_BENCH_CHAINED };
+		O_LIST, O_FANOUT_K, O_FANOUT_COPY, O_BENCH_CHAINED,
+		O_BENCH_PROBE };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "idle-sleep", required_argument, NULL, O_IDLE },
@@ -109,6 +117,7 @@ parse_args(int argc, char **argv)
 		{ "fanout-k", required_argument, NULL, O_FANOUT_K },
 		{ "fanout-copy", no_argument, NULL, O_FANOUT_COPY },
 		{ "bench-chained-tx", no_argument, NULL, O_BENCH_CHAINED },
+		{ "bench-probe", required_argument, NULL, O_BENCH_PROBE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -159,6 +168,9 @@ parse_args(int argc, char **argv)
 			break;
 		case O_BENCH_CHAINED:
 			bench_chained_tx = true;
+			break;
+		case O_BENCH_PROBE:
+			bench_probe_spec = optarg;
 			break;
 		case 'h':
 			usage(stdout, argv[0]);
@@ -294,6 +306,7 @@ cleanup(void)
 {
 	struct rte_mbuf *cm = NULL;
 
+	bench_probe_free();
 	for (unsigned i = 0; i < dp.n_lcores; i++)
 		chan_lcore_free(dp.lcore[i]);
 	while (dp.sub_punt != NULL &&
@@ -357,6 +370,8 @@ main(int argc, char **argv)
 		goto fail;
 	for (uint16_t p = 0; bench_chained_tx && p < dp.n_ports; p++)
 		dp.port[p].multi_seg = true;
+	if (bench_probe_spec != NULL && bench_probe_init(bench_probe_spec) < 0)
+		goto fail;
 	dp.arp_punt = rte_ring_create("rumor_arp_punt", DP_ARP_RING_SIZE,
 			(int)rte_socket_id(), RING_F_SC_DEQ);
 	if (dp.arp_punt == NULL) {
@@ -398,6 +413,7 @@ main(int argc, char **argv)
 		rte_eal_wait_lcore(id);
 	dp.stop_tsc = rte_rdtsc();
 	stats_print(stdout);
+	bench_probe_report(stdout);
 	cleanup();
 	return EXIT_SUCCESS;
 fail:

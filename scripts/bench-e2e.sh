@@ -11,20 +11,31 @@
 #     (infinite_rx=1), as fast as A takes it; B's subscriber is behind a
 #     net_pcap port that read one SUBSCRIBE per channel from a pcap and
 #     drops what it is sent. Messages a second: B's DELIVERs a second.
-#   - latency: the same nodes with net_tap ports instead, each in its own
-#     network namespace: rumor-krelay gen publishes at --rate through A's
-#     tap and rumor-krelay sink, subscribed through B's tap, measures the
-#     one-way latency (both on this host's clock).
+#   - latency, device path: every link a net_memif. A's process also
+#     hosts the probe (rumor-dataplane --bench-probe), polled by A's
+#     forwarding lcore: a publisher on a port whose memif peer is A's
+#     ingress port, sending at --rate, and a subscriber on a port whose
+#     memif peer is B's subscriber-facing port; each message carries its
+#     send time (CLOCK_MONOTONIC), its DELIVER is timed on arrival.
+#   - latency, user-facing path (-T leaves it out): the same nodes with
+#     net_tap ports instead, each in its own network namespace:
+#     rumor-krelay gen publishes at --rate through A's tap and
+#     rumor-krelay sink, subscribed through B's tap, measures the one-way
+#     latency (both on this host's clock).
 # kernel: the same path on loopback UDP sockets, rumor-krelay gen ->
 # relay A -> relay B -> sink, the relays one pinned core each
-# (recvmmsg/sendmmsg batches), the same DATA messages; flat out for the
-# rate, paced for the latency.
+# (recvmmsg/sendmmsg batches), the same DATA messages: flat out for the
+# rate; for the device-path latency the probe in relay A's thread as in
+# node A's lcore (relay --probe-sink), relays blocking in the kernel
+# (their design: the figure compared) and, as a second configuration,
+# polling their sockets without sleeping as rumor's lcores do (--poll);
+# for the user-facing latency, gen and sink processes of their own.
 #
 # Each path forwards on two cores, one per hop, and each core moves every
 # message: messages a second per forwarding core is the path's rate.
 # Each measurement runs RUNS times, interleaved; medians are reported.
 #
-#   scripts/bench-e2e.sh [-r RUNS] [-s SECONDS] [-p PAYLOAD] [-R RATE]
+#   scripts/bench-e2e.sh [-r RUNS] [-s SECONDS] [-p PAYLOAD] [-R RATE] [-T]
 #
 # PAYLOAD bytes a message (default 64), RATE messages a second of the
 # latency runs (default 10000). BUILD=DIR uses that build directory
@@ -32,6 +43,7 @@
 # the latency runs (default: none, the nodes poll without sleeping).
 # Last line:
 # e2e: rumor_mps=<x> kernel_mps=<x> rumor_p50_us=<x> kernel_p50_us=<x>
+# with the device-path latencies (kernel: blocking relays).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -40,13 +52,15 @@ secs=6
 payload=64
 rate=10000
 idle_opt=${IDLE_OPT:-}
-while getopts "r:s:p:R:h" o; do
+taps=1
+while getopts "r:s:p:R:Th" o; do
 	case $o in
 	r) runs=$OPTARG ;;
 	s) secs=$OPTARG ;;
 	p) payload=$OPTARG ;;
 	R) rate=$OPTARG ;;
-	*) sed -n '2,33p' "$0"; exit 2 ;;
+	T) taps=0 ;;
+	*) sed -n '2,46p' "$0"; exit 2 ;;
 	esac
 done
 [ "$runs" -ge 1 ] && [ "$secs" -ge 4 ] && [ "$payload" -ge 20 ] &&
@@ -72,7 +86,7 @@ cleanup() {
 	wait 2>/dev/null || true
 	ip netns del "$nsa" 2>/dev/null || true
 	ip netns del "$nsb" 2>/dev/null || true
-	rm -rf "$tmp"
+	rm -rf "$tmp" "/var/run/dpdk/rume2a$id" "/var/run/dpdk/rume2b$id"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM
@@ -106,6 +120,15 @@ eal_b=(--no-huge --no-shconf --no-pci -m 512 --lcores 0@1,1@0
 	--log-level=error --file-prefix "rume2b$id")
 memif_b="net_memif0,role=server,socket=$tmp/ab.sock,socket-abstract=no,mac=$mac_b"
 memif_a="net_memif1,role=client,socket=$tmp/ab.sock,socket-abstract=no,mac=$mac_a"
+# The device-path probe: A's ingress (port 0) and the probe's publisher
+# (A's port 2) share pa.sock; B's subscriber-facing port (1) and the
+# probe's subscriber (A's port 3) share bs.sock.
+mac_bs=02:00:00:79:00:12
+probe_b="net_memif1,role=server,socket=$tmp/bs.sock,socket-abstract=no,mac=$mac_bs"
+probe_a=(--vdev="net_memif0,role=server,socket=$tmp/pa.sock,socket-abstract=no,mac=02:00:00:79:00:11"
+	--vdev="$memif_a"
+	--vdev="net_memif2,role=client,socket=$tmp/pa.sock,socket-abstract=no,mac=02:00:00:79:00:50"
+	--vdev="net_memif3,role=client,socket=$tmp/bs.sock,socket-abstract=no,mac=02:00:00:79:00:60")
 
 "$GEN" -o "$tmp/probe.pcap" --dst-mac 02:00:00:00:00:01 \
 	--dst-ip 10.79.0.1 --count 1 >/dev/null
@@ -200,6 +223,50 @@ rumor_latency() {
 		"$tmp/sink.log"
 }
 
+# rumor, latency on the device path: B (memif server of the A link and
+# of the subscriber's port), then A with the probe (--bench-probe), whose
+# "probe:" line gives p50, p99 and the messages counted.
+rumor_probe() {
+	local pb spec="gen=2,to=0,sink=3,node=10.79.0.2:7946,node-mac=$mac_bs"
+	spec+=",channel=$chan,rate=$rate,size=$payload,secs=$secs,skip=1.5"
+	rm -f "$tmp/ab.sock" "$tmp/bs.sock" "$tmp/pa.sock"
+	"$DP" "${eal_b[@]}" --vdev="$memif_b" --vdev="$probe_b" \
+		-- -c "$tmp/b.conf" $idle_opt --duration $((secs + 6)) \
+		>"$tmp/bp.log" 2>&1 &
+	pb=$!
+	pids+=("$pb")
+	sleep 1
+	"$DP" "${eal_a[@]}" "${probe_a[@]}" -- -c "$tmp/a.conf" $idle_opt \
+		--duration $((secs + 4)) --bench-probe "$spec" \
+		>"$tmp/ap.log" 2>&1 || true
+	wait "$pb" || true
+	awk '/^probe:/ { for (i = 2; i <= NF; i++) { split($i, kv, "=")
+		v[kv[1]] = kv[2] } print v["p50_us"], v["p99_us"], v["counted"] }' \
+		"$tmp/ap.log"
+}
+
+# kernel, latency on the device path: relay B, then relay A hosting the
+# probe (it publishes to itself and is the sink), pinned as the nodes'
+# lcores are; $1 is "" (block in the kernel) or --poll.
+kernel_probe() {
+	local mode=$1 base=$((20000 + id % 20000)) pb
+	taskset -c 0 "$KR" relay --listen 127.0.0.1:$((base + 2)) \
+		--to 127.0.0.1:$((base + 3)) --duration $((secs + 2)) $mode \
+		>/dev/null 2>&1 &
+	pb=$!
+	pids+=("$pb")
+	sleep 0.3
+	taskset -c 1 "$KR" relay --listen 127.0.0.1:$((base + 1)) \
+		--to 127.0.0.1:$((base + 2)) --duration $((secs + 1)) $mode \
+		--probe-sink 127.0.0.1:$((base + 3)) --rate "$rate" \
+		--size "$payload" --probe-secs "$secs" --skip 1.5 \
+		>"$tmp/kprobe.log" 2>&1 || true
+	wait "$pb" || true
+	awk '/^krelay:/ { for (i = 2; i <= NF; i++) { split($i, kv, "=")
+		v[kv[1]] = kv[2] } print v["p50_us"], v["p99_us"], v["received"] }' \
+		"$tmp/kprobe.log"
+}
+
 # kernel: sink, relay B, relay A, gen on loopback; the relays pinned as
 # the nodes' lcores are (A on CPU 1, B on CPU 0).
 kernel_run() {
@@ -230,26 +297,42 @@ ip netns add "$nsb"
 ip -n "$nsa" link set lo up
 ip -n "$nsb" link set lo up
 
-: >"$tmp/r_mps"; : >"$tmp/k_mps"; : >"$tmp/r_lat"; : >"$tmp/k_lat"
+: >"$tmp/r_mps"; : >"$tmp/k_mps"
+: >"$tmp/rp_lat"; : >"$tmp/kp_lat"; : >"$tmp/kq_lat"
+: >"$tmp/r_lat"; : >"$tmp/k_lat"
 for i in $(seq 1 "$runs"); do
 	# Called without a subshell (output to a file), so that the exit
 	# trap knows every process started.
 	rumor_rate >"$tmp/o"; rm=$(cat "$tmp/o")
 	kernel_run 0 2 >"$tmp/o"; km=$(awk '{ print $1 }' "$tmp/o")
-	rumor_latency >"$tmp/o"; rl=$(cat "$tmp/o")
-	kernel_run "$rate" 1.5 >"$tmp/o"; kl=$(awk '{ print $2, $3 }' "$tmp/o")
-	echo "run $i: rumor $rm msg/s, kernel $km msg/s; latency us p50/p99 (received): rumor ${rl:-none}, kernel ${kl:-none}"
+	rumor_probe >"$tmp/o"; rp=$(cat "$tmp/o")
+	kernel_probe "" >"$tmp/o"; kp=$(cat "$tmp/o")
+	kernel_probe --poll >"$tmp/o"; kq=$(cat "$tmp/o")
+	echo "run $i: rate rumor $rm msg/s, kernel $km msg/s; device-path latency us p50/p99 (received): rumor ${rp:-none}, kernel ${kp:-none}, kernel polling ${kq:-none}"
 	echo "$rm" >>"$tmp/r_mps"; echo "${km:-0}" >>"$tmp/k_mps"
-	echo "${rl:-0 0 0}" >>"$tmp/r_lat"; echo "${kl:-0 0}" >>"$tmp/k_lat"
+	echo "${rp:-0 0 0}" >>"$tmp/rp_lat"; echo "${kp:-0 0 0}" >>"$tmp/kp_lat"
+	echo "${kq:-0 0 0}" >>"$tmp/kq_lat"
+	if [ "$taps" = 1 ]; then
+		rumor_latency >"$tmp/o"; rl=$(cat "$tmp/o")
+		kernel_run "$rate" 1.5 >"$tmp/o"; kl=$(awk '{ print $2, $3 }' "$tmp/o")
+		echo "run $i: user-facing latency us p50/p99 (received): rumor through taps ${rl:-none}, kernel ${kl:-none}"
+		echo "${rl:-0 0 0}" >>"$tmp/r_lat"; echo "${kl:-0 0}" >>"$tmp/k_lat"
+	fi
 done
+col() { awk -v c="$1" '{ print $c }' "$2" | median2; }
+median2() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", v[int((NR + 1) / 2)]; else printf "0" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
 rm=$(median <"$tmp/r_mps"); km=$(median <"$tmp/k_mps")
-rp50=$(awk '{ print $1 }' "$tmp/r_lat" | median)
-rp99=$(awk '{ print $2 }' "$tmp/r_lat" | median)
-kp50=$(awk '{ print $1 }' "$tmp/k_lat" | median)
-kp99=$(awk '{ print $2 }' "$tmp/k_lat" | median)
-ratio=$(awk -v a="$rm" -v b="$km" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
-lratio=$(awk -v a="$rp50" -v b="$kp50" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
+rp50=$(col 1 "$tmp/rp_lat"); rp99=$(col 2 "$tmp/rp_lat")
+kp50=$(col 1 "$tmp/kp_lat"); kp99=$(col 2 "$tmp/kp_lat")
+kq50=$(col 1 "$tmp/kq_lat"); kq99=$(col 2 "$tmp/kq_lat")
 echo "payload $payload bytes, $runs runs of ${secs}s, latency at $rate msg/s, medians:"
-echo "rate per forwarding core: rumor $rm msg/s, kernel $km msg/s (rumor/kernel $ratio)"
-echo "latency: rumor p50 $rp50 us p99 $rp99 us, kernel p50 $kp50 us p99 $kp99 us (rumor/kernel p50 $lratio)"
+echo "rate per forwarding core: rumor $rm msg/s, kernel $km msg/s (rumor/kernel $(ratio "$rm" "$km"))"
+if [ "$taps" = 1 ]; then
+	rl50=$(col 1 "$tmp/r_lat"); rl99=$(col 2 "$tmp/r_lat")
+	kl50=$(col 1 "$tmp/k_lat"); kl99=$(col 2 "$tmp/k_lat")
+	echo "latency, user-facing path (kernel clients; rumor through taps): rumor p50 $rl50 us p99 $rl99 us, kernel p50 $kl50 us p99 $kl99 us (rumor/kernel p50 $(ratio "$rl50" "$kl50"))"
+fi
+echo "latency, kernel relays polling: kernel p50 $kq50 us p99 $kq99 us (rumor/kernel p50 $(ratio "$rp50" "$kq50"))"
+echo "latency: rumor p50 $rp50 us p99 $rp99 us, kernel p50 $kp50 us p99 $kp99 us (device path, kernel relays blocking; rumor/kernel p50 $(ratio "$rp50" "$kp50"))"
 echo "e2e: rumor_mps=$rm kernel_mps=$km rumor_p50_us=$rp50 kernel_p50_us=$kp50"

@@ -29,35 +29,65 @@ def fanout(path):
 
 
 def e2e(path):
-    """(rumor msg/s, kernel msg/s, rumor p50, p99, kernel p50, p99)."""
-    rate = lat = None
+    """Rates (rumor, kernel) in msg/s and latencies {path: (p50, p99)} in us.
+
+    Device path: rumor's probe and the kernel relays blocking (the
+    "latency:" line), the kernel relays polling; user-facing path, when the
+    log has it: rumor through taps and kernel clients.
+    """
+    rate = None
+    lat = {}
+    num = r"([\d.]+)"
     for line in open(path):
         m = re.match(r"^rate per forwarding core: rumor ([\d.]+) msg/s, "
                      r"kernel ([\d.]+) msg/s", line)
         if m:
             rate = (float(m.group(1)), float(m.group(2)))
-        m = re.match(r"^latency: rumor p50 ([\d.]+) us p99 ([\d.]+) us, "
-                     r"kernel p50 ([\d.]+) us p99 ([\d.]+) us", line)
+        m = re.match(r"^latency: rumor p50 %s us p99 %s us, kernel p50 %s us "
+                     r"p99 %s us" % (num, num, num, num), line)
         if m:
-            lat = tuple(float(m.group(i)) for i in range(1, 5))
-    if rate is None or lat is None:
+            v = [float(m.group(i)) for i in range(1, 5)]
+            lat["rumor\n(memif, probe)"] = (v[0], v[1])
+            lat["kernel relays\nblocking"] = (v[2], v[3])
+        m = re.match(r"^latency, kernel relays polling: kernel p50 %s us "
+                     r"p99 %s us" % (num, num), line)
+        if m:
+            lat["kernel relays\npolling"] = (float(m.group(1)),
+                                              float(m.group(2)))
+        m = re.match(r"^latency, user-facing path .*: rumor p50 %s us p99 %s "
+                     r"us, kernel p50 %s us p99 %s us" % (num, num, num, num),
+                     line)
+        if m:
+            v = [float(m.group(i)) for i in range(1, 5)]
+            lat["rumor, taps\n(user-facing)"] = (v[0], v[1])
+            lat["kernel clients\n(user-facing)"] = (v[2], v[3])
+    if rate is None or not lat:
         sys.exit("plot-bench: no medians in " + path)
-    return rate + lat
+    order = ["rumor\n(memif, probe)", "kernel relays\nblocking",
+             "kernel relays\npolling", "rumor, taps\n(user-facing)",
+             "kernel clients\n(user-facing)"]
+    return rate, {k: lat[k] for k in order if k in lat}
 
 
 def label(ax, bars, fmt):
     for b in bars:
-        ax.annotate(fmt % b.get_height(),
-                    (b.get_x() + b.get_width() / 2, b.get_height()),
+        h = b.get_height()
+        ax.annotate(fmt(h) if callable(fmt) else fmt % h,
+                    (b.get_x() + b.get_width() / 2, h),
                     ha="center", va="bottom", fontsize=8)
+
+
+def us(v):
+    """A latency label: whole microseconds from 100 up."""
+    return "%.0f" % v if v >= 100 else "%.3g" % v
 
 
 def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__)
     fo = fanout(sys.argv[1])
-    r_mps, k_mps, r50, r99, k50, k99 = e2e(sys.argv[2])
-    fig, ax = plt.subplots(1, 3, figsize=(13, 4.2))
+    (r_mps, k_mps), lat = e2e(sys.argv[2])
+    fig, ax = plt.subplots(1, 3, figsize=(15, 4.4))
 
     payloads = sorted(fo, reverse=True)
     names = ["zero-copy", "copy", "testpmd txonly"]
@@ -79,15 +109,18 @@ def main():
     ax[1].set_ylabel("messages/s per forwarding core (millions)")
     ax[1].set_title("publisher -> A -> B -> subscriber")
 
-    xs = [0, 1]
-    b1 = ax[2].bar([x - 0.2 for x in xs], [r50, k50], 0.4, label="p50")
-    b2 = ax[2].bar([x + 0.2 for x in xs], [r99, k99], 0.4, label="p99")
-    label(ax[2], b1, "%.0f")
-    label(ax[2], b2, "%.0f")
+    names = list(lat)
+    p50 = [lat[n][0] for n in names]
+    p99 = [lat[n][1] for n in names]
+    xs = list(range(len(names)))
+    b1 = ax[2].bar([x - 0.2 for x in xs], p50, 0.4, label="p50")
+    b2 = ax[2].bar([x + 0.2 for x in xs], p99, 0.4, label="p99")
+    label(ax[2], b1, us)
+    label(ax[2], b2, us)
     ax[2].set_xticks(xs)
-    ax[2].set_xticklabels(["rumor (taps)", "kernel relays"])
+    ax[2].set_xticklabels(names, fontsize=7)
     ax[2].set_yscale("log")
-    ax[2].set_ylim(10, max(r99, k99) * 3)
+    ax[2].set_ylim(min(p50) / 2, max(p99) * 3)
     ax[2].set_ylabel("one-way latency, us (log)")
     ax[2].set_title("latency, same path, paced")
     ax[2].legend(fontsize=8, loc="upper left")

@@ -9,17 +9,27 @@
  *   relay  receives batches with recvmmsg, checks each rumor header,
  *          spends one hop as a forwarding node does, drops what is not
  *          DATA or has no hop left, and sends the batch on to --to with
- *          sendmmsg;
+ *          sendmmsg; with --probe-sink it also hosts the latency probe
+ *          of scripts/bench-e2e.sh in its own thread, as a rumor node's
+ *          lcore hosts --bench-probe: it publishes at --rate to its own
+ *          --listen address from a socket of its own, and times what
+ *          comes back to --probe-sink as a sink does;
  *   sink   receives DATA (from a relay) or DELIVER (from a rumor node it
  *          subscribed to with --subscribe), counts them and reports the
  *          rate and the one-way latency (same host, same clock).
  *
- * Last line of a sink: krelay: received=.. rate=.. p50_us=.. p99_us=..
+ * relay and sink block in the kernel until datagrams come, or with --poll
+ * poll their sockets without sleeping (MSG_DONTWAIT), as a rumor lcore
+ * polls its ports.
+ *
+ * Last line of a sink, and of a relay with --probe-sink:
+ * krelay: received=.. rate=.. p50_us=.. p99_us=..
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,8 +113,14 @@ usage(FILE *f)
 "  --duration S         run S seconds (fractions allowed; default 5)\n"
 "  --subscribe ADDR:PORT sink: SUBSCRIBE to the channel at this node\n"
 "  --skip S             sink: ignore the first S seconds in the rate\n"
-"gen and relay run until --duration or SIGINT; sink prints\n"
-"krelay: received=.. rate=.. p50_us=.. p99_us=.. as its last line.\n",
+"  --poll               relay, sink: poll the sockets without sleeping\n"
+"  --probe-sink ADDR:PORT relay: also publish at --rate (--size,\n"
+"                       --channel) to --listen from another socket, for\n"
+"                       --probe-secs S (default: --duration), and time\n"
+"                       what arrives here as a sink (--skip)\n"
+"gen and relay run until --duration or SIGINT; sink, and relay with\n"
+"--probe-sink, print krelay: received=.. rate=.. p50_us=.. p99_us=.. as\n"
+"their last line.\n",
 		KR_HDR);
 }
 
@@ -129,17 +145,21 @@ sock_open(const struct sockaddr_in *bind_to)
 	return fd;
 }
 
-/* Publishes: one DATA per message, in sendmmsg batches. */
-static int
-run_gen(int fd, const struct sockaddr_in *to, const char *chan,
-		unsigned size, double rate, double secs)
-{
-	static uint8_t dg[BATCH][RUMOR_DATAGRAM_MAX];
+/* A publisher of DATA messages, each stamped when it is sent. */
+struct pub {
+	uint8_t dg[BATCH][RUMOR_DATAGRAM_MAX];
 	struct mmsghdr mm[BATCH];
 	struct iovec iov[BATCH];
+	size_t off;		/* Where the message starts. */
+	uint64_t sent;
+};
+
+static int
+pub_init(struct pub *g, const struct sockaddr_in *to, const char *chan,
+		unsigned size)
+{
 	uint8_t body[RUMOR_DATAGRAM_MAX];
 	struct rumor_msg msg = { 0 };
-	uint64_t t0 = now_ns(), end = t0 + (uint64_t)(secs * 1e9), sent = 0;
 	size_t n;
 
 	memset(body, 0xab, sizeof(body));
@@ -150,32 +170,72 @@ run_gen(int fd, const struct sockaddr_in *to, const char *chan,
 	msg.channel_hash = ring_channel_hash(chan, msg.channel_len);
 	msg.payload = body;
 	msg.payload_len = size;
-	n = rumor_msg_encode(dg[0], sizeof(dg[0]), &msg);
+	n = rumor_msg_encode(g->dg[0], sizeof(g->dg[0]), &msg);
 	if (n == 0) {
 		fprintf(stderr, "rumor-krelay: cannot encode a message\n");
-		return 1;
+		return -1;
 	}
 	for (int i = 0; i < BATCH; i++) {
-		memcpy(dg[i], dg[0], n);
-		iov[i].iov_base = dg[i];
-		iov[i].iov_len = n;
-		memset(&mm[i], 0, sizeof(mm[i]));
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-		mm[i].msg_hdr.msg_name = (void *)to;
-		mm[i].msg_hdr.msg_namelen = sizeof(*to);
+		memcpy(g->dg[i], g->dg[0], n);
+		g->iov[i].iov_base = g->dg[i];
+		g->iov[i].iov_len = n;
+		memset(&g->mm[i], 0, sizeof(g->mm[i]));
+		g->mm[i].msg_hdr.msg_iov = &g->iov[i];
+		g->mm[i].msg_hdr.msg_iovlen = 1;
+		g->mm[i].msg_hdr.msg_name = (void *)to;
+		g->mm[i].msg_hdr.msg_namelen = sizeof(*to);
 	}
-	const size_t off = n - size;	/* Where the message starts. */
+	g->off = n - size;
+	g->sent = 0;
+	return 0;
+}
 
+/* Stamp k messages with now and send them: -1 on a hard error. */
+static int
+pub_send(struct pub *g, int fd, unsigned k, uint64_t now)
+{
+	int r;
+
+	for (unsigned i = 0; i < k; i++) {
+		uint8_t *p = g->dg[i] + g->off;
+
+		p[0] = KR_MAGIC >> 24;
+		p[1] = (KR_MAGIC >> 16) & 0xff;
+		p[2] = (KR_MAGIC >> 8) & 0xff;
+		p[3] = KR_MAGIC & 0xff;
+		put64(p + 4, g->sent + i);
+		put64(p + 12, now);
+	}
+	r = sendmmsg(fd, g->mm, k, 0);
+	if (r < 0) {
+		if (errno == EINTR || errno == EAGAIN ||
+				errno == ENOBUFS || errno == ECONNREFUSED)
+			return 0;
+		perror("sendmmsg");
+		return -1;
+	}
+	g->sent += (unsigned)r;
+	return 0;
+}
+
+/* Publishes: one DATA per message, in sendmmsg batches. */
+static int
+run_gen(int fd, const struct sockaddr_in *to, const char *chan,
+		unsigned size, double rate, double secs)
+{
+	static struct pub g;
+	uint64_t t0 = now_ns(), end = t0 + (uint64_t)(secs * 1e9);
+
+	if (pub_init(&g, to, chan, size) < 0)
+		return 1;
 	while (!stop) {
 		uint64_t now = now_ns();
 		unsigned k = BATCH;
-		int r;
 
 		if (now >= end)
 			break;
 		if (rate > 0) {
-			uint64_t due = (uint64_t)((double)sent * 1e9 / rate);
+			uint64_t due = (uint64_t)((double)g.sent * 1e9 / rate);
 
 			if (now - t0 < due) {
 				/* Sleep, not spin: the path shares the CPUs. */
@@ -190,93 +250,136 @@ run_gen(int fd, const struct sockaddr_in *to, const char *chan,
 			}
 			k = 1;	/* Paced: one at a time, stamped when sent. */
 		}
-		for (unsigned i = 0; i < k; i++) {
-			uint8_t *p = dg[i] + off;
-
-			p[0] = KR_MAGIC >> 24;
-			p[1] = (KR_MAGIC >> 16) & 0xff;
-			p[2] = (KR_MAGIC >> 8) & 0xff;
-			p[3] = KR_MAGIC & 0xff;
-			put64(p + 4, sent + i);
-			put64(p + 12, now);
-		}
-		r = sendmmsg(fd, mm, k, 0);
-		if (r < 0) {
-			if (errno == EINTR || errno == EAGAIN ||
-					errno == ENOBUFS || errno == ECONNREFUSED)
-				continue;
-			perror("sendmmsg");
+		if (pub_send(&g, fd, k, now) < 0)
 			return 1;
-		}
-		sent += (unsigned)r;
 	}
-	printf("krelay gen: sent=%llu in %.3f s\n", (unsigned long long)sent,
+	printf("krelay gen: sent=%llu in %.3f s\n", (unsigned long long)g.sent,
 			(double)(now_ns() - t0) / 1e9);
 	return 0;
 }
 
-/* Receives batches, spends a hop, sends them on. */
-static int
-run_relay(int fd, const struct sockaddr_in *to, double secs)
+/* Receive buffers for recvmmsg. */
+struct rx {
+	uint8_t dg[BATCH][RUMOR_DATAGRAM_MAX];
+	struct mmsghdr in[BATCH];
+	struct iovec iov[BATCH];
+};
+
+static void
+rx_init(struct rx *x)
 {
-	static uint8_t dg[BATCH][RUMOR_DATAGRAM_MAX];
-	struct mmsghdr in[BATCH], out[BATCH];
-	struct iovec iov[BATCH], oiov[BATCH];
-	uint64_t end = now_ns() + (uint64_t)(secs * 1e9), moved = 0;
-	uint64_t dropped = 0;
-	struct timeval tv = { 0, 100000 };
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	for (int i = 0; i < BATCH; i++) {
-		iov[i].iov_base = dg[i];
-		iov[i].iov_len = sizeof(dg[i]);
-		memset(&in[i], 0, sizeof(in[i]));
-		in[i].msg_hdr.msg_iov = &iov[i];
-		in[i].msg_hdr.msg_iovlen = 1;
-		memset(&out[i], 0, sizeof(out[i]));
-		out[i].msg_hdr.msg_iov = &oiov[i];
-		out[i].msg_hdr.msg_iovlen = 1;
-		out[i].msg_hdr.msg_name = (void *)to;
-		out[i].msg_hdr.msg_namelen = sizeof(*to);
+		x->iov[i].iov_base = x->dg[i];
+		x->iov[i].iov_len = sizeof(x->dg[i]);
+		memset(&x->in[i], 0, sizeof(x->in[i]));
+		x->in[i].msg_hdr.msg_iov = &x->iov[i];
+		x->in[i].msg_hdr.msg_iovlen = 1;
 	}
-	while (!stop && now_ns() < end) {
-		int r = recvmmsg(fd, in, BATCH, MSG_WAITFORONE, NULL);
-		unsigned k = 0;
+}
 
-		if (r <= 0)
+/* What a relay sends on: the received buffers, hop spent. */
+struct fwd {
+	struct mmsghdr out[BATCH];
+	struct iovec oiov[BATCH];
+	uint64_t moved, dropped;
+};
+
+static void
+fwd_init(struct fwd *w, const struct sockaddr_in *to)
+{
+	memset(w, 0, sizeof(*w));
+	for (int i = 0; i < BATCH; i++) {
+		w->out[i].msg_hdr.msg_iov = &w->oiov[i];
+		w->out[i].msg_hdr.msg_iovlen = 1;
+		w->out[i].msg_hdr.msg_name = (void *)to;
+		w->out[i].msg_hdr.msg_namelen = sizeof(*to);
+	}
+}
+
+/* The r datagrams in x: checked, hop spent, sent on in one batch. */
+static void
+fwd_batch(struct fwd *w, int fd, struct rx *x, int r)
+{
+	unsigned k = 0;
+
+	for (int i = 0; i < r; i++) {
+		struct rumor_hdr *h = (void *)x->dg[i];
+
+		if (rumor_hdr_check(x->dg[i], x->in[i].msg_len) !=
+				RUMOR_HDR_OK || h->type != RUMOR_T_DATA ||
+				h->hop_limit == 0) {
+			w->dropped++;
 			continue;
-		for (int i = 0; i < r; i++) {
-			struct rumor_hdr *h = (void *)dg[i];
-
-			if (rumor_hdr_check(dg[i], in[i].msg_len) !=
-					RUMOR_HDR_OK || h->type != RUMOR_T_DATA ||
-					h->hop_limit == 0) {
-				dropped++;
-				continue;
-			}
-			h->hop_limit--;
-			oiov[k].iov_base = dg[i];
-			oiov[k].iov_len = in[i].msg_len;
-			k++;
 		}
-		for (unsigned done = 0; done < k;) {
-			int s = sendmmsg(fd, out + done, k - done, 0);
-
-			if (s < 0) {
-				if (errno == EINTR)
-					continue;
-				/* A full queue on the next hop: lost. */
-				dropped += k - done;
-				break;
-			}
-			done += (unsigned)s;
-			moved += (unsigned)s;
-		}
+		h->hop_limit--;
+		w->oiov[k].iov_base = x->dg[i];
+		w->oiov[k].iov_len = x->in[i].msg_len;
+		k++;
 	}
-	printf("krelay relay: forwarded=%llu dropped=%llu\n",
-			(unsigned long long)moved,
-			(unsigned long long)dropped);
-	return 0;
+	for (unsigned done = 0; done < k;) {
+		int s = sendmmsg(fd, w->out + done, k - done, 0);
+
+		if (s < 0) {
+			if (errno == EINTR)
+				continue;
+			/* A full queue on the next hop: lost. */
+			w->dropped += k - done;
+			break;
+		}
+		done += (unsigned)s;
+		w->moved += (unsigned)s;
+	}
+}
+
+/* What a sink counts and times. */
+struct sink {
+	uint64_t from;		/* Arrivals before it are not counted. */
+	uint64_t got, counted, first, last;
+	uint32_t *lat;
+	size_t n_lat;
+};
+
+static int
+sink_init(struct sink *k, uint64_t from)
+{
+	memset(k, 0, sizeof(*k));
+	k->from = from;
+	k->lat = malloc(LAT_MAX * sizeof(*k->lat));
+	return k->lat != NULL ? 0 : -1;
+}
+
+/* One received datagram: DATA or DELIVER of this tool, timed. */
+static void
+sink_take(struct sink *k, const uint8_t *dg, size_t len, uint64_t now)
+{
+	const struct rumor_hdr *h = (const void *)dg;
+	const uint8_t *p;
+	size_t off;
+
+	if (rumor_hdr_check(dg, len) != RUMOR_HDR_OK)
+		return;
+	off = sizeof(*h) + ntohs(h->channel_len);
+	if (h->type == RUMOR_T_DELIVER)
+		off += CHAN_ORD_LEN;
+	else if (h->type != RUMOR_T_DATA)
+		return;
+	if (len < off + KR_HDR)
+		return;
+	p = dg + off;
+	if (((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+			(uint32_t)p[2] << 8 | p[3]) != KR_MAGIC)
+		return;
+	k->got++;
+	if (now < k->from)
+		return;
+	if (k->counted++ == 0)
+		k->first = now;
+	k->last = now;
+	if (k->n_lat < LAT_MAX) {
+		uint64_t d = now - get64(p + 12);
+
+		k->lat[k->n_lat++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
+	}
 }
 
 static int
@@ -296,6 +399,108 @@ pct(const uint32_t *v, size_t n, double p)
 		return 0;
 	i = (size_t)((double)(n - 1) * p / 100.0 + 0.5);
 	return v[i] / 1000.0;
+}
+
+static void
+sink_report(struct sink *k)
+{
+	double span = k->counted > 1 ?
+			(double)(k->last - k->first) / 1e9 : 0;
+
+	qsort(k->lat, k->n_lat, sizeof(*k->lat), cmp_u32);
+	printf("krelay: received=%llu rate=%.0f p50_us=%.1f p99_us=%.1f\n",
+			(unsigned long long)k->counted,
+			span > 0 ? (double)(k->counted - 1) / span : 0,
+			pct(k->lat, k->n_lat, 50), pct(k->lat, k->n_lat, 99));
+	free(k->lat);
+	k->lat = NULL;
+}
+
+/*
+ * A relay's latency probe (--probe-sink): it publishes from gfd to the
+ * relay's own address and times what reaches sfd.
+ */
+struct probe {
+	int gfd, sfd;
+	double rate;
+	uint64_t t0, end;	/* Publishing, CLOCK_MONOTONIC. */
+	struct pub g;
+	struct sink k;
+	struct rx x;
+};
+
+/* Receives batches, spends a hop, sends them on; hosts a probe if any. */
+static int
+run_relay(int fd, const struct sockaddr_in *to, double secs, bool poll_mode,
+		struct probe *pb)
+{
+	static struct rx x;
+	static struct fwd w;
+	uint64_t end = now_ns() + (uint64_t)(secs * 1e9);
+	struct timeval tv = { 0, 100000 };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	rx_init(&x);
+	fwd_init(&w, to);
+	if (pb != NULL)
+		rx_init(&pb->x);
+	while (!stop) {
+		uint64_t now = now_ns(), wake = now + 100000000u;
+		int r;
+
+		if (now >= end)
+			break;
+		if (pb != NULL && now < pb->end) {
+			uint64_t due = pb->t0 + (uint64_t)((double)pb->g.sent *
+					1e9 / pb->rate);
+
+			/* One at a time, late ones on the next turns. */
+			if (now >= due) {
+				if (pub_send(&pb->g, pb->gfd, 1, now) < 0)
+					return 1;
+				continue;
+			}
+			wake = due;
+		}
+		if (pb == NULL && !poll_mode) {
+			/* The relay alone: block in recvmmsg. */
+			r = recvmmsg(fd, x.in, BATCH, MSG_WAITFORONE, NULL);
+			if (r > 0)
+				fwd_batch(&w, fd, &x, r);
+			continue;
+		}
+		if (!poll_mode) {
+			/* Sleep until a socket is readable or a send is due. */
+			struct pollfd pf[2] = { { fd, POLLIN, 0 },
+					{ pb->sfd, POLLIN, 0 } };
+			struct timespec ts = {
+				(time_t)((wake - now) / 1000000000u),
+				(long)((wake - now) % 1000000000u) };
+
+			if (ppoll(pf, 2, &ts, NULL) <= 0)
+				continue;
+		}
+		r = recvmmsg(fd, x.in, BATCH, MSG_DONTWAIT, NULL);
+		if (r > 0)
+			fwd_batch(&w, fd, &x, r);
+		if (pb != NULL) {
+			r = recvmmsg(pb->sfd, pb->x.in, BATCH, MSG_DONTWAIT,
+					NULL);
+			now = now_ns();
+			for (int i = 0; i < r; i++)
+				sink_take(&pb->k, pb->x.dg[i],
+						pb->x.in[i].msg_len, now);
+		}
+	}
+	printf("krelay relay: forwarded=%llu dropped=%llu\n",
+			(unsigned long long)w.moved,
+			(unsigned long long)w.dropped);
+	if (pb != NULL) {
+		printf("krelay probe: sent=%llu\n",
+				(unsigned long long)pb->g.sent);
+		sink_report(&pb->k);
+	}
+	return 0;
 }
 
 /* SUBSCRIBE to chan at the node: lease 300 s, no refresh needed. */
@@ -325,28 +530,18 @@ subscribe(int fd, const struct sockaddr_in *node, const char *chan)
 /* Counts DATA and DELIVER of this tool; one-way latency from the stamp. */
 static int
 run_sink(int fd, const struct sockaddr_in *node, const char *chan,
-		double secs, double skip)
+		double secs, double skip, bool poll_mode)
 {
-	static uint8_t dg[BATCH][RUMOR_DATAGRAM_MAX];
-	struct mmsghdr in[BATCH];
-	struct iovec iov[BATCH];
+	static struct rx x;
+	static struct sink k;
 	uint64_t t0 = now_ns(), end = t0 + (uint64_t)(secs * 1e9);
-	uint64_t from = t0 + (uint64_t)(skip * 1e9), first = 0, last = 0;
-	uint64_t got = 0, counted = 0, sub_at = 0;
-	uint32_t *lat = malloc(LAT_MAX * sizeof(*lat));
-	size_t n_lat = 0;
+	uint64_t sub_at = 0;
 	struct timeval tv = { 0, 100000 };
 
-	if (lat == NULL)
+	if (sink_init(&k, t0 + (uint64_t)(skip * 1e9)) < 0)
 		return 1;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	for (int i = 0; i < BATCH; i++) {
-		iov[i].iov_base = dg[i];
-		iov[i].iov_len = sizeof(dg[i]);
-		memset(&in[i], 0, sizeof(in[i]));
-		in[i].msg_hdr.msg_iov = &iov[i];
-		in[i].msg_hdr.msg_iovlen = 1;
-	}
+	rx_init(&x);
 	while (!stop) {
 		uint64_t now = now_ns();
 		int r;
@@ -354,55 +549,20 @@ run_sink(int fd, const struct sockaddr_in *node, const char *chan,
 		if (now >= end)
 			break;
 		/* SUBSCRIBE, and again every 250 ms until something comes. */
-		if (node != NULL && got == 0 && now - sub_at > 250000000u) {
+		if (node != NULL && k.got == 0 && now - sub_at > 250000000u) {
 			if (subscribe(fd, node, chan) < 0)
 				return 1;
 			sub_at = now;
 		}
-		r = recvmmsg(fd, in, BATCH, MSG_WAITFORONE, NULL);
+		r = recvmmsg(fd, x.in, BATCH,
+				poll_mode ? MSG_DONTWAIT : MSG_WAITFORONE, NULL);
 		if (r <= 0)
 			continue;
 		now = now_ns();
-		for (int i = 0; i < r; i++) {
-			const struct rumor_hdr *h = (const void *)dg[i];
-			size_t off;
-			const uint8_t *p;
-
-			if (rumor_hdr_check(dg[i], in[i].msg_len) !=
-					RUMOR_HDR_OK)
-				continue;
-			off = sizeof(*h) + ntohs(h->channel_len);
-			if (h->type == RUMOR_T_DELIVER)
-				off += CHAN_ORD_LEN;
-			else if (h->type != RUMOR_T_DATA)
-				continue;
-			if (in[i].msg_len < off + KR_HDR)
-				continue;
-			p = dg[i] + off;
-			if (((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-					(uint32_t)p[2] << 8 | p[3]) != KR_MAGIC)
-				continue;
-			got++;
-			if (now < from)
-				continue;
-			if (counted++ == 0)
-				first = now;
-			last = now;
-			if (n_lat < LAT_MAX) {
-				uint64_t d = now - get64(p + 12);
-
-				lat[n_lat++] = d > UINT32_MAX ? UINT32_MAX :
-						(uint32_t)d;
-			}
-		}
+		for (int i = 0; i < r; i++)
+			sink_take(&k, x.dg[i], x.in[i].msg_len, now);
 	}
-	qsort(lat, n_lat, sizeof(*lat), cmp_u32);
-	double span = counted > 1 ? (double)(last - first) / 1e9 : 0;
-	printf("krelay: received=%llu rate=%.0f p50_us=%.1f p99_us=%.1f\n",
-			(unsigned long long)counted,
-			span > 0 ? (double)(counted - 1) / span : 0,
-			pct(lat, n_lat, 50), pct(lat, n_lat, 99));
-	free(lat);
+	sink_report(&k);
 	return 0;
 }
 
@@ -419,15 +579,19 @@ main(int argc, char **argv)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "subscribe", required_argument, NULL, 'S' },
 		{ "skip", required_argument, NULL, 'k' },
+		{ "poll", no_argument, NULL, 'p' },
+		{ "probe-sink", required_argument, NULL, 'P' },
+		{ "probe-secs", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sockaddr_in listen_sa, to_sa, bind_sa, node_sa;
+	static struct probe pb;
+	struct sockaddr_in listen_sa, to_sa, bind_sa, node_sa, probe_sa;
 	bool has_listen = false, has_to = false, has_bind = false;
-	bool has_node = false;
+	bool has_node = false, has_probe = false, poll_mode = false;
 	const char *role, *chan = "ch-0";
 	unsigned size = 64;
-	double rate = 0, secs = 5, skip = 0;
+	double rate = 0, secs = 5, skip = 0, probe_secs = 0;
 	struct sigaction sa = { .sa_handler = on_signal };
 	int c, fd;
 
@@ -445,17 +609,22 @@ main(int argc, char **argv)
 		case 't': has_to = parse_addr(optarg, &to_sa) == 0; break;
 		case 'b': has_bind = parse_addr(optarg, &bind_sa) == 0; break;
 		case 'S': has_node = parse_addr(optarg, &node_sa) == 0; break;
+		case 'P': has_probe = parse_addr(optarg, &probe_sa) == 0;
+			break;
 		case 'c': chan = optarg; break;
 		case 's': size = (unsigned)atoi(optarg); break;
 		case 'r': rate = atof(optarg); break;
 		case 'd': secs = atof(optarg); break;
+		case 'D': probe_secs = atof(optarg); break;
 		case 'k': skip = atof(optarg); break;
+		case 'p': poll_mode = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
 	if (strlen(chan) == 0 || strlen(chan) > 64 || size < KR_HDR ||
-			size > 1400 || secs <= 0 || rate < 0) {
+			size > 1400 || secs <= 0 || rate < 0 ||
+			probe_secs < 0 || (has_probe && rate <= 0)) {
 		usage(stderr);
 		return 2;
 	}
@@ -468,12 +637,27 @@ main(int argc, char **argv)
 	}
 	if (strcmp(role, "relay") == 0 && has_to && has_listen) {
 		fd = sock_open(&listen_sa);
-		return fd < 0 ? 1 : run_relay(fd, &to_sa, secs);
+		if (fd < 0)
+			return 1;
+		if (!has_probe)
+			return run_relay(fd, &to_sa, secs, poll_mode, NULL);
+		pb.gfd = sock_open(NULL);
+		pb.sfd = sock_open(&probe_sa);
+		pb.rate = rate;
+		pb.t0 = now_ns();
+		pb.end = pb.t0 + (uint64_t)((probe_secs > 0 ? probe_secs :
+				secs) * 1e9);
+		if (pb.gfd < 0 || pb.sfd < 0 ||
+				pub_init(&pb.g, &listen_sa, chan, size) < 0 ||
+				sink_init(&pb.k, pb.t0 +
+				(uint64_t)(skip * 1e9)) < 0)
+			return 1;
+		return run_relay(fd, &to_sa, secs, poll_mode, &pb);
 	}
 	if (strcmp(role, "sink") == 0 && has_listen) {
 		fd = sock_open(&listen_sa);
 		return fd < 0 ? 1 : run_sink(fd, has_node ? &node_sa : NULL,
-				chan, secs, skip);
+				chan, secs, skip, poll_mode);
 	}
 	usage(stderr);
 	return 2;
