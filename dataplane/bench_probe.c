@@ -40,6 +40,7 @@
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
+#include "rumor/bytes.h"
 #include "rumor/chan_wire.h"
 #include "rumor/config.h"
 #include "rumor/ring.h"
@@ -85,23 +86,6 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
 }
 
 static int
@@ -339,8 +323,8 @@ publish(struct probe *p)
 	s[1] = (PROBE_MAGIC >> 16) & 0xff;
 	s[2] = (PROBE_MAGIC >> 8) & 0xff;
 	s[3] = PROBE_MAGIC & 0xff;
-	put64(s + 4, idx);
-	put64(s + 12, now_ns());
+	rumor_put64(s + 4, idx);
+	rumor_put64(s + 12, now_ns());
 	frame_wrap(f, dp.port[p->to].self.mac, dp.port[p->gen].self.mac,
 			p->pub_ip, p->pub_port, dp.cfg.address,
 			htons(dp.cfg.udp_port), p->pub_len - FRAME_RUMOR_OFF,
@@ -454,11 +438,11 @@ sink_frame(struct probe *p, struct rte_mbuf *m, uint64_t now)
 			(uint32_t)s[2] << 8 | s[3]) != PROBE_MAGIC)
 		return;
 	p->received++;
-	if (get64(s + 12) < p->count_from_ns)
+	if (rumor_get64(s + 12) < p->count_from_ns)
 		return;
 	p->counted++;
 	if (p->n_lat < PROBE_LAT_MAX) {
-		uint64_t d = now - get64(s + 12);
+		uint64_t d = now - rumor_get64(s + 12);
 
 		p->lat[p->n_lat++] = d > UINT32_MAX ? UINT32_MAX :
 				(uint32_t)d;

@@ -39,6 +39,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rumor/bytes.h"
 #include "rumor/chan_wire.h"
 #include "rumor/ring.h"
 #include "rumor/wire.h"
@@ -80,23 +81,6 @@ parse_addr(const char *s, struct sockaddr_in *sa)
 	sa->sin_family = AF_INET;
 	sa->sin_port = htons((uint16_t)atoi(colon + 1));
 	return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
 }
 
 static void
@@ -203,8 +187,8 @@ pub_send(struct pub *g, int fd, unsigned k, uint64_t now)
 		p[1] = (KR_MAGIC >> 16) & 0xff;
 		p[2] = (KR_MAGIC >> 8) & 0xff;
 		p[3] = KR_MAGIC & 0xff;
-		put64(p + 4, g->sent + i);
-		put64(p + 12, now);
+		rumor_put64(p + 4, g->sent + i);
+		rumor_put64(p + 12, now);
 	}
 	r = sendmmsg(fd, g->mm, k, 0);
 	if (r < 0) {
@@ -376,7 +360,7 @@ sink_take(struct sink *k, const uint8_t *dg, size_t len, uint64_t now)
 		k->first = now;
 	k->last = now;
 	if (k->n_lat < LAT_MAX) {
-		uint64_t d = now - get64(p + 12);
+		uint64_t d = now - rumor_get64(p + 12);
 
 		k->lat[k->n_lat++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
 	}
