@@ -192,6 +192,15 @@ cell_put(uint64_t *field, uint64_t v)
 	__atomic_store_n(field, v, __ATOMIC_RELAXED);
 }
 
+/* Order the channel as stream from next on, good for epoch. */
+static void
+cell_set(struct chan_cell *c, uint64_t stream, uint64_t next, uint64_t epoch)
+{
+	cell_put(&c->stream, stream);
+	cell_put(&c->next, next);
+	cell_put(&c->epoch, epoch);
+}
+
 /* A new stream from 1, good for epoch. */
 static void
 cell_fresh(struct chan_cell *c, uint64_t epoch)
@@ -201,9 +210,7 @@ cell_fresh(struct chan_cell *c, uint64_t epoch)
 	do
 		stream = rte_rand();
 	while (stream == 0);
-	cell_put(&c->stream, stream);
-	cell_put(&c->next, 1);
-	cell_put(&c->epoch, epoch);
+	cell_set(c, stream, 1, epoch);
 }
 
 bool
@@ -384,9 +391,7 @@ settle(struct dp_lcore *lc, struct ho_wait *w, uint64_t stream,
 			w->hash, w->name, w->len);
 
 	if (e != NULL && stream != 0) {
-		cell_put(&e->cell->stream, stream);
-		cell_put(&e->cell->next, next);
-		cell_put(&e->cell->epoch, w->epoch);
+		cell_set(e->cell, stream, next, w->epoch);
 		lc->stats.c[STAT_HO_CONTINUED]++;
 	} else if (e != NULL) {
 		cell_fresh(e->cell, w->epoch);
@@ -438,9 +443,8 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 
 		if (e != NULL && __atomic_load_n(&e->cell->epoch,
 				__ATOMIC_RELAXED) != ring->epoch) {
-			cell_put(&e->cell->stream, st.stream);
-			cell_put(&e->cell->next, st.next_seq);
-			cell_put(&e->cell->epoch, ring->epoch);
+			cell_set(e->cell, st.stream, st.next_seq,
+					ring->epoch);
 			lc->stats.c[STAT_HO_CONTINUED]++;
 			rte_pktmbuf_free(m);
 			return;
