@@ -29,26 +29,69 @@ chan_msg_sum_at(uint16_t msg_sum, size_t hdr_len)
 }
 
 /*
- * The checksum field of a UDP datagram from src to dst (network order)
- * made of udp (hdr_len bytes from the UDP header on, its checksum field
- * 0) followed by msg_len bytes whose cksum_sum() is msg_sum. Never 0,
- * which would mean "no checksum".
+ * The cksum_sum() of the message that ends a received UDP datagram from
+ * src to dst (network order), udp_len bytes long (network order), whose
+ * checksum field is not 0: pre_sum is the cksum_sum() of the pre_len
+ * bytes before the message, from the UDP header on, checksum field
+ * included. The sender's checksum says what the message sums to, so its
+ * bytes are not read. A wrong checksum gives a wrong sum, and a frame
+ * built from it carries the error on to its receiver, who drops it,
+ * instead of a fresh checksum that would hide the damage.
  */
 static inline uint16_t
-chan_udp_cksum(uint32_t src, uint32_t dst, const void *udp, size_t hdr_len,
+chan_msg_sum_from_udp(uint32_t src, uint32_t dst, uint16_t udp_len,
+		uint16_t pre_sum, size_t pre_len)
+{
+	/* Pseudo-header + pre + message = 0xffff: the message is the rest. */
+	uint64_t sum = cksum_words32(src) + cksum_words32(dst) +
+			htons(IPPROTO_UDP) + udp_len + pre_sum;
+
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return chan_msg_sum_at((uint16_t)~sum, pre_len);
+}
+
+/*
+ * The checksum field of a UDP datagram from src:sport to dst:dport (all
+ * network order) whose payload is part_len bytes summing to part_sum,
+ * then msg_len bytes summing to msg_sum (each the cksum_sum() of its own
+ * bytes): computed from sums alone, so that a header just written is
+ * never read back. Never 0, which would mean "no checksum".
+ */
+static inline uint16_t
+chan_udp_cksum_sums(uint32_t src, uint32_t dst, uint16_t sport,
+		uint16_t dport, uint16_t part_sum, size_t part_len,
 		uint16_t msg_sum, size_t msg_len)
 {
+	const uint16_t len = htons((uint16_t)(8 + part_len + msg_len));
+	/* Pseudo-header, then the UDP header with its checksum field 0. */
 	uint64_t sum = cksum_words32(src) + cksum_words32(dst) +
-			htons(IPPROTO_UDP) +
-			htons((uint16_t)(hdr_len + msg_len)) +
-			cksum_sum(udp, hdr_len) +
-			chan_msg_sum_at(msg_sum, hdr_len);
+			htons(IPPROTO_UDP) + len + sport + dport + len +
+			part_sum + chan_msg_sum_at(msg_sum, 8 + part_len);
 	uint16_t c;
 
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
 	c = (uint16_t)~sum;
 	return c != 0 ? c : 0xffff;
+}
+
+/*
+ * The same for a UDP header and what follows it in memory (hdr_len bytes
+ * from udp on, its checksum field ignored), then the message.
+ */
+static inline uint16_t
+chan_udp_cksum(uint32_t src, uint32_t dst, const void *udp, size_t hdr_len,
+		uint16_t msg_sum, size_t msg_len)
+{
+	const uint8_t *u = udp;
+	uint16_t sport, dport;
+
+	memcpy(&sport, u, 2);
+	memcpy(&dport, u + 2, 2);
+	return chan_udp_cksum_sums(src, dst, sport, dport,
+			cksum_sum(u + 8, hdr_len - 8), hdr_len - 8, msg_sum,
+			msg_len);
 }
 
 #endif /* RUMOR_CHAN_CKSUM_H */

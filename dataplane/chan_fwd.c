@@ -332,8 +332,7 @@ static void
 deliver_local(struct dp_lcore *lc, const struct fan_msg *f,
 		const struct aud_entry *e)
 {
-	for (uint32_t i = 0; i < e->n_local; i++)
-		fan_send(lc, f, &e->local[i], STAT_CHAN_DELIVERED);
+	fan_send_n(lc, f, e->local, e->n_local, STAT_CHAN_DELIVERED);
 }
 
 /* A GAP (stream, first .. last) to each local subscriber. */
@@ -352,8 +351,7 @@ send_gap(struct dp_lcore *lc, const struct chan_state *s,
 	fan_init_state(&f, s, RUMOR_T_GAP, 0, dp.cfg.node_id, epoch, 0);
 	f.fixed_len = (uint16_t)chan_range_encode(&r, f.fixed,
 			sizeof(f.fixed));
-	for (uint32_t i = 0; i < e->n_local; i++)
-		fan_send(lc, &f, &e->local[i], STAT_CHAN_GAP_SENT);
+	fan_send_n(lc, &f, e->local, e->n_local, STAT_CHAN_GAP_SENT);
 }
 
 /* DELIVER a held (or just received) message to the local subscribers. */
@@ -588,28 +586,43 @@ gone_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 	rte_pktmbuf_free(m);
 }
 
+/* The history slot a FIFO entry still holds a message in, or NULL. */
+static inline struct chan_hist *
+fifo_hist(struct chan_lcore *cl, const struct chan_fifo *e)
+{
+	struct chan_state *o = cl->tab[e->slot];
+	struct chan_hist *hs;
+
+	if (o == NULL || o == CHAN_STATE_TOMB || o->id != e->id)
+		return NULL;
+	hs = &o->hist[e->seq & (CHAN_HIST - 1)];
+	return hs->m != NULL && hs->seq == e->seq ? hs : NULL;
+}
+
 /* Drop the oldest history references beyond the lcore's budget. */
 static void
 history_push(struct chan_lcore *cl, struct dp_lcore *lc,
 		const struct chan_state *s, uint64_t seq)
 {
 	struct chan_fifo *f;
+	struct chan_hist *hs;
 
 	if (cl->fifo_tail - cl->fifo_head >= cl->hist_budget) {
-		struct chan_fifo old = cl->fifo[cl->fifo_head++ &
-				(CHAN_HISTORY_LCORE - 1)];
-		struct chan_state *o = cl->tab[old.slot];
-
-		if (o != NULL && o != CHAN_STATE_TOMB && o->id == old.id) {
-			struct chan_hist *hs = &o->hist[old.seq &
-					(CHAN_HIST - 1)];
-
-			if (hs->m != NULL && hs->seq == old.seq) {
-				rte_pktmbuf_free(hs->m);
-				hs->m = NULL;
-				lc->stats.c[STAT_HISTORY_EVICTED]++;
-			}
+		hs = fifo_hist(cl, &cl->fifo[cl->fifo_head++ &
+				(CHAN_HISTORY_LCORE - 1)]);
+		if (hs != NULL) {
+			rte_pktmbuf_free(hs->m);
+			hs->m = NULL;
+			lc->stats.c[STAT_HISTORY_EVICTED]++;
 		}
+		/*
+		 * The next message's push frees the next oldest, long out of
+		 * cache by then: its mbuf is fetched now, ahead of the free.
+		 */
+		hs = fifo_hist(cl, &cl->fifo[cl->fifo_head &
+				(CHAN_HISTORY_LCORE - 1)]);
+		if (hs != NULL)
+			rte_prefetch0(hs->m);
 	}
 	f = &cl->fifo[cl->fifo_tail++ & (CHAN_HISTORY_LCORE - 1)];
 	f->slot = s->slot;
@@ -642,7 +655,7 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 	struct chan_cell *c = e->cell;
 	struct chan_state *s;
 	struct chan_hist *hs;
-	struct chan_dest d;
+	struct chan_dest d[FAN_BULK];
 	struct fan_msg f;
 	uint32_t origin = ntohl(h->origin);
 	uint64_t pubid = be64toh(h->seq), seq;
@@ -699,11 +712,15 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 			ring->epoch, pubid);
 	fan_ord(&f, s->stream, seq, false);
 	fan_msg_segment(&f, m, FRAME_RUMOR_OFF + sizeof(*h) + clen, plen);
-	for (uint32_t i = 0; i < e->n_nodes; i++) {
-		if (fan_member(peers, e->nodes[i], &d))
-			fan_send(lc, &f, &d, STAT_CHAN_FANOUT);
+	for (uint32_t i = 0, n_d = 0; i < e->n_nodes; i++) {
+		if (fan_member(peers, e->nodes[i], &d[n_d]))
+			n_d++;
 		else
 			lc->stats.c[STAT_CHAN_NO_ROUTE]++;
+		if (n_d == FAN_BULK || (i + 1 == e->n_nodes && n_d > 0)) {
+			fan_send_n(lc, &f, d, n_d, STAT_CHAN_FANOUT);
+			n_d = 0;
+		}
 	}
 	f.type = RUMOR_T_DELIVER;
 	f.hop_limit = 0;
@@ -718,6 +735,13 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 	hs->origin = origin;
 	hs->pubid = pubid;
 	history_push(cl, lc, s, seq);
+	/*
+	 * The channel's next message takes the next slot and frees what it
+	 * holds, long out of cache by then: fetched now, ahead of the free.
+	 */
+	hs = &s->hist[(seq + 1) & (CHAN_HIST - 1)];
+	if (hs->m != NULL)
+		rte_prefetch0(hs->m);
 }
 
 /*
@@ -858,8 +882,8 @@ gossip_spread(struct dp_lcore *lc, struct fan_msg *f, uint32_t origin)
 	const struct peer_table *peers = rcu_dereference(dp.peers);
 	const uint32_t k = dp.opt.fanout_k, self = dp.cfg.node_id;
 	uint32_t idx[CHAN_FANOUT_K_MAX], sent[CHAN_FANOUT_K_MAX];
-	uint32_t o = UINT32_MAX, me = UINT32_MAX, n_sent = 0, c;
-	struct chan_dest d;
+	uint32_t o = UINT32_MAX, me = UINT32_MAX, n_sent = 0, n_d = 0, c;
+	struct chan_dest d[CHAN_FANOUT_K_MAX];
 
 	if (ml == NULL || ml->n < 2)
 		return;
@@ -885,11 +909,12 @@ gossip_spread(struct dp_lcore *lc, struct fan_msg *f, uint32_t origin)
 			sent[n_sent++] = id;
 	}
 	for (uint32_t i = 0; i < n_sent; i++) {
-		if (fan_member(peers, sent[i], &d))
-			fan_send(lc, f, &d, STAT_GOSSIP_FORWARDED);
+		if (fan_member(peers, sent[i], &d[n_d]))
+			n_d++;
 		else
 			lc->stats.c[STAT_CHAN_NO_ROUTE]++;
 	}
+	fan_send_n(lc, f, d, n_d, STAT_GOSSIP_FORWARDED);
 }
 
 /*

@@ -39,77 +39,56 @@ struct fan_msg {
 };
 
 /*
- * Make m (a single-segment received frame) the message segment of msg:
- * its data starts off bytes in and is msg_len long (the Ethernet padding
- * goes). Its sum is computed once, for every copy.
+ * Make m (a single-segment received frame, its headers checked by
+ * frame_parse) the message segment of msg: its data starts off bytes in
+ * and is msg_len long (the Ethernet padding goes). Its sum is found once,
+ * for every copy: from the frame's UDP checksum when the message ends the
+ * datagram and the checksum is there, so that the message is not read.
  */
 static inline void
 fan_msg_segment(struct fan_msg *f, struct rte_mbuf *m, uint32_t off,
 		uint32_t msg_len)
 {
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct ipv4_hdr *ip = (const void *)(p + FRAME_IP_OFF);
+	const struct udp_hdr *udp = (const void *)(p + FRAME_UDP_OFF);
+	const uint32_t pre = off - FRAME_UDP_OFF;
+
+	if (udp->check != 0 && ntohs(udp->len) == pre + msg_len)
+		f->msg_sum = chan_msg_sum_from_udp(ip->src, ip->dst, udp->len,
+				cksum_sum(udp, pre), pre);
+	else
+		f->msg_sum = cksum_sum(p + off, msg_len);
 	rte_pktmbuf_adj(m, (uint16_t)off);
 	m->data_len = (uint16_t)msg_len;
 	m->pkt_len = msg_len;
 	f->seg = m;
 	f->msg_len = msg_len;
-	f->msg_sum = cksum_sum(rte_pktmbuf_mtod(m, const void *), msg_len);
 }
 
-/*
- * Send one copy of f to d from lcore lc, counted under stat when it is
- * queued. Takes a reference to the message segment for the copy; the
- * caller keeps its own.
- */
-static inline void
-fan_send(struct dp_lcore *lc, const struct fan_msg *f,
-		const struct chan_dest *d, unsigned stat)
-{
-	const struct dp_port *out = &dp.port[d->dpdk_port];
-	const uint32_t rlen = (uint32_t)sizeof(struct rumor_hdr) +
-			f->name_len + f->fixed_len;
-	const uint32_t hdr_len = FRAME_RUMOR_OFF + rlen;
-	const uint32_t udp_len = 8 + rlen + f->msg_len;
-	struct rte_mempool *pool = dp.hdr_pool[out->socket < 0 ? 0 :
-			out->socket];
-	struct rte_mbuf *h = rte_pktmbuf_alloc(pool);
-	struct eth_hdr *eth;
-	struct ipv4_hdr *ip;
-	struct udp_hdr *udp;
-	struct rumor_hdr *r;
-	uint8_t *p;
+#define FAN_BULK 32	/* Header mbufs taken from the pool at once. */
 
-	if (unlikely(h == NULL)) {
-		lc->stats.c[STAT_CHAN_NOMEM]++;
-		return;
-	}
-	p = (uint8_t *)rte_pktmbuf_append(h, (uint16_t)hdr_len);
-	if (unlikely(p == NULL)) {
-		rte_pktmbuf_free(h);
-		lc->stats.c[STAT_CHAN_NOMEM]++;
-		return;
-	}
-	eth = (void *)p;
-	ip = (void *)(p + FRAME_IP_OFF);
-	udp = (void *)(p + FRAME_UDP_OFF);
-	r = (void *)(p + FRAME_RUMOR_OFF);
-	memcpy(eth->dst, d->mac, 6);
-	memcpy(eth->src, out->self.mac, 6);
-	eth->type = htons(ETH_TYPE_IPV4);
-	ip->version_ihl = IPV4_VERSION_IHL;
-	ip->tos = 0;
-	ip->total_len = htons((uint16_t)(20 + udp_len));
-	ip->id = htons(lc->ip_id++);
-	ip->frag_off = htons(0x4000);		/* DF: never fragmented. */
-	ip->ttl = 64;
-	ip->proto = IPPROTO_UDP;
-	ip->check = 0;
-	ip->src = out->self.ip;
-	ip->dst = d->ip;
-	ip->check = cksum_ipv4_hdr(ip);
-	udp->src_port = out->self.udp_port;
-	udp->dst_port = d->udp_port;
-	udp->len = htons((uint16_t)udp_len);
-	udp->check = 0;
+_Static_assert(FRAME_RUMOR_OFF + sizeof(struct rumor_hdr) +
+		RUMOR_CHANNEL_MAX + FAN_FIXED_MAX <= CHAN_HDR_ROOM,
+		"a header mbuf holds the largest header part");
+
+/*
+ * The part of a frame every copy of one message shares, after the UDP
+ * header: the rumor header, the channel name and the fixed part, built
+ * once per message with its sum, then copied into each header mbuf.
+ */
+struct fan_part {
+	uint32_t len;
+	uint16_t sum;		/* cksum_sum() of b[0 .. len). */
+	uint8_t b[sizeof(struct rumor_hdr) + RUMOR_CHANNEL_MAX +
+			FAN_FIXED_MAX];
+};
+
+static inline void
+fan_part_build(struct fan_part *pt, const struct fan_msg *f)
+{
+	struct rumor_hdr *r = (void *)pt->b;
+
 	r->magic = htons(RUMOR_MAGIC);
 	r->version = RUMOR_VERSION;
 	r->type = f->type;
@@ -124,11 +103,55 @@ fan_send(struct dp_lcore *lc, const struct fan_msg *f,
 	r->channel_hash = htobe64(f->hash);
 	memcpy(r + 1, f->name, f->name_len);
 	memcpy((uint8_t *)(r + 1) + f->name_len, f->fixed, f->fixed_len);
-	udp->check = chan_udp_cksum(ip->src, ip->dst, udp, 8 + rlen,
+	pt->len = (uint32_t)sizeof(*r) + f->name_len + f->fixed_len;
+	pt->sum = cksum_sum(pt->b, pt->len);
+}
+
+/*
+ * One frame of f to d in the header mbuf h (fresh from the pool), which
+ * already holds its reference to the message segment: Ethernet, IPv4 and
+ * UDP headers for d, the shared part, the chain; queued for TX.
+ */
+static inline void
+fan_frame(struct dp_lcore *lc, const struct fan_msg *f,
+		const struct fan_part *pt, const struct chan_dest *d,
+		struct rte_mbuf *h, unsigned stat)
+{
+	const struct dp_port *out = &dp.port[d->dpdk_port];
+	const uint32_t hdr_len = FRAME_UDP_OFF + 8 + pt->len;
+	const uint16_t udp_len = htons((uint16_t)(8 + pt->len + f->msg_len));
+	const uint16_t ip_len = htons((uint16_t)(28 + pt->len + f->msg_len));
+	const uint16_t ip_id = htons(lc->ip_id++);
+	uint8_t *p = rte_pktmbuf_mtod(h, uint8_t *);
+	struct eth_hdr *eth = (void *)p;
+	struct ipv4_hdr *ip = (void *)(p + FRAME_IP_OFF);
+	struct udp_hdr *udp = (void *)(p + FRAME_UDP_OFF);
+
+	/* A fresh mbuf's room always holds the largest header part. */
+	h->data_len = (uint16_t)hdr_len;
+	h->pkt_len = hdr_len;
+	memcpy(eth->dst, d->mac, 6);
+	memcpy(eth->src, out->self.mac, 6);
+	eth->type = htons(ETH_TYPE_IPV4);
+	ip->version_ihl = IPV4_VERSION_IHL;
+	ip->tos = 0;
+	ip->total_len = ip_len;
+	ip->id = ip_id;
+	ip->frag_off = htons(0x4000);		/* DF: never fragmented. */
+	ip->ttl = 64;
+	ip->proto = IPPROTO_UDP;
+	ip->check = cksum_ipv4_udp_df(ip_len, ip_id, out->self.ip, d->ip);
+	ip->src = out->self.ip;
+	ip->dst = d->ip;
+	udp->src_port = out->self.udp_port;
+	udp->dst_port = d->udp_port;
+	udp->len = udp_len;
+	udp->check = chan_udp_cksum_sums(out->self.ip, d->ip,
+			out->self.udp_port, d->udp_port, pt->sum, pt->len,
 			f->msg_sum, f->msg_len);
+	memcpy(p + FRAME_RUMOR_OFF, pt->b, pt->len);
 
 	if (f->seg != NULL) {
-		rte_mbuf_refcnt_update(f->seg, 1);
 		h->next = f->seg;
 		h->nb_segs = 2;
 		h->pkt_len = hdr_len + f->msg_len;
@@ -148,6 +171,51 @@ fan_send(struct dp_lcore *lc, const struct fan_msg *f,
 	lc->stats.c[stat]++;
 	lc->stats.c[STAT_TX] += rte_eth_tx_buffer(d->dpdk_port, lc->queue,
 			lc->txb[d->dpdk_port], h);
+}
+
+/*
+ * Send one copy of f to each of the n destinations d from lcore lc,
+ * counted under stat when queued. What the copies share (the rumor part
+ * and its sum) is built once; header mbufs come from the pool FAN_BULK
+ * at a time, and the message segment gains their references in one
+ * update, before any copy can be sent and freed. The caller keeps its
+ * own reference.
+ */
+static inline void
+fan_send_n(struct dp_lcore *lc, const struct fan_msg *f,
+		const struct chan_dest *d, uint32_t n, unsigned stat)
+{
+	struct rte_mbuf *h[FAN_BULK];
+	struct fan_part pt;
+
+	if (n == 0)
+		return;
+	fan_part_build(&pt, f);
+	for (uint32_t i = 0; i < n; ) {
+		const struct dp_port *out = &dp.port[d[i].dpdk_port];
+		const uint32_t k = n - i < FAN_BULK ? n - i : FAN_BULK;
+		struct rte_mempool *pool = dp.hdr_pool[out->socket < 0 ? 0 :
+				out->socket];
+
+		if (unlikely(rte_pktmbuf_alloc_bulk(pool, h, k) != 0)) {
+			lc->stats.c[STAT_CHAN_NOMEM] += k;
+			i += k;
+			continue;
+		}
+		if (f->seg != NULL)
+			rte_mbuf_refcnt_update(f->seg, (int16_t)k);
+		for (uint32_t j = 0; j < k; j++)
+			fan_frame(lc, f, &pt, &d[i + j], h[j], stat);
+		i += k;
+	}
+}
+
+/* One copy of f to d. */
+static inline void
+fan_send(struct dp_lcore *lc, const struct fan_msg *f,
+		const struct chan_dest *d, unsigned stat)
+{
+	fan_send_n(lc, f, d, 1, stat);
 }
 
 /* A member as a destination: false if unknown or its MAC is not. */

@@ -216,6 +216,32 @@ test_cksum(void)
 		while (sum >> 16)
 			sum = (sum & 0xffff) + (sum >> 16);
 		CHECK_EQ(sum, 0xffff);
+		/*
+		 * The message's sum read from that checksum equals its sum
+		 * over the bytes (0 and 0xffff are one value).
+		 */
+		got = chan_msg_sum_from_udp(src, dst, htons(udp_len),
+				cksum_sum(whole, hdr), hdr);
+		want = cksum_sum(whole + hdr, msg);
+		if (!CHECK(got == want || ((got == 0 || got == 0xffff) &&
+				(want == 0 || want == 0xffff))))
+			fprintf(stderr, "  hdr %zu msg %zu: message sum %04x, "
+					"want %04x\n", hdr, msg, got, want);
+		/* A damaged message gives a checksum that fails. */
+		if (msg > 0) {
+			whole[hdr + test_rand(&seed) % msg] ^= 0x10;
+			got = chan_udp_cksum(src, dst, whole, hdr,
+					chan_msg_sum_from_udp(src, dst,
+					htons(udp_len), cksum_sum(whole, hdr),
+					hdr), msg);
+			memcpy(whole + 6, &got, 2);
+			sum = cksum_words32(src) + cksum_words32(dst) +
+					htons(IPPROTO_UDP) + htons(udp_len) +
+					cksum_sum(whole, hdr + msg);
+			while (sum >> 16)
+				sum = (sum & 0xffff) + (sum >> 16);
+			CHECK(sum != 0xffff);
+		}
 	}
 }
 
