@@ -368,8 +368,7 @@ deliver_held(struct dp_lcore *lc, const struct chan_state *s,
 	if (m->data_len > 0) {
 		f.seg = m;
 		f.msg_len = m->data_len;
-		f.msg_sum = cksum_sum(rte_pktmbuf_mtod(m, const void *),
-				m->data_len);
+		f.msg_sum = h->sum;
 	}
 	if (e != NULL)
 		deliver_local(lc, &f, e);
@@ -542,6 +541,8 @@ sub_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		break;
 	}
 	/* The message alone, for DELIVER or to hold. */
+	held.sum = fan_msg_sum(m, FRAME_RUMOR_OFF + sizeof(*h) + clen +
+			CHAN_ORD_LEN, plen - CHAN_ORD_LEN);
 	rte_pktmbuf_adj(m, (uint16_t)(FRAME_RUMOR_OFF + sizeof(*h) + clen +
 			CHAN_ORD_LEN));
 	m->data_len = (uint16_t)(plen - CHAN_ORD_LEN);

@@ -30,6 +30,7 @@ struct chan_held {
 	void *msg;		/* NULL: the slot is free. */
 	uint64_t seq;
 	uint32_t origin;	/* Publish id, for the DELIVER. */
+	uint16_t sum;		/* cksum_sum() of the message. */
 	uint64_t pubid;
 };
 

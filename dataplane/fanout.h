@@ -39,15 +39,14 @@ struct fan_msg {
 };
 
 /*
- * Make m (a single-segment received frame, its headers checked by
- * frame_parse) the message segment of msg: its data starts off bytes in
- * and is msg_len long (the Ethernet padding goes). Its sum is found once,
- * for every copy: from the frame's UDP checksum when the message ends the
- * datagram and the checksum is there, so that the message is not read.
+ * The cksum_sum() of the message that starts off bytes into m (a
+ * single-segment received frame, its headers checked by frame_parse) and
+ * is msg_len long: from the frame's UDP checksum when the message ends
+ * the datagram and the checksum is there, so that the message is not
+ * read; else from its bytes.
  */
-static inline void
-fan_msg_segment(struct fan_msg *f, struct rte_mbuf *m, uint32_t off,
-		uint32_t msg_len)
+static inline uint16_t
+fan_msg_sum(const struct rte_mbuf *m, uint32_t off, uint32_t msg_len)
 {
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct ipv4_hdr *ip = (const void *)(p + FRAME_IP_OFF);
@@ -55,10 +54,21 @@ fan_msg_segment(struct fan_msg *f, struct rte_mbuf *m, uint32_t off,
 	const uint32_t pre = off - FRAME_UDP_OFF;
 
 	if (udp->check != 0 && ntohs(udp->len) == pre + msg_len)
-		f->msg_sum = chan_msg_sum_from_udp(ip->src, ip->dst, udp->len,
+		return chan_msg_sum_from_udp(ip->src, ip->dst, udp->len,
 				cksum_sum(udp, pre), pre);
-	else
-		f->msg_sum = cksum_sum(p + off, msg_len);
+	return cksum_sum(p + off, msg_len);
+}
+
+/*
+ * Make m (a single-segment received frame) the message segment of msg:
+ * its data starts off bytes in and is msg_len long (the Ethernet padding
+ * goes). Its sum is found once, for every copy.
+ */
+static inline void
+fan_msg_segment(struct fan_msg *f, struct rte_mbuf *m, uint32_t off,
+		uint32_t msg_len)
+{
+	f->msg_sum = fan_msg_sum(m, off, msg_len);
 	rte_pktmbuf_adj(m, (uint16_t)off);
 	m->data_len = (uint16_t)msg_len;
 	m->pkt_len = msg_len;
