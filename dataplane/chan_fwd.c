@@ -42,6 +42,7 @@ struct chan_hist {
 	struct rte_mbuf *m;		/* The message segment; NULL: none. */
 	uint64_t seq;
 	uint32_t origin;
+	uint16_t sum;			/* cksum_sum() of the message. */
 	uint64_t pubid;
 };
 
@@ -734,6 +735,7 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 	hs->m = m;
 	hs->seq = seq;
 	hs->origin = origin;
+	hs->sum = f.msg_sum;
 	hs->pubid = pubid;
 	history_push(cl, lc, s, seq);
 	/*
@@ -842,9 +844,7 @@ nack_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 				if (hs->m->data_len > 0) {
 					f.seg = hs->m;
 					f.msg_len = hs->m->data_len;
-					f.msg_sum = cksum_sum(rte_pktmbuf_mtod(
-							hs->m, const void *),
-							hs->m->data_len);
+					f.msg_sum = hs->sum;
 				}
 				fan_send(lc, &f, &d, STAT_CHAN_RETRANSMIT_SENT);
 				continue;
