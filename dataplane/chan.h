@@ -70,8 +70,9 @@ struct chan_cell {
 struct aud_entry {
 	uint64_t hash;
 	uint64_t stream;	/* This node's stream as the owner. */
-	uint64_t ack_stream;	/* The owner's grant to this node... */
-	uint64_t ack_next;	/* ...and where its fan-out starts. */
+	uint64_t ack_stream;	/* The owner's grants to this node: stream, */
+	uint64_t ack_first;	/* where its fan-out started, */
+	uint64_t ack_next;	/* and how far the owner had stamped. */
 	struct chan_cell *cell;	/* The owner's ordering (never NULL). */
 	uint32_t n_local;
 	uint32_t n_nodes;

@@ -126,6 +126,21 @@ book_add(struct book *b, uint64_t hash, const char *name, size_t len)
 	return ch;
 }
 
+bool
+book_ack(struct book_chan *ch, uint64_t stream, uint64_t next_seq)
+{
+	if (stream != ch->ack_stream) {
+		ch->ack_stream = stream;
+		ch->ack_first = next_seq;
+		ch->ack_next = next_seq;
+		return true;
+	}
+	if (next_seq == ch->ack_next)
+		return false;
+	ch->ack_next = next_seq;
+	return true;
+}
+
 void
 book_touch(struct book *b, struct book_chan *ch)
 {

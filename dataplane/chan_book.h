@@ -51,7 +51,13 @@ struct book_chan {
 	bool interest_waiting;		/* The last one is unanswered. */
 	uint8_t owner_status;		/* The owner's last answer. */
 	uint32_t owner_limit;
-	uint64_t ack_stream;		/* From the owner's grant. */
+	/*
+	 * From the owner's grants: its stream, the first sequence it named
+	 * for that stream (where this node's fan-out starts), and the last
+	 * it named (how far it has stamped, for the end of a run).
+	 */
+	uint64_t ack_stream;
+	uint64_t ack_first;
 	uint64_t ack_next;
 	/* Book-keeping. */
 	bool dirty;			/* The audience changed. */
@@ -131,6 +137,15 @@ struct book_expired {
 
 /* Run the leases: take away every one that ended before now_ms. */
 void book_expire(struct book *b, uint64_t now_ms, struct book_expired *out);
+
+/*
+ * An owner's INTEREST_ACK granting this node's interest in ch with stream
+ * and next_seq. A grant naming a new stream sets where this node's
+ * fan-out starts; later grants of the same stream (refreshes, or the new
+ * owner's after a handoff) only say how far the owner has stamped, and
+ * never move that start. True if ch changed (the caller touches it).
+ */
+bool book_ack(struct book_chan *ch, uint64_t stream, uint64_t next_seq);
 
 /* Mark a channel changed (for fields the dataplane sets itself). */
 void book_touch(struct book *b, struct book_chan *ch);

@@ -415,12 +415,8 @@ on_interest_ack(const struct chan_msg *a, uint64_t now_ms)
 	 * lost at the end of a run, which no later message reveals.
 	 */
 	if (a->u.ack.status == CHAN_ST_OK && a->u.ack.lease_ms != 0 &&
-			(a->u.ack.stream != ch->ack_stream ||
-			a->u.ack.next_seq != ch->ack_next)) {
-		ch->ack_stream = a->u.ack.stream;
-		ch->ack_next = a->u.ack.next_seq;
+			book_ack(ch, a->u.ack.stream, a->u.ack.next_seq))
 		book_touch(&cc.book, ch);
-	}
 }
 
 /*
@@ -639,6 +635,7 @@ entry_build(const struct book_chan *ch, const struct aud_entry *old)
 	e->hash = ch->hash;
 	e->stream = ch->stream;
 	e->ack_stream = ch->ack_stream;
+	e->ack_first = ch->ack_first;
 	e->ack_next = ch->ack_next;
 	e->cell = old != NULL ? old->cell : calloc(1, sizeof(*e->cell));
 	if (e->cell == NULL) {

@@ -467,6 +467,28 @@ hole_check(struct dp_lcore *lc, struct chan_state *s,
 }
 
 /*
+ * Where a subscriber node starts following the stream of o, its first
+ * message of it: where this node's own ordering stopped if it ordered the
+ * stream before, else where the owner's grant says its fan-out to this
+ * node started, else (nothing says) at o, counted: anything before it
+ * that was lost on the way is not known here.
+ */
+static void
+rx_begin(struct dp_lcore *lc, struct chan_state *s, const struct aud_entry *e,
+		const struct chan_ord *o)
+{
+	if (o->stream == __atomic_load_n(&e->cell->stream, __ATOMIC_RELAXED)) {
+		chan_rx_start(&s->rx, o->stream, e->cell->next);
+	} else if (e->ack_stream == o->stream && e->ack_first <= o->seq) {
+		chan_rx_start(&s->rx, o->stream, e->ack_first);
+	} else {
+		if (o->seq > 1)
+			lc->stats.c[STAT_CHAN_RX_JOINED]++;
+		chan_rx_start(&s->rx, o->stream, o->seq);
+	}
+}
+
+/*
  * FANOUT or RETRANSMIT on a subscriber node: in order to the local
  * subscribers, holes asked for, the window kept.
  */
@@ -499,12 +521,8 @@ sub_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (s->rx.stream == 0 && o.stream == __atomic_load_n(&e->cell->stream,
-			__ATOMIC_RELAXED))
-		/* This node ordered the stream until it handed it over. */
-		chan_rx_start(&s->rx, o.stream, e->cell->next);
-	else if (s->rx.stream == 0 && e->ack_stream == o.stream)
-		chan_rx_start(&s->rx, e->ack_stream, e->ack_next);
+	if (s->rx.stream == 0)
+		rx_begin(lc, s, e, &o);
 	held.origin = ntohl(h->origin);
 	held.pubid = be64toh(h->seq);
 	held.seq = o.seq;
@@ -515,10 +533,7 @@ sub_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 			uint64_t top = s->rx.top;
 
 			give_up_to(lc, s, e, ring->epoch, top);
-			chan_rx_start(&s->rx, o.stream,
-					e->ack_stream == o.stream &&
-					e->ack_next <= o.seq ?
-					e->ack_next : o.seq);
+			rx_begin(lc, s, e, &o);
 			continue;
 		}
 		if (v == CHAN_RX_BEYOND) {
@@ -695,9 +710,12 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 		/*
 		 * It was a subscriber node of the channel before it owned
 		 * it: what it held goes to its clients, and the tracking
-		 * starts again when it no longer owns the channel.
+		 * starts again when it no longer owns the channel. Of the
+		 * stream it continues, its clients are owed everything
+		 * before the handoff: what never arrived is a GAP.
 		 */
-		give_up_to(lc, s, e, ring->epoch, s->rx.top);
+		give_up_to(lc, s, e, ring->epoch, s->rx.stream == c->stream &&
+				c->next > s->rx.top ? c->next : s->rx.top);
 		state_release_rx(lc->chan, s);
 	}
 	if (origin == 0) {

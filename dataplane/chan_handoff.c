@@ -393,6 +393,14 @@ settle(struct dp_lcore *lc, struct ho_wait *w, uint64_t stream,
 	if (e != NULL && stream != 0) {
 		cell_set(e->cell, stream, next, w->epoch);
 		lc->stats.c[STAT_HO_CONTINUED]++;
+	} else if (e != NULL && e->cell->stream == 0) {
+		/*
+		 * This node never ordered it: the stream it drew when it
+		 * booked the channel, from 1, which its INTEREST_ACKs have
+		 * named to the subscriber nodes already.
+		 */
+		cell_set(e->cell, e->stream, 1, w->epoch);
+		lc->stats.c[STAT_HO_FRESH]++;
 	} else if (e != NULL) {
 		cell_fresh(e->cell, w->epoch);
 		lc->stats.c[STAT_HO_FRESH]++;

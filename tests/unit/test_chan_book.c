@@ -315,6 +315,37 @@ test_churn(void)
 	book_free(&b);
 }
 
+/*
+ * The owner's grants to this node: the first grant of a stream says where
+ * this node's fan-out starts, refreshes and a new owner's grant of the same
+ * stream only move how far the owner has stamped, a new stream starts over.
+ */
+static void
+test_acks(void)
+{
+	struct book_chan ch;
+
+	memset(&ch, 0, sizeof(ch));
+	CHECK(book_ack(&ch, 7, 1));
+	CHECK_EQ(ch.ack_stream, 7);
+	CHECK_EQ(ch.ack_first, 1);
+	CHECK_EQ(ch.ack_next, 1);
+	CHECK(!book_ack(&ch, 7, 1));		/* The same grant again. */
+	/* A refresh after messages 1 and 2 were stamped (and lost here). */
+	CHECK(book_ack(&ch, 7, 3));
+	CHECK_EQ(ch.ack_first, 1);
+	CHECK_EQ(ch.ack_next, 3);
+	/* The new owner continues the stream after a handoff. */
+	CHECK(book_ack(&ch, 7, 40));
+	CHECK_EQ(ch.ack_first, 1);
+	CHECK_EQ(ch.ack_next, 40);
+	/* A new stream (the owner restarted, or a fresh one). */
+	CHECK(book_ack(&ch, 9, 5));
+	CHECK_EQ(ch.ack_stream, 9);
+	CHECK_EQ(ch.ack_first, 5);
+	CHECK_EQ(ch.ack_next, 5);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -328,5 +359,7 @@ main(int argc, char **argv)
 		test_set_limits();
 	if (test_want(argc, argv, "churn"))
 		test_churn();
+	if (test_want(argc, argv, "acks"))
+		test_acks();
 	return test_done("test_chan_book");
 }
