@@ -206,15 +206,20 @@ fan_send_n(struct dp_lcore *lc, const struct fan_msg *f,
 		const uint32_t k = n - i < FAN_BULK ? n - i : FAN_BULK;
 		struct rte_mempool *pool = dp.hdr_pool[out->socket < 0 ? 0 :
 				out->socket];
+		uint32_t got = k;
 
 		if (unlikely(rte_pktmbuf_alloc_bulk(pool, h, k) != 0)) {
-			lc->stats.c[STAT_CHAN_NOMEM] += k;
-			i += k;
-			continue;
+			/* Short of mbufs: as many as there are, one by one. */
+			for (got = 0; got < k; got++) {
+				h[got] = rte_pktmbuf_alloc(pool);
+				if (h[got] == NULL)
+					break;
+			}
+			lc->stats.c[STAT_CHAN_NOMEM] += k - got;
 		}
-		if (f->seg != NULL)
-			rte_mbuf_refcnt_update(f->seg, (int16_t)k);
-		for (uint32_t j = 0; j < k; j++)
+		if (f->seg != NULL && got > 0)
+			rte_mbuf_refcnt_update(f->seg, (int16_t)got);
+		for (uint32_t j = 0; j < got; j++)
 			fan_frame(lc, f, &pt, &d[i + j], h[j], stat);
 		i += k;
 	}
