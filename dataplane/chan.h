@@ -198,6 +198,21 @@ bool ho_ready(struct dp_lcore *lc, const struct ring_table *ring,
 void ho_hold(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct ring_table *ring, const struct peer_table *peers,
 		uint64_t hash, const char *name, uint16_t len, uint64_t ahead);
+/*
+ * Hold m, a PUBLISH of a channel this node now owns, and those after it,
+ * while it catches up with what it missed of the stream it continues (as
+ * a subscriber node of it before) from the old owner, from: until
+ * ho_caught_up, or HO_CATCHUP_MS. chan_catchup_ask asks again meanwhile.
+ * False (nothing held) if the channel waits already or nothing is free.
+ */
+bool ho_hold_catchup(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
+		const char *name, uint16_t len, uint32_t from);
+void ho_caught_up(struct dp_lcore *lc, uint64_t hash, const char *name,
+		uint16_t len, const struct ring_table *ring,
+		const struct peer_table *peers);
+void chan_catchup_ask(struct dp_lcore *lc, uint64_t hash, const char *name,
+		uint16_t len, uint32_t from, const struct ring_table *ring,
+		const struct peer_table *peers);
 /* A HANDOFF, passed on by the control thread. */
 void ho_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct ring_table *ring, const struct peer_table *peers);

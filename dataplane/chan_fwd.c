@@ -60,6 +60,10 @@ struct chan_state {
 	struct chan_hist hist[CHAN_HIST];
 	/* Subscriber node. */
 	struct chan_rx rx;
+	uint64_t catchup;		/* As the new owner of the stream it
+					 * followed: the handoff's next
+					 * sequence it caught up to, */
+	bool catching;			/* its PUBLISHes waiting meanwhile. */
 	uint16_t len;
 	char name[RUMOR_CHANNEL_MAX];
 };
@@ -467,6 +471,45 @@ hole_check(struct dp_lcore *lc, struct chan_state *s,
 }
 
 /*
+ * A new owner catching up with the stream it followed: its held PUBLISHes
+ * go on once it has everything before the handoff, or was told it is gone.
+ */
+static void
+catchup_check(struct dp_lcore *lc, struct chan_state *s,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	if (unlikely(s->catching) && s->rx.next >= s->catchup) {
+		s->catching = false;
+		ho_caught_up(lc, s->hash, s->name, s->len, ring, peers);
+	}
+}
+
+void
+chan_catchup_ask(struct dp_lcore *lc, uint64_t hash, const char *name,
+		uint16_t len, uint32_t from, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	struct chan_state *s = state_get(lc, hash, name, len, false);
+	struct chan_nack n;
+	struct chan_dest d;
+	struct fan_msg f;
+
+	if (s == NULL || !s->catching || s->rx.next >= s->catchup)
+		return;
+	if (!fan_member(peers, from, &d)) {
+		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
+		return;
+	}
+	n = (struct chan_nack){ .stream = s->rx.stream, .first = s->rx.next,
+			.count = (uint32_t)RTE_MIN(s->catchup - s->rx.next,
+			(uint64_t)CHAN_NACK_MAX) };
+	fan_init_state(&f, s, RUMOR_T_NACK, RUMOR_DEFAULT_HOP_LIMIT,
+			dp.cfg.node_id, ring->epoch, ++lc->chan->counter);
+	f.fixed_len = (uint16_t)chan_nack_encode(&n, f.fixed, sizeof(f.fixed));
+	fan_send(lc, &f, &d, STAT_CHAN_NACK_SENT);
+}
+
+/*
  * Where a subscriber node starts following the stream of o, its first
  * message of it: where this node's own ordering stopped if it ordered the
  * stream before, else where the owner's grant says its fan-out to this
@@ -578,12 +621,13 @@ sub_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		lc->stats.c[STAT_CHAN_HELD]++;
 	}
 	hole_check(lc, s, ring, peers, rte_rdtsc());
+	catchup_check(lc, s, ring, peers);
 }
 
 /* GONE: what the owner no longer holds is lost; deliver past it. */
 static void
 gone_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
-		const struct ring_table *ring)
+		const struct ring_table *ring, const struct peer_table *peers)
 {
 	const struct aud_entry *e = aud_find(rcu_dereference(dp.aud),
 			be64toh(h->channel_hash), rumor_hdr_channel(h),
@@ -600,6 +644,8 @@ gone_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 	s = e != NULL ? state_get(lc, e->hash, e->name, e->len, false) : NULL;
 	if (s != NULL && r.stream == s->rx.stream && r.last >= s->rx.next)
 		give_up_to(lc, s, e, ring->epoch, r.last + 1);
+	if (s != NULL)
+		catchup_check(lc, s, ring, peers);
 	rte_pktmbuf_free(m);
 }
 
@@ -712,10 +758,29 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 		 * it: what it held goes to its clients, and the tracking
 		 * starts again when it no longer owns the channel. Of the
 		 * stream it continues, its clients are owed everything
-		 * before the handoff: what never arrived is a GAP.
+		 * before the handoff: what never arrived is asked of the
+		 * old owner first (the PUBLISHes wait meanwhile, to keep
+		 * the order), then given up as a GAP.
 		 */
-		give_up_to(lc, s, e, ring->epoch, s->rx.stream == c->stream &&
-				c->next > s->rx.top ? c->next : s->rx.top);
+		const bool same = s->rx.stream == c->stream;
+
+		if (same && s->rx.next < c->next && s->catchup != c->next &&
+				ring->prev != NULL) {
+			const uint32_t from = ring_owner(ring->prev, e->hash);
+
+			if (from != dp.cfg.node_id && ho_hold_catchup(lc, m,
+					e->hash, e->name, e->len, from)) {
+				s->catchup = c->next;
+				s->catching = true;
+				lc->stats.c[STAT_CHAN_CATCHUP]++;
+				chan_catchup_ask(lc, e->hash, e->name, e->len,
+						from, ring, peers);
+				return;
+			}
+		}
+		s->catching = false;
+		give_up_to(lc, s, e, ring->epoch, same && c->next > s->rx.top ?
+				c->next : s->rx.top);
 		state_release_rx(lc->chan, s);
 	}
 	if (origin == 0) {
@@ -842,6 +907,16 @@ nack_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		}
 		n.count -= (uint32_t)(s->base - n.first);
 		n.first = s->base;
+	}
+	if ((s == NULL || s->stream != n.stream) &&
+			ring_owner(ring, hash) == dp.cfg.node_id &&
+			nack_relay(lc, h, &n, n.first + n.count, ring, peers)) {
+		/*
+		 * A stream this owner does not order (yet): the owner before
+		 * stamped it, under a ring the asking node left first.
+		 */
+		rte_pktmbuf_free(m);
+		return;
 	}
 	if (s == NULL || s->stream != n.stream) {
 		/* Another stream: all of it is gone. */
@@ -1090,7 +1165,7 @@ chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
 		sub_input(lc, m, h, ring, peers);
 		return;
 	case RUMOR_T_GONE:
-		gone_input(lc, m, h, ring);
+		gone_input(lc, m, h, ring, peers);
 		return;
 	case RUMOR_T_NACK:
 		nack_input(lc, m, h, ring, peers);

@@ -46,6 +46,8 @@
 				 * longer a member: one that left answers
 				 * within a round trip, a dead one never. */
 #define HO_DONE_SLOTS 4096u	/* Settled channels without audience. */
+#define HO_CATCHUP_MS 100u	/* A new owner catching up waits so long, */
+#define HO_CATCHUP_RETRY_MS 20u	/* asking again this often. */
 
 struct ho_wait {
 	uint64_t hash;
@@ -57,6 +59,8 @@ struct ho_wait {
 	uint32_t from;		/* The old owner; 0: none asked, the wait
 				 * is for this node's own ring to reach
 				 * epoch (a message came from a newer one). */
+	bool catchup;		/* For this node to catch up (from: whom
+				 * it asks), not for a HANDOFF. */
 	uint32_t chain;		/* Next wait of its bucket. */
 	uint32_t head, tail;	/* Its held messages, oldest first. */
 	uint16_t len;
@@ -301,6 +305,51 @@ send_req(struct dp_lcore *lc, struct ho_wait *w,
 	fan_send(lc, &f, &d, STAT_HO_REQ_SENT);
 }
 
+/* A new wait for channel (hash, name, len), or NULL (counted) if full. */
+static struct ho_wait *
+wait_new(struct dp_lcore *lc, uint64_t hash, const char *name, uint16_t len,
+		uint64_t now)
+{
+	struct ho_lcore *ho = lc->ho;
+	const uint32_t b = (uint32_t)hash & (HO_BUCKETS - 1);
+	struct ho_wait *w;
+
+	if (ho->n_wait == HO_WAIT_MAX) {
+		lc->stats.c[STAT_HO_WAIT_FULL]++;
+		return NULL;
+	}
+	w = &ho->wait[ho->n_wait];
+	w->chain = ho->bucket[b];
+	ho->bucket[b] = ho->n_wait++;
+	w->hash = hash;
+	w->len = len;
+	memcpy(w->name, name, len);
+	w->head = w->tail = HO_NONE;
+	w->retry_at = now + HO_RETRY_MS * ho->hz_ms;
+	w->give_up_at = now + HO_WAIT_MS * ho->hz_ms;
+	w->req = (uint64_t)(lc->queue & 0xff) << 56 | ++ho->req;
+	w->catchup = false;
+	return w;
+}
+
+/* Hold m, last, in w (a link is free). */
+static void
+held_push(struct dp_lcore *lc, struct ho_wait *w, struct rte_mbuf *m)
+{
+	struct ho_lcore *ho = lc->ho;
+	uint32_t k = ho->free_link;
+
+	ho->free_link = ho->link[k];
+	ho->held[k] = m;
+	ho->link[k] = HO_NONE;
+	if (w->tail == HO_NONE)
+		w->head = k;
+	else
+		ho->link[w->tail] = k;
+	w->tail = k;
+	lc->stats.c[STAT_HO_HELD]++;
+}
+
 void
 ho_hold(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 		const struct peer_table *peers, uint64_t hash, const char *name,
@@ -310,7 +359,6 @@ ho_hold(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 	struct ho_wait *w = ho->n_wait != 0 ? wait_find(ho, hash, name, len) :
 			NULL;
 	const uint64_t now = rte_rdtsc();
-	uint32_t k;
 
 	if (ho->free_link == HO_NONE) {
 		lc->stats.c[STAT_HO_HOLD_FULL]++;
@@ -318,23 +366,11 @@ ho_hold(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 		return;
 	}
 	if (w == NULL) {
-		uint32_t b = (uint32_t)hash & (HO_BUCKETS - 1);
-
-		if (ho->n_wait == HO_WAIT_MAX) {
-			lc->stats.c[STAT_HO_WAIT_FULL]++;
+		w = wait_new(lc, hash, name, len, now);
+		if (w == NULL) {
 			rte_pktmbuf_free(m);
 			return;
 		}
-		w = &ho->wait[ho->n_wait];
-		w->chain = ho->bucket[b];
-		ho->bucket[b] = ho->n_wait++;
-		w->hash = hash;
-		w->len = len;
-		memcpy(w->name, name, len);
-		w->head = w->tail = HO_NONE;
-		w->retry_at = now + HO_RETRY_MS * ho->hz_ms;
-		w->give_up_at = now + HO_WAIT_MS * ho->hz_ms;
-		w->req = (uint64_t)(lc->queue & 0xff) << 56 | ++ho->req;
 		if (ahead != 0) {
 			/* Routed under a ring this node has yet to learn. */
 			w->epoch = ahead;
@@ -351,16 +387,31 @@ ho_hold(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 			send_req(lc, w, peers);
 		}
 	}
-	k = ho->free_link;
-	ho->free_link = ho->link[k];
-	ho->held[k] = m;
-	ho->link[k] = HO_NONE;
-	if (w->tail == HO_NONE)
-		w->head = k;
-	else
-		ho->link[w->tail] = k;
-	w->tail = k;
-	lc->stats.c[STAT_HO_HELD]++;
+	held_push(lc, w, m);
+}
+
+bool
+ho_hold_catchup(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
+		const char *name, uint16_t len, uint32_t from)
+{
+	struct ho_lcore *ho = lc->ho;
+	const uint64_t now = rte_rdtsc();
+	struct ho_wait *w;
+
+	if (ho->free_link == HO_NONE || (ho->n_wait != 0 &&
+			wait_find(ho, hash, name, len) != NULL))
+		return false;
+	w = wait_new(lc, hash, name, len, now);
+	if (w == NULL)
+		return false;
+	w->catchup = true;
+	w->from = from;
+	w->epoch = 0;
+	w->prev_epoch = 0;
+	w->retry_at = now + HO_CATCHUP_RETRY_MS * ho->hz_ms;
+	w->give_up_at = now + HO_CATCHUP_MS * ho->hz_ms;
+	held_push(lc, w, m);
+	return true;
 }
 
 /* End the wait w and let what it held through, in order. */
@@ -375,6 +426,18 @@ release(struct dp_lcore *lc, struct ho_wait *w, const struct ring_table *ring,
 	wait_remove(ho, w);
 	for (uint32_t i = 0; i < n; i++)
 		chan_process(lc, held[i], ring, peers);
+}
+
+void
+ho_caught_up(struct dp_lcore *lc, uint64_t hash, const char *name,
+		uint16_t len, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	struct ho_wait *w = lc->ho->n_wait != 0 ? wait_find(lc->ho, hash,
+			name, len) : NULL;
+
+	if (w != NULL && w->catchup)
+		release(lc, w, ring, peers);
 }
 
 /*
@@ -433,7 +496,7 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 		return;
 	}
 	/* An answer, or the old owner's push (seq 0) while it is awaited. */
-	if (w != NULL && w->from != 0 && from == w->from &&
+	if (w != NULL && !w->catchup && w->from != 0 && from == w->from &&
 			(seq == w->req || seq == 0)) {
 		rte_pktmbuf_free(m);
 		settle(lc, w, st.stream, st.next_seq, ring, peers);
@@ -471,6 +534,21 @@ ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 	for (uint32_t i = 0; i < ho->n_wait;) {
 		struct ho_wait *w = &ho->wait[i];
 
+		if (w->catchup) {
+			if ((int64_t)(now - w->give_up_at) >= 0) {
+				/* What is still missing goes as a GAP. */
+				release(lc, w, ring, peers);
+				continue;
+			}
+			if ((int64_t)(now - w->retry_at) >= 0) {
+				w->retry_at = now + HO_CATCHUP_RETRY_MS *
+						ho->hz_ms;
+				chan_catchup_ask(lc, w->hash, w->name, w->len,
+						w->from, ring, peers);
+			}
+			i++;
+			continue;
+		}
 		if (w->from == 0 && (chan_epoch_floor(ring,
 				dp.cfg.n_voters) >= w->epoch ||
 				(int64_t)(now - w->give_up_at) >= 0)) {

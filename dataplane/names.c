@@ -76,6 +76,7 @@ static const char *const stat_names[STAT_MAX - FRAME_VERDICT_MAX] = {
 	[STAT_CHAN_GAP_SENT - FRAME_VERDICT_MAX] = "chan_gap_sent",
 	[STAT_CHAN_LOST - FRAME_VERDICT_MAX] = "chan_lost",
 	[STAT_CHAN_RX_JOINED - FRAME_VERDICT_MAX] = "chan_rx_joined",
+	[STAT_CHAN_CATCHUP - FRAME_VERDICT_MAX] = "chan_catchup",
 	[STAT_HISTORY_EVICTED - FRAME_VERDICT_MAX] = "history_evicted",
 	[STAT_GOSSIP_RX - FRAME_VERDICT_MAX] = "gossip_rx",
 	[STAT_GOSSIP_FORWARDED - FRAME_VERDICT_MAX] = "gossip_forwarded",

@@ -62,6 +62,7 @@ enum lcore_stat {
 	STAT_CHAN_GAP_SENT,		/* GAP copies sent to clients. */
 	STAT_CHAN_LOST,			/* Sequences given up for lost. */
 	STAT_CHAN_RX_JOINED,		/* Streams taken up mid-way, unasked. */
+	STAT_CHAN_CATCHUP,		/* New owners catching up on a stream. */
 	STAT_HISTORY_EVICTED,		/* History released for the budget. */
 	STAT_GOSSIP_RX,			/* New broadcast messages taken. */
 	STAT_GOSSIP_FORWARDED,		/* GOSSIP copies sent. */

@@ -432,6 +432,7 @@ counters() {
 			"stale stream $(counter "$i" chan_stale_stream)," \
 			"given up $(counter "$i" chan_lost)," \
 			"joined mid-way $(counter "$i" chan_rx_joined)," \
+			"caught up $(counter "$i" chan_catchup)," \
 			"no audience $(counter "$i" drop_chan_no_audience)," \
 			"no sink $(counter "$i" drop_no_sink)," \
 			"no peer $(counter "$i" drop_no_peer)"
