@@ -45,6 +45,9 @@
 #define HO_GONE_WAIT_MS 250u	/* ... sooner if the old owner is no
 				 * longer a member: one that left answers
 				 * within a round trip, a dead one never. */
+#define HO_GONE_RETRY_MS 25u	/* Asked this often meanwhile, so that
+				 * lost requests or answers still leave
+				 * several tries. */
 #define HO_DONE_SLOTS 4096u	/* Settled channels without audience. */
 #define HO_CATCHUP_MS 100u	/* A new owner catching up waits so long, */
 #define HO_CATCHUP_RETRY_MS 20u	/* asking again this often. */
@@ -55,6 +58,7 @@ struct ho_wait {
 	uint64_t prev_epoch;	/* The one the old owner owned it under. */
 	uint64_t req;		/* The request id the answer echoes. */
 	uint64_t retry_at;	/* TSC. */
+	uint32_t retry_ms;	/* How often the old owner is asked. */
 	uint64_t give_up_at;
 	uint32_t from;		/* The old owner; 0: none asked, the wait
 				 * is for this node's own ring to reach
@@ -325,6 +329,7 @@ wait_new(struct dp_lcore *lc, uint64_t hash, const char *name, uint16_t len,
 	w->len = len;
 	memcpy(w->name, name, len);
 	w->head = w->tail = HO_NONE;
+	w->retry_ms = HO_RETRY_MS;
 	w->retry_at = now + HO_RETRY_MS * ho->hz_ms;
 	w->give_up_at = now + HO_WAIT_MS * ho->hz_ms;
 	w->req = (uint64_t)(lc->queue & 0xff) << 56 | ++ho->req;
@@ -381,9 +386,13 @@ ho_hold(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 			w->epoch = ring->epoch;
 			w->prev_epoch = ring->prev->epoch;
 			w->from = ring_owner(ring->prev, hash);
-			if (!is_member(w->from))
+			if (!is_member(w->from)) {
 				w->give_up_at = now + HO_GONE_WAIT_MS *
 						ho->hz_ms;
+				w->retry_ms = HO_GONE_RETRY_MS;
+				w->retry_at = now + HO_GONE_RETRY_MS *
+						ho->hz_ms;
+			}
 			send_req(lc, w, peers);
 		}
 	}
@@ -566,7 +575,7 @@ ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 			continue;	/* Slot i holds another now. */
 		}
 		if ((int64_t)(now - w->retry_at) >= 0) {
-			w->retry_at = now + HO_RETRY_MS * ho->hz_ms;
+			w->retry_at = now + w->retry_ms * ho->hz_ms;
 			send_req(lc, w, peers);
 		}
 		i++;
