@@ -423,28 +423,38 @@ give_up_to(struct dp_lcore *lc, struct chan_state *s,
 	deliver_run(lc, s, e, epoch);
 }
 
+/* This node's NACK n for channel s to member to (as a subscriber node). */
+static void
+nack_to(struct dp_lcore *lc, const struct chan_state *s,
+		const struct chan_nack *n, uint32_t to,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	struct chan_dest d;
+	struct fan_msg f;
+
+	if (!fan_member(peers, to, &d)) {
+		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
+		return;
+	}
+	fan_init_state(&f, s, RUMOR_T_NACK, RUMOR_DEFAULT_HOP_LIMIT,
+			dp.cfg.node_id, ring->epoch, ++lc->chan->counter);
+	f.fixed_len = (uint16_t)chan_nack_encode(n, f.fixed, sizeof(f.fixed));
+	fan_send(lc, &f, &d, STAT_CHAN_NACK_SENT);
+}
+
 /* A NACK for the first hole to the channel's owner. */
 static void
 send_nack(struct dp_lcore *lc, struct chan_state *s,
 		const struct ring_table *ring, const struct peer_table *peers)
 {
 	struct chan_nack n = { .stream = s->rx.stream };
-	struct chan_dest d;
-	struct fan_msg f;
 	uint64_t first;
 
 	n.count = chan_rx_hole(&s->rx, &first);
 	if (n.count == 0)
 		return;
 	n.first = first;
-	if (!fan_member(peers, ring_owner(ring, s->hash), &d)) {
-		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
-		return;
-	}
-	fan_init_state(&f, s, RUMOR_T_NACK, RUMOR_DEFAULT_HOP_LIMIT,
-			dp.cfg.node_id, ring->epoch, ++lc->chan->counter);
-	f.fixed_len = (uint16_t)chan_nack_encode(&n, f.fixed, sizeof(f.fixed));
-	fan_send(lc, &f, &d, STAT_CHAN_NACK_SENT);
+	nack_to(lc, s, &n, ring_owner(ring, s->hash), ring, peers);
 }
 
 /* Ask now for a new hole, and keep asking from the lcore's timer. */
@@ -491,22 +501,13 @@ chan_catchup_ask(struct dp_lcore *lc, uint64_t hash, const char *name,
 {
 	struct chan_state *s = state_get(lc, hash, name, len, false);
 	struct chan_nack n;
-	struct chan_dest d;
-	struct fan_msg f;
 
 	if (s == NULL || !s->catching || s->rx.next >= s->catchup)
 		return;
-	if (!fan_member(peers, from, &d)) {
-		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
-		return;
-	}
 	n = (struct chan_nack){ .stream = s->rx.stream, .first = s->rx.next,
 			.count = (uint32_t)RTE_MIN(s->catchup - s->rx.next,
 			(uint64_t)CHAN_NACK_MAX) };
-	fan_init_state(&f, s, RUMOR_T_NACK, RUMOR_DEFAULT_HOP_LIMIT,
-			dp.cfg.node_id, ring->epoch, ++lc->chan->counter);
-	f.fixed_len = (uint16_t)chan_nack_encode(&n, f.fixed, sizeof(f.fixed));
-	fan_send(lc, &f, &d, STAT_CHAN_NACK_SENT);
+	nack_to(lc, s, &n, from, ring, peers);
 }
 
 /*
@@ -720,7 +721,7 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 	struct chan_hist *hs;
 	struct chan_dest d[FAN_BULK];
 	struct fan_msg f;
-	uint32_t origin = ntohl(h->origin);
+	uint32_t origin = ntohl(h->origin), n_d = 0;
 	uint64_t pubid = be64toh(h->seq), seq;
 
 	if (plen > chan_payload_max(clen)) {
@@ -797,16 +798,17 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 			ring->epoch, pubid);
 	fan_ord(&f, s->stream, seq, false);
 	fan_msg_segment(&f, m, FRAME_RUMOR_OFF + sizeof(*h) + clen, plen);
-	for (uint32_t i = 0, n_d = 0; i < e->n_nodes; i++) {
+	for (uint32_t i = 0; i < e->n_nodes; i++) {
 		if (fan_member(peers, e->nodes[i], &d[n_d]))
 			n_d++;
 		else
 			lc->stats.c[STAT_CHAN_NO_ROUTE]++;
-		if (n_d == FAN_BULK || (i + 1 == e->n_nodes && n_d > 0)) {
+		if (n_d == FAN_BULK) {
 			fan_send_n(lc, &f, d, n_d, STAT_CHAN_FANOUT);
 			n_d = 0;
 		}
 	}
+	fan_send_n(lc, &f, d, n_d, STAT_CHAN_FANOUT);
 	f.type = RUMOR_T_DELIVER;
 	f.hop_limit = 0;
 	deliver_local(lc, &f, e);
@@ -1387,22 +1389,13 @@ tail_check(struct dp_lcore *lc, struct chan_state *s,
 		const struct peer_table *peers)
 {
 	struct chan_nack n = { .stream = s->rx.stream, .first = s->rx.next };
-	struct chan_dest d;
-	struct fan_msg f;
 
 	if (s->rx.stream == 0 || e->ack_stream != s->rx.stream ||
 			e->ack_next <= s->rx.top || s->rx.n_held != 0)
 		return;
 	n.count = (uint32_t)RTE_MIN(e->ack_next - s->rx.next,
 			(uint64_t)CHAN_NACK_MAX);
-	if (!fan_member(peers, ring_owner(ring, s->hash), &d)) {
-		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
-		return;
-	}
-	fan_init_state(&f, s, RUMOR_T_NACK, RUMOR_DEFAULT_HOP_LIMIT,
-			dp.cfg.node_id, ring->epoch, ++lc->chan->counter);
-	f.fixed_len = (uint16_t)chan_nack_encode(&n, f.fixed, sizeof(f.fixed));
-	fan_send(lc, &f, &d, STAT_CHAN_NACK_SENT);
+	nack_to(lc, s, &n, ring_owner(ring, s->hash), ring, peers);
 }
 
 /*

@@ -417,6 +417,7 @@ ho_hold_catchup(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
 	w->from = from;
 	w->epoch = 0;
 	w->prev_epoch = 0;
+	w->retry_ms = HO_CATCHUP_RETRY_MS;
 	w->retry_at = now + HO_CATCHUP_RETRY_MS * ho->hz_ms;
 	w->give_up_at = now + HO_CATCHUP_MS * ho->hz_ms;
 	held_push(lc, w, m);
@@ -543,21 +544,6 @@ ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 	for (uint32_t i = 0; i < ho->n_wait;) {
 		struct ho_wait *w = &ho->wait[i];
 
-		if (w->catchup) {
-			if ((int64_t)(now - w->give_up_at) >= 0) {
-				/* What is still missing goes as a GAP. */
-				release(lc, w, ring, peers);
-				continue;
-			}
-			if ((int64_t)(now - w->retry_at) >= 0) {
-				w->retry_at = now + HO_CATCHUP_RETRY_MS *
-						ho->hz_ms;
-				chan_catchup_ask(lc, w->hash, w->name, w->len,
-						w->from, ring, peers);
-			}
-			i++;
-			continue;
-		}
 		if (w->from == 0 && (chan_epoch_floor(ring,
 				dp.cfg.n_voters) >= w->epoch ||
 				(int64_t)(now - w->give_up_at) >= 0)) {
@@ -570,13 +556,22 @@ ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 			continue;
 		}
 		if ((int64_t)(now - w->give_up_at) >= 0) {
-			lc->stats.c[STAT_HO_TIMEOUT]++;
-			settle(lc, w, 0, 0, ring, peers);
+			if (w->catchup) {
+				/* What is still missing goes as a GAP. */
+				release(lc, w, ring, peers);
+			} else {
+				lc->stats.c[STAT_HO_TIMEOUT]++;
+				settle(lc, w, 0, 0, ring, peers);
+			}
 			continue;	/* Slot i holds another now. */
 		}
 		if ((int64_t)(now - w->retry_at) >= 0) {
 			w->retry_at = now + w->retry_ms * ho->hz_ms;
-			send_req(lc, w, peers);
+			if (w->catchup)
+				chan_catchup_ask(lc, w->hash, w->name, w->len,
+						w->from, ring, peers);
+			else
+				send_req(lc, w, peers);
 		}
 		i++;
 	}

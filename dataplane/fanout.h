@@ -186,8 +186,9 @@ fan_frame(struct dp_lcore *lc, const struct fan_msg *f,
 /*
  * Send one copy of f to each of the n destinations d from lcore lc,
  * counted under stat when queued. What the copies share (the rumor part
- * and its sum) is built once; header mbufs come from the pool FAN_BULK
- * at a time, and the message segment gains their references in one
+ * and its sum) is built once; header mbufs come FAN_BULK at a time from
+ * the header pool of the first destination's port (any pool serves any
+ * port; only NUMA locality is at stake), and the message segment gains their references in one
  * update, before any copy can be sent and freed. The caller keeps its
  * own reference.
  */

@@ -352,15 +352,13 @@ test_ipv4_from_values(void)
 
 	for (int i = 0; i < 100000; i++) {
 		uint8_t ip[20] = { 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17 };
-		uint16_t len = (uint16_t)test_rand(&seed);
-		uint16_t id = (uint16_t)test_rand(&seed);
-		uint32_t src = (uint32_t)test_rand(&seed);
-		uint32_t dst = (uint32_t)test_rand(&seed);
+		/* The first header all zeros but the fixed fields. */
+		uint16_t len = i == 0 ? 0 : (uint16_t)test_rand(&seed);
+		uint16_t id = i == 0 ? 0 : (uint16_t)test_rand(&seed);
+		uint32_t src = i == 0 ? 0 : (uint32_t)test_rand(&seed);
+		uint32_t dst = i == 0 ? 0 : (uint32_t)test_rand(&seed);
 		uint16_t c = cksum_ipv4_udp_df(len, id, src, dst);
 
-		if (i == 0)
-			len = id = 0, src = dst = 0, c = cksum_ipv4_udp_df(0,
-					0, 0, 0);
 		memcpy(ip + 2, &len, 2);
 		memcpy(ip + 4, &id, 2);
 		memcpy(ip + 12, &src, 4);
