@@ -34,7 +34,7 @@
 #include <rte_ring.h>
 
 #include "rumor/ctl_proto.h"
-#include "cksum.h"
+#include "chan_cksum.h"
 #include "dp.h"
 #include "link.h"
 
@@ -487,22 +487,6 @@ wait_retry(uint64_t now)
 	}
 }
 
-/* The UDP checksum of a datagram whose IPv4 header is filled in. */
-static uint16_t
-udp_cksum(const struct ipv4_hdr *ip, const struct udp_hdr *udp,
-		uint16_t udp_len)
-{
-	uint64_t sum = cksum_words32(ip->src) + cksum_words32(ip->dst) +
-			htons(IPPROTO_UDP) + udp->len +
-			cksum_sum(udp, udp_len);
-	uint16_t c;
-
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	c = (uint16_t)~sum;
-	return c != 0 ? c : 0xffff;	/* Zero means "no checksum". */
-}
-
 /*
  * An Ethernet/IPv4/UDP frame from this node (the port's MAC, the node's
  * address and UDP port, DF, TTL 64) carrying d, its Ethernet destination
@@ -549,7 +533,7 @@ dgram_frame(const struct ctl_datagram *d)
 	udp->dst_port = htons(d->udp_port);
 	udp->len = htons(udp_len);
 	memcpy(p + FRAME_RUMOR_OFF, d->data, d->len);
-	udp->check = udp_cksum(ip, udp, udp_len);
+	udp->check = chan_udp_cksum(ip->src, ip->dst, udp, udp_len, 0, 0);
 	return m;
 }
 
