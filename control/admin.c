@@ -16,8 +16,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "admin.h"
-#include "log.h"
+#include "rumor/admin.h"
+#include "rumor/log.h"
 #include "pktq.h"
 
 struct admin_client {

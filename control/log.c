@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "rumor/log.h"
 
 static enum log_level log_level = LOG_LVL_INFO;
 

@@ -13,7 +13,7 @@
 
 #include "rumor/config.h"
 #include "rumor/seal.h"
-#include "log.h"
+#include "rumor/log.h"
 #include "node.h"
 
 static void

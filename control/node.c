@@ -24,10 +24,10 @@
 #include <unistd.h>
 
 #include "rumor/ring.h"
-#include "log.h"
+#include "rumor/log.h"
 #include "node.h"
 #include "node_int.h"
-#include "punt.h"
+#include "rumor/punt.h"
 
 uint64_t
 node_mono_ms(void)
@@ -339,16 +339,16 @@ node_addr_cmp(const void *a, const void *b)
 static int
 node_ctl_member_cmp(const void *a, const void *b)
 {
-	const struct ctl_member *x = a, *y = b;
+	const struct link_member *x = a, *y = b;
 
 	return (x->id > y->id) - (x->id < y->id);
 }
 
 uint32_t
-node_live_members(struct node *n, struct ctl_member **out)
+node_live_members(struct node *n, struct link_member **out)
 {
 	uint32_t cnt, k = 0, u = 0;
-	struct ctl_member *t;
+	struct link_member *t;
 	const struct swim_member **live;
 
 	*out = NULL;
@@ -380,7 +380,7 @@ node_live_members(struct node *n, struct ctl_member **out)
 	if (u > RING_MEMBERS_MAX)
 		u = RING_MEMBERS_MAX;
 	for (uint32_t i = 0; i < u; i++)
-		t[i] = (struct ctl_member){
+		t[i] = (struct link_member){
 			.id = live[i]->id, .ip = live[i]->ip,
 			.udp_port = live[i]->port, .zone = live[i]->zone,
 			.weight = live[i]->weight,
@@ -399,7 +399,7 @@ node_live_members(struct node *n, struct ctl_member **out)
 static void
 node_table_push(struct node *n)
 {
-	struct ctl_member *t;
+	struct link_member *t;
 	uint32_t u;
 
 	if (n->stop != NODE_RUNNING) {
@@ -564,7 +564,7 @@ node_next_deadline(const struct node *n)
 
 /* The first handshake: the membership starts from the dataplane's STATE. */
 static int
-node_start(struct node *n, const struct ctl_state *st, uint64_t now)
+node_start(struct node *n, const struct link_state *st, uint64_t now)
 {
 	char addr[32];
 	uint64_t seed;
@@ -596,7 +596,7 @@ node_start(struct node *n, const struct ctl_state *st, uint64_t now)
 
 /* Link callback: the handshake is complete. */
 static void
-node_ready(void *arg, const struct ctl_state *st, const struct ctl_member *m,
+node_ready(void *arg, const struct link_state *st, const struct link_member *m,
 		uint32_t cnt)
 {
 	struct node *n = arg;
@@ -684,7 +684,7 @@ node_lost(void *arg)
 
 /* Link callback: a control datagram from another node. */
 static void
-node_punt(void *arg, const struct ctl_datagram *d)
+node_punt(void *arg, const struct link_datagram *d)
 {
 	struct node *n = arg;
 	uint32_t sender;

@@ -14,7 +14,7 @@
 
 #include "rumor/config.h"
 #include "rumor/seal.h"
-#include "swim.h"
+#include "rumor/swim.h"
 
 /*
  * The membership timing of cfg: swim_params_default() with the

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "rumor/seal.h"
-#include "log.h"
+#include "rumor/log.h"
 #include "node_int.h"
 
 /* The widest cell of each column of the member table, header included. */

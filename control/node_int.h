@@ -13,9 +13,9 @@
 #include "rumor/config.h"
 #include "rumor/seal.h"
 #include "rumor/wire.h"
-#include "admin.h"
-#include "link.h"
-#include "swim.h"
+#include "rumor/admin.h"
+#include "link_client.h"
+#include "rumor/swim.h"
 
 /* How long a TABLE waits for more membership changes to join it. */
 #define NODE_TABLE_DEBOUNCE_MS 50u
@@ -163,7 +163,7 @@ const char *node_state_name(uint8_t state);
  * one per address and port), sorted by id, malloc'd in *out; returns how
  * many, 0 with *out NULL when there are none or memory ran out.
  */
-uint32_t node_live_members(struct node *n, struct ctl_member **out);
+uint32_t node_live_members(struct node *n, struct link_member **out);
 
 /* Seal body (proto) and queue it to ip:port; counted in node_stats. */
 void node_send_sealed(struct node *n, uint8_t proto, const uint8_t *body,

@@ -23,13 +23,13 @@
 #include <unistd.h>
 
 #include "rumor/ring.h"
-#include "epoch_plan.h"
-#include "log.h"
+#include "rumor/epoch_plan.h"
+#include "rumor/log.h"
 #include "node_int.h"
-#include "raft.h"
-#include "raft_env.h"
-#include "raft_log.h"
-#include "voter_change.h"
+#include "rumor/raft.h"
+#include "rumor/raft_env.h"
+#include "rumor/raft_log.h"
+#include "rumor/voter_change.h"
 
 /* Raft's clock: a tick of a fifth of a probe interval, within bounds. */
 #define NODE_RAFT_TICK_MIN_MS 20u
@@ -425,13 +425,13 @@ node_raft_left(const struct node *n)
 /* The members of epoch e as the control link sends them. */
 static void
 node_raft_members(const struct node *n, const struct raft_epoch *e,
-		struct ctl_member *m)
+		struct link_member *m)
 {
 	for (uint32_t i = 0; i < e->n_members; i++) {
 		const struct raft_epoch_member *x = &e->members[i];
 		const struct swim_member *s = swim_member_find(n->swim, x->id);
 
-		m[i] = (struct ctl_member){
+		m[i] = (struct link_member){
 			.id = x->id, .ip = x->ip, .udp_port = x->port,
 			.weight = x->weight,
 			.zone = s != NULL ? s->zone : 0,
@@ -444,7 +444,7 @@ static int
 node_raft_tell_before(struct node *n)
 {
 	struct node_raft *nr = n->raft;
-	struct ctl_member m[RAFT_EPOCH_MEMBERS_MAX];
+	struct link_member m[RAFT_EPOCH_MEMBERS_MAX];
 
 	node_raft_members(n, &nr->before, m);
 	return link_send_epoch_prev(n->link, nr->before.epoch, m,
@@ -456,7 +456,7 @@ static void
 node_raft_push(struct node *n)
 {
 	struct node_raft *nr = n->raft;
-	struct ctl_member m[RAFT_EPOCH_MEMBERS_MAX];
+	struct link_member m[RAFT_EPOCH_MEMBERS_MAX];
 	bool self = false;
 
 	if (!nr->table_dirty || !nr->have_applied || !link_ready(n->link))
@@ -565,7 +565,7 @@ static void
 node_raft_view(struct node *n)
 {
 	struct node_raft *nr = n->raft;
-	struct ctl_member *t;
+	struct link_member *t;
 	uint32_t cnt;
 
 	if (swim_view_version(n->swim) == nr->view_version)

@@ -5,8 +5,8 @@
 #include "rumor/bytes.h"
 #include "rumor/raft_wire.h"
 #include "rumor/swim_wire.h"
-#include "punt.h"
-#include "raft_env.h"
+#include "rumor/punt.h"
+#include "rumor/raft_env.h"
 
 static const char *const punt_verdict_names[PUNT_VERDICT_MAX] = {
 	[PUNT_SWIM] = "swim",

@@ -20,7 +20,7 @@
 
 #include "rumor/config.h"
 #include "rumor/seal.h"
-#include "admin_req.h"
+#include "rumor/admin_req.h"
 
 #define RUMORCTL_TIMEOUT_MS 5000
 

@@ -21,7 +21,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
-#include "arp.h"
+#include "rumor/arp.h"
 #include "dp.h"
 
 #define ARP_NEIGH_MAX (RING_MEMBERS_MAX + 1)

@@ -21,8 +21,8 @@
 #include <rte_ring.h>
 
 #include "chan.h"
-#include "chan_book.h"
-#include "chan_cksum.h"
+#include "rumor/chan_book.h"
+#include "rumor/chan_cksum.h"
 #include "dp.h"
 
 #define CHAN_CTL_TIMER_MS 50u		/* Leases and interests checked. */

@@ -26,7 +26,7 @@
 #include <rte_ring.h>
 
 #include "chan.h"
-#include "chan_track.h"
+#include "rumor/chan_track.h"
 #include "dp.h"
 #include "fanout.h"
 

@@ -18,8 +18,8 @@
 #include "rumor/config.h"
 #include "rumor/peers.h"
 #include "rumor/ring.h"
-#include "parse.h"
-#include "stats.h"
+#include "rumor/parse.h"
+#include "rumor/stats.h"
 
 #define DP_BURST 32
 #define DP_DRAIN_US 100			/* TX buffers flushed at least this often. */

@@ -16,7 +16,7 @@
 #include <rte_mbuf.h>
 
 #include "chan.h"
-#include "chan_cksum.h"
+#include "rumor/chan_cksum.h"
 #include "dp.h"
 
 #define FAN_FIXED_MAX CHAN_IACK_LEN	/* The largest fixed part. */

@@ -23,7 +23,7 @@
 #include "bench_probe.h"
 #include "chan.h"
 #include "dp.h"
-#include "link.h"
+#include "link_server.h"
 
 struct dp dp;
 

@@ -16,7 +16,7 @@
 #include <rte_malloc.h>
 
 #include "chan.h"
-#include "cksum.h"
+#include "rumor/cksum.h"
 #include "dp.h"
 
 static uint64_t peers_gen;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The limits of channel audiences (docs/channels.md, "Limits"): what the
- * control thread's book (dataplane/chan_book.h) grants at most, set by the
+ * control thread's book (include/rumor/chan_book.h) grants at most, set by the
  * chan_* keys of the configuration file (docs/configuration.md).
  */
 #ifndef RUMOR_CHAN_LIMITS_H

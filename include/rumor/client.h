@@ -26,7 +26,7 @@
 #include "rumor/chan_wire.h"
 
 /*
- * Sequence tracking (control/client_track.c).
+ * Sequence tracking (lib/client/client_track.c).
  *
  * A tracker follows one channel: its stream, the next sequence expected,
  * and which of the CLIENT_TRACK_WINDOW - 1 sequences above it arrived
@@ -107,7 +107,7 @@ uint64_t client_track_pending(const struct client_track *t);
 const char *client_verdict_name(enum client_verdict v);
 
 /*
- * The client (control/client.c).
+ * The client (lib/client/client.c).
  */
 #define CLIENT_CHANNELS_MAX 1024u	/* Channels one client can hold. */
 #define CLIENT_RETRY_MS 250u		/* Resend of an unanswered request. */

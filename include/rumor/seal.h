@@ -51,7 +51,7 @@
 enum seal_proto {
 	SEAL_P_SWIM = 1,	/* A membership message (swim_wire.h). */
 	SEAL_P_RAFT,		/* A Raft message in its envelope
-				 * (control/raft_env.h, raft_wire.h). */
+				 * (include/rumor/raft_env.h, raft_wire.h). */
 	SEAL_P_MAX
 };
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer target: admin_req_parse (control/admin_req.h) on arbitrary
+ * libFuzzer target: admin_req_parse (include/rumor/admin_req.h) on arbitrary
  * bytes taken as one admin request. Whatever the input, the verdict is
  * one of the defined ones and has a name; a command comes only with
  * ADMIN_REQ_OK, and then the input is that command's words, separated and
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "admin_req.h"
+#include "rumor/admin_req.h"
 #include "fuzz.h"
 
 static bool

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer target: arp_decode (dataplane/arp.h) on arbitrary bytes. An
+ * libFuzzer target: arp_decode (include/rumor/arp.h) on arbitrary bytes. An
  * accepted frame must hold what the decoder promises, and building a
  * frame from the decoded view must decode to the same view.
  */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arp.h"
+#include "rumor/arp.h"
 #include "fuzz.h"
 
 int

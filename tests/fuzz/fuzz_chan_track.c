@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The lcores' channel order state (dataplane/chan_track.h) driven by
+ * The lcores' channel order state (include/rumor/chan_track.h) driven by
  * arbitrary sequences of events, as a subscriber node and a gossip
  * receiver meet them from the network: FANOUTs of any stream and
  * sequence, GONE ranges, give-ups, new streams, broadcast publish ids.
@@ -12,7 +12,7 @@
  */
 #include <string.h>
 
-#include "../../dataplane/chan_track.h"
+#include "rumor/chan_track.h"
 #include "fuzz.h"
 
 static struct chan_rx rx;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer target: frame_parse (dataplane/parse.h) on arbitrary bytes,
+ * libFuzzer target: frame_parse (include/rumor/parse.h) on arbitrary bytes,
  * for a fixed receiver. When a frame is accepted as DATA or CONTROL,
  * everything the verdict promises the forwarding or punt path must hold,
  * and every byte it vouches for is read (ASan catches one beyond the
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
+#include "rumor/parse.h"
 #include "fuzz.h"
 
 /*

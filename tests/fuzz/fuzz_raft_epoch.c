@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * libFuzzer target: ring epochs as they travel (include/rumor/raft_wire.h)
- * and as they are rebuilt (control/epoch_plan.h). The bytes are taken as
+ * and as they are rebuilt (include/rumor/epoch_plan.h). The bytes are taken as
  * a RING_DELTA payload and as a whole epoch (a snapshot's state). When a
  * decoder accepts, every field is within its range and the encoder gives
  * back the same bytes (and refuses a buffer one byte short); an accepted
@@ -18,7 +18,7 @@
 
 #include "rumor/raft_wire.h"
 #include "rumor/ring.h"
-#include "epoch_plan.h"
+#include "rumor/epoch_plan.h"
 #include "fuzz.h"
 
 static uint8_t out[RAFT_EPOCH_HDR_LEN +

@@ -3,7 +3,7 @@
  * libFuzzer target: raft_decode (include/rumor/raft_wire.h) on arbitrary
  * bytes taken as a whole Raft message, and raft_entry_decode,
  * raft_epoch_decode and raft_voter_change_decode on the same bytes, and
- * raft_env_decode (control/raft_env.h), the envelope a Raft message
+ * raft_env_decode (include/rumor/raft_env.h), the envelope a Raft message
  * travels in. When a decoder accepts, every field is within its range,
  * and the encoder gives back the same bytes and refuses a buffer one
  * byte short.
@@ -16,7 +16,7 @@
 #include "rumor/raft_wire.h"
 #include "rumor/ring.h"
 #include "fuzz.h"
-#include "raft_env.h"
+#include "rumor/raft_env.h"
 
 static void
 check_msg(const uint8_t *copy, size_t size)

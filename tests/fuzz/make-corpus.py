@@ -71,7 +71,7 @@ def ctl(mtype, body):
     return struct.pack("=HHI", mtype, 1, len(body)) + body
 
 
-def ctl_table(table_id, total, first, members):
+def link_table(table_id, total, first, members):
     body = struct.pack("=QIIII", table_id, total, first, len(members), 0)
     for mid, ip, port, zone, weight in members:
         body += struct.pack("=I4sHBBI", mid, ip, port, zone, 0, weight)
@@ -79,7 +79,7 @@ def ctl_table(table_id, total, first, members):
 
 
 def ctl_pkts(*pkts):
-    """The fuzz_ctl_proto input: packets, each after a 2-byte length."""
+    """The fuzz_link_proto input: packets, each after a 2-byte length."""
     return b"".join(struct.pack(">H", len(p)) + p for p in pkts)
 
 
@@ -255,13 +255,13 @@ SEEDS = {
             member(4, NODE3_IP, PORT, SWIM_LEFT, 1, 1001),)),
         "short": swim(SWIM_PING)[:23],
     },
-    "fuzz_ctl_proto": {
+    "fuzz_link_proto": {
         "hello": ctl_pkts(ctl(1, struct.pack("=II", 4242, 0))),
         "state-table": ctl_pkts(
             ctl(2, struct.pack("=I4sHBBIIQI", 2, SELF_IP, PORT, 0, 0, 1,
                                3, 9, 2)),
-            ctl_table(0, 2, 0, [(2, SELF_IP, PORT, 0, 1)]),
-            ctl_table(0, 2, 1, [(3, NODE3_IP, PORT, 1, 5)])),
+            link_table(0, 2, 0, [(2, SELF_IP, PORT, 0, 1)]),
+            link_table(0, 2, 1, [(3, NODE3_IP, PORT, 1, 5)])),
         "punt": ctl_pkts(ctl(3, struct.pack("=4sHH", PEER_IP, PORT, 5) +
                              b"RM\x01\x02\x01")),
         "send": ctl_pkts(ctl(4, struct.pack("=4sHH", PEER_IP, PORT, 3) +
@@ -314,7 +314,7 @@ SEEDS = {
     },
 }
 
-# Requests on rumor-control's admin socket (control/admin_req.h).
+# Requests on rumor-control's admin socket (include/rumor/admin_req.h).
 SEEDS["fuzz_admin"] = {
     "members": b"members\n",
     "stats": b"stats",
@@ -500,7 +500,7 @@ SEEDS["fuzz_raft_wire"] = {
         raft_entry(4, 4, 2, raft_epoch(members=((2, 1, 1), (1, 1, 1)))),)),
     "bad-snapshot": raft_snapshot(total=3),
     "short": raft_hdr(1)[:19],
-    # The envelope of control/raft_env.h: kind, reserved, voter-set hash.
+    # The envelope of include/rumor/raft_env.h: kind, reserved, voter-set hash.
     "env-msg": struct.pack("!B3xQ", 1, 0x1234) + raft_hdr(1, term=6) +
     struct.pack("!QQ", 3, 4),
     "env-voters-bad-hash": struct.pack("!B3xQB3xIII", 2, 0x1234, 3, 1, 2, 3),

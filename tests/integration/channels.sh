@@ -19,7 +19,7 @@
 source "$(dirname "$0")/lib.sh"
 
 lab_init ch
-RUMOR=$BUILD/control/rumor
+RUMOR=$BUILD/lib/client/rumor
 [ -x "$RUMOR" ] || die "no $RUMOR: build first"
 CHANNELS=100
 PER_CHANNEL=${PER_CHANNEL:-20}

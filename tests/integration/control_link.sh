@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # The control link of one rumor-dataplane (net_af_packet on a veth pair,
-# in a private network namespace), driven by rumor-ctltest standing in
+# in a private network namespace), driven by rumor-linktest standing in
 # for rumor-control, with kernel UDP sockets on the bridge as clients,
 # sink and peers:
 # - STATE and TABLE describe the configuration;
@@ -17,7 +17,7 @@ source "$(dirname "$0")/lib.sh"
 
 lab_init cl
 UDPTEST=$BUILD/tests/tools/rumor-udptest
-CTLTEST=$BUILD/tests/tools/rumor-ctltest
+CTLTEST=$BUILD/tests/tools/rumor-linktest
 [ -x "$CTLTEST" ] || die "no $CTLTEST: build first"
 SOCK=$LAB_DIR/n1.ctl
 
@@ -67,7 +67,7 @@ run_udptest() {
 		{ cat "$LAB_DIR/udptest.out"; return 1; }
 }
 
-# ctl ARGS...: rumor-ctltest on node 1's socket.
+# ctl ARGS...: rumor-linktest on node 1's socket.
 ctl() { "$CTLTEST" "$SOCK" "$@"; }
 
 # ctlstat NAME: one counter from the link's STATS reply.

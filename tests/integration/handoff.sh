@@ -59,7 +59,7 @@ STEADY=3	# seconds of publishing before and after each change
 lab_init ho
 CTL=$BUILD/control/rumor-control
 RUMORCTL=$BUILD/control/rumorctl
-RUMOR=$BUILD/control/rumor
+RUMOR=$BUILD/lib/client/rumor
 NODE_SH=$(cd "$(dirname "$0")/../../scripts" && pwd)/rumor-node.sh
 [ -x "$CTL" ] && [ -x "$RUMORCTL" ] && [ -x "$RUMOR" ] ||
 	die "build rumor-control, rumorctl and rumor first"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * rumor-raft-sim: a cluster of Raft nodes (control/raft.c, the same code
+ * rumor-raft-sim: a cluster of Raft nodes (lib/protocols/raft.c, the same code
  * as the process) in one process, over a simulated network and simulated
  * disks, reproducible from a seed. Voters are ids 1..V, learners follow.
  *
@@ -46,8 +46,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "epoch_plan.h"
-#include "raft.h"
+#include "rumor/epoch_plan.h"
+#include "rumor/raft.h"
 
 #define TICK_MS 10
 #define NODES_MAX 16

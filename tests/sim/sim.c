@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * rumor-sim: many SWIM nodes (control/swim.c, the same code as the
+ * rumor-sim: many SWIM nodes (lib/protocols/swim.c, the same code as the
  * process) in one process over a simulated network, reproducible from a
  * seed. Events (timers and datagram deliveries) run in time order; the
  * network loses, duplicates and delays datagrams (uniform delay, so
@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "swim.h"
+#include "rumor/swim.h"
 
 #define PORT 7946
 #define CHECK_MS 100		/* Observation period for detection. */

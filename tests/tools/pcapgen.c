@@ -21,8 +21,8 @@
 #include "rumor/config.h"
 #include "rumor/ring.h"
 #include "rumor/wire.h"
-#include "cksum.h"
-#include "parse.h"
+#include "rumor/cksum.h"
+#include "rumor/parse.h"
 
 struct pcap_file_hdr {
 	uint32_t magic;

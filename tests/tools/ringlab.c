@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rumor-ringlab: measures ways of building the ring table, so that the
- * one in dataplane/ring.c is chosen from figures rather than taste.
+ * one in lib/core/ring.c is chosen from figures rather than taste.
  *
  * Every candidate fills a table of slots with owner ids, which is what the
  * fast path reads, so all of them keep the one-load lookup. For each

@@ -26,8 +26,8 @@
 #include "rumor/config.h"
 #include "rumor/ring.h"
 #include "rumor/wire.h"
-#include "cksum.h"
-#include "parse.h"
+#include "rumor/cksum.h"
+#include "rumor/parse.h"
 
 #define MAX_SINKS 16
 #define PAYLOAD_MAGIC 0x7275u

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * rumor-control's admin socket: the request parser (control/admin_req.h)
+ * rumor-control's admin socket: the request parser (include/rumor/admin_req.h)
  * on every verdict, at the length limit and byte by byte; then the
- * server (control/admin.h) over a real socket in a scratch directory:
+ * server (include/rumor/admin.h) over a real socket in a scratch directory:
  * mode 0600, replies split into line-sized packets and ended by an empty
  * packet, deferred replies, error replies counted by verdict, a stale
  * socket file replaced and a live one refused, the file removed at close.
@@ -19,9 +19,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "admin.h"
-#include "admin_req.h"
-#include "log.h"
+#include "rumor/admin.h"
+#include "rumor/admin_req.h"
+#include "rumor/log.h"
 #include "test.h"
 
 /* Parse a copy of s (len bytes) held in a buffer of exactly that size. */

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * ARP (dataplane/arp.h): arp_build then arp_decode round trips for
+ * ARP (include/rumor/arp.h): arp_build then arp_decode round trips for
  * requests and replies, each arp_error, and every truncation on exact-size
  * heap copies so that ASan catches a read beyond the frame.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "arp.h"
+#include "rumor/arp.h"
 #include "test.h"
 
 static const uint8_t mac_a[6] = { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The control thread's book of channel audiences (dataplane/chan_book.h):
+ * The control thread's book of channel audiences (include/rumor/chan_book.h):
  * leases granted and clamped, refreshes, each limit with its status and
  * number, limits changed on a live book, expiry, interest sets, and the dirty list the dataplane
  * publishes from.
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../dataplane/chan_book.h"
+#include "rumor/chan_book.h"
 #include "test.h"
 
 static struct book_client

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The lcores' channel order state (dataplane/chan_track.h): a subscriber
+ * The lcores' channel order state (include/rumor/chan_track.h): a subscriber
  * node's reorder window and holes, gossip dedup, the spread tree; and the
  * checksum of a frame sent as a header segment and a shared message
- * (dataplane/chan_cksum.h) against the same bytes laid end to end.
+ * (include/rumor/chan_cksum.h) against the same bytes laid end to end.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../dataplane/chan_cksum.h"
-#include "../../dataplane/chan_track.h"
+#include "rumor/chan_cksum.h"
+#include "rumor/chan_track.h"
 #include "test.h"
 
 static struct chan_held

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Internet checksums (dataplane/cksum.h): the IPv4 header checksum of a
+ * Internet checksums (include/rumor/cksum.h): the IPv4 header checksum of a
  * known header, the sum against an independent byte-wise reference, and
  * the incremental updates (RFC 1624) against full recomputation over
  * random changes, for an IPv4 header and for a UDP checksum over its
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cksum.h"
+#include "rumor/cksum.h"
 #include "test.h"
 
 /*

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * When the Raft leader proposes a ring epoch (control/epoch_plan.h):
+ * When the Raft leader proposes a ring epoch (include/rumor/epoch_plan.h):
  * batching of changes, one epoch in flight, followers and failed disks
  * never proposing, the one-datagram limit, and the epoch numbers.
  */
@@ -9,7 +9,7 @@
 
 #include "rumor/bytes.h"
 #include "rumor/ring.h"
-#include "epoch_plan.h"
+#include "rumor/epoch_plan.h"
 #include "test.h"
 
 static struct raft_epoch_member view[RAFT_EPOCH_MEMBERS_MAX + 1];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The frame decoder (dataplane/parse.h): a valid DATA frame, one
+ * The frame decoder (include/rumor/parse.h): a valid DATA frame, one
  * malformed variant per verdict with the exact verdict checked, every
  * truncation, Ethernet padding, CONTROL datagrams of every length class,
  * and random corruption.
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parse.h"
+#include "rumor/parse.h"
 #include "test.h"
 
 #define FRAME_BUF 2048

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * What rumor-control makes of a punted control datagram
- * (control/punt.h): a membership message sealed by its own sender passes;
+ * (include/rumor/punt.h): a membership message sealed by its own sender passes;
  * one that a key holder sealed in another node's name is forged; replays,
  * other keys, other labels and garbage get their own verdicts. Sealers
  * are real (libsodium), over one random key.
@@ -11,8 +11,8 @@
 
 #include "rumor/seal.h"
 #include "rumor/swim_wire.h"
-#include "punt.h"
-#include "raft_env.h"
+#include "rumor/punt.h"
+#include "rumor/raft_env.h"
 #include "test.h"
 
 /* A keyring of one key; the key itself comes from seal_key_generate. */

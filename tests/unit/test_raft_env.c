@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The envelope of Raft datagrams (control/raft_env.h): round trips, the
+ * The envelope of Raft datagrams (include/rumor/raft_env.h): round trips, the
  * voter-set hash, and every malformed envelope refused.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "raft_env.h"
+#include "rumor/raft_env.h"
 #include "test.h"
 
 static void

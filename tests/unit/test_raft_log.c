@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Raft's durable state (control/raft_log.h): a reopen gives back what was
+ * Raft's durable state (include/rumor/raft_log.h): a reopen gives back what was
  * written; a conflicting suffix is cut; a torn last record is cut at
  * every byte offset it can tear at; a corrupt record with valid ones
  * after it is refused, at every byte of it; corrupt hardstate and
@@ -24,8 +24,8 @@
 #include <xxhash.h>
 
 #include "rumor/bytes.h"
-#include "raft.h"
-#include "raft_log.h"
+#include "rumor/raft.h"
+#include "rumor/raft_log.h"
 #include "test.h"
 
 static char dirs[32][64];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The ring table (include/rumor/ring.h, dataplane/ring.c): determinism,
+ * The ring table (include/rumor/ring.h, lib/core/ring.c): determinism,
  * balance, weights, movement when the member set changes, refusals, slot
  * bounds and the channel hash. Measured numbers are printed so that a
  * change in the construction shows in the test log.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * SWIM membership (control/swim.h) over a small in-memory network run in
+ * SWIM membership (include/rumor/swim.h) over a small in-memory network run in
  * 10 ms steps from a fixed seed: join through a seed, detection of a
  * crashed node by everyone, refutation of a false suspicion, graceful
  * leave, a restarted node rejoining above its old incarnation, loss, a
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "swim.h"
+#include "rumor/swim.h"
 #include "test.h"
 
 #define NODES_MAX 16

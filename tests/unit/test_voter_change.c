@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The rules of an operator's voter change (control/voter_change.h): a
+ * The rules of an operator's voter change (include/rumor/voter_change.h): a
  * follower names the leader; one change at a time; a node added must be
  * a live, caught-up member, and not a voter yet; at least 3 voters stay
  * and at most 7 are made; an even count is allowed with a warning; the
@@ -9,7 +9,7 @@
  */
 #include <string.h>
 
-#include "voter_change.h"
+#include "rumor/voter_change.h"
 #include "test.h"
 
 static const uint32_t three[] = { 3, 1, 2 };

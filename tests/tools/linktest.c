@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * rumor-ctltest: a small client of the control link (rumor/ctl_proto.h)
+ * rumor-linktest: a small client of the control link (rumor/link_proto.h)
  * for shell tests. Each run connects to a dataplane's control socket,
  * says HELLO, reads the STATE and member TABLE the dataplane answers
  * with, does one thing, and prints what it got as plain lines.
@@ -18,19 +18,19 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rumor/ctl_proto.h"
+#include "rumor/link_proto.h"
 
 #define WAIT_MS 3000		/* How long an answer may take. */
 
 static int fd = -1;
-static uint8_t buf[CTL_MSG_MAX + 1];
-static uint8_t out[CTL_MSG_MAX];
+static uint8_t buf[LINK_MSG_MAX + 1];
+static uint8_t out[LINK_MSG_MAX];
 
 static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: rumor-ctltest SOCKET COMMAND [ARGS]\n"
+"usage: rumor-linktest SOCKET COMMAND [ARGS]\n"
 "  state                      print STATE and the member table\n"
 "  table ID:IP:PORT:WEIGHT[:ZONE] ...\n"
 "                             publish a member table, print the outcome\n"
@@ -57,7 +57,7 @@ now_ms(void)
 static void
 die(const char *what)
 {
-	fprintf(stderr, "rumor-ctltest: %s\n", what);
+	fprintf(stderr, "rumor-linktest: %s\n", what);
 	exit(1);
 }
 
@@ -67,7 +67,7 @@ put(const uint8_t *p, size_t len)
 	if (len == 0)
 		die("message not encoded");
 	if (send(fd, p, len, MSG_NOSIGNAL) != (ssize_t)len) {
-		perror("rumor-ctltest: send");
+		perror("rumor-linktest: send");
 		exit(1);
 	}
 }
@@ -77,14 +77,14 @@ put(const uint8_t *p, size_t len)
  * length, 0 if the time ran out, and exits if the link closed.
  */
 static size_t
-get(struct ctl_msg *m, int timeout_ms)
+get(struct link_msg *m, int timeout_ms)
 {
 	uint64_t end = now_ms() + (uint64_t)timeout_ms;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int64_t left = (int64_t)(end - now_ms());
-		enum ctl_error e;
+		enum link_error e;
 		ssize_t n;
 
 		if (left < 0)
@@ -94,10 +94,10 @@ get(struct ctl_msg *m, int timeout_ms)
 		n = recv(fd, buf, sizeof(buf), 0);
 		if (n <= 0)
 			die("the dataplane closed the link");
-		e = ctl_decode(buf, (size_t)n, m);
-		if (e != CTL_OK) {
-			fprintf(stderr, "rumor-ctltest: bad message from the "
-					"dataplane: %s\n", ctl_error_name(e));
+		e = link_decode(buf, (size_t)n, m);
+		if (e != LINK_OK) {
+			fprintf(stderr, "rumor-linktest: bad message from the "
+					"dataplane: %s\n", link_error_name(e));
 			exit(1);
 		}
 		return (size_t)n;
@@ -106,7 +106,7 @@ get(struct ctl_msg *m, int timeout_ms)
 
 /* The next message of one type; others (PUNTs) are skipped. */
 static void
-expect(struct ctl_msg *m, uint16_t type)
+expect(struct link_msg *m, uint16_t type)
 {
 	uint64_t end = now_ms() + WAIT_MS;
 
@@ -116,7 +116,7 @@ expect(struct ctl_msg *m, uint16_t type)
 		if (m->type == type)
 			return;
 	} while (now_ms() < end);
-	fprintf(stderr, "rumor-ctltest: no %s message\n", ctl_type_name(type));
+	fprintf(stderr, "rumor-linktest: no %s message\n", link_type_name(type));
 	exit(1);
 }
 
@@ -134,9 +134,9 @@ static void
 attach(const char *path, bool print)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct ctl_table_asm tasm = { 0 };
-	struct ctl_msg m;
-	struct ctl_state s;
+	struct link_table_asm tasm = { 0 };
+	struct link_msg m;
+	struct link_state s;
 	int rc = 0;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -144,11 +144,11 @@ attach(const char *path, bool print)
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		perror("rumor-ctltest: connect");
+		perror("rumor-linktest: connect");
 		exit(1);
 	}
-	put(out, ctl_encode_hello(out, sizeof(out), (uint32_t)getpid()));
-	expect(&m, CTL_STATE);
+	put(out, link_encode_hello(out, sizeof(out), (uint32_t)getpid()));
+	expect(&m, LINK_STATE);
 	s = m.u.state;
 	if (print)
 		printf("state node %u address %s udp_port %u zone %u weight %u "
@@ -157,10 +157,10 @@ attach(const char *path, bool print)
 				s.udp_port, s.zone, s.weight, s.incarnation,
 				s.ring_epoch, s.n_members);
 	while (rc == 0) {
-		expect(&m, CTL_TABLE);
+		expect(&m, LINK_TABLE);
 		if (m.u.table.table_id != 0)
 			die("STATE's table is not table 0");
-		rc = ctl_table_feed(&tasm, &m.u.table);
+		rc = link_table_feed(&tasm, &m.u.table);
 		if (rc < 0)
 			die("table chunks out of sequence");
 	}
@@ -170,7 +170,7 @@ attach(const char *path, bool print)
 		printf("member %u %s:%u weight %u zone %u\n", tasm.m[i].id,
 				ip_str(tasm.m[i].ip), tasm.m[i].udp_port,
 				tasm.m[i].weight, tasm.m[i].zone);
-	ctl_table_asm_free(&tasm);
+	link_table_asm_free(&tasm);
 	fflush(stdout);
 }
 
@@ -181,10 +181,10 @@ attach(const char *path, bool print)
 static void
 stats(bool print)
 {
-	struct ctl_msg m;
+	struct link_msg m;
 
-	put(out, ctl_encode_empty(out, sizeof(out), CTL_STATS_REQ));
-	expect(&m, CTL_STATS);
+	put(out, link_encode_empty(out, sizeof(out), LINK_STATS_REQ));
+	expect(&m, LINK_STATS);
 	if (print)
 		fwrite(m.u.stats.text, 1, m.u.stats.len, stdout);
 }
@@ -232,7 +232,7 @@ parse_num(const char *s, unsigned long max)
 static int
 cmd_table(int argc, char **argv)
 {
-	struct ctl_member *m = calloc((size_t)argc + 1, sizeof(*m));
+	struct link_member *m = calloc((size_t)argc + 1, sizeof(*m));
 	uint64_t id = (uint64_t)now_ms();
 
 	if (m == NULL || argc < 1)
@@ -252,7 +252,7 @@ cmd_table(int argc, char **argv)
 		uint32_t n = (uint32_t)argc - first < 2 ?
 				(uint32_t)argc - first : 2;
 
-		put(out, ctl_encode_table(out, sizeof(out), id,
+		put(out, link_encode_table(out, sizeof(out), id,
 				(uint32_t)argc, first, m + first, n));
 	}
 	free(m);
@@ -265,14 +265,14 @@ cmd_punts(unsigned long want, unsigned long timeout_ms)
 {
 	uint64_t end = now_ms() + timeout_ms;
 	unsigned long got = 0;
-	struct ctl_msg m;
+	struct link_msg m;
 
 	while (got < want) {
 		int64_t left = (int64_t)(end - now_ms());
 
 		if (left <= 0 || get(&m, (int)left) == 0)
 			break;
-		if (m.type != CTL_PUNT)
+		if (m.type != LINK_PUNT)
 			continue;
 		printf("punt %s %u ", ip_str(m.u.dgram.ip), m.u.dgram.udp_port);
 		for (unsigned i = 0; i < m.u.dgram.len; i++)
@@ -295,31 +295,31 @@ cmd_garbage(void)
 	/* Shorter than a header. */
 	put((const uint8_t *)"\x04\x00", 2);
 	/* Another protocol version. */
-	n = ctl_encode_empty(p, sizeof(p), CTL_STATS_REQ);
+	n = link_encode_empty(p, sizeof(p), LINK_STATS_REQ);
 	p[2] = 9;
 	put(p, n);
 	/* An unknown type. */
-	n = ctl_encode_empty(p, sizeof(p), CTL_STATS_REQ);
+	n = link_encode_empty(p, sizeof(p), LINK_STATS_REQ);
 	p[0] = 200;
 	put(p, n);
 	/* A length that disagrees with the packet. */
-	n = ctl_encode_u32(p, sizeof(p), CTL_INCARNATION, 1);
+	n = link_encode_u32(p, sizeof(p), LINK_INCARNATION, 1);
 	put(p, n - 1);
 	/* A field out of range: SEND to UDP port 0. */
-	n = ctl_encode_dgram(p, sizeof(p), CTL_SEND, 1, 1,
+	n = link_encode_dgram(p, sizeof(p), LINK_SEND, 1, 1,
 			(const uint8_t *)"x", 1);
-	memset(p + CTL_HDR_LEN + 4, 0, 2);
+	memset(p + LINK_HDR_LEN + 4, 0, 2);
 	put(p, n);
 	/* A dataplane's message: STATS. */
-	put(p, ctl_encode_stats(p, sizeof(p), "x 1\n", 4));
+	put(p, link_encode_stats(p, sizeof(p), "x 1\n", 4));
 	/* A second HELLO. */
-	put(p, ctl_encode_hello(p, sizeof(p), 1));
+	put(p, link_encode_hello(p, sizeof(p), 1));
 	/* A TABLE chunk that does not start a table. */
 	{
-		struct ctl_member one = { .id = 9, .ip = 1, .udp_port = 1,
+		struct link_member one = { .id = 9, .ip = 1, .udp_port = 1,
 				.weight = 1 };
 
-		put(p, ctl_encode_table(p, sizeof(p), 77, 3, 1, &one, 1));
+		put(p, link_encode_table(p, sizeof(p), 77, 3, 1, &one, 1));
 	}
 	stats(true);
 }
@@ -344,7 +344,7 @@ main(int argc, char **argv)
 		fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 		if (fd < 0 || connect(fd, (struct sockaddr *)&sa,
 				sizeof(sa)) != 0) {
-			perror("rumor-ctltest: connect");
+			perror("rumor-linktest: connect");
 			return 1;
 		}
 		n = hex_decode(argv[3], out, sizeof(out));
@@ -372,11 +372,11 @@ main(int argc, char **argv)
 	if (strcmp(cmd, "send") == 0 && argc == 6) {
 		uint32_t ip = parse_ip(argv[3]);
 		uint16_t port = (uint16_t)parse_num(argv[4], 65535);
-		static uint8_t data[CTL_MSG_MAX];
+		static uint8_t data[LINK_MSG_MAX];
 		size_t n = hex_decode(argv[5], data, RUMOR_DATAGRAM_MAX);
 
 		attach(argv[1], false);
-		put(out, ctl_encode_dgram(out, sizeof(out), CTL_SEND, ip, port,
+		put(out, link_encode_dgram(out, sizeof(out), LINK_SEND, ip, port,
 				data, (uint16_t)n));
 		stats(false);
 		printf("sent\n");
@@ -400,7 +400,7 @@ main(int argc, char **argv)
 		uint32_t v = (uint32_t)parse_num(argv[3], UINT32_MAX);
 
 		attach(argv[1], false);
-		put(out, ctl_encode_u32(out, sizeof(out), CTL_INCARNATION, v));
+		put(out, link_encode_u32(out, sizeof(out), LINK_INCARNATION, v));
 		stats(false);
 		return 0;
 	}

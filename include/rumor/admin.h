@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "admin_req.h"
+#include "rumor/admin_req.h"
 
 #define ADMIN_CLIENTS_MAX 16u
 #define ADMIN_PKT_MAX 4096u	/* Text bytes in one reply packet, at most. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "voter_change.h"
+#include "rumor/voter_change.h"
 
 static const char *const voter_verdict_names[VOTER_VERDICT_MAX] = {
 	[VOTER_OK] = "ok",

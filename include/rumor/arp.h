@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "parse.h"
+#include "rumor/parse.h"
 
 #define ARP_OP_REQUEST 1u
 #define ARP_OP_REPLY 2u

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Raft's durable state on disk (control/raft_log.h). The entries of the
+ * Raft's durable state on disk (include/rumor/raft_log.h). The entries of the
  * log file are also held in memory, with the file offset of each record,
  * so that a conflicting suffix is cut with one ftruncate.
  */
@@ -16,7 +16,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "raft_log.h"
+#include "rumor/raft_log.h"
 
 #include "rumor/bytes.h"
 

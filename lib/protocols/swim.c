@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "rumor/ring.h"
-#include "swim.h"
+#include "rumor/swim.h"
 
 #define SWIM_OUTBOX 256u	/* Datagrams awaiting swim_output, at most. */
 #define SWIM_OUTBOX_MIN 8u	/* The outbox starts this small and grows. */

@@ -6,7 +6,7 @@
 
 #include <xxhash.h>
 
-#include "raft_env.h"
+#include "rumor/raft_env.h"
 
 #include "rumor/bytes.h"
 

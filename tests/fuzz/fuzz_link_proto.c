@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer target: the control-link codec (include/rumor/ctl_proto.h).
+ * libFuzzer target: the control-link codec (include/rumor/link_proto.h).
  * The input is a sequence of packets, each preceded by a 2-byte length.
  * Each packet is decoded; when it is accepted, its fields are in range,
  * encoding the decoded message gives back the same bytes, and TABLE
@@ -10,51 +10,51 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rumor/ctl_proto.h"
+#include "rumor/link_proto.h"
 #include "rumor/ring.h"
 #include "fuzz.h"
 
 /* Encode m again into a buffer of exactly len bytes; 0 on refusal. */
 static size_t
-reencode(const struct ctl_msg *m, uint8_t *buf, size_t len)
+reencode(const struct link_msg *m, uint8_t *buf, size_t len)
 {
-	struct ctl_member *mem;
+	struct link_member *mem;
 	size_t n = 0;
 
 	switch (m->type) {
-	case CTL_HELLO:
-		return ctl_encode_hello(buf, len, m->u.pid);
-	case CTL_STATE:
-		return ctl_encode_state(buf, len, &m->u.state);
-	case CTL_PUNT:
-	case CTL_SEND:
-		return ctl_encode_dgram(buf, len, m->type, m->u.dgram.ip,
+	case LINK_HELLO:
+		return link_encode_hello(buf, len, m->u.pid);
+	case LINK_STATE:
+		return link_encode_state(buf, len, &m->u.state);
+	case LINK_PUNT:
+	case LINK_SEND:
+		return link_encode_dgram(buf, len, m->type, m->u.dgram.ip,
 				m->u.dgram.udp_port, m->u.dgram.data,
 				m->u.dgram.len);
-	case CTL_TABLE:
+	case LINK_TABLE:
 		mem = malloc(m->u.table.n * sizeof(*mem));
 		if (mem == NULL)
 			abort();
 		for (uint32_t i = 0; i < m->u.table.n; i++)
-			ctl_table_member(&m->u.table, i, &mem[i]);
-		n = ctl_encode_table_flags(buf, len, m->u.table.table_id,
+			link_table_member(&m->u.table, i, &mem[i]);
+		n = link_encode_table_flags(buf, len, m->u.table.table_id,
 				m->u.table.flags, m->u.table.total, m->u.table.first, mem,
 				m->u.table.n);
 		free(mem);
 		return n;
-	case CTL_INCARNATION:
-		return ctl_encode_u32(buf, len, m->type, m->u.incarnation);
-	case CTL_STATS_REQ:
-		return ctl_encode_empty(buf, len, m->type);
-	case CTL_STATS:
-		return ctl_encode_stats(buf, len, m->u.stats.text,
+	case LINK_INCARNATION:
+		return link_encode_u32(buf, len, m->type, m->u.incarnation);
+	case LINK_STATS_REQ:
+		return link_encode_empty(buf, len, m->type);
+	case LINK_STATS:
+		return link_encode_stats(buf, len, m->u.stats.text,
 				m->u.stats.len);
 	}
 	return 0;
 }
 
 static void
-check_table(const struct ctl_table_asm *a)
+check_table(const struct link_table_asm *a)
 {
 	FUZZ_CHECK(a->have == a->total);
 	for (uint32_t i = 0; i < a->total; i++) {
@@ -68,14 +68,14 @@ check_table(const struct ctl_table_asm *a)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ctl_table_asm a;
+	struct link_table_asm a;
 
 	memset(&a, 0, sizeof(a));
 	while (size >= 2) {
 		size_t len = (size_t)data[0] << 8 | data[1];
 		uint8_t *pkt, *again;
-		struct ctl_msg m;
-		enum ctl_error e;
+		struct link_msg m;
+		enum link_error e;
 
 		data += 2;
 		size -= 2;
@@ -89,14 +89,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		data += len;
 		size -= len;
 
-		e = ctl_decode(pkt, len, &m);
-		FUZZ_CHECK(e >= CTL_OK && e < CTL_ERROR_MAX);
-		FUZZ_CHECK(ctl_error_name(e) != NULL);
-		if (len < CTL_HDR_LEN)
-			FUZZ_CHECK(e == CTL_E_SHORT);
-		if (e == CTL_OK) {
-			FUZZ_CHECK(m.type > 0 && m.type < CTL_TYPE_MAX);
-			FUZZ_CHECK(len <= CTL_MSG_MAX);
+		e = link_decode(pkt, len, &m);
+		FUZZ_CHECK(e >= LINK_OK && e < LINK_ERROR_MAX);
+		FUZZ_CHECK(link_error_name(e) != NULL);
+		if (len < LINK_HDR_LEN)
+			FUZZ_CHECK(e == LINK_E_SHORT);
+		if (e == LINK_OK) {
+			FUZZ_CHECK(m.type > 0 && m.type < LINK_TYPE_MAX);
+			FUZZ_CHECK(len <= LINK_MSG_MAX);
 			again = malloc(len);
 			if (again != NULL) {
 				FUZZ_CHECK(reencode(&m, again, len) == len);
@@ -104,12 +104,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				FUZZ_CHECK(reencode(&m, again, len - 1) == 0);
 				free(again);
 			}
-			if (m.type == CTL_TABLE &&
-					ctl_table_feed(&a, &m.u.table) == 1)
+			if (m.type == LINK_TABLE &&
+					link_table_feed(&a, &m.u.table) == 1)
 				check_table(&a);
 		}
 		free(pkt);
 	}
-	ctl_table_asm_free(&a);
+	link_table_asm_free(&a);
 	return 0;
 }

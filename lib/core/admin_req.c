@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "admin_req.h"
+#include "rumor/admin_req.h"
 
 /*
  * Each command: its words, whether a node id follows them, its name

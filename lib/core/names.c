@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Names of verdicts and counters, as telemetry and reports show them. */
-#include "stats.h"
+#include "rumor/stats.h"
 
 static const char *const verdict_names[FRAME_VERDICT_MAX] = {
 	[FRAME_DATA] = "rx_data",

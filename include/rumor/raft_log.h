@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The durable state of a Raft node (control/raft.h), in one directory:
+ * The durable state of a Raft node (include/rumor/raft.h), in one directory:
  *
  *   hardstate  term, vote, commit and the lost state (raft.h), with an
  *              XXH3 checksum ("RHS2", 56 bytes; "RHS1", 40 bytes
@@ -48,7 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "raft.h"
+#include "rumor/raft.h"
 
 #define RAFT_LOG_RECORD_HDR 16u
 

@@ -33,10 +33,10 @@
 #include <rte_mbuf.h>
 #include <rte_ring.h>
 
-#include "rumor/ctl_proto.h"
-#include "chan_cksum.h"
+#include "rumor/link_proto.h"
+#include "rumor/chan_cksum.h"
 #include "dp.h"
-#include "link.h"
+#include "link_server.h"
 
 #define LINK_RX_PER_PASS 64	/* Messages read per pass of the loop. */
 #define LINK_PUNT_PER_PASS 512	/* Punted frames taken per pass. */
@@ -69,9 +69,9 @@ static struct {
 	/* The last incarnation rumor-control told; kept across clients. */
 	uint32_t incarnation;
 	/* The member table rumor-control published, sorted by id. */
-	struct ctl_member *table;
+	struct link_member *table;
 	uint32_t n_table;
-	struct ctl_table_asm tasm;	/* A table arriving in chunks. */
+	struct link_table_asm tasm;	/* A table arriving in chunks. */
 	/* Static MACs of the file's member lines, and of dp.cfg by address. */
 	struct static_mac *file_mac, *ip_mac;
 	uint32_t n_file_mac, n_ip_mac;
@@ -80,10 +80,10 @@ static struct {
 	struct link_wait wait[DP_LINK_WAIT_MAX];
 	uint64_t log_tsc;		/* Start of the current log second. */
 	unsigned log_n, log_hidden;
-	uint8_t rx[CTL_MSG_MAX + 1];	/* One more: a longer packet shows. */
-	uint8_t tx[CTL_MSG_MAX];
-	char text[CTL_STATS_TEXT_MAX];
-	struct ctl_member chunk[CTL_TABLE_CHUNK_MAX];
+	uint8_t rx[LINK_MSG_MAX + 1];	/* One more: a longer packet shows. */
+	uint8_t tx[LINK_MSG_MAX];
+	char text[LINK_STATS_TEXT_MAX];
+	struct link_member chunk[LINK_TABLE_CHUNK_MAX];
 } lk = { .listen_fd = -1, .fd = -1 };
 
 /*
@@ -221,7 +221,7 @@ link_drop(const char *why)
 		return;
 	close(lk.fd);
 	lk.fd = -1;
-	ctl_table_asm_free(&lk.tasm);
+	link_table_asm_free(&lk.tasm);
 	dp.ctl_stats[CTL_LINK_CLOSED]++;
 	if (lk.hello)
 		RTE_LOG(WARNING, USER1, "control link: rumor-control (pid %u) "
@@ -297,7 +297,7 @@ self_weight(void)
 static void
 link_send_state(void)
 {
-	struct ctl_state s = {
+	struct link_state s = {
 		.node_id = dp.cfg.node_id,
 		.address = dp.cfg.address,
 		.udp_port = dp.cfg.udp_port,
@@ -307,23 +307,23 @@ link_send_state(void)
 		.ring_epoch = dp.ring->epoch,
 		.n_members = dp.cfg.n_members,
 	};
-	struct ctl_member *chunk = lk.chunk;
+	struct link_member *chunk = lk.chunk;
 	const uint32_t total = dp.cfg.n_members;
 	const bool zones = lk.table != NULL && lk.n_table == total;
 	size_t len;
 
-	len = ctl_encode_state(lk.tx, sizeof(lk.tx), &s);
+	len = link_encode_state(lk.tx, sizeof(lk.tx), &s);
 	if (len == 0 || link_write(lk.tx, len, true) != LINK_SENT)
 		return;
 	for (uint32_t first = 0; first < total; ) {
-		uint32_t n = total - first < CTL_TABLE_CHUNK_MAX ?
-				total - first : CTL_TABLE_CHUNK_MAX;
+		uint32_t n = total - first < LINK_TABLE_CHUNK_MAX ?
+				total - first : LINK_TABLE_CHUNK_MAX;
 
 		for (uint32_t i = 0; i < n; i++) {
 			const struct config_member *m =
 					&dp.cfg.members[first + i];
 
-			chunk[i] = (struct ctl_member){
+			chunk[i] = (struct link_member){
 				.id = m->id,
 				.ip = m->ip,
 				.udp_port = m->udp_port,
@@ -334,7 +334,7 @@ link_send_state(void)
 			else if (zones && lk.table[first + i].id == m->id)
 				chunk[i].zone = lk.table[first + i].zone;
 		}
-		len = ctl_encode_table(lk.tx, sizeof(lk.tx), 0, total, first,
+		len = link_encode_table(lk.tx, sizeof(lk.tx), 0, total, first,
 				chunk, n);
 		if (len == 0 || link_write(lk.tx, len, true) != LINK_SENT)
 			return;
@@ -362,7 +362,7 @@ link_send_stats(void)
 			break;		/* Whole lines only. */
 		off += (size_t)n;
 	}
-	len = ctl_encode_stats(lk.tx, sizeof(lk.tx), lk.text, (uint32_t)off);
+	len = link_encode_stats(lk.tx, sizeof(lk.tx), lk.text, (uint32_t)off);
 	if (len != 0)
 		link_write(lk.tx, len, true);
 }
@@ -493,7 +493,7 @@ wait_retry(uint64_t now)
  * left for the caller. NULL without an mbuf.
  */
 static struct rte_mbuf *
-dgram_frame(const struct ctl_datagram *d)
+dgram_frame(const struct link_datagram *d)
 {
 	const struct dp_port *pt = &dp.port[dp.cfg.dpdk_port];
 	const uint16_t udp_len = (uint16_t)(8 + d->len);
@@ -539,7 +539,7 @@ dgram_frame(const struct ctl_datagram *d)
 
 /* SEND: to the destination now, or once ARP has found it. */
 static void
-link_send_dgram(const struct ctl_datagram *d)
+link_send_dgram(const struct link_datagram *d)
 {
 	struct rte_mbuf *m;
 	struct link_wait *w;
@@ -583,7 +583,7 @@ link_send_dgram(const struct ctl_datagram *d)
 static int
 member_id_cmp(const void *a, const void *b)
 {
-	const struct ctl_member *x = a, *y = b;
+	const struct link_member *x = a, *y = b;
 
 	return x->id < y->id ? -1 : x->id > y->id;
 }
@@ -591,7 +591,7 @@ member_id_cmp(const void *a, const void *b)
 static int
 member_addr_cmp(const void *a, const void *b)
 {
-	const struct ctl_member *x = a, *y = b;
+	const struct link_member *x = a, *y = b;
 	uint64_t kx = (uint64_t)ntohl(x->ip) << 16 | x->udp_port;
 	uint64_t ky = (uint64_t)ntohl(y->ip) << 16 | y->udp_port;
 
@@ -603,11 +603,11 @@ member_addr_cmp(const void *a, const void *b)
  * the rules the configuration file's member list obeys.
  */
 static const char *
-table_invalid(const struct ctl_member *t, uint32_t n, bool left, char *why,
+table_invalid(const struct link_member *t, uint32_t n, bool left, char *why,
 		size_t len)
 {
-	struct ctl_member *by_addr;
-	const struct ctl_member *self = NULL;
+	struct link_member *by_addr;
+	const struct link_member *self = NULL;
 	char ip[16];
 
 	for (uint32_t i = 0; i < n; i++) {
@@ -661,7 +661,7 @@ table_invalid(const struct ctl_member *t, uint32_t n, bool left, char *why,
  * of the file's member lines (file_mac, by id). NULL without memory.
  */
 static struct config_member *
-members_of(const struct ctl_member *t, uint32_t n,
+members_of(const struct link_member *t, uint32_t n,
 		const struct static_mac *file_mac, uint32_t n_file_mac)
 {
 	struct config_member *m = calloc(n, sizeof(*m));
@@ -706,18 +706,18 @@ members_equal(const struct config_member *a, const struct config_member *b,
  * taken), for later STATE replies and reloads.
  */
 static void
-link_table_apply(struct ctl_member *t, uint32_t n, uint64_t id,
+link_table_apply(struct link_member *t, uint32_t n, uint64_t id,
 		uint32_t flags)
 {
 	struct rumor_config c = dp.cfg;
 	char why[128];
 
 	/* A committed Raft epoch becomes the ring's epoch as it is. */
-	c.ring_epoch = flags & CTL_TABLE_F_EPOCH ? id : 0;
+	c.ring_epoch = flags & LINK_TABLE_F_EPOCH ? id : 0;
 
 	qsort(t, n, sizeof(*t), member_id_cmp);
-	if (table_invalid(t, n, (flags & (CTL_TABLE_F_LEFT |
-			CTL_TABLE_F_PREV)) != 0, why, sizeof(why)) != NULL) {
+	if (table_invalid(t, n, (flags & (LINK_TABLE_F_LEFT |
+			LINK_TABLE_F_PREV)) != 0, why, sizeof(why)) != NULL) {
 		dp.ctl_stats[CTL_TABLE_REFUSED]++;
 		link_warn("table %" PRIu64 " refused, tables unchanged: %s",
 				id, why);
@@ -732,7 +732,7 @@ link_table_apply(struct ctl_member *t, uint32_t n, uint64_t id,
 		free(t);
 		return;
 	}
-	if (flags & CTL_TABLE_F_PREV) {
+	if (flags & LINK_TABLE_F_PREV) {
 		/* Kept as the ring before the next table, not published. */
 		if (tables_stage_prev(&c) < 0)
 			link_warn("table %" PRIu64 " (the epoch before) not "
@@ -773,10 +773,10 @@ link_table_apply(struct ctl_member *t, uint32_t n, uint64_t id,
 }
 
 static void
-link_table(const struct ctl_table *t)
+link_apply_table(const struct link_table *t)
 {
-	struct ctl_member *m;
-	int rc = ctl_table_feed(&lk.tasm, t);
+	struct link_member *m;
+	int rc = link_table_feed(&lk.tasm, t);
 
 	if (rc < 0) {
 		dp.ctl_stats[CTL_TABLE_CHUNK_BAD]++;
@@ -791,26 +791,26 @@ link_table(const struct ctl_table *t)
 	m = lk.tasm.m;
 	lk.tasm.m = NULL;
 	link_table_apply(m, lk.tasm.total, lk.tasm.table_id, lk.tasm.flags);
-	ctl_table_asm_free(&lk.tasm);
+	link_table_asm_free(&lk.tasm);
 }
 
 /* One packet from the client. */
 static void
-link_msg(const uint8_t *p, size_t len)
+link_on_msg(const uint8_t *p, size_t len)
 {
-	struct ctl_msg msg;
-	enum ctl_error e;
+	struct link_msg msg;
+	enum link_error e;
 
 	memset(&msg, 0, sizeof(msg));
-	e = ctl_decode(p, len, &msg);
+	e = link_decode(p, len, &msg);
 	if (!lk.hello) {
-		if (e != CTL_OK || msg.type != CTL_HELLO) {
+		if (e != LINK_OK || msg.type != LINK_HELLO) {
 			dp.ctl_stats[CTL_LINK_HELLO_BAD]++;
 			link_warn("connection closed: the first message must "
 					"be HELLO of version %u, got %s (%s)",
-					CTL_PROTO_VERSION,
-					ctl_type_name(msg.type),
-					ctl_error_name(e));
+					LINK_PROTO_VERSION,
+					link_type_name(msg.type),
+					link_error_name(e));
 			link_drop("no HELLO");
 			return;
 		}
@@ -823,29 +823,29 @@ link_msg(const uint8_t *p, size_t len)
 		link_send_state();
 		return;
 	}
-	if (e != CTL_OK) {
+	if (e != LINK_OK) {
 		dp.ctl_stats[CTL_LINK_BAD]++;
 		link_warn("%s message of %zu bytes refused: %s",
-				ctl_type_name(msg.type), len,
-				ctl_error_name(e));
+				link_type_name(msg.type), len,
+				link_error_name(e));
 		return;
 	}
 	switch (msg.type) {
-	case CTL_SEND:
+	case LINK_SEND:
 		link_send_dgram(&msg.u.dgram);
 		break;
-	case CTL_TABLE:
-		link_table(&msg.u.table);
+	case LINK_TABLE:
+		link_apply_table(&msg.u.table);
 		break;
-	case CTL_INCARNATION:
+	case LINK_INCARNATION:
 		lk.incarnation = msg.u.incarnation;
 		break;
-	case CTL_STATS_REQ:
+	case LINK_STATS_REQ:
 		link_send_stats();
 		break;
 	default:
 		dp.ctl_stats[CTL_LINK_BAD]++;
-		link_warn("unexpected %s message", ctl_type_name(msg.type));
+		link_warn("unexpected %s message", link_type_name(msg.type));
 		return;
 	}
 	dp.ctl_stats[CTL_LINK_RX]++;
@@ -883,7 +883,7 @@ link_read(void)
 			link_drop("end of connection");
 			return;
 		}
-		link_msg(lk.rx, (size_t)n);
+		link_on_msg(lk.rx, (size_t)n);
 	}
 }
 
@@ -910,7 +910,7 @@ link_accept(void)
 		lk.fd = fd;
 		lk.hello = false;
 		lk.accepted_tsc = rte_rdtsc();
-		ctl_table_asm_free(&lk.tasm);
+		link_table_asm_free(&lk.tasm);
 		dp.ctl_stats[CTL_LINK_ACCEPTED]++;
 	}
 }
@@ -954,8 +954,8 @@ link_punts(void)
 			if (!lk.hello)
 				dp.ctl_stats[CTL_PUNT_NO_CLIENT]++;
 			else
-				len = ctl_encode_dgram(lk.tx, sizeof(lk.tx),
-						CTL_PUNT, ip->src,
+				len = link_encode_dgram(lk.tx, sizeof(lk.tx),
+						LINK_PUNT, ip->src,
 						ntohs(udp->src_port),
 						p + FRAME_RUMOR_OFF,
 						(uint16_t)(ntohs(udp->len) -
@@ -1044,7 +1044,7 @@ link_close(void)
 				(DP_LINK_WAIT_MAX - 1)].m);
 		dp.ctl_stats[CTL_SEND_TIMEOUT]++;
 	}
-	ctl_table_asm_free(&lk.tasm);
+	link_table_asm_free(&lk.tasm);
 	free(lk.table);
 	free(lk.file_mac);
 	free(lk.ip_mac);

@@ -16,7 +16,7 @@
 
 #include "rumor/chan_wire.h"
 #include "rumor/wire.h"
-#include "cksum.h"
+#include "rumor/cksum.h"
 
 #define ETH_HDR_LEN 14u
 #define ETH_TYPE_IPV4 0x0800u

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "parse.h"
+#include "rumor/parse.h"
 
 enum lcore_stat {
 	/* 0 .. FRAME_VERDICT_MAX-1: enum frame_verdict. */

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chan_book.h"
+#include "rumor/chan_book.h"
 
 #define BOOK_BUCKETS (1u << 16)
 #define BOOK_CL_BUCKETS (1u << 14)

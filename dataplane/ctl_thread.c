@@ -19,7 +19,7 @@
 
 #include "chan.h"
 #include "dp.h"
-#include "link.h"
+#include "link_server.h"
 
 #define CTL_IDLE_MS 1		/* Wait when there was nothing to do. */
 

@@ -3,7 +3,7 @@
  * Control link, client side (link.h). States: no connection (waiting for
  * the next attempt), connected and waiting for STATE, waiting for the
  * rest of its member TABLE, ready. Everything read is decoded with
- * ctl_decode and anything refused or out of place is counted, never
+ * link_decode and anything refused or out of place is counted, never
  * trusted.
  */
 #include <errno.h>
@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "rumor/ring.h"
-#include "link.h"
-#include "log.h"
+#include "link_client.h"
+#include "rumor/log.h"
 #include "pktq.h"
 
 /* Datagrams wait at most this many packets deep; the rest are dropped. */
@@ -24,7 +24,7 @@
 /* Packets read per poll() wake-up, so the other sockets get their turn. */
 #define LINK_RX_BURST 256u
 
-enum link_state {
+enum link_conn_state {
 	LINK_IDLE,		/* No connection; next attempt at next_try. */
 	LINK_WAIT_STATE,	/* HELLO sent. */
 	LINK_WAIT_TABLE,	/* STATE received; its TABLE chunks follow. */
@@ -35,15 +35,15 @@ struct link {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	const struct link_ops *ops;
 	void *arg;
-	enum link_state state;
+	enum link_conn_state state;
 	int fd;
 	uint64_t next_try;		/* LINK_IDLE: next attempt. */
 	uint32_t backoff_ms;		/* Wait after the next failure. */
 	uint64_t deadline;		/* Handshake must end by then. */
-	struct ctl_state st;		/* From the dataplane's STATE. */
-	struct ctl_table_asm tasm;	/* Its TABLE, being reassembled. */
+	struct link_state st;		/* From the dataplane's STATE. */
+	struct link_table_asm tasm;	/* Its TABLE, being reassembled. */
 	struct pktq txq;
-	uint8_t *rx;			/* The packet read (CTL_MSG_MAX). */
+	uint8_t *rx;			/* The packet read (LINK_MSG_MAX). */
 	uint8_t *tx;			/* The packet being encoded, as much. */
 	struct link_stats stats;
 };
@@ -60,8 +60,8 @@ link_new(const char *path, const struct link_ops *ops, void *arg)
 		errno = ENAMETOOLONG;
 		return NULL;
 	}
-	l->rx = malloc(CTL_MSG_MAX);
-	l->tx = malloc(CTL_MSG_MAX);
+	l->rx = malloc(LINK_MSG_MAX);
+	l->tx = malloc(LINK_MSG_MAX);
 	if (l->rx == NULL || l->tx == NULL) {
 		free(l->rx);
 		free(l->tx);
@@ -85,7 +85,7 @@ link_close(struct link *l)
 		close(l->fd);
 	l->fd = -1;
 	pktq_clear(&l->txq);
-	ctl_table_asm_free(&l->tasm);
+	link_table_asm_free(&l->tasm);
 	memset(&l->tasm, 0, sizeof(l->tasm));
 }
 
@@ -165,7 +165,7 @@ link_connect(struct link *l, uint64_t now)
 	}
 	l->stats.connects++;
 	log_info("connected to rumor-dataplane at %s", l->path);
-	len = ctl_encode_hello(l->tx, CTL_MSG_MAX, (uint32_t)getpid());
+	len = link_encode_hello(l->tx, LINK_MSG_MAX, (uint32_t)getpid());
 	link_queue(l, l->tx, len);
 	l->state = LINK_WAIT_STATE;
 	l->deadline = now + LINK_HANDSHAKE_MS;
@@ -199,7 +199,7 @@ link_next_timer(const struct link *l)
 }
 
 static void
-link_now_ready(struct link *l, const struct ctl_member *m, uint32_t n)
+link_now_ready(struct link *l, const struct link_member *m, uint32_t n)
 {
 	l->state = LINK_READY;
 	l->backoff_ms = LINK_BACKOFF_MIN_MS;
@@ -209,13 +209,13 @@ link_now_ready(struct link *l, const struct ctl_member *m, uint32_t n)
 
 /* One decoded packet from the dataplane. */
 static void
-link_input(struct link *l, const struct ctl_msg *m, uint64_t now)
+link_input(struct link *l, const struct link_msg *m, uint64_t now)
 {
 	int r;
 
 	switch (l->state) {
 	case LINK_WAIT_STATE:
-		if (m->type != CTL_STATE)
+		if (m->type != LINK_STATE)
 			break;
 		l->st = m->u.state;
 		if (l->st.n_members == 0) {
@@ -226,9 +226,9 @@ link_input(struct link *l, const struct ctl_msg *m, uint64_t now)
 		}
 		return;
 	case LINK_WAIT_TABLE:
-		if (m->type != CTL_TABLE || m->u.table.table_id != 0)
+		if (m->type != LINK_TABLE || m->u.table.table_id != 0)
 			break;
-		r = ctl_table_feed(&l->tasm, &m->u.table);
+		r = link_table_feed(&l->tasm, &m->u.table);
 		if (r < 0) {
 			link_drop(l, now, "its member table came out of order");
 		} else if (r > 0) {
@@ -237,16 +237,16 @@ link_input(struct link *l, const struct ctl_msg *m, uint64_t now)
 						"members and sent %u",
 						l->st.n_members, l->tasm.total);
 			link_now_ready(l, l->tasm.m, l->tasm.total);
-			ctl_table_asm_free(&l->tasm);
+			link_table_asm_free(&l->tasm);
 			memset(&l->tasm, 0, sizeof(l->tasm));
 		}
 		return;
 	case LINK_READY:
-		if (m->type == CTL_PUNT) {
+		if (m->type == LINK_PUNT) {
 			l->ops->punt(l->arg, &m->u.dgram);
 			return;
 		}
-		if (m->type == CTL_STATS) {
+		if (m->type == LINK_STATS) {
 			l->ops->stats(l->arg, m->u.stats.text, m->u.stats.len);
 			return;
 		}
@@ -255,7 +255,7 @@ link_input(struct link *l, const struct ctl_msg *m, uint64_t now)
 		break;
 	}
 	l->stats.rx_unexpected++;
-	log_debug("control link: unexpected %s", ctl_type_name(m->type));
+	log_debug("control link: unexpected %s", link_type_name(m->type));
 }
 
 /* Read what is there; false if the connection is gone. */
@@ -263,9 +263,9 @@ static bool
 link_read(struct link *l, uint64_t now)
 {
 	for (unsigned i = 0; i < LINK_RX_BURST && l->fd >= 0; i++) {
-		struct ctl_msg m;
-		enum ctl_error e;
-		ssize_t n = recv(l->fd, l->rx, CTL_MSG_MAX, MSG_TRUNC);
+		struct link_msg m;
+		enum link_error e;
+		ssize_t n = recv(l->fd, l->rx, LINK_MSG_MAX, MSG_TRUNC);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -280,15 +280,15 @@ link_read(struct link *l, uint64_t now)
 			return false;
 		}
 		l->stats.rx++;
-		if ((size_t)n > CTL_MSG_MAX) {
+		if ((size_t)n > LINK_MSG_MAX) {
 			l->stats.rx_bad++;
 			continue;
 		}
-		e = ctl_decode(l->rx, (size_t)n, &m);
-		if (e != CTL_OK) {
+		e = link_decode(l->rx, (size_t)n, &m);
+		if (e != LINK_OK) {
 			l->stats.rx_bad++;
 			log_debug("control link: refused a packet: %s",
-					ctl_error_name(e));
+					link_error_name(e));
 			continue;
 		}
 		link_input(l, &m, now);
@@ -347,55 +347,55 @@ link_send_dgram(struct link *l, uint32_t ip, uint16_t port,
 		l->stats.tx_dropped++;
 		return -1;
 	}
-	return link_queue(l, l->tx, ctl_encode_dgram(l->tx, CTL_MSG_MAX,
-			CTL_SEND, ip, port, data, len));
+	return link_queue(l, l->tx, link_encode_dgram(l->tx, LINK_MSG_MAX,
+			LINK_SEND, ip, port, data, len));
 }
 
 static int link_send_table_flags(struct link *l, uint64_t table_id,
-		uint32_t flags, const struct ctl_member *m, uint32_t n);
+		uint32_t flags, const struct link_member *m, uint32_t n);
 
 int
 link_send_table(struct link *l, uint64_t table_id,
-		const struct ctl_member *m, uint32_t n)
+		const struct link_member *m, uint32_t n)
 {
 	return link_send_table_flags(l, table_id, 0, m, n);
 }
 
 int
-link_send_epoch(struct link *l, uint64_t epoch, const struct ctl_member *m,
+link_send_epoch(struct link *l, uint64_t epoch, const struct link_member *m,
 		uint32_t n)
 {
-	return link_send_table_flags(l, epoch, CTL_TABLE_F_EPOCH, m, n);
+	return link_send_table_flags(l, epoch, LINK_TABLE_F_EPOCH, m, n);
 }
 
 int
 link_send_epoch_prev(struct link *l, uint64_t epoch,
-		const struct ctl_member *m, uint32_t n)
+		const struct link_member *m, uint32_t n)
 {
 	return link_send_table_flags(l, epoch,
-			CTL_TABLE_F_EPOCH | CTL_TABLE_F_PREV, m, n);
+			LINK_TABLE_F_EPOCH | LINK_TABLE_F_PREV, m, n);
 }
 
 int
 link_send_epoch_left(struct link *l, uint64_t epoch,
-		const struct ctl_member *m, uint32_t n)
+		const struct link_member *m, uint32_t n)
 {
 	return link_send_table_flags(l, epoch,
-			CTL_TABLE_F_EPOCH | CTL_TABLE_F_LEFT, m, n);
+			LINK_TABLE_F_EPOCH | LINK_TABLE_F_LEFT, m, n);
 }
 
 static int
 link_send_table_flags(struct link *l, uint64_t table_id, uint32_t flags,
-		const struct ctl_member *m, uint32_t n)
+		const struct link_member *m, uint32_t n)
 {
 	if (l->state != LINK_READY || n == 0 || n > RING_MEMBERS_MAX) {
 		l->stats.tx_dropped++;
 		return -1;
 	}
-	for (uint32_t first = 0; first < n; first += CTL_TABLE_CHUNK_MAX) {
-		uint32_t k = n - first < CTL_TABLE_CHUNK_MAX ?
-				n - first : CTL_TABLE_CHUNK_MAX;
-		size_t len = ctl_encode_table_flags(l->tx, CTL_MSG_MAX,
+	for (uint32_t first = 0; first < n; first += LINK_TABLE_CHUNK_MAX) {
+		uint32_t k = n - first < LINK_TABLE_CHUNK_MAX ?
+				n - first : LINK_TABLE_CHUNK_MAX;
+		size_t len = link_encode_table_flags(l->tx, LINK_MSG_MAX,
 				table_id, flags, n, first, m + first, k);
 
 		if (link_queue(l, l->tx, len) < 0)
@@ -412,8 +412,8 @@ link_send_incarnation(struct link *l, uint32_t incarnation)
 		l->stats.tx_dropped++;
 		return -1;
 	}
-	return link_queue(l, l->tx, ctl_encode_u32(l->tx, CTL_MSG_MAX,
-			CTL_INCARNATION, incarnation));
+	return link_queue(l, l->tx, link_encode_u32(l->tx, LINK_MSG_MAX,
+			LINK_INCARNATION, incarnation));
 }
 
 int
@@ -423,8 +423,8 @@ link_send_stats_req(struct link *l)
 		l->stats.tx_dropped++;
 		return -1;
 	}
-	return link_queue(l, l->tx, ctl_encode_empty(l->tx, CTL_MSG_MAX,
-			CTL_STATS_REQ));
+	return link_queue(l, l->tx, link_encode_empty(l->tx, LINK_MSG_MAX,
+			LINK_STATS_REQ));
 }
 
 const struct link_stats *

@@ -6,7 +6,7 @@
 #include <xxhash.h>
 
 #include "rumor/bytes.h"
-#include "epoch_plan.h"
+#include "rumor/epoch_plan.h"
 
 bool
 epoch_same_members(const struct raft_epoch *e,

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cksum.h"
+#include "rumor/cksum.h"
 
 /*
  * The message's sum as it adds into a datagram where hdr_len bytes come

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Raft on the log of ring epochs (control/raft.h). The log lives in
+ * Raft on the log of ring epochs (include/rumor/raft.h). The log lives in
  * memory from the snapshot on (an array indexed from the first index);
  * what is new since the last raft_advance() is handed to the caller to
  * persist. Outgoing messages are encoded when they are made, so that
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "raft.h"
+#include "rumor/raft.h"
 
 /* What must hold, or the node is wrong: stop rather than go on. */
 #define raft_assert(cond) do { \

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The client side of the control link (include/rumor/ctl_proto.h):
+ * The client side of the control link (include/rumor/link_proto.h):
  * rumor-control's connection to its rumor-dataplane. It connects to the
  * dataplane's control socket, retrying with a growing wait while the
  * dataplane is not there, says HELLO, and waits for the STATE and the
@@ -17,7 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "rumor/ctl_proto.h"
+#include "rumor/link_proto.h"
 
 #define LINK_BACKOFF_MIN_MS 100u
 #define LINK_BACKOFF_MAX_MS 5000u
@@ -30,12 +30,12 @@ struct link_ops {
 	 * The handshake is complete: the dataplane's STATE and its member
 	 * table (n members in m, valid during the call).
 	 */
-	void (*ready)(void *arg, const struct ctl_state *state,
-			const struct ctl_member *m, uint32_t n);
+	void (*ready)(void *arg, const struct link_state *state,
+			const struct link_member *m, uint32_t n);
 	/* The connection was lost after it was ready. */
 	void (*lost)(void *arg);
 	/* A control datagram the dataplane received. */
-	void (*punt)(void *arg, const struct ctl_datagram *d);
+	void (*punt)(void *arg, const struct link_datagram *d);
 	/* The dataplane's counters, in answer to link_send_stats_req(). */
 	void (*stats)(void *arg, const char *text, uint32_t len);
 };
@@ -48,7 +48,7 @@ struct link_stats {
 	uint64_t handshake_timeouts;
 	uint64_t lost;			/* Ready connections lost. */
 	uint64_t rx;			/* Packets received. */
-	uint64_t rx_bad;		/* Refused by ctl_decode. */
+	uint64_t rx_bad;		/* Refused by link_decode. */
 	uint64_t rx_unexpected;		/* Valid, but not now or not to us. */
 	uint64_t tx;			/* Packets queued to the dataplane. */
 	uint64_t tx_dropped;		/* Not queued: not ready or too much
@@ -86,16 +86,16 @@ bool link_ready(const struct link *l);
 int link_send_dgram(struct link *l, uint32_t ip, uint16_t port,
 		const uint8_t *data, uint16_t len);
 int link_send_table(struct link *l, uint64_t table_id,
-		const struct ctl_member *m, uint32_t n);
+		const struct link_member *m, uint32_t n);
 /* A committed ring epoch as the table: the dataplane's ring takes it. */
-int link_send_epoch(struct link *l, uint64_t epoch, const struct ctl_member *m,
+int link_send_epoch(struct link *l, uint64_t epoch, const struct link_member *m,
 		uint32_t n);
 /* The same for a node that left: the epoch leaves it out. */
 int link_send_epoch_left(struct link *l, uint64_t epoch,
-		const struct ctl_member *m, uint32_t n);
+		const struct link_member *m, uint32_t n);
 /* The epoch before the next one, for the dataplane's handoffs. */
 int link_send_epoch_prev(struct link *l, uint64_t epoch,
-		const struct ctl_member *m, uint32_t n);
+		const struct link_member *m, uint32_t n);
 int link_send_incarnation(struct link *l, uint32_t incarnation);
 int link_send_stats_req(struct link *l);
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The dataplane end of the control link (include/rumor/ctl_proto.h): a
+ * The dataplane end of the control link (include/rumor/link_proto.h): a
  * Unix socket served by the control thread, through which one
  * rumor-control at a time learns this node's state and member table,
  * receives the CONTROL datagrams the lcores punt, sends datagrams, and

@@ -31,28 +31,28 @@
 
 #include "rumor/wire.h"
 
-#define CTL_PROTO_VERSION 1u
-#define CTL_HDR_LEN 8u
-#define CTL_MEMBER_LEN 16u
-#define CTL_TABLE_CHUNK_MAX 1024u	/* Members per TABLE packet. */
-#define CTL_STATS_TEXT_MAX 8192u
+#define LINK_PROTO_VERSION 1u
+#define LINK_HDR_LEN 8u
+#define LINK_MEMBER_LEN 16u
+#define LINK_TABLE_CHUNK_MAX 1024u	/* Members per TABLE packet. */
+#define LINK_STATS_TEXT_MAX 8192u
 /* The largest packet either side sends or accepts. */
-#define CTL_MSG_MAX (CTL_HDR_LEN + 24u + CTL_TABLE_CHUNK_MAX * CTL_MEMBER_LEN)
+#define LINK_MSG_MAX (LINK_HDR_LEN + 24u + LINK_TABLE_CHUNK_MAX * LINK_MEMBER_LEN)
 
-enum ctl_type {
-	CTL_HELLO = 1,		/* control: u32 pid, u32 reserved (0). */
-	CTL_STATE,		/* dataplane: see struct ctl_state. */
-	CTL_PUNT,		/* dataplane: a datagram that arrived. */
-	CTL_SEND,		/* control: a datagram to send. */
-	CTL_TABLE,		/* either: a chunk of a member table. */
-	CTL_INCARNATION,	/* control: u32 incarnation to remember. */
-	CTL_STATS_REQ,		/* control: empty. */
-	CTL_STATS,		/* dataplane: "name value\n" lines. */
-	CTL_TYPE_MAX
+enum link_type {
+	LINK_HELLO = 1,		/* control: u32 pid, u32 reserved (0). */
+	LINK_STATE,		/* dataplane: see struct link_state. */
+	LINK_PUNT,		/* dataplane: a datagram that arrived. */
+	LINK_SEND,		/* control: a datagram to send. */
+	LINK_TABLE,		/* either: a chunk of a member table. */
+	LINK_INCARNATION,	/* control: u32 incarnation to remember. */
+	LINK_STATS_REQ,		/* control: empty. */
+	LINK_STATS,		/* dataplane: "name value\n" lines. */
+	LINK_TYPE_MAX
 };
 
 /*
- * Header: u16 type, u16 version (CTL_PROTO_VERSION), u32 len (bytes of
+ * Header: u16 type, u16 version (LINK_PROTO_VERSION), u32 len (bytes of
  * body that follow).
  *
  * STATE body (32 bytes): u32 node_id, u32 address (network order),
@@ -66,13 +66,13 @@ enum ctl_type {
  *
  * TABLE body: u64 table_id, u32 total (members in the whole table,
  * 1 .. RING_MEMBERS_MAX), u32 first (index of this chunk's first member),
- * u32 n (members in this chunk, 1 .. CTL_TABLE_CHUNK_MAX, first + n <=
- * total), u32 flags (CTL_TABLE_F_*; the same in every chunk of
+ * u32 n (members in this chunk, 1 .. LINK_TABLE_CHUNK_MAX, first + n <=
+ * total), u32 flags (LINK_TABLE_F_*; the same in every chunk of
  * a table), then n members of 16 bytes: u32 id (non-
  * zero), u32 ip (network order), u16 udp_port (non-zero), u8 zone,
  * u8 reserved (0), u32 weight (1 .. RING_WEIGHT_MAX).
  *
- * STATS body: 0 .. CTL_STATS_TEXT_MAX bytes of text.
+ * STATS body: 0 .. LINK_STATS_TEXT_MAX bytes of text.
  */
 
 /*
@@ -80,27 +80,27 @@ enum ctl_type {
  * and the dataplane's ring takes it as its epoch. Without it the ring's
  * epoch is the one in force plus one. Every other bit is reserved (0).
  */
-#define CTL_TABLE_F_EPOCH 0x1u
+#define LINK_TABLE_F_EPOCH 0x1u
 /*
- * TABLE flag, with CTL_TABLE_F_EPOCH only: this node has left the
+ * TABLE flag, with LINK_TABLE_F_EPOCH only: this node has left the
  * cluster gracefully and the epoch leaves it out. The dataplane takes the
  * ring all the same, so that it owns no channel any more, forwards what
  * still reaches it and hands its channels over (docs/channels.md).
  */
-#define CTL_TABLE_F_LEFT 0x2u
+#define LINK_TABLE_F_LEFT 0x2u
 /*
- * TABLE flag, with CTL_TABLE_F_EPOCH only: the committed epoch just
+ * TABLE flag, with LINK_TABLE_F_EPOCH only: the committed epoch just
  * before the one that follows. The dataplane does not publish it; it
  * keeps it as the ring before the next one when that is not the ring it
  * has (a node that joined, or missed epochs), so that it knows whom to
  * ask for the channels the next epoch gives it. It may leave this node
  * out.
  */
-#define CTL_TABLE_F_PREV 0x4u
-#define CTL_TABLE_F_KNOWN (CTL_TABLE_F_EPOCH | CTL_TABLE_F_LEFT | \
-		CTL_TABLE_F_PREV)
+#define LINK_TABLE_F_PREV 0x4u
+#define LINK_TABLE_F_KNOWN (LINK_TABLE_F_EPOCH | LINK_TABLE_F_LEFT | \
+		LINK_TABLE_F_PREV)
 
-struct ctl_member {
+struct link_member {
 	uint32_t id;
 	uint32_t ip;		/* Network order. */
 	uint16_t udp_port;	/* Host order. */
@@ -108,7 +108,7 @@ struct ctl_member {
 	uint32_t weight;
 };
 
-struct ctl_state {
+struct link_state {
 	uint32_t node_id;
 	uint32_t address;	/* Network order. */
 	uint16_t udp_port;
@@ -119,14 +119,14 @@ struct ctl_state {
 	uint32_t n_members;
 };
 
-struct ctl_table {
+struct link_table {
 	uint64_t table_id;
 	uint32_t total, first, n;
-	uint32_t flags;		/* CTL_TABLE_F_*. */
-	const uint8_t *members;	/* n encoded members; ctl_table_member(). */
+	uint32_t flags;		/* LINK_TABLE_F_*. */
+	const uint8_t *members;	/* n encoded members; link_table_member(). */
 };
 
-struct ctl_datagram {
+struct link_datagram {
 	uint32_t ip;		/* Network order. */
 	uint16_t udp_port;	/* Host order. */
 	uint16_t len;
@@ -134,13 +134,13 @@ struct ctl_datagram {
 };
 
 /* A decoded message; pointers point into the packet it came from. */
-struct ctl_msg {
-	uint16_t type;		/* enum ctl_type. */
+struct link_msg {
+	uint16_t type;		/* enum link_type. */
 	union {
 		uint32_t pid;			/* HELLO */
-		struct ctl_state state;		/* STATE */
-		struct ctl_datagram dgram;	/* PUNT, SEND */
-		struct ctl_table table;		/* TABLE */
+		struct link_state state;		/* STATE */
+		struct link_datagram dgram;	/* PUNT, SEND */
+		struct link_table table;		/* TABLE */
 		uint32_t incarnation;		/* INCARNATION */
 		struct {			/* STATS */
 			const char *text;
@@ -149,51 +149,51 @@ struct ctl_msg {
 	} u;
 };
 
-enum ctl_error {
-	CTL_OK = 0,
-	CTL_E_SHORT,		/* Shorter than its header or fixed body. */
-	CTL_E_VERSION,		/* Another protocol version. */
-	CTL_E_TYPE,		/* Unknown type. */
-	CTL_E_LENGTH,		/* hdr.len disagrees with the packet. */
-	CTL_E_FIELD,		/* A field out of range or reserved bits set. */
-	CTL_ERROR_MAX
+enum link_error {
+	LINK_OK = 0,
+	LINK_E_SHORT,		/* Shorter than its header or fixed body. */
+	LINK_E_VERSION,		/* Another protocol version. */
+	LINK_E_TYPE,		/* Unknown type. */
+	LINK_E_LENGTH,		/* hdr.len disagrees with the packet. */
+	LINK_E_FIELD,		/* A field out of range or reserved bits set. */
+	LINK_ERROR_MAX
 };
 
 /*
  * Decode the packet at buf (len bytes). Reads nothing beyond len. On
  * success the variable parts of *out point into buf.
  */
-enum ctl_error ctl_decode(const uint8_t *buf, size_t len, struct ctl_msg *out);
+enum link_error link_decode(const uint8_t *buf, size_t len, struct link_msg *out);
 
 /* Member i (0 .. t->n - 1) of a decoded TABLE chunk. */
-void ctl_table_member(const struct ctl_table *t, uint32_t i,
-		struct ctl_member *out);
+void link_table_member(const struct link_table *t, uint32_t i,
+		struct link_member *out);
 
-const char *ctl_error_name(enum ctl_error e);
-const char *ctl_type_name(uint16_t type);
+const char *link_error_name(enum link_error e);
+const char *link_type_name(uint16_t type);
 
 /*
  * Encoders: each writes one packet into buf (cap bytes) and returns its
- * length, or 0 if an argument is out of range (as ctl_decode would
+ * length, or 0 if an argument is out of range (as link_decode would
  * refuse it) or the packet does not fit.
  */
-size_t ctl_encode_hello(uint8_t *buf, size_t cap, uint32_t pid);
-size_t ctl_encode_state(uint8_t *buf, size_t cap, const struct ctl_state *s);
-size_t ctl_encode_dgram(uint8_t *buf, size_t cap, uint16_t type,
+size_t link_encode_hello(uint8_t *buf, size_t cap, uint32_t pid);
+size_t link_encode_state(uint8_t *buf, size_t cap, const struct link_state *s);
+size_t link_encode_dgram(uint8_t *buf, size_t cap, uint16_t type,
 		uint32_t ip, uint16_t udp_port, const uint8_t *data,
-		uint16_t len);		/* type: CTL_PUNT or CTL_SEND. */
-size_t ctl_encode_table(uint8_t *buf, size_t cap, uint64_t table_id,
-		uint32_t total, uint32_t first, const struct ctl_member *m,
+		uint16_t len);		/* type: LINK_PUNT or LINK_SEND. */
+size_t link_encode_table(uint8_t *buf, size_t cap, uint64_t table_id,
+		uint32_t total, uint32_t first, const struct link_member *m,
 		uint32_t n);
-/* The same with flags: CTL_TABLE_F_EPOCH needs a non-zero table_id. */
-size_t ctl_encode_table_flags(uint8_t *buf, size_t cap, uint64_t table_id,
+/* The same with flags: LINK_TABLE_F_EPOCH needs a non-zero table_id. */
+size_t link_encode_table_flags(uint8_t *buf, size_t cap, uint64_t table_id,
 		uint32_t flags, uint32_t total, uint32_t first,
-		const struct ctl_member *m, uint32_t n);
-size_t ctl_encode_u32(uint8_t *buf, size_t cap, uint16_t type,
-		uint32_t v);		/* type: CTL_INCARNATION. */
-size_t ctl_encode_empty(uint8_t *buf, size_t cap,
-		uint16_t type);		/* type: CTL_STATS_REQ. */
-size_t ctl_encode_stats(uint8_t *buf, size_t cap, const char *text,
+		const struct link_member *m, uint32_t n);
+size_t link_encode_u32(uint8_t *buf, size_t cap, uint16_t type,
+		uint32_t v);		/* type: LINK_INCARNATION. */
+size_t link_encode_empty(uint8_t *buf, size_t cap,
+		uint16_t type);		/* type: LINK_STATS_REQ. */
+size_t link_encode_stats(uint8_t *buf, size_t cap, const char *text,
 		uint32_t len);
 
 /*
@@ -203,14 +203,14 @@ size_t ctl_encode_stats(uint8_t *buf, size_t cap, const char *text,
  * -1 when a chunk does not follow the previous one (the table is
  * dropped; the sender sends the next one whole) or memory ran out.
  */
-struct ctl_table_asm {
+struct link_table_asm {
 	uint64_t table_id;
 	uint32_t flags;		/* Of the first chunk; the rest must agree. */
 	uint32_t total, have;
-	struct ctl_member *m;	/* malloc'd, total entries. */
+	struct link_member *m;	/* malloc'd, total entries. */
 };
 
-int ctl_table_feed(struct ctl_table_asm *a, const struct ctl_table *t);
-void ctl_table_asm_free(struct ctl_table_asm *a);
+int link_table_feed(struct link_table_asm *a, const struct link_table *t);
+void link_table_asm_free(struct link_table_asm *a);
 
 #endif /* RUMOR_CTL_PROTO_H */
