@@ -105,6 +105,8 @@ chan_lcore_init(struct dp_lcore *lc)
 		return -1;
 	lc->chan->hz_ms = rte_get_tsc_hz() / 1000;
 	lc->chan->counter = 0;
+	token_bucket_init(&lc->sub_tb, rte_get_tsc_hz(), CHAN_SUB_RATE,
+			CHAN_SUB_BURST, rte_rdtsc());
 	/*
 	 * History and held messages pin receive buffers: together they take
 	 * at most a quarter of a pool, shared by the lcores.
@@ -1197,34 +1199,11 @@ chan_dispatch(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
 	lc->stats.c[STAT_CHAN_HANDOFF]++;
 }
 
-/* The bucket of the audience punt path; spends one frame's credit. */
-static bool
-sub_allow(struct dp_lcore *lc)
-{
-	const uint64_t now = rte_rdtsc();
-	uint64_t credit = lc->sub_credit + (now - lc->sub_tsc);
-
-	if (lc->sub_cost == 0) {
-		lc->sub_cost = rte_get_tsc_hz() / CHAN_SUB_RATE;
-		lc->sub_cap = lc->sub_cost * CHAN_SUB_BURST;
-		credit = lc->sub_cap;
-	}
-	lc->sub_tsc = now;
-	if (credit > lc->sub_cap)
-		credit = lc->sub_cap;
-	if (credit < lc->sub_cost) {
-		lc->sub_credit = credit;
-		return false;
-	}
-	lc->sub_credit = credit - lc->sub_cost;
-	return true;
-}
-
 static void
 sub_punt(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in)
 {
 	m->port = in->id;
-	if (!sub_allow(lc)) {
+	if (!token_bucket_take(&lc->sub_tb, rte_rdtsc())) {
 		lc->stats.c[STAT_SUB_RATE]++;
 		rte_pktmbuf_free(m);
 	} else if (rte_ring_mp_enqueue(dp.sub_punt, m) != 0) {

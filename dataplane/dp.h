@@ -20,6 +20,7 @@
 #include "rumor/ring.h"
 #include "rumor/parse.h"
 #include "rumor/stats.h"
+#include "token_bucket.h"
 
 #define DP_BURST 32
 #define DP_DRAIN_US 100			/* TX buffers flushed at least this often. */
@@ -94,17 +95,10 @@ struct dp_lcore {
 	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
 	uint32_t wait_head, wait_tail;	/* Free-running indexes into wait[]. */
 	const struct peer_table *wait_peers; /* Table last tried for wait[]. */
-	/*
-	 * Token bucket of the punt path, counted in TSC cycles: credit
-	 * grows by one per cycle up to punt_cap, and each punted frame
-	 * spends punt_cost. Only this lcore touches it.
-	 */
-	uint64_t punt_credit;
-	uint64_t punt_tsc;		/* When credit was last brought up. */
-	uint64_t punt_cost;		/* Cycles per frame: hz / --punt-rate. */
-	uint64_t punt_cap;		/* DP_PUNT_BURST frames' worth. */
-	/* The same for SUBSCRIBE, UNSUBSCRIBE, INTEREST, INTEREST_ACK. */
-	uint64_t sub_credit, sub_tsc, sub_cost, sub_cap;
+	/* The rate limits of the two punt paths: CONTROL frames (--punt-rate) and
+	 * SUBSCRIBE, UNSUBSCRIBE, INTEREST, INTEREST_ACK (CHAN_SUB_RATE). */
+	struct token_bucket punt_tb;
+	struct token_bucket sub_tb;
 	/* Channel messages handed over by other lcores (MP/SC). */
 	struct rte_ring *chan_in;
 	struct chan_lcore *chan;	/* Its channels' order state. */

@@ -177,28 +177,6 @@ fwd_to_owner(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
 }
 
 /*
- * Whether the punt bucket has credit for one more CONTROL frame; spends
- * it if so. The bucket is refilled from the TSC at each check, so an
- * lcore that sees no CONTROL frame never touches it.
- */
-static __rte_always_inline bool
-punt_allow(struct dp_lcore *lc)
-{
-	const uint64_t now = rte_rdtsc();
-	uint64_t credit = lc->punt_credit + (now - lc->punt_tsc);
-
-	lc->punt_tsc = now;
-	if (credit > lc->punt_cap)
-		credit = lc->punt_cap;
-	if (unlikely(credit < lc->punt_cost)) {
-		lc->punt_credit = credit;
-		return false;
-	}
-	lc->punt_credit = credit - lc->punt_cost;
-	return true;
-}
-
-/*
  * Hand a CONTROL frame to the control thread, which passes it on to
  * rumor-control. A flood costs the lcore a bucket check and a free per
  * frame beyond the rate, never a wait.
@@ -206,7 +184,7 @@ punt_allow(struct dp_lcore *lc)
 static __rte_always_inline void
 punt(struct dp_lcore *lc, struct rte_mbuf *m)
 {
-	if (unlikely(!punt_allow(lc))) {
+	if (unlikely(!token_bucket_take(&lc->punt_tb, rte_rdtsc()))) {
 		lc->stats.c[STAT_PUNT_RATE]++;
 		rte_pktmbuf_free(m);
 	} else if (unlikely(rte_ring_mp_enqueue(dp.ctl_punt, m) != 0)) {
@@ -372,14 +350,8 @@ fwd_main(void *arg)
 	struct rte_mbuf *pkts[DP_BURST];
 
 	/* A full bucket at start; --punt-rate 0 never has credit. */
-	lc->punt_cost = dp.opt.punt_rate != 0 ?
-			rte_get_tsc_hz() / dp.opt.punt_rate : 1;
-	if (lc->punt_cost == 0)
-		lc->punt_cost = 1;
-	lc->punt_cap = dp.opt.punt_rate != 0 ?
-			lc->punt_cost * DP_PUNT_BURST : 0;
-	lc->punt_credit = lc->punt_cap;
-	lc->punt_tsc = last_drain;
+	token_bucket_init(&lc->punt_tb, rte_get_tsc_hz(), dp.opt.punt_rate,
+			DP_PUNT_BURST, last_drain);
 
 	urcu_qsbr_register_thread();
 	RTE_LOG(INFO, USER1, "lcore %u forwards on queue %u of %u port(s)\n",
