@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Reading the counters: summed over lcores only when asked, for DPDK
- * telemetry (/rumor/stats, /rumor/info, /rumor/peers) and for the report
- * printed at exit.
+ * telemetry (/rumor/stats, /rumor/stats/help, /rumor/info, /rumor/peers)
+ * and for the report printed at exit.
  */
 #define _LGPL_SOURCE
 #include <urcu/urcu-qsbr.h>
@@ -43,6 +43,21 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, ctl_stat_name(s),
 				__atomic_load_n(&dp.ctl_stats[s],
 				__ATOMIC_RELAXED));
+	return 0;
+}
+
+/* What each counter of /rumor/stats counts: name -> help text. */
+static int
+tel_stats_help(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	for (unsigned s = 0; s < STAT_MAX; s++)
+		rte_tel_data_add_dict_string(d, stat_name(s), stat_help(s));
+	for (unsigned s = 0; s < CTL_STAT_MAX; s++)
+		rte_tel_data_add_dict_string(d, ctl_stat_name(s),
+				ctl_stat_help(s));
 	return 0;
 }
 
@@ -174,6 +189,9 @@ stats_telemetry_init(void)
 	if (rte_telemetry_register_cmd("/rumor/stats", tel_stats,
 			"Counters of rumor-dataplane, summed over lcores. "
 			"No parameters") != 0 ||
+			rte_telemetry_register_cmd("/rumor/stats/help",
+			tel_stats_help, "What each counter of /rumor/stats "
+			"counts. No parameters") != 0 ||
 			rte_telemetry_register_cmd("/rumor/info", tel_info,
 			"Node id, address, lcores, ports, control link and "
 			"ring. "

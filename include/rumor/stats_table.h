@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Every counter of the dataplane, one row each: its enum identifier, the
+ * name telemetry, the exit report and `rumorctl stats` show, and a line
+ * saying what it counts. Adding a counter is adding its row here: stats.h
+ * makes the enums of these tables, names.c the names and help texts.
+ *
+ * A table is an X-macro: TABLE(X) expands X(id, name, help) once per row,
+ * in order. Names are part of the interface (tests, scripts and docs
+ * grep them): change one only with all of those. A help text is at most
+ * 59 bytes, so that /rumor/stats/help fits one telemetry reply.
+ */
+#ifndef RUMOR_STATS_TABLE_H
+#define RUMOR_STATS_TABLE_H
+
+/*
+ * The frame decoder's verdicts, in the order of enum frame_verdict
+ * (parse.h, which names them; names.c checks the order when it builds).
+ * A verdict is the index of its counter: the first FRAME_VERDICT_MAX
+ * counters of an lcore.
+ */
+#define FRAME_VERDICT_TABLE(X)						\
+	X(FRAME_DATA, "rx_data",					\
+	  "DATA on an ordered channel, for the forwarding path")	\
+	X(FRAME_ARP, "rx_arp",						\
+	  "ARP frames, for the control thread")				\
+	X(FRAME_CONTROL, "rx_control",					\
+	  "CONTROL datagrams, for rumor-control")			\
+	X(FRAME_CHAN, "rx_chan",					\
+	  "Channel messages (and broadcast DATA), for chan_fwd.c")	\
+	X(FRAME_ETH_SHORT, "drop_eth_short",				\
+	  "Dropped: shorter than an Ethernet header")			\
+	X(FRAME_ETH_DST, "drop_eth_dst",				\
+	  "Dropped: not addressed to the receiving port's MAC")		\
+	X(FRAME_VLAN, "drop_vlan",					\
+	  "Dropped: 802.1Q or 802.1ad tagged")				\
+	X(FRAME_ETHERTYPE, "drop_ethertype",				\
+	  "Dropped: neither IPv4 nor ARP")				\
+	X(FRAME_IP_SHORT, "drop_ip_short",				\
+	  "Dropped: shorter than an IPv4 header")			\
+	X(FRAME_IP_VERSION, "drop_ip_version",				\
+	  "Dropped: IP version not 4, or header under 20 bytes")	\
+	X(FRAME_IP_OPTIONS, "drop_ip_options",				\
+	  "Dropped: IPv4 options present")				\
+	X(FRAME_IP_LEN, "drop_ip_len",					\
+	  "Dropped: IPv4 total length too small or beyond the frame")	\
+	X(FRAME_IP_CKSUM, "drop_ip_cksum",				\
+	  "Dropped: wrong IPv4 header checksum")			\
+	X(FRAME_IP_FRAG, "drop_ip_frag",				\
+	  "Dropped: an IPv4 fragment")					\
+	X(FRAME_IP_DST, "drop_ip_dst",					\
+	  "Dropped: not addressed to this node's IPv4 address")		\
+	X(FRAME_IP_PROTO, "drop_ip_proto",				\
+	  "Dropped: not UDP")						\
+	X(FRAME_UDP_LEN, "drop_udp_len",				\
+	  "Dropped: UDP length disagrees with the IPv4 length")		\
+	X(FRAME_UDP_PORT, "drop_udp_port",				\
+	  "Dropped: not this node's UDP port")				\
+	/* These mirror enum rumor_hdr_error (wire.h). */		\
+	X(FRAME_RUMOR_SHORT, "drop_rumor_short",			\
+	  "Dropped: shorter than a rumor header")			\
+	X(FRAME_RUMOR_MAGIC, "drop_rumor_magic",			\
+	  "Dropped: not the rumor magic")				\
+	X(FRAME_RUMOR_VERSION, "drop_rumor_version",			\
+	  "Dropped: not rumor version 1")				\
+	X(FRAME_RUMOR_TYPE, "drop_rumor_type",				\
+	  "Dropped: unknown type, a flag set, or reserved not 0")	\
+	X(FRAME_RUMOR_LENGTH, "drop_rumor_length",			\
+	  "Dropped: rumor lengths disagree with the UDP length")	\
+	X(FRAME_RUMOR_CHANNEL, "drop_rumor_channel",			\
+	  "Dropped: channel name empty or over 255 bytes")
+
+/* The counters of a forwarding lcore (enum lcore_stat), after the verdicts. */
+#define LCORE_STAT_TABLE(X)						\
+	X(STAT_RX, "rx",						\
+	  "Frames received")						\
+	X(STAT_TX, "tx",						\
+	  "Frames the devices accepted, control frames included")	\
+	X(STAT_TX_DROP, "drop_tx_full",					\
+	  "Dropped: the device refused them on transmit")		\
+	/* Adjacent: fwd.c counts at STAT_DELIVERED - hops. */		\
+	X(STAT_FORWARDED, "forwarded",					\
+	  "DATA sent on to the channel's owner")			\
+	X(STAT_DELIVERED, "delivered",					\
+	  "DATA delivered to the local sink")				\
+	X(STAT_SEGMENTED, "drop_segmented",				\
+	  "Dropped: frame in several mbufs")				\
+	X(STAT_HOP_LIMIT, "drop_hop_limit",				\
+	  "Dropped: hop limit exhausted")				\
+	X(STAT_NO_PEER, "drop_no_peer",					\
+	  "Dropped: owner not in the peer table")			\
+	X(STAT_NO_SINK, "drop_no_sink",					\
+	  "Dropped: owned here, and no sink set")			\
+	X(STAT_ARP_WAIT, "arp_wait",					\
+	  "Frames held until the next hop's MAC is known")		\
+	X(STAT_ARP_WAIT_FULL, "drop_arp_wait_full",			\
+	  "Dropped: ARP hold queue full")				\
+	X(STAT_ARP_TIMEOUT, "drop_arp_timeout",				\
+	  "Dropped: next hop's MAC not resolved in time")		\
+	X(STAT_ARP_PUNT_FULL, "drop_arp_punt_full",			\
+	  "Dropped: ARP ring to the control thread full")		\
+	X(STAT_CTL_TX, "ctl_tx",					\
+	  "Frames sent for the control thread")				\
+	X(STAT_PUNTED, "punted",					\
+	  "CONTROL datagrams queued for the control link")		\
+	X(STAT_PUNT_RATE, "drop_punt_rate",				\
+	  "Dropped: CONTROL over the lcore's punt rate")		\
+	X(STAT_PUNT_FULL, "drop_punt_full",				\
+	  "Dropped: CONTROL punt ring full")				\
+	/* Channels (chan_fwd.c); docs/channels.md, "Limits". */	\
+	X(STAT_CHAN_BAD, "drop_chan_bad",				\
+	  "Dropped: channel message's fixed part refused")		\
+	X(STAT_CHAN_TOO_BIG, "drop_chan_too_big",			\
+	  "Dropped: PUBLISH over the maximum size")			\
+	X(STAT_CHAN_NOT_MEMBER, "drop_chan_not_member",			\
+	  "Dropped: node-to-node type from a non-member")		\
+	X(STAT_CHAN_UNEXPECTED, "drop_chan_unexpected",			\
+	  "Dropped: SUB_ACK, DELIVER or GAP sent to a node")		\
+	X(STAT_CHAN_NOT_OWNER, "drop_chan_not_owner",			\
+	  "Dropped: NACK to a node that is not the owner")		\
+	X(STAT_CHAN_NO_AUDIENCE, "drop_chan_no_audience",		\
+	  "Dropped: nobody subscribed to the channel")			\
+	X(STAT_CHAN_HANDOFF, "chan_handoff",				\
+	  "Messages passed to the channel's lcore")			\
+	X(STAT_CHAN_HANDOFF_FULL, "drop_chan_handoff_full",		\
+	  "Dropped: ring to the channel's lcore full")			\
+	X(STAT_SUB_PUNTED, "sub_punted",				\
+	  "Audience messages queued for the control thread")		\
+	X(STAT_SUB_RATE, "drop_sub_rate",				\
+	  "Dropped: audience messages over the punt rate")		\
+	X(STAT_SUB_PUNT_FULL, "drop_sub_punt_full",			\
+	  "Dropped: audience punt ring full")				\
+	X(STAT_CHAN_TABLE_FULL, "drop_chan_table_full",			\
+	  "Dropped: lcore channel table full")				\
+	X(STAT_CHAN_NOMEM, "drop_chan_nomem",				\
+	  "Copies dropped: no buffer")					\
+	X(STAT_CHAN_NO_ROUTE, "drop_chan_no_route",			\
+	  "Copies dropped: no peer or MAC")				\
+	X(STAT_CHAN_FANOUT_COPIED, "chan_fanout_copied",		\
+	  "Copies sent as one copied segment")				\
+	X(STAT_CHAN_STAMPED, "chan_stamped",				\
+	  "Publishes ordered by this owner")				\
+	X(STAT_CHAN_FANOUT, "chan_fanout",				\
+	  "FANOUT copies sent")						\
+	X(STAT_CHAN_DELIVERED, "chan_delivered",			\
+	  "DELIVER copies sent")					\
+	X(STAT_CHAN_HELD, "chan_held",					\
+	  "Messages held for order")					\
+	X(STAT_CHAN_DUP, "chan_dup",					\
+	  "Dropped: below the next expected sequence")			\
+	X(STAT_CHAN_STALE_STREAM, "chan_stale_stream",			\
+	  "Dropped: of the stream before")				\
+	X(STAT_CHAN_WINDOW_OVERFLOW, "chan_window_overflow",		\
+	  "Messages beyond the reorder window or held budget")		\
+	X(STAT_CHAN_NACK_SENT, "chan_nack_sent",			\
+	  "NACKs sent to owners for missing sequences")			\
+	X(STAT_CHAN_NACK_RX, "chan_nack_rx",				\
+	  "NACKs received as owner")					\
+	X(STAT_CHAN_RETRANSMIT_SENT, "chan_retransmit_sent",		\
+	  "Messages sent again from history for a NACK")		\
+	X(STAT_CHAN_GONE_SENT, "chan_gone_sent",			\
+	  "GONEs sent: NACKed sequences out of history")		\
+	X(STAT_CHAN_GAP_SENT, "chan_gap_sent",				\
+	  "GAP copies sent to clients")					\
+	X(STAT_CHAN_LOST, "chan_lost",					\
+	  "Sequences given up for lost")				\
+	X(STAT_CHAN_RX_JOINED, "chan_rx_joined",			\
+	  "Streams taken up mid-way, unasked")				\
+	X(STAT_CHAN_CATCHUP, "chan_catchup",				\
+	  "New owners catching up on a stream")				\
+	X(STAT_HISTORY_EVICTED, "history_evicted",			\
+	  "History released for the budget")				\
+	X(STAT_GOSSIP_RX, "gossip_rx",					\
+	  "New broadcast messages taken")				\
+	X(STAT_GOSSIP_FORWARDED, "gossip_forwarded",			\
+	  "GOSSIP copies sent")						\
+	X(STAT_GOSSIP_DUP, "gossip_dup",				\
+	  "Dropped: broadcast message seen already")			\
+	X(STAT_GOSSIP_OLD, "gossip_old",				\
+	  "Dropped: behind the dedup window")				\
+	X(STAT_GOSSIP_LANES_EVICTED, "gossip_lanes_evicted",		\
+	  "Dedup entries (origin, lane) reused")			\
+	X(STAT_CHAN_INJECTED_LOSS, "drop_chan_injected_loss",		\
+	  "Dropped: /rumor/chan_loss fault injection (tests)")		\
+	/* Ordered channels changing owner (chan_handoff.c). */		\
+	X(STAT_CHAN_REROUTED, "chan_rerouted",				\
+	  "PUBLISHes sent on: owner changed")				\
+	X(STAT_CHAN_NACK_RELAYED, "chan_nack_relayed",			\
+	  "NACKs passed to the owner before")				\
+	X(STAT_HO_HELD, "handoff_held",					\
+	  "PUBLISHes held for a handoff")				\
+	X(STAT_HO_HOLD_FULL, "drop_handoff_hold_full",			\
+	  "Dropped: a channel's handoff hold full")			\
+	X(STAT_HO_WAIT_FULL, "drop_handoff_wait_full",			\
+	  "Dropped: too many channels waiting for a handoff")		\
+	X(STAT_HO_REQ_SENT, "handoff_req_sent",				\
+	  "HANDOFF_REQs sent (retries included)")			\
+	X(STAT_HO_CONTINUED, "handoff_continued",			\
+	  "Channels continued from a HANDOFF")				\
+	X(STAT_HO_FRESH, "handoff_fresh",				\
+	  "Channels started anew: no state")				\
+	X(STAT_HO_TIMEOUT, "handoff_timeout",				\
+	  "Channels started anew: no HANDOFF in time")			\
+	X(STAT_HO_STALE, "handoff_stale",				\
+	  "HANDOFFs nobody waited for")					\
+	X(STAT_EPOCH_BEHIND, "epoch_behind",				\
+	  "Channels held: a message came from a newer ring")
+
+/* The counters of the dataplane's control thread (enum ctl_stat). */
+#define CTL_STAT_TABLE(X)						\
+	X(CTL_ARP_IN, "arp_in",						\
+	  "ARP frames taken from the punt ring")			\
+	X(CTL_ARP_BAD, "arp_bad",					\
+	  "Punted ARP frames that failed to decode")			\
+	X(CTL_ARP_REQ_SENT, "arp_request_sent",				\
+	  "ARP requests sent to resolve peers")				\
+	X(CTL_ARP_REPLY_SENT, "arp_reply_sent",				\
+	  "ARP replies sent for this node's address")			\
+	X(CTL_ARP_LEARNT, "arp_learnt",					\
+	  "Peer MACs learnt or changed")				\
+	X(CTL_ARP_CACHE_FULL, "arp_cache_full",				\
+	  "Addresses not tracked: ARP cache full")			\
+	X(CTL_CTL_TX_FULL, "drop_ctl_tx_full",				\
+	  "Frames dropped: control TX ring full")			\
+	X(CTL_NOMEM, "drop_ctl_nomem",					\
+	  "Frames not built: mbuf pool empty")				\
+	X(CTL_PUBLISH, "tables_published",				\
+	  "Peer or ring tables published")				\
+	X(CTL_RELOAD, "config_reloaded",				\
+	  "Configuration reloads applied")				\
+	X(CTL_RELOAD_FAIL, "config_reload_failed",			\
+	  "Reloads refused (bad file or change)")			\
+	/* The control link (link_server.c). */				\
+	X(CTL_LINK_ACCEPTED, "link_accepted",				\
+	  "Control link connections served")				\
+	X(CTL_LINK_REFUSED, "link_refused",				\
+	  "Connections closed: a client was attached")			\
+	X(CTL_LINK_HELLO_BAD, "link_hello_bad",				\
+	  "Connections closed: no valid HELLO first")			\
+	X(CTL_LINK_CLOSED, "link_closed",				\
+	  "Clients gone: EOF, error or stuck")				\
+	X(CTL_LINK_RX, "link_rx",					\
+	  "Control link messages received and accepted")		\
+	X(CTL_LINK_TX, "link_tx",					\
+	  "Control link messages sent")					\
+	X(CTL_LINK_BAD, "link_bad",					\
+	  "Messages refused: malformed or unexpected")			\
+	X(CTL_PUNT_SENT, "punt_sent",					\
+	  "CONTROL datagrams sent as PUNT")				\
+	X(CTL_PUNT_NO_CLIENT, "drop_punt_no_client",			\
+	  "CONTROL datagrams dropped: no client attached")		\
+	X(CTL_PUNT_BUSY, "drop_punt_busy",				\
+	  "CONTROL datagrams dropped: client's socket full")		\
+	X(CTL_SEND_QUEUED, "send_queued",				\
+	  "SEND frames queued for transmission")			\
+	X(CTL_SEND_ARP_WAIT, "send_arp_wait",				\
+	  "SEND frames held until ARP resolved the destination")	\
+	X(CTL_SEND_WAIT_FULL, "drop_send_wait_full",			\
+	  "SEND dropped: hold queue or ARP cache full")			\
+	X(CTL_SEND_TIMEOUT, "drop_send_timeout",			\
+	  "SEND dropped: destination not resolved in time")		\
+	X(CTL_SEND_BAD, "drop_send_bad",				\
+	  "SEND dropped: destination refused")				\
+	X(CTL_TABLE_APPLIED, "table_applied",				\
+	  "Member tables published")					\
+	X(CTL_TABLE_SAME, "table_same",					\
+	  "Member tables equal to the one in force")			\
+	X(CTL_TABLE_REFUSED, "table_refused",				\
+	  "Member tables refused (invalid, or no self)")		\
+	X(CTL_TABLE_CHUNK_BAD, "table_chunk_bad",			\
+	  "TABLE chunks out of sequence")				\
+	/* Channel audiences (chan_ctl.c). */				\
+	X(CTL_CHAN_BAD, "drop_chan_ctl_bad",				\
+	  "Punted channel messages refused")				\
+	X(CTL_SUB_GRANTED, "sub_granted",				\
+	  "New subscriptions")						\
+	X(CTL_SUB_REFRESHED, "sub_refreshed",				\
+	  "Subscription leases renewed")				\
+	X(CTL_SUB_REMOVED, "sub_removed",				\
+	  "UNSUBSCRIBEs honoured")					\
+	X(CTL_SUB_EXPIRED, "sub_expired",				\
+	  "Subscription leases run out")				\
+	X(CTL_SUB_REFUSED_CLIENT, "sub_refused_client",			\
+	  "Refused: over subscriptions per client")			\
+	X(CTL_SUB_REFUSED_NODE, "sub_refused_node",			\
+	  "Refused: over subscriptions per node")			\
+	X(CTL_SUB_REFUSED_CLIENTS, "sub_refused_clients",		\
+	  "Refused: over clients per node")				\
+	X(CTL_SUB_REFUSED_CHANNEL, "sub_refused_channel",		\
+	  "Refused: over subscribers of a channel")			\
+	X(CTL_INTEREST_SENT, "interest_sent",				\
+	  "INTERESTs sent to owners")					\
+	X(CTL_INTEREST_GRANTED, "interest_granted",			\
+	  "Interests taken or renewed as owner")			\
+	X(CTL_INTEREST_EXPIRED, "interest_expired",			\
+	  "Interests run out, as owner")				\
+	X(CTL_INTEREST_ACK_RX, "interest_ack_rx",			\
+	  "INTEREST_ACKs received")					\
+	X(CTL_INTEREST_REFUSED_SET, "interest_refused_set",		\
+	  "Refused: over nodes interested in a channel")		\
+	X(CTL_INTEREST_REFUSED_OWNED, "interest_refused_owned",		\
+	  "Refused: over channels with an audience")			\
+	X(CTL_INTEREST_NOT_OWNER, "interest_not_owner",			\
+	  "INTERESTs for a channel owned elsewhere")			\
+	X(CTL_AUDIENCE_PUBLISHED, "audience_published",			\
+	  "Audience entries published")					\
+	/* Ordered channels changing owner (chan_ctl.c). */		\
+	X(CTL_HO_REQ_RX, "handoff_req_rx",				\
+	  "HANDOFF_REQs received")					\
+	X(CTL_HO_REQ_EARLY, "handoff_req_early",			\
+	  "HANDOFF_REQs ignored: still the owner here")			\
+	X(CTL_HO_SENT, "handoff_sent",					\
+	  "HANDOFFs sent with a state")					\
+	X(CTL_HO_SENT_EMPTY, "handoff_sent_empty",			\
+	  "HANDOFFs sent with no state")				\
+	X(CTL_HO_PUSHED, "handoff_pushed",				\
+	  "HANDOFFs sent unasked at a ring change")			\
+	X(CTL_HO_RX, "handoff_rx",					\
+	  "HANDOFFs received")						\
+	X(CTL_HO_NOT_OWNER, "handoff_not_owner",			\
+	  "HANDOFFs dropped: not the owner here")			\
+	X(CTL_HO_INTERESTS, "handoff_interests",			\
+	  "Interests taken over from a HANDOFF")
+
+#endif /* RUMOR_STATS_TABLE_H */
