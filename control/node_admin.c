@@ -14,6 +14,7 @@
 #include "rumor/seal.h"
 #include "rumor/log.h"
 #include "node_int.h"
+#include "swim_driver.h"
 
 /* The widest cell of each column of the member table, header included. */
 struct node_widths {
@@ -51,7 +52,7 @@ node_members(struct node *n, uint64_t client)
 		admin_reply_end(n->admin, client);
 		return;
 	}
-	now = node_swim_now(n, node_mono_ms());
+	now = swim_driver_now(n, node_mono_ms());
 	cnt = swim_members(n->swim, NULL, 0);
 	mem = calloc(cnt ? cnt : 1, sizeof(*mem));
 	if (mem == NULL) {
@@ -97,7 +98,7 @@ node_members(struct node *n, uint64_t client)
 				"%-*" PRIu32 "  %-*u  %-*" PRIu32 "  "
 				"%" PRIu64 ".%" PRIu64 "s%s\n",
 				w.id, m->id, w.addr, addr, w.state,
-				node_state_name(m->state), w.inc,
+				swim_driver_state_name(m->state), w.inc,
 				m->incarnation, w.zone, m->zone, w.weight,
 				m->weight, since / 1000, since % 1000 / 100,
 				m->id == n->self.id ? "  (this node)" : "");

@@ -8,7 +8,9 @@
 #define RUMOR_CONTROL_NODE_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "rumor/config.h"
 #include "rumor/seal.h"
@@ -143,11 +145,37 @@ struct node {
 	uint8_t dgram[RUMOR_DATAGRAM_MAX];
 };
 
-/* The membership's clock at monotonic time now_ms. */
-uint64_t node_swim_now(const struct node *n, uint64_t now_ms);
+/* Monotonic milliseconds: the clock of every timer of the node. */
+static inline uint64_t
+node_mono_ms(void)
+{
+	struct timespec ts;
 
-/* Monotonic milliseconds. */
-uint64_t node_mono_ms(void);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/*
+ * Seal body as protocol proto and queue it to ip:port through the
+ * dataplane; every outcome is counted in node_stats. Both protocols send
+ * this way: the membership (SEAL_P_SWIM) and Raft (SEAL_P_RAFT).
+ */
+static inline void
+node_send_sealed(struct node *n, uint8_t proto, const uint8_t *body,
+		size_t len, uint32_t ip, uint16_t port)
+{
+	size_t dlen = seal_wrap(n->seal, proto, body, len, n->dgram,
+			sizeof(n->dgram));
+
+	if (dlen == 0) {
+		n->st.tx_seal_failed++;
+		return;
+	}
+	if (link_send_dgram(n->link, ip, port, n->dgram, (uint16_t)dlen) < 0)
+		n->st.tx_dropped++;
+	else
+		n->st.tx++;
+}
 
 /* Admin requests (node_admin.c). */
 void node_admin_request(void *arg, uint64_t client,
@@ -155,19 +183,6 @@ void node_admin_request(void *arg, uint64_t client,
 /* The dataplane's counters arrived, or will not (text NULL). */
 void node_admin_stats_done(struct node *n, const char *text, uint32_t len,
 		const char *why);
-
-const char *node_state_name(uint8_t state);
-
-/*
- * The members that own channels in this node's view (alive or suspect,
- * one per address and port), sorted by id, malloc'd in *out; returns how
- * many, 0 with *out NULL when there are none or memory ran out.
- */
-uint32_t node_live_members(struct node *n, struct link_member **out);
-
-/* Seal body (proto) and queue it to ip:port; counted in node_stats. */
-void node_send_sealed(struct node *n, uint8_t proto, const uint8_t *body,
-		size_t len, uint32_t ip, uint16_t port);
 
 /*
  * Raft on ring epochs (node_raft.c), when voters are configured: the

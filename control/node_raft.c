@@ -26,6 +26,7 @@
 #include "rumor/epoch_plan.h"
 #include "rumor/log.h"
 #include "node_int.h"
+#include "swim_driver.h"
 #include "rumor/raft.h"
 #include "rumor/raft_env.h"
 #include "rumor/raft_log.h"
@@ -572,7 +573,7 @@ node_raft_view(struct node *n)
 		return;
 	nr->view_version = swim_view_version(n->swim);
 	nr->too_big_logged = false;
-	cnt = node_live_members(n, &t);
+	cnt = swim_driver_live_members(n, &t);
 	free(nr->view);
 	nr->view = calloc(cnt ? cnt : 1, sizeof(*nr->view));
 	nr->n_view = nr->view != NULL ? cnt : 0;
