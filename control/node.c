@@ -25,8 +25,11 @@
 
 #include "rumor/log.h"
 #include "rumor/punt.h"
+#include "admin_cmds.h"
+#include "epoch_driver.h"
 #include "node.h"
 #include "node_int.h"
+#include "raft_driver.h"
 #include "swim_driver.h"
 
 int
@@ -67,8 +70,10 @@ node_after(struct node *n, uint64_t now)
 	 * With Raft, the dataplane's table is the committed epoch, not this
 	 * node's own view.
 	 */
-	if (n->raft != NULL)
-		node_raft_after(n, now);
+	if (n->raft != NULL) {
+		raft_driver_after(n, now);
+		admin_cmds_voter_done(n, now);
+	}
 }
 
 static void
@@ -77,14 +82,14 @@ node_timers(struct node *n, uint64_t now)
 	link_tick(n->link, now);
 	swim_driver_timers(n, now);
 	if (n->raft != NULL)
-		node_raft_timers(n, now);
+		raft_driver_timers(n, now);
 	if (n->n_stats_waiting > 0 && now >= n->stats_deadline) {
 		n->st.stats_timeouts++;
-		node_admin_stats_done(n, NULL, 0, "no answer within 1 s");
+		admin_cmds_stats_done(n, NULL, 0, "no answer within 1 s");
 	}
 	if (n->stop == NODE_LEAVING && now >= n->linger_until &&
-			(node_raft_left(n) || now >= n->leave_until)) {
-		if (!node_raft_left(n))
+			(epoch_driver_left(n) || now >= n->leave_until)) {
+		if (!epoch_driver_left(n))
 			log_warning("no epoch without this node within %u ms: "
 					"its dataplane keeps the ring it has",
 					NODE_LEAVE_WAIT_MS);
@@ -100,13 +105,13 @@ node_next_deadline(const struct node *n)
 
 	if (swim_driver_next(n) < t)
 		t = swim_driver_next(n);
-	if (n->raft != NULL && node_raft_next(n) < t)
-		t = node_raft_next(n);
+	if (n->raft != NULL && raft_driver_next(n) < t)
+		t = raft_driver_next(n);
 	if (n->n_stats_waiting > 0 && n->stats_deadline < t)
 		t = n->stats_deadline;
 	if (n->stop == NODE_LEAVING) {
 		/* Linger; and, with Raft, until the epoch without it. */
-		uint64_t end = node_raft_left(n) ? n->linger_until :
+		uint64_t end = epoch_driver_left(n) ? n->linger_until :
 				n->leave_until;
 
 		if (end < t)
@@ -144,7 +149,7 @@ node_ready(void *arg, const struct link_state *st, const struct link_member *m,
 		return;
 	}
 	if (n->raft != NULL)
-		node_raft_attached(n);
+		epoch_driver_attached(n);
 }
 
 /* Link callback: the dataplane went away. */
@@ -155,7 +160,7 @@ node_lost(void *arg)
 
 	swim_driver_detached(n, node_mono_ms());
 	if (n->n_stats_waiting > 0)
-		node_admin_stats_done(n, NULL, 0, "not connected");
+		admin_cmds_stats_done(n, NULL, 0, "not connected");
 	/* Nothing can spread a leave any more. */
 	if (n->stop == NODE_LEAVING)
 		n->stop = NODE_EXIT;
@@ -182,7 +187,7 @@ node_punt(void *arg, const struct link_datagram *d)
 			break;
 		}
 		n->st.rx_raft++;
-		node_raft_input(n, sender, n->body, len, node_mono_ms());
+		raft_driver_input(n, sender, n->body, len, node_mono_ms());
 		break;
 	case PUNT_SWIM:
 		n->st.rx_swim++;
@@ -218,7 +223,7 @@ node_link_stats(void *arg, const char *text, uint32_t len)
 	struct node *n = arg;
 
 	if (n->n_stats_waiting > 0)
-		node_admin_stats_done(n, text, len, NULL);
+		admin_cmds_stats_done(n, text, len, NULL);
 }
 
 static const struct link_ops node_link_ops = {
@@ -344,7 +349,7 @@ node_run(const struct rumor_config *cfg, const char *name, struct seal *seal,
 		log_error("signalfd: %s", strerror(errno));
 		goto out;
 	}
-	n->admin = admin_open(cfg->admin_socket, node_admin_request, n, err,
+	n->admin = admin_open(cfg->admin_socket, admin_cmds_request, n, err,
 			sizeof(err));
 	if (n->admin == NULL) {
 		log_error("admin socket: %s", err);
@@ -358,13 +363,13 @@ node_run(const struct rumor_config *cfg, const char *name, struct seal *seal,
 	}
 	log_info("admin socket %s; control socket %s", cfg->admin_socket,
 			cfg->control_socket);
-	if (cfg->n_voters > 0 && node_raft_open(n) < 0)
+	if (cfg->n_voters > 0 && raft_driver_open(n) < 0)
 		goto out;
 	node_loop(n, sigfd);
 	status = n->exit_status;
 out:
 	/* Each of these takes what was never opened. */
-	node_raft_close(n);
+	raft_driver_close(n);
 	admin_close(n->admin);
 	link_free(n->link);
 	swim_driver_close(n);
