@@ -7,8 +7,9 @@
  * leave linger), so the process sleeps whenever there is nothing to do.
  *
  * Datagrams in: PUNT -> seal_open -> (a membership message whose sender
- * is the one the seal authenticated) -> swim_input. Datagrams out:
- * swim_output -> seal_wrap -> SEND. Every verdict is counted.
+ * is the one the seal authenticated) -> swim_input, or a Raft envelope
+ * -> raft_driver_input. Datagrams out: swim_output or Raft's Ready ->
+ * seal_wrap -> SEND. Every verdict is counted.
  *
  * This is the top of the node: it calls the layers below it (node_int.h
  * lists them) and none of them calls it.
