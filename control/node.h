@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rumor-control's node: one poll() loop that wires the SWIM state machine
- * (swim.h) to the control link (link.h), the sealed envelope (seal.h)
- * and the admin socket (admin.h), keeps the dataplane's member table in
- * step with the membership, and leaves the cluster gracefully on SIGTERM
- * or SIGINT.
+ * (swim.h), and Raft on ring epochs when voters are configured (raft.h),
+ * to the control link (link_client.h), the sealed envelope (seal.h) and
+ * the admin socket (admin.h), keeps the dataplane's member table in step
+ * with the membership or the committed epoch, and leaves the cluster
+ * gracefully on SIGTERM or SIGINT. main.c's whole view of the node; the
+ * files that make it up share node_int.h.
  */
 #ifndef RUMOR_CONTROL_NODE_H
 #define RUMOR_CONTROL_NODE_H

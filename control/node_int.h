@@ -1,21 +1,40 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The node's state, shared by the files that make up the node: node.c
- * (the loop and the membership wiring) and node_admin.c (the replies to
- * rumorctl). Nothing outside the node includes it.
+ * The state of rumor-control's node, shared by the files that make it up,
+ * and the two helpers every one of them uses (the clock, the sealed
+ * send). It declares no other function: each file's own header does, and
+ * calls go one way, from the top down:
+ *
+ *   node.c          the poll() loop, the link's callbacks, the signals
+ *   admin_cmds.c    the answers to rumorctl, voter changes included
+ *   raft_driver.c   the Raft core fed and its Ready carried out
+ *   raft_store.c    raft_dir: opened, restored, written, compacted
+ *   epoch_driver.c  ring epochs: proposed, applied, given to the dataplane
+ *   swim_driver.c   the membership, and its table while Raft is off
+ *
+ * A file calls only files below it in this list; the link (link_client.c)
+ * and the admin socket (admin.c) reach node.c and admin_cmds.c only
+ * through the callbacks node.c registers. Nothing outside the node
+ * includes this header.
  */
 #ifndef RUMOR_CONTROL_NODE_INT_H
 #define RUMOR_CONTROL_NODE_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
-#include "rumor/config.h"
-#include "rumor/seal.h"
-#include "rumor/wire.h"
 #include "rumor/admin.h"
-#include "link_client.h"
+#include "rumor/config.h"
+#include "rumor/epoch_plan.h"
+#include "rumor/raft.h"
+#include "rumor/raft_env.h"
+#include "rumor/raft_log.h"
+#include "rumor/seal.h"
 #include "rumor/swim.h"
+#include "rumor/wire.h"
+#include "link_client.h"
 
 /* How long a TABLE waits for more membership changes to join it. */
 #define NODE_TABLE_DEBOUNCE_MS 50u
@@ -36,9 +55,9 @@
 
 /*
  * What became of each datagram the dataplane handed over (PUNT), and of
- * each one the membership sent. rx = rx_swim + rx_malformed +
- * rx_wrong_label + rx_forged + rx_replayed + rx_wrong_proto +
- * rx_raft + rx_not_ready; rx_forged_sender is the part of rx_forged that a valid
+ * each one the membership or Raft sent. rx = rx_swim + rx_malformed +
+ * rx_wrong_label + rx_forged + rx_replayed + rx_wrong_proto + rx_raft +
+ * rx_not_ready; rx_forged_sender is the part of rx_forged that a valid
  * key sealed but that claims another sender inside.
  */
 struct node_stats {
@@ -81,8 +100,119 @@ enum node_stop {
 	NODE_EXIT,
 };
 
-struct node_raft;
+/* Raft's timeouts, in ticks of node_raft.tick_ms. */
+#define NODE_RAFT_HEARTBEAT_TICKS 1u
+#define NODE_RAFT_ELECTION_TICKS 10u
+/* Commit latencies kept for rumorctl raft (the leader's own epochs). */
+#define NODE_RAFT_LAT_MAX 256u
 
+/* A peer told our voter set, and when. */
+struct node_raft_told {
+	uint32_t id;
+	uint64_t at;
+};
+
+/* Raft's counters, each kept by the file that owns what it counts. */
+struct node_raft_stats {
+	uint64_t rx_malformed;		/* Envelope or message refused. */
+	uint64_t rx_voters_differ;	/* Another voter set's messages. */
+	uint64_t rx_dropped;		/* raft_step refused it. */
+	uint64_t rx_unknown_peer;	/* No address to answer. */
+	uint64_t tx, tx_no_address;
+	uint64_t epochs_proposed, epochs_applied, epochs_too_big;
+	uint64_t epochs_not_member;	/* Committed without this node. */
+	uint64_t epochs_bad;		/* A delta that did not apply. */
+	uint64_t epochs_partial;	/* Proposed with changes left. */
+	uint64_t persist_failed;
+	uint64_t snapshots_taken;	/* By this node, then saved. */
+	uint64_t voter_changes;		/* Proposed for rumorctl. */
+	uint64_t voter_changes_refused;	/* Refused (voter_change.h). */
+};
+
+/* An operator's voter change, proposed, waiting for its commit. */
+struct node_raft_change {
+	bool active;
+	uint64_t client;
+	uint64_t index, term;
+	uint64_t at;
+	uint8_t op;
+	uint32_t id;
+	char note[256];			/* voter_change_check's note. */
+};
+
+/*
+ * The node's Raft side, present when voters are configured. Each group
+ * of fields is kept by the file named in its comment; the others read
+ * it.
+ */
+struct node_raft {
+	/* The Raft core, its clock and its messages (raft_driver.c). */
+	struct raft *raft;
+	uint32_t tick_ms;
+	uint64_t next_tick;
+	/*
+	 * The founding voters: the voter lines, recorded in raft_dir at the
+	 * first start. Raft messages carry their hash; the current voters
+	 * are Raft's (the snapshot's and the changes in the log).
+	 */
+	uint64_t voters_hash;
+	char voters_str[RAFT_ENV_VOTERS_STR];
+	/* The voter-set check (raft_driver.c's file comment). */
+	bool confirmed;			/* A peer with our set was heard. */
+	uint64_t refuse_at;		/* Exit then unless confirmed. */
+	char refuse_why[256];
+	struct node_raft_told told[RAFT_NODES_MAX];
+	uint32_t n_told;
+	enum raft_role role_seen;
+	uint32_t leader_seen;
+	uint8_t env[RAFT_ENV_MAX];
+	struct raft_msg msg;
+
+	/* raft_dir (raft_store.c). */
+	struct raft_log *log;
+	bool lost_logged;		/* Lost state, not whole yet: said. */
+
+	/* The leader's view and its batch (epoch_driver.c). */
+	uint64_t view_version;
+	struct raft_epoch_member *view;
+	uint32_t n_view;
+	struct epoch_batch batch;
+	uint64_t plan_wake;
+	uint64_t plan_commit;		/* Commit index the plan last saw. */
+	bool plan_leader;
+	bool too_big_logged;
+	bool continuing;		/* The last proposal was cut. */
+	/* Scratch epochs (64 KiB each): the latest in the log, the next. */
+	struct raft_epoch *ep_a, *ep_b, *ep_next;
+	struct raft_epoch_delta delta;
+
+	/* The last committed epoch, as applied (epoch_driver.c). */
+	struct raft_epoch applied;
+	bool have_applied;
+	bool table_dirty;		/* Not yet given to the dataplane. */
+	bool not_member_logged;
+	bool left_told;			/* The dataplane has an epoch
+					 * without this node, as it left. */
+	struct raft_epoch before;	/* The epoch applied before it. */
+	bool have_before;
+	uint64_t dp_epoch;		/* The last epoch the dataplane has. */
+
+	/* The epoch this node proposed last, for its commit latency. */
+	uint64_t proposed_epoch;
+	uint64_t proposed_at;
+	uint32_t lat_ms[NODE_RAFT_LAT_MAX];
+	uint32_t n_lat, lat_next;
+
+	/* The operator's voter change in flight (admin_cmds.c). */
+	struct node_raft_change chg;
+
+	struct node_raft_stats st;
+};
+
+/*
+ * rumor-control's node, set up by node.c. Each group of fields below is
+ * kept by the file named in its comment; the other files read it.
+ */
 struct node {
 	const struct rumor_config *cfg;
 	const char *name;		/* The configuration file. */
@@ -97,9 +227,10 @@ struct node {
 	int exit_status;
 
 	/*
-	 * The membership's clock is the monotonic clock less the time spent
-	 * without a dataplane: while nothing can be sent or received, its
-	 * timers stand still instead of taking every member for dead.
+	 * The membership (swim_driver.c). Its clock is the monotonic clock
+	 * less the time spent without a dataplane: while nothing can be sent
+	 * or received, its timers stand still instead of taking every member
+	 * for dead.
 	 */
 	uint64_t paused_ms;		/* Total time without a dataplane. */
 	uint64_t pause_start;
@@ -128,65 +259,66 @@ struct node {
 	uint64_t join_at;
 	uint32_t join_wait_s;		/* Next wait between attempts. */
 
+	/* rumorctl stats waiting for the dataplane (admin_cmds.c). */
 	uint64_t stats_waiting[ADMIN_CLIENTS_MAX];	/* Admin clients. */
 	uint32_t n_stats_waiting;
 	uint64_t stats_deadline;
 
+	/*
+	 * Stopping (node.c); a layer that finds the node must not go on
+	 * sets NODE_EXIT and exit_status.
+	 */
 	enum node_stop stop;
 	uint64_t linger_until;
 	uint64_t leave_until;	/* Waiting for the epoch without it. */
 
-	struct node_raft *raft;		/* NULL: Raft off (no voters). */
+	struct node_raft *raft;		/* NULL: Raft off (no voters);
+					 * raft_driver.c opens it. */
 
 	struct node_stats st;
 	uint8_t body[SEAL_BODY_MAX];
 	uint8_t dgram[RUMOR_DATAGRAM_MAX];
 };
 
-/* The membership's clock at monotonic time now_ms. */
-uint64_t node_swim_now(const struct node *n, uint64_t now_ms);
+/* Monotonic milliseconds: the clock of every timer of the node. */
+static inline uint64_t
+node_mono_ms(void)
+{
+	struct timespec ts;
 
-/* Monotonic milliseconds. */
-uint64_t node_mono_ms(void);
-
-/* Admin requests (node_admin.c). */
-void node_admin_request(void *arg, uint64_t client,
-		const struct admin_req *req);
-/* The dataplane's counters arrived, or will not (text NULL). */
-void node_admin_stats_done(struct node *n, const char *text, uint32_t len,
-		const char *why);
-
-const char *node_state_name(uint8_t state);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
 
 /*
- * The members that own channels in this node's view (alive or suspect,
- * one per address and port), sorted by id, malloc'd in *out; returns how
- * many, 0 with *out NULL when there are none or memory ran out.
+ * Seal body as protocol proto and queue it to ip:port through the
+ * dataplane; every outcome is counted in node_stats. Both protocols send
+ * this way: the membership (SEAL_P_SWIM) and Raft (SEAL_P_RAFT).
  */
-uint32_t node_live_members(struct node *n, struct link_member **out);
+static inline void
+node_send_sealed(struct node *n, uint8_t proto, const uint8_t *body,
+		size_t len, uint32_t ip, uint16_t port)
+{
+	size_t dlen = seal_wrap(n->seal, proto, body, len, n->dgram,
+			sizeof(n->dgram));
 
-/* Seal body (proto) and queue it to ip:port; counted in node_stats. */
-void node_send_sealed(struct node *n, uint8_t proto, const uint8_t *body,
-		size_t len, uint32_t ip, uint16_t port);
+	if (dlen == 0) {
+		n->st.tx_seal_failed++;
+		return;
+	}
+	if (link_send_dgram(n->link, ip, port, n->dgram, (uint16_t)dlen) < 0)
+		n->st.tx_dropped++;
+	else
+		n->st.tx++;
+}
 
-/*
- * Raft on ring epochs (node_raft.c), when voters are configured: the
- * node's Raft state opened from raft_dir (-1: logged, refuse to start),
- * an envelope from a peer, the timers, the ready loop, the next
- * deadline, the dataplane (re)attached, the admin lines, and closing.
- */
-int node_raft_open(struct node *n);
-void node_raft_input(struct node *n, uint32_t sender, const uint8_t *body,
-		size_t len, uint64_t now);
-void node_raft_timers(struct node *n, uint64_t now);
-void node_raft_after(struct node *n, uint64_t now);
-uint64_t node_raft_next(const struct node *n);
-void node_raft_attached(struct node *n);
-void node_raft_admin(struct node *n, uint64_t client, bool stats);
-/* A Raft command of rumorctl (raft snapshot): answers and ends. */
-void node_raft_command(struct node *n, uint64_t client,
-		const struct admin_req *req);
-void node_raft_close(struct node *n);
-bool node_raft_left(const struct node *n);
+/* Ascending order of uint32_t, for qsort. */
+static inline int
+node_u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
 
 #endif /* RUMOR_CONTROL_NODE_INT_H */
