@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rumor/prng.h"
 #include "rumor/raft.h"
 
 /* What must hold, or the node is wrong: stop rather than go on. */
@@ -99,16 +100,6 @@ static const char *const raft_role_names[RAFT_ROLE_MAX] = {
 	[RAFT_CANDIDATE] = "candidate",
 	[RAFT_LEADER] = "leader",
 };
-
-static uint64_t
-raft_rand(struct raft *r)
-{
-	uint64_t z = (r->rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
 
 void
 raft_config_default(struct raft_config *c)
@@ -594,9 +585,11 @@ raft_bcast_heartbeat(struct raft *r)
 static void
 raft_reset_timeout(struct raft *r)
 {
+	uint64_t draw = prng_splitmix64(&r->rng);
+
 	r->election_elapsed = 0;
 	r->timeout = r->cfg.election_ticks +
-			(uint32_t)(raft_rand(r) % r->cfg.election_ticks);
+			(uint32_t)(draw % r->cfg.election_ticks);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rumor/prng.h"
 #include "rumor/ring.h"
 #include "rumor/swim.h"
 
@@ -112,20 +113,11 @@ swim_params_default(struct swim_params *p)
 	p->health_max = 8;
 }
 
-/* xorshift64*: small, fast, and reproducible from the seed. */
-static uint64_t
-rnd(struct swim *s)
-{
-	s->rng ^= s->rng >> 12;
-	s->rng ^= s->rng << 25;
-	s->rng ^= s->rng >> 27;
-	return s->rng * 0x2545f4914f6cdd1dull;
-}
-
+/* A random number below n, from this node's xorshift64* generator. */
 static uint32_t
 rnd_below(struct swim *s, uint32_t n)
 {
-	return (uint32_t)(((rnd(s) >> 32) * (uint64_t)n) >> 32);
+	return prng_scale(prng_xorshift64s(&s->rng), n);
 }
 
 /* ceil(log10(n)) for n >= 1, and at least 1. */
@@ -143,15 +135,6 @@ static uint32_t
 alive_count(const struct swim *s)
 {
 	return s->n_state[SWIM_ALIVE] + s->n_state[SWIM_SUSPECT];
-}
-
-/* splitmix64's finalizer: 64 well-mixed bits. */
-static uint64_t
-mix64(uint64_t x)
-{
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
-	return x ^ (x >> 31);
 }
 
 /*
@@ -172,7 +155,7 @@ mix64(uint64_t x)
 static uint64_t
 probe_key(uint32_t id)
 {
-	return mix64((uint64_t)id * 0x9e3779b97f4a7c15ull + 0x70726f6265ull);
+	return prng_mix64((uint64_t)id * PRNG_GOLDEN + 0x70726f6265ull);
 }
 
 /* Index in s->order of the first entry whose key is not below key's. */
@@ -740,7 +723,7 @@ view_digest(const struct swim *s)
 		const struct rec *r = &s->rec[i];
 		uint64_t fate = r->m.state <= SWIM_SUSPECT ? 0 : r->m.state;
 
-		d += mix64(((uint64_t)r->m.id << 32 | r->m.incarnation) ^
+		d += prng_mix64(((uint64_t)r->m.id << 32 | r->m.incarnation) ^
 				fate << 62);
 	}
 	return d;
@@ -830,7 +813,7 @@ swim_new(const struct swim_self *self, const struct swim_params *p,
 	if (s == NULL)
 		return NULL;
 	s->p = *p;
-	s->rng = seed * 0x9e3779b97f4a7c15ull + 0x72756d6f72ull;
+	s->rng = seed * PRNG_GOLDEN + 0x72756d6f72ull;
 	if (s->rng == 0)
 		s->rng = 1;
 	s->cap = 16;
