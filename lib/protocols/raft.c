@@ -110,7 +110,13 @@ raft_config_default(struct raft_config *c)
 	c->max_inflight = 8;
 }
 
-/* ---- the log ---- */
+/*
+ * ---- the in-memory log ----
+ *
+ * The entries after the snapshot, in r->log. raft_mem_* change what the
+ * node holds in memory; persisting it is the caller's (raft_log.c, the
+ * log on disk, is one way).
+ */
 
 static inline uint64_t
 raft_last(const struct raft *r)
@@ -161,7 +167,7 @@ raft_match_term(const struct raft *r, uint64_t index, uint64_t term)
 
 /* Drop entries from index on (index > snap.index). */
 static void
-raft_log_truncate(struct raft *r, uint64_t index)
+raft_mem_truncate(struct raft *r, uint64_t index)
 {
 	raft_assert(index > r->snap.index);
 	while (raft_last(r) >= index) {
@@ -174,7 +180,7 @@ raft_log_truncate(struct raft *r, uint64_t index)
 
 /* Append a copy of e, which must be the next index. */
 static int
-raft_log_push(struct raft *r, const struct raft_entry *e)
+raft_mem_push(struct raft *r, const struct raft_entry *e)
 {
 	struct raft_entry *c;
 	uint8_t *data = NULL;
@@ -203,7 +209,7 @@ raft_log_push(struct raft *r, const struct raft_entry *e)
 
 /* Drop entries up to index (compaction), keeping the rest. */
 static void
-raft_log_drop_prefix(struct raft *r, uint64_t index)
+raft_mem_drop_prefix(struct raft *r, uint64_t index)
 {
 	size_t k;
 
@@ -712,7 +718,7 @@ raft_become_leader(struct raft *r)
 	 * An entry of its own term: the leader can commit nothing of older
 	 * terms until one of its own commits (Raft, 5.4.2).
 	 */
-	if (raft_log_push(r, &noop) != 0)
+	if (raft_mem_push(r, &noop) != 0)
 		abort();
 	r->term_start = noop.index;
 	r->prs[r->self]->match = raft_last(r);
@@ -912,10 +918,10 @@ raft_handle_append(struct raft *r, const struct raft_msg *m)
 		raft_assert(from > r->commit);
 		if (from <= raft_last(r)) {
 			conf = raft_conf_index(r) >= from;
-			raft_log_truncate(r, from);
+			raft_mem_truncate(r, from);
 		}
 		for (; c < m->n_entries; c++) {
-			if (raft_log_push(r, &m->entries[c]) != 0) {
+			if (raft_mem_push(r, &m->entries[c]) != 0) {
 				/* Acknowledge only what we hold. */
 				last_new = raft_last(r);
 				break;
@@ -947,7 +953,7 @@ raft_reply_snapshot(struct raft *r, const struct raft_msg *m)
 static void
 raft_install(struct raft *r)
 {
-	raft_log_truncate(r, r->snap.index + 1);
+	raft_mem_truncate(r, r->snap.index + 1);
 	free(r->snap_data);
 	r->snap_data = r->rx;
 	r->rx = NULL;
@@ -1046,8 +1052,9 @@ raft_maybe_whole(struct raft *r)
 
 /* ---- votes ---- */
 
+/* A candidate whose log ends at index, term is at least as up to date. */
 static bool
-raft_log_up_to_date(const struct raft *r, uint64_t index, uint64_t term)
+raft_candidate_up_to_date(const struct raft *r, uint64_t index, uint64_t term)
 {
 	uint64_t lt = raft_last_term(r);
 
@@ -1072,7 +1079,7 @@ raft_handle_vote_req(struct raft *r, const struct raft_msg *m)
 	 * thesis, 4.2.1). Refusing would leave a change in flight without a
 	 * quorum when an old voter is down.
 	 */
-	grant = grant && raft_log_up_to_date(r, m->index, m->log_term);
+	grant = grant && raft_candidate_up_to_date(r, m->index, m->log_term);
 	if (grant && r->lost_index != 0) {
 		/* It may have lost entries its votes vouched for. */
 		grant = false;
@@ -1215,7 +1222,7 @@ raft_restore(struct raft *r, const struct raft_hard_state *hs,
 				raft_entry_check(&ents[i]) != RAFT_WIRE_OK ||
 				ents[i].term < raft_last_term(r))
 			goto bad;
-		if (raft_log_push(r, &ents[i]) != 0)
+		if (raft_mem_push(r, &ents[i]) != 0)
 			return -1;
 	}
 	if (hs != NULL) {
@@ -1424,7 +1431,7 @@ raft_propose(struct raft *r, struct raft_entry *e)
 			goto refused_inval;
 		}
 	}
-	if (raft_log_push(r, e) != 0)
+	if (raft_mem_push(r, e) != 0)
 		goto refused_busy;
 	if (e->type == RAFT_ENTRY_VOTER)
 		raft_conf_recompute(r);
@@ -1564,7 +1571,7 @@ raft_compact(struct raft *r, uint64_t index, const uint8_t *data,
 		memcpy(copy, data, len);
 	raft_assert(raft_term_at(r, index, &term));
 	n = raft_voters_at(r, index, voters);
-	raft_log_drop_prefix(r, index);
+	raft_mem_drop_prefix(r, index);
 	free(r->snap_data);
 	r->snap_data = copy;
 	r->snap.index = index;
