@@ -5,7 +5,6 @@
  */
 #include <getopt.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,14 +139,11 @@ sim_send(struct sim_core *c, uint32_t from, uint32_t to, uint64_t at[2])
 }
 
 void
-sim_fail(struct sim_core *c, uint32_t node, const char *fmt, ...)
+sim_vfail(struct sim_core *c, uint32_t node, const char *fmt, va_list ap)
 {
 	char what[200];
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
 	if (c->failures++ == 0)
 		snprintf(c->first_failure, sizeof(c->first_failure),
 				"t=%" PRIu64 " ms node %u: %s", c->now,
@@ -155,6 +151,16 @@ sim_fail(struct sim_core *c, uint32_t node, const char *fmt, ...)
 	if (c->verbose && c->failures <= 10)
 		fprintf(stderr, "%st=%" PRIu64 " ms node %u: %s\n", c->who,
 				c->now, node + 1, what);
+}
+
+void
+sim_fail(struct sim_core *c, uint32_t node, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sim_vfail(c, node, fmt, ap);
+	va_end(ap);
 }
 
 static int
@@ -230,22 +236,24 @@ sim_args(int argc, char **argv, const struct sim_opt *opts, size_t n,
 {
 	struct option *lo = sim_calloc(n + 2, sizeof(*lo));
 	char shorts[64] = "h";
-	size_t ns = 1;
+	size_t ns = 1, nl = 0;
 	int c, rc = -1;
 
 	/* getopt_long hands back the index of a long option past 256. */
 	for (size_t i = 0; i < n; i++) {
 		bool arg = opts[i].kind < SIM_OPT_SET;
 
-		lo[i] = (struct option){ opts[i].name, arg ? required_argument :
-				no_argument, NULL, 256 + (int)i };
+		if (opts[i].name != NULL)
+			lo[nl++] = (struct option){ opts[i].name, arg ?
+					required_argument : no_argument, NULL,
+					256 + (int)i };
 		if (opts[i].short_name != 0 && ns + 2 < sizeof(shorts)) {
 			shorts[ns++] = opts[i].short_name;
 			if (arg)
 				shorts[ns++] = ':';
 		}
 	}
-	lo[n] = (struct option){ "help", no_argument, NULL, 'h' };
+	lo[nl] = (struct option){ "help", no_argument, NULL, 'h' };
 	while (rc < 0 && (c = getopt_long(argc, argv, shorts, lo, NULL)) !=
 			-1) {
 		const struct sim_opt *o = NULL;

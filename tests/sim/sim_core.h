@@ -15,6 +15,7 @@
 #ifndef RUMOR_SIM_CORE_H
 #define RUMOR_SIM_CORE_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -148,6 +149,8 @@ sim_crash(struct sim_core *c, uint32_t i)
 /* An invariant that did not hold at node (0-based), now. */
 void sim_fail(struct sim_core *c, uint32_t node, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+void sim_vfail(struct sim_core *c, uint32_t node, const char *fmt,
+		va_list ap) __attribute__((format(printf, 3, 0)));
 
 /* ---- memory ---- */
 
@@ -170,7 +173,7 @@ enum sim_opt_kind {
 	SIM_OPT_CLEAR,		/* No argument: *(bool *)a = false. */
 };
 
-/* One option: --name, or -short_name when it has one. */
+/* One option: --name (NULL: none), -short_name (0: none). */
 struct sim_opt {
 	const char *name;
 	char short_name;

@@ -47,7 +47,8 @@ struct opts {
 	uint32_t crashes;
 	struct sim_net net;	/* Loss, duplication, delay. */
 	uint32_t slow_pct;	/* Percent of nodes running SLOW_FACTOR slow. */
-	uint32_t restart_s;	/* Crashed nodes restart after this; 0: never. */
+	uint32_t restart_s;	/* Seconds from a crash to its restart; 0:
+				 * never. */
 	uint32_t partition_s;	/* Partition length; 0: none. */
 	bool asym;		/* The partition cuts side 0 -> side 1 only. */
 };
@@ -590,8 +591,9 @@ report(struct sim *s, uint64_t join_ms, uint64_t heal_ms,
 			pct(det1, nd, 0.5), pct(det1, nd, 0.99),
 			pct(detall, nd, 0.5), pct(detall, nd, 0.99));
 	if (o->restart_s != 0)
-		printf("restarts %u: back in every view p50 %.2f s p99 %.2f s\n",
-				nr, pct(rej, nr, 0.5), pct(rej, nr, 0.99));
+		printf("restarts %u: back in every view p50 %.2f s "
+				"p99 %.2f s\n", nr, pct(rej, nr, 0.5),
+				pct(rej, nr, 0.99));
 	if (o->partition_s != 0)
 		printf("partition (%s) %u s: one view again %.1f s after "
 				"healing\n", o->asym ? "one-way" : "both ways",
@@ -601,8 +603,8 @@ report(struct sim *s, uint64_t join_ms, uint64_t heal_ms,
 			"warm-up (%.0f with the join storm)\n", fd, steady,
 			(double)bytes / o->nodes / secs);
 	printf("membership: n=%u detect_p99_s=%.2f false_deaths=%u "
-			"bytes_per_node_s=%.0f\n", o->nodes, pct(detall, nd, 0.99),
-			fd, steady);
+			"bytes_per_node_s=%.0f\n", o->nodes,
+			pct(detall, nd, 0.99), fd, steady);
 	free(det1);
 	free(detall);
 	free(rej);
