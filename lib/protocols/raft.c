@@ -877,7 +877,8 @@ raft_reply_append(struct raft *r, const struct raft_msg *m, uint64_t index,
 	raft_msg_init(r, &o, RAFT_APPEND_RESP, m->from);
 	o.index = index;
 	if (reject) {
-		o.flags = RAFT_F_REJECT | (r->lost_index != 0 ? RAFT_F_LOST : 0);
+		o.flags = RAFT_F_REJECT |
+				(r->lost_index != 0 ? RAFT_F_LOST : 0);
 		o.hint_index = hint_index;
 		o.hint_term = hint_term;
 	}
