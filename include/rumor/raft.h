@@ -276,4 +276,11 @@ uint32_t raft_voters(const struct raft *r, uint32_t *ids, uint32_t cap);
 const struct raft_stats *raft_stats(const struct raft *r);
 const char *raft_role_name(enum raft_role role);
 
+/*
+ * Copy e into *copy with a data buffer of its own (NULL when e has no
+ * data), for whoever keeps entries beyond the call that lent them: 0, or
+ * -ENOMEM. free((void *)copy->data) releases it.
+ */
+int raft_entry_copy(struct raft_entry *copy, const struct raft_entry *e);
+
 #endif /* RUMOR_RAFT_H */

@@ -182,9 +182,6 @@ raft_mem_truncate(struct raft *r, uint64_t index)
 static int
 raft_mem_push(struct raft *r, const struct raft_entry *e)
 {
-	struct raft_entry *c;
-	uint8_t *data = NULL;
-
 	raft_assert(e->index == raft_last(r) + 1);
 	if (r->log_n == r->log_cap) {
 		size_t cap = r->log_cap ? r->log_cap * 2 : 64;
@@ -195,15 +192,9 @@ raft_mem_push(struct raft *r, const struct raft_entry *e)
 		r->log = n;
 		r->log_cap = cap;
 	}
-	if (e->len > 0) {
-		data = malloc(e->len);
-		if (data == NULL)
-			return -ENOMEM;
-		memcpy(data, e->data, e->len);
-	}
-	c = &r->log[r->log_n++];
-	*c = *e;
-	c->data = data;
+	if (raft_entry_copy(&r->log[r->log_n], e) != 0)
+		return -ENOMEM;
+	r->log_n++;
 	return 0;
 }
 
@@ -1701,6 +1692,22 @@ const struct raft_stats *
 raft_stats(const struct raft *r)
 {
 	return &r->stats;
+}
+
+int
+raft_entry_copy(struct raft_entry *copy, const struct raft_entry *e)
+{
+	uint8_t *data = NULL;
+
+	if (e->len > 0) {
+		data = malloc(e->len);
+		if (data == NULL)
+			return -ENOMEM;
+		memcpy(data, e->data, e->len);
+	}
+	*copy = *e;
+	copy->data = data;
+	return 0;
 }
 
 const char *

@@ -16,9 +16,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "rumor/raft_log.h"
-
 #include "rumor/bytes.h"
+#include "rumor/raft_log.h"
 
 #define RL_LOG_MAGIC 0x524c4731u	/* "RLG1" */
 #define RL_HS1_MAGIC 0x52485331u	/* "RHS1": before lost_*. */
@@ -183,8 +182,6 @@ rl_read_file(struct raft_log *l, const char *name, uint8_t **buf,
 static int
 rl_push(struct raft_log *l, const struct raft_entry *e, uint64_t off)
 {
-	uint8_t *data = NULL;
-
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		struct raft_entry *ne = realloc(l->ents, cap * sizeof(*ne));
@@ -199,14 +196,8 @@ rl_push(struct raft_log *l, const struct raft_entry *e, uint64_t off)
 		l->off = no;
 		l->cap = cap;
 	}
-	if (e->len > 0) {
-		data = malloc(e->len);
-		if (data == NULL)
-			return -ENOMEM;
-		memcpy(data, e->data, e->len);
-	}
-	l->ents[l->n] = *e;
-	l->ents[l->n].data = data;
+	if (raft_entry_copy(&l->ents[l->n], e) != 0)
+		return -ENOMEM;
 	l->off[l->n] = off;
 	l->n++;
 	return 0;

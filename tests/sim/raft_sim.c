@@ -302,8 +302,8 @@ ds_push(struct dstate *d, const struct raft_entry *e)
 		d->cap = d->cap ? d->cap * 2 : 64;
 		d->ents = sim_realloc(d->ents, d->cap * sizeof(*d->ents));
 	}
-	d->ents[d->n] = *e;
-	d->ents[d->n].data = e->len > 0 ? sim_memdup(e->data, e->len) : NULL;
+	if (raft_entry_copy(&d->ents[d->n], e) != 0)
+		abort();
 	d->n++;
 }
 
