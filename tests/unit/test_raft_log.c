@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Raft's durable state (include/rumor/raft_log.h): a reopen gives back what was
- * written; a conflicting suffix is cut; a torn last record is cut at
- * every byte offset it can tear at; a corrupt record with valid ones
- * after it is refused, at every byte of it; corrupt hardstate and
+ * Raft's durable state (include/rumor/raft_log.h): a reopen gives back
+ * what was written; a conflicting suffix is cut; a torn last record is
+ * cut at every byte offset it can tear at; a corrupt record with valid
+ * ones after it is refused, at every byte of it; corrupt hardstate and
  * snapshot files are refused, a corrupt or torn snapshot set aside with
- * the log behind it and the lost state recorded; compaction survives a crash between the
- * snapshot and the log rewrite; an injected write failure, at every
- * write of a ready, fails cleanly and sticks, and leaves files that open;
- * a full tmpfs gives ENOSPC (skipped without the right to mount); and a
- * node whose disk fails stays a follower and refuses proposals. Every
- * directory is a fresh mkdtemp one, removed at the end.
+ * the log behind it and the lost state recorded; compaction survives a
+ * crash between the snapshot and the log rewrite; an injected write
+ * failure, at every write of a ready, fails cleanly and sticks, and
+ * leaves files that open; a full tmpfs gives ENOSPC (skipped without the
+ * right to mount); and a node whose disk fails stays a follower and
+ * refuses proposals. Every directory is a fresh mkdtemp one, removed at
+ * the end.
  */
 #include <dirent.h>
 #include <errno.h>
