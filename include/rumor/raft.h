@@ -244,14 +244,31 @@ int raft_compact(struct raft *r, uint64_t index, const uint8_t *data,
 /* The latest snapshot (index 0 if none). */
 const struct raft_snapshot *raft_snapshot(const struct raft *r);
 
-/* Views, for the caller and the simulator's checks. */
+/*
+ * Where a node stands, at a glance (etcd-io/raft's Status), for the
+ * caller's views and the simulator's checks.
+ */
+struct raft_status {
+	enum raft_role role;
+	uint32_t leader;		/* 0: unknown. */
+	uint64_t term;
+	uint64_t commit, applied;
+	uint64_t first_index;		/* Snapshot + 1. */
+	uint64_t last_index;
+	bool lost;			/* Lost state: no vote yet (above). */
+};
+
+struct raft_status raft_status(const struct raft *r);
+
+/*
+ * The same, one at a time: rumor-control's calls, until they read
+ * raft_status() instead.
+ */
 enum raft_role raft_role(const struct raft *r);
-uint32_t raft_id(const struct raft *r);
 uint64_t raft_term(const struct raft *r);
 uint32_t raft_leader(const struct raft *r);	/* 0: unknown. */
 uint64_t raft_commit(const struct raft *r);
 uint64_t raft_applied(const struct raft *r);
-uint64_t raft_first_index(const struct raft *r);	/* Snapshot + 1. */
 uint64_t raft_last_index(const struct raft *r);
 /* The entry at index, or NULL if compacted or beyond the log. */
 const struct raft_entry *raft_entry_at(const struct raft *r,

@@ -1581,16 +1581,21 @@ raft_snapshot(const struct raft *r)
 	return &r->snap;
 }
 
+struct raft_status
+raft_status(const struct raft *r)
+{
+	return (struct raft_status){
+		.role = r->role, .leader = r->lead, .term = r->term,
+		.commit = r->commit, .applied = r->applied,
+		.first_index = r->snap.index + 1, .last_index = raft_last(r),
+		.lost = r->lost_index != 0,
+	};
+}
+
 enum raft_role
 raft_role(const struct raft *r)
 {
 	return r->role;
-}
-
-uint32_t
-raft_id(const struct raft *r)
-{
-	return r->cfg.id;
 }
 
 uint64_t
@@ -1615,12 +1620,6 @@ uint64_t
 raft_applied(const struct raft *r)
 {
 	return r->applied;
-}
-
-uint64_t
-raft_first_index(const struct raft *r)
-{
-	return r->snap.index + 1;
 }
 
 uint64_t

@@ -324,7 +324,8 @@ rl_parse_snapshot(struct raft_log *l, const uint8_t *buf, size_t len)
 	snap.n_voters = rumor_get32(buf + 24);
 	if (snap.len > RAFT_SNAP_MAX ||
 			len != RL_SNAP_HDR + (size_t)snap.len ||
-			XXH3_64bits(buf, len - 8) != rumor_get64(buf + len - 8) ||
+			XXH3_64bits(buf, len - 8) !=
+			rumor_get64(buf + len - 8) ||
 			snap.n_voters == 0 || snap.n_voters > RAFT_VOTERS_MAX ||
 			snap.index == 0 || snap.term == 0)
 		return -EBADMSG;

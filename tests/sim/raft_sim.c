@@ -105,7 +105,6 @@ struct node {
 	uint64_t app_epoch;		/* Latest ring epoch applied. */
 	struct raft_epoch *app;		/* That epoch, whole. */
 	bool app_have;
-	enum raft_role last_role;
 	uint64_t recorded_commit;
 };
 
@@ -381,7 +380,8 @@ hist_at(struct sim *s, uint64_t index)
 static void
 check_leader(struct sim *s, struct node *nd)
 {
-	uint64_t term = raft_term(nd->r);
+	struct raft_status st = raft_status(nd->r);
+	uint64_t term = st.term;
 	uint32_t i = nd->id - 1;
 
 	if (term >= s->terms_cap) {
@@ -403,8 +403,7 @@ check_leader(struct sim *s, struct node *nd)
 				s->leader_of_term[term], nd->id);
 
 	/* Leader completeness. */
-	for (uint64_t x = raft_first_index(nd->r); x <= s->max_committed;
-			x++) {
+	for (uint64_t x = st.first_index; x <= s->max_committed; x++) {
 		const struct hist *h = hist_at(s, x);
 		const struct raft_entry *e;
 
@@ -473,10 +472,11 @@ check_matching(struct sim *s, struct node *nd, const struct raft_entry *e,
 static void
 record_commit(struct sim *s, struct node *nd)
 {
-	uint64_t c = raft_commit(nd->r), from = nd->recorded_commit + 1;
+	struct raft_status st = raft_status(nd->r);
+	uint64_t c = st.commit, from = nd->recorded_commit + 1;
 
-	if (from < raft_first_index(nd->r))
-		from = raft_first_index(nd->r);
+	if (from < st.first_index)
+		from = st.first_index;
 	for (uint64_t x = from; x <= c; x++) {
 		const struct raft_entry *e = raft_entry_at(nd->r, x);
 		struct hist *h = hist_at(s, x);
@@ -500,7 +500,7 @@ record_commit(struct sim *s, struct node *nd)
 		h->hash = entry_hash(e);
 		h->type = e->type;
 		h->epoch = entry_epoch(e);
-		h->commit_term = raft_term(nd->r);
+		h->commit_term = st.term;
 		if (x > s->max_committed)
 			s->max_committed = x;
 	}
@@ -651,7 +651,7 @@ static void
 node_complete(struct sim *s, struct node *nd, bool sent)
 {
 	struct raft_ready *rd = &nd->rd;
-	uint64_t applied;
+	struct raft_status st;
 
 	if (!sent)
 		transmit(s, nd, rd);
@@ -668,8 +668,8 @@ node_complete(struct sim *s, struct node *nd, bool sent)
 	nd->busy = false;
 
 	/* Compact now and then, behind the latest epoch. */
-	applied = raft_applied(nd->r);
-	if (applied >= raft_first_index(nd->r) + 24 + nd->id * 3) {
+	st = raft_status(nd->r);
+	if (st.applied >= st.first_index + 24 + nd->id * 3) {
 		static uint8_t buf[RAFT_EPOCH_HDR_LEN + RAFT_EPOCH_MEMBERS_MAX *
 				RAFT_EPOCH_MEMBER_LEN];
 		const struct raft_snapshot *sn;
@@ -678,9 +678,9 @@ node_complete(struct sim *s, struct node *nd, bool sent)
 		/* The state at `applied` is the latest epoch applied. */
 		if (nd->app_have)
 			len = raft_epoch_encode(nd->app, buf, sizeof(buf));
-		if (raft_compact(nd->r, applied, buf, (uint32_t)len) != 0)
+		if (raft_compact(nd->r, st.applied, buf, (uint32_t)len) != 0)
 			fail(s, nd->id - 1, "compaction at %" PRIu64
-					" refused", applied);
+					" refused", st.applied);
 		sn = raft_snapshot(nd->r);
 		/* A snapshot is written and synced at once (rename). */
 		ds_set_snapshot(&nd->written, sn);
@@ -737,9 +737,8 @@ node_check(struct sim *s, struct node *nd)
 	if (!node_up(s, nd))
 		return;
 	record_commit(s, nd);
-	if (raft_role(nd->r) == RAFT_LEADER)
+	if (raft_status(nd->r).role == RAFT_LEADER)
 		check_leader(s, nd);
-	nd->last_role = raft_role(nd->r);
 }
 
 static void
@@ -775,7 +774,7 @@ someone_lost(struct sim *s)
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct node *nd = &s->nodes[i];
 
-		if (node_up(s, nd) ? raft_lost(nd->r) :
+		if (node_up(s, nd) ? raft_status(nd->r).lost :
 				nd->synced.hs.lost_index != 0)
 			return true;
 	}
@@ -848,15 +847,20 @@ static struct node *
 find_leader(struct sim *s)
 {
 	struct node *best = NULL;
+	uint64_t best_term = 0;
 
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct node *nd = &s->nodes[i];
+		struct raft_status st;
 
-		if (node_up(s, nd) && !nd->busy &&
-				raft_role(nd->r) == RAFT_LEADER &&
-				(best == NULL ||
-				raft_term(nd->r) > raft_term(best->r)))
+		if (!node_up(s, nd) || nd->busy)
+			continue;
+		st = raft_status(nd->r);
+		if (st.role == RAFT_LEADER &&
+				(best == NULL || st.term > best_term)) {
 			best = nd;
+			best_term = st.term;
+		}
 	}
 	return best;
 }
@@ -902,8 +906,8 @@ propose(struct sim *s)
 	have = nd->app_have;
 	if (have)
 		epoch_copy(cur, nd->app);
-	for (uint64_t i = raft_applied(nd->r) + 1;
-			i <= raft_last_index(nd->r); i++) {
+	for (uint64_t i = raft_status(nd->r).applied + 1,
+			last = raft_status(nd->r).last_index; i <= last; i++) {
 		const struct raft_entry *x = raft_entry_at(nd->r, i);
 
 		if (x != NULL && epoch_type(x->type) &&
@@ -1232,7 +1236,7 @@ check_history(struct sim *s)
 
 		if (!node_up(s, nd))
 			fail(s, i, "down at the end");
-		else if (raft_applied(nd->r) != s->max_committed ||
+		else if (raft_status(nd->r).applied != s->max_committed ||
 				nd->app_index != s->max_committed) {
 			fail(s, i, "applied %" PRIu64 " of %" PRIu64
 					" at the end", nd->app_index,

@@ -808,9 +808,9 @@ test_node_disk_failure(void)
 	c.n_voters = 1;
 	r = raft_new(&c);
 	l = open_ok(d);
-	for (int t = 0; t < 30 && raft_role(r) != RAFT_LEADER; t++)
+	for (int t = 0; t < 30 && raft_status(r).role != RAFT_LEADER; t++)
 		raft_tick(r);
-	CHECK_EQ(raft_role(r), RAFT_LEADER);
+	CHECK_EQ(raft_status(r).role, RAFT_LEADER);
 	while (raft_ready(r, &rd)) {
 		CHECK_EQ(raft_log_persist(l, &rd), 0);
 		raft_advance(r, &rd);
@@ -822,12 +822,12 @@ test_node_disk_failure(void)
 	CHECK_EQ(raft_log_persist(l, &rd), -ENOSPC);
 	raft_persist_failed(r);
 	CHECK(raft_disk_failed(r));
-	CHECK_EQ(raft_role(r), RAFT_FOLLOWER);
+	CHECK_EQ(raft_status(r).role, RAFT_FOLLOWER);
 	e = entry(2, 1, buf);
 	CHECK_EQ(raft_propose(r, &e), -EIO);
 	for (int t = 0; t < 100; t++)
 		raft_tick(r);
-	CHECK_EQ(raft_role(r), RAFT_FOLLOWER);
+	CHECK_EQ(raft_status(r).role, RAFT_FOLLOWER);
 	CHECK(!raft_ready(r, &rd));
 	raft_log_close(l);
 
@@ -836,7 +836,7 @@ test_node_disk_failure(void)
 	l = open_ok(d);
 	h = held(l);
 	CHECK_EQ(raft_restore(r, &h.hs, NULL, h.e, h.n), 0);
-	CHECK_EQ(raft_last_index(r), 1);
+	CHECK_EQ(raft_status(r).last_index, 1);
 	raft_free(r);
 	raft_log_close(l);
 }
@@ -965,10 +965,10 @@ test_lost_node(void)
 	struct raft_ready rd;
 	struct raft *r = lost_node(8, 3);
 
-	CHECK(raft_lost(r));
+	CHECK(raft_status(r).lost);
 	for (int t = 0; t < 100; t++)
 		raft_tick(r);
-	CHECK_EQ(raft_role(r), RAFT_FOLLOWER);
+	CHECK_EQ(raft_status(r).role, RAFT_FOLLOWER);
 	CHECK_EQ(sent(r, RAFT_PREVOTE, 0), 0);
 	/* A candidate with a longer log: refused all the same. */
 	memset(&m, 0, sizeof(m));
@@ -985,16 +985,16 @@ test_lost_node(void)
 	m.term = 3;
 	m.from = 1;
 	CHECK_EQ(raft_step(r, &m), 0);
-	CHECK_EQ(raft_role(r), RAFT_FOLLOWER);
-	CHECK_EQ(raft_term(r), 3);
+	CHECK_EQ(raft_status(r).role, RAFT_FOLLOWER);
+	CHECK_EQ(raft_status(r).term, 3);
 
 	/* The leader of its own term: whole once commit reaches 8. */
 	append_from(r, 3, 0, 0, 5, 3, 5);
-	CHECK_EQ(raft_commit(r), 5);
-	CHECK(raft_lost(r));
+	CHECK_EQ(raft_status(r).commit, 5);
+	CHECK(raft_status(r).lost);
 	CHECK_EQ(sent_flags(r, RAFT_APPEND_RESP, RAFT_F_REJECT, 0), 1);
 	append_from(r, 3, 5, 3, 8, 3, 8);
-	CHECK(!raft_lost(r));
+	CHECK(!raft_status(r).lost);
 	CHECK(raft_ready(r, &rd));
 	CHECK(rd.hard_state_changed);
 	CHECK_EQ(rd.hard_state.lost_index, 0);
@@ -1009,7 +1009,7 @@ test_lost_node(void)
 	m.type = RAFT_VOTE;
 	m.from = 3;
 	m.to = 2;
-	m.term = raft_term(r) + 1;
+	m.term = raft_status(r).term + 1;
 	m.index = 8;
 	m.log_term = 3;
 	CHECK_EQ(raft_step(r, &m), 0);
@@ -1022,11 +1022,11 @@ test_lost_node(void)
 	 */
 	r = lost_node(8, 3);
 	append_from(r, 4, 0, 0, 1, 1, 1);
-	CHECK_EQ(raft_commit(r), 1);
-	CHECK(raft_lost(r));
+	CHECK_EQ(raft_status(r).commit, 1);
+	CHECK(raft_status(r).lost);
 	append_from(r, 4, 1, 1, 2, 4, 2);
-	CHECK_EQ(raft_commit(r), 2);
-	CHECK(!raft_lost(r));
+	CHECK_EQ(raft_status(r).commit, 2);
+	CHECK(!raft_status(r).lost);
 	raft_free(r);
 
 	/* The lost state survives a restart until it clears. */
