@@ -89,13 +89,23 @@
 #define RAFT_INFLIGHT_MAX 64u
 #define RAFT_UNCOMMITTED_MAX 1024u	/* Proposals refused beyond this. */
 
+/*
+ * The roles, one row each: the enum identifier and the name rumorctl
+ * shows. RAFT_ROLE_TABLE(X) expands X(id, name) once per row, in order:
+ * the enum and raft_role_name() are made from it.
+ */
+#define RAFT_ROLE_TABLE(X)						\
+	X(RAFT_FOLLOWER, "follower")					\
+	X(RAFT_PRECANDIDATE, "pre-candidate")				\
+	X(RAFT_CANDIDATE, "candidate")					\
+	X(RAFT_LEADER, "leader")
+
+#define RAFT_ROLE_ENUM(id, name) id,
 enum raft_role {
-	RAFT_FOLLOWER = 0,
-	RAFT_PRECANDIDATE,
-	RAFT_CANDIDATE,
-	RAFT_LEADER,
+	RAFT_ROLE_TABLE(RAFT_ROLE_ENUM)
 	RAFT_ROLE_MAX
 };
+#undef RAFT_ROLE_ENUM
 
 /* What a node is told at start; the same voters on every node. */
 struct raft_config {

@@ -94,12 +94,11 @@ struct raft {
 	struct raft_stats stats;
 };
 
+#define RAFT_ROLE_NAME(id, name) [id] = name,
 static const char *const raft_role_names[RAFT_ROLE_MAX] = {
-	[RAFT_FOLLOWER] = "follower",
-	[RAFT_PRECANDIDATE] = "pre-candidate",
-	[RAFT_CANDIDATE] = "candidate",
-	[RAFT_LEADER] = "leader",
+	RAFT_ROLE_TABLE(RAFT_ROLE_NAME)
 };
+#undef RAFT_ROLE_NAME
 
 void
 raft_config_default(struct raft_config *c)
