@@ -89,13 +89,23 @@
 #define RAFT_INFLIGHT_MAX 64u
 #define RAFT_UNCOMMITTED_MAX 1024u	/* Proposals refused beyond this. */
 
+/*
+ * The roles, one row each: the enum identifier and the name rumorctl
+ * shows. RAFT_ROLE_TABLE(X) expands X(id, name) once per row, in order:
+ * the enum and raft_role_name() are made from it.
+ */
+#define RAFT_ROLE_TABLE(X)						\
+	X(RAFT_FOLLOWER, "follower")					\
+	X(RAFT_PRECANDIDATE, "pre-candidate")				\
+	X(RAFT_CANDIDATE, "candidate")					\
+	X(RAFT_LEADER, "leader")
+
+#define RAFT_ROLE_ENUM(id, name) id,
 enum raft_role {
-	RAFT_FOLLOWER = 0,
-	RAFT_PRECANDIDATE,
-	RAFT_CANDIDATE,
-	RAFT_LEADER,
+	RAFT_ROLE_TABLE(RAFT_ROLE_ENUM)
 	RAFT_ROLE_MAX
 };
+#undef RAFT_ROLE_ENUM
 
 /* What a node is told at start; the same voters on every node. */
 struct raft_config {
@@ -244,14 +254,31 @@ int raft_compact(struct raft *r, uint64_t index, const uint8_t *data,
 /* The latest snapshot (index 0 if none). */
 const struct raft_snapshot *raft_snapshot(const struct raft *r);
 
-/* Views, for the caller and the simulator's checks. */
+/*
+ * Where a node stands, at a glance (etcd-io/raft's Status), for the
+ * caller's views and the simulator's checks.
+ */
+struct raft_status {
+	enum raft_role role;
+	uint32_t leader;		/* 0: unknown. */
+	uint64_t term;
+	uint64_t commit, applied;
+	uint64_t first_index;		/* Snapshot + 1. */
+	uint64_t last_index;
+	bool lost;			/* Lost state: no vote yet (above). */
+};
+
+struct raft_status raft_status(const struct raft *r);
+
+/*
+ * The same, one at a time: rumor-control's calls, until they read
+ * raft_status() instead.
+ */
 enum raft_role raft_role(const struct raft *r);
-uint32_t raft_id(const struct raft *r);
 uint64_t raft_term(const struct raft *r);
 uint32_t raft_leader(const struct raft *r);	/* 0: unknown. */
 uint64_t raft_commit(const struct raft *r);
 uint64_t raft_applied(const struct raft *r);
-uint64_t raft_first_index(const struct raft *r);	/* Snapshot + 1. */
 uint64_t raft_last_index(const struct raft *r);
 /* The entry at index, or NULL if compacted or beyond the log. */
 const struct raft_entry *raft_entry_at(const struct raft *r,
@@ -275,5 +302,12 @@ bool raft_match_of(const struct raft *r, uint32_t id, uint64_t *match);
 uint32_t raft_voters(const struct raft *r, uint32_t *ids, uint32_t cap);
 const struct raft_stats *raft_stats(const struct raft *r);
 const char *raft_role_name(enum raft_role role);
+
+/*
+ * Copy e into *copy with a data buffer of its own (NULL when e has no
+ * data), for whoever keeps entries beyond the call that lent them: 0, or
+ * -ENOMEM. free((void *)copy->data) releases it.
+ */
+int raft_entry_copy(struct raft_entry *copy, const struct raft_entry *e);
 
 #endif /* RUMOR_RAFT_H */

@@ -111,9 +111,9 @@ void swim_free(struct swim *s);
 /*
  * The offset from now_ms to a clock the cluster shares (the wall clock,
  * in ms): nodes align their probe schedules on it, so that each member
- * is probed once a period by a different node (see swim.c, probe_key).
- * 0 (the default) when now_ms is that clock already, as in the
- * simulator.
+ * is probed once a period by a different node (see swim_members.c,
+ * probe_key). 0 (the default) when now_ms is that clock already, as in
+ * the simulator.
  */
 void swim_align_clock(struct swim *s, int64_t offset_ms);
 

@@ -21,8 +21,8 @@
  * A pure function, so that every rule has a unit test
  * (tests/unit/test_voter_change.c).
  */
-#ifndef RUMOR_CONTROL_VOTER_CHANGE_H
-#define RUMOR_CONTROL_VOTER_CHANGE_H
+#ifndef RUMOR_VOTER_CHANGE_H
+#define RUMOR_VOTER_CHANGE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,23 +32,43 @@
 
 #define VOTERS_MIN 3u
 
+/*
+ * The verdicts, one row each: the enum identifier and the name tests and
+ * counters use. VOTER_VERDICT_TABLE(X) expands X(id, name) once per row,
+ * in order: the enum and the names are made from it.
+ */
+#define VOTER_VERDICT_TABLE(X)						\
+	/* Propose it. */						\
+	X(VOTER_OK, "ok")						\
+	/* Another node leads: ask it. */				\
+	X(VOTER_NOT_LEADER, "not_leader")				\
+	/* No leader known: an election. */				\
+	X(VOTER_NO_LEADER, "no_leader")					\
+	/* This node's disk has failed. */				\
+	X(VOTER_DISK, "disk")						\
+	/* A change or a transfer in progress, or a leader not settled. */ \
+	X(VOTER_BUSY, "busy")						\
+	/* Not a live member Raft knows. */				\
+	X(VOTER_NOT_MEMBER, "not_member")				\
+	/* Does not hold every committed entry. */			\
+	X(VOTER_BEHIND, "behind")					\
+	/* Add: a voter already. */					\
+	X(VOTER_ALREADY, "already")					\
+	/* Remove: not a voter. */					\
+	X(VOTER_NOT_VOTER, "not_voter")					\
+	/* Remove: fewer than VOTERS_MIN would remain. */		\
+	X(VOTER_TOO_FEW, "too_few")					\
+	/* Add: more than RAFT_VOTERS_MAX. */				\
+	X(VOTER_TOO_MANY, "too_many")					\
+	/* Remove: the leader itself; transfer. */			\
+	X(VOTER_SELF, "self")
+
+#define VOTER_VERDICT_ENUM(id, name) id,
 enum voter_verdict {
-	VOTER_OK = 0,		/* Propose it. */
-	VOTER_NOT_LEADER,	/* Another node leads: ask it. */
-	VOTER_NO_LEADER,	/* No leader known: an election. */
-	VOTER_DISK,		/* This node's disk has failed. */
-	VOTER_BUSY,		/* A change or a transfer in progress, or a
-				 * leader not settled yet. */
-	VOTER_NOT_MEMBER,	/* Not a live member Raft knows. */
-	VOTER_BEHIND,		/* Does not hold every committed entry. */
-	VOTER_ALREADY,		/* Add: a voter already. */
-	VOTER_NOT_VOTER,	/* Remove: not a voter. */
-	VOTER_TOO_FEW,		/* Remove: fewer than VOTERS_MIN would
-				 * remain. */
-	VOTER_TOO_MANY,		/* Add: more than RAFT_VOTERS_MAX. */
-	VOTER_SELF,		/* Remove: the leader itself; transfer. */
+	VOTER_VERDICT_TABLE(VOTER_VERDICT_ENUM)
 	VOTER_VERDICT_MAX
 };
+#undef VOTER_VERDICT_ENUM
 
 /* What the leader (or the node asked) knows. */
 struct voter_change_in {
@@ -79,4 +99,4 @@ enum voter_verdict voter_change_check(const struct voter_change_in *in,
 /* "ok", "not_leader", ...: for tests and counters. */
 const char *voter_verdict_name(enum voter_verdict v);
 
-#endif /* RUMOR_CONTROL_VOTER_CHANGE_H */
+#endif /* RUMOR_VOTER_CHANGE_H */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rumor/prng.h"
 #include "rumor/raft.h"
 
 /* What must hold, or the node is wrong: stop rather than go on. */
@@ -93,22 +94,11 @@ struct raft {
 	struct raft_stats stats;
 };
 
+#define RAFT_ROLE_NAME(id, name) [id] = name,
 static const char *const raft_role_names[RAFT_ROLE_MAX] = {
-	[RAFT_FOLLOWER] = "follower",
-	[RAFT_PRECANDIDATE] = "pre-candidate",
-	[RAFT_CANDIDATE] = "candidate",
-	[RAFT_LEADER] = "leader",
+	RAFT_ROLE_TABLE(RAFT_ROLE_NAME)
 };
-
-static uint64_t
-raft_rand(struct raft *r)
-{
-	uint64_t z = (r->rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
+#undef RAFT_ROLE_NAME
 
 void
 raft_config_default(struct raft_config *c)
@@ -119,7 +109,13 @@ raft_config_default(struct raft_config *c)
 	c->max_inflight = 8;
 }
 
-/* ---- the log ---- */
+/*
+ * ---- the in-memory log ----
+ *
+ * The entries after the snapshot, in r->log. raft_mem_* change what the
+ * node holds in memory; persisting it is the caller's (raft_log.c, the
+ * log on disk, is one way).
+ */
 
 static inline uint64_t
 raft_last(const struct raft *r)
@@ -170,7 +166,7 @@ raft_match_term(const struct raft *r, uint64_t index, uint64_t term)
 
 /* Drop entries from index on (index > snap.index). */
 static void
-raft_log_truncate(struct raft *r, uint64_t index)
+raft_mem_truncate(struct raft *r, uint64_t index)
 {
 	raft_assert(index > r->snap.index);
 	while (raft_last(r) >= index) {
@@ -183,11 +179,8 @@ raft_log_truncate(struct raft *r, uint64_t index)
 
 /* Append a copy of e, which must be the next index. */
 static int
-raft_log_push(struct raft *r, const struct raft_entry *e)
+raft_mem_push(struct raft *r, const struct raft_entry *e)
 {
-	struct raft_entry *c;
-	uint8_t *data = NULL;
-
 	raft_assert(e->index == raft_last(r) + 1);
 	if (r->log_n == r->log_cap) {
 		size_t cap = r->log_cap ? r->log_cap * 2 : 64;
@@ -198,21 +191,15 @@ raft_log_push(struct raft *r, const struct raft_entry *e)
 		r->log = n;
 		r->log_cap = cap;
 	}
-	if (e->len > 0) {
-		data = malloc(e->len);
-		if (data == NULL)
-			return -ENOMEM;
-		memcpy(data, e->data, e->len);
-	}
-	c = &r->log[r->log_n++];
-	*c = *e;
-	c->data = data;
+	if (raft_entry_copy(&r->log[r->log_n], e) != 0)
+		return -ENOMEM;
+	r->log_n++;
 	return 0;
 }
 
 /* Drop entries up to index (compaction), keeping the rest. */
 static void
-raft_log_drop_prefix(struct raft *r, uint64_t index)
+raft_mem_drop_prefix(struct raft *r, uint64_t index)
 {
 	size_t k;
 
@@ -594,9 +581,11 @@ raft_bcast_heartbeat(struct raft *r)
 static void
 raft_reset_timeout(struct raft *r)
 {
+	uint64_t draw = prng_splitmix64(&r->rng);
+
 	r->election_elapsed = 0;
 	r->timeout = r->cfg.election_ticks +
-			(uint32_t)(raft_rand(r) % r->cfg.election_ticks);
+			(uint32_t)(draw % r->cfg.election_ticks);
 }
 
 static void
@@ -719,7 +708,7 @@ raft_become_leader(struct raft *r)
 	 * An entry of its own term: the leader can commit nothing of older
 	 * terms until one of its own commits (Raft, 5.4.2).
 	 */
-	if (raft_log_push(r, &noop) != 0)
+	if (raft_mem_push(r, &noop) != 0)
 		abort();
 	r->term_start = noop.index;
 	r->prs[r->self]->match = raft_last(r);
@@ -878,7 +867,8 @@ raft_reply_append(struct raft *r, const struct raft_msg *m, uint64_t index,
 	raft_msg_init(r, &o, RAFT_APPEND_RESP, m->from);
 	o.index = index;
 	if (reject) {
-		o.flags = RAFT_F_REJECT | (r->lost_index != 0 ? RAFT_F_LOST : 0);
+		o.flags = RAFT_F_REJECT |
+				(r->lost_index != 0 ? RAFT_F_LOST : 0);
 		o.hint_index = hint_index;
 		o.hint_term = hint_term;
 	}
@@ -919,10 +909,10 @@ raft_handle_append(struct raft *r, const struct raft_msg *m)
 		raft_assert(from > r->commit);
 		if (from <= raft_last(r)) {
 			conf = raft_conf_index(r) >= from;
-			raft_log_truncate(r, from);
+			raft_mem_truncate(r, from);
 		}
 		for (; c < m->n_entries; c++) {
-			if (raft_log_push(r, &m->entries[c]) != 0) {
+			if (raft_mem_push(r, &m->entries[c]) != 0) {
 				/* Acknowledge only what we hold. */
 				last_new = raft_last(r);
 				break;
@@ -954,7 +944,7 @@ raft_reply_snapshot(struct raft *r, const struct raft_msg *m)
 static void
 raft_install(struct raft *r)
 {
-	raft_log_truncate(r, r->snap.index + 1);
+	raft_mem_truncate(r, r->snap.index + 1);
 	free(r->snap_data);
 	r->snap_data = r->rx;
 	r->rx = NULL;
@@ -1053,8 +1043,9 @@ raft_maybe_whole(struct raft *r)
 
 /* ---- votes ---- */
 
+/* A candidate whose log ends at index, term is at least as up to date. */
 static bool
-raft_log_up_to_date(const struct raft *r, uint64_t index, uint64_t term)
+raft_candidate_up_to_date(const struct raft *r, uint64_t index, uint64_t term)
 {
 	uint64_t lt = raft_last_term(r);
 
@@ -1079,7 +1070,7 @@ raft_handle_vote_req(struct raft *r, const struct raft_msg *m)
 	 * thesis, 4.2.1). Refusing would leave a change in flight without a
 	 * quorum when an old voter is down.
 	 */
-	grant = grant && raft_log_up_to_date(r, m->index, m->log_term);
+	grant = grant && raft_candidate_up_to_date(r, m->index, m->log_term);
 	if (grant && r->lost_index != 0) {
 		/* It may have lost entries its votes vouched for. */
 		grant = false;
@@ -1222,7 +1213,7 @@ raft_restore(struct raft *r, const struct raft_hard_state *hs,
 				raft_entry_check(&ents[i]) != RAFT_WIRE_OK ||
 				ents[i].term < raft_last_term(r))
 			goto bad;
-		if (raft_log_push(r, &ents[i]) != 0)
+		if (raft_mem_push(r, &ents[i]) != 0)
 			return -1;
 	}
 	if (hs != NULL) {
@@ -1431,7 +1422,7 @@ raft_propose(struct raft *r, struct raft_entry *e)
 			goto refused_inval;
 		}
 	}
-	if (raft_log_push(r, e) != 0)
+	if (raft_mem_push(r, e) != 0)
 		goto refused_busy;
 	if (e->type == RAFT_ENTRY_VOTER)
 		raft_conf_recompute(r);
@@ -1571,7 +1562,7 @@ raft_compact(struct raft *r, uint64_t index, const uint8_t *data,
 		memcpy(copy, data, len);
 	raft_assert(raft_term_at(r, index, &term));
 	n = raft_voters_at(r, index, voters);
-	raft_log_drop_prefix(r, index);
+	raft_mem_drop_prefix(r, index);
 	free(r->snap_data);
 	r->snap_data = copy;
 	r->snap.index = index;
@@ -1589,16 +1580,21 @@ raft_snapshot(const struct raft *r)
 	return &r->snap;
 }
 
+struct raft_status
+raft_status(const struct raft *r)
+{
+	return (struct raft_status){
+		.role = r->role, .leader = r->lead, .term = r->term,
+		.commit = r->commit, .applied = r->applied,
+		.first_index = r->snap.index + 1, .last_index = raft_last(r),
+		.lost = r->lost_index != 0,
+	};
+}
+
 enum raft_role
 raft_role(const struct raft *r)
 {
 	return r->role;
-}
-
-uint32_t
-raft_id(const struct raft *r)
-{
-	return r->cfg.id;
 }
 
 uint64_t
@@ -1623,12 +1619,6 @@ uint64_t
 raft_applied(const struct raft *r)
 {
 	return r->applied;
-}
-
-uint64_t
-raft_first_index(const struct raft *r)
-{
-	return r->snap.index + 1;
 }
 
 uint64_t
@@ -1700,6 +1690,22 @@ const struct raft_stats *
 raft_stats(const struct raft *r)
 {
 	return &r->stats;
+}
+
+int
+raft_entry_copy(struct raft_entry *copy, const struct raft_entry *e)
+{
+	uint8_t *data = NULL;
+
+	if (e->len > 0) {
+		data = malloc(e->len);
+		if (data == NULL)
+			return -ENOMEM;
+		memcpy(data, e->data, e->len);
+	}
+	*copy = *e;
+	copy->data = data;
+	return 0;
 }
 
 const char *

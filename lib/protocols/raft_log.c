@@ -16,9 +16,8 @@
 #include <unistd.h>
 #include <xxhash.h>
 
-#include "rumor/raft_log.h"
-
 #include "rumor/bytes.h"
+#include "rumor/raft_log.h"
 
 #define RL_LOG_MAGIC 0x524c4731u	/* "RLG1" */
 #define RL_HS1_MAGIC 0x52485331u	/* "RHS1": before lost_*. */
@@ -183,8 +182,6 @@ rl_read_file(struct raft_log *l, const char *name, uint8_t **buf,
 static int
 rl_push(struct raft_log *l, const struct raft_entry *e, uint64_t off)
 {
-	uint8_t *data = NULL;
-
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 64;
 		struct raft_entry *ne = realloc(l->ents, cap * sizeof(*ne));
@@ -199,14 +196,8 @@ rl_push(struct raft_log *l, const struct raft_entry *e, uint64_t off)
 		l->off = no;
 		l->cap = cap;
 	}
-	if (e->len > 0) {
-		data = malloc(e->len);
-		if (data == NULL)
-			return -ENOMEM;
-		memcpy(data, e->data, e->len);
-	}
-	l->ents[l->n] = *e;
-	l->ents[l->n].data = data;
+	if (raft_entry_copy(&l->ents[l->n], e) != 0)
+		return -ENOMEM;
 	l->off[l->n] = off;
 	l->n++;
 	return 0;
@@ -217,6 +208,19 @@ rl_truncate_mem(struct raft_log *l, size_t keep)
 {
 	while (l->n > keep)
 		free((void *)l->ents[--l->n].data);
+}
+
+/* Drop the first k entries, keeping the rest. */
+static void
+rl_drop_mem(struct raft_log *l, size_t k)
+{
+	for (size_t i = 0; i < k; i++)
+		free((void *)l->ents[i].data);
+	if (k > 0 && k < l->n) {
+		memmove(l->ents, l->ents + k, (l->n - k) * sizeof(*l->ents));
+		memmove(l->off, l->off + k, (l->n - k) * sizeof(*l->off));
+	}
+	l->n -= k;
 }
 
 static uint64_t
@@ -264,23 +268,20 @@ rl_record_put(uint8_t *buf, const struct raft_entry *e)
 
 /* ---- recovery ---- */
 
+/*
+ * The parsers of the files a node keeps, one each: they take the whole
+ * file and return 0, -EBADMSG (bad checksum or fields: the caller says
+ * so) or another negative errno.
+ */
 static int
-rl_load_hard_state(struct raft_log *l, char *why, size_t why_len)
+rl_parse_hard_state(struct raft_log *l, const uint8_t *buf, size_t len)
 {
-	uint8_t *buf;
-	size_t len;
-	int rc = rl_read_file(l, "hardstate", &buf, &len);
-	bool v1;
+	bool v1 = len == RL_HS1_LEN && rumor_get32(buf) == RL_HS1_MAGIC;
 
-	if (rc == -ENOENT)
-		return 0;
-	if (rc != 0)
-		return rc;
-	v1 = len == RL_HS1_LEN && rumor_get32(buf) == RL_HS1_MAGIC;
 	if (!v1 && (len != RL_HS_LEN || rumor_get32(buf) != RL_HS_MAGIC))
-		goto bad;
+		return -EBADMSG;
 	if (XXH3_64bits(buf, len - 8) != rumor_get64(buf + len - 8))
-		goto bad;
+		return -EBADMSG;
 	l->hs.term = rumor_get64(buf + 8);
 	l->hs.vote = rumor_get32(buf + 16);
 	l->hs.commit = rumor_get64(buf + 24);
@@ -288,92 +289,81 @@ rl_load_hard_state(struct raft_log *l, char *why, size_t why_len)
 		l->hs.lost_index = rumor_get64(buf + 32);
 		l->hs.lost_term = rumor_get64(buf + 40);
 	}
-	free(buf);
 	return 0;
-bad:
-	snprintf(why, why_len, "%s/hardstate: bad checksum or length",
-			l->dir);
-	free(buf);
-	return -EBADMSG;
 }
 
 static int
-rl_load_founding(struct raft_log *l, char *why, size_t why_len)
+rl_parse_founding(struct raft_log *l, const uint8_t *buf, size_t len)
 {
-	uint8_t *buf;
-	size_t len;
-	uint32_t n;
-	int rc = rl_read_file(l, "founding", &buf, &len);
+	uint32_t n = len >= 8 ? rumor_get32(buf + 4) : 0;
 
-	if (rc == -ENOENT)
-		return 0;
-	if (rc != 0)
-		return rc;
-	n = len >= 8 ? rumor_get32(buf + 4) : 0;
 	if (len < 16 || rumor_get32(buf) != RL_FOUND_MAGIC || n == 0 ||
 			n > RAFT_VOTERS_MAX || len != 16 + 4 * (size_t)n ||
 			XXH3_64bits(buf, len - 8) != rumor_get64(buf + len - 8))
-		goto bad;
+		return -EBADMSG;
 	for (uint32_t i = 0; i < n; i++) {
 		l->founding[i] = rumor_get32(buf + 8 + 4 * i);
 		if (l->founding[i] == 0 ||
 				(i > 0 && l->founding[i] <= l->founding[i - 1]))
-			goto bad;
+			return -EBADMSG;
 	}
 	l->n_founding = n;
-	free(buf);
 	return 0;
-bad:
-	snprintf(why, why_len, "%s/founding: bad checksum or fields",
-			l->dir);
-	l->n_founding = 0;
-	free(buf);
-	return -EBADMSG;
 }
 
 static int
-rl_load_snapshot(struct raft_log *l, char *why, size_t why_len)
+rl_parse_snapshot(struct raft_log *l, const uint8_t *buf, size_t len)
+{
+	struct raft_snapshot snap = { 0 };
+
+	if (len < RL_SNAP_HDR || rumor_get32(buf) != RL_SNAP_MAGIC)
+		return -EBADMSG;
+	snap.len = rumor_get32(buf + 4);
+	snap.index = rumor_get64(buf + 8);
+	snap.term = rumor_get64(buf + 16);
+	snap.n_voters = rumor_get32(buf + 24);
+	if (snap.len > RAFT_SNAP_MAX ||
+			len != RL_SNAP_HDR + (size_t)snap.len ||
+			XXH3_64bits(buf, len - 8) !=
+			rumor_get64(buf + len - 8) ||
+			snap.n_voters == 0 || snap.n_voters > RAFT_VOTERS_MAX ||
+			snap.index == 0 || snap.term == 0)
+		return -EBADMSG;
+	for (uint32_t i = 0; i < snap.n_voters; i++)
+		snap.voters[i] = rumor_get32(buf + 28 + 4 * i);
+	l->snap_data = malloc(snap.len > 0 ? snap.len : 1);
+	if (l->snap_data == NULL)
+		return -ENOMEM;
+	memcpy(l->snap_data, buf + RL_SNAP_HDR - 8, snap.len);
+	snap.data = l->snap_data;
+	l->snap = snap;
+	return 0;
+}
+
+/*
+ * Load the file name with parse; a missing file is an empty one.
+ * -EBADMSG says in why that the file has a bad checksum or `bad`.
+ */
+static int
+rl_load(struct raft_log *l, const char *name,
+		int (*parse)(struct raft_log *l, const uint8_t *buf,
+			size_t len),
+		const char *bad, char *why, size_t why_len)
 {
 	uint8_t *buf;
 	size_t len;
-	uint32_t dlen, nv;
-	int rc = rl_read_file(l, "snapshot", &buf, &len);
+	int rc = rl_read_file(l, name, &buf, &len);
 
 	if (rc == -ENOENT)
 		return 0;
 	if (rc != 0)
 		return rc;
-	if (len < RL_SNAP_HDR || rumor_get32(buf) != RL_SNAP_MAGIC)
-		goto bad;
-	dlen = rumor_get32(buf + 4);
-	nv = rumor_get32(buf + 24);
-	if (dlen > RAFT_SNAP_MAX || len != RL_SNAP_HDR + (size_t)dlen ||
-			XXH3_64bits(buf, len - 8) != rumor_get64(buf + len - 8) ||
-			nv == 0 || nv > RAFT_VOTERS_MAX)
-		goto bad;
-	l->snap.index = rumor_get64(buf + 8);
-	l->snap.term = rumor_get64(buf + 16);
-	l->snap.n_voters = nv;
-	for (uint32_t i = 0; i < nv; i++)
-		l->snap.voters[i] = rumor_get32(buf + 28 + 4 * i);
-	if (l->snap.index == 0 || l->snap.term == 0)
-		goto bad;
-	l->snap_data = malloc(dlen > 0 ? dlen : 1);
-	if (l->snap_data == NULL) {
-		free(buf);
-		return -ENOMEM;
-	}
-	memcpy(l->snap_data, buf + RL_SNAP_HDR - 8, dlen);
-	l->snap.len = dlen;
-	l->snap.data = l->snap_data;
+	rc = parse(l, buf, len);
+	if (rc == -EBADMSG)
+		snprintf(why, why_len, "%s/%s: bad checksum or %s", l->dir,
+				name, bad);
 	free(buf);
-	return 0;
-bad:
-	snprintf(why, why_len, "%s/snapshot: bad checksum or fields",
-			l->dir);
-	memset(&l->snap, 0, sizeof(l->snap));
-	free(buf);
-	return -EBADMSG;
+	return rc;
 }
 
 /*
@@ -453,15 +443,7 @@ rl_check_against_snapshot(struct raft_log *l, char *why, size_t why_len)
 	}
 	while (k < l->n && l->ents[k].index <= l->snap.index)
 		k++;
-	if (k == 0)
-		return 0;
-	for (size_t i = 0; i < k; i++)
-		free((void *)l->ents[i].data);
-	if (k < l->n) {
-		memmove(l->ents, l->ents + k, (l->n - k) * sizeof(*l->ents));
-		memmove(l->off, l->off + k, (l->n - k) * sizeof(*l->off));
-	}
-	l->n -= k;
+	rl_drop_mem(l, k);
 	return 0;
 }
 
@@ -547,11 +529,14 @@ raft_log_open(const char *dir, struct raft_log **out, char *why,
 		rc = -errno;
 		goto fail;
 	}
-	rc = rl_load_hard_state(l, why, why_len);
+	rc = rl_load(l, "hardstate", rl_parse_hard_state, "length", why,
+			why_len);
 	if (rc == 0)
-		rc = rl_load_founding(l, why, why_len);
+		rc = rl_load(l, "founding", rl_parse_founding, "fields", why,
+				why_len);
 	if (rc == 0) {
-		rc = rl_load_snapshot(l, why, why_len);
+		rc = rl_load(l, "snapshot", rl_parse_snapshot, "fields", why,
+				why_len);
 		bad_snap = rc == -EBADMSG;
 		if (bad_snap)
 			rc = 0;
@@ -728,13 +713,7 @@ rl_compact_log(struct raft_log *l, uint64_t index)
 		return rl_fail(l, errno);
 	close(l->logfd);
 	l->logfd = fd;
-	for (size_t i = 0; i < k; i++)
-		free((void *)l->ents[i].data);
-	if (k > 0 && k < l->n) {
-		memmove(l->ents, l->ents + k, (l->n - k) * sizeof(*l->ents));
-		memmove(l->off, l->off + k, (l->n - k) * sizeof(*l->off));
-	}
-	l->n -= k;
+	rl_drop_mem(l, k);
 	l->size = len;
 	l->stats.compactions++;
 	l->stats.records = l->n;

@@ -7,20 +7,11 @@
 
 #include "rumor/voter_change.h"
 
+#define VOTER_VERDICT_NAME(id, name) [id] = name,
 static const char *const voter_verdict_names[VOTER_VERDICT_MAX] = {
-	[VOTER_OK] = "ok",
-	[VOTER_NOT_LEADER] = "not_leader",
-	[VOTER_NO_LEADER] = "no_leader",
-	[VOTER_DISK] = "disk",
-	[VOTER_BUSY] = "busy",
-	[VOTER_NOT_MEMBER] = "not_member",
-	[VOTER_BEHIND] = "behind",
-	[VOTER_ALREADY] = "already",
-	[VOTER_NOT_VOTER] = "not_voter",
-	[VOTER_TOO_FEW] = "too_few",
-	[VOTER_TOO_MANY] = "too_many",
-	[VOTER_SELF] = "self",
+	VOTER_VERDICT_TABLE(VOTER_VERDICT_NAME)
 };
+#undef VOTER_VERDICT_NAME
 
 static int
 u32_cmp(const void *a, const void *b)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * rumor-raft-sim: a cluster of Raft nodes (lib/protocols/raft.c, the same code
- * as the process) in one process, over a simulated network and simulated
- * disks, reproducible from a seed. Voters are ids 1..V, learners follow.
+ * rumor-raft-sim, the Raft simulator: a cluster of Raft nodes
+ * (lib/protocols/raft.c, the same code as the process) in one process,
+ * over a simulated network (sim_core.h) and simulated disks, reproducible
+ * from a seed. Voters are ids 1..V, learners follow.
  *
  * The network loses, duplicates and delays messages (uniform delay, so
  * they also reorder) and is cut by partitions: one node isolated, the
@@ -35,8 +36,6 @@
  *
  * A failing seed prints the command that reproduces it.
  */
-#include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -44,10 +43,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "rumor/epoch_plan.h"
 #include "rumor/raft.h"
+#include "sim_core.h"
 
 #define TICK_MS 10
 #define NODES_MAX 16
@@ -65,24 +64,12 @@ enum ev_type {
 	EV_VOTER,
 };
 
-struct event {
-	uint64_t t;
-	uint64_t order;		/* Ties break by creation: deterministic. */
-	uint8_t type;
-	uint32_t node;
-	uint32_t src;
-	uint32_t gen;		/* The node's life it belongs to. */
-	uint16_t len;
-	uint8_t *buf;
-};
-
 struct opts {
 	uint64_t seed_lo, seed_hi;
 	uint32_t voters, learners;
 	uint32_t seconds;		/* With faults. */
 	uint32_t heal_seconds;		/* Without, at the end. */
-	uint32_t loss_pct, dup_pct;
-	uint32_t delay_min_ms, delay_max_ms;
+	struct sim_net net;		/* Loss, duplication, delay. */
 	uint32_t partition_pct;		/* Chance per second. */
 	uint32_t crash_pct;		/* Chance per second. */
 	uint32_t lose_pct;		/* Of crashes, those losing unsynced. */
@@ -108,9 +95,7 @@ struct dstate {
 
 struct node {
 	uint32_t id;
-	struct raft *r;
-	bool up;
-	uint32_t gen;
+	struct raft *r;			/* NULL while down. */
 	bool busy;			/* Between a write and its fsync. */
 	bool crash_mid_write;		/* Crash at the next write. */
 	bool crash_lose;		/* ... losing unsynced writes. */
@@ -120,7 +105,6 @@ struct node {
 	uint64_t app_epoch;		/* Latest ring epoch applied. */
 	struct raft_epoch *app;		/* That epoch, whole. */
 	bool app_have;
-	enum raft_role last_role;
 	uint64_t recorded_commit;
 };
 
@@ -151,16 +135,14 @@ struct lm_slot {
 
 struct sim {
 	struct opts o;
+	/*
+	 * Time, events, the network's faults (in force only in the faulty
+	 * phase), which nodes are up, failures.
+	 */
+	struct sim_core c;
 	uint64_t seed;
 	uint32_t n;			/* Nodes. */
 	struct node nodes[NODES_MAX];
-	uint64_t now, rng, order;
-	struct event *heap;
-	size_t heap_n, heap_cap;
-	/* Partition: sides, whether in force, one-way. */
-	uint8_t side[NODES_MAX];
-	bool split, asym;
-	bool faults;			/* Still in the faulty phase. */
 	uint32_t *leader_of_term;
 	size_t terms_cap;
 	struct hist *hist;
@@ -175,8 +157,6 @@ struct sim {
 	struct raft_epoch_member *view;	/* Scratch: what it proposes. */
 	bool voter_done;
 	uint32_t voter_made;
-	uint64_t failures;
-	char first_failure[256];
 	/* Counters. */
 	uint64_t crashes, lossy_crashes, restarts, partitions, transfers;
 	uint64_t corrupted;
@@ -199,88 +179,19 @@ struct totals {
 static struct sim *cur;			/* For the abort handler. */
 static char repro[512];
 
-/* ---- randomness and the event queue ---- */
-
-static uint64_t
-rnd(struct sim *s)
-{
-	uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
-}
-
-static uint64_t
-rnd_below(struct sim *s, uint64_t n)
-{
-	return n != 0 ? rnd(s) % n : 0;
-}
-
-static uint64_t
-rnd_range(struct sim *s, uint64_t lo, uint64_t hi)
-{
-	return lo + rnd_below(s, hi - lo + 1);
-}
-
-static void *
-xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n);
-	if (p == NULL && n != 0)
-		abort();
-	return p;
-}
+/* ---- nodes and events ---- */
 
 static bool
-before(const struct event *a, const struct event *b)
+node_up(const struct sim *s, const struct node *nd)
 {
-	return a->t != b->t ? a->t < b->t : a->order < b->order;
-}
-
-static void
-push(struct sim *s, struct event e)
-{
-	size_t i;
-
-	if (s->heap_n == s->heap_cap) {
-		s->heap_cap = s->heap_cap ? s->heap_cap * 2 : 1024;
-		s->heap = xrealloc(s->heap, s->heap_cap * sizeof(*s->heap));
-	}
-	e.order = s->order++;
-	for (i = s->heap_n++; i > 0 && before(&e, &s->heap[(i - 1) / 2]);
-			i = (i - 1) / 2)
-		s->heap[i] = s->heap[(i - 1) / 2];
-	s->heap[i] = e;
-}
-
-static struct event
-pop(struct sim *s)
-{
-	struct event top = s->heap[0], last = s->heap[--s->heap_n];
-	size_t i = 0;
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= s->heap_n)
-			break;
-		if (c + 1 < s->heap_n && before(&s->heap[c + 1], &s->heap[c]))
-			c++;
-		if (!before(&s->heap[c], &last))
-			break;
-		s->heap[i] = s->heap[c];
-		i = c;
-	}
-	s->heap[i] = last;
-	return top;
+	return s->c.up[nd->id - 1];
 }
 
 static void
 at(struct sim *s, uint64_t t, uint8_t type, uint32_t node)
 {
-	push(s, (struct event){ .t = t, .type = type, .node = node,
-			.gen = s->nodes[node].gen });
+	sim_push(&s->c, (struct sim_event){ .t = t, .type = type,
+			.node = node, .life = s->c.life[node] });
 }
 
 /* ---- failures ---- */
@@ -292,20 +203,11 @@ fail(struct sim *s, uint32_t node, const char *fmt, ...)
 static void
 fail(struct sim *s, uint32_t node, const char *fmt, ...)
 {
-	char what[200];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	sim_vfail(&s->c, node, fmt, ap);
 	va_end(ap);
-	if (s->failures++ == 0)
-		snprintf(s->first_failure, sizeof(s->first_failure),
-				"t=%" PRIu64 " ms node %u: %s", s->now,
-				node + 1, what);
-	if (s->o.verbose && s->failures < 10)
-		fprintf(stderr, "raft-sim: seed %" PRIu64 " t=%" PRIu64
-				" ms node %u: %s\n", s->seed, s->now,
-				node + 1, what);
 }
 
 static void
@@ -315,7 +217,7 @@ on_abort(int sig)
 	if (cur != NULL)
 		fprintf(stderr, "raft-sim: seed %" PRIu64 " aborted at t=%"
 				PRIu64 " ms\nreproduce: %s --seed %" PRIu64
-				"\n", cur->seed, cur->now, repro, cur->seed);
+				"\n", cur->seed, cur->c.now, repro, cur->seed);
 	signal(SIGABRT, SIG_DFL);
 	abort();
 }
@@ -376,16 +278,6 @@ epoch_step(struct raft_epoch **cur, struct raft_epoch **tmp, bool *have,
 	return true;
 }
 
-static uint8_t *
-dup_bytes(const uint8_t *p, size_t len)
-{
-	uint8_t *c = xrealloc(NULL, len > 0 ? len : 1);
-
-	if (len > 0)
-		memcpy(c, p, len);
-	return c;
-}
-
 static void
 ds_truncate(struct dstate *d, size_t keep)
 {
@@ -407,10 +299,10 @@ ds_push(struct dstate *d, const struct raft_entry *e)
 {
 	if (d->n == d->cap) {
 		d->cap = d->cap ? d->cap * 2 : 64;
-		d->ents = xrealloc(d->ents, d->cap * sizeof(*d->ents));
+		d->ents = sim_realloc(d->ents, d->cap * sizeof(*d->ents));
 	}
-	d->ents[d->n] = *e;
-	d->ents[d->n].data = e->len > 0 ? dup_bytes(e->data, e->len) : NULL;
+	if (raft_entry_copy(&d->ents[d->n], e) != 0)
+		abort();
 	d->n++;
 }
 
@@ -419,7 +311,7 @@ ds_set_snapshot(struct dstate *d, const struct raft_snapshot *snap)
 {
 	free((void *)d->snap.data);
 	d->snap = *snap;
-	d->snap.data = dup_bytes(snap->data, snap->len);
+	d->snap.data = sim_memdup(snap->data, snap->len);
 }
 
 /* Drop the entries a snapshot at index covers. */
@@ -477,7 +369,7 @@ hist_at(struct sim *s, uint64_t index)
 
 		while (cap <= index)
 			cap *= 2;
-		s->hist = xrealloc(s->hist, cap * sizeof(*s->hist));
+		s->hist = sim_realloc(s->hist, cap * sizeof(*s->hist));
 		memset(s->hist + s->hist_cap, 0,
 				(cap - s->hist_cap) * sizeof(*s->hist));
 		s->hist_cap = cap;
@@ -488,7 +380,8 @@ hist_at(struct sim *s, uint64_t index)
 static void
 check_leader(struct sim *s, struct node *nd)
 {
-	uint64_t term = raft_term(nd->r);
+	struct raft_status st = raft_status(nd->r);
+	uint64_t term = st.term;
 	uint32_t i = nd->id - 1;
 
 	if (term >= s->terms_cap) {
@@ -496,7 +389,7 @@ check_leader(struct sim *s, struct node *nd)
 
 		while (cap <= term)
 			cap *= 2;
-		s->leader_of_term = xrealloc(s->leader_of_term,
+		s->leader_of_term = sim_realloc(s->leader_of_term,
 				cap * sizeof(uint32_t));
 		memset(s->leader_of_term + s->terms_cap, 0,
 				(cap - s->terms_cap) * sizeof(uint32_t));
@@ -510,8 +403,7 @@ check_leader(struct sim *s, struct node *nd)
 				s->leader_of_term[term], nd->id);
 
 	/* Leader completeness. */
-	for (uint64_t x = raft_first_index(nd->r); x <= s->max_committed;
-			x++) {
+	for (uint64_t x = st.first_index; x <= s->max_committed; x++) {
 		const struct hist *h = hist_at(s, x);
 		const struct raft_entry *e;
 
@@ -580,10 +472,11 @@ check_matching(struct sim *s, struct node *nd, const struct raft_entry *e,
 static void
 record_commit(struct sim *s, struct node *nd)
 {
-	uint64_t c = raft_commit(nd->r), from = nd->recorded_commit + 1;
+	struct raft_status st = raft_status(nd->r);
+	uint64_t c = st.commit, from = nd->recorded_commit + 1;
 
-	if (from < raft_first_index(nd->r))
-		from = raft_first_index(nd->r);
+	if (from < st.first_index)
+		from = st.first_index;
 	for (uint64_t x = from; x <= c; x++) {
 		const struct raft_entry *e = raft_entry_at(nd->r, x);
 		struct hist *h = hist_at(s, x);
@@ -607,7 +500,7 @@ record_commit(struct sim *s, struct node *nd)
 		h->hash = entry_hash(e);
 		h->type = e->type;
 		h->epoch = entry_epoch(e);
-		h->commit_term = raft_term(nd->r);
+		h->commit_term = st.term;
 		if (x > s->max_committed)
 			s->max_committed = x;
 	}
@@ -676,7 +569,7 @@ apply(struct sim *s, struct node *nd, const struct raft_entry *e)
 					" is not what was proposed there",
 					e->index, e->term);
 		pp->acked = true;
-		pp->t_acked = s->now;
+		pp->t_acked = s->c.now;
 	}
 }
 
@@ -723,7 +616,7 @@ node_config(struct sim *s, struct node *nd, struct raft_config *c)
 	c->election_ticks = 10;
 	c->heartbeat_ticks = 1;
 	c->max_inflight = 4;
-	c->seed = s->seed * 1000003 + nd->gen;
+	c->seed = s->seed * 1000003 + s->c.life[nd->id - 1];
 }
 
 static void node_flush(struct sim *s, struct node *nd);
@@ -736,27 +629,18 @@ transmit(struct sim *s, struct node *nd, const struct raft_ready *rd)
 	for (size_t m = 0; m < rd->n_msgs; m++) {
 		const struct raft_out *o = &rd->msgs[m];
 		uint32_t to = o->to - 1;
-		int copies = 1;
+		uint64_t at[2];
+		unsigned n;
 
 		if (to >= s->n)
 			continue;
-		if (s->faults && rnd_below(s, 100) < s->o.dup_pct)
-			copies = 2;
-		for (int c = 0; c < copies; c++) {
-			struct event e = { .type = EV_DELIVER, .node = to,
-					.src = nd->id - 1, .len = o->len };
-			uint32_t i = nd->id - 1;
-
-			if (s->faults && rnd_below(s, 100) < s->o.loss_pct)
-				continue;
-			if (s->split && s->side[i] != s->side[to] &&
-					(!s->asym || s->side[i] == 0))
-				continue;
-			e.t = s->now + rnd_range(s, s->o.delay_min_ms,
-					s->o.delay_max_ms);
-			e.buf = dup_bytes(o->buf, o->len);
-			e.gen = s->nodes[to].gen;
-			push(s, e);
+		n = sim_send(&s->c, nd->id - 1, to, at);
+		for (unsigned k = 0; k < n; k++) {
+			sim_push(&s->c, (struct sim_event){ .t = at[k],
+					.type = EV_DELIVER, .node = to,
+					.src = nd->id - 1,
+					.life = s->c.life[to], .len = o->len,
+					.buf = sim_memdup(o->buf, o->len) });
 			s->msgs++;
 		}
 	}
@@ -767,7 +651,7 @@ static void
 node_complete(struct sim *s, struct node *nd, bool sent)
 {
 	struct raft_ready *rd = &nd->rd;
-	uint64_t applied;
+	struct raft_status st;
 
 	if (!sent)
 		transmit(s, nd, rd);
@@ -784,8 +668,8 @@ node_complete(struct sim *s, struct node *nd, bool sent)
 	nd->busy = false;
 
 	/* Compact now and then, behind the latest epoch. */
-	applied = raft_applied(nd->r);
-	if (applied >= raft_first_index(nd->r) + 24 + nd->id * 3) {
+	st = raft_status(nd->r);
+	if (st.applied >= st.first_index + 24 + nd->id * 3) {
 		static uint8_t buf[RAFT_EPOCH_HDR_LEN + RAFT_EPOCH_MEMBERS_MAX *
 				RAFT_EPOCH_MEMBER_LEN];
 		const struct raft_snapshot *sn;
@@ -794,9 +678,9 @@ node_complete(struct sim *s, struct node *nd, bool sent)
 		/* The state at `applied` is the latest epoch applied. */
 		if (nd->app_have)
 			len = raft_epoch_encode(nd->app, buf, sizeof(buf));
-		if (raft_compact(nd->r, applied, buf, (uint32_t)len) != 0)
+		if (raft_compact(nd->r, st.applied, buf, (uint32_t)len) != 0)
 			fail(s, nd->id - 1, "compaction at %" PRIu64
-					" refused", applied);
+					" refused", st.applied);
 		sn = raft_snapshot(nd->r);
 		/* A snapshot is written and synced at once (rename). */
 		ds_set_snapshot(&nd->written, sn);
@@ -814,7 +698,7 @@ node_flush(struct sim *s, struct node *nd)
 	struct raft_ready *rd = &nd->rd;
 	uint64_t prev_term;
 
-	if (!nd->up || nd->busy || !raft_ready(nd->r, rd))
+	if (!node_up(s, nd) || nd->busy || !raft_ready(nd->r, rd))
 		return;
 	for (size_t i = 0; i < rd->n_entries; i++) {
 		const struct raft_entry *e = &rd->entries[i];
@@ -840,22 +724,21 @@ node_flush(struct sim *s, struct node *nd)
 		/* The crash comes between the write and its fsync. */
 		nd->crash_mid_write = false;
 		node_crash(s, nd, nd->crash_lose);
-		at(s, s->now + rnd_range(s, 100, 4000), EV_RESTART,
+		at(s, s->c.now + sim_range(&s->c, 100, 4000), EV_RESTART,
 				nd->id - 1);
 		return;
 	}
-	at(s, s->now + rnd_range(s, 0, 2), EV_FSYNC, nd->id - 1);
+	at(s, s->c.now + sim_range(&s->c, 0, 2), EV_FSYNC, nd->id - 1);
 }
 
 static void
 node_check(struct sim *s, struct node *nd)
 {
-	if (!nd->up)
+	if (!node_up(s, nd))
 		return;
 	record_commit(s, nd);
-	if (raft_role(nd->r) == RAFT_LEADER)
+	if (raft_status(nd->r).role == RAFT_LEADER)
 		check_leader(s, nd);
-	nd->last_role = raft_role(nd->r);
 }
 
 static void
@@ -871,7 +754,7 @@ node_start(struct sim *s, struct node *nd)
 	if (raft_restore(nd->r, &d->hs, d->snap.index > 0 ? &d->snap : NULL,
 			d->ents, d->n) != 0)
 		fail(s, nd->id - 1, "restore refused what the disk holds");
-	nd->up = true;
+	sim_up(&s->c, nd->id - 1);
 	nd->busy = false;
 	nd->app_index = 0;
 	nd->app_epoch = 0;
@@ -881,7 +764,7 @@ node_start(struct sim *s, struct node *nd)
 		install(s, nd, &d->snap);
 	record_commit(s, nd);
 	ds_copy(&nd->written, &nd->synced);
-	at(s, s->now + rnd_range(s, 1, TICK_MS), EV_TICK, nd->id - 1);
+	at(s, s->c.now + sim_range(&s->c, 1, TICK_MS), EV_TICK, nd->id - 1);
 }
 
 /* Whether some node has lost state and is not whole yet. */
@@ -891,7 +774,8 @@ someone_lost(struct sim *s)
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct node *nd = &s->nodes[i];
 
-		if (nd->up ? raft_lost(nd->r) : nd->synced.hs.lost_index != 0)
+		if (node_up(s, nd) ? raft_status(nd->r).lost :
+				nd->synced.hs.lost_index != 0)
 			return true;
 	}
 	return false;
@@ -918,12 +802,12 @@ corrupt_snapshot(struct sim *s, struct node *nd)
 	ds_truncate(d, 0);
 	free((void *)d->snap.data);
 	memset(&d->snap, 0, sizeof(d->snap));
-	d->snap.data = dup_bytes(NULL, 0);
+	d->snap.data = sim_memdup(NULL, 0);
 	s->corrupted++;
 	if (s->o.verbose)
 		fprintf(stderr, "raft-sim: t=%" PRIu64 " node %u: snapshot "
 				"corrupt, lost up to %" PRIu64 " term %"
-				PRIu64 "\n", s->now, nd->id, lost,
+				PRIu64 "\n", s->c.now, nd->id, lost,
 				d->hs.term);
 }
 
@@ -934,7 +818,7 @@ voter_count(struct sim *s)
 	uint32_t ids[RAFT_VOTERS_MAX];
 
 	for (uint32_t i = 0; i < s->n; i++)
-		if (s->nodes[i].up)
+		if (s->c.up[i])
 			return raft_voters(s->nodes[i].r, ids,
 					RAFT_VOTERS_MAX);
 	return 0;
@@ -951,10 +835,9 @@ node_crash(struct sim *s, struct node *nd, bool lose)
 		ds_copy(&nd->synced, &nd->written);
 	raft_free(nd->r);
 	nd->r = NULL;
-	nd->up = false;
 	nd->busy = false;
 	nd->crash_mid_write = false;
-	nd->gen++;
+	sim_crash(&s->c, nd->id - 1);
 	s->crashes++;
 	s->lossy_crashes += lose;
 }
@@ -964,14 +847,20 @@ static struct node *
 find_leader(struct sim *s)
 {
 	struct node *best = NULL;
+	uint64_t best_term = 0;
 
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct node *nd = &s->nodes[i];
+		struct raft_status st;
 
-		if (nd->up && !nd->busy && raft_role(nd->r) == RAFT_LEADER &&
-				(best == NULL ||
-				raft_term(nd->r) > raft_term(best->r)))
+		if (!node_up(s, nd) || nd->busy)
+			continue;
+		st = raft_status(nd->r);
+		if (st.role == RAFT_LEADER &&
+				(best == NULL || st.term > best_term)) {
 			best = nd;
+			best_term = st.term;
+		}
 	}
 	return best;
 }
@@ -983,7 +872,7 @@ new_id(struct sim *s, const uint8_t *in)
 	uint32_t top = 2 * s->o.members;
 
 	for (int tries = 0; tries < 64; tries++) {
-		uint32_t id = (uint32_t)rnd_range(s, 1, top);
+		uint32_t id = (uint32_t)sim_range(&s->c, 1, top);
 
 		if (!in[id])
 			return id;
@@ -1017,8 +906,8 @@ propose(struct sim *s)
 	have = nd->app_have;
 	if (have)
 		epoch_copy(cur, nd->app);
-	for (uint64_t i = raft_applied(nd->r) + 1;
-			i <= raft_last_index(nd->r); i++) {
+	for (uint64_t i = raft_status(nd->r).applied + 1,
+			last = raft_status(nd->r).last_index; i <= last; i++) {
 		const struct raft_entry *x = raft_entry_at(nd->r, i);
 
 		if (x != NULL && epoch_type(x->type) &&
@@ -1038,26 +927,27 @@ propose(struct sim *s)
 		}
 	}
 	if (count < s->o.members / 2 || (count < s->o.members &&
-			rnd_below(s, 3) == 0)) {
-		adds = (uint32_t)rnd_range(s, 1, s->o.members - count < 120 ?
+			sim_below(&s->c, 3) == 0)) {
+		adds = (uint32_t)sim_range(&s->c, 1,
+				s->o.members - count < 120 ?
 				s->o.members - count : 120);
 		drops = changes = 0;
 	} else {
-		adds = (uint32_t)rnd_below(s, 4);
-		drops = (uint32_t)rnd_below(s, 4);
-		changes = (uint32_t)rnd_below(s, 3);
+		adds = (uint32_t)sim_below(&s->c, 4);
+		drops = (uint32_t)sim_below(&s->c, 4);
+		changes = (uint32_t)sim_below(&s->c, 3);
 	}
 	for (uint32_t k = 0; k < adds; k++) {
 		uint32_t id = new_id(s, in);
 
 		if (id != 0) {
 			in[id] = 1;
-			weight[id] = (uint32_t)rnd_range(s, 1, 100);
+			weight[id] = (uint32_t)sim_range(&s->c, 1, 100);
 			count++;
 		}
 	}
 	for (uint32_t k = 0; k < drops + changes && count > 1; k++) {
-		uint32_t id = (uint32_t)rnd_range(s, 1, top);
+		uint32_t id = (uint32_t)sim_range(&s->c, 1, top);
 
 		if (!in[id])
 			continue;
@@ -1065,7 +955,7 @@ propose(struct sim *s)
 			in[id] = 0;
 			count--;
 		} else {
-			weight[id] = (uint32_t)rnd_range(s, 1, 100);
+			weight[id] = (uint32_t)sim_range(&s->c, 1, 100);
 		}
 	}
 	for (uint32_t id = 1; id <= top; id++)
@@ -1089,11 +979,12 @@ propose(struct sim *s)
 		return;
 	if (s->n_props == s->props_cap) {
 		s->props_cap = s->props_cap ? s->props_cap * 2 : 256;
-		s->props = xrealloc(s->props, s->props_cap * sizeof(*s->props));
+		s->props = sim_realloc(s->props,
+				s->props_cap * sizeof(*s->props));
 	}
 	s->props[s->n_props++] = (struct proposal){
 		.epoch = d.epoch, .hash = entry_hash(&e), .node = nd->id,
-		.index = e.index, .term = e.term, .t_proposed = s->now,
+		.index = e.index, .term = e.term, .t_proposed = s->c.now,
 	};
 	s->next_epoch++;
 	node_flush(s, nd);
@@ -1112,12 +1003,13 @@ voter_change(struct sim *s)
 	if (nd == NULL)
 		return;
 	n = raft_voters(nd->r, ids, RAFT_VOTERS_MAX);
-	if (s->o.learners > 0 && (n < 5 || rnd_below(s, 2) == 0)) {
+	if (s->o.learners > 0 && (n < 5 || sim_below(&s->c, 2) == 0)) {
 		vc.op = RAFT_VOTER_ADD;
-		vc.id = s->o.voters + 1 + (uint32_t)rnd_below(s, s->o.learners);
+		vc.id = s->o.voters + 1 +
+				(uint32_t)sim_below(&s->c, s->o.learners);
 	} else {
 		vc.op = RAFT_VOTER_REMOVE;
-		vc.id = ids[rnd_below(s, n)];
+		vc.id = ids[sim_below(&s->c, n)];
 		if (vc.id == nd->id)
 			return;
 	}
@@ -1126,7 +1018,7 @@ voter_change(struct sim *s)
 		s->voter_done = ++s->voter_made >= s->o.voter_changes;
 		if (s->o.verbose)
 			fprintf(stderr, "raft-sim: t=%" PRIu64 " %s voter %u\n",
-					s->now, vc.op == RAFT_VOTER_ADD ?
+					s->c.now, vc.op == RAFT_VOTER_ADD ?
 					"add" : "remove", vc.id);
 		node_flush(s, nd);
 	}
@@ -1141,7 +1033,7 @@ transfer(struct sim *s)
 	if (nd == NULL)
 		return;
 	n = raft_voters(nd->r, ids, RAFT_VOTERS_MAX);
-	to = ids[rnd_below(s, n)];
+	to = ids[sim_below(&s->c, n)];
 	if (to != nd->id && raft_transfer_leadership(nd->r, to) == 0) {
 		s->transfers++;
 		node_flush(s, nd);
@@ -1151,54 +1043,54 @@ transfer(struct sim *s)
 static void
 partition(struct sim *s)
 {
-	uint32_t kind = (uint32_t)rnd_below(s, 3);
+	uint32_t kind = (uint32_t)sim_below(&s->c, 3);
 
-	memset(s->side, 0, sizeof(s->side));
+	memset(s->c.side, 0, s->n);
 	if (kind == 0) {
 		/* One node alone, often the leader. */
 		struct node *l = find_leader(s);
-		uint32_t i = l != NULL && rnd_below(s, 2) ? l->id - 1 :
-				(uint32_t)rnd_below(s, s->n);
+		uint32_t i = l != NULL && sim_below(&s->c, 2) ? l->id - 1 :
+				(uint32_t)sim_below(&s->c, s->n);
 
-		s->side[i] = 1;
+		s->c.side[i] = 1;
 	} else {
 		for (uint32_t i = 0; i < s->n; i++)
-			s->side[i] = (uint8_t)rnd_below(s, 2);
+			s->c.side[i] = (uint8_t)sim_below(&s->c, 2);
 	}
-	s->asym = kind == 2;
-	s->split = true;
+	s->c.asym = kind == 2;
+	s->c.split = true;
 	s->partitions++;
-	at(s, s->now + rnd_range(s, 300, 3000), EV_HEAL, 0);
+	at(s, s->c.now + sim_range(&s->c, 300, 3000), EV_HEAL, 0);
 }
 
 /* ---- the run ---- */
 
 static void
-handle(struct sim *s, struct event *e)
+handle(struct sim *s, struct sim_event *e)
 {
 	struct node *nd = &s->nodes[e->node];
 	struct raft_msg m;
 
 	switch (e->type) {
 	case EV_TICK:
-		if (!nd->up || e->gen != nd->gen)
+		if (!node_up(s, nd) || e->life != s->c.life[e->node])
 			return;
 		if (nd->busy) {
 			/* Busy writing: the tick waits. */
-			at(s, s->now + 1, EV_TICK, e->node);
+			at(s, s->c.now + 1, EV_TICK, e->node);
 			return;
 		}
 		raft_tick(nd->r);
-		at(s, s->now + TICK_MS, EV_TICK, e->node);
+		at(s, s->c.now + TICK_MS, EV_TICK, e->node);
 		break;
 	case EV_DELIVER:
-		if (!nd->up)
+		if (!node_up(s, nd))
 			return;
 		if (nd->busy) {
-			struct event again = *e;
+			struct sim_event again = *e;
 
-			again.t = s->now + 1;
-			push(s, again);
+			again.t = s->c.now + 1;
+			sim_push(&s->c, again);
 			e->buf = NULL;
 			return;
 		}
@@ -1209,25 +1101,27 @@ handle(struct sim *s, struct event *e)
 		raft_step(nd->r, &m);
 		break;
 	case EV_FSYNC:
-		if (!nd->up || e->gen != nd->gen || !nd->busy)
+		if (!node_up(s, nd) || e->life != s->c.life[e->node] ||
+				!nd->busy)
 			return;
 		ds_copy(&nd->synced, &nd->written);
 		node_complete(s, nd, s->o.bug_early_send);
 		break;
 	case EV_CRASH:
-		if (!nd->up)
+		if (!node_up(s, nd))
 			return;
-		if (rnd_below(s, 2) == 0) {
+		if (sim_below(&s->c, 2) == 0) {
 			/* Half the crashes strike in the middle of a write. */
 			nd->crash_mid_write = true;
-			nd->crash_lose = rnd_below(s, 100) < s->o.lose_pct;
+			nd->crash_lose = sim_below(&s->c, 100) < s->o.lose_pct;
 			return;
 		}
-		node_crash(s, nd, rnd_below(s, 100) < s->o.lose_pct);
-		at(s, s->now + rnd_range(s, 100, 4000), EV_RESTART, e->node);
+		node_crash(s, nd, sim_below(&s->c, 100) < s->o.lose_pct);
+		at(s, s->c.now + sim_range(&s->c, 100, 4000), EV_RESTART,
+				e->node);
 		return;
 	case EV_RESTART:
-		if (nd->up)
+		if (node_up(s, nd))
 			return;
 		s->restarts++;
 		/*
@@ -1235,17 +1129,17 @@ handle(struct sim *s, struct event *e)
 		 * voters left would be too few to elect without it.
 		 */
 		if (nd->synced.snap.index > 0 &&
-				rnd_below(s, 100) < s->o.corrupt_pct &&
+				sim_below(&s->c, 100) < s->o.corrupt_pct &&
 				!someone_lost(s) && voter_count(s) >= 3)
 			corrupt_snapshot(s, nd);
 		node_start(s, nd);
 		break;
 	case EV_PARTITION:
-		if (!s->split)
+		if (!s->c.split)
 			partition(s);
 		return;
 	case EV_HEAL:
-		s->split = false;
+		s->c.split = false;
 		return;
 	case EV_PROPOSE:
 		propose(s);
@@ -1260,9 +1154,9 @@ handle(struct sim *s, struct event *e)
 			voter_change(s);
 			/* The next one once this one may have committed. */
 			if (!s->voter_done)
-				at(s, s->now + (s->voter_made > made ?
-						rnd_range(s, 200, 1500) : 100),
-						EV_VOTER, 0);
+				at(s, s->c.now + (s->voter_made > made ?
+						sim_range(&s->c, 200, 1500) :
+						100), EV_VOTER, 0);
 		}
 		return;
 	}
@@ -1273,15 +1167,13 @@ handle(struct sim *s, struct event *e)
 static void
 run_until(struct sim *s, uint64_t t)
 {
-	while (s->heap_n > 0 && s->heap[0].t <= t) {
-		struct event e = pop(s);
+	struct sim_event e;
 
-		s->now = e.t;
+	while (sim_next(&s->c, t, &e)) {
 		s->events++;
 		handle(s, &e);
 		free(e.buf);
 	}
-	s->now = t;
 }
 
 /* Schedule the faults and the client for the faulty phase. */
@@ -1291,32 +1183,23 @@ schedule(struct sim *s)
 	uint64_t end = (uint64_t)s->o.seconds * 1000;
 
 	for (uint64_t t = 0; t < end; ) {
-		t += rnd_range(s, s->o.propose_ms / 2, s->o.propose_ms * 3 / 2);
-		push(s, (struct event){ .t = t, .type = EV_PROPOSE });
+		t += sim_range(&s->c, s->o.propose_ms / 2,
+				s->o.propose_ms * 3 / 2);
+		at(s, t, EV_PROPOSE, 0);
 	}
 	for (uint64_t sec = 1; sec < s->o.seconds; sec++) {
-		uint64_t t = sec * 1000 + rnd_below(s, 1000);
+		uint64_t t = sec * 1000 + sim_below(&s->c, 1000);
 
-		if (rnd_below(s, 100) < s->o.partition_pct)
-			push(s, (struct event){ .t = t, .type = EV_PARTITION });
-		if (rnd_below(s, 100) < s->o.crash_pct)
-			push(s, (struct event){ .t = t + 7, .type = EV_CRASH,
-					.node = (uint32_t)rnd_below(s, s->n) });
-		if (rnd_below(s, 100) < s->o.transfer_pct)
-			push(s, (struct event){ .t = t + 13,
-					.type = EV_TRANSFER });
+		if (sim_below(&s->c, 100) < s->o.partition_pct)
+			at(s, t, EV_PARTITION, 0);
+		if (sim_below(&s->c, 100) < s->o.crash_pct)
+			at(s, t + 7, EV_CRASH,
+					(uint32_t)sim_below(&s->c, s->n));
+		if (sim_below(&s->c, 100) < s->o.transfer_pct)
+			at(s, t + 13, EV_TRANSFER, 0);
 	}
 	if (s->o.voter_change)
-		push(s, (struct event){ .t = 1000 + rnd_below(s, end / 2 + 1),
-				.type = EV_VOTER });
-}
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
+		at(s, 1000 + sim_below(&s->c, end / 2 + 1), EV_VOTER, 0);
 }
 
 /* The end: progress, then the linearizability of the epoch history. */
@@ -1335,14 +1218,14 @@ check_history(struct sim *s)
 		if (l != NULL)
 			propose(s);
 		if (s->n_props > before) {
-			run_until(s, s->now + 2000);
+			run_until(s, s->c.now + 2000);
 			if (!s->props[before].acked)
 				fail(s, l->id - 1, "a proposal after the "
 						"faults stopped did not "
 						"commit");
 			break;
 		}
-		run_until(s, s->now + 100);
+		run_until(s, s->c.now + 100);
 	}
 	if (l == NULL) {
 		fail(s, 0, "no leader after the faults stopped");
@@ -1351,9 +1234,9 @@ check_history(struct sim *s)
 	for (uint32_t i = 0; i < s->n; i++) {
 		struct node *nd = &s->nodes[i];
 
-		if (!nd->up)
+		if (!node_up(s, nd))
 			fail(s, i, "down at the end");
-		else if (raft_applied(nd->r) != s->max_committed ||
+		else if (raft_status(nd->r).applied != s->max_committed ||
 				nd->app_index != s->max_committed) {
 			fail(s, i, "applied %" PRIu64 " of %" PRIu64
 					" at the end", nd->app_index,
@@ -1455,7 +1338,7 @@ check_history(struct sim *s)
 }
 
 static void
-sim_free(struct sim *s)
+run_free(struct sim *s)
 {
 	for (uint32_t i = 0; i < s->n; i++) {
 		raft_free(s->nodes[i].r);
@@ -1466,9 +1349,7 @@ sim_free(struct sim *s)
 	free(s->ep_a);
 	free(s->ep_b);
 	free(s->view);
-	for (size_t i = 0; i < s->heap_n; i++)
-		free(s->heap[i].buf);
-	free(s->heap);
+	sim_free(&s->c);
 	free(s->leader_of_term);
 	free(s->hist);
 	free(s->lm);
@@ -1488,48 +1369,53 @@ run_seed(const struct opts *o, uint64_t seed, struct totals *tot)
 	cur = s;
 	s->o = *o;
 	s->seed = seed;
-	s->rng = seed * 0x9e3779b97f4a7c15ull + 1;
 	s->n = o->voters + o->learners;
-	s->faults = true;
+	sim_init(&s->c, s->n, seed, SIM_SPLITMIX64, &o->net);
+	s->c.verbose = o->verbose;
+	snprintf(s->c.who, sizeof(s->c.who), "raft-sim: seed %" PRIu64 " ",
+			seed);
 	s->next_epoch = 1;
-	s->ep_a = xrealloc(NULL, sizeof(*s->ep_a));
-	s->ep_b = xrealloc(NULL, sizeof(*s->ep_b));
-	s->view = xrealloc(NULL, 2 * RAFT_EPOCH_MEMBERS_MAX * sizeof(*s->view));
+	s->ep_a = sim_realloc(NULL, sizeof(*s->ep_a));
+	s->ep_b = sim_realloc(NULL, sizeof(*s->ep_b));
+	s->view = sim_calloc(2 * RAFT_EPOCH_MEMBERS_MAX, sizeof(*s->view));
 	for (uint32_t i = 0; i < s->n; i++) {
-		s->nodes[i].app = xrealloc(NULL, sizeof(*s->nodes[i].app));
+		s->nodes[i].app = sim_realloc(NULL, sizeof(*s->nodes[i].app));
 		s->nodes[i].id = i + 1;
-		s->nodes[i].synced.snap.data = dup_bytes(NULL, 0);
-		s->nodes[i].written.snap.data = dup_bytes(NULL, 0);
+		s->nodes[i].synced.snap.data = sim_memdup(NULL, 0);
+		s->nodes[i].written.snap.data = sim_memdup(NULL, 0);
 		node_start(s, &s->nodes[i]);
 	}
 	schedule(s);
 	run_until(s, (uint64_t)o->seconds * 1000);
 
 	/* The faults stop; the crashed come back. */
-	s->faults = false;
-	s->split = false;
+	s->c.faults = false;
+	s->c.split = false;
 	for (uint32_t i = 0; i < s->n; i++)
 		s->nodes[i].crash_mid_write = false;
-	for (size_t i = 0; i < s->heap_n; i++)
-		if (s->heap[i].type == EV_CRASH ||
-				s->heap[i].type == EV_PARTITION)
-			s->heap[i].type = EV_HEAL;
+	for (size_t i = 0; i < s->c.heap_n; i++)
+		if (s->c.heap[i].type == EV_CRASH ||
+				s->c.heap[i].type == EV_PARTITION)
+			s->c.heap[i].type = EV_HEAL;
 	for (uint32_t i = 0; i < s->n; i++)
-		if (!s->nodes[i].up) {
+		if (!s->c.up[i]) {
 			s->restarts++;
 			node_start(s, &s->nodes[i]);
 		}
-	run_until(s, s->now + (uint64_t)o->heal_seconds * 1000);
+	run_until(s, s->c.now + (uint64_t)o->heal_seconds * 1000);
 	check_history(s);
 
-	for (uint32_t i = 0; i < s->n; i++)
-		if (s->nodes[i].r != NULL) {
-			elections += raft_stats(s->nodes[i].r)->became_leader;
-			snaps += raft_stats(s->nodes[i].r)->snapshots_installed;
-			tot->snap_chunks +=
-					raft_stats(s->nodes[i].r)->snapshots_sent;
-		}
-	ok = s->failures == 0;
+	for (uint32_t i = 0; i < s->n; i++) {
+		const struct raft_stats *st;
+
+		if (s->nodes[i].r == NULL)
+			continue;
+		st = raft_stats(s->nodes[i].r);
+		elections += st->became_leader;
+		snaps += st->snapshots_installed;
+		tot->snap_chunks += st->snapshots_sent;
+	}
+	ok = s->c.failures == 0;
 	tot->seeds++;
 	tot->elections += elections;
 	tot->committed += s->max_committed;
@@ -1551,7 +1437,7 @@ run_seed(const struct opts *o, uint64_t seed, struct totals *tot)
 		tot->acked++;
 		if (tot->n_lat == tot->lat_cap) {
 			tot->lat_cap = tot->lat_cap ? tot->lat_cap * 2 : 4096;
-			tot->lat = xrealloc(tot->lat,
+			tot->lat = sim_realloc(tot->lat,
 					tot->lat_cap * sizeof(*tot->lat));
 		}
 		tot->lat[tot->n_lat++] = s->props[p].t_acked -
@@ -1562,10 +1448,10 @@ run_seed(const struct opts *o, uint64_t seed, struct totals *tot)
 		printf("raft-sim: seed %" PRIu64 " FAILED (%" PRIu64
 				" violations), first: %s\n"
 				"reproduce: %s --seed %" PRIu64 " -v\n",
-				seed, s->failures, s->first_failure, repro,
+				seed, s->c.failures, s->c.first_failure, repro,
 				seed);
 	}
-	sim_free(s);
+	run_free(s);
 	free(s);
 	cur = NULL;
 	return ok;
@@ -1603,103 +1489,51 @@ usage(FILE *f)
 "  -v                print every violation\n");
 }
 
-static bool
-parse_range(const char *arg, uint64_t *lo, uint64_t *hi)
-{
-	char *end;
-
-	*lo = strtoull(arg, &end, 10);
-	if (*end == '\0') {
-		*hi = *lo;
-		return true;
-	}
-	if (*end != '-')
-		return false;
-	*hi = strtoull(end + 1, &end, 10);
-	return *end == '\0' && *hi >= *lo;
-}
-
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "seed", required_argument, NULL, 's' },
-		{ "seeds", required_argument, NULL, 'S' },
-		{ "voters", required_argument, NULL, 'V' },
-		{ "learners", required_argument, NULL, 'L' },
-		{ "seconds", required_argument, NULL, 'T' },
-		{ "heal", required_argument, NULL, 'H' },
-		{ "loss", required_argument, NULL, 'l' },
-		{ "dup", required_argument, NULL, 'd' },
-		{ "delay", required_argument, NULL, 'D' },
-		{ "partitions", required_argument, NULL, 'p' },
-		{ "crashes", required_argument, NULL, 'c' },
-		{ "lose", required_argument, NULL, 'x' },
-		{ "propose", required_argument, NULL, 'P' },
-		{ "transfers", required_argument, NULL, 't' },
-		{ "no-voter-change", no_argument, NULL, 'n' },
-		{ "bug-early-send", no_argument, NULL, 'B' },
-		{ "corrupt", required_argument, NULL, 'C' },
-		{ "voter-changes", required_argument, NULL, 'W' },
-		{ "members", required_argument, NULL, 'M' },
-		{ "bug-lost-votes", no_argument, NULL, 'O' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct opts o = {
 		.seed_lo = 1, .seed_hi = 1, .voters = 3, .learners = 2,
-		.seconds = 10, .heal_seconds = 3, .loss_pct = 2, .dup_pct = 2,
-		.delay_min_ms = 1, .delay_max_ms = 10, .partition_pct = 25,
-		.crash_pct = 25, .lose_pct = 50, .propose_ms = 100,
-		.transfer_pct = 15, .voter_change = true, .corrupt_pct = 20,
-		.voter_changes = 1, .members = 12,
+		.seconds = 10, .heal_seconds = 3,
+		.net = { .loss_pct = 2, .dup_pct = 2, .delay_min_ms = 1,
+			.delay_max_ms = 10 },
+		.partition_pct = 25, .crash_pct = 25, .lose_pct = 50,
+		.propose_ms = 100, .transfer_pct = 15, .voter_change = true,
+		.corrupt_pct = 20, .voter_changes = 1, .members = 12,
+	};
+	const struct sim_opt opts[] = {
+		{ "seed", 0, SIM_OPT_RANGE64, &o.seed_lo, &o.seed_hi },
+		{ "seeds", 0, SIM_OPT_RANGE64, &o.seed_lo, &o.seed_hi },
+		{ "voters", 0, SIM_OPT_U32, &o.voters, NULL },
+		{ "learners", 0, SIM_OPT_U32, &o.learners, NULL },
+		{ "seconds", 0, SIM_OPT_U32, &o.seconds, NULL },
+		{ "heal", 0, SIM_OPT_U32, &o.heal_seconds, NULL },
+		{ "loss", 0, SIM_OPT_U32, &o.net.loss_pct, NULL },
+		{ "dup", 0, SIM_OPT_U32, &o.net.dup_pct, NULL },
+		{ "delay", 0, SIM_OPT_RANGE32, &o.net.delay_min_ms,
+			&o.net.delay_max_ms },
+		{ "partitions", 0, SIM_OPT_U32, &o.partition_pct, NULL },
+		{ "crashes", 0, SIM_OPT_U32, &o.crash_pct, NULL },
+		{ "lose", 0, SIM_OPT_U32, &o.lose_pct, NULL },
+		{ "propose", 0, SIM_OPT_U32, &o.propose_ms, NULL },
+		{ "transfers", 0, SIM_OPT_U32, &o.transfer_pct, NULL },
+		{ "no-voter-change", 0, SIM_OPT_CLEAR, &o.voter_change, NULL },
+		{ "bug-early-send", 0, SIM_OPT_SET, &o.bug_early_send, NULL },
+		{ "corrupt", 0, SIM_OPT_U32, &o.corrupt_pct, NULL },
+		{ "voter-changes", 0, SIM_OPT_U32, &o.voter_changes, NULL },
+		{ "members", 0, SIM_OPT_U32, &o.members, NULL },
+		{ "bug-lost-votes", 0, SIM_OPT_SET, &o.bug_lost_votes, NULL },
+		{ NULL, 'v', SIM_OPT_SET, &o.verbose, NULL },
 	};
 	struct totals tot = { 0 };
-	uint64_t lo, hi;
 	size_t off;
-	int c;
+	int rc = sim_args(argc, argv, opts, sizeof(opts) / sizeof(opts[0]),
+			usage);
 
-	while ((c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-		case 'S':
-			if (!parse_range(optarg, &o.seed_lo, &o.seed_hi)) {
-				usage(stderr);
-				return 2;
-			}
-			break;
-		case 'V': o.voters = (uint32_t)atoi(optarg); break;
-		case 'L': o.learners = (uint32_t)atoi(optarg); break;
-		case 'T': o.seconds = (uint32_t)atoi(optarg); break;
-		case 'H': o.heal_seconds = (uint32_t)atoi(optarg); break;
-		case 'l': o.loss_pct = (uint32_t)atoi(optarg); break;
-		case 'd': o.dup_pct = (uint32_t)atoi(optarg); break;
-		case 'D':
-			if (!parse_range(optarg, &lo, &hi)) {
-				usage(stderr);
-				return 2;
-			}
-			o.delay_min_ms = (uint32_t)lo;
-			o.delay_max_ms = (uint32_t)hi;
-			break;
-		case 'p': o.partition_pct = (uint32_t)atoi(optarg); break;
-		case 'c': o.crash_pct = (uint32_t)atoi(optarg); break;
-		case 'x': o.lose_pct = (uint32_t)atoi(optarg); break;
-		case 'P': o.propose_ms = (uint32_t)atoi(optarg); break;
-		case 't': o.transfer_pct = (uint32_t)atoi(optarg); break;
-		case 'n': o.voter_change = false; break;
-		case 'B': o.bug_early_send = true; break;
-		case 'C': o.corrupt_pct = (uint32_t)atoi(optarg); break;
-		case 'W': o.voter_changes = (uint32_t)atoi(optarg); break;
-		case 'M': o.members = (uint32_t)atoi(optarg); break;
-		case 'O': o.bug_lost_votes = true; break;
-		case 'v': o.verbose = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind != argc || (o.voters != 3 && o.voters != 5 &&
-			o.voters != 1) || o.voters + o.learners > NODES_MAX ||
+	if (rc >= 0)
+		return rc;
+	if ((o.voters != 3 && o.voters != 5 && o.voters != 1) ||
+			o.voters + o.learners > NODES_MAX ||
 			o.propose_ms < 2 || o.seconds == 0 || o.members < 2 ||
 			o.members > RAFT_EPOCH_MEMBERS_MAX ||
 			o.heal_seconds == 0) {
@@ -1730,7 +1564,7 @@ main(int argc, char **argv)
 			break;
 	}
 
-	qsort(tot.lat, tot.n_lat, sizeof(*tot.lat), cmp_u64);
+	sim_sort_u64(tot.lat, tot.n_lat);
 	printf("raft-sim: seeds %" PRIu64 "-%" PRIu64 ", %u voters + %u "
 			"learners: %" PRIu64 " passed, %" PRIu64 " failed\n"
 			"raft-sim: elections %" PRIu64 ", proposals %" PRIu64

@@ -26,15 +26,24 @@
 
 /* Parse a copy of s (len bytes) held in a buffer of exactly that size. */
 static enum admin_verdict
-parse_exact(const char *s, size_t len, enum admin_cmd *cmd)
+parse_copy(const char *s, size_t len, struct admin_req *req)
 {
 	char *copy = malloc(len > 0 ? len : 1);
-	struct admin_req req;
 	enum admin_verdict v;
 
 	memcpy(copy, s, len);
-	v = admin_req_parse(copy, len, &req);
+	v = admin_req_parse(copy, len, req);
 	free(copy);
+	return v;
+}
+
+/* The same, giving the command only. */
+static enum admin_verdict
+parse_exact(const char *s, size_t len, enum admin_cmd *cmd)
+{
+	struct admin_req req;
+	enum admin_verdict v = parse_copy(s, len, &req);
+
 	*cmd = req.cmd;
 	return v;
 }
@@ -43,14 +52,7 @@ parse_exact(const char *s, size_t len, enum admin_cmd *cmd)
 static enum admin_verdict
 parse_req(const char *s, struct admin_req *req)
 {
-	size_t len = strlen(s);
-	char *copy = malloc(len > 0 ? len : 1);
-	enum admin_verdict v;
-
-	memcpy(copy, s, len);
-	v = admin_req_parse(copy, len, req);
-	free(copy);
-	return v;
+	return parse_copy(s, strlen(s), req);
 }
 
 static enum admin_verdict
@@ -146,26 +148,38 @@ test_parse(void)
 			CHECK_EQ(v, ADMIN_REQ_BINARY);
 	}
 
-	/* What a wrong argument list meant. */
+	/* What a wrong argument list meant; a node id taken. */
 	{
+		static const struct {
+			const char *req;
+			enum admin_verdict v;
+			enum admin_cmd cmd;	/* Meant, when not OK. */
+			uint32_t id;
+		} args[] = {
+			{ "raft snapshot x", ADMIN_REQ_ARGS,
+				ADMIN_CMD_RAFT_SNAPSHOT, 0 },
+			{ "raft x", ADMIN_REQ_ARGS, ADMIN_CMD_RAFT, 0 },
+			{ "stats x", ADMIN_REQ_ARGS, ADMIN_CMD_STATS, 0 },
+			{ "raft add-voter 4", ADMIN_REQ_OK,
+				ADMIN_CMD_RAFT_ADD_VOTER, 4 },
+			{ "\traft  remove-voter\t12\n", ADMIN_REQ_OK,
+				ADMIN_CMD_RAFT_REMOVE_VOTER, 12 },
+			{ "raft add-voter 4294967295", ADMIN_REQ_OK,
+				ADMIN_CMD_RAFT_ADD_VOTER, 4294967295u },
+		};
 		struct admin_req r;
 
-		CHECK_EQ(parse_req("raft snapshot x", &r), ADMIN_REQ_ARGS);
-		CHECK_EQ(r.meant, ADMIN_CMD_RAFT_SNAPSHOT);
-		CHECK_EQ(parse_req("raft x", &r), ADMIN_REQ_ARGS);
-		CHECK_EQ(r.meant, ADMIN_CMD_RAFT);
-		CHECK_EQ(parse_req("stats x", &r), ADMIN_REQ_ARGS);
-		CHECK_EQ(r.meant, ADMIN_CMD_STATS);
-		CHECK_EQ(parse_req("raft add-voter 4", &r), ADMIN_REQ_OK);
-		CHECK_EQ(r.cmd, ADMIN_CMD_RAFT_ADD_VOTER);
-		CHECK_EQ(r.id, 4);
-		CHECK_EQ(parse_req("\traft  remove-voter\t12\n", &r),
-				ADMIN_REQ_OK);
-		CHECK_EQ(r.cmd, ADMIN_CMD_RAFT_REMOVE_VOTER);
-		CHECK_EQ(r.id, 12);
-		CHECK_EQ(parse_req("raft add-voter 4294967295", &r),
-				ADMIN_REQ_OK);
-		CHECK_EQ(r.id, 4294967295u);
+		for (size_t i = 0; i < sizeof(args) / sizeof(args[0]); i++) {
+			if (!CHECK_EQ(parse_req(args[i].req, &r), args[i].v))
+				fprintf(stderr, "  request \"%s\"\n",
+						args[i].req);
+			if (args[i].v != ADMIN_REQ_OK) {
+				CHECK_EQ(r.meant, args[i].cmd);
+				continue;
+			}
+			CHECK_EQ(r.cmd, args[i].cmd);
+			CHECK_EQ(r.id, args[i].id);
+		}
 		static const char *const bad[] = {
 			"raft add-voter", "raft add-voter 0",
 			"raft add-voter 04", "raft add-voter 4294967296",
@@ -301,9 +315,34 @@ client_reply(struct fake *f, int fd, char *out, size_t cap, size_t *maxpkt)
 	return pkts;
 }
 
+/* Send req (len bytes) and read the whole reply: the packets read. */
+static int
+ask(struct fake *f, int fd, const char *req, size_t len, char *reply,
+		size_t cap)
+{
+	size_t maxpkt;
+
+	CHECK_EQ(send(fd, req, len, 0), len);
+	return client_reply(f, fd, reply, cap, &maxpkt);
+}
+
 static void
 test_socket(void)
 {
+	static const struct {
+		const char *req;	/* NULL: one byte too long. */
+		const char *reply;
+	} errors[] = {
+		{ "frobnicate now", "error: unknown command 'frobnicate'" },
+		{ "stats please", "error: the command takes no arguments" },
+		{ "raft compact", "error: unknown raft command (commands: " },
+		{ "raft snapshot 2", "error: usage: raft snapshot" },
+		{ "raft add-voter 0",
+			"error: usage: raft add-voter ID (ID: a node id" },
+		{ "st\x01", "error: request is not plain text" },
+		{ "   ", "error: empty request" },
+		{ NULL, "error: request longer than 256 bytes" },
+	};
 	char dir[] = "/tmp/rumor-test-admin.XXXXXX";
 	char path[128], err[256], reply[1 << 17], big[ADMIN_REQ_MAX + 10];
 	struct fake f = { .big_lines = 0 };
@@ -360,33 +399,19 @@ test_socket(void)
 	CHECK_EQ(strlen(reply), 1000 * strlen("line 00000 \n") + 1000 * 64);
 	CHECK(strstr(reply, "line 00999 ") != NULL);
 
-	/* Errors: an "error: " packet, then the end; counted by verdict. */
-	CHECK(send(fd, "frobnicate now", 14, 0) == 14);
-	pkts = client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
-	CHECK_EQ(pkts, 2);
-	CHECK_PREFIX(reply, "error: unknown command 'frobnicate'");
-	CHECK(send(fd, "stats please", 12, 0) == 12);
-	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
-	CHECK_PREFIX(reply, "error: the command takes no arguments");
-	CHECK(send(fd, "raft compact", 12, 0) == 12);
-	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
-	CHECK_PREFIX(reply, "error: unknown raft command (commands: ");
-	CHECK(send(fd, "raft snapshot 2", 15, 0) == 15);
-	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
-	CHECK_PREFIX(reply, "error: usage: raft snapshot");
-	CHECK(send(fd, "raft add-voter 0", 16, 0) == 16);
-	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
-	CHECK_PREFIX(reply, "error: usage: raft add-voter ID (ID: a node id");
-	CHECK(send(fd, "st\x01", 3, 0) == 3);
-	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
-	CHECK_PREFIX(reply, "error: request is not plain text");
-	CHECK(send(fd, "   ", 3, 0) == 3);
-	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
-	CHECK_PREFIX(reply, "error: empty request");
+	/*
+	 * Errors: an "error: " packet, then the end; counted by verdict.
+	 * The last request is one too long.
+	 */
 	memset(big, 'm', sizeof(big));
-	CHECK(send(fd, big, sizeof(big), 0) == (ssize_t)sizeof(big));
-	client_reply(&f, fd, reply, sizeof(reply), &maxpkt);
-	CHECK_PREFIX(reply, "error: request longer than 256 bytes");
+	for (size_t i = 0; i < sizeof(errors) / sizeof(errors[0]); i++) {
+		const char *req = errors[i].req != NULL ? errors[i].req : big;
+		size_t len = errors[i].req != NULL ? strlen(req) :
+				sizeof(big);
+
+		CHECK_EQ(ask(&f, fd, req, len, reply, sizeof(reply)), 2);
+		CHECK_PREFIX(reply, errors[i].reply);
+	}
 
 	/* A deferred reply: the client waits, a second one is served. */
 	CHECK(send(fd, "stats", 5, 0) == 5);

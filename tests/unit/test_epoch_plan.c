@@ -33,49 +33,66 @@ in_make(const struct raft_epoch *last, uint32_t n, uint64_t now)
 	};
 }
 
+/* A leader's planner: its batch, what it sees, when to look again. */
+struct planner {
+	struct epoch_batch b;
+	struct epoch_plan_in in;
+	uint64_t wake;
+};
+
+/* A planner over a view of n members, no epoch yet, at now. */
+static struct planner
+planner(uint32_t n, uint64_t now)
+{
+	view_make(n);
+	return (struct planner){ .in = in_make(NULL, n, now) };
+}
+
+static enum epoch_action
+plan(struct planner *p)
+{
+	return epoch_plan(&p->b, &p->in, &p->wake);
+}
+
 static void
 test_batch(void)
 {
-	struct epoch_batch b = { 0 };
+	struct planner p = planner(5, 1000);
 	struct raft_epoch last, next;
-	struct epoch_plan_in in;
-	uint64_t wake;
 
-	view_make(5);
 	/* No epoch yet: the first waits for the batch, then goes. */
-	in = in_make(NULL, 5, 1000);
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_WAIT);
-	CHECK_EQ(wake, 1000 + EPOCH_BATCH_MS);
-	in.now = 1100;
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_WAIT);
-	CHECK_EQ(wake, 1000 + EPOCH_BATCH_MS);
-	in.now = 1000 + EPOCH_BATCH_MS;
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_PROPOSE);
-	CHECK(!b.pending);
+	CHECK_EQ(plan(&p), EPOCH_WAIT);
+	CHECK_EQ(p.wake, 1000 + EPOCH_BATCH_MS);
+	p.in.now = 1100;
+	CHECK_EQ(plan(&p), EPOCH_WAIT);
+	CHECK_EQ(p.wake, 1000 + EPOCH_BATCH_MS);
+	p.in.now = 1000 + EPOCH_BATCH_MS;
+	CHECK_EQ(plan(&p), EPOCH_PROPOSE);
+	CHECK(!p.b.pending);
 	CHECK_EQ(epoch_next(&next, NULL, view, 5), 0);
 	CHECK_EQ(next.epoch, 1);
 	CHECK_EQ(next.n_members, 5);
 
 	/* The same view as the last epoch: nothing to do. */
 	last = next;
-	in = in_make(&last, 5, 2000);
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_IDLE);
+	p.in = in_make(&last, 5, 2000);
+	CHECK_EQ(plan(&p), EPOCH_IDLE);
 
 	/* A member dies, another within the batch: one epoch of both. */
 	view[4].id = 6;
-	in = in_make(&last, 5, 3000);
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_WAIT);
+	p.in = in_make(&last, 5, 3000);
+	CHECK_EQ(plan(&p), EPOCH_WAIT);
 	view[3].weight = 2;
-	in.now = 3150;
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_WAIT);
-	CHECK_EQ(wake, 3000 + EPOCH_BATCH_MS);
+	p.in.now = 3150;
+	CHECK_EQ(plan(&p), EPOCH_WAIT);
+	CHECK_EQ(p.wake, 3000 + EPOCH_BATCH_MS);
 	/* The previous epoch is still in flight: wait for its commit. */
-	in.now = 3300;
-	in.in_flight = true;
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_WAIT);
-	CHECK_EQ(wake, UINT64_MAX);
-	in.in_flight = false;
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_PROPOSE);
+	p.in.now = 3300;
+	p.in.in_flight = true;
+	CHECK_EQ(plan(&p), EPOCH_WAIT);
+	CHECK_EQ(p.wake, UINT64_MAX);
+	p.in.in_flight = false;
+	CHECK_EQ(plan(&p), EPOCH_PROPOSE);
 	CHECK_EQ(epoch_next(&next, &last, view, 5), 0);
 	CHECK_EQ(next.epoch, 2);
 	CHECK(epoch_same_members(&next, view, 5));
@@ -84,61 +101,53 @@ test_batch(void)
 	/* A change that reverts within the batch ends it. */
 	last = next;
 	view[0].port = 7000;
-	in = in_make(&last, 5, 4000);
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_WAIT);
+	p.in = in_make(&last, 5, 4000);
+	CHECK_EQ(plan(&p), EPOCH_WAIT);
 	view[0].port = 7946;
-	in.now = 4300;
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_IDLE);
-	CHECK(!b.pending);
+	p.in.now = 4300;
+	CHECK_EQ(plan(&p), EPOCH_IDLE);
+	CHECK(!p.b.pending);
 }
 
 static void
 test_who(void)
 {
-	struct epoch_batch b = { 0 };
-	struct epoch_plan_in in;
-	uint64_t wake;
+	struct planner p = planner(3, 0);
 
-	view_make(3);
 	/* Followers never propose, and a leadership lost ends the batch. */
-	in = in_make(NULL, 3, 0);
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_WAIT);
-	in.leader = false;
-	in.now = 1000;
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_IDLE);
-	CHECK(!b.pending);
+	CHECK_EQ(plan(&p), EPOCH_WAIT);
+	p.in.leader = false;
+	p.in.now = 1000;
+	CHECK_EQ(plan(&p), EPOCH_IDLE);
+	CHECK(!p.b.pending);
 	/* A new leader batches from when it looks, not from before. */
-	in.leader = true;
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_WAIT);
-	CHECK_EQ(wake, 1000 + EPOCH_BATCH_MS);
+	p.in.leader = true;
+	CHECK_EQ(plan(&p), EPOCH_WAIT);
+	CHECK_EQ(p.wake, 1000 + EPOCH_BATCH_MS);
 	/* A failed disk: no proposals. */
-	in.can_propose = false;
-	in.now = 5000;
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_IDLE);
+	p.in.can_propose = false;
+	p.in.now = 5000;
+	CHECK_EQ(plan(&p), EPOCH_IDLE);
 	/* An empty view is never an epoch. */
-	in = in_make(NULL, 0, 6000);
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_IDLE);
+	p.in = in_make(NULL, 0, 6000);
+	CHECK_EQ(plan(&p), EPOCH_IDLE);
 }
 
 static void
 test_limit(void)
 {
-	struct epoch_batch b = { 0 };
-	struct epoch_plan_in in;
+	struct planner p = planner(RAFT_EPOCH_MEMBERS_MAX + 1, 0);
 	static struct raft_epoch e;
 	static uint8_t buf[RAFT_EPOCH_HDR_LEN +
 			RAFT_EPOCH_MEMBERS_MAX * RAFT_EPOCH_MEMBER_LEN];
-	uint64_t wake;
 
-	view_make(RAFT_EPOCH_MEMBERS_MAX + 1);
-	in = in_make(NULL, RAFT_EPOCH_MEMBERS_MAX + 1, 0);
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_TOO_BIG);
+	CHECK_EQ(plan(&p), EPOCH_TOO_BIG);
 	CHECK_EQ(epoch_next(&e, NULL, view, RAFT_EPOCH_MEMBERS_MAX + 1), -1);
 	/* The largest epoch: 4,096 members, a snapshot of 65,552 bytes. */
-	in.n_view = RAFT_EPOCH_MEMBERS_MAX;
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_WAIT);
-	in.now = EPOCH_BATCH_MS;
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_PROPOSE);
+	p.in.n_view = RAFT_EPOCH_MEMBERS_MAX;
+	CHECK_EQ(plan(&p), EPOCH_WAIT);
+	p.in.now = EPOCH_BATCH_MS;
+	CHECK_EQ(plan(&p), EPOCH_PROPOSE);
 	CHECK_EQ(epoch_next(&e, NULL, view, RAFT_EPOCH_MEMBERS_MAX), 0);
 	CHECK_EQ(raft_epoch_encode(&e, buf, sizeof(buf)), sizeof(buf));
 	/* Unsorted members are refused. */
@@ -150,18 +159,14 @@ test_limit(void)
 static void
 test_continuing(void)
 {
-	struct epoch_batch b = { 0 };
-	struct epoch_plan_in in;
-	uint64_t wake;
+	struct planner p = planner(5, 1000);
 
-	view_make(5);
-	in = in_make(NULL, 5, 1000);
-	in.continuing = true;
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_PROPOSE);
-	in.continuing = false;
-	in.now = 5000;
-	CHECK_EQ(epoch_plan(&b, &in, &wake), EPOCH_WAIT);
-	CHECK_EQ(wake, 5000 + EPOCH_BATCH_MS);
+	p.in.continuing = true;
+	CHECK_EQ(plan(&p), EPOCH_PROPOSE);
+	p.in.continuing = false;
+	p.in.now = 5000;
+	CHECK_EQ(plan(&p), EPOCH_WAIT);
+	CHECK_EQ(p.wake, 5000 + EPOCH_BATCH_MS);
 }
 
 /* A member of the 1,000-node cluster below; weight w. */
@@ -280,6 +285,31 @@ step(struct raft_epoch *follower, bool *have,
 	return len;
 }
 
+/* A leader's epochs, and a follower that applies its deltas. */
+struct replicas {
+	struct raft_epoch leader, next, follower;
+	struct raft_epoch_delta d;
+	bool have_leader, have, partial;
+};
+
+/*
+ * The leader's delta towards the view v (n members), applied on the
+ * follower (step): its encoded size. The leader is then at the next
+ * epoch; r->d and r->partial say what the delta was.
+ */
+static size_t
+replicate(struct replicas *r, const struct raft_epoch_member *v, uint32_t n)
+{
+	size_t len;
+
+	CHECK_EQ(epoch_delta(&r->d, &r->next, &r->partial,
+			r->have_leader ? &r->leader : NULL, v, n), 0);
+	len = step(&r->follower, &r->have, &r->d, &r->next);
+	r->leader = r->next;
+	r->have_leader = true;
+	return len;
+}
+
 /*
  * Epochs of 1,000 members as deltas: a cluster forming (13 epochs of at
  * most 81 joins), one join, one leave, a weight change, 200 joins and
@@ -290,38 +320,33 @@ step(struct raft_epoch *follower, bool *have,
 static void
 test_delta_1000(void)
 {
-	static struct raft_epoch leader, next, follower, tmp;
-	static struct raft_epoch_delta d;
+	static struct replicas r;
+	static struct raft_epoch tmp;
 	static struct raft_epoch_member v[1200];
 	static uint8_t snap[RAFT_EPOCH_HDR_LEN +
 			RAFT_EPOCH_MEMBERS_MAX * RAFT_EPOCH_MEMBER_LEN];
-	bool have = false, have_leader = false, partial = true;
 	uint32_t n = 1000, epochs = 0;
 	size_t len, max_len = 0;
 
 	for (uint32_t i = 0; i < n; i++)
 		v[i] = member(i + 1, 1 + i % 7);
 	/* Forming: as much as fits each time. */
-	while (partial) {
-		CHECK_EQ(epoch_delta(&d, &next, &partial,
-				have_leader ? &leader : NULL, v, n), 0);
-		len = step(&follower, &have, &d, &next);
+	do {
+		len = replicate(&r, v, n);
 		max_len = len > max_len ? len : max_len;
-		leader = next;
-		have_leader = true;
 		epochs++;
-	}
+	} while (r.partial);
 	CHECK_EQ(epochs, 13);
 	CHECK(max_len <= RAFT_ENTRY_DATA_MAX);
-	CHECK(epoch_same_members(&follower, v, n));
-	CHECK_EQ(follower.epoch, 13);
+	CHECK(epoch_same_members(&r.follower, v, n));
+	CHECK_EQ(r.follower.epoch, 13);
 	printf("test_epoch_plan: 1,000 members formed in %u epochs, deltas "
 			"of at most %zu bytes\n", epochs, max_len);
 	/* Nothing to do when nothing changed. */
-	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), -1);
+	CHECK_EQ(epoch_delta(&r.d, &r.next, &r.partial, &r.leader, v, n), -1);
 
 	/* The whole epoch: a snapshot. */
-	len = raft_epoch_encode(&follower, snap, sizeof(snap));
+	len = raft_epoch_encode(&r.follower, snap, sizeof(snap));
 	CHECK_EQ(len, 16 + 16 * 1000);
 	CHECK_EQ(raft_epoch_decode(snap, len, &tmp), RAFT_WIRE_OK);
 	CHECK(epoch_same_members(&tmp, v, n));
@@ -333,22 +358,16 @@ test_delta_1000(void)
 	/* One join. */
 	v[n] = member(5000, 1);
 	n++;
-	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), 0);
-	CHECK(!partial);
-	CHECK_EQ(step(&follower, &have, &d, &next), 32 + 16);
-	leader = next;
+	CHECK_EQ(replicate(&r, v, n), 32 + 16);
+	CHECK(!r.partial);
 	/* One leave (member 500). */
 	memmove(&v[499], &v[500], (n - 500) * sizeof(v[0]));
 	n--;
-	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), 0);
-	CHECK_EQ(step(&follower, &have, &d, &next), 32 + 4);
-	leader = next;
+	CHECK_EQ(replicate(&r, v, n), 32 + 4);
 	/* A weight change. */
 	v[10].weight = 999;
-	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), 0);
-	CHECK_EQ(d.n_upserts, 1);
-	CHECK_EQ(step(&follower, &have, &d, &next), 32 + 16);
-	leader = next;
+	CHECK_EQ(replicate(&r, v, n), 32 + 16);
+	CHECK_EQ(r.d.n_upserts, 1);
 	printf("test_epoch_plan: at 1,000 members a join is a %u-byte delta,"
 			" a leave %u bytes\n", 32 + 16, 32 + 4);
 	/* 200 joins at once: 3 epochs (81, 81, 38). */
@@ -357,71 +376,61 @@ test_delta_1000(void)
 	n += 200;
 	epochs = 0;
 	do {
-		CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), 0);
-		step(&follower, &have, &d, &next);
-		leader = next;
+		replicate(&r, v, n);
 		epochs++;
-	} while (partial);
+	} while (r.partial);
 	CHECK_EQ(epochs, 3);
-	CHECK(epoch_same_members(&follower, v, n));
+	CHECK(epoch_same_members(&r.follower, v, n));
 	/* 500 die at once: 2 epochs, the removals in the first. */
 	memmove(&v[0], &v[500], (n - 500) * sizeof(v[0]));
 	n -= 500;
-	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), 0);
-	CHECK(partial);
-	CHECK_EQ(d.n_removed, RAFT_DELTA_REMOVED_MAX);
-	CHECK_EQ(d.n_upserts, 0);
-	step(&follower, &have, &d, &next);
-	leader = next;
-	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n), 0);
-	CHECK(!partial);
-	CHECK_EQ(d.n_removed, 500 - RAFT_DELTA_REMOVED_MAX);
-	step(&follower, &have, &d, &next);
-	leader = next;
-	CHECK(epoch_same_members(&follower, v, n));
+	replicate(&r, v, n);
+	CHECK(r.partial);
+	CHECK_EQ(r.d.n_removed, RAFT_DELTA_REMOVED_MAX);
+	CHECK_EQ(r.d.n_upserts, 0);
+	replicate(&r, v, n);
+	CHECK(!r.partial);
+	CHECK_EQ(r.d.n_removed, 500 - RAFT_DELTA_REMOVED_MAX);
+	CHECK(epoch_same_members(&r.follower, v, n));
 
 	/* Refusals: another base, a wrong hash, a wrong count, a stranger. */
 	v[n] = member(9000, 1);
-	CHECK_EQ(epoch_delta(&d, &next, &partial, &leader, v, n + 1), 0);
-	d.base--;
-	CHECK_EQ(epoch_apply(&tmp, &follower, &d), -1);
-	d.base++;
-	d.hash ^= 1;
-	CHECK_EQ(epoch_apply(&tmp, &follower, &d), -1);
-	d.hash ^= 1;
-	d.n_members++;
-	CHECK_EQ(epoch_apply(&tmp, &follower, &d), -1);
-	d.n_members--;
-	CHECK_EQ(epoch_apply(&tmp, NULL, &d), -1);
-	d.n_removed = 1;
-	d.removed[0] = 1;		/* Not a member any more. */
-	CHECK_EQ(epoch_apply(&tmp, &follower, &d), -1);
+	CHECK_EQ(epoch_delta(&r.d, &r.next, &r.partial, &r.leader, v, n + 1),
+			0);
+	r.d.base--;
+	CHECK_EQ(epoch_apply(&tmp, &r.follower, &r.d), -1);
+	r.d.base++;
+	r.d.hash ^= 1;
+	CHECK_EQ(epoch_apply(&tmp, &r.follower, &r.d), -1);
+	r.d.hash ^= 1;
+	r.d.n_members++;
+	CHECK_EQ(epoch_apply(&tmp, &r.follower, &r.d), -1);
+	r.d.n_members--;
+	CHECK_EQ(epoch_apply(&tmp, NULL, &r.d), -1);
+	r.d.n_removed = 1;
+	r.d.removed[0] = 1;		/* Not a member any more. */
+	CHECK_EQ(epoch_apply(&tmp, &r.follower, &r.d), -1);
 }
 
 /* Everyone leaves for one newcomer: the epoch between keeps one. */
 static void
 test_delta_all_leave(void)
 {
-	static struct raft_epoch last, next, follower;
-	static struct raft_epoch_delta d;
+	static struct replicas r;
 	static struct raft_epoch_member v[RAFT_DELTA_REMOVED_MAX];
-	bool partial, have = false;
 
 	for (uint32_t i = 0; i < RAFT_DELTA_REMOVED_MAX; i++)
 		v[i] = member(i + 1, 1);
-	CHECK_EQ(epoch_next(&last, NULL, v, RAFT_DELTA_REMOVED_MAX), 0);
-	follower = last;
-	have = true;
+	CHECK_EQ(epoch_next(&r.leader, NULL, v, RAFT_DELTA_REMOVED_MAX), 0);
+	r.follower = r.leader;
+	r.have = r.have_leader = true;
 	v[0] = member(10000, 1);
-	CHECK_EQ(epoch_delta(&d, &next, &partial, &last, v, 1), 0);
-	CHECK(partial);
-	CHECK_EQ(next.n_members, 1);
-	step(&follower, &have, &d, &next);
-	last = next;
-	CHECK_EQ(epoch_delta(&d, &next, &partial, &last, v, 1), 0);
-	CHECK(!partial);
-	step(&follower, &have, &d, &next);
-	CHECK(epoch_same_members(&follower, v, 1));
+	replicate(&r, v, 1);
+	CHECK(r.partial);
+	CHECK_EQ(r.next.n_members, 1);
+	replicate(&r, v, 1);
+	CHECK(!r.partial);
+	CHECK(epoch_same_members(&r.follower, v, 1));
 }
 
 int

@@ -42,11 +42,24 @@ ping(uint32_t from, uint8_t *buf, size_t cap)
 	return swim_encode(&m, buf, cap);
 }
 
-/* Seal len bytes of body with s; returns the datagram's length. */
-static size_t
-wrap(struct seal *s, const uint8_t *body, size_t len, uint8_t *out)
+/* What the last punt_open gave: the body, its length, the sender. */
+static uint8_t out[SEAL_BODY_MAX];
+static size_t olen;
+static uint32_t snd;
+
+/* What r makes of the datagram d of len bytes. */
+static enum punt_verdict
+punt(struct seal *r, const uint8_t *d, size_t len)
 {
-	return seal_wrap(s, SEAL_P_SWIM, body, len, out, RUMOR_DATAGRAM_MAX);
+	return punt_open(r, d, len, out, sizeof(out), &olen, &snd);
+}
+
+/* Seal len bytes of a proto body with s; the datagram's length. */
+static size_t
+wrap(struct seal *s, uint8_t proto, const uint8_t *body, size_t len,
+		uint8_t *dgram)
+{
+	return seal_wrap(s, proto, body, len, dgram, RUMOR_DATAGRAM_MAX);
 }
 
 int
@@ -56,9 +69,7 @@ main(void)
 	struct seal *a, *b_other_key, *c_other_label, *r;
 	uint8_t body[SWIM_MSG_MAX];
 	uint8_t d[RUMOR_DATAGRAM_MAX], d2[RUMOR_DATAGRAM_MAX];
-	uint8_t out[SEAL_BODY_MAX];
-	size_t blen, dlen, d2len, olen;
-	uint32_t snd = 0;
+	size_t blen, dlen, d2len;
 
 	if (!CHECK(keyring_make(&k1) == 0 && keyring_make(&k2) == 0))
 		return test_done("test_punt");
@@ -71,54 +82,46 @@ main(void)
 		return test_done("test_punt");
 
 	/* Node 1 speaking for itself: passed on, body intact. */
-	(void)snd;
 	blen = ping(1, body, sizeof(body));
-	dlen = wrap(a, body, blen, d);
+	dlen = wrap(a, SEAL_P_SWIM, body, blen, d);
 	CHECK(dlen == blen + SEAL_OVERHEAD);
-	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen, &snd), PUNT_SWIM);
+	CHECK_EQ(punt(r, d, dlen), PUNT_SWIM);
 	CHECK_EQ(olen, blen);
 	CHECK(memcmp(out, body, blen) == 0);
 
 	/* The same datagram again is a replay. */
-	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen, &snd),
-			PUNT_REPLAYED);
+	CHECK_EQ(punt(r, d, dlen), PUNT_REPLAYED);
 
 	/* Node 1, holding the key, speaking as node 2: forged. */
 	blen = ping(2, body, sizeof(body));
-	d2len = wrap(a, body, blen, d2);
-	CHECK_EQ(punt_open(r, d2, d2len, out, sizeof(out), &olen, &snd),
-			PUNT_FORGED_SENDER);
+	d2len = wrap(a, SEAL_P_SWIM, body, blen, d2);
+	CHECK_EQ(punt(r, d2, d2len), PUNT_FORGED_SENDER);
 
 	/* Another key, another label. */
-	d2len = wrap(b_other_key, body, blen, d2);
-	CHECK_EQ(punt_open(r, d2, d2len, out, sizeof(out), &olen, &snd),
-			PUNT_FORGED);
-	d2len = wrap(c_other_label, body, blen, d2);
-	CHECK_EQ(punt_open(r, d2, d2len, out, sizeof(out), &olen, &snd),
-			PUNT_WRONG_LABEL);
+	d2len = wrap(b_other_key, SEAL_P_SWIM, body, blen, d2);
+	CHECK_EQ(punt(r, d2, d2len), PUNT_FORGED);
+	d2len = wrap(c_other_label, SEAL_P_SWIM, body, blen, d2);
+	CHECK_EQ(punt(r, d2, d2len), PUNT_WRONG_LABEL);
 
 	/* A flipped bit of the ciphertext: no key opens it. */
 	blen = ping(1, body, sizeof(body));
-	dlen = wrap(a, body, blen, d);
+	dlen = wrap(a, SEAL_P_SWIM, body, blen, d);
 	d[SEAL_HDR_LEN + 3] ^= 0x10;
-	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen, &snd), PUNT_FORGED);
+	CHECK_EQ(punt(r, d, dlen), PUNT_FORGED);
 
 	/* Not a sealed datagram at all, or cut short. */
 	memset(d2, 0xa5, sizeof(d2));
-	CHECK_EQ(punt_open(r, d2, 100, out, sizeof(out), &olen, &snd),
-			PUNT_MALFORMED);
-	dlen = wrap(a, body, blen, d);
-	CHECK_EQ(punt_open(r, d, SEAL_HDR_LEN - 1, out, sizeof(out), &olen, &snd),
-			PUNT_MALFORMED);
-	CHECK(punt_open(r, d, dlen - 1, out, sizeof(out), &olen, &snd) !=
-			PUNT_SWIM);
+	CHECK_EQ(punt(r, d2, 100), PUNT_MALFORMED);
+	dlen = wrap(a, SEAL_P_SWIM, body, blen, d);
+	CHECK_EQ(punt(r, d, SEAL_HDR_LEN - 1), PUNT_MALFORMED);
+	CHECK(punt(r, d, dlen - 1) != PUNT_SWIM);
 
 	/*
 	 * A body too short to name a sender is passed on: the membership
 	 * refuses it itself (swim_bad).
 	 */
-	dlen = wrap(a, body, 5, d);
-	CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen, &snd), PUNT_SWIM);
+	dlen = wrap(a, SEAL_P_SWIM, body, 5, d);
+	CHECK_EQ(punt(r, d, dlen), PUNT_SWIM);
 	CHECK_EQ(olen, 5);
 
 	/*
@@ -137,19 +140,15 @@ main(void)
 		elen = raft_env_encode_msg(7, msg, sizeof(msg), env,
 				sizeof(env));
 		CHECK(elen > 0);
-		dlen = seal_wrap(a, SEAL_P_RAFT, env, elen, d,
-				RUMOR_DATAGRAM_MAX);
-		CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen, &snd),
-				PUNT_RAFT);
+		dlen = wrap(a, SEAL_P_RAFT, env, elen, d);
+		CHECK_EQ(punt(r, d, dlen), PUNT_RAFT);
 		CHECK_EQ(snd, 1);
 		CHECK_EQ(olen, elen);
 		msg[7] = 2;
 		elen = raft_env_encode_msg(7, msg, sizeof(msg), env,
 				sizeof(env));
-		dlen = seal_wrap(a, SEAL_P_RAFT, env, elen, d,
-				RUMOR_DATAGRAM_MAX);
-		CHECK_EQ(punt_open(r, d, dlen, out, sizeof(out), &olen, &snd),
-				PUNT_FORGED_SENDER);
+		dlen = wrap(a, SEAL_P_RAFT, env, elen, d);
+		CHECK_EQ(punt(r, d, dlen), PUNT_FORGED_SENDER);
 	}
 
 	for (int v = 0; v < PUNT_VERDICT_MAX; v++)

@@ -1,16 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Raft's durable state (include/rumor/raft_log.h): a reopen gives back what was
- * written; a conflicting suffix is cut; a torn last record is cut at
- * every byte offset it can tear at; a corrupt record with valid ones
- * after it is refused, at every byte of it; corrupt hardstate and
+ * Raft's durable state (include/rumor/raft_log.h): a reopen gives back
+ * what was written; a conflicting suffix is cut; a torn last record is
+ * cut at every byte offset it can tear at; a corrupt record with valid
+ * ones after it is refused, at every byte of it; corrupt hardstate and
  * snapshot files are refused, a corrupt or torn snapshot set aside with
- * the log behind it and the lost state recorded; compaction survives a crash between the
- * snapshot and the log rewrite; an injected write failure, at every
- * write of a ready, fails cleanly and sticks, and leaves files that open;
- * a full tmpfs gives ENOSPC (skipped without the right to mount); and a
- * node whose disk fails stays a follower and refuses proposals. Every
- * directory is a fresh mkdtemp one, removed at the end.
+ * the log behind it and the lost state recorded; compaction survives a
+ * crash between the snapshot and the log rewrite; an injected write
+ * failure, at every write of a ready, fails cleanly and sticks, and
+ * leaves files that open; a full tmpfs gives ENOSPC (skipped without the
+ * right to mount); and a node whose disk fails stays a follower and
+ * refuses proposals. Every directory is a fresh mkdtemp one, removed at
+ * the end.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -104,40 +105,93 @@ append_range(struct raft_log *l, uint64_t from, uint64_t to, uint64_t term)
 	return raft_log_append(l, e, n);
 }
 
+/* What a log holds. */
+struct held {
+	struct raft_hard_state hs;
+	struct raft_snapshot snap;
+	const struct raft_entry *e;
+	size_t n;
+};
+
+static struct held
+held(const struct raft_log *l)
+{
+	struct held h;
+
+	raft_log_state(l, &h.hs, &h.snap, &h.e, &h.n);
+	return h;
+}
+
+/* The hard state l holds is want, field by field. */
+static bool
+holds_hard_state(const struct raft_log *l, struct raft_hard_state want)
+{
+	struct raft_hard_state hs = held(l).hs;
+	bool ok = CHECK_EQ(hs.term, want.term);
+
+	ok &= CHECK_EQ(hs.vote, want.vote);
+	ok &= CHECK_EQ(hs.commit, want.commit);
+	ok &= CHECK_EQ(hs.lost_index, want.lost_index);
+	ok &= CHECK_EQ(hs.lost_term, want.lost_term);
+	return ok;
+}
+
 /* The log holds first..last, entry i at term term_of(i). */
 static bool
 holds(struct raft_log *l, uint64_t first, uint64_t last, uint64_t split,
 		uint64_t t1, uint64_t t2)
 {
-	struct raft_hard_state hs;
-	struct raft_snapshot snap;
-	const struct raft_entry *e;
-	size_t n;
+	struct held h = held(l);
 	uint8_t buf[256];
 
-	raft_log_state(l, &hs, &snap, &e, &n);
-	if (n != last + 1 - first)
+	if (h.n != last + 1 - first)
 		return false;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < h.n; i++) {
 		uint64_t idx = first + i;
 		struct raft_entry want = entry(idx, idx < split ? t1 : t2, buf);
+		const struct raft_entry *e = &h.e[i];
 
-		if (e[i].index != want.index || e[i].term != want.term ||
-				e[i].type != want.type ||
-				e[i].len != want.len || (want.len > 0 &&
-				memcmp(e[i].data, want.data, want.len) != 0))
+		if (e->index != want.index || e->term != want.term ||
+				e->type != want.type ||
+				e->len != want.len || (want.len > 0 &&
+				memcmp(e->data, want.data, want.len) != 0))
 			return false;
 	}
 	return true;
 }
 
+/* Why the latest open failed. */
+static char why[256];
+
 static struct raft_log *
-reopen(const char *dir, int *rc, char *why)
+reopen(const char *dir, int *rc)
 {
 	struct raft_log *l = NULL;
 
-	*rc = raft_log_open(dir, &l, why, 256);
+	*rc = raft_log_open(dir, &l, why, sizeof(why));
 	return l;
+}
+
+/* Open dir, which must open: the log, or NULL (the check failed). */
+static struct raft_log *
+open_ok(const char *dir)
+{
+	int rc;
+	struct raft_log *l = reopen(dir, &rc);
+
+	if (!CHECK_EQ(rc, 0))
+		fprintf(stderr, "  %s\n", why);
+	return l;
+}
+
+/* Open dir and close it again: what the open gave. */
+static int
+open_rc(const char *dir)
+{
+	int rc;
+
+	raft_log_close(reopen(dir, &rc));
+	return rc;
 }
 
 static off_t
@@ -184,25 +238,30 @@ write_all(const char *dir, const char *name, const uint8_t *b, size_t len)
 	fclose(f);
 }
 
+/* Write img as dir/name with byte at flipped by mask (img as it was). */
+static void
+write_flipped(const char *dir, const char *name, uint8_t *img, size_t len,
+		size_t at, uint8_t mask)
+{
+	img[at] ^= mask;
+	write_all(dir, name, img, len);
+	img[at] ^= mask;
+}
+
 static void
 test_round_trip(void)
 {
 	const char *d = tmpdir();
-	struct raft_hard_state hs = { .term = 7, .vote = 3, .commit = 9 }, h;
-	struct raft_snapshot snap;
-	const struct raft_entry *e;
+	struct raft_hard_state hs = { .term = 7, .vote = 3, .commit = 9 };
 	struct raft_log *l;
-	char why[256];
-	size_t n;
-	int rc;
+	struct held h;
 
 	/* A fresh directory holds nothing. */
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, 0);
-	raft_log_state(l, &h, &snap, &e, &n);
-	CHECK_EQ(h.term, 0);
-	CHECK_EQ(snap.index, 0);
-	CHECK_EQ(n, 0);
+	l = open_ok(d);
+	h = held(l);
+	CHECK_EQ(h.hs.term, 0);
+	CHECK_EQ(h.snap.index, 0);
+	CHECK_EQ(h.n, 0);
 	CHECK_EQ(append_range(l, 1, 12, 2), 0);
 	CHECK_EQ(raft_log_save_hard_state(l, &hs), 0);
 	/* Not the next index: refused, nothing written. */
@@ -210,13 +269,9 @@ test_round_trip(void)
 	CHECK(!raft_log_failed(l));
 	raft_log_close(l);
 
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, 0);
+	l = open_ok(d);
 	CHECK(holds(l, 1, 12, 0, 2, 2));
-	raft_log_state(l, &h, &snap, &e, &n);
-	CHECK_EQ(h.term, 7);
-	CHECK_EQ(h.vote, 3);
-	CHECK_EQ(h.commit, 9);
+	holds_hard_state(l, hs);
 	CHECK_EQ(raft_log_stats(l)->torn_bytes, 0);
 
 	/* A conflicting suffix from 8 is replaced by term 3. */
@@ -224,8 +279,7 @@ test_round_trip(void)
 	CHECK(holds(l, 1, 10, 8, 2, 3));
 	CHECK_EQ(append_range(l, 11, 11, 3), 0);
 	raft_log_close(l);
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, 0);
+	l = open_ok(d);
 	CHECK(holds(l, 1, 11, 8, 2, 3));
 	raft_log_close(l);
 }
@@ -234,12 +288,9 @@ test_round_trip(void)
 static size_t
 five(const char *d, uint8_t **img, size_t *len)
 {
-	struct raft_log *l;
-	char why[256];
-	int rc;
+	struct raft_log *l = open_ok(d);
 	off_t before;
 
-	l = reopen(d, &rc, why);
 	CHECK_EQ(append_range(l, 1, 4, 1), 0);
 	before = file_size(d, "log");
 	CHECK_EQ(append_range(l, 5, 5, 1), 0);
@@ -255,16 +306,14 @@ test_torn_tail(void)
 	uint8_t *img;
 	size_t len, last = five(d, &img, &len);
 	struct raft_log *l;
-	char why[256];
-	int rc;
 
 	CHECK(len > last + RAFT_LOG_RECORD_HDR);
 	/* Cut at every offset inside the last record. */
 	for (size_t cut = last; cut < len; cut++) {
 		write_all(d, "log", img, cut);
-		l = reopen(d, &rc, why);
-		if (!CHECK_EQ(rc, 0)) {
-			fprintf(stderr, "  cut at %zu: %s\n", cut, why);
+		l = open_ok(d);
+		if (l == NULL) {
+			fprintf(stderr, "  cut at %zu\n", cut);
 			continue;
 		}
 		CHECK(holds(l, 1, 4, 0, 1, 1));
@@ -273,21 +322,15 @@ test_torn_tail(void)
 		/* And the log goes on from there. */
 		CHECK_EQ(append_range(l, 5, 6, 2), 0);
 		raft_log_close(l);
-		l = reopen(d, &rc, why);
-		CHECK_EQ(rc, 0);
+		l = open_ok(d);
 		CHECK(holds(l, 1, 6, 5, 1, 2));
 		raft_log_close(l);
 	}
 	/* A whole last record that fails its checksum: torn as well. */
 	for (size_t at = last; at < len; at++) {
-		uint8_t *bad = malloc(len);
-
-		memcpy(bad, img, len);
-		bad[at] ^= 0x40;
-		write_all(d, "log", bad, len);
-		free(bad);
-		l = reopen(d, &rc, why);
-		if (!CHECK_EQ(rc, 0))
+		write_flipped(d, "log", img, len, at, 0x40);
+		l = open_ok(d);
+		if (l == NULL)
 			continue;
 		CHECK(holds(l, 1, 4, 0, 1, 1));
 		raft_log_close(l);
@@ -302,7 +345,6 @@ test_corrupt_middle(void)
 	uint8_t *img;
 	size_t len, last = five(d, &img, &len), second = 0;
 	struct raft_log *l;
-	char why[256];
 	int rc;
 
 	/* The second record starts where the first ends. */
@@ -310,13 +352,8 @@ test_corrupt_middle(void)
 			(size_t)img[5] << 16 | (size_t)img[6] << 8 | img[7]);
 	CHECK(second < last);
 	for (size_t at = second; at < last; at++) {
-		uint8_t *bad = malloc(len);
-
-		memcpy(bad, img, len);
-		bad[at] ^= 0x01;
-		write_all(d, "log", bad, len);
-		free(bad);
-		l = reopen(d, &rc, why);
+		write_flipped(d, "log", img, len, at, 0x01);
+		l = reopen(d, &rc);
 		if (!CHECK_EQ(rc, -EBADMSG)) {
 			fprintf(stderr, "  byte %zu flipped: opened\n", at);
 			raft_log_close(l);
@@ -338,13 +375,10 @@ test_bad_files(void)
 	struct raft_snapshot snap = { .index = 3, .term = 1, .n_voters = 3,
 			.voters = { 1, 2, 3 }, .len = 5,
 			.data = (const uint8_t *)"hello" };
-	struct raft_log *l;
-	char why[256];
+	struct raft_log *l = open_ok(d);
 	uint8_t *img;
 	size_t len;
-	int rc;
 
-	l = reopen(d, &rc, why);
 	CHECK_EQ(append_range(l, 1, 6, 1), 0);
 	CHECK_EQ(raft_log_save_hard_state(l, &hs), 0);
 	CHECK_EQ(raft_log_save_snapshot(l, &snap, false), 0);
@@ -352,19 +386,14 @@ test_bad_files(void)
 
 	img = read_all(d, "hardstate", &len);
 	for (size_t at = 0; at < len; at++) {
-		img[at] ^= 0x10;
-		write_all(d, "hardstate", img, len);
-		img[at] ^= 0x10;
-		l = reopen(d, &rc, why);
-		CHECK_EQ(rc, -EBADMSG);
+		write_flipped(d, "hardstate", img, len, at, 0x10);
+		CHECK_EQ(open_rc(d), -EBADMSG);
 	}
 	write_all(d, "hardstate", img, len - 1);
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, -EBADMSG);
+	CHECK_EQ(open_rc(d), -EBADMSG);
 	write_all(d, "hardstate", img, len);
 	free(img);
-	raft_log_close(reopen(d, &rc, why));
-	CHECK_EQ(rc, 0);
+	CHECK_EQ(open_rc(d), 0);
 }
 
 static bool
@@ -398,11 +427,8 @@ snap_state(const char *d, struct snap_imgs *im)
 	struct raft_snapshot snap = { .index = 3, .term = 1, .n_voters = 3,
 			.voters = { 1, 2, 3 }, .len = 5,
 			.data = (const uint8_t *)"hello" };
-	struct raft_log *l;
-	char why[256];
-	int rc;
+	struct raft_log *l = open_ok(d);
 
-	l = reopen(d, &rc, why);
 	CHECK_EQ(append_range(l, 1, 8, 1), 0);
 	CHECK_EQ(raft_log_save_hard_state(l, &hs), 0);
 	CHECK_EQ(raft_log_save_snapshot(l, &snap, false), 0);
@@ -426,29 +452,21 @@ snap_put_back(const char *d, const struct snap_imgs *im)
 static bool
 set_aside_ok(const char *d, const struct snap_imgs *im, uint64_t lost)
 {
-	struct raft_hard_state hs;
-	struct raft_snapshot snap;
-	const struct raft_entry *e;
-	struct raft_log *l;
-	char why[256];
-	size_t n, len;
+	struct raft_log *l = open_ok(d);
+	struct held h;
+	size_t len;
 	uint8_t *old;
 	bool ok = true;
-	int rc;
 
-	l = reopen(d, &rc, why);
-	if (!CHECK_EQ(rc, 0)) {
-		fprintf(stderr, "  %s\n", why);
+	if (l == NULL)
 		return false;
-	}
 	ok &= CHECK_EQ(raft_log_stats(l)->set_aside, 1);
-	raft_log_state(l, &hs, &snap, &e, &n);
-	ok &= CHECK_EQ(snap.index, 0);
-	ok &= CHECK_EQ(n, 0);
-	ok &= CHECK_EQ(hs.term, 3);
-	ok &= CHECK_EQ(hs.vote, 1);
-	ok &= CHECK_EQ(hs.lost_index, lost);
-	ok &= CHECK_EQ(hs.lost_term, 3);
+	h = held(l);
+	ok &= CHECK_EQ(h.snap.index, 0);
+	ok &= CHECK_EQ(h.n, 0);
+	ok &= holds_hard_state(l, (struct raft_hard_state){ .term = 3,
+			.vote = 1, .commit = 6, .lost_index = lost,
+			.lost_term = 3 });
 	ok &= CHECK(!exists(d, "snapshot"));
 	ok &= CHECK(exists(d, "snapshot.corrupt"));
 	ok &= CHECK_EQ(file_size(d, "log"), 0);
@@ -459,13 +477,11 @@ set_aside_ok(const char *d, const struct snap_imgs *im, uint64_t lost)
 	/* The node goes on from nothing; the lost state stays. */
 	ok &= CHECK_EQ(append_range(l, 1, 2, 4), 0);
 	raft_log_close(l);
-	l = reopen(d, &rc, why);
-	ok &= CHECK_EQ(rc, 0);
+	l = open_ok(d);
 	if (l == NULL)
 		return false;
 	ok &= CHECK_EQ(raft_log_stats(l)->set_aside, 0);
-	raft_log_state(l, &hs, &snap, &e, &n);
-	ok &= CHECK_EQ(hs.lost_index, lost);
+	ok &= CHECK_EQ(held(l).hs.lost_index, lost);
 	ok &= CHECK(holds(l, 1, 2, 0, 4, 4));
 	raft_log_close(l);
 	return ok;
@@ -484,44 +500,33 @@ test_snapshot_file(void)
 {
 	const char *d = tmpdir();
 	struct snap_imgs im;
-	struct raft_hard_state hs;
-	struct raft_snapshot snap;
-	const struct raft_entry *e;
 	struct raft_log *l;
-	char why[256];
-	uint8_t *bad;
-	size_t n;
+	struct held h;
 	int rc;
 
 	snap_state(d, &im);
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, 0);
-	raft_log_state(l, &hs, &snap, &e, &n);
-	CHECK_EQ(snap.index, 3);
-	CHECK_EQ(snap.term, 1);
-	CHECK_EQ(snap.n_voters, 3);
-	CHECK_EQ(snap.len, 5);
-	CHECK(memcmp(snap.data, "hello", 5) == 0);
-	CHECK_EQ(hs.lost_index, 0);
+	l = open_ok(d);
+	h = held(l);
+	CHECK_EQ(h.snap.index, 3);
+	CHECK_EQ(h.snap.term, 1);
+	CHECK_EQ(h.snap.n_voters, 3);
+	CHECK_EQ(h.snap.len, 5);
+	CHECK(memcmp(h.snap.data, "hello", 5) == 0);
+	CHECK_EQ(h.hs.lost_index, 0);
 	CHECK(holds(l, 4, 8, 0, 1, 1));
 	CHECK_EQ(raft_log_stats(l)->set_aside, 0);
 	raft_log_close(l);
 
 	/* A crash before the rename leaves a temporary file: ignored. */
 	write_all(d, "snapshot.tmp", im.snap, im.snap_len / 2);
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, 0);
-	raft_log_state(l, &hs, &snap, &e, &n);
-	CHECK_EQ(snap.index, 3);
+	l = open_ok(d);
+	CHECK_EQ(held(l).snap.index, 3);
 	raft_log_close(l);
 	rm_file(d, "snapshot.tmp");
 
 	/* Corrupt at any byte: set aside; it may have acknowledged 8. */
-	bad = malloc(im.snap_len);
 	for (size_t at = 0; at < im.snap_len; at++) {
-		memcpy(bad, im.snap, im.snap_len);
-		bad[at] ^= 0x10;
-		write_all(d, "snapshot", bad, im.snap_len);
+		write_flipped(d, "snapshot", im.snap, im.snap_len, at, 0x10);
 		if (!set_aside_ok(d, &im, 8))
 			fprintf(stderr, "  snapshot byte %zu flipped\n", at);
 		snap_put_back(d, &im);
@@ -533,7 +538,6 @@ test_snapshot_file(void)
 			fprintf(stderr, "  snapshot cut at %zu\n", cut);
 		snap_put_back(d, &im);
 	}
-	free(bad);
 
 	/*
 	 * A crash after the lost state and the log were set aside, before
@@ -541,20 +545,16 @@ test_snapshot_file(void)
 	 * aside first rather than the empty one.
 	 */
 	write_all(d, "snapshot", im.snap, 10);
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, 0);
-	raft_log_close(l);
+	CHECK_EQ(open_rc(d), 0);
 	write_all(d, "snapshot", im.snap, 10);
 	rm_file(d, "snapshot.corrupt");
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, 0);
+	l = open_ok(d);
 	if (l != NULL) {
 		uint8_t *old;
 		size_t len;
 
 		CHECK_EQ(raft_log_stats(l)->set_aside, 1);
-		raft_log_state(l, &hs, &snap, &e, &n);
-		CHECK_EQ(hs.lost_index, 8);
+		CHECK_EQ(held(l).hs.lost_index, 8);
 		CHECK(exists(d, "snapshot.corrupt"));
 		old = read_all(d, "log.corrupt", &len);
 		CHECK(len == im.log_len && memcmp(old, im.log, len) == 0);
@@ -573,18 +573,12 @@ test_snapshot_file(void)
 		rumor_put64(h1 + 24, 4);
 		rumor_put64(h1 + 32, XXH3_64bits(h1, 32));
 		write_all(d, "hardstate", h1, sizeof(h1));
-		l = reopen(d, &rc, why);
-		CHECK_EQ(rc, 0);
-		raft_log_state(l, &hs, &snap, &e, &n);
-		CHECK_EQ(hs.term, 5);
-		CHECK_EQ(hs.vote, 2);
-		CHECK_EQ(hs.commit, 4);
-		CHECK_EQ(hs.lost_index, 0);
+		l = open_ok(d);
+		holds_hard_state(l, (struct raft_hard_state){ .term = 5,
+				.vote = 2, .commit = 4 });
 		raft_log_close(l);
-		h1[20] ^= 1;
-		write_all(d, "hardstate", h1, sizeof(h1));
-		l = reopen(d, &rc, why);
-		CHECK_EQ(rc, -EBADMSG);
+		write_flipped(d, "hardstate", h1, sizeof(h1), 20, 1);
+		CHECK_EQ(open_rc(d), -EBADMSG);
 		snap_put_back(d, &im);
 	}
 
@@ -607,7 +601,7 @@ test_snapshot_file(void)
 						"skipped (remount: %s)\n",
 						strerror(errno));
 			} else {
-				l = reopen(sub, &rc, why);
+				l = reopen(sub, &rc);
 				CHECK(rc < 0);
 				CHECK(l == NULL);
 				CHECK(strstr(why, "cannot be set aside") !=
@@ -632,21 +626,17 @@ test_compaction(void)
 	const char *d = tmpdir();
 	struct raft_snapshot snap = { .index = 12, .term = 1, .n_voters = 3,
 			.voters = { 1, 2, 4 }, .len = 3,
-			.data = (const uint8_t *)"abc" }, got;
-	struct raft_hard_state hs;
-	const struct raft_entry *e;
-	struct raft_log *l;
+			.data = (const uint8_t *)"abc" };
+	struct raft_log *l = open_ok(d);
+	struct raft_snapshot got;
 	uint8_t *old;
-	size_t len, n;
-	char why[256];
-	int rc;
+	size_t len;
 
-	l = reopen(d, &rc, why);
 	CHECK_EQ(append_range(l, 1, 20, 1), 0);
 	raft_log_close(l);
 	old = read_all(d, "log", &len);
 
-	l = reopen(d, &rc, why);
+	l = open_ok(d);
 	CHECK_EQ(raft_log_save_snapshot(l, &snap, false), 0);
 	CHECK(holds(l, 13, 20, 0, 1, 1));
 	CHECK(file_size(d, "log") < (off_t)len);
@@ -654,9 +644,8 @@ test_compaction(void)
 	CHECK_EQ(append_range(l, 12, 12, 1), -EINVAL);
 	CHECK_EQ(append_range(l, 21, 22, 2), 0);
 	raft_log_close(l);
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, 0);
-	raft_log_state(l, &hs, &got, &e, &n);
+	l = open_ok(d);
+	got = held(l).snap;
 	CHECK_EQ(got.index, 12);
 	CHECK_EQ(got.term, 1);
 	CHECK_EQ(got.n_voters, 3);
@@ -668,23 +657,21 @@ test_compaction(void)
 
 	/* A crash after the snapshot, before the log rewrite. */
 	write_all(d, "log", old, len);
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, 0);
+	l = open_ok(d);
 	CHECK(holds(l, 13, 20, 0, 1, 1));
 	/* A received snapshot replaces the whole log. */
 	snap.index = 15;
 	CHECK_EQ(raft_log_save_snapshot(l, &snap, true), 0);
-	raft_log_state(l, &hs, &got, &e, &n);
-	CHECK_EQ(n, 0);
+	CHECK_EQ(held(l).n, 0);
 	CHECK_EQ(append_range(l, 16, 17, 2), 0);
 	raft_log_close(l);
-	l = reopen(d, &rc, why);
+	l = open_ok(d);
 	CHECK(holds(l, 16, 17, 0, 2, 2));
 	raft_log_close(l);
 
 	/* A log that starts after the snapshot has a hole: refused. */
 	write_all(d, "log", (const uint8_t *)"", 0);
-	l = reopen(d, &rc, why);
+	l = open_ok(d);
 	CHECK_EQ(append_range(l, 16, 18, 3), 0);
 	raft_log_close(l);
 	free(old);
@@ -697,15 +684,14 @@ test_compaction(void)
 		uint8_t *sn;
 		size_t sl;
 
-		l = reopen(d2, &rc, why);
+		l = open_ok(d2);
 		CHECK_EQ(raft_log_save_snapshot(l, &snap, true), 0);
 		raft_log_close(l);
 		sn = read_all(d2, "snapshot", &sl);
 		write_all(d, "snapshot", sn, sl);
 		free(sn);
 	}
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, -EBADMSG);
+	CHECK_EQ(open_rc(d), -EBADMSG);
 	CHECK(strstr(why, "after the snapshot") != NULL);
 	free(old);
 }
@@ -729,11 +715,9 @@ test_injected(void)
 	for (k = 0; k < 64 && !passed; k++) {
 		static const int errs[] = { ENOSPC, EROFS, EIO };
 		const char *d = tmpdir();
-		struct raft_log *l;
-		char why[256];
+		struct raft_log *l = open_ok(d);
 		int rc, err = errs[k % 3];
 
-		l = reopen(d, &rc, why);
 		CHECK_EQ(append_range(l, 1, 6, 1), 0);
 		raft_log_inject_failure(l, k, err);
 		rc = raft_log_persist(l, &rd);
@@ -750,18 +734,15 @@ test_injected(void)
 		}
 		raft_log_close(l);
 		/* Whatever happened, the files open again. */
-		l = reopen(d, &rc, why);
-		if (CHECK_EQ(rc, 0)) {
-			struct raft_hard_state h;
-			struct raft_snapshot s;
-			const struct raft_entry *e;
-			size_t n;
+		l = open_ok(d);
+		if (l != NULL) {
+			struct held h = held(l);
 
-			raft_log_state(l, &h, &s, &e, &n);
-			CHECK(s.index == 0 || s.index == 2);
-			CHECK(h.term == 0 || h.term == 4);
+			CHECK(h.snap.index == 0 || h.snap.index == 2);
+			CHECK(h.hs.term == 0 || h.hs.term == 4);
 			if (passed)
-				CHECK(holds(l, 3, 6, 0, 2, 2) && h.term == 4);
+				CHECK(holds(l, 3, 6, 0, 2, 2) &&
+						h.hs.term == 4);
 			raft_log_close(l);
 		}
 		rm_tree(d);
@@ -779,7 +760,6 @@ test_full_disk(void)
 	const char *d = tmpdir();
 	char sub[128];
 	struct raft_log *l;
-	char why[256];
 	int rc = 0;
 	uint64_t i;
 
@@ -789,8 +769,7 @@ test_full_disk(void)
 		return;
 	}
 	snprintf(sub, sizeof(sub), "%s/raft", d);
-	l = reopen(sub, &rc, why);
-	CHECK_EQ(rc, 0);
+	l = open_ok(sub);
 	for (i = 1; i < 10000; i += 4) {
 		rc = append_range(l, i, i + 3, 1);
 		if (rc != 0)
@@ -800,16 +779,9 @@ test_full_disk(void)
 	CHECK(raft_log_failed(l));
 	raft_log_close(l);
 	/* What made it to disk before the failure opens. */
-	l = reopen(sub, &rc, why);
-	CHECK_EQ(rc, 0);
+	l = open_ok(sub);
 	if (l != NULL) {
-		struct raft_hard_state h;
-		struct raft_snapshot s;
-		const struct raft_entry *e;
-		size_t n;
-
-		raft_log_state(l, &h, &s, &e, &n);
-		CHECK(n + 1 >= i);
+		CHECK(held(l).n + 1 >= i);
 		raft_log_close(l);
 	}
 	rm_tree(sub);
@@ -826,20 +798,19 @@ test_node_disk_failure(void)
 	struct raft_log *l;
 	struct raft *r;
 	struct raft_ready rd;
-	char why[256];
 	uint8_t buf[256];
 	struct raft_entry e;
-	int rc;
+	struct held h;
 
 	raft_config_default(&c);
 	c.id = 1;
 	c.voters[0] = 1;
 	c.n_voters = 1;
 	r = raft_new(&c);
-	l = reopen(d, &rc, why);
-	for (int t = 0; t < 30 && raft_role(r) != RAFT_LEADER; t++)
+	l = open_ok(d);
+	for (int t = 0; t < 30 && raft_status(r).role != RAFT_LEADER; t++)
 		raft_tick(r);
-	CHECK_EQ(raft_role(r), RAFT_LEADER);
+	CHECK_EQ(raft_status(r).role, RAFT_LEADER);
 	while (raft_ready(r, &rd)) {
 		CHECK_EQ(raft_log_persist(l, &rd), 0);
 		raft_advance(r, &rd);
@@ -851,28 +822,21 @@ test_node_disk_failure(void)
 	CHECK_EQ(raft_log_persist(l, &rd), -ENOSPC);
 	raft_persist_failed(r);
 	CHECK(raft_disk_failed(r));
-	CHECK_EQ(raft_role(r), RAFT_FOLLOWER);
+	CHECK_EQ(raft_status(r).role, RAFT_FOLLOWER);
 	e = entry(2, 1, buf);
 	CHECK_EQ(raft_propose(r, &e), -EIO);
 	for (int t = 0; t < 100; t++)
 		raft_tick(r);
-	CHECK_EQ(raft_role(r), RAFT_FOLLOWER);
+	CHECK_EQ(raft_status(r).role, RAFT_FOLLOWER);
 	CHECK(!raft_ready(r, &rd));
 	raft_log_close(l);
 
 	/* Restarted on what the disk holds: leader again, entry lost. */
 	r = (raft_free(r), raft_new(&c));
-	l = reopen(d, &rc, why);
-	{
-		struct raft_hard_state hs;
-		struct raft_snapshot s;
-		const struct raft_entry *ents;
-		size_t n;
-
-		raft_log_state(l, &hs, &s, &ents, &n);
-		CHECK_EQ(raft_restore(r, &hs, NULL, ents, n), 0);
-		CHECK_EQ(raft_last_index(r), 1);
-	}
+	l = open_ok(d);
+	h = held(l);
+	CHECK_EQ(raft_restore(r, &h.hs, NULL, h.e, h.n), 0);
+	CHECK_EQ(raft_status(r).last_index, 1);
 	raft_free(r);
 	raft_log_close(l);
 }
@@ -885,13 +849,11 @@ test_founding(void)
 	uint32_t ids[RAFT_VOTERS_MAX], n = 0;
 	const uint32_t want[] = { 3, 1, 2 }, dup[] = { 1, 1, 2 },
 			zero[] = { 0, 1, 2 };
-	struct raft_log *l;
-	char why[256];
+	struct raft_log *l = open_ok(d);
 	uint8_t *img;
 	size_t len;
 	int rc;
 
-	l = reopen(d, &rc, why);
 	CHECK_EQ(raft_log_founding(l, ids, &n), -ENOENT);
 	CHECK_EQ(raft_log_save_founding(l, dup, 3), -EINVAL);
 	CHECK_EQ(raft_log_save_founding(l, zero, 3), -EINVAL);
@@ -899,8 +861,7 @@ test_founding(void)
 	CHECK_EQ(raft_log_founding(l, ids, &n), -ENOENT);
 	CHECK_EQ(raft_log_save_founding(l, want, 3), 0);
 	raft_log_close(l);
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, 0);
+	l = open_ok(d);
 	CHECK_EQ(raft_log_founding(l, ids, &n), 0);
 	CHECK_EQ(n, 3);
 	CHECK(ids[0] == 1 && ids[1] == 2 && ids[2] == 3);
@@ -908,23 +869,16 @@ test_founding(void)
 	img = read_all(d, "founding", &len);
 	CHECK_EQ(len, 28);
 	for (size_t at = 0; at < len; at++) {
-		img[at] ^= 0x08;
-		write_all(d, "founding", img, len);
-		img[at] ^= 0x08;
-		l = reopen(d, &rc, why);
-		if (!CHECK_EQ(rc, -EBADMSG))
-			raft_log_close(l);
-		else
+		write_flipped(d, "founding", img, len, at, 0x08);
+		rc = open_rc(d);
+		if (CHECK_EQ(rc, -EBADMSG))
 			CHECK(strstr(why, "founding") != NULL);
 	}
 	write_all(d, "founding", img, len - 4);
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, -EBADMSG);
+	CHECK_EQ(open_rc(d), -EBADMSG);
 	write_all(d, "founding", img, len);
 	free(img);
-	l = reopen(d, &rc, why);
-	CHECK_EQ(rc, 0);
-	raft_log_close(l);
+	CHECK_EQ(open_rc(d), 0);
 }
 
 /*
@@ -1011,10 +965,10 @@ test_lost_node(void)
 	struct raft_ready rd;
 	struct raft *r = lost_node(8, 3);
 
-	CHECK(raft_lost(r));
+	CHECK(raft_status(r).lost);
 	for (int t = 0; t < 100; t++)
 		raft_tick(r);
-	CHECK_EQ(raft_role(r), RAFT_FOLLOWER);
+	CHECK_EQ(raft_status(r).role, RAFT_FOLLOWER);
 	CHECK_EQ(sent(r, RAFT_PREVOTE, 0), 0);
 	/* A candidate with a longer log: refused all the same. */
 	memset(&m, 0, sizeof(m));
@@ -1031,16 +985,16 @@ test_lost_node(void)
 	m.term = 3;
 	m.from = 1;
 	CHECK_EQ(raft_step(r, &m), 0);
-	CHECK_EQ(raft_role(r), RAFT_FOLLOWER);
-	CHECK_EQ(raft_term(r), 3);
+	CHECK_EQ(raft_status(r).role, RAFT_FOLLOWER);
+	CHECK_EQ(raft_status(r).term, 3);
 
 	/* The leader of its own term: whole once commit reaches 8. */
 	append_from(r, 3, 0, 0, 5, 3, 5);
-	CHECK_EQ(raft_commit(r), 5);
-	CHECK(raft_lost(r));
+	CHECK_EQ(raft_status(r).commit, 5);
+	CHECK(raft_status(r).lost);
 	CHECK_EQ(sent_flags(r, RAFT_APPEND_RESP, RAFT_F_REJECT, 0), 1);
 	append_from(r, 3, 5, 3, 8, 3, 8);
-	CHECK(!raft_lost(r));
+	CHECK(!raft_status(r).lost);
 	CHECK(raft_ready(r, &rd));
 	CHECK(rd.hard_state_changed);
 	CHECK_EQ(rd.hard_state.lost_index, 0);
@@ -1055,7 +1009,7 @@ test_lost_node(void)
 	m.type = RAFT_VOTE;
 	m.from = 3;
 	m.to = 2;
-	m.term = raft_term(r) + 1;
+	m.term = raft_status(r).term + 1;
 	m.index = 8;
 	m.log_term = 3;
 	CHECK_EQ(raft_step(r, &m), 0);
@@ -1068,11 +1022,11 @@ test_lost_node(void)
 	 */
 	r = lost_node(8, 3);
 	append_from(r, 4, 0, 0, 1, 1, 1);
-	CHECK_EQ(raft_commit(r), 1);
-	CHECK(raft_lost(r));
+	CHECK_EQ(raft_status(r).commit, 1);
+	CHECK(raft_status(r).lost);
 	append_from(r, 4, 1, 1, 2, 4, 2);
-	CHECK_EQ(raft_commit(r), 2);
-	CHECK(!raft_lost(r));
+	CHECK_EQ(raft_status(r).commit, 2);
+	CHECK(!raft_status(r).lost);
 	raft_free(r);
 
 	/* The lost state survives a restart until it clears. */

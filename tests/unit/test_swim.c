@@ -127,6 +127,31 @@ net_join_all(struct net *w)
 	net_flush(w);
 }
 
+/* n nodes (loss_pct of datagrams lost), joined, after ms of running. */
+static void
+net_start(struct net *w, unsigned n, unsigned loss_pct, uint64_t ms)
+{
+	net_init(w, n, loss_pct);
+	net_join_all(w);
+	net_run(w, ms);
+}
+
+/* The nodes' counters added up (those the tests read). */
+static struct swim_stats
+net_stats(const struct net *w)
+{
+	struct swim_stats t = { 0 };
+
+	for (unsigned i = 0; i < w->n; i++) {
+		const struct swim_stats *st = swim_stats(w->node[i]);
+
+		t.suspected += st->suspected;
+		t.syncs += st->syncs;
+		t.digests += st->digests;
+	}
+	return t;
+}
+
 /* The state node `who` holds of node id `of`, or -1 if unknown. */
 static int
 state_of(struct net *w, unsigned who, uint32_t of)
@@ -147,16 +172,22 @@ count_view(struct net *w, uint32_t of, int state)
 	return c;
 }
 
+/* Every node but id `except` (0: none) is alive in `views` views. */
+static void
+check_alive(struct net *w, uint32_t except, unsigned views)
+{
+	for (uint32_t id = 1; id <= w->n; id++)
+		if (id != except)
+			CHECK_EQ(count_view(w, id, SWIM_ALIVE), views);
+}
+
 static void
 test_join(void)
 {
 	struct net w;
 
-	net_init(&w, 8, 0);
-	net_join_all(&w);
-	net_run(&w, 20000);
-	for (uint32_t id = 1; id <= 8; id++)
-		CHECK_EQ(count_view(&w, id, SWIM_ALIVE), 7);
+	net_start(&w, 8, 0, 20000);
+	check_alive(&w, 0, 7);
 	for (unsigned i = 0; i < 8; i++)
 		CHECK_EQ(swim_stats(w.node[i])->suspected, 0);
 	net_free(&w);
@@ -172,24 +203,15 @@ static void
 test_digest(void)
 {
 	struct net w;
-	uint64_t syncs = 0, digests = 0;
+	struct swim_stats before, after;
 
-	net_init(&w, 8, 0);
-	net_join_all(&w);
-	net_run(&w, 120000);
-	for (unsigned i = 0; i < 8; i++) {
-		syncs += swim_stats(w.node[i])->syncs;
-		digests += swim_stats(w.node[i])->digests;
-	}
+	net_start(&w, 8, 0, 120000);
+	before = net_stats(&w);
 	net_run(&w, 300000);	/* Ten sync intervals, all quiet. */
-	for (unsigned i = 0; i < 8; i++) {
-		syncs -= swim_stats(w.node[i])->syncs;
-		digests -= swim_stats(w.node[i])->digests;
-	}
-	CHECK_EQ(syncs, 0);			/* No push-pull... */
-	CHECK((uint64_t)-digests >= 8 * 8);	/* ...only digests. */
-	for (uint32_t id = 1; id <= 8; id++)
-		CHECK_EQ(count_view(&w, id, SWIM_ALIVE), 7);
+	after = net_stats(&w);
+	CHECK_EQ(after.syncs - before.syncs, 0);	/* No push-pull... */
+	CHECK(after.digests - before.digests >= 8 * 8);	/* ...digests. */
+	check_alive(&w, 0, 7);
 	net_free(&w);
 }
 
@@ -199,9 +221,7 @@ test_crash(void)
 	struct net w;
 	uint64_t t0, detected = 0;
 
-	net_init(&w, 8, 0);
-	net_join_all(&w);
-	net_run(&w, 20000);
+	net_start(&w, 8, 0, 20000);
 	w.down[4] = true;	/* Node id 5. */
 	t0 = w.now;
 	while (w.now - t0 < 60000) {
@@ -216,9 +236,7 @@ test_crash(void)
 	CHECK(detected <= 4000 + 10000);
 	printf("crash: all 7 know node 5 is dead after %lu ms\n",
 			(unsigned long)detected);
-	for (uint32_t id = 1; id <= 8; id++)
-		if (id != 5)
-			CHECK_EQ(count_view(&w, id, SWIM_ALIVE), 6);
+	check_alive(&w, 5, 6);
 	net_free(&w);
 }
 
@@ -231,9 +249,7 @@ test_refute(void)
 	size_t len;
 	const struct swim_member *me;
 
-	net_init(&w, 6, 0);
-	net_join_all(&w);
-	net_run(&w, 20000);
+	net_start(&w, 6, 0, 20000);
 	/* Node 3 tells node 4 that node 2 is suspect. */
 	memset(&m, 0, sizeof(m));
 	m.kind = SWIM_ACK;
@@ -259,9 +275,7 @@ test_leave(void)
 {
 	struct net w;
 
-	net_init(&w, 6, 0);
-	net_join_all(&w);
-	net_run(&w, 20000);
+	net_start(&w, 6, 0, 20000);
 	swim_leave(w.node[5], w.now);
 	net_flush(&w);
 	net_run(&w, 5000);
@@ -277,9 +291,7 @@ test_restart(void)
 	uint16_t port = PORT;
 	const struct swim_member *m;
 
-	net_init(&w, 6, 0);
-	net_join_all(&w);
-	net_run(&w, 20000);
+	net_start(&w, 6, 0, 20000);
 	w.down[2] = true;
 	net_run(&w, 30000);
 	CHECK_EQ(count_view(&w, 3, SWIM_DEAD), 5);
@@ -300,15 +312,11 @@ static void
 test_loss(void)
 {
 	struct net w;
-	uint64_t false_suspicions = 0;
+	uint64_t false_suspicions;
 
-	net_init(&w, 10, 5);
-	net_join_all(&w);
-	net_run(&w, 120000);
-	for (uint32_t id = 1; id <= 10; id++)
-		CHECK_EQ(count_view(&w, id, SWIM_ALIVE), 9);
-	for (unsigned i = 0; i < 10; i++)
-		false_suspicions += swim_stats(w.node[i])->suspected;
+	net_start(&w, 10, 5, 120000);
+	check_alive(&w, 0, 9);
+	false_suspicions = net_stats(&w).suspected;
 	printf("loss 5%%: %lu delivered, %lu lost, %lu suspicions, "
 			"none fatal\n", (unsigned long)w.delivered,
 			(unsigned long)w.lost,
@@ -328,9 +336,7 @@ test_partition_heal(void)
 	struct net w;
 	uint64_t t0, healed = 0;
 
-	net_init(&w, 8, 0);
-	net_join_all(&w);
-	net_run(&w, 20000);
+	net_start(&w, 8, 0, 20000);
 	for (unsigned i = 0; i < 8; i++)
 		w.side[i] = i >= 4;
 	w.split = true;
@@ -368,9 +374,7 @@ test_health(void)
 	struct net w;
 	uint32_t worst_other = 0;
 
-	net_init(&w, 6, 0);
-	net_join_all(&w);
-	net_run(&w, 20000);
+	net_start(&w, 6, 0, 20000);
 	w.deaf[0] = true;
 	net_run(&w, 15000);
 	CHECK(swim_stats(w.node[0])->health >= 4);
