@@ -23,6 +23,7 @@
 
 #include "rumor/arp.h"
 #include "dp.h"
+#include "send.h"
 
 #define ARP_NEIGH_MAX (RING_MEMBERS_MAX + 1)
 #define ARP_RETRY_FIRST_MS 50		/* First retry of an unanswered request. */
@@ -113,27 +114,6 @@ arp_neighbor(uint32_t ip, uint8_t mac[6])
 	return 1;
 }
 
-/* Queue a frame of len bytes for an lcore to send on port. */
-static void
-ctl_send(uint16_t port, const uint8_t *frame, uint16_t len)
-{
-	struct dp_port *pt = &dp.port[port];
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pt->pool);
-	char *d;
-
-	if (m == NULL) {
-		dp.ctl_stats[CTL_NOMEM]++;
-		return;
-	}
-	d = rte_pktmbuf_append(m, 60);	/* Minimum Ethernet frame, no FCS. */
-	memset(d, 0, 60);
-	memcpy(d, frame, len);
-	if (rte_ring_sp_enqueue(pt->ctl_tx, m) != 0) {
-		dp.ctl_stats[CTL_CTL_TX_FULL]++;
-		rte_pktmbuf_free(m);
-	}
-}
-
 static void
 send_request(struct neigh *n)
 {
@@ -141,7 +121,7 @@ send_request(struct neigh *n)
 	const struct dp_port *pt = &dp.port[n->port];
 
 	arp_build(f, ARP_OP_REQUEST, pt->self.mac, pt->self.ip, NULL, n->ip);
-	ctl_send(n->port, f, sizeof(f));
+	send_raw(n->port, f, sizeof(f));
 	dp.ctl_stats[CTL_ARP_REQ_SENT]++;
 }
 
@@ -179,7 +159,7 @@ arp_input(struct rte_mbuf *m)
 
 		arp_build(f, ARP_OP_REPLY, pt->self.mac, pt->self.ip, a.sha,
 				a.spa);
-		ctl_send(port, f, sizeof(f));
+		send_raw(port, f, sizeof(f));
 		dp.ctl_stats[CTL_ARP_REPLY_SENT]++;
 	}
 }

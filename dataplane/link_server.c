@@ -5,9 +5,9 @@
  *
  * - after its HELLO, this node's STATE and member TABLE;
  * - every CONTROL datagram the lcores punt, as a PUNT message;
- * - SEND: a datagram built into an Ethernet/IPv4/UDP frame and queued on
- *   the port's control TX ring, held briefly while ARP resolves the
- *   destination (on this node's Ethernet segment: there is no gateway);
+ * - SEND: a datagram built into an Ethernet/IPv4/UDP frame (send.c) and
+ *   queued on the port's control TX ring, held briefly while ARP resolves
+ *   the destination (on this node's Ethernet segment: there is no gateway);
  * - TABLE: a new member set, published as new tables;
  * - INCARNATION, remembered for the next STATE; STATS_REQ, answered.
  *
@@ -34,9 +34,9 @@
 #include <rte_ring.h>
 
 #include "rumor/link_proto.h"
-#include "rumor/chan_cksum.h"
 #include "dp.h"
 #include "link_server.h"
+#include "send.h"
 
 #define LINK_RX_PER_PASS 64	/* Messages read per pass of the loop. */
 #define LINK_PUNT_PER_PASS 512	/* Punted frames taken per pass. */
@@ -44,13 +44,6 @@
 #define LINK_HELLO_MS 2000	/* How long a new client may stay silent. */
 #define LINK_LOG_PER_S 10	/* Warnings about bad input per second. */
 #define LINK_BACKLOG 4
-
-/* A SEND frame waiting for its destination's MAC. */
-struct link_wait {
-	struct rte_mbuf *m;
-	uint32_t ip;		/* Destination, network order. */
-	uint64_t deadline;	/* TSC after which it is dropped. */
-};
 
 /* A static MAC, by node id (the file's) or by address (dp.cfg's). */
 struct static_mac {
@@ -75,9 +68,7 @@ static struct {
 	/* Static MACs of the file's member lines, and of dp.cfg by address. */
 	struct static_mac *file_mac, *ip_mac;
 	uint32_t n_file_mac, n_ip_mac;
-	uint16_t ip_id;			/* IPv4 identification of SEND frames. */
-	uint32_t wait_head, wait_tail;	/* Free-running indexes into wait[]. */
-	struct link_wait wait[DP_LINK_WAIT_MAX];
+	struct send_hold hold;		/* SEND frames waiting for ARP. */
 	uint64_t log_tsc;		/* Start of the current log second. */
 	unsigned log_n, log_hidden;
 	uint8_t rx[LINK_MSG_MAX + 1];	/* One more: a longer packet shows. */
@@ -161,6 +152,7 @@ link_init(void)
 	mode_t mask;
 	int fd, rc;
 
+	send_hold_init(&lk.hold, DP_LINK_WAIT_MAX, dp.opt.arp_timeout_ms);
 	link_config_changed(dp.cfg.members, dp.cfg.n_members);
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "rumor-dataplane: control_socket %s: path too "
@@ -446,17 +438,24 @@ dest_mac(uint32_t ip, uint8_t mac[6])
 
 /* Queue a finished frame for the queue-0 lcore. */
 static void
-frame_queue(struct rte_mbuf *m, const uint8_t mac[6])
+dest_queue(struct rte_mbuf *m, const uint8_t mac[6])
 {
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	if (send_enqueue(dp.cfg.dpdk_port, m, mac))
+		dp.ctl_stats[CTL_SEND_QUEUED]++;
+}
 
-	memcpy(p, mac, 6);
-	if (rte_ring_sp_enqueue(dp.port[dp.cfg.dpdk_port].ctl_tx, m) != 0) {
-		dp.ctl_stats[CTL_CTL_TX_FULL]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	dp.ctl_stats[CTL_SEND_QUEUED]++;
+/* A held frame goes if its destination is now known. */
+static bool
+dest_release(struct rte_mbuf *m, void *arg __rte_unused)
+{
+	const struct ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+			const struct ipv4_hdr *, FRAME_IP_OFF);
+	uint8_t mac[6];
+
+	if (dest_mac(ip->dst, mac) != 1)
+		return false;
+	dest_queue(m, mac);
+	return true;
 }
 
 /*
@@ -465,76 +464,10 @@ frame_queue(struct rte_mbuf *m, const uint8_t mac[6])
  * others follows ARP's backoff.
  */
 static void
-wait_retry(uint64_t now)
+hold_retry(uint64_t now)
 {
-	uint32_t n = lk.wait_tail - lk.wait_head;
-
-	for (uint32_t i = 0; i < n; i++) {
-		struct link_wait w = lk.wait[lk.wait_head++ &
-				(DP_LINK_WAIT_MAX - 1)];
-		uint8_t mac[6];
-
-		if (dest_mac(w.ip, mac) == 1) {
-			frame_queue(w.m, mac);
-			continue;
-		}
-		if ((int64_t)(now - w.deadline) > 0) {
-			dp.ctl_stats[CTL_SEND_TIMEOUT]++;
-			rte_pktmbuf_free(w.m);
-			continue;
-		}
-		lk.wait[lk.wait_tail++ & (DP_LINK_WAIT_MAX - 1)] = w;
-	}
-}
-
-/*
- * An Ethernet/IPv4/UDP frame from this node (the port's MAC, the node's
- * address and UDP port, DF, TTL 64) carrying d, its Ethernet destination
- * left for the caller. NULL without an mbuf.
- */
-static struct rte_mbuf *
-dgram_frame(const struct link_datagram *d)
-{
-	const struct dp_port *pt = &dp.port[dp.cfg.dpdk_port];
-	const uint16_t udp_len = (uint16_t)(8 + d->len);
-	const uint16_t len = (uint16_t)(FRAME_RUMOR_OFF + d->len);
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pt->pool);
-	struct eth_hdr *eth;
-	struct ipv4_hdr *ip;
-	struct udp_hdr *udp;
-	uint8_t *p;
-
-	if (m == NULL)
-		return NULL;
-	/* Short frames are padded to the Ethernet minimum (no FCS). */
-	p = (uint8_t *)rte_pktmbuf_append(m, len < 60 ? 60 : len);
-	if (p == NULL) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	memset(p, 0, FRAME_RUMOR_OFF);
-	if (len < 60)
-		memset(p + len, 0, 60 - len);
-	eth = (void *)p;
-	ip = (void *)(p + FRAME_IP_OFF);
-	udp = (void *)(p + FRAME_UDP_OFF);
-	memcpy(eth->src, pt->self.mac, 6);
-	eth->type = htons(ETH_TYPE_IPV4);
-	ip->version_ihl = IPV4_VERSION_IHL;
-	ip->total_len = htons((uint16_t)(20 + udp_len));
-	ip->id = htons(lk.ip_id++);
-	ip->frag_off = htons(0x4000);		/* DF: never fragmented. */
-	ip->ttl = 64;
-	ip->proto = IPPROTO_UDP;
-	ip->src = pt->self.ip;
-	ip->dst = d->ip;
-	ip->check = cksum_ipv4_hdr(ip);
-	udp->src_port = pt->self.udp_port;
-	udp->dst_port = htons(d->udp_port);
-	udp->len = htons(udp_len);
-	memcpy(p + FRAME_RUMOR_OFF, d->data, d->len);
-	udp->check = chan_udp_cksum(ip->src, ip->dst, udp, udp_len, 0, 0);
-	return m;
+	dp.ctl_stats[CTL_SEND_TIMEOUT] += send_hold_retry(&lk.hold, now,
+			dest_release, NULL);
 }
 
 /* SEND: to the destination now, or once ARP has found it. */
@@ -542,7 +475,6 @@ static void
 link_send_dgram(const struct link_datagram *d)
 {
 	struct rte_mbuf *m;
-	struct link_wait *w;
 	uint8_t mac[6];
 	char ip[16];
 	int known;
@@ -554,29 +486,23 @@ link_send_dgram(const struct link_datagram *d)
 				d->udp_port);
 		return;
 	}
-	m = dgram_frame(d);
-	if (m == NULL) {
-		dp.ctl_stats[CTL_NOMEM]++;
+	m = send_udp_build(dp.cfg.dpdk_port, NULL, d->ip, htons(d->udp_port),
+			d->data, d->len);
+	if (m == NULL)
 		return;
-	}
 	/* Earlier frames to a destination just resolved go first. */
-	if (lk.wait_tail != lk.wait_head)
-		wait_retry(rte_rdtsc());
+	if (!send_hold_empty(&lk.hold))
+		hold_retry(rte_rdtsc());
 	known = dest_mac(d->ip, mac);
 	if (known == 1) {
-		frame_queue(m, mac);
+		dest_queue(m, mac);
 		return;
 	}
-	if (known < 0 || lk.wait_tail - lk.wait_head == DP_LINK_WAIT_MAX) {
+	if (known < 0 || !send_hold_push(&lk.hold, m)) {
 		dp.ctl_stats[CTL_SEND_WAIT_FULL]++;
 		rte_pktmbuf_free(m);
 		return;
 	}
-	w = &lk.wait[lk.wait_tail++ & (DP_LINK_WAIT_MAX - 1)];
-	w->m = m;
-	w->ip = d->ip;
-	w->deadline = rte_rdtsc() + dp.opt.arp_timeout_ms *
-			(rte_get_tsc_hz() / 1000);
 	dp.ctl_stats[CTL_SEND_ARP_WAIT]++;
 }
 
@@ -986,8 +912,8 @@ link_punts(void)
 void
 link_timer(uint64_t now)
 {
-	if (lk.wait_tail != lk.wait_head)
-		wait_retry(now);
+	if (!send_hold_empty(&lk.hold))
+		hold_retry(now);
 	if (lk.fd >= 0 && !lk.hello && now - lk.accepted_tsc >
 			LINK_HELLO_MS * rte_get_tsc_hz() / 1000) {
 		dp.ctl_stats[CTL_LINK_HELLO_BAD]++;
@@ -1039,11 +965,7 @@ link_close(void)
 		unlink(lk.path);
 		lk.bound = false;
 	}
-	while (lk.wait_tail != lk.wait_head) {
-		rte_pktmbuf_free(lk.wait[lk.wait_head++ &
-				(DP_LINK_WAIT_MAX - 1)].m);
-		dp.ctl_stats[CTL_SEND_TIMEOUT]++;
-	}
+	dp.ctl_stats[CTL_SEND_TIMEOUT] += send_hold_drop_all(&lk.hold);
 	link_table_asm_free(&lk.tasm);
 	free(lk.table);
 	free(lk.file_mac);
