@@ -4,8 +4,9 @@
  * it; it answers requests for this node's address, learns the MACs of the
  * addresses it needs (members and sink) and resolves them with requests,
  * retried with backoff until answered and refreshed while in use. When a
- * MAC is learnt or changes, the peer table is published again, and lcores
- * release the frames they held for it.
+ * MAC is learnt or changes, arp_timer says so, the control thread
+ * publishes the peer table again (tables.c), and lcores release the frames
+ * they held for it.
  *
  * Only addresses the peer table names, and the destinations of datagrams
  * rumor-control sends through the control link (arp_want), get a
@@ -218,21 +219,20 @@ arp_want(uint32_t ip, uint16_t port, uint8_t mac[6])
 	return 1;
 }
 
-void
+bool
 arp_timer(uint64_t now)
 {
 	const struct peer_table *t = dp.peers;
 	uint64_t hz = rte_get_tsc_hz();
+	bool learnt = peers_dirty;
 
 	if (t == NULL)
-		return;
+		return false;
 	for (uint32_t i = 0; i <= t->mask; i++)
 		if (t->slot[i].id != 0)
 			arp_need(&t->slot[i], now, hz);
-	if (peers_dirty) {
-		peers_dirty = false;
-		tables_publish_peers();
-	}
+	peers_dirty = false;
+	return learnt;
 }
 
 void

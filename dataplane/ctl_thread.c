@@ -127,7 +127,9 @@ ctl_loop(void)
 		punts = link_punts();
 		now = rte_rdtsc();
 		subs = chan_ctl_poll(now);
-		arp_timer(now);
+		/* A MAC learnt: lcores release the frames held for it. */
+		if (arp_timer(now))
+			tables_publish_peers();
 		link_timer(now);
 		if (reload_requested) {
 			reload_requested = 0;

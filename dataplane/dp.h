@@ -158,7 +158,12 @@ void tables_free(void);
 
 /* arp.c: the control thread's ARP service. */
 void arp_input(struct rte_mbuf *m);
-void arp_timer(uint64_t now);
+/*
+ * Ask for the MACs of the peer table's addresses when due; true if a MAC
+ * was learnt or changed since the last call (the peer table is then out
+ * of date: tables_publish_peers).
+ */
+bool arp_timer(uint64_t now);
 void arp_reset(void);
 int arp_neighbor(uint32_t ip, uint8_t mac[6]);
 /*
