@@ -173,9 +173,16 @@ int arp_neighbor(uint32_t ip, uint8_t mac[6]);
  */
 int arp_want(uint32_t ip, uint16_t port, uint8_t mac[6]);
 
-/* ctl.c: the control thread (runs on the main lcore). */
+/* ctl_thread.c: the control thread (runs on the main lcore). */
 void ctl_loop(void);
-void ctl_request_reload(void);
+
+/*
+ * reload.c: configuration reloads (SIGHUP). reload_request() only sets a
+ * flag, so a signal handler may call it; reload_poll(), on the control
+ * thread, reloads if asked to.
+ */
+void reload_request(void);
+void reload_poll(void);
 
 /* stats.c: summing, telemetry and reports. */
 void stats_sum(uint64_t out[STAT_MAX]);

@@ -3,7 +3,7 @@
  * A queue of frames held until ARP knows their next hop's MAC: each
  * forwarding lcore holds the DATA messages it cannot send yet in one
  * (struct dp_lcore), and the control thread the datagrams rumor-control
- * sends in another (link_server.c). Frames leave in the order they came,
+ * sends in another (link_send.c). Frames leave in the order they came,
  * each when its holder can send it or at its deadline, dropped; a full
  * queue refuses more. One thread owns each queue: no atomics.
  */
