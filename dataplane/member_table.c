@@ -398,8 +398,5 @@ member_table_free(void)
 	free(mt.table);
 	free(mt.file_mac);
 	free(mt.ip_mac);
-	mt.table = NULL;
-	mt.file_mac = NULL;
-	mt.ip_mac = NULL;
-	mt.n_table = mt.n_file_mac = mt.n_ip_mac = 0;
+	memset(&mt, 0, sizeof(mt));
 }
