@@ -4,8 +4,9 @@
  * it; it answers requests for this node's address, learns the MACs of the
  * addresses it needs (members and sink) and resolves them with requests,
  * retried with backoff until answered and refreshed while in use. When a
- * MAC is learnt or changes, the peer table is published again, and lcores
- * release the frames they held for it.
+ * MAC is learnt or changes, arp_timer says so, the control thread
+ * publishes the peer table again (tables.c), and lcores release the frames
+ * they held for it.
  *
  * Only addresses the peer table names, and the destinations of datagrams
  * rumor-control sends through the control link (arp_want), get a
@@ -23,6 +24,7 @@
 
 #include "rumor/arp.h"
 #include "dp.h"
+#include "send.h"
 
 #define ARP_NEIGH_MAX (RING_MEMBERS_MAX + 1)
 #define ARP_RETRY_FIRST_MS 50		/* First retry of an unanswered request. */
@@ -113,27 +115,6 @@ arp_neighbor(uint32_t ip, uint8_t mac[6])
 	return 1;
 }
 
-/* Queue a frame of len bytes for an lcore to send on port. */
-static void
-ctl_send(uint16_t port, const uint8_t *frame, uint16_t len)
-{
-	struct dp_port *pt = &dp.port[port];
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pt->pool);
-	char *d;
-
-	if (m == NULL) {
-		dp.ctl_stats[CTL_NOMEM]++;
-		return;
-	}
-	d = rte_pktmbuf_append(m, 60);	/* Minimum Ethernet frame, no FCS. */
-	memset(d, 0, 60);
-	memcpy(d, frame, len);
-	if (rte_ring_sp_enqueue(pt->ctl_tx, m) != 0) {
-		dp.ctl_stats[CTL_CTL_TX_FULL]++;
-		rte_pktmbuf_free(m);
-	}
-}
-
 static void
 send_request(struct neigh *n)
 {
@@ -141,7 +122,7 @@ send_request(struct neigh *n)
 	const struct dp_port *pt = &dp.port[n->port];
 
 	arp_build(f, ARP_OP_REQUEST, pt->self.mac, pt->self.ip, NULL, n->ip);
-	ctl_send(n->port, f, sizeof(f));
+	send_raw(n->port, f, sizeof(f));
 	dp.ctl_stats[CTL_ARP_REQ_SENT]++;
 }
 
@@ -179,7 +160,7 @@ arp_input(struct rte_mbuf *m)
 
 		arp_build(f, ARP_OP_REPLY, pt->self.mac, pt->self.ip, a.sha,
 				a.spa);
-		ctl_send(port, f, sizeof(f));
+		send_raw(port, f, sizeof(f));
 		dp.ctl_stats[CTL_ARP_REPLY_SENT]++;
 	}
 }
@@ -238,21 +219,20 @@ arp_want(uint32_t ip, uint16_t port, uint8_t mac[6])
 	return 1;
 }
 
-void
+bool
 arp_timer(uint64_t now)
 {
 	const struct peer_table *t = dp.peers;
 	uint64_t hz = rte_get_tsc_hz();
+	bool learnt = peers_dirty;
 
 	if (t == NULL)
-		return;
+		return false;
 	for (uint32_t i = 0; i <= t->mask; i++)
 		if (t->slot[i].id != 0)
 			arp_need(&t->slot[i], now, hz);
-	if (peers_dirty) {
-		peers_dirty = false;
-		tables_publish_peers();
-	}
+	peers_dirty = false;
+	return learnt;
 }
 
 void

@@ -22,8 +22,8 @@
 
 #include "chan.h"
 #include "rumor/chan_book.h"
-#include "rumor/chan_cksum.h"
 #include "dp.h"
+#include "send.h"
 
 #define CHAN_CTL_TIMER_MS 50u		/* Leases and interests checked. */
 #define CHAN_INTEREST_RETRY_MS 250u	/* An unanswered INTEREST again. */
@@ -49,7 +49,6 @@ static struct {
 	uint64_t hz_ms;
 	uint64_t next_timer_ms;
 	uint64_t req;			/* Request ids of INTERESTs. */
-	uint16_t ip_id;
 	uint32_t n_acks;
 	struct pending_ack acks[CHAN_CTL_PASS];
 	uint32_t n_handoffs;		/* HANDOFFs for the lcores, this pass. */
@@ -120,50 +119,7 @@ static void
 ctl_send_dgram(uint16_t port, const uint8_t mac[6], uint32_t ip,
 		uint16_t udp_port, const uint8_t *body, size_t len)
 {
-	const struct dp_port *pt = &dp.port[port];
-	const uint16_t udp_len = (uint16_t)(8 + len);
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pt->pool);
-	struct eth_hdr *eth;
-	struct ipv4_hdr *ip4;
-	struct udp_hdr *udp;
-	uint8_t *p;
-
-	if (m == NULL) {
-		dp.ctl_stats[CTL_NOMEM]++;
-		return;
-	}
-	p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(FRAME_RUMOR_OFF + len));
-	if (p == NULL) {
-		rte_pktmbuf_free(m);
-		dp.ctl_stats[CTL_NOMEM]++;
-		return;
-	}
-	eth = (void *)p;
-	ip4 = (void *)(p + FRAME_IP_OFF);
-	udp = (void *)(p + FRAME_UDP_OFF);
-	memcpy(eth->dst, mac, 6);
-	memcpy(eth->src, pt->self.mac, 6);
-	eth->type = htons(ETH_TYPE_IPV4);
-	memset(ip4, 0, sizeof(*ip4));
-	ip4->version_ihl = IPV4_VERSION_IHL;
-	ip4->total_len = htons((uint16_t)(20 + udp_len));
-	ip4->id = htons(cc.ip_id++);
-	ip4->frag_off = htons(0x4000);
-	ip4->ttl = 64;
-	ip4->proto = IPPROTO_UDP;
-	ip4->src = pt->self.ip;
-	ip4->dst = ip;
-	ip4->check = cksum_ipv4_hdr(ip4);
-	udp->src_port = pt->self.udp_port;
-	udp->dst_port = udp_port;
-	udp->len = htons(udp_len);
-	udp->check = 0;
-	memcpy(p + FRAME_RUMOR_OFF, body, len);
-	udp->check = chan_udp_cksum(ip4->src, ip4->dst, udp, udp_len, 0, 0);
-	if (rte_ring_sp_enqueue(pt->ctl_tx, m) != 0) {
-		dp.ctl_stats[CTL_CTL_TX_FULL]++;
-		rte_pktmbuf_free(m);
-	}
+	send_udp(port, mac, ip, udp_port, body, len);
 }
 
 /* Encode m and send it to a member; false if it cannot be reached. */

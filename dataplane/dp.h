@@ -20,11 +20,12 @@
 #include "rumor/ring.h"
 #include "rumor/parse.h"
 #include "rumor/stats.h"
+#include "send_hold.h"
 #include "token_bucket.h"
 
 #define DP_BURST 32
 #define DP_DRAIN_US 100			/* TX buffers flushed at least this often. */
-#define DP_ARP_WAIT_MAX 256		/* Frames an lcore holds for ARP (pow2). */
+#define DP_ARP_WAIT_MAX SEND_HOLD_MAX	/* Frames an lcore holds for ARP. */
 #define DP_ARP_RING_SIZE 1024		/* Punted ARP frames awaiting control. */
 #define DP_CTL_TX_RING_SIZE 4096	/* Control frames awaiting an lcore:
 					 * a ring change sends one per channel
@@ -33,7 +34,8 @@
 #define DP_PUNT_RING_SIZE 4096		/* CONTROL frames awaiting the link. */
 #define DP_PUNT_BURST 256		/* Frames a full punt bucket allows. */
 #define DP_PUNT_RATE 10000		/* Default --punt-rate, per lcore. */
-#define DP_LINK_WAIT_MAX 64		/* SEND frames held for ARP (pow2). */
+#define DP_LINK_WAIT_MAX 64		/* SEND frames held for ARP (pow2,
+					 * at most SEND_HOLD_MAX). */
 #define DP_MAX_LCORES RTE_MAX_LCORE
 
 /*
@@ -81,20 +83,13 @@ struct dp_port {
 	char name[RTE_ETH_NAME_MAX_LEN];
 };
 
-/* A frame held until its next hop's MAC is known. */
-struct arp_wait {
-	struct rte_mbuf *m;
-	uint64_t deadline;		/* TSC after which it is dropped. */
-};
-
 /* One forwarding lcore: a queue pair on every port. */
 struct dp_lcore {
 	struct lcore_stats stats;	/* First: cache-aligned, lcore-written. */
 	unsigned lcore_id;
 	uint16_t queue;			/* Its RX/TX queue index on every port. */
 	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
-	uint32_t wait_head, wait_tail;	/* Free-running indexes into wait[]. */
-	const struct peer_table *wait_peers; /* Table last tried for wait[]. */
+	const struct peer_table *hold_peers; /* Last tried for hold. */
 	/* The rate limits of the two punt paths: CONTROL frames (--punt-rate) and
 	 * SUBSCRIBE, UNSUBSCRIBE, INTEREST, INTEREST_ACK (CHAN_SUB_RATE). */
 	struct token_bucket punt_tb;
@@ -104,7 +99,7 @@ struct dp_lcore {
 	struct chan_lcore *chan;	/* Its channels' order state. */
 	struct ho_lcore *ho;		/* Channels waiting for a handoff. */
 	uint16_t ip_id;			/* Of the frames it builds. */
-	struct arp_wait wait[DP_ARP_WAIT_MAX];
+	struct send_hold hold;		/* DATA frames waiting for ARP. */
 } __attribute__((aligned(64)));
 
 /* Options after "--" (see usage in main.c). */
@@ -150,9 +145,6 @@ extern struct dp dp;
 
 /* fwd.c: the forwarding loop of one lcore (an lcore_function_t). */
 int fwd_main(void *arg);
-/* A DATA message to owner's node (the sink if this node); fwd.c. */
-void fwd_to_owner(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
-		const struct ring_table *ring, const struct peer_table *peers);
 
 /* tables.c: build and publish tables from the configuration. */
 int tables_publish_config(const struct rumor_config *cfg);
@@ -166,7 +158,12 @@ void tables_free(void);
 
 /* arp.c: the control thread's ARP service. */
 void arp_input(struct rte_mbuf *m);
-void arp_timer(uint64_t now);
+/*
+ * Ask for the MACs of the peer table's addresses when due; true if a MAC
+ * was learnt or changed since the last call (the peer table is then out
+ * of date: tables_publish_peers).
+ */
+bool arp_timer(uint64_t now);
 void arp_reset(void);
 int arp_neighbor(uint32_t ip, uint8_t mac[6]);
 /*
@@ -176,9 +173,16 @@ int arp_neighbor(uint32_t ip, uint8_t mac[6]);
  */
 int arp_want(uint32_t ip, uint16_t port, uint8_t mac[6]);
 
-/* ctl.c: the control thread (runs on the main lcore). */
+/* ctl_thread.c: the control thread (runs on the main lcore). */
 void ctl_loop(void);
-void ctl_request_reload(void);
+
+/*
+ * reload.c: configuration reloads (SIGHUP). reload_request() only sets a
+ * flag, so a signal handler may call it; reload_poll(), on the control
+ * thread, reloads if asked to.
+ */
+void reload_request(void);
+void reload_poll(void);
 
 /* stats.c: summing, telemetry and reports. */
 void stats_sum(uint64_t out[STAT_MAX]);
@@ -189,5 +193,11 @@ void stats_print(FILE *f);
 int port_init_all(void);
 void port_close_all(void);
 void port_list(FILE *f);
+
+/*
+ * The channel path reaches fwd_to_owner() through this header; send.h
+ * includes dp.h first, so either may come first.
+ */
+#include "send.h"
 
 #endif /* RUMOR_DP_H */

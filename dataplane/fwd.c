@@ -24,92 +24,7 @@
 
 #include "chan.h"
 #include "dp.h"
-
-/*
- * Rewrite a DATA frame's headers for its next hop and queue it for TX.
- * hop is 1 to spend one hop (forwarding), 0 for local delivery. The UDP
- * checksum, when present, is updated incrementally so that an error
- * already in the payload stays detectable.
- */
-static __rte_always_inline void
-send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
-		uint32_t frame_len, uint64_t epoch_be)
-{
-	const unsigned hop = to->hops;
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	struct eth_hdr *eth = (void *)p;
-	struct ipv4_hdr *ip = (void *)(p + FRAME_IP_OFF);
-	struct udp_hdr *udp = (void *)(p + FRAME_UDP_OFF);
-	struct rumor_hdr *h = (void *)(p + FRAME_RUMOR_OFF);
-	const struct dp_port *out = &dp.port[to->dpdk_port];
-	/*
-	 * Read every old value first and compute in registers: reading back
-	 * header words just written stalls on store forwarding. The new
-	 * words' sums come precomputed with the peer.
-	 */
-	const uint32_t old_src = ip->src, old_dst = ip->dst;
-	const uint32_t old_addr = cksum_words32(old_src) +
-			cksum_words32(old_dst);
-	uint16_t old_ttl, new_ttl, old_hop, new_hop, uc, sent;
-	uint64_t old_epoch;
-
-	memcpy(&old_ttl, &ip->ttl, 2);	/* TTL and protocol word. */
-	new_ttl = htons((uint16_t)(64u << 8 | IPPROTO_UDP));
-	memcpy(&old_hop, &h->flags, 2);	/* Flags and hop limit word. */
-	new_hop = htons((uint16_t)(ntohs(old_hop) - hop));
-	memcpy(&old_epoch, &h->epoch, 8);
-	uc = udp->check;
-	if (uc != 0) {
-		uc = cksum_replace(uc, old_addr + udp->src_port +
-				udp->dst_port + old_hop +
-				cksum_words64(old_epoch), 11,
-				to->csum_udp + new_hop +
-				cksum_words64(epoch_be));
-		if (uc == 0)
-			uc = 0xffff;	/* Zero means "no checksum". */
-	}
-	ip->check = cksum_replace(ip->check, old_addr + old_ttl, 5,
-			to->csum_ip);
-
-	memcpy(eth->dst, to->mac, 6);
-	memcpy(eth->src, out->self.mac, 6);
-	memcpy(&ip->ttl, &new_ttl, 2);
-	ip->src = out->self.ip;
-	ip->dst = to->ip;
-	udp->src_port = out->self.udp_port;
-	udp->dst_port = to->udp_port;
-	udp->check = uc;
-	memcpy(&h->flags, &new_hop, 2);
-	memcpy(&h->epoch, &epoch_be, 8);	/* The ring it went by. */
-
-	/* Drop Ethernet padding: the frame leaves as long as it is. */
-	if (unlikely(m->pkt_len > frame_len)) {
-		m->data_len = (uint16_t)frame_len;
-		m->pkt_len = frame_len;
-	}
-	lc->stats.c[STAT_DELIVERED - hop]++;	/* Or STAT_FORWARDED. */
-	sent = rte_eth_tx_buffer(to->dpdk_port, lc->queue,
-			lc->txb[to->dpdk_port], m);
-	lc->stats.c[STAT_TX] += sent;
-}
-
-/* Hold a frame until ARP resolves its next hop, or drop it if full. */
-static void
-arp_wait_push(struct dp_lcore *lc, struct rte_mbuf *m)
-{
-	struct arp_wait *w;
-
-	if (lc->wait_tail - lc->wait_head == DP_ARP_WAIT_MAX) {
-		lc->stats.c[STAT_ARP_WAIT_FULL]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	w = &lc->wait[lc->wait_tail++ & (DP_ARP_WAIT_MAX - 1)];
-	w->m = m;
-	w->deadline = rte_rdtsc() + dp.opt.arp_timeout_ms *
-			(rte_get_tsc_hz() / 1000);
-	lc->stats.c[STAT_ARP_WAIT]++;
-}
+#include "send.h"
 
 /* The ring epoch a DATA message was routed under. */
 static inline uint64_t
@@ -131,49 +46,6 @@ data_slot(const struct rte_mbuf *m, const struct ring_table *ring)
 			const struct rumor_hdr *, FRAME_RUMOR_OFF);
 
 	return ring_slot(ring, be64toh(h->channel_hash));
-}
-
-/*
- * Route a DATA message whose channel belongs to owner: to the sink if
- * that is this node, else to the owner. Returns false if its next hop's
- * MAC is not yet known (the caller holds the frame).
- */
-static __rte_always_inline bool
-route(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
-		const struct peer_table *peers, uint32_t self_id,
-		uint64_t epoch_be)
-{
-	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
-			const struct rumor_hdr *, FRAME_RUMOR_OFF);
-	const struct ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
-			const struct ipv4_hdr *, FRAME_IP_OFF);
-	uint32_t frame_len = ETH_HDR_LEN + ntohs(ip->total_len);
-	/* The owner's entry; under this node's own id, the sink. */
-	const struct peer *to = peer_find(peers, owner);
-
-	if (unlikely(to == NULL)) {
-		lc->stats.c[owner == self_id ? STAT_NO_SINK : STAT_NO_PEER]++;
-		rte_pktmbuf_free(m);
-		return true;
-	}
-	if (unlikely(h->hop_limit < to->hops)) {
-		lc->stats.c[STAT_HOP_LIMIT]++;
-		rte_pktmbuf_free(m);
-		return true;
-	}
-	if (unlikely(!to->resolved))
-		return false;
-	send_to(lc, m, to, frame_len, epoch_be);
-	return true;
-}
-
-/* route() for the channel path: sent on, or held for ARP. */
-void
-fwd_to_owner(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
-		const struct ring_table *ring, const struct peer_table *peers)
-{
-	if (!route(lc, m, owner, peers, dp.cfg.node_id, htobe64(ring->epoch)))
-		arp_wait_push(lc, m);
 }
 
 /*
@@ -259,9 +131,9 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 					rcu_dereference(dp.aud)->n != 0) &&
 					chan_owned(lc, m, ring, peers))
 				continue;
-			if (unlikely(!route(lc, m, owner, peers, self_id,
-					epoch_be)))
-				arp_wait_push(lc, m);
+			if (unlikely(!send_route(lc, m, owner, peers,
+					self_id, epoch_be)))
+				send_arp_hold(lc, m);
 		} else if (verdict[i] == FRAME_CHAN) {
 			chan_input(lc, m, in, ring, peers);
 		} else if (verdict[i] == FRAME_ARP) {
@@ -278,33 +150,48 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 	}
 }
 
+/* What fwd_release() needs to route a held DATA frame again. */
+struct fwd_retry {
+	struct dp_lcore *lc;
+	const struct ring_table *ring;
+	const struct peer_table *peers;
+	uint32_t self_id;
+	uint64_t epoch_be;
+	bool changed;			/* Not the peer table last tried. */
+};
+
+/* Route a held frame again if the peer table changed: true if taken. */
+static __rte_always_inline bool
+fwd_release(struct rte_mbuf *m, void *arg)
+{
+	const struct fwd_retry *r = arg;
+
+	return r->changed && send_route(r->lc, m,
+			r->ring->slot[data_slot(m, r->ring)], r->peers,
+			r->self_id, r->epoch_be);
+}
+
 /*
  * Retry held frames when the peer table has changed since the last try,
  * and drop those whose deadline passed. Frames are retried in arrival
  * order, so a channel's messages keep their order.
  */
 static void
-arp_wait_retry(struct dp_lcore *lc, const struct ring_table *ring,
+fwd_hold_retry(struct dp_lcore *lc, const struct ring_table *ring,
 		const struct peer_table *peers, uint32_t self_id, uint64_t now)
 {
-	uint32_t n = lc->wait_tail - lc->wait_head;
-	bool changed = peers != lc->wait_peers;
+	struct fwd_retry r = {
+		.lc = lc,
+		.ring = ring,
+		.peers = peers,
+		.self_id = self_id,
+		.epoch_be = htobe64(ring->epoch),
+		.changed = peers != lc->hold_peers,
+	};
 
-	lc->wait_peers = peers;
-	for (uint32_t i = 0; i < n; i++) {
-		struct arp_wait w = lc->wait[lc->wait_head++ &
-				(DP_ARP_WAIT_MAX - 1)];
-
-		if (changed && route(lc, w.m, ring->slot[data_slot(w.m, ring)],
-				peers, self_id, htobe64(ring->epoch)))
-			continue;
-		if ((int64_t)(now - w.deadline) > 0) {
-			lc->stats.c[STAT_ARP_TIMEOUT]++;
-			rte_pktmbuf_free(w.m);
-			continue;
-		}
-		lc->wait[lc->wait_tail++ & (DP_ARP_WAIT_MAX - 1)] = w;
-	}
+	lc->hold_peers = peers;
+	lc->stats.c[STAT_ARP_TIMEOUT] += send_hold_retry(&lc->hold, now,
+			fwd_release, &r);
 }
 
 /*
@@ -352,6 +239,7 @@ fwd_main(void *arg)
 	/* A full bucket at start; --punt-rate 0 never has credit. */
 	token_bucket_init(&lc->punt_tb, rte_get_tsc_hz(), dp.opt.punt_rate,
 			DP_PUNT_BURST, last_drain);
+	send_hold_init(&lc->hold, DP_ARP_WAIT_MAX, dp.opt.arp_timeout_ms);
 
 	urcu_qsbr_register_thread();
 	RTE_LOG(INFO, USER1, "lcore %u forwards on queue %u of %u port(s)\n",
@@ -368,9 +256,9 @@ fwd_main(void *arg)
 			chan_handoff_drain(lc, ring, peers);
 
 		/* Held frames go first once their next hop may be known. */
-		if (unlikely(lc->wait_tail != lc->wait_head &&
-				peers != lc->wait_peers))
-			arp_wait_retry(lc, ring, peers, self_id, rte_rdtsc());
+		if (unlikely(!send_hold_empty(&lc->hold) &&
+				peers != lc->hold_peers))
+			fwd_hold_retry(lc, ring, peers, self_id, rte_rdtsc());
 
 		for (uint16_t p = 0; p < dp.n_ports; p++) {
 			const struct dp_port *in = &dp.port[p];
@@ -388,8 +276,8 @@ fwd_main(void *arg)
 		if (unlikely(now - last_drain > drain_tsc)) {
 			if (lc->queue == 0)
 				ctl_tx_drain(lc);
-			if (lc->wait_tail != lc->wait_head)
-				arp_wait_retry(lc, ring, peers, self_id, now);
+			if (!send_hold_empty(&lc->hold))
+				fwd_hold_retry(lc, ring, peers, self_id, now);
 			chan_timers(lc, ring, peers, now);
 			flush_all(lc);
 			last_drain = now;
@@ -417,11 +305,7 @@ fwd_main(void *arg)
 	if (lc->queue == 0)
 		ctl_tx_drain(lc);
 	flush_all(lc);
-	while (lc->wait_tail != lc->wait_head) {
-		rte_pktmbuf_free(lc->wait[lc->wait_head++ &
-				(DP_ARP_WAIT_MAX - 1)].m);
-		lc->stats.c[STAT_ARP_TIMEOUT]++;
-	}
+	lc->stats.c[STAT_ARP_TIMEOUT] += send_hold_drop_all(&lc->hold);
 	urcu_qsbr_unregister_thread();
 	return 0;
 }

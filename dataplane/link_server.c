@@ -5,10 +5,8 @@
  *
  * - after its HELLO, this node's STATE and member TABLE;
  * - every CONTROL datagram the lcores punt, as a PUNT message;
- * - SEND: a datagram built into an Ethernet/IPv4/UDP frame and queued on
- *   the port's control TX ring, held briefly while ARP resolves the
- *   destination (on this node's Ethernet segment: there is no gateway);
- * - TABLE: a new member set, published as new tables;
+ * - SEND: a datagram to send, passed to link_send.c;
+ * - TABLE: a new member set, passed to member_table.c, which publishes it;
  * - INCARNATION, remembered for the next STATE; STATS_REQ, answered.
  *
  * Nothing rumor-control does stops forwarding: a bad message is counted
@@ -21,7 +19,6 @@
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -34,9 +31,10 @@
 #include <rte_ring.h>
 
 #include "rumor/link_proto.h"
-#include "rumor/chan_cksum.h"
 #include "dp.h"
+#include "link_send.h"
 #include "link_server.h"
+#include "member_table.h"
 
 #define LINK_RX_PER_PASS 64	/* Messages read per pass of the loop. */
 #define LINK_PUNT_PER_PASS 512	/* Punted frames taken per pass. */
@@ -44,19 +42,6 @@
 #define LINK_HELLO_MS 2000	/* How long a new client may stay silent. */
 #define LINK_LOG_PER_S 10	/* Warnings about bad input per second. */
 #define LINK_BACKLOG 4
-
-/* A SEND frame waiting for its destination's MAC. */
-struct link_wait {
-	struct rte_mbuf *m;
-	uint32_t ip;		/* Destination, network order. */
-	uint64_t deadline;	/* TSC after which it is dropped. */
-};
-
-/* A static MAC, by node id (the file's) or by address (dp.cfg's). */
-struct static_mac {
-	uint32_t key;
-	uint8_t mac[6];
-};
 
 static struct {
 	int listen_fd;
@@ -68,16 +53,6 @@ static struct {
 	uint64_t accepted_tsc;		/* When the client connected. */
 	/* The last incarnation rumor-control told; kept across clients. */
 	uint32_t incarnation;
-	/* The member table rumor-control published, sorted by id. */
-	struct link_member *table;
-	uint32_t n_table;
-	struct link_table_asm tasm;	/* A table arriving in chunks. */
-	/* Static MACs of the file's member lines, and of dp.cfg by address. */
-	struct static_mac *file_mac, *ip_mac;
-	uint32_t n_file_mac, n_ip_mac;
-	uint16_t ip_id;			/* IPv4 identification of SEND frames. */
-	uint32_t wait_head, wait_tail;	/* Free-running indexes into wait[]. */
-	struct link_wait wait[DP_LINK_WAIT_MAX];
 	uint64_t log_tsc;		/* Start of the current log second. */
 	unsigned log_n, log_hidden;
 	uint8_t rx[LINK_MSG_MAX + 1];	/* One more: a longer packet shows. */
@@ -117,25 +92,6 @@ link_warn(const char *fmt, ...)
 	RTE_LOG(WARNING, USER1, "control link: %s\n", line);
 }
 
-static const char *
-ip_str(uint32_t ip, char *buf, size_t len)
-{
-	const uint8_t *b = (const uint8_t *)&ip;
-
-	snprintf(buf, len, "%u.%u.%u.%u", b[0], b[1], b[2], b[3]);
-	return buf;
-}
-
-/* Whether an address can be a member or a SEND destination. */
-static bool
-ip_usable(uint32_t ip)
-{
-	const uint32_t h = ntohl(ip);
-
-	return h != 0 && h != 0xffffffffu && (h >> 28) != 0xe &&
-			(h >> 24) != 127;
-}
-
 /* True if a process accepts connections on the socket at sa. */
 static bool
 socket_in_use(const struct sockaddr_un *sa)
@@ -153,7 +109,7 @@ socket_in_use(const struct sockaddr_un *sa)
 }
 
 int
-link_init(void)
+link_server_init(void)
 {
 	const char *path = dp.cfg.control_socket;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -161,7 +117,6 @@ link_init(void)
 	mode_t mask;
 	int fd, rc;
 
-	link_config_changed(dp.cfg.members, dp.cfg.n_members);
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "rumor-dataplane: control_socket %s: path too "
 				"long\n", path);
@@ -221,7 +176,7 @@ link_drop(const char *why)
 		return;
 	close(lk.fd);
 	lk.fd = -1;
-	link_table_asm_free(&lk.tasm);
+	member_table_drop_partial();
 	dp.ctl_stats[CTL_LINK_CLOSED]++;
 	if (lk.hello)
 		RTE_LOG(WARNING, USER1, "control link: rumor-control (pid %u) "
@@ -309,7 +264,6 @@ link_send_state(void)
 	};
 	struct link_member *chunk = lk.chunk;
 	const uint32_t total = dp.cfg.n_members;
-	const bool zones = lk.table != NULL && lk.n_table == total;
 	size_t len;
 
 	len = link_encode_state(lk.tx, sizeof(lk.tx), &s);
@@ -329,10 +283,9 @@ link_send_state(void)
 				.udp_port = m->udp_port,
 				.weight = m->weight,
 			};
-			if (m->id == dp.cfg.node_id)
-				chunk[i].zone = dp.cfg.zone;
-			else if (zones && lk.table[first + i].id == m->id)
-				chunk[i].zone = lk.table[first + i].zone;
+			chunk[i].zone = m->id == dp.cfg.node_id ?
+					dp.cfg.zone :
+					member_table_zone(first + i, m->id);
 		}
 		len = link_encode_table(lk.tx, sizeof(lk.tx), 0, total, first,
 				chunk, n);
@@ -367,439 +320,13 @@ link_send_stats(void)
 		link_write(lk.tx, len, true);
 }
 
-static int
-static_mac_cmp(const void *a, const void *b)
-{
-	const struct static_mac *x = a, *y = b;
-
-	return x->key < y->key ? -1 : x->key > y->key;
-}
-
-static const uint8_t *
-static_mac_find(const struct static_mac *t, uint32_t n, uint32_t key)
-{
-	const struct static_mac k = { .key = key };
-	const struct static_mac *f;
-
-	if (n == 0)
-		return NULL;
-	f = bsearch(&k, t, n, sizeof(k), static_mac_cmp);
-	return f != NULL ? f->mac : NULL;
-}
-
-void
-link_config_changed(const struct config_member *file, uint32_t n_file)
-{
-	struct static_mac *t;
-	uint32_t n = 0;
-
-	if (file != NULL) {
-		t = malloc((n_file + 1) * sizeof(*t));
-		if (t != NULL) {
-			for (uint32_t i = 0; i < n_file; i++) {
-				if (!file[i].has_mac)
-					continue;
-				t[n].key = file[i].id;
-				memcpy(t[n++].mac, file[i].mac, 6);
-			}
-			free(lk.file_mac);
-			lk.file_mac = t;
-			lk.n_file_mac = n;	/* Sorted: file is. */
-		}
-	}
-	t = malloc((dp.cfg.n_members + 1) * sizeof(*t));
-	if (t == NULL)
-		return;		/* The old index still answers. */
-	n = 0;
-	for (uint32_t i = 0; i < dp.cfg.n_members; i++) {
-		if (!dp.cfg.members[i].has_mac)
-			continue;
-		t[n].key = dp.cfg.members[i].ip;
-		memcpy(t[n++].mac, dp.cfg.members[i].mac, 6);
-	}
-	if (dp.cfg.has_sink && dp.cfg.sink_has_mac) {
-		t[n].key = dp.cfg.sink_ip;
-		memcpy(t[n++].mac, dp.cfg.sink_mac, 6);
-	}
-	qsort(t, n, sizeof(*t), static_mac_cmp);
-	free(lk.ip_mac);
-	lk.ip_mac = t;
-	lk.n_ip_mac = n;
-}
-
-/*
- * The MAC of a destination on the segment: static, or from ARP, which
- * asks for it when due (and refreshes it while it is in use).
- */
-static int
-dest_mac(uint32_t ip, uint8_t mac[6])
-{
-	const uint8_t *s;
-
-	s = static_mac_find(lk.ip_mac, lk.n_ip_mac, ip);
-	if (s != NULL) {
-		memcpy(mac, s, 6);
-		return 1;
-	}
-	return arp_want(ip, dp.cfg.dpdk_port, mac);
-}
-
-/* Queue a finished frame for the queue-0 lcore. */
-static void
-frame_queue(struct rte_mbuf *m, const uint8_t mac[6])
-{
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-
-	memcpy(p, mac, 6);
-	if (rte_ring_sp_enqueue(dp.port[dp.cfg.dpdk_port].ctl_tx, m) != 0) {
-		dp.ctl_stats[CTL_CTL_TX_FULL]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	dp.ctl_stats[CTL_SEND_QUEUED]++;
-}
-
-/*
- * Release held SEND frames whose destination is now known, in the order
- * they came, and drop those past their deadline. Asking again for the
- * others follows ARP's backoff.
- */
-static void
-wait_retry(uint64_t now)
-{
-	uint32_t n = lk.wait_tail - lk.wait_head;
-
-	for (uint32_t i = 0; i < n; i++) {
-		struct link_wait w = lk.wait[lk.wait_head++ &
-				(DP_LINK_WAIT_MAX - 1)];
-		uint8_t mac[6];
-
-		if (dest_mac(w.ip, mac) == 1) {
-			frame_queue(w.m, mac);
-			continue;
-		}
-		if ((int64_t)(now - w.deadline) > 0) {
-			dp.ctl_stats[CTL_SEND_TIMEOUT]++;
-			rte_pktmbuf_free(w.m);
-			continue;
-		}
-		lk.wait[lk.wait_tail++ & (DP_LINK_WAIT_MAX - 1)] = w;
-	}
-}
-
-/*
- * An Ethernet/IPv4/UDP frame from this node (the port's MAC, the node's
- * address and UDP port, DF, TTL 64) carrying d, its Ethernet destination
- * left for the caller. NULL without an mbuf.
- */
-static struct rte_mbuf *
-dgram_frame(const struct link_datagram *d)
-{
-	const struct dp_port *pt = &dp.port[dp.cfg.dpdk_port];
-	const uint16_t udp_len = (uint16_t)(8 + d->len);
-	const uint16_t len = (uint16_t)(FRAME_RUMOR_OFF + d->len);
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pt->pool);
-	struct eth_hdr *eth;
-	struct ipv4_hdr *ip;
-	struct udp_hdr *udp;
-	uint8_t *p;
-
-	if (m == NULL)
-		return NULL;
-	/* Short frames are padded to the Ethernet minimum (no FCS). */
-	p = (uint8_t *)rte_pktmbuf_append(m, len < 60 ? 60 : len);
-	if (p == NULL) {
-		rte_pktmbuf_free(m);
-		return NULL;
-	}
-	memset(p, 0, FRAME_RUMOR_OFF);
-	if (len < 60)
-		memset(p + len, 0, 60 - len);
-	eth = (void *)p;
-	ip = (void *)(p + FRAME_IP_OFF);
-	udp = (void *)(p + FRAME_UDP_OFF);
-	memcpy(eth->src, pt->self.mac, 6);
-	eth->type = htons(ETH_TYPE_IPV4);
-	ip->version_ihl = IPV4_VERSION_IHL;
-	ip->total_len = htons((uint16_t)(20 + udp_len));
-	ip->id = htons(lk.ip_id++);
-	ip->frag_off = htons(0x4000);		/* DF: never fragmented. */
-	ip->ttl = 64;
-	ip->proto = IPPROTO_UDP;
-	ip->src = pt->self.ip;
-	ip->dst = d->ip;
-	ip->check = cksum_ipv4_hdr(ip);
-	udp->src_port = pt->self.udp_port;
-	udp->dst_port = htons(d->udp_port);
-	udp->len = htons(udp_len);
-	memcpy(p + FRAME_RUMOR_OFF, d->data, d->len);
-	udp->check = chan_udp_cksum(ip->src, ip->dst, udp, udp_len, 0, 0);
-	return m;
-}
-
-/* SEND: to the destination now, or once ARP has found it. */
-static void
-link_send_dgram(const struct link_datagram *d)
-{
-	struct rte_mbuf *m;
-	struct link_wait *w;
-	uint8_t mac[6];
-	char ip[16];
-	int known;
-
-	if (!ip_usable(d->ip) || d->ip == dp.cfg.address) {
-		dp.ctl_stats[CTL_SEND_BAD]++;
-		link_warn("SEND to %s:%u refused: not a unicast address of "
-				"another host", ip_str(d->ip, ip, sizeof(ip)),
-				d->udp_port);
-		return;
-	}
-	m = dgram_frame(d);
-	if (m == NULL) {
-		dp.ctl_stats[CTL_NOMEM]++;
-		return;
-	}
-	/* Earlier frames to a destination just resolved go first. */
-	if (lk.wait_tail != lk.wait_head)
-		wait_retry(rte_rdtsc());
-	known = dest_mac(d->ip, mac);
-	if (known == 1) {
-		frame_queue(m, mac);
-		return;
-	}
-	if (known < 0 || lk.wait_tail - lk.wait_head == DP_LINK_WAIT_MAX) {
-		dp.ctl_stats[CTL_SEND_WAIT_FULL]++;
-		rte_pktmbuf_free(m);
-		return;
-	}
-	w = &lk.wait[lk.wait_tail++ & (DP_LINK_WAIT_MAX - 1)];
-	w->m = m;
-	w->ip = d->ip;
-	w->deadline = rte_rdtsc() + dp.opt.arp_timeout_ms *
-			(rte_get_tsc_hz() / 1000);
-	dp.ctl_stats[CTL_SEND_ARP_WAIT]++;
-}
-
-static int
-member_id_cmp(const void *a, const void *b)
-{
-	const struct link_member *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-static int
-member_addr_cmp(const void *a, const void *b)
-{
-	const struct link_member *x = a, *y = b;
-	uint64_t kx = (uint64_t)ntohl(x->ip) << 16 | x->udp_port;
-	uint64_t ky = (uint64_t)ntohl(y->ip) << 16 | y->udp_port;
-
-	return kx < ky ? -1 : kx > ky;
-}
-
-/*
- * Why a complete table (sorted by id) cannot be published, or NULL:
- * the rules the configuration file's member list obeys.
- */
-static const char *
-table_invalid(const struct link_member *t, uint32_t n, bool left, char *why,
-		size_t len)
-{
-	struct link_member *by_addr;
-	const struct link_member *self = NULL;
-	char ip[16];
-
-	for (uint32_t i = 0; i < n; i++) {
-		if (i > 0 && t[i].id == t[i - 1].id) {
-			snprintf(why, len, "node %u listed twice", t[i].id);
-			return why;
-		}
-		if (!ip_usable(t[i].ip)) {
-			snprintf(why, len, "node %u has address %s", t[i].id,
-					ip_str(t[i].ip, ip, sizeof(ip)));
-			return why;
-		}
-		if (t[i].id == dp.cfg.node_id)
-			self = &t[i];
-	}
-	if (self == NULL && !left) {
-		snprintf(why, len, "this node (%u) is not a member",
-				dp.cfg.node_id);
-		return why;
-	}
-	if (self != NULL && (self->ip != dp.cfg.address ||
-			self->udp_port != dp.cfg.udp_port)) {
-		snprintf(why, len, "this node (%u) is at %s:%u, not its own "
-				"address and port", self->id,
-				ip_str(self->ip, ip, sizeof(ip)),
-				self->udp_port);
-		return why;
-	}
-	by_addr = malloc(n * sizeof(*by_addr));
-	if (by_addr == NULL) {
-		snprintf(why, len, "out of memory");
-		return why;
-	}
-	memcpy(by_addr, t, n * sizeof(*by_addr));
-	qsort(by_addr, n, sizeof(*by_addr), member_addr_cmp);
-	for (uint32_t i = 1; i < n; i++) {
-		if (member_addr_cmp(&by_addr[i], &by_addr[i - 1]) == 0) {
-			snprintf(why, len, "nodes %u and %u have the same "
-					"address and port", by_addr[i - 1].id,
-					by_addr[i].id);
-			free(by_addr);
-			return why;
-		}
-	}
-	free(by_addr);
-	return NULL;
-}
-
-/*
- * Configuration members for a table (sorted by id), with the static MACs
- * of the file's member lines (file_mac, by id). NULL without memory.
- */
-static struct config_member *
-members_of(const struct link_member *t, uint32_t n,
-		const struct static_mac *file_mac, uint32_t n_file_mac)
-{
-	struct config_member *m = calloc(n, sizeof(*m));
-
-	if (m == NULL)
-		return NULL;
-	for (uint32_t i = 0; i < n; i++) {
-		const uint8_t *mac = static_mac_find(file_mac, n_file_mac,
-				t[i].id);
-
-		m[i].id = t[i].id;
-		m[i].ip = t[i].ip;
-		m[i].udp_port = t[i].udp_port;
-		m[i].weight = t[i].weight;
-		if (mac != NULL) {
-			m[i].has_mac = true;
-			memcpy(m[i].mac, mac, 6);
-		}
-	}
-	return m;
-}
-
-static bool
-members_equal(const struct config_member *a, const struct config_member *b,
-		uint32_t n)
-{
-	for (uint32_t i = 0; i < n; i++)
-		if (a[i].id != b[i].id || a[i].ip != b[i].ip ||
-				a[i].udp_port != b[i].udp_port ||
-				a[i].weight != b[i].weight ||
-				a[i].has_mac != b[i].has_mac ||
-				(a[i].has_mac &&
-				 memcmp(a[i].mac, b[i].mac, 6) != 0))
-			return false;
-	return true;
-}
-
-/*
- * A complete table from rumor-control: checked, then published as the
- * configuration's members through the same path as a reload (union peer
- * table, new ring, exact peer table). On success the table is kept (t is
- * taken), for later STATE replies and reloads.
- */
-static void
-link_table_apply(struct link_member *t, uint32_t n, uint64_t id,
-		uint32_t flags)
-{
-	struct rumor_config c = dp.cfg;
-	char why[128];
-
-	/* A committed Raft epoch becomes the ring's epoch as it is. */
-	c.ring_epoch = flags & LINK_TABLE_F_EPOCH ? id : 0;
-
-	qsort(t, n, sizeof(*t), member_id_cmp);
-	if (table_invalid(t, n, (flags & (LINK_TABLE_F_LEFT |
-			LINK_TABLE_F_PREV)) != 0, why, sizeof(why)) != NULL) {
-		dp.ctl_stats[CTL_TABLE_REFUSED]++;
-		link_warn("table %" PRIu64 " refused, tables unchanged: %s",
-				id, why);
-		free(t);
-		return;
-	}
-	c.members = members_of(t, n, lk.file_mac, lk.n_file_mac);
-	c.n_members = n;
-	if (c.members == NULL) {
-		dp.ctl_stats[CTL_TABLE_REFUSED]++;
-		link_warn("table %" PRIu64 " refused: out of memory", id);
-		free(t);
-		return;
-	}
-	if (flags & LINK_TABLE_F_PREV) {
-		/* Kept as the ring before the next table, not published. */
-		if (tables_stage_prev(&c) < 0)
-			link_warn("table %" PRIu64 " (the epoch before) not "
-					"kept: out of memory", id);
-		free(c.members);
-		free(t);
-		return;
-	}
-	if (n == dp.cfg.n_members && members_equal(c.members,
-			dp.cfg.members, n) && (c.ring_epoch == 0 ||
-			c.ring_epoch == dp.ring->epoch)) {
-		/* Nothing the tables hold changes; zones may have. */
-		dp.ctl_stats[CTL_TABLE_SAME]++;
-		free(c.members);
-		free(lk.table);
-		lk.table = t;
-		lk.n_table = n;
-		return;
-	}
-	if (tables_publish_config(&c) < 0) {
-		dp.ctl_stats[CTL_TABLE_REFUSED]++;
-		link_warn("table %" PRIu64 " not published, tables unchanged",
-				id);
-		free(c.members);
-		free(t);
-		return;
-	}
-	config_free(&dp.cfg);
-	dp.cfg = c;
-	free(lk.table);
-	lk.table = t;
-	lk.n_table = n;
-	link_config_changed(NULL, 0);
-	dp.ctl_stats[CTL_TABLE_APPLIED]++;
-	RTE_LOG(INFO, USER1, "control link: table %" PRIu64 " published: %u "
-			"member(s), ring epoch %" PRIu64 "\n", id, n,
-			dp.ring->epoch);
-}
-
-static void
-link_apply_table(const struct link_table *t)
-{
-	struct link_member *m;
-	int rc = link_table_feed(&lk.tasm, t);
-
-	if (rc < 0) {
-		dp.ctl_stats[CTL_TABLE_CHUNK_BAD]++;
-		link_warn("table %" PRIu64 ": chunk of members %u..%u out of "
-				"sequence, table dropped", t->table_id,
-				t->first, t->first + t->n - 1);
-		return;
-	}
-	if (rc == 0)
-		return;
-	/* Take the members: the next table starts from scratch. */
-	m = lk.tasm.m;
-	lk.tasm.m = NULL;
-	link_table_apply(m, lk.tasm.total, lk.tasm.table_id, lk.tasm.flags);
-	link_table_asm_free(&lk.tasm);
-}
-
 /* One packet from the client. */
 static void
 link_on_msg(const uint8_t *p, size_t len)
 {
 	struct link_msg msg;
 	enum link_error e;
+	char warn[256];
 
 	memset(&msg, 0, sizeof(msg));
 	e = link_decode(p, len, &msg);
@@ -832,10 +359,12 @@ link_on_msg(const uint8_t *p, size_t len)
 	}
 	switch (msg.type) {
 	case LINK_SEND:
-		link_send_dgram(&msg.u.dgram);
+		if (link_send_dgram(&msg.u.dgram, warn, sizeof(warn)))
+			link_warn("%s", warn);
 		break;
 	case LINK_TABLE:
-		link_apply_table(&msg.u.table);
+		if (member_table_feed(&msg.u.table, warn, sizeof(warn)))
+			link_warn("%s", warn);
 		break;
 	case LINK_INCARNATION:
 		lk.incarnation = msg.u.incarnation;
@@ -910,13 +439,13 @@ link_accept(void)
 		lk.fd = fd;
 		lk.hello = false;
 		lk.accepted_tsc = rte_rdtsc();
-		link_table_asm_free(&lk.tasm);
+		member_table_drop_partial();
 		dp.ctl_stats[CTL_LINK_ACCEPTED]++;
 	}
 }
 
 void
-link_poll(int timeout_ms)
+link_server_poll(int timeout_ms)
 {
 	struct pollfd pfd[2] = {
 		{ .fd = lk.listen_fd, .events = POLLIN },
@@ -933,7 +462,7 @@ link_poll(int timeout_ms)
 }
 
 unsigned
-link_punts(void)
+link_server_punts(void)
 {
 	struct rte_mbuf *pkts[DP_BURST];
 	unsigned total = 0, n;
@@ -984,10 +513,8 @@ link_punts(void)
 }
 
 void
-link_timer(uint64_t now)
+link_server_timer(uint64_t now)
 {
-	if (lk.wait_tail != lk.wait_head)
-		wait_retry(now);
 	if (lk.fd >= 0 && !lk.hello && now - lk.accepted_tsc >
 			LINK_HELLO_MS * rte_get_tsc_hz() / 1000) {
 		dp.ctl_stats[CTL_LINK_HELLO_BAD]++;
@@ -997,35 +524,8 @@ link_timer(uint64_t now)
 	}
 }
 
-bool
-link_table_in_force(void)
-{
-	return lk.table != NULL;
-}
-
-int
-link_keep_members(struct rumor_config *c, const struct config_member *file,
-		uint32_t n_file)
-{
-	struct static_mac *macs = malloc((n_file + 1) * sizeof(*macs));
-	uint32_t n = 0;
-
-	if (macs == NULL)
-		return -1;
-	for (uint32_t i = 0; i < n_file; i++) {
-		if (!file[i].has_mac)
-			continue;
-		macs[n].key = file[i].id;
-		memcpy(macs[n++].mac, file[i].mac, 6);
-	}
-	c->members = members_of(lk.table, lk.n_table, macs, n);
-	c->n_members = c->members != NULL ? lk.n_table : 0;
-	free(macs);
-	return c->members != NULL ? 0 : -1;
-}
-
 void
-link_close(void)
+link_server_close(void)
 {
 	if (lk.fd >= 0) {
 		close(lk.fd);
@@ -1039,17 +539,4 @@ link_close(void)
 		unlink(lk.path);
 		lk.bound = false;
 	}
-	while (lk.wait_tail != lk.wait_head) {
-		rte_pktmbuf_free(lk.wait[lk.wait_head++ &
-				(DP_LINK_WAIT_MAX - 1)].m);
-		dp.ctl_stats[CTL_SEND_TIMEOUT]++;
-	}
-	link_table_asm_free(&lk.tasm);
-	free(lk.table);
-	free(lk.file_mac);
-	free(lk.ip_mac);
-	lk.table = NULL;
-	lk.file_mac = NULL;
-	lk.ip_mac = NULL;
-	lk.n_table = lk.n_file_mac = lk.n_ip_mac = 0;
 }

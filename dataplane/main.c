@@ -23,7 +23,9 @@
 #include "bench_probe.h"
 #include "chan.h"
 #include "dp.h"
+#include "link_send.h"
 #include "link_server.h"
+#include "member_table.h"
 
 struct dp dp;
 
@@ -199,7 +201,7 @@ static void
 on_signal(int sig)
 {
 	if (sig == SIGHUP)
-		ctl_request_reload();
+		reload_request();
 	else
 		dp.quit = true;
 }
@@ -320,7 +322,9 @@ cleanup(void)
 			rte_free(dp.lcore[i]->txb[p]);
 		rte_free(dp.lcore[i]);
 	}
-	link_close();
+	link_server_close();
+	link_send_free();
+	member_table_free();
 	tables_free();
 	arp_reset();
 	for (int i = 0; i < 2; i++) {
@@ -385,8 +389,11 @@ main(int argc, char **argv)
 		fprintf(stderr, "rumor-dataplane: cannot create punt ring\n");
 		goto fail;
 	}
+	/* The static MACs of the file dp.cfg came from; none held for SEND. */
+	member_table_config_changed(dp.cfg.members, dp.cfg.n_members);
+	link_send_init();
 	if (chan_init() < 0 || tables_publish_config(&dp.cfg) < 0 ||
-			link_init() < 0)
+			link_server_init() < 0)
 		goto fail;
 	if (stats_telemetry_init() < 0)
 		RTE_LOG(WARNING, USER1, "telemetry commands not registered\n");

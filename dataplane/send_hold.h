@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A queue of frames held until ARP knows their next hop's MAC: each
+ * forwarding lcore holds the DATA messages it cannot send yet in one
+ * (struct dp_lcore), and the control thread the datagrams rumor-control
+ * sends in another (link_send.c). Frames leave in the order they came,
+ * each when its holder can send it or at its deadline, dropped; a full
+ * queue refuses more. One thread owns each queue: no atomics.
+ */
+#ifndef RUMOR_SEND_HOLD_H
+#define RUMOR_SEND_HOLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_debug.h>
+#include <rte_mbuf.h>
+
+#define SEND_HOLD_MAX 256	/* The largest queue (a power of two). */
+
+/* A held frame. */
+struct send_held {
+	struct rte_mbuf *m;
+	uint64_t deadline;		/* TSC after which it is dropped. */
+};
+
+struct send_hold {
+	uint32_t head, tail;		/* Free-running indexes into slot[]. */
+	uint32_t mask;			/* Its capacity, less one. */
+	uint64_t timeout;		/* TSC cycles a frame may wait. */
+	struct send_held slot[SEND_HOLD_MAX];
+};
+
+/*
+ * An empty queue of cap frames (a power of two, at most SEND_HOLD_MAX),
+ * each held for at most timeout_ms.
+ */
+static inline void
+send_hold_init(struct send_hold *q, uint32_t cap, unsigned timeout_ms)
+{
+	RTE_ASSERT(rte_is_power_of_2(cap) && cap <= SEND_HOLD_MAX);
+	q->head = 0;
+	q->tail = 0;
+	q->mask = cap - 1;
+	q->timeout = timeout_ms * (rte_get_tsc_hz() / 1000);
+}
+
+static inline bool
+send_hold_empty(const struct send_hold *q)
+{
+	return q->tail == q->head;
+}
+
+/* Hold m; false if the queue is full (m is not taken). */
+static inline bool
+send_hold_push(struct send_hold *q, struct rte_mbuf *m)
+{
+	struct send_held *h;
+
+	if (q->tail - q->head > q->mask)
+		return false;
+	h = &q->slot[q->tail++ & q->mask];
+	h->m = m;
+	h->deadline = rte_rdtsc() + q->timeout;
+	return true;
+}
+
+/*
+ * Offer every held frame, oldest first, to release(), which returns true
+ * if it took the frame (sent it, or dropped it for a reason of its own).
+ * Of the others, those past their deadline at now are freed and the rest
+ * stay in the same order. Returns how many were freed at their deadline.
+ * Always inlined, so that a caller's release() is a direct call.
+ */
+static __rte_always_inline uint32_t
+send_hold_retry(struct send_hold *q, uint64_t now,
+		bool (*release)(struct rte_mbuf *m, void *arg), void *arg)
+{
+	uint32_t n = q->tail - q->head, late = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		struct send_held h = q->slot[q->head++ & q->mask];
+
+		if (release(h.m, arg))
+			continue;
+		if ((int64_t)(now - h.deadline) > 0) {
+			rte_pktmbuf_free(h.m);
+			late++;
+			continue;
+		}
+		q->slot[q->tail++ & q->mask] = h;
+	}
+	return late;
+}
+
+/* Free every held frame (at a stop); returns how many there were. */
+static inline uint32_t
+send_hold_drop_all(struct send_hold *q)
+{
+	uint32_t n = 0;
+
+	while (q->tail != q->head) {
+		rte_pktmbuf_free(q->slot[q->head++ & q->mask].m);
+		n++;
+	}
+	return n;
+}
+
+#endif /* RUMOR_SEND_HOLD_H */
