@@ -3,7 +3,10 @@
  * Channels in the dataplane (docs/channels.md, "In the dataplane"): the
  * audience table the control thread publishes and the lcores read, and
  * the entry points of the control thread's audience work (chan_ctl.c)
- * and of the lcores' channel path (chan_fwd.c).
+ * and of the lcores' channel path (chan_dispatch.c, which passes each
+ * message to its role: chan_owner.c, chan_subscriber.c, chan_broadcast.c,
+ * chan_handoff.c, over the states of chan_state.c; their private headers
+ * sit beside them).
  */
 #ifndef RUMOR_CHAN_H
 #define RUMOR_CHAN_H
@@ -28,7 +31,8 @@ _Static_assert(CHAN_AUD_SLOTS >= 2 * (CHAN_LIMIT_SUBS_MAX +
 #define CHAN_SUB_BURST 512		/* A full bucket's worth. */
 #define CHAN_CTL_PASS 128		/* Taken per control pass. */
 #define CHAN_SUB_RATE 20000		/* A second, per lcore. */
-#define CHAN_IN_RING_SIZE 4096		/* Handover ring per lcore. */
+#define CHAN_IN_RING_SIZE 4096		/* Ring per lcore: messages other
+					 * lcores pass it (chan_in). */
 #define CHAN_HDR_MBUFS 16383		/* Header pool per NUMA socket. */
 #define CHAN_HDR_ROOM 384		/* 98 + 255 bytes fit. */
 #define CHAN_HISTORY_LCORE 8192		/* History references per lcore, */
@@ -150,7 +154,7 @@ void chan_ctl_ring_changed(void);
 /* Limits from a reload: they take nothing away (book_set_limits). */
 void chan_ctl_set_limits(const struct book_limits *lim);
 
-/* chan_fwd.c, on the forwarding lcores. */
+/* chan_dispatch.c, on the forwarding lcores. */
 int chan_lcore_init(struct dp_lcore *lc);
 void chan_lcore_free(struct dp_lcore *lc);
 /* A frame of verdict FRAME_CHAN, received on port in. */
@@ -170,54 +174,21 @@ bool chan_owned(struct dp_lcore *lc, struct rte_mbuf *m,
  */
 void chan_ahead(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct ring_table *ring, const struct peer_table *peers);
-/* Messages other lcores handed over (when its ring is not empty). */
-void chan_handoff_drain(struct dp_lcore *lc, const struct ring_table *ring,
+/* Messages other lcores passed it (when its chan_in ring is not empty). */
+void chan_lcore_drain(struct dp_lcore *lc, const struct ring_table *ring,
 		const struct peer_table *peers);
-/* On the channel's lcore: act on a channel message (or a held one). */
-void chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
-		const struct ring_table *ring, const struct peer_table *peers);
-/* NACK timers and the once-a-second sweep, at each TX drain. */
+/*
+ * The name chan_lcore_drain had, for fwd.c's one call until it is renamed
+ * there; then this goes.
+ */
+static inline void
+chan_handoff_drain(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	chan_lcore_drain(lc, ring, peers);
+}
+/* NACK and handoff timers and the once-a-second sweep, at each TX drain. */
 void chan_timers(struct dp_lcore *lc, const struct ring_table *ring,
-		const struct peer_table *peers, uint64_t now);
-
-/* chan_handoff.c, on the channel's lcore: the new owner's side. */
-int ho_lcore_init(struct dp_lcore *lc);
-void ho_lcore_free(struct dp_lcore *lc);
-/*
- * May this node stamp the channel under ring (e: its audience entry, or
- * NULL)? False while it waits for the old owner's state.
- */
-bool ho_ready(struct dp_lcore *lc, const struct ring_table *ring,
-		uint64_t hash, const char *name, uint16_t len,
-		const struct aud_entry *e);
-/*
- * Hold a PUBLISH of a channel that is not ready and ask the old owner;
- * or, ahead not 0, one routed under ring epoch ahead, newer than this
- * node's: held until this node's ring reaches it (or a second passed).
- */
-void ho_hold(struct dp_lcore *lc, struct rte_mbuf *m,
-		const struct ring_table *ring, const struct peer_table *peers,
-		uint64_t hash, const char *name, uint16_t len, uint64_t ahead);
-/*
- * Hold m, a PUBLISH of a channel this node now owns, and those after it,
- * while it catches up with what it missed of the stream it continues (as
- * a subscriber node of it before) from the old owner, from: until
- * ho_caught_up, or HO_CATCHUP_MS. chan_catchup_ask asks again meanwhile.
- * False (nothing held) if the channel waits already or nothing is free.
- */
-bool ho_hold_catchup(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
-		const char *name, uint16_t len, uint32_t from);
-void ho_caught_up(struct dp_lcore *lc, uint64_t hash, const char *name,
-		uint16_t len, const struct ring_table *ring,
-		const struct peer_table *peers);
-void chan_catchup_ask(struct dp_lcore *lc, uint64_t hash, const char *name,
-		uint16_t len, uint32_t from, const struct ring_table *ring,
-		const struct peer_table *peers);
-/* A HANDOFF, passed on by the control thread. */
-void ho_input(struct dp_lcore *lc, struct rte_mbuf *m,
-		const struct ring_table *ring, const struct peer_table *peers);
-/* Ask again, or give up and start a new stream. */
-void ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 		const struct peer_table *peers, uint64_t now);
 
 #endif /* RUMOR_CHAN_H */

@@ -10,7 +10,7 @@
  *   100 ms;
  * - the old owner answers once it no longer orders the channel; the
  *   control thread takes over the interest set the HANDOFF carries, then
- *   hands the HANDOFF to this lcore, which continues the old owner's
+ *   passes the HANDOFF to this lcore, which continues the old owner's
  *   stream at its next sequence and lets the held messages through in
  *   the order they came;
  * - with no state to continue (the old owner held none, or did not
@@ -21,6 +21,11 @@
  * cell's epoch (struct chan_cell); for a channel without an audience
  * here, which has no cell, a small table remembers the settled ones so
  * that their PUBLISHes go to the sink without asking again.
+ *
+ * The same waits hold a new owner's PUBLISHes while it catches up with
+ * the stream it followed (chan_subscriber.c asks), and those routed under
+ * a ring newer than this node's. A wait that ends gives its messages back
+ * to its caller (struct ho_release), which processes them.
  */
 #define _LGPL_SOURCE
 #include <urcu/urcu-qsbr.h>
@@ -32,12 +37,12 @@
 
 #include <stdlib.h>
 
-#include "chan.h"
+#include "chan_handoff.h"
+#include "chan_subscriber.h"
 #include "dp.h"
 #include "fanout.h"
 
 #define HO_WAIT_MAX 2048u	/* Channels waiting at once, per lcore. */
-#define HO_HELD_MAX 4096u	/* PUBLISHes held, per lcore at most. */
 #define HO_BUCKETS 1024u	/* Of the waits' hash (pow2). */
 #define HO_NONE UINT32_MAX
 #define HO_RETRY_MS 100u	/* HANDOFF_REQ again. */
@@ -424,40 +429,33 @@ ho_hold_catchup(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
 	return true;
 }
 
-/* End the wait w and let what it held through, in order. */
+/* End the wait w: what it held goes to out, in order, for the caller. */
 static void
-release(struct dp_lcore *lc, struct ho_wait *w, const struct ring_table *ring,
-		const struct peer_table *peers)
+release(struct ho_lcore *ho, struct ho_wait *w, struct ho_release *out)
 {
-	struct ho_lcore *ho = lc->ho;
-	struct rte_mbuf *held[HO_HELD_MAX];
-	uint32_t n = held_take(ho, w, held);
-
+	out->n = held_take(ho, w, out->m);
 	wait_remove(ho, w);
-	for (uint32_t i = 0; i < n; i++)
-		chan_process(lc, held[i], ring, peers);
 }
 
 void
 ho_caught_up(struct dp_lcore *lc, uint64_t hash, const char *name,
-		uint16_t len, const struct ring_table *ring,
-		const struct peer_table *peers)
+		uint16_t len, struct ho_release *out)
 {
 	struct ho_wait *w = lc->ho->n_wait != 0 ? wait_find(lc->ho, hash,
 			name, len) : NULL;
 
+	out->n = 0;
 	if (w != NULL && w->catchup)
-		release(lc, w, ring, peers);
+		release(lc->ho, w, out);
 }
 
 /*
- * Settle w: continue stream at next (stream 0: a new stream), then let
- * the held messages through as if they came now.
+ * Settle w: continue stream at next (stream 0: a new stream), then hand
+ * the held messages to out, to go through as if they came now.
  */
 static void
 settle(struct dp_lcore *lc, struct ho_wait *w, uint64_t stream,
-		uint64_t next, const struct ring_table *ring,
-		const struct peer_table *peers)
+		uint64_t next, struct ho_release *out)
 {
 	struct ho_lcore *ho = lc->ho;
 	const struct aud_entry *e = aud_find(rcu_dereference(dp.aud),
@@ -481,12 +479,12 @@ settle(struct dp_lcore *lc, struct ho_wait *w, uint64_t stream,
 		ho->done[w->hash & (HO_DONE_SLOTS - 1)] = (struct ho_done){
 			.hash = w->hash, .epoch = w->epoch };
 	}
-	release(lc, w, ring, peers);
+	release(ho, w, out);
 }
 
 void
 ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
-		const struct peer_table *peers)
+		struct ho_release *out)
 {
 	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
 			const struct rumor_hdr *, FRAME_RUMOR_OFF);
@@ -498,6 +496,7 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 	const uint32_t from = ntohl(h->origin);
 	const uint64_t seq = be64toh(h->seq);
 
+	out->n = 0;
 	/* The control thread decoded it whole; the fixed part is sound. */
 	if (chan_handoff_decode(rumor_hdr_payload(h), ntohs(h->payload_len),
 			&st) != CHAN_WIRE_OK) {
@@ -509,7 +508,7 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 	if (w != NULL && !w->catchup && w->from != 0 && from == w->from &&
 			(seq == w->req || seq == 0)) {
 		rte_pktmbuf_free(m);
-		settle(lc, w, st.stream, st.next_seq, ring, peers);
+		settle(lc, w, st.stream, st.next_seq, out);
 		return;
 	}
 	/* A push before any message: the channel is ready at once. */
@@ -535,44 +534,44 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 	rte_pktmbuf_free(m);
 }
 
-void
+bool
 ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
-		const struct peer_table *peers, uint64_t now)
+		const struct peer_table *peers, uint64_t now, uint32_t *at,
+		struct ho_release *out)
 {
 	struct ho_lcore *ho = lc->ho;
 
-	for (uint32_t i = 0; i < ho->n_wait;) {
-		struct ho_wait *w = &ho->wait[i];
+	/* A wait that ends leaves its slot to another: *at stays on it. */
+	for (; *at < ho->n_wait; ++*at) {
+		struct ho_wait *w = &ho->wait[*at];
+		const bool late = (int64_t)(now - w->give_up_at) >= 0;
 
-		if (w->from == 0 && (chan_epoch_floor(ring,
-				dp.cfg.n_voters) >= w->epoch ||
-				(int64_t)(now - w->give_up_at) >= 0)) {
-			/* Caught up (or not in time): on under this ring. */
-			release(lc, w, ring, peers);
-			continue;
-		}
 		if (w->from == 0) {
-			i++;
-			continue;
+			/* Caught up (or not in time): on under this ring. */
+			if (!late && chan_epoch_floor(ring, dp.cfg.n_voters) <
+					w->epoch)
+				continue;
+			release(ho, w, out);
+			return true;
 		}
-		if ((int64_t)(now - w->give_up_at) >= 0) {
+		if (late) {
 			if (w->catchup) {
 				/* What is still missing goes as a GAP. */
-				release(lc, w, ring, peers);
+				release(ho, w, out);
 			} else {
 				lc->stats.c[STAT_HO_TIMEOUT]++;
-				settle(lc, w, 0, 0, ring, peers);
+				settle(lc, w, 0, 0, out);
 			}
-			continue;	/* Slot i holds another now. */
+			return true;
 		}
 		if ((int64_t)(now - w->retry_at) >= 0) {
 			w->retry_at = now + w->retry_ms * ho->hz_ms;
 			if (w->catchup)
-				chan_catchup_ask(lc, w->hash, w->name, w->len,
-						w->from, ring, peers);
+				subscriber_catchup_ask(lc, w->hash, w->name,
+						w->len, w->from, ring, peers);
 			else
 				send_req(lc, w, peers);
 		}
-		i++;
 	}
+	return false;
 }

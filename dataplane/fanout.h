@@ -39,6 +39,39 @@ struct fan_msg {
 };
 
 /*
+ * The header fields every copy of a message of h (a received channel
+ * message) shares; no message segment and no fixed part yet.
+ */
+static inline void
+fan_init(struct fan_msg *f, const struct rumor_hdr *h, uint8_t type,
+		uint8_t hop_limit, uint32_t origin, uint64_t epoch,
+		uint64_t seq)
+{
+	f->seg = NULL;
+	f->msg_len = 0;
+	f->msg_sum = 0;
+	f->type = type;
+	f->hop_limit = hop_limit;
+	f->origin = origin;
+	f->epoch = epoch;
+	f->seq = seq;
+	f->hash = be64toh(h->channel_hash);
+	f->name = rumor_hdr_channel(h);
+	f->name_len = ntohs(h->channel_len);
+	f->fixed_len = 0;
+}
+
+/* The fixed part of FANOUT, RETRANSMIT and DELIVER: stream and sequence. */
+static inline void
+fan_ord(struct fan_msg *f, uint64_t stream, uint64_t seq, bool broadcast)
+{
+	struct chan_ord o = { .stream = stream, .seq = seq };
+
+	f->fixed_len = (uint16_t)chan_ord_encode(&o, broadcast, f->fixed,
+			sizeof(f->fixed));
+}
+
+/*
  * The cksum_sum() of the message that starts off bytes into m (a
  * single-segment received frame, its headers checked by frame_parse) and
  * is msg_len long: from the frame's UDP checksum when the message ends
@@ -188,9 +221,9 @@ fan_frame(struct dp_lcore *lc, const struct fan_msg *f,
  * counted under stat when queued. What the copies share (the rumor part
  * and its sum) is built once; header mbufs come FAN_BULK at a time from
  * the header pool of the first destination's port (any pool serves any
- * port; only NUMA locality is at stake), and the message segment gains their references in one
- * update, before any copy can be sent and freed. The caller keeps its
- * own reference.
+ * port; only NUMA locality is at stake), and the message segment gains
+ * their references in one update, before any copy can be sent and freed.
+ * The caller keeps its own reference.
  */
 static inline void
 fan_send_n(struct dp_lcore *lc, const struct fan_msg *f,
@@ -232,6 +265,14 @@ fan_send(struct dp_lcore *lc, const struct fan_msg *f,
 		const struct chan_dest *d, unsigned stat)
 {
 	fan_send_n(lc, f, d, 1, stat);
+}
+
+/* One copy of f, a DELIVER, to each local subscriber of e. */
+static inline void
+fan_deliver_local(struct dp_lcore *lc, const struct fan_msg *f,
+		const struct aud_entry *e)
+{
+	fan_send_n(lc, f, e->local, e->n_local, STAT_CHAN_DELIVERED);
 }
 
 /* A member as a destination: false if unknown or its MAC is not. */

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The channel path of a forwarding lcore (docs/channels.md, "In the
+ * dataplane"): where each channel message goes, and the lcore's channel
+ * timers. A frame of verdict FRAME_CHAN is punted to the control thread
+ * (SUBSCRIBE, UNSUBSCRIBE, INTEREST, INTEREST_ACK, HANDOFF_REQ, HANDOFF:
+ * the audience punt), dropped (the types that never go to a node), or
+ * passed to its channel's lcore, which alone keeps that channel's order
+ * state (chan_state.h) and acts on it by role:
+ *
+ * - as the owner (chan_owner.c): PUBLISH stamped and fanned out, NACKs
+ *   answered from history;
+ * - as a subscriber node (chan_subscriber.c): DELIVER in order, NACK for
+ *   holes, GAP for what is lost;
+ * - on a broadcast channel (chan_broadcast.c): dedup, DELIVER once,
+ *   GOSSIP to k members;
+ * - as a new owner (chan_handoff.c): PUBLISHes held until it may stamp.
+ *
+ * This file is above them all: what a handoff wait held when it ends
+ * comes back here to be processed as if it came now. The audience table
+ * and the member list are read as a QSBR reader, like the ring.
+ */
+#define _LGPL_SOURCE
+#include <urcu/urcu-qsbr.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_random.h>
+#include <rte_ring.h>
+
+#include "chan.h"
+#include "chan_broadcast.h"
+#include "chan_handoff.h"
+#include "chan_owner.h"
+#include "chan_state.h"
+#include "chan_subscriber.h"
+
+#define CHAN_SWEEP_MS 1000u
+
+int
+chan_lcore_init(struct dp_lcore *lc)
+{
+	char name[RTE_RING_NAMESIZE];
+	int socket = (int)rte_lcore_to_socket_id(lc->lcore_id);
+
+	if (chan_table_init(lc) < 0)
+		return -1;
+	token_bucket_init(&lc->sub_tb, rte_get_tsc_hz(), CHAN_SUB_RATE,
+			CHAN_SUB_BURST, rte_rdtsc());
+	if (ho_lcore_init(lc) < 0)
+		return -1;
+	snprintf(name, sizeof(name), "rumor_chan_in_%u", lc->queue);
+	lc->chan_in = rte_ring_create(name, CHAN_IN_RING_SIZE, socket,
+			RING_F_SC_DEQ);
+	return lc->chan_in != NULL ? 0 : -1;
+}
+
+void
+chan_lcore_free(struct dp_lcore *lc)
+{
+	struct rte_mbuf *m;
+
+	chan_table_free(lc);
+	while (lc->chan_in != NULL && rte_ring_dequeue(lc->chan_in,
+			(void **)&m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(lc->chan_in);
+	lc->chan_in = NULL;
+	ho_lcore_free(lc);
+}
+
+static void chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers);
+
+/* What a handoff wait held, through in the order it came. */
+static void
+process_released(struct dp_lcore *lc, const struct ho_release *rel,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	for (uint32_t i = 0; i < rel->n; i++)
+		chan_process(lc, rel->m[i], ring, peers);
+}
+
+/*
+ * The helpers that take a struct ho_release (32 KiB) are kept out of
+ * line, so that chan_process's frame stays small on every message.
+ */
+
+/* A HANDOFF from the control thread, its interest set taken over. */
+static __rte_noinline void
+handoff_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	struct ho_release rel;
+
+	ho_input(lc, m, ring, &rel);
+	process_released(lc, &rel, ring, peers);
+}
+
+/* A new owner caught up with the stream of s: its PUBLISHes go on. */
+static __rte_noinline void
+caught_up(struct dp_lcore *lc, const struct chan_state *s,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	struct ho_release rel;
+
+	ho_caught_up(lc, s->hash, s->name, s->len, &rel);
+	process_released(lc, &rel, ring, peers);
+}
+
+/* The handoff waits' timers; what a wait that ends held goes through. */
+static __rte_noinline void
+handoff_timers(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers, uint64_t now)
+{
+	struct ho_release rel;
+	uint32_t at = 0;
+
+	while (ho_timers(lc, ring, peers, now, &at, &rel))
+		process_released(lc, &rel, ring, peers);
+}
+
+/* On the channel's lcore: act on a channel message (or a held one). */
+static void
+chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	const struct rumor_hdr *h = chan_hdr(m);
+	struct chan_state *s;
+
+	switch (h->type) {
+	case RUMOR_T_DATA:
+		if (*rumor_hdr_channel(h) == CHAN_BROADCAST_PREFIX) {
+			broadcast_input(lc, m, h, ring);
+			return;
+		}
+		owner_input(lc, m, h, ring, peers);
+		return;
+	case RUMOR_T_HANDOFF:
+		handoff_input(lc, m, ring, peers);
+		return;
+	case RUMOR_T_GOSSIP:
+		broadcast_input(lc, m, h, ring);
+		return;
+	case RUMOR_T_FANOUT:
+	case RUMOR_T_RETRANSMIT:
+		s = subscriber_input(lc, m, h, ring, peers);
+		if (unlikely(s != NULL))
+			caught_up(lc, s, ring, peers);
+		return;
+	case RUMOR_T_GONE:
+		s = subscriber_gone(lc, m, h, ring);
+		if (s != NULL)
+			caught_up(lc, s, ring, peers);
+		return;
+	case RUMOR_T_NACK:
+		owner_nack(lc, m, h, ring, peers);
+		return;
+	default:
+		chan_drop(lc, m, STAT_CHAN_UNEXPECTED);
+	}
+}
+
+/* Pass m to lcore to, its channel's, on that lcore's chan_in ring. */
+static void
+chan_lcore_pass(struct dp_lcore *lc, struct rte_mbuf *m, unsigned to)
+{
+	if (unlikely(rte_ring_mp_enqueue(dp.lcore[to]->chan_in, m) != 0)) {
+		chan_drop(lc, m, STAT_CHAN_HANDOFF_FULL);
+		return;
+	}
+	lc->stats.c[STAT_CHAN_HANDOFF]++;
+}
+
+/* On the receiving lcore: to the channel's lcore, or processed here. */
+static void
+chan_dispatch(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	const unsigned to = chan_lcore_of(hash, dp.n_lcores);
+
+	if (likely(to == lc->queue)) {
+		chan_process(lc, m, ring, peers);
+		return;
+	}
+	chan_lcore_pass(lc, m, to);
+}
+
+/* Audience work for the control thread, within the lcore's rate. */
+static void
+audience_punt(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct dp_port *in)
+{
+	m->port = in->id;
+	if (!token_bucket_take(&lc->sub_tb, rte_rdtsc()))
+		chan_drop(lc, m, STAT_SUB_RATE);
+	else if (rte_ring_mp_enqueue(dp.sub_punt, m) != 0)
+		chan_drop(lc, m, STAT_SUB_PUNT_FULL);
+	else
+		lc->stats.c[STAT_SUB_PUNTED]++;
+}
+
+/*
+ * A node-to-node type must come from a member's address and UDP port (a
+ * GOSSIP's origin is where it entered, not who sent this copy). Under
+ * fault injection (tests), a share of them is dropped as if lost.
+ */
+static bool
+from_member(struct dp_lcore *lc, const struct rte_mbuf *m)
+{
+	const struct ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+			const struct ipv4_hdr *, FRAME_IP_OFF);
+	const struct udp_hdr *udp = rte_pktmbuf_mtod_offset(m,
+			const struct udp_hdr *, FRAME_UDP_OFF);
+	const struct member_list *ml = rcu_dereference(dp.members);
+
+	if (ml == NULL || !member_addr(ml, ip->src, udp->src_port)) {
+		lc->stats.c[STAT_CHAN_NOT_MEMBER]++;
+		return false;
+	}
+	if (unlikely(dp.chan_loss != 0) &&
+			rte_rand_max(100) < dp.chan_loss) {
+		lc->stats.c[STAT_CHAN_INJECTED_LOSS]++;
+		return false;
+	}
+	return true;
+}
+
+void
+chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	const struct rumor_hdr *h = chan_hdr(m);
+	bool punt;
+
+	switch (h->type) {
+	case RUMOR_T_DATA:
+		chan_dispatch(lc, m, be64toh(h->channel_hash), ring, peers);
+		return;
+	case RUMOR_T_SUBSCRIBE:
+	case RUMOR_T_UNSUBSCRIBE:
+		audience_punt(lc, m, in);
+		return;
+	case RUMOR_T_INTEREST:
+	case RUMOR_T_INTEREST_ACK:
+	case RUMOR_T_HANDOFF_REQ:
+	case RUMOR_T_HANDOFF:
+		punt = true;
+		break;
+	case RUMOR_T_FANOUT:
+	case RUMOR_T_RETRANSMIT:
+	case RUMOR_T_NACK:
+	case RUMOR_T_GONE:
+	case RUMOR_T_GOSSIP:
+		punt = false;
+		break;
+	default:
+		chan_drop(lc, m, STAT_CHAN_UNEXPECTED);
+		return;
+	}
+	/* The node-to-node types: audience work, or to the channel's lcore. */
+	if (!from_member(lc, m))
+		rte_pktmbuf_free(m);
+	else if (punt)
+		audience_punt(lc, m, in);
+	else
+		chan_dispatch(lc, m, be64toh(h->channel_hash), ring, peers);
+}
+
+void
+chan_ahead(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	chan_dispatch(lc, m, be64toh(chan_hdr(m)->channel_hash), ring, peers);
+}
+
+bool
+chan_owned(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	const struct rumor_hdr *h = chan_hdr(m);
+	const uint64_t hash = be64toh(h->channel_hash);
+
+	/*
+	 * Without an audience here, a channel this node owned under the ring
+	 * before too goes to the sink as it is; one that was another
+	 * member's may need its handoff first.
+	 */
+	if (aud_find(rcu_dereference(dp.aud), hash, rumor_hdr_channel(h),
+			ntohs(h->channel_len)) == NULL && (ring->prev == NULL ||
+			!ring->agreed ||
+			ring_owner(ring->prev, hash) == dp.cfg.node_id) &&
+			be64toh(h->epoch) <= chan_epoch_floor(ring,
+			dp.cfg.n_voters))
+		return false;
+	chan_dispatch(lc, m, hash, ring, peers);
+	return true;
+}
+
+void
+chan_lcore_drain(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned n = rte_ring_sc_dequeue_burst(lc->chan_in, (void **)pkts,
+			DP_BURST, NULL);
+
+	for (unsigned i = 0; i < n; i++)
+		chan_process(lc, pkts[i], ring, peers);
+}
+
+/*
+ * Once a second: channels whose audience went lose their state, and
+ * subscriber nodes check the end of each run.
+ */
+static void
+sweep(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	struct chan_lcore *cl = lc->chan;
+
+	for (uint32_t i = 0; i < CHAN_SLOTS && cl->n > 0; i++) {
+		struct chan_state *s = cl->tab[i];
+		const struct aud_entry *e;
+
+		if (!chan_state_live(s))
+			continue;
+		e = aud_find(rcu_dereference(dp.aud), s->hash, s->name, s->len);
+		if (e == NULL)
+			chan_state_remove(cl, s);
+		else if (e->n_local > 0)
+			subscriber_tail_check(lc, s, e, ring, peers);
+	}
+}
+
+void
+chan_timers(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers, uint64_t now)
+{
+	struct chan_lcore *cl = lc->chan;
+
+	if (cl->n_pending > 0)
+		subscriber_nack_timers(lc, ring, peers, now);
+	handoff_timers(lc, ring, peers, now);
+	if (unlikely((int64_t)(now - cl->next_sweep) >= 0)) {
+		cl->next_sweep = now + CHAN_SWEEP_MS * cl->hz_ms;
+		if (cl->n > 0)
+			sweep(lc, ring, peers);
+		chan_table_compact(lc);
+	}
+}

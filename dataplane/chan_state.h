@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The channel states of one forwarding lcore (docs/channels.md, "In the
+ * dataplane"), private to the lcores' channel path. Each channel has its
+ * order state on its channel lcore only, in that lcore's table: the
+ * owner's stream, next sequence and history (chan_owner.c), a subscriber
+ * node's reorder window (chan_subscriber.c), and what the lcore shares
+ * among its channels: the history budget, the NACK list, gossip dedup.
+ * chan_state.c finds, frees and compacts the states; the helpers below
+ * are the few lines every role uses per message, inline.
+ */
+#ifndef RUMOR_CHAN_STATE_H
+#define RUMOR_CHAN_STATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include "chan.h"
+#include "rumor/chan_track.h"
+#include "dp.h"
+#include "fanout.h"
+
+#define CHAN_SLOTS (1u << 17)		/* Channel states per lcore, x2. */
+#define CHAN_STATES_MAX 65536u
+#define CHAN_HIST 256u			/* History per channel (pow2). */
+#define CHAN_PENDING_MAX 1024u		/* Channels awaiting a NACK. */
+#define CHAN_STATE_TOMB ((struct chan_state *)(uintptr_t)1)
+
+/* An owner's reference to a message it may have to send again. */
+struct chan_hist {
+	struct rte_mbuf *m;		/* The message segment; NULL: none. */
+	uint64_t seq;
+	uint32_t origin;
+	uint16_t sum;			/* cksum_sum() of the message. */
+	uint64_t pubid;
+};
+
+/* One channel's order state, on its channel lcore. */
+struct chan_state {
+	uint64_t hash;
+	uint32_t id;			/* Unique on the lcore, for the FIFO. */
+	uint32_t slot;
+	bool pending;			/* In the lcore's NACK list. */
+	/* Owner. */
+	uint64_t stream;		/* 0: not ordering. */
+	uint64_t next_seq;
+	uint64_t base;			/* The first sequence of the stream
+					 * this node stamped (history). */
+	struct chan_hist hist[CHAN_HIST];
+	/* Subscriber node. */
+	struct chan_rx rx;
+	uint64_t catchup;		/* As the new owner of the stream it
+					 * followed: the handoff's next
+					 * sequence it caught up to, */
+	bool catching;			/* its PUBLISHes waiting meanwhile. */
+	uint16_t len;
+	char name[RUMOR_CHANNEL_MAX];
+};
+
+/* History references in stamp order, for the lcore's budget. */
+struct chan_fifo {
+	uint32_t slot;
+	uint32_t id;
+	uint64_t seq;
+};
+
+/* The channel states of one lcore and what they share (lc->chan). */
+struct chan_lcore {
+	struct chan_state *tab[CHAN_SLOTS];
+	uint32_t n;
+	uint32_t tombs;			/* Freed states' slots. */
+	uint32_t next_id;
+	uint64_t counter;		/* Publish ids of this lane. */
+	uint64_t hz_ms;			/* TSC cycles per ms. */
+	uint64_t next_sweep;
+	uint32_t n_held;		/* Held messages, for the budget. */
+	uint32_t held_budget;
+	uint32_t hist_budget;		/* At most CHAN_HISTORY_LCORE. */
+	uint32_t fifo_head, fifo_tail;
+	struct chan_fifo fifo[CHAN_HISTORY_LCORE];
+	uint32_t n_pending;
+	struct chan_state *pending[CHAN_PENDING_MAX];
+	struct gossip_dedup dedup;
+};
+
+/* lc->chan, empty, with the lcore's budgets; -1 if out of memory. */
+int chan_table_init(struct dp_lcore *lc);
+/* Free every state with what it holds, then lc->chan. */
+void chan_table_free(struct dp_lcore *lc);
+/* Move the live states to fresh slots once freed ones crowd the table. */
+void chan_table_compact(struct dp_lcore *lc);
+/* The state of a channel, or NULL (create: a new one, if room). */
+struct chan_state *chan_state_get(struct dp_lcore *lc, uint64_t hash,
+		const char *name, uint16_t len, bool create);
+/* Forget a state: out of the NACK list and the table, what it holds freed. */
+void chan_state_remove(struct chan_lcore *cl, struct chan_state *s);
+/* Release the history of a state (as an owner). */
+void chan_state_release_hist(struct chan_state *s);
+/* Release the held messages of a state and forget its tracking. */
+void chan_state_release_rx(struct chan_lcore *cl, struct chan_state *s);
+
+/* True for a slot of the table that holds a state. */
+static inline bool
+chan_state_live(const struct chan_state *s)
+{
+	return s != NULL && s != CHAN_STATE_TOMB;
+}
+
+/* The rumor header of m, a channel frame frame_parse checked. */
+static inline const struct rumor_hdr *
+chan_hdr(const struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, const struct rumor_hdr *,
+			FRAME_RUMOR_OFF);
+}
+
+/* Free m, a message the channel path will not send, counted under stat. */
+static inline void
+chan_drop(struct dp_lcore *lc, struct rte_mbuf *m, unsigned stat)
+{
+	lc->stats.c[stat]++;
+	rte_pktmbuf_free(m);
+}
+
+/* The publish id of a message entering here, from this lcore's lane. */
+static inline uint64_t
+chan_publish_id(struct dp_lcore *lc)
+{
+	return (uint64_t)(lc->queue & 0xff) << 56 | ++lc->chan->counter;
+}
+
+/* What fan_init sets, from a channel state: no frame at hand. */
+static inline void
+fan_init_state(struct fan_msg *f, const struct chan_state *s, uint8_t type,
+		uint8_t hop_limit, uint32_t origin, uint64_t epoch,
+		uint64_t seq)
+{
+	memset(f, 0, offsetof(struct fan_msg, fixed));
+	f->type = type;
+	f->hop_limit = hop_limit;
+	f->origin = origin;
+	f->epoch = epoch;
+	f->seq = seq;
+	f->hash = s->hash;
+	f->name = s->name;
+	f->name_len = s->len;
+}
+
+#endif /* RUMOR_CHAN_STATE_H */
