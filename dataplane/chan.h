@@ -177,16 +177,6 @@ void chan_ahead(struct dp_lcore *lc, struct rte_mbuf *m,
 /* Messages other lcores passed it (when its chan_in ring is not empty). */
 void chan_lcore_drain(struct dp_lcore *lc, const struct ring_table *ring,
 		const struct peer_table *peers);
-/*
- * The name chan_lcore_drain had, for fwd.c's one call until it is renamed
- * there; then this goes.
- */
-static inline void
-chan_handoff_drain(struct dp_lcore *lc, const struct ring_table *ring,
-		const struct peer_table *peers)
-{
-	chan_lcore_drain(lc, ring, peers);
-}
 /* NACK and handoff timers and the once-a-second sweep, at each TX drain. */
 void chan_timers(struct dp_lcore *lc, const struct ring_table *ring,
 		const struct peer_table *peers, uint64_t now);

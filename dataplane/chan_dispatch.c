@@ -168,10 +168,10 @@ static void
 chan_lcore_pass(struct dp_lcore *lc, struct rte_mbuf *m, unsigned to)
 {
 	if (unlikely(rte_ring_mp_enqueue(dp.lcore[to]->chan_in, m) != 0)) {
-		chan_drop(lc, m, STAT_CHAN_HANDOFF_FULL);
+		chan_drop(lc, m, STAT_CHAN_PASS_FULL);
 		return;
 	}
-	lc->stats.c[STAT_CHAN_HANDOFF]++;
+	lc->stats.c[STAT_CHAN_PASSED]++;
 }
 
 /* On the receiving lcore: to the channel's lcore, or processed here. */

@@ -23,6 +23,7 @@
 #include "chan_handoff.h"
 #include "chan_owner.h"
 #include "chan_subscriber.h"
+#include "send.h"
 
 /* The history slot a FIFO entry still holds a message in, or NULL. */
 static inline struct chan_hist *
@@ -217,7 +218,7 @@ owner_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 	}
 	if (unlikely(owner != dp.cfg.node_id)) {
 		lc->stats.c[STAT_CHAN_REROUTED]++;
-		fwd_to_owner(lc, m, owner, ring, peers);
+		send_to_owner(lc, m, owner, ring, peers);
 		return;
 	}
 	e = aud_find(rcu_dereference(dp.aud), hash, name, len);
@@ -226,7 +227,7 @@ owner_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		return;
 	}
 	if (e == NULL) {
-		fwd_to_owner(lc, m, owner, ring, peers);	/* The sink. */
+		send_to_owner(lc, m, owner, ring, peers);	/* The sink. */
 		return;
 	}
 	owner_publish(lc, m, e, ring, peers);

@@ -194,10 +194,4 @@ int port_init_all(void);
 void port_close_all(void);
 void port_list(FILE *f);
 
-/*
- * The channel path reaches fwd_to_owner() through this header; send.h
- * includes dp.h first, so either may come first.
- */
-#include "send.h"
-
 #endif /* RUMOR_DP_H */

@@ -253,7 +253,7 @@ fwd_main(void *arg)
 
 		/* Channel messages other lcores handed over come first. */
 		if (unlikely(!rte_ring_empty(lc->chan_in)))
-			chan_handoff_drain(lc, ring, peers);
+			chan_lcore_drain(lc, ring, peers);
 
 		/* Held frames go first once their next hop may be known. */
 		if (unlikely(!send_hold_empty(&lc->hold) &&

@@ -22,7 +22,7 @@
 static uint16_t send_ip_id;
 
 void
-fwd_to_owner(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
+send_to_owner(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
 		const struct ring_table *ring, const struct peer_table *peers)
 {
 	if (!send_route(lc, m, owner, peers, dp.cfg.node_id,

@@ -153,7 +153,7 @@ send_arp_hold(struct dp_lcore *lc, struct rte_mbuf *m)
  * A DATA message to owner's node (the sink if this node), for the channel
  * path: sent on, or held for ARP (send.c).
  */
-void fwd_to_owner(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
+void send_to_owner(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t owner,
 		const struct ring_table *ring, const struct peer_table *peers);
 
 /*

@@ -120,9 +120,9 @@
 	  "Dropped: NACK to a node that is not the owner")		\
 	X(STAT_CHAN_NO_AUDIENCE, "drop_chan_no_audience",		\
 	  "Dropped: nobody subscribed to the channel")			\
-	X(STAT_CHAN_HANDOFF, "chan_handoff",				\
+	X(STAT_CHAN_PASSED, "chan_passed",				\
 	  "Messages passed to the channel's lcore")			\
-	X(STAT_CHAN_HANDOFF_FULL, "drop_chan_handoff_full",		\
+	X(STAT_CHAN_PASS_FULL, "drop_chan_pass_full",		\
 	  "Dropped: ring to the channel's lcore full")			\
 	X(STAT_SUB_PUNTED, "sub_punted",				\
 	  "Audience messages queued for the control thread")		\
