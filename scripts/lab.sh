@@ -69,7 +69,7 @@ lab_need() {
 	done
 }
 
-# lab_pid PID...: processes of ours, stopped at exit.
+# lab_pid PID...: processes this shell started, stopped at exit.
 lab_pid() { LAB_PIDS+=("$@"); }
 
 # lab_prefix PREFIX: a DPDK file prefix whose run directory goes at exit.
@@ -86,12 +86,20 @@ lab_gone() {
 			cut -d' ' -f1)" = Z ]
 }
 
+# lab_child PID: the process is still a child of this shell (its pid has
+# not gone to another program since).
+lab_child() {
+	[ "$(awk '$1 == "PPid:" { print $2 }' "/proc/$1/status" 2>/dev/null)" = \
+		"$$" ]
+}
+
 lab_cleanup() {
 	local pid f exe i cmd ns p alive left=()
 	# Whatever fails here, the rest of the clean-up still runs.
 	set +e
 	for pid in "${LAB_PIDS[@]}"; do
-		kill -TERM "$pid" 2>/dev/null && left+=("$pid")
+		lab_child "$pid" && kill -TERM "$pid" 2>/dev/null &&
+			left+=("$pid")
 	done
 	# Processes that rumor-node.sh started: by their pid files, if they
 	# still are the programs that wrote them.
@@ -114,7 +122,7 @@ lab_cleanup() {
 		sleep 0.1
 	done
 	for pid in "${left[@]}"; do
-		kill -KILL "$pid" 2>/dev/null
+		lab_gone "$pid" || kill -KILL "$pid" 2>/dev/null
 	done
 	for cmd in "${LAB_AT_EXIT[@]}"; do
 		eval "$cmd"
