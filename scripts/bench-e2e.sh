@@ -46,50 +46,30 @@
 # with the device-path latencies (kernel: blocking relays).
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/bench-lib.sh"
 runs=3
 secs=6
 payload=64
 rate=10000
 idle_opt=${IDLE_OPT:-}
 taps=1
-while getopts "r:s:p:R:Th" o; do
-	case $o in
-	r) runs=$OPTARG ;;
-	s) secs=$OPTARG ;;
-	p) payload=$OPTARG ;;
-	R) rate=$OPTARG ;;
-	T) taps=0 ;;
-	*) sed -n '2,46p' "$0"; exit 2 ;;
-	esac
-done
+bench_options "r=runs s=secs p=payload R=rate T=taps=0" "$@"
 [ "$runs" -ge 1 ] && [ "$secs" -ge 4 ] && [ "$payload" -ge 20 ] &&
 	[ "$payload" -le 1400 ] && [ "$rate" -ge 1 ] ||
 	{ echo "bench-e2e: bad arguments" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "bench-e2e: run as root (namespaces)" >&2; exit 1; }
 
-B=${BUILD:-$top/build}
-bash "$top/scripts/setup.sh" "$B" >/dev/null
-DP=$B/dataplane/rumor-dataplane
+bench_build
+lab_begin e2e
 GEN=$B/tests/tools/rumor-pcapgen
 KR=$B/tests/tools/rumor-krelay
-
-tmp=$(mktemp -d /tmp/rumor-e2e.XXXXXX)
+tmp=$LAB_DIR
 id=$$
-nsa=rume2a$id
-nsb=rume2b$id
-pids=()
-cleanup() {
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-	ip netns del "$nsa" 2>/dev/null || true
-	ip netns del "$nsb" 2>/dev/null || true
-	rm -rf "$tmp" "/var/run/dpdk/rume2a$id" "/var/run/dpdk/rume2b$id"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+# Node A's namespace and node B's, for the user-facing path.
+lab_netns a
+lab_netns b
+nsa=$LAB-a
+nsb=$LAB-b
 
 mac_a=02:00:00:79:00:01
 mac_b=02:00:00:79:00:02
@@ -114,27 +94,21 @@ EOF
 
 # Node A's forwarding lcore on CPU 1, B's on CPU 0; each main lcore (the
 # control thread, which sleeps between rounds) on the other CPU.
-eal_a=(--no-huge --no-shconf --no-pci -m 512 --lcores 0@0,1@1
-	--log-level=error --file-prefix "rume2a$id")
-eal_b=(--no-huge --no-shconf --no-pci -m 512 --lcores 0@1,1@0
-	--log-level=error --file-prefix "rume2b$id")
-memif_b="net_memif0,role=server,socket=$tmp/ab.sock,socket-abstract=no,mac=$mac_b"
-memif_a="net_memif1,role=client,socket=$tmp/ab.sock,socket-abstract=no,mac=$mac_a"
+bench_eal eal_a 512 0@0,1@1 a
+bench_eal eal_b 512 0@1,1@0 b
+memif_b=$(bench_memif 0 server "$tmp/ab.sock" "$mac_b")
+memif_a=$(bench_memif 1 client "$tmp/ab.sock" "$mac_a")
 # The device-path probe: A's ingress (port 0) and the probe's publisher
 # (A's port 2) share pa.sock; B's subscriber-facing port (1) and the
 # probe's subscriber (A's port 3) share bs.sock.
 mac_bs=02:00:00:79:00:12
-probe_b="net_memif1,role=server,socket=$tmp/bs.sock,socket-abstract=no,mac=$mac_bs"
-probe_a=(--vdev="net_memif0,role=server,socket=$tmp/pa.sock,socket-abstract=no,mac=02:00:00:79:00:11"
+probe_b=$(bench_memif 1 server "$tmp/bs.sock" "$mac_bs")
+probe_a=(--vdev="$(bench_memif 0 server "$tmp/pa.sock" 02:00:00:79:00:11)"
 	--vdev="$memif_a"
-	--vdev="net_memif2,role=client,socket=$tmp/pa.sock,socket-abstract=no,mac=02:00:00:79:00:50"
-	--vdev="net_memif3,role=client,socket=$tmp/bs.sock,socket-abstract=no,mac=02:00:00:79:00:60")
+	--vdev="$(bench_memif 2 client "$tmp/pa.sock" 02:00:00:79:00:50)"
+	--vdev="$(bench_memif 3 client "$tmp/bs.sock" 02:00:00:79:00:60)")
 
-"$GEN" -o "$tmp/probe.pcap" --dst-mac 02:00:00:00:00:01 \
-	--dst-ip 10.79.0.1 --count 1 >/dev/null
-pmac=$("$DP" "${eal_a[@]}" --vdev="net_pcap0,rx_pcap=$tmp/probe.pcap" \
-	-- --list-ports 2>/dev/null | awk '$4 == "net_pcap0" { print $8 }')
-[ -n "$pmac" ] || { echo "bench-e2e: cannot read net_pcap's MAC" >&2; exit 1; }
+pmac=$(bench_pcap_mac eal_a 10.79.0.1)
 # 16 channels owned by B: PUBLISH into A, SUBSCRIBE into B.
 "$GEN" -o "$tmp/pub.pcap" --dst-mac "$pmac" --dst-ip 10.79.0.1 \
 	--src-ip 10.79.0.50 --count 4096 --channels 16 --payload "$payload" \
@@ -152,15 +126,11 @@ print(f[42 + 40:42 + 40 + n].decode())
 EOF
 )
 
-median() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", v[int((NR + 1) / 2)]; else printf "0" }'; }
-
 # Per-second increments of one counter in a dataplane's --stats-interval 1
 # output, while the publisher runs: the first three (A starting, the link
 # coming up) and the last two (A stopping) dropped; the median.
 counter_rate() {
-	awk -v c="$1" '/^rumor-dataplane statistics/ { t = $(NF - 1); sub(/\(/, "", t) }
-	     $1 == c { if (n++ && t > pt) printf "%.0f\n", ($2 - pv) / (t - pt)
-		pv = $2; pt = t }' | tail -n +4 | head -n -2 | median
+	bench_per_second "$1" | tail -n +4 | head -n -2 | bench_median 1
 }
 
 # rumor, rate: B first (memif server), then A; B's DELIVERs a second.
@@ -170,7 +140,7 @@ rumor_rate() {
 		--vdev="net_pcap1,rx_pcap=$tmp/sub.pcap" -- -c "$tmp/b.conf" \
 		--duration $((secs + 4)) --stats-interval 1 >"$tmp/b.log" 2>&1 &
 	local pb=$!
-	pids+=("$pb")
+	lab_pid "$pb"
 	sleep 1
 	"$DP" "${eal_a[@]}" --vdev="net_pcap0,rx_pcap=$tmp/pub.pcap,infinite_rx=1" \
 		--vdev="$memif_a" -- -c "$tmp/a.conf" --duration $((secs + 2)) \
@@ -188,14 +158,14 @@ rumor_latency() {
 		--vdev="net_tap1,iface=$tb" -- -c "$tmp/b.conf" $idle_opt \
 		--duration $((secs + 6)) >"$tmp/bl.log" 2>&1 &
 	pb=$!
-	pids+=("$pb")
+	lab_pid "$pb"
 	sleep 1
 	ip netns exec "$nsa" "$DP" "${eal_a[@]}" --vdev="net_tap0,iface=$ta" \
 		--vdev="$memif_a" -- -c "$tmp/a.conf" $idle_opt \
 		--duration $((secs + 4)) \
 		>"$tmp/al.log" 2>&1 &
 	pa=$!
-	pids+=("$pa")
+	lab_pid "$pa"
 	for _ in $(seq 50); do
 		ip -n "$nsa" link show "$ta" >/dev/null 2>&1 &&
 			ip -n "$nsb" link show "$tb" >/dev/null 2>&1 && break
@@ -210,7 +180,7 @@ rumor_latency() {
 		--subscribe 10.79.0.2:7946 --channel "$chan" \
 		--duration $((secs + 1)) --skip 1.5 >"$tmp/sink.log" 2>&1 &
 	ps=$!
-	pids+=("$ps")
+	lab_pid "$ps"
 	sleep 0.5
 	ip netns exec "$nsa" "$KR" gen --to 10.79.0.1:7946 --channel "$chan" \
 		--size "$payload" --rate "$rate" --duration "$secs" \
@@ -218,9 +188,7 @@ rumor_latency() {
 	wait "$ps" || true
 	wait "$pa" || true
 	wait "$pb" || true
-	awk '/^krelay:/ { for (i = 2; i <= NF; i++) { split($i, kv, "=")
-		v[kv[1]] = kv[2] } print v["p50_us"], v["p99_us"], v["received"] }' \
-		"$tmp/sink.log"
+	bench_fields krelay: p50_us p99_us received <"$tmp/sink.log"
 }
 
 # rumor, latency on the device path: B (memif server of the A link and
@@ -234,15 +202,13 @@ rumor_probe() {
 		-- -c "$tmp/b.conf" $idle_opt --duration $((secs + 6)) \
 		>"$tmp/bp.log" 2>&1 &
 	pb=$!
-	pids+=("$pb")
+	lab_pid "$pb"
 	sleep 1
 	"$DP" "${eal_a[@]}" "${probe_a[@]}" -- -c "$tmp/a.conf" $idle_opt \
 		--duration $((secs + 4)) --bench-probe "$spec" \
 		>"$tmp/ap.log" 2>&1 || true
 	wait "$pb" || true
-	awk '/^probe:/ { for (i = 2; i <= NF; i++) { split($i, kv, "=")
-		v[kv[1]] = kv[2] } print v["p50_us"], v["p99_us"], v["counted"] }' \
-		"$tmp/ap.log"
+	bench_fields probe: p50_us p99_us counted <"$tmp/ap.log"
 }
 
 # kernel, latency on the device path: relay B, then relay A hosting the
@@ -254,7 +220,7 @@ kernel_probe() {
 		--to 127.0.0.1:$((base + 3)) --duration $((secs + 2)) $mode \
 		>/dev/null 2>&1 &
 	pb=$!
-	pids+=("$pb")
+	lab_pid "$pb"
 	sleep 0.3
 	taskset -c 1 "$KR" relay --listen 127.0.0.1:$((base + 1)) \
 		--to 127.0.0.1:$((base + 2)) --duration $((secs + 1)) $mode \
@@ -262,9 +228,7 @@ kernel_probe() {
 		--size "$payload" --probe-secs "$secs" --skip 1.5 \
 		>"$tmp/kprobe.log" 2>&1 || true
 	wait "$pb" || true
-	awk '/^krelay:/ { for (i = 2; i <= NF; i++) { split($i, kv, "=")
-		v[kv[1]] = kv[2] } print v["p50_us"], v["p99_us"], v["received"] }' \
-		"$tmp/kprobe.log"
+	bench_fields krelay: p50_us p99_us received <"$tmp/kprobe.log"
 }
 
 # kernel: sink, relay B, relay A, gen on loopback; the relays pinned as
@@ -282,24 +246,14 @@ kernel_run() {
 		--to 127.0.0.1:$((base + 2)) --duration $((secs + 1)) \
 		>/dev/null 2>&1 &
 	pa=$!
-	pids+=("$ps" "$pb" "$pa")
+	lab_pid "$ps" "$pb" "$pa"
 	sleep 0.3
 	"$KR" gen --to 127.0.0.1:$((base + 1)) --size "$payload" --rate "$r" \
 		--duration "$secs" >/dev/null 2>&1 || true
 	wait "$ps" "$pb" "$pa" || true
-	awk '/^krelay:/ { for (i = 2; i <= NF; i++) { split($i, kv, "=")
-		v[kv[1]] = kv[2] } print v["rate"], v["p50_us"], v["p99_us"] }' \
-		"$tmp/ksink.log"
+	bench_fields krelay: rate p50_us p99_us <"$tmp/ksink.log"
 }
 
-ip netns add "$nsa"
-ip netns add "$nsb"
-ip -n "$nsa" link set lo up
-ip -n "$nsb" link set lo up
-
-: >"$tmp/r_mps"; : >"$tmp/k_mps"
-: >"$tmp/rp_lat"; : >"$tmp/kp_lat"; : >"$tmp/kq_lat"
-: >"$tmp/r_lat"; : >"$tmp/k_lat"
 for i in $(seq 1 "$runs"); do
 	# Called without a subshell (output to a file), so that the exit
 	# trap knows every process started.
@@ -309,30 +263,31 @@ for i in $(seq 1 "$runs"); do
 	kernel_probe "" >"$tmp/o"; kp=$(cat "$tmp/o")
 	kernel_probe --poll >"$tmp/o"; kq=$(cat "$tmp/o")
 	echo "run $i: rate rumor $rm msg/s, kernel $km msg/s; device-path latency us p50/p99 (received): rumor ${rp:-none}, kernel ${kp:-none}, kernel polling ${kq:-none}"
-	echo "$rm" >>"$tmp/r_mps"; echo "${km:-0}" >>"$tmp/k_mps"
-	echo "${rp:-0 0 0}" >>"$tmp/rp_lat"; echo "${kp:-0 0 0}" >>"$tmp/kp_lat"
-	echo "${kq:-0 0 0}" >>"$tmp/kq_lat"
+	bench_sample r_mps "$rm"; bench_sample k_mps "${km:-0}"
+	bench_sample rp_lat "${rp:-0 0 0}"; bench_sample kp_lat "${kp:-0 0 0}"
+	bench_sample kq_lat "${kq:-0 0 0}"
 	if [ "$taps" = 1 ]; then
 		rumor_latency >"$tmp/o"; rl=$(cat "$tmp/o")
 		kernel_run "$rate" 1.5 >"$tmp/o"; kl=$(awk '{ print $2, $3 }' "$tmp/o")
 		echo "run $i: user-facing latency us p50/p99 (received): rumor through taps ${rl:-none}, kernel ${kl:-none}"
-		echo "${rl:-0 0 0}" >>"$tmp/r_lat"; echo "${kl:-0 0}" >>"$tmp/k_lat"
+		bench_sample r_lat "${rl:-0 0 0}"; bench_sample k_lat "${kl:-0 0}"
 	fi
 done
-col() { awk -v c="$1" '{ print $c }' "$2" | median2; }
-median2() { sort -n | awk '{ v[NR] = $1 } END { if (NR) printf "%.2f", v[int((NR + 1) / 2)]; else printf "0" }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
-rm=$(median <"$tmp/r_mps"); km=$(median <"$tmp/k_mps")
-rp50=$(col 1 "$tmp/rp_lat"); rp99=$(col 2 "$tmp/rp_lat")
-kp50=$(col 1 "$tmp/kp_lat"); kp99=$(col 2 "$tmp/kp_lat")
-kq50=$(col 1 "$tmp/kq_lat"); kq99=$(col 2 "$tmp/kq_lat")
+# col NAME FIELD: the median of that field of NAME's samples.
+col() { bench_median_of "$1" 2 "$2"; }
+ratio() { bench_ratio "$1" "$2" 2; }
+rm=$(bench_median_of r_mps 1); km=$(bench_median_of k_mps 1)
+rp50=$(col rp_lat 1); rp99=$(col rp_lat 2)
+kp50=$(col kp_lat 1); kp99=$(col kp_lat 2)
+kq50=$(col kq_lat 1); kq99=$(col kq_lat 2)
 echo "payload $payload bytes, $runs runs of ${secs}s, latency at $rate msg/s, medians:"
 echo "rate per forwarding core: rumor $rm msg/s, kernel $km msg/s (rumor/kernel $(ratio "$rm" "$km"))"
 if [ "$taps" = 1 ]; then
-	rl50=$(col 1 "$tmp/r_lat"); rl99=$(col 2 "$tmp/r_lat")
-	kl50=$(col 1 "$tmp/k_lat"); kl99=$(col 2 "$tmp/k_lat")
+	rl50=$(col r_lat 1); rl99=$(col r_lat 2)
+	kl50=$(col k_lat 1); kl99=$(col k_lat 2)
 	echo "latency, user-facing path (kernel clients; rumor through taps): rumor p50 $rl50 us p99 $rl99 us, kernel p50 $kl50 us p99 $kl99 us (rumor/kernel p50 $(ratio "$rl50" "$kl50"))"
 fi
 echo "latency, kernel relays polling: kernel p50 $kq50 us p99 $kq99 us (rumor/kernel p50 $(ratio "$rp50" "$kq50"))"
 echo "latency: rumor p50 $rp50 us p99 $rp99 us, kernel p50 $kp50 us p99 $kp99 us (device path, kernel relays blocking; rumor/kernel p50 $(ratio "$rp50" "$kp50"))"
-echo "e2e: rumor_mps=$rm kernel_mps=$km rumor_p50_us=$rp50 kernel_p50_us=$kp50"
+bench_report e2e "rumor_mps=$rm" "kernel_mps=$km" "rumor_p50_us=$rp50" \
+	"kernel_p50_us=$kp50"

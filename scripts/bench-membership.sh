@@ -17,20 +17,13 @@
 # membership: n=10000 detect_p99_s=<x> false_deaths=<n> bytes_per_node_s=<x>
 set -euo pipefail
 
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/bench-lib.sh"
 seed=1
 sizes="1000 10000"
-while getopts "s:qh" o; do
-	case $o in
-	s) seed=$OPTARG ;;
-	q) sizes="1000" ;;
-	*) sed -n '2,18p' "$0"; exit 2 ;;
-	esac
-done
-bash "$top/scripts/setup.sh" "$top/build" >/dev/null
-sim=$top/build/tests/sim/rumor-sim
-tmp=$(mktemp -d /tmp/rumor-membench.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
+bench_options "s=seed q=sizes=1000" "$@"
+bench_build
+lab_begin membench
+sim=$B/tests/sim/rumor-sim
 
 # field FILE PATTERN N: the Nth number on the first line matching PATTERN.
 field() { grep -m1 "$2" "$1" | grep -oE '[0-9]+(\.[0-9]+)?' | sed -n "${3}p"; }
@@ -39,7 +32,7 @@ verdict() { awk -v a="$1" -v b="$2" 'BEGIN { print ((a + 0 <= b + 0) ? "met" : "
 
 printf '%-7s %-28s %10s %10s %s\n' nodes figure value target result
 for n in $sizes; do
-	out=$tmp/crash$n
+	out=$LAB_DIR/crash$n
 	# The warm-up lets the join storm settle before crashes start and
 	# bytes are counted: a 10,000-node storm takes minutes of gossip.
 	warmup=90
@@ -74,14 +67,16 @@ done
 # One simulated hour, lossy with slow nodes, for false deaths.
 n=${sizes%% *}
 "$sim" --nodes "$n" --seed "$seed" --crashes 0 --seconds 3600 --loss 5 \
-	--slow 1 >"$tmp/hour" || true
-fd=$(grep -m1 '^membership:' "$tmp/hour" | sed 's/.*false_deaths=\([0-9]*\).*/\1/')
+	--slow 1 >"$LAB_DIR/hour" || true
+fd=$(grep -m1 '^membership:' "$LAB_DIR/hour" | sed 's/.*false_deaths=\([0-9]*\).*/\1/')
 printf '%-7s %-28s %10s %10s %s\n' "$n" "false deaths, 1 h lossy" "$fd" 0 \
 	"$(verdict "$fd" 0)"
 if [ "$sizes" != 1000 ]; then
-	ratio=$(awk -v a="$bytes_10000" -v b="$bytes_1000" 'BEGIN { printf "%.2f", a / b }')
+	ratio=$(bench_ratio "$bytes_10000" "$bytes_1000" 2)
 	printf '%-7s %-28s %10s %10s %s\n' 10000 "bytes ratio 10,000/1,000" \
 		"$ratio" 1.5 "$(verdict "$ratio" 1.5)"
 fi
 last=${sizes##* }
-eval "echo membership: n=$last detect_p99_s=\$detect_$last false_deaths=$fd bytes_per_node_s=\$bytes_$last"
+detect=detect_$last bytes=bytes_$last
+bench_report membership "n=$last" "detect_p99_s=${!detect}" \
+	"false_deaths=$fd" "bytes_per_node_s=${!bytes}"

@@ -23,136 +23,55 @@
 # Last line:
 # rebalance: commit_p50_ms=<x> kill_to_table_ms=<x> lost_graceful=<n or n/a> peak_mean=<x> moved_ratio=<x>
 set -euo pipefail
-top=$(cd "$(dirname "$0")/.." && pwd)
+. "$(dirname "$0")/bench-lib.sh"
 rounds=5
-BUILD=${BUILD:-$top/build}
-while getopts "b:r:h" o; do
-	case $o in
-	b) BUILD=$OPTARG ;;
-	r) rounds=$OPTARG ;;
-	*) sed -n '2,24p' "$0"; exit 2 ;;
-	esac
-done
-BUILD=$(cd "$BUILD" && pwd)
-export BUILD
-. "$top/tests/integration/lib.sh"
+bench_options "b=BUILD r=rounds" "$@"
 set +e +o pipefail
 set -u
 
 lab_init rebal
-RUMORCTL=$BUILD/control/rumorctl
+# The graceful phase below runs handoff.sh on the same build.
+export BUILD
 RINGLAB=$BUILD/tests/tools/rumor-ringlab
-NODE_SH=$top/scripts/rumor-node.sh
-RUN=$LAB_DIR/run
-mkdir -p "$RUN"
-bench_cleanup() {
-	local f
-	for f in "$RUN"/*.pid; do
-		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-	done
-	lab_cleanup
-}
-trap bench_cleanup EXIT
-"$RUMORCTL" keygen >"$LAB_DIR/keys"
-chmod 600 "$LAB_DIR/keys"
-
-conf() {
-	cat >"$LAB_DIR/n$1.conf" <<EOF2
-node_id = $1
-address = 10.77.0.$1
-udp_port = 7946
-control_socket = $LAB_DIR/n$1.ctl
-admin_socket = $LAB_DIR/n$1.admin
-keyring = $LAB_DIR/keys
-label = bench
-seed = 10.77.0.1
-seed = 10.77.0.2
-probe_interval_ms = 500
-probe_timeout_ms = 200
-suspicion_mult = 3
-gossip_interval_ms = 100
-member = $1 10.77.0.$1
-raft_dir = $LAB_DIR/raft$1
-voter = 1
-voter = 2
-voter = 3
-EOF2
-}
-
-start() {
-	ip netns exec "$LAB-n$1" bash "$NODE_SH" start \
-		--config "$LAB_DIR/n$1.conf" --build "$BUILD" \
-		--log-dir "$LAB_DIR" --run-dir "$RUN" --timeout 60 -- \
-		--no-huge --no-shconf --no-pci -m 256 -l 0-1 \
-		--file-prefix "${LAB}n$1" --log-level=lib.eal:error \
-		--vdev="net_af_packet0,iface=n$1-dp,qdisc_bypass=1" \
-		-- --idle-sleep 50 >>"$LAB_DIR/launcher.log" 2>&1 ||
-		die "node $1 did not start"
-	LAB_PREFIXES+=("${LAB}n$1")
-}
-
-members_of() {
-	tel "${LAB}n$1" /rumor/info 2>/dev/null | python3 -c \
-		'import json,sys; print(json.load(sys.stdin)["/rumor/info"].get("ring_members", ""))' \
-		2>/dev/null
-}
+LAB_IDLE_US=50
+lab_cluster 5 label=bench swim=fast voters="1 2 3"
 
 # until_ring N IDS...: until each node's ring has N members; timed out: 1.
-until_ring() {
-	local n=$1 k i ok
-	shift
-	for k in $(seq 1 3000); do
-		ok=1
-		for i in "$@"; do
-			[ "$(members_of "$i")" = "$n" ] || { ok=0; break; }
-		done
-		[ $ok = 1 ] && return 0
-		sleep 0.02
-	done
-	return 1
-}
+until_ring() { lab_ring_poll "$1" 60 members "${@:2}" >/dev/null; }
 
 now_ms() { date +%s%3N; }
 
-for i in 1 2 3 4 5; do lab_port "n$i"; conf "$i"; done
-for i in 1 2 3 4 5; do start "$i"; done
+lab_up 1 2 3 4 5
 until_ring 5 1 2 3 4 5 || die "no ring of 5 members"
 
 kills=()
 for r in $(seq 1 "$rounds"); do
 	t0=$(now_ms)
-	kill -KILL "$(cat "$RUN/node-5.control.pid")" \
-		"$(cat "$RUN/node-5.dataplane.pid")" 2>/dev/null
+	lab_kill9 5
 	until_ring 4 1 2 3 4 || die "round $r: no ring of 4 members"
 	t1=$(now_ms)
 	kills+=($((t1 - t0)))
 	echo "round $r: kill -9 of node 5 to a 4-member table on all 4: $((t1 - t0)) ms"
-	start 5
+	lab_up 5
 	until_ring 5 1 2 3 4 5 || die "round $r: node 5 not back"
 done
 
-# Percentile P of the numbers on stdin (nearest rank).
-pct() { sort -n | awk -v p="$1" '{ v[NR] = $1 } END {
-	if (NR == 0) { print "n/a"; exit }
-	i = int((NR - 1) * p / 100) + 1; print v[i] }'; }
-
 grep -ho "committed in [0-9]* ms" "$LAB_DIR"/node-*.control.log |
 	awk '{ print $3 }' >"$LAB_DIR/commit_ms"
-c50=$(pct 50 <"$LAB_DIR/commit_ms")
-c99=$(pct 99 <"$LAB_DIR/commit_ms")
-k50=$(printf '%s\n' "${kills[@]}" | pct 50)
+c50=$(bench_pct 50 <"$LAB_DIR/commit_ms")
+c99=$(bench_pct 99 <"$LAB_DIR/commit_ms")
+k50=$(printf '%s\n' "${kills[@]}" | bench_pct 50)
 echo "epoch commits: $(wc -l <"$LAB_DIR/commit_ms"), p50 $c50 ms, p99 $c99 ms"
 echo "kill -9 to new table on every survivor: p50 $k50 ms" \
 	"(rounds: ${kills[*]}; probe 500 ms, suspicion x3)"
 
 # The graceful changes run in a cluster of their own: stop this one
 # first, so that the two do not share the cores.
-for f in "$RUN"/*.pid; do
-	[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
-	rm -f "$f"
+for i in 1 2 3 4 5; do
+	lab_kill9 "$i"
 done
 sleep 0.5
-bash "$top/tests/integration/handoff.sh" --graceful >"$LAB_DIR/handoff.out" 2>&1
+bash "$LAB_TOP/tests/integration/handoff.sh" --graceful >"$LAB_DIR/handoff.out" 2>&1
 line=$(grep '^handoff: lost_graceful=' "$LAB_DIR/handoff.out" | tail -n 1)
 lost_graceful=$(echo "$line" | sed -n 's/.*lost_graceful=\([0-9]*\).*/\1/p')
 if [ -n "$lost_graceful" ]; then
@@ -171,5 +90,5 @@ fi
 "$RINGLAB" -a rumor -n 5,10,100,1000 -w equal -r 3 | tee "$LAB_DIR/ringlab"
 peak=$(awk '$3 == "N=5" { print $6 }' "$LAB_DIR/ringlab")
 moved=$(awk '$3 == "N=5" { print $8 }' "$LAB_DIR/ringlab")
-echo "rebalance: commit_p50_ms=$c50 kill_to_table_ms=$k50" \
-	"lost_graceful=$lost_graceful peak_mean=$peak moved_ratio=$moved"
+bench_report rebalance "commit_p50_ms=$c50" "kill_to_table_ms=$k50" \
+	"lost_graceful=$lost_graceful" "peak_mean=$peak" "moved_ratio=$moved"

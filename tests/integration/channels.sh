@@ -16,11 +16,10 @@
 # 4. malformed client packets and a SUBSCRIBE flood are counted, the
 #    flood meeting the per-client limit set by that reload, and the nodes
 #    go on delivering.
-source "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/lab.sh"
 
 lab_init ch
-RUMOR=$BUILD/lib/client/rumor
-[ -x "$RUMOR" ] || die "no $RUMOR: build first"
+lab_need "$RUMOR"
 CHANNELS=100
 PER_CHANNEL=${PER_CHANNEL:-20}
 SUBS_PER_CLIENT=256	# node 1's chan_subs_per_client from the reload on
@@ -37,62 +36,24 @@ member = 3 10.77.0.3
 EOF
 done
 for n in 1 2 3; do
-	lab_port n$n
+	lab_port $n
 done
 for n in 1 2 3; do
-	lab_node n$n "$LAB_DIR/n$n.conf" --mbufs 32767
+	lab_node $n "$LAB_DIR/n$n.conf" --mbufs 32767
 done
-P1=$NODE_PREFIX_n1
-P2=$NODE_PREFIX_n2
-P3=$NODE_PREFIX_n3
 
 chans=()
 for i in $(seq 0 $((CHANNELS - 1))); do
 	chans+=("news-$i")
 done
 
-# info PREFIX KEY: one field of /rumor/info.
-info() {
-	tel "$1" /rumor/info | python3 -c \
-		'import json,sys; print(json.load(sys.stdin)["/rumor/info"][sys.argv[1]])' "$2"
-}
-
 # total NAME: a counter summed over the three nodes.
 total() {
-	echo $(($(stat "$P1" "$1") + $(stat "$P2" "$1") + $(stat "$P3" "$1")))
+	echo $(($(lab_stat 1 "$1") + $(lab_stat 2 "$1") + $(lab_stat 3 "$1")))
 }
 
 # start_sub TAG NODE CHANNEL...: a subscriber in the background.
-start_sub() {
-	local tag=$1 node=$2
-	shift 2
-	"${NS[@]}" "$RUMOR" sub --node "10.77.0.$node:7946" --quiet "$@" \
-		>"$LAB_DIR/$tag.out" 2>"$LAB_DIR/$tag.err" &
-	eval "SUB_PID_$tag=$!"
-}
-
-# wait_audience PREFIX N: until the node holds N audiences, every
-# interest it sent answered by the channel's owner.
-wait_audience() {
-	local i
-	for i in $(seq 1 150); do
-		if [ "$(info "$1" chan_audiences)" -ge "$2" ] &&
-				[ "$(info "$1" chan_interest_unanswered)" = 0 ]; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	die "$1: $(info "$1" chan_audiences) audiences, " \
-		"$(info "$1" chan_interest_unanswered) unanswered; want $2, 0"
-}
-
-# stop_sub TAG: end a subscriber; it prints its counts as it leaves.
-stop_sub() {
-	local pid
-	eval "pid=\$SUB_PID_$1"
-	kill -INT "$pid"
-	wait "$pid" || { cat "$LAB_DIR/$1.err"; die "subscriber $1 failed"; }
-}
+start_sub() { lab_sub "$1" "$2" --quiet "${@:3}"; }
 
 # publish_all COUNT: COUNT numbered messages to every channel, via node 3.
 publish_all() {
@@ -131,22 +92,22 @@ PY
 say "subscribers on nodes 1 and 2, $CHANNELS channels"
 start_sub s1 1 "${chans[@]}"
 start_sub s2 2 "${chans[@]}"
-wait_audience "$P1" "$CHANNELS"
-wait_audience "$P2" "$CHANNELS"
+lab_wait_audience 1 "$CHANNELS"
+lab_wait_audience 2 "$CHANNELS"
 
 say "publisher on node 3: $PER_CHANNEL messages to each channel"
 publish_all "$PER_CHANNEL"
 sleep 1
-stop_sub s1
-stop_sub s2
+lab_sub_stop s1
+lab_sub_stop s2
 check_exact s1 "$PER_CHANNEL"
 check_exact s2 "$PER_CHANNEL"
 expect_eq "messages ordered by the owners" "$(total chan_stamped)" \
 	$((CHANNELS * PER_CHANNEL))
 expect_eq "NACKs without loss" "$(total chan_nack_sent)" 0
-for p in "$P1" "$P2" "$P3"; do
-	expect_eq "$p fan-out copies dropped" \
-		$(($(stat "$p" drop_chan_nomem) + $(stat "$p" drop_chan_no_route))) 0
+for n in 1 2 3; do
+	expect_eq "node $n fan-out copies dropped" \
+		$(($(lab_stat $n drop_chan_nomem) + $(lab_stat $n drop_chan_no_route))) 0
 done
 grep -h "fan-out copies" "$LAB_DIR"/n*.log || true
 
@@ -154,16 +115,16 @@ grep -h "fan-out copies" "$LAB_DIR"/n*.log || true
 # given up every message the owners ordered since the mark.
 mark_counters() {
 	stamped0=$(total chan_stamped)
-	dl0_1=$(stat "$P1" chan_delivered)
-	dl0_2=$(stat "$P2" chan_delivered)
-	lost0_1=$(stat "$P1" chan_lost)
-	lost0_2=$(stat "$P2" chan_lost)
+	dl0_1=$(lab_stat 1 chan_delivered)
+	dl0_2=$(lab_stat 2 chan_delivered)
+	lost0_1=$(lab_stat 1 chan_lost)
+	lost0_2=$(lab_stat 2 chan_lost)
 }
 settled() {
 	local want=$(($(total chan_stamped) - stamped0))
-	[ $(($(stat "$P1" chan_delivered) - dl0_1 + $(stat "$P1" chan_lost) -
+	[ $(($(lab_stat 1 chan_delivered) - dl0_1 + $(lab_stat 1 chan_lost) -
 		lost0_1)) -ge "$want" ] &&
-	[ $(($(stat "$P2" chan_delivered) - dl0_2 + $(stat "$P2" chan_lost) -
+	[ $(($(lab_stat 2 chan_delivered) - dl0_2 + $(lab_stat 2 chan_lost) -
 		lost0_2)) -ge "$want" ]
 }
 
@@ -172,18 +133,6 @@ sum_counts() {
 	tr -d '()' <"$LAB_DIR/$1.out" | awk '$2 == "received" {
 		r += $3; g += $5; m += $7; d += $9; o += $11; s += $13 }
 		END { print r + 0, m + 0, d + 0, o + 0, g + 0, s + 0 }'
-}
-
-# wait_subscribed TAG N: until the subscriber has N leases granted.
-wait_subscribed() {
-	local i
-	for i in $(seq 1 150); do
-		[ "$(grep -c '^rumor sub: subscribed to' "$LAB_DIR/$1.err")" \
-			-ge "$2" ] && return 0
-		sleep 0.1
-	done
-	cat "$LAB_DIR/$1.err"
-	die "subscriber $1: fewer than $2 subscriptions granted"
 }
 
 say "5% loss on every link into a node"
@@ -205,8 +154,8 @@ if [ "$loss" = injected ]; then
 	echo "tc netem is not available here (no sch_netem): the nodes drop" \
 		"5% of node-to-node channel messages on arrival instead" \
 		"(telemetry /rumor/chan_loss)"
-	for p in "$P1" "$P2" "$P3"; do
-		tel "$p" /rumor/chan_loss,5 >/dev/null
+	for n in 1 2 3; do
+		lab_tel $n /rumor/chan_loss,5 >/dev/null
 	done
 fi
 if true; then
@@ -217,11 +166,11 @@ if true; then
 	mark_counters
 	start_sub l1 1 "${lchans[@]}"
 	start_sub l2 2 "${lchans[@]}"
-	wait_subscribed l1 "$CHANNELS"
-	wait_subscribed l2 "$CHANNELS"
+	lab_wait_subscribed l1 "$CHANNELS"
+	lab_wait_subscribed l2 "$CHANNELS"
 	sleep 0.3
-	wait_audience "$P1" "$CHANNELS"
-	wait_audience "$P2" "$CHANNELS"
+	lab_wait_audience 1 "$CHANNELS"
+	lab_wait_audience 2 "$CHANNELS"
 	LOSS_COUNT=50
 	for c in "${lchans[@]}"; do
 		"${NS[@]}" "$RUMOR" pub --node 10.77.0.3:7946 \
@@ -233,8 +182,8 @@ if true; then
 		sleep 0.2
 	done
 	settled || echo "warning: not every message delivered or given up"
-	stop_sub l1
-	stop_sub l2
+	lab_sub_stop l1
+	lab_sub_stop l2
 	stamped=$(($(total chan_stamped) - stamped0))
 	published=$((CHANNELS * LOSS_COUNT))
 	echo "published $published, ordered by the owners $stamped" \
@@ -260,8 +209,8 @@ if true; then
 		done
 	else
 		echo "messages dropped as lost: $(total drop_chan_injected_loss)"
-		for p in "$P1" "$P2" "$P3"; do
-			tel "$p" /rumor/chan_loss,0 >/dev/null
+		for n in 1 2 3; do
+			lab_tel $n /rumor/chan_loss,0 >/dev/null
 		done
 	fi
 fi
@@ -282,13 +231,13 @@ for n in 1 2 3 4 5; do
 		fi
 	} >"$LAB_DIR/n$n.conf"
 done
-lab_port n4
-lab_port n5
-lab_node n4 "$LAB_DIR/n4.conf" --mbufs 16383
-lab_node n5 "$LAB_DIR/n5.conf" --mbufs 16383
-kill -HUP "$NODE_PID_n1" "$NODE_PID_n2" "$NODE_PID_n3"
+lab_port 4
+lab_port 5
+lab_node 4 "$LAB_DIR/n4.conf" --mbufs 16383
+lab_node 5 "$LAB_DIR/n5.conf" --mbufs 16383
+kill -HUP "${LAB_NODE_PID[1]}" "${LAB_NODE_PID[2]}" "${LAB_NODE_PID[3]}"
 for n in 1 2 3 4 5; do
-	eval "wait_ring \$NODE_PREFIX_n$n 5"
+	lab_wait_ring $n 5
 done
 for i in $(seq 1 50); do
 	grep -q "channel limits now: chan_subs_per_client $SUBS_PER_CLIENT," \
@@ -299,10 +248,9 @@ done
 
 # gossip_total NAME: a counter summed over the five nodes.
 gossip_total() {
-	local n s=0 p
+	local n s=0
 	for n in 1 2 3 4 5; do
-		eval "p=\$NODE_PREFIX_n$n"
-		s=$((s + $(stat "$p" "$1")))
+		s=$((s + $(lab_stat $n "$1")))
 	done
 	echo "$s"
 }
@@ -315,7 +263,7 @@ broadcast_round() {
 		start_sub "$tag$n" "$n" @alerts
 	done
 	for n in 1 2 3 4 5; do
-		wait_subscribed "$tag$n" 1
+		lab_wait_subscribed "$tag$n" 1
 	done
 	if [ "$count" = 1 ]; then
 		"${NS[@]}" "$RUMOR" pub --node "10.77.0.$via:7946" @alerts \
@@ -327,7 +275,7 @@ broadcast_round() {
 	fi
 	sleep 1
 	for n in 1 2 3 4 5; do
-		stop_sub "$tag$n"
+		lab_sub_stop "$tag$n"
 		grep -q "^@alerts: received $count gaps 0 (missing 0) duplicates 0" \
 			"$LAB_DIR/$tag$n.out" ||
 			{ cat "$LAB_DIR/$tag$n.out"; die "node $n: not exactly once"; }
@@ -345,7 +293,7 @@ declare -A before
 for c in drop_chan_unexpected drop_chan_not_member drop_chan_ctl_bad \
 		drop_chan_too_big drop_sub_rate sub_granted sub_refused_client \
 		drop_sub_punt_full; do
-	before[$c]=$(stat "$P1" "$c")
+	before[$c]=$(lab_stat 1 "$c")
 done
 "${NS[@]}" python3 - 10.77.0.1 7946 <<'PY'
 import socket, struct, sys
@@ -374,12 +322,12 @@ PY
 sleep 1
 for c in drop_chan_unexpected drop_chan_not_member drop_chan_ctl_bad \
 		drop_chan_too_big; do
-	expect_eq "node 1 $c" $(($(stat "$P1" "$c") - ${before[$c]})) 100
+	expect_eq "node 1 $c" $(($(lab_stat 1 "$c") - ${before[$c]})) 100
 done
-granted=$(($(stat "$P1" sub_granted) - ${before[sub_granted]}))
-refused=$(($(stat "$P1" sub_refused_client) - ${before[sub_refused_client]}))
-rate=$(($(stat "$P1" drop_sub_rate) - ${before[drop_sub_rate]}))
-full=$(($(stat "$P1" drop_sub_punt_full) - ${before[drop_sub_punt_full]}))
+granted=$(($(lab_stat 1 sub_granted) - ${before[sub_granted]}))
+refused=$(($(lab_stat 1 sub_refused_client) - ${before[sub_refused_client]}))
+rate=$(($(lab_stat 1 drop_sub_rate) - ${before[drop_sub_rate]}))
+full=$(($(lab_stat 1 drop_sub_punt_full) - ${before[drop_sub_punt_full]}))
 echo "flood of 30000: granted $granted, refused ($SUBS_PER_CLIENT per" \
 	"client) $refused, over the rate $rate, punt ring full $full"
 expect_eq "flood subscriptions granted" "$granted" "$SUBS_PER_CLIENT"
@@ -388,22 +336,22 @@ expect_eq "flood subscriptions granted" "$granted" "$SUBS_PER_CLIENT"
 
 say "after all that, ordered channels still deliver exactly once"
 start_sub f1 1 "${chans[@]:0:10}"
-wait_subscribed f1 10
+lab_wait_subscribed f1 10
 sleep 0.3
-wait_audience "$P1" 10
+lab_wait_audience 1 10
 for c in "${chans[@]:0:10}"; do
 	"${NS[@]}" "$RUMOR" pub --node 10.77.0.2:7946 --count 20 --rate 5000 \
 		"$c" "again" >/dev/null || die "rumor pub $c"
 done
 sleep 1
-stop_sub f1
+lab_sub_stop f1
 CHANNELS=10 check_exact f1 20
 
 say "clean stop"
 for n in 1 2 3 4 5; do
-	eval "kill -TERM \$NODE_PID_n$n"
+	kill -TERM "${LAB_NODE_PID[$n]}"
 done
 for n in 1 2 3 4 5; do
-	eval "wait \$NODE_PID_n$n" || die "node $n exit status"
+	wait "${LAB_NODE_PID[$n]}" || die "node $n exit status"
 done
 echo "PASS"

@@ -13,12 +13,11 @@
 #   sent during it is all delivered;
 # - malformed link messages, a second client, a client killed with
 #   SIGKILL: counted, forwarding goes on, the next client is served.
-source "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/lab.sh"
 
 lab_init cl
-UDPTEST=$BUILD/tests/tools/rumor-udptest
 CTLTEST=$BUILD/tests/tools/rumor-linktest
-[ -x "$CTLTEST" ] || die "no $CTLTEST: build first"
+lab_need "$CTLTEST"
 SOCK=$LAB_DIR/n1.ctl
 
 # Member 3 exists only in the configuration file: a table from the
@@ -41,7 +40,7 @@ address = 10.77.0.1
 member = 1 10.77.0.1
 member = 2 10.77.0.1 udp=7947
 EOF
-lab_port n1
+lab_port 1
 # A deeper receive ring than the 512 frames of the default: during the
 # flood below, the test's own processes share the two cores with the
 # forwarding lcore, and the kernel drops what arrives while it waits for
@@ -50,22 +49,12 @@ LAB_VDEV_ARGS=",framecnt=4096"
 # A socket file nobody serves, as a killed dataplane leaves: replaced.
 python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET).bind(sys.argv[1])' "$SOCK"
 [ -S "$SOCK" ] || die "no stale socket to start with"
-lab_node n1 "$LAB_DIR/n1.conf"
-A=$NODE_PREFIX_n1
-PID=$NODE_PID_n1
+lab_node 1 "$LAB_DIR/n1.conf"
+PID=${LAB_NODE_PID[1]}
 
-info() {
-	tel "$A" /rumor/info | python3 -c \
-		'import json,sys; print(json.load(sys.stdin)["/rumor/info"][sys.argv[1]])' "$1"
-}
+info() { lab_info 1 "$1"; }
 
-run_udptest() {
-	"${NS[@]}" "$UDPTEST" --config "$LAB_DIR/client.conf" \
-		--node 10.77.0.1:7946 --bind 10.77.0.100 \
-		--sink 1=9001 --sink 2=9002 "$@" >"$LAB_DIR/udptest.out"
-	grep -q "udptest: PASS" "$LAB_DIR/udptest.out" ||
-		{ cat "$LAB_DIR/udptest.out"; return 1; }
-}
+run_udptest() { lab_udptest "$LAB_DIR/client.conf" 1 "$@"; }
 
 # ctl ARGS...: rumor-linktest on node 1's socket.
 ctl() { "$CTLTEST" "$SOCK" "$@"; }
@@ -73,14 +62,11 @@ ctl() { "$CTLTEST" "$SOCK" "$@"; }
 # ctlstat NAME: one counter from the link's STATS reply.
 ctlstat() { ctl stats | awk -v n="$1" '$1 == n { print $2 }'; }
 
+attached_is() { [ "$(info control_attached)" = "$1" ]; }
+
 # wait_attached 0|1: until /rumor/info says so (5 s at most).
 wait_attached() {
-	local i
-	for i in $(seq 1 50); do
-		[ "$(info control_attached)" = "$1" ] && return 0
-		sleep 0.1
-	done
-	die "control_attached never became $1"
+	lab_wait 5 attached_is "$1" || die "control_attached never became $1"
 }
 
 # control_dgrams N RATE SPORT: N CONTROL datagrams from the kernel side,
@@ -103,16 +89,16 @@ PY
 }
 
 [ -S "$SOCK" ] || die "no control socket at $SOCK"
-[ "$(command stat -c %a "$SOCK")" = 600 ] || die "control socket mode is not 0600"
+[ "$(stat -c %a "$SOCK")" = 600 ] || die "control socket mode is not 0600"
 expect_eq "control_attached at start" "$(info control_attached)" 0
 
 say "a second dataplane on the same socket refuses to start"
 cp "$LAB_DIR/n1.conf" "$LAB_DIR/n1b.conf"
+lab_prefix "${LAB}n1b"
 ip netns exec "$LAB-n1" "$DP" --no-huge --no-shconf --no-pci -m 128 -l 0-1 \
 	--file-prefix "${LAB}n1b" --log-level=lib.eal:error \
 	--vdev=net_null0 -- -c "$LAB_DIR/n1b.conf" --idle-sleep 100 \
 	>"$LAB_DIR/n1b.log" 2>&1 && die "second dataplane started"
-LAB_PREFIXES+=("${LAB}n1b")
 grep -q "control_socket $SOCK: another process serves it" "$LAB_DIR/n1b.log" ||
 	{ cat "$LAB_DIR/n1b.log"; die "no clear error for a socket in use"; }
 [ -S "$SOCK" ] || die "the refused dataplane removed the socket"
@@ -126,8 +112,8 @@ grep -qx "member 1 10.77.0.1:7946 weight 1 zone 3" "$LAB_DIR/state.out" ||
 grep -qx "member 3 10.77.0.100:9003 weight 2 zone 0" "$LAB_DIR/state.out" ||
 	die "TABLE: member 3"
 # The refused dataplane's probe was a connection too.
-expect_eq "links accepted" "$(stat "$A" link_accepted)" 2
-expect_eq "links closed" "$(stat "$A" link_closed)" 2
+expect_eq "links accepted" "$(lab_stat 1 link_accepted)" 2
+expect_eq "links closed" "$(lab_stat 1 link_closed)" 2
 
 say "a table without this node is refused"
 ctl table 2:10.77.0.100:9002:1 >"$LAB_DIR/refused.out"
@@ -141,7 +127,7 @@ ctl table 1:10.77.0.1:7946:1:3 2:10.77.0.100:9002:1:5 >"$LAB_DIR/table.out"
 expect_eq "tables applied" "$(awk '$1 == "table_applied" { print $2 }' "$LAB_DIR/table.out")" 1
 expect_eq "ring epoch" "$(info ring_epoch)" 2
 expect_eq "ring members" "$(info ring_members)" 2
-tel "$A" /rumor/peers >"$LAB_DIR/peers.json"
+lab_tel 1 /rumor/peers >"$LAB_DIR/peers.json"
 grep -q '"2":"10.77.0.100:9002 ' "$LAB_DIR/peers.json" || die "member 2 not in the peer table"
 # Member 3 left with this table; it stays routable while the ring before
 # it is kept, so that it can hand its channels over (docs/channels.md).
@@ -156,7 +142,7 @@ grep -qx "member 2 10.77.0.100:9002 weight 1 zone 5" "$LAB_DIR/state2.out" ||
 say "SIGHUP keeps the members rumor-control published"
 kill -HUP "$PID"
 sleep 0.5
-expect_eq "reloads" "$(stat "$A" config_reloaded)" 1
+expect_eq "reloads" "$(lab_stat 1 config_reloaded)" 1
 expect_eq "ring members after SIGHUP" "$(info ring_members)" 2
 grep -q "reloaded .*n1.conf: 2 member(s) (kept from rumor-control)" "$LAB_DIR/n1.log" ||
 	die "reload did not say the members were kept"
@@ -209,6 +195,7 @@ data, peer = u.recvfrom(2048)
 print("socket", peer[0], peer[1], data.hex(), file=out, flush=True)
 PY
 SNIFF=$!
+lab_pid "$SNIFF"
 for i in $(seq 1 50); do
 	grep -q ready "$LAB_DIR/send.out" 2>/dev/null && break
 	sleep 0.1
@@ -223,26 +210,27 @@ grep -qx "ttl 64" "$LAB_DIR/send.out" || die "SEND: TTL"
 grep -qx "src 10.77.0.1:7946" "$LAB_DIR/send.out" || die "SEND: source"
 grep -qx "socket 10.77.0.1 7946 68656c6c6f20726f6d6f72" "$LAB_DIR/send.out" ||
 	die "SEND: the kernel socket got something else"
-expect_eq "SEND frames held for ARP" "$(stat "$A" send_arp_wait)" 1
-expect_eq "SEND frames queued" "$(stat "$A" send_queued)" 1
-expect_eq "SEND timeouts" "$(stat "$A" drop_send_timeout)" 0
+expect_eq "SEND frames held for ARP" "$(lab_stat 1 send_arp_wait)" 1
+expect_eq "SEND frames queued" "$(lab_stat 1 send_queued)" 1
+expect_eq "SEND timeouts" "$(lab_stat 1 drop_send_timeout)" 0
 
 say "a CONTROL datagram arrives as PUNT with its source"
 "$CTLTEST" "$SOCK" punts 1 5000 >"$LAB_DIR/punt.out" &
 CLIENT=$!
+lab_pid "$CLIENT"
 wait_attached 1
 control_dgrams 1 1000 5555
 wait "$CLIENT" || { cat "$LAB_DIR/punt.out"; die "no PUNT"; }
 grep -qx "punt 10.77.0.100 5555 524d0102$(python3 -c 'print(bytes(range(60)).hex())')" \
 	"$LAB_DIR/punt.out" || { cat "$LAB_DIR/punt.out"; die "PUNT content"; }
-expect_eq "CONTROL frames received" "$(stat "$A" rx_control)" 1
-expect_eq "PUNTs sent" "$(stat "$A" punt_sent)" 1
+expect_eq "CONTROL frames received" "$(lab_stat 1 rx_control)" 1
+expect_eq "PUNTs sent" "$(lab_stat 1 punt_sent)" 1
 wait_attached 0
 
 say "without a client, punted datagrams are counted and dropped"
 control_dgrams 5 1000 5556
 sleep 0.3
-expect_eq "punts without a client" "$(stat "$A" drop_punt_no_client)" 5
+expect_eq "punts without a client" "$(lab_stat 1 drop_punt_no_client)" 5
 
 say "malformed link messages are counted, the link stays up"
 ctl garbage >"$LAB_DIR/garbage.out"
@@ -251,29 +239,31 @@ expect_eq "bad table chunks" "$(awk '$1 == "table_chunk_bad" { print $2 }' "$LAB
 ctl raw 0700010000000000 >/dev/null || die "a first message other than HELLO must close the link"
 ctl raw 01000200080000000100000000000000 >/dev/null ||
 	die "a HELLO of another version must close the link"
-expect_eq "connections without a good HELLO" "$(stat "$A" link_hello_bad)" 2
+expect_eq "connections without a good HELLO" "$(lab_stat 1 link_hello_bad)" 2
 
 say "a flood of CONTROL datagrams is held to the punt rate; DATA still flows"
 "$CTLTEST" "$SOCK" punts 1000000 60000 >"$LAB_DIR/flood-punts.out" &
 CLIENT=$!
+lab_pid "$CLIENT"
 wait_attached 1
 declare -A before
 for c in rx_control punted drop_punt_rate drop_punt_full delivered forwarded; do
-	before[$c]=$(stat "$A" "$c")
+	before[$c]=$(lab_stat 1 "$c")
 done
 T0=$(date +%s.%N)
 control_dgrams 200000 50000 5557 &
 FLOOD=$!
-run_udptest --count 5000 --channels 500 --rate 2000 || { tel "$A" /ethdev/stats,0; tel "$A" /rumor/stats; die "DATA lost during the flood"; }
+lab_pid "$FLOOD"
+run_udptest --count 5000 --channels 500 --rate 2000 || { lab_tel 1 /ethdev/stats,0; lab_tel 1 /rumor/stats; die "DATA lost during the flood"; }
 wait "$FLOOD"
 T1=$(date +%s.%N)
 sleep 0.5
-RX=$(($(stat "$A" rx_control) - ${before[rx_control]}))
-PUNTED=$(($(stat "$A" punted) - ${before[punted]}))
-RATE=$(($(stat "$A" drop_punt_rate) - ${before[drop_punt_rate]}))
-FULL=$(($(stat "$A" drop_punt_full) - ${before[drop_punt_full]}))
+RX=$(($(lab_stat 1 rx_control) - ${before[rx_control]}))
+PUNTED=$(($(lab_stat 1 punted) - ${before[punted]}))
+RATE=$(($(lab_stat 1 drop_punt_rate) - ${before[drop_punt_rate]}))
+FULL=$(($(lab_stat 1 drop_punt_full) - ${before[drop_punt_full]}))
 echo "flood: $RX CONTROL frames received, $PUNTED punted, $RATE over rate, $FULL ring full"
-tel "$A" /ethdev/stats,0
+lab_tel 1 /ethdev/stats,0
 [ "$RATE" -gt 0 ] || die "the punt rate held back nothing"
 expect_eq "CONTROL frames accounted for" $((PUNTED + RATE + FULL)) "$RX"
 # One lcore at 10,000 a second, plus a full bucket of 256.
@@ -283,12 +273,12 @@ LIMIT=$(python3 -c "import math; print(math.ceil(($T1 - $T0 + 1) * 10000) + 256)
 
 say "a client killed with SIGKILL: forwarding goes on, the next is served"
 ctl state >/dev/null 2>&1 && die "a second client was served"
-expect_eq "second connections refused" "$(stat "$A" link_refused)" 1
-CLOSED=$(stat "$A" link_closed)
+expect_eq "second connections refused" "$(lab_stat 1 link_refused)" 1
+CLOSED=$(lab_stat 1 link_closed)
 kill -KILL "$CLIENT"
 wait "$CLIENT" 2>/dev/null || true
 wait_attached 0
-expect_eq "links closed" "$(stat "$A" link_closed)" $((CLOSED + 1))
+expect_eq "links closed" "$(lab_stat 1 link_closed)" $((CLOSED + 1))
 grep -q "detached: end of connection; forwarding goes on with ring epoch 3" "$LAB_DIR/n1.log" ||
 	die "detach not logged"
 run_udptest --count 2000 --channels 500 --rate 5000 || die "deliveries after the client died"

@@ -27,112 +27,21 @@
 #      {1,2,3};
 #   9. a fresh node configured with another voter set refuses to start,
 #      and its log names both sets.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/lab.sh"
 
 lab_init epochs
-CTL=$BUILD/control/rumor-control
-RUMORCTL=$BUILD/control/rumorctl
-UDPTEST=$BUILD/tests/tools/rumor-udptest
-NODE_SH=$(cd "$(dirname "$0")/../../scripts" && pwd)/rumor-node.sh
-[ -x "$CTL" ] && [ -x "$RUMORCTL" ] || die "build rumor-control first"
-RUN=$LAB_DIR/run
-mkdir -p "$RUN"
+# Five nodes share two cores: a deeper receive ring, longer idle sleeps.
+LAB_VDEV_ARGS=",framecnt=4096"
+LAB_IDLE_US=50
+lab_cluster 5 sink swim=fast "sync_interval_ms = 5000" voters="1 2 3"
 
-epochs_cleanup() {
-	local f
-	for f in "$RUN"/*.pid; do
-		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
-	done
-	sleep 0.2
-	umount "$LAB_DIR/raft4" 2>/dev/null || true
-	lab_cleanup
-}
-trap epochs_cleanup EXIT
+raft_is() { [ "$(lab_raft_get "$1" "$2")" = "$3" ]; }
 
-"$RUMORCTL" keygen >"$LAB_DIR/keys"
-chmod 600 "$LAB_DIR/keys"
-
-# conf I [VOTERS]: node I's configuration file.
-conf() {
-	local i=$1 voters=${2:-1 2 3} v
-	{
-		cat <<EOF2
-node_id = $i
-address = 10.77.0.$i
-udp_port = 7946
-sink = 10.77.0.100:900$i
-control_socket = $LAB_DIR/n$i.ctl
-admin_socket = $LAB_DIR/n$i.admin
-keyring = $LAB_DIR/keys
-label = lab
-seed = 10.77.0.1
-seed = 10.77.0.2
-probe_interval_ms = 500
-probe_timeout_ms = 200
-suspicion_mult = 3
-gossip_interval_ms = 100
-sync_interval_ms = 5000
-member = $i 10.77.0.$i
-raft_dir = $LAB_DIR/raft$i
-EOF2
-		for v in $voters; do echo "voter = $v"; done
-	} >"$LAB_DIR/n$i.conf"
-}
-
-start() {
-	ip netns exec "$LAB-n$1" bash "$NODE_SH" start \
-		--config "$LAB_DIR/n$1.conf" --build "$BUILD" \
-		--log-dir "$LAB_DIR" --run-dir "$RUN" --timeout 60 -- \
-		--no-huge --no-shconf --no-pci -m 256 -l 0-1 \
-		--file-prefix "${LAB}n$1" --log-level=lib.eal:error \
-		--vdev="net_af_packet0,iface=n$1-dp,qdisc_bypass=1,framecnt=4096" \
-		-- --idle-sleep 50 >>"$LAB_DIR/launcher.log" 2>&1
-}
-
-kill9() { kill -KILL "$(cat "$RUN/node-$1.$2.pid")" 2>/dev/null || true; }
-
-raft() { "$RUMORCTL" --socket "$LAB_DIR/n$1.admin" raft 2>/dev/null; }
-raft_get() { raft "$1" | awk -v k="$2" '$1 == k { print $2 }'; }
-
-# info I KEY: a field of node I's dataplane /rumor/info.
-info() {
-	tel "${LAB}n$1" /rumor/info 2>/dev/null | python3 -c \
-		'import json,sys; print(json.load(sys.stdin)["/rumor/info"].get(sys.argv[1], ""))' \
-		"$2" 2>/dev/null || true
-}
-
-# wait_epoch N IDS...: until every listed node's dataplane forwards on
-# one ring epoch of N members; sets EPOCH to it.
-wait_epoch() {
-	local n=$1 k i e first ok
-	shift
-	for k in $(seq 1 200); do
-		ok=1 first=
-		for i in "$@"; do
-			e=$(info "$i" ring_epoch)
-			[ "$(info "$i" ring_members)" = "$n" ] || { ok=0; break; }
-			[ -n "$first" ] || first=$e
-			[ "$e" = "$first" ] || { ok=0; break; }
-		done
-		if [ $ok = 1 ] && [ -n "$first" ]; then
-			EPOCH=$first
-			return 0
-		fi
-		sleep 0.2
-	done
-	for i in "$@"; do
-		echo "node $i: ring_epoch $(info "$i" ring_epoch)," \
-			"$(info "$i" ring_members) members; raft epoch" \
-			"$(raft_get "$i" epoch)"
-	done
-	die "nodes $*: no common ring epoch of $n members"
-}
-
-# leader: the leader node 1, 2 or 3 reports (by itself).
+# leader ID...: the first of these nodes that reports itself the leader.
 leader() {
 	local i
 	for i in "$@"; do
-		[ "$(raft_get "$i" role)" = leader ] && { echo "$i"; return 0; }
+		raft_is "$i" role leader && { echo "$i"; return 0; }
 	done
 	return 0
 }
@@ -140,56 +49,40 @@ leader() {
 # deliver ID...: messages through the first node listed; each must reach
 # the owner that the ring of exactly these members names, once.
 deliver() {
-	local ids=("$@") args=() i
-	{
-		echo "node_id = ${ids[0]}"
-		echo "address = 10.77.0.${ids[0]}"
-		for i in "${ids[@]}"; do echo "member = $i 10.77.0.$i"; done
-	} >"$LAB_DIR/expect.conf"
-	for i in "${ids[@]}"; do args+=(--sink "$i=900$i"); done
-	"${NS[@]}" "$UDPTEST" --config "$LAB_DIR/expect.conf" \
-		--node "10.77.0.${ids[0]}:7946" --bind 10.77.0.100 \
-		"${args[@]}" --count 1000 --channels 300 --rate 4000 \
-		>"$LAB_DIR/udptest.out" 2>&1 || true
-	if ! grep -q "udptest: PASS" "$LAB_DIR/udptest.out"; then
-		cat "$LAB_DIR/udptest.out"
+	local i
+	lab_ring_conf "$LAB_DIR/expect.conf" "$1" "$@"
+	if ! lab_udptest "$LAB_DIR/expect.conf" "$1" --count 1000 \
+			--channels 300 --rate 4000; then
 		for i in 1 2 3 4 5; do
-			echo "node $i: $(drops "${LAB}n$i")"
+			echo "node $i: $(lab_drops "$i")"
 		done
-		die "deliveries to ring of ${ids[*]}"
+		die "deliveries to ring of $*"
 	fi
-	echo "ok: messages reached their owners on the committed ring of ${ids[*]}"
+	echo "ok: messages reached their owners on the committed ring of $*"
 }
 
-for i in 1 2 3 4 5; do
-	lab_port "n$i"
-	conf "$i"
-done
 # Node 4's Raft state on a small tmpfs of its own, to turn read-only.
 mkdir -p "$LAB_DIR/raft4"
+lab_at_exit 'umount "$LAB_DIR/raft4" 2>/dev/null || umount -l "$LAB_DIR/raft4"'
 mount -t tmpfs -o size=4m,mode=0700 rumor-raft4 "$LAB_DIR/raft4" ||
 	die "cannot mount a tmpfs for node 4's raft_dir"
 
 say "start five nodes: voters 1,2,3, learners 4,5"
-for i in 1 2 3 4 5; do
-	start "$i" || { tail -n 30 "$LAB_DIR"/node-"$i".*.log; die "node $i did not start"; }
-	LAB_PREFIXES+=("${LAB}n$i")
-done
-wait_epoch 5 1 2 3 4 5
+lab_up 1 2 3 4 5
+lab_wait_epoch 5 1 2 3 4 5
 e5=$EPOCH
 echo "ok: all five dataplanes on ring epoch $e5 of 5 members"
 grep -h "proposed ring epoch" "$LAB_DIR"/node-[123].control.log | tail -n 1 |
 	grep -q "joined or changed, [0-9]* left ([0-9]* bytes)" ||
 	die "the leader did not propose the epoch as a delta"
 for i in 4 5; do
-	[ "$(raft_get "$i" voter)" = no ] || die "node $i is not a learner"
+	[ "$(lab_raft_get "$i" voter)" = no ] || die "node $i is not a learner"
 done
 deliver 1 2 3 4 5
 
 say "kill -9 learner 5"
-kill9 5 control
-kill9 5 dataplane
-wait_epoch 4 1 2 3 4
+lab_kill9 5
+lab_wait_epoch 4 1 2 3 4
 [ "$EPOCH" -gt "$e5" ] || die "epoch $EPOCH not above $e5"
 echo "ok: epoch $EPOCH without node 5 on nodes 1-4"
 deliver 1 2 3 4
@@ -200,9 +93,8 @@ old=$(leader 1 2 3)
 e_before=$EPOCH
 rest=()
 for i in 1 2 3 4; do [ "$i" = "$old" ] || rest+=("$i"); done
-kill9 "$old" control
-kill9 "$old" dataplane
-wait_epoch 3 "${rest[@]}"
+lab_kill9 "$old"
+lab_wait_epoch 3 "${rest[@]}"
 [ "$EPOCH" -gt "$e_before" ] || die "epoch $EPOCH not above $e_before"
 new=$(leader 1 2 3)
 [ -n "$new" ] && [ "$new" != "$old" ] || die "no new leader (old $old)"
@@ -210,42 +102,42 @@ echo "ok: node $new leads after node $old; epoch $EPOCH without it on ${rest[*]}
 deliver "${rest[@]}"
 
 say "restart node $old: it rejoins"
-start "$old" || { tail -n 30 "$LAB_DIR"/node-"$old".*.log; die "node $old did not restart"; }
-wait_epoch 4 1 2 3 4
+lab_up "$old"
+lab_wait_epoch 4 1 2 3 4
 echo "ok: epoch $EPOCH includes node $old again on nodes 1-4"
 deliver 1 2 3 4
 
 say "learner 4 down while the others compact: it catches up from a snapshot"
-kill9 4 control
-wait_epoch 3 1 2 3
+lab_kill9 4 control
+lab_wait_epoch 3 1 2 3
 for i in 1 2 3; do
-	out=$("$RUMORCTL" --socket "$LAB_DIR/n$i.admin" raft snapshot) ||
+	out=$(lab_ctl "$i" raft snapshot) ||
 		die "node $i: rumorctl raft snapshot failed: $out"
 	echo "node $i: $out"
 done
 lead=$(leader 1 2 3)
 [ -n "$lead" ] || die "no leader among 1, 2, 3"
-[ "$(raft_get "$lead" snapshot_index)" -gt 0 ] || die "the leader took no snapshot"
-[ "$(raft_get "$lead" log_entries)" -le 1 ] ||
-	die "the leader's log keeps $(raft_get "$lead" log_entries) entries after its snapshot"
-start 4 || { tail -n 30 "$LAB_DIR"/node-4.*.log; die "node 4 did not restart"; }
-wait_epoch 4 1 2 3 4
-[ "$(raft_get 4 snapshots_installed)" -ge 1 ] ||
+[ "$(lab_raft_get "$lead" snapshot_index)" -gt 0 ] || die "the leader took no snapshot"
+[ "$(lab_raft_get "$lead" log_entries)" -le 1 ] ||
+	die "the leader's log keeps $(lab_raft_get "$lead" log_entries) entries after its snapshot"
+lab_up 4
+lab_wait_epoch 4 1 2 3 4
+[ "$(lab_raft_get 4 snapshots_installed)" -ge 1 ] ||
 	{ raft 4; die "node 4 caught up without a snapshot"; }
-[ "$(raft_get 4 epoch)" = "$(raft_get "$lead" epoch)" ] ||
-	die "node 4 holds epoch $(raft_get 4 epoch), the leader $(raft_get "$lead" epoch)"
+[ "$(lab_raft_get 4 epoch)" = "$(lab_raft_get "$lead" epoch)" ] ||
+	die "node 4 holds epoch $(lab_raft_get 4 epoch), the leader $(lab_raft_get "$lead" epoch)"
 grep -q "installed the leader's snapshot" "$LAB_DIR/node-4.control.log" ||
 	die "node 4's log does not tell of the snapshot"
-echo "ok: node 4 caught up from node $lead's snapshot (sent $(raft_get "$lead" snapshots_sent) chunk(s)), epoch $EPOCH"
+echo "ok: node 4 caught up from node $lead's snapshot (sent $(lab_raft_get "$lead" snapshots_sent) chunk(s)), epoch $EPOCH"
 
 say "a voter's snapshot is corrupt: set aside, fetched again"
 lead=$(leader 1 2 3)
 v=
 for i in 1 2 3; do [ "$i" = "$lead" ] || { v=$i; break; }; done
-"$RUMORCTL" --socket "$LAB_DIR/n$v.admin" raft snapshot >/dev/null ||
+lab_ctl "$v" raft snapshot >/dev/null ||
 	die "node $v: no snapshot"
-kill9 "$v" control
-wait_epoch 3 $(for i in 1 2 3 4; do [ "$i" = "$v" ] || echo "$i"; done)
+lab_kill9 "$v" control
+lab_wait_epoch 3 $(for i in 1 2 3 4; do [ "$i" = "$v" ] || echo "$i"; done)
 python3 - "$LAB_DIR/raft$v/snapshot" <<'PY'
 import sys
 p = sys.argv[1]
@@ -253,19 +145,15 @@ b = bytearray(open(p, "rb").read())
 b[len(b) // 2] ^= 0x20
 open(p, "wb").write(bytes(b))
 PY
-start "$v" || { tail -n 30 "$LAB_DIR"/node-"$v".*.log; die "node $v did not restart"; }
+lab_up "$v"
 grep -q "snapshot failed its checksum: set aside" "$LAB_DIR/node-$v.control.log" ||
 	{ tail -n 20 "$LAB_DIR/node-$v.control.log"; die "node $v did not set its snapshot aside"; }
 grep -q "it does not vote until a leader has it hold them again" \
 	"$LAB_DIR/node-$v.control.log" || die "node $v did not say that it withholds its vote"
 [ -f "$LAB_DIR/raft$v/snapshot.corrupt" ] || die "no snapshot.corrupt"
-wait_epoch 4 1 2 3 4
-for k in $(seq 1 100); do
-	[ "$(raft_get "$v" lost)" = no ] && break
-	sleep 0.2
-done
-[ "$(raft_get "$v" lost)" = no ] || { raft "$v"; die "node $v is still lost"; }
-[ "$(raft_get "$v" snapshots_installed)" -ge 1 ] ||
+lab_wait_epoch 4 1 2 3 4
+lab_wait 20 raft_is "$v" lost no || { raft "$v"; die "node $v is still lost"; }
+[ "$(lab_raft_get "$v" snapshots_installed)" -ge 1 ] ||
 	{ raft "$v"; die "node $v did not fetch a snapshot"; }
 grep -q "it votes again" "$LAB_DIR/node-$v.control.log" ||
 	die "node $v did not say that it votes again"
@@ -274,22 +162,22 @@ echo "ok: node $v set its corrupt snapshot aside, caught up from node $(leader 1
 say "learner 4's raft_dir fills up, then is read-only at start"
 # Full: the next write (a snapshot) fails with ENOSPC.
 dd if=/dev/zero of="$LAB_DIR/raft4/filler" bs=64k 2>/dev/null || true
-if out=$("$RUMORCTL" --socket "$LAB_DIR/n4.admin" raft snapshot 2>&1); then
+if out=$(lab_ctl 4 raft snapshot 2>&1); then
 	die "a snapshot on a full disk succeeded: $out"
 fi
 echo "$out" | grep -q "No space left on device" || die "rumorctl said: $out"
-raft_get 4 disk | grep -q "No" || { raft 4; die "node 4's disk is not shown failed"; }
-[ "$(raft_get 4 role)" = follower ] || die "node 4 is $(raft_get 4 role)"
+lab_raft_get 4 disk | grep -q "No" || { raft 4; die "node 4's disk is not shown failed"; }
+[ "$(lab_raft_get 4 role)" = follower ] || die "node 4 is $(lab_raft_get 4 role)"
 grep -q "cannot write $LAB_DIR/raft4: No space left on device: this node stops" \
 	"$LAB_DIR/node-4.control.log" || die "node 4's log does not say that its disk failed"
 lead=$(leader 1 2 3)
-"$RUMORCTL" --socket "$LAB_DIR/n$lead.admin" raft snapshot >/dev/null
+lab_ctl "$lead" raft snapshot >/dev/null
 echo "ok: on a full disk node 4 refuses writes, says so and stays a follower; node $lead goes on"
 # Read-only at start: rumor-control refuses to start and names the field.
-kill9 4 control
+lab_kill9 4 control
 rm -f "$LAB_DIR/raft4/filler"
 mount -o remount,ro "$LAB_DIR/raft4" || die "cannot remount node 4's raft_dir read-only"
-if start 4; then
+if lab_start 4; then
 	die "node 4 started on a read-only raft_dir"
 fi
 grep -q "field 'raft_dir': $LAB_DIR/raft4: Read-only file system" \
@@ -298,33 +186,34 @@ grep -q "field 'raft_dir': $LAB_DIR/raft4: Read-only file system" \
 echo "ok: on a read-only raft_dir node 4 refuses to start:" \
 	"$(grep "field 'raft_dir'" "$LAB_DIR/node-4.control.log" | tail -n 1 | sed 's/^.*error *//')"
 mount -o remount,rw "$LAB_DIR/raft4" || die "cannot remount node 4's raft_dir"
-start 4 || { tail -n 30 "$LAB_DIR"/node-4.*.log; die "node 4 did not restart"; }
-wait_epoch 4 1 2 3 4
-[ "$(raft_get 4 disk)" = ok ] || die "node 4's disk: $(raft_get 4 disk)"
+lab_up 4
+lab_wait_epoch 4 1 2 3 4
+[ "$(lab_raft_get 4 disk)" = ok ] || die "node 4's disk: $(lab_raft_get 4 disk)"
 echo "ok: restarted on a writable disk, node 4 is back on epoch $EPOCH"
 
 # rctl I ARGS...: rumorctl against node I; its output, stderr included.
-rctl() { local i=$1; shift; "$RUMORCTL" --socket "$LAB_DIR/n$i.admin" "$@" 2>&1; }
+rctl() { lab_ctl "$@" 2>&1; }
+
+voters_match() {
+	local want=$1 i
+	shift
+	for i in "$@"; do
+		raft_is "$i" voters "$want" || return 1
+	done
+}
 
 # voters_are SET IDS...: every listed node has the current voter SET.
 voters_are() {
-	local want=$1 k i ok
+	local want=$1 i
+	lab_wait 10 voters_match "$@" && return 0
 	shift
-	for k in $(seq 1 50); do
-		ok=1
-		for i in "$@"; do
-			[ "$(raft_get "$i" voters)" = "$want" ] || { ok=0; break; }
-		done
-		[ $ok = 1 ] && return 0
-		sleep 0.2
-	done
-	for i in "$@"; do echo "node $i: voters $(raft_get "$i" voters)"; done
+	for i in "$@"; do echo "node $i: voters $(lab_raft_get "$i" voters)"; done
 	die "nodes $*: voters are not $want"
 }
 
 say "voters at run time: {1,2,3} -> {1,2,3,4,5} -> {1,2,3}"
-start 5 || { tail -n 30 "$LAB_DIR"/node-5.*.log; die "node 5 did not restart"; }
-wait_epoch 5 1 2 3 4 5
+lab_up 5
+lab_wait_epoch 5 1 2 3 4 5
 lead=$(leader 1 2 3)
 [ -n "$lead" ] || die "no leader among 1, 2, 3"
 f=
@@ -351,44 +240,44 @@ echo "$out" | grep -q "node 5 is a voter: voters {1,2,3,4,5}" || die "add-voter 
 echo "$out"
 voters_are "{1,2,3,4,5}" 1 2 3 4 5
 for i in 1 2 3 4 5; do
-	[ "$(raft_get "$i" founding_voters)" = "{1,2,3}" ] ||
-		die "node $i: founding voters $(raft_get "$i" founding_voters)"
+	[ "$(lab_raft_get "$i" founding_voters)" = "{1,2,3}" ] ||
+		die "node $i: founding voters $(lab_raft_get "$i" founding_voters)"
 done
-[ "$(raft_get 4 voter)" = yes ] && [ "$(raft_get 5 voter)" = yes ] ||
+[ "$(lab_raft_get 4 voter)" = yes ] && [ "$(lab_raft_get 5 voter)" = yes ] ||
 	die "nodes 4 and 5 do not see themselves as voters"
 echo "ok: voters {1,2,3,4,5} on every node; the voter lines still say {1,2,3}"
-kill9 5 control
-start 5 || { tail -n 30 "$LAB_DIR"/node-5.*.log; die "node 5 did not restart"; }
+lab_kill9 5 control
+lab_up 5
 voters_are "{1,2,3,4,5}" 5
-[ "$(raft_get 5 voter)" = yes ] || die "node 5 restarted as a learner"
-wait_epoch 5 1 2 3 4 5
+[ "$(lab_raft_get 5 voter)" = yes ] || die "node 5 restarted as a learner"
+lab_wait_epoch 5 1 2 3 4 5
 echo "ok: restarted, node 5 is still a voter (raft_dir holds the change)"
 
 # Two founding voters down: the leader, 4 and 5 are a quorum of five.
 down=()
 for i in 1 2 3; do [ "$i" = "$lead" ] || down+=("$i"); done
-for i in "${down[@]}"; do kill9 "$i" control; done
-wait_epoch 3 "$lead" 4 5
+for i in "${down[@]}"; do lab_kill9 "$i" control; done
+lab_wait_epoch 3 "$lead" 4 5
 echo "ok: with nodes ${down[*]} down, nodes $lead, 4 and 5 commit epoch $EPOCH"
 for i in "${down[@]}"; do
-	start "$i" || { tail -n 30 "$LAB_DIR"/node-"$i".*.log; die "node $i did not restart"; }
+	lab_up "$i"
 done
-wait_epoch 5 1 2 3 4 5
+lab_wait_epoch 5 1 2 3 4 5
 lead=$(leader 1 2 3 4 5)
 [ -n "$lead" ] || die "no leader"
 
 # Voter lines edited to the current set: refused, the founding set named.
-kill9 4 control
-conf 4 "1 2 3 4 5"
-if start 4; then die "node 4 started with edited voter lines"; fi
+lab_kill9 4 control
+lab_conf 4 voters="1 2 3 4 5"
+if lab_start 4; then die "node 4 started with edited voter lines"; fi
 grep -q "field 'voter': the voter lines name {1,2,3,4,5}, but $LAB_DIR/raft4 was founded with voters {1,2,3} (now {1,2,3,4,5})" \
 	"$LAB_DIR/node-4.control.log" ||
 	{ tail -n 5 "$LAB_DIR/node-4.control.log"; die "node 4 did not name its founding voters"; }
 echo "ok: edited voter lines refused:" \
 	"$(grep "field 'voter'" "$LAB_DIR/node-4.control.log" | tail -n 1 | sed 's/^.*error *//')"
-conf 4
-start 4 || { tail -n 30 "$LAB_DIR"/node-4.*.log; die "node 4 did not restart"; }
-wait_epoch 5 1 2 3 4 5
+lab_conf 4
+lab_up 4
+lab_wait_epoch 5 1 2 3 4 5
 lead=$(leader 1 2 3 4 5)
 
 # The leader does not remove itself: it hands leadership over.
@@ -428,19 +317,18 @@ remove_voter() {
 remove_voter 5 "{1,2,3,4}"
 remove_voter 4 "{1,2,3}"
 voters_are "{1,2,3}" 1 2 3 4 5
-[ "$(raft_get 4 voter)" = "no" ] && [ "$(raft_get 5 voter)" = "no" ] ||
+[ "$(lab_raft_get 4 voter)" = "no" ] && [ "$(lab_raft_get 5 voter)" = "no" ] ||
 	die "nodes 4 and 5 are not learners again"
-wait_epoch 5 1 2 3 4 5
+lab_wait_epoch 5 1 2 3 4 5
 echo "ok: back to voters {1,2,3}; epoch $EPOCH on all five"
 
 say "a fresh node 5 with voters 1,2,4 refuses to start"
-kill9 5 control
-kill9 5 dataplane
+lab_kill9 5
 rm -rf "$LAB_DIR/raft5"
-wait_epoch 4 1 2 3 4
-conf 5 "1 2 4"
+lab_wait_epoch 4 1 2 3 4
+lab_conf 5 voters="1 2 4"
 lines=$(wc -l <"$LAB_DIR/launcher.log")
-if start 5; then
+if lab_start 5; then
 	tail -n 5 "$LAB_DIR/launcher.log"
 	die "the launcher reported node 5 up"
 fi
@@ -453,19 +341,17 @@ grep -q "voter set differs from node [0-9]*'s: {1,2,4} here, {1,2,3} there" \
 	{ tail -n 20 "$LAB_DIR/node-5.control.log"; die "no voter-set error in node 5's log"; }
 grep -q "refusing to start" "$LAB_DIR/node-5.control.log" ||
 	die "node 5 did not refuse to start"
-if [ -f "$RUN/node-5.control.pid" ] &&
-		kill -0 "$(cat "$RUN/node-5.control.pid")" 2>/dev/null; then
+if [ -f "$LAB_RUN/node-5.control.pid" ] &&
+		kill -0 "$(cat "$LAB_RUN/node-5.control.pid")" 2>/dev/null; then
 	cat "$LAB_DIR/start5.log"
-	ps -o pid,args -p "$(cat "$RUN/node-5.control.pid")" || true
+	ps -o pid,args -p "$(cat "$LAB_RUN/node-5.control.pid")" || true
 	die "node 5's rumor-control still runs"
 fi
 grep "voter set differs" "$LAB_DIR/node-5.control.log" | tail -n 1
-wait_epoch 4 1 2 3 4
+lab_wait_epoch 4 1 2 3 4
 echo "ok: the others stay on epoch $EPOCH"
 
 for i in 1 2 3 4 5; do
-	ip netns exec "$LAB-n$i" bash "$NODE_SH" stop \
-		--config "$LAB_DIR/n$i.conf" --run-dir "$RUN" \
-		>>"$LAB_DIR/launcher.log" 2>&1 || true
+	lab_stop "$i" || true
 done
 echo "PASS"

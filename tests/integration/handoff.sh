@@ -40,14 +40,14 @@
 # each node receives, from the start of the graceful phase until node 4
 # left (for hosts without tc netem: telemetry /rumor/chan_loss), so that
 # the changes happen while NACKs recover what is lost;
-# KEEP_LAB=1 keeps the logs and the clients' output (lib.sh).
-. "$(dirname "$0")/lib.sh"
+# KEEP_LAB=1 keeps the logs and the clients' output (scripts/lab.sh).
+. "$(dirname "$0")/../../scripts/lab.sh"
 
 mode=full
 case ${1:-} in
 "") ;;
 --graceful) mode=graceful ;;
-*) sed -n '2,38p' "$0"; exit 2 ;;
+*) lab_usage; exit 2 ;;
 esac
 
 CHANNELS=${HANDOFF_CHANNELS:-1000}
@@ -57,141 +57,15 @@ LOSS=${HANDOFF_LOSS:-0}
 STEADY=3	# seconds of publishing before and after each change
 
 lab_init ho
-CTL=$BUILD/control/rumor-control
-RUMORCTL=$BUILD/control/rumorctl
-RUMOR=$BUILD/lib/client/rumor
-NODE_SH=$(cd "$(dirname "$0")/../../scripts" && pwd)/rumor-node.sh
-[ -x "$CTL" ] && [ -x "$RUMORCTL" ] && [ -x "$RUMOR" ] ||
-	die "build rumor-control, rumorctl and rumor first"
+# Five nodes share two cores: a deeper receive ring, longer idle sleeps.
+LAB_VDEV_ARGS=",framecnt=4096"
+LAB_IDLE_US=50
+lab_need "$RUMOR"
 python3 -c 'import ctypes; ctypes.CDLL("libxxhash.so.0")' 2>/dev/null ||
 	skip "needs libxxhash.so.0 (the publisher hashes channel names)"
-RUN=$LAB_DIR/run
-mkdir -p "$RUN"
-
-# Processes started by rumor-node.sh are not in LAB_PIDS: kill them too.
-handoff_cleanup() {
-	local f
-	for f in "$RUN"/*.pid; do
-		[ -f "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null || true
-	done
-	lab_cleanup
-}
-trap handoff_cleanup EXIT
-# A signal ends the script through exit, so that the EXIT trap runs.
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-"$RUMORCTL" keygen >"$LAB_DIR/keys"
-chmod 600 "$LAB_DIR/keys"
-
-# conf I: node I's configuration (epochs.sh's, without a sink).
-conf() {
-	local i=$1 v
-	{
-		cat <<EOF2
-node_id = $i
-address = 10.77.0.$i
-udp_port = 7946
-control_socket = $LAB_DIR/n$i.ctl
-admin_socket = $LAB_DIR/n$i.admin
-keyring = $LAB_DIR/keys
-label = handoff
-seed = 10.77.0.1
-seed = 10.77.0.2
-probe_interval_ms = 500
-probe_timeout_ms = 200
-suspicion_mult = 3
-gossip_interval_ms = 100
-sync_interval_ms = 5000
-member = $i 10.77.0.$i
-raft_dir = $LAB_DIR/raft$i
-EOF2
-		for v in 1 2 3; do echo "voter = $v"; done
-	} >"$LAB_DIR/n$i.conf"
-}
-
-start() {
-	LAB_PREFIXES+=("${LAB}n$1")
-	ip netns exec "$LAB-n$1" bash "$NODE_SH" start \
-		--config "$LAB_DIR/n$1.conf" --build "$BUILD" \
-		--log-dir "$LAB_DIR" --run-dir "$RUN" --timeout 60 -- \
-		--no-huge --no-shconf --no-pci -m 256 -l 0-1 \
-		--file-prefix "${LAB}n$1" --log-level=lib.eal:error \
-		--vdev="net_af_packet0,iface=n$1-dp,qdisc_bypass=1,framecnt=4096" \
-		-- --idle-sleep 50 >>"$LAB_DIR/launcher.log" 2>&1 ||
-		{ tail -n 30 "$LAB_DIR"/node-"$1".*.log; die "node $1 did not start"; }
-}
-
-pidof_node() { cat "$RUN/node-$1.$2.pid" 2>/dev/null || true; }
-
-raft_get() {
-	"$RUMORCTL" --socket "$LAB_DIR/n$1.admin" raft 2>/dev/null |
-		awk -v k="$2" '$1 == k { print $2 }'
-}
-
-# info I KEY: a field of node I's dataplane /rumor/info.
-info() {
-	tel "${LAB}n$1" /rumor/info 2>/dev/null | python3 -c \
-		'import json,sys; print(json.load(sys.stdin)["/rumor/info"].get(sys.argv[1], ""))' \
-		"$2" 2>/dev/null || true
-}
 
 # counter I NAME: a counter of node I's /rumor/stats ("?" if unreachable).
-counter() { stat "${LAB}n$1" "$2" 2>/dev/null || echo "?"; }
-
-# wait_epoch N IDS...: until every listed node's dataplane forwards on
-# one ring epoch of N members; sets EPOCH to it. One poller keeps a
-# telemetry connection to each node and asks every 20 ms, so that the
-# time it takes is the time the change took (at most 60 s).
-wait_epoch() {
-	local n=$1 i socks=() out
-	shift
-	for i in "$@"; do socks+=("/var/run/dpdk/${LAB}n$i/dpdk_telemetry.v2"); done
-	if out=$(python3 "$LAB_DIR/epoch.py" "$n" 60 "${socks[@]}"); then
-		EPOCH=$out
-		return 0
-	fi
-	echo "$out"
-	for i in "$@"; do
-		echo "node $i: raft epoch $(raft_get "$i" epoch)," \
-			"role $(raft_get "$i" role)"
-	done
-	die "nodes $*: no common ring epoch of $n members"
-}
-
-cat >"$LAB_DIR/epoch.py" <<'PY'
-import json, socket, sys, time
-want, limit, paths = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
-conns = {}
-def ask(path):
-    try:
-        if path not in conns:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            s.settimeout(1)
-            s.connect(path)
-            s.recv(4096)
-            conns[path] = s
-        s = conns[path]
-        s.send(b"/rumor/info")
-        return json.loads(s.recv(1 << 20))["/rumor/info"]
-    except (OSError, ValueError, KeyError):
-        conns.pop(path, None)
-        return {}
-end = time.monotonic() + limit
-while True:
-    seen = [ask(p) for p in paths]
-    epochs = {i.get("ring_epoch") for i in seen}
-    if all(i.get("ring_members") == want for i in seen) and len(epochs) == 1:
-        print(epochs.pop())
-        sys.exit(0)
-    if time.monotonic() > end:
-        for p, i in zip(paths, seen):
-            print("%s: ring_epoch %s, %s members" % (p, i.get("ring_epoch"),
-                  i.get("ring_members")))
-        sys.exit(1)
-    time.sleep(0.02)
-PY
+counter() { lab_stat "$1" "$2" 2>/dev/null || echo "?"; }
 
 now_ms() { date +%s%3N; }
 # at WHAT: a line stamped with the time since the publisher started.
@@ -335,43 +209,13 @@ for i in $(seq 0 $((CHANNELS - 1))); do chans+=("ho$i"); done
 # sub_start TAG NODE: a subscriber of every channel through NODE. The
 # longest lease: no refresh, and no burst of a thousand acknowledgements
 # at the client's socket, falls within a phase.
-sub_start() {
-	"${NS[@]}" "$RUMOR" sub --node "10.77.0.$2:7946" --lease 300000 \
-		"${chans[@]}" \
-		>"$LAB_DIR/$1.out" 2>"$LAB_DIR/$1.err" &
-	LAB_PIDS+=("$!")
-	eval "SUB_PID_$1=$!"
-}
+sub_start() { lab_sub "$1" "$2" --lease 300000 "${chans[@]}"; }
 
 # sub_ready TAG NODE: until the subscriber holds every channel and its
 # node has every channel's interest granted by the owner.
 sub_ready() {
-	local tag=$1 node=$2 pid k granted aud unanswered
-	eval "pid=\$SUB_PID_$tag"
-	for k in $(seq 1 300); do
-		kill -0 "$pid" 2>/dev/null ||
-			{ tail -n 5 "$LAB_DIR/$tag.err"; die "subscriber $tag exited"; }
-		granted=$(grep -c '^rumor sub: subscribed to' "$LAB_DIR/$tag.err" || true)
-		aud=$(info "$node" chan_audiences)
-		unanswered=$(info "$node" chan_interest_unanswered)
-		if [ "$granted" -ge "$CHANNELS" ] && [ "${aud:-0}" -ge "$CHANNELS" ] &&
-				[ "$unanswered" = 0 ]; then
-			return 0
-		fi
-		sleep 0.1
-	done
-	die "subscriber $tag on node $node: $granted channels granted;" \
-		"node $node: ${aud:-?} audiences, ${unanswered:-?} interests unanswered"
-}
-
-# sub_stop TAG: SIGINT; it prints its counts as it leaves.
-sub_stop() {
-	local pid rc=0
-	eval "pid=\$SUB_PID_$1"
-	kill -INT "$pid" 2>/dev/null || true
-	wait "$pid" || rc=$?
-	[ $rc = 0 ] || { tail -n 5 "$LAB_DIR/$1.err";
-		die "subscriber $1 exited with status $rc"; }
+	lab_wait_subscribed "$1" "$CHANNELS" 30
+	lab_wait_audience "$2" "$CHANNELS" 30
 }
 
 # pub_start TAG: the publisher, through node 3.
@@ -379,7 +223,7 @@ pub_start() {
 	"${NS[@]}" python3 "$LAB_DIR/pub.py" 10.77.0.3 7946 ho "$CHANNELS" \
 		"$RATE" "$LAB_DIR/$1.json" 2>"$LAB_DIR/$1.err" &
 	PUB_PID=$!
-	LAB_PIDS+=("$PUB_PID")
+	lab_pid "$PUB_PID"
 	PUB_T0=$(now_ms)
 }
 
@@ -451,7 +295,7 @@ counters() {
 			"not owner $(counter "$i" handoff_not_owner)," \
 			"behind $(counter "$i" epoch_behind)," \
 			"rerouted $(counter "$i" chan_rerouted)"
-		echo "   node $i drops: $(tel "${LAB}n$i" /rumor/stats 2>/dev/null |
+		echo "   node $i drops: $(lab_tel "$i" /rumor/stats 2>/dev/null |
 			python3 -c 'import json,sys
 d = json.load(sys.stdin)["/rumor/stats"]
 print(" ".join("%s=%s" % (k, v) for k, v in sorted(d.items())
@@ -490,14 +334,11 @@ check() { # check WHAT GOT WANT
 	fi
 }
 
-for i in 1 2 3 4 5; do
-	lab_port "n$i"
-	conf "$i"
-done
+lab_cluster 5 label=handoff swim=fast "sync_interval_ms = 5000" voters="1 2 3"
 
 say "nodes 1 to 4 (voters 1, 2, 3): one ring epoch of four members"
-for i in 1 2 3 4; do start "$i"; done
-wait_epoch 4 1 2 3 4
+lab_up 1 2 3 4
+lab_wait_epoch 4 1 2 3 4
 echo "ok: nodes 1-4 on ring epoch $EPOCH of 4 members"
 
 say "graceful phase: subscribers on nodes 1 and 2, $CHANNELS channels each; publisher on node 3, $RATE a second"
@@ -512,7 +353,7 @@ at "publishing"
 loss() {
 	local i
 	for i in "$@"; do
-		tel "${LAB}n$i" "/rumor/chan_loss,$LOSS" >/dev/null 2>&1 || true
+		lab_tel "$i" "/rumor/chan_loss,$LOSS" >/dev/null 2>&1 || true
 	done
 }
 if [ "$LOSS" != 0 ]; then
@@ -521,27 +362,26 @@ if [ "$LOSS" != 0 ]; then
 fi
 sleep $STEADY
 at "node 5 starts"
-start 5
-wait_epoch 5 1 2 3 4 5
+lab_up 5
+lab_wait_epoch 5 1 2 3 4 5
 [ "$LOSS" = 0 ] || loss 5
 at "ring epoch $EPOCH of 5 members on every dataplane"
 sleep $STEADY
 at "SIGTERM to node 4's rumor-control (a graceful leave)"
-kill -TERM "$(pidof_node 4 control)"
-wait_epoch 4 1 2 3 5
+kill -TERM "$(lab_node_pid 4 control)"
+lab_wait_epoch 4 1 2 3 5
 at "ring epoch $EPOCH of 4 members on nodes 1, 2, 3, 5; node 4's dataplane runs on for ${LINGER} s"
 sleep "$LINGER"
 counters 4
 [ "$LOSS" = 0 ] || { LOSS=0 loss 1 2 3 5; at "loss injection off"; }
-ip netns exec "$LAB-n4" bash "$NODE_SH" stop --config "$LAB_DIR/n4.conf" \
-	--run-dir "$RUN" >>"$LAB_DIR/launcher.log" 2>&1 || true
+lab_stop 4 || true
 at "node 4 stopped"
 sleep $STEADY
 at "publisher stops"
 pub_stop graceful
 settle "$PUBLISHED" g1 g2
-sub_stop g1
-sub_stop g2
+lab_sub_stop g1
+lab_sub_stop g2
 counters 1 2 3 5
 drops=$(($(udp_drops) - drops0))
 echo "   clients' sockets: $drops datagrams dropped for want of buffer space"
@@ -574,10 +414,9 @@ if [ $mode = full ]; then
 	case $s0$s1 in *[!0-9]*) die "node 5's chan_stamped: '$s0', '$s1'" ;; esac
 	echo "   node 5 ordered $((s1 - s0)) messages in $((t1 - t0)) ms"
 	at "kill -9 of node 5 (rumor-control and rumor-dataplane)"
-	kill -KILL "$(pidof_node 5 control)" "$(pidof_node 5 dataplane)" \
-		2>/dev/null || true
+	lab_kill9 5
 	tk=$(now_ms)
-	wait_epoch 3 1 2 3
+	lab_wait_epoch 3 1 2 3
 	tk=$(($(now_ms) - tk))
 	at "ring epoch $EPOCH of 3 members on nodes 1, 2, 3 ($tk ms after the kill)"
 	# The documented bound (docs/channels.md, "Handoff"): what was routed
@@ -591,8 +430,8 @@ if [ $mode = full ]; then
 	at "publisher stops"
 	pub_stop kill
 	settle "$PUBLISHED" k1 k2
-	sub_stop k1
-	sub_stop k2
+	lab_sub_stop k1
+	lab_sub_stop k2
 	counters 1 2 3
 	drops=$(($(udp_drops) - drops0))
 	echo "   clients' sockets: $drops datagrams dropped for want of buffer space"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 #
 # Check that scripts/rumor.lua decodes every field of the rumor header,
@@ -6,40 +6,57 @@
 # HANDOFF_REQ and HANDOFF: write pcaps of rumor frames by hand, dissect
 # them with tshark, and compare each field with what was written. Exits
 # 77 (skipped) without tshark or python3.
-set -eu
+. "$(dirname "$0")/../../scripts/lab.sh"
 
-here=$(cd "$(dirname "$0")" && pwd)
-lua=${RUMOR_LUA:-$here/../../scripts/rumor.lua}
-
+lua=${RUMOR_LUA:-$LAB_TOP/scripts/rumor.lua}
 for tool in tshark python3; do
-	if ! command -v "$tool" >/dev/null 2>&1; then
-		echo "SKIP: $tool is not installed"
-		exit 77
-	fi
+	command -v "$tool" >/dev/null 2>&1 || skip "$tool is not installed"
 done
 if [ ! -r "$lua" ]; then
 	echo "FAIL: no dissector at $lua"
 	exit 1
 fi
 
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT INT TERM
+lab_begin dis
+tmp=$LAB_DIR
 # Keep personal Wireshark settings and plugins out of the test.
 export HOME="$tmp" XDG_CONFIG_HOME="$tmp"
 
-# Four frames from 10.0.0.2 to 10.0.0.1:
-#  1. port 7946 -> 7946: channel "news", payload "hello", every field set.
-#  2. port 40000 -> 9000: channel "sports" (decoded only with Decode As).
-#  3. payload_len 10 but 5 bytes of payload: length mismatch.
-#  4. magic 0x1234 and version 2.
-python3 - "$tmp/rumor.pcap" <<'PY'
-import struct, sys
+# frames.py: Ethernet, IPv4 and UDP around a message, from 10.0.0.2 to
+# 10.0.0.1, and the pcap file that holds such frames.
+cat >"$tmp/frames.py" <<'PY'
+import struct
 
 def cksum(b):
     s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
     while s >> 16:
         s = (s & 0xffff) + (s >> 16)
     return ~s & 0xffff
+
+def frame(msg, sport=7946, dport=7946):
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(msg), 0) + msg
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000,
+                     64, 17, 0, bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1]))
+    ip = ip[:10] + struct.pack("!H", cksum(ip)) + ip[12:]
+    return bytes.fromhex("020000000001" "020000000002" "0800") + ip + udp
+
+def write(path, frames):
+    with open(path, "wb") as out:
+        out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        for i, f in enumerate(frames):
+            out.write(struct.pack("<IIII", 1700000000 + i, 0, len(f),
+                                  len(f)))
+            out.write(f)
+PY
+
+# Four frames from 10.0.0.2 to 10.0.0.1:
+#  1. port 7946 -> 7946: channel "news", payload "hello", every field set.
+#  2. port 40000 -> 9000: channel "sports" (decoded only with Decode As).
+#  3. payload_len 10 but 5 bytes of payload: length mismatch.
+#  4. magic 0x1234 and version 2.
+PYTHONPATH=$tmp python3 - "$tmp/rumor.pcap" <<'PY'
+import struct, sys
+from frames import frame, write
 
 def rumor(chan, payload, magic=0x524d, version=1, mtype=1, flags=0, hop=8,
           origin=7, epoch=3, seq=42, chash=0xcea6a9c08ead0124,
@@ -49,13 +66,6 @@ def rumor(chan, payload, magic=0x524d, version=1, mtype=1, flags=0, hop=8,
                        len(chan), origin, pl, 0, epoch, seq, chash) + \
         chan + payload
 
-def frame(msg, sport=7946, dport=7946):
-    udp = struct.pack("!HHHH", sport, dport, 8 + len(msg), 0) + msg
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000,
-                     64, 17, 0, bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1]))
-    ip = ip[:10] + struct.pack("!H", cksum(ip)) + ip[12:]
-    return bytes.fromhex("020000000001" "020000000002" "0800") + ip + udp
-
 frames = [
     frame(rumor(b"news", b"hello")),
     frame(rumor(b"sports", b"goal", hop=0, origin=0, epoch=9, seq=43,
@@ -63,11 +73,7 @@ frames = [
     frame(rumor(b"news", b"hello", payload_len=10)),
     frame(rumor(b"news", b"hello", magic=0x1234, version=2)),
 ]
-with open(sys.argv[1], "wb") as out:
-    out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for i, f in enumerate(frames):
-        out.write(struct.pack("<IIII", 1700000000 + i, 0, len(f), len(f)))
-        out.write(f)
+write(sys.argv[1], frames)
 PY
 
 fields="rumor.magic rumor.version rumor.type rumor.flags rumor.hop_limit
@@ -123,14 +129,9 @@ fi
 #  1. a SWIM body of 24 bytes from node 7, boot 1700000000000000, counter 3.
 #  2. proto 9, both reserved fields set, sender 0, body_len 30 for 24 bytes.
 #  3. the header and 5 bytes: shorter than any sealed message.
-python3 - "$tmp/control.pcap" <<'PY'
+PYTHONPATH=$tmp python3 - "$tmp/control.pcap" <<'PY'
 import struct, sys
-
-def cksum(b):
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+from frames import frame, write
 
 def sealed(proto=1, reserved=0, body_len=None, sender=7, reserved2=0,
            body=bytes(range(24)), tag=bytes(range(0xe0, 0xf0))):
@@ -139,23 +140,12 @@ def sealed(proto=1, reserved=0, body_len=None, sender=7, reserved2=0,
                        0x0123456789abcdef, sender, reserved2,
                        1700000000000000, 3) + body + tag
 
-def frame(msg):
-    udp = struct.pack("!HHHH", 7946, 7946, 8 + len(msg), 0) + msg
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000,
-                     64, 17, 0, bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1]))
-    ip = ip[:10] + struct.pack("!H", cksum(ip)) + ip[12:]
-    return bytes.fromhex("020000000001" "020000000002" "0800") + ip + udp
-
 frames = [
     frame(sealed()),
     frame(sealed(proto=9, reserved=1, body_len=30, sender=0, reserved2=1)),
     frame(sealed(body=b"", tag=b"12345")),
 ]
-with open(sys.argv[1], "wb") as out:
-    out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for i, f in enumerate(frames):
-        out.write(struct.pack("<IIII", 1700000000 + i, 0, len(f), len(f)))
-        out.write(f)
+write(sys.argv[1], frames)
 PY
 
 set --
@@ -208,14 +198,9 @@ fi
 #  4. HANDOFF whose count (3) is one more than its nodes.
 #  5. HANDOFF_REQ with 8 bytes of payload.
 #  6. HANDOFF of 129 nodes: count above 128, the length agreeing.
-python3 - "$tmp/handoff.pcap" <<'PY'
+PYTHONPATH=$tmp python3 - "$tmp/handoff.pcap" <<'PY'
 import struct, sys
-
-def cksum(b):
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
+from frames import frame, write
 
 def chan(mtype, body=b"", origin=3, seq=5):
     return struct.pack("!HBBBBHIHHQQQ", 0x524d, 1, mtype, 0, 8, 4, origin,
@@ -227,13 +212,6 @@ def handoff(stream, next_seq, nodes, count=None):
                        len(nodes) if count is None else count, 0) + \
         b"".join(struct.pack("!II", n, l) for n, l in nodes)
 
-def frame(msg):
-    udp = struct.pack("!HHHH", 7946, 7946, 8 + len(msg), 0) + msg
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 1, 0x4000,
-                     64, 17, 0, bytes([10, 0, 0, 2]), bytes([10, 0, 0, 1]))
-    ip = ip[:10] + struct.pack("!H", cksum(ip)) + ip[12:]
-    return bytes.fromhex("020000000001" "020000000002" "0800") + ip + udp
-
 two = ((2, 25000), (5, 1000))
 frames = [
     frame(chan(15, origin=9)),
@@ -244,11 +222,7 @@ frames = [
     frame(chan(16, handoff(7, 1, tuple((i + 1, 1000)
                                        for i in range(129))))),
 ]
-with open(sys.argv[1], "wb") as out:
-    out.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    for i, f in enumerate(frames):
-        out.write(struct.pack("<IIII", 1700000000 + i, 0, len(f), len(f)))
-        out.write(f)
+write(sys.argv[1], frames)
 PY
 
 set --

@@ -6,10 +6,9 @@
 # delivered exactly once, by its owner, and the nodes' counters must match
 # the client's counts exactly; then the same with malformed frames mixed
 # in, then across configuration reloads (SIGHUP) under traffic.
-source "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/lab.sh"
 
 lab_init 2n
-UDPTEST=$BUILD/tests/tools/rumor-udptest
 for n in 1 2; do
 	cat >"$LAB_DIR/n$n.conf" <<EOF
 # node $n of the two-node test
@@ -22,19 +21,12 @@ member = 2 10.77.0.2
 EOF
 done
 cp "$LAB_DIR/n1.conf" "$LAB_DIR/client.conf"
-lab_port n1
-lab_port n2
-lab_node n1 "$LAB_DIR/n1.conf"
-lab_node n2 "$LAB_DIR/n2.conf"
-A=$NODE_PREFIX_n1
-B=$NODE_PREFIX_n2
+lab_port 1
+lab_port 2
+lab_node 1 "$LAB_DIR/n1.conf"
+lab_node 2 "$LAB_DIR/n2.conf"
 
-run_udptest() {
-	"${NS[@]}" "$UDPTEST" --config "$LAB_DIR/client.conf" \
-		--node 10.77.0.1:7946 --bind 10.77.0.100 \
-		--sink 1=9001 --sink 2=9002 "$@" | tee "$LAB_DIR/udptest.out"
-	grep -q "udptest: PASS" "$LAB_DIR/udptest.out"
-}
+run_udptest() { lab_udptest --show "$LAB_DIR/client.conf" 1 "$@"; }
 
 owned() { awk -v n="node$1" '$1 == "expect_owned" && $2 == n { print $3 }' \
 	"$LAB_DIR/udptest.out"; }
@@ -44,15 +36,15 @@ run_udptest --count 5000 --channels 1000 --rate 5000 || die "deliveries"
 O1=$(owned 1)
 O2=$(owned 2)
 [ "$O1" -gt 0 ] && [ "$O2" -gt 0 ] || die "both nodes must own channels"
-expect_eq "node 1 delivered" "$(stat "$A" delivered)" "$O1"
-expect_eq "node 1 forwarded" "$(stat "$A" forwarded)" "$O2"
-expect_eq "node 2 received data" "$(stat "$B" rx_data)" "$O2"
-expect_eq "node 2 delivered" "$(stat "$B" delivered)" "$O2"
-expect_eq "node 2 forwarded" "$(stat "$B" forwarded)" 0
-expect_eq "node 1 ARP timeouts" "$(stat "$A" drop_arp_timeout)" 0
+expect_eq "node 1 delivered" "$(lab_stat 1 delivered)" "$O1"
+expect_eq "node 1 forwarded" "$(lab_stat 1 forwarded)" "$O2"
+expect_eq "node 2 received data" "$(lab_stat 2 rx_data)" "$O2"
+expect_eq "node 2 delivered" "$(lab_stat 2 delivered)" "$O2"
+expect_eq "node 2 forwarded" "$(lab_stat 2 forwarded)" 0
+expect_eq "node 1 ARP timeouts" "$(lab_stat 1 drop_arp_timeout)" 0
 
 say "peers resolved by ARP (no static MAC in the configuration)"
-tel "$A" /rumor/peers | tee "$LAB_DIR/peers.json"
+lab_tel 1 /rumor/peers | tee "$LAB_DIR/peers.json"
 grep -q '"2":"10.77.0.2:7946 [0-9a-f:]\{17\} port 0"' "$LAB_DIR/peers.json" ||
 	die "node 1 did not resolve node 2's MAC"
 grep -q '"sink":"10.77.0.100:9001 [0-9a-f:]\{17\}' "$LAB_DIR/peers.json" ||
@@ -65,7 +57,7 @@ for i in $(seq 1 20); do
 	"${NS[@]}" ip neigh show 10.77.0.1 dev br0 | grep -q lladdr && break
 	sleep 0.1
 done
-[ "$(stat "$A" arp_reply_sent)" -gt 0 ] || die "node 1 answered no ARP"
+[ "$(lab_stat 1 arp_reply_sent)" -gt 0 ] || die "node 1 answered no ARP"
 
 say "malformed frames mixed into traffic"
 MAC1=$("${NS[@]}" ip neigh show 10.77.0.1 dev br0 | awk '{ print $3 }')
@@ -76,7 +68,7 @@ for c in drop_ip_cksum drop_ip_frag drop_ip_options drop_ip_len \
 		drop_rumor_version drop_rumor_type drop_rumor_length \
 		drop_rumor_channel drop_rumor_short drop_hop_limit \
 		delivered forwarded; do
-	before[$c]=$(stat "$A" "$c")
+	before[$c]=$(lab_stat 1 "$c")
 done
 run_udptest --count 5000 --channels 1000 --rate 5000 --malformed 3 \
 	--ifname br0 --dst-mac "$MAC1" || die "deliveries with malformed frames"
@@ -85,23 +77,23 @@ while read -r _ name want; do
 	# (PACKET_FANOUT_FLAG_DEFRAG): a lone fragment never reaches DPDK.
 	# frame_parse's fragment drop is covered by unit tests and fuzzing.
 	[ "$name" = drop_ip_frag ] && want=0
-	got=$(($(stat "$A" "$name") - ${before[$name]}))
+	got=$(($(lab_stat 1 "$name") - ${before[$name]}))
 	expect_eq "node 1 $name" "$got" "$want"
 done < <(grep '^expect ' "$LAB_DIR/udptest.out")
 expect_eq "node 1 delivered (with malformed)" \
-	$(($(stat "$A" delivered) - ${before[delivered]})) "$(owned 1)"
+	$(($(lab_stat 1 delivered) - ${before[delivered]})) "$(owned 1)"
 expect_eq "node 1 forwarded (with malformed)" \
-	$(($(stat "$A" forwarded) - ${before[forwarded]})) "$(owned 2)"
+	$(($(lab_stat 1 forwarded) - ${before[forwarded]})) "$(owned 2)"
 
 say "SIGHUP reloads under traffic lose nothing"
 run_udptest --count 20000 --channels 1000 --rate 10000 &
 UT=$!
 for i in 1 2 3 4 5; do
 	sleep 0.3
-	kill -HUP "$NODE_PID_n1" "$NODE_PID_n2"
+	kill -HUP "${LAB_NODE_PID[1]}" "${LAB_NODE_PID[2]}"
 done
 wait "$UT" || die "deliveries across reloads"
-[ "$(stat "$A" config_reloaded)" = 5 ] || die "node 1 applied $(stat "$A" config_reloaded) of 5 reloads"
+[ "$(lab_stat 1 config_reloaded)" = 5 ] || die "node 1 applied $(lab_stat 1 config_reloaded) of 5 reloads"
 
 say "a reload that changes the ring moves channels"
 for n in 1 2; do
@@ -109,22 +101,22 @@ for n in 1 2; do
 		"$LAB_DIR/n$n.conf"
 done
 cp "$LAB_DIR/n1.conf" "$LAB_DIR/client.conf"
-kill -HUP "$NODE_PID_n1" "$NODE_PID_n2"
+kill -HUP "${LAB_NODE_PID[1]}" "${LAB_NODE_PID[2]}"
 sleep 0.5
 run_udptest --count 3000 --channels 1000 --rate 5000 || die "deliveries on the new ring"
 [ "$(owned 2)" -gt $((2 * $(owned 1))) ] || die "weight 3 should own most channels"
 
 say "a bad configuration is refused and the node keeps forwarding"
 echo "member = 3 not-an-address" >>"$LAB_DIR/n1.conf"
-kill -HUP "$NODE_PID_n1"
+kill -HUP "${LAB_NODE_PID[1]}"
 sleep 0.5
 grep -q "n1.conf:[0-9]*: field 'member'" "$LAB_DIR/n1.log" || die "reload error names no file/line/field"
-[ "$(stat "$A" config_reload_failed)" = 1 ] || die "refused reload not counted"
+[ "$(lab_stat 1 config_reload_failed)" = 1 ] || die "refused reload not counted"
 run_udptest --count 1000 --channels 1000 --rate 5000 || die "deliveries after a refused reload"
 
 say "clean stop"
-kill -TERM "$NODE_PID_n1" "$NODE_PID_n2"
-wait "$NODE_PID_n1" || die "node 1 exit status"
-wait "$NODE_PID_n2" || die "node 2 exit status"
+kill -TERM "${LAB_NODE_PID[1]}" "${LAB_NODE_PID[2]}"
+wait "${LAB_NODE_PID[1]}" || die "node 1 exit status"
+wait "${LAB_NODE_PID[2]}" || die "node 2 exit status"
 grep -q "rumor-dataplane statistics" "$LAB_DIR/n1.log" || die "no final statistics"
 echo "PASS"
