@@ -2,7 +2,7 @@
 /*
  * Channels in the dataplane (docs/channels.md, "In the dataplane"): the
  * audience table the control thread publishes and the lcores read, and
- * the entry points of the control thread's audience work (chan_ctl.c)
+ * the entry points of the control thread's audience work (chan_audience.c)
  * and of the lcores' channel path (chan_dispatch.c, which passes each
  * message to its role: chan_owner.c, chan_subscriber.c, chan_broadcast.c,
  * chan_handoff.c, over the states of chan_state.c; their private headers
@@ -29,7 +29,7 @@ _Static_assert(CHAN_AUD_SLOTS >= 2 * (CHAN_LIMIT_SUBS_MAX +
 		"most half the slots");
 #define CHAN_SUB_RING_SIZE 1024		/* Punted SUBSCRIBE etc. */
 #define CHAN_SUB_BURST 512		/* A full bucket's worth. */
-#define CHAN_CTL_PASS 128		/* Taken per control pass. */
+#define CHAN_AUDIENCE_BATCH 128		/* Taken per control pass. */
 #define CHAN_SUB_RATE 20000		/* A second, per lcore. */
 #define CHAN_IN_RING_SIZE 4096		/* Ring per lcore: messages other
 					 * lcores pass it (chan_in). */
@@ -141,18 +141,18 @@ chan_lcore_of(uint64_t hash, unsigned n_lcores)
 struct dp_lcore;
 struct dp_port;
 
-/* chan_ctl.c, on the control thread. */
-int chan_ctl_init(void);
-void chan_ctl_free(void);
+/* chan_audience.c, on the control thread. */
+int chan_audience_init(void);
+void chan_audience_free(void);
 /* Serve punted messages and run the timers; returns messages taken. */
-unsigned chan_ctl_poll(uint64_t now_tsc);
+unsigned chan_audience_poll(uint64_t now_tsc);
 /* Channels with local subscribers waiting for their owner's answer. */
-uint32_t chan_ctl_unacked(void);
-uint32_t chan_ctl_audiences(void);
+uint32_t chan_audience_unacked(void);
+uint32_t chan_audience_audiences(void);
 /* After a new ring is in force on every lcore (tables.c). */
-void chan_ctl_ring_changed(void);
+void chan_audience_ring_changed(void);
 /* Limits from a reload: they take nothing away (book_set_limits). */
-void chan_ctl_set_limits(const struct book_limits *lim);
+void chan_audience_set_limits(const struct book_limits *lim);
 
 /* chan_dispatch.c, on the forwarding lcores. */
 int chan_lcore_init(struct dp_lcore *lc);

@@ -2,7 +2,7 @@
 /*
  * The control thread, run by the main lcore (which never forwards): it
  * serves punted ARP frames and resolves peers (arp.c), keeps channel
- * audiences (chan_ctl.c), serves the control link to rumor-control
+ * audiences (chan_audience.c), serves the control link to rumor-control
  * (link_server.c, link_send.c), applies configuration reloads (reload.c)
  * by publishing new tables (tables.c), prints periodic statistics, and
  * ends the run after --duration.
@@ -40,7 +40,7 @@ ctl_loop(void)
 			arp_input(m[i]);
 		punts = link_server_punts();
 		now = rte_rdtsc();
-		subs = chan_ctl_poll(now);
+		subs = chan_audience_poll(now);
 		/* A MAC learnt: lcores release the frames held for it. */
 		if (arp_timer(now))
 			tables_publish_peers();

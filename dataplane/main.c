@@ -288,7 +288,7 @@ chan_init(void)
 	dp.boot = (uint64_t)tv.tv_sec * 1000000u + (uint64_t)tv.tv_usec;
 	dp.sub_punt = rte_ring_create("rumor_sub_punt", CHAN_SUB_RING_SIZE,
 			(int)rte_socket_id(), RING_F_SC_DEQ);
-	if (dp.sub_punt == NULL || chan_ctl_init() < 0) {
+	if (dp.sub_punt == NULL || chan_audience_init() < 0) {
 		fprintf(stderr, "rumor-dataplane: cannot create the channel "
 				"tables\n");
 		return -1;
@@ -315,7 +315,7 @@ cleanup(void)
 			rte_ring_dequeue(dp.sub_punt, (void **)&cm) == 0)
 		rte_pktmbuf_free(cm);
 	rte_ring_free(dp.sub_punt);
-	chan_ctl_free();
+	chan_audience_free();
 	port_close_all();
 	for (unsigned i = 0; i < dp.n_lcores; i++) {
 		for (uint16_t p = 0; p < dp.n_ports; p++)

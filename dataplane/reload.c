@@ -82,7 +82,7 @@ reload_run(void)
 	config_free(&dp.cfg);
 	dp.cfg = c;
 	/* Live: the book takes nothing away under a lowered limit. */
-	chan_ctl_set_limits(&dp.cfg.chan_limits);
+	chan_audience_set_limits(&dp.cfg.chan_limits);
 	if (file != NULL)
 		member_table_config_changed(file, n_file);
 	else

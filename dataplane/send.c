@@ -2,7 +2,7 @@
 /*
  * The slow parts of sending frames (send.h): the channel path's way to a
  * channel's owner, and the frames the control thread builds (ARP, the
- * channel messages of chan_ctl.c, the datagrams rumor-control sends),
+ * channel messages of chan_audience.c, the datagrams rumor-control sends),
  * queued on a port's ctl_tx ring for the queue-0 lcore. Only the control
  * thread builds frames here, so the IPv4 identification counter of its
  * datagrams is a plain static.

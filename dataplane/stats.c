@@ -97,9 +97,9 @@ tel_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "ports", dp.n_ports);
 	rte_tel_data_add_dict_u64(d, "control_attached",
 			__atomic_load_n(&dp.link_attached, __ATOMIC_RELAXED));
-	rte_tel_data_add_dict_u64(d, "chan_audiences", chan_ctl_audiences());
+	rte_tel_data_add_dict_u64(d, "chan_audiences", chan_audience_audiences());
 	rte_tel_data_add_dict_u64(d, "chan_interest_unanswered",
-			chan_ctl_unacked());
+			chan_audience_unacked());
 	tel_reader_enter();
 	ring = rcu_dereference(dp.ring);
 	if (ring != NULL) {

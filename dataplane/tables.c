@@ -335,7 +335,7 @@ tables_publish_config(const struct rumor_config *cfg)
 	rte_free((void *)(uintptr_t)gone);
 	rte_free((void *)(uintptr_t)gone_too);
 	rte_free(old_members);
-	chan_ctl_ring_changed();
+	chan_audience_ring_changed();
 	return 0;
 }
 

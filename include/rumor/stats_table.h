@@ -269,7 +269,7 @@
 	  "Member tables refused (invalid, or no self)")		\
 	X(CTL_TABLE_CHUNK_BAD, "table_chunk_bad",			\
 	  "TABLE chunks out of sequence")				\
-	/* Channel audiences (chan_ctl.c). */				\
+	/* Channel audiences (chan_audience.c). */				\
 	X(CTL_CHAN_BAD, "drop_chan_ctl_bad",				\
 	  "Punted channel messages refused")				\
 	X(CTL_SUB_GRANTED, "sub_granted",				\
@@ -304,7 +304,7 @@
 	  "INTERESTs for a channel owned elsewhere")			\
 	X(CTL_AUDIENCE_PUBLISHED, "audience_published",			\
 	  "Audience entries published")					\
-	/* Ordered channels changing owner (chan_ctl.c). */		\
+	/* Ordered channels changing owner (chan_audience.c). */		\
 	X(CTL_HO_REQ_RX, "handoff_req_rx",				\
 	  "HANDOFF_REQs received")					\
 	X(CTL_HO_REQ_EARLY, "handoff_req_early",			\

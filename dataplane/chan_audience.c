@@ -25,7 +25,7 @@
 #include "dp.h"
 #include "send.h"
 
-#define CHAN_CTL_TIMER_MS 50u		/* Leases and interests checked. */
+#define CHAN_AUDIENCE_TIMER_MS 50u		/* Leases and interests checked. */
 #define CHAN_INTEREST_RETRY_MS 250u	/* An unanswered INTEREST again. */
 
 /* An INTEREST_ACK granted this pass, sent once its entry is in force. */
@@ -50,9 +50,9 @@ static struct {
 	uint64_t next_timer_ms;
 	uint64_t req;			/* Request ids of INTERESTs. */
 	uint32_t n_acks;
-	struct pending_ack acks[CHAN_CTL_PASS];
+	struct pending_ack acks[CHAN_AUDIENCE_BATCH];
 	uint32_t n_handoffs;		/* HANDOFFs for the lcores, this pass. */
-	struct rte_mbuf *handoffs[CHAN_CTL_PASS];
+	struct rte_mbuf *handoffs[CHAN_AUDIENCE_BATCH];
 	uint32_t n_retired, cap_retired;
 	struct retired *retired;
 	uint32_t tombs;			/* Tombstones in the audience table. */
@@ -63,7 +63,7 @@ static struct {
 static struct aud_table *aud_alloc(void);
 
 int
-chan_ctl_init(void)
+chan_audience_init(void)
 {
 	if (book_init(&cc.book, &dp.cfg.chan_limits, rte_rand() | 1) < 0)
 		return -1;
@@ -74,7 +74,7 @@ chan_ctl_init(void)
 }
 
 void
-chan_ctl_free(void)
+chan_audience_free(void)
 {
 	if (dp.aud != NULL)
 		for (uint32_t i = 0; i <= dp.aud->mask; i++)
@@ -94,32 +94,21 @@ chan_ctl_free(void)
 }
 
 uint32_t
-chan_ctl_unacked(void)
+chan_audience_unacked(void)
 {
 	return __atomic_load_n(&cc.unacked, __ATOMIC_RELAXED);
 }
 
 uint32_t
-chan_ctl_audiences(void)
+chan_audience_audiences(void)
 {
 	return __atomic_load_n(&cc.audiences, __ATOMIC_RELAXED);
 }
 
 void
-chan_ctl_set_limits(const struct book_limits *lim)
+chan_audience_set_limits(const struct book_limits *lim)
 {
 	book_set_limits(&cc.book, lim);
-}
-
-/*
- * Queue a datagram (body, len bytes) to ip:udp_port (network order) via
- * mac on port, for the queue-0 lcore to send.
- */
-static void
-ctl_send_dgram(uint16_t port, const uint8_t mac[6], uint32_t ip,
-		uint16_t udp_port, const uint8_t *body, size_t len)
-{
-	send_udp(port, mac, ip, udp_port, body, len);
 }
 
 /* Encode m and send it to a member; false if it cannot be reached. */
@@ -136,7 +125,7 @@ send_to_member(uint32_t id, const struct chan_msg *msg)
 	len = chan_msg_encode(msg, buf, sizeof(buf));
 	if (len == 0)
 		return false;
-	ctl_send_dgram(p->dpdk_port, p->mac, p->ip, p->udp_port, buf, len);
+	send_udp(p->dpdk_port, p->mac, p->ip, p->udp_port, buf, len);
 	return true;
 }
 
@@ -253,7 +242,7 @@ send_sub_ack(const struct rte_mbuf *m, const struct chan_msg *req,
 	a.u.ack.limit = limit;
 	len = chan_msg_encode(&a, buf, sizeof(buf));
 	if (len != 0)
-		ctl_send_dgram(m->port, p + 6, ip->src, udp->src_port, buf,
+		send_udp(m->port, p + 6, ip->src, udp->src_port, buf,
 				len);
 }
 
@@ -332,7 +321,7 @@ on_interest(const struct chan_msg *req, uint64_t now_ms)
 		dp.ctl_stats[CTL_INTEREST_REFUSED_OWNED]++;
 	else if (granted != 0)
 		dp.ctl_stats[CTL_INTEREST_GRANTED]++;
-	if (st == CHAN_ST_OK && granted != 0 && cc.n_acks < CHAN_CTL_PASS) {
+	if (st == CHAN_ST_OK && granted != 0 && cc.n_acks < CHAN_AUDIENCE_BATCH) {
 		/* Stream and next_seq once the entry is in force. */
 		struct pending_ack *pa = &cc.acks[cc.n_acks++];
 
@@ -459,7 +448,7 @@ on_handoff(struct rte_mbuf *m, const struct chan_msg *a, uint64_t now_ms)
 
 	dp.ctl_stats[CTL_HO_RX]++;
 	if (dp.ring == NULL || ring_owner(dp.ring, a->channel_hash) !=
-			dp.cfg.node_id || cc.n_handoffs == CHAN_CTL_PASS) {
+			dp.cfg.node_id || cc.n_handoffs == CHAN_AUDIENCE_BATCH) {
 		dp.ctl_stats[CTL_HO_NOT_OWNER]++;
 		return false;
 	}
@@ -529,7 +518,7 @@ ring_changed_each(struct book_chan *ch, void *arg)
 }
 
 void
-chan_ctl_ring_changed(void)
+chan_audience_ring_changed(void)
 {
 	uint64_t now_ms = rte_rdtsc() / cc.hz_ms;
 
@@ -818,7 +807,7 @@ send_acks(void)
 }
 
 unsigned
-chan_ctl_poll(uint64_t now_tsc)
+chan_audience_poll(uint64_t now_tsc)
 {
 	const uint64_t now_ms = now_tsc / cc.hz_ms;
 	struct rte_mbuf *m[DP_BURST];
@@ -831,13 +820,13 @@ chan_ctl_poll(uint64_t now_tsc)
 			if (!handle(m[i], now_ms))
 				rte_pktmbuf_free(m[i]);
 		total += n;
-	} while (n == DP_BURST && total < CHAN_CTL_PASS);
+	} while (n == DP_BURST && total < CHAN_AUDIENCE_BATCH);
 
 	if (now_ms >= cc.next_timer_ms) {
 		struct timer_pass t = { .now_ms = now_ms };
 		struct book_expired ex;
 
-		cc.next_timer_ms = now_ms + CHAN_CTL_TIMER_MS;
+		cc.next_timer_ms = now_ms + CHAN_AUDIENCE_TIMER_MS;
 		book_expire(&cc.book, now_ms, &ex);
 		dp.ctl_stats[CTL_SUB_EXPIRED] += ex.subs;
 		dp.ctl_stats[CTL_INTEREST_EXPIRED] += ex.interests;
