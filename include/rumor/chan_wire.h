@@ -345,6 +345,14 @@ struct chan_msg {
 };
 
 /*
+ * A message of type on channel name (len bytes) as a client or a tool
+ * starts it: hop limit RUMOR_DEFAULT_HOP_LIMIT, the name's hash, every
+ * other field 0, for the caller to fill in.
+ */
+void chan_msg_init(struct chan_msg *m, uint8_t type, const char *name,
+		size_t len);
+
+/*
  * Decode the datagram at buf (len bytes, the whole UDP payload). Checks,
  * in this order: the header as rumor_hdr_check does (SHORT, LENGTH over
  * a datagram, HEADER, TYPE, CHANNEL, LENGTH), then ORIGIN, then KIND,

@@ -15,6 +15,7 @@
 
 #include "rumor/bytes.h"
 #include "rumor/chan_wire.h"
+#include "rumor/ring.h"
 #include "rumor/wire.h"
 
 /* Offsets of the fields of the fixed parts. */
@@ -682,4 +683,15 @@ chan_msg_encode(const struct chan_msg *m, uint8_t *buf, size_t cap)
 	if (payload > 0)
 		memcpy(p + fixed, m->payload, payload);
 	return total;
+}
+
+void
+chan_msg_init(struct chan_msg *m, uint8_t type, const char *name, size_t len)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+	m->channel = name;
+	m->channel_len = len;
+	m->channel_hash = ring_channel_hash(name, len);
 }
