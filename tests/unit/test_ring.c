@@ -29,6 +29,8 @@ ring_new(const struct ring_member *m, uint32_t n, uint64_t epoch)
 
 	if (t == NULL)
 		abort();
+	/* Its padding too, so that whole tables compare with memcmp. */
+	memset(t, 0, ring_table_bytes(slots));
 	if (ring_table_build(t, m, n, epoch) < 0) {
 		free(t);
 		return NULL;
