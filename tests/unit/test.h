@@ -129,6 +129,18 @@ test_check_untouched(const uint8_t *buf, size_t len, uint8_t b,
 	free(again_);							\
 } while (0)
 
+/*
+ * Whether decode(buf, len, d) accepts buf[0..len), which then encodes
+ * back to exactly the same bytes.
+ */
+#define TEST_ACCEPTS(decode, ok, encode, buf, len, d) __extension__ ({	\
+	bool accepted_ = decode((buf), (len), (d)) == (ok);		\
+									\
+	if (accepted_)							\
+		CHECK_REENCODES(encode, d, buf, len);			\
+	accepted_;							\
+})
+
 /* True if section `name` should run: no arguments, or named on argv. */
 static inline bool
 test_want(int argc, char **argv, const char *name)

@@ -195,14 +195,15 @@ test_random(void)
 	CHECK(ok > 1000);
 }
 
+static const struct test_section sections[] = {
+	{ "round_trip", test_round_trip },
+	{ "errors", test_errors },
+	{ "random", test_random },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "round_trip"))
-		test_round_trip();
-	if (test_want(argc, argv, "errors"))
-		test_errors();
-	if (test_want(argc, argv, "random"))
-		test_random();
-	return test_done("test_arp");
+	return test_run(argc, argv, "test_arp", sections,
+			TEST_DIM(sections));
 }

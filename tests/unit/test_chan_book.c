@@ -346,20 +346,18 @@ test_acks(void)
 	CHECK_EQ(ch.ack_next, 5);
 }
 
+static const struct test_section sections[] = {
+	{ "leases", test_leases },
+	{ "subscribe", test_subscribe },
+	{ "limits", test_limits },
+	{ "set_limits", test_set_limits },
+	{ "churn", test_churn },
+	{ "acks", test_acks },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "leases"))
-		test_leases();
-	if (test_want(argc, argv, "subscribe"))
-		test_subscribe();
-	if (test_want(argc, argv, "limits"))
-		test_limits();
-	if (test_want(argc, argv, "set_limits"))
-		test_set_limits();
-	if (test_want(argc, argv, "churn"))
-		test_churn();
-	if (test_want(argc, argv, "acks"))
-		test_acks();
-	return test_done("test_chan_book");
+	return test_run(argc, argv, "test_chan_book", sections,
+			TEST_DIM(sections));
 }

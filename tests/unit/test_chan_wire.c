@@ -1883,10 +1883,8 @@ test_random(void)
 
 			buf[r % len] ^= (uint8_t)(1u << (r >> 32) % 8);
 		}
-		if (chan_msg_decode(buf, len, &d) == CHAN_WIRE_OK) {
-			accepted++;
-			CHECK_REENCODES(chan_msg_encode, &d, buf, len);
-		}
+		accepted += TEST_ACCEPTS(chan_msg_decode, CHAN_WIRE_OK,
+				chan_msg_encode, buf, len, &d);
 		free(buf);
 	}
 	/* Flips in the hash, the epoch or the message are harmless. */

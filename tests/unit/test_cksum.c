@@ -370,20 +370,18 @@ test_ipv4_from_values(void)
 	}
 }
 
+static const struct test_section sections[] = {
+	{ "known", test_known_header },
+	{ "sum", test_sum_reference },
+	{ "ipv4", test_update_ipv4 },
+	{ "udp", test_update_udp },
+	{ "replace", test_replace },
+	{ "ipv4_values", test_ipv4_from_values },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "known"))
-		test_known_header();
-	if (test_want(argc, argv, "sum"))
-		test_sum_reference();
-	if (test_want(argc, argv, "ipv4"))
-		test_update_ipv4();
-	if (test_want(argc, argv, "udp"))
-		test_update_udp();
-	if (test_want(argc, argv, "replace"))
-		test_replace();
-	if (test_want(argc, argv, "ipv4_values"))
-		test_ipv4_from_values();
-	return test_done("test_cksum");
+	return test_run(argc, argv, "test_cksum", sections,
+			TEST_DIM(sections));
 }

@@ -944,32 +944,24 @@ test_parse_addr(void)
 	CHECK_EQ(client_parse_addr(NULL, &a), -1);
 }
 
+static const struct test_section sections[] = {
+	{ "track_in_order", test_track_in_order },
+	{ "track_gap", test_track_gap_and_duplicate },
+	{ "track_window", test_track_window },
+	{ "track_64bit", test_track_64bit },
+	{ "track_streams", test_track_streams },
+	{ "track_node_gap", test_track_node_gap },
+	{ "track_random", test_track_random },
+	{ "parse_addr", test_parse_addr },
+	{ "deliver", test_subscribe_deliver },
+	{ "lease", test_lease },
+	{ "failures", test_node_failures },
+	{ "publish", test_publish },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "track_in_order"))
-		test_track_in_order();
-	if (test_want(argc, argv, "track_gap"))
-		test_track_gap_and_duplicate();
-	if (test_want(argc, argv, "track_window"))
-		test_track_window();
-	if (test_want(argc, argv, "track_64bit"))
-		test_track_64bit();
-	if (test_want(argc, argv, "track_streams"))
-		test_track_streams();
-	if (test_want(argc, argv, "track_node_gap"))
-		test_track_node_gap();
-	if (test_want(argc, argv, "track_random"))
-		test_track_random();
-	if (test_want(argc, argv, "parse_addr"))
-		test_parse_addr();
-	if (test_want(argc, argv, "deliver"))
-		test_subscribe_deliver();
-	if (test_want(argc, argv, "lease"))
-		test_lease();
-	if (test_want(argc, argv, "failures"))
-		test_node_failures();
-	if (test_want(argc, argv, "publish"))
-		test_publish();
-	return test_done("test_client");
+	return test_run(argc, argv, "test_client", sections,
+			TEST_DIM(sections));
 }

@@ -805,26 +805,21 @@ test_voters(void)
 	free(text);
 }
 
+static const struct test_section sections[] = {
+	{ "valid", test_valid },
+	{ "comments", test_comments },
+	{ "bad_values", test_bad_values },
+	{ "whole_file", test_whole_file },
+	{ "limits", test_limits },
+	{ "sorted", test_sorted },
+	{ "load", test_load },
+	{ "voters", test_voters },
+	{ "chan_limits", test_chan_limits },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "valid"))
-		test_valid();
-	if (test_want(argc, argv, "comments"))
-		test_comments();
-	if (test_want(argc, argv, "bad_values"))
-		test_bad_values();
-	if (test_want(argc, argv, "whole_file"))
-		test_whole_file();
-	if (test_want(argc, argv, "limits"))
-		test_limits();
-	if (test_want(argc, argv, "sorted"))
-		test_sorted();
-	if (test_want(argc, argv, "load"))
-		test_load();
-	if (test_want(argc, argv, "voters"))
-		test_voters();
-	if (test_want(argc, argv, "chan_limits"))
-		test_chan_limits();
-	return test_done("test_config");
+	return test_run(argc, argv, "test_config", sections,
+			TEST_DIM(sections));
 }

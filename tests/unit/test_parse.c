@@ -736,24 +736,20 @@ test_mbuf_align(void)
 	CHECK_EQ(frame_len, len);
 }
 
+static const struct test_section sections[] = {
+	{ "valid", test_valid },
+	{ "padding", test_padding },
+	{ "verdicts", test_verdicts },
+	{ "control", test_control },
+	{ "names", test_names },
+	{ "truncation", test_truncation },
+	{ "random", test_random },
+	{ "mbuf_align", test_mbuf_align },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "valid"))
-		test_valid();
-	if (test_want(argc, argv, "padding"))
-		test_padding();
-	if (test_want(argc, argv, "verdicts"))
-		test_verdicts();
-	if (test_want(argc, argv, "control"))
-		test_control();
-	if (test_want(argc, argv, "names"))
-		test_names();
-	if (test_want(argc, argv, "truncation"))
-		test_truncation();
-	if (test_want(argc, argv, "random"))
-		test_random();
-	if (test_want(argc, argv, "mbuf_align"))
-		test_mbuf_align();
-	return test_done("test_parse");
+	return test_run(argc, argv, "test_parse", sections,
+			TEST_DIM(sections));
 }

@@ -504,10 +504,21 @@ test_channel_hash(void)
 	}
 }
 
+static const struct test_section sections[] = {
+	{ "identical", test_identical },
+	{ "balance", test_balance },
+	{ "weights", test_weights },
+	{ "invalid", test_invalid },
+	{ "slot_bounds", test_slot_bounds },
+	{ "channel_hash", test_channel_hash },
+	{ "movement", test_movement },
+};
+
 int
 main(int argc, char **argv)
 {
 	char name[32];
+	int status;
 
 	hashes = malloc(N_HASHES * sizeof(*hashes));
 	if (hashes == NULL)
@@ -517,20 +528,8 @@ main(int argc, char **argv)
 
 		hashes[i] = ring_channel_hash(name, (size_t)len);
 	}
-	if (test_want(argc, argv, "identical"))
-		test_identical();
-	if (test_want(argc, argv, "balance"))
-		test_balance();
-	if (test_want(argc, argv, "weights"))
-		test_weights();
-	if (test_want(argc, argv, "invalid"))
-		test_invalid();
-	if (test_want(argc, argv, "slot_bounds"))
-		test_slot_bounds();
-	if (test_want(argc, argv, "channel_hash"))
-		test_channel_hash();
-	if (test_want(argc, argv, "movement"))
-		test_movement();
+	status = test_run(argc, argv, "test_ring", sections,
+			TEST_DIM(sections));
 	free(hashes);
-	return test_done("test_ring");
+	return status;
 }

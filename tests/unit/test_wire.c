@@ -396,18 +396,17 @@ test_random(void)
 	}
 }
 
+static const struct test_section sections[] = {
+	{ "round_trip", test_round_trip },
+	{ "encode", test_encode_refusals },
+	{ "errors", test_check_errors },
+	{ "encode_overflow", test_encode_overflow },
+	{ "random", test_random },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "round_trip"))
-		test_round_trip();
-	if (test_want(argc, argv, "encode"))
-		test_encode_refusals();
-	if (test_want(argc, argv, "errors"))
-		test_check_errors();
-	if (test_want(argc, argv, "encode_overflow"))
-		test_encode_overflow();
-	if (test_want(argc, argv, "random"))
-		test_random();
-	return test_done("test_wire");
+	return test_run(argc, argv, "test_wire", sections,
+			TEST_DIM(sections));
 }
