@@ -43,19 +43,6 @@ static bool seen[FRAME_VERDICT_MAX];
 #define OFF_R_CHAN_LEN (FRAME_RUMOR_OFF + 6u)
 #define OFF_R_PAYLOAD_LEN (FRAME_RUMOR_OFF + 12u)
 
-static void
-put16(uint8_t *f, uint32_t off, uint16_t v)
-{
-	f[off] = (uint8_t)(v >> 8);
-	f[off + 1] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *f, uint32_t off)
-{
-	return (uint16_t)(f[off] << 8 | f[off + 1]);
-}
-
 /* Recompute the IPv4 header checksum after a change. */
 static void
 ip_fix(uint8_t *f)
@@ -72,8 +59,8 @@ ip_fix(uint8_t *f)
 static void
 set_lengths(uint8_t *f, uint32_t rlen)
 {
-	put16(f, OFF_IP_LEN, (uint16_t)(20 + 8 + rlen));
-	put16(f, OFF_UDP_LEN, (uint16_t)(8 + rlen));
+	test_put(f + OFF_IP_LEN, 2, (uint16_t)(20 + 8 + rlen));
+	test_put(f + OFF_UDP_LEN, 2, (uint16_t)(8 + rlen));
 	ip_fix(f);
 }
 
@@ -88,16 +75,11 @@ frame_build(uint8_t *f, size_t chan_len, size_t payload_len)
 	static uint8_t payload[FRAME_BUF];
 	char chan[RUMOR_CHANNEL_MAX];
 	struct rumor_msg m = {
-		.type = RUMOR_T_DATA,
-		.hop_limit = RUMOR_DEFAULT_HOP_LIMIT,
-		.origin = 7,
-		.epoch = 3,
-		.seq = 99,
+		.type = RUMOR_T_DATA, .hop_limit = RUMOR_DEFAULT_HOP_LIMIT,
+		.origin = 7, .epoch = 3, .seq = 99,
 		.channel_hash = 0x0123456789abcdefull,
-		.channel = chan,
-		.channel_len = chan_len,
-		.payload = payload,
-		.payload_len = payload_len,
+		.channel = chan, .channel_len = chan_len,
+		.payload = payload, .payload_len = payload_len,
 	};
 	size_t rlen;
 
@@ -108,16 +90,16 @@ frame_build(uint8_t *f, size_t chan_len, size_t payload_len)
 	memset(f, 0, FRAME_BUF);
 	memcpy(f, self.mac, 6);
 	memcpy(f + 6, peer_mac, 6);
-	put16(f, OFF_ETH_TYPE, ETH_TYPE_IPV4);
+	test_put(f + OFF_ETH_TYPE, 2, ETH_TYPE_IPV4);
 	f[OFF_IP_VHL] = 0x45;
-	put16(f, FRAME_IP_OFF + 4, 0x1234);		/* Id. */
-	put16(f, OFF_IP_FRAG, 0x4000);
+	test_put(f + FRAME_IP_OFF + 4, 2, 0x1234);		/* Id. */
+	test_put(f + OFF_IP_FRAG, 2, 0x4000);
 	f[FRAME_IP_OFF + 8] = 64;			/* TTL. */
 	f[OFF_IP_PROTO] = IPPROTO_UDP;
 	f[FRAME_IP_OFF + 12] = 10;			/* 10.0.0.1 */
 	f[FRAME_IP_OFF + 15] = 1;
 	memcpy(f + OFF_IP_DST, &self.ip, 4);
-	put16(f, FRAME_UDP_OFF, 7946);
+	test_put(f + FRAME_UDP_OFF, 2, 7946);
 	memcpy(f + OFF_UDP_DPORT, &self.udp_port, 2);
 	rlen = rumor_msg_encode(f + FRAME_RUMOR_OFF,
 			FRAME_BUF - FRAME_RUMOR_OFF, &m);
@@ -214,7 +196,7 @@ test_valid(void)
 	len = frame_build(f, 14, 100);
 	f[FRAME_RUMOR_OFF + 5] = 0;
 	EXPECT(f, len, FRAME_DATA);
-	put16(f, OFF_IP_FRAG, 0);
+	test_put(f + OFF_IP_FRAG, 2, 0);
 	ip_fix(f);
 	EXPECT(f, len, FRAME_DATA);
 }
@@ -247,7 +229,7 @@ test_verdicts(void)
 
 	/* FRAME_ARP: whatever the destination and length. */
 	memcpy(f, good, len);
-	put16(f, OFF_ETH_TYPE, ETH_TYPE_ARP);
+	test_put(f + OFF_ETH_TYPE, 2, ETH_TYPE_ARP);
 	EXPECT(f, len, FRAME_ARP);
 	memset(f, 0xff, 6);
 	EXPECT(f, ETH_HDR_LEN, FRAME_ARP);
@@ -273,18 +255,18 @@ test_verdicts(void)
 
 	/* FRAME_VLAN: 802.1Q and 802.1ad. */
 	memcpy(f, good, len);
-	put16(f, OFF_ETH_TYPE, ETH_TYPE_VLAN);
+	test_put(f + OFF_ETH_TYPE, 2, ETH_TYPE_VLAN);
 	EXPECT(f, len, FRAME_VLAN);
-	put16(f, OFF_ETH_TYPE, ETH_TYPE_QINQ);
+	test_put(f + OFF_ETH_TYPE, 2, ETH_TYPE_QINQ);
 	EXPECT(f, len, FRAME_VLAN);
 
 	/* FRAME_ETHERTYPE: IPv6, LLDP, zero. */
 	memcpy(f, good, len);
-	put16(f, OFF_ETH_TYPE, 0x86dd);
+	test_put(f + OFF_ETH_TYPE, 2, 0x86dd);
 	EXPECT(f, len, FRAME_ETHERTYPE);
-	put16(f, OFF_ETH_TYPE, 0x88cc);
+	test_put(f + OFF_ETH_TYPE, 2, 0x88cc);
 	EXPECT(f, len, FRAME_ETHERTYPE);
-	put16(f, OFF_ETH_TYPE, 0);
+	test_put(f + OFF_ETH_TYPE, 2, 0);
 	EXPECT(f, len, FRAME_ETHERTYPE);
 
 	/* FRAME_IP_SHORT: an Ethernet header and under 20 bytes. */
@@ -317,16 +299,16 @@ test_verdicts(void)
 
 	/* FRAME_IP_LEN: under 20, 0, and one byte beyond the frame. */
 	memcpy(f, good, len);
-	put16(f, OFF_IP_LEN, 19);
+	test_put(f + OFF_IP_LEN, 2, 19);
 	ip_fix(f);
 	EXPECT(f, len, FRAME_IP_LEN);
-	put16(f, OFF_IP_LEN, 0);
+	test_put(f + OFF_IP_LEN, 2, 0);
 	ip_fix(f);
 	EXPECT(f, len, FRAME_IP_LEN);
-	put16(f, OFF_IP_LEN, (uint16_t)(len - ETH_HDR_LEN + 1));
+	test_put(f + OFF_IP_LEN, 2, (uint16_t)(len - ETH_HDR_LEN + 1));
 	ip_fix(f);
 	EXPECT(f, len, FRAME_IP_LEN);
-	put16(f, OFF_IP_LEN, 0xffff);
+	test_put(f + OFF_IP_LEN, 2, 0xffff);
 	ip_fix(f);
 	EXPECT(f, len, FRAME_IP_LEN);
 
@@ -342,16 +324,16 @@ test_verdicts(void)
 
 	/* FRAME_IP_FRAG: more fragments, an offset, both. */
 	memcpy(f, good, len);
-	put16(f, OFF_IP_FRAG, IPV4_MF);
+	test_put(f + OFF_IP_FRAG, 2, IPV4_MF);
 	ip_fix(f);
 	EXPECT(f, len, FRAME_IP_FRAG);
-	put16(f, OFF_IP_FRAG, 1);
+	test_put(f + OFF_IP_FRAG, 2, 1);
 	ip_fix(f);
 	EXPECT(f, len, FRAME_IP_FRAG);
-	put16(f, OFF_IP_FRAG, 0x4000 | 0x1000);
+	test_put(f + OFF_IP_FRAG, 2, 0x4000 | 0x1000);
 	ip_fix(f);
 	EXPECT(f, len, FRAME_IP_FRAG);
-	put16(f, OFF_IP_FRAG, IPV4_MF | 185);
+	test_put(f + OFF_IP_FRAG, 2, IPV4_MF | 185);
 	ip_fix(f);
 	EXPECT(f, len, FRAME_IP_FRAG);
 
@@ -376,23 +358,23 @@ test_verdicts(void)
 	/* FRAME_UDP_LEN: too short for UDP, and disagreeing lengths. */
 	memcpy(f, good, len);
 	for (uint16_t l = 20; l < 28; l++) {
-		put16(f, OFF_IP_LEN, l);
+		test_put(f + OFF_IP_LEN, 2, l);
 		ip_fix(f);
 		EXPECT(f, len, FRAME_UDP_LEN);
 	}
 	memcpy(f, good, len);
-	put16(f, OFF_UDP_LEN, (uint16_t)(get16(good, OFF_UDP_LEN) + 1));
+	test_put(f + OFF_UDP_LEN, 2, test_get(good + OFF_UDP_LEN, 2) + 1);
 	EXPECT(f, len, FRAME_UDP_LEN);
-	put16(f, OFF_UDP_LEN, (uint16_t)(get16(good, OFF_UDP_LEN) - 1));
+	test_put(f + OFF_UDP_LEN, 2, test_get(good + OFF_UDP_LEN, 2) - 1);
 	EXPECT(f, len, FRAME_UDP_LEN);
-	put16(f, OFF_UDP_LEN, 0);
+	test_put(f + OFF_UDP_LEN, 2, 0);
 	EXPECT(f, len, FRAME_UDP_LEN);
-	put16(f, OFF_UDP_LEN, 7);
+	test_put(f + OFF_UDP_LEN, 2, 7);
 	EXPECT(f, len, FRAME_UDP_LEN);
 
 	/* FRAME_UDP_PORT. */
 	memcpy(f, good, len);
-	put16(f, OFF_UDP_DPORT, 7946);
+	test_put(f + OFF_UDP_DPORT, 2, 7946);
 	EXPECT(f, len, FRAME_UDP_PORT);
 
 	/* FRAME_RUMOR_SHORT: a UDP payload of 0 and 39 bytes. */
@@ -427,9 +409,9 @@ test_verdicts(void)
 
 	/* FRAME_RUMOR_LENGTH: payload length over and under the datagram. */
 	memcpy(f, good, len);
-	put16(f, OFF_R_PAYLOAD_LEN, 101);
+	test_put(f + OFF_R_PAYLOAD_LEN, 2, 101);
 	EXPECT(f, len, FRAME_RUMOR_LENGTH);
-	put16(f, OFF_R_PAYLOAD_LEN, 99);
+	test_put(f + OFF_R_PAYLOAD_LEN, 2, 99);
 	EXPECT(f, len, FRAME_RUMOR_LENGTH);
 
 	/*
@@ -440,22 +422,22 @@ test_verdicts(void)
 	len = frame_build(f, RUMOR_CHANNEL_MAX,
 			RUMOR_DATAGRAM_MAX - 40 - RUMOR_CHANNEL_MAX);
 	f[len] = 0;
-	put16(f, OFF_R_PAYLOAD_LEN, (uint16_t)(get16(f, OFF_R_PAYLOAD_LEN) +
-			1));
+	test_put(f + OFF_R_PAYLOAD_LEN, 2,
+			test_get(f + OFF_R_PAYLOAD_LEN, 2) + 1);
 	set_lengths(f, rlen);
 	EXPECT(f, len + 1, FRAME_RUMOR_LENGTH);
 
 	/* FRAME_RUMOR_CHANNEL: channel 0, the lengths still adding up. */
 	len = frame_build(good, 14, 100);
 	memcpy(f, good, len);
-	put16(f, OFF_R_CHAN_LEN, 0);
-	put16(f, OFF_R_PAYLOAD_LEN, 114);
+	test_put(f + OFF_R_CHAN_LEN, 2, 0);
+	test_put(f + OFF_R_PAYLOAD_LEN, 2, 114);
 	EXPECT(f, len, FRAME_RUMOR_CHANNEL);
 	/* Channel 256, the lengths still adding up. */
 	len = frame_build(good, RUMOR_CHANNEL_MAX, 10);
 	memcpy(f, good, len);
-	put16(f, OFF_R_CHAN_LEN, RUMOR_CHANNEL_MAX + 1);
-	put16(f, OFF_R_PAYLOAD_LEN, 9);
+	test_put(f + OFF_R_CHAN_LEN, 2, RUMOR_CHANNEL_MAX + 1);
+	test_put(f + OFF_R_PAYLOAD_LEN, 2, 9);
 	EXPECT(f, len, FRAME_RUMOR_CHANNEL);
 
 	/* Channel messages, and DATA on a broadcast channel. */
@@ -557,7 +539,7 @@ test_control(void)
 
 	/* The layers below are checked first. */
 	len = control_build(f, 64);
-	put16(f, OFF_UDP_DPORT, 7946);
+	test_put(f + OFF_UDP_DPORT, 2, 7946);
 	EXPECT(f, len, FRAME_UDP_PORT);
 	len = control_build(f, 64);
 	f[OFF_IP_DST + 3] ^= 1;
@@ -570,7 +552,7 @@ test_control(void)
 	f[OFF_IP_CKSUM] ^= 1;
 	EXPECT(f, len, FRAME_IP_CKSUM);
 	len = control_build(f, 64);
-	put16(f, OFF_UDP_LEN, (uint16_t)(get16(f, OFF_UDP_LEN) - 1));
+	test_put(f + OFF_UDP_LEN, 2, test_get(f + OFF_UDP_LEN, 2) - 1);
 	EXPECT(f, len, FRAME_UDP_LEN);
 
 	/* Every truncation of a CONTROL frame: never accepted. */
@@ -666,7 +648,7 @@ test_random(void)
 		if (v == FRAME_CONTROL)
 			control++;
 		if (v == FRAME_DATA) {
-			uint32_t ip_len = get16(f, OFF_IP_LEN);
+			uint32_t ip_len = test_get(f + OFF_IP_LEN, 2);
 			uint32_t rlen = ip_len - 28;
 
 			data++;
@@ -674,8 +656,9 @@ test_random(void)
 			CHECK_EQ(frame_len, ETH_HDR_LEN + ip_len);
 			CHECK(rlen >= sizeof(struct rumor_hdr));
 			CHECK_EQ(sizeof(struct rumor_hdr) +
-					get16(f, OFF_R_CHAN_LEN) +
-					get16(f, OFF_R_PAYLOAD_LEN), rlen);
+					test_get(f + OFF_R_CHAN_LEN, 2) +
+					test_get(f + OFF_R_PAYLOAD_LEN, 2),
+					rlen);
 			CHECK(cksum_ipv4_ok(f + FRAME_IP_OFF));
 			CHECK(memcmp(f, self.mac, 6) == 0);
 		}
@@ -705,13 +688,13 @@ test_random(void)
 		v = parse(f, l, &frame_len);
 		CHECK(v != FRAME_DATA);
 		if (v == FRAME_CONTROL) {
-			uint32_t ip_len = get16(f, OFF_IP_LEN);
+			uint32_t ip_len = test_get(f + OFF_IP_LEN, 2);
 
 			control++;
 			CHECK(frame_len <= l);
 			CHECK_EQ(frame_len, ETH_HDR_LEN + ip_len);
 			CHECK(ip_len - 28 >= 4);
-			CHECK_EQ(get16(f, FRAME_RUMOR_OFF), RUMOR_MAGIC);
+			CHECK_EQ(test_get(f + FRAME_RUMOR_OFF, 2), RUMOR_MAGIC);
 			CHECK_EQ(f[FRAME_RUMOR_OFF + 2], RUMOR_VERSION);
 			CHECK_EQ(f[FRAME_RUMOR_OFF + 3], RUMOR_T_CONTROL);
 			CHECK(cksum_ipv4_ok(f + FRAME_IP_OFF));
