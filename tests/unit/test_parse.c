@@ -220,6 +220,55 @@ test_padding(void)
 	CHECK_EQ(frame_len, len);
 }
 
+/*
+ * A field of the good frame (test_verdicts) set to each of values v[0..n),
+ * the IPv4 header checksum made valid again when fix, gets verdict want.
+ */
+#define FIELD_CASE(off, width, fix, want, ...) { (off), (width), (fix), \
+	(want), { __VA_ARGS__ }, \
+	sizeof((uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t), __LINE__ }
+
+static const struct field_case {
+	uint32_t off;
+	unsigned int width;
+	bool fix;
+	enum frame_verdict want;
+	uint32_t v[4];
+	size_t n;
+	int line;
+} field_cases[] = {
+	/* 802.1Q and 802.1ad; IPv6, LLDP, zero. */
+	FIELD_CASE(OFF_ETH_TYPE, 2, false, FRAME_VLAN, ETH_TYPE_VLAN,
+			ETH_TYPE_QINQ),
+	FIELD_CASE(OFF_ETH_TYPE, 2, false, FRAME_ETHERTYPE, 0x86dd, 0x88cc,
+			0),
+	/* Version 6, version 0, header length 4 and 0; 6 and 15. */
+	FIELD_CASE(OFF_IP_VHL, 1, true, FRAME_IP_VERSION, 0x65, 0x05, 0x44,
+			0x40),
+	FIELD_CASE(OFF_IP_VHL, 1, true, FRAME_IP_OPTIONS, 0x46, 0x4f),
+	/* Total length under 20, 0, over the frame by far. */
+	FIELD_CASE(OFF_IP_LEN, 2, true, FRAME_IP_LEN, 19, 0, 0xffff),
+	/* More fragments, an offset, both. */
+	FIELD_CASE(OFF_IP_FRAG, 2, true, FRAME_IP_FRAG, IPV4_MF, 1,
+			0x4000 | 0x1000, IPV4_MF | 185),
+	/* Broadcast; TCP, ICMP. */
+	FIELD_CASE(OFF_IP_DST, 4, true, FRAME_IP_DST, 0xffffffffu),
+	FIELD_CASE(OFF_IP_PROTO, 1, true, FRAME_IP_PROTO, IPPROTO_TCP,
+			IPPROTO_ICMP),
+	/* UDP lengths 0 and 7; another port. */
+	FIELD_CASE(OFF_UDP_LEN, 2, false, FRAME_UDP_LEN, 0, 7),
+	FIELD_CASE(OFF_UDP_DPORT, 2, false, FRAME_UDP_PORT, 7946),
+	/* The rumor header: version, type, flags, reserved. */
+	FIELD_CASE(FRAME_RUMOR_OFF + 2, 1, false, FRAME_RUMOR_VERSION,
+			RUMOR_VERSION + 1),
+	FIELD_CASE(FRAME_RUMOR_OFF + 3, 1, false, FRAME_RUMOR_TYPE,
+			RUMOR_T_MAX),
+	FIELD_CASE(FRAME_RUMOR_OFF + 4, 1, false, FRAME_RUMOR_TYPE, 0x80),
+	FIELD_CASE(FRAME_RUMOR_OFF + 15, 1, false, FRAME_RUMOR_TYPE, 1),
+	/* Payload length over and under the datagram. */
+	FIELD_CASE(OFF_R_PAYLOAD_LEN, 2, false, FRAME_RUMOR_LENGTH, 101, 99),
+};
+
 /* One malformed variant (at least) per drop verdict. */
 static void
 test_verdicts(void)
@@ -238,6 +287,19 @@ test_verdicts(void)
 	rlen = control_build(f, 96);
 	EXPECT(f, rlen, FRAME_CONTROL);
 
+	/* One field of the good frame changed: each value of a case. */
+	for (size_t i = 0; i < TEST_DIM(field_cases); i++) {
+		const struct field_case *c = &field_cases[i];
+
+		for (size_t k = 0; k < c->n; k++) {
+			memcpy(f, good, len);
+			test_put(f + c->off, c->width, c->v[k]);
+			if (c->fix)
+				ip_fix(f);
+			expect(f, len, c->want, c->line);
+		}
+	}
+
 	/* FRAME_ETH_SHORT. */
 	EXPECT(good, 0, FRAME_ETH_SHORT);
 	EXPECT(good, ETH_HDR_LEN - 1, FRAME_ETH_SHORT);
@@ -253,62 +315,13 @@ test_verdicts(void)
 	f[2] = 0x5e;
 	EXPECT(f, len, FRAME_ETH_DST);
 
-	/* FRAME_VLAN: 802.1Q and 802.1ad. */
-	memcpy(f, good, len);
-	test_put(f + OFF_ETH_TYPE, 2, ETH_TYPE_VLAN);
-	EXPECT(f, len, FRAME_VLAN);
-	test_put(f + OFF_ETH_TYPE, 2, ETH_TYPE_QINQ);
-	EXPECT(f, len, FRAME_VLAN);
-
-	/* FRAME_ETHERTYPE: IPv6, LLDP, zero. */
-	memcpy(f, good, len);
-	test_put(f + OFF_ETH_TYPE, 2, 0x86dd);
-	EXPECT(f, len, FRAME_ETHERTYPE);
-	test_put(f + OFF_ETH_TYPE, 2, 0x88cc);
-	EXPECT(f, len, FRAME_ETHERTYPE);
-	test_put(f + OFF_ETH_TYPE, 2, 0);
-	EXPECT(f, len, FRAME_ETHERTYPE);
-
 	/* FRAME_IP_SHORT: an Ethernet header and under 20 bytes. */
 	EXPECT(good, ETH_HDR_LEN, FRAME_IP_SHORT);
 	EXPECT(good, FRAME_UDP_OFF - 1, FRAME_IP_SHORT);
 
-	/* FRAME_IP_VERSION: version 6, version 0, header length 4 and 0. */
+	/* FRAME_IP_LEN: one byte beyond the frame. */
 	memcpy(f, good, len);
-	f[OFF_IP_VHL] = 0x65;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_VERSION);
-	f[OFF_IP_VHL] = 0x05;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_VERSION);
-	f[OFF_IP_VHL] = 0x44;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_VERSION);
-	f[OFF_IP_VHL] = 0x40;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_VERSION);
-
-	/* FRAME_IP_OPTIONS: header length 6 and 15. */
-	memcpy(f, good, len);
-	f[OFF_IP_VHL] = 0x46;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_OPTIONS);
-	f[OFF_IP_VHL] = 0x4f;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_OPTIONS);
-
-	/* FRAME_IP_LEN: under 20, 0, and one byte beyond the frame. */
-	memcpy(f, good, len);
-	test_put(f + OFF_IP_LEN, 2, 19);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_LEN);
-	test_put(f + OFF_IP_LEN, 2, 0);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_LEN);
 	test_put(f + OFF_IP_LEN, 2, (uint16_t)(len - ETH_HDR_LEN + 1));
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_LEN);
-	test_put(f + OFF_IP_LEN, 2, 0xffff);
 	ip_fix(f);
 	EXPECT(f, len, FRAME_IP_LEN);
 
@@ -322,38 +335,11 @@ test_verdicts(void)
 	f[FRAME_IP_OFF + 8] = 63;
 	EXPECT(f, len, FRAME_IP_CKSUM);
 
-	/* FRAME_IP_FRAG: more fragments, an offset, both. */
-	memcpy(f, good, len);
-	test_put(f + OFF_IP_FRAG, 2, IPV4_MF);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_FRAG);
-	test_put(f + OFF_IP_FRAG, 2, 1);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_FRAG);
-	test_put(f + OFF_IP_FRAG, 2, 0x4000 | 0x1000);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_FRAG);
-	test_put(f + OFF_IP_FRAG, 2, IPV4_MF | 185);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_FRAG);
-
-	/* FRAME_IP_DST. */
+	/* FRAME_IP_DST: another host. */
 	memcpy(f, good, len);
 	f[OFF_IP_DST + 3] ^= 1;
 	ip_fix(f);
 	EXPECT(f, len, FRAME_IP_DST);
-	memset(f + OFF_IP_DST, 0xff, 4);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_DST);
-
-	/* FRAME_IP_PROTO: TCP, ICMP. */
-	memcpy(f, good, len);
-	f[OFF_IP_PROTO] = IPPROTO_TCP;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_PROTO);
-	f[OFF_IP_PROTO] = IPPROTO_ICMP;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_PROTO);
 
 	/* FRAME_UDP_LEN: too short for UDP, and disagreeing lengths. */
 	memcpy(f, good, len);
@@ -367,15 +353,6 @@ test_verdicts(void)
 	EXPECT(f, len, FRAME_UDP_LEN);
 	test_put(f + OFF_UDP_LEN, 2, test_get(good + OFF_UDP_LEN, 2) - 1);
 	EXPECT(f, len, FRAME_UDP_LEN);
-	test_put(f + OFF_UDP_LEN, 2, 0);
-	EXPECT(f, len, FRAME_UDP_LEN);
-	test_put(f + OFF_UDP_LEN, 2, 7);
-	EXPECT(f, len, FRAME_UDP_LEN);
-
-	/* FRAME_UDP_PORT. */
-	memcpy(f, good, len);
-	test_put(f + OFF_UDP_DPORT, 2, 7946);
-	EXPECT(f, len, FRAME_UDP_PORT);
 
 	/* FRAME_RUMOR_SHORT: a UDP payload of 0 and 39 bytes. */
 	memcpy(f, good, len);
@@ -390,29 +367,6 @@ test_verdicts(void)
 	memcpy(f, good, len);
 	f[FRAME_RUMOR_OFF] ^= 0x80;
 	EXPECT(f, len, FRAME_RUMOR_MAGIC);
-
-	/* FRAME_RUMOR_VERSION. */
-	memcpy(f, good, len);
-	f[FRAME_RUMOR_OFF + 2] = RUMOR_VERSION + 1;
-	EXPECT(f, len, FRAME_RUMOR_VERSION);
-
-	/* FRAME_RUMOR_TYPE: type, flags, reserved. */
-	memcpy(f, good, len);
-	f[FRAME_RUMOR_OFF + 3] = RUMOR_T_MAX;
-	EXPECT(f, len, FRAME_RUMOR_TYPE);
-	memcpy(f, good, len);
-	f[FRAME_RUMOR_OFF + 4] = 0x80;
-	EXPECT(f, len, FRAME_RUMOR_TYPE);
-	memcpy(f, good, len);
-	f[FRAME_RUMOR_OFF + 15] = 1;
-	EXPECT(f, len, FRAME_RUMOR_TYPE);
-
-	/* FRAME_RUMOR_LENGTH: payload length over and under the datagram. */
-	memcpy(f, good, len);
-	test_put(f + OFF_R_PAYLOAD_LEN, 2, 101);
-	EXPECT(f, len, FRAME_RUMOR_LENGTH);
-	test_put(f + OFF_R_PAYLOAD_LEN, 2, 99);
-	EXPECT(f, len, FRAME_RUMOR_LENGTH);
 
 	/*
 	 * FRAME_RUMOR_LENGTH: a consistent datagram one byte over
@@ -618,6 +572,29 @@ test_truncation(void)
 }
 
 /*
+ * f: good (len bytes) with one to three bytes changed at random, its IPv4
+ * checksum made valid again one time in four. Returns the length to
+ * parse: len, or one time in eight a random cut.
+ */
+static uint32_t
+corrupt(uint8_t *f, const uint8_t *good, uint32_t len, uint64_t *seed)
+{
+	unsigned flips = 1 + test_rand(seed) % 3;
+
+	memcpy(f, good, len);
+	for (unsigned k = 0; k < flips; k++) {
+		uint32_t off = (uint32_t)(test_rand(seed) % len);
+
+		f[off] = (uint8_t)test_rand(seed);
+	}
+	if (test_rand(seed) % 4 == 0)
+		ip_fix(f);
+	if (test_rand(seed) % 8 == 0)
+		return (uint32_t)(test_rand(seed) % (len + 1));
+	return len;
+}
+
+/*
  * Random corruption of valid frames. Whenever the result is FRAME_DATA,
  * the headers it vouches for must hold.
  */
@@ -631,19 +608,7 @@ test_random(void)
 	enum frame_verdict v;
 
 	for (int i = 0; i < 200000; i++) {
-		uint32_t l = len, frame_len = 0;
-		unsigned flips = 1 + test_rand(&seed) % 3;
-
-		memcpy(f, good, len);
-		for (unsigned k = 0; k < flips; k++) {
-			uint32_t off = (uint32_t)(test_rand(&seed) % len);
-
-			f[off] = (uint8_t)test_rand(&seed);
-		}
-		if (test_rand(&seed) % 4 == 0)
-			ip_fix(f);
-		if (test_rand(&seed) % 8 == 0)
-			l = (uint32_t)(test_rand(&seed) % (len + 1));
+		uint32_t l = corrupt(f, good, len, &seed), frame_len = 0;
 		v = parse(f, l, &frame_len);
 		if (v == FRAME_CONTROL)
 			control++;
@@ -672,19 +637,7 @@ test_random(void)
 	 */
 	len = control_build(good, 96);
 	for (int i = 0; i < 200000; i++) {
-		uint32_t l = len, frame_len = 0;
-		unsigned flips = 1 + test_rand(&seed) % 3;
-
-		memcpy(f, good, len);
-		for (unsigned k = 0; k < flips; k++) {
-			uint32_t off = (uint32_t)(test_rand(&seed) % len);
-
-			f[off] = (uint8_t)test_rand(&seed);
-		}
-		if (test_rand(&seed) % 4 == 0)
-			ip_fix(f);
-		if (test_rand(&seed) % 8 == 0)
-			l = (uint32_t)(test_rand(&seed) % (len + 1));
+		uint32_t l = corrupt(f, good, len, &seed), frame_len = 0;
 		v = parse(f, l, &frame_len);
 		CHECK(v != FRAME_DATA);
 		if (v == FRAME_CONTROL) {
