@@ -42,7 +42,9 @@ rumor_enum_name(const char *const *names, size_t n, size_t v,
 const char *								\
 fn(type v)								\
 {									\
-	static const char *const names[max] = { list(RUMOR_ENUM_NAME) };	\
+	static const char *const names[max] = {			\
+		list(RUMOR_ENUM_NAME)					\
+	};								\
 									\
 	return rumor_enum_name(names, max, v, unknown);			\
 }

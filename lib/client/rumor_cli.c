@@ -203,7 +203,8 @@ cli_parse(const char *cmd, int argc, char **argv,
 					&co->size);
 			break;
 		case 'l':
-			bad = cli_args_u64(optarg, 1, CHAN_LEASE_MAX_MS, &lease);
+			bad = cli_args_u64(optarg, 1, CHAN_LEASE_MAX_MS,
+					&lease);
 			co->opts.lease_ms = (uint32_t)lease;
 			break;
 		case 't':
@@ -594,7 +595,8 @@ bench_deliver(struct bench *b, const struct client_event *ev)
 		return;
 	if (!lat_stamp_read(ev->payload, ev->payload_len, LAT_MAGIC_BENCH,
 			&idx, &sent) || idx >= b->total ||
-			(b->seen[idx / 8] >> (idx % 8) & 1) != 0 || sent > now) {
+			(b->seen[idx / 8] >> (idx % 8) & 1) != 0 ||
+			sent > now) {
 		b->foreign++;
 		return;
 	}

@@ -93,7 +93,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (e == LINK_OK) {
 			FUZZ_CHECK(m.type > 0 && m.type < LINK_TYPE_MAX);
 			FUZZ_CHECK(len <= LINK_MSG_MAX);
-			FUZZ_ENCODES_AGAIN(reencode(&m, again_, cap_), pkt, len);
+			FUZZ_ENCODES_AGAIN(reencode(&m, again_, cap_), pkt,
+					len);
 			if (m.type == LINK_TABLE &&
 					link_table_feed(&a, &m.u.table) == 1)
 				check_table(&a);

@@ -161,7 +161,8 @@ pub_send(struct pub *g, int fd, unsigned k, uint64_t now)
 	int r;
 
 	for (unsigned i = 0; i < k; i++)
-		lat_stamp(g->dg[i] + g->off, LAT_MAGIC_KRELAY, g->sent + i, now);
+		lat_stamp(g->dg[i] + g->off, LAT_MAGIC_KRELAY, g->sent + i,
+				now);
 	r = sendmmsg(fd, g->mm, k, 0);
 	if (r < 0) {
 		if (errno == EINTR || errno == EAGAIN ||
@@ -509,13 +510,16 @@ main(int argc, char **argv)
 	}
 	role = argv[1];
 	optind = 2;
-	while ((c = cli_args_next(argc, argv, "h", krelay_options, usage)) != -1) {
+	while ((c = cli_args_next(argc, argv, "h", krelay_options,
+			usage)) != -1) {
 		switch (c) {
 		case 'l': has_listen = cli_args_addr(optarg, &listen_sa) == 0;
 			break;
 		case 't': has_to = cli_args_addr(optarg, &to_sa) == 0; break;
-		case 'b': has_bind = cli_args_addr(optarg, &bind_sa) == 0; break;
-		case 'S': has_node = cli_args_addr(optarg, &node_sa) == 0; break;
+		case 'b': has_bind = cli_args_addr(optarg, &bind_sa) == 0;
+			break;
+		case 'S': has_node = cli_args_addr(optarg, &node_sa) == 0;
+			break;
 		case 'P': has_probe = cli_args_addr(optarg, &probe_sa) == 0;
 			break;
 		case 'c': chan = optarg; break;

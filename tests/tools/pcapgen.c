@@ -205,7 +205,8 @@ main(int argc, char **argv)
 	int c, have_mac = 0;
 	FILE *f;
 
-	while ((c = cli_args_next(argc, argv, "o:h", pcapgen_options, usage)) != -1) {
+	while ((c = cli_args_next(argc, argv, "o:h", pcapgen_options,
+			usage)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'm': have_mac = config_parse_mac(optarg, dst_mac) == 0; break;

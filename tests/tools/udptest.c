@@ -434,7 +434,8 @@ main(int argc, char **argv)
 	uint8_t *seen;
 	int c, fd, ok;
 
-	while ((c = cli_args_next(argc, argv, "h", udptest_options, usage)) != -1) {
+	while ((c = cli_args_next(argc, argv, "h", udptest_options,
+			usage)) != -1) {
 		switch (c) {
 		case 'c': o.config = optarg; break;
 		case 'n':
@@ -515,7 +516,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 		/* Pace: message i leaves no earlier than i / rate seconds. */
-		while (rumor_now_ns() - t0 < (uint64_t)i * 1000000000ull / o.rate)
+		while (rumor_now_ns() - t0 <
+				(uint64_t)i * 1000000000ull / o.rate)
 			drain_sinks(&o, ring, &cfg, seen, &dups, &misrouted, &bad);
 	}
 	last = rumor_now_ns();

@@ -698,8 +698,9 @@ test_truncation(void)
 
 		CHECK_EQ(len, msg_len(&m));
 		for (size_t l = 0; l <= len; l++)
-			CHECK_EQ(decode_exact(buf, l), l < HDR ? CHAN_WIRE_SHORT :
-					l < len ? CHAN_WIRE_LENGTH : CHAN_WIRE_OK);
+			CHECK_EQ(decode_exact(buf, l), l < HDR ?
+					CHAN_WIRE_SHORT : l < len ?
+					CHAN_WIRE_LENGTH : CHAN_WIRE_OK);
 		memcpy(big, buf, len);
 		big[len] = 0;
 		CHECK_EQ(decode_exact(big, len + 1), CHAN_WIRE_LENGTH);
@@ -1495,8 +1496,8 @@ test_order(void)
 static void
 check_ho_refused(const struct chan_handoff *ho, int line)
 {
-	CHECK_REFUSED_BY(chan_handoff_encode, ho,
-			CHAN_HANDOFF_LEN + 8 * (CHAN_HANDOFF_NODES_MAX + 1), line);
+	CHECK_REFUSED_BY(chan_handoff_encode, ho, CHAN_HANDOFF_LEN +
+			8 * (CHAN_HANDOFF_NODES_MAX + 1), line);
 }
 
 /*
