@@ -5,16 +5,23 @@
  * (node.c) against the dataplane's control socket until SIGTERM or
  * SIGINT, when it leaves the cluster gracefully.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "rumor/cli_args.h"
 #include "rumor/config.h"
 #include "rumor/seal.h"
 #include "rumor/log.h"
 #include "node.h"
+
+static const struct option control_options[] = {
+	CLI_ARGS_OPT("config", 'c'),
+	CLI_ARGS_OPT("log-level", 'l'),
+	CLI_ARGS_HELP,
+	CLI_ARGS_END,
+};
 
 static void
 usage(FILE *f)
@@ -42,12 +49,6 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *path = NULL;
 	struct rumor_config cfg;
 	struct seal_keyring keys;
@@ -57,7 +58,8 @@ main(int argc, char **argv)
 	char err[CONFIG_ERR_MAX + 256];
 	int c, lvl, status;
 
-	while ((c = getopt_long(argc, argv, "c:l:h", longopts, NULL)) != -1) {
+	while ((c = cli_args_next(argc, argv, "c:l:h", control_options,
+			usage)) != -1) {
 		switch (c) {
 		case 'c':
 			path = optarg;
@@ -72,12 +74,6 @@ main(int argc, char **argv)
 			}
 			log_set_level((enum log_level)lvl);
 			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
 		}
 	}
 	if (optind < argc) {

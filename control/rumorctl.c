@@ -7,7 +7,6 @@
  * and needs no node.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,11 +17,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rumor/cli_args.h"
+#include "rumor/clock.h"
 #include "rumor/config.h"
 #include "rumor/seal.h"
 #include "rumor/admin_req.h"
 
 #define RUMORCTL_TIMEOUT_MS 5000
+
+static const struct option rumorctl_options[] = {
+	CLI_ARGS_OPT("config", 'c'),
+	CLI_ARGS_OPT("socket", 's'),
+	CLI_ARGS_HELP,
+	CLI_ARGS_END,
+};
 
 static void
 usage(FILE *f)
@@ -81,22 +89,13 @@ keygen(void)
 	return 0;
 }
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Send cmd to the admin socket at path and print the reply. */
 static int
 ask(const char *path, const char *cmd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	static char buf[65536];
-	uint64_t deadline = mono_ms() + RUMORCTL_TIMEOUT_MS;
+	uint64_t deadline = rumor_now_ms() + RUMORCTL_TIMEOUT_MS;
 	bool first = true, error = false;
 	int fd;
 
@@ -126,7 +125,7 @@ ask(const char *path, const char *cmd)
 	/* Packets of text until an empty one. */
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
-		uint64_t now = mono_ms();
+		uint64_t now = rumor_now_ms();
 		ssize_t n;
 		int r;
 
@@ -172,33 +171,18 @@ ask(const char *path, const char *cmd)
 int
 main(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "socket", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *conf = NULL, *sock = NULL;
 	char path[CONFIG_PATH_MAX], cmd[ADMIN_REQ_MAX + 1];
 	struct admin_req req;
 	size_t off = 0;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+c:s:h", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
+	while ((c = cli_args_next(argc, argv, "+c:s:h", rumorctl_options,
+			usage)) != -1) {
+		if (c == 'c')
 			conf = optarg;
-			break;
-		case 's':
+		else
 			sock = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
 	}
 	if (optind == argc) {
 		fprintf(stderr, "rumorctl: a command is required\n");

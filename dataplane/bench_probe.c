@@ -33,23 +33,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 #include <rte_mbuf.h>
 
-#include "rumor/bytes.h"
 #include "rumor/chan_wire.h"
+#include "rumor/cli_args.h"
+#include "rumor/clock.h"
 #include "rumor/config.h"
-#include "rumor/ring.h"
+#include "rumor/latency.h"
 #include "rumor/wire.h"
 #include "bench_probe.h"
 #include "dp.h"
 
-#define PROBE_MAGIC 0x4b524c59u	/* "KRLY", as rumor-krelay's messages. */
-#define PROBE_HDR 20u		/* Magic, index, send time. */
 #define PROBE_LAT_MAX (1u << 22)	/* Latency samples kept. */
 #define PROBE_SUB_EVERY_MS 250u	/* SUBSCRIBE again until acknowledged. */
 #define PROBE_SUB_REQ 1u	/* Its request id: retries keep it. */
@@ -74,47 +72,29 @@ static struct probe {
 	uint16_t ip_id;
 	uint8_t pub[PROBE_FRAME_MAX];	/* The PUBLISH frame, unstamped. */
 	uint32_t pub_len, stamp_off;
-	uint32_t *lat;
-	size_t n_lat;
+	struct lat_samples lat;
 	const struct rte_eth_rxtx_callback *cb_gen, *cb_sink;
 } *pr;
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
+/* "A.B.C.D:PORT": ip and port in network byte order. */
 static int
 parse_addr(const char *s, uint32_t *ip, uint16_t *port)
 {
-	char host[INET_ADDRSTRLEN];
-	const char *colon = strrchr(s, ':');
-	char *end;
-	unsigned long p;
+	struct sockaddr_in sa;
 
-	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
+	if (cli_args_addr(s, &sa) < 0)
 		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	p = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || p == 0 || p > 65535 ||
-			inet_pton(AF_INET, host, ip) != 1)
-		return -1;
-	*port = htons((uint16_t)p);
+	*ip = sa.sin_addr.s_addr;
+	*port = sa.sin_port;
 	return 0;
 }
 
 static int
 parse_port(const char *s, uint16_t *out)
 {
-	char *end;
-	unsigned long v = strtoul(s, &end, 10);
+	uint64_t v;
 
-	if (*s == '\0' || *end != '\0' || v >= dp.n_ports)
+	if (dp.n_ports == 0 || cli_args_u64(s, 0, dp.n_ports - 1u, &v) < 0)
 		return -1;
 	*out = (uint16_t)v;
 	return 0;
@@ -184,7 +164,7 @@ parse_spec(struct probe *p, const char *spec)
 		} else if (strcmp(tok, "rate") == 0) {
 			rc = parse_num(v, 1, 1e7, &p->rate);
 		} else if (strcmp(tok, "size") == 0) {
-			rc = parse_num(v, PROBE_HDR, 1400, &size);
+			rc = parse_num(v, LAT_STAMP_LEN, 1400, &size);
 		} else if (strcmp(tok, "secs") == 0) {
 			rc = parse_num(v, 0.1, 86400, &p->secs);
 		} else if (strcmp(tok, "skip") == 0) {
@@ -288,20 +268,9 @@ frame_send(uint16_t port, const uint8_t *f, uint32_t len)
 static int
 pub_template(struct probe *p)
 {
-	uint8_t body[RUMOR_DATAGRAM_MAX];
-	struct rumor_msg msg = { 0 };
-	size_t n;
+	size_t n = lat_publish_encode(p->pub + FRAME_RUMOR_OFF,
+			sizeof(p->pub) - FRAME_RUMOR_OFF, p->channel, p->size);
 
-	memset(body, 0xab, sizeof(body));
-	msg.type = RUMOR_T_DATA;
-	msg.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
-	msg.channel = p->channel;
-	msg.channel_len = strlen(p->channel);
-	msg.channel_hash = ring_channel_hash(p->channel, msg.channel_len);
-	msg.payload = body;
-	msg.payload_len = p->size;
-	n = rumor_msg_encode(p->pub + FRAME_RUMOR_OFF,
-			sizeof(p->pub) - FRAME_RUMOR_OFF, &msg);
 	if (n == 0)
 		return -1;
 	p->pub_len = (uint32_t)(FRAME_RUMOR_OFF + n);
@@ -316,15 +285,9 @@ static void
 publish(struct probe *p)
 {
 	uint8_t *f = p->pub;
-	uint8_t *s = f + p->stamp_off;
-	uint64_t idx = p->sent + p->tx_fail;
 
-	s[0] = PROBE_MAGIC >> 24;
-	s[1] = (PROBE_MAGIC >> 16) & 0xff;
-	s[2] = (PROBE_MAGIC >> 8) & 0xff;
-	s[3] = PROBE_MAGIC & 0xff;
-	rumor_put64(s + 4, idx);
-	rumor_put64(s + 12, now_ns());
+	lat_stamp(f + p->stamp_off, LAT_MAGIC_KRELAY, p->sent + p->tx_fail,
+			rumor_now_ns());
 	frame_wrap(f, dp.port[p->to].self.mac, dp.port[p->gen].self.mac,
 			p->pub_ip, p->pub_port, dp.cfg.address,
 			htons(dp.cfg.udp_port), p->pub_len - FRAME_RUMOR_OFF,
@@ -339,15 +302,11 @@ static void
 subscribe(struct probe *p)
 {
 	uint8_t f[PROBE_FRAME_MAX];
-	struct chan_msg m = { 0 };
+	struct chan_msg m;
 	size_t n;
 
-	m.type = RUMOR_T_SUBSCRIBE;
-	m.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+	chan_msg_init(&m, RUMOR_T_SUBSCRIBE, p->channel, strlen(p->channel));
 	m.seq = PROBE_SUB_REQ;
-	m.channel = p->channel;
-	m.channel_len = strlen(p->channel);
-	m.channel_hash = ring_channel_hash(p->channel, m.channel_len);
 	m.u.lease.lease_ms = CHAN_LEASE_MAX_MS;
 	n = chan_msg_encode(&m, f + FRAME_RUMOR_OFF,
 			sizeof(f) - FRAME_RUMOR_OFF);
@@ -394,7 +353,7 @@ sink_frame(struct probe *p, struct rte_mbuf *m, uint64_t now)
 	const struct ipv4_hdr *ip;
 	const struct udp_hdr *udp;
 	const struct rumor_hdr *h;
-	const uint8_t *s;
+	uint64_t sent;
 	uint32_t len = m->pkt_len < sizeof(buf) ? m->pkt_len : sizeof(buf);
 	size_t dlen, off;
 
@@ -423,7 +382,7 @@ sink_frame(struct probe *p, struct rte_mbuf *m, uint64_t now)
 			p->state = PROBE_RUNNING;
 			p->t0 = rte_rdtsc();
 			p->end = p->t0 + (uint64_t)(p->secs * (double)p->hz);
-			p->count_from_ns = now_ns() +
+			p->count_from_ns = rumor_now_ns() +
 					(uint64_t)(p->skip * 1e9);
 		}
 		return;
@@ -431,22 +390,14 @@ sink_frame(struct probe *p, struct rte_mbuf *m, uint64_t now)
 	if (h->type != RUMOR_T_DELIVER)
 		return;
 	off = sizeof(*h) + ntohs(h->channel_len) + CHAN_ORD_LEN;
-	if (dlen < off + PROBE_HDR)
-		return;
-	s = f + FRAME_RUMOR_OFF + off;
-	if (((uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 |
-			(uint32_t)s[2] << 8 | s[3]) != PROBE_MAGIC)
+	if (dlen < off || !lat_stamp_read(f + FRAME_RUMOR_OFF + off,
+			dlen - off, LAT_MAGIC_KRELAY, NULL, &sent))
 		return;
 	p->received++;
-	if (rumor_get64(s + 12) < p->count_from_ns)
+	if (sent < p->count_from_ns)
 		return;
 	p->counted++;
-	if (p->n_lat < PROBE_LAT_MAX) {
-		uint64_t d = now - rumor_get64(s + 12);
-
-		p->lat[p->n_lat++] = d > UINT32_MAX ? UINT32_MAX :
-				(uint32_t)d;
-	}
+	lat_samples_add(&p->lat, now - sent);
 }
 
 /* Port sink: DELIVERs timed and dropped; SUBSCRIBE until acknowledged. */
@@ -460,7 +411,7 @@ sink_cb(uint16_t port, uint16_t queue, struct rte_mbuf *pkts[], uint16_t n,
 	(void)queue;
 	(void)max;
 	if (n > 0) {
-		uint64_t now = now_ns();
+		uint64_t now = rumor_now_ns();
 
 		for (uint16_t i = 0; i < n; i++)
 			sink_frame(p, pkts[i], now);
@@ -493,8 +444,7 @@ bench_probe_init(const char *spec)
 	pr = p;
 	if (parse_spec(p, spec) < 0 || pub_template(p) < 0)
 		return -1;
-	p->lat = malloc(PROBE_LAT_MAX * sizeof(*p->lat));
-	if (p->lat == NULL)
+	if (lat_samples_init(&p->lat, PROBE_LAT_MAX) < 0)
 		return -1;
 	p->hz = rte_get_tsc_hz();
 	p->period = (uint64_t)((double)p->hz / p->rate);
@@ -509,30 +459,14 @@ bench_probe_init(const char *spec)
 	return 0;
 }
 
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-pct(const uint32_t *v, size_t n, double q)
-{
-	if (n == 0)
-		return 0;
-	return v[(size_t)((double)(n - 1) * q / 100.0 + 0.5)] / 1000.0;
-}
-
 void
 bench_probe_report(FILE *f)
 {
 	struct probe *p = pr;
 
-	if (p == NULL || p->lat == NULL)
+	if (p == NULL || p->lat.ns == NULL)
 		return;
-	qsort(p->lat, p->n_lat, sizeof(*p->lat), cmp_u32);
+	lat_samples_sort(&p->lat);
 	fprintf(f, "probe: sent=%llu tx_fail=%llu received=%llu "
 			"counted=%llu subscribes=%llu p50_us=%.2f p90_us=%.2f "
 			"p99_us=%.2f max_us=%.2f\n",
@@ -541,9 +475,8 @@ bench_probe_report(FILE *f)
 			(unsigned long long)p->received,
 			(unsigned long long)p->counted,
 			(unsigned long long)p->subscribes,
-			pct(p->lat, p->n_lat, 50), pct(p->lat, p->n_lat, 90),
-			pct(p->lat, p->n_lat, 99),
-			pct(p->lat, p->n_lat, 100));
+			lat_pct_us(&p->lat, 50), lat_pct_us(&p->lat, 90),
+			lat_pct_us(&p->lat, 99), lat_pct_us(&p->lat, 100));
 }
 
 /* After the lcores stopped, before the ports close. */
@@ -560,7 +493,7 @@ bench_probe_free(void)
 	if (p->cb_sink != NULL &&
 			rte_eth_remove_rx_callback(p->sink, 0, p->cb_sink) == 0)
 		rte_free((void *)(uintptr_t)p->cb_sink);
-	free(p->lat);
+	lat_samples_free(&p->lat);
 	rte_free(p);
 	pr = NULL;
 }

@@ -30,59 +30,16 @@ local SEAL_TAG_LEN = 16
 
 local rumor = Proto("rumor", "rumor message transport")
 
+-- Message types from 1, and SUB_ACK statuses from 0 (enum rumor_type,
+-- enum chan_status).
 local types = {
-	[1] = "DATA",
-	[2] = "CONTROL",
-	[3] = "SUBSCRIBE",
-	[4] = "UNSUBSCRIBE",
-	[5] = "SUB_ACK",
-	[6] = "DELIVER",
-	[7] = "GAP",
-	[8] = "FANOUT",
-	[9] = "RETRANSMIT",
-	[10] = "INTEREST",
-	[11] = "INTEREST_ACK",
-	[12] = "NACK",
-	[13] = "GONE",
-	[14] = "GOSSIP",
-	[15] = "HANDOFF_REQ",
-	[16] = "HANDOFF",
+	"DATA", "CONTROL", "SUBSCRIBE", "UNSUBSCRIBE", "SUB_ACK", "DELIVER",
+	"GAP", "FANOUT", "RETRANSMIT", "INTEREST", "INTEREST_ACK", "NACK",
+	"GONE", "GOSSIP", "HANDOFF_REQ", "HANDOFF",
 }
-
--- The fixed part of each channel type after the name (chan_wire.h):
--- its layout, its length, and whether the message follows it. A
--- HANDOFF's is 24 bytes, then 8 per node.
-local LAYOUT_LEASE, LAYOUT_ACK, LAYOUT_IACK = 1, 2, 3
-local LAYOUT_ORD, LAYOUT_RANGE, LAYOUT_NACK, LAYOUT_GOSSIP = 4, 5, 6, 7
-local LAYOUT_HANDOFF = 8
-local HANDOFF_NODE_LEN = 8
-local HANDOFF_NODES_MAX = 128
-local fixed = {
-	[3] = { LAYOUT_LEASE, 8, false },
-	[4] = { nil, 0, false },
-	[5] = { LAYOUT_ACK, 12, false },
-	[6] = { LAYOUT_ORD, 16, true },
-	[7] = { LAYOUT_RANGE, 24, false },
-	[8] = { LAYOUT_ORD, 16, true },
-	[9] = { LAYOUT_ORD, 16, true },
-	[10] = { LAYOUT_LEASE, 8, false },
-	[11] = { LAYOUT_IACK, 28, false },
-	[12] = { LAYOUT_NACK, 24, false },
-	[13] = { LAYOUT_RANGE, 24, false },
-	[14] = { LAYOUT_GOSSIP, 8, true },
-	[15] = { nil, 0, false },
-	[16] = { LAYOUT_HANDOFF, 24, false },
-}
-
 local statuses = {
-	[0] = "OK",
-	[1] = "NOT_SUBSCRIBED",
-	[2] = "CLIENT_LIMIT",
-	[3] = "NODE_LIMIT",
-	[4] = "CLIENTS_LIMIT",
-	[5] = "CHANNEL_LIMIT",
-	[6] = "INTEREST_LIMIT",
-	[7] = "OWNED_LIMIT",
+	[0] = "OK", "NOT_SUBSCRIBED", "CLIENT_LIMIT", "NODE_LIMIT",
+	"CLIENTS_LIMIT", "CHANNEL_LIMIT", "INTEREST_LIMIT", "OWNED_LIMIT",
 }
 
 -- What a sealed control body carries (enum seal_proto).
@@ -90,97 +47,129 @@ local seal_protos = {
 	[1] = "SWIM",
 }
 
+-- The fields: name in rumor.fields, kind, filter name, label, and the
+-- display base or the names of the values.
 local f = rumor.fields
-f.magic = ProtoField.uint16("rumor.magic", "Magic", base.HEX)
-f.version = ProtoField.uint8("rumor.version", "Version", base.DEC)
-f.type = ProtoField.uint8("rumor.type", "Type", base.DEC, types)
-f.flags = ProtoField.uint8("rumor.flags", "Flags", base.HEX)
-f.hop_limit = ProtoField.uint8("rumor.hop_limit", "Hop limit", base.DEC)
-f.channel_len = ProtoField.uint16("rumor.channel_len", "Channel length",
-	base.DEC)
-f.origin = ProtoField.uint32("rumor.origin", "Origin", base.DEC)
-f.payload_len = ProtoField.uint16("rumor.payload_len", "Payload length",
-	base.DEC)
-f.reserved = ProtoField.uint16("rumor.reserved", "Reserved", base.HEX)
-f.epoch = ProtoField.uint64("rumor.epoch", "Ring epoch", base.DEC)
-f.seq = ProtoField.uint64("rumor.seq", "Sequence", base.DEC)
-f.channel_hash = ProtoField.uint64("rumor.channel_hash", "Channel hash",
-	base.HEX)
-f.channel = ProtoField.string("rumor.channel", "Channel")
-f.payload = ProtoField.bytes("rumor.payload", "Payload")
-f.lease_ms = ProtoField.uint32("rumor.chan.lease_ms", "Lease (ms)", base.DEC)
-f.status = ProtoField.uint8("rumor.chan.status", "Status", base.DEC,
-	statuses)
-f.limit = ProtoField.uint32("rumor.chan.limit", "Limit", base.DEC)
-f.stream = ProtoField.uint64("rumor.chan.stream", "Stream", base.HEX)
-f.next_seq = ProtoField.uint64("rumor.chan.next_seq", "Next sequence",
-	base.DEC)
-f.chan_seq = ProtoField.uint64("rumor.chan.seq", "Channel sequence",
-	base.DEC)
-f.first = ProtoField.uint64("rumor.chan.first", "First", base.DEC)
-f.last = ProtoField.uint64("rumor.chan.last", "Last", base.DEC)
-f.count = ProtoField.uint32("rumor.chan.count", "Count", base.DEC)
-f.boot = ProtoField.uint64("rumor.chan.boot", "Origin boot", base.DEC)
-f.node = ProtoField.uint32("rumor.chan.node", "Node", base.DEC)
-f.node_lease_ms = ProtoField.uint32("rumor.chan.node_lease_ms",
-	"Lease left (ms)", base.DEC)
-f.chan_reserved = ProtoField.bytes("rumor.chan.reserved", "Reserved")
-f.message = ProtoField.bytes("rumor.chan.message", "Message")
-f.ctl_proto = ProtoField.uint8("rumor.ctl.proto", "Sealed protocol",
-	base.DEC, seal_protos)
-f.ctl_reserved = ProtoField.uint8("rumor.ctl.reserved", "Reserved",
-	base.HEX)
-f.ctl_body_len = ProtoField.uint16("rumor.ctl.body_len", "Body length",
-	base.DEC)
-f.ctl_label_tag = ProtoField.uint64("rumor.ctl.label_tag", "Label tag",
-	base.HEX)
-f.ctl_sender = ProtoField.uint32("rumor.ctl.sender", "Sender", base.DEC)
-f.ctl_reserved2 = ProtoField.uint32("rumor.ctl.reserved2", "Reserved",
-	base.HEX)
-f.ctl_boot = ProtoField.uint64("rumor.ctl.boot", "Boot", base.DEC)
-f.ctl_counter = ProtoField.uint64("rumor.ctl.counter", "Counter", base.DEC)
-f.ctl_body = ProtoField.bytes("rumor.ctl.body", "Sealed body")
-f.ctl_tag = ProtoField.bytes("rumor.ctl.tag", "Authentication tag")
+for _, d in ipairs({
+	{ "magic", "uint16", "rumor.magic",
+		"Magic", base.HEX },
+	{ "version", "uint8", "rumor.version",
+		"Version", base.DEC },
+	{ "type", "uint8", "rumor.type",
+		"Type", base.DEC, types },
+	{ "flags", "uint8", "rumor.flags",
+		"Flags", base.HEX },
+	{ "hop_limit", "uint8", "rumor.hop_limit",
+		"Hop limit", base.DEC },
+	{ "channel_len", "uint16", "rumor.channel_len",
+		"Channel length", base.DEC },
+	{ "origin", "uint32", "rumor.origin",
+		"Origin", base.DEC },
+	{ "payload_len", "uint16", "rumor.payload_len",
+		"Payload length", base.DEC },
+	{ "reserved", "uint16", "rumor.reserved",
+		"Reserved", base.HEX },
+	{ "epoch", "uint64", "rumor.epoch",
+		"Ring epoch", base.DEC },
+	{ "seq", "uint64", "rumor.seq",
+		"Sequence", base.DEC },
+	{ "channel_hash", "uint64", "rumor.channel_hash",
+		"Channel hash", base.HEX },
+	{ "channel", "string", "rumor.channel",
+		"Channel" },
+	{ "payload", "bytes", "rumor.payload",
+		"Payload" },
+	{ "lease_ms", "uint32", "rumor.chan.lease_ms",
+		"Lease (ms)", base.DEC },
+	{ "status", "uint8", "rumor.chan.status",
+		"Status", base.DEC, statuses },
+	{ "limit", "uint32", "rumor.chan.limit",
+		"Limit", base.DEC },
+	{ "stream", "uint64", "rumor.chan.stream",
+		"Stream", base.HEX },
+	{ "next_seq", "uint64", "rumor.chan.next_seq",
+		"Next sequence", base.DEC },
+	{ "chan_seq", "uint64", "rumor.chan.seq",
+		"Channel sequence", base.DEC },
+	{ "first", "uint64", "rumor.chan.first",
+		"First", base.DEC },
+	{ "last", "uint64", "rumor.chan.last",
+		"Last", base.DEC },
+	{ "count", "uint32", "rumor.chan.count",
+		"Count", base.DEC },
+	{ "boot", "uint64", "rumor.chan.boot",
+		"Origin boot", base.DEC },
+	{ "node", "uint32", "rumor.chan.node",
+		"Node", base.DEC },
+	{ "node_lease_ms", "uint32", "rumor.chan.node_lease_ms",
+		"Lease left (ms)", base.DEC },
+	{ "chan_reserved", "bytes", "rumor.chan.reserved",
+		"Reserved" },
+	{ "message", "bytes", "rumor.chan.message",
+		"Message" },
+	{ "ctl_proto", "uint8", "rumor.ctl.proto",
+		"Sealed protocol", base.DEC, seal_protos },
+	{ "ctl_reserved", "uint8", "rumor.ctl.reserved",
+		"Reserved", base.HEX },
+	{ "ctl_body_len", "uint16", "rumor.ctl.body_len",
+		"Body length", base.DEC },
+	{ "ctl_label_tag", "uint64", "rumor.ctl.label_tag",
+		"Label tag", base.HEX },
+	{ "ctl_sender", "uint32", "rumor.ctl.sender",
+		"Sender", base.DEC },
+	{ "ctl_reserved2", "uint32", "rumor.ctl.reserved2",
+		"Reserved", base.HEX },
+	{ "ctl_boot", "uint64", "rumor.ctl.boot",
+		"Boot", base.DEC },
+	{ "ctl_counter", "uint64", "rumor.ctl.counter",
+		"Counter", base.DEC },
+	{ "ctl_body", "bytes", "rumor.ctl.body",
+		"Sealed body" },
+	{ "ctl_tag", "bytes", "rumor.ctl.tag",
+		"Authentication tag" },
+}) do
+	f[d[1]] = ProtoField[d[2]](d[3], d[4], d[5], d[6])
+end
 
+-- The findings: name in rumor.experts, filter name, group and text;
+-- every one an error.
 local e = rumor.experts
-e.short = ProtoExpert.new("rumor.short", "Shorter than the 40-byte header",
-	expert.group.MALFORMED, expert.severity.ERROR)
-e.magic = ProtoExpert.new("rumor.bad_magic", "Bad magic (expected 0x524d)",
-	expert.group.MALFORMED, expert.severity.ERROR)
-e.version = ProtoExpert.new("rumor.bad_version", "Unsupported version",
-	expert.group.PROTOCOL, expert.severity.ERROR)
-e.type = ProtoExpert.new("rumor.bad_type", "Unknown message type",
-	expert.group.PROTOCOL, expert.severity.ERROR)
-e.flags = ProtoExpert.new("rumor.bad_flags", "Unknown flag bits set",
-	expert.group.PROTOCOL, expert.severity.ERROR)
-e.reserved = ProtoExpert.new("rumor.bad_reserved", "Reserved is not zero",
-	expert.group.PROTOCOL, expert.severity.ERROR)
-e.channel = ProtoExpert.new("rumor.bad_channel",
-	"Channel length out of range (1 to 255)",
-	expert.group.MALFORMED, expert.severity.ERROR)
-e.length = ProtoExpert.new("rumor.bad_length",
-	"Length mismatch: 40 + channel_len + payload_len != UDP payload",
-	expert.group.MALFORMED, expert.severity.ERROR)
-e.too_long = ProtoExpert.new("rumor.too_long",
-	"Datagram longer than 1472 bytes",
-	expert.group.MALFORMED, expert.severity.ERROR)
-e.ctl_short = ProtoExpert.new("rumor.ctl.short",
-	"Shorter than the 56 bytes of a sealed message",
-	expert.group.MALFORMED, expert.severity.ERROR)
-e.ctl_proto = ProtoExpert.new("rumor.ctl.bad_proto",
-	"Unknown sealed protocol",
-	expert.group.PROTOCOL, expert.severity.ERROR)
-e.ctl_length = ProtoExpert.new("rumor.ctl.bad_length",
-	"Length mismatch: 56 + body_len != UDP payload",
-	expert.group.MALFORMED, expert.severity.ERROR)
-e.ctl_sender = ProtoExpert.new("rumor.ctl.bad_sender", "Sender is 0",
-	expert.group.PROTOCOL, expert.severity.ERROR)
-e.chan_fixed = ProtoExpert.new("rumor.chan.bad_fixed",
-	"Payload too short for the type's fixed part",
-	expert.group.MALFORMED, expert.severity.ERROR)
-e.chan_count = ProtoExpert.new("rumor.chan.bad_count",
-	"More than 128 nodes (CHAN_HANDOFF_NODES_MAX)",
-	expert.group.MALFORMED, expert.severity.ERROR)
+for _, d in ipairs({
+	{ "short", "rumor.short", "MALFORMED",
+		"Shorter than the 40-byte header" },
+	{ "magic", "rumor.bad_magic", "MALFORMED",
+		"Bad magic (expected 0x524d)" },
+	{ "version", "rumor.bad_version", "PROTOCOL",
+		"Unsupported version" },
+	{ "type", "rumor.bad_type", "PROTOCOL",
+		"Unknown message type" },
+	{ "flags", "rumor.bad_flags", "PROTOCOL",
+		"Unknown flag bits set" },
+	{ "reserved", "rumor.bad_reserved", "PROTOCOL",
+		"Reserved is not zero" },
+	{ "channel", "rumor.bad_channel", "MALFORMED",
+		"Channel length out of range (1 to 255)" },
+	{ "length", "rumor.bad_length", "MALFORMED",
+		"Length mismatch: 40 + channel_len + payload_len " ..
+		"!= UDP payload" },
+	{ "too_long", "rumor.too_long", "MALFORMED",
+		"Datagram longer than 1472 bytes" },
+	{ "ctl_short", "rumor.ctl.short", "MALFORMED",
+		"Shorter than the 56 bytes of a sealed message" },
+	{ "ctl_proto", "rumor.ctl.bad_proto", "PROTOCOL",
+		"Unknown sealed protocol" },
+	{ "ctl_length", "rumor.ctl.bad_length", "MALFORMED",
+		"Length mismatch: 56 + body_len != UDP payload" },
+	{ "ctl_sender", "rumor.ctl.bad_sender", "PROTOCOL",
+		"Sender is 0" },
+	{ "chan_fixed", "rumor.chan.bad_fixed", "MALFORMED",
+		"Payload too short for the type's fixed part" },
+	{ "chan_count", "rumor.chan.bad_count", "MALFORMED",
+		"More than 128 nodes (CHAN_HANDOFF_NODES_MAX)" },
+}) do
+	e[d[1]] = ProtoExpert.new(d[2], d[4], expert.group[d[3]],
+		expert.severity.ERROR)
+end
 
 rumor.prefs.port = Pref.uint("UDP port", RUMOR_DEFAULT_PORT,
 	"UDP port decoded as rumor")
@@ -196,39 +185,35 @@ function rumor.prefs_changed()
 	end
 end
 
+-- Add the len-byte field at off to t, flagged with the expert finding
+-- when bad(value) holds. Returns the value and the item.
+local function add_checked(t, field, tvb, off, len, finding, bad)
+	local v = tvb(off, len):uint()
+	local item = t:add(field, tvb(off, len))
+	if bad(v) then
+		item:add_proto_expert_info(finding)
+	end
+	return v, item
+end
+
+local function nonzero(v)
+	return v ~= 0
+end
+
 -- The clear header of a sealed control message, len bytes (at least 40):
 -- what the first check of seal_open would refuse is flagged. Returns the
 -- text for the Info column.
 local function dissect_control(tvb, t, len, have)
-	local proto = tvb(4, 1):uint()
-	local item = t:add(f.ctl_proto, tvb(4, 1))
-	if seal_protos[proto] == nil then
-		item:add_proto_expert_info(e.ctl_proto)
-	end
-
-	item = t:add(f.ctl_reserved, tvb(5, 1))
-	if tvb(5, 1):uint() ~= 0 then
-		item:add_proto_expert_info(e.reserved)
-	end
-
-	local body_len = tvb(6, 2):uint()
-	item = t:add(f.ctl_body_len, tvb(6, 2))
-	if SEAL_HDR_LEN + body_len + SEAL_TAG_LEN ~= len then
-		item:add_proto_expert_info(e.ctl_length)
-	end
-
+	local proto = add_checked(t, f.ctl_proto, tvb, 4, 1, e.ctl_proto,
+		function(v) return seal_protos[v] == nil end)
+	add_checked(t, f.ctl_reserved, tvb, 5, 1, e.reserved, nonzero)
+	local body_len = add_checked(t, f.ctl_body_len, tvb, 6, 2,
+		e.ctl_length,
+		function(v) return SEAL_HDR_LEN + v + SEAL_TAG_LEN ~= len end)
 	t:add(f.ctl_label_tag, tvb(8, 8))
-
-	local sender = tvb(16, 4):uint()
-	item = t:add(f.ctl_sender, tvb(16, 4))
-	if sender == 0 then
-		item:add_proto_expert_info(e.ctl_sender)
-	end
-
-	item = t:add(f.ctl_reserved2, tvb(20, 4))
-	if tvb(20, 4):uint() ~= 0 then
-		item:add_proto_expert_info(e.reserved)
-	end
+	local sender = add_checked(t, f.ctl_sender, tvb, 16, 4, e.ctl_sender,
+		function(v) return v == 0 end)
+	add_checked(t, f.ctl_reserved2, tvb, 20, 4, e.reserved, nonzero)
 
 	local boot = tvb(24, 8):uint64()
 	t:add(f.ctl_boot, tvb(24, 8))
@@ -259,80 +244,96 @@ local function dissect_control(tvb, t, len, have)
 		name, sender, tostring(boot), tostring(counter), body_len)
 end
 
+-- The fixed part of each channel type after the name (chan_wire.h): its
+-- length, whether the message follows it, its fields (each at an offset,
+-- of a length), and what the Info column says of it. A HANDOFF's is 24
+-- bytes, then 8 per node.
+local HANDOFF_NODE_LEN = 8
+local HANDOFF_NODES_MAX = 128
+
+local function u64(tvb, off)
+	return tostring(tvb(off, 8):uint64())
+end
+
+local function ack_info(tvb, off)
+	local st = tvb(off, 1):uint()
+	return string.format(" status=%s lease=%u",
+		statuses[st] or tostring(st), tvb(off + 4, 4):uint())
+end
+
+local lease = { len = 8, fields = { { f.lease_ms, 0, 4 },
+	{ f.chan_reserved, 4, 4 } },
+	info = function(tvb, off)
+		return string.format(" lease=%u", tvb(off, 4):uint())
+	end }
+local ack = { len = 12, fields = { { f.status, 0, 1 },
+	{ f.chan_reserved, 1, 3 }, { f.lease_ms, 4, 4 }, { f.limit, 8, 4 } },
+	info = ack_info }
+local iack = { len = 28, fields = { { f.status, 0, 1 },
+	{ f.chan_reserved, 1, 3 }, { f.lease_ms, 4, 4 }, { f.limit, 8, 4 },
+	{ f.stream, 12, 8 }, { f.next_seq, 20, 8 } },
+	info = function(tvb, off)
+		return ack_info(tvb, off) .. " next=" .. u64(tvb, off + 20)
+	end }
+local ord = { len = 16, msg = true, fields = { { f.stream, 0, 8 },
+	{ f.chan_seq, 8, 8 } },
+	info = function(tvb, off)
+		return " chan_seq=" .. u64(tvb, off + 8)
+	end }
+local range = { len = 24, fields = { { f.stream, 0, 8 }, { f.first, 8, 8 },
+	{ f.last, 16, 8 } },
+	info = function(tvb, off)
+		return string.format(" first=%s last=%s", u64(tvb, off + 8),
+			u64(tvb, off + 16))
+	end }
+local nack = { len = 24, fields = { { f.stream, 0, 8 }, { f.first, 8, 8 },
+	{ f.count, 16, 4 }, { f.chan_reserved, 20, 4 } },
+	info = function(tvb, off)
+		return string.format(" first=%s count=%u", u64(tvb, off + 8),
+			tvb(off + 16, 4):uint())
+	end }
+local gossip = { len = 8, msg = true, fields = { { f.boot, 0, 8 } } }
+local handoff = { len = 24, fields = { { f.stream, 0, 8 },
+	{ f.next_seq, 8, 8 }, { f.count, 16, 4 }, { f.chan_reserved, 20, 4 } },
+	info = function(tvb, off, count)
+		return string.format(" next=%s nodes=%u", u64(tvb, off + 8),
+			count)
+	end }
+local empty = { len = 0, fields = {} }
+local fixed = {
+	[3] = lease, [4] = empty, [5] = ack, [6] = ord, [7] = range,
+	[8] = ord, [9] = ord, [10] = lease, [11] = iack, [12] = nack,
+	[13] = range, [14] = gossip, [15] = empty, [16] = handoff,
+}
+
 -- The fixed part of a channel message (n bytes at off, the whole
 -- payload) and the message after it. Returns text for the Info column.
 local function dissect_fixed(tvb, t, mtype, off, n)
-	local layout, need, has_msg = fixed[mtype][1], fixed[mtype][2],
-		fixed[mtype][3]
-	local count = 0
-	if layout == LAYOUT_HANDOFF and n >= need then
+	local part = fixed[mtype]
+	local need, count = part.len, 0
+	if part == handoff and n >= need then
 		count = tvb(off + 16, 4):uint()
 		need = need + HANDOFF_NODE_LEN * count
 	end
-	if n < need or (not has_msg and n ~= need) then
+	if n < need or (not part.msg and n ~= need) then
 		t:add_proto_expert_info(e.chan_fixed)
 		return ""
 	end
-	local info = ""
-	if layout == LAYOUT_LEASE then
-		t:add(f.lease_ms, tvb(off, 4))
-		t:add(f.chan_reserved, tvb(off + 4, 4))
-		info = string.format(" lease=%u", tvb(off, 4):uint())
-	elseif layout == LAYOUT_ACK or layout == LAYOUT_IACK then
-		t:add(f.status, tvb(off, 1))
-		t:add(f.chan_reserved, tvb(off + 1, 3))
-		t:add(f.lease_ms, tvb(off + 4, 4))
-		t:add(f.limit, tvb(off + 8, 4))
-		local st = tvb(off, 1):uint()
-		info = string.format(" status=%s lease=%u",
-			statuses[st] or tostring(st), tvb(off + 4, 4):uint())
-		if layout == LAYOUT_IACK then
-			t:add(f.stream, tvb(off + 12, 8))
-			t:add(f.next_seq, tvb(off + 20, 8))
-			info = info .. string.format(" next=%s",
-				tostring(tvb(off + 20, 8):uint64()))
-		end
-	elseif layout == LAYOUT_ORD then
-		t:add(f.stream, tvb(off, 8))
-		t:add(f.chan_seq, tvb(off + 8, 8))
-		info = string.format(" chan_seq=%s",
-			tostring(tvb(off + 8, 8):uint64()))
-	elseif layout == LAYOUT_RANGE then
-		t:add(f.stream, tvb(off, 8))
-		t:add(f.first, tvb(off + 8, 8))
-		t:add(f.last, tvb(off + 16, 8))
-		info = string.format(" first=%s last=%s",
-			tostring(tvb(off + 8, 8):uint64()),
-			tostring(tvb(off + 16, 8):uint64()))
-	elseif layout == LAYOUT_NACK then
-		t:add(f.stream, tvb(off, 8))
-		t:add(f.first, tvb(off + 8, 8))
-		t:add(f.count, tvb(off + 16, 4))
-		t:add(f.chan_reserved, tvb(off + 20, 4))
-		info = string.format(" first=%s count=%u",
-			tostring(tvb(off + 8, 8):uint64()), tvb(off + 16, 4):uint())
-	elseif layout == LAYOUT_GOSSIP then
-		t:add(f.boot, tvb(off, 8))
-	elseif layout == LAYOUT_HANDOFF then
-		t:add(f.stream, tvb(off, 8))
-		t:add(f.next_seq, tvb(off + 8, 8))
-		local item = t:add(f.count, tvb(off + 16, 4))
-		if count > HANDOFF_NODES_MAX then
+	for _, fd in ipairs(part.fields) do
+		local item = t:add(fd[1], tvb(off + fd[2], fd[3]))
+		if fd[1] == f.count and count > HANDOFF_NODES_MAX then
 			item:add_proto_expert_info(e.chan_count)
 		end
-		t:add(f.chan_reserved, tvb(off + 20, 4))
-		for i = 0, count - 1 do
-			local p = off + 24 + HANDOFF_NODE_LEN * i
-			local node = t:add(f.node, tvb(p, 4))
-			node:add(f.node_lease_ms, tvb(p + 4, 4))
-		end
-		info = string.format(" next=%s nodes=%u",
-			tostring(tvb(off + 8, 8):uint64()), count)
 	end
-	if has_msg and n > need then
+	for i = 0, count - 1 do
+		local p = off + 24 + HANDOFF_NODE_LEN * i
+		local node = t:add(f.node, tvb(p, 4))
+		node:add(f.node_lease_ms, tvb(p + 4, 4))
+	end
+	if part.msg and n > need then
 		t:add(f.message, tvb(off + need, n - need))
 	end
-	return info
+	return part.info and part.info(tvb, off, count) or ""
 end
 
 function rumor.dissector(tvb, pinfo, tree)
@@ -348,23 +349,12 @@ function rumor.dissector(tvb, pinfo, tree)
 		return len
 	end
 
-	local magic = tvb(0, 2):uint()
-	local item = t:add(f.magic, tvb(0, 2))
-	if magic ~= RUMOR_MAGIC then
-		item:add_proto_expert_info(e.magic)
-	end
-
-	local version = tvb(2, 1):uint()
-	item = t:add(f.version, tvb(2, 1))
-	if version ~= RUMOR_VERSION then
-		item:add_proto_expert_info(e.version)
-	end
-
-	local mtype = tvb(3, 1):uint()
-	item = t:add(f.type, tvb(3, 1))
-	if types[mtype] == nil then
-		item:add_proto_expert_info(e.type)
-	end
+	local magic = add_checked(t, f.magic, tvb, 0, 2, e.magic,
+		function(v) return v ~= RUMOR_MAGIC end)
+	add_checked(t, f.version, tvb, 2, 1, e.version,
+		function(v) return v ~= RUMOR_VERSION end)
+	local mtype = add_checked(t, f.type, tvb, 3, 1, e.type,
+		function(v) return types[v] == nil end)
 
 	-- After the first 4 bytes, a control message has a layout of its own.
 	if mtype == RUMOR_T_CONTROL then
@@ -375,39 +365,23 @@ function rumor.dissector(tvb, pinfo, tree)
 		return len
 	end
 
-	local flags = tvb(4, 1):uint()
-	item = t:add(f.flags, tvb(4, 1))
-	if bit.band(flags, bit.bnot(RUMOR_F_KNOWN)) ~= 0 then
-		item:add_proto_expert_info(e.flags)
-	end
-
+	add_checked(t, f.flags, tvb, 4, 1, e.flags, function(v)
+		return bit.band(v, bit.bnot(RUMOR_F_KNOWN)) ~= 0
+	end)
 	local hop = tvb(5, 1):uint()
 	t:add(f.hop_limit, tvb(5, 1))
-
-	local chan_len = tvb(6, 2):uint()
-	item = t:add(f.channel_len, tvb(6, 2))
-	if chan_len == 0 or chan_len > RUMOR_CHANNEL_MAX then
-		item:add_proto_expert_info(e.channel)
-	end
-
+	local chan_len = add_checked(t, f.channel_len, tvb, 6, 2, e.channel,
+		function(v) return v == 0 or v > RUMOR_CHANNEL_MAX end)
 	t:add(f.origin, tvb(8, 4))
-
-	local payload_len = tvb(12, 2):uint()
-	local len_item = t:add(f.payload_len, tvb(12, 2))
-
-	item = t:add(f.reserved, tvb(14, 2))
-	if tvb(14, 2):uint() ~= 0 then
-		item:add_proto_expert_info(e.reserved)
-	end
-
+	local payload_len = add_checked(t, f.payload_len, tvb, 12, 2,
+		e.length,
+		function(v) return RUMOR_HDR_LEN + chan_len + v ~= len end)
+	add_checked(t, f.reserved, tvb, 14, 2, e.reserved, nonzero)
 	t:add(f.epoch, tvb(16, 8))
 	local seq = tvb(24, 8):uint64()
 	t:add(f.seq, tvb(24, 8))
 	t:add(f.channel_hash, tvb(32, 8))
 
-	if RUMOR_HDR_LEN + chan_len + payload_len ~= len then
-		len_item:add_proto_expert_info(e.length)
-	end
 	if len > RUMOR_DATAGRAM_MAX then
 		t:add_proto_expert_info(e.too_long)
 	end

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rumor/enum_names.h"
+
 /* The longest request accepted, in bytes. */
 #define ADMIN_REQ_MAX 256u
 
@@ -29,15 +31,23 @@ enum admin_cmd {
 	ADMIN_CMD_MAX
 };
 
+#define ADMIN_REQ_VERDICTS(X)						\
+	X(ADMIN_REQ_OK, "ok")						\
+	/* Nothing but blanks. */					\
+	X(ADMIN_REQ_EMPTY, "empty")					\
+	/* More than ADMIN_REQ_MAX bytes. */				\
+	X(ADMIN_REQ_TOO_LONG, "too_long")				\
+	/* A byte that is not printable ASCII or a blank (space,	\
+	 * tab, CR, LF). */						\
+	X(ADMIN_REQ_BINARY, "binary")					\
+	/* Not a command. */						\
+	X(ADMIN_REQ_UNKNOWN, "unknown")					\
+	/* A command with arguments it does not take, or without	\
+	 * those it needs. */						\
+	X(ADMIN_REQ_ARGS, "args")
+
 enum admin_verdict {
-	ADMIN_REQ_OK = 0,
-	ADMIN_REQ_EMPTY,	/* Nothing but blanks. */
-	ADMIN_REQ_TOO_LONG,	/* More than ADMIN_REQ_MAX bytes. */
-	ADMIN_REQ_BINARY,	/* A byte that is not printable ASCII or a
-				 * blank (space, tab, CR, LF). */
-	ADMIN_REQ_UNKNOWN,	/* Not a command. */
-	ADMIN_REQ_ARGS,		/* A command with arguments it does not
-				 * take, or without those it needs. */
+	ADMIN_REQ_VERDICTS(RUMOR_ENUM_VALUE)
 	ADMIN_REQ_VERDICT_MAX
 };
 

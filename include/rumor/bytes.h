@@ -1,8 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Network byte order (big-endian) fields at any alignment: every rumor
- * codec reads and writes its wire fields through these, since a field
- * may sit at an odd offset of a datagram.
+ * Fields of 16, 32 and 64 bits at any alignment, since a field may sit at
+ * an odd offset of a datagram:
+ *
+ *   rumor_get16/32/64(p), rumor_put16/32/64(p, v): network byte order
+ *   (big-endian), what every rumor wire codec reads and writes;
+ *   rumor_load16/32/64(p), rumor_store16/32/64(p, v): host byte order,
+ *   for the control link, whose two ends share one machine.
+ *
+ * One definition serves the three widths: RUMOR_BYTES_WIDTH(bits) below
+ * defines the four functions of a width.
  */
 #ifndef RUMOR_BYTES_H
 #define RUMOR_BYTES_H
@@ -11,52 +18,38 @@
 #include <stdint.h>
 #include <string.h>
 
-static inline uint16_t
-rumor_get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be16toh(v);
+#define RUMOR_BYTES_WIDTH(bits)						\
+static inline uint##bits##_t						\
+rumor_load##bits(const uint8_t *p)					\
+{									\
+	uint##bits##_t v;						\
+									\
+	memcpy(&v, p, sizeof(v));					\
+	return v;							\
+}									\
+									\
+static inline void							\
+rumor_store##bits(uint8_t *p, uint##bits##_t v)				\
+{									\
+	memcpy(p, &v, sizeof(v));					\
+}									\
+									\
+static inline uint##bits##_t						\
+rumor_get##bits(const uint8_t *p)					\
+{									\
+	return be##bits##toh(rumor_load##bits(p));			\
+}									\
+									\
+static inline void							\
+rumor_put##bits(uint8_t *p, uint##bits##_t v)				\
+{									\
+	rumor_store##bits(p, htobe##bits(v));				\
 }
 
-static inline uint32_t
-rumor_get32(const uint8_t *p)
-{
-	uint32_t v;
+RUMOR_BYTES_WIDTH(16)
+RUMOR_BYTES_WIDTH(32)
+RUMOR_BYTES_WIDTH(64)
 
-	memcpy(&v, p, sizeof(v));
-	return be32toh(v);
-}
-
-static inline uint64_t
-rumor_get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return be64toh(v);
-}
-
-static inline void
-rumor_put16(uint8_t *p, uint16_t v)
-{
-	v = htobe16(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-rumor_put32(uint8_t *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-rumor_put64(uint8_t *p, uint64_t v)
-{
-	v = htobe64(v);
-	memcpy(p, &v, sizeof(v));
-}
+#undef RUMOR_BYTES_WIDTH
 
 #endif /* RUMOR_BYTES_H */

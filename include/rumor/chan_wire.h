@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rumor/enum_names.h"
 #include "rumor/wire.h"
 
 /*
@@ -94,15 +95,26 @@ chan_is_broadcast(const char *name, size_t len)
 }
 
 /* SUB_ACK and INTEREST_ACK status: granted, or which limit refused. */
+#define CHAN_STATUSES(X)						\
+	/* Granted (or given back). */					\
+	X(CHAN_ST_OK, "ok")						\
+	/* UNSUBSCRIBE of no subscription. */				\
+	X(CHAN_ST_NOT_SUBSCRIBED, "not subscribed")			\
+	/* Subscriptions of this client. */				\
+	X(CHAN_ST_CLIENT_LIMIT, "subscriptions per client")		\
+	/* Subscriptions on this node. */				\
+	X(CHAN_ST_NODE_LIMIT, "subscriptions per node")			\
+	/* Distinct clients on this node. */				\
+	X(CHAN_ST_CLIENTS_LIMIT, "clients per node")			\
+	/* Local subscribers of the channel. */				\
+	X(CHAN_ST_CHANNEL_LIMIT, "subscribers per channel")		\
+	/* Owner: nodes interested in it. */				\
+	X(CHAN_ST_INTEREST_LIMIT, "interested nodes per channel")	\
+	/* Owner: channels with an audience. */				\
+	X(CHAN_ST_OWNED_LIMIT, "owned channels")
+
 enum chan_status {
-	CHAN_ST_OK = 0,			/* Granted (or given back). */
-	CHAN_ST_NOT_SUBSCRIBED,		/* UNSUBSCRIBE of no subscription. */
-	CHAN_ST_CLIENT_LIMIT,		/* Subscriptions of this client. */
-	CHAN_ST_NODE_LIMIT,		/* Subscriptions on this node. */
-	CHAN_ST_CLIENTS_LIMIT,		/* Distinct clients on this node. */
-	CHAN_ST_CHANNEL_LIMIT,		/* Local subscribers of the channel. */
-	CHAN_ST_INTEREST_LIMIT,		/* Owner: nodes interested in it. */
-	CHAN_ST_OWNED_LIMIT,		/* Owner: channels with an audience. */
+	CHAN_STATUSES(RUMOR_ENUM_VALUE)
 	CHAN_ST_MAX
 };
 
@@ -221,27 +233,43 @@ struct chan_handoff {
 };
 
 /* Why a channel message was refused; CHAN_WIRE_OK when it was not. */
+#define CHAN_WIRE_ERRORS(X)						\
+	X(CHAN_WIRE_OK, "ok")						\
+	/* Shorter than the rumor header. */				\
+	X(CHAN_WIRE_SHORT, "short")					\
+	/* Magic, version, flags or reserved wrong. */			\
+	X(CHAN_WIRE_HEADER, "header")					\
+	/* Not DATA nor a channel message type. */			\
+	X(CHAN_WIRE_TYPE, "type")					\
+	/* Channel name empty or over 255 bytes. */			\
+	X(CHAN_WIRE_CHANNEL, "channel")					\
+	/* Lengths that do not add up, a fixed part of the wrong	\
+	 * size, or too long. */					\
+	X(CHAN_WIRE_LENGTH, "length")					\
+	/* Origin 0 from a node, or not 0 from a client. */		\
+	X(CHAN_WIRE_ORIGIN, "origin")					\
+	/* A type the channel's kind (broadcast or ordered) does not	\
+	 * have. */							\
+	X(CHAN_WIRE_KIND, "kind")					\
+	/* A reserved field of the fixed part not 0. */			\
+	X(CHAN_WIRE_RESERVED, "reserved")				\
+	/* Unknown status, or a lease, limit, stream or next_seq that	\
+	 * does not go with it. */					\
+	X(CHAN_WIRE_STATUS, "status")					\
+	/* Lease above CHAN_LEASE_MAX_MS. */				\
+	X(CHAN_WIRE_LEASE, "lease")					\
+	/* Stream 0 on an ordered channel, or not 0 on a broadcast	\
+	 * one. */							\
+	X(CHAN_WIRE_STREAM, "stream")					\
+	/* A sequence out of its range. */				\
+	X(CHAN_WIRE_SEQ, "seq")						\
+	/* first above last, or a count out of range. */		\
+	X(CHAN_WIRE_RANGE, "range")					\
+	/* GOSSIP boot 0. */						\
+	X(CHAN_WIRE_BOOT, "boot")
+
 enum chan_wire_error {
-	CHAN_WIRE_OK = 0,
-	CHAN_WIRE_SHORT,	/* Shorter than the rumor header. */
-	CHAN_WIRE_HEADER,	/* Magic, version, flags or reserved wrong. */
-	CHAN_WIRE_TYPE,		/* Not DATA nor a channel message type. */
-	CHAN_WIRE_CHANNEL,	/* Channel name empty or over 255 bytes. */
-	CHAN_WIRE_LENGTH,	/* Lengths that do not add up, a fixed part
-				 * of the wrong size, or too long. */
-	CHAN_WIRE_ORIGIN,	/* Origin 0 from a node, or not 0 from a
-				 * client. */
-	CHAN_WIRE_KIND,		/* A type the channel's kind (broadcast or
-				 * ordered) does not have. */
-	CHAN_WIRE_RESERVED,	/* A reserved field of the fixed part not 0. */
-	CHAN_WIRE_STATUS,	/* Unknown status, or a lease, limit, stream
-				 * or next_seq that does not go with it. */
-	CHAN_WIRE_LEASE,	/* Lease above CHAN_LEASE_MAX_MS. */
-	CHAN_WIRE_STREAM,	/* Stream 0 on an ordered channel, or not 0
-				 * on a broadcast one. */
-	CHAN_WIRE_SEQ,		/* A sequence out of its range. */
-	CHAN_WIRE_RANGE,	/* first above last, or a count out of range. */
-	CHAN_WIRE_BOOT,		/* GOSSIP boot 0. */
+	CHAN_WIRE_ERRORS(RUMOR_ENUM_VALUE)
 	CHAN_WIRE_ERROR_MAX
 };
 
@@ -257,11 +285,22 @@ const char *chan_type_name(uint8_t type);
  * Each encoder writes the fixed part into buf (cap bytes) and returns its
  * length, or 0, writing nothing, if the fields would not decode or it
  * does not fit. interest selects INTEREST_ACK's layout of an ack.
+ *
+ * The parts that have no variant (lease, gossip, range, nack) share one
+ * signature: for P of them, chan_P_decode(buf, len, struct chan_P *out)
+ * and chan_P_encode(const struct chan_P *in, buf, cap).
  */
-enum chan_wire_error chan_lease_decode(const uint8_t *buf, size_t len,
-		struct chan_lease *out);
-size_t chan_lease_encode(const struct chan_lease *l, uint8_t *buf,
+#define CHAN_PART_CODEC_DECL(P)						\
+enum chan_wire_error chan_##P##_decode(const uint8_t *buf, size_t len,	\
+		struct chan_##P *out);					\
+size_t chan_##P##_encode(const struct chan_##P *in, uint8_t *buf,	\
 		size_t cap);
+
+CHAN_PART_CODEC_DECL(lease)
+CHAN_PART_CODEC_DECL(gossip)
+CHAN_PART_CODEC_DECL(range)
+CHAN_PART_CODEC_DECL(nack)
+
 enum chan_wire_error chan_ack_decode(const uint8_t *buf, size_t len,
 		bool interest, struct chan_ack *out);
 size_t chan_ack_encode(const struct chan_ack *a, bool interest, uint8_t *buf,
@@ -270,18 +309,6 @@ enum chan_wire_error chan_ord_decode(const uint8_t *buf, size_t len,
 		bool broadcast, struct chan_ord *out);
 size_t chan_ord_encode(const struct chan_ord *o, bool broadcast,
 		uint8_t *buf, size_t cap);
-enum chan_wire_error chan_gossip_decode(const uint8_t *buf, size_t len,
-		struct chan_gossip *out);
-size_t chan_gossip_encode(const struct chan_gossip *g, uint8_t *buf,
-		size_t cap);
-enum chan_wire_error chan_range_decode(const uint8_t *buf, size_t len,
-		struct chan_range *out);
-size_t chan_range_encode(const struct chan_range *r, uint8_t *buf,
-		size_t cap);
-enum chan_wire_error chan_nack_decode(const uint8_t *buf, size_t len,
-		struct chan_nack *out);
-size_t chan_nack_encode(const struct chan_nack *n, uint8_t *buf,
-		size_t cap);
 /* HANDOFF: stream, next_seq and count as above; LENGTH, RESERVED, SEQ,
  * RANGE (a node id 0) and LEASE are its errors. */
 enum chan_wire_error chan_handoff_decode(const uint8_t *buf, size_t len,
@@ -316,6 +343,14 @@ struct chan_msg {
 				 * GOSSIP: the message; else NULL. */
 	size_t payload_len;
 };
+
+/*
+ * A message of type on channel name (len bytes) as a client or a tool
+ * starts it: hop limit RUMOR_DEFAULT_HOP_LIMIT, the name's hash, every
+ * other field 0, for the caller to fill in.
+ */
+void chan_msg_init(struct chan_msg *m, uint8_t type, const char *name,
+		size_t len);
 
 /*
  * Decode the datagram at buf (len bytes, the whole UDP payload). Checks,

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "rumor/chan_wire.h"
+#include "rumor/enum_names.h"
 
 /*
  * Sequence tracking (lib/client/client_track.c).
@@ -36,17 +37,28 @@
 #define CLIENT_TRACK_WINDOW 64u
 
 /* How a delivered sequence fits the channel's order. */
+#define CLIENT_VERDICTS(X)						\
+	/* The first message: tracking starts here. */			\
+	X(CLIENT_V_FIRST, "first")					\
+	/* The one expected, nothing missing before. */			\
+	X(CLIENT_V_IN_ORDER, "in order")				\
+	/* New, above the highest so far, with a lower one still	\
+	 * missing. */							\
+	X(CLIENT_V_EARLY, "early")					\
+	/* New, but a higher one came first: it fills a hole		\
+	 * (reordered). */						\
+	X(CLIENT_V_LATE, "late")					\
+	/* Seen already, or below the expected one. */			\
+	X(CLIENT_V_DUPLICATE, "duplicate")				\
+	/* Of the stream before the current one. */			\
+	X(CLIENT_V_STALE, "stale")					\
+	/* A new stream: tracking starts again here. */			\
+	X(CLIENT_V_RESET, "reset")					\
+	/* A broadcast channel's: no sequence. */			\
+	X(CLIENT_V_UNORDERED, "unordered")
+
 enum client_verdict {
-	CLIENT_V_FIRST,		/* The first message: tracking starts here. */
-	CLIENT_V_IN_ORDER,	/* The one expected, nothing missing before. */
-	CLIENT_V_EARLY,		/* New, above the highest so far, with a
-				 * lower one still missing. */
-	CLIENT_V_LATE,		/* New, but a higher one came first: it
-				 * fills a hole (reordered). */
-	CLIENT_V_DUPLICATE,	/* Seen already, or below the expected one. */
-	CLIENT_V_STALE,		/* Of the stream before the current one. */
-	CLIENT_V_RESET,		/* A new stream: tracking starts again here. */
-	CLIENT_V_UNORDERED,	/* A broadcast channel's: no sequence. */
+	CLIENT_VERDICTS(RUMOR_ENUM_VALUE)
 	CLIENT_V_MAX
 };
 
@@ -122,17 +134,27 @@ struct client_opts {
 	int rcvbuf;			/* SO_RCVBUF bytes; 0: the system's. */
 };
 
+#define CLIENT_EVENTS(X)						\
+	/* A message; verdict says how it fits. */			\
+	X(CLIENT_EV_DELIVER, "deliver")					\
+	/* The node said sequences are lost (gap). */			\
+	X(CLIENT_EV_GAP, "gap")						\
+	/* A lease granted: the first, or the first after		\
+	 * CLIENT_EV_LOST. */						\
+	X(CLIENT_EV_SUBSCRIBED, "subscribed")				\
+	/* A SUBSCRIBE refused: status, limit. */			\
+	X(CLIENT_EV_REFUSED, "refused")					\
+	/* An UNSUBSCRIBE answered: status. */				\
+	X(CLIENT_EV_UNSUBSCRIBED, "unsubscribed")			\
+	/* No answer to a new SUBSCRIBE within the answer		\
+	 * timeout; the client keeps asking. */				\
+	X(CLIENT_EV_NO_ANSWER, "no answer")				\
+	/* The granted lease ran out with every refresh			\
+	 * unanswered; it keeps asking. */				\
+	X(CLIENT_EV_LOST, "lost")
+
 enum client_ev_type {
-	CLIENT_EV_DELIVER,	/* A message; verdict says how it fits. */
-	CLIENT_EV_GAP,		/* The node said sequences are lost (gap). */
-	CLIENT_EV_SUBSCRIBED,	/* A lease granted: the first, or the first
-				 * after CLIENT_EV_LOST. */
-	CLIENT_EV_REFUSED,	/* A SUBSCRIBE refused: status, limit. */
-	CLIENT_EV_UNSUBSCRIBED,	/* An UNSUBSCRIBE answered: status. */
-	CLIENT_EV_NO_ANSWER,	/* No answer to a new SUBSCRIBE within the
-				 * answer timeout; the client keeps asking. */
-	CLIENT_EV_LOST,		/* The granted lease ran out with every
-				 * refresh unanswered; it keeps asking. */
+	CLIENT_EVENTS(RUMOR_ENUM_VALUE)
 	CLIENT_EV_MAX
 };
 

@@ -29,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rumor/enum_names.h"
 #include "rumor/wire.h"
 
 #define LINK_PROTO_VERSION 1u
@@ -39,15 +40,28 @@
 /* The largest packet either side sends or accepts. */
 #define LINK_MSG_MAX (LINK_HDR_LEN + 24u + LINK_TABLE_CHUNK_MAX * LINK_MEMBER_LEN)
 
+/* Message types and their names, in number order from 1. */
+#define LINK_TYPES(X)							\
+	/* control: u32 pid, u32 reserved (0). */			\
+	X(LINK_HELLO, "hello")						\
+	/* dataplane: see struct link_state. */				\
+	X(LINK_STATE, "state")						\
+	/* dataplane: a datagram that arrived. */			\
+	X(LINK_PUNT, "punt")						\
+	/* control: a datagram to send. */				\
+	X(LINK_SEND, "send")						\
+	/* either: a chunk of a member table. */			\
+	X(LINK_TABLE, "table")						\
+	/* control: u32 incarnation to remember. */			\
+	X(LINK_INCARNATION, "incarnation")				\
+	/* control: empty. */						\
+	X(LINK_STATS_REQ, "stats_req")					\
+	/* dataplane: "name value\n" lines. */				\
+	X(LINK_STATS, "stats")
+
 enum link_type {
-	LINK_HELLO = 1,		/* control: u32 pid, u32 reserved (0). */
-	LINK_STATE,		/* dataplane: see struct link_state. */
-	LINK_PUNT,		/* dataplane: a datagram that arrived. */
-	LINK_SEND,		/* control: a datagram to send. */
-	LINK_TABLE,		/* either: a chunk of a member table. */
-	LINK_INCARNATION,	/* control: u32 incarnation to remember. */
-	LINK_STATS_REQ,		/* control: empty. */
-	LINK_STATS,		/* dataplane: "name value\n" lines. */
+	LINK_TYPE_NONE = 0,	/* No message has type 0. */
+	LINK_TYPES(RUMOR_ENUM_VALUE)
 	LINK_TYPE_MAX
 };
 
@@ -149,13 +163,21 @@ struct link_msg {
 	} u;
 };
 
+#define LINK_ERRORS(X)							\
+	X(LINK_OK, "ok")						\
+	/* Shorter than its header or fixed body. */			\
+	X(LINK_E_SHORT, "short")					\
+	/* Another protocol version. */					\
+	X(LINK_E_VERSION, "version")					\
+	/* Unknown type. */						\
+	X(LINK_E_TYPE, "type")						\
+	/* hdr.len disagrees with the packet. */			\
+	X(LINK_E_LENGTH, "length")					\
+	/* A field out of range or reserved bits set. */		\
+	X(LINK_E_FIELD, "field")
+
 enum link_error {
-	LINK_OK = 0,
-	LINK_E_SHORT,		/* Shorter than its header or fixed body. */
-	LINK_E_VERSION,		/* Another protocol version. */
-	LINK_E_TYPE,		/* Unknown type. */
-	LINK_E_LENGTH,		/* hdr.len disagrees with the packet. */
-	LINK_E_FIELD,		/* A field out of range or reserved bits set. */
+	LINK_ERRORS(RUMOR_ENUM_VALUE)
 	LINK_ERROR_MAX
 };
 

@@ -51,6 +51,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rumor/enum_names.h"
+
 #define RAFT_MSG_MAX 1400u		/* Fits a sealed datagram. */
 #define RAFT_HDR_LEN 20u
 #define RAFT_ENTRY_HDR_LEN 20u
@@ -81,18 +83,29 @@
 		RAFT_DELTA_HDR_LEN) / RAFT_EPOCH_MEMBER_LEN)
 #define RAFT_VOTER_CHANGE_LEN 8u
 
+/* Message types and their names, in number order from 1. */
+#define RAFT_MSG_TYPES(X)						\
+	/* Would you vote for me at term? */				\
+	X(RAFT_PREVOTE, "PREVOTE")					\
+	X(RAFT_PREVOTE_RESP, "PREVOTE_RESP")				\
+	/* Vote for me at term. */					\
+	X(RAFT_VOTE, "VOTE")						\
+	X(RAFT_VOTE_RESP, "VOTE_RESP")					\
+	/* Entries after prev_index, and the commit. */			\
+	X(RAFT_APPEND, "APPEND")					\
+	X(RAFT_APPEND_RESP, "APPEND_RESP")				\
+	/* I lead; commit. */						\
+	X(RAFT_HEARTBEAT, "HEARTBEAT")					\
+	X(RAFT_HEARTBEAT_RESP, "HEARTBEAT_RESP")			\
+	/* One chunk of a snapshot. */					\
+	X(RAFT_SNAPSHOT, "SNAPSHOT")					\
+	X(RAFT_SNAPSHOT_RESP, "SNAPSHOT_RESP")				\
+	/* Campaign now: leadership transfer. */			\
+	X(RAFT_TIMEOUT_NOW, "TIMEOUT_NOW")
+
 enum raft_msg_type {
-	RAFT_PREVOTE = 1,	/* Would you vote for me at term? */
-	RAFT_PREVOTE_RESP,
-	RAFT_VOTE,		/* Vote for me at term. */
-	RAFT_VOTE_RESP,
-	RAFT_APPEND,		/* Entries after prev_index, and the commit. */
-	RAFT_APPEND_RESP,
-	RAFT_HEARTBEAT,		/* I lead; commit. */
-	RAFT_HEARTBEAT_RESP,
-	RAFT_SNAPSHOT,		/* One chunk of a snapshot. */
-	RAFT_SNAPSHOT_RESP,
-	RAFT_TIMEOUT_NOW,	/* Campaign now: leadership transfer. */
+	RAFT_MSG_NONE = 0,	/* No message has type 0. */
+	RAFT_MSG_TYPES(RUMOR_ENUM_VALUE)
 	RAFT_MSG_TYPE_MAX
 };
 
@@ -211,19 +224,34 @@ struct raft_voter_change {
 	uint32_t id;
 };
 
+#define RAFT_WIRE_ERRORS(X)						\
+	X(RAFT_WIRE_OK, "ok")						\
+	/* Shorter than its fixed part. */				\
+	X(RAFT_WIRE_SHORT, "short")					\
+	/* Unknown type, or reserved bits set. */			\
+	X(RAFT_WIRE_TYPE, "type")					\
+	/* A flag this type does not take. */				\
+	X(RAFT_WIRE_FLAGS, "flags")					\
+	/* Length does not match the counts. */				\
+	X(RAFT_WIRE_LENGTH, "length")					\
+	/* from or to is 0, or they are equal. */			\
+	X(RAFT_WIRE_ADDRESS, "address")					\
+	/* A term or index out of its range. */				\
+	X(RAFT_WIRE_TERM, "term")					\
+	/* An entry out of sequence or of bad type. */			\
+	X(RAFT_WIRE_ENTRY, "entry")					\
+	/* An entry payload its type refuses. */			\
+	X(RAFT_WIRE_PAYLOAD, "payload")					\
+	/* Snapshot offsets or voters invalid. */			\
+	X(RAFT_WIRE_SNAPSHOT, "snapshot")
+
 enum raft_wire_error {
-	RAFT_WIRE_OK = 0,
-	RAFT_WIRE_SHORT,	/* Shorter than its fixed part. */
-	RAFT_WIRE_TYPE,		/* Unknown type, or reserved bits set. */
-	RAFT_WIRE_FLAGS,	/* A flag this type does not take. */
-	RAFT_WIRE_LENGTH,	/* Length does not match the counts. */
-	RAFT_WIRE_ADDRESS,	/* from or to is 0, or they are equal. */
-	RAFT_WIRE_TERM,		/* A term or index out of its range. */
-	RAFT_WIRE_ENTRY,	/* An entry out of sequence or of bad type. */
-	RAFT_WIRE_PAYLOAD,	/* An entry payload its type refuses. */
-	RAFT_WIRE_SNAPSHOT,	/* Snapshot offsets or voters invalid. */
+	RAFT_WIRE_ERRORS(RUMOR_ENUM_VALUE)
 	RAFT_WIRE_ERROR_MAX
 };
+
+const char *raft_wire_error_name(enum raft_wire_error e);
+const char *raft_msg_type_name(uint8_t type);
 
 /*
  * Decode len bytes at buf into out. Reads nothing beyond len; on error
@@ -274,8 +302,5 @@ enum raft_wire_error raft_voter_change_decode(const uint8_t *buf,
 		size_t len, struct raft_voter_change *out);
 size_t raft_voter_change_encode(const struct raft_voter_change *c,
 		uint8_t *buf, size_t cap);
-
-const char *raft_wire_error_name(enum raft_wire_error e);
-const char *raft_msg_type_name(uint8_t type);
 
 #endif /* RUMOR_RAFT_WIRE_H */

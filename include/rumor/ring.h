@@ -76,4 +76,56 @@ size_t ring_table_bytes(uint32_t slots);
 int ring_table_build(struct ring_table *t, const struct ring_member *m,
 		uint32_t n, uint64_t epoch);
 
+/*
+ * The fraction of the hash space whose owner differs between the slots
+ * a[0..sa) of one table and b[0..sb) of another: exact, since slot i of a
+ * table of size s holds the hashes in [i/s, (i+1)/s) of the space.
+ */
+double ring_moved_fraction(const uint32_t *a, uint32_t sa, const uint32_t *b,
+		uint32_t sb);
+
+/*
+ * Pieces of the construction (ring.c), shared with rumor-ringlab, which
+ * measures it against other candidates.
+ */
+
+/* The smallest prime above x. */
+uint32_t ring_prime_above(uint32_t x);
+
+/* qsort order of members: by id. */
+int ring_member_cmp(const void *a, const void *b);
+
+/* The finalizer of splitmix64, which places a member's points. */
+static inline uint64_t
+ring_mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+/* The weight of members m[0..n). */
+uint64_t ring_weight_sum(const struct ring_member *m, uint32_t n);
+
+/*
+ * A slot a member holds, and how much the member wants it: the smaller
+ * dist, the more (ties: the smaller slot). A member's held slots are a
+ * heap with the least wanted on top.
+ */
+struct ring_held {
+	uint64_t dist;
+	uint32_t slot;
+};
+
+/*
+ * The member whose held slots are h[0..*load) (room for cap + 1) takes
+ * slot at dist. Over its cap it lets the least wanted go: that slot is
+ * returned (slot itself, maybe), else UINT32_MAX.
+ */
+uint32_t ring_held_take(struct ring_held *h, uint32_t *load, uint32_t cap,
+		uint64_t dist, uint32_t slot);
+
 #endif /* RUMOR_RING_H */

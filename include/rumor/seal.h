@@ -36,6 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rumor/enum_names.h"
+
 #include "rumor/wire.h"
 
 #define SEAL_KEY_LEN 32u
@@ -77,13 +79,20 @@ int seal_keyring_load(const char *path, struct seal_keyring *out,
 /* A new random key as 64 hex digits and a NUL (for rumorctl keygen). */
 int seal_key_generate(char hex[2 * SEAL_KEY_LEN + 1]);
 
+#define SEAL_VERDICTS(X)						\
+	X(SEAL_OK, "ok")						\
+	/* Too short, too long, bad magic/version/type, reserved	\
+	 * bits, lengths. */						\
+	X(SEAL_MALFORMED, "malformed")					\
+	/* Another cluster's label. */					\
+	X(SEAL_WRONG_LABEL, "wrong_label")				\
+	/* No key of the ring authenticates it. */			\
+	X(SEAL_FORGED, "forged")					\
+	/* Seen before, or too old. */					\
+	X(SEAL_REPLAYED, "replayed")
+
 enum seal_verdict {
-	SEAL_OK = 0,
-	SEAL_MALFORMED,		/* Too short, too long, bad magic/version/
-				 * type, reserved bits, lengths. */
-	SEAL_WRONG_LABEL,	/* Another cluster's label. */
-	SEAL_FORGED,		/* No key of the ring authenticates it. */
-	SEAL_REPLAYED,		/* Seen before, or too old. */
+	SEAL_VERDICTS(RUMOR_ENUM_VALUE)
 	SEAL_VERDICT_MAX
 };
 

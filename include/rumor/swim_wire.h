@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rumor/enum_names.h"
+
 #define SWIM_HDR_LEN 24u
 #define SWIM_UPDATE_LEN 20u
 #define SWIM_UPDATES_MAX 64u
@@ -80,14 +82,22 @@ struct swim_msg {
 	struct swim_update updates[SWIM_UPDATES_MAX];
 };
 
+#define SWIM_WIRE_ERRORS(X)						\
+	X(SWIM_WIRE_OK, "ok")						\
+	/* Shorter than the header. */					\
+	X(SWIM_WIRE_SHORT, "short")					\
+	/* Unknown kind, or reserved bits set. */			\
+	X(SWIM_WIRE_KIND, "kind")					\
+	/* Length is not header + n_updates updates. */			\
+	X(SWIM_WIRE_LENGTH, "length")					\
+	/* from is 0. */						\
+	X(SWIM_WIRE_SENDER, "sender")					\
+	/* An update with id 0, unknown state or weight out of	\
+	 * range. */							\
+	X(SWIM_WIRE_UPDATE, "update")
+
 enum swim_wire_error {
-	SWIM_WIRE_OK = 0,
-	SWIM_WIRE_SHORT,	/* Shorter than the header. */
-	SWIM_WIRE_KIND,		/* Unknown kind, or reserved bits set. */
-	SWIM_WIRE_LENGTH,	/* Length is not header + n_updates updates. */
-	SWIM_WIRE_SENDER,	/* from is 0. */
-	SWIM_WIRE_UPDATE,	/* An update with id 0, unknown state or
-				 * weight out of range. */
+	SWIM_WIRE_ERRORS(RUMOR_ENUM_VALUE)
 	SWIM_WIRE_ERROR_MAX
 };
 

@@ -18,6 +18,8 @@
 
 #include <endian.h>
 
+#include "rumor/enum_names.h"
+
 #define RUMOR_MAGIC 0x524du		/* "RM" */
 #define RUMOR_VERSION 1u
 #define RUMOR_DEFAULT_PORT 7946u
@@ -37,30 +39,52 @@
  * sealed layout after the first 4 bytes (rumor/seal.h), so
  * rumor_hdr_check refuses it. Types 3 to 16 are the channel messages:
  * rumor/chan_wire.h gives the fixed part of each, docs/channels.md their
- * meaning.
+ * meaning. Each type with its name (chan_type_name()), in number order
+ * from 1:
  */
+#define RUMOR_TYPES(X)							\
+	/* A message for one channel, routed to its owner. */		\
+	X(RUMOR_T_DATA, "PUBLISH")					\
+	/* Sealed control message (rumor/seal.h). */			\
+	X(RUMOR_T_CONTROL, "CONTROL")					\
+	/* Client to node: take or refresh a lease on a channel. */	\
+	X(RUMOR_T_SUBSCRIBE, "SUBSCRIBE")				\
+	/* Client to node: give the lease back. */			\
+	X(RUMOR_T_UNSUBSCRIBE, "UNSUBSCRIBE")				\
+	/* Node to client: answer to either, status and lease. */	\
+	X(RUMOR_T_SUB_ACK, "SUB_ACK")					\
+	/* Node to client: a message of a subscribed channel. */	\
+	X(RUMOR_T_DELIVER, "DELIVER")					\
+	/* Node to client: sequences that will never be delivered. */	\
+	X(RUMOR_T_GAP, "GAP")						\
+	/* Owner to subscriber node: a stamped message. */		\
+	X(RUMOR_T_FANOUT, "FANOUT")					\
+	/* Owner to subscriber node: answer to a NACK. */		\
+	X(RUMOR_T_RETRANSMIT, "RETRANSMIT")				\
+	/* Subscriber node to owner: interest lease. */			\
+	X(RUMOR_T_INTEREST, "INTEREST")					\
+	/* Owner to subscriber node: its answer. */			\
+	X(RUMOR_T_INTEREST_ACK, "INTEREST_ACK")				\
+	/* Subscriber node to owner: resend these. */			\
+	X(RUMOR_T_NACK, "NACK")						\
+	/* Owner to subscriber node: beyond history. */			\
+	X(RUMOR_T_GONE, "GONE")						\
+	/* Node to node: a broadcast message. */			\
+	X(RUMOR_T_GOSSIP, "GOSSIP")					\
+	/* New owner to old owner: hand the channel over. */		\
+	X(RUMOR_T_HANDOFF_REQ, "HANDOFF_REQ")				\
+	/* Old owner to new owner: the channel's state. */		\
+	X(RUMOR_T_HANDOFF, "HANDOFF")
+
 enum rumor_type {
-	RUMOR_T_DATA = 1,	/* A message for one channel, routed to its owner. */
-	RUMOR_T_CONTROL = 2,	/* Sealed control message (rumor/seal.h). */
-	/* Client to node. */
-	RUMOR_T_SUBSCRIBE = 3,	/* Take or refresh a lease on a channel. */
-	RUMOR_T_UNSUBSCRIBE,	/* Give the lease back. */
-	/* Node to client. */
-	RUMOR_T_SUB_ACK,	/* Answer to either: status and lease. */
-	RUMOR_T_DELIVER,	/* A message of a subscribed channel. */
-	RUMOR_T_GAP,		/* Sequences that will never be delivered. */
-	/* Node to node. */
-	RUMOR_T_FANOUT,		/* Owner to subscriber node: a stamped message. */
-	RUMOR_T_RETRANSMIT,	/* Owner to subscriber node: answer to a NACK. */
-	RUMOR_T_INTEREST,	/* Subscriber node to owner: interest lease. */
-	RUMOR_T_INTEREST_ACK,	/* Owner to subscriber node: its answer. */
-	RUMOR_T_NACK,		/* Subscriber node to owner: resend these. */
-	RUMOR_T_GONE,		/* Owner to subscriber node: beyond history. */
-	RUMOR_T_GOSSIP,		/* Node to node: a broadcast message. */
-	RUMOR_T_HANDOFF_REQ,	/* New owner to old owner: hand the channel over. */
-	RUMOR_T_HANDOFF,	/* Old owner to new owner: the channel's state. */
+	RUMOR_T_NONE = 0,	/* No message has type 0. */
+	RUMOR_TYPES(RUMOR_ENUM_VALUE)
 	RUMOR_T_MAX
 };
+
+_Static_assert(RUMOR_T_DATA == 1 && RUMOR_T_CONTROL == 2 &&
+		RUMOR_T_SUBSCRIBE == 3 && RUMOR_T_HANDOFF == 16,
+		"type numbers are the wire's");
 
 /* Offset of the type byte, the same in every rumor datagram. */
 #define RUMOR_TYPE_OFF 3u

@@ -21,7 +21,9 @@
 #include <unistd.h>
 
 #include "rumor/chan_wire.h"
+#include "rumor/cli_args.h"
 #include "rumor/client.h"
+#include "rumor/clock.h"
 #include "rumor/ring.h"
 #include "rumor/wire.h"
 
@@ -72,53 +74,13 @@ struct client {
 	uint8_t rx[RUMOR_DATAGRAM_MAX + 1];	/* +1: longer is refused. */
 };
 
-static const char *const client_event_names[CLIENT_EV_MAX] = {
-	[CLIENT_EV_DELIVER] = "deliver",
-	[CLIENT_EV_GAP] = "gap",
-	[CLIENT_EV_SUBSCRIBED] = "subscribed",
-	[CLIENT_EV_REFUSED] = "refused",
-	[CLIENT_EV_UNSUBSCRIBED] = "unsubscribed",
-	[CLIENT_EV_NO_ANSWER] = "no answer",
-	[CLIENT_EV_LOST] = "lost",
-};
-
-const char *
-client_event_name(enum client_ev_type t)
-{
-	return (unsigned int)t < CLIENT_EV_MAX ? client_event_names[t] : "?";
-}
-
-static uint64_t
-client_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
+RUMOR_ENUM_NAME_FN(client_event_name, enum client_ev_type, CLIENT_EVENTS,
+		CLIENT_EV_MAX, "?")
 
 int
 client_parse_addr(const char *s, struct sockaddr_in *out)
 {
-	char ip[INET_ADDRSTRLEN];
-	const char *colon = s != NULL ? strrchr(s, ':') : NULL;
-	char *end;
-	unsigned long port;
-
-	if (colon == NULL || colon == s ||
-			(size_t)(colon - s) >= sizeof(ip) || colon[1] == '\0')
-		return -1;
-	memcpy(ip, s, (size_t)(colon - s));
-	ip[colon - s] = '\0';
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (errno != 0 || *end != '\0' || port == 0 || port > 65535 ||
-			colon[1] == '-' || colon[1] == '+' || colon[1] == ' ')
-		return -1;
-	memset(out, 0, sizeof(*out));
-	out->sin_family = AF_INET;
-	out->sin_port = htons((uint16_t)port);
-	return inet_pton(AF_INET, ip, &out->sin_addr) == 1 ? 0 : -1;
+	return cli_args_addr(s, out);
 }
 
 static struct client_sub *
@@ -265,7 +227,7 @@ client_close(struct client *c)
 
 	if (c == NULL)
 		return;
-	now = client_now_ms();
+	now = rumor_now_ms();
 	for (size_t i = 0; i < c->n_subs; i++) {
 		struct client_sub *s = &c->subs[i];
 
@@ -309,7 +271,7 @@ client_subscribe(struct client *c, const char *channel, size_t len)
 	if (s->state == SUB_PENDING || s->state == SUB_ACTIVE ||
 			s->state == SUB_LOST)
 		return 0;
-	return sub_request(c, s, SUB_PENDING, client_now_ms());
+	return sub_request(c, s, SUB_PENDING, rumor_now_ms());
 }
 
 int
@@ -324,7 +286,7 @@ client_unsubscribe(struct client *c, const char *channel, size_t len)
 		return -ENOENT;
 	if (s->state == SUB_LEAVING)
 		return 0;
-	return sub_request(c, s, SUB_LEAVING, client_now_ms());
+	return sub_request(c, s, SUB_LEAVING, rumor_now_ms());
 }
 
 int
@@ -531,7 +493,7 @@ client_on_datagram(struct client *c, size_t n, uint64_t now,
 int
 client_poll(struct client *c, int timeout_ms, struct client_event *ev)
 {
-	uint64_t now = client_now_ms();
+	uint64_t now = rumor_now_ms();
 	const uint64_t deadline = timeout_ms < 0 ? UINT64_MAX :
 			now + (uint64_t)timeout_ms;
 
@@ -548,12 +510,12 @@ client_poll(struct client *c, int timeout_ms, struct client_event *ev)
 		if (n >= 0) {
 			if (client_on_datagram(c, (size_t)n, now, ev) != 0)
 				return 1;
-			now = client_now_ms();
+			now = rumor_now_ms();
 			continue;
 		}
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			return -errno;
-		now = client_now_ms();
+		now = rumor_now_ms();
 		if (now >= deadline)
 			return 0;
 		until = deadline < c->timer_ms ? deadline : c->timer_ms;
@@ -561,7 +523,7 @@ client_poll(struct client *c, int timeout_ms, struct client_event *ev)
 				(int)(until - now);
 		if (poll(&pfd, 1, wait) < 0 && errno == EINTR)
 			return -EINTR;
-		now = client_now_ms();
+		now = rumor_now_ms();
 	}
 }
 

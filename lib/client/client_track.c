@@ -16,22 +16,8 @@
 _Static_assert(CLIENT_TRACK_WINDOW >= 2 && CLIENT_TRACK_WINDOW <= 64,
 		"the window's early sequences fit one 64-bit word");
 
-static const char *const client_verdict_names[CLIENT_V_MAX] = {
-	[CLIENT_V_FIRST] = "first",
-	[CLIENT_V_IN_ORDER] = "in order",
-	[CLIENT_V_EARLY] = "early",
-	[CLIENT_V_LATE] = "late",
-	[CLIENT_V_DUPLICATE] = "duplicate",
-	[CLIENT_V_STALE] = "stale",
-	[CLIENT_V_RESET] = "reset",
-	[CLIENT_V_UNORDERED] = "unordered",
-};
-
-const char *
-client_verdict_name(enum client_verdict v)
-{
-	return (unsigned int)v < CLIENT_V_MAX ? client_verdict_names[v] : "?";
-}
+RUMOR_ENUM_NAME_FN(client_verdict_name, enum client_verdict,
+		CLIENT_VERDICTS, CLIENT_V_MAX, "?")
 
 void
 client_track_init(struct client_track *t)

@@ -12,6 +12,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,14 +23,15 @@
 
 #include "rumor/bytes.h"
 #include "rumor/chan_wire.h"
+#include "rumor/cli_args.h"
 #include "rumor/client.h"
+#include "rumor/clock.h"
+#include "rumor/latency.h"
 
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
 
-/* A bench message starts with this, the index and the send time. */
-#define BENCH_MAGIC 0x524d4231u		/* "RMB1" */
-#define BENCH_HDR 20u
+/* A bench message starts with its latency stamp (rumor/latency.h). */
 #define BENCH_SAMPLES_MAX 20000000u	/* Latencies kept for percentiles. */
 
 static volatile sig_atomic_t cli_stop;
@@ -54,97 +56,174 @@ cli_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 }
 
-static uint64_t
-cli_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* Common options of every command. */
+/*
+ * The options of the commands; each command's table says which it
+ * takes, and sets the defaults of its own before they are read.
+ */
 struct cli_common {
 	const char *node_arg;
 	struct sockaddr_in node;
 	struct sockaddr_in bind;
 	bool have_bind;
-	struct client_opts opts;
+	struct client_opts opts;	/* --lease in opts.lease_ms. */
+	uint64_t count;			/* --count; 0 if not given. */
+	uint64_t rate;			/* --rate. */
+	uint64_t channels;		/* --channels. */
+	uint64_t size;			/* --size. */
+	double timeout;			/* --timeout; 0 if not given. */
+	double duration;		/* --duration; 0 if not given. */
+	bool quiet;			/* --quiet. */
 };
 
-static int
-cli_usage_error(const char *cmd, const char *fmt, const char *arg)
+static int __attribute__((format(printf, 2, 3)))
+cli_usage_error(const char *cmd, const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "rumor %s: ", cmd);
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nrumor %s: see rumor %s --help\n", cmd, cmd);
 	return CLI_EXIT_USAGE;
 }
 
-/* Parse an unsigned number in [min, max]; -1 if it is not one. */
-static int
-cli_number(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* Parse seconds, with a fraction: "2", "0.5". */
-static int
-cli_seconds(const char *s, double max, double *out)
-{
-	char *end;
-	double v;
-
-	if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || *end != '\0' || !(v > 0) || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* --node, --bind: "A.B.C.D:PORT"; --bind may leave the port out. */
+/* --node (opt n), --bind (b): "A.B.C.D:PORT"; --bind may leave the port
+ * out. */
 static int
 cli_common_opt(const char *cmd, int opt, const char *arg,
 		struct cli_common *co)
 {
 	char buf[32];
 
-	switch (opt) {
-	case 'n':
+	if (opt == 'n') {
 		co->node_arg = arg;
 		if (client_parse_addr(arg, &co->node) < 0)
 			return cli_usage_error(cmd, "bad address '%s': expected "
 					"IPv4:PORT, like 10.0.0.1:7946", arg);
 		return 0;
-	case 'b':
-		if (strchr(arg, ':') == NULL) {
-			snprintf(buf, sizeof(buf), "%s:1", arg);
-			if (client_parse_addr(buf, &co->bind) < 0)
-				return cli_usage_error(cmd, "bad --bind '%s': "
-						"expected IPv4[:PORT]", arg);
-			co->bind.sin_port = 0;
-		} else if (client_parse_addr(arg, &co->bind) < 0) {
+	}
+	if (strchr(arg, ':') == NULL) {
+		snprintf(buf, sizeof(buf), "%s:1", arg);
+		if (client_parse_addr(buf, &co->bind) < 0)
 			return cli_usage_error(cmd, "bad --bind '%s': expected "
 					"IPv4[:PORT]", arg);
-		}
-		co->have_bind = true;
-		return 0;
-	default:
-		return cli_usage_error(cmd, "%s", "unknown option");
+		co->bind.sin_port = 0;
+	} else if (client_parse_addr(arg, &co->bind) < 0) {
+		return cli_usage_error(cmd, "bad --bind '%s': expected "
+				"IPv4[:PORT]", arg);
 	}
+	co->have_bind = true;
+	return 0;
+}
+
+/* The options of each command (the letters are cli_parse's own). */
+static const struct option sub_options[] = {
+	CLI_ARGS_OPT("node", 'n'),
+	CLI_ARGS_OPT("bind", 'b'),
+	CLI_ARGS_OPT("count", 'c'),
+	CLI_ARGS_OPT("timeout", 't'),
+	CLI_ARGS_OPT("lease", 'l'),
+	CLI_ARGS_FLAG("quiet", 'q'),
+	CLI_ARGS_HELP,
+	CLI_ARGS_END,
+};
+
+static const struct option pub_options[] = {
+	CLI_ARGS_OPT("node", 'n'),
+	CLI_ARGS_OPT("bind", 'b'),
+	CLI_ARGS_OPT("count", 'c'),
+	CLI_ARGS_OPT("rate", 'r'),
+	CLI_ARGS_HELP,
+	CLI_ARGS_END,
+};
+
+static const struct option bench_options[] = {
+	CLI_ARGS_OPT("node", 'n'),
+	CLI_ARGS_OPT("bind", 'b'),
+	CLI_ARGS_OPT("rate", 'r'),
+	CLI_ARGS_OPT("duration", 'd'),
+	CLI_ARGS_OPT("channels", 'C'),
+	CLI_ARGS_OPT("size", 's'),
+	CLI_ARGS_HELP,
+	CLI_ARGS_END,
+};
+
+/* What a refusal of the option adds after "bad --NAME 'VALUE'". */
+static const char *
+cli_range(int opt)
+{
+	switch (opt) {
+	case 'l':
+		return ": 1 to 300000 ms";
+	case 'C':
+		return ": 1 to 1024";
+	case 's':
+		return ": 20 to 1400 bytes";
+	default:
+		return "";
+	}
+}
+
+/*
+ * Read the options of command cmd, those of its table, into co: 0, or
+ * CLI_EXIT_USAGE once a bad one was said. --help and unknown options
+ * exit (cli_args_next).
+ */
+static int
+cli_parse(const char *cmd, int argc, char **argv,
+		const struct option *options, void (*usage)(FILE *f),
+		struct cli_common *co)
+{
+	uint64_t lease = 0;
+	int opt, bad;
+
+	while ((opt = cli_args_next(argc, argv, "+h", options, usage)) != -1) {
+		switch (opt) {
+		case 'n':
+		case 'b':
+			if (cli_common_opt(cmd, opt, optarg, co) != 0)
+				return CLI_EXIT_USAGE;
+			continue;
+		case 'q':
+			co->quiet = true;
+			continue;
+		case 'c':
+			bad = cli_args_u64(optarg, 1, UINT64_MAX, &co->count);
+			break;
+		case 'r':
+			bad = cli_args_u64(optarg, 1, 100000000, &co->rate);
+			break;
+		case 'C':
+			bad = cli_args_u64(optarg, 1, CLIENT_CHANNELS_MAX,
+					&co->channels);
+			break;
+		case 's':
+			bad = cli_args_u64(optarg, LAT_STAMP_LEN, 1400,
+					&co->size);
+			break;
+		case 'l':
+			bad = cli_args_u64(optarg, 1, CHAN_LEASE_MAX_MS,
+					&lease);
+			co->opts.lease_ms = (uint32_t)lease;
+			break;
+		case 't':
+			bad = cli_args_seconds(optarg, 1e9, &co->timeout);
+			break;
+		default:	/* 'd' */
+			bad = cli_args_seconds(optarg, 86400, &co->duration);
+			break;
+		}
+		if (bad != 0) {
+			const struct option *o = options;
+
+			while (o->val != opt)
+				o++;
+			return cli_usage_error(cmd, "bad --%s '%s'%s", o->name,
+					optarg, cli_range(opt));
+		}
+	}
+	return 0;
 }
 
 static struct client *
@@ -229,17 +308,6 @@ cli_print_counts(FILE *f, struct client *c)
 	}
 }
 
-static const struct option sub_options[] = {
-	{ "node", required_argument, NULL, 'n' },
-	{ "bind", required_argument, NULL, 'b' },
-	{ "count", required_argument, NULL, 'c' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "lease", required_argument, NULL, 'l' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 static void
 sub_usage(FILE *f)
 {
@@ -264,48 +332,14 @@ static int
 cmd_sub(int argc, char **argv)
 {
 	struct cli_common co;
-	uint64_t count = 0, got = 0, lease = 0;
-	double timeout = 0;
-	bool quiet = false;
-	int opt, status = 0;
+	uint64_t got = 0;
+	int status = 0;
 	uint64_t deadline = UINT64_MAX;
 	struct client *c;
 
 	memset(&co, 0, sizeof(co));
-	while ((opt = getopt_long(argc, argv, "+h", sub_options, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			if (cli_number(optarg, 1, UINT64_MAX, &count) < 0)
-				return cli_usage_error("sub", "bad --count '%s'",
-						optarg);
-			break;
-		case 't':
-			if (cli_seconds(optarg, 1e9, &timeout) < 0)
-				return cli_usage_error("sub",
-						"bad --timeout '%s'", optarg);
-			break;
-		case 'l':
-			if (cli_number(optarg, 1, CHAN_LEASE_MAX_MS, &lease) < 0)
-				return cli_usage_error("sub", "bad --lease '%s': "
-						"1 to 300000 ms", optarg);
-			co.opts.lease_ms = (uint32_t)lease;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'h':
-			sub_usage(stdout);
-			return 0;
-		case 'n':
-		case 'b':
-			if (cli_common_opt("sub", opt, optarg, &co) != 0)
-				return CLI_EXIT_USAGE;
-			break;
-		default:
-			sub_usage(stderr);
-			return CLI_EXIT_USAGE;
-		}
-	}
+	if (cli_parse("sub", argc, argv, sub_options, sub_usage, &co) != 0)
+		return CLI_EXIT_USAGE;
 	if (co.node_arg == NULL)
 		return cli_usage_error("sub", "%s", "--node is required");
 	if (optind == argc)
@@ -332,12 +366,12 @@ cmd_sub(int argc, char **argv)
 			return status;
 		}
 	}
-	if (timeout > 0)
-		deadline = cli_now_ns() + (uint64_t)(timeout * 1e9);
+	if (co.timeout > 0)
+		deadline = rumor_now_ns() + (uint64_t)(co.timeout * 1e9);
 
-	while (!cli_stop && (count == 0 || got < count)) {
+	while (!cli_stop && (co.count == 0 || got < co.count)) {
 		struct client_event ev;
-		uint64_t now = cli_now_ns();
+		uint64_t now = rumor_now_ns();
 		int wait, rc;
 
 		if (now >= deadline)
@@ -366,7 +400,7 @@ cmd_sub(int argc, char **argv)
 					ev.verdict == CLIENT_V_STALE)
 				break;
 			got++;
-			if (quiet)
+			if (co.quiet)
 				break;
 			printf("%.*s ", (int)ev.channel_len, ev.channel);
 			if (ev.verdict == CLIENT_V_UNORDERED)
@@ -418,15 +452,6 @@ cmd_sub(int argc, char **argv)
 	return status;
 }
 
-static const struct option pub_options[] = {
-	{ "node", required_argument, NULL, 'n' },
-	{ "bind", required_argument, NULL, 'b' },
-	{ "count", required_argument, NULL, 'c' },
-	{ "rate", required_argument, NULL, 'r' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
-
 static void
 pub_usage(FILE *f)
 {
@@ -448,43 +473,23 @@ static int
 cmd_pub(int argc, char **argv)
 {
 	struct cli_common co;
-	uint64_t count = 0, rate = 1000, t0;
-	bool numbered = false;
+	uint64_t count, rate, t0;
+	bool numbered;
 	const char *chan, *msg;
 	size_t chan_len, msg_len, max;
 	struct client_event ev;
 	struct client *c;
 	uint64_t t_end;
 	char *buf;
-	int opt, rc = 0;
+	int rc = 0;
 
 	memset(&co, 0, sizeof(co));
-	while ((opt = getopt_long(argc, argv, "+h", pub_options, NULL)) != -1) {
-		switch (opt) {
-		case 'c':
-			if (cli_number(optarg, 1, UINT64_MAX, &count) < 0)
-				return cli_usage_error("pub", "bad --count '%s'",
-						optarg);
-			numbered = true;
-			break;
-		case 'r':
-			if (cli_number(optarg, 1, 100000000, &rate) < 0)
-				return cli_usage_error("pub", "bad --rate '%s'",
-						optarg);
-			break;
-		case 'h':
-			pub_usage(stdout);
-			return 0;
-		case 'n':
-		case 'b':
-			if (cli_common_opt("pub", opt, optarg, &co) != 0)
-				return CLI_EXIT_USAGE;
-			break;
-		default:
-			pub_usage(stderr);
-			return CLI_EXIT_USAGE;
-		}
-	}
+	co.rate = 1000;
+	if (cli_parse("pub", argc, argv, pub_options, pub_usage, &co) != 0)
+		return CLI_EXIT_USAGE;
+	numbered = co.count > 0;
+	count = numbered ? co.count : 1;
+	rate = co.rate;
 	if (co.node_arg == NULL)
 		return cli_usage_error("pub", "%s", "--node is required");
 	if (argc - optind != 2)
@@ -503,8 +508,6 @@ cmd_pub(int argc, char **argv)
 				numbered ? " and its number" : "", max, chan);
 		return CLI_EXIT_USAGE;
 	}
-	if (!numbered)
-		count = 1;
 	buf = malloc(max + 1);
 	if (buf == NULL)
 		return CLI_EXIT_FAIL;
@@ -514,15 +517,15 @@ cmd_pub(int argc, char **argv)
 		return CLI_EXIT_FAIL;
 	}
 	cli_signals();
-	t0 = cli_now_ns();
+	t0 = rumor_now_ns();
 	for (uint64_t i = 0; i < count && !cli_stop; i++) {
 		int n = numbered ? snprintf(buf, max + 1, "%s %" PRIu64, msg,
 				i + 1) : snprintf(buf, max + 1, "%s", msg);
 		uint64_t due = t0 + (uint64_t)((double)i * 1e9 / (double)rate);
 
 		/* Pace: message i leaves no earlier than i / rate s. */
-		for (uint64_t now = cli_now_ns(); numbered && now < due &&
-				!cli_stop; now = cli_now_ns()) {
+		for (uint64_t now = rumor_now_ns(); numbered && now < due &&
+				!cli_stop; now = rumor_now_ns()) {
 			/* Sleep all but the last millisecond, then spin. */
 			if (due - now > 2000000)
 				usleep((useconds_t)((due - now - 1000000) /
@@ -536,7 +539,7 @@ cmd_pub(int argc, char **argv)
 		if (rc < 0)
 			break;
 	}
-	t_end = cli_now_ns();
+	t_end = rumor_now_ns();
 	/* An unreachable node shows as an ICMP error shortly after. */
 	if (rc == 0) {
 		rc = client_poll(c, 100, &ev);
@@ -551,17 +554,6 @@ cmd_pub(int argc, char **argv)
 	free(buf);
 	return rc;
 }
-
-static const struct option bench_options[] = {
-	{ "node", required_argument, NULL, 'n' },
-	{ "bind", required_argument, NULL, 'b' },
-	{ "rate", required_argument, NULL, 'r' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "channels", required_argument, NULL, 'c' },
-	{ "size", required_argument, NULL, 's' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
 
 static void
 bench_usage(FILE *f)
@@ -581,7 +573,7 @@ bench_usage(FILE *f)
 "The last line: bench: sent=.. delivered=.. rate=.. p50_us=.. p90_us=..\n"
 "p99_us=.. max_us=.. lost=.. duplicates=..\n"
 "Exit status: 0, or 1 if the node did not answer or is unreachable, 2 for\n"
-"a bad command line.\n", BENCH_HDR);
+"a bad command line.\n", LAT_STAMP_LEN);
 }
 
 /* What a bench run has seen. */
@@ -591,26 +583,19 @@ struct bench {
 	uint64_t foreign;	/* Deliveries that are not this run's. */
 	uint64_t last_ns;	/* Time of the last delivery. */
 	uint8_t *seen;		/* A bit per message. */
-	uint32_t *lat;		/* Latencies, ns (saturated). */
-	uint64_t n_lat;
-	uint64_t cap_lat;
+	struct lat_samples lat;
 };
 
 static void
 bench_deliver(struct bench *b, const struct client_event *ev)
 {
-	uint64_t now = cli_now_ns(), idx, sent;
-	const uint8_t *p = ev->payload;
+	uint64_t now = rumor_now_ns(), idx, sent;
 
 	if (ev->verdict == CLIENT_V_DUPLICATE || ev->verdict == CLIENT_V_STALE)
 		return;
-	if (ev->payload_len < BENCH_HDR || rumor_get32(p) != BENCH_MAGIC) {
-		b->foreign++;
-		return;
-	}
-	idx = rumor_get64(p + 4);
-	sent = rumor_get64(p + 12);
-	if (idx >= b->total || (b->seen[idx / 8] >> (idx % 8) & 1) != 0 ||
+	if (!lat_stamp_read(ev->payload, ev->payload_len, LAT_MAGIC_BENCH,
+			&idx, &sent) || idx >= b->total ||
+			(b->seen[idx / 8] >> (idx % 8) & 1) != 0 ||
 			sent > now) {
 		b->foreign++;
 		return;
@@ -618,30 +603,7 @@ bench_deliver(struct bench *b, const struct client_event *ev)
 	b->seen[idx / 8] |= (uint8_t)(1u << (idx % 8));
 	b->delivered++;
 	b->last_ns = now;
-	if (b->n_lat < b->cap_lat)
-		b->lat[b->n_lat++] = now - sent > UINT32_MAX ? UINT32_MAX :
-				(uint32_t)(now - sent);
-}
-
-static int
-bench_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* The p-th percentile (0 < p <= 100) of sorted v[0..n), in us. */
-static double
-bench_pct(const uint32_t *v, uint64_t n, double p)
-{
-	uint64_t i;
-
-	if (n == 0)
-		return 0;
-	i = (uint64_t)(p / 100.0 * (double)n + 0.999999);
-	i = i == 0 ? 0 : i - 1;
-	return v[i < n ? i : n - 1] / 1000.0;
+	lat_samples_add(&b->lat, now - sent);
 }
 
 /* Handle every event waiting (up to wait_ms for the first); 1 on error. */
@@ -695,55 +657,26 @@ static int
 cmd_bench(int argc, char **argv)
 {
 	struct cli_common co;
-	uint64_t rate = 0, channels = 1, size = 64, subscribed = 0, t0, t_end;
+	uint64_t rate, channels, size, subscribed = 0, t0, t_end;
 	uint64_t dups = 0, gaps = 0, sent = 0;
-	double duration = 0, secs;
+	double duration, secs, p50, p90, p99, pmax;
 	struct bench b;
 	struct client *c;
 	char (*names)[48];
 	uint8_t *msg;
-	int opt, status = 0;
+	int status = 0;
 
 	memset(&co, 0, sizeof(co));
 	memset(&b, 0, sizeof(b));
-	while ((opt = getopt_long(argc, argv, "+h", bench_options, NULL)) !=
-			-1) {
-		switch (opt) {
-		case 'r':
-			if (cli_number(optarg, 1, 100000000, &rate) < 0)
-				return cli_usage_error("bench", "bad --rate '%s'",
-						optarg);
-			break;
-		case 'd':
-			if (cli_seconds(optarg, 86400, &duration) < 0)
-				return cli_usage_error("bench",
-						"bad --duration '%s'", optarg);
-			break;
-		case 'c':
-			if (cli_number(optarg, 1, CLIENT_CHANNELS_MAX,
-					&channels) < 0)
-				return cli_usage_error("bench", "bad --channels "
-						"'%s': 1 to 1024", optarg);
-			break;
-		case 's':
-			if (cli_number(optarg, BENCH_HDR, 1400, &size) < 0)
-				return cli_usage_error("bench",
-						"bad --size '%s': 20 to 1400 "
-						"bytes", optarg);
-			break;
-		case 'h':
-			bench_usage(stdout);
-			return 0;
-		case 'n':
-		case 'b':
-			if (cli_common_opt("bench", opt, optarg, &co) != 0)
-				return CLI_EXIT_USAGE;
-			break;
-		default:
-			bench_usage(stderr);
-			return CLI_EXIT_USAGE;
-		}
-	}
+	co.channels = 1;
+	co.size = 64;
+	if (cli_parse("bench", argc, argv, bench_options, bench_usage,
+			&co) != 0)
+		return CLI_EXIT_USAGE;
+	rate = co.rate;
+	channels = co.channels;
+	size = co.size;
+	duration = co.duration;
 	if (co.node_arg == NULL || rate == 0 || duration == 0)
 		return cli_usage_error("bench", "%s",
 				"--node, --rate and --duration are required");
@@ -754,14 +687,13 @@ cmd_bench(int argc, char **argv)
 		b.total = 1;
 	if (b.total > (UINT64_C(1) << 36))
 		return cli_usage_error("bench", "%s", "too many messages");
-	b.cap_lat = b.total < BENCH_SAMPLES_MAX ? b.total : BENCH_SAMPLES_MAX;
 	b.seen = calloc(b.total / 8 + 1, 1);
-	b.lat = malloc(b.cap_lat * sizeof(*b.lat));
 	names = calloc(channels, sizeof(*names));
-	/* The message starts 4 bytes in, so the magic sits before it. */
-	msg = calloc(size + 4, 1);
+	msg = calloc(size, 1);
 	co.opts.rcvbuf = 8 << 20;
-	c = b.seen && b.lat && names && msg ? cli_open("bench", &co) : NULL;
+	c = b.seen && names && msg && lat_samples_init(&b.lat,
+			b.total < BENCH_SAMPLES_MAX ? b.total :
+			BENCH_SAMPLES_MAX) == 0 ? cli_open("bench", &co) : NULL;
 	if (c == NULL)
 		goto out_fail;
 	cli_signals();
@@ -807,23 +739,20 @@ cmd_bench(int argc, char **argv)
 		}
 	}
 
-	rumor_put64(msg, BENCH_MAGIC);	/* Its low 4 bytes: msg[4..7]. */
-	memset(msg + 4 + BENCH_HDR, 0xab, size - BENCH_HDR);
-	t0 = cli_now_ns();
+	memset(msg + LAT_STAMP_LEN, 0xab, size - LAT_STAMP_LEN);
+	t0 = rumor_now_ns();
 	for (uint64_t i = 0; i < b.total && !cli_stop; i++) {
 		const char *name = names[i % channels];
 		uint64_t due = t0 + (uint64_t)((double)i * 1e9 / (double)rate);
 		int rc;
 
 		/* Deliveries are read while waiting for the next send. */
-		while (cli_now_ns() < due && !cli_stop)
+		while (rumor_now_ns() < due && !cli_stop)
 			if (bench_events(c, &b, 0, &co, &status) != 0)
 				goto out;
-		rumor_put64(msg + 8, i);
-		rumor_put64(msg + 16, cli_now_ns());
+		lat_stamp(msg, LAT_MAGIC_BENCH, i, rumor_now_ns());
 		do {
-			rc = client_publish(c, name, strlen(name), msg + 4,
-					size);
+			rc = client_publish(c, name, strlen(name), msg, size);
 			if (rc == -EAGAIN && bench_events(c, &b, 1, &co,
 					&status) != 0)
 				goto out;
@@ -834,7 +763,7 @@ cmd_bench(int argc, char **argv)
 		}
 		sent++;
 	}
-	t_end = cli_now_ns();
+	t_end = rumor_now_ns();
 	/* Stragglers: until all are in, or a second of silence. */
 	while (b.delivered < sent && !cli_stop) {
 		uint64_t before = b.delivered;
@@ -855,7 +784,11 @@ cmd_bench(int argc, char **argv)
 			gaps += st.gaps;
 		}
 	}
-	qsort(b.lat, b.n_lat, sizeof(*b.lat), bench_cmp);
+	lat_samples_sort(&b.lat);
+	p50 = lat_rank_us(&b.lat, 50);
+	p90 = lat_rank_us(&b.lat, 90);
+	p99 = lat_rank_us(&b.lat, 99);
+	pmax = lat_rank_us(&b.lat, 100);
 	secs = (double)((b.last_ns > t_end ? b.last_ns : t_end) - t0) / 1e9;
 	printf("published %" PRIu64 " in %.3f s (%.0f/s) on %" PRIu64
 			" channel(s), %" PRIu64 " bytes each\n", sent,
@@ -866,24 +799,17 @@ cmd_bench(int argc, char **argv)
 			PRIu64 ", duplicates %" PRIu64 ", foreign %" PRIu64
 			"\n", b.delivered, (double)b.delivered / secs,
 			sent - b.delivered, gaps, dups, b.foreign);
-	printf("latency us: p50 %.1f p90 %.1f p99 %.1f max %.1f (%" PRIu64
-			" samples)\n", bench_pct(b.lat, b.n_lat, 50),
-			bench_pct(b.lat, b.n_lat, 90),
-			bench_pct(b.lat, b.n_lat, 99),
-			bench_pct(b.lat, b.n_lat, 100), b.n_lat);
+	printf("latency us: p50 %.1f p90 %.1f p99 %.1f max %.1f (%zu "
+			"samples)\n", p50, p90, p99, pmax, b.lat.n);
 	printf("bench: sent=%" PRIu64 " delivered=%" PRIu64 " rate=%.0f "
 			"p50_us=%.1f p90_us=%.1f p99_us=%.1f max_us=%.1f "
 			"lost=%" PRIu64 " duplicates=%" PRIu64 "\n", sent,
-			b.delivered, (double)b.delivered / secs,
-			bench_pct(b.lat, b.n_lat, 50),
-			bench_pct(b.lat, b.n_lat, 90),
-			bench_pct(b.lat, b.n_lat, 99),
-			bench_pct(b.lat, b.n_lat, 100),
-			sent - b.delivered, dups);
+			b.delivered, (double)b.delivered / secs, p50, p90, p99,
+			pmax, sent - b.delivered, dups);
 out:
 	client_close(c);
 	free(b.seen);
-	free(b.lat);
+	lat_samples_free(&b.lat);
 	free(names);
 	free(msg);
 	return status;

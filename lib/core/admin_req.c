@@ -28,14 +28,8 @@ static const struct admin_cmd_def {
 			"raft remove-voter", "raft remove-voter ID" },
 };
 
-static const char *const admin_verdict_names[ADMIN_REQ_VERDICT_MAX] = {
-	[ADMIN_REQ_OK] = "ok",
-	[ADMIN_REQ_EMPTY] = "empty",
-	[ADMIN_REQ_TOO_LONG] = "too_long",
-	[ADMIN_REQ_BINARY] = "binary",
-	[ADMIN_REQ_UNKNOWN] = "unknown",
-	[ADMIN_REQ_ARGS] = "args",
-};
+RUMOR_ENUM_NAME_FN(admin_verdict_name, enum admin_verdict,
+		ADMIN_REQ_VERDICTS, ADMIN_REQ_VERDICT_MAX, "?")
 
 static bool
 admin_blank(char c)
@@ -135,13 +129,6 @@ admin_req_parse(const char *buf, size_t len, struct admin_req *req)
 		return ADMIN_REQ_OK;
 	}
 	return ADMIN_REQ_ARGS;
-}
-
-const char *
-admin_verdict_name(enum admin_verdict v)
-{
-	return (unsigned)v < ADMIN_REQ_VERDICT_MAX ?
-			admin_verdict_names[v] : "?";
 }
 
 const char *

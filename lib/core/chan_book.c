@@ -16,12 +16,14 @@
 void
 book_limits_default(struct book_limits *l)
 {
-	l->subs_per_client = 1024;
-	l->subs_per_node = 65536;
-	l->clients = 16384;
-	l->subs_per_channel = 4096;
-	l->interest_set = 1024;
-	l->owned = 65536;
+	*l = (struct book_limits){
+		.subs_per_client = 1024,
+		.subs_per_node = 65536,
+		.clients = 16384,
+		.subs_per_channel = 4096,
+		.interest_set = 1024,
+		.owned = 65536,
+	};
 }
 
 int
@@ -233,17 +235,40 @@ cl_release(struct book *b, uint32_t ip, uint16_t port)
 	b->n_subs--;
 }
 
+/* Room for one more entry in *arr (n entries of size, room for *cap). */
 static int
-grow(void **arr, uint32_t *cap, size_t size)
+grow(void **arr, uint32_t n, uint32_t *cap, size_t size)
 {
-	uint32_t n = *cap == 0 ? 4 : *cap * 2;
-	void *p = realloc(*arr, n * size);
+	uint32_t want = *cap == 0 ? 4 : *cap * 2;
+	void *p;
 
+	if (n < *cap)
+		return 0;
+	p = realloc(*arr, want * size);
 	if (p == NULL)
 		return -1;
 	*arr = p;
-	*cap = n;
+	*cap = want;
 	return 0;
+}
+
+/*
+ * Refuse with status st, whose limit n the answer names: at least 1, as
+ * a limit status always names one (chan_wire.h).
+ */
+static enum chan_status
+book_refuse(uint32_t *limit, uint32_t n, enum chan_status st)
+{
+	*limit = n > 0 ? n : 1;
+	return st;
+}
+
+/* A channel that a refusal left without anyone goes. */
+static void
+book_drop_empty(struct book *b, struct book_chan *ch)
+{
+	if (book_chan_empty(ch))
+		book_drop(b, ch);
 }
 
 enum chan_status
@@ -279,44 +304,33 @@ book_subscribe(struct book *b, uint64_t hash, const char *name, size_t len,
 	}
 	cp = cl_find(b, c->ip, c->udp_port);
 	cl = *cp;
-	if (cl != NULL && cl->n >= b->lim.subs_per_client) {
-		*limit = b->lim.subs_per_client;
-		return CHAN_ST_CLIENT_LIMIT;
-	}
-	if (b->n_subs >= b->lim.subs_per_node) {
-		*limit = b->lim.subs_per_node;
-		return CHAN_ST_NODE_LIMIT;
-	}
-	if (cl == NULL && b->n_clients >= b->lim.clients) {
-		*limit = b->lim.clients;
-		return CHAN_ST_CLIENTS_LIMIT;
-	}
-	if (ch != NULL && ch->n_clients >= b->lim.subs_per_channel) {
-		*limit = b->lim.subs_per_channel;
-		return CHAN_ST_CHANNEL_LIMIT;
-	}
-	if (ch == NULL) {
+	if (cl != NULL && cl->n >= b->lim.subs_per_client)
+		return book_refuse(limit, b->lim.subs_per_client,
+				CHAN_ST_CLIENT_LIMIT);
+	if (b->n_subs >= b->lim.subs_per_node)
+		return book_refuse(limit, b->lim.subs_per_node,
+				CHAN_ST_NODE_LIMIT);
+	if (cl == NULL && b->n_clients >= b->lim.clients)
+		return book_refuse(limit, b->lim.clients,
+				CHAN_ST_CLIENTS_LIMIT);
+	if (ch != NULL && ch->n_clients >= b->lim.subs_per_channel)
+		return book_refuse(limit, b->lim.subs_per_channel,
+				CHAN_ST_CHANNEL_LIMIT);
+	/* Out of memory: the node is full, and says how full. */
+	if (ch == NULL)
 		ch = book_add(b, hash, name, len);
-		if (ch == NULL) {
-			*limit = b->n_subs > 0 ? b->n_subs : 1;
-			return CHAN_ST_NODE_LIMIT;
-		}
-	}
-	if (ch->n_clients == ch->cap_clients &&
-			grow((void **)&ch->clients, &ch->cap_clients,
-			sizeof(*ch->clients)) < 0) {
-		if (book_chan_empty(ch))
-			book_drop(b, ch);
-		*limit = b->n_subs > 0 ? b->n_subs : 1;
-		return CHAN_ST_NODE_LIMIT;
+	if (ch == NULL || grow((void **)&ch->clients, ch->n_clients,
+			&ch->cap_clients, sizeof(*ch->clients)) < 0) {
+		if (ch != NULL)
+			book_drop_empty(b, ch);
+		return book_refuse(limit, b->n_subs, CHAN_ST_NODE_LIMIT);
 	}
 	if (cl == NULL) {
 		cl = calloc(1, sizeof(*cl));
 		if (cl == NULL) {
-			if (book_chan_empty(ch))
-				book_drop(b, ch);
-			*limit = b->n_clients > 0 ? b->n_clients : 1;
-			return CHAN_ST_CLIENTS_LIMIT;
+			book_drop_empty(b, ch);
+			return book_refuse(limit, b->n_clients,
+					CHAN_ST_CLIENTS_LIMIT);
 		}
 		cl->ip = c->ip;
 		cl->udp_port = c->udp_port;
@@ -390,28 +404,23 @@ book_interest(struct book *b, uint64_t hash, const char *name, size_t len,
 	}
 	if (lease_ms == 0)
 		return CHAN_ST_OK;	/* Nothing to give back. */
-	if (ch != NULL && ch->n_nodes >= b->lim.interest_set) {
-		*limit = b->lim.interest_set;
-		return CHAN_ST_INTEREST_LIMIT;
-	}
-	if ((ch == NULL || ch->n_nodes == 0) && b->n_owned >= b->lim.owned) {
-		*limit = b->lim.owned;
-		return CHAN_ST_OWNED_LIMIT;
-	}
-	if (ch == NULL) {
+	if (ch != NULL && ch->n_nodes >= b->lim.interest_set)
+		return book_refuse(limit, b->lim.interest_set,
+				CHAN_ST_INTEREST_LIMIT);
+	if ((ch == NULL || ch->n_nodes == 0) && b->n_owned >= b->lim.owned)
+		return book_refuse(limit, b->lim.owned, CHAN_ST_OWNED_LIMIT);
+	/* Out of memory: the owner is full, and says how full. */
+	if (ch == NULL)
 		ch = book_add(b, hash, name, len);
-		if (ch == NULL) {
-			*limit = b->n_owned > 0 ? b->n_owned : 1;
-			return CHAN_ST_OWNED_LIMIT;
-		}
-	}
-	if (ch->n_nodes == ch->cap_nodes &&
-			grow((void **)&ch->nodes, &ch->cap_nodes,
+	if (ch == NULL)
+		return book_refuse(limit, b->n_owned, CHAN_ST_OWNED_LIMIT);
+	if (grow((void **)&ch->nodes, ch->n_nodes, &ch->cap_nodes,
 			sizeof(*ch->nodes)) < 0) {
-		*limit = ch->n_nodes > 0 ? ch->n_nodes : 1;
-		if (book_chan_empty(ch))
-			book_drop(b, ch);
-		return CHAN_ST_INTEREST_LIMIT;
+		enum chan_status st = book_refuse(limit, ch->n_nodes,
+				CHAN_ST_INTEREST_LIMIT);
+
+		book_drop_empty(b, ch);
+		return st;
 	}
 	if (ch->n_nodes == 0)
 		b->n_owned++;
@@ -432,19 +441,16 @@ book_expire(struct book *b, uint64_t now_ms, struct book_expired *out)
 	for (uint32_t i = 0; i <= b->mask; i++)
 		for (struct book_chan *ch = b->bucket[i]; ch != NULL;
 				ch = ch->next) {
-			for (uint32_t k = 0; k < ch->n_clients;)
+			/* Backwards: a removal moves the last one here. */
+			for (uint32_t k = ch->n_clients; k-- > 0;)
 				if (ch->clients[k].expiry_ms <= now_ms) {
 					client_remove(b, ch, k);
 					out->subs++;
-				} else {
-					k++;
 				}
-			for (uint32_t k = 0; k < ch->n_nodes;)
+			for (uint32_t k = ch->n_nodes; k-- > 0;)
 				if (ch->nodes[k].expiry_ms <= now_ms) {
 					node_remove(b, ch, k);
 					out->interests++;
-				} else {
-					k++;
 				}
 		}
 }

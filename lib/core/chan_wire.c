@@ -15,10 +15,18 @@
 
 #include "rumor/bytes.h"
 #include "rumor/chan_wire.h"
+#include "rumor/ring.h"
 #include "rumor/wire.h"
 
 /* Offsets of the fields of the fixed parts. */
 enum chan_off {
+	/*
+	 * A stream and a sequence in it: the start of the parts of DELIVER,
+	 * FANOUT, RETRANSMIT, GAP, GONE, NACK and HANDOFF, and at 12 in
+	 * INTEREST_ACK.
+	 */
+	CHAN_OFF_POS_STREAM = 0,
+	CHAN_OFF_POS_SEQ = 8,
 	CHAN_OFF_LEASE_MS = 0,		/* SUBSCRIBE, INTEREST. */
 	CHAN_OFF_LEASE_RSV = 4,
 	CHAN_OFF_ACK_STATUS = 0,	/* SUB_ACK, INTEREST_ACK. */
@@ -27,31 +35,23 @@ enum chan_off {
 	CHAN_OFF_ACK_LEASE_MS = 4,
 	CHAN_OFF_ACK_LIMIT = 8,
 	CHAN_OFF_IACK_STREAM = 12,	/* INTEREST_ACK only. */
-	CHAN_OFF_IACK_NEXT = 20,
-	CHAN_OFF_ORD_STREAM = 0,	/* DELIVER, FANOUT, RETRANSMIT. */
-	CHAN_OFF_ORD_SEQ = 8,
-	CHAN_OFF_RANGE_STREAM = 0,	/* GAP, GONE. */
-	CHAN_OFF_RANGE_FIRST = 8,
-	CHAN_OFF_RANGE_LAST = 16,
-	CHAN_OFF_NACK_STREAM = 0,	/* NACK. */
-	CHAN_OFF_NACK_FIRST = 8,
-	CHAN_OFF_NACK_COUNT = 16,
+	CHAN_OFF_RANGE_LAST = 16,	/* GAP, GONE. */
+	CHAN_OFF_NACK_COUNT = 16,	/* NACK. */
 	CHAN_OFF_NACK_RSV = 20,
 	CHAN_OFF_GOSSIP_BOOT = 0,	/* GOSSIP. */
-	CHAN_OFF_HO_STREAM = 0,		/* HANDOFF. */
-	CHAN_OFF_HO_NEXT = 8,
-	CHAN_OFF_HO_COUNT = 16,
+	CHAN_OFF_HO_COUNT = 16,		/* HANDOFF. */
 	CHAN_OFF_HO_RSV = 20,
 	CHAN_OFF_HO_NODES = 24,
 };
 
 _Static_assert(CHAN_OFF_LEASE_RSV + 4 == CHAN_LEASE_LEN, "lease layout");
 _Static_assert(CHAN_OFF_ACK_LIMIT + 4 == CHAN_ACK_LEN, "ack layout");
-_Static_assert(CHAN_OFF_IACK_NEXT + 8 == CHAN_IACK_LEN, "interest ack");
+_Static_assert(CHAN_OFF_IACK_STREAM + CHAN_OFF_POS_SEQ + 8 == CHAN_IACK_LEN,
+		"interest ack layout");
 _Static_assert(CHAN_OFF_GOSSIP_BOOT + 8 == CHAN_GOSSIP_LEN, "gossip layout");
 _Static_assert(CHAN_ORD_LEN >= CHAN_GOSSIP_LEN,
 		"DELIVER has the largest fixed part of those with a message");
-_Static_assert(CHAN_OFF_ORD_SEQ + 8 == CHAN_ORD_LEN, "ordered layout");
+_Static_assert(CHAN_OFF_POS_SEQ + 8 == CHAN_ORD_LEN, "ordered layout");
 _Static_assert(CHAN_OFF_RANGE_LAST + 8 == CHAN_RANGE_LEN, "range layout");
 _Static_assert(CHAN_OFF_NACK_RSV + 4 == CHAN_NACK_LEN, "nack layout");
 _Static_assert(CHAN_OFF_HO_NODES == CHAN_HANDOFF_LEN, "handoff layout");
@@ -63,78 +63,27 @@ _Static_assert(RUMOR_T_CHAN_FIRST == RUMOR_T_CONTROL + 1 &&
 		RUMOR_T_HANDOFF + 1 == RUMOR_T_CHAN_MAX,
 		"channel types follow DATA and CONTROL and end the types");
 
-static const char *const chan_wire_error_names[CHAN_WIRE_ERROR_MAX] = {
-	[CHAN_WIRE_OK] = "ok",
-	[CHAN_WIRE_SHORT] = "short",
-	[CHAN_WIRE_HEADER] = "header",
-	[CHAN_WIRE_TYPE] = "type",
-	[CHAN_WIRE_CHANNEL] = "channel",
-	[CHAN_WIRE_LENGTH] = "length",
-	[CHAN_WIRE_ORIGIN] = "origin",
-	[CHAN_WIRE_KIND] = "kind",
-	[CHAN_WIRE_RESERVED] = "reserved",
-	[CHAN_WIRE_STATUS] = "status",
-	[CHAN_WIRE_LEASE] = "lease",
-	[CHAN_WIRE_STREAM] = "stream",
-	[CHAN_WIRE_SEQ] = "seq",
-	[CHAN_WIRE_RANGE] = "range",
-	[CHAN_WIRE_BOOT] = "boot",
-};
-
-static const char *const chan_status_names[CHAN_ST_MAX] = {
-	[CHAN_ST_OK] = "ok",
-	[CHAN_ST_NOT_SUBSCRIBED] = "not subscribed",
-	[CHAN_ST_CLIENT_LIMIT] = "subscriptions per client",
-	[CHAN_ST_NODE_LIMIT] = "subscriptions per node",
-	[CHAN_ST_CLIENTS_LIMIT] = "clients per node",
-	[CHAN_ST_CHANNEL_LIMIT] = "subscribers per channel",
-	[CHAN_ST_INTEREST_LIMIT] = "interested nodes per channel",
-	[CHAN_ST_OWNED_LIMIT] = "owned channels",
-};
-
-static const char *const chan_type_names[RUMOR_T_CHAN_MAX] = {
-	[RUMOR_T_DATA] = "PUBLISH",
-	[RUMOR_T_CONTROL] = "CONTROL",
-	[RUMOR_T_SUBSCRIBE] = "SUBSCRIBE",
-	[RUMOR_T_UNSUBSCRIBE] = "UNSUBSCRIBE",
-	[RUMOR_T_SUB_ACK] = "SUB_ACK",
-	[RUMOR_T_DELIVER] = "DELIVER",
-	[RUMOR_T_GAP] = "GAP",
-	[RUMOR_T_FANOUT] = "FANOUT",
-	[RUMOR_T_RETRANSMIT] = "RETRANSMIT",
-	[RUMOR_T_INTEREST] = "INTEREST",
-	[RUMOR_T_INTEREST_ACK] = "INTEREST_ACK",
-	[RUMOR_T_NACK] = "NACK",
-	[RUMOR_T_GONE] = "GONE",
-	[RUMOR_T_GOSSIP] = "GOSSIP",
-	[RUMOR_T_HANDOFF_REQ] = "HANDOFF_REQ",
-	[RUMOR_T_HANDOFF] = "HANDOFF",
-};
-
-const char *
-chan_wire_error_name(enum chan_wire_error e)
-{
-	return (unsigned int)e < CHAN_WIRE_ERROR_MAX ?
-			chan_wire_error_names[e] : "?";
-}
-
-const char *
-chan_status_name(enum chan_status s)
-{
-	return (unsigned int)s < CHAN_ST_MAX ? chan_status_names[s] : "?";
-}
-
-const char *
-chan_type_name(uint8_t type)
-{
-	return type != 0 && type < RUMOR_T_CHAN_MAX ?
-			chan_type_names[type] : "?";
-}
+RUMOR_ENUM_NAME_FN(chan_wire_error_name, enum chan_wire_error,
+		CHAN_WIRE_ERRORS, CHAN_WIRE_ERROR_MAX, "?")
+RUMOR_ENUM_NAME_FN(chan_status_name, enum chan_status, CHAN_STATUSES,
+		CHAN_ST_MAX, "?")
+RUMOR_ENUM_NAME_FN(chan_type_name, uint8_t, RUMOR_TYPES, RUMOR_T_CHAN_MAX,
+		"?")
 
 /*
  * Field checks, shared by each decoder (on what it read) and encoder (on
  * what it was given), so that the two cannot disagree.
  */
+
+/* A place in an ordered stream: the stream not 0, seq 1 .. CHAN_SEQ_MAX. */
+static inline enum chan_wire_error
+chan_pos_check(uint64_t stream, uint64_t seq)
+{
+	if (stream == 0)
+		return CHAN_WIRE_STREAM;
+	return seq == 0 || seq > CHAN_SEQ_MAX ? CHAN_WIRE_SEQ : CHAN_WIRE_OK;
+}
+
 static enum chan_wire_error
 chan_lease_check(const struct chan_lease *l)
 {
@@ -145,8 +94,6 @@ chan_lease_check(const struct chan_lease *l)
 static enum chan_wire_error
 chan_ack_check(const struct chan_ack *a, bool interest)
 {
-	bool grant;
-
 	if (a->status >= CHAN_ST_MAX)
 		return CHAN_WIRE_STATUS;
 	if (a->lease_ms > CHAN_LEASE_MAX_MS)
@@ -157,205 +104,51 @@ chan_ack_check(const struct chan_ack *a, bool interest)
 	if (a->status >= CHAN_ST_CLIENT_LIMIT ? a->limit == 0 : a->limit != 0)
 		return CHAN_WIRE_STATUS;
 	/* Only an interest grant says where the stream stands. */
-	grant = interest && a->status == CHAN_ST_OK && a->lease_ms != 0;
-	if (!grant)
-		return a->stream != 0 || a->next_seq != 0 ?
-				CHAN_WIRE_STATUS : CHAN_WIRE_OK;
-	if (a->stream == 0)
-		return CHAN_WIRE_STREAM;
-	if (a->next_seq == 0 || a->next_seq > CHAN_SEQ_MAX)
-		return CHAN_WIRE_SEQ;
-	return CHAN_WIRE_OK;
+	if (interest && a->status == CHAN_ST_OK && a->lease_ms != 0)
+		return chan_pos_check(a->stream, a->next_seq);
+	return a->stream != 0 || a->next_seq != 0 ? CHAN_WIRE_STATUS :
+			CHAN_WIRE_OK;
+}
+
+static enum chan_wire_error
+chan_gossip_check(const struct chan_gossip *g)
+{
+	return g->boot != 0 ? CHAN_WIRE_OK : CHAN_WIRE_BOOT;
 }
 
 static enum chan_wire_error
 chan_ord_check(const struct chan_ord *o, bool broadcast)
 {
-	if (broadcast)
-		return o->stream != 0 ? CHAN_WIRE_STREAM :
-				o->seq != 0 ? CHAN_WIRE_SEQ : CHAN_WIRE_OK;
-	if (o->stream == 0)
-		return CHAN_WIRE_STREAM;
-	if (o->seq == 0 || o->seq > CHAN_SEQ_MAX)
-		return CHAN_WIRE_SEQ;
-	return CHAN_WIRE_OK;
+	if (!broadcast)
+		return chan_pos_check(o->stream, o->seq);
+	return o->stream != 0 ? CHAN_WIRE_STREAM :
+			o->seq != 0 ? CHAN_WIRE_SEQ : CHAN_WIRE_OK;
 }
 
 static enum chan_wire_error
 chan_range_check(const struct chan_range *r)
 {
-	if (r->stream == 0)
-		return CHAN_WIRE_STREAM;
-	if (r->first == 0 || r->first > CHAN_SEQ_MAX ||
-			r->last == 0 || r->last > CHAN_SEQ_MAX)
+	enum chan_wire_error e = chan_pos_check(r->stream, r->first);
+
+	if (e != CHAN_WIRE_OK)
+		return e;
+	if (r->last == 0 || r->last > CHAN_SEQ_MAX)
 		return CHAN_WIRE_SEQ;
-	if (r->first > r->last)
-		return CHAN_WIRE_RANGE;
-	return CHAN_WIRE_OK;
+	return r->first > r->last ? CHAN_WIRE_RANGE : CHAN_WIRE_OK;
 }
 
 static enum chan_wire_error
 chan_nack_check(const struct chan_nack *n)
 {
-	if (n->stream == 0)
-		return CHAN_WIRE_STREAM;
-	if (n->first == 0 || n->first > CHAN_SEQ_MAX)
-		return CHAN_WIRE_SEQ;
-	if (n->count == 0 || n->count > CHAN_NACK_MAX)
-		return CHAN_WIRE_RANGE;
+	enum chan_wire_error e = chan_pos_check(n->stream, n->first);
+
+	if (e != CHAN_WIRE_OK)
+		return e;
 	/* The last sequence asked for must exist; first is small enough. */
-	if (n->first > CHAN_SEQ_MAX - (n->count - 1))
+	if (n->count == 0 || n->count > CHAN_NACK_MAX ||
+			n->first > CHAN_SEQ_MAX - (n->count - 1))
 		return CHAN_WIRE_RANGE;
 	return CHAN_WIRE_OK;
-}
-
-enum chan_wire_error
-chan_lease_decode(const uint8_t *buf, size_t len, struct chan_lease *out)
-{
-	if (len != CHAN_LEASE_LEN)
-		return CHAN_WIRE_LENGTH;
-	if (rumor_get32(buf + CHAN_OFF_LEASE_RSV) != 0)
-		return CHAN_WIRE_RESERVED;
-	out->lease_ms = rumor_get32(buf + CHAN_OFF_LEASE_MS);
-	return chan_lease_check(out);
-}
-
-size_t
-chan_lease_encode(const struct chan_lease *l, uint8_t *buf, size_t cap)
-{
-	if (chan_lease_check(l) != CHAN_WIRE_OK || cap < CHAN_LEASE_LEN)
-		return 0;
-	rumor_put32(buf + CHAN_OFF_LEASE_MS, l->lease_ms);
-	rumor_put32(buf + CHAN_OFF_LEASE_RSV, 0);
-	return CHAN_LEASE_LEN;
-}
-
-enum chan_wire_error
-chan_ack_decode(const uint8_t *buf, size_t len, bool interest,
-		struct chan_ack *out)
-{
-	if (len != (interest ? CHAN_IACK_LEN : CHAN_ACK_LEN))
-		return CHAN_WIRE_LENGTH;
-	if (buf[CHAN_OFF_ACK_RSV8] != 0 ||
-			rumor_get16(buf + CHAN_OFF_ACK_RSV16) != 0)
-		return CHAN_WIRE_RESERVED;
-	out->status = buf[CHAN_OFF_ACK_STATUS];
-	out->lease_ms = rumor_get32(buf + CHAN_OFF_ACK_LEASE_MS);
-	out->limit = rumor_get32(buf + CHAN_OFF_ACK_LIMIT);
-	out->stream = 0;
-	out->next_seq = 0;
-	if (interest) {
-		out->stream = rumor_get64(buf + CHAN_OFF_IACK_STREAM);
-		out->next_seq = rumor_get64(buf + CHAN_OFF_IACK_NEXT);
-	}
-	return chan_ack_check(out, interest);
-}
-
-size_t
-chan_ack_encode(const struct chan_ack *a, bool interest, uint8_t *buf,
-		size_t cap)
-{
-	size_t len = interest ? CHAN_IACK_LEN : CHAN_ACK_LEN;
-
-	if (chan_ack_check(a, interest) != CHAN_WIRE_OK || cap < len)
-		return 0;
-	buf[CHAN_OFF_ACK_STATUS] = a->status;
-	buf[CHAN_OFF_ACK_RSV8] = 0;
-	rumor_put16(buf + CHAN_OFF_ACK_RSV16, 0);
-	rumor_put32(buf + CHAN_OFF_ACK_LEASE_MS, a->lease_ms);
-	rumor_put32(buf + CHAN_OFF_ACK_LIMIT, a->limit);
-	if (interest) {
-		rumor_put64(buf + CHAN_OFF_IACK_STREAM, a->stream);
-		rumor_put64(buf + CHAN_OFF_IACK_NEXT, a->next_seq);
-	}
-	return len;
-}
-
-enum chan_wire_error
-chan_gossip_decode(const uint8_t *buf, size_t len, struct chan_gossip *out)
-{
-	if (len < CHAN_GOSSIP_LEN)
-		return CHAN_WIRE_LENGTH;
-	out->boot = rumor_get64(buf + CHAN_OFF_GOSSIP_BOOT);
-	return out->boot != 0 ? CHAN_WIRE_OK : CHAN_WIRE_BOOT;
-}
-
-size_t
-chan_gossip_encode(const struct chan_gossip *g, uint8_t *buf, size_t cap)
-{
-	if (g->boot == 0 || cap < CHAN_GOSSIP_LEN)
-		return 0;
-	rumor_put64(buf + CHAN_OFF_GOSSIP_BOOT, g->boot);
-	return CHAN_GOSSIP_LEN;
-}
-
-enum chan_wire_error
-chan_ord_decode(const uint8_t *buf, size_t len, bool broadcast,
-		struct chan_ord *out)
-{
-	if (len < CHAN_ORD_LEN)
-		return CHAN_WIRE_LENGTH;
-	out->stream = rumor_get64(buf + CHAN_OFF_ORD_STREAM);
-	out->seq = rumor_get64(buf + CHAN_OFF_ORD_SEQ);
-	return chan_ord_check(out, broadcast);
-}
-
-size_t
-chan_ord_encode(const struct chan_ord *o, bool broadcast, uint8_t *buf,
-		size_t cap)
-{
-	if (chan_ord_check(o, broadcast) != CHAN_WIRE_OK || cap < CHAN_ORD_LEN)
-		return 0;
-	rumor_put64(buf + CHAN_OFF_ORD_STREAM, o->stream);
-	rumor_put64(buf + CHAN_OFF_ORD_SEQ, o->seq);
-	return CHAN_ORD_LEN;
-}
-
-enum chan_wire_error
-chan_range_decode(const uint8_t *buf, size_t len, struct chan_range *out)
-{
-	if (len != CHAN_RANGE_LEN)
-		return CHAN_WIRE_LENGTH;
-	out->stream = rumor_get64(buf + CHAN_OFF_RANGE_STREAM);
-	out->first = rumor_get64(buf + CHAN_OFF_RANGE_FIRST);
-	out->last = rumor_get64(buf + CHAN_OFF_RANGE_LAST);
-	return chan_range_check(out);
-}
-
-size_t
-chan_range_encode(const struct chan_range *r, uint8_t *buf, size_t cap)
-{
-	if (chan_range_check(r) != CHAN_WIRE_OK || cap < CHAN_RANGE_LEN)
-		return 0;
-	rumor_put64(buf + CHAN_OFF_RANGE_STREAM, r->stream);
-	rumor_put64(buf + CHAN_OFF_RANGE_FIRST, r->first);
-	rumor_put64(buf + CHAN_OFF_RANGE_LAST, r->last);
-	return CHAN_RANGE_LEN;
-}
-
-enum chan_wire_error
-chan_nack_decode(const uint8_t *buf, size_t len, struct chan_nack *out)
-{
-	if (len != CHAN_NACK_LEN)
-		return CHAN_WIRE_LENGTH;
-	if (rumor_get32(buf + CHAN_OFF_NACK_RSV) != 0)
-		return CHAN_WIRE_RESERVED;
-	out->stream = rumor_get64(buf + CHAN_OFF_NACK_STREAM);
-	out->first = rumor_get64(buf + CHAN_OFF_NACK_FIRST);
-	out->count = rumor_get32(buf + CHAN_OFF_NACK_COUNT);
-	return chan_nack_check(out);
-}
-
-size_t
-chan_nack_encode(const struct chan_nack *n, uint8_t *buf, size_t cap)
-{
-	if (chan_nack_check(n) != CHAN_WIRE_OK || cap < CHAN_NACK_LEN)
-		return 0;
-	rumor_put64(buf + CHAN_OFF_NACK_STREAM, n->stream);
-	rumor_put64(buf + CHAN_OFF_NACK_FIRST, n->first);
-	rumor_put32(buf + CHAN_OFF_NACK_COUNT, n->count);
-	rumor_put32(buf + CHAN_OFF_NACK_RSV, 0);
-	return CHAN_NACK_LEN;
 }
 
 static enum chan_wire_error
@@ -376,6 +169,183 @@ chan_handoff_check(const struct chan_handoff *ho)
 	return CHAN_WIRE_OK;
 }
 
+/*
+ * Moving the fields of each fixed part between the wire and its struct.
+ * A reader also refuses a reserved field that is not 0; a writer writes
+ * it 0. Ordered, range, NACK and HANDOFF parts start alike: the stream,
+ * then a sequence in it.
+ */
+static inline void
+chan_pos_read(const uint8_t *buf, uint64_t *stream, uint64_t *seq)
+{
+	*stream = rumor_get64(buf + CHAN_OFF_POS_STREAM);
+	*seq = rumor_get64(buf + CHAN_OFF_POS_SEQ);
+}
+
+static inline void
+chan_pos_write(uint8_t *buf, uint64_t stream, uint64_t seq)
+{
+	rumor_put64(buf + CHAN_OFF_POS_STREAM, stream);
+	rumor_put64(buf + CHAN_OFF_POS_SEQ, seq);
+}
+
+static inline enum chan_wire_error
+chan_lease_read(const uint8_t *buf, struct chan_lease *l)
+{
+	if (rumor_get32(buf + CHAN_OFF_LEASE_RSV) != 0)
+		return CHAN_WIRE_RESERVED;
+	l->lease_ms = rumor_get32(buf + CHAN_OFF_LEASE_MS);
+	return CHAN_WIRE_OK;
+}
+
+static inline enum chan_wire_error
+chan_gossip_read(const uint8_t *buf, struct chan_gossip *g)
+{
+	g->boot = rumor_get64(buf + CHAN_OFF_GOSSIP_BOOT);
+	return CHAN_WIRE_OK;
+}
+
+static inline enum chan_wire_error
+chan_range_read(const uint8_t *buf, struct chan_range *r)
+{
+	chan_pos_read(buf, &r->stream, &r->first);
+	r->last = rumor_get64(buf + CHAN_OFF_RANGE_LAST);
+	return CHAN_WIRE_OK;
+}
+
+static inline enum chan_wire_error
+chan_nack_read(const uint8_t *buf, struct chan_nack *n)
+{
+	if (rumor_get32(buf + CHAN_OFF_NACK_RSV) != 0)
+		return CHAN_WIRE_RESERVED;
+	chan_pos_read(buf, &n->stream, &n->first);
+	n->count = rumor_get32(buf + CHAN_OFF_NACK_COUNT);
+	return CHAN_WIRE_OK;
+}
+
+static inline void
+chan_lease_write(const struct chan_lease *l, uint8_t *buf)
+{
+	rumor_put32(buf + CHAN_OFF_LEASE_MS, l->lease_ms);
+	rumor_put32(buf + CHAN_OFF_LEASE_RSV, 0);
+}
+
+static inline void
+chan_gossip_write(const struct chan_gossip *g, uint8_t *buf)
+{
+	rumor_put64(buf + CHAN_OFF_GOSSIP_BOOT, g->boot);
+}
+
+static inline void
+chan_range_write(const struct chan_range *r, uint8_t *buf)
+{
+	chan_pos_write(buf, r->stream, r->first);
+	rumor_put64(buf + CHAN_OFF_RANGE_LAST, r->last);
+}
+
+static inline void
+chan_nack_write(const struct chan_nack *n, uint8_t *buf)
+{
+	chan_pos_write(buf, n->stream, n->first);
+	rumor_put32(buf + CHAN_OFF_NACK_COUNT, n->count);
+	rumor_put32(buf + CHAN_OFF_NACK_RSV, 0);
+}
+
+/*
+ * The codec of a fixed part P that has no variant: chan_P_decode and
+ * chan_P_encode of rumor/chan_wire.h for the part of LEN bytes, a
+ * message after it when TAIL is true. Its own code is chan_P_read,
+ * chan_P_write and chan_P_check above; this is the rest, the same for
+ * each.
+ */
+#define CHAN_PART_CODEC(P, LEN, TAIL)					\
+enum chan_wire_error							\
+chan_##P##_decode(const uint8_t *buf, size_t len, struct chan_##P *out)	\
+{									\
+	enum chan_wire_error e;						\
+									\
+	if (TAIL ? len < (LEN) : len != (LEN))				\
+		return CHAN_WIRE_LENGTH;				\
+	e = chan_##P##_read(buf, out);					\
+	return e != CHAN_WIRE_OK ? e : chan_##P##_check(out);		\
+}									\
+									\
+size_t									\
+chan_##P##_encode(const struct chan_##P *in, uint8_t *buf, size_t cap)	\
+{									\
+	if (chan_##P##_check(in) != CHAN_WIRE_OK || cap < (LEN))	\
+		return 0;						\
+	chan_##P##_write(in, buf);					\
+	return (LEN);							\
+}
+
+CHAN_PART_CODEC(lease, CHAN_LEASE_LEN, false)
+CHAN_PART_CODEC(gossip, CHAN_GOSSIP_LEN, true)
+CHAN_PART_CODEC(range, CHAN_RANGE_LEN, false)
+CHAN_PART_CODEC(nack, CHAN_NACK_LEN, false)
+
+/* An ack's layout depends on its type: INTEREST_ACK adds the stream. */
+enum chan_wire_error
+chan_ack_decode(const uint8_t *buf, size_t len, bool interest,
+		struct chan_ack *out)
+{
+	if (len != (interest ? CHAN_IACK_LEN : CHAN_ACK_LEN))
+		return CHAN_WIRE_LENGTH;
+	if (buf[CHAN_OFF_ACK_RSV8] != 0 ||
+			rumor_get16(buf + CHAN_OFF_ACK_RSV16) != 0)
+		return CHAN_WIRE_RESERVED;
+	out->status = buf[CHAN_OFF_ACK_STATUS];
+	out->lease_ms = rumor_get32(buf + CHAN_OFF_ACK_LEASE_MS);
+	out->limit = rumor_get32(buf + CHAN_OFF_ACK_LIMIT);
+	out->stream = 0;
+	out->next_seq = 0;
+	if (interest)
+		chan_pos_read(buf + CHAN_OFF_IACK_STREAM, &out->stream,
+				&out->next_seq);
+	return chan_ack_check(out, interest);
+}
+
+size_t
+chan_ack_encode(const struct chan_ack *a, bool interest, uint8_t *buf,
+		size_t cap)
+{
+	size_t len = interest ? CHAN_IACK_LEN : CHAN_ACK_LEN;
+
+	if (chan_ack_check(a, interest) != CHAN_WIRE_OK || cap < len)
+		return 0;
+	buf[CHAN_OFF_ACK_STATUS] = a->status;
+	buf[CHAN_OFF_ACK_RSV8] = 0;
+	rumor_put16(buf + CHAN_OFF_ACK_RSV16, 0);
+	rumor_put32(buf + CHAN_OFF_ACK_LEASE_MS, a->lease_ms);
+	rumor_put32(buf + CHAN_OFF_ACK_LIMIT, a->limit);
+	if (interest)
+		chan_pos_write(buf + CHAN_OFF_IACK_STREAM, a->stream,
+				a->next_seq);
+	return len;
+}
+
+/* An ordered part's check depends on the channel's kind. */
+enum chan_wire_error
+chan_ord_decode(const uint8_t *buf, size_t len, bool broadcast,
+		struct chan_ord *out)
+{
+	if (len < CHAN_ORD_LEN)
+		return CHAN_WIRE_LENGTH;
+	chan_pos_read(buf, &out->stream, &out->seq);
+	return chan_ord_check(out, broadcast);
+}
+
+size_t
+chan_ord_encode(const struct chan_ord *o, bool broadcast, uint8_t *buf,
+		size_t cap)
+{
+	if (chan_ord_check(o, broadcast) != CHAN_WIRE_OK || cap < CHAN_ORD_LEN)
+		return 0;
+	chan_pos_write(buf, o->stream, o->seq);
+	return CHAN_ORD_LEN;
+}
+
+/* A HANDOFF's length depends on its count of nodes. */
 static size_t
 chan_handoff_len(uint32_t n_nodes)
 {
@@ -393,8 +363,7 @@ chan_handoff_decode(const uint8_t *buf, size_t len, struct chan_handoff *out)
 		return CHAN_WIRE_LENGTH;
 	if (rumor_get32(buf + CHAN_OFF_HO_RSV) != 0)
 		return CHAN_WIRE_RESERVED;
-	out->stream = rumor_get64(buf + CHAN_OFF_HO_STREAM);
-	out->next_seq = rumor_get64(buf + CHAN_OFF_HO_NEXT);
+	chan_pos_read(buf, &out->stream, &out->next_seq);
 	for (uint32_t i = 0; i < out->n_nodes; i++) {
 		const uint8_t *p = buf + CHAN_OFF_HO_NODES +
 				i * CHAN_HANDOFF_NODE_LEN;
@@ -415,8 +384,7 @@ chan_handoff_encode(const struct chan_handoff *ho, uint8_t *buf, size_t cap)
 	len = chan_handoff_len(ho->n_nodes);
 	if (cap < len)
 		return 0;
-	rumor_put64(buf + CHAN_OFF_HO_STREAM, ho->stream);
-	rumor_put64(buf + CHAN_OFF_HO_NEXT, ho->next_seq);
+	chan_pos_write(buf, ho->stream, ho->next_seq);
 	rumor_put32(buf + CHAN_OFF_HO_COUNT, ho->n_nodes);
 	rumor_put32(buf + CHAN_OFF_HO_RSV, 0);
 	for (uint32_t i = 0; i < ho->n_nodes; i++) {
@@ -657,7 +625,7 @@ chan_body_valid(const struct chan_msg *m, bool broadcast)
 	case RUMOR_T_NACK:
 		return chan_nack_check(&m->u.nack) == CHAN_WIRE_OK;
 	case RUMOR_T_GOSSIP:
-		return m->u.gossip.boot != 0;
+		return chan_gossip_check(&m->u.gossip) == CHAN_WIRE_OK;
 	case RUMOR_T_HANDOFF:
 		return chan_handoff_check(&m->u.handoff) == CHAN_WIRE_OK;
 	default:
@@ -715,4 +683,15 @@ chan_msg_encode(const struct chan_msg *m, uint8_t *buf, size_t cap)
 	if (payload > 0)
 		memcpy(p + fixed, m->payload, payload);
 	return total;
+}
+
+void
+chan_msg_init(struct chan_msg *m, uint8_t type, const char *name, size_t len)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+	m->channel = name;
+	m->channel_len = len;
+	m->channel_hash = ring_channel_hash(name, len);
 }

@@ -15,6 +15,7 @@
 
 #include "rumor/config.h"
 #include "rumor/ring.h"
+#include "rumor/sort.h"
 #include "rumor/wire.h"
 
 #define LINE_MAX_LEN 1024
@@ -160,44 +161,69 @@ parse_path(struct parser *p, const char *key, const char *val, char *buf,
 }
 
 /*
- * Keys read by rumor-control (the dataplane reads control_socket only).
- * Returns 1 if key is one of them (*rc: 0, or -1 on error), else 0.
+ * The keys whose value is a number in a range, each stored as a uint32_t
+ * in the field of its name: rumor-control's timers, and the limits of
+ * channel audiences ("chan_" and a field of chan_limits), which the
+ * dataplane reads (docs/configuration.md).
+ */
+#define NUM_KEY(field, lo, hi) \
+	{ #field, offsetof(struct rumor_config, field), lo, hi }
+#define LIMIT_KEY(field, hi) \
+	{ "chan_" #field, offsetof(struct rumor_config, chan_limits.field), \
+	  1, hi }
+
+static const struct num_key {
+	const char *key;
+	size_t off;
+	uint32_t lo, hi;
+} num_keys[] = {
+	NUM_KEY(probe_interval_ms, 10, 60000),
+	NUM_KEY(probe_timeout_ms, 5, 60000),
+	NUM_KEY(suspicion_mult, 1, 100),
+	NUM_KEY(gossip_interval_ms, 10, 60000),
+	NUM_KEY(sync_interval_ms, 100, 3600000),
+	LIMIT_KEY(subs_per_client, CHAN_LIMIT_SUBS_MAX),
+	LIMIT_KEY(subs_per_node, CHAN_LIMIT_SUBS_MAX),
+	LIMIT_KEY(clients, CHAN_LIMIT_SUBS_MAX),
+	LIMIT_KEY(subs_per_channel, CHAN_LIMIT_SUBS_MAX),
+	LIMIT_KEY(interest_set, CHAN_LIMIT_INTEREST_SET_MAX),
+	LIMIT_KEY(owned, CHAN_LIMIT_OWNED_MAX),
+};
+
+/* Returns 1 if key is one of num_keys (*rc: 0, or -1 on error), else 0. */
+static int
+parse_num_key(struct parser *p, struct rumor_config *c, const char *key,
+		const char *val, int *rc)
+{
+	const struct num_key *k = num_keys;
+	uint64_t x;
+
+	for (; k < num_keys + sizeof(num_keys) / sizeof(num_keys[0]); k++) {
+		if (strcmp(key, k->key) != 0)
+			continue;
+		*rc = 0;
+		if (parse_uint(val, k->lo, k->hi, &x) < 0)
+			*rc = fail(p, key, "expected a number from %u to %u",
+					k->lo, k->hi);
+		else
+			*(uint32_t *)((char *)c + k->off) = (uint32_t)x;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The other keys read by rumor-control (the dataplane reads
+ * control_socket only). Returns 1 if key is one of them (*rc: 0, or -1
+ * on error), else 0.
  */
 static int
 parse_control_key(struct parser *p, struct rumor_config *c, const char *key,
 		const char *val, int *rc)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-		uint64_t lo, hi;
-	} nums[] = {
-		{ "probe_interval_ms",
-		  offsetof(struct rumor_config, probe_interval_ms), 10, 60000 },
-		{ "probe_timeout_ms",
-		  offsetof(struct rumor_config, probe_timeout_ms), 5, 60000 },
-		{ "suspicion_mult",
-		  offsetof(struct rumor_config, suspicion_mult), 1, 100 },
-		{ "gossip_interval_ms",
-		  offsetof(struct rumor_config, gossip_interval_ms), 10, 60000 },
-		{ "sync_interval_ms",
-		  offsetof(struct rumor_config, sync_interval_ms), 100,
-		  3600000 },
-	};
 	uint64_t x;
 
 	*rc = 0;
-	for (unsigned i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
-		if (strcmp(key, nums[i].key) != 0)
-			continue;
-		if (parse_uint(val, nums[i].lo, nums[i].hi, &x) < 0)
-			*rc = fail(p, key, "expected a number from %lu to %lu",
-					(unsigned long)nums[i].lo,
-					(unsigned long)nums[i].hi);
-		else
-			*(uint32_t *)((char *)c + nums[i].off) = (uint32_t)x;
-		return 1;
-	}
 	if (strcmp(key, "control_socket") == 0) {
 		*rc = parse_path(p, key, val, c->control_socket,
 				sizeof(c->control_socket));
@@ -269,54 +295,6 @@ parse_control_key(struct parser *p, struct rumor_config *c, const char *key,
 	return 1;
 }
 
-/*
- * The limits of channel audiences, read by the dataplane
- * (docs/configuration.md). Returns 1 if key is one of them (*rc: 0, or
- * -1 on error), else 0.
- */
-static int
-parse_chan_key(struct parser *p, struct rumor_config *c, const char *key,
-		const char *val, int *rc)
-{
-	static const struct {
-		const char *key;
-		size_t off;
-		uint32_t hi;
-	} lims[] = {
-		{ "chan_subs_per_client",
-		  offsetof(struct book_limits, subs_per_client),
-		  CHAN_LIMIT_SUBS_MAX },
-		{ "chan_subs_per_node",
-		  offsetof(struct book_limits, subs_per_node),
-		  CHAN_LIMIT_SUBS_MAX },
-		{ "chan_clients",
-		  offsetof(struct book_limits, clients), CHAN_LIMIT_SUBS_MAX },
-		{ "chan_subs_per_channel",
-		  offsetof(struct book_limits, subs_per_channel),
-		  CHAN_LIMIT_SUBS_MAX },
-		{ "chan_interest_set",
-		  offsetof(struct book_limits, interest_set),
-		  CHAN_LIMIT_INTEREST_SET_MAX },
-		{ "chan_owned",
-		  offsetof(struct book_limits, owned), CHAN_LIMIT_OWNED_MAX },
-	};
-	uint64_t x;
-
-	*rc = 0;
-	for (unsigned i = 0; i < sizeof(lims) / sizeof(lims[0]); i++) {
-		if (strcmp(key, lims[i].key) != 0)
-			continue;
-		if (parse_uint(val, 1, lims[i].hi, &x) < 0)
-			*rc = fail(p, key, "expected a number from 1 to %u",
-					lims[i].hi);
-		else
-			*(uint32_t *)((char *)&c->chan_limits +
-					lims[i].off) = (uint32_t)x;
-		return 1;
-	}
-	return 0;
-}
-
 /* "ID IPV4 [udp=PORT] [mac=MAC] [weight=W]" */
 static int
 parse_member(struct parser *p, char *v, struct config_member *m,
@@ -380,14 +358,6 @@ addr_cmp(const void *a, const void *b)
 	return (kx > ky) - (kx < ky);
 }
 
-static int
-u32_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
 /*
  * Raft needs a majority that survives one failure (3 voters) or two (5);
  * an even count adds no tolerance, and its durable state needs a home.
@@ -405,7 +375,7 @@ check_voters(struct parser *p, struct rumor_config *c)
 	if (c->n_voters != 3 && c->n_voters != 5)
 		return fail(p, "voter", "%u voters: expected 3 or 5",
 				c->n_voters);
-	qsort(c->voters, c->n_voters, sizeof(c->voters[0]), u32_cmp);
+	qsort(c->voters, c->n_voters, sizeof(c->voters[0]), rumor_cmp_u32);
 	p->line = 0;
 	if (c->raft_dir[0] == '\0')
 		return fail(p, "raft_dir", "missing: required when voters "
@@ -609,8 +579,8 @@ config_parse(const char *text, size_t len, const char *name,
 				c->sink_has_mac = true;
 			}
 			c->has_sink = true;
-		} else if (parse_control_key(&p, c, key, val, &rc) ||
-				parse_chan_key(&p, c, key, val, &rc)) {
+		} else if (parse_num_key(&p, c, key, val, &rc) ||
+				parse_control_key(&p, c, key, val, &rc)) {
 			if (rc < 0)
 				goto error;
 		} else if (strcmp(key, "member") == 0) {

@@ -4,9 +4,11 @@
  * local, but the decoder still trusts nothing: a packet is checked field
  * by field, within its length, before anything is returned.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rumor/bytes.h"
 #include "rumor/link_proto.h"
 #include "rumor/ring.h"
 
@@ -17,70 +19,10 @@
 #define CTL_TABLE_LEN 24u	/* Before the members. */
 #define CTL_U32_LEN 4u
 
-static const char *const ctl_error_names[LINK_ERROR_MAX] = {
-	[LINK_OK] = "ok",
-	[LINK_E_SHORT] = "short",
-	[LINK_E_VERSION] = "version",
-	[LINK_E_TYPE] = "type",
-	[LINK_E_LENGTH] = "length",
-	[LINK_E_FIELD] = "field",
-};
-
-static const char *const ctl_type_names[LINK_TYPE_MAX] = {
-	[LINK_HELLO] = "hello",
-	[LINK_STATE] = "state",
-	[LINK_PUNT] = "punt",
-	[LINK_SEND] = "send",
-	[LINK_TABLE] = "table",
-	[LINK_INCARNATION] = "incarnation",
-	[LINK_STATS_REQ] = "stats_req",
-	[LINK_STATS] = "stats",
-};
-
-static inline uint16_t
-get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint32_t
-get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void
-put16(uint8_t *p, uint16_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-put32(uint8_t *p, uint32_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
-
-static inline void
-put64(uint8_t *p, uint64_t v)
-{
-	memcpy(p, &v, sizeof(v));
-}
+RUMOR_ENUM_NAME_FN(link_error_name, enum link_error, LINK_ERRORS,
+		LINK_ERROR_MAX, "unknown")
+RUMOR_ENUM_NAME_FN(link_type_name, uint16_t, LINK_TYPES, LINK_TYPE_MAX,
+		"unknown")
 
 static int
 member_valid(const struct link_member *m)
@@ -89,24 +31,39 @@ member_valid(const struct link_member *m)
 			m->weight <= RING_WEIGHT_MAX;
 }
 
+/* The checks of a STATE that its decoder and its encoder share. */
+static bool
+state_valid(const struct link_state *s)
+{
+	return s->node_id != 0 && s->udp_port != 0 && s->weight != 0 &&
+			s->weight <= RING_WEIGHT_MAX &&
+			s->n_members <= RING_MEMBERS_MAX;
+}
+
+/* The same for the head of a TABLE chunk. */
+static bool
+table_head_valid(uint64_t table_id, uint32_t flags, uint32_t total,
+		uint32_t first, uint32_t n)
+{
+	return (flags & ~LINK_TABLE_F_KNOWN) == 0 &&
+			(!(flags & LINK_TABLE_F_EPOCH) || table_id != 0) &&
+			(!(flags & (LINK_TABLE_F_LEFT | LINK_TABLE_F_PREV)) ||
+			(flags & LINK_TABLE_F_EPOCH)) &&
+			total != 0 && total <= RING_MEMBERS_MAX && n != 0 &&
+			n <= LINK_TABLE_CHUNK_MAX && first < total &&
+			n <= total - first;
+}
+
+/* A TABLE body of len bytes, at least CTL_TABLE_LEN. */
 static enum link_error
 decode_table(const uint8_t *b, uint32_t len, struct link_table *t)
 {
-	if (len < CTL_TABLE_LEN)
-		return LINK_E_SHORT;
-	t->table_id = get64(b);
-	t->total = get32(b + 8);
-	t->first = get32(b + 12);
-	t->n = get32(b + 16);
-	t->flags = get32(b + 20);
-	if ((t->flags & ~LINK_TABLE_F_KNOWN) != 0 ||
-			((t->flags & LINK_TABLE_F_EPOCH) && t->table_id == 0) ||
-			((t->flags & (LINK_TABLE_F_LEFT | LINK_TABLE_F_PREV)) &&
-			!(t->flags & LINK_TABLE_F_EPOCH)) ||
-			t->total == 0 ||
-			t->total > RING_MEMBERS_MAX || t->n == 0 ||
-			t->n > LINK_TABLE_CHUNK_MAX || t->first >= t->total ||
-			t->n > t->total - t->first)
+	t->table_id = rumor_load64(b);
+	t->total = rumor_load32(b + 8);
+	t->first = rumor_load32(b + 12);
+	t->n = rumor_load32(b + 16);
+	t->flags = rumor_load32(b + 20);
+	if (!table_head_valid(t->table_id, t->flags, t->total, t->first, t->n))
 		return LINK_E_FIELD;
 	if (len != CTL_TABLE_LEN + t->n * LINK_MEMBER_LEN)
 		return LINK_E_LENGTH;
@@ -131,12 +88,12 @@ link_decode(const uint8_t *buf, size_t len, struct link_msg *out)
 
 	if (len < LINK_HDR_LEN)
 		return LINK_E_SHORT;
-	out->type = get16(buf);
-	if (get16(buf + 2) != LINK_PROTO_VERSION)
+	out->type = rumor_load16(buf);
+	if (rumor_load16(buf + 2) != LINK_PROTO_VERSION)
 		return LINK_E_VERSION;
 	if (out->type == 0 || out->type >= LINK_TYPE_MAX)
 		return LINK_E_TYPE;
-	blen = get32(buf + 4);
+	blen = rumor_load32(buf + 4);
 	if (len > LINK_MSG_MAX || blen != len - LINK_HDR_LEN)
 		return LINK_E_LENGTH;
 
@@ -144,26 +101,24 @@ link_decode(const uint8_t *buf, size_t len, struct link_msg *out)
 	case LINK_HELLO:
 		if (blen != CTL_HELLO_LEN)
 			return LINK_E_LENGTH;
-		if (get32(b + 4) != 0)
+		if (rumor_load32(b + 4) != 0)
 			return LINK_E_FIELD;
-		out->u.pid = get32(b);
+		out->u.pid = rumor_load32(b);
 		return LINK_OK;
 	case LINK_STATE: {
 		struct link_state *s = &out->u.state;
 
 		if (blen != CTL_STATE_LEN)
 			return LINK_E_LENGTH;
-		s->node_id = get32(b);
-		s->address = get32(b + 4);
-		s->udp_port = get16(b + 8);
+		s->node_id = rumor_load32(b);
+		s->address = rumor_load32(b + 4);
+		s->udp_port = rumor_load16(b + 8);
 		s->zone = b[10];
-		s->weight = get32(b + 12);
-		s->incarnation = get32(b + 16);
-		s->ring_epoch = get64(b + 20);
-		s->n_members = get32(b + 28);
-		if (b[11] != 0 || s->node_id == 0 || s->udp_port == 0 ||
-				s->weight == 0 || s->weight > RING_WEIGHT_MAX ||
-				s->n_members > RING_MEMBERS_MAX)
+		s->weight = rumor_load32(b + 12);
+		s->incarnation = rumor_load32(b + 16);
+		s->ring_epoch = rumor_load64(b + 20);
+		s->n_members = rumor_load32(b + 28);
+		if (b[11] != 0 || !state_valid(s))
 			return LINK_E_FIELD;
 		return LINK_OK;
 	}
@@ -173,9 +128,9 @@ link_decode(const uint8_t *buf, size_t len, struct link_msg *out)
 
 		if (blen < CTL_DGRAM_LEN)
 			return LINK_E_SHORT;
-		d->ip = get32(b);
-		d->udp_port = get16(b + 4);
-		d->len = get16(b + 6);
+		d->ip = rumor_load32(b);
+		d->udp_port = rumor_load16(b + 4);
+		d->len = rumor_load16(b + 6);
 		if (d->udp_port == 0 || d->len == 0 ||
 				d->len > RUMOR_DATAGRAM_MAX)
 			return LINK_E_FIELD;
@@ -185,11 +140,13 @@ link_decode(const uint8_t *buf, size_t len, struct link_msg *out)
 		return LINK_OK;
 	}
 	case LINK_TABLE:
+		if (blen < CTL_TABLE_LEN)
+			return LINK_E_SHORT;
 		return decode_table(b, blen, &out->u.table);
 	case LINK_INCARNATION:
 		if (blen != CTL_U32_LEN)
 			return LINK_E_LENGTH;
-		out->u.incarnation = get32(b);
+		out->u.incarnation = rumor_load32(b);
 		return LINK_OK;
 	case LINK_STATS_REQ:
 		return blen == 0 ? LINK_OK : LINK_E_LENGTH;
@@ -210,24 +167,11 @@ link_table_member(const struct link_table *t, uint32_t i,
 {
 	const uint8_t *p = t->members + (size_t)i * LINK_MEMBER_LEN;
 
-	out->id = get32(p);
-	out->ip = get32(p + 4);
-	out->udp_port = get16(p + 8);
+	out->id = rumor_load32(p);
+	out->ip = rumor_load32(p + 4);
+	out->udp_port = rumor_load16(p + 8);
 	out->zone = p[10];
-	out->weight = get32(p + 12);
-}
-
-const char *
-link_error_name(enum link_error e)
-{
-	return (unsigned)e < LINK_ERROR_MAX ? ctl_error_names[e] : "unknown";
-}
-
-const char *
-link_type_name(uint16_t type)
-{
-	return type > 0 && type < LINK_TYPE_MAX ? ctl_type_names[type] :
-			"unknown";
+	out->weight = rumor_load32(p + 12);
 }
 
 /* Write the header of a packet with blen bytes of body; 0 if no room. */
@@ -238,9 +182,9 @@ header(uint8_t *buf, size_t cap, uint16_t type, size_t blen)
 
 	if (len > cap || len > LINK_MSG_MAX)
 		return 0;
-	put16(buf, type);
-	put16(buf + 2, LINK_PROTO_VERSION);
-	put32(buf + 4, (uint32_t)blen);
+	rumor_store16(buf, type);
+	rumor_store16(buf + 2, LINK_PROTO_VERSION);
+	rumor_store32(buf + 4, (uint32_t)blen);
 	return len;
 }
 
@@ -251,8 +195,8 @@ link_encode_hello(uint8_t *buf, size_t cap, uint32_t pid)
 
 	if (len == 0)
 		return 0;
-	put32(buf + LINK_HDR_LEN, pid);
-	put32(buf + LINK_HDR_LEN + 4, 0);
+	rumor_store32(buf + LINK_HDR_LEN, pid);
+	rumor_store32(buf + LINK_HDR_LEN + 4, 0);
 	return len;
 }
 
@@ -262,22 +206,20 @@ link_encode_state(uint8_t *buf, size_t cap, const struct link_state *s)
 	uint8_t *b = buf + LINK_HDR_LEN;
 	size_t len;
 
-	if (s->node_id == 0 || s->udp_port == 0 || s->weight == 0 ||
-			s->weight > RING_WEIGHT_MAX ||
-			s->n_members > RING_MEMBERS_MAX)
+	if (!state_valid(s))
 		return 0;
 	len = header(buf, cap, LINK_STATE, CTL_STATE_LEN);
 	if (len == 0)
 		return 0;
-	put32(b, s->node_id);
-	put32(b + 4, s->address);
-	put16(b + 8, s->udp_port);
+	rumor_store32(b, s->node_id);
+	rumor_store32(b + 4, s->address);
+	rumor_store16(b + 8, s->udp_port);
 	b[10] = s->zone;
 	b[11] = 0;
-	put32(b + 12, s->weight);
-	put32(b + 16, s->incarnation);
-	put64(b + 20, s->ring_epoch);
-	put32(b + 28, s->n_members);
+	rumor_store32(b + 12, s->weight);
+	rumor_store32(b + 16, s->incarnation);
+	rumor_store64(b + 20, s->ring_epoch);
+	rumor_store32(b + 28, s->n_members);
 	return len;
 }
 
@@ -294,9 +236,9 @@ link_encode_dgram(uint8_t *buf, size_t cap, uint16_t type, uint32_t ip,
 	total = header(buf, cap, type, CTL_DGRAM_LEN + (size_t)len);
 	if (total == 0)
 		return 0;
-	put32(b, ip);
-	put16(b + 4, udp_port);
-	put16(b + 6, len);
+	rumor_store32(b, ip);
+	rumor_store16(b + 4, udp_port);
+	rumor_store16(b + 6, len);
 	memcpy(b + CTL_DGRAM_LEN, data, len);
 	return total;
 }
@@ -318,13 +260,7 @@ link_encode_table_flags(uint8_t *buf, size_t cap, uint64_t table_id,
 	uint8_t *b = buf + LINK_HDR_LEN;
 	size_t len;
 
-	if ((flags & ~LINK_TABLE_F_KNOWN) != 0 ||
-			((flags & LINK_TABLE_F_EPOCH) && table_id == 0) ||
-			((flags & (LINK_TABLE_F_LEFT | LINK_TABLE_F_PREV)) &&
-			!(flags & LINK_TABLE_F_EPOCH)) ||
-			total == 0 || total > RING_MEMBERS_MAX || n == 0 ||
-			n > LINK_TABLE_CHUNK_MAX || first >= total ||
-			n > total - first)
+	if (!table_head_valid(table_id, flags, total, first, n))
 		return 0;
 	for (uint32_t i = 0; i < n; i++)
 		if (!member_valid(&m[i]))
@@ -333,20 +269,20 @@ link_encode_table_flags(uint8_t *buf, size_t cap, uint64_t table_id,
 			(size_t)n * LINK_MEMBER_LEN);
 	if (len == 0)
 		return 0;
-	put64(b, table_id);
-	put32(b + 8, total);
-	put32(b + 12, first);
-	put32(b + 16, n);
-	put32(b + 20, flags);
+	rumor_store64(b, table_id);
+	rumor_store32(b + 8, total);
+	rumor_store32(b + 12, first);
+	rumor_store32(b + 16, n);
+	rumor_store32(b + 20, flags);
 	for (uint32_t i = 0; i < n; i++) {
 		uint8_t *p = b + CTL_TABLE_LEN + (size_t)i * LINK_MEMBER_LEN;
 
-		put32(p, m[i].id);
-		put32(p + 4, m[i].ip);
-		put16(p + 8, m[i].udp_port);
+		rumor_store32(p, m[i].id);
+		rumor_store32(p + 4, m[i].ip);
+		rumor_store16(p + 8, m[i].udp_port);
 		p[10] = m[i].zone;
 		p[11] = 0;
-		put32(p + 12, m[i].weight);
+		rumor_store32(p + 12, m[i].weight);
 	}
 	return len;
 }
@@ -361,7 +297,7 @@ link_encode_u32(uint8_t *buf, size_t cap, uint16_t type, uint32_t v)
 	len = header(buf, cap, type, CTL_U32_LEN);
 	if (len == 0)
 		return 0;
-	put32(buf + LINK_HDR_LEN, v);
+	rumor_store32(buf + LINK_HDR_LEN, v);
 	return len;
 }
 

@@ -60,32 +60,10 @@ _Static_assert(RAFT_APPEND_FIXED + RAFT_APPEND_ENTRIES_MAX *
 		"RAFT_APPEND_ENTRIES_MAX empty entries fit a message");
 _Static_assert(RAFT_ENTRY_DATA_MAX <= UINT16_MAX, "len fits a u16");
 
-static const char *const raft_wire_error_names[RAFT_WIRE_ERROR_MAX] = {
-	[RAFT_WIRE_OK] = "ok",
-	[RAFT_WIRE_SHORT] = "short",
-	[RAFT_WIRE_TYPE] = "type",
-	[RAFT_WIRE_FLAGS] = "flags",
-	[RAFT_WIRE_LENGTH] = "length",
-	[RAFT_WIRE_ADDRESS] = "address",
-	[RAFT_WIRE_TERM] = "term",
-	[RAFT_WIRE_ENTRY] = "entry",
-	[RAFT_WIRE_PAYLOAD] = "payload",
-	[RAFT_WIRE_SNAPSHOT] = "snapshot",
-};
-
-static const char *const raft_msg_type_names[RAFT_MSG_TYPE_MAX] = {
-	[RAFT_PREVOTE] = "PREVOTE",
-	[RAFT_PREVOTE_RESP] = "PREVOTE_RESP",
-	[RAFT_VOTE] = "VOTE",
-	[RAFT_VOTE_RESP] = "VOTE_RESP",
-	[RAFT_APPEND] = "APPEND",
-	[RAFT_APPEND_RESP] = "APPEND_RESP",
-	[RAFT_HEARTBEAT] = "HEARTBEAT",
-	[RAFT_HEARTBEAT_RESP] = "HEARTBEAT_RESP",
-	[RAFT_SNAPSHOT] = "SNAPSHOT",
-	[RAFT_SNAPSHOT_RESP] = "SNAPSHOT_RESP",
-	[RAFT_TIMEOUT_NOW] = "TIMEOUT_NOW",
-};
+RUMOR_ENUM_NAME_FN(raft_wire_error_name, enum raft_wire_error,
+		RAFT_WIRE_ERRORS, RAFT_WIRE_ERROR_MAX, "?")
+RUMOR_ENUM_NAME_FN(raft_msg_type_name, uint8_t, RAFT_MSG_TYPES,
+		RAFT_MSG_TYPE_MAX, "?")
 
 /* The length of the fixed part of each type (its whole length if fixed). */
 static size_t
@@ -145,21 +123,20 @@ raft_pos_valid(uint64_t index, uint64_t term)
 
 /* A member's 16 bytes at p into m; whether they are valid. */
 static bool
+raft_member_ok(const struct raft_epoch_member *m)
+{
+	return m->id != 0 && m->port != 0 && m->weight >= 1 &&
+			m->weight <= RING_WEIGHT_MAX;
+}
+
+static bool
 raft_member_get(const uint8_t *p, struct raft_epoch_member *m)
 {
 	m->id = rumor_get32(p);
 	memcpy(&m->ip, p + 4, sizeof(m->ip));
 	m->port = rumor_get16(p + 8);
 	m->weight = rumor_get32(p + 12);
-	return m->id != 0 && m->port != 0 && rumor_get16(p + 10) == 0 &&
-			m->weight >= 1 && m->weight <= RING_WEIGHT_MAX;
-}
-
-static bool
-raft_member_ok(const struct raft_epoch_member *m)
-{
-	return m->id != 0 && m->port != 0 && m->weight >= 1 &&
-			m->weight <= RING_WEIGHT_MAX;
+	return rumor_get16(p + 10) == 0 && raft_member_ok(m);
 }
 
 static void
@@ -569,6 +546,28 @@ raft_msg_check(const struct raft_msg *m)
 	return RAFT_WIRE_OK;
 }
 
+/* The log position PREVOTE, VOTE, APPEND and SNAPSHOT bodies start with. */
+static inline bool
+raft_has_pos(uint8_t type)
+{
+	return type == RAFT_PREVOTE || type == RAFT_VOTE ||
+			type == RAFT_APPEND || type == RAFT_SNAPSHOT;
+}
+
+static inline void
+raft_pos_get(const uint8_t *b, struct raft_msg *m)
+{
+	m->index = rumor_get64(b);
+	m->log_term = rumor_get64(b + 8);
+}
+
+static inline void
+raft_pos_put(uint8_t *b, const struct raft_msg *m)
+{
+	rumor_put64(b, m->index);
+	rumor_put64(b + 8, m->log_term);
+}
+
 enum raft_wire_error
 raft_decode(const uint8_t *buf, size_t len, struct raft_msg *out)
 {
@@ -598,6 +597,8 @@ raft_decode(const uint8_t *buf, size_t len, struct raft_msg *out)
 	out->to = rumor_get32(buf + RAFT_OFF_TO);
 	out->term = rumor_get64(buf + RAFT_OFF_TERM);
 	b = buf + RAFT_OFF_BODY;
+	if (raft_has_pos(out->type))
+		raft_pos_get(b, out);
 
 	/* Lengths first: the variable parts must end where buf ends. */
 	switch (out->type) {
@@ -626,8 +627,6 @@ raft_decode(const uint8_t *buf, size_t len, struct raft_msg *out)
 		if (pos != len)
 			return RAFT_WIRE_LENGTH;
 		out->n_entries = (uint16_t)n;
-		out->index = rumor_get64(b);
-		out->log_term = rumor_get64(b + 8);
 		out->commit = rumor_get64(b + 16);
 		break;
 	}
@@ -640,8 +639,6 @@ raft_decode(const uint8_t *buf, size_t len, struct raft_msg *out)
 				len != fixed + 4u * out->n_voters +
 				out->chunk_len)
 			return RAFT_WIRE_LENGTH;
-		out->index = rumor_get64(b);
-		out->log_term = rumor_get64(b + 8);
 		out->snap_total = rumor_get32(b + 16);
 		out->snap_offset = rumor_get32(b + 20);
 		for (unsigned int i = 0; i < out->n_voters; i++)
@@ -652,11 +649,6 @@ raft_decode(const uint8_t *buf, size_t len, struct raft_msg *out)
 		if (len != fixed)
 			return RAFT_WIRE_LENGTH;
 		switch (out->type) {
-		case RAFT_PREVOTE:
-		case RAFT_VOTE:
-			out->index = rumor_get64(b);
-			out->log_term = rumor_get64(b + 8);
-			break;
 		case RAFT_APPEND_RESP:
 			out->index = rumor_get64(b);
 			out->hint_index = rumor_get64(b + 8);
@@ -718,15 +710,10 @@ raft_encode(const struct raft_msg *m, uint8_t *buf, size_t cap)
 	rumor_put32(buf + RAFT_OFF_FROM, m->from);
 	rumor_put32(buf + RAFT_OFF_TO, m->to);
 	rumor_put64(buf + RAFT_OFF_TERM, m->term);
+	if (raft_has_pos(m->type))
+		raft_pos_put(b, m);
 	switch (m->type) {
-	case RAFT_PREVOTE:
-	case RAFT_VOTE:
-		rumor_put64(b, m->index);
-		rumor_put64(b + 8, m->log_term);
-		break;
 	case RAFT_APPEND:
-		rumor_put64(b, m->index);
-		rumor_put64(b + 8, m->log_term);
 		rumor_put64(b + 16, m->commit);
 		rumor_put16(b + 24, m->n_entries);
 		rumor_put16(b + 26, 0);
@@ -745,8 +732,6 @@ raft_encode(const struct raft_msg *m, uint8_t *buf, size_t cap)
 		rumor_put64(b, m->commit);
 		break;
 	case RAFT_SNAPSHOT:
-		rumor_put64(b, m->index);
-		rumor_put64(b + 8, m->log_term);
 		rumor_put32(b + 16, m->snap_total);
 		rumor_put32(b + 20, m->snap_offset);
 		rumor_put16(b + 24, m->chunk_len);
@@ -767,17 +752,4 @@ raft_encode(const struct raft_msg *m, uint8_t *buf, size_t cap)
 		break;
 	}
 	return len;
-}
-
-const char *
-raft_wire_error_name(enum raft_wire_error e)
-{
-	return (unsigned int)e < RAFT_WIRE_ERROR_MAX ?
-			raft_wire_error_names[e] : "?";
-}
-
-const char *
-raft_msg_type_name(uint8_t type)
-{
-	return raft_type_valid(type) ? raft_msg_type_names[type] : "?";
 }

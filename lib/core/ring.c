@@ -57,6 +57,14 @@ is_prime(uint32_t x)
 	return true;
 }
 
+uint32_t
+ring_prime_above(uint32_t x)
+{
+	for (x++; !is_prime(x); x++)
+		;
+	return x;
+}
+
 /*
  * The table size depends on the member count only through a size class:
  * the first prime above a power of two, at least 2^16 and at least
@@ -77,9 +85,7 @@ ring_table_slots(const struct ring_member *m, uint32_t n)
 		return 0;
 	while (s < want && s < RING_SLOTS_MAX)
 		s <<= 1;
-	for (s = s + 1; !is_prime(s); s++)
-		;
-	return s;
+	return ring_prime_above(s);
 }
 
 size_t
@@ -88,23 +94,12 @@ ring_table_bytes(uint32_t slots)
 	return sizeof(struct ring_table) + (size_t)slots * sizeof(uint32_t);
 }
 
-static int
-member_cmp(const void *a, const void *b)
+int
+ring_member_cmp(const void *a, const void *b)
 {
 	const struct ring_member *x = a, *y = b;
 
 	return (x->id > y->id) - (x->id < y->id);
-}
-
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
 }
 
 /*
@@ -116,7 +111,7 @@ mix64(uint64_t x)
 static uint64_t
 point_key(uint64_t id_hash, uint32_t j, uint32_t idx)
 {
-	return (mix64(id_hash + (uint64_t)j * 0x9e3779b97f4a7c15ull) &
+	return (ring_mix64(id_hash + (uint64_t)j * 0x9e3779b97f4a7c15ull) &
 			~RING_IDX_MASK) | idx;
 }
 
@@ -207,24 +202,17 @@ point_distance(uint64_t key, uint32_t s, uint32_t size)
 	return (whole << 32) | (uint32_t)((uint64_t)x >> 32);
 }
 
-/* A slot a member holds, and how much the member wants it. */
-struct held {
-	uint64_t dist;
-	uint32_t slot;
-};
-
 static bool
-held_worse(const struct held *a, const struct held *b)
+held_worse(const struct ring_held *a, const struct ring_held *b)
 {
 	return a->dist != b->dist ? a->dist > b->dist : a->slot > b->slot;
 }
 
-/* The held slots form a heap with the least wanted on top. */
 static void
-heap_up(struct held *h, uint32_t i)
+held_up(struct ring_held *h, uint32_t i)
 {
 	while (i > 0 && held_worse(&h[i], &h[(i - 1) / 2])) {
-		struct held x = h[i];
+		struct ring_held x = h[i];
 
 		h[i] = h[(i - 1) / 2];
 		h[(i - 1) / 2] = x;
@@ -233,11 +221,11 @@ heap_up(struct held *h, uint32_t i)
 }
 
 static void
-heap_down(struct held *h, uint32_t n, uint32_t i)
+held_down(struct ring_held *h, uint32_t n, uint32_t i)
 {
 	for (;;) {
 		uint32_t l = 2 * i + 1, r = l + 1, w = i;
-		struct held x;
+		struct ring_held x;
 
 		if (l < n && held_worse(&h[l], &h[w]))
 			w = l;
@@ -252,6 +240,33 @@ heap_down(struct held *h, uint32_t n, uint32_t i)
 	}
 }
 
+uint32_t
+ring_held_take(struct ring_held *h, uint32_t *load, uint32_t cap,
+		uint64_t dist, uint32_t slot)
+{
+	uint32_t out;
+
+	h[*load].dist = dist;
+	h[*load].slot = slot;
+	held_up(h, (*load)++);
+	if (*load <= cap)
+		return UINT32_MAX;
+	out = h[0].slot;
+	h[0] = h[--*load];
+	held_down(h, *load, 0);
+	return out;
+}
+
+uint64_t
+ring_weight_sum(const struct ring_member *m, uint32_t n)
+{
+	uint64_t w = 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		w += m[i].weight;
+	return w;
+}
+
 /*
  * Deferred acceptance. Every slot starts at the first point at or after
  * its start and asks points in ring order; a member over its cap drops
@@ -264,8 +279,8 @@ static int
 match(struct build *b, uint32_t *slot)
 {
 	uint32_t size = b->size, n = b->n, *at, *stack, *load, *cap;
-	struct held **heap, *pool;
-	uint64_t wsum = 0, hsum = 0;
+	struct ring_held **heap, *pool;
+	uint64_t wsum = ring_weight_sum(b->m, n), hsum = 0;
 	uint32_t sp = 0;
 	int rc = -1;
 
@@ -278,8 +293,6 @@ match(struct build *b, uint32_t *slot)
 	if (at == NULL || stack == NULL || load == NULL || cap == NULL ||
 			heap == NULL)
 		goto out;
-	for (uint32_t i = 0; i < n; i++)
-		wsum += b->m[i].weight;
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t num = (uint64_t)size * b->m[i].weight *
 				RING_CAP_PERMILLE, den = wsum * 1000;
@@ -307,18 +320,13 @@ match(struct build *b, uint32_t *slot)
 	while (sp > 0) {
 		uint32_t s = stack[--sp];
 		uint64_t key = b->pt[at[s]];
-		uint32_t y = (uint32_t)(key & RING_IDX_MASK);
-		struct held *h = heap[y];
+		uint32_t y = (uint32_t)(key & RING_IDX_MASK), out;
 
 		at[s] = at[s] + 1 < b->np ? at[s] + 1 : 0;
-		h[load[y]].dist = point_distance(key, s, size);
-		h[load[y]].slot = s;
-		heap_up(h, load[y]++);
-		if (load[y] > cap[y]) {
-			stack[sp++] = h[0].slot;
-			h[0] = h[--load[y]];
-			heap_down(h, load[y], 0);
-		}
+		out = ring_held_take(heap[y], &load[y], cap[y],
+				point_distance(key, s, size), s);
+		if (out != UINT32_MAX)
+			stack[sp++] = out;
 	}
 	for (uint32_t i = 0; i < n; i++)
 		for (uint32_t k = 0; k < load[i]; k++)
@@ -352,7 +360,7 @@ ring_table_build(struct ring_table *t, const struct ring_member *in,
 	if (m == NULL)
 		return -1;
 	memcpy(m, in, (size_t)n * sizeof(*m));
-	qsort(m, n, sizeof(*m), member_cmp);
+	qsort(m, n, sizeof(*m), ring_member_cmp);
 	for (uint32_t i = 0; i < n; i++) {
 		if (m[i].id == 0 || m[i].weight == 0 ||
 				m[i].weight > RING_WEIGHT_MAX ||
@@ -397,4 +405,26 @@ out:
 	free(b.id_hash);
 	free(m);
 	return rc;
+}
+
+double
+ring_moved_fraction(const uint32_t *a, uint32_t sa, const uint32_t *b,
+		uint32_t sb)
+{
+	uint64_t pos = 0, moved = 0, i = 0, j = 0;
+
+	/* Merge the two partitions in units of 1 / (sa * sb). */
+	while (i < sa && j < sb) {
+		uint64_t ea = (i + 1) * sb, eb = (j + 1) * (uint64_t)sa;
+		uint64_t end = ea < eb ? ea : eb;
+
+		if (a[i] != b[j])
+			moved += end - pos;
+		pos = end;
+		if (ea == end)
+			i++;
+		if (eb == end)
+			j++;
+	}
+	return (double)moved / ((double)sa * (double)sb);
 }

@@ -95,13 +95,8 @@ struct seal {
 	uint8_t scratch[SEAL_BODY_MAX];	/* Plaintext not yet accepted. */
 };
 
-static const char *const seal_verdict_names[SEAL_VERDICT_MAX] = {
-	[SEAL_OK] = "ok",
-	[SEAL_MALFORMED] = "malformed",
-	[SEAL_WRONG_LABEL] = "wrong_label",
-	[SEAL_FORGED] = "forged",
-	[SEAL_REPLAYED] = "replayed",
-};
+RUMOR_ENUM_NAME_FN(seal_verdict_name, enum seal_verdict, SEAL_VERDICTS,
+		SEAL_VERDICT_MAX, "?")
 
 /* Write "fmt ..." to err when the caller gave room for it. */
 static void __attribute__((format(printf, 3, 4)))
@@ -646,11 +641,4 @@ const struct seal_stats *
 seal_stats(const struct seal *s)
 {
 	return &s->stats;
-}
-
-const char *
-seal_verdict_name(enum seal_verdict v)
-{
-	return (unsigned int)v < SEAL_VERDICT_MAX ?
-			seal_verdict_names[v] : "?";
 }

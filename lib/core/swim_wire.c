@@ -49,14 +49,8 @@ _Static_assert(SWIM_UOFF_END == SWIM_UPDATE_LEN,
 _Static_assert(SWIM_UPDATES_MAX <= UINT8_MAX,
 		"n_updates fits its byte");
 
-static const char *const swim_wire_error_names[SWIM_WIRE_ERROR_MAX] = {
-	[SWIM_WIRE_OK] = "ok",
-	[SWIM_WIRE_SHORT] = "short",
-	[SWIM_WIRE_KIND] = "kind",
-	[SWIM_WIRE_LENGTH] = "length",
-	[SWIM_WIRE_SENDER] = "sender",
-	[SWIM_WIRE_UPDATE] = "update",
-};
+RUMOR_ENUM_NAME_FN(swim_wire_error_name, enum swim_wire_error,
+		SWIM_WIRE_ERRORS, SWIM_WIRE_ERROR_MAX, "?")
 
 static inline bool
 swim_kind_valid(uint8_t kind)
@@ -133,16 +127,16 @@ swim_encode(const struct swim_msg *m, uint8_t *buf, size_t cap)
 	if (len > cap)
 		return 0;
 
+	/* Reserved fields zero, then the rest. */
+	memset(buf, 0, SWIM_HDR_LEN);
 	buf[SWIM_OFF_KIND] = m->kind;
 	buf[SWIM_OFF_N_UPDATES] = m->n_updates;
-	rumor_put16(buf + SWIM_OFF_RESERVED, 0);
 	rumor_put32(buf + SWIM_OFF_FROM, m->from);
 	rumor_put32(buf + SWIM_OFF_SEQ, m->seq);
 	rumor_put32(buf + SWIM_OFF_TARGET, m->target);
 	memcpy(buf + SWIM_OFF_TARGET_IP, &m->target_ip,
 			sizeof(m->target_ip));
 	rumor_put16(buf + SWIM_OFF_TARGET_PORT, m->target_port);
-	rumor_put16(buf + SWIM_OFF_RESERVED2, 0);
 
 	for (unsigned int i = 0; i < m->n_updates; i++) {
 		uint8_t *p = buf + SWIM_HDR_LEN + i * SWIM_UPDATE_LEN;
@@ -157,11 +151,4 @@ swim_encode(const struct swim_msg *m, uint8_t *buf, size_t cap)
 		rumor_put32(p + SWIM_UOFF_WEIGHT, u->weight);
 	}
 	return len;
-}
-
-const char *
-swim_wire_error_name(enum swim_wire_error e)
-{
-	return (unsigned int)e < SWIM_WIRE_ERROR_MAX ?
-			swim_wire_error_names[e] : "?";
 }

@@ -21,11 +21,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > UINT16_MAX)
 		return 0;
-	copy = malloc(size > 0 ? size : 1);
+	copy = fuzz_copy(data, size);
 	if (copy == NULL)
 		return 0;
-	if (size > 0)
-		memcpy(copy, data, size);
 	memset(&v, 0, sizeof(v));
 	e = arp_decode(copy, (uint32_t)size, &v);
 	FUZZ_CHECK((unsigned)e < ARP_ERROR_MAX);

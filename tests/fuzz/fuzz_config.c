@@ -84,18 +84,14 @@ check_config(const struct rumor_config *c)
 	free(rm);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+fuzz_one(const uint8_t *bytes, size_t size)
 {
-	char *text = malloc(size > 0 ? size : 1);
+	const char *text = (const char *)bytes;
 	struct rumor_config c;
 	char err[CONFIG_ERR_MAX];
 	int rc;
 
-	if (text == NULL)
-		return 0;
-	if (size > 0)
-		memcpy(text, data, size);
 	memset(err, 0, sizeof(err));
 	rc = config_parse(text, size, FUZZ_NAME, &c, err, sizeof(err));
 	FUZZ_CHECK(rc == 0 || rc == -1);
@@ -109,6 +105,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	config_free(&c);
 	FUZZ_CHECK(c.members == NULL && c.n_members == 0);
-	free(text);
-	return 0;
 }
+
+FUZZ_TARGET(fuzz_one)

@@ -30,6 +30,32 @@ static const struct frame_self self = {
 	.udp_port = 0x0a1f,
 };
 
+/*
+ * What DATA, CHAN and CONTROL promise alike: a frame of frame_len bytes
+ * (within len) to this receiver's MAC, IPv4 address and UDP port, a
+ * plain IPv4 header with a good checksum and the lengths agreeing.
+ * Returns the UDP length.
+ */
+static uint16_t
+check_to_self(const uint8_t *p, uint32_t len, uint32_t frame_len)
+{
+	uint16_t ip_len, udp_len;
+
+	memcpy(&ip_len, p + FRAME_IP_OFF + 2, 2);
+	ip_len = ntohs(ip_len);
+	memcpy(&udp_len, p + FRAME_UDP_OFF + 4, 2);
+	udp_len = ntohs(udp_len);
+	FUZZ_CHECK(frame_len <= len);
+	FUZZ_CHECK(frame_len == ETH_HDR_LEN + ip_len);
+	FUZZ_CHECK(udp_len == ip_len - 20u);
+	FUZZ_CHECK(memcmp(p, self.mac, 6) == 0);
+	FUZZ_CHECK(cksum_ipv4_ok(p + FRAME_IP_OFF));
+	FUZZ_CHECK(p[FRAME_IP_OFF] == 0x45);
+	FUZZ_CHECK(memcmp(p + FRAME_IP_OFF + 16, &self.ip, 4) == 0);
+	FUZZ_CHECK(memcmp(p + FRAME_UDP_OFF + 2, &self.udp_port, 2) == 0);
+	return udp_len;
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -55,24 +81,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(len >= ETH_HDR_LEN);
 	if (v == FRAME_CONTROL) {
 		const uint8_t *r = p + FRAME_RUMOR_OFF;
-		uint16_t ip_len, udp_len;
+		uint16_t udp_len = check_to_self(p, len, frame_len);
 		unsigned sum = 0;
 
-		memcpy(&ip_len, p + FRAME_IP_OFF + 2, 2);
-		ip_len = ntohs(ip_len);
-		memcpy(&udp_len, p + FRAME_UDP_OFF + 4, 2);
-		udp_len = ntohs(udp_len);
-		FUZZ_CHECK(frame_len <= len);
-		FUZZ_CHECK(frame_len == ETH_HDR_LEN + ip_len);
-		FUZZ_CHECK(udp_len == ip_len - 20u);
 		FUZZ_CHECK(udp_len >= 8u + 4u);
 		FUZZ_CHECK(udp_len - 8u <= RUMOR_DATAGRAM_MAX);
-		FUZZ_CHECK(memcmp(p, self.mac, 6) == 0);
-		FUZZ_CHECK(cksum_ipv4_ok(p + FRAME_IP_OFF));
-		FUZZ_CHECK(p[FRAME_IP_OFF] == 0x45);
-		FUZZ_CHECK(memcmp(p + FRAME_IP_OFF + 16, &self.ip, 4) == 0);
-		FUZZ_CHECK(memcmp(p + FRAME_UDP_OFF + 2, &self.udp_port,
-				2) == 0);
 		FUZZ_CHECK(r[0] == 0x52 && r[1] == 0x4d);
 		FUZZ_CHECK(r[2] == RUMOR_VERSION);
 		FUZZ_CHECK(r[RUMOR_TYPE_OFF] == RUMOR_T_CONTROL);
@@ -86,24 +99,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (v == FRAME_DATA || v == FRAME_CHAN) {
 		const struct rumor_hdr *h = (const void *)(p + FRAME_RUMOR_OFF);
 		const uint8_t *chan, *payload;
-		uint16_t ip_len, udp_len;
 		size_t clen, plen;
 		unsigned sum = 0;
 
-		memcpy(&ip_len, p + FRAME_IP_OFF + 2, 2);
-		ip_len = ntohs(ip_len);
-		memcpy(&udp_len, p + FRAME_UDP_OFF + 4, 2);
-		udp_len = ntohs(udp_len);
-		FUZZ_CHECK(frame_len <= len);
-		FUZZ_CHECK(frame_len == ETH_HDR_LEN + ip_len);
-		FUZZ_CHECK(udp_len == ip_len - 20u);
+		(void)check_to_self(p, len, frame_len);
 		FUZZ_CHECK(frame_len >= FRAME_RUMOR_OFF + sizeof(*h));
-		FUZZ_CHECK(memcmp(p, self.mac, 6) == 0);
-		FUZZ_CHECK(cksum_ipv4_ok(p + FRAME_IP_OFF));
-		FUZZ_CHECK(p[FRAME_IP_OFF] == 0x45);
-		FUZZ_CHECK(memcmp(p + FRAME_IP_OFF + 16, &self.ip, 4) == 0);
-		FUZZ_CHECK(memcmp(p + FRAME_UDP_OFF + 2, &self.udp_port,
-				2) == 0);
 
 		clen = ntohs(h->channel_len);
 		plen = ntohs(h->payload_len);

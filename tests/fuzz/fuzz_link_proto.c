@@ -73,7 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&a, 0, sizeof(a));
 	while (size >= 2) {
 		size_t len = (size_t)data[0] << 8 | data[1];
-		uint8_t *pkt, *again;
+		uint8_t *pkt;
 		struct link_msg m;
 		enum link_error e;
 
@@ -81,29 +81,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size -= 2;
 		if (len > size)
 			len = size;
-		/* An exact-size copy, so that any over-read is caught. */
-		pkt = malloc(len > 0 ? len : 1);
+		pkt = fuzz_copy(data, len);
 		if (pkt == NULL)
 			break;
-		memcpy(pkt, data, len);
 		data += len;
 		size -= len;
 
 		e = link_decode(pkt, len, &m);
-		FUZZ_CHECK(e >= LINK_OK && e < LINK_ERROR_MAX);
-		FUZZ_CHECK(link_error_name(e) != NULL);
-		if (len < LINK_HDR_LEN)
-			FUZZ_CHECK(e == LINK_E_SHORT);
+		FUZZ_VERDICT(e, LINK_ERROR_MAX, link_error_name,
+				len < LINK_HDR_LEN, LINK_E_SHORT);
 		if (e == LINK_OK) {
 			FUZZ_CHECK(m.type > 0 && m.type < LINK_TYPE_MAX);
 			FUZZ_CHECK(len <= LINK_MSG_MAX);
-			again = malloc(len);
-			if (again != NULL) {
-				FUZZ_CHECK(reencode(&m, again, len) == len);
-				FUZZ_CHECK(memcmp(again, pkt, len) == 0);
-				FUZZ_CHECK(reencode(&m, again, len - 1) == 0);
-				free(again);
-			}
+			FUZZ_ENCODES_AGAIN(reencode(&m, again_, cap_), pkt,
+					len);
 			if (m.type == LINK_TABLE &&
 					link_table_feed(&a, &m.u.table) == 1)
 				check_table(&a);

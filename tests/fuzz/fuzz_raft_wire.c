@@ -23,12 +23,9 @@ check_msg(const uint8_t *copy, size_t size)
 {
 	static struct raft_msg m;
 	enum raft_wire_error e = raft_decode(copy, size, &m);
-	uint8_t *again;
 
-	FUZZ_CHECK(e >= RAFT_WIRE_OK && e < RAFT_WIRE_ERROR_MAX);
-	FUZZ_CHECK(raft_wire_error_name(e) != NULL);
-	if (size < RAFT_HDR_LEN)
-		FUZZ_CHECK(e == RAFT_WIRE_SHORT);
+	FUZZ_VERDICT(e, RAFT_WIRE_ERROR_MAX, raft_wire_error_name,
+			size < RAFT_HDR_LEN, RAFT_WIRE_SHORT);
 	if (e != RAFT_WIRE_OK)
 		return;
 	FUZZ_CHECK(m.type >= RAFT_PREVOTE && m.type < RAFT_MSG_TYPE_MAX);
@@ -54,13 +51,7 @@ check_msg(const uint8_t *copy, size_t size)
 		FUZZ_CHECK(m.chunk_len == 0 || (m.chunk >= copy &&
 				m.chunk + m.chunk_len <= copy + size));
 	}
-	again = malloc(size);
-	if (again == NULL)
-		return;
-	FUZZ_CHECK(raft_encode(&m, again, size) == size);
-	FUZZ_CHECK(memcmp(again, copy, size) == 0);
-	FUZZ_CHECK(raft_encode(&m, again, size - 1) == 0);
-	free(again);
+	FUZZ_ENCODES_AGAIN(raft_encode(&m, again_, cap_), copy, size);
 }
 
 static void
@@ -69,16 +60,11 @@ check_payloads(const uint8_t *copy, size_t size)
 	static struct raft_epoch ep;
 	struct raft_voter_change vc;
 	struct raft_entry en;
-	uint8_t *again;
 
 	if (raft_entry_decode(copy, size, &en) == RAFT_WIRE_OK) {
-		again = malloc(size);
 		FUZZ_CHECK(size == RAFT_ENTRY_HDR_LEN + (size_t)en.len);
-		if (again != NULL) {
-			FUZZ_CHECK(raft_entry_encode(&en, again, size) == size);
-			FUZZ_CHECK(memcmp(again, copy, size) == 0);
-			free(again);
-		}
+		FUZZ_ENCODES_AGAIN(raft_entry_encode(&en, again_, cap_), copy,
+				size);
 	}
 	if (raft_epoch_decode(copy, size, &ep) == RAFT_WIRE_OK) {
 		FUZZ_CHECK(ep.epoch != 0);
@@ -92,12 +78,8 @@ check_payloads(const uint8_t *copy, size_t size)
 					mb->weight <= RING_WEIGHT_MAX);
 			FUZZ_CHECK(i == 0 || mb->id > mb[-1].id);
 		}
-		again = malloc(size);
-		if (again != NULL) {
-			FUZZ_CHECK(raft_epoch_encode(&ep, again, size) == size);
-			FUZZ_CHECK(memcmp(again, copy, size) == 0);
-			free(again);
-		}
+		FUZZ_ENCODES_AGAIN(raft_epoch_encode(&ep, again_, cap_), copy,
+				size);
 	}
 	if (raft_voter_change_decode(copy, size, &vc) == RAFT_WIRE_OK) {
 		uint8_t b[RAFT_VOTER_CHANGE_LEN];
@@ -137,18 +119,12 @@ check_env(const uint8_t *copy, size_t size)
 			size - 1) == 0);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+fuzz_one(const uint8_t *copy, size_t size)
 {
-	uint8_t *copy = malloc(size > 0 ? size : 1);
-
-	if (copy == NULL)
-		return 0;
-	if (size > 0)
-		memcpy(copy, data, size);
 	check_msg(copy, size);
 	check_payloads(copy, size);
 	check_env(copy, size);
-	free(copy);
-	return 0;
 }
+
+FUZZ_TARGET(fuzz_one)

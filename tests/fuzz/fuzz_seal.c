@@ -78,8 +78,7 @@ fuzz_open(const uint8_t *in, size_t len)
 
 	FUZZ_CHECK(body != NULL);
 	v = seal_open(rx, in, len, &proto, &sender, body, SEAL_BODY_MAX, &n);
-	FUZZ_CHECK(v >= SEAL_OK && v < SEAL_VERDICT_MAX);
-	FUZZ_CHECK(strcmp(seal_verdict_name(v), "?") != 0);
+	FUZZ_VERDICT(v, SEAL_VERDICT_MAX, seal_verdict_name, 0, SEAL_OK);
 	FUZZ_CHECK(fuzz_verdicts(rx) == 1);
 	if (len < SEAL_OVERHEAD || len > RUMOR_DATAGRAM_MAX)
 		FUZZ_CHECK(v == SEAL_MALFORMED);
@@ -185,11 +184,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* The rest, in a buffer of its exact length, for ASan. */
 	len = size - 1;
-	copy = malloc(len > 0 ? len : 1);
+	copy = fuzz_copy(data + 1, len);
 	if (copy == NULL)
 		return 0;
-	if (len > 0)
-		memcpy(copy, data + 1, len);
 	switch (data[0] % 3) {
 	case 0:
 		fuzz_open(copy, len);

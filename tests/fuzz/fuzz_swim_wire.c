@@ -14,25 +14,16 @@
 #include "rumor/swim_wire.h"
 #include "fuzz.h"
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+fuzz_one(const uint8_t *copy, size_t size)
 {
-	uint8_t *copy = malloc(size > 0 ? size : 1);
 	struct swim_msg m;
 	enum swim_wire_error e;
 
-	if (copy == NULL)
-		return 0;
-	if (size > 0)
-		memcpy(copy, data, size);
 	e = swim_decode(copy, size, &m);
-	FUZZ_CHECK(e >= SWIM_WIRE_OK && e < SWIM_WIRE_ERROR_MAX);
-	FUZZ_CHECK(swim_wire_error_name(e) != NULL);
-	if (size < SWIM_HDR_LEN)
-		FUZZ_CHECK(e == SWIM_WIRE_SHORT);
+	FUZZ_VERDICT(e, SWIM_WIRE_ERROR_MAX, swim_wire_error_name,
+			size < SWIM_HDR_LEN, SWIM_WIRE_SHORT);
 	if (e == SWIM_WIRE_OK) {
-		uint8_t *again = malloc(size);
-
 		FUZZ_CHECK(m.kind >= SWIM_PING && m.kind < SWIM_KIND_MAX);
 		FUZZ_CHECK(m.n_updates <= SWIM_UPDATES_MAX);
 		FUZZ_CHECK(size == SWIM_HDR_LEN +
@@ -47,13 +38,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(u->weight >= 1 &&
 					u->weight <= RING_WEIGHT_MAX);
 		}
-		if (again != NULL) {
-			FUZZ_CHECK(swim_encode(&m, again, size) == size);
-			FUZZ_CHECK(memcmp(again, copy, size) == 0);
-			FUZZ_CHECK(swim_encode(&m, again, size - 1) == 0);
-			free(again);
-		}
+		FUZZ_ENCODES_AGAIN(swim_encode(&m, again_, cap_), copy, size);
 	}
-	free(copy);
-	return 0;
 }
+
+FUZZ_TARGET(fuzz_one)

@@ -27,7 +27,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <poll.h>
 #include <stdbool.h>
@@ -39,14 +38,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "rumor/bytes.h"
 #include "rumor/chan_wire.h"
+#include "rumor/cli_args.h"
+#include "rumor/clock.h"
+#include "rumor/latency.h"
 #include "rumor/ring.h"
 #include "rumor/wire.h"
 
 #define BATCH 64
-#define KR_MAGIC 0x4b524c59u	/* "KRLY": a message of this tool. */
-#define KR_HDR 20u		/* Magic, index, send time. */
 #define LAT_MAX (1u << 22)	/* Latency samples kept. */
 
 static volatile sig_atomic_t stop;
@@ -56,31 +55,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int
-parse_addr(const char *s, struct sockaddr_in *sa)
-{
-	char host[64];
-	const char *colon = strrchr(s, ':');
-
-	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
-		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)atoi(colon + 1));
-	return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
 }
 
 static void
@@ -105,8 +79,25 @@ usage(FILE *f)
 "gen and relay run until --duration or SIGINT; sink, and relay with\n"
 "--probe-sink, print krelay: received=.. rate=.. p50_us=.. p99_us=.. as\n"
 "their last line.\n",
-		KR_HDR);
+		LAT_STAMP_LEN);
 }
+
+static const struct option krelay_options[] = {
+	CLI_ARGS_OPT("listen", 'l'),
+	CLI_ARGS_OPT("to", 't'),
+	CLI_ARGS_OPT("bind", 'b'),
+	CLI_ARGS_OPT("channel", 'c'),
+	CLI_ARGS_OPT("size", 's'),
+	CLI_ARGS_OPT("rate", 'r'),
+	CLI_ARGS_OPT("duration", 'd'),
+	CLI_ARGS_OPT("subscribe", 'S'),
+	CLI_ARGS_OPT("skip", 'k'),
+	CLI_ARGS_FLAG("poll", 'p'),
+	CLI_ARGS_OPT("probe-sink", 'P'),
+	CLI_ARGS_OPT("probe-secs", 'D'),
+	CLI_ARGS_HELP,
+	CLI_ARGS_END,
+};
 
 static int
 sock_open(const struct sockaddr_in *bind_to)
@@ -142,19 +133,8 @@ static int
 pub_init(struct pub *g, const struct sockaddr_in *to, const char *chan,
 		unsigned size)
 {
-	uint8_t body[RUMOR_DATAGRAM_MAX];
-	struct rumor_msg msg = { 0 };
-	size_t n;
+	size_t n = lat_publish_encode(g->dg[0], sizeof(g->dg[0]), chan, size);
 
-	memset(body, 0xab, sizeof(body));
-	msg.type = RUMOR_T_DATA;
-	msg.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
-	msg.channel = chan;
-	msg.channel_len = strlen(chan);
-	msg.channel_hash = ring_channel_hash(chan, msg.channel_len);
-	msg.payload = body;
-	msg.payload_len = size;
-	n = rumor_msg_encode(g->dg[0], sizeof(g->dg[0]), &msg);
 	if (n == 0) {
 		fprintf(stderr, "rumor-krelay: cannot encode a message\n");
 		return -1;
@@ -180,16 +160,9 @@ pub_send(struct pub *g, int fd, unsigned k, uint64_t now)
 {
 	int r;
 
-	for (unsigned i = 0; i < k; i++) {
-		uint8_t *p = g->dg[i] + g->off;
-
-		p[0] = KR_MAGIC >> 24;
-		p[1] = (KR_MAGIC >> 16) & 0xff;
-		p[2] = (KR_MAGIC >> 8) & 0xff;
-		p[3] = KR_MAGIC & 0xff;
-		rumor_put64(p + 4, g->sent + i);
-		rumor_put64(p + 12, now);
-	}
+	for (unsigned i = 0; i < k; i++)
+		lat_stamp(g->dg[i] + g->off, LAT_MAGIC_KRELAY, g->sent + i,
+				now);
 	r = sendmmsg(fd, g->mm, k, 0);
 	if (r < 0) {
 		if (errno == EINTR || errno == EAGAIN ||
@@ -208,12 +181,12 @@ run_gen(int fd, const struct sockaddr_in *to, const char *chan,
 		unsigned size, double rate, double secs)
 {
 	static struct pub g;
-	uint64_t t0 = now_ns(), end = t0 + (uint64_t)(secs * 1e9);
+	uint64_t t0 = rumor_now_ns(), end = t0 + (uint64_t)(secs * 1e9);
 
 	if (pub_init(&g, to, chan, size) < 0)
 		return 1;
 	while (!stop) {
-		uint64_t now = now_ns();
+		uint64_t now = rumor_now_ns();
 		unsigned k = BATCH;
 
 		if (now >= end)
@@ -238,7 +211,7 @@ run_gen(int fd, const struct sockaddr_in *to, const char *chan,
 			return 1;
 	}
 	printf("krelay gen: sent=%llu in %.3f s\n", (unsigned long long)g.sent,
-			(double)(now_ns() - t0) / 1e9);
+			(double)(rumor_now_ns() - t0) / 1e9);
 	return 0;
 }
 
@@ -319,8 +292,7 @@ fwd_batch(struct fwd *w, int fd, struct rx *x, int r)
 struct sink {
 	uint64_t from;		/* Arrivals before it are not counted. */
 	uint64_t got, counted, first, last;
-	uint32_t *lat;
-	size_t n_lat;
+	struct lat_samples lat;
 };
 
 static int
@@ -328,8 +300,7 @@ sink_init(struct sink *k, uint64_t from)
 {
 	memset(k, 0, sizeof(*k));
 	k->from = from;
-	k->lat = malloc(LAT_MAX * sizeof(*k->lat));
-	return k->lat != NULL ? 0 : -1;
+	return lat_samples_init(&k->lat, LAT_MAX);
 }
 
 /* One received datagram: DATA or DELIVER of this tool, timed. */
@@ -337,7 +308,7 @@ static void
 sink_take(struct sink *k, const uint8_t *dg, size_t len, uint64_t now)
 {
 	const struct rumor_hdr *h = (const void *)dg;
-	const uint8_t *p;
+	uint64_t sent;
 	size_t off;
 
 	if (rumor_hdr_check(dg, len) != RUMOR_HDR_OK)
@@ -347,11 +318,8 @@ sink_take(struct sink *k, const uint8_t *dg, size_t len, uint64_t now)
 		off += CHAN_ORD_LEN;
 	else if (h->type != RUMOR_T_DATA)
 		return;
-	if (len < off + KR_HDR)
-		return;
-	p = dg + off;
-	if (((uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-			(uint32_t)p[2] << 8 | p[3]) != KR_MAGIC)
+	if (len < off || !lat_stamp_read(dg + off, len - off,
+			LAT_MAGIC_KRELAY, NULL, &sent))
 		return;
 	k->got++;
 	if (now < k->from)
@@ -359,30 +327,7 @@ sink_take(struct sink *k, const uint8_t *dg, size_t len, uint64_t now)
 	if (k->counted++ == 0)
 		k->first = now;
 	k->last = now;
-	if (k->n_lat < LAT_MAX) {
-		uint64_t d = now - rumor_get64(p + 12);
-
-		k->lat[k->n_lat++] = d > UINT32_MAX ? UINT32_MAX : (uint32_t)d;
-	}
-}
-
-static int
-cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-pct(const uint32_t *v, size_t n, double p)
-{
-	size_t i;
-
-	if (n == 0)
-		return 0;
-	i = (size_t)((double)(n - 1) * p / 100.0 + 0.5);
-	return v[i] / 1000.0;
+	lat_samples_add(&k->lat, now - sent);
 }
 
 static void
@@ -391,13 +336,12 @@ sink_report(struct sink *k)
 	double span = k->counted > 1 ?
 			(double)(k->last - k->first) / 1e9 : 0;
 
-	qsort(k->lat, k->n_lat, sizeof(*k->lat), cmp_u32);
+	lat_samples_sort(&k->lat);
 	printf("krelay: received=%llu rate=%.0f p50_us=%.1f p99_us=%.1f\n",
 			(unsigned long long)k->counted,
 			span > 0 ? (double)(k->counted - 1) / span : 0,
-			pct(k->lat, k->n_lat, 50), pct(k->lat, k->n_lat, 99));
-	free(k->lat);
-	k->lat = NULL;
+			lat_pct_us(&k->lat, 50), lat_pct_us(&k->lat, 99));
+	lat_samples_free(&k->lat);
 }
 
 /*
@@ -420,7 +364,7 @@ run_relay(int fd, const struct sockaddr_in *to, double secs, bool poll_mode,
 {
 	static struct rx x;
 	static struct fwd w;
-	uint64_t end = now_ns() + (uint64_t)(secs * 1e9);
+	uint64_t end = rumor_now_ns() + (uint64_t)(secs * 1e9);
 	struct timeval tv = { 0, 100000 };
 
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -429,7 +373,7 @@ run_relay(int fd, const struct sockaddr_in *to, double secs, bool poll_mode,
 	if (pb != NULL)
 		rx_init(&pb->x);
 	while (!stop) {
-		uint64_t now = now_ns(), wake = now + 100000000u;
+		uint64_t now = rumor_now_ns(), wake = now + 100000000u;
 		int r;
 
 		if (now >= end)
@@ -470,7 +414,7 @@ run_relay(int fd, const struct sockaddr_in *to, double secs, bool poll_mode,
 		if (pb != NULL) {
 			r = recvmmsg(pb->sfd, pb->x.in, BATCH, MSG_DONTWAIT,
 					NULL);
-			now = now_ns();
+			now = rumor_now_ns();
 			for (int i = 0; i < r; i++)
 				sink_take(&pb->k, pb->x.dg[i],
 						pb->x.in[i].msg_len, now);
@@ -492,15 +436,11 @@ static int
 subscribe(int fd, const struct sockaddr_in *node, const char *chan)
 {
 	uint8_t dg[RUMOR_DATAGRAM_MAX];
-	struct chan_msg m = { 0 };
+	struct chan_msg m;
 	size_t n;
 
-	m.type = RUMOR_T_SUBSCRIBE;
-	m.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+	chan_msg_init(&m, RUMOR_T_SUBSCRIBE, chan, strlen(chan));
 	m.seq = 1;
-	m.channel = chan;
-	m.channel_len = strlen(chan);
-	m.channel_hash = ring_channel_hash(chan, m.channel_len);
 	m.u.lease.lease_ms = CHAN_LEASE_MAX_MS;
 	n = chan_msg_encode(&m, dg, sizeof(dg));
 	if (n == 0 || sendto(fd, dg, n, 0, (const struct sockaddr *)node,
@@ -518,7 +458,7 @@ run_sink(int fd, const struct sockaddr_in *node, const char *chan,
 {
 	static struct rx x;
 	static struct sink k;
-	uint64_t t0 = now_ns(), end = t0 + (uint64_t)(secs * 1e9);
+	uint64_t t0 = rumor_now_ns(), end = t0 + (uint64_t)(secs * 1e9);
 	uint64_t sub_at = 0;
 	struct timeval tv = { 0, 100000 };
 
@@ -527,7 +467,7 @@ run_sink(int fd, const struct sockaddr_in *node, const char *chan,
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	rx_init(&x);
 	while (!stop) {
-		uint64_t now = now_ns();
+		uint64_t now = rumor_now_ns();
 		int r;
 
 		if (now >= end)
@@ -542,7 +482,7 @@ run_sink(int fd, const struct sockaddr_in *node, const char *chan,
 				poll_mode ? MSG_DONTWAIT : MSG_WAITFORONE, NULL);
 		if (r <= 0)
 			continue;
-		now = now_ns();
+		now = rumor_now_ns();
 		for (int i = 0; i < r; i++)
 			sink_take(&k, x.dg[i], x.in[i].msg_len, now);
 	}
@@ -553,22 +493,6 @@ run_sink(int fd, const struct sockaddr_in *node, const char *chan,
 int
 main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "to", required_argument, NULL, 't' },
-		{ "bind", required_argument, NULL, 'b' },
-		{ "channel", required_argument, NULL, 'c' },
-		{ "size", required_argument, NULL, 's' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "subscribe", required_argument, NULL, 'S' },
-		{ "skip", required_argument, NULL, 'k' },
-		{ "poll", no_argument, NULL, 'p' },
-		{ "probe-sink", required_argument, NULL, 'P' },
-		{ "probe-secs", required_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	static struct probe pb;
 	struct sockaddr_in listen_sa, to_sa, bind_sa, node_sa, probe_sa;
 	bool has_listen = false, has_to = false, has_bind = false;
@@ -586,14 +510,17 @@ main(int argc, char **argv)
 	}
 	role = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = cli_args_next(argc, argv, "h", krelay_options,
+			usage)) != -1) {
 		switch (c) {
-		case 'l': has_listen = parse_addr(optarg, &listen_sa) == 0;
+		case 'l': has_listen = cli_args_addr(optarg, &listen_sa) == 0;
 			break;
-		case 't': has_to = parse_addr(optarg, &to_sa) == 0; break;
-		case 'b': has_bind = parse_addr(optarg, &bind_sa) == 0; break;
-		case 'S': has_node = parse_addr(optarg, &node_sa) == 0; break;
-		case 'P': has_probe = parse_addr(optarg, &probe_sa) == 0;
+		case 't': has_to = cli_args_addr(optarg, &to_sa) == 0; break;
+		case 'b': has_bind = cli_args_addr(optarg, &bind_sa) == 0;
+			break;
+		case 'S': has_node = cli_args_addr(optarg, &node_sa) == 0;
+			break;
+		case 'P': has_probe = cli_args_addr(optarg, &probe_sa) == 0;
 			break;
 		case 'c': chan = optarg; break;
 		case 's': size = (unsigned)atoi(optarg); break;
@@ -601,12 +528,10 @@ main(int argc, char **argv)
 		case 'd': secs = atof(optarg); break;
 		case 'D': probe_secs = atof(optarg); break;
 		case 'k': skip = atof(optarg); break;
-		case 'p': poll_mode = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		default: poll_mode = true; break;	/* 'p' */
 		}
 	}
-	if (strlen(chan) == 0 || strlen(chan) > 64 || size < KR_HDR ||
+	if (strlen(chan) == 0 || strlen(chan) > 64 || size < LAT_STAMP_LEN ||
 			size > 1400 || secs <= 0 || rate < 0 ||
 			probe_secs < 0 || (has_probe && rate <= 0)) {
 		usage(stderr);
@@ -628,7 +553,7 @@ main(int argc, char **argv)
 		pb.gfd = sock_open(NULL);
 		pb.sfd = sock_open(&probe_sa);
 		pb.rate = rate;
-		pb.t0 = now_ns();
+		pb.t0 = rumor_now_ns();
 		pb.end = pb.t0 + (uint64_t)((probe_secs > 0 ? probe_secs :
 				secs) * 1e9);
 		if (pb.gfd < 0 || pb.sfd < 0 ||

@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rumor/cli_args.h"
+#include "rumor/clock.h"
 #include "rumor/link_proto.h"
 
 #define WAIT_MS 3000		/* How long an answer may take. */
@@ -45,15 +47,6 @@ usage(FILE *f)
 "                             exit 0 if the dataplane closes the link\n");
 }
 
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 static void
 die(const char *what)
 {
@@ -79,11 +72,11 @@ put(const uint8_t *p, size_t len)
 static size_t
 get(struct link_msg *m, int timeout_ms)
 {
-	uint64_t end = now_ms() + (uint64_t)timeout_ms;
+	uint64_t end = rumor_now_ms() + (uint64_t)timeout_ms;
 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int64_t left = (int64_t)(end - now_ms());
+		int64_t left = (int64_t)(end - rumor_now_ms());
 		enum link_error e;
 		ssize_t n;
 
@@ -108,14 +101,14 @@ get(struct link_msg *m, int timeout_ms)
 static void
 expect(struct link_msg *m, uint16_t type)
 {
-	uint64_t end = now_ms() + WAIT_MS;
+	uint64_t end = rumor_now_ms() + WAIT_MS;
 
 	do {
 		if (get(m, WAIT_MS) == 0)
 			break;
 		if (m->type == type)
 			return;
-	} while (now_ms() < end);
+	} while (rumor_now_ms() < end);
 	fprintf(stderr, "rumor-linktest: no %s message\n", link_type_name(type));
 	exit(1);
 }
@@ -219,21 +212,18 @@ parse_ip(const char *s)
 static unsigned long
 parse_num(const char *s, unsigned long max)
 {
-	char *end;
-	unsigned long v;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *s == '\0' || *end != '\0' || v > max)
+	if (cli_args_u64(s, 0, max, &v) < 0)
 		die("bad number");
-	return v;
+	return (unsigned long)v;
 }
 
 static int
 cmd_table(int argc, char **argv)
 {
 	struct link_member *m = calloc((size_t)argc + 1, sizeof(*m));
-	uint64_t id = (uint64_t)now_ms();
+	uint64_t id = (uint64_t)rumor_now_ms();
 
 	if (m == NULL || argc < 1)
 		die("table: give members");
@@ -263,12 +253,12 @@ cmd_table(int argc, char **argv)
 static int
 cmd_punts(unsigned long want, unsigned long timeout_ms)
 {
-	uint64_t end = now_ms() + timeout_ms;
+	uint64_t end = rumor_now_ms() + timeout_ms;
 	unsigned long got = 0;
 	struct link_msg m;
 
 	while (got < want) {
-		int64_t left = (int64_t)(end - now_ms());
+		int64_t left = (int64_t)(end - rumor_now_ms());
 
 		if (left <= 0 || get(&m, (int)left) == 0)
 			break;

@@ -12,12 +12,13 @@
  * DATA.
  */
 #include <arpa/inet.h>
-#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rumor/chan_wire.h"
+#include "rumor/cli_args.h"
 #include "rumor/config.h"
 #include "rumor/ring.h"
 #include "rumor/wire.h"
@@ -90,6 +91,31 @@ write_frame(FILE *f, const uint8_t dst_mac[6], const uint8_t src_mac[6],
 	fwrite(frame, flen, 1, f);
 }
 
+/*
+ * A SUBSCRIBE (origin 0) or an INTEREST (origin: a member) of chan (len
+ * bytes), request seq, for the longest lease, into dg: its length or 0.
+ */
+static size_t
+lease_encode(uint8_t dg[RUMOR_DATAGRAM_MAX], uint8_t type, uint32_t origin,
+		uint64_t seq, const char *chan, size_t len)
+{
+	struct chan_msg cm;
+
+	chan_msg_init(&cm, type, chan, len);
+	cm.origin = origin;
+	cm.seq = seq;
+	cm.u.lease.lease_ms = CHAN_LEASE_MAX_MS;
+	return chan_msg_encode(&cm, dg, RUMOR_DATAGRAM_MAX);
+}
+
+/* A number option: 0 or more; bad text is said and exits. */
+static unsigned
+pcapgen_num(const char *opt)
+{
+	return (unsigned)cli_args_u64_or_die("rumor-pcapgen", opt, optarg, 0,
+			UINT_MAX);
+}
+
 /* Name channel i: "ch-i", or the i-th such name member `by` owns. */
 static int
 chan_name(char *buf, size_t cap, unsigned i, const struct ring_table *ring,
@@ -122,6 +148,24 @@ chan_name(char *buf, size_t cap, unsigned i, const struct ring_table *ring,
 	return snprintf(buf, cap, "ch-%u", map[i]);
 }
 
+static const struct option pcapgen_options[] = {
+	CLI_ARGS_OPT("out", 'o'),
+	CLI_ARGS_OPT("dst-mac", 'm'),
+	CLI_ARGS_OPT("dst-ip", 'i'),
+	CLI_ARGS_OPT("dst-port", 'p'),
+	CLI_ARGS_OPT("src-ip", 's'),
+	CLI_ARGS_OPT("count", 'n'),
+	CLI_ARGS_OPT("channels", 'C'),
+	CLI_ARGS_OPT("payload", 'P'),
+	CLI_ARGS_OPT("config", 'c'),
+	CLI_ARGS_OPT("src-port", 'S'),
+	CLI_ARGS_OPT("owned-by", 'B'),
+	CLI_ARGS_OPT("interest", 'I'),
+	CLI_ARGS_FLAG("subscribe", 'U'),
+	CLI_ARGS_HELP,
+	CLI_ARGS_END,
+};
+
 static void
 usage(FILE *f)
 {
@@ -149,23 +193,6 @@ usage(FILE *f)
 int
 main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "dst-mac", required_argument, NULL, 'm' },
-		{ "dst-ip", required_argument, NULL, 'i' },
-		{ "dst-port", required_argument, NULL, 'p' },
-		{ "src-ip", required_argument, NULL, 's' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "channels", required_argument, NULL, 'C' },
-		{ "payload", required_argument, NULL, 'P' },
-		{ "config", required_argument, NULL, 'c' },
-		{ "src-port", required_argument, NULL, 'S' },
-		{ "owned-by", required_argument, NULL, 'B' },
-		{ "interest", required_argument, NULL, 'I' },
-		{ "subscribe", no_argument, NULL, 'U' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *out = NULL, *cfg_path = NULL;
 	uint8_t dst_mac[6] = { 0 }, src_mac[6] = { 2, 0, 0, 0, 0xee, 1 };
 	uint32_t dst_ip = 0, src_ip = htonl(0xc0000201);
@@ -178,7 +205,8 @@ main(int argc, char **argv)
 	int c, have_mac = 0;
 	FILE *f;
 
-	while ((c = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+	while ((c = cli_args_next(argc, argv, "o:h", pcapgen_options,
+			usage)) != -1) {
 		switch (c) {
 		case 'o': out = optarg; break;
 		case 'm': have_mac = config_parse_mac(optarg, dst_mac) == 0; break;
@@ -192,17 +220,15 @@ main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'p': dst_port = (unsigned)atoi(optarg); break;
-		case 'n': count = (unsigned)atoi(optarg); break;
-		case 'C': channels = (unsigned)atoi(optarg); break;
-		case 'P': payload = (unsigned)atoi(optarg); break;
+		case 'p': dst_port = pcapgen_num("--dst-port"); break;
+		case 'n': count = pcapgen_num("--count"); break;
+		case 'C': channels = pcapgen_num("--channels"); break;
+		case 'P': payload = pcapgen_num("--payload"); break;
 		case 'c': cfg_path = optarg; break;
-		case 'S': src_port = (unsigned)atoi(optarg); break;
-		case 'B': owned_by = (unsigned)atoi(optarg); break;
-		case 'I': interest = (unsigned)atoi(optarg); break;
-		case 'U': subscribe = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'S': src_port = pcapgen_num("--src-port"); break;
+		case 'B': owned_by = pcapgen_num("--owned-by"); break;
+		case 'I': interest = pcapgen_num("--interest"); break;
+		default: subscribe = true; break;	/* 'U' */
 		}
 	}
 	if (out == NULL || !have_mac || dst_ip == 0 || count == 0 ||
@@ -257,21 +283,13 @@ main(int argc, char **argv)
 		for (uint32_t k = 0; k < cfg.n_members && from < interest;
 				k++) {
 			const struct config_member *mb = &cfg.members[k];
-			struct chan_msg cm = { 0 };
 			size_t n;
 
 			if (mb->id == cfg.node_id)
 				continue;
 			from++;
-			cm.type = RUMOR_T_INTEREST;
-			cm.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
-			cm.origin = mb->id;
-			cm.seq = i + 1;
-			cm.channel = chan;
-			cm.channel_len = (size_t)clen;
-			cm.channel_hash = ring_channel_hash(chan, (size_t)clen);
-			cm.u.lease.lease_ms = CHAN_LEASE_MAX_MS;
-			n = chan_msg_encode(&cm, dg, sizeof(dg));
+			n = lease_encode(dg, RUMOR_T_INTEREST, mb->id, i + 1,
+					chan, (size_t)clen);
 			if (n == 0)
 				return 1;
 			write_frame(f, dst_mac, src_mac, mb->ip, dst_ip,
@@ -279,17 +297,9 @@ main(int argc, char **argv)
 					frame++);
 		}
 		if (subscribe) {
-			struct chan_msg cm = { 0 };
-			size_t n;
+			size_t n = lease_encode(dg, RUMOR_T_SUBSCRIBE, 0, i + 1,
+					chan, (size_t)clen);
 
-			cm.type = RUMOR_T_SUBSCRIBE;
-			cm.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
-			cm.seq = i + 1;
-			cm.channel = chan;
-			cm.channel_len = (size_t)clen;
-			cm.channel_hash = ring_channel_hash(chan, (size_t)clen);
-			cm.u.lease.lease_ms = CHAN_LEASE_MAX_MS;
-			n = chan_msg_encode(&cm, dg, sizeof(dg));
 			if (n == 0)
 				return 1;
 			write_frame(f, dst_mac, src_mac, src_ip, dst_ip,

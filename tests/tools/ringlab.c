@@ -32,6 +32,7 @@
 #include <xxhash.h>
 
 #include "rumor/ring.h"
+#include "rumor/sort.h"
 
 #define TOPK 8			/* Ranked candidates kept per slot. */
 
@@ -53,33 +54,11 @@ typedef void (*lab_build_fn)(struct lab_table *t,
 /* ---- Shared helpers. ---- */
 
 static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
-
-static uint64_t
 id_hash(uint32_t id, uint64_t seed)
 {
 	uint8_t b[4] = { id >> 24, id >> 16, id >> 8, id };
 
 	return XXH3_64bits_withSeed(b, sizeof(b), seed);
-}
-
-static bool
-is_prime(uint32_t x)
-{
-	if (x < 2)
-		return false;
-	for (uint32_t d = 2; (uint64_t)d * d <= x; d++)
-		if (x % d == 0)
-			return false;
-	return true;
 }
 
 /* The first prime above the power-of-two class of per_member * n. */
@@ -91,27 +70,7 @@ class_size(uint32_t n, uint32_t per_member)
 
 	while (s < want && s < (1u << 24))
 		s <<= 1;
-	for (s = s + 1; !is_prime(s); s++)
-		;
-	return s;
-}
-
-static uint64_t
-weight_sum(const struct ring_member *m, uint32_t n)
-{
-	uint64_t w = 0;
-
-	for (uint32_t i = 0; i < n; i++)
-		w += m[i].weight;
-	return w;
-}
-
-static int
-member_cmp(const void *a, const void *b)
-{
-	const struct ring_member *x = a, *y = b;
-
-	return (x->id > y->id) - (x->id < y->id);
+	return ring_prime_above(s);
 }
 
 /* Members sorted by id: every candidate starts from the same order. */
@@ -123,7 +82,7 @@ sorted_copy(const struct ring_member *m, uint32_t n)
 	if (s == NULL)
 		abort();
 	memcpy(s, m, n * sizeof(*s));
-	qsort(s, n, sizeof(*s), member_cmp);
+	qsort(s, n, sizeof(*s), ring_member_cmp);
 	return s;
 }
 
@@ -132,13 +91,33 @@ static uint32_t *
 caps_new(const struct ring_member *m, uint32_t n, uint32_t size, double eps)
 {
 	uint32_t *cap = malloc(n * sizeof(*cap));
-	double w = (double)weight_sum(m, n);
+	double w = (double)ring_weight_sum(m, n);
 
 	if (cap == NULL)
 		abort();
 	for (uint32_t i = 0; i < n; i++)
 		cap[i] = (uint32_t)ceil((1 + eps) * size * m[i].weight / w);
 	return cap;
+}
+
+/* ---- The library's own table. ---- */
+
+static void
+build_rumor(struct lab_table *t, const struct ring_member *m, uint32_t n,
+		const struct lab_params *p)
+{
+	uint32_t size = ring_table_slots(m, n);
+	struct ring_table *r = malloc(ring_table_bytes(size));
+
+	(void)p;
+	if (r == NULL || ring_table_build(r, m, n, 1) < 0)
+		abort();
+	t->size = r->size;
+	t->slot = malloc(size * sizeof(*t->slot));
+	if (t->slot == NULL)
+		abort();
+	memcpy(t->slot, r->slot, size * sizeof(*t->slot));
+	free(r);
 }
 
 /* ---- Maglev (today's ring.c), at any table size. ---- */
@@ -198,7 +177,7 @@ build_maglev(struct lab_table *t, const struct ring_member *in, uint32_t n,
 static double
 hrw_key(uint64_t member_hash, uint64_t slot_hash, uint32_t weight)
 {
-	uint64_t h = mix64(member_hash ^ slot_hash);
+	uint64_t h = ring_mix64(member_hash ^ slot_hash);
 	double u = ((double)(h >> 11) + 0.5) * 0x1p-53;
 
 	return -log(u) / weight;
@@ -220,7 +199,7 @@ struct hrw {
 static uint64_t
 slot_hash(uint32_t s)
 {
-	return mix64(s + 0x9e3779b97f4a7c15ull);
+	return ring_mix64(s + 0x9e3779b97f4a7c15ull);
 }
 
 /* Rank the members for slot s, keeping the k best in out (sorted). */
@@ -231,7 +210,7 @@ hrw_rank(const struct hrw *h, uint32_t s, struct cand *out, uint32_t k)
 	uint32_t got = 0;
 
 	for (uint32_t i = 0; i < h->n; i++) {
-		uint64_t x = mix64(h->mh[i] ^ sh);
+		uint64_t x = ring_mix64(h->mh[i] ^ sh);
 		double lb = 1 - ((double)(x >> 11) + 0.5) * 0x1p-53;
 		double key;
 		uint32_t j;
@@ -361,41 +340,46 @@ build_hrw_greedy(struct lab_table *t, const struct ring_member *in,
  * prefers; with rank_first it prefers slots that rank it higher, then
  * smaller keys, otherwise smaller keys only.
  */
-struct held {
-	double bad;		/* Larger is worse for the member. */
-	uint32_t slot;
-};
-
-static void
-heap_down(struct held *a, uint32_t n, uint32_t i)
+/*
+ * The heap of held slots is the library's (struct ring_held): dist is
+ * the bits of a non-negative double, which order as the double does.
+ */
+static uint64_t
+held_dist(double bad)
 {
-	for (;;) {
-		uint32_t l = 2 * i + 1, r = l + 1, b = i;
-		struct held x;
+	uint64_t d;
 
-		if (l < n && a[l].bad > a[b].bad)
-			b = l;
-		if (r < n && a[r].bad > a[b].bad)
-			b = r;
-		if (b == i)
-			return;
-		x = a[i];
-		a[i] = a[b];
-		a[b] = x;
-		i = b;
-	}
+	memcpy(&d, &bad, sizeof(d));
+	return d;
 }
 
-static void
-heap_up(struct held *a, uint32_t i)
+/* Room for the slots each member holds: its cap, and one over. */
+static struct ring_held **
+held_new(const uint32_t *cap, uint32_t n)
 {
-	while (i > 0 && a[(i - 1) / 2].bad < a[i].bad) {
-		struct held x = a[i];
+	struct ring_held **held = calloc(n, sizeof(*held));
 
-		a[i] = a[(i - 1) / 2];
-		a[(i - 1) / 2] = x;
-		i = (i - 1) / 2;
+	if (held == NULL)
+		abort();
+	for (uint32_t i = 0; i < n; i++) {
+		held[i] = malloc((cap[i] + 1) * sizeof(**held));
+		if (held[i] == NULL)
+			abort();
 	}
+	return held;
+}
+
+/* The table from what each member holds; held is freed. */
+static void
+held_fill(struct lab_table *t, struct ring_held **held,
+		const uint32_t *load, const struct ring_member *m, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		for (uint32_t j = 0; j < load[i]; j++)
+			t->slot[held[i][j].slot] = m[i].id;
+		free(held[i]);
+	}
+	free(held);
 }
 
 static void
@@ -404,7 +388,7 @@ build_hrw_stable(struct lab_table *t, const struct ring_member *in,
 {
 	struct ring_member *m = sorted_copy(in, n);
 	uint32_t *cap, *load = calloc(n, sizeof(*load)), *next, *stack;
-	struct held **held = calloc(n, sizeof(*held));
+	struct ring_held **held;
 	uint32_t sp = 0;
 	struct hrw h;
 
@@ -412,43 +396,26 @@ build_hrw_stable(struct lab_table *t, const struct ring_member *in,
 	t->slot = malloc(t->size * sizeof(*t->slot));
 	next = calloc(t->size, sizeof(*next));
 	stack = malloc(t->size * sizeof(*stack));
-	if (t->slot == NULL || load == NULL || held == NULL || next == NULL ||
-			stack == NULL)
+	if (t->slot == NULL || load == NULL || next == NULL || stack == NULL)
 		abort();
 	cap = caps_new(m, n, t->size, p->eps);
-	for (uint32_t i = 0; i < n; i++) {
-		held[i] = malloc((cap[i] + 1) * sizeof(**held));
-		if (held[i] == NULL)
-			abort();
-	}
+	held = held_new(cap, n);
 	hrw_init(&h, m, n, t->size);
 	for (uint32_t s = t->size; s > 0; s--)
 		stack[sp++] = s - 1;
 	while (sp > 0) {
 		uint32_t s = stack[--sp], r = next[s]++;
 		struct cand c = hrw_choice(&h, s, r);
-		struct held e = {
-			.bad = rank_first ? r * 1e9 + c.key : c.key,
-			.slot = s,
-		};
-		struct held *a = held[c.idx];
+		uint32_t out = ring_held_take(held[c.idx], &load[c.idx],
+				cap[c.idx], held_dist(rank_first ?
+				r * 1e9 + c.key : c.key), s);
 
-		a[load[c.idx]] = e;
-		heap_up(a, load[c.idx]++);
-		if (load[c.idx] > cap[c.idx]) {
-			/* Over its cap: the least preferred slot moves on. */
-			stack[sp++] = a[0].slot;
-			a[0] = a[--load[c.idx]];
-			heap_down(a, load[c.idx], 0);
-		}
+		/* Over its cap: the least preferred slot moves on. */
+		if (out != UINT32_MAX)
+			stack[sp++] = out;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		for (uint32_t j = 0; j < load[i]; j++)
-			t->slot[held[i][j].slot] = m[i].id;
-		free(held[i]);
-	}
+	held_fill(t, held, load, m, n);
 	hrw_fini(&h);
-	free(held);
 	free(cap);
 	free(load);
 	free(next);
@@ -487,6 +454,40 @@ point_cmp(const void *a, const void *b)
 	return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
+/* vnodes points per unit of weight of each member, sorted; *np of them. */
+static struct point *
+points_new(const struct ring_member *m, uint32_t n, uint32_t vnodes,
+		uint64_t *np)
+{
+	struct point *pt;
+	uint64_t k = 0;
+
+	*np = 0;
+	for (uint32_t i = 0; i < n; i++)
+		*np += (uint64_t)m[i].weight * vnodes;
+	pt = malloc(*np * sizeof(*pt));
+	if (pt == NULL)
+		abort();
+	for (uint32_t i = 0; i < n; i++) {
+		uint64_t h = id_hash(m[i].id, 0x72756d6f72766e64ull);
+
+		for (uint32_t j = 0; j < m[i].weight * vnodes; j++) {
+			pt[k].pos = ring_mix64(h + j * 0x9e3779b97f4a7c15ull);
+			pt[k++].idx = i;
+		}
+	}
+	qsort(pt, *np, sizeof(*pt), point_cmp);
+	return pt;
+}
+
+/* The middle of slot s of size on the ring, where it starts to look. */
+static uint64_t
+slot_mid(uint32_t s, uint32_t size)
+{
+	return (uint64_t)((((unsigned __int128)s << 64) +
+			((unsigned __int128)1 << 63)) / size);
+}
+
 /*
  * Each slot starts at the first point clockwise of its middle and, with
  * bounded loads (eps > 0), walks on past members at their cap (slots in
@@ -497,29 +498,18 @@ build_ring(struct lab_table *t, const struct ring_member *in, uint32_t n,
 		const struct lab_params *p, bool bounded)
 {
 	struct ring_member *m = sorted_copy(in, n);
-	uint64_t np = 0, k = 0;
-	struct point *pt;
+	uint64_t np;
+	struct point *pt = points_new(m, n, p->vnodes, &np);
 	uint32_t *cap = NULL, *load = calloc(n, sizeof(*load));
 
-	for (uint32_t i = 0; i < n; i++)
-		np += (uint64_t)m[i].weight * p->vnodes;
-	pt = malloc(np * sizeof(*pt));
 	t->size = class_size(n, p->per_member);
 	t->slot = malloc(t->size * sizeof(*t->slot));
-	if (pt == NULL || t->slot == NULL || load == NULL)
+	if (t->slot == NULL || load == NULL)
 		abort();
-	for (uint32_t i = 0; i < n; i++)
-		for (uint32_t j = 0; j < m[i].weight * p->vnodes; j++) {
-			pt[k].pos = mix64(id_hash(m[i].id, 0x72756d6f72766e64ull) +
-					j * 0x9e3779b97f4a7c15ull);
-			pt[k++].idx = i;
-		}
-	qsort(pt, np, sizeof(*pt), point_cmp);
 	if (bounded)
 		cap = caps_new(m, n, t->size, p->eps);
 	for (uint32_t s = 0, j = 0; s < t->size; s++) {
-		uint64_t mid = (uint64_t)((((unsigned __int128)s << 64) +
-				((unsigned __int128)1 << 63)) / t->size);
+		uint64_t mid = slot_mid(s, t->size);
 		uint64_t w;
 
 		while (j < np && pt[j].pos < mid)
@@ -561,39 +551,24 @@ build_ring_stable(struct lab_table *t, const struct ring_member *in,
 		uint32_t n, const struct lab_params *p)
 {
 	struct ring_member *m = sorted_copy(in, n);
-	uint64_t np = 0, k = 0;
-	struct point *pt;
+	uint64_t np;
+	struct point *pt = points_new(m, n, p->vnodes, &np);
 	uint32_t *cap, *load = calloc(n, sizeof(*load)), *stack, sp = 0;
 	uint32_t *first, *at;
-	struct held **held = calloc(n, sizeof(*held));
+	struct ring_held **held;
 
-	for (uint32_t i = 0; i < n; i++)
-		np += (uint64_t)m[i].weight * p->vnodes;
-	pt = malloc(np * sizeof(*pt));
 	t->size = class_size(n, p->per_member);
 	t->slot = malloc(t->size * sizeof(*t->slot));
 	first = malloc(t->size * sizeof(*first));
 	at = malloc(t->size * sizeof(*at));
 	stack = malloc(t->size * sizeof(*stack));
-	if (pt == NULL || t->slot == NULL || load == NULL || held == NULL ||
-			first == NULL || at == NULL || stack == NULL)
+	if (t->slot == NULL || load == NULL || first == NULL || at == NULL ||
+			stack == NULL)
 		abort();
-	for (uint32_t i = 0; i < n; i++)
-		for (uint32_t j = 0; j < m[i].weight * p->vnodes; j++) {
-			pt[k].pos = mix64(id_hash(m[i].id, 0x72756d6f72766e64ull) +
-					j * 0x9e3779b97f4a7c15ull);
-			pt[k++].idx = i;
-		}
-	qsort(pt, np, sizeof(*pt), point_cmp);
 	cap = caps_new(m, n, t->size, p->eps);
-	for (uint32_t i = 0; i < n; i++) {
-		held[i] = malloc((cap[i] + 1) * sizeof(**held));
-		if (held[i] == NULL)
-			abort();
-	}
+	held = held_new(cap, n);
 	for (uint32_t s = 0, j = 0; s < t->size; s++) {
-		uint64_t mid = (uint64_t)((((unsigned __int128)s << 64) +
-				((unsigned __int128)1 << 63)) / t->size);
+		uint64_t mid = slot_mid(s, t->size);
 
 		while (j < np && pt[j].pos < mid)
 			j++;
@@ -603,11 +578,8 @@ build_ring_stable(struct lab_table *t, const struct ring_member *in,
 	for (uint32_t s = t->size; s > 0; s--)
 		stack[sp++] = s - 1;
 	while (sp > 0) {
-		uint32_t s = stack[--sp], w, y;
-		uint64_t mid = (uint64_t)((((unsigned __int128)s << 64) +
-				((unsigned __int128)1 << 63)) / t->size);
+		uint32_t s = stack[--sp], w, y, out;
 		bool seen;
-		struct held e, *a;
 
 		/* The next point whose member this slot has not tried. */
 		do {
@@ -619,23 +591,13 @@ build_ring_stable(struct lab_table *t, const struct ring_member *in,
 					q = (uint32_t)((q + 1) % np))
 				seen = pt[q].idx == y;
 		} while (seen);
-		e.bad = (double)(pt[w].pos - mid);
-		e.slot = s;
-		a = held[y];
-		a[load[y]] = e;
-		heap_up(a, load[y]++);
-		if (load[y] > cap[y]) {
-			stack[sp++] = a[0].slot;
-			a[0] = a[--load[y]];
-			heap_down(a, load[y], 0);
-		}
+		out = ring_held_take(held[y], &load[y], cap[y],
+				held_dist((double)(pt[w].pos -
+				slot_mid(s, t->size))), s);
+		if (out != UINT32_MAX)
+			stack[sp++] = out;
 	}
-	for (uint32_t i = 0; i < n; i++) {
-		for (uint32_t j = 0; j < load[i]; j++)
-			t->slot[held[i][j].slot] = m[i].id;
-		free(held[i]);
-	}
-	free(held);
+	held_fill(t, held, load, m, n);
 	free(pt);
 	free(cap);
 	free(load);
@@ -645,63 +607,20 @@ build_ring_stable(struct lab_table *t, const struct ring_member *in,
 	free(m);
 }
 
-/* ---- The library's own table. ---- */
-
-static void
-build_rumor(struct lab_table *t, const struct ring_member *m, uint32_t n,
-		const struct lab_params *p)
-{
-	uint32_t size = ring_table_slots(m, n);
-	struct ring_table *r = malloc(ring_table_bytes(size));
-
-	(void)p;
-	if (r == NULL || ring_table_build(r, m, n, 1) < 0)
-		abort();
-	t->size = r->size;
-	t->slot = malloc(size * sizeof(*t->slot));
-	if (t->slot == NULL)
-		abort();
-	memcpy(t->slot, r->slot, size * sizeof(*t->slot));
-	free(r);
-}
-
 /* ---- Measurement. ---- */
 
 static uint64_t
 rng(uint64_t *state)
 {
 	*state += 0x9e3779b97f4a7c15ull;
-	return mix64(*state);
+	return ring_mix64(*state);
 }
 
 /* Fraction of the hash space whose owner differs between a and b. */
 static double
 moved_fraction(const struct lab_table *a, const struct lab_table *b)
 {
-	uint64_t sa = a->size, sb = b->size, pos = 0, moved = 0;
-	uint64_t i = 0, j = 0;
-
-	while (i < sa && j < sb) {
-		uint64_t ea = (i + 1) * sb, eb = (j + 1) * sa;
-		uint64_t end = ea < eb ? ea : eb;
-
-		if (a->slot[i] != b->slot[j])
-			moved += end - pos;
-		pos = end;
-		if (ea == end)
-			i++;
-		if (eb == end)
-			j++;
-	}
-	return (double)moved / ((double)sa * (double)sb);
-}
-
-static int
-slot_owner_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
+	return ring_moved_fraction(a->slot, a->size, b->slot, b->size);
 }
 
 /* Largest owned share over entitled share, over all members. */
@@ -711,12 +630,12 @@ peak_over_mean(const struct lab_table *t, const struct ring_member *m,
 {
 	uint32_t *ids = malloc(t->size * sizeof(*ids));
 	struct ring_member *s = sorted_copy(m, n);
-	double w = (double)weight_sum(m, n), peak = 0;
+	double w = (double)ring_weight_sum(m, n), peak = 0;
 
 	if (ids == NULL)
 		abort();
 	memcpy(ids, t->slot, t->size * sizeof(*ids));
-	qsort(ids, t->size, sizeof(*ids), slot_owner_cmp);
+	qsort(ids, t->size, sizeof(*ids), rumor_cmp_u32);
 	for (uint32_t i = 0, k = 0; i < n; i++) {
 		uint32_t c = 0;
 		double r;
@@ -793,7 +712,7 @@ measure(const struct candidate *c, uint32_t n, bool mixed, unsigned reps,
 	if (m == NULL || r == NULL)
 		abort();
 	members_random(m, n + 1, mixed, &seed);
-	w = (double)weight_sum(m, n);
+	w = (double)ring_weight_sum(m, n);
 	t0 = now_ms();
 	c->build(&base, m, n, p);
 	ms = now_ms() - t0;

@@ -11,7 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
+#include <limits.h>
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rumor/cli_args.h"
+#include "rumor/clock.h"
 #include "rumor/config.h"
 #include "rumor/ring.h"
 #include "rumor/wire.h"
@@ -50,15 +52,6 @@ struct opts {
 	uint8_t dst_mac[6];
 };
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 usage(FILE *f)
 {
@@ -78,20 +71,28 @@ usage(FILE *f)
 "  --dst-mac MAC      MAC of the node's port, for injected frames\n");
 }
 
-static int
-parse_endpoint(const char *s, struct sockaddr_in *sa)
-{
-	char ip[32];
-	const char *c = strchr(s, ':');
+static const struct option udptest_options[] = {
+	CLI_ARGS_OPT("config", 'c'),
+	CLI_ARGS_OPT("node", 'n'),
+	CLI_ARGS_OPT("bind", 'b'),
+	CLI_ARGS_OPT("sink", 's'),
+	CLI_ARGS_OPT("count", 'N'),
+	CLI_ARGS_OPT("channels", 'C'),
+	CLI_ARGS_OPT("rate", 'r'),
+	CLI_ARGS_OPT("wait", 'w'),
+	CLI_ARGS_OPT("malformed", 'm'),
+	CLI_ARGS_OPT("ifname", 'i'),
+	CLI_ARGS_OPT("dst-mac", 'M'),
+	CLI_ARGS_HELP,
+	CLI_ARGS_END,
+};
 
-	if (c == NULL || (size_t)(c - s) >= sizeof(ip))
-		return -1;
-	memcpy(ip, s, (size_t)(c - s));
-	ip[c - s] = '\0';
-	memset(sa, 0, sizeof(*sa));
-	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)atoi(c + 1));
-	return inet_pton(AF_INET, ip, &sa->sin_addr) == 1 ? 0 : -1;
+/* A number option: 0 or more; bad text is said and exits. */
+static unsigned
+udptest_num(const char *opt)
+{
+	return (unsigned)cli_args_u64_or_die("rumor-udptest", opt, optarg, 0,
+			UINT_MAX);
 }
 
 /* Payload: magic, then the message index, so a delivery is checkable. */
@@ -107,18 +108,15 @@ build_msg(uint8_t *buf, size_t cap, unsigned i, unsigned channels,
 {
 	struct payload pl = { .magic = htons(PAYLOAD_MAGIC),
 			.index = htonl(i) };
-	struct rumor_msg m = { 0 };
-	int n = snprintf(chan, chan_cap, "chan-%u", i % channels);
+	size_t n = (size_t)snprintf(chan, chan_cap, "chan-%u", i % channels);
+	struct rumor_msg m = {
+		.type = RUMOR_T_DATA, .hop_limit = hop_limit, .seq = i,
+		.channel = chan, .channel_len = n,
+		.channel_hash = ring_channel_hash(chan, n),
+		.payload = &pl, .payload_len = sizeof(pl),
+	};
 
 	memset(pl.fill, 0xab, sizeof(pl.fill));
-	m.type = RUMOR_T_DATA;
-	m.hop_limit = hop_limit;
-	m.seq = i;
-	m.channel = chan;
-	m.channel_len = (size_t)n;
-	m.channel_hash = ring_channel_hash(chan, (size_t)n);
-	m.payload = &pl;
-	m.payload_len = sizeof(pl);
 	return rumor_msg_encode(buf, cap, &m);
 }
 
@@ -426,21 +424,6 @@ drain_sinks(struct opts *o, const struct ring_table *ring,
 int
 main(int argc, char **argv)
 {
-	static const struct option lo[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "node", required_argument, NULL, 'n' },
-		{ "bind", required_argument, NULL, 'b' },
-		{ "sink", required_argument, NULL, 's' },
-		{ "count", required_argument, NULL, 'N' },
-		{ "channels", required_argument, NULL, 'C' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "wait", required_argument, NULL, 'w' },
-		{ "malformed", required_argument, NULL, 'm' },
-		{ "ifname", required_argument, NULL, 'i' },
-		{ "dst-mac", required_argument, NULL, 'M' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct opts o = { .count = 5000, .channels = 1000, .rate = 20000,
 			.wait_ms = 3000 };
 	struct rumor_config cfg;
@@ -451,11 +434,12 @@ main(int argc, char **argv)
 	uint8_t *seen;
 	int c, fd, ok;
 
-	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+	while ((c = cli_args_next(argc, argv, "h", udptest_options,
+			usage)) != -1) {
 		switch (c) {
 		case 'c': o.config = optarg; break;
 		case 'n':
-			if (parse_endpoint(optarg, &o.node) < 0) {
+			if (cli_args_addr(optarg, &o.node) < 0) {
 				fprintf(stderr, "bad --node\n");
 				return 2;
 			}
@@ -478,20 +462,18 @@ main(int argc, char **argv)
 			o.sinks[o.n_sinks++].port = (uint16_t)port;
 			break;
 		}
-		case 'N': o.count = (unsigned)atoi(optarg); break;
-		case 'C': o.channels = (unsigned)atoi(optarg); break;
-		case 'r': o.rate = (unsigned)atoi(optarg); break;
-		case 'w': o.wait_ms = (unsigned)atoi(optarg); break;
-		case 'm': o.malformed = (unsigned)atoi(optarg); break;
+		case 'N': o.count = udptest_num("--count"); break;
+		case 'C': o.channels = udptest_num("--channels"); break;
+		case 'r': o.rate = udptest_num("--rate"); break;
+		case 'w': o.wait_ms = udptest_num("--wait"); break;
+		case 'm': o.malformed = udptest_num("--malformed"); break;
 		case 'i': o.ifname = optarg; break;
-		case 'M':
+		default:	/* 'M' */
 			if (config_parse_mac(optarg, o.dst_mac) < 0) {
 				fprintf(stderr, "bad --dst-mac\n");
 				return 2;
 			}
 			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
 		}
 	}
 	if (o.config == NULL || o.node.sin_port == 0 || o.bind_ip == 0 ||
@@ -516,7 +498,7 @@ main(int argc, char **argv)
 	if (o.malformed != 0 && inject_malformed(&o, &cfg, ring) < 0)
 		return 1;
 
-	t0 = now_ns();
+	t0 = rumor_now_ns();
 	for (unsigned i = 0; i < o.count; i++) {
 		uint8_t msg[RUMOR_DATAGRAM_MAX];
 		char chan[32];
@@ -534,10 +516,11 @@ main(int argc, char **argv)
 			return 1;
 		}
 		/* Pace: message i leaves no earlier than i / rate seconds. */
-		while (now_ns() - t0 < (uint64_t)i * 1000000000ull / o.rate)
+		while (rumor_now_ns() - t0 <
+				(uint64_t)i * 1000000000ull / o.rate)
 			drain_sinks(&o, ring, &cfg, seen, &dups, &misrouted, &bad);
 	}
-	last = now_ns();
+	last = rumor_now_ns();
 	for (;;) {
 		uint64_t total = 0;
 		struct pollfd pf[MAX_SINKS];
@@ -546,14 +529,14 @@ main(int argc, char **argv)
 		for (unsigned s = 0; s < o.n_sinks; s++)
 			total += o.sinks[s].got;
 		if (total >= o.count ||
-				now_ns() - last > o.wait_ms * 1000000ull)
+				rumor_now_ns() - last > o.wait_ms * 1000000ull)
 			break;
 		for (unsigned s = 0; s < o.n_sinks; s++) {
 			pf[s].fd = o.sinks[s].fd;
 			pf[s].events = POLLIN;
 		}
 		if (poll(pf, o.n_sinks, 50) > 0)
-			last = now_ns();
+			last = rumor_now_ns();
 	}
 	for (unsigned i = 0; i < o.count; i++)
 		missing += seen[i] == 0;

@@ -26,26 +26,22 @@ static const uint32_t ip_b = 0x0200000a;	/* 10.0.0.2, network order. */
 #define OFF_THA (ETH_HDR_LEN + 18u)
 #define OFF_TPA (ETH_HDR_LEN + 24u)
 
-/* Decode an exact-size heap copy of f[0..len). */
-static enum arp_error
-decode(const uint8_t *f, uint32_t len, struct arp_view *out)
-{
-	uint8_t *copy = malloc(len > 0 ? len : 1);
-	enum arp_error e;
+/* Decode an exact-size heap copy of f[0..len) (test.h). */
+#define decode(f, len, out) TEST_DECODE_EXACT(arp_decode, (f), (len), (out))
 
-	if (copy == NULL)
-		abort();
-	memcpy(copy, f, len);
-	e = arp_decode(copy, len, out);
-	free(copy);
-	return e;
-}
-
+/* The frame f decodes to these. */
 static void
-put16(uint8_t *f, uint32_t off, uint16_t v)
+check_view(const uint8_t *f, uint16_t op, const uint8_t sha[6],
+		uint32_t spa, uint32_t tpa)
 {
-	f[off] = (uint8_t)(v >> 8);
-	f[off + 1] = (uint8_t)v;
+	struct arp_view v;
+
+	memset(&v, 0, sizeof(v));
+	CHECK_EQ(decode(f, ARP_FRAME_LEN, &v), ARP_OK);
+	CHECK_EQ(v.op, op);
+	CHECK(memcmp(v.sha, sha, 6) == 0);
+	CHECK_EQ(v.spa, spa);
+	CHECK_EQ(v.tpa, tpa);
 }
 
 static void
@@ -65,12 +61,7 @@ test_round_trip(void)
 	CHECK_EQ(f[13], 0x06);
 	CHECK(memcmp(f + OFF_THA, zero, 6) == 0);
 	CHECK_EQ(f[ARP_FRAME_LEN], 0x5a);	/* Nothing written beyond. */
-	memset(&v, 0, sizeof(v));
-	CHECK_EQ(decode(f, ARP_FRAME_LEN, &v), ARP_OK);
-	CHECK_EQ(v.op, ARP_OP_REQUEST);
-	CHECK(memcmp(v.sha, mac_a, 6) == 0);
-	CHECK_EQ(v.spa, ip_a);
-	CHECK_EQ(v.tpa, ip_b);
+	check_view(f, ARP_OP_REQUEST, mac_a, ip_a, ip_b);
 	/* The sender protocol address in network order on the wire. */
 	CHECK_EQ(f[OFF_SPA], 10);
 	CHECK_EQ(f[OFF_SPA + 3], 1);
@@ -82,15 +73,11 @@ test_round_trip(void)
 	CHECK(memcmp(f + 6, mac_b, 6) == 0);
 	CHECK(memcmp(f + OFF_THA, mac_a, 6) == 0);
 	CHECK_EQ(f[ARP_FRAME_LEN], 0x5a);
-	memset(&v, 0, sizeof(v));
-	CHECK_EQ(decode(f, ARP_FRAME_LEN, &v), ARP_OK);
-	CHECK_EQ(v.op, ARP_OP_REPLY);
-	CHECK(memcmp(v.sha, mac_b, 6) == 0);
-	CHECK_EQ(v.spa, ip_b);
-	CHECK_EQ(v.tpa, ip_a);
+	check_view(f, ARP_OP_REPLY, mac_b, ip_b, ip_a);
 
 	/* A probe (RFC 5227): sender protocol address 0. */
 	arp_build(f, ARP_OP_REQUEST, mac_a, 0, NULL, ip_b);
+	memset(&v, 0xee, sizeof(v));
 	CHECK_EQ(decode(f, ARP_FRAME_LEN, &v), ARP_OK);
 	CHECK_EQ(v.spa, 0);
 
@@ -115,18 +102,18 @@ test_errors(void)
 		CHECK_EQ(decode(good, l, &v), ARP_SHORT);
 	/* Not an ARP frame at all (the decoder calls that short). */
 	memcpy(f, good, sizeof(f));
-	put16(f, 12, ETH_TYPE_IPV4);
+	test_put(f + 12, 2, ETH_TYPE_IPV4);
 	CHECK(decode(f, sizeof(f), &v) != ARP_OK);
 
 	/* ARP_FORMAT: hardware type, protocol type, lengths. */
 	memcpy(f, good, sizeof(f));
-	put16(f, OFF_HTYPE, 6);
+	test_put(f + OFF_HTYPE, 2, 6);
 	CHECK_EQ(decode(f, sizeof(f), &v), ARP_FORMAT);
 	memcpy(f, good, sizeof(f));
-	put16(f, OFF_HTYPE, 0x0100);
+	test_put(f + OFF_HTYPE, 2, 0x0100);
 	CHECK_EQ(decode(f, sizeof(f), &v), ARP_FORMAT);
 	memcpy(f, good, sizeof(f));
-	put16(f, OFF_PTYPE, 0x86dd);
+	test_put(f + OFF_PTYPE, 2, 0x86dd);
 	CHECK_EQ(decode(f, sizeof(f), &v), ARP_FORMAT);
 	memcpy(f, good, sizeof(f));
 	f[OFF_HLEN] = 8;
@@ -137,11 +124,11 @@ test_errors(void)
 
 	/* ARP_OP: 0, 3 (RARP request), byte-swapped request. */
 	memcpy(f, good, sizeof(f));
-	put16(f, OFF_OP, 0);
+	test_put(f + OFF_OP, 2, 0);
 	CHECK_EQ(decode(f, sizeof(f), &v), ARP_OP);
-	put16(f, OFF_OP, 3);
+	test_put(f + OFF_OP, 2, 3);
 	CHECK_EQ(decode(f, sizeof(f), &v), ARP_OP);
-	put16(f, OFF_OP, 0x0100);
+	test_put(f + OFF_OP, 2, 0x0100);
 	CHECK_EQ(decode(f, sizeof(f), &v), ARP_OP);
 
 	/* ARP_SENDER: multicast, broadcast, zero, not the frame's source. */
@@ -195,14 +182,15 @@ test_random(void)
 	CHECK(ok > 1000);
 }
 
+static const struct test_section sections[] = {
+	{ "round_trip", test_round_trip },
+	{ "errors", test_errors },
+	{ "random", test_random },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "round_trip"))
-		test_round_trip();
-	if (test_want(argc, argv, "errors"))
-		test_errors();
-	if (test_want(argc, argv, "random"))
-		test_random();
-	return test_done("test_arp");
+	return test_run(argc, argv, "test_arp", sections,
+			TEST_DIM(sections));
 }

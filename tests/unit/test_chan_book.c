@@ -35,6 +35,58 @@ sub(struct book *b, const char *name, uint32_t ip, uint16_t port,
 			now, granted, limit, refreshed);
 }
 
+/* A subscription, and what it must get: a status, a limit if refused. */
+struct sub_step {
+	const char *chan;
+	uint32_t ip;
+	enum chan_status want;
+	uint32_t limit;
+};
+
+/*
+ * Client ip (port 1) subscribes to each step's channel at time now, in
+ * turn, asking for the default lease: a refusal grants none.
+ */
+static void
+check_subs(struct book *b, const struct sub_step *s, size_t n, uint64_t now)
+{
+	uint32_t granted, limit;
+	bool refreshed;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!CHECK_EQ(sub(b, s[i].chan, s[i].ip, 1, 0, now, &granted,
+				&limit, &refreshed), s[i].want))
+			fprintf(stderr, "  (step %zu: %s)\n", i, s[i].chan);
+		if (s[i].want == CHAN_ST_OK)
+			continue;
+		CHECK_EQ(limit, s[i].limit);
+		CHECK_EQ(granted, 0);
+	}
+}
+
+/*
+ * Node asks for interest in the channel name (its hash, one byte long)
+ * for lease at now: it gets want, and the lease granted (when OK) or
+ * the limit that refused it.
+ */
+#define CHECK_INTEREST(b, hash, name, node, lease, now, want, value) \
+	check_interest((b), (hash), (name), (node), (lease), (now), (want), \
+			(value), __LINE__)
+
+static void
+check_interest(struct book *b, uint64_t hash, const char *name,
+		uint32_t node, uint32_t lease, uint64_t now,
+		enum chan_status want, uint32_t value, int line)
+{
+	uint32_t granted, limit;
+
+	if (!CHECK_EQ(book_interest(b, hash, name, strlen(name), node, lease,
+			now, &granted, &limit), want))
+		fprintf(stderr, "  (line %d)\n", line);
+	if (!CHECK_EQ(want == CHAN_ST_OK ? granted : limit, value))
+		fprintf(stderr, "  (line %d)\n", line);
+}
+
 static uint32_t
 dirty_count(struct book *b)
 {
@@ -115,68 +167,35 @@ test_limits(void)
 		.subs_per_client = 3, .subs_per_node = 6, .clients = 3,
 		.subs_per_channel = 2, .interest_set = 2, .owned = 2,
 	};
+	static const struct sub_step steps[] = {
+		{ "a", 1, CHAN_ST_OK, 0 }, { "b", 1, CHAN_ST_OK, 0 },
+		{ "c", 1, CHAN_ST_OK, 0 }, { "d", 1, CHAN_ST_CLIENT_LIMIT, 3 },
+		/* Refreshes are granted whatever the limits. */
+		{ "c", 1, CHAN_ST_OK, 0 },
+		{ "a", 2, CHAN_ST_OK, 0 }, { "a", 3, CHAN_ST_CHANNEL_LIMIT, 2 },
+		{ "b", 3, CHAN_ST_OK, 0 }, { "e", 4, CHAN_ST_CLIENTS_LIMIT, 3 },
+		{ "e", 3, CHAN_ST_OK, 0 }, { "f", 2, CHAN_ST_NODE_LIMIT, 6 },
+	};
+	static const struct sub_step again = { "f", 2, CHAN_ST_OK, 0 };
 	struct book b;
-	uint32_t granted, limit;
-	bool refreshed;
 
 	CHECK_EQ(book_init(&b, &lim, 7), 0);
-	CHECK_EQ(sub(&b, "a", 1, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_OK);
-	CHECK_EQ(sub(&b, "b", 1, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_OK);
-	CHECK_EQ(sub(&b, "c", 1, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_OK);
-	CHECK_EQ(sub(&b, "d", 1, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_CLIENT_LIMIT);
-	CHECK_EQ(limit, 3);
-	CHECK_EQ(granted, 0);
-	/* Refreshes are granted whatever the limits. */
-	CHECK_EQ(sub(&b, "c", 1, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_OK);
-	CHECK_EQ(sub(&b, "a", 2, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_OK);
-	CHECK_EQ(sub(&b, "a", 3, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_CHANNEL_LIMIT);
-	CHECK_EQ(limit, 2);
-	CHECK_EQ(sub(&b, "b", 3, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_OK);
-	CHECK_EQ(sub(&b, "e", 4, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_CLIENTS_LIMIT);
-	CHECK_EQ(limit, 3);
-	CHECK_EQ(sub(&b, "e", 3, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_OK);
-	CHECK_EQ(sub(&b, "f", 2, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_NODE_LIMIT);
-	CHECK_EQ(limit, 6);
+	check_subs(&b, steps, TEST_DIM(steps), 0);
 	CHECK_EQ(book_unsubscribe(&b, 1, "b", 1, 3, 1), CHAN_ST_OK);
-	CHECK_EQ(sub(&b, "f", 2, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_OK);
+	check_subs(&b, &again, 1, 0);
 
-	/* Interest sets and owned channels. */
-	CHECK_EQ(book_interest(&b, 9, "x", 1, 7, 5000, 0, &granted, &limit),
-			CHAN_ST_OK);
-	CHECK_EQ(granted, 5000);
-	CHECK_EQ(book_interest(&b, 9, "x", 1, 8, 0, 0, &granted, &limit),
-			CHAN_ST_OK);
-	CHECK_EQ(granted, 0);		/* Nothing to withdraw. */
-	CHECK_EQ(book_interest(&b, 9, "x", 1, 8, 1, 0, &granted, &limit),
-			CHAN_ST_OK);
-	CHECK_EQ(granted, CHAN_LEASE_MIN_MS);
-	CHECK_EQ(book_interest(&b, 9, "x", 1, 9, 1, 0, &granted, &limit),
-			CHAN_ST_INTEREST_LIMIT);
-	CHECK_EQ(limit, 2);
-	CHECK_EQ(book_interest(&b, 10, "y", 1, 9, 1, 0, &granted, &limit),
-			CHAN_ST_OK);
+	/* Interest sets and owned channels; nothing to withdraw grants 0. */
+	CHECK_INTEREST(&b, 9, "x", 7, 5000, 0, CHAN_ST_OK, 5000);
+	CHECK_INTEREST(&b, 9, "x", 8, 0, 0, CHAN_ST_OK, 0);
+	CHECK_INTEREST(&b, 9, "x", 8, 1, 0, CHAN_ST_OK, CHAN_LEASE_MIN_MS);
+	CHECK_INTEREST(&b, 9, "x", 9, 1, 0, CHAN_ST_INTEREST_LIMIT, 2);
+	CHECK_INTEREST(&b, 10, "y", 9, 1, 0, CHAN_ST_OK, CHAN_LEASE_MIN_MS);
 	CHECK_EQ(b.n_owned, 2);
-	CHECK_EQ(book_interest(&b, 11, "z", 1, 9, 1, 0, &granted, &limit),
-			CHAN_ST_OWNED_LIMIT);
-	CHECK_EQ(limit, 2);
+	CHECK_INTEREST(&b, 11, "z", 9, 1, 0, CHAN_ST_OWNED_LIMIT, 2);
 	/* A withdrawal frees a place. */
-	CHECK_EQ(book_interest(&b, 10, "y", 1, 9, 0, 0, &granted, &limit),
-			CHAN_ST_OK);
+	CHECK_INTEREST(&b, 10, "y", 9, 0, 0, CHAN_ST_OK, 0);
 	CHECK_EQ(b.n_owned, 1);
-	CHECK_EQ(book_interest(&b, 11, "z", 1, 9, 1, 0, &granted, &limit),
-			CHAN_ST_OK);
+	CHECK_INTEREST(&b, 11, "z", 9, 1, 0, CHAN_ST_OK, CHAN_LEASE_MIN_MS);
 	book_free(&b);
 }
 
@@ -198,15 +217,17 @@ test_set_limits(void)
 	bool refreshed;
 
 	book_limits_default(&def);
+	static const struct sub_step before[] = {
+		{ "a", 1, CHAN_ST_OK, 0 }, { "bb", 1, CHAN_ST_OK, 0 },
+		{ "ccc", 1, CHAN_ST_OK, 0 }, { "a", 2, CHAN_ST_OK, 0 },
+	};
+	static const struct sub_step refused[] = {
+		{ "dddd", 1, CHAN_ST_CLIENT_LIMIT, 2 },
+		{ "dddd", 2, CHAN_ST_NODE_LIMIT, 3 },
+	};
+
 	CHECK_EQ(book_init(&b, &def, 5), 0);
-	CHECK_EQ(sub(&b, "a", 1, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_OK);
-	CHECK_EQ(sub(&b, "bb", 1, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_OK);
-	CHECK_EQ(sub(&b, "ccc", 1, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_OK);
-	CHECK_EQ(sub(&b, "a", 2, 1, 0, 0, &granted, &limit, &refreshed),
-			CHAN_ST_OK);
+	check_subs(&b, before, TEST_DIM(before), 0);
 	CHECK_EQ(book_interest(&b, 9, "x", 1, 7, 5000, 0, &granted, &limit),
 			CHAN_ST_OK);
 	CHECK_EQ(book_interest(&b, 9, "x", 1, 8, 5000, 0, &granted, &limit),
@@ -236,12 +257,7 @@ test_set_limits(void)
 	CHECK_EQ(granted, 6000);
 
 	/* New ones are refused, each with the lowered limit. */
-	CHECK_EQ(sub(&b, "dddd", 1, 1, 0, 10, &granted, &limit, &refreshed),
-			CHAN_ST_CLIENT_LIMIT);
-	CHECK_EQ(limit, 2);
-	CHECK_EQ(sub(&b, "dddd", 2, 1, 0, 10, &granted, &limit, &refreshed),
-			CHAN_ST_NODE_LIMIT);
-	CHECK_EQ(limit, 3);
+	check_subs(&b, refused, TEST_DIM(refused), 10);
 	CHECK_EQ(book_interest(&b, 9, "x", 1, 9, 5000, 10, &granted, &limit),
 			CHAN_ST_INTEREST_LIMIT);
 	CHECK_EQ(limit, 1);
@@ -346,20 +362,18 @@ test_acks(void)
 	CHECK_EQ(ch.ack_next, 5);
 }
 
+static const struct test_section sections[] = {
+	{ "leases", test_leases },
+	{ "subscribe", test_subscribe },
+	{ "limits", test_limits },
+	{ "set_limits", test_set_limits },
+	{ "churn", test_churn },
+	{ "acks", test_acks },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "leases"))
-		test_leases();
-	if (test_want(argc, argv, "subscribe"))
-		test_subscribe();
-	if (test_want(argc, argv, "limits"))
-		test_limits();
-	if (test_want(argc, argv, "set_limits"))
-		test_set_limits();
-	if (test_want(argc, argv, "churn"))
-		test_churn();
-	if (test_want(argc, argv, "acks"))
-		test_acks();
-	return test_done("test_chan_book");
+	return test_run(argc, argv, "test_chan_book", sections,
+			TEST_DIM(sections));
 }

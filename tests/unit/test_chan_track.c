@@ -248,16 +248,16 @@ test_cksum(void)
 	}
 }
 
+static const struct test_section sections[] = {
+	{ "rx_order", test_rx_order },
+	{ "rx_random", test_rx_random },
+	{ "gossip", test_gossip },
+	{ "cksum", test_cksum },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "rx_order"))
-		test_rx_order();
-	if (test_want(argc, argv, "rx_random"))
-		test_rx_random();
-	if (test_want(argc, argv, "gossip"))
-		test_gossip();
-	if (test_want(argc, argv, "cksum"))
-		test_cksum();
-	return test_done("test_chan_track");
+	return test_run(argc, argv, "test_chan_track", sections,
+			TEST_DIM(sections));
 }

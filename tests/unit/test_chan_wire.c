@@ -19,6 +19,7 @@
 #include "test.h"
 
 #define HDR 40u		/* The rumor header. */
+#define NEWS_HASH 0xcea6a9c08ead0124ull	/* Of "news", docs/protocol.md. */
 
 /* Channel names of every interesting length, of both kinds. */
 static char chan_long[RUMOR_CHANNEL_MAX];
@@ -256,72 +257,17 @@ msg_equal(const struct chan_msg *a, const struct chan_msg *b)
 			memcmp(a->payload, b->payload, a->payload_len) == 0);
 }
 
-/* A heap buffer of exactly len bytes (non-NULL even when len is 0). */
-static uint8_t *
-alloc_exact(size_t len)
-{
-	uint8_t *p = malloc(len > 0 ? len : 1);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
 /* Encode m into a fresh buffer of exactly its wire length. */
-static uint8_t *
-encode_exact(const struct chan_msg *m, size_t *len)
-{
-	size_t want = msg_len(m);
-	uint8_t *buf = alloc_exact(want);
-
-	*len = chan_msg_encode(m, buf, want);
-	return buf;
-}
+#define encode_exact(m, len) \
+	TEST_ENCODE_EXACT(chan_msg_encode, (m), msg_len(m), (len))
 
 /* Decode an exact-length heap copy of buf[0..len). */
 static enum chan_wire_error
 decode_exact(const uint8_t *buf, size_t len)
 {
-	uint8_t *copy = alloc_exact(len);
 	struct chan_msg d;
-	enum chan_wire_error e;
 
-	if (len > 0)
-		memcpy(copy, buf, len);
-	e = chan_msg_decode(copy, len, &d);
-	free(copy);
-	return e;
-}
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+	return TEST_DECODE_EXACT(chan_msg_decode, buf, len, &d);
 }
 
 /*
@@ -332,18 +278,18 @@ get64(const uint8_t *p)
 static size_t
 raw_head(uint8_t *p, const struct chan_msg *m, size_t blen)
 {
-	put16(p, 0x524d);
+	test_put(p, 2, 0x524d);
 	p[2] = 1;
 	p[3] = m->type;
 	p[4] = 0;
 	p[5] = m->hop_limit;
-	put16(p + 6, (uint16_t)m->channel_len);
-	put32(p + 8, m->origin);
-	put16(p + 12, (uint16_t)blen);
-	put16(p + 14, 0);
-	put64(p + 16, m->epoch);
-	put64(p + 24, m->seq);
-	put64(p + 32, m->channel_hash);
+	test_put(p + 6, 2, (uint16_t)m->channel_len);
+	test_put(p + 8, 4, m->origin);
+	test_put(p + 12, 2, (uint16_t)blen);
+	test_put(p + 14, 2, 0);
+	test_put(p + 16, 8, m->epoch);
+	test_put(p + 24, 8, m->seq);
+	test_put(p + 32, 8, m->channel_hash);
 	memcpy(p + HDR, m->channel, m->channel_len);
 	return HDR + m->channel_len;
 }
@@ -357,18 +303,33 @@ static size_t
 raw_handoff(uint8_t *p, const struct chan_handoff *ho, uint32_t count,
 		uint32_t rsv, uint32_t n)
 {
-	put64(p, ho->stream);
-	put64(p + 8, ho->next_seq);
-	put32(p + 16, count);
-	put32(p + 20, rsv);
+	test_put(p, 8, ho->stream);
+	test_put(p + 8, 8, ho->next_seq);
+	test_put(p + 16, 4, count);
+	test_put(p + 20, 4, rsv);
 	for (uint32_t i = 0; i < n; i++) {
-		put32(p + 24 + 8 * (size_t)i, ho->node[i].id);
-		put32(p + 28 + 8 * (size_t)i, ho->node[i].lease_ms);
+		test_put(p + 24 + 8 * (size_t)i, 4, ho->node[i].id);
+		test_put(p + 28 + 8 * (size_t)i, 4, ho->node[i].lease_ms);
 	}
 	return 24 + 8 * (size_t)n;
 }
 
 static void check_refused(const struct chan_msg *m, int line);
+
+/* m encodes to exactly the len bytes of the hex dump, which decode to m. */
+static void
+check_example(size_t len, const struct chan_msg *m, const char *hex)
+{
+	uint8_t want[RUMOR_DATAGRAM_MAX], buf[RUMOR_DATAGRAM_MAX];
+	struct chan_msg d;
+
+	CHECK_EQ(test_hex(hex, want, sizeof(want)), len);
+	CHECK_EQ(chan_msg_encode(m, buf, sizeof(buf)), len);
+	CHECK(memcmp(buf, want, len) == 0);
+	memset(&d, 0xee, sizeof(d));
+	CHECK_EQ(chan_msg_decode(want, len, &d), CHAN_WIRE_OK);
+	CHECK(msg_equal(m, &d));
+}
 
 /*
  * The examples of docs/channels.md, byte for byte: a client's SUBSCRIBE
@@ -378,132 +339,60 @@ static void check_refused(const struct chan_msg *m, int line);
 static void
 test_layout(void)
 {
-	static const uint8_t sub[] = {
-		0x52, 0x4d, 0x01, 0x03, 0x00, 0x08, 0x00, 0x04,
-		0x00, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00,
-		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
-		0xce, 0xa6, 0xa9, 0xc0, 0x8e, 0xad, 0x01, 0x24,
-		'n', 'e', 'w', 's',
-		0x00, 0x00, 0x75, 0x30, 0x00, 0x00, 0x00, 0x00,
-	};
-	static const uint8_t deliver[] = {
-		0x52, 0x4d, 0x01, 0x06, 0x00, 0x00, 0x00, 0x04,
-		0x00, 0x00, 0x00, 0x01, 0x00, 0x15, 0x00, 0x00,
-		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01,
-		0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a,
-		0xce, 0xa6, 0xa9, 0xc0, 0x8e, 0xad, 0x01, 0x24,
-		'n', 'e', 'w', 's',
-		0x5e, 0xed, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07,
-		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
-		'h', 'e', 'l', 'l', 'o',
-	};
 	struct chan_msg m;
-	uint8_t buf[128];
 
-	memset(&m, 0, sizeof(m));
-	m.type = RUMOR_T_SUBSCRIBE;
-	m.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
-	m.seq = 1;
-	m.channel = "news";
-	m.channel_len = 4;
-	m.channel_hash = ring_channel_hash("news", 4);
-	m.u.lease.lease_ms = CHAN_LEASE_DEFAULT_MS;
-	CHECK_EQ(chan_msg_encode(&m, buf, sizeof(buf)), sizeof(sub));
-	CHECK(memcmp(buf, sub, sizeof(sub)) == 0);
+	m = (struct chan_msg){ .type = RUMOR_T_SUBSCRIBE,
+		.hop_limit = RUMOR_DEFAULT_HOP_LIMIT, .seq = 1,
+		.channel = "news", .channel_len = 4, .channel_hash = NEWS_HASH,
+		.u.lease.lease_ms = CHAN_LEASE_DEFAULT_MS };
+	check_example(52, &m,
+		"52 4d 01 03 00 08 00 04  00 00 00 00 00 08 00 00"
+		"00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 01"
+		"ce a6 a9 c0 8e ad 01 24  6e 65 77 73 00 00 75 30"
+		"00 00 00 00");
 
-	memset(&m, 0, sizeof(m));
-	m.type = RUMOR_T_DELIVER;
-	m.origin = 1;
-	m.epoch = 1;
-	m.seq = (UINT64_C(1) << 56) | 42;
-	m.channel = "news";
-	m.channel_len = 4;
-	m.channel_hash = 0xcea6a9c08ead0124ull;
-	m.u.ord.stream = 0x5eed000000000007ull;
-	m.u.ord.seq = 5;
-	m.payload = (const uint8_t *)"hello";
-	m.payload_len = 5;
-	CHECK_EQ(chan_msg_encode(&m, buf, sizeof(buf)), sizeof(deliver));
-	CHECK(memcmp(buf, deliver, sizeof(deliver)) == 0);
+	m = (struct chan_msg){ .type = RUMOR_T_DELIVER, .origin = 1,
+		.epoch = 1, .seq = (UINT64_C(1) << 56) | 42, .channel = "news",
+		.channel_len = 4, .channel_hash = NEWS_HASH,
+		.u.ord = { .stream = 0x5eed000000000007ull, .seq = 5 },
+		.payload = (const uint8_t *)"hello", .payload_len = 5 };
+	check_example(65, &m,
+		"52 4d 01 06 00 00 00 04  00 00 00 01 00 15 00 00"
+		"00 00 00 00 00 00 00 01  01 00 00 00 00 00 00 2a"
+		"ce a6 a9 c0 8e ad 01 24  6e 65 77 73 5e ed 00 00"
+		"00 00 00 07 00 00 00 00  00 00 00 05 68 65 6c 6c"
+		"6f");
 
 	/*
 	 * Node 9, owner of "news" under ring epoch 9, asks node 3 for it
 	 * (request 5); node 3 hands over stream 0x5eed000000000007 at
 	 * next_seq 43 and the interest of nodes 2 (25 s left) and 5 (1 s).
 	 */
-	{
-		static const uint8_t req[] = {
-			0x52, 0x4d, 0x01, 0x0f, 0x00, 0x08, 0x00, 0x04,
-			0x00, 0x00, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00,
-			0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09,
-			0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
-			0xce, 0xa6, 0xa9, 0xc0, 0x8e, 0xad, 0x01, 0x24,
-			'n', 'e', 'w', 's',
-		};
-		static const uint8_t ho[] = {
-			0x52, 0x4d, 0x01, 0x10, 0x00, 0x08, 0x00, 0x04,
-			0x00, 0x00, 0x00, 0x03, 0x00, 0x28, 0x00, 0x00,
-			0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x09,
-			0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05,
-			0xce, 0xa6, 0xa9, 0xc0, 0x8e, 0xad, 0x01, 0x24,
-			'n', 'e', 'w', 's',
-			0x5e, 0xed, 0x00, 0x00, 0x00, 0x00, 0x00, 0x07,
-			0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2b,
-			0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00,
-			0x00, 0x00, 0x00, 0x02, 0x00, 0x00, 0x61, 0xa8,
-			0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x03, 0xe8,
-		};
-		struct chan_msg d;
+	m = (struct chan_msg){ .type = RUMOR_T_HANDOFF_REQ,
+		.hop_limit = RUMOR_DEFAULT_HOP_LIMIT, .origin = 9, .epoch = 9,
+		.seq = 5, .channel = "news", .channel_len = 4,
+		.channel_hash = NEWS_HASH };
+	check_example(44, &m,
+		"52 4d 01 0f 00 08 00 04  00 00 00 09 00 00 00 00"
+		"00 00 00 00 00 00 00 09  00 00 00 00 00 00 00 05"
+		"ce a6 a9 c0 8e ad 01 24  6e 65 77 73");
 
-		CHECK_EQ(sizeof(req), 44);
-		CHECK_EQ(sizeof(ho), 84);
-		memset(&m, 0, sizeof(m));
-		m.type = RUMOR_T_HANDOFF_REQ;
-		m.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
-		m.origin = 9;
-		m.epoch = 9;
-		m.seq = 5;
-		m.channel = "news";
-		m.channel_len = 4;
-		m.channel_hash = 0xcea6a9c08ead0124ull;
-		CHECK_EQ(chan_msg_encode(&m, buf, sizeof(buf)), sizeof(req));
-		CHECK(memcmp(buf, req, sizeof(req)) == 0);
-		CHECK_EQ(chan_msg_decode(req, sizeof(req), &d), CHAN_WIRE_OK);
-		CHECK_EQ(d.type, RUMOR_T_HANDOFF_REQ);
-		CHECK_EQ(d.origin, 9);
-		CHECK_EQ(d.epoch, 9);
-		CHECK_EQ(d.seq, 5);
-		CHECK(d.payload == NULL && d.payload_len == 0);
-
-		m.type = RUMOR_T_HANDOFF;
-		m.origin = 3;
-		m.u.handoff.stream = 0x5eed000000000007ull;
-		m.u.handoff.next_seq = 43;
-		m.u.handoff.n_nodes = 2;
-		m.u.handoff.node[0].id = 2;
-		m.u.handoff.node[0].lease_ms = 25000;
-		m.u.handoff.node[1].id = 5;
-		m.u.handoff.node[1].lease_ms = 1000;
-		CHECK_EQ(chan_msg_encode(&m, buf, sizeof(buf)), sizeof(ho));
-		CHECK(memcmp(buf, ho, sizeof(ho)) == 0);
-		memset(&d, 0xee, sizeof(d));
-		CHECK_EQ(chan_msg_decode(ho, sizeof(ho), &d), CHAN_WIRE_OK);
-		CHECK_EQ(d.type, RUMOR_T_HANDOFF);
-		CHECK_EQ(d.origin, 3);
-		CHECK_EQ(d.seq, 5);
-		CHECK_EQ(d.u.handoff.stream, 0x5eed000000000007ull);
-		CHECK_EQ(d.u.handoff.next_seq, 43);
-		CHECK_EQ(d.u.handoff.n_nodes, 2);
-		CHECK_EQ(d.u.handoff.node[0].id, 2);
-		CHECK_EQ(d.u.handoff.node[0].lease_ms, 25000);
-		CHECK_EQ(d.u.handoff.node[1].id, 5);
-		CHECK_EQ(d.u.handoff.node[1].lease_ms, 1000);
-		CHECK(d.payload == NULL && d.payload_len == 0);
-	}
+	m.type = RUMOR_T_HANDOFF;
+	m.origin = 3;
+	m.u.handoff = (struct chan_handoff){ .stream = 0x5eed000000000007ull,
+		.next_seq = 43, .n_nodes = 2,
+		.node = { { .id = 2, .lease_ms = 25000 },
+			{ .id = 5, .lease_ms = 1000 } } };
+	check_example(84, &m,
+		"52 4d 01 10 00 08 00 04  00 00 00 03 00 28 00 00"
+		"00 00 00 00 00 00 00 09  00 00 00 00 00 00 00 05"
+		"ce a6 a9 c0 8e ad 01 24  6e 65 77 73 5e ed 00 00"
+		"00 00 00 07 00 00 00 00  00 00 00 2b 00 00 00 02"
+		"00 00 00 00 00 00 00 02  00 00 61 a8 00 00 00 05"
+		"00 00 03 e8");
 
 	/* The example channel hash is the one of docs/protocol.md. */
-	CHECK_EQ(ring_channel_hash("news", 4), 0xcea6a9c08ead0124ull);
+	CHECK_EQ(ring_channel_hash("news", 4), NEWS_HASH);
 	CHECK_EQ(chan_payload_max(4), 1472 - 40 - 4 - 16);
 	CHECK_EQ(chan_payload_max(RUMOR_CHANNEL_MAX), 1161);
 	CHECK_EQ(chan_payload_max(0), 0);
@@ -533,8 +422,8 @@ check_round_trip(const struct chan_msg *m)
 	}
 	/* The header says what the codec was given. */
 	CHECK_EQ(buf[3], m->type);
-	CHECK_EQ(get64(buf + 24), m->seq);
-	CHECK_EQ(get64(buf + 32), m->channel_hash);
+	CHECK_EQ(test_get(buf + 24, 8), m->seq);
+	CHECK_EQ(test_get(buf + 32, 8), m->channel_hash);
 	CHECK_EQ((size_t)buf[12] << 8 | buf[13], want - HDR - m->channel_len);
 
 	memset(&d, 0xee, sizeof(d));
@@ -547,9 +436,7 @@ check_round_trip(const struct chan_msg *m)
 	memset(big, 0xa5, sizeof(big));
 	CHECK_EQ(chan_msg_encode(m, big, sizeof(big)), want);
 	CHECK(memcmp(big, buf, want) == 0);
-	for (size_t i = want; i < sizeof(big); i++)
-		if (!CHECK_EQ(big[i], 0xa5))
-			break;
+	CHECK_UNTOUCHED(big + want, sizeof(big) - want, 0xa5);
 
 	/* One byte short: refused, nothing written. */
 	memset(big, 0xa5, sizeof(big));
@@ -557,7 +444,7 @@ check_round_trip(const struct chan_msg *m)
 	CHECK_EQ(big[0], 0xa5);
 
 	/* At an odd address, the same, and it encodes back the same. */
-	odd = alloc_exact(want + 1);
+	odd = test_alloc_exact(want + 1);
 	memcpy(odd + 1, buf, want);
 	CHECK_EQ(chan_msg_decode(odd + 1, want, &d), CHAN_WIRE_OK);
 	CHECK(msg_equal(m, &d));
@@ -576,8 +463,8 @@ static void
 check_handoff_bytes(const struct chan_msg *m)
 {
 	size_t want = msg_len(m), off;
-	uint8_t *raw = alloc_exact(want);
-	uint8_t *enc = alloc_exact(want);
+	uint8_t *raw = test_alloc_exact(want);
+	uint8_t *enc = test_alloc_exact(want);
 	struct chan_msg d;
 
 	off = raw_head(raw, m, want - HDR - m->channel_len);
@@ -807,19 +694,13 @@ test_truncation(void)
 				9);
 		size_t len;
 		uint8_t *buf = encode_exact(&m, &len);
-		uint8_t *big = alloc_exact(len + 1);
+		uint8_t *big = test_alloc_exact(len + 1);
 
 		CHECK_EQ(len, msg_len(&m));
-		for (size_t l = 0; l <= len; l++) {
-			enum chan_wire_error e = decode_exact(buf, l);
-
-			if (l < HDR)
-				CHECK_EQ(e, CHAN_WIRE_SHORT);
-			else if (l < len)
-				CHECK_EQ(e, CHAN_WIRE_LENGTH);
-			else
-				CHECK_EQ(e, CHAN_WIRE_OK);
-		}
+		for (size_t l = 0; l <= len; l++)
+			CHECK_EQ(decode_exact(buf, l), l < HDR ?
+					CHAN_WIRE_SHORT : l < len ?
+					CHAN_WIRE_LENGTH : CHAN_WIRE_OK);
 		memcpy(big, buf, len);
 		big[len] = 0;
 		CHECK_EQ(decode_exact(big, len + 1), CHAN_WIRE_LENGTH);
@@ -848,17 +729,17 @@ test_fixed_lengths(void)
 
 		CHECK_EQ(len, HDR + clen + fixed);
 		if (fixed > 0) {
-			shorter = alloc_exact(len - 1);
+			shorter = test_alloc_exact(len - 1);
 			memcpy(shorter, buf, len - 1);
-			put16(shorter + 12, (uint16_t)(fixed - 1));
+			test_put(shorter + 12, 2, (uint16_t)(fixed - 1));
 			CHECK_EQ(decode_exact(shorter, len - 1),
 					CHAN_WIRE_LENGTH);
 			free(shorter);
 		}
-		longer = alloc_exact(len + 1);
+		longer = test_alloc_exact(len + 1);
 		memcpy(longer, buf, len);
 		longer[len] = 0;
-		put16(longer + 12, (uint16_t)(fixed + 1));
+		test_put(longer + 12, 2, (uint16_t)(fixed + 1));
 		CHECK_EQ(decode_exact(longer, len + 1), has_payload(type) ?
 				CHAN_WIRE_OK : CHAN_WIRE_LENGTH);
 		free(longer);
@@ -883,10 +764,10 @@ test_fixed_lengths(void)
 			 * Grow the message by one byte: over the maximum for
 			 * DATA, over a datagram for the others.
 			 */
-			over = alloc_exact(len + 1);
+			over = test_alloc_exact(len + 1);
 			memcpy(over, buf, len);
 			over[len] = 0x55;
-			put16(over + 12, (uint16_t)(fixed +
+			test_put(over + 12, 2, (uint16_t)(fixed +
 					chan_payload_max(4) + 1));
 			CHECK_EQ(decode_exact(over, len + 1),
 					CHAN_WIRE_LENGTH);
@@ -898,17 +779,17 @@ test_fixed_lengths(void)
 		/* A DATA of exactly a datagram, still over the maximum. */
 		{
 			size_t plen = RUMOR_DATAGRAM_MAX - HDR - 4;
-			uint8_t *dg = alloc_exact(RUMOR_DATAGRAM_MAX);
+			uint8_t *dg = test_alloc_exact(RUMOR_DATAGRAM_MAX);
 			struct chan_msg m = msg_make(RUMOR_T_DATA, "news", 4,
 					chan_payload_max(4));
 
 			CHECK_EQ(chan_msg_encode(&m, dg, RUMOR_DATAGRAM_MAX),
 					msg_len(&m));
 			memcpy(dg + HDR + 4, payload_buf, plen);
-			put16(dg + 12, (uint16_t)plen);
+			test_put(dg + 12, 2, (uint16_t)plen);
 			CHECK_EQ(decode_exact(dg, RUMOR_DATAGRAM_MAX),
 					CHAN_WIRE_LENGTH);
-			put16(dg + 12, (uint16_t)chan_payload_max(4));
+			test_put(dg + 12, 2, (uint16_t)chan_payload_max(4));
 			CHECK_EQ(decode_exact(dg, HDR + 4 +
 					chan_payload_max(4)), CHAN_WIRE_OK);
 			free(dg);
@@ -919,12 +800,12 @@ test_fixed_lengths(void)
 					chan_payload_max(2));
 			size_t len;
 			uint8_t *buf = encode_exact(&m, &len);
-			uint8_t *over = alloc_exact(len + 1);
+			uint8_t *over = test_alloc_exact(len + 1);
 
 			CHECK_EQ(len, msg_len(&m));
 			memcpy(over, buf, len);
 			over[len] = 0;
-			put16(over + 12, (uint16_t)(chan_payload_max(2) + 1));
+			test_put(over + 12, 2, chan_payload_max(2) + 1);
 			CHECK_EQ(decode_exact(over, len + 1),
 					CHAN_WIRE_LENGTH);
 			free(over);
@@ -933,42 +814,16 @@ test_fixed_lengths(void)
 	}
 }
 
-/* Decode a copy of good with one byte changed; check the verdict. */
-static void
-check_byte(const uint8_t *good, size_t len, size_t off, uint8_t byte,
-		enum chan_wire_error want, int line)
-{
-	uint8_t *bad = alloc_exact(len);
-	struct chan_msg d;
-	enum chan_wire_error e;
-
-	memcpy(bad, good, len);
-	bad[off] = byte;
-	e = chan_msg_decode(bad, len, &d);
-	if (!CHECK_EQ(e, want))
-		fprintf(stderr, "  (line %d: byte %zu set to 0x%02x gives %s, "
-				"not %s)\n", line, off, byte,
-				chan_wire_error_name(e),
-				chan_wire_error_name(want));
-	free(bad);
-}
-
-/* Decode a copy of good with a field rewritten by put. */
+/* Decode a copy of good with a field of width bytes rewritten. */
 static void
 check_field(const uint8_t *good, size_t len, size_t off, unsigned width,
 		uint64_t value, enum chan_wire_error want, int line)
 {
-	uint8_t *bad = alloc_exact(len);
+	uint8_t *bad = test_copy_exact(good, len);
 	struct chan_msg d;
 	enum chan_wire_error e;
 
-	memcpy(bad, good, len);
-	if (width == 2)
-		put16(bad + off, (uint16_t)value);
-	else if (width == 4)
-		put32(bad + off, (uint32_t)value);
-	else
-		put64(bad + off, value);
+	test_put(bad + off, width, value);
 	e = chan_msg_decode(bad, len, &d);
 	if (!CHECK_EQ(e, want))
 		fprintf(stderr, "  (line %d: %u bytes at %zu set to %#llx give "
@@ -988,7 +843,7 @@ check_raw(const struct chan_msg *m, const uint8_t *body, size_t blen,
 		enum chan_wire_error want, int line)
 {
 	size_t len = HDR + m->channel_len + blen;
-	uint8_t *dg = alloc_exact(len);
+	uint8_t *dg = test_alloc_exact(len);
 	struct chan_msg d;
 	enum chan_wire_error e;
 
@@ -1008,8 +863,36 @@ check_raw(const struct chan_msg *m, const uint8_t *body, size_t blen,
 #define CHECK_RAW(m, body, blen, want) \
 	check_raw(&(m), (body), (blen), (want), __LINE__)
 
+/*
+ * A stream at off: 0 gets zero (STREAM, or SEQ where a sequence must go
+ * with it), 1 and UINT64_MAX pass. A sequence at off: 1 and CHAN_SEQ_MAX
+ * pass, 0 and what is above CHAN_SEQ_MAX get SEQ.
+ */
+static void
+check_stream(const uint8_t *good, size_t len, size_t off,
+		enum chan_wire_error zero, int line)
+{
+	check_field(good, len, off, 8, 0, zero, line);
+	check_field(good, len, off, 8, 1, CHAN_WIRE_OK, line);
+	check_field(good, len, off, 8, UINT64_MAX, CHAN_WIRE_OK, line);
+}
+
+static void
+check_seq(const uint8_t *good, size_t len, size_t off, int line)
+{
+	static const uint64_t bad[] = { 0, CHAN_SEQ_MAX + 1, UINT64_MAX };
+
+	check_field(good, len, off, 8, 1, CHAN_WIRE_OK, line);
+	check_field(good, len, off, 8, CHAN_SEQ_MAX, CHAN_WIRE_OK, line);
+	for (size_t i = 0; i < TEST_DIM(bad); i++)
+		check_field(good, len, off, 8, bad[i], CHAN_WIRE_SEQ, line);
+}
+
+#define CHECK_STREAM(off, zero) \
+	check_stream(good, len, (off), (zero), __LINE__)
+#define CHECK_SEQ(off) check_seq(good, len, (off), __LINE__)
 #define CHECK_BYTE(off, byte, want) \
-	check_byte(good, len, (off), (byte), (want), __LINE__)
+	check_field(good, len, (off), 1, (byte), (want), __LINE__)
 #define CHECK_FIELD(off, width, value, want) \
 	check_field(good, len, (off), (width), (value), (want), __LINE__)
 
@@ -1039,11 +922,11 @@ test_header_errors(void)
 	CHECK_BYTE(3, 0xff, CHAN_WIRE_TYPE);
 	/* CHANNEL: empty, or over 255 (with lengths that add up). */
 	{
-		uint8_t *bad = alloc_exact(len);
+		uint8_t *bad = test_alloc_exact(len);
 
 		memcpy(bad, good, len);
-		put16(bad + 6, 0);
-		put16(bad + 12, (uint16_t)(len - HDR));
+		test_put(bad + 6, 2, 0);
+		test_put(bad + 12, 2, (uint16_t)(len - HDR));
 		CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_CHANNEL);
 		free(bad);
 	}
@@ -1055,10 +938,10 @@ test_header_errors(void)
 
 		CHECK_EQ(decode_exact(lb, ll), CHAN_WIRE_OK);
 		/* 256 bytes of name: the first byte of the body joins it. */
-		put16(lb + 6, RUMOR_CHANNEL_MAX + 1);
-		put16(lb + 12, (uint16_t)(ll - HDR - RUMOR_CHANNEL_MAX - 1));
+		test_put(lb + 6, 2, RUMOR_CHANNEL_MAX + 1);
+		test_put(lb + 12, 2, ll - HDR - RUMOR_CHANNEL_MAX - 1);
 		CHECK_EQ(decode_exact(lb, ll), CHAN_WIRE_CHANNEL);
-		put16(lb + 6, 0xffff);
+		test_put(lb + 6, 2, 0xffff);
 		CHECK_EQ(decode_exact(lb, ll), CHAN_WIRE_CHANNEL);
 		free(lb);
 	}
@@ -1071,11 +954,11 @@ test_header_errors(void)
 	/* Over a datagram, even with lengths that add up. */
 	{
 		size_t over = RUMOR_DATAGRAM_MAX + 1;
-		uint8_t *bad = alloc_exact(over);
+		uint8_t *bad = test_alloc_exact(over);
 
 		memset(bad, 0, over);
 		memcpy(bad, good, body + CHAN_ORD_LEN);
-		put16(bad + 12, (uint16_t)(over - body));
+		test_put(bad + 12, 2, (uint16_t)(over - body));
 		CHECK_EQ(decode_exact(bad, over), CHAN_WIRE_LENGTH);
 		free(bad);
 	}
@@ -1210,7 +1093,7 @@ test_handoff_errors(void)
 			CHECK_RAW(m, body, l, CHAN_WIRE_LENGTH);
 	/* The count that goes with the length, and none other. */
 	for (uint32_t c = 0; c <= 4; c++) {
-		put32(body + 16, c);
+		test_put(body + 16, 4, c);
 		CHECK_RAW(m, body, 24 + 8 * (size_t)c, CHAN_WIRE_OK);
 		CHECK_RAW(m, body, 48, c == 3 ? CHAN_WIRE_OK :
 				CHAN_WIRE_LENGTH);
@@ -1223,8 +1106,8 @@ test_handoff_errors(void)
 			CHAN_HANDOFF_NODES_MAX);
 	CHECK_EQ(n, 24 + 8 * 128);
 	CHECK_RAW(big, body, n, CHAN_WIRE_OK);
-	put32(body + n, 1000);			/* A valid 129th node. */
-	put32(body + n + 4, 1000);
+	test_put(body + n, 4, 1000);		/* A valid 129th node. */
+	test_put(body + n + 4, 4, 1000);
 	CHECK(HDR + 4 + n + 8 <= RUMOR_DATAGRAM_MAX);
 	CHECK_RAW(big, body, n + 8, CHAN_WIRE_LENGTH);
 	{
@@ -1234,7 +1117,7 @@ test_handoff_errors(void)
 		const size_t lens[] = { 24, 32, n, n + 8 };
 
 		for (size_t o = 0; o < sizeof(over) / sizeof(over[0]); o++) {
-			put32(body + 16, over[o]);
+			test_put(body + 16, 4, over[o]);
 			for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]);
 					l++)
 				CHECK_RAW(big, body, lens[l],
@@ -1253,14 +1136,8 @@ test_handoff_errors(void)
 		CHECK_BYTE(b + o, 0x80, CHAN_WIRE_RESERVED);
 	}
 	/* Stream and next_seq: both 0 or neither; next_seq in range. */
-	CHECK_FIELD(b, 8, 0, CHAN_WIRE_SEQ);
-	CHECK_FIELD(b, 8, 1, CHAN_WIRE_OK);
-	CHECK_FIELD(b, 8, UINT64_MAX, CHAN_WIRE_OK);
-	CHECK_FIELD(b + 8, 8, 0, CHAN_WIRE_SEQ);
-	CHECK_FIELD(b + 8, 8, 1, CHAN_WIRE_OK);
-	CHECK_FIELD(b + 8, 8, CHAN_SEQ_MAX, CHAN_WIRE_OK);
-	CHECK_FIELD(b + 8, 8, CHAN_SEQ_MAX + 1, CHAN_WIRE_SEQ);
-	CHECK_FIELD(b + 8, 8, UINT64_MAX, CHAN_WIRE_SEQ);
+	CHECK_STREAM(b, CHAN_WIRE_SEQ);
+	CHECK_SEQ(b + 8);
 	/* Each node: its id, then its lease. */
 	for (size_t i = 0; i < 3; i++) {
 		const size_t nd = b + 24 + 8 * i;
@@ -1437,22 +1314,17 @@ test_body_errors(void)
 	m = msg_make(RUMOR_T_INTEREST_ACK, "news", 4, 0);
 	good = encode_exact(&m, &len);
 	CHECK_EQ(len, HDR + 4 + 28);
-	CHECK_FIELD(b + 12, 8, 0, CHAN_WIRE_STREAM);
-	CHECK_FIELD(b + 12, 8, UINT64_MAX, CHAN_WIRE_OK);
-	CHECK_FIELD(b + 20, 8, 0, CHAN_WIRE_SEQ);
-	CHECK_FIELD(b + 20, 8, 1, CHAN_WIRE_OK);
-	CHECK_FIELD(b + 20, 8, CHAN_SEQ_MAX, CHAN_WIRE_OK);
-	CHECK_FIELD(b + 20, 8, CHAN_SEQ_MAX + 1, CHAN_WIRE_SEQ);
+	CHECK_STREAM(b + 12, CHAN_WIRE_STREAM);
+	CHECK_SEQ(b + 20);
 	/* A withdrawal's answer (lease 0) says nothing of it either. */
 	CHECK_FIELD(b + 4, 4, 0, CHAN_WIRE_STATUS);
 	free(good);
-	/* A SUB_ACK never carries it. */
-	m = msg_make(RUMOR_T_SUB_ACK, "news", 4, 0);
-	m.u.ack.stream = 1;
-	check_refused(&m, __LINE__);
-	m.u.ack.stream = 0;
-	m.u.ack.next_seq = 1;
-	check_refused(&m, __LINE__);
+	/* A SUB_ACK never carries it: neither stream nor next_seq. */
+	for (int f = 0; f < 2; f++) {
+		m = msg_make(RUMOR_T_SUB_ACK, "news", 4, 0);
+		*(f ? &m.u.ack.next_seq : &m.u.ack.stream) = 1;
+		check_refused(&m, __LINE__);
+	}
 
 	/* GOSSIP: the boot number. */
 	m = msg_make(RUMOR_T_GOSSIP, "@new", 4, 3);
@@ -1470,14 +1342,8 @@ test_body_errors(void)
 
 		m = msg_make(types[i], "news", 4, 5);
 		good = encode_exact(&m, &len);
-		CHECK_FIELD(b, 8, 0, CHAN_WIRE_STREAM);
-		CHECK_FIELD(b, 8, 1, CHAN_WIRE_OK);
-		CHECK_FIELD(b, 8, UINT64_MAX, CHAN_WIRE_OK);
-		CHECK_FIELD(b + 8, 8, 0, CHAN_WIRE_SEQ);
-		CHECK_FIELD(b + 8, 8, 1, CHAN_WIRE_OK);
-		CHECK_FIELD(b + 8, 8, CHAN_SEQ_MAX, CHAN_WIRE_OK);
-		CHECK_FIELD(b + 8, 8, CHAN_SEQ_MAX + 1, CHAN_WIRE_SEQ);
-		CHECK_FIELD(b + 8, 8, UINT64_MAX, CHAN_WIRE_SEQ);
+		CHECK_STREAM(b, CHAN_WIRE_STREAM);
+		CHECK_SEQ(b + 8);
 		free(good);
 	}
 	/* A broadcast DELIVER has neither. */
@@ -1538,25 +1404,25 @@ test_order(void)
 	struct chan_msg m = msg_make(RUMOR_T_NACK, "news", 4, 0);
 	size_t len;
 	uint8_t *good = encode_exact(&m, &len);
-	uint8_t *bad = alloc_exact(len);
+	uint8_t *bad = test_alloc_exact(len);
 	const size_t b = HDR + 4;
 
 	memcpy(bad, good, len);
-	put32(bad + b + 16, 0);			/* Range. */
+	test_put(bad + b + 16, 4, 0);			/* Range. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_RANGE);
-	put64(bad + b + 8, 0);			/* Seq. */
+	test_put(bad + b + 8, 8, 0);			/* Seq. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_SEQ);
-	put64(bad + b, 0);			/* Stream. */
+	test_put(bad + b, 8, 0);			/* Stream. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_STREAM);
 	bad[b + 23] = 1;			/* Reserved. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_RESERVED);
 	bad[HDR] = '@';				/* Kind. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_KIND);
-	put32(bad + 8, 0);			/* Origin. */
+	test_put(bad + 8, 4, 0);			/* Origin. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_ORIGIN);
-	put16(bad + 12, 1);			/* Length. */
+	test_put(bad + 12, 2, 1);			/* Length. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_LENGTH);
-	put16(bad + 6, 0);			/* Channel. */
+	test_put(bad + 6, 2, 0);			/* Channel. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_CHANNEL);
 	bad[3] = 2;				/* Type. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_TYPE);
@@ -1569,10 +1435,10 @@ test_order(void)
 	m = msg_make(RUMOR_T_SUB_ACK, "news", 4, 0);
 	free(good);
 	good = encode_exact(&m, &len);
-	bad = alloc_exact(len - 1);
+	bad = test_alloc_exact(len - 1);
 	memcpy(bad, good, len - 1);
 	bad[b] = 0xff;
-	put16(bad + 12, CHAN_ACK_LEN - 1);
+	test_put(bad + 12, 2, CHAN_ACK_LEN - 1);
 	CHECK_EQ(decode_exact(bad, len - 1), CHAN_WIRE_LENGTH);
 	free(bad);
 	free(good);
@@ -1583,43 +1449,44 @@ test_order(void)
 	 */
 	m = msg_make(RUMOR_T_HANDOFF, "news", 4, 0);
 	good = encode_exact(&m, &len);
-	bad = alloc_exact(len);
+	bad = test_alloc_exact(len);
 	memcpy(bad, good, len);
-	put32(bad + b + 28 + 16, 0);		/* Lease of the last. */
+	test_put(bad + b + 28 + 16, 4, 0);		/* Lease of the last. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_LEASE);
-	put32(bad + b + 24 + 8, 0);		/* Id of the second. */
+	test_put(bad + b + 24 + 8, 4, 0);		/* Id of the second. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_RANGE);
-	put32(bad + b + 28, CHAN_LEASE_MAX_MS + 1); /* Lease of the first. */
+	/* Lease of the first. */
+	test_put(bad + b + 28, 4, CHAN_LEASE_MAX_MS + 1);
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_LEASE);
-	put32(bad + b + 24, 0);			/* Id of the first. */
+	test_put(bad + b + 24, 4, 0);			/* Id of the first. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_RANGE);
-	put64(bad + b + 8, CHAN_SEQ_MAX + 1);	/* Seq. */
+	test_put(bad + b + 8, 8, CHAN_SEQ_MAX + 1);	/* Seq. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_SEQ);
-	put64(bad + b, 0);			/* Stream 0: seq still. */
+	test_put(bad + b, 8, 0);		/* Stream 0: seq still. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_SEQ);
 	bad[b + 20] = 1;			/* Reserved. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_RESERVED);
-	put32(bad + b + 16, CHAN_HANDOFF_NODES_MAX + 1);	/* Count. */
+	test_put(bad + b + 16, 4, CHAN_HANDOFF_NODES_MAX + 1);	/* Count. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_LENGTH);
-	put32(bad + b + 16, 2);			/* Count and length. */
+	test_put(bad + b + 16, 4, 2);			/* Count and length. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_LENGTH);
 	bad[HDR] = '@';				/* Kind. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_KIND);
-	put32(bad + 8, 0);			/* Origin. */
+	test_put(bad + 8, 4, 0);			/* Origin. */
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_ORIGIN);
 	free(bad);
 	free(good);
 	/* HANDOFF_REQ: origin, then kind, then its length. */
 	m = msg_make(RUMOR_T_HANDOFF_REQ, "news", 4, 0);
 	good = encode_exact(&m, &len);
-	bad = alloc_exact(len + 1);
+	bad = test_alloc_exact(len + 1);
 	memcpy(bad, good, len);
 	bad[len] = 0;
-	put16(bad + 12, 1);			/* Length. */
+	test_put(bad + 12, 2, 1);			/* Length. */
 	CHECK_EQ(decode_exact(bad, len + 1), CHAN_WIRE_LENGTH);
 	bad[HDR] = '@';				/* Kind. */
 	CHECK_EQ(decode_exact(bad, len + 1), CHAN_WIRE_KIND);
-	put32(bad + 8, 0);			/* Origin. */
+	test_put(bad + 8, 4, 0);			/* Origin. */
 	CHECK_EQ(decode_exact(bad, len + 1), CHAN_WIRE_ORIGIN);
 	free(bad);
 	free(good);
@@ -1629,15 +1496,37 @@ test_order(void)
 static void
 check_ho_refused(const struct chan_handoff *ho, int line)
 {
-	uint8_t hb[CHAN_HANDOFF_LEN + 8 * (CHAN_HANDOFF_NODES_MAX + 1)];
-
-	memset(hb, 0xa5, sizeof(hb));
-	if (!CHECK_EQ(chan_handoff_encode(ho, hb, sizeof(hb)), 0))
-		fprintf(stderr, "  (line %d)\n", line);
-	for (size_t i = 0; i < sizeof(hb); i++)
-		if (!CHECK_EQ(hb[i], 0xa5))
-			break;
+	CHECK_REFUSED_BY(chan_handoff_encode, ho, CHAN_HANDOFF_LEN +
+			8 * (CHAN_HANDOFF_NODES_MAX + 1), line);
 }
+
+/*
+ * A field of a raw HANDOFF rewritten, then the verdict on it; RAW_NEXT:
+ * the next step rewrites another before it is decoded.
+ */
+#define RAW_NEXT CHAN_WIRE_ERROR_MAX
+
+static const struct raw_step {
+	size_t off;
+	unsigned int width;
+	uint64_t value;
+	enum chan_wire_error want;
+} ho_raw_steps[] = {
+	/* Count and length; reserved. */
+	{ 16, 4, 3, CHAN_WIRE_LENGTH },
+	{ 16, 4, CHAN_HANDOFF_NODES_MAX + 1, CHAN_WIRE_LENGTH },
+	{ 16, 4, 2, RAW_NEXT }, { 20, 4, 1, CHAN_WIRE_RESERVED },
+	/* Stream and next_seq: both 0 or neither, next_seq in range. */
+	{ 20, 4, 0, RAW_NEXT }, { 8, 8, 0, CHAN_WIRE_SEQ },
+	{ 0, 8, 0, CHAN_WIRE_OK },
+	{ 8, 8, 1, CHAN_WIRE_SEQ },
+	{ 0, 8, 9, RAW_NEXT }, { 8, 8, CHAN_SEQ_MAX + 1, CHAN_WIRE_SEQ },
+	/* The second node's id, then its lease. */
+	{ 8, 8, 10, RAW_NEXT }, { 32, 4, 0, CHAN_WIRE_RANGE },
+	{ 32, 4, 1, RAW_NEXT }, { 36, 4, 0, CHAN_WIRE_LEASE },
+	{ 36, 4, CHAN_LEASE_MAX_MS + 1, CHAN_WIRE_LEASE },
+	{ 36, 4, CHAN_LEASE_MAX_MS, CHAN_WIRE_OK },
+};
 
 /* chan_handoff_encode and chan_handoff_decode alone. */
 static void
@@ -1667,13 +1556,11 @@ test_parts_handoff(void)
 			CHECK_EQ(hb[0], 0xa5);
 			CHECK_EQ(chan_handoff_encode(&ho, hb, sizeof(hb)),
 					want);
-			for (size_t i = want; i < sizeof(hb); i++)
-				if (!CHECK_EQ(hb[i], 0xa5))
-					break;
+			CHECK_UNTOUCHED(hb + want, sizeof(hb) - want, 0xa5);
 			CHECK_EQ(raw_handoff(raw, &ho, counts[k], 0,
 					counts[k]), want);
 			CHECK(memcmp(hb, raw, want) == 0);
-			x = alloc_exact(want);
+			x = test_alloc_exact(want);
 			memcpy(x, raw, want);
 			memset(&d, 0xee, sizeof(d));
 			CHECK_EQ(chan_handoff_decode(x, want, &d),
@@ -1703,33 +1590,15 @@ test_parts_handoff(void)
 	ho_fill(&ho, 2);
 	CHECK_EQ(raw_handoff(raw, &ho, 2, 0, 2), 40);
 	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_OK);
-	put32(raw + 16, 3);
-	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_LENGTH);
-	put32(raw + 16, CHAN_HANDOFF_NODES_MAX + 1);
-	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_LENGTH);
-	put32(raw + 16, 2);
-	put32(raw + 20, 1);
-	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_RESERVED);
-	put32(raw + 20, 0);
-	put64(raw + 8, 0);
-	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_SEQ);
-	put64(raw, 0);
-	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_OK);
-	put64(raw + 8, 1);
-	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_SEQ);
-	put64(raw, 9);
-	put64(raw + 8, CHAN_SEQ_MAX + 1);
-	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_SEQ);
-	put64(raw + 8, 10);
-	put32(raw + 32, 0);
-	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_RANGE);
-	put32(raw + 32, 1);
-	put32(raw + 36, 0);
-	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_LEASE);
-	put32(raw + 36, CHAN_LEASE_MAX_MS + 1);
-	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_LEASE);
-	put32(raw + 36, CHAN_LEASE_MAX_MS);
-	CHECK_EQ(chan_handoff_decode(raw, 40, &d), CHAN_WIRE_OK);
+	for (size_t i = 0; i < TEST_DIM(ho_raw_steps); i++) {
+		const struct raw_step *st = &ho_raw_steps[i];
+
+		test_put(raw + st->off, st->width, st->value);
+		if (st->want != RAW_NEXT &&
+				!CHECK_EQ(chan_handoff_decode(raw, 40, &d),
+				st->want))
+			fprintf(stderr, "  (step %zu)\n", i);
+	}
 
 	/*
 	 * The encoder refuses the same, writing nothing. A count above 128
@@ -1785,150 +1654,93 @@ test_parts_handoff(void)
 	CHECK_EQ(chan_handoff_encode(&ho, hb, sizeof(hb)), 40);
 }
 
+/*
+ * The codec of fixed part P (LEN bytes) alone, on in, which is valid:
+ * refused in LEN - 1 bytes, written in LEN of buf, decoded into *d from
+ * an exact copy, and that copy one byte short refused. The rest of the
+ * arguments go between the struct and the buffer (ack: interest, ord:
+ * broadcast).
+ */
+#define CHECK_PART(buf, P, LEN, in, d, ...) do {			\
+	uint8_t *x_;							\
+									\
+	CHECK_EQ(chan_##P##_encode((in), ##__VA_ARGS__, (buf),		\
+			(LEN) - 1), 0);					\
+	CHECK_EQ(chan_##P##_encode((in), ##__VA_ARGS__, (buf),		\
+			sizeof(buf)), (LEN));				\
+	x_ = test_copy_exact((buf), (LEN));				\
+	CHECK_EQ(chan_##P##_decode(x_, (LEN), ##__VA_ARGS__, (d)),	\
+			CHAN_WIRE_OK);					\
+	CHECK_EQ(chan_##P##_decode(x_, (LEN) - 1, ##__VA_ARGS__, (d)),	\
+			CHAN_WIRE_LENGTH);				\
+	free(x_);							\
+} while (0)
+
 /* The fixed-part codecs alone, on exact buffers. */
 static void
 test_parts(void)
 {
 	uint8_t buf[CHAN_NACK_LEN + 8];
-	uint8_t *x;
+	struct chan_lease l = { .lease_ms = 777 }, dl;
+	struct chan_ack a = { .status = CHAN_ST_CHANNEL_LIMIT, .limit = 4096 };
+	struct chan_ack da;
+	struct chan_ord o = { .stream = 9, .seq = 10 }, dor;
+	struct chan_gossip g = { .boot = 3 }, dg;
+	struct chan_range r = { .stream = 1, .first = 5, .last = 5 }, dr;
+	struct chan_nack n = { .stream = 1, .first = 5, .count = 3 }, dn;
 
-	{
-		struct chan_lease l = { .lease_ms = 777 }, d;
+	CHECK_PART(buf, lease, CHAN_LEASE_LEN, &l, &dl);
+	CHECK_EQ(dl.lease_ms, 777);
+	CHECK_EQ(chan_lease_decode(buf, CHAN_LEASE_LEN + 1, &dl),
+			CHAN_WIRE_LENGTH);
+	l.lease_ms = CHAN_LEASE_MAX_MS + 1;
+	CHECK_EQ(chan_lease_encode(&l, buf, sizeof(buf)), 0);
 
-		CHECK_EQ(chan_lease_encode(&l, buf, CHAN_LEASE_LEN - 1), 0);
-		CHECK_EQ(chan_lease_encode(&l, buf, sizeof(buf)),
-				CHAN_LEASE_LEN);
-		x = alloc_exact(CHAN_LEASE_LEN);
-		memcpy(x, buf, CHAN_LEASE_LEN);
-		CHECK_EQ(chan_lease_decode(x, CHAN_LEASE_LEN, &d),
-				CHAN_WIRE_OK);
-		CHECK_EQ(d.lease_ms, 777);
-		CHECK_EQ(chan_lease_decode(x, CHAN_LEASE_LEN - 1, &d),
-				CHAN_WIRE_LENGTH);
-		CHECK_EQ(chan_lease_decode(buf, CHAN_LEASE_LEN + 1, &d),
-				CHAN_WIRE_LENGTH);
-		free(x);
-		l.lease_ms = CHAN_LEASE_MAX_MS + 1;
-		CHECK_EQ(chan_lease_encode(&l, buf, sizeof(buf)), 0);
-	}
-	{
-		struct chan_ack a = { .status = CHAN_ST_CHANNEL_LIMIT,
-				.limit = 4096 }, d;
+	CHECK_PART(buf, ack, CHAN_ACK_LEN, &a, &da, false);
+	CHECK_EQ(da.status, CHAN_ST_CHANNEL_LIMIT);
+	CHECK_EQ(da.limit, 4096);
+	CHECK_EQ(da.lease_ms, 0);
+	CHECK_EQ(chan_ack_decode(buf, CHAN_ACK_LEN, true, &da),
+			CHAN_WIRE_LENGTH);
+	a.lease_ms = 1;
+	CHECK_EQ(chan_ack_encode(&a, false, buf, sizeof(buf)), 0);
+	/* The interest layout: 16 more bytes. */
+	a.status = CHAN_ST_OK;
+	a.limit = 0;
+	a.lease_ms = 5000;
+	a.stream = 77;
+	a.next_seq = 78;
+	CHECK_EQ(chan_ack_encode(&a, false, buf, sizeof(buf)), 0);
+	CHECK_PART(buf, ack, CHAN_IACK_LEN, &a, &da, true);
+	CHECK_EQ(da.stream, 77);
+	CHECK_EQ(da.next_seq, 78);
+	CHECK_EQ(da.lease_ms, 5000);
 
-		CHECK_EQ(chan_ack_encode(&a, false, buf, CHAN_ACK_LEN - 1), 0);
-		CHECK_EQ(chan_ack_encode(&a, false, buf, sizeof(buf)),
-				CHAN_ACK_LEN);
-		x = alloc_exact(CHAN_ACK_LEN);
-		memcpy(x, buf, CHAN_ACK_LEN);
-		CHECK_EQ(chan_ack_decode(x, CHAN_ACK_LEN, false, &d),
-				CHAN_WIRE_OK);
-		CHECK_EQ(d.status, CHAN_ST_CHANNEL_LIMIT);
-		CHECK_EQ(d.limit, 4096);
-		CHECK_EQ(d.lease_ms, 0);
-		CHECK_EQ(chan_ack_decode(x, CHAN_ACK_LEN - 1, false, &d),
-				CHAN_WIRE_LENGTH);
-		CHECK_EQ(chan_ack_decode(x, CHAN_ACK_LEN, true, &d),
-				CHAN_WIRE_LENGTH);
-		free(x);
-		a.lease_ms = 1;
-		CHECK_EQ(chan_ack_encode(&a, false, buf, sizeof(buf)), 0);
+	CHECK_EQ(chan_ord_encode(&o, true, buf, sizeof(buf)), 0);
+	CHECK_PART(buf, ord, CHAN_ORD_LEN, &o, &dor, false);
+	CHECK_EQ(dor.stream, 9);
+	CHECK_EQ(dor.seq, 10);
+	CHECK_EQ(chan_ord_decode(buf, CHAN_ORD_LEN, true, &dor),
+			CHAN_WIRE_STREAM);
+	o.stream = o.seq = 0;
+	CHECK_EQ(chan_ord_encode(&o, true, buf, sizeof(buf)), CHAN_ORD_LEN);
+	CHECK_EQ(chan_ord_encode(&o, false, buf, sizeof(buf)), 0);
 
-		/* The interest layout: 16 more bytes. */
-		a.status = CHAN_ST_OK;
-		a.limit = 0;
-		a.lease_ms = 5000;
-		a.stream = 77;
-		a.next_seq = 78;
-		CHECK_EQ(chan_ack_encode(&a, false, buf, sizeof(buf)), 0);
-		CHECK_EQ(chan_ack_encode(&a, true, buf, CHAN_IACK_LEN - 1), 0);
-		CHECK_EQ(chan_ack_encode(&a, true, buf, sizeof(buf)),
-				CHAN_IACK_LEN);
-		x = alloc_exact(CHAN_IACK_LEN);
-		memcpy(x, buf, CHAN_IACK_LEN);
-		CHECK_EQ(chan_ack_decode(x, CHAN_IACK_LEN, true, &d),
-				CHAN_WIRE_OK);
-		CHECK_EQ(d.stream, 77);
-		CHECK_EQ(d.next_seq, 78);
-		CHECK_EQ(d.lease_ms, 5000);
-		CHECK_EQ(chan_ack_decode(x, CHAN_IACK_LEN - 1, true, &d),
-				CHAN_WIRE_LENGTH);
-		free(x);
-	}
-	{
-		struct chan_ord o = { .stream = 9, .seq = 10 }, d;
+	CHECK_PART(buf, gossip, CHAN_GOSSIP_LEN, &g, &dg);
+	CHECK_EQ(dg.boot, 3);
+	g.boot = 0;
+	CHECK_EQ(chan_gossip_encode(&g, buf, sizeof(buf)), 0);
 
-		CHECK_EQ(chan_ord_encode(&o, false, buf, CHAN_ORD_LEN - 1), 0);
-		CHECK_EQ(chan_ord_encode(&o, true, buf, sizeof(buf)), 0);
-		CHECK_EQ(chan_ord_encode(&o, false, buf, sizeof(buf)),
-				CHAN_ORD_LEN);
-		x = alloc_exact(CHAN_ORD_LEN);
-		memcpy(x, buf, CHAN_ORD_LEN);
-		CHECK_EQ(chan_ord_decode(x, CHAN_ORD_LEN, false, &d),
-				CHAN_WIRE_OK);
-		CHECK_EQ(d.stream, 9);
-		CHECK_EQ(d.seq, 10);
-		CHECK_EQ(chan_ord_decode(x, CHAN_ORD_LEN, true, &d),
-				CHAN_WIRE_STREAM);
-		CHECK_EQ(chan_ord_decode(x, CHAN_ORD_LEN - 1, false, &d),
-				CHAN_WIRE_LENGTH);
-		free(x);
-		o.stream = o.seq = 0;
-		CHECK_EQ(chan_ord_encode(&o, true, buf, sizeof(buf)),
-				CHAN_ORD_LEN);
-		CHECK_EQ(chan_ord_encode(&o, false, buf, sizeof(buf)), 0);
-	}
-	{
-		struct chan_gossip g = { .boot = 3 }, d;
+	CHECK_PART(buf, range, CHAN_RANGE_LEN, &r, &dr);
+	CHECK_EQ(dr.first, 5);
+	CHECK_EQ(dr.last, 5);
+	r.last = 4;
+	CHECK_EQ(chan_range_encode(&r, buf, sizeof(buf)), 0);
 
-		CHECK_EQ(chan_gossip_encode(&g, buf, CHAN_GOSSIP_LEN - 1), 0);
-		CHECK_EQ(chan_gossip_encode(&g, buf, sizeof(buf)),
-				CHAN_GOSSIP_LEN);
-		x = alloc_exact(CHAN_GOSSIP_LEN);
-		memcpy(x, buf, CHAN_GOSSIP_LEN);
-		CHECK_EQ(chan_gossip_decode(x, CHAN_GOSSIP_LEN, &d),
-				CHAN_WIRE_OK);
-		CHECK_EQ(d.boot, 3);
-		CHECK_EQ(chan_gossip_decode(x, CHAN_GOSSIP_LEN - 1, &d),
-				CHAN_WIRE_LENGTH);
-		free(x);
-		g.boot = 0;
-		CHECK_EQ(chan_gossip_encode(&g, buf, sizeof(buf)), 0);
-	}
-	{
-		struct chan_range r = { .stream = 1, .first = 5, .last = 5 }, d;
-
-		CHECK_EQ(chan_range_encode(&r, buf, CHAN_RANGE_LEN - 1), 0);
-		CHECK_EQ(chan_range_encode(&r, buf, sizeof(buf)),
-				CHAN_RANGE_LEN);
-		x = alloc_exact(CHAN_RANGE_LEN);
-		memcpy(x, buf, CHAN_RANGE_LEN);
-		CHECK_EQ(chan_range_decode(x, CHAN_RANGE_LEN, &d),
-				CHAN_WIRE_OK);
-		CHECK_EQ(d.first, 5);
-		CHECK_EQ(d.last, 5);
-		CHECK_EQ(chan_range_decode(x, CHAN_RANGE_LEN - 1, &d),
-				CHAN_WIRE_LENGTH);
-		free(x);
-		r.last = 4;
-		CHECK_EQ(chan_range_encode(&r, buf, sizeof(buf)), 0);
-	}
-	{
-		struct chan_nack n = { .stream = 1, .first = 5, .count = 3 }, d;
-
-		CHECK_EQ(chan_nack_encode(&n, buf, CHAN_NACK_LEN - 1), 0);
-		CHECK_EQ(chan_nack_encode(&n, buf, sizeof(buf)),
-				CHAN_NACK_LEN);
-		x = alloc_exact(CHAN_NACK_LEN);
-		memcpy(x, buf, CHAN_NACK_LEN);
-		CHECK_EQ(chan_nack_decode(x, CHAN_NACK_LEN, &d),
-				CHAN_WIRE_OK);
-		CHECK_EQ(d.count, 3);
-		CHECK_EQ(chan_nack_decode(x, CHAN_NACK_LEN - 1, &d),
-				CHAN_WIRE_LENGTH);
-		free(x);
-		n.count = CHAN_NACK_MAX + 1;
-		CHECK_EQ(chan_nack_encode(&n, buf, sizeof(buf)), 0);
-	}
+	CHECK_PART(buf, nack, CHAN_NACK_LEN, &n, &dn);
+	CHECK_EQ(dn.count, 3);
+	n.count = CHAN_NACK_MAX + 1;
+	CHECK_EQ(chan_nack_encode(&n, buf, sizeof(buf)), 0);
 	test_parts_handoff();
 }
 
@@ -1936,16 +1748,7 @@ test_parts(void)
 static void
 check_refused(const struct chan_msg *m, int line)
 {
-	uint8_t buf[RUMOR_DATAGRAM_MAX + 16];
-	size_t n;
-
-	memset(buf, 0xa5, sizeof(buf));
-	n = chan_msg_encode(m, buf, sizeof(buf));
-	if (!CHECK_EQ(n, 0))
-		fprintf(stderr, "  (line %d)\n", line);
-	for (size_t i = 0; i < sizeof(buf); i++)
-		if (!CHECK_EQ(buf[i], 0xa5))
-			break;
+	CHECK_REFUSED_BY(chan_msg_encode, m, RUMOR_DATAGRAM_MAX + 16, line);
 }
 
 #define CHECK_REFUSED(m) check_refused(&(m), __LINE__)
@@ -2022,26 +1825,13 @@ test_encode_refusals(void)
 static void
 test_names(void)
 {
-	for (int i = 0; i < CHAN_WIRE_ERROR_MAX; i++) {
-		const char *a = chan_wire_error_name((enum chan_wire_error)i);
-
-		CHECK(a != NULL && strcmp(a, "?") != 0);
-		for (int j = 0; j < i; j++)
-			CHECK(strcmp(a, chan_wire_error_name(
-					(enum chan_wire_error)j)) != 0);
-	}
+	CHECK_NAMES(chan_wire_error_name, enum chan_wire_error,
+			CHAN_WIRE_ERROR_MAX);
 	CHECK(strcmp(chan_wire_error_name(CHAN_WIRE_OK), "ok") == 0);
 	CHECK(strcmp(chan_wire_error_name(CHAN_WIRE_ERROR_MAX), "?") == 0);
 	CHECK(strcmp(chan_wire_error_name((enum chan_wire_error)-1), "?") ==
 			0);
-	for (int i = 0; i < CHAN_ST_MAX; i++) {
-		const char *a = chan_status_name((enum chan_status)i);
-
-		CHECK(a != NULL && strcmp(a, "?") != 0);
-		for (int j = 0; j < i; j++)
-			CHECK(strcmp(a, chan_status_name(
-					(enum chan_status)j)) != 0);
-	}
+	CHECK_NAMES(chan_status_name, enum chan_status, CHAN_ST_MAX);
 	CHECK(strcmp(chan_status_name(CHAN_ST_MAX), "?") == 0);
 	for (size_t t = 0; t < N_TYPES; t++)
 		CHECK(strcmp(chan_type_name(all_types[t]), "?") != 0);
@@ -2094,47 +1884,33 @@ test_random(void)
 
 			buf[r % len] ^= (uint8_t)(1u << (r >> 32) % 8);
 		}
-		if (chan_msg_decode(buf, len, &d) == CHAN_WIRE_OK) {
-			uint8_t *again = alloc_exact(len);
-
-			accepted++;
-			CHECK_EQ(chan_msg_encode(&d, again, len), len);
-			CHECK(memcmp(again, buf, len) == 0);
-			free(again);
-		}
+		accepted += TEST_ACCEPTS(chan_msg_decode, CHAN_WIRE_OK,
+				chan_msg_encode, buf, len, &d);
 		free(buf);
 	}
 	/* Flips in the hash, the epoch or the message are harmless. */
 	CHECK(accepted > 1000);
 }
 
+static const struct test_section sections[] = {
+	{ "layout", test_layout },
+	{ "round_trip", test_round_trip },
+	{ "truncation", test_truncation },
+	{ "fixed_lengths", test_fixed_lengths },
+	{ "header", test_header_errors },
+	{ "origin_kind", test_origin_and_kind },
+	{ "body", test_body_errors },
+	{ "order", test_order },
+	{ "parts", test_parts },
+	{ "refusals", test_encode_refusals },
+	{ "names", test_names },
+	{ "random", test_random },
+};
+
 int
 main(int argc, char **argv)
 {
 	names_init();
-	if (test_want(argc, argv, "layout"))
-		test_layout();
-	if (test_want(argc, argv, "round_trip"))
-		test_round_trip();
-	if (test_want(argc, argv, "truncation"))
-		test_truncation();
-	if (test_want(argc, argv, "fixed_lengths"))
-		test_fixed_lengths();
-	if (test_want(argc, argv, "header"))
-		test_header_errors();
-	if (test_want(argc, argv, "origin_kind"))
-		test_origin_and_kind();
-	if (test_want(argc, argv, "body"))
-		test_body_errors();
-	if (test_want(argc, argv, "order"))
-		test_order();
-	if (test_want(argc, argv, "parts"))
-		test_parts();
-	if (test_want(argc, argv, "refusals"))
-		test_encode_refusals();
-	if (test_want(argc, argv, "names"))
-		test_names();
-	if (test_want(argc, argv, "random"))
-		test_random();
-	return test_done("test_chan_wire");
+	return test_run(argc, argv, "test_chan_wire", sections,
+			TEST_DIM(sections));
 }

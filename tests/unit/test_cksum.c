@@ -196,6 +196,43 @@ udp_ok(const uint8_t *pseudo12, const uint8_t *udp, size_t len)
  * the checksum incrementally the way the forwarding path does, and
  * compare with the checksum computed from scratch.
  */
+/*
+ * Make udp (len bytes) and the pseudo header, whose addresses are set,
+ * agree: protocol and length in both, then a valid checksum, returned.
+ */
+static uint16_t
+udp_seal(uint8_t pseudo[12], uint8_t *udp, size_t len)
+{
+	uint16_t c;
+
+	pseudo[8] = 0;
+	pseudo[9] = 17;
+	pseudo[10] = (uint8_t)(len >> 8);
+	pseudo[11] = (uint8_t)len;
+	udp[4] = pseudo[10];
+	udp[5] = pseudo[11];
+	c = udp_cksum(pseudo, udp, len);
+	memcpy(udp + 6, &c, 2);
+	return c;
+}
+
+/* Write v (width 2 or 4 bytes, as is) at p and update checksum c for it. */
+static uint16_t
+rewrite(uint16_t c, uint8_t *p, uint32_t v, size_t width)
+{
+	uint16_t old16, v16 = (uint16_t)v;
+	uint32_t old32;
+
+	if (width == 4) {
+		memcpy(&old32, p, 4);
+		memcpy(p, &v, 4);
+		return cksum_update32(c, old32, v);
+	}
+	memcpy(&old16, p, 2);
+	memcpy(p, &v16, 2);
+	return cksum_update16(c, old16, v16);
+}
+
 static void
 test_update_udp(void)
 {
@@ -212,14 +249,7 @@ test_update_udp(void)
 			udp[j] = (uint8_t)test_rand(&seed);
 		for (size_t j = 0; j < 8; j++)
 			pseudo[j] = (uint8_t)test_rand(&seed);
-		pseudo[8] = 0;
-		pseudo[9] = 17;
-		pseudo[10] = (uint8_t)(len >> 8);
-		pseudo[11] = (uint8_t)len;
-		udp[4] = pseudo[10];
-		udp[5] = pseudo[11];
-		c = udp_cksum(pseudo, udp, len);
-		memcpy(udp + 6, &c, 2);
+		c = udp_seal(pseudo, udp, len);
 		CHECK(udp_ok(pseudo, udp, len));
 
 		/* New addresses, ports, and the rumor flags/hop word. */
@@ -231,23 +261,10 @@ test_update_udp(void)
 			saddr = 0;
 			daddr = 0xffffffffu;
 		}
-		{
-			uint32_t old32;
-			uint16_t old16;
-
-			memcpy(&old32, pseudo, 4);
-			c = cksum_update32(c, old32, saddr);
-			memcpy(pseudo, &saddr, 4);
-			memcpy(&old32, pseudo + 4, 4);
-			c = cksum_update32(c, old32, daddr);
-			memcpy(pseudo + 4, &daddr, 4);
-			memcpy(&old16, udp, 2);
-			c = cksum_update16(c, old16, sport);
-			memcpy(udp, &sport, 2);
-			memcpy(&old16, udp + 2, 2);
-			c = cksum_update16(c, old16, dport);
-			memcpy(udp + 2, &dport, 2);
-		}
+		c = rewrite(c, pseudo, saddr, 4);
+		c = rewrite(c, pseudo + 4, daddr, 4);
+		c = rewrite(c, udp, sport, 2);
+		c = rewrite(c, udp + 2, dport, 2);
 		/* Flags and hop limit: bytes 4 and 5 of the rumor header. */
 		memcpy(&oldw, udp + 8 + 4, 2);
 		udp[8 + 5] -= 1;
@@ -291,14 +308,7 @@ test_replace(void)
 		for (size_t j = 0; j < len; j++)
 			udp[j] = (uint8_t)test_rand(&seed);
 		memcpy(pseudo, ip + 12, 8);
-		pseudo[8] = 0;
-		pseudo[9] = 17;
-		pseudo[10] = (uint8_t)(len >> 8);
-		pseudo[11] = (uint8_t)len;
-		udp[4] = pseudo[10];
-		udp[5] = pseudo[11];
-		c = udp_cksum(pseudo, udp, len);
-		memcpy(udp + 6, &c, 2);
+		c = udp_seal(pseudo, udp, len);
 
 		memcpy(&old_src, ip + 12, 4);
 		memcpy(&old_dst, ip + 16, 4);
@@ -370,20 +380,18 @@ test_ipv4_from_values(void)
 	}
 }
 
+static const struct test_section sections[] = {
+	{ "known", test_known_header },
+	{ "sum", test_sum_reference },
+	{ "ipv4", test_update_ipv4 },
+	{ "udp", test_update_udp },
+	{ "replace", test_replace },
+	{ "ipv4_values", test_ipv4_from_values },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "known"))
-		test_known_header();
-	if (test_want(argc, argv, "sum"))
-		test_sum_reference();
-	if (test_want(argc, argv, "ipv4"))
-		test_update_ipv4();
-	if (test_want(argc, argv, "udp"))
-		test_update_udp();
-	if (test_want(argc, argv, "replace"))
-		test_replace();
-	if (test_want(argc, argv, "ipv4_values"))
-		test_ipv4_from_values();
-	return test_done("test_cksum");
+	return test_run(argc, argv, "test_cksum", sections,
+			TEST_DIM(sections));
 }

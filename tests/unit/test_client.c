@@ -18,6 +18,7 @@
 
 #include "rumor/chan_wire.h"
 #include "rumor/client.h"
+#include "rumor/clock.h"
 #include "rumor/ring.h"
 #include "test.h"
 
@@ -365,15 +366,6 @@ struct fake {
 	size_t len;
 	struct chan_msg m;		/* The last datagram, decoded. */
 };
-
-static uint64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 static int
 udp_socket(struct sockaddr_in *addr)
@@ -736,20 +728,20 @@ test_lease(void)
 		return;
 	CHECK(subscribe_granted(c, &f, "ticks", lease));
 	CHECK_EQ(f.m.u.lease.lease_ms, 2000);
-	granted = now_ms();
+	granted = rumor_now_ms();
 
 	/* Two refreshes, each on time, each answered. */
 	for (int r = 0; r < 2; r++) {
 		bool seen = false;
 
-		while (now_ms() - granted < lease) {
+		while (rumor_now_ms() - granted < lease) {
 			CHECK_EQ(next_event(c, 5, &ev), -1);
 			if (fake_recv(&f, 0)) {
 				seen = true;
 				break;
 			}
 		}
-		t = now_ms() - granted;
+		t = rumor_now_ms() - granted;
 		if (!CHECK(seen))
 			break;
 		CHECK(is_request(&f, RUMOR_T_SUBSCRIBE, "ticks"));
@@ -759,16 +751,16 @@ test_lease(void)
 		fake_ack(&f, CHAN_ST_OK, lease, 0);
 		/* A refresh granted: no event. */
 		CHECK_EQ(next_event(c, 20, &ev), -1);
-		granted = now_ms() - 20;
+		granted = rumor_now_ms() - 20;
 	}
 
 	/* The node goes quiet: resends, then LOST when the lease ends. */
 	req = 0;
-	while (now_ms() - granted < lease + 400) {
+	while (rumor_now_ms() - granted < lease + 400) {
 		int e = next_event(c, 5, &ev);
 
 		if (e == CLIENT_EV_LOST) {
-			t = now_ms() - granted;
+			t = rumor_now_ms() - granted;
 			lost = true;
 			if (!CHECK(t >= lease - 5 && t <= lease + 200))
 				fprintf(stderr, "  lost after %llu ms\n",
@@ -791,10 +783,10 @@ test_lease(void)
 	 * It keeps asking (while polled: nothing runs between calls); the
 	 * node answers the same request, and the subscription is back.
 	 */
-	t = now_ms();
-	while (!fake_recv(&f, 0) && now_ms() - t < 500)
+	t = rumor_now_ms();
+	while (!fake_recv(&f, 0) && rumor_now_ms() - t < 500)
 		CHECK_EQ(next_event(c, 10, &ev), -1);
-	CHECK(now_ms() - t < 500);
+	CHECK(rumor_now_ms() - t < 500);
 	CHECK_EQ(f.m.seq, req);
 	fake_ack(&f, CHAN_ST_OK, lease, 0);
 	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_SUBSCRIBED);
@@ -835,10 +827,10 @@ test_node_failures(void)
 	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_SUBSCRIBED);
 
 	/* No answer at all: resent every 50 ms, NO_ANSWER after 300. */
-	t0 = now_ms();
+	t0 = rumor_now_ms();
 	CHECK_EQ(client_subscribe(c, "silent", 6), 0);
 	CHECK_EQ(next_event(c, 2000, &ev), CLIENT_EV_NO_ANSWER);
-	CHECK(now_ms() - t0 >= 295 && now_ms() - t0 <= 500);
+	CHECK(rumor_now_ms() - t0 >= 295 && rumor_now_ms() - t0 <= 500);
 	CHECK(ev.channel_len == 6 && memcmp(ev.channel, "silent", 6) == 0);
 	sent = fake_drain(&f);
 	CHECK(sent >= 4 && sent <= 8);
@@ -952,32 +944,24 @@ test_parse_addr(void)
 	CHECK_EQ(client_parse_addr(NULL, &a), -1);
 }
 
+static const struct test_section sections[] = {
+	{ "track_in_order", test_track_in_order },
+	{ "track_gap", test_track_gap_and_duplicate },
+	{ "track_window", test_track_window },
+	{ "track_64bit", test_track_64bit },
+	{ "track_streams", test_track_streams },
+	{ "track_node_gap", test_track_node_gap },
+	{ "track_random", test_track_random },
+	{ "parse_addr", test_parse_addr },
+	{ "deliver", test_subscribe_deliver },
+	{ "lease", test_lease },
+	{ "failures", test_node_failures },
+	{ "publish", test_publish },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "track_in_order"))
-		test_track_in_order();
-	if (test_want(argc, argv, "track_gap"))
-		test_track_gap_and_duplicate();
-	if (test_want(argc, argv, "track_window"))
-		test_track_window();
-	if (test_want(argc, argv, "track_64bit"))
-		test_track_64bit();
-	if (test_want(argc, argv, "track_streams"))
-		test_track_streams();
-	if (test_want(argc, argv, "track_node_gap"))
-		test_track_node_gap();
-	if (test_want(argc, argv, "track_random"))
-		test_track_random();
-	if (test_want(argc, argv, "parse_addr"))
-		test_parse_addr();
-	if (test_want(argc, argv, "deliver"))
-		test_subscribe_deliver();
-	if (test_want(argc, argv, "lease"))
-		test_lease();
-	if (test_want(argc, argv, "failures"))
-		test_node_failures();
-	if (test_want(argc, argv, "publish"))
-		test_publish();
-	return test_done("test_client");
+	return test_run(argc, argv, "test_client", sections,
+			TEST_DIM(sections));
 }

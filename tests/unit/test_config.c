@@ -50,12 +50,9 @@ enum {
 static int
 parse_buf(const char *text, size_t len, struct rumor_config *c, char *err)
 {
-	char *copy = malloc(len > 0 ? len : 1);
+	char *copy = (char *)test_copy_exact(text, len);
 	int rc;
 
-	if (copy == NULL)
-		abort();
-	memcpy(copy, text, len);
 	err[0] = '\0';
 	rc = config_parse(copy, len, NAME, c, err, CONFIG_ERR_MAX);
 	free(copy);
@@ -95,6 +92,19 @@ base_with(unsigned line, const char *repl, const char *extra)
 	return s;
 }
 
+/* Parse the base file, line at replaced by repl and extra appended. */
+static int
+parse_with(unsigned at, const char *repl, const char *extra,
+		struct rumor_config *c)
+{
+	char *text = base_with(at, repl, extra);
+	char err[CONFIG_ERR_MAX];
+	int rc = parse_str(text, c, err);
+
+	free(text);
+	return rc;
+}
+
 /*
  * Parse text and require an error starting with prefix, and the
  * configuration left empty.
@@ -122,6 +132,20 @@ expect_err(const char *text, const char *prefix, int line)
 			"message says what is wrong");
 }
 
+/* The base file, line at replaced by repl and extra appended: EXPECT_ERR. */
+#define EXPECT_ERR_WITH(at, repl, extra, prefix) \
+	expect_err_with((at), (repl), (extra), (prefix), __LINE__)
+
+static void
+expect_err_with(unsigned at, const char *repl, const char *extra,
+		const char *prefix, int line)
+{
+	char *text = base_with(at, repl, extra);
+
+	expect_err(text, prefix, line);
+	free(text);
+}
+
 /* Replace line `line` of the base file with repl; expect field's error. */
 #define EXPECT_BAD(line, repl, field) \
 	expect_bad((line), (repl), (field), __LINE__)
@@ -129,13 +153,11 @@ expect_err(const char *text, const char *prefix, int line)
 static void
 expect_bad(unsigned line, const char *repl, const char *field, int at)
 {
-	char *text = base_with(line, repl, NULL);
 	char prefix[128];
 
 	snprintf(prefix, sizeof(prefix), NAME ":%u: field '%s':", line,
 			field);
-	expect_err(text, prefix, at);
-	free(text);
+	expect_err_with(line, repl, NULL, prefix, at);
 }
 
 static void
@@ -202,22 +224,19 @@ test_valid(void)
 	config_free(&c);
 
 	/* Two members on one address, different ports: fine. */
-	text = base_with(0, NULL, "member = 4 10.0.0.3 udp=7003\n");
-	CHECK_EQ(parse_str(text, &c, err), 0);
+	CHECK_EQ(parse_with(0, NULL, "member = 4 10.0.0.3 udp=7003\n", &c), 0);
 	CHECK_EQ(c.n_members, 4);
 	config_free(&c);
-	free(text);
 
 	/* Upper-case MAC digits, a sink without a MAC. */
-	text = base_with(L_SINK, "sink = 10.0.0.100:1", "member = 9 10.0.0.9 "
-			"mac=0A:BC:DE:F0:12:34 weight=1000");
-	CHECK_EQ(parse_str(text, &c, err), 0);
+	CHECK_EQ(parse_with(L_SINK, "sink = 10.0.0.100:1",
+			"member = 9 10.0.0.9 mac=0A:BC:DE:F0:12:34 weight=1000",
+			&c), 0);
 	CHECK(!c.sink_has_mac);
 	CHECK_EQ(c.sink_port, 1);
 	CHECK_EQ(c.members[3].weight, RING_WEIGHT_MAX);
 	CHECK(memcmp(c.members[3].mac, "\x0a\xbc\xde\xf0\x12\x34", 6) == 0);
 	config_free(&c);
-	free(text);
 }
 
 static void
@@ -301,33 +320,29 @@ test_bad_values(void)
 		"3 10.0.0.3 udp=", "3 10.0.0.3 colour=red",
 		"3 10.0.0.3 weight", "3 10.0.0.3 7000",
 	};
+
+	/* Each key with its bad values, on its line of the base file. */
+	static const struct {
+		const char *key;
+		unsigned line;
+		const char *const *bad;
+		size_t n;
+	} keys[] = {
+		{ "node_id", L_NODE_ID, node_id, TEST_DIM(node_id) },
+		{ "address", L_ADDRESS, address, TEST_DIM(address) },
+		{ "udp_port", L_UDP_PORT, port, TEST_DIM(port) },
+		{ "dpdk_port", L_DPDK_PORT, dpdk_port, TEST_DIM(dpdk_port) },
+		{ "sink", L_SINK, sink, TEST_DIM(sink) },
+		{ "member", L_MEMBER3, member, TEST_DIM(member) },
+	};
 	char line[256];
 
-	for (size_t i = 0; i < sizeof(node_id) / sizeof(node_id[0]); i++) {
-		snprintf(line, sizeof(line), "node_id = %s", node_id[i]);
-		EXPECT_BAD(L_NODE_ID, line, "node_id");
-	}
-	for (size_t i = 0; i < sizeof(address) / sizeof(address[0]); i++) {
-		snprintf(line, sizeof(line), "address = %s", address[i]);
-		EXPECT_BAD(L_ADDRESS, line, "address");
-	}
-	for (size_t i = 0; i < sizeof(port) / sizeof(port[0]); i++) {
-		snprintf(line, sizeof(line), "udp_port = %s", port[i]);
-		EXPECT_BAD(L_UDP_PORT, line, "udp_port");
-	}
-	for (size_t i = 0; i < sizeof(dpdk_port) / sizeof(dpdk_port[0]);
-			i++) {
-		snprintf(line, sizeof(line), "dpdk_port = %s", dpdk_port[i]);
-		EXPECT_BAD(L_DPDK_PORT, line, "dpdk_port");
-	}
-	for (size_t i = 0; i < sizeof(sink) / sizeof(sink[0]); i++) {
-		snprintf(line, sizeof(line), "sink = %s", sink[i]);
-		EXPECT_BAD(L_SINK, line, "sink");
-	}
-	for (size_t i = 0; i < sizeof(member) / sizeof(member[0]); i++) {
-		snprintf(line, sizeof(line), "member = %s", member[i]);
-		EXPECT_BAD(L_MEMBER3, line, "member");
-	}
+	for (size_t k = 0; k < TEST_DIM(keys); k++)
+		for (size_t i = 0; i < keys[k].n; i++) {
+			snprintf(line, sizeof(line), "%s = %s", keys[k].key,
+					keys[k].bad[i]);
+			EXPECT_BAD(keys[k].line, line, keys[k].key);
+		}
 
 	/* Unknown keys, and lines that are not key = value. */
 	EXPECT_BAD(L_DPDK_PORT, "colour = blue", "colour");
@@ -352,14 +367,10 @@ test_bad_values(void)
 static void
 test_whole_file(void)
 {
-	char *text;
-
-	text = base_with(L_NODE_ID, NULL, NULL);
-	EXPECT_ERR(text, NAME ": field 'node_id': missing");
-	free(text);
-	text = base_with(L_ADDRESS, NULL, NULL);
-	EXPECT_ERR(text, NAME ": field 'address': missing");
-	free(text);
+	EXPECT_ERR_WITH(L_NODE_ID, NULL, NULL,
+			NAME ": field 'node_id': missing");
+	EXPECT_ERR_WITH(L_ADDRESS, NULL, NULL,
+			NAME ": field 'address': missing");
 	EXPECT_ERR("node_id = 1\naddress = 10.0.0.1\n",
 			NAME ": field 'member': missing");
 	EXPECT_ERR("", NAME ": field 'node_id': missing");
@@ -367,41 +378,33 @@ test_whole_file(void)
 			NAME ": field 'node_id': missing");
 
 	/* Duplicate ids, also on different addresses. */
-	text = base_with(0, NULL, "member = 3 10.0.0.4\n");
-	EXPECT_ERR(text, NAME ":11: field 'member': node id 3 listed twice");
-	free(text);
-	text = base_with(0, NULL, "member = 1 10.0.0.1 udp=7001\n");
-	EXPECT_ERR(text, NAME ":11: field 'member': node id 1 listed twice");
-	free(text);
+	EXPECT_ERR_WITH(0, NULL, "member = 3 10.0.0.4\n",
+			NAME ":11: field 'member': node id 3 listed twice");
+	EXPECT_ERR_WITH(0, NULL, "member = 1 10.0.0.1 udp=7001\n",
+			NAME ":11: field 'member': node id 1 listed twice");
 
 	/* Two members on the same address and port. */
-	text = base_with(0, NULL, "member = 4 10.0.0.3\n");
-	EXPECT_ERR(text, NAME ":11: field 'member': same address and port "
+	EXPECT_ERR_WITH(0, NULL, "member = 4 10.0.0.3\n",
+			NAME ":11: field 'member': same address and port "
 			"as node 3 (line 8)");
-	free(text);
-	text = base_with(0, NULL, "member = 4 10.0.0.1 udp=7001\n");
-	EXPECT_ERR(text, NAME ":11: field 'member': same address and port "
+	EXPECT_ERR_WITH(0, NULL, "member = 4 10.0.0.1 udp=7001\n",
+			NAME ":11: field 'member': same address and port "
 			"as node 1 (line 9)");
-	free(text);
 
 	/* This node is not a member. */
-	text = base_with(L_NODE_ID, "node_id = 4", NULL);
-	EXPECT_ERR(text, NAME ": field 'node_id': node 4 is not in the "
+	EXPECT_ERR_WITH(L_NODE_ID, "node_id = 4", NULL,
+			NAME ": field 'node_id': node 4 is not in the "
 			"member list");
-	free(text);
 
 	/* This node's member line disagrees with 'address' or 'udp_port'. */
-	text = base_with(L_SELF, "member = 2 10.0.0.22", NULL);
-	EXPECT_ERR(text, NAME ":10: field 'member': node 2 (this node)");
-	free(text);
-	text = base_with(L_SELF, "member = 2 10.0.0.2 udp=7946", NULL);
-	EXPECT_ERR(text, NAME ":10: field 'member': node 2 (this node)");
-	free(text);
+	EXPECT_ERR_WITH(L_SELF, "member = 2 10.0.0.22", NULL,
+			NAME ":10: field 'member': node 2 (this node)");
+	EXPECT_ERR_WITH(L_SELF, "member = 2 10.0.0.2 udp=7946", NULL,
+			NAME ":10: field 'member': node 2 (this node)");
 
 	/* The sink may not be this node itself. */
-	text = base_with(L_SINK, "sink = 10.0.0.2:9000", NULL);
-	EXPECT_ERR(text, NAME ": field 'sink':");
-	free(text);
+	EXPECT_ERR_WITH(L_SINK, "sink = 10.0.0.2:9000", NULL,
+			NAME ": field 'sink':");
 }
 
 static void
@@ -432,24 +435,16 @@ test_limits(void)
 	memset(line, ' ', 2048);
 	line[0] = '#';
 	line[1023] = '\0';
-	text = base_with(L_DPDK_PORT, line, NULL);
-	CHECK_EQ(parse_str(text, &c, err), 0);
+	CHECK_EQ(parse_with(L_DPDK_PORT, line, NULL, &c), 0);
 	config_free(&c);
-	free(text);
 	line[1023] = ' ';
 	line[1024] = '\0';
-	text = base_with(L_DPDK_PORT, line, NULL);
-	EXPECT_ERR(text, NAME ":5: field '(line)':");
-	free(text);
+	EXPECT_ERR_WITH(L_DPDK_PORT, line, NULL, NAME ":5: field '(line)':");
 	/* The same as the last line, without a newline. */
-	text = base_with(0, NULL, line);
-	EXPECT_ERR(text, NAME ":11: field '(line)':");
-	free(text);
+	EXPECT_ERR_WITH(0, NULL, line, NAME ":11: field '(line)':");
 	line[1024] = ' ';
 	line[2047] = '\0';
-	text = base_with(L_ADDRESS, line, NULL);
-	EXPECT_ERR(text, NAME ":3: field '(line)':");
-	free(text);
+	EXPECT_ERR_WITH(L_ADDRESS, line, NULL, NAME ":3: field '(line)':");
 	free(line);
 
 	/* A small error buffer is filled and terminated, not overrun. */
@@ -637,11 +632,9 @@ test_chan_limits(void)
 	CHECK_EQ(def.subs_per_channel, 4096);
 	CHECK_EQ(def.interest_set, 1024);
 	CHECK_EQ(def.owned, 65536);
-	text = base_with(0, NULL, NULL);
-	CHECK_EQ(parse_str(text, &c, err), 0);
+	CHECK_EQ(parse_with(0, NULL, NULL, &c), 0);
 	CHECK(memcmp(&c.chan_limits, &def, sizeof(def)) == 0);
 	config_free(&c);
-	free(text);
 	CHECK_EQ(parse_str("node_id=1\naddress=10.1.1.1\nmember=1 10.1.1.1",
 			&c, err), 0);
 	CHECK(memcmp(&c.chan_limits, &def, sizeof(def)) == 0);
@@ -738,93 +731,71 @@ static void
 test_voters(void)
 {
 	struct rumor_config c;
-	char err[CONFIG_ERR_MAX];
-	char *text;
 
-	text = base_with(0, NULL, NULL);
-	CHECK_EQ(parse_str(text, &c, err), 0);
+	CHECK_EQ(parse_with(0, NULL, NULL, &c), 0);
 	CHECK_EQ(c.n_voters, 0);
 	CHECK_EQ(c.raft_dir[0], '\0');
 	config_free(&c);
-	free(text);
 
 	/* Given in any order, kept sorted. */
-	text = base_with(0, NULL, "voter = 3\nvoter = 1\nvoter = 2\n"
-			"raft_dir = /var/lib/rumor/raft\n");
-	CHECK_EQ(parse_str(text, &c, err), 0);
+	CHECK_EQ(parse_with(0, NULL, "voter = 3\nvoter = 1\nvoter = 2\n"
+			"raft_dir = /var/lib/rumor/raft\n", &c), 0);
 	CHECK_EQ(c.n_voters, 3);
 	CHECK_EQ(c.voters[0], 1);
 	CHECK_EQ(c.voters[1], 2);
 	CHECK_EQ(c.voters[2], 3);
 	CHECK(strcmp(c.raft_dir, "/var/lib/rumor/raft") == 0);
 	config_free(&c);
-	free(text);
 
-	text = base_with(0, NULL, "voter = 5\nvoter = 4\nvoter = 3\n"
-			"voter = 2\nvoter = 1\nraft_dir = /r\n");
-	CHECK_EQ(parse_str(text, &c, err), 0);
+	CHECK_EQ(parse_with(0, NULL, "voter = 5\nvoter = 4\nvoter = 3\n"
+			"voter = 2\nvoter = 1\nraft_dir = /r\n", &c), 0);
 	CHECK_EQ(c.n_voters, 5);
 	CHECK_EQ(c.voters[4], 5);
 	config_free(&c);
-	free(text);
 
 	/* Errors name the line and the field. */
-	text = base_with(0, NULL, "voter = 1\nvoter = 2\nraft_dir = /r\n");
-	EXPECT_ERR(text, NAME ":12: field 'voter': 2 voters");
-	free(text);
-	text = base_with(0, NULL, "voter = 1\nvoter = 2\nvoter = 3\n"
-			"voter = 4\nraft_dir = /r\n");
-	EXPECT_ERR(text, NAME ":14: field 'voter': 4 voters");
-	free(text);
-	text = base_with(0, NULL, "voter = 1\nvoter = 2\nvoter = 1\n");
-	EXPECT_ERR(text, NAME ":13: field 'voter': node 1 named twice");
-	free(text);
-	text = base_with(0, NULL, "voter = 0\n");
-	EXPECT_ERR(text, NAME ":11: field 'voter':");
-	free(text);
-	text = base_with(0, NULL, "voter = x1\n");
-	EXPECT_ERR(text, NAME ":11: field 'voter':");
-	free(text);
-	text = base_with(0, NULL, "voter = 1\nvoter = 2\nvoter = 3\n"
-			"voter = 4\nvoter = 5\nvoter = 6\n");
-	EXPECT_ERR(text, NAME ":16: field 'voter': more than 5");
-	free(text);
-	text = base_with(0, NULL, "voter = 1\nvoter = 2\nvoter = 3\n");
-	EXPECT_ERR(text, NAME ": field 'raft_dir': missing");
-	free(text);
-	text = base_with(0, NULL, "raft_dir = /r\n");
-	EXPECT_ERR(text, NAME ": field 'raft_dir': given without voters");
-	free(text);
-	text = base_with(0, NULL, "voter = 1\nvoter = 2\nvoter = 3\n"
-			"raft_dir = /r\nraft_dir = /s\n");
-	EXPECT_ERR(text, NAME ":15: field 'raft_dir': given more than once");
-	free(text);
-	text = base_with(0, NULL, "voter = 1\nvoter = 2\nvoter = 3\n"
-			"raft_dir = /a b\n");
-	EXPECT_ERR(text, NAME ":14: field 'raft_dir':");
-	free(text);
+	EXPECT_ERR_WITH(0, NULL, "voter = 1\nvoter = 2\nraft_dir = /r\n",
+			NAME ":12: field 'voter': 2 voters");
+	EXPECT_ERR_WITH(0, NULL,
+			"voter = 1\nvoter = 2\nvoter = 3\n"
+			"voter = 4\nraft_dir = /r\n",
+			NAME ":14: field 'voter': 4 voters");
+	EXPECT_ERR_WITH(0, NULL, "voter = 1\nvoter = 2\nvoter = 1\n",
+			NAME ":13: field 'voter': node 1 named twice");
+	EXPECT_ERR_WITH(0, NULL, "voter = 0\n", NAME ":11: field 'voter':");
+	EXPECT_ERR_WITH(0, NULL, "voter = x1\n", NAME ":11: field 'voter':");
+	EXPECT_ERR_WITH(0, NULL,
+			"voter = 1\nvoter = 2\nvoter = 3\n"
+			"voter = 4\nvoter = 5\nvoter = 6\n",
+			NAME ":16: field 'voter': more than 5");
+	EXPECT_ERR_WITH(0, NULL, "voter = 1\nvoter = 2\nvoter = 3\n",
+			NAME ": field 'raft_dir': missing");
+	EXPECT_ERR_WITH(0, NULL, "raft_dir = /r\n",
+			NAME ": field 'raft_dir': given without voters");
+	EXPECT_ERR_WITH(0, NULL,
+			"voter = 1\nvoter = 2\nvoter = 3\n"
+			"raft_dir = /r\nraft_dir = /s\n",
+			NAME ":15: field 'raft_dir': given more than once");
+	EXPECT_ERR_WITH(0, NULL,
+			"voter = 1\nvoter = 2\nvoter = 3\n"
+			"raft_dir = /a b\n", NAME ":14: field 'raft_dir':");
 }
+
+static const struct test_section sections[] = {
+	{ "valid", test_valid },
+	{ "comments", test_comments },
+	{ "bad_values", test_bad_values },
+	{ "whole_file", test_whole_file },
+	{ "limits", test_limits },
+	{ "sorted", test_sorted },
+	{ "load", test_load },
+	{ "voters", test_voters },
+	{ "chan_limits", test_chan_limits },
+};
 
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "valid"))
-		test_valid();
-	if (test_want(argc, argv, "comments"))
-		test_comments();
-	if (test_want(argc, argv, "bad_values"))
-		test_bad_values();
-	if (test_want(argc, argv, "whole_file"))
-		test_whole_file();
-	if (test_want(argc, argv, "limits"))
-		test_limits();
-	if (test_want(argc, argv, "sorted"))
-		test_sorted();
-	if (test_want(argc, argv, "load"))
-		test_load();
-	if (test_want(argc, argv, "voters"))
-		test_voters();
-	if (test_want(argc, argv, "chan_limits"))
-		test_chan_limits();
-	return test_done("test_config");
+	return test_run(argc, argv, "test_config", sections,
+			TEST_DIM(sections));
 }

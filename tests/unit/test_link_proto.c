@@ -521,22 +521,19 @@ test_random(void)
 	}
 }
 
+static const struct test_section sections[] = {
+	{ "header", test_header },
+	{ "hello", test_hello_incarnation_stats },
+	{ "state", test_state },
+	{ "dgram", test_dgram },
+	{ "table", test_table },
+	{ "table_epoch", test_table_epoch },
+	{ "random", test_random },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "header"))
-		test_header();
-	if (test_want(argc, argv, "hello"))
-		test_hello_incarnation_stats();
-	if (test_want(argc, argv, "state"))
-		test_state();
-	if (test_want(argc, argv, "dgram"))
-		test_dgram();
-	if (test_want(argc, argv, "table"))
-		test_table();
-	if (test_want(argc, argv, "table_epoch"))
-		test_table_epoch();
-	if (test_want(argc, argv, "random"))
-		test_random();
-	return test_done("test_link_proto");
+	return test_run(argc, argv, "test_link_proto", sections,
+			TEST_DIM(sections));
 }

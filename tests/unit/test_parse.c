@@ -43,19 +43,6 @@ static bool seen[FRAME_VERDICT_MAX];
 #define OFF_R_CHAN_LEN (FRAME_RUMOR_OFF + 6u)
 #define OFF_R_PAYLOAD_LEN (FRAME_RUMOR_OFF + 12u)
 
-static void
-put16(uint8_t *f, uint32_t off, uint16_t v)
-{
-	f[off] = (uint8_t)(v >> 8);
-	f[off + 1] = (uint8_t)v;
-}
-
-static uint16_t
-get16(const uint8_t *f, uint32_t off)
-{
-	return (uint16_t)(f[off] << 8 | f[off + 1]);
-}
-
 /* Recompute the IPv4 header checksum after a change. */
 static void
 ip_fix(uint8_t *f)
@@ -72,8 +59,8 @@ ip_fix(uint8_t *f)
 static void
 set_lengths(uint8_t *f, uint32_t rlen)
 {
-	put16(f, OFF_IP_LEN, (uint16_t)(20 + 8 + rlen));
-	put16(f, OFF_UDP_LEN, (uint16_t)(8 + rlen));
+	test_put(f + OFF_IP_LEN, 2, (uint16_t)(20 + 8 + rlen));
+	test_put(f + OFF_UDP_LEN, 2, (uint16_t)(8 + rlen));
 	ip_fix(f);
 }
 
@@ -88,16 +75,11 @@ frame_build(uint8_t *f, size_t chan_len, size_t payload_len)
 	static uint8_t payload[FRAME_BUF];
 	char chan[RUMOR_CHANNEL_MAX];
 	struct rumor_msg m = {
-		.type = RUMOR_T_DATA,
-		.hop_limit = RUMOR_DEFAULT_HOP_LIMIT,
-		.origin = 7,
-		.epoch = 3,
-		.seq = 99,
+		.type = RUMOR_T_DATA, .hop_limit = RUMOR_DEFAULT_HOP_LIMIT,
+		.origin = 7, .epoch = 3, .seq = 99,
 		.channel_hash = 0x0123456789abcdefull,
-		.channel = chan,
-		.channel_len = chan_len,
-		.payload = payload,
-		.payload_len = payload_len,
+		.channel = chan, .channel_len = chan_len,
+		.payload = payload, .payload_len = payload_len,
 	};
 	size_t rlen;
 
@@ -108,16 +90,16 @@ frame_build(uint8_t *f, size_t chan_len, size_t payload_len)
 	memset(f, 0, FRAME_BUF);
 	memcpy(f, self.mac, 6);
 	memcpy(f + 6, peer_mac, 6);
-	put16(f, OFF_ETH_TYPE, ETH_TYPE_IPV4);
+	test_put(f + OFF_ETH_TYPE, 2, ETH_TYPE_IPV4);
 	f[OFF_IP_VHL] = 0x45;
-	put16(f, FRAME_IP_OFF + 4, 0x1234);		/* Id. */
-	put16(f, OFF_IP_FRAG, 0x4000);
+	test_put(f + FRAME_IP_OFF + 4, 2, 0x1234);		/* Id. */
+	test_put(f + OFF_IP_FRAG, 2, 0x4000);
 	f[FRAME_IP_OFF + 8] = 64;			/* TTL. */
 	f[OFF_IP_PROTO] = IPPROTO_UDP;
 	f[FRAME_IP_OFF + 12] = 10;			/* 10.0.0.1 */
 	f[FRAME_IP_OFF + 15] = 1;
 	memcpy(f + OFF_IP_DST, &self.ip, 4);
-	put16(f, FRAME_UDP_OFF, 7946);
+	test_put(f + FRAME_UDP_OFF, 2, 7946);
 	memcpy(f + OFF_UDP_DPORT, &self.udp_port, 2);
 	rlen = rumor_msg_encode(f + FRAME_RUMOR_OFF,
 			FRAME_BUF - FRAME_RUMOR_OFF, &m);
@@ -214,7 +196,7 @@ test_valid(void)
 	len = frame_build(f, 14, 100);
 	f[FRAME_RUMOR_OFF + 5] = 0;
 	EXPECT(f, len, FRAME_DATA);
-	put16(f, OFF_IP_FRAG, 0);
+	test_put(f + OFF_IP_FRAG, 2, 0);
 	ip_fix(f);
 	EXPECT(f, len, FRAME_DATA);
 }
@@ -238,6 +220,55 @@ test_padding(void)
 	CHECK_EQ(frame_len, len);
 }
 
+/*
+ * A field of the good frame (test_verdicts) set to each of values v[0..n),
+ * the IPv4 header checksum made valid again when fix, gets verdict want.
+ */
+#define FIELD_CASE(off, width, fix, want, ...) { (off), (width), (fix), \
+	(want), { __VA_ARGS__ }, \
+	sizeof((uint32_t[]){ __VA_ARGS__ }) / sizeof(uint32_t), __LINE__ }
+
+static const struct field_case {
+	uint32_t off;
+	unsigned int width;
+	bool fix;
+	enum frame_verdict want;
+	uint32_t v[4];
+	size_t n;
+	int line;
+} field_cases[] = {
+	/* 802.1Q and 802.1ad; IPv6, LLDP, zero. */
+	FIELD_CASE(OFF_ETH_TYPE, 2, false, FRAME_VLAN, ETH_TYPE_VLAN,
+			ETH_TYPE_QINQ),
+	FIELD_CASE(OFF_ETH_TYPE, 2, false, FRAME_ETHERTYPE, 0x86dd, 0x88cc,
+			0),
+	/* Version 6, version 0, header length 4 and 0; 6 and 15. */
+	FIELD_CASE(OFF_IP_VHL, 1, true, FRAME_IP_VERSION, 0x65, 0x05, 0x44,
+			0x40),
+	FIELD_CASE(OFF_IP_VHL, 1, true, FRAME_IP_OPTIONS, 0x46, 0x4f),
+	/* Total length under 20, 0, over the frame by far. */
+	FIELD_CASE(OFF_IP_LEN, 2, true, FRAME_IP_LEN, 19, 0, 0xffff),
+	/* More fragments, an offset, both. */
+	FIELD_CASE(OFF_IP_FRAG, 2, true, FRAME_IP_FRAG, IPV4_MF, 1,
+			0x4000 | 0x1000, IPV4_MF | 185),
+	/* Broadcast; TCP, ICMP. */
+	FIELD_CASE(OFF_IP_DST, 4, true, FRAME_IP_DST, 0xffffffffu),
+	FIELD_CASE(OFF_IP_PROTO, 1, true, FRAME_IP_PROTO, IPPROTO_TCP,
+			IPPROTO_ICMP),
+	/* UDP lengths 0 and 7; another port. */
+	FIELD_CASE(OFF_UDP_LEN, 2, false, FRAME_UDP_LEN, 0, 7),
+	FIELD_CASE(OFF_UDP_DPORT, 2, false, FRAME_UDP_PORT, 7946),
+	/* The rumor header: version, type, flags, reserved. */
+	FIELD_CASE(FRAME_RUMOR_OFF + 2, 1, false, FRAME_RUMOR_VERSION,
+			RUMOR_VERSION + 1),
+	FIELD_CASE(FRAME_RUMOR_OFF + 3, 1, false, FRAME_RUMOR_TYPE,
+			RUMOR_T_MAX),
+	FIELD_CASE(FRAME_RUMOR_OFF + 4, 1, false, FRAME_RUMOR_TYPE, 0x80),
+	FIELD_CASE(FRAME_RUMOR_OFF + 15, 1, false, FRAME_RUMOR_TYPE, 1),
+	/* Payload length over and under the datagram. */
+	FIELD_CASE(OFF_R_PAYLOAD_LEN, 2, false, FRAME_RUMOR_LENGTH, 101, 99),
+};
+
 /* One malformed variant (at least) per drop verdict. */
 static void
 test_verdicts(void)
@@ -247,7 +278,7 @@ test_verdicts(void)
 
 	/* FRAME_ARP: whatever the destination and length. */
 	memcpy(f, good, len);
-	put16(f, OFF_ETH_TYPE, ETH_TYPE_ARP);
+	test_put(f + OFF_ETH_TYPE, 2, ETH_TYPE_ARP);
 	EXPECT(f, len, FRAME_ARP);
 	memset(f, 0xff, 6);
 	EXPECT(f, ETH_HDR_LEN, FRAME_ARP);
@@ -255,6 +286,19 @@ test_verdicts(void)
 	/* FRAME_CONTROL: a sealed envelope's length. */
 	rlen = control_build(f, 96);
 	EXPECT(f, rlen, FRAME_CONTROL);
+
+	/* One field of the good frame changed: each value of a case. */
+	for (size_t i = 0; i < TEST_DIM(field_cases); i++) {
+		const struct field_case *c = &field_cases[i];
+
+		for (size_t k = 0; k < c->n; k++) {
+			memcpy(f, good, len);
+			test_put(f + c->off, c->width, c->v[k]);
+			if (c->fix)
+				ip_fix(f);
+			expect(f, len, c->want, c->line);
+		}
+	}
 
 	/* FRAME_ETH_SHORT. */
 	EXPECT(good, 0, FRAME_ETH_SHORT);
@@ -271,62 +315,13 @@ test_verdicts(void)
 	f[2] = 0x5e;
 	EXPECT(f, len, FRAME_ETH_DST);
 
-	/* FRAME_VLAN: 802.1Q and 802.1ad. */
-	memcpy(f, good, len);
-	put16(f, OFF_ETH_TYPE, ETH_TYPE_VLAN);
-	EXPECT(f, len, FRAME_VLAN);
-	put16(f, OFF_ETH_TYPE, ETH_TYPE_QINQ);
-	EXPECT(f, len, FRAME_VLAN);
-
-	/* FRAME_ETHERTYPE: IPv6, LLDP, zero. */
-	memcpy(f, good, len);
-	put16(f, OFF_ETH_TYPE, 0x86dd);
-	EXPECT(f, len, FRAME_ETHERTYPE);
-	put16(f, OFF_ETH_TYPE, 0x88cc);
-	EXPECT(f, len, FRAME_ETHERTYPE);
-	put16(f, OFF_ETH_TYPE, 0);
-	EXPECT(f, len, FRAME_ETHERTYPE);
-
 	/* FRAME_IP_SHORT: an Ethernet header and under 20 bytes. */
 	EXPECT(good, ETH_HDR_LEN, FRAME_IP_SHORT);
 	EXPECT(good, FRAME_UDP_OFF - 1, FRAME_IP_SHORT);
 
-	/* FRAME_IP_VERSION: version 6, version 0, header length 4 and 0. */
+	/* FRAME_IP_LEN: one byte beyond the frame. */
 	memcpy(f, good, len);
-	f[OFF_IP_VHL] = 0x65;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_VERSION);
-	f[OFF_IP_VHL] = 0x05;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_VERSION);
-	f[OFF_IP_VHL] = 0x44;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_VERSION);
-	f[OFF_IP_VHL] = 0x40;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_VERSION);
-
-	/* FRAME_IP_OPTIONS: header length 6 and 15. */
-	memcpy(f, good, len);
-	f[OFF_IP_VHL] = 0x46;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_OPTIONS);
-	f[OFF_IP_VHL] = 0x4f;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_OPTIONS);
-
-	/* FRAME_IP_LEN: under 20, 0, and one byte beyond the frame. */
-	memcpy(f, good, len);
-	put16(f, OFF_IP_LEN, 19);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_LEN);
-	put16(f, OFF_IP_LEN, 0);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_LEN);
-	put16(f, OFF_IP_LEN, (uint16_t)(len - ETH_HDR_LEN + 1));
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_LEN);
-	put16(f, OFF_IP_LEN, 0xffff);
+	test_put(f + OFF_IP_LEN, 2, (uint16_t)(len - ETH_HDR_LEN + 1));
 	ip_fix(f);
 	EXPECT(f, len, FRAME_IP_LEN);
 
@@ -340,60 +335,24 @@ test_verdicts(void)
 	f[FRAME_IP_OFF + 8] = 63;
 	EXPECT(f, len, FRAME_IP_CKSUM);
 
-	/* FRAME_IP_FRAG: more fragments, an offset, both. */
-	memcpy(f, good, len);
-	put16(f, OFF_IP_FRAG, IPV4_MF);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_FRAG);
-	put16(f, OFF_IP_FRAG, 1);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_FRAG);
-	put16(f, OFF_IP_FRAG, 0x4000 | 0x1000);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_FRAG);
-	put16(f, OFF_IP_FRAG, IPV4_MF | 185);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_FRAG);
-
-	/* FRAME_IP_DST. */
+	/* FRAME_IP_DST: another host. */
 	memcpy(f, good, len);
 	f[OFF_IP_DST + 3] ^= 1;
 	ip_fix(f);
 	EXPECT(f, len, FRAME_IP_DST);
-	memset(f + OFF_IP_DST, 0xff, 4);
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_DST);
-
-	/* FRAME_IP_PROTO: TCP, ICMP. */
-	memcpy(f, good, len);
-	f[OFF_IP_PROTO] = IPPROTO_TCP;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_PROTO);
-	f[OFF_IP_PROTO] = IPPROTO_ICMP;
-	ip_fix(f);
-	EXPECT(f, len, FRAME_IP_PROTO);
 
 	/* FRAME_UDP_LEN: too short for UDP, and disagreeing lengths. */
 	memcpy(f, good, len);
 	for (uint16_t l = 20; l < 28; l++) {
-		put16(f, OFF_IP_LEN, l);
+		test_put(f + OFF_IP_LEN, 2, l);
 		ip_fix(f);
 		EXPECT(f, len, FRAME_UDP_LEN);
 	}
 	memcpy(f, good, len);
-	put16(f, OFF_UDP_LEN, (uint16_t)(get16(good, OFF_UDP_LEN) + 1));
+	test_put(f + OFF_UDP_LEN, 2, test_get(good + OFF_UDP_LEN, 2) + 1);
 	EXPECT(f, len, FRAME_UDP_LEN);
-	put16(f, OFF_UDP_LEN, (uint16_t)(get16(good, OFF_UDP_LEN) - 1));
+	test_put(f + OFF_UDP_LEN, 2, test_get(good + OFF_UDP_LEN, 2) - 1);
 	EXPECT(f, len, FRAME_UDP_LEN);
-	put16(f, OFF_UDP_LEN, 0);
-	EXPECT(f, len, FRAME_UDP_LEN);
-	put16(f, OFF_UDP_LEN, 7);
-	EXPECT(f, len, FRAME_UDP_LEN);
-
-	/* FRAME_UDP_PORT. */
-	memcpy(f, good, len);
-	put16(f, OFF_UDP_DPORT, 7946);
-	EXPECT(f, len, FRAME_UDP_PORT);
 
 	/* FRAME_RUMOR_SHORT: a UDP payload of 0 and 39 bytes. */
 	memcpy(f, good, len);
@@ -409,29 +368,6 @@ test_verdicts(void)
 	f[FRAME_RUMOR_OFF] ^= 0x80;
 	EXPECT(f, len, FRAME_RUMOR_MAGIC);
 
-	/* FRAME_RUMOR_VERSION. */
-	memcpy(f, good, len);
-	f[FRAME_RUMOR_OFF + 2] = RUMOR_VERSION + 1;
-	EXPECT(f, len, FRAME_RUMOR_VERSION);
-
-	/* FRAME_RUMOR_TYPE: type, flags, reserved. */
-	memcpy(f, good, len);
-	f[FRAME_RUMOR_OFF + 3] = RUMOR_T_MAX;
-	EXPECT(f, len, FRAME_RUMOR_TYPE);
-	memcpy(f, good, len);
-	f[FRAME_RUMOR_OFF + 4] = 0x80;
-	EXPECT(f, len, FRAME_RUMOR_TYPE);
-	memcpy(f, good, len);
-	f[FRAME_RUMOR_OFF + 15] = 1;
-	EXPECT(f, len, FRAME_RUMOR_TYPE);
-
-	/* FRAME_RUMOR_LENGTH: payload length over and under the datagram. */
-	memcpy(f, good, len);
-	put16(f, OFF_R_PAYLOAD_LEN, 101);
-	EXPECT(f, len, FRAME_RUMOR_LENGTH);
-	put16(f, OFF_R_PAYLOAD_LEN, 99);
-	EXPECT(f, len, FRAME_RUMOR_LENGTH);
-
 	/*
 	 * FRAME_RUMOR_LENGTH: a consistent datagram one byte over
 	 * RUMOR_DATAGRAM_MAX (a jumbo frame).
@@ -440,22 +376,22 @@ test_verdicts(void)
 	len = frame_build(f, RUMOR_CHANNEL_MAX,
 			RUMOR_DATAGRAM_MAX - 40 - RUMOR_CHANNEL_MAX);
 	f[len] = 0;
-	put16(f, OFF_R_PAYLOAD_LEN, (uint16_t)(get16(f, OFF_R_PAYLOAD_LEN) +
-			1));
+	test_put(f + OFF_R_PAYLOAD_LEN, 2,
+			test_get(f + OFF_R_PAYLOAD_LEN, 2) + 1);
 	set_lengths(f, rlen);
 	EXPECT(f, len + 1, FRAME_RUMOR_LENGTH);
 
 	/* FRAME_RUMOR_CHANNEL: channel 0, the lengths still adding up. */
 	len = frame_build(good, 14, 100);
 	memcpy(f, good, len);
-	put16(f, OFF_R_CHAN_LEN, 0);
-	put16(f, OFF_R_PAYLOAD_LEN, 114);
+	test_put(f + OFF_R_CHAN_LEN, 2, 0);
+	test_put(f + OFF_R_PAYLOAD_LEN, 2, 114);
 	EXPECT(f, len, FRAME_RUMOR_CHANNEL);
 	/* Channel 256, the lengths still adding up. */
 	len = frame_build(good, RUMOR_CHANNEL_MAX, 10);
 	memcpy(f, good, len);
-	put16(f, OFF_R_CHAN_LEN, RUMOR_CHANNEL_MAX + 1);
-	put16(f, OFF_R_PAYLOAD_LEN, 9);
+	test_put(f + OFF_R_CHAN_LEN, 2, RUMOR_CHANNEL_MAX + 1);
+	test_put(f + OFF_R_PAYLOAD_LEN, 2, 9);
 	EXPECT(f, len, FRAME_RUMOR_CHANNEL);
 
 	/* Channel messages, and DATA on a broadcast channel. */
@@ -557,7 +493,7 @@ test_control(void)
 
 	/* The layers below are checked first. */
 	len = control_build(f, 64);
-	put16(f, OFF_UDP_DPORT, 7946);
+	test_put(f + OFF_UDP_DPORT, 2, 7946);
 	EXPECT(f, len, FRAME_UDP_PORT);
 	len = control_build(f, 64);
 	f[OFF_IP_DST + 3] ^= 1;
@@ -570,7 +506,7 @@ test_control(void)
 	f[OFF_IP_CKSUM] ^= 1;
 	EXPECT(f, len, FRAME_IP_CKSUM);
 	len = control_build(f, 64);
-	put16(f, OFF_UDP_LEN, (uint16_t)(get16(f, OFF_UDP_LEN) - 1));
+	test_put(f + OFF_UDP_LEN, 2, test_get(f + OFF_UDP_LEN, 2) - 1);
 	EXPECT(f, len, FRAME_UDP_LEN);
 
 	/* Every truncation of a CONTROL frame: never accepted. */
@@ -636,6 +572,29 @@ test_truncation(void)
 }
 
 /*
+ * f: good (len bytes) with one to three bytes changed at random, its IPv4
+ * checksum made valid again one time in four. Returns the length to
+ * parse: len, or one time in eight a random cut.
+ */
+static uint32_t
+corrupt(uint8_t *f, const uint8_t *good, uint32_t len, uint64_t *seed)
+{
+	unsigned flips = 1 + test_rand(seed) % 3;
+
+	memcpy(f, good, len);
+	for (unsigned k = 0; k < flips; k++) {
+		uint32_t off = (uint32_t)(test_rand(seed) % len);
+
+		f[off] = (uint8_t)test_rand(seed);
+	}
+	if (test_rand(seed) % 4 == 0)
+		ip_fix(f);
+	if (test_rand(seed) % 8 == 0)
+		return (uint32_t)(test_rand(seed) % (len + 1));
+	return len;
+}
+
+/*
  * Random corruption of valid frames. Whenever the result is FRAME_DATA,
  * the headers it vouches for must hold.
  */
@@ -649,24 +608,12 @@ test_random(void)
 	enum frame_verdict v;
 
 	for (int i = 0; i < 200000; i++) {
-		uint32_t l = len, frame_len = 0;
-		unsigned flips = 1 + test_rand(&seed) % 3;
-
-		memcpy(f, good, len);
-		for (unsigned k = 0; k < flips; k++) {
-			uint32_t off = (uint32_t)(test_rand(&seed) % len);
-
-			f[off] = (uint8_t)test_rand(&seed);
-		}
-		if (test_rand(&seed) % 4 == 0)
-			ip_fix(f);
-		if (test_rand(&seed) % 8 == 0)
-			l = (uint32_t)(test_rand(&seed) % (len + 1));
+		uint32_t l = corrupt(f, good, len, &seed), frame_len = 0;
 		v = parse(f, l, &frame_len);
 		if (v == FRAME_CONTROL)
 			control++;
 		if (v == FRAME_DATA) {
-			uint32_t ip_len = get16(f, OFF_IP_LEN);
+			uint32_t ip_len = test_get(f + OFF_IP_LEN, 2);
 			uint32_t rlen = ip_len - 28;
 
 			data++;
@@ -674,8 +621,9 @@ test_random(void)
 			CHECK_EQ(frame_len, ETH_HDR_LEN + ip_len);
 			CHECK(rlen >= sizeof(struct rumor_hdr));
 			CHECK_EQ(sizeof(struct rumor_hdr) +
-					get16(f, OFF_R_CHAN_LEN) +
-					get16(f, OFF_R_PAYLOAD_LEN), rlen);
+					test_get(f + OFF_R_CHAN_LEN, 2) +
+					test_get(f + OFF_R_PAYLOAD_LEN, 2),
+					rlen);
 			CHECK(cksum_ipv4_ok(f + FRAME_IP_OFF));
 			CHECK(memcmp(f, self.mac, 6) == 0);
 		}
@@ -689,29 +637,17 @@ test_random(void)
 	 */
 	len = control_build(good, 96);
 	for (int i = 0; i < 200000; i++) {
-		uint32_t l = len, frame_len = 0;
-		unsigned flips = 1 + test_rand(&seed) % 3;
-
-		memcpy(f, good, len);
-		for (unsigned k = 0; k < flips; k++) {
-			uint32_t off = (uint32_t)(test_rand(&seed) % len);
-
-			f[off] = (uint8_t)test_rand(&seed);
-		}
-		if (test_rand(&seed) % 4 == 0)
-			ip_fix(f);
-		if (test_rand(&seed) % 8 == 0)
-			l = (uint32_t)(test_rand(&seed) % (len + 1));
+		uint32_t l = corrupt(f, good, len, &seed), frame_len = 0;
 		v = parse(f, l, &frame_len);
 		CHECK(v != FRAME_DATA);
 		if (v == FRAME_CONTROL) {
-			uint32_t ip_len = get16(f, OFF_IP_LEN);
+			uint32_t ip_len = test_get(f + OFF_IP_LEN, 2);
 
 			control++;
 			CHECK(frame_len <= l);
 			CHECK_EQ(frame_len, ETH_HDR_LEN + ip_len);
 			CHECK(ip_len - 28 >= 4);
-			CHECK_EQ(get16(f, FRAME_RUMOR_OFF), RUMOR_MAGIC);
+			CHECK_EQ(test_get(f + FRAME_RUMOR_OFF, 2), RUMOR_MAGIC);
 			CHECK_EQ(f[FRAME_RUMOR_OFF + 2], RUMOR_VERSION);
 			CHECK_EQ(f[FRAME_RUMOR_OFF + 3], RUMOR_T_CONTROL);
 			CHECK(cksum_ipv4_ok(f + FRAME_IP_OFF));
@@ -736,24 +672,20 @@ test_mbuf_align(void)
 	CHECK_EQ(frame_len, len);
 }
 
+static const struct test_section sections[] = {
+	{ "valid", test_valid },
+	{ "padding", test_padding },
+	{ "verdicts", test_verdicts },
+	{ "control", test_control },
+	{ "names", test_names },
+	{ "truncation", test_truncation },
+	{ "random", test_random },
+	{ "mbuf_align", test_mbuf_align },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "valid"))
-		test_valid();
-	if (test_want(argc, argv, "padding"))
-		test_padding();
-	if (test_want(argc, argv, "verdicts"))
-		test_verdicts();
-	if (test_want(argc, argv, "control"))
-		test_control();
-	if (test_want(argc, argv, "names"))
-		test_names();
-	if (test_want(argc, argv, "truncation"))
-		test_truncation();
-	if (test_want(argc, argv, "random"))
-		test_random();
-	if (test_want(argc, argv, "mbuf_align"))
-		test_mbuf_align();
-	return test_done("test_parse");
+	return test_run(argc, argv, "test_parse", sections,
+			TEST_DIM(sections));
 }

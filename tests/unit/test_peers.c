@@ -254,20 +254,18 @@ test_find_zero(void)
 	free(t);
 }
 
+static const struct test_section sections[] = {
+	{ "sizing", test_sizing },
+	{ "init", test_init },
+	{ "many", test_many },
+	{ "full", test_full },
+	{ "id_zero", test_id_zero },
+	{ "find_zero", test_find_zero },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "sizing"))
-		test_sizing();
-	if (test_want(argc, argv, "init"))
-		test_init();
-	if (test_want(argc, argv, "many"))
-		test_many();
-	if (test_want(argc, argv, "full"))
-		test_full();
-	if (test_want(argc, argv, "id_zero"))
-		test_id_zero();
-	if (test_want(argc, argv, "find_zero"))
-		test_find_zero();
-	return test_done("test_peers");
+	return test_run(argc, argv, "test_peers", sections,
+			TEST_DIM(sections));
 }

@@ -22,39 +22,6 @@ static size_t epoch_len;
 static uint8_t voter_buf[RAFT_VOTER_CHANGE_LEN];
 static uint8_t chunk_buf[RAFT_SNAP_CHUNK_MAX];
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* A ring epoch with n members, patterned. */
 static struct raft_epoch
 epoch_make(unsigned int n)
@@ -90,9 +57,9 @@ msg_make(uint8_t type)
 	switch (type) {
 	case RAFT_PREVOTE:
 	case RAFT_VOTE:
+		m.flags = type == RAFT_VOTE ? RAFT_F_TRANSFER : 0;
 		m.index = 0x998877ull;
 		m.log_term = 0x1122334454ull;
-		m.flags = type == RAFT_VOTE ? RAFT_F_TRANSFER : 0;
 		break;
 	case RAFT_PREVOTE_RESP:
 	case RAFT_VOTE_RESP:
@@ -102,7 +69,6 @@ msg_make(uint8_t type)
 		m.index = 100;
 		m.log_term = 0x1122334400ull;
 		m.commit = 99;
-		m.n_entries = 3;
 		epoch_len = raft_epoch_encode(&ep, epoch_buf,
 				sizeof(epoch_buf));
 		raft_voter_change_encode(&vc, voter_buf, sizeof(voter_buf));
@@ -115,6 +81,7 @@ msg_make(uint8_t type)
 				.index = 103, .type = RAFT_ENTRY_VOTER,
 				.len = RAFT_VOTER_CHANGE_LEN,
 				.data = voter_buf };
+		m.n_entries = 3;
 		break;
 	case RAFT_APPEND_RESP:
 		m.flags = RAFT_F_REJECT;
@@ -152,16 +119,18 @@ static bool
 msg_equal(const struct raft_msg *a, const struct raft_msg *b)
 {
 	if (a->type != b->type || a->flags != b->flags ||
-			a->from != b->from || a->to != b->to ||
-			a->term != b->term || a->index != b->index ||
-			a->log_term != b->log_term || a->commit != b->commit ||
+			a->from != b->from || a->to != b->to)
+		return false;
+	/* The term, and the fields of the body the type has. */
+	if (a->index != b->index || a->log_term != b->log_term ||
+			a->commit != b->commit ||
+			a->n_entries != b->n_entries ||
 			a->hint_index != b->hint_index ||
 			a->hint_term != b->hint_term ||
-			a->n_entries != b->n_entries ||
 			a->snap_total != b->snap_total ||
 			a->snap_offset != b->snap_offset ||
 			a->chunk_len != b->chunk_len ||
-			a->n_voters != b->n_voters)
+			a->n_voters != b->n_voters || a->term != b->term)
 		return false;
 	for (unsigned int i = 0; i < a->n_entries; i++) {
 		const struct raft_entry *x = &a->entries[i];
@@ -180,38 +149,11 @@ msg_equal(const struct raft_msg *a, const struct raft_msg *b)
 			memcmp(a->chunk, b->chunk, a->chunk_len) == 0;
 }
 
-static uint8_t *
-alloc_exact(size_t len)
-{
-	uint8_t *p = malloc(len > 0 ? len : 1);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static uint8_t *
-msg_encode_exact(const struct raft_msg *m, size_t *len)
-{
-	size_t want = raft_encoded_len(m);
-	uint8_t *buf = alloc_exact(want);
-
-	*len = raft_encode(m, buf, want);
-	return buf;
-}
-
-static enum raft_wire_error
-decode_exact(const uint8_t *buf, size_t len, struct raft_msg *out)
-{
-	uint8_t *copy = alloc_exact(len);
-	enum raft_wire_error e;
-
-	if (len > 0)
-		memcpy(copy, buf, len);
-	e = raft_decode(copy, len, out);
-	free(copy);
-	return e;
-}
+/* Encode m exactly; decode an exact copy (test.h). */
+#define msg_encode_exact(m, len) \
+	TEST_ENCODE_EXACT(raft_encode, (m), raft_encoded_len(m), (len))
+#define decode_exact(buf, len, out) \
+	TEST_DECODE_EXACT(raft_decode, (buf), (len), (out))
 
 static void
 test_round_trip(void)
@@ -232,9 +174,9 @@ test_round_trip(void)
 		CHECK_EQ(buf[0], t);
 		CHECK_EQ(buf[1], m.flags);
 		CHECK_EQ(buf[2] | buf[3], 0);
-		CHECK_EQ(get64(buf + 12), m.term);
-		copy = alloc_exact(len);
-		memcpy(copy, buf, len);
+		CHECK_EQ(test_get(buf + 12, 8), m.term);
+		/* The entries point into the copy: it stays till compared. */
+		copy = test_copy_exact(buf, len);
 		CHECK_EQ(raft_decode(copy, len, &d), RAFT_WIRE_OK);
 		CHECK(msg_equal(&m, &d));
 		free(copy);
@@ -242,12 +184,10 @@ test_round_trip(void)
 		memset(big, 0xa5, sizeof(big));
 		CHECK_EQ(raft_encode(&m, big, sizeof(big)), want);
 		CHECK(memcmp(big, buf, want) == 0);
-		for (size_t i = want; i < sizeof(big); i++)
-			if (!CHECK_EQ(big[i], 0xa5))
-				break;
+		CHECK_UNTOUCHED(big + want, sizeof(big) - want, 0xa5);
 		/* One byte short of room: refused, as is an odd address. */
 		CHECK_EQ(raft_encode(&m, big, want - 1), 0);
-		odd = alloc_exact(want + 1);
+		odd = test_alloc_exact(want + 1);
 		memcpy(odd + 1, buf, want);
 		CHECK_EQ(raft_decode(odd + 1, want, &d), RAFT_WIRE_OK);
 		CHECK(msg_equal(&m, &d));
@@ -261,12 +201,12 @@ test_round_trip(void)
 		size_t len;
 		uint8_t *b = msg_encode_exact(&m, &len);
 
-		CHECK_EQ(get64(b + 20), 100);
-		CHECK_EQ(get64(b + 28), m.log_term);
-		CHECK_EQ(get64(b + 36), 99);
+		CHECK_EQ(test_get(b + 20, 8), 100);
+		CHECK_EQ(test_get(b + 28, 8), m.log_term);
+		CHECK_EQ(test_get(b + 36, 8), 99);
 		CHECK_EQ(b[44] << 8 | b[45], 3);
-		CHECK_EQ(get64(b + 48), m.entries[0].term);
-		CHECK_EQ(get64(b + 56), 101);
+		CHECK_EQ(test_get(b + 48, 8), m.entries[0].term);
+		CHECK_EQ(test_get(b + 56, 8), 101);
 		CHECK_EQ(b[64], RAFT_ENTRY_RING_EPOCH);
 		CHECK_EQ(b[66] << 8 | b[67], epoch_len);
 		CHECK(memcmp(b + 68, epoch_buf, epoch_len) == 0);
@@ -328,7 +268,7 @@ test_truncation(void)
 			if (cut < RAFT_HDR_LEN)
 				CHECK_EQ(e, RAFT_WIRE_SHORT);
 		}
-		more = alloc_exact(len + 1);
+		more = test_alloc_exact(len + 1);
 		memcpy(more, buf, len);
 		more[len] = 0;
 		CHECK_EQ(raft_decode(more, len + 1, &d), RAFT_WIRE_LENGTH);
@@ -336,6 +276,32 @@ test_truncation(void)
 		free(buf);
 	}
 	CHECK_EQ(raft_decode(NULL, 0, NULL), RAFT_WIRE_SHORT);
+}
+
+/* Random byte changes: refused, or accepted and re-encoded the same. */
+static void
+test_random(void)
+{
+	uint64_t seed = 42;
+	unsigned int accepted = 0;
+
+	for (int round = 0; round < 20000; round++) {
+		uint8_t t = (uint8_t)(RAFT_PREVOTE +
+				test_rand(&seed) % (RAFT_MSG_TYPE_MAX - 1));
+		struct raft_msg m = msg_make(t), d;
+		size_t len;
+		uint8_t *buf = msg_encode_exact(&m, &len);
+		int flips = 1 + (int)(test_rand(&seed) % 3);
+
+		for (int f = 0; f < flips; f++)
+			buf[test_rand(&seed) % len] ^=
+					(uint8_t)(1u << (test_rand(&seed) % 8));
+		accepted += TEST_ACCEPTS(raft_decode, RAFT_WIRE_OK,
+				raft_encode, buf, len, &d);
+		free(buf);
+	}
+	/* Some changes are harmless (payload bytes, ids, terms). */
+	CHECK(accepted > 0);
 }
 
 /* Decode m's bytes with one change made by fix; check the verdict. */
@@ -348,14 +314,7 @@ check_bad(uint8_t type, size_t off, int width, uint64_t v,
 	uint8_t *buf = msg_encode_exact(&m, &len);
 	enum raft_wire_error e;
 
-	if (width == 1)
-		buf[off] = (uint8_t)v;
-	else if (width == 2)
-		put16(buf + off, (uint16_t)v);
-	else if (width == 4)
-		put32(buf + off, (uint32_t)v);
-	else
-		put64(buf + off, v);
+	test_put(buf + off, (unsigned int)width, v);
 	e = raft_decode(buf, len, &d);
 	if (!CHECK_EQ(e, want))
 		fprintf(stderr, "  (line %d: %s offset %zu set to %#" PRIx64
@@ -368,6 +327,25 @@ check_bad(uint8_t type, size_t off, int width, uint64_t v,
 
 #define BAD(type, off, width, v, want) \
 	check_bad((type), (off), (width), (v), (want), __LINE__)
+
+/* What every type's header refuses. */
+static const struct {
+	size_t off;
+	int width;
+	uint64_t v;
+	enum raft_wire_error want;
+} hdr_cases[] = {
+	/* Type, reserved, addresses, term. */
+	{ 0, 1, 0, RAFT_WIRE_TYPE }, { 0, 1, 0xff, RAFT_WIRE_TYPE },
+	{ 0, 1, RAFT_MSG_TYPE_MAX, RAFT_WIRE_TYPE },
+	{ 2, 2, 1, RAFT_WIRE_TYPE }, { 2, 2, 0x8000, RAFT_WIRE_TYPE },
+	{ 4, 4, 0, RAFT_WIRE_ADDRESS }, { 8, 4, 0, RAFT_WIRE_ADDRESS },
+	{ 8, 4, 0x01020304, RAFT_WIRE_ADDRESS },
+	{ 12, 8, (uint64_t)1 << 62, RAFT_WIRE_TERM },
+	{ 12, 8, UINT64_MAX, RAFT_WIRE_TERM },
+	/* Unknown flag bits, and the other type's flag. */
+	{ 1, 1, 0x80, RAFT_WIRE_FLAGS }, { 1, 1, 0x04, RAFT_WIRE_FLAGS },
+};
 
 static void
 test_fields(void)
@@ -382,22 +360,10 @@ test_fields(void)
 	e2 = e1 + RAFT_ENTRY_HDR_LEN;
 	p0 = e0 + RAFT_ENTRY_HDR_LEN;
 
-	for (uint8_t t = RAFT_PREVOTE; t < RAFT_MSG_TYPE_MAX; t++) {
-		/* Header: type, reserved, addresses. */
-		BAD(t, 0, 1, 0, RAFT_WIRE_TYPE);
-		BAD(t, 0, 1, RAFT_MSG_TYPE_MAX, RAFT_WIRE_TYPE);
-		BAD(t, 0, 1, 0xff, RAFT_WIRE_TYPE);
-		BAD(t, 2, 2, 1, RAFT_WIRE_TYPE);
-		BAD(t, 2, 2, 0x8000, RAFT_WIRE_TYPE);
-		BAD(t, 4, 4, 0, RAFT_WIRE_ADDRESS);
-		BAD(t, 8, 4, 0, RAFT_WIRE_ADDRESS);
-		BAD(t, 8, 4, 0x01020304, RAFT_WIRE_ADDRESS);
-		BAD(t, 12, 8, (uint64_t)1 << 62, RAFT_WIRE_TERM);
-		BAD(t, 12, 8, UINT64_MAX, RAFT_WIRE_TERM);
-		/* Unknown flag bits, and the other type's flag. */
-		BAD(t, 1, 1, 0x80, RAFT_WIRE_FLAGS);
-		BAD(t, 1, 1, 0x04, RAFT_WIRE_FLAGS);
-	}
+	for (uint8_t t = RAFT_PREVOTE; t < RAFT_MSG_TYPE_MAX; t++)
+		for (size_t i = 0; i < TEST_DIM(hdr_cases); i++)
+			BAD(t, hdr_cases[i].off, hdr_cases[i].width,
+					hdr_cases[i].v, hdr_cases[i].want);
 	BAD(RAFT_PREVOTE, 1, 1, RAFT_F_REJECT, RAFT_WIRE_FLAGS);
 	BAD(RAFT_VOTE_RESP, 1, 1, RAFT_F_TRANSFER, RAFT_WIRE_FLAGS);
 	BAD(RAFT_APPEND, 1, 1, RAFT_F_REJECT, RAFT_WIRE_FLAGS);
@@ -606,7 +572,7 @@ test_encoder(void)
 		struct raft_entry e;
 		size_t len = raft_entry_encode(&a.entries[0], buf,
 				sizeof(buf));
-		uint8_t *exact = alloc_exact(len);
+		uint8_t *exact = test_alloc_exact(len);
 
 		CHECK_EQ(len, RAFT_ENTRY_HDR_LEN + epoch_len);
 		memcpy(exact, buf, len);
@@ -628,49 +594,17 @@ test_encoder(void)
 	CHECK(strcmp(raft_msg_type_name(RAFT_TIMEOUT_NOW), "TIMEOUT_NOW") == 0);
 }
 
-/* Random byte changes: refused, or accepted and re-encoded the same. */
-static void
-test_random(void)
-{
-	uint64_t seed = 42;
-	unsigned int accepted = 0;
-
-	for (int round = 0; round < 20000; round++) {
-		uint8_t t = (uint8_t)(RAFT_PREVOTE +
-				test_rand(&seed) % (RAFT_MSG_TYPE_MAX - 1));
-		struct raft_msg m = msg_make(t), d;
-		size_t len;
-		uint8_t *buf = msg_encode_exact(&m, &len), *again;
-		int flips = 1 + (int)(test_rand(&seed) % 3);
-
-		for (int f = 0; f < flips; f++)
-			buf[test_rand(&seed) % len] ^=
-					(uint8_t)(1u << (test_rand(&seed) % 8));
-		if (raft_decode(buf, len, &d) == RAFT_WIRE_OK) {
-			accepted++;
-			again = alloc_exact(len);
-			CHECK_EQ(raft_encode(&d, again, len), len);
-			CHECK(memcmp(again, buf, len) == 0);
-			free(again);
-		}
-		free(buf);
-	}
-	/* Some changes are harmless (payload bytes, ids, terms). */
-	CHECK(accepted > 0);
-}
+static const struct test_section sections[] = {
+	{ "round_trip", test_round_trip },
+	{ "truncation", test_truncation },
+	{ "fields", test_fields },
+	{ "encoder", test_encoder },
+	{ "random", test_random },
+};
 
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "round_trip"))
-		test_round_trip();
-	if (test_want(argc, argv, "truncation"))
-		test_truncation();
-	if (test_want(argc, argv, "fields"))
-		test_fields();
-	if (test_want(argc, argv, "encoder"))
-		test_encoder();
-	if (test_want(argc, argv, "random"))
-		test_random();
-	return test_done("test_raft_wire");
+	return test_run(argc, argv, "test_raft_wire", sections,
+			TEST_DIM(sections));
 }

@@ -12,6 +12,7 @@
 #include <xxhash.h>
 
 #include "rumor/ring.h"
+#include "rumor/sort.h"
 #include "test.h"
 
 #define N_HASHES 1000000u
@@ -28,27 +29,13 @@ ring_new(const struct ring_member *m, uint32_t n, uint64_t epoch)
 
 	if (t == NULL)
 		abort();
+	/* Its padding too, so that whole tables compare with memcmp. */
+	memset(t, 0, ring_table_bytes(slots));
 	if (ring_table_build(t, m, n, epoch) < 0) {
 		free(t);
 		return NULL;
 	}
 	return t;
-}
-
-static int
-u32_cmp(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static int
-member_cmp(const void *a, const void *b)
-{
-	const struct ring_member *x = a, *y = b;
-
-	return (x->id > y->id) - (x->id < y->id);
 }
 
 /* n distinct random non-zero ids, weight 1, in random order. */
@@ -71,20 +58,9 @@ members_random(struct ring_member *m, uint32_t n, uint64_t *seed)
 static uint32_t
 id_index(const uint32_t *ids, uint32_t n, uint32_t id)
 {
-	const uint32_t *p = bsearch(&id, ids, n, sizeof(*ids), u32_cmp);
+	const uint32_t *p = bsearch(&id, ids, n, sizeof(*ids), rumor_cmp_u32);
 
 	return p != NULL ? (uint32_t)(p - ids) : n;
-}
-
-static bool
-is_prime(uint32_t x)
-{
-	if (x < 2)
-		return false;
-	for (uint32_t d = 2; (uint64_t)d * d <= x; d++)
-		if (x % d == 0)
-			return false;
-	return true;
 }
 
 static void
@@ -109,7 +85,7 @@ test_identical(void)
 		s[i] = s[j];
 		s[j] = t;
 	}
-	qsort(ids, 50, sizeof(ids[0]), u32_cmp);
+	qsort(ids, 50, sizeof(ids[0]), rumor_cmp_u32);
 	a = ring_new(m, 50, 7);
 	b = ring_new(r, 50, 7);
 	c = ring_new(s, 50, 7);
@@ -118,7 +94,7 @@ test_identical(void)
 	CHECK_EQ(a->epoch, 7);
 	CHECK_EQ(a->n_members, 50);
 	CHECK_EQ(a->size, ring_table_slots(m, 50));
-	CHECK(is_prime(a->size));
+	CHECK_EQ(a->size, 65537);	/* The first prime above 2^16. */
 	CHECK(a->size >= 50 * RING_SLOTS_PER_MEMBER);
 	CHECK(memcmp(a, b, ring_table_bytes(a->size)) == 0);
 	CHECK(memcmp(a, c, ring_table_bytes(a->size)) == 0);
@@ -147,16 +123,6 @@ weights_mixed(struct ring_member *m, uint32_t n, uint64_t *seed)
 {
 	for (uint32_t i = 0; i < n; i++)
 		m[i].weight = 1 + (uint32_t)(test_rand(seed) % 4);
-}
-
-static uint64_t
-weight_sum(const struct ring_member *m, uint32_t n)
-{
-	uint64_t w = 0;
-
-	for (uint32_t i = 0; i < n; i++)
-		w += m[i].weight;
-	return w;
 }
 
 /*
@@ -189,9 +155,9 @@ test_balance(void)
 		members_random(m, n, &seed);
 		if (mixed)
 			weights_mixed(m, n, &seed);
-		w = (double)weight_sum(m, n);
+		w = (double)ring_weight_sum(m, n);
 		memcpy(sorted, m, n * sizeof(*m));
-		qsort(sorted, n, sizeof(*sorted), member_cmp);
+		qsort(sorted, n, sizeof(*sorted), ring_member_cmp);
 		for (uint32_t i = 0; i < n; i++)
 			ids[i] = sorted[i].id;
 		t = ring_new(m, n, 1);
@@ -317,22 +283,7 @@ test_weights(void)
 static double
 moved_fraction(const struct ring_table *a, const struct ring_table *b)
 {
-	uint64_t sa = a->size, sb = b->size, pos = 0, moved = 0;
-	uint64_t i = 0, j = 0;
-
-	while (i < sa && j < sb) {
-		uint64_t ea = (i + 1) * sb, eb = (j + 1) * sa;
-		uint64_t end = ea < eb ? ea : eb;
-
-		if (a->slot[i] != b->slot[j])
-			moved += end - pos;
-		pos = end;
-		if (ea == end)
-			i++;
-		if (eb == end)
-			j++;
-	}
-	return (double)moved / ((double)sa * (double)sb);
+	return ring_moved_fraction(a->slot, a->size, b->slot, b->size);
 }
 
 /* The same, estimated from the channel hashes. */
@@ -366,7 +317,7 @@ movement(uint32_t n, bool mixed, uint64_t seed, double bound)
 	members_random(m, n + 1, &seed);
 	if (mixed)
 		weights_mixed(m, n + 1, &seed);
-	w = (double)weight_sum(m, n);
+	w = (double)ring_weight_sum(m, n);
 	t = ring_new(m, n, 1);
 	if (!CHECK(t != NULL))
 		return;
@@ -553,10 +504,21 @@ test_channel_hash(void)
 	}
 }
 
+static const struct test_section sections[] = {
+	{ "identical", test_identical },
+	{ "balance", test_balance },
+	{ "weights", test_weights },
+	{ "invalid", test_invalid },
+	{ "slot_bounds", test_slot_bounds },
+	{ "channel_hash", test_channel_hash },
+	{ "movement", test_movement },
+};
+
 int
 main(int argc, char **argv)
 {
 	char name[32];
+	int status;
 
 	hashes = malloc(N_HASHES * sizeof(*hashes));
 	if (hashes == NULL)
@@ -566,20 +528,8 @@ main(int argc, char **argv)
 
 		hashes[i] = ring_channel_hash(name, (size_t)len);
 	}
-	if (test_want(argc, argv, "identical"))
-		test_identical();
-	if (test_want(argc, argv, "balance"))
-		test_balance();
-	if (test_want(argc, argv, "weights"))
-		test_weights();
-	if (test_want(argc, argv, "invalid"))
-		test_invalid();
-	if (test_want(argc, argv, "slot_bounds"))
-		test_slot_bounds();
-	if (test_want(argc, argv, "channel_hash"))
-		test_channel_hash();
-	if (test_want(argc, argv, "movement"))
-		test_movement();
+	status = test_run(argc, argv, "test_ring", sections,
+			TEST_DIM(sections));
 	free(hashes);
-	return test_done("test_ring");
+	return status;
 }

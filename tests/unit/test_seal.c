@@ -33,43 +33,6 @@ struct opened {
 	uint8_t body[SEAL_BODY_MAX];
 };
 
-/* A heap buffer of exactly len bytes (non-NULL even when len is 0). */
-static uint8_t *
-alloc_exact(size_t len)
-{
-	uint8_t *p = malloc(len > 0 ? len : 1);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-			(uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) << 32 | get32(p + 4);
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (uint8_t)v;
-}
-
 /* Key number k: 32 bytes patterned from k, distinct for each k. */
 static void
 key_fill(uint8_t key[SEAL_KEY_LEN], uint8_t k)
@@ -120,7 +83,7 @@ seal_make(struct seal_keyring r, const char *label, uint32_t id,
 static uint8_t *
 wrap_exact(struct seal *s, const uint8_t *body, size_t len, size_t *n)
 {
-	uint8_t *dg = alloc_exact(SEAL_OVERHEAD + len);
+	uint8_t *dg = test_alloc_exact(SEAL_OVERHEAD + len);
 
 	*n = seal_wrap(s, SEAL_P_SWIM, body, len, dg, SEAL_OVERHEAD + len);
 	return dg;
@@ -130,8 +93,8 @@ wrap_exact(struct seal *s, const uint8_t *body, size_t len, size_t *n)
 static enum seal_verdict
 open_exact(struct seal *s, const uint8_t *in, size_t len, struct opened *o)
 {
-	uint8_t *copy = alloc_exact(len);
-	uint8_t *body = alloc_exact(SEAL_BODY_MAX);
+	uint8_t *copy = test_alloc_exact(len);
+	uint8_t *body = test_alloc_exact(SEAL_BODY_MAX);
 	enum seal_verdict v;
 
 	if (len > 0)
@@ -190,25 +153,25 @@ check_layout(const uint8_t *dg, size_t n, const uint8_t *body, size_t len,
 {
 	uint8_t digest[32], key[SEAL_KEY_LEN];
 	uint8_t ad[SEAL_HDR_LEN + SEAL_LABEL_MAX];
-	uint8_t *plain = alloc_exact(len);
+	uint8_t *plain = test_alloc_exact(len);
 	unsigned long long plen = 0;
 	size_t label_len = strlen(label);
 
 	if (!CHECK_EQ(n, SEAL_OVERHEAD + len))
 		return;
-	CHECK_EQ(get16(dg), RUMOR_MAGIC);
+	CHECK_EQ(test_get(dg, 2), RUMOR_MAGIC);
 	CHECK_EQ(dg[2], RUMOR_VERSION);
 	CHECK_EQ(dg[3], RUMOR_T_CONTROL);
 	CHECK_EQ(dg[4], SEAL_P_SWIM);
 	CHECK_EQ(dg[5], 0);
-	CHECK_EQ(get16(dg + 6), len);
+	CHECK_EQ(test_get(dg + 6, 2), len);
 	crypto_generichash(digest, sizeof(digest), (const uint8_t *)label,
 			label_len, NULL, 0);
 	CHECK(memcmp(dg + 8, digest, 8) == 0);
-	CHECK_EQ(get32(dg + 16), sender);
-	CHECK_EQ(get32(dg + 20), 0);
-	CHECK_EQ(get64(dg + 24), boot);
-	CHECK_EQ(get64(dg + 32), counter);
+	CHECK_EQ(test_get(dg + 16, 4), sender);
+	CHECK_EQ(test_get(dg + 20, 4), 0);
+	CHECK_EQ(test_get(dg + 24, 8), boot);
+	CHECK_EQ(test_get(dg + 32, 8), counter);
 
 	/* The nonce is bytes 16..39; the associated data header + label. */
 	key_fill(key, key_num);
@@ -232,7 +195,7 @@ check_layout(const uint8_t *dg, size_t n, const uint8_t *body, size_t len,
 static uint8_t *
 body_make(size_t len)
 {
-	uint8_t *b = alloc_exact(len);
+	uint8_t *b = test_alloc_exact(len);
 
 	for (size_t i = 0; i < len; i++)
 		b[i] = (uint8_t)(i * 31 + 7);
@@ -282,7 +245,7 @@ test_round_trip(void)
 	/* Refusals return 0 and write nothing; they spend no counter. */
 	{
 		size_t big = RUMOR_DATAGRAM_MAX + 1;
-		uint8_t *out = alloc_exact(big);
+		uint8_t *out = test_alloc_exact(big);
 
 		memset(out, 0xa5, big);
 		CHECK_EQ(seal_wrap(a, SEAL_P_SWIM, body, SEAL_BODY_MAX + 1,
@@ -297,7 +260,7 @@ test_round_trip(void)
 	}
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		size_t cap = SEAL_OVERHEAD + lens[i] - 1;
-		uint8_t *out = alloc_exact(cap);
+		uint8_t *out = test_alloc_exact(cap);
 
 		memset(out, 0xa5, cap);
 		CHECK_EQ(seal_wrap(a, SEAL_P_SWIM, body, lens[i], out, cap),
@@ -320,7 +283,7 @@ test_round_trip(void)
 
 	/* Sealed in place, and opened in place. */
 	{
-		uint8_t *buf = alloc_exact(RUMOR_DATAGRAM_MAX);
+		uint8_t *buf = test_alloc_exact(RUMOR_DATAGRAM_MAX);
 		uint32_t sender = 0;
 		uint8_t proto = 0;
 		size_t len = 0;
@@ -343,7 +306,7 @@ test_round_trip(void)
 	dg = wrap_exact(a, body, 50, &n);
 	counter++;
 	{
-		uint8_t *small = alloc_exact(49);
+		uint8_t *small = test_alloc_exact(49);
 		uint32_t sender;
 		uint8_t proto;
 		size_t len;
@@ -351,7 +314,7 @@ test_round_trip(void)
 		CHECK_EQ(seal_open(b, dg, n, &proto, &sender, small, 49, &len),
 				SEAL_MALFORMED);
 		free(small);
-		small = alloc_exact(50);
+		small = test_alloc_exact(50);
 		CHECK_EQ(seal_open(b, dg, n, &proto, &sender, small, 50, &len),
 				SEAL_OK);
 		CHECK_EQ(len, 50);
@@ -384,7 +347,8 @@ header_verdict(const uint8_t *bad, size_t off)
 	if (off < 16)
 		return SEAL_WRONG_LABEL;
 	if (off < 20)
-		return get32(bad + 16) == 0 ? SEAL_MALFORMED : SEAL_FORGED;
+		return test_get(bad + 16, 4) == 0 ? SEAL_MALFORMED :
+				SEAL_FORGED;
 	if (off < 24)
 		return SEAL_MALFORMED;
 	return SEAL_FORGED;		/* boot, counter */
@@ -409,7 +373,7 @@ test_malformed(void)
 	CHECK_EQ(seal_open(b, NULL, 0, NULL, NULL, NULL, 0, NULL),
 			SEAL_MALFORMED);
 	counts[SEAL_MALFORMED]++;
-	bad = alloc_exact(n + 1);
+	bad = test_alloc_exact(n + 1);
 	memcpy(bad, good, n);
 	bad[n] = 0;
 	EXPECT(b, bad, n + 1, SEAL_MALFORMED);
@@ -421,7 +385,7 @@ test_malformed(void)
 	/* The largest datagram; one byte more is too long for any. */
 	full = wrap_exact(a, body, SEAL_BODY_MAX, &full_n);
 	CHECK_EQ(full_n, RUMOR_DATAGRAM_MAX);
-	bad = alloc_exact(full_n + 1);
+	bad = test_alloc_exact(full_n + 1);
 	memcpy(bad, full, full_n);
 	bad[full_n] = 0;
 	bad[6] = (uint8_t)((SEAL_BODY_MAX + 1) >> 8);
@@ -432,7 +396,7 @@ test_malformed(void)
 		EXPECT(b, full, l, SEAL_MALFORMED);
 
 	/* Every value of every header byte. */
-	bad = alloc_exact(n);
+	bad = test_alloc_exact(n);
 	for (size_t off = 0; off < SEAL_HDR_LEN; off++) {
 		for (unsigned int x = 0; x < 256; x++) {
 			if (x == good[off])
@@ -625,7 +589,7 @@ test_keys(void)
 
 	/* c opens a's key-2 message with its secondary, in place. */
 	{
-		uint8_t *buf = alloc_exact(RUMOR_DATAGRAM_MAX);
+		uint8_t *buf = test_alloc_exact(RUMOR_DATAGRAM_MAX);
 		uint32_t sender = 0;
 		uint8_t proto = 0;
 		size_t len = 0;
@@ -694,7 +658,7 @@ wrap_many(struct seal *s, size_t count, size_t *n)
 	for (size_t i = 1; i <= count; i++) {
 		uint8_t body[8];
 
-		put64(body, i);
+		test_put(body, 8, i);
 		dg[i] = wrap_exact(s, body, sizeof(body), n);
 	}
 	return dg;
@@ -720,7 +684,7 @@ test_replay(void)
 	size_t n;
 
 	m = wrap_many(a, count, &n);
-	CHECK_EQ(get64(m[count] + 32), count);
+	CHECK_EQ(test_get(m[count] + 32, 8), count);
 
 	/* A node's own message sent back to it: refused, never fresh. */
 	{
@@ -795,7 +759,7 @@ test_replay(void)
 		uint8_t **old = wrap_many(before, 2, &n);
 		uint8_t **f = wrap_many(forger, 1, &n);
 		uint8_t **r = wrap_many(again, 4, &n);
-		uint8_t *far = alloc_exact(n);
+		uint8_t *far = test_alloc_exact(n);
 
 		EXPECT(b, old[1], n, SEAL_REPLAYED);
 		EXPECT(b, r[1], n, SEAL_OK);
@@ -808,7 +772,7 @@ test_replay(void)
 		 */
 		EXPECT(b, f[1], n, SEAL_FORGED);
 		memcpy(far, r[4], n);
-		put64(far + 32, 1u << 20);
+		test_put(far + 32, 8, 1u << 20);
 		EXPECT(b, far, n, SEAL_FORGED);
 		EXPECT(b, r[3], n, SEAL_OK);
 		EXPECT(b, r[2], n, SEAL_OK);
@@ -890,7 +854,7 @@ test_replay_model(void)
 			if ((uint64_t)c > top)
 				top = (uint64_t)c;
 			CHECK_EQ(o.len, 8);
-			CHECK_EQ(get64(o.body), (uint64_t)c);
+			CHECK_EQ(test_get(o.body, 8), (uint64_t)c);
 			ok++;
 		} else {
 			replayed++;
@@ -965,7 +929,7 @@ static int
 parse_exact(const char *text, size_t len, const char *name,
 		struct seal_keyring *out, char *err, size_t errlen)
 {
-	uint8_t *copy = alloc_exact(len);
+	uint8_t *copy = test_alloc_exact(len);
 	int rc;
 
 	memcpy(copy, text, len);
@@ -1209,6 +1173,20 @@ test_names(void)
 	CHECK(strcmp(seal_verdict_name((enum seal_verdict)99), "?") == 0);
 }
 
+static const struct test_section sections[] = {
+	{ "round_trip", test_round_trip },
+	{ "malformed", test_malformed },
+	{ "label", test_label },
+	{ "keys", test_keys },
+	{ "replay", test_replay },
+	{ "replay_model", test_replay_model },
+	{ "replay_senders", test_replay_senders },
+	{ "keyring_parse", test_keyring_parse },
+	{ "keyring_load", test_keyring_load },
+	{ "keygen", test_keygen },
+	{ "names", test_names },
+};
+
 int
 main(int argc, char **argv)
 {
@@ -1216,27 +1194,6 @@ main(int argc, char **argv)
 		fprintf(stderr, "test_seal: libsodium does not initialise\n");
 		return 1;
 	}
-	if (test_want(argc, argv, "round_trip"))
-		test_round_trip();
-	if (test_want(argc, argv, "malformed"))
-		test_malformed();
-	if (test_want(argc, argv, "label"))
-		test_label();
-	if (test_want(argc, argv, "keys"))
-		test_keys();
-	if (test_want(argc, argv, "replay"))
-		test_replay();
-	if (test_want(argc, argv, "replay_model"))
-		test_replay_model();
-	if (test_want(argc, argv, "replay_senders"))
-		test_replay_senders();
-	if (test_want(argc, argv, "keyring_parse"))
-		test_keyring_parse();
-	if (test_want(argc, argv, "keyring_load"))
-		test_keyring_load();
-	if (test_want(argc, argv, "keygen"))
-		test_keygen();
-	if (test_want(argc, argv, "names"))
-		test_names();
-	return test_done("test_seal");
+	return test_run(argc, argv, "test_seal", sections,
+			TEST_DIM(sections));
 }

@@ -79,57 +79,11 @@ msg_equal(const struct swim_msg *a, const struct swim_msg *b)
 	return true;
 }
 
-/* A heap buffer of exactly len bytes (non-NULL even when len is 0). */
-static uint8_t *
-alloc_exact(size_t len)
-{
-	uint8_t *p = malloc(len);
-
-	if (p == NULL && len > 0)
-		abort();
-	return p;
-}
-
-/* Encode m into a fresh buffer of exactly its wire length. */
-static uint8_t *
-msg_encode_exact(const struct swim_msg *m, size_t *len)
-{
-	size_t want = msg_len(m->n_updates);
-	uint8_t *buf = alloc_exact(want);
-
-	*len = swim_encode(m, buf, want);
-	return buf;
-}
-
-/* Decode an exact-length heap copy of buf[0..len). */
-static enum swim_wire_error
-decode_exact(const uint8_t *buf, size_t len, struct swim_msg *out)
-{
-	uint8_t *copy = alloc_exact(len);
-	enum swim_wire_error e;
-
-	if (len > 0)
-		memcpy(copy, buf, len);
-	e = swim_decode(copy, len, out);
-	free(copy);
-	return e;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-			(uint32_t)p[2] << 8 | p[3];
-}
+/* Encode m exactly; decode an exact copy (test.h). */
+#define msg_encode_exact(m, len) \
+	TEST_ENCODE_EXACT(swim_encode, (m), msg_len((m)->n_updates), (len))
+#define decode_exact(buf, len, out) \
+	TEST_DECODE_EXACT(swim_decode, (buf), (len), (out))
 
 /* The bytes of m match the layout of the header comment. */
 static void
@@ -139,9 +93,9 @@ check_layout(const struct swim_msg *m, const uint8_t *buf)
 	CHECK_EQ(buf[1], m->n_updates);
 	CHECK_EQ(buf[2], 0);
 	CHECK_EQ(buf[3], 0);
-	CHECK_EQ(get32(buf + 4), m->from);
-	CHECK_EQ(get32(buf + 8), m->seq);
-	CHECK_EQ(get32(buf + 12), m->target);
+	CHECK_EQ((uint32_t)test_get(buf + 4, 4), m->from);
+	CHECK_EQ((uint32_t)test_get(buf + 8, 4), m->seq);
+	CHECK_EQ((uint32_t)test_get(buf + 12, 4), m->target);
 	CHECK(memcmp(buf + 16, &m->target_ip, 4) == 0);
 	CHECK_EQ(buf[20], m->target_port >> 8);
 	CHECK_EQ(buf[21], m->target_port & 0xff);
@@ -151,14 +105,14 @@ check_layout(const struct swim_msg *m, const uint8_t *buf)
 		const uint8_t *p = buf + msg_len(i);
 		const struct swim_update *u = &m->updates[i];
 
-		CHECK_EQ(get32(p), u->id);
+		CHECK_EQ((uint32_t)test_get(p, 4), u->id);
 		CHECK(memcmp(p + 4, &u->ip, 4) == 0);
 		CHECK_EQ(p[8], u->port >> 8);
 		CHECK_EQ(p[9], u->port & 0xff);
 		CHECK_EQ(p[10], u->state);
 		CHECK_EQ(p[11], u->zone);
-		CHECK_EQ(get32(p + 12), u->incarnation);
-		CHECK_EQ(get32(p + 16), u->weight);
+		CHECK_EQ((uint32_t)test_get(p + 12, 4), u->incarnation);
+		CHECK_EQ((uint32_t)test_get(p + 16, 4), u->weight);
 	}
 }
 
@@ -192,7 +146,7 @@ test_round_trip(void)
 					break;
 
 			/* At an odd address, the same. */
-			odd = alloc_exact(want + 1);
+			odd = test_alloc_exact(want + 1);
 			memcpy(odd + 1, buf, want);
 			CHECK_EQ(swim_decode(odd + 1, want, &d), SWIM_WIRE_OK);
 			CHECK(msg_equal(&m, &d));
@@ -230,11 +184,10 @@ static void
 check_bad(const uint8_t *good, size_t len, size_t off, uint8_t byte,
 		enum swim_wire_error want, int line)
 {
-	uint8_t *bad = alloc_exact(len);
+	uint8_t *bad = test_copy_exact(good, len);
 	struct swim_msg d;
 	enum swim_wire_error e;
 
-	memcpy(bad, good, len);
 	bad[off] = byte;
 	e = swim_decode(bad, len, &d);
 	if (!CHECK_EQ(e, want))
@@ -283,7 +236,7 @@ test_errors(void)
 	CHECK_BAD(1, 0, SWIM_WIRE_LENGTH);
 	CHECK_BAD(1, 0xff, SWIM_WIRE_LENGTH);
 	/* One byte more than n_updates says. */
-	big = alloc_exact(len + 1);
+	big = test_alloc_exact(len + 1);
 	memcpy(big, good, len);
 	big[len] = 0;
 	CHECK_EQ(swim_decode(big, len + 1, &d), SWIM_WIRE_LENGTH);
@@ -295,7 +248,7 @@ test_errors(void)
 		size_t full_len;
 		uint8_t *fbuf = msg_encode_exact(&full, &full_len);
 
-		big = alloc_exact(over);
+		big = test_alloc_exact(over);
 		memcpy(big, fbuf, full_len);
 		/* The extra update is a valid one. */
 		memcpy(big + full_len, fbuf + SWIM_HDR_LEN, SWIM_UPDATE_LEN);
@@ -307,10 +260,10 @@ test_errors(void)
 
 	/* SENDER: from 0. */
 	{
-		uint8_t *bad = alloc_exact(len);
+		uint8_t *bad = test_alloc_exact(len);
 
 		memcpy(bad, good, len);
-		put32(bad + 4, 0);
+		test_put(bad + 4, 4, 0);
 		CHECK_EQ(swim_decode(bad, len, &d), SWIM_WIRE_SENDER);
 		free(bad);
 	}
@@ -320,10 +273,10 @@ test_errors(void)
 	 * state, weight 0 and weight over the maximum; any zone is good.
 	 */
 	for (size_t u = SWIM_HDR_LEN; u <= last; u += last - SWIM_HDR_LEN) {
-		uint8_t *bad = alloc_exact(len);
+		uint8_t *bad = test_alloc_exact(len);
 
 		memcpy(bad, good, len);
-		put32(bad + u, 0);
+		test_put(bad + u, 4, 0);
 		CHECK_EQ(swim_decode(bad, len, &d), SWIM_WIRE_UPDATE);
 		CHECK_BAD(u + 10, SWIM_STATE_MAX, SWIM_WIRE_UPDATE);
 		CHECK_BAD(u + 10, 0xff, SWIM_WIRE_UPDATE);
@@ -332,25 +285,25 @@ test_errors(void)
 		for (uint8_t s = 0; s < SWIM_STATE_MAX; s++)
 			CHECK_BAD(u + 10, s, SWIM_WIRE_OK);
 		memcpy(bad, good, len);
-		put32(bad + u + 16, 0);
+		test_put(bad + u + 16, 4, 0);
 		CHECK_EQ(swim_decode(bad, len, &d), SWIM_WIRE_UPDATE);
-		put32(bad + u + 16, RING_WEIGHT_MAX + 1);
+		test_put(bad + u + 16, 4, RING_WEIGHT_MAX + 1);
 		CHECK_EQ(swim_decode(bad, len, &d), SWIM_WIRE_UPDATE);
-		put32(bad + u + 16, UINT32_MAX);
+		test_put(bad + u + 16, 4, UINT32_MAX);
 		CHECK_EQ(swim_decode(bad, len, &d), SWIM_WIRE_UPDATE);
-		put32(bad + u + 16, RING_WEIGHT_MAX);
+		test_put(bad + u + 16, 4, RING_WEIGHT_MAX);
 		CHECK_EQ(swim_decode(bad, len, &d), SWIM_WIRE_OK);
-		put32(bad + u + 16, 1);
+		test_put(bad + u + 16, 4, 1);
 		CHECK_EQ(swim_decode(bad, len, &d), SWIM_WIRE_OK);
 		free(bad);
 	}
 
 	/* The first failing check decides, in the documented order. */
 	{
-		uint8_t *bad = alloc_exact(len);
+		uint8_t *bad = test_alloc_exact(len);
 
 		memcpy(bad, good, len);
-		put32(bad + 4, 0);		/* Sender. */
+		test_put(bad + 4, 4, 0);		/* Sender. */
 		bad[last + 11] = 1;		/* Update. */
 		CHECK_EQ(swim_decode(bad, len, &d), SWIM_WIRE_SENDER);
 		bad[1] = 2;			/* Length. */
@@ -363,14 +316,8 @@ test_errors(void)
 	}
 
 	/* Every verdict has its own name. */
-	for (int i = 0; i < SWIM_WIRE_ERROR_MAX; i++) {
-		const char *a = swim_wire_error_name((enum swim_wire_error)i);
-
-		CHECK(a != NULL && strcmp(a, "?") != 0);
-		for (int j = 0; j < i; j++)
-			CHECK(strcmp(a, swim_wire_error_name(
-					(enum swim_wire_error)j)) != 0);
-	}
+	CHECK_NAMES(swim_wire_error_name, enum swim_wire_error,
+			SWIM_WIRE_ERROR_MAX);
 	CHECK(strcmp(swim_wire_error_name(SWIM_WIRE_OK), "ok") == 0);
 	CHECK(strcmp(swim_wire_error_name(SWIM_WIRE_ERROR_MAX), "?") == 0);
 	CHECK(strcmp(swim_wire_error_name((enum swim_wire_error)99), "?") == 0);
@@ -393,16 +340,10 @@ test_truncation(void)
 		uint8_t *buf = msg_encode_exact(&m, &len);
 
 		CHECK_EQ(len, msg_len(counts[ci]));
-		for (size_t l = 0; l <= len; l++) {
-			enum swim_wire_error e = decode_exact(buf, l, &d);
-
-			if (l < SWIM_HDR_LEN)
-				CHECK_EQ(e, SWIM_WIRE_SHORT);
-			else if (l < len)
-				CHECK_EQ(e, SWIM_WIRE_LENGTH);
-			else
-				CHECK_EQ(e, SWIM_WIRE_OK);
-		}
+		for (size_t l = 0; l <= len; l++)
+			CHECK_EQ(decode_exact(buf, l, &d), l < SWIM_HDR_LEN ?
+					SWIM_WIRE_SHORT : l < len ?
+					SWIM_WIRE_LENGTH : SWIM_WIRE_OK);
 		free(buf);
 	}
 }
@@ -411,16 +352,7 @@ test_truncation(void)
 static void
 check_refused(const struct swim_msg *m, int line)
 {
-	uint8_t buf[SWIM_MSG_MAX + 16];
-	size_t n;
-
-	memset(buf, 0xa5, sizeof(buf));
-	n = swim_encode(m, buf, sizeof(buf));
-	if (!CHECK_EQ(n, 0))
-		fprintf(stderr, "  (line %d)\n", line);
-	for (size_t i = 0; i < sizeof(buf); i++)
-		if (!CHECK_EQ(buf[i], 0xa5))
-			break;
+	CHECK_REFUSED_BY(swim_encode, m, SWIM_MSG_MAX + 16, line);
 }
 
 #define CHECK_REFUSED(m) check_refused((m), __LINE__)
@@ -473,15 +405,13 @@ test_encode_refusals(void)
 	m = good;
 	m.updates[3].id = 0;
 	m.updates[3].weight = 0;
-	buf = alloc_exact(len);
+	buf = test_alloc_exact(len);
 	CHECK_EQ(swim_encode(&m, buf, len), len);
 
 	/* Capacity: exactly enough works; one byte short writes nothing. */
 	memset(buf, 0xa5, len);
 	CHECK_EQ(swim_encode(&good, buf, len - 1), 0);
-	for (size_t i = 0; i < len; i++)
-		if (!CHECK_EQ(buf[i], 0xa5))
-			break;
+	CHECK_UNTOUCHED(buf, len, 0xa5);
 	CHECK_EQ(swim_encode(&good, buf, 0), 0);
 	free(buf);
 	/* In a heap buffer of exactly cap bytes, so ASan sees any overrun. */
@@ -489,10 +419,10 @@ test_encode_refusals(void)
 		struct swim_msg x = msg_make(SWIM_PING, n);
 		size_t want = msg_len(n);
 
-		buf = alloc_exact(want - 1);
+		buf = test_alloc_exact(want - 1);
 		CHECK_EQ(swim_encode(&x, buf, want - 1), 0);
 		free(buf);
-		buf = alloc_exact(want);
+		buf = test_alloc_exact(want);
 		CHECK_EQ(swim_encode(&x, buf, want), want);
 		free(buf);
 	}
@@ -585,43 +515,35 @@ test_random(void)
 			continue;
 		}
 		ok++;
-		{
-			uint8_t *again = alloc_exact(len);
+		CHECK(d.kind >= SWIM_PING && d.kind < SWIM_KIND_MAX);
+		CHECK(d.n_updates <= SWIM_UPDATES_MAX);
+		CHECK_EQ(len, msg_len(d.n_updates));
+		CHECK(d.from != 0);
+		for (unsigned int i = 0; i < d.n_updates; i++) {
+			const struct swim_update *u = &d.updates[i];
 
-			CHECK(d.kind >= SWIM_PING && d.kind < SWIM_KIND_MAX);
-			CHECK(d.n_updates <= SWIM_UPDATES_MAX);
-			CHECK_EQ(len, msg_len(d.n_updates));
-			CHECK(d.from != 0);
-			for (unsigned int i = 0; i < d.n_updates; i++) {
-				const struct swim_update *u = &d.updates[i];
-
-				CHECK(u->id != 0);
-				CHECK(u->state < SWIM_STATE_MAX);
-				CHECK(u->weight >= 1 &&
-						u->weight <= RING_WEIGHT_MAX);
-			}
-			CHECK_EQ(swim_encode(&d, again, len), len);
-			CHECK(memcmp(again, buf, len) == 0);
-			free(again);
+			CHECK(u->id != 0);
+			CHECK(u->state < SWIM_STATE_MAX);
+			CHECK(u->weight >= 1 && u->weight <= RING_WEIGHT_MAX);
 		}
+		CHECK_REENCODES(swim_encode, &d, buf, len);
 	}
 	/* Both outcomes were exercised, and not just barely. */
 	CHECK(ok > 10000);
 	CHECK(refused > 10000);
 }
 
+static const struct test_section sections[] = {
+	{ "round_trip", test_round_trip },
+	{ "errors", test_errors },
+	{ "truncation", test_truncation },
+	{ "encode", test_encode_refusals },
+	{ "random", test_random },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "round_trip"))
-		test_round_trip();
-	if (test_want(argc, argv, "errors"))
-		test_errors();
-	if (test_want(argc, argv, "truncation"))
-		test_truncation();
-	if (test_want(argc, argv, "encode"))
-		test_encode_refusals();
-	if (test_want(argc, argv, "random"))
-		test_random();
-	return test_done("test_swim_wire");
+	return test_run(argc, argv, "test_swim_wire", sections,
+			TEST_DIM(sections));
 }

@@ -43,10 +43,8 @@ msg_encode_exact(const struct rumor_msg *m, size_t *len)
 {
 	size_t total = sizeof(struct rumor_hdr) + m->channel_len +
 			m->payload_len;
-	uint8_t *buf = malloc(total);
+	uint8_t *buf = test_alloc_exact(total);
 
-	if (buf == NULL)
-		abort();
 	*len = rumor_msg_encode(buf, total, m);
 	return buf;
 }
@@ -55,13 +53,9 @@ msg_encode_exact(const struct rumor_msg *m, size_t *len)
 static enum rumor_hdr_error
 check_exact(const uint8_t *buf, size_t len)
 {
-	uint8_t *copy = malloc(len > 0 ? len : 1);
-	enum rumor_hdr_error e;
+	uint8_t *copy = test_copy_exact(buf, len);
+	enum rumor_hdr_error e = rumor_hdr_check(copy, len);
 
-	if (copy == NULL)
-		abort();
-	memcpy(copy, buf, len);
-	e = rumor_hdr_check(copy, len);
 	free(copy);
 	return e;
 }
@@ -186,15 +180,14 @@ valid_msg(uint8_t *buf, size_t cap, size_t chan_len, size_t payload_len)
 }
 
 static void
-set16(uint8_t *buf, size_t off, uint16_t v)
-{
-	buf[off] = (uint8_t)(v >> 8);
-	buf[off + 1] = (uint8_t)v;
-}
-
-static void
 test_check_errors(void)
 {
+	/* Channel (6) and payload (12) lengths of good that miss its size. */
+	static const struct {
+		size_t off;
+		uint16_t len;
+	} sums[] = { { 12, 51 }, { 12, 49 }, { 12, 0xffff }, { 6, 15 },
+		{ 6, 13 } };
 	uint8_t good[256], bad[sizeof(good)];
 	uint8_t *big;
 	size_t len = valid_msg(good, sizeof(good), 14, 50), big_len;
@@ -263,54 +256,43 @@ test_check_errors(void)
 
 	/* Channel 0, the lengths still adding up. */
 	memcpy(bad, good, len);
-	set16(bad, 6, 0);
-	set16(bad, 12, 64);
+	test_put(bad + 6, 2, 0);
+	test_put(bad + 12, 2, 64);
 	CHECK_EQ(check_exact(bad, len), RUMOR_HDR_CHANNEL);
 
 	/* Channel 256 (over RUMOR_CHANNEL_MAX), the lengths adding up. */
 	big_len = sizeof(struct rumor_hdr) + 256 + 4;
-	big = malloc(big_len);
-	if (big == NULL)
-		abort();
+	big = test_alloc_exact(big_len);
 	memset(big, 'y', big_len);
 	CHECK_EQ(valid_msg(big, big_len, RUMOR_CHANNEL_MAX, 5), big_len);
 	CHECK_EQ(check_exact(big, big_len), RUMOR_HDR_OK);
-	set16(big, 6, 256);
-	set16(big, 12, 4);
+	test_put(big + 6, 2, 256);
+	test_put(big + 12, 2, 4);
 	CHECK_EQ(check_exact(big, big_len), RUMOR_HDR_CHANNEL);
-	set16(big, 6, 0xffff);
+	test_put(big + 6, 2, 0xffff);
 	CHECK_EQ(check_exact(big, big_len), RUMOR_HDR_CHANNEL);
 	free(big);
 
 	/* Lengths that do not add up: sum over and under the datagram. */
-	memcpy(bad, good, len);
-	set16(bad, 12, 51);
-	CHECK_EQ(check_exact(bad, len), RUMOR_HDR_LENGTH);
-	set16(bad, 12, 49);
-	CHECK_EQ(check_exact(bad, len), RUMOR_HDR_LENGTH);
-	set16(bad, 12, 0xffff);
-	CHECK_EQ(check_exact(bad, len), RUMOR_HDR_LENGTH);
-	memcpy(bad, good, len);
-	set16(bad, 6, 15);
-	CHECK_EQ(check_exact(bad, len), RUMOR_HDR_LENGTH);
-	set16(bad, 6, 13);
-	CHECK_EQ(check_exact(bad, len), RUMOR_HDR_LENGTH);
+	for (size_t i = 0; i < TEST_DIM(sums); i++) {
+		memcpy(bad, good, len);
+		test_put(bad + sums[i].off, 2, sums[i].len);
+		CHECK_EQ(check_exact(bad, len), RUMOR_HDR_LENGTH);
+	}
 	/* A channel longer and a payload shorter by the same: fine. */
-	set16(bad, 6, 15);
-	set16(bad, 12, 49);
+	test_put(bad + 6, 2, 15);
+	test_put(bad + 12, 2, 49);
 	CHECK_EQ(check_exact(bad, len), RUMOR_HDR_OK);
 
 	/* The largest datagram is accepted; one byte more is not. */
 	big_len = RUMOR_DATAGRAM_MAX + 1;
-	big = malloc(big_len);
-	if (big == NULL)
-		abort();
+	big = test_alloc_exact(big_len);
 	CHECK_EQ(valid_msg(big, big_len, RUMOR_CHANNEL_MAX,
 			RUMOR_DATAGRAM_MAX - 40 - RUMOR_CHANNEL_MAX),
 			RUMOR_DATAGRAM_MAX);
 	CHECK_EQ(check_exact(big, RUMOR_DATAGRAM_MAX), RUMOR_HDR_OK);
 	/* Header consistent with 1473 bytes: still too long. */
-	set16(big, 12, RUMOR_DATAGRAM_MAX + 1 - 40 - RUMOR_CHANNEL_MAX);
+	test_put(big + 12, 2, RUMOR_DATAGRAM_MAX + 1 - 40 - RUMOR_CHANNEL_MAX);
 	big[RUMOR_DATAGRAM_MAX] = 0;
 	CHECK_EQ(check_exact(big, big_len), RUMOR_HDR_LENGTH);
 	free(big);
@@ -396,18 +378,17 @@ test_random(void)
 	}
 }
 
+static const struct test_section sections[] = {
+	{ "round_trip", test_round_trip },
+	{ "encode", test_encode_refusals },
+	{ "errors", test_check_errors },
+	{ "encode_overflow", test_encode_overflow },
+	{ "random", test_random },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "round_trip"))
-		test_round_trip();
-	if (test_want(argc, argv, "encode"))
-		test_encode_refusals();
-	if (test_want(argc, argv, "errors"))
-		test_check_errors();
-	if (test_want(argc, argv, "encode_overflow"))
-		test_encode_overflow();
-	if (test_want(argc, argv, "random"))
-		test_random();
-	return test_done("test_wire");
+	return test_run(argc, argv, "test_wire", sections,
+			TEST_DIM(sections));
 }
