@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,6 +128,72 @@ admin_cmds_members(struct node *n, uint64_t client)
 	free(mem);
 }
 
+/* The structs whose counters are tables (counters.h). */
+enum admin_cmds_table {
+	ADMIN_CMDS_SWIM,	/* struct swim_stats */
+	ADMIN_CMDS_NODE,	/* struct node_stats */
+	ADMIN_CMDS_SEAL,	/* struct seal_stats */
+	ADMIN_CMDS_LINK,	/* struct link_stats */
+	ADMIN_CMDS_ADMIN,	/* struct admin_stats */
+	ADMIN_CMDS_NODE_RAFT,	/* struct node_raft_stats */
+	ADMIN_CMDS_RAFT,	/* struct raft_stats */
+};
+
+/* A row of one of those tables: where its value sits in the struct. */
+struct admin_cmds_counter {
+	enum admin_cmds_table table;
+	const char *name;
+	size_t off;		/* Of its uint64_t. */
+};
+
+#define ROW(t, type, f, name) { ADMIN_CMDS_##t, name, offsetof(type, f) },
+#define SWIM_ROW(f, name, help) ROW(SWIM, struct swim_stats, f, name)
+#define NODE_ROW(f, name, help) ROW(NODE, struct node_stats, f, name)
+#define SEAL_ROW(f, name, help) ROW(SEAL, struct seal_stats, f, name)
+#define LINK_ROW(f, name, help) ROW(LINK, struct link_stats, f, name)
+#define ADMIN_ROW(f, name, help) ROW(ADMIN, struct admin_stats, f, name)
+#define NODE_RAFT_ROW(f, name, help) \
+	ROW(NODE_RAFT, struct node_raft_stats, f, name)
+#define RAFT_ROW(f, name, help) ROW(RAFT, struct raft_stats, f, name)
+
+/* Every row of every table: a new row is printed with no edit here. */
+static const struct admin_cmds_counter admin_cmds_counters[] = {
+	SWIM_STATS_TABLE(SWIM_ROW)
+	NODE_STATS_TABLE(NODE_ROW)
+	SEAL_STATS_TABLE(SEAL_ROW)
+	LINK_STATS_TABLE(LINK_ROW)
+	ADMIN_STATS_TABLE(ADMIN_ROW)
+	NODE_RAFT_STATS_TABLE(NODE_RAFT_ROW)
+	RAFT_STATS_TABLE(RAFT_ROW)
+};
+
+#undef ROW
+#undef SWIM_ROW
+#undef NODE_ROW
+#undef SEAL_ROW
+#undef LINK_ROW
+#undef ADMIN_ROW
+#undef NODE_RAFT_ROW
+#undef RAFT_ROW
+
+/* One "PRE NAME VALUE" line per row of table t, whose struct is at st. */
+static void
+admin_cmds_table(struct node *n, uint64_t client, const char *pre,
+		enum admin_cmds_table t, const void *st)
+{
+	for (size_t i = 0; i < sizeof(admin_cmds_counters) /
+			sizeof(admin_cmds_counters[0]); i++) {
+		const struct admin_cmds_counter *c = &admin_cmds_counters[i];
+		uint64_t v;
+
+		if (c->table != t)
+			continue;
+		memcpy(&v, (const char *)st + c->off, sizeof(v));
+		admin_reply(n->admin, client, "%s%s %" PRIu64 "\n", pre,
+				c->name, v);
+	}
+}
+
 #define RAFT_LINE(fmt, ...) \
 	admin_reply(n->admin, client, "%s" fmt "\n", pre, __VA_ARGS__)
 
@@ -135,7 +202,6 @@ static void
 admin_cmds_raft_status(struct node *n, uint64_t client, bool stats)
 {
 	const struct node_raft *nr = n->raft;
-	const struct raft_stats *rs = raft_stats(nr->raft);
 	const char *pre = stats ? "control.raft_" : "";
 	const char *disk = raft_disk_failed(nr->raft) ?
 			strerror(raft_log_error(nr->log)) : "ok";
@@ -184,31 +250,8 @@ admin_cmds_raft_status(struct node *n, uint64_t client, bool stats)
 	RAFT_LINE("commit_ms_p50 %u", epoch_driver_commit_ms(nr, 50));
 	RAFT_LINE("commit_ms_p99 %u", epoch_driver_commit_ms(nr, 99));
 	RAFT_LINE("commit_samples %u", nr->n_lat);
-	RAFT_LINE("epochs_proposed %" PRIu64, nr->st.epochs_proposed);
-	RAFT_LINE("epochs_applied %" PRIu64, nr->st.epochs_applied);
-	RAFT_LINE("epochs_too_big %" PRIu64, nr->st.epochs_too_big);
-	RAFT_LINE("epochs_not_member %" PRIu64, nr->st.epochs_not_member);
-	RAFT_LINE("epochs_partial %" PRIu64, nr->st.epochs_partial);
-	RAFT_LINE("epochs_bad %" PRIu64, nr->st.epochs_bad);
-	RAFT_LINE("rx_malformed %" PRIu64, nr->st.rx_malformed);
-	RAFT_LINE("rx_voters_differ %" PRIu64, nr->st.rx_voters_differ);
-	RAFT_LINE("rx_dropped %" PRIu64, nr->st.rx_dropped);
-	RAFT_LINE("rx_unknown_peer %" PRIu64, nr->st.rx_unknown_peer);
-	RAFT_LINE("tx %" PRIu64, nr->st.tx);
-	RAFT_LINE("tx_no_address %" PRIu64, nr->st.tx_no_address);
-	RAFT_LINE("persist_failed %" PRIu64, nr->st.persist_failed);
-	RAFT_LINE("snapshots_taken %" PRIu64, nr->st.snapshots_taken);
-	RAFT_LINE("snapshots_sent %" PRIu64, rs->snapshots_sent);
-	RAFT_LINE("snapshots_installed %" PRIu64, rs->snapshots_installed);
-	RAFT_LINE("snapshots_refused %" PRIu64, rs->snapshots_refused);
-	RAFT_LINE("votes_withheld %" PRIu64, rs->votes_withheld);
-	RAFT_LINE("voter_changes %" PRIu64, nr->st.voter_changes);
-	RAFT_LINE("voter_changes_refused %" PRIu64,
-			nr->st.voter_changes_refused);
-	RAFT_LINE("elections %" PRIu64, rs->elections);
-	RAFT_LINE("became_leader %" PRIu64, rs->became_leader);
-	RAFT_LINE("quorum_lost %" PRIu64, rs->quorum_lost);
-	RAFT_LINE("proposals_refused %" PRIu64, rs->proposals_refused);
+	admin_cmds_table(n, client, pre, ADMIN_CMDS_NODE_RAFT, &nr->st);
+	admin_cmds_table(n, client, pre, ADMIN_CMDS_RAFT, raft_stats(nr->raft));
 }
 
 #define CONTROL_STAT(name, v) \
@@ -240,64 +283,22 @@ admin_cmds_control_stats(struct node *n, uint64_t client)
 				swim_state_count(n->swim, SWIM_DEAD));
 		CONTROL_STAT("members_left",
 				swim_state_count(n->swim, SWIM_LEFT));
-		CONTROL_STAT("swim_sent", w->sent);
-		CONTROL_STAT("swim_received", w->received);
-		CONTROL_STAT("swim_bytes_sent", w->bytes_sent);
-		CONTROL_STAT("swim_bad", w->bad);
-		CONTROL_STAT("swim_probes", w->probes);
-		CONTROL_STAT("swim_indirect_probes", w->indirect_probes);
-		CONTROL_STAT("swim_suspected", w->suspected);
-		CONTROL_STAT("swim_declared_dead", w->declared_dead);
-		CONTROL_STAT("swim_refuted", w->refuted);
-		CONTROL_STAT("swim_out_dropped", w->out_dropped);
-		CONTROL_STAT("swim_syncs", w->syncs);
+		admin_cmds_table(n, client, "control.", ADMIN_CMDS_SWIM, w);
 		CONTROL_STAT("swim_health", w->health);
 	}
-	CONTROL_STAT("rx", st->rx);
-	CONTROL_STAT("rx_swim", st->rx_swim);
-	CONTROL_STAT("rx_malformed", st->rx_malformed);
-	CONTROL_STAT("rx_wrong_label", st->rx_wrong_label);
-	CONTROL_STAT("rx_forged", st->rx_forged);
-	CONTROL_STAT("rx_forged_sender", st->rx_forged_sender);
-	CONTROL_STAT("rx_replayed", st->rx_replayed);
-	CONTROL_STAT("rx_wrong_proto", st->rx_wrong_proto);
-	CONTROL_STAT("rx_not_ready", st->rx_not_ready);
-	CONTROL_STAT("tx", st->tx);
-	CONTROL_STAT("tx_seal_failed", st->tx_seal_failed);
-	CONTROL_STAT("tx_dropped", st->tx_dropped);
-	CONTROL_STAT("join_attempts", st->join_attempts);
-	CONTROL_STAT("incarnations_sent", st->incarnations_sent);
-	CONTROL_STAT("stats_requests", st->stats_requests);
-	CONTROL_STAT("stats_timeouts", st->stats_timeouts);
-	CONTROL_STAT("seal_sealed", ss->sealed);
-	CONTROL_STAT("seal_opened", ss->opened);
-	CONTROL_STAT("seal_opened_old_key", ss->opened_old_key);
+	admin_cmds_table(n, client, "control.", ADMIN_CMDS_NODE, st);
+	admin_cmds_table(n, client, "control.", ADMIN_CMDS_SEAL, ss);
 	for (int v = SEAL_OK + 1; v < SEAL_VERDICT_MAX; v++)
 		admin_reply(n->admin, client, "control.seal_%s %" PRIu64 "\n",
 				seal_verdict_name((enum seal_verdict)v),
 				ss->refused[v]);
 	CONTROL_STAT("link_connected", link_ready(n->link));
-	CONTROL_STAT("link_connects", ls->connects);
-	CONTROL_STAT("link_connect_failed", ls->connect_failed);
-	CONTROL_STAT("link_handshakes", ls->handshakes);
-	CONTROL_STAT("link_handshake_timeouts", ls->handshake_timeouts);
-	CONTROL_STAT("link_lost", ls->lost);
-	CONTROL_STAT("link_rx", ls->rx);
-	CONTROL_STAT("link_rx_bad", ls->rx_bad);
-	CONTROL_STAT("link_rx_unexpected", ls->rx_unexpected);
-	CONTROL_STAT("link_tx", ls->tx);
-	CONTROL_STAT("link_tx_dropped", ls->tx_dropped);
-	CONTROL_STAT("link_tables_sent", ls->tables_sent);
-	CONTROL_STAT("admin_clients", as->clients);
-	CONTROL_STAT("admin_clients_refused", as->clients_refused);
-	CONTROL_STAT("admin_requests", as->requests);
+	admin_cmds_table(n, client, "control.", ADMIN_CMDS_LINK, ls);
+	admin_cmds_table(n, client, "control.", ADMIN_CMDS_ADMIN, as);
 	for (int v = ADMIN_REQ_OK + 1; v < ADMIN_REQ_VERDICT_MAX; v++)
 		admin_reply(n->admin, client, "control.admin_bad_%s %" PRIu64
 				"\n", admin_verdict_name((enum admin_verdict)v),
 				as->bad[v]);
-	CONTROL_STAT("admin_replies", as->replies);
-	CONTROL_STAT("admin_reply_failed", as->reply_failed);
-	CONTROL_STAT("rx_raft", st->rx_raft);
 	if (n->raft != NULL)
 		admin_cmds_raft_status(n, client, true);
 }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "rumor/control_stats.h"
 #include "rumor/link_proto.h"
 
 #define LINK_BACKOFF_MIN_MS 100u
@@ -40,20 +41,9 @@ struct link_ops {
 	void (*stats)(void *arg, const char *text, uint32_t len);
 };
 
-/* Counters, for rumorctl stats. */
+/* Counters, for rumorctl stats (control_stats.h, LINK_STATS_TABLE). */
 struct link_stats {
-	uint64_t connects;		/* Connections opened. */
-	uint64_t connect_failed;	/* Attempts that found no dataplane. */
-	uint64_t handshakes;		/* Handshakes completed. */
-	uint64_t handshake_timeouts;
-	uint64_t lost;			/* Ready connections lost. */
-	uint64_t rx;			/* Packets received. */
-	uint64_t rx_bad;		/* Refused by link_decode. */
-	uint64_t rx_unexpected;		/* Valid, but not now or not to us. */
-	uint64_t tx;			/* Packets queued to the dataplane. */
-	uint64_t tx_dropped;		/* Not queued: not ready or too much
-					 * waiting. */
-	uint64_t tables_sent;		/* Whole tables. */
+	LINK_STATS_TABLE(COUNTERS_FIELD)
 };
 
 struct link;

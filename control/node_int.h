@@ -27,6 +27,7 @@
 
 #include "rumor/admin.h"
 #include "rumor/config.h"
+#include "rumor/control_stats.h"
 #include "rumor/epoch_plan.h"
 #include "rumor/raft.h"
 #include "rumor/raft_env.h"
@@ -53,31 +54,9 @@
 /* How long rumorctl stats waits for the dataplane's counters. */
 #define NODE_STATS_WAIT_MS 1000u
 
-/*
- * What became of each datagram the dataplane handed over (PUNT), and of
- * each one the membership or Raft sent. rx = rx_swim + rx_malformed +
- * rx_wrong_label + rx_forged + rx_replayed + rx_wrong_proto + rx_raft +
- * rx_not_ready; rx_forged_sender is the part of rx_forged that a valid
- * key sealed but that claims another sender inside.
- */
+/* What became of each datagram (control_stats.h, NODE_STATS_TABLE). */
 struct node_stats {
-	uint64_t rx;			/* PUNTs. */
-	uint64_t rx_swim;		/* Opened, given to the membership. */
-	uint64_t rx_malformed;
-	uint64_t rx_wrong_label;
-	uint64_t rx_forged;
-	uint64_t rx_forged_sender;
-	uint64_t rx_replayed;
-	uint64_t rx_wrong_proto;	/* Authentic, of no protocol run. */
-	uint64_t rx_raft;		/* Opened, given to Raft. */
-	uint64_t rx_not_ready;		/* Before the membership existed. */
-	uint64_t tx;			/* Sealed, queued to the dataplane. */
-	uint64_t tx_seal_failed;
-	uint64_t tx_dropped;		/* The link was not ready or full. */
-	uint64_t join_attempts;
-	uint64_t incarnations_sent;
-	uint64_t stats_requests;	/* STATS_REQ sent. */
-	uint64_t stats_timeouts;
+	NODE_STATS_TABLE(COUNTERS_FIELD)
 };
 
 /* A member as last logged, to log only what changed. */
@@ -112,21 +91,12 @@ struct node_raft_told {
 	uint64_t at;
 };
 
-/* Raft's counters, each kept by the file that owns what it counts. */
+/*
+ * Raft's counters around the core, each kept by the file that owns what
+ * it counts (control_stats.h, NODE_RAFT_STATS_TABLE).
+ */
 struct node_raft_stats {
-	uint64_t rx_malformed;		/* Envelope or message refused. */
-	uint64_t rx_voters_differ;	/* Another voter set's messages. */
-	uint64_t rx_dropped;		/* raft_step refused it. */
-	uint64_t rx_unknown_peer;	/* No address to answer. */
-	uint64_t tx, tx_no_address;
-	uint64_t epochs_proposed, epochs_applied, epochs_too_big;
-	uint64_t epochs_not_member;	/* Committed without this node. */
-	uint64_t epochs_bad;		/* A delta that did not apply. */
-	uint64_t epochs_partial;	/* Proposed with changes left. */
-	uint64_t persist_failed;
-	uint64_t snapshots_taken;	/* By this node, then saved. */
-	uint64_t voter_changes;		/* Proposed for rumorctl. */
-	uint64_t voter_changes_refused;	/* Refused (voter_change.h). */
+	NODE_RAFT_STATS_TABLE(COUNTERS_FIELD)
 };
 
 /* An operator's voter change, proposed, waiting for its commit. */

@@ -20,17 +20,31 @@
 #include <stdint.h>
 
 #include "rumor/admin_req.h"
+#include "rumor/counters.h"
 
 #define ADMIN_CLIENTS_MAX 16u
 #define ADMIN_PKT_MAX 4096u	/* Text bytes in one reply packet, at most. */
 
+/*
+ * The admin socket's counters, one row each (counters.h), named as
+ * rumorctl stats prints them; refused requests are counted by verdict
+ * besides, and printed as "admin_bad_" and the verdict's name.
+ */
+#define ADMIN_STATS_TABLE(X)						\
+	X(clients, "admin_clients",					\
+	  "Admin connections accepted")					\
+	X(clients_refused, "admin_clients_refused",			\
+	  "Admin connections refused: 16 open already")			\
+	X(requests, "admin_requests",					\
+	  "Requests read")						\
+	X(replies, "admin_replies",					\
+	  "Replies queued whole, with the packet that ends them")	\
+	X(reply_failed, "admin_reply_failed",				\
+	  "Replies lost for want of memory (client closed)")
+
 struct admin_stats {
-	uint64_t clients;		/* Connections accepted. */
-	uint64_t clients_refused;	/* Over ADMIN_CLIENTS_MAX. */
-	uint64_t requests;		/* Packets read. */
+	ADMIN_STATS_TABLE(COUNTERS_FIELD)
 	uint64_t bad[ADMIN_REQ_VERDICT_MAX];	/* By verdict (OK unused). */
-	uint64_t replies;		/* Replies ended. */
-	uint64_t reply_failed;		/* Not queued (no memory). */
 };
 
 typedef void admin_handler_fn(void *arg, uint64_t client,

@@ -79,6 +79,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rumor/counters.h"
 #include "rumor/raft_wire.h"
 
 /*
@@ -172,21 +173,45 @@ struct raft_ready {
 	size_t n_committed;
 };
 
-/* Counters, for rumorctl stats and the simulator. */
+/*
+ * The Raft core's counters, for rumorctl and the simulator: one row each
+ * (counters.h), named as rumorctl raft prints them (rumorctl stats adds
+ * "raft_"). The process's own Raft counters are in control_stats.h.
+ */
+#define RAFT_STATS_TABLE(X)						\
+	X(sent, "msgs_sent",						\
+	  "Messages the core handed out to send")			\
+	X(received, "msgs_received",					\
+	  "Messages given to the core")					\
+	X(dropped, "msgs_dropped",					\
+	  "Messages refused, or not sent for want of memory")		\
+	X(prevotes, "prevotes",						\
+	  "Pre-vote campaigns started")					\
+	X(elections, "elections",					\
+	  "Elections started (terms this node stood in)")		\
+	X(became_leader, "became_leader",				\
+	  "Elections won")						\
+	X(quorum_lost, "quorum_lost",					\
+	  "Step-downs: a leader that lost touch with a quorum")		\
+	X(append_rejects, "append_rejects",				\
+	  "Appends refused: the log did not match")			\
+	X(snapshots_sent, "snapshots_sent",				\
+	  "Snapshot chunks sent as leader")				\
+	X(snapshots_installed, "snapshots_installed",			\
+	  "Snapshots received from a leader and installed")		\
+	X(snapshots_refused, "snapshots_refused",			\
+	  "Snapshots received that held no valid state")		\
+	X(votes_withheld, "votes_withheld",				\
+	  "Vote requests refused: this node lost state")		\
+	X(transfers, "transfers",					\
+	  "Leadership transfers: TIMEOUT_NOW sent")			\
+	X(proposals, "proposals",					\
+	  "Entries proposed as leader")					\
+	X(proposals_refused, "proposals_refused",			\
+	  "Proposals refused (not leader, busy, disk failed...)")
+
 struct raft_stats {
-	uint64_t sent, received;
-	uint64_t dropped;		/* Not for us, unknown sender, or
-					 * while the disk has failed. */
-	uint64_t prevotes, elections;	/* Campaigns started. */
-	uint64_t became_leader;
-	uint64_t quorum_lost;		/* Check-quorum step-downs. */
-	uint64_t append_rejects;	/* Appends this node refused. */
-	uint64_t snapshots_sent;	/* Chunks. */
-	uint64_t snapshots_installed;
-	uint64_t snapshots_refused;	/* Received, but snapshot_ok said no. */
-	uint64_t votes_withheld;	/* Vote requests refused while lost. */
-	uint64_t transfers;		/* TIMEOUT_NOW sent. */
-	uint64_t proposals, proposals_refused;
+	RAFT_STATS_TABLE(COUNTERS_FIELD)
 };
 
 struct raft;

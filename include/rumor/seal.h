@@ -36,8 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rumor/counters.h"
 #include "rumor/enum_names.h"
-
 #include "rumor/wire.h"
 
 #define SEAL_KEY_LEN 32u
@@ -96,11 +96,22 @@ enum seal_verdict {
 	SEAL_VERDICT_MAX
 };
 
+/*
+ * The seal's counters, one row each (counters.h), named as rumorctl stats
+ * prints them; its refusals are counted by verdict besides, and printed
+ * as "seal_" and the verdict's name.
+ */
+#define SEAL_STATS_TABLE(X)						\
+	X(sealed, "seal_sealed",					\
+	  "Messages this node sealed")					\
+	X(opened, "seal_opened",					\
+	  "Datagrams opened: authentic, new, of this cluster")		\
+	X(opened_old_key, "seal_opened_old_key",			\
+	  "Datagrams opened by a key other than the primary")
+
 struct seal_stats {
-	uint64_t sealed;
-	uint64_t opened;			/* SEAL_OK. */
+	SEAL_STATS_TABLE(COUNTERS_FIELD)
 	uint64_t refused[SEAL_VERDICT_MAX];	/* By verdict (OK unused). */
-	uint64_t opened_old_key;		/* Opened by a non-primary key. */
 };
 
 struct seal;

@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rumor/counters.h"
 #include "rumor/swim_wire.h"
 
 /* Timing and fan-out; swim_params_default() gives memberlist's LAN set. */
@@ -85,17 +86,39 @@ struct swim_member {
 	uint64_t since_ms;		/* When it entered this state. */
 };
 
-/* Counters, for rumorctl stats and the simulator. */
+/*
+ * The membership's counters, for rumorctl stats and the simulator: one
+ * row each (counters.h), named as rumorctl stats prints them.
+ */
+#define SWIM_STATS_TABLE(X)						\
+	X(sent, "swim_sent",						\
+	  "Membership datagrams sent")					\
+	X(received, "swim_received",					\
+	  "Membership datagrams received")				\
+	X(bytes_sent, "swim_bytes_sent",				\
+	  "Bytes of membership datagrams sent")				\
+	X(bad, "swim_bad",						\
+	  "Opened, but not a valid membership message")			\
+	X(probes, "swim_probes",					\
+	  "Probes started")						\
+	X(indirect_probes, "swim_indirect_probes",			\
+	  "PING_REQs sent for probes unanswered")			\
+	X(suspected, "swim_suspected",					\
+	  "Members this node suspected")				\
+	X(declared_dead, "swim_declared_dead",				\
+	  "Members this node declared dead")				\
+	X(refuted, "swim_refuted",					\
+	  "Suspicions or deaths of this node refuted")			\
+	X(out_dropped, "swim_out_dropped",				\
+	  "Datagrams not queued: outbox full")				\
+	X(syncs, "swim_syncs",						\
+	  "Push-pulls started")						\
+	X(digests, "swim_digests",					\
+	  "DIGESTs sent (a push-pull where views differ)")
+
 struct swim_stats {
-	uint64_t sent, received;		/* Datagrams. */
-	uint64_t bytes_sent;
-	uint64_t bad;				/* Refused by swim_decode. */
-	uint64_t probes, indirect_probes;
-	uint64_t suspected, declared_dead, refuted;
-	uint64_t out_dropped;			/* Outbox full. */
-	uint64_t syncs;				/* Push-pulls started. */
-	uint64_t digests;			/* DIGESTs sent. */
-	uint32_t health;			/* Lifeguard score now. */
+	SWIM_STATS_TABLE(COUNTERS_FIELD)
+	uint32_t health;		/* Lifeguard score now: not a count. */
 };
 
 struct swim;
