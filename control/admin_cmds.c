@@ -202,6 +202,7 @@ static void
 admin_cmds_raft_status(struct node *n, uint64_t client, bool stats)
 {
 	const struct node_raft *nr = n->raft;
+	const struct raft_status st = raft_status(nr->raft);
 	const char *pre = stats ? "control.raft_" : "";
 	const char *disk = raft_disk_failed(nr->raft) ?
 			strerror(raft_log_error(nr->log)) : "ok";
@@ -209,7 +210,7 @@ admin_cmds_raft_status(struct node *n, uint64_t client, bool stats)
 	if (!stats) {
 		char now_str[RAFT_ENV_VOTERS_STR];
 
-		RAFT_LINE("role %s", raft_role_name(raft_role(nr->raft)));
+		RAFT_LINE("role %s", raft_role_name(st.role));
 		RAFT_LINE("voters %s", raft_store_voters_now(nr, now_str,
 				sizeof(now_str)));
 		RAFT_LINE("founding_voters %s", nr->voters_str);
@@ -225,24 +226,24 @@ admin_cmds_raft_status(struct node *n, uint64_t client, bool stats)
 				": not voting or proposing" : "");
 		RAFT_LINE("raft_dir %s", n->cfg->raft_dir);
 	} else {
-		RAFT_LINE("role %d", (int)raft_role(nr->raft));
+		RAFT_LINE("role %d", (int)st.role);
 		RAFT_LINE("disk_failed %d", raft_disk_failed(nr->raft));
 		RAFT_LINE("voters %u", raft_voters(nr->raft, NULL, 0));
 		RAFT_LINE("voter_change_pending %" PRIu64,
 				raft_conf_pending(nr->raft));
 	}
 	if (!stats)
-		RAFT_LINE("lost %s", raft_lost(nr->raft) ? "yes: its snapshot "
+		RAFT_LINE("lost %s", st.lost ? "yes: its snapshot "
 				"was set aside; not voting until it has caught "
 				"up" : "no");
 	else
-		RAFT_LINE("lost %d", raft_lost(nr->raft));
-	RAFT_LINE("term %" PRIu64, raft_term(nr->raft));
-	RAFT_LINE("leader %u", raft_leader(nr->raft));
-	RAFT_LINE("commit %" PRIu64, raft_commit(nr->raft));
-	RAFT_LINE("last_index %" PRIu64, raft_last_index(nr->raft));
+		RAFT_LINE("lost %d", st.lost);
+	RAFT_LINE("term %" PRIu64, st.term);
+	RAFT_LINE("leader %u", st.leader);
+	RAFT_LINE("commit %" PRIu64, st.commit);
+	RAFT_LINE("last_index %" PRIu64, st.last_index);
 	RAFT_LINE("snapshot_index %" PRIu64, raft_snapshot(nr->raft)->index);
-	RAFT_LINE("log_entries %" PRIu64, raft_last_index(nr->raft) -
+	RAFT_LINE("log_entries %" PRIu64, st.last_index -
 			raft_snapshot(nr->raft)->index);
 	RAFT_LINE("epoch %" PRIu64, epoch_driver_last(nr));
 	RAFT_LINE("epoch_members %u", nr->have_applied ?
@@ -380,8 +381,8 @@ admin_cmds_voter_change(struct node *n, uint64_t client,
 			RAFT_VOTER_REMOVE;
 	in.id = req->id;
 	in.self = n->cfg->node_id;
-	in.leader = raft_role(nr->raft) == RAFT_LEADER;
-	in.leader_id = raft_leader(nr->raft);
+	in.leader = raft_status(nr->raft).role == RAFT_LEADER;
+	in.leader_id = raft_status(nr->raft).leader;
 	in.disk_failed = raft_disk_failed(nr->raft);
 	in.n_voters = raft_voters(nr->raft, voters, RAFT_VOTERS_MAX);
 	if (in.n_voters > RAFT_VOTERS_MAX)
@@ -393,7 +394,7 @@ admin_cmds_voter_change(struct node *n, uint64_t client,
 	m = n->swim != NULL ? swim_member_find(n->swim, req->id) : NULL;
 	in.member = m != NULL && m->state == SWIM_ALIVE;
 	in.known = raft_match_of(nr->raft, req->id, &in.match);
-	in.commit = raft_commit(nr->raft);
+	in.commit = raft_status(nr->raft).commit;
 	v = voter_change_check(&in, msg, sizeof(msg));
 	if (v == VOTER_SELF) {
 		uint32_t to = 0;
@@ -475,7 +476,7 @@ admin_cmds_raft(struct node *n, uint64_t client,
 					"it\n",
 					raft_snapshot(nr->raft)->index,
 					epoch_driver_last(nr),
-					raft_last_index(nr->raft) -
+					raft_status(nr->raft).last_index -
 					raft_snapshot(nr->raft)->index);
 		else if (rc == -EALREADY)
 			admin_reply(n->admin, client, "snapshot at index %"
@@ -566,7 +567,7 @@ admin_cmds_voter_done(struct node *n, uint64_t now)
 
 	if (!c->active)
 		return;
-	if (raft_commit(nr->raft) >= c->index) {
+	if (raft_status(nr->raft).commit >= c->index) {
 		if (!raft_term_at(nr->raft, c->index, &t) || t == c->term) {
 			/* Committed (or compacted, which commits first). */
 			raft_store_voters_now(nr, now_str, sizeof(now_str));
@@ -587,7 +588,7 @@ admin_cmds_voter_done(struct node *n, uint64_t now)
 					"replaced the change at index %" PRIu64
 					": it was not made\n", c->index);
 		}
-	} else if (raft_role(nr->raft) != RAFT_LEADER) {
+	} else if (raft_status(nr->raft).role != RAFT_LEADER) {
 		admin_reply(n->admin, c->client, "error: this node lost "
 				"leadership before the change at index %"
 				PRIu64 " committed; it may still commit: see "

@@ -186,14 +186,14 @@ epoch_driver_apply(struct node *n, uint8_t type, const uint8_t *data,
 static const struct raft_epoch *
 epoch_driver_last_in_log(struct node_raft *nr, bool *in_flight)
 {
+	const struct raft_status st = raft_status(nr->raft);
 	struct raft_epoch *cur = nr->ep_a, *tmp = nr->ep_b;
 	bool have = nr->have_applied;
 
 	*in_flight = false;
 	if (have)
 		epoch_copy(cur, &nr->applied);
-	for (uint64_t i = raft_applied(nr->raft) + 1;
-			i <= raft_last_index(nr->raft); i++) {
+	for (uint64_t i = st.applied + 1; i <= st.last_index; i++) {
 		const struct raft_entry *e = raft_entry_at(nr->raft, i);
 		struct raft_epoch *t;
 
@@ -219,7 +219,7 @@ epoch_driver_last_in_log(struct node_raft *nr, bool *in_flight)
 		cur = tmp;
 		tmp = t;
 		have = true;
-		*in_flight |= i > raft_commit(nr->raft);
+		*in_flight |= i > st.commit;
 	}
 	nr->ep_a = cur;
 	nr->ep_b = tmp;
@@ -267,14 +267,14 @@ epoch_driver_plan(struct node *n, uint64_t now)
 	struct epoch_plan_in in;
 	uint8_t buf[RAFT_ENTRY_DATA_MAX];
 	struct raft_entry ent;
-	bool leader = raft_role(nr->raft) == RAFT_LEADER, partial;
+	const struct raft_status st = raft_status(nr->raft);
+	bool leader = st.role == RAFT_LEADER, partial;
 	size_t len;
 	int rc;
 
-	if (leader != nr->plan_leader || raft_commit(nr->raft) !=
-			nr->plan_commit) {
+	if (leader != nr->plan_leader || st.commit != nr->plan_commit) {
 		nr->plan_leader = leader;
-		nr->plan_commit = raft_commit(nr->raft);
+		nr->plan_commit = st.commit;
 		nr->plan_wake = 0;
 	}
 	if (now < nr->plan_wake || n->stop != NODE_RUNNING)

@@ -200,17 +200,18 @@ raft_driver_send(struct node *n, const struct raft_ready *rd)
 static void
 raft_driver_log_role(struct node_raft *nr)
 {
-	enum raft_role role = raft_role(nr->raft);
-	uint32_t lead = raft_leader(nr->raft);
+	const struct raft_status st = raft_status(nr->raft);
+	enum raft_role role = st.role;
+	uint32_t lead = st.leader;
 
 	if (role == nr->role_seen && lead == nr->leader_seen)
 		return;
 	if (role == RAFT_LEADER && nr->role_seen != RAFT_LEADER)
 		log_info("raft: this node leads, term %" PRIu64,
-				raft_term(nr->raft));
+				st.term);
 	else if (role != RAFT_LEADER && lead != 0 && lead != nr->leader_seen)
 		log_info("raft: node %u leads, term %" PRIu64, lead,
-				raft_term(nr->raft));
+				st.term);
 	nr->role_seen = role;
 	nr->leader_seen = lead;
 }

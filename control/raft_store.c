@@ -120,7 +120,7 @@ raft_store_open(struct node *n)
 				"as snapshot.corrupt, with the log behind it "
 				"as log.corrupt; this node fetches the state "
 				"from the leader", cfg->raft_dir);
-	if (raft_lost(nr->raft)) {
+	if (raft_status(nr->raft).lost) {
 		nr->lost_logged = true;
 		log_warning("raft: this node may have acknowledged entries up "
 				"to index %" PRIu64 " that it no longer holds: "
@@ -166,7 +166,7 @@ int
 raft_store_compact(struct node *n)
 {
 	struct node_raft *nr = n->raft;
-	uint64_t at = raft_applied(nr->raft);
+	uint64_t at = raft_status(nr->raft).applied;
 	const struct raft_snapshot *sn;
 	uint8_t *buf;
 	ssize_t len;
@@ -200,8 +200,8 @@ raft_store_compact(struct node *n)
 			"ring epoch %" PRIu64 ", %u bytes); the log keeps "
 			"%" PRIu64 " entr%s after it", sn->index, sn->term,
 			epoch_driver_last(nr), sn->len,
-			raft_last_index(nr->raft) - sn->index,
-			raft_last_index(nr->raft) - sn->index == 1 ?
+			raft_status(nr->raft).last_index - sn->index,
+			raft_status(nr->raft).last_index - sn->index == 1 ?
 			"y" : "ies");
 	return 0;
 }
@@ -211,10 +211,10 @@ raft_store_after(struct node *n)
 {
 	struct node_raft *nr = n->raft;
 
-	if (raft_applied(nr->raft) >= raft_snapshot(nr->raft)->index +
+	if (raft_status(nr->raft).applied >= raft_snapshot(nr->raft)->index +
 			RAFT_STORE_SNAPSHOT_ENTRIES)
 		raft_store_compact(n);
-	if (nr->lost_logged && !raft_lost(nr->raft)) {
+	if (nr->lost_logged && !raft_status(nr->raft).lost) {
 		nr->lost_logged = false;
 		log_info("raft: this node holds again what it may have "
 				"acknowledged before its snapshot was set "

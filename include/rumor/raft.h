@@ -70,7 +70,7 @@
  * says so, once a leader's commit index reaches it at or beyond
  * lost_index, or once a leader of a term after lost_term (elected without
  * it, so holding every committed entry) has it commit an entry of that
- * term. Until then raft_lost() is true.
+ * term. Until then raft_status().lost is true.
  */
 #ifndef RUMOR_RAFT_H
 #define RUMOR_RAFT_H
@@ -281,7 +281,7 @@ const struct raft_snapshot *raft_snapshot(const struct raft *r);
 
 /*
  * Where a node stands, at a glance (etcd-io/raft's Status), for the
- * caller's views and the simulator's checks.
+ * caller's views and decisions and the simulator's checks.
  */
 struct raft_status {
 	enum raft_role role;
@@ -295,24 +295,12 @@ struct raft_status {
 
 struct raft_status raft_status(const struct raft *r);
 
-/*
- * The same, one at a time: rumor-control's calls, until they read
- * raft_status() instead.
- */
-enum raft_role raft_role(const struct raft *r);
-uint64_t raft_term(const struct raft *r);
-uint32_t raft_leader(const struct raft *r);	/* 0: unknown. */
-uint64_t raft_commit(const struct raft *r);
-uint64_t raft_applied(const struct raft *r);
-uint64_t raft_last_index(const struct raft *r);
 /* The entry at index, or NULL if compacted or beyond the log. */
 const struct raft_entry *raft_entry_at(const struct raft *r,
 		uint64_t index);
 /* The term of index: 0 and true for index 0, false if unknown. */
 bool raft_term_at(const struct raft *r, uint64_t index, uint64_t *term);
 bool raft_is_voter(const struct raft *r, uint32_t id);
-/* Whether this node lost state and does not vote yet (above). */
-bool raft_lost(const struct raft *r);
 /* The index of a voter change in the log not committed yet, or 0. */
 uint64_t raft_conf_pending(const struct raft *r);
 /* Leader: whether its own first entry (of this term) has committed. */

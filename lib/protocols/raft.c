@@ -1591,48 +1591,6 @@ raft_status(const struct raft *r)
 	};
 }
 
-enum raft_role
-raft_role(const struct raft *r)
-{
-	return r->role;
-}
-
-uint64_t
-raft_term(const struct raft *r)
-{
-	return r->term;
-}
-
-uint32_t
-raft_leader(const struct raft *r)
-{
-	return r->lead;
-}
-
-uint64_t
-raft_commit(const struct raft *r)
-{
-	return r->commit;
-}
-
-uint64_t
-raft_applied(const struct raft *r)
-{
-	return r->applied;
-}
-
-uint64_t
-raft_last_index(const struct raft *r)
-{
-	return raft_last(r);
-}
-
-bool
-raft_lost(const struct raft *r)
-{
-	return r->lost_index != 0;
-}
-
 uint64_t
 raft_conf_pending(const struct raft *r)
 {
