@@ -166,11 +166,39 @@ node_lost(void *arg)
 	if (n->stop == NODE_LEAVING)
 		n->stop = NODE_EXIT;
 }
+
+/*
+ * The counter of a datagram that goes no further: the seal's verdict,
+ * or, for Raft while Raft is off here, a protocol this node does not
+ * run. A forged sender counts as forged too.
+ */
+static void
+node_punt_refused(struct node *n, enum punt_verdict v)
+{
+	uint64_t *const counter[PUNT_VERDICT_MAX] = {
+		[PUNT_MALFORMED] = &n->st.rx_malformed,
+		[PUNT_WRONG_LABEL] = &n->st.rx_wrong_label,
+		[PUNT_FORGED] = &n->st.rx_forged,
+		[PUNT_FORGED_SENDER] = &n->st.rx_forged_sender,
+		[PUNT_REPLAYED] = &n->st.rx_replayed,
+		[PUNT_WRONG_PROTO] = &n->st.rx_wrong_proto,
+		[PUNT_RAFT] = &n->st.rx_wrong_proto,
+	};
+
+	if (v == PUNT_FORGED_SENDER)
+		n->st.rx_forged++;
+	if ((unsigned int)v < PUNT_VERDICT_MAX && counter[v] != NULL)
+		(*counter[v])++;
+	else
+		n->st.rx_malformed++;
+}
+
 /* Link callback: a control datagram from another node. */
 static void
 node_punt(void *arg, const struct link_datagram *d)
 {
 	struct node *n = arg;
+	enum punt_verdict v;
 	uint32_t sender;
 	size_t len;
 
@@ -179,41 +207,17 @@ node_punt(void *arg, const struct link_datagram *d)
 		n->st.rx_not_ready++;
 		return;
 	}
-	switch (punt_open(n->seal, d->data, d->len, n->body, sizeof(n->body),
-			&len, &sender)) {
-	case PUNT_RAFT:
-		if (n->raft == NULL) {
-			/* Raft is off here: not a protocol this node runs. */
-			n->st.rx_wrong_proto++;
-			break;
-		}
-		n->st.rx_raft++;
-		raft_driver_input(n, sender, n->body, len, node_mono_ms());
-		break;
-	case PUNT_SWIM:
+	v = punt_open(n->seal, d->data, d->len, n->body, sizeof(n->body),
+			&len, &sender);
+	if (v == PUNT_SWIM) {
 		n->st.rx_swim++;
 		swim_input(n->swim, swim_driver_now(n, node_mono_ms()), d->ip,
 				d->udp_port, n->body, len);
-		break;
-	case PUNT_WRONG_LABEL:
-		n->st.rx_wrong_label++;
-		break;
-	case PUNT_FORGED:
-		n->st.rx_forged++;
-		break;
-	case PUNT_FORGED_SENDER:
-		n->st.rx_forged++;
-		n->st.rx_forged_sender++;
-		break;
-	case PUNT_REPLAYED:
-		n->st.rx_replayed++;
-		break;
-	case PUNT_WRONG_PROTO:
-		n->st.rx_wrong_proto++;
-		break;
-	default:
-		n->st.rx_malformed++;
-		break;
+	} else if (v == PUNT_RAFT && n->raft != NULL) {
+		n->st.rx_raft++;
+		raft_driver_input(n, sender, n->body, len, node_mono_ms());
+	} else {
+		node_punt_refused(n, v);
 	}
 }
 
