@@ -123,47 +123,42 @@ parse_args(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c, rc = 0;
+	/* The numeric options: the range each takes and where it goes. */
+	static const struct {
+		int id;
+		unsigned lo, hi;
+		unsigned *out;
+	} nums[] = {
+		{ O_IDLE, 0, 1000000, &dp.opt.idle_sleep_us },
+		{ O_STATS, 0, 86400, &dp.opt.stats_interval_s },
+		{ O_DURATION, 0, 86400 * 365, &dp.opt.duration_s },
+		{ O_MBUFS, 1023, 1u << 24, &dp.opt.mbufs },
+		{ O_ARP, 1, 60000, &dp.opt.arp_timeout_ms },
+		{ O_PUNT, 0, 10000000, &dp.opt.punt_rate },
+		{ O_FANOUT_K, 1, CHAN_FANOUT_K_MAX, &dp.opt.fanout_k },
+	};
+	int c, i, li;
 
 	dp.opt.arp_timeout_ms = 1000;
 	dp.opt.punt_rate = DP_PUNT_RATE;
 	dp.opt.fanout_k = CHAN_FANOUT_K;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:h", longopts, &li)) != -1) {
+		for (i = 0; i < (int)RTE_DIM(nums) && nums[i].id != c; i++)
+			;
+		if (i < (int)RTE_DIM(nums)) {
+			if (parse_uint_opt(longopts[li].name, optarg,
+					nums[i].lo, nums[i].hi,
+					nums[i].out) < 0)
+				return -1;
+			continue;
+		}
 		switch (c) {
 		case 'c':
 			dp.opt.config_path = optarg;
 			break;
-		case O_IDLE:
-			rc = parse_uint_opt("idle-sleep", optarg, 0, 1000000,
-					&dp.opt.idle_sleep_us);
-			break;
-		case O_STATS:
-			rc = parse_uint_opt("stats-interval", optarg, 0,
-					86400, &dp.opt.stats_interval_s);
-			break;
-		case O_DURATION:
-			rc = parse_uint_opt("duration", optarg, 0, 86400 * 365,
-					&dp.opt.duration_s);
-			break;
-		case O_MBUFS:
-			rc = parse_uint_opt("mbufs", optarg, 1023, 1u << 24,
-					&dp.opt.mbufs);
-			break;
-		case O_ARP:
-			rc = parse_uint_opt("arp-timeout", optarg, 1, 60000,
-					&dp.opt.arp_timeout_ms);
-			break;
-		case O_PUNT:
-			rc = parse_uint_opt("punt-rate", optarg, 0, 10000000,
-					&dp.opt.punt_rate);
-			break;
 		case O_LIST:
 			dp.opt.list_ports = true;
-			break;
-		case O_FANOUT_K:
-			rc = parse_uint_opt("fanout-k", optarg, 1,
-					CHAN_FANOUT_K_MAX, &dp.opt.fanout_k);
 			break;
 		case O_FANOUT_COPY:
 			dp.opt.fanout_copy = true;
@@ -181,8 +176,6 @@ parse_args(int argc, char **argv)
 			usage(stderr, argv[0]);
 			return -1;
 		}
-		if (rc < 0)
-			return -1;
 	}
 	if (optind < argc) {
 		fprintf(stderr, "rumor-dataplane: unexpected argument '%s'\n",
