@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rumor/grow.h"
 #include "rumor/prng.h"
 #include "rumor/raft.h"
 
@@ -183,12 +184,10 @@ raft_mem_push(struct raft *r, const struct raft_entry *e)
 {
 	raft_assert(e->index == raft_last(r) + 1);
 	if (r->log_n == r->log_cap) {
-		size_t cap = r->log_cap ? r->log_cap * 2 : 64;
-		struct raft_entry *n = realloc(r->log, cap * sizeof(*n));
+		size_t cap = grow_cap(r->log_cap, 64);
 
-		if (n == NULL)
+		if (grow_array(&r->log, cap, sizeof(*r->log)) != 0)
 			return -ENOMEM;
-		r->log = n;
 		r->log_cap = cap;
 	}
 	if (raft_entry_copy(&r->log[r->log_n], e) != 0)
@@ -259,12 +258,10 @@ raft_pr_add(struct raft *r, uint32_t id)
 	if (r->n_prs == RAFT_NODES_MAX)
 		return NULL;
 	if (r->n_prs == r->prs_cap) {
-		uint32_t cap = r->prs_cap ? r->prs_cap * 2 : 8;
-		struct raft_progress **n = realloc(r->prs, cap * sizeof(*n));
+		uint32_t cap = (uint32_t)grow_cap(r->prs_cap, 8);
 
-		if (n == NULL)
+		if (grow_array(&r->prs, cap, sizeof(*r->prs)) != 0)
 			return NULL;
-		r->prs = n;
 		r->prs_cap = cap;
 	}
 	pr = calloc(1, sizeof(*pr));
@@ -378,15 +375,13 @@ raft_send(struct raft *r, struct raft_msg *m)
 	struct raft_out *o;
 
 	if (r->out_n == r->out_cap) {
-		size_t cap = r->out_cap ? r->out_cap * 2 : 16;
-		struct raft_out *n = realloc(r->out, cap * sizeof(*n));
+		size_t cap = grow_cap(r->out_cap, 16);
 
-		if (n == NULL) {
+		if (grow_array(&r->out, cap, sizeof(*r->out)) != 0) {
 			/* Like a lost message: Raft recovers. */
 			r->stats.dropped++;
 			return;
 		}
-		r->out = n;
 		r->out_cap = cap;
 	}
 	m->from = r->cfg.id;
@@ -1381,22 +1376,26 @@ raft_step(struct raft *r, const struct raft_msg *m)
 	return 0;
 }
 
-int
-raft_propose(struct raft *r, struct raft_entry *e)
+/*
+ * Whether the leader takes e: 0, or why not (-EIO, -EPERM, -EBUSY,
+ * -EINVAL). It stamps e with the term and index it would take.
+ */
+static int
+raft_propose_check(struct raft *r, struct raft_entry *e)
 {
 	struct raft_voter_change vc;
 
 	if (r->disk_failed)
-		goto refused_io;
+		return -EIO;
 	if (r->role != RAFT_LEADER)
-		goto refused_perm;
+		return -EPERM;
 	if (r->transferee != 0 ||
 			raft_last(r) - r->commit >= RAFT_UNCOMMITTED_MAX)
-		goto refused_busy;
+		return -EBUSY;
 	e->term = r->term;
 	e->index = raft_last(r) + 1;
 	if (raft_entry_check(e) != RAFT_WIRE_OK)
-		goto refused_inval;
+		return -EINVAL;
 	if (e->type == RAFT_ENTRY_VOTER) {
 		struct raft_progress *pr;
 
@@ -1406,7 +1405,7 @@ raft_propose(struct raft *r, struct raft_entry *e)
 		 * and this one could overlap).
 		 */
 		if (raft_conf_index(r) > r->commit || r->commit < r->term_start)
-			goto refused_busy;
+			return -EBUSY;
 		raft_assert(raft_voter_change_decode(e->data, e->len, &vc) ==
 				RAFT_WIRE_OK);
 		pr = raft_pr(r, vc.id);
@@ -1416,14 +1415,26 @@ raft_propose(struct raft *r, struct raft_entry *e)
 					r->n_prs >= RAFT_NODES_MAX);
 
 			if ((pr != NULL && pr->voter) || full)
-				goto refused_inval;
+				return -EINVAL;
 		} else if (pr == NULL || !pr->voter || vc.id == r->cfg.id ||
 				raft_voter_count(r) <= 1) {
-			goto refused_inval;
+			return -EINVAL;
 		}
 	}
-	if (raft_mem_push(r, e) != 0)
-		goto refused_busy;
+	return 0;
+}
+
+int
+raft_propose(struct raft *r, struct raft_entry *e)
+{
+	int rc = raft_propose_check(r, e);
+
+	if (rc == 0 && raft_mem_push(r, e) != 0)
+		rc = -EBUSY;
+	if (rc != 0) {
+		r->stats.proposals_refused++;
+		return rc;
+	}
 	if (e->type == RAFT_ENTRY_VOTER)
 		raft_conf_recompute(r);
 	r->prs[r->self]->match = raft_last(r);
@@ -1432,18 +1443,6 @@ raft_propose(struct raft *r, struct raft_entry *e)
 	raft_maybe_commit(r);
 	raft_bcast_append(r, false);
 	return 0;
-refused_io:
-	r->stats.proposals_refused++;
-	return -EIO;
-refused_perm:
-	r->stats.proposals_refused++;
-	return -EPERM;
-refused_busy:
-	r->stats.proposals_refused++;
-	return -EBUSY;
-refused_inval:
-	r->stats.proposals_refused++;
-	return -EINVAL;
 }
 
 int

@@ -17,6 +17,7 @@
 #include <xxhash.h>
 
 #include "rumor/bytes.h"
+#include "rumor/grow.h"
 #include "rumor/raft_log.h"
 
 #define RL_LOG_MAGIC 0x524c4731u	/* "RLG1" */
@@ -183,17 +184,12 @@ static int
 rl_push(struct raft_log *l, const struct raft_entry *e, uint64_t off)
 {
 	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct raft_entry *ne = realloc(l->ents, cap * sizeof(*ne));
-		uint64_t *no;
+		size_t cap = grow_cap(l->cap, 64);
 
-		if (ne == NULL)
+		/* The entries and their offsets share one capacity. */
+		if (grow_array(&l->ents, cap, sizeof(*l->ents)) != 0 ||
+				grow_array(&l->off, cap, sizeof(*l->off)) != 0)
 			return -ENOMEM;
-		l->ents = ne;
-		no = realloc(l->off, cap * sizeof(*no));
-		if (no == NULL)
-			return -ENOMEM;
-		l->off = no;
 		l->cap = cap;
 	}
 	if (raft_entry_copy(&l->ents[l->n], e) != 0)
