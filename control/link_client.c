@@ -43,9 +43,9 @@ struct link {
 	struct link_state st;		/* From the dataplane's STATE. */
 	struct link_table_asm tasm;	/* Its TABLE, being reassembled. */
 	struct pktq txq;
-	uint8_t *rx;			/* The packet read (LINK_MSG_MAX). */
-	uint8_t *tx;			/* The packet being encoded, as much. */
 	struct link_stats stats;
+	uint8_t rx[LINK_MSG_MAX];	/* The packet read. */
+	uint8_t tx[LINK_MSG_MAX];	/* The packet being encoded. */
 };
 
 struct link *
@@ -58,15 +58,6 @@ link_new(const char *path, const struct link_ops *ops, void *arg)
 	if (strlen(path) >= sizeof(l->path)) {
 		free(l);
 		errno = ENAMETOOLONG;
-		return NULL;
-	}
-	l->rx = malloc(LINK_MSG_MAX);
-	l->tx = malloc(LINK_MSG_MAX);
-	if (l->rx == NULL || l->tx == NULL) {
-		free(l->rx);
-		free(l->tx);
-		free(l);
-		errno = ENOMEM;
 		return NULL;
 	}
 	strcpy(l->path, path);
@@ -95,8 +86,6 @@ link_free(struct link *l)
 	if (l == NULL)
 		return;
 	link_close(l);
-	free(l->rx);
-	free(l->tx);
 	free(l);
 }
 

@@ -416,6 +416,24 @@ dead_probe(struct swim *s)
 	send_msg(s, s->rec[pick].m.ip, s->rec[pick].m.port, &m);
 }
 
+/*
+ * Whether a node can run as self with p: it has an id and a weight the
+ * ring takes, and a probe's timeout ends before the next probe. If not,
+ * errno is EINVAL.
+ */
+static bool
+swim_config_valid(const struct swim_self *self, const struct swim_params *p)
+{
+	if (self->id != 0 && self->weight != 0 &&
+			self->weight <= RING_WEIGHT_MAX &&
+			p->probe_interval_ms != 0 && p->probe_timeout_ms != 0 &&
+			p->probe_timeout_ms < p->probe_interval_ms &&
+			p->retransmit_mult != 0 && p->suspicion_mult != 0)
+		return true;
+	errno = EINVAL;
+	return false;
+}
+
 struct swim *
 swim_new(const struct swim_self *self, const struct swim_params *p,
 		uint64_t seed, uint64_t now_ms)
@@ -427,14 +445,8 @@ swim_new(const struct swim_self *self, const struct swim_params *p,
 		.zone = self->zone, .incarnation = self->incarnation,
 	};
 
-	if (self->id == 0 || self->weight == 0 ||
-			self->weight > RING_WEIGHT_MAX ||
-			p->probe_interval_ms == 0 || p->probe_timeout_ms == 0 ||
-			p->probe_timeout_ms >= p->probe_interval_ms ||
-			p->retransmit_mult == 0 || p->suspicion_mult == 0) {
-		errno = EINVAL;
+	if (!swim_config_valid(self, p))
 		return NULL;
-	}
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
