@@ -15,8 +15,9 @@
 #include <string.h>
 
 #include "rumor/chan_wire.h"
-#include "rumor/wire.h"
 #include "rumor/cksum.h"
+#include "rumor/stats_table.h"
+#include "rumor/wire.h"
 
 #define ETH_HDR_LEN 14u
 #define ETH_TYPE_IPV4 0x0800u
@@ -65,39 +66,19 @@ struct udp_hdr {
 } __attribute__((packed));
 
 /*
- * What a frame is. The first four are accepted; every other one is a
- * drop reason. Keep the names in names.c in step.
+ * What a frame is, one verdict a row of FRAME_VERDICT_TABLE
+ * (stats_table.h), which also names and explains each. The first four
+ * are accepted: FRAME_DATA (DATA on an ordered channel), FRAME_ARP,
+ * FRAME_CONTROL, and FRAME_CHAN (a channel message, types 3 to 16, or DATA
+ * on a broadcast channel, whose fixed part chan_fwd.c checks); every
+ * other one is a drop reason.
  */
+#define FRAME_VERDICT_ENUM(id, name, help) id,
 enum frame_verdict {
-	FRAME_DATA,		/* A valid rumor DATA message for this node, on
-				 * an ordered channel. */
-	FRAME_ARP,		/* An ARP frame, for the control thread. */
-	FRAME_CONTROL,		/* A rumor CONTROL datagram, for rumor-control. */
-	FRAME_CHAN,		/* A channel message (types 3 to 16), or DATA
-				 * on a broadcast channel: for chan_fwd.c,
-				 * which checks its fixed part. */
-	FRAME_ETH_SHORT,	/* Shorter than an Ethernet header. */
-	FRAME_ETH_DST,		/* Not addressed to this port's MAC. */
-	FRAME_VLAN,		/* 802.1Q/802.1ad tagged: not supported. */
-	FRAME_ETHERTYPE,	/* Neither IPv4 nor ARP (IPv6, LLDP, ...). */
-	FRAME_IP_SHORT,		/* Shorter than an IPv4 header. */
-	FRAME_IP_VERSION,	/* Version not 4, or header length under 20. */
-	FRAME_IP_OPTIONS,	/* IPv4 options present. */
-	FRAME_IP_LEN,		/* Total length beyond the frame or too small. */
-	FRAME_IP_CKSUM,		/* Wrong IPv4 header checksum. */
-	FRAME_IP_FRAG,		/* A fragment. */
-	FRAME_IP_DST,		/* Not addressed to this node's IPv4 address. */
-	FRAME_IP_PROTO,		/* Not UDP. */
-	FRAME_UDP_LEN,		/* UDP length disagrees with the IPv4 length. */
-	FRAME_UDP_PORT,		/* Not this node's UDP port. */
-	FRAME_RUMOR_SHORT,	/* These mirror enum rumor_hdr_error. */
-	FRAME_RUMOR_MAGIC,
-	FRAME_RUMOR_VERSION,
-	FRAME_RUMOR_TYPE,
-	FRAME_RUMOR_LENGTH,
-	FRAME_RUMOR_CHANNEL,
+	FRAME_VERDICT_TABLE(FRAME_VERDICT_ENUM)
 	FRAME_VERDICT_MAX
 };
+#undef FRAME_VERDICT_ENUM
 
 /* Who is parsing: the frame must be addressed to this. */
 struct frame_self {

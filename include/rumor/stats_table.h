@@ -3,7 +3,8 @@
  * Every counter of the dataplane, one row each: its enum identifier, the
  * name telemetry, the exit report and `rumorctl stats` show, and a line
  * saying what it counts. Adding a counter is adding its row here: stats.h
- * makes the enums of these tables, names.c the names and help texts.
+ * and parse.h make the enums of these tables, names.c the names and help
+ * texts.
  *
  * A table is an X-macro: TABLE(X) expands X(id, name, help) once per row,
  * in order. Names are part of the interface (tests, scripts and docs
@@ -14,10 +15,9 @@
 #define RUMOR_STATS_TABLE_H
 
 /*
- * The frame decoder's verdicts, in the order of enum frame_verdict
- * (parse.h, which names them; names.c checks the order when it builds).
- * A verdict is the index of its counter: the first FRAME_VERDICT_MAX
- * counters of an lcore.
+ * The frame decoder's verdicts: parse.h makes enum frame_verdict of this
+ * table. A verdict is the index of its counter: the first
+ * FRAME_VERDICT_MAX counters of an lcore.
  */
 #define FRAME_VERDICT_TABLE(X)						\
 	X(FRAME_DATA, "rx_data",					\

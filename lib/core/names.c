@@ -13,11 +13,9 @@ struct stat_text {
 
 #define STATS_TEXT_ROW(id, name, help) { name, help },
 
-static const struct stat_text verdict_text[] = {
-	FRAME_VERDICT_TABLE(STATS_TEXT_ROW)
-};
-
+/* An lcore's counters: the frame verdicts first (enum lcore_stat). */
 static const struct stat_text lcore_text[] = {
+	FRAME_VERDICT_TABLE(STATS_TEXT_ROW)
 	LCORE_STAT_TABLE(STATS_TEXT_ROW)
 };
 
@@ -27,74 +25,37 @@ static const struct stat_text ctl_text[] = {
 
 #undef STATS_TEXT_ROW
 
-/*
- * enum frame_verdict is written out in parse.h rather than made from the
- * table, so check here that the table has every verdict once, in the
- * enum's order: row i must be verdict i.
- */
-#define STATS_ROW_INDEX(id, name, help) VERDICT_ROW_##id,
-enum verdict_row {
-	FRAME_VERDICT_TABLE(STATS_ROW_INDEX)
-	VERDICT_ROWS
-};
-#undef STATS_ROW_INDEX
-
-#define STATS_ROW_CHECK(id, name, help) \
-	_Static_assert((int)VERDICT_ROW_##id == (int)id, \
-			#id " is out of the order of enum frame_verdict");
-FRAME_VERDICT_TABLE(STATS_ROW_CHECK)
-#undef STATS_ROW_CHECK
-
-_Static_assert((int)VERDICT_ROWS == (int)FRAME_VERDICT_MAX,
-		"FRAME_VERDICT_TABLE lacks a verdict");
-
-/* What a value out of range gets. */
-static const struct stat_text unknown_text = { "?", "?" };
-
-/* The row of lcore counter s, frame verdicts first. */
+/* Row s of a table of n, or "?" for both texts out of range. */
 static const struct stat_text *
-lcore_row(unsigned s)
+stats_row(const struct stat_text *rows, unsigned n, unsigned s)
 {
-	if (s < FRAME_VERDICT_MAX)
-		return &verdict_text[s];
-	if (s < STAT_MAX)
-		return &lcore_text[s - FRAME_VERDICT_MAX];
-	return &unknown_text;
-}
+	static const struct stat_text unknown = { "?", "?" };
 
-/* The row of control-thread counter s. */
-static const struct stat_text *
-ctl_row(unsigned s)
-{
-	return s < CTL_STAT_MAX ? &ctl_text[s] : &unknown_text;
+	return s < n ? &rows[s] : &unknown;
 }
 
 const char *
 frame_verdict_name(enum frame_verdict v)
 {
-	return (unsigned)v < FRAME_VERDICT_MAX ? verdict_text[v].name : "?";
+	return stats_row(lcore_text, FRAME_VERDICT_MAX, v)->name;
 }
 
-const char *
-stat_name(enum lcore_stat s)
-{
-	return lcore_row(s)->name;
-}
+/*
+ * The name and help lookups of a table: stat_name() and stat_help() of
+ * an lcore counter, ctl_stat_name() and ctl_stat_help() of a control
+ * thread's (stats.h).
+ */
+#define STATS_TEXT_LOOKUPS(prefix, type, rows, n)			\
+	const char *prefix##_name(type s)				\
+	{								\
+		return stats_row(rows, n, s)->name;			\
+	}								\
+	const char *prefix##_help(type s)				\
+	{								\
+		return stats_row(rows, n, s)->help;			\
+	}
 
-const char *
-stat_help(enum lcore_stat s)
-{
-	return lcore_row(s)->help;
-}
+STATS_TEXT_LOOKUPS(stat, enum lcore_stat, lcore_text, STAT_MAX)
+STATS_TEXT_LOOKUPS(ctl_stat, enum ctl_stat, ctl_text, CTL_STAT_MAX)
 
-const char *
-ctl_stat_name(enum ctl_stat s)
-{
-	return ctl_row(s)->name;
-}
-
-const char *
-ctl_stat_help(enum ctl_stat s)
-{
-	return ctl_row(s)->help;
-}
+#undef STATS_TEXT_LOOKUPS

@@ -517,21 +517,6 @@ test_control(void)
 	}
 }
 
-/* Every verdict has a distinct name; others give "?". */
-static void
-test_names(void)
-{
-	for (unsigned v = 0; v < FRAME_VERDICT_MAX; v++) {
-		const char *n = frame_verdict_name(v);
-
-		CHECK(n != NULL && n[0] != '\0' && strcmp(n, "?") != 0);
-		for (unsigned w = 0; w < v && n != NULL; w++)
-			CHECK(strcmp(n, frame_verdict_name(w)) != 0);
-	}
-	CHECK(strcmp(frame_verdict_name(FRAME_VERDICT_MAX), "?") == 0);
-	CHECK(strcmp(frame_verdict_name((enum frame_verdict)-1), "?") == 0);
-}
-
 /*
  * Every truncation of a valid frame: exact copies (ASan catches any read
  * beyond), never FRAME_DATA, and the verdict the first missing byte gives.
@@ -677,7 +662,6 @@ static const struct test_section sections[] = {
 	{ "padding", test_padding },
 	{ "verdicts", test_verdicts },
 	{ "control", test_control },
-	{ "names", test_names },
 	{ "truncation", test_truncation },
 	{ "random", test_random },
 	{ "mbuf_align", test_mbuf_align },

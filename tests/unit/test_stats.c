@@ -81,6 +81,9 @@ test_out_of_range(void)
 	CHECK(strcmp(ctl_stat_help(CTL_STAT_MAX), "?") == 0);
 	CHECK(strcmp(ctl_stat_name((enum ctl_stat)-1), "?") == 0);
 	CHECK(strcmp(ctl_stat_help((enum ctl_stat)-1), "?") == 0);
+	/* The first lcore counter after the verdicts is not a verdict. */
+	CHECK(strcmp(frame_verdict_name(FRAME_VERDICT_MAX), "?") == 0);
+	CHECK(strcmp(frame_verdict_name((enum frame_verdict)-1), "?") == 0);
 }
 
 /* /rumor/stats/help, the larger reply, fits one telemetry reply. */
