@@ -171,14 +171,15 @@ test_names_read(void)
 	}
 }
 
+static const struct test_section sections[] = {
+	{ "rows", test_rows },
+	{ "unique", test_unique },
+	{ "names_read", test_names_read },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "rows"))
-		test_rows();
-	if (test_want(argc, argv, "unique"))
-		test_unique();
-	if (test_want(argc, argv, "names_read"))
-		test_names_read();
-	return test_done("test_control_stats");
+	return test_run(argc, argv, "test_control_stats", sections,
+			TEST_DIM(sections));
 }

@@ -433,22 +433,19 @@ test_delta_all_leave(void)
 	CHECK(epoch_same_members(&r.follower, v, 1));
 }
 
+static const struct test_section sections[] = {
+	{ "batch", test_batch },
+	{ "who", test_who },
+	{ "limit", test_limit },
+	{ "continuing", test_continuing },
+	{ "delta_codec", test_delta_codec },
+	{ "delta_1000", test_delta_1000 },
+	{ "delta_all_leave", test_delta_all_leave },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "batch"))
-		test_batch();
-	if (test_want(argc, argv, "who"))
-		test_who();
-	if (test_want(argc, argv, "limit"))
-		test_limit();
-	if (test_want(argc, argv, "continuing"))
-		test_continuing();
-	if (test_want(argc, argv, "delta_codec"))
-		test_delta_codec();
-	if (test_want(argc, argv, "delta_1000"))
-		test_delta_1000();
-	if (test_want(argc, argv, "delta_all_leave"))
-		test_delta_all_leave();
-	return test_done("test_epoch_plan");
+	return test_run(argc, argv, "test_epoch_plan", sections,
+			TEST_DIM(sections));
 }

@@ -134,14 +134,15 @@ test_random(void)
 	}
 }
 
+static const struct test_section sections[] = {
+	{ "msg", test_msg },
+	{ "voters", test_voters },
+	{ "random", test_random },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "msg"))
-		test_msg();
-	if (test_want(argc, argv, "voters"))
-		test_voters();
-	if (test_want(argc, argv, "random"))
-		test_random();
-	return test_done("test_raft_env");
+	return test_run(argc, argv, "test_raft_env", sections,
+			TEST_DIM(sections));
 }

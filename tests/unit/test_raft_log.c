@@ -1039,32 +1039,27 @@ test_lost_node(void)
 	raft_free(r);
 }
 
+static const struct test_section sections[] = {
+	{ "round_trip", test_round_trip },
+	{ "torn_tail", test_torn_tail },
+	{ "corrupt_middle", test_corrupt_middle },
+	{ "bad_files", test_bad_files },
+	{ "snapshot_file", test_snapshot_file },
+	{ "compaction", test_compaction },
+	{ "injected", test_injected },
+	{ "founding", test_founding },
+	{ "lost_node", test_lost_node },
+	{ "full_disk", test_full_disk },
+	{ "node_disk_failure", test_node_disk_failure },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "round_trip"))
-		test_round_trip();
-	if (test_want(argc, argv, "torn_tail"))
-		test_torn_tail();
-	if (test_want(argc, argv, "corrupt_middle"))
-		test_corrupt_middle();
-	if (test_want(argc, argv, "bad_files"))
-		test_bad_files();
-	if (test_want(argc, argv, "snapshot_file"))
-		test_snapshot_file();
-	if (test_want(argc, argv, "compaction"))
-		test_compaction();
-	if (test_want(argc, argv, "injected"))
-		test_injected();
-	if (test_want(argc, argv, "founding"))
-		test_founding();
-	if (test_want(argc, argv, "lost_node"))
-		test_lost_node();
-	if (test_want(argc, argv, "full_disk"))
-		test_full_disk();
-	if (test_want(argc, argv, "node_disk_failure"))
-		test_node_disk_failure();
+	int rc = test_run(argc, argv, "test_raft_log", sections,
+			TEST_DIM(sections));
+
 	for (unsigned int i = 0; i < n_dirs; i++)
 		rm_tree(dirs[i]);
-	return test_done("test_raft_log");
+	return rc;
 }

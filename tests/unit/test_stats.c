@@ -201,16 +201,16 @@ test_names_read(void)
 			fprintf(stderr, "  want %s\n", names_read[i].name);
 }
 
+static const struct test_section sections[] = {
+	{ "rows", test_rows },
+	{ "out_of_range", test_out_of_range },
+	{ "telemetry_fit", test_telemetry_fit },
+	{ "names_read", test_names_read },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "rows"))
-		test_rows();
-	if (test_want(argc, argv, "out_of_range"))
-		test_out_of_range();
-	if (test_want(argc, argv, "telemetry_fit"))
-		test_telemetry_fit();
-	if (test_want(argc, argv, "names_read"))
-		test_names_read();
-	return test_done("test_stats");
+	return test_run(argc, argv, "test_stats", sections,
+			TEST_DIM(sections));
 }

@@ -407,28 +407,22 @@ test_bad_input(void)
 	net_free(&w);
 }
 
+static const struct test_section sections[] = {
+	{ "join", test_join },
+	{ "digest", test_digest },
+	{ "crash", test_crash },
+	{ "refute", test_refute },
+	{ "leave", test_leave },
+	{ "restart", test_restart },
+	{ "loss", test_loss },
+	{ "partition_heal", test_partition_heal },
+	{ "health", test_health },
+	{ "bad_input", test_bad_input },
+};
+
 int
 main(int argc, char **argv)
 {
-	if (test_want(argc, argv, "join"))
-		test_join();
-	if (test_want(argc, argv, "digest"))
-		test_digest();
-	if (test_want(argc, argv, "crash"))
-		test_crash();
-	if (test_want(argc, argv, "refute"))
-		test_refute();
-	if (test_want(argc, argv, "leave"))
-		test_leave();
-	if (test_want(argc, argv, "restart"))
-		test_restart();
-	if (test_want(argc, argv, "loss"))
-		test_loss();
-	if (test_want(argc, argv, "partition_heal"))
-		test_partition_heal();
-	if (test_want(argc, argv, "health"))
-		test_health();
-	if (test_want(argc, argv, "bad_input"))
-		test_bad_input();
-	return test_done("test_swim");
+	return test_run(argc, argv, "test_swim", sections,
+			TEST_DIM(sections));
 }
