@@ -172,6 +172,42 @@ count_view(struct net *w, uint32_t of, int state)
 	return c;
 }
 
+/*
+ * Run in steps of step ms, at most max ms, until done(w): how long that
+ * took, or 0 if it never held.
+ */
+static uint64_t
+net_run_until(struct net *w, uint64_t step, uint64_t max,
+		bool (*done)(struct net *w))
+{
+	uint64_t t0 = w->now;
+
+	while (w->now - t0 < max) {
+		net_run(w, step);
+		if (done(w))
+			return w->now - t0;
+	}
+	return 0;
+}
+
+/* test_crash: the 7 others hold node 5 dead. */
+static bool
+node5_dead(struct net *w)
+{
+	return count_view(w, 5, SWIM_DEAD) == 7;
+}
+
+/* test_partition_heal: each of the 8 nodes holds the 7 others alive. */
+static bool
+eight_alive(struct net *w)
+{
+	unsigned alive = 0;
+
+	for (uint32_t id = 1; id <= 8; id++)
+		alive += count_view(w, id, SWIM_ALIVE);
+	return alive == 8 * 7;
+}
+
 /* Every node but id `except` (0: none) is alive in `views` views. */
 static void
 check_alive(struct net *w, uint32_t except, unsigned views)
@@ -219,18 +255,11 @@ static void
 test_crash(void)
 {
 	struct net w;
-	uint64_t t0, detected = 0;
+	uint64_t detected;
 
 	net_start(&w, 8, 0, 20000);
 	w.down[4] = true;	/* Node id 5. */
-	t0 = w.now;
-	while (w.now - t0 < 60000) {
-		net_run(&w, 100);
-		if (count_view(&w, 5, SWIM_DEAD) == 7) {
-			detected = w.now - t0;
-			break;
-		}
-	}
+	detected = net_run_until(&w, 100, 60000, node5_dead);
 	CHECK(detected > 0);
 	/* Suspicion timeout 4 s at 8 nodes; a few probe rounds besides. */
 	CHECK(detected <= 4000 + 10000);
@@ -334,7 +363,7 @@ static void
 test_partition_heal(void)
 {
 	struct net w;
-	uint64_t t0, healed = 0;
+	uint64_t healed;
 
 	net_start(&w, 8, 0, 20000);
 	for (unsigned i = 0; i < 8; i++)
@@ -344,18 +373,7 @@ test_partition_heal(void)
 	CHECK_EQ(count_view(&w, 1, SWIM_DEAD), 4);	/* The far side. */
 	CHECK_EQ(count_view(&w, 8, SWIM_DEAD), 4);
 	w.split = false;
-	t0 = w.now;
-	while (w.now - t0 < 180000) {
-		unsigned alive = 0;
-
-		net_run(&w, 1000);
-		for (uint32_t id = 1; id <= 8; id++)
-			alive += count_view(&w, id, SWIM_ALIVE);
-		if (alive == 8 * 7) {
-			healed = w.now - t0;
-			break;
-		}
-	}
+	healed = net_run_until(&w, 1000, 180000, eight_alive);
 	CHECK(healed > 0);
 	CHECK(healed <= 10000);
 	printf("partition: one view again %lu ms after healing\n",
