@@ -61,6 +61,16 @@ int
 main(void)
 {
 	struct voter_change_in in;
+	const struct {
+		bool *flag;
+		enum voter_verdict verdict;
+		const char *want;
+	} flips[] = {
+		{ &in.disk_failed, VOTER_DISK, NULL },
+		{ &in.settled, VOTER_BUSY, NULL },
+		{ &in.member, VOTER_NOT_MEMBER, "node 4 is not a live member" },
+		{ &in.known, VOTER_NOT_MEMBER, NULL },
+	};
 
 	/* 3 -> 4: allowed, with the even-count warning; 4 -> 5 quietly. */
 	expect(base(), VOTER_OK, "voters {1,2,3,4}: 4 voters tolerate no "
@@ -75,28 +85,26 @@ main(void)
 	in.leader_id = 0;
 	expect(in, VOTER_NO_LEADER, NULL);
 
-	in = base();
-	in.disk_failed = true;
-	expect(in, VOTER_DISK, NULL);
-
-	/* One at a time; a fresh leader; a transfer. */
+	/* One at a time; a transfer. */
 	in = base();
 	in.pending = 17;
 	expect(in, VOTER_BUSY, "index 17");
 	in = base();
-	in.settled = false;
-	expect(in, VOTER_BUSY, NULL);
-	in = base();
 	in.transferee = 3;
 	expect(in, VOTER_BUSY, "node 3");
 
-	/* Add: a live member Raft knows, caught up, not a voter yet. */
-	in = base();
-	in.member = false;
-	expect(in, VOTER_NOT_MEMBER, "node 4 is not a live member");
-	in = base();
-	in.known = false;
-	expect(in, VOTER_NOT_MEMBER, NULL);
+	/*
+	 * Each yes-or-no condition of base() turned over, alone: a failed
+	 * disk; a fresh leader; an added node that is not a live member,
+	 * or that Raft does not know.
+	 */
+	for (size_t i = 0; i < TEST_DIM(flips); i++) {
+		in = base();
+		*flips[i].flag = !*flips[i].flag;
+		expect(in, flips[i].verdict, flips[i].want);
+	}
+
+	/* Add: a node caught up, not a voter yet. */
 	in = base();
 	in.match = 19;
 	expect(in, VOTER_BEHIND, "index 19, the commit is 20");
