@@ -54,6 +54,14 @@ plan(struct planner *p)
 	return epoch_plan(&p->b, &p->in, &p->wake);
 }
 
+/* The same, looking at now. */
+static enum epoch_action
+plan_at(struct planner *p, uint64_t now)
+{
+	p->in.now = now;
+	return plan(p);
+}
+
 static void
 test_batch(void)
 {
@@ -63,11 +71,9 @@ test_batch(void)
 	/* No epoch yet: the first waits for the batch, then goes. */
 	CHECK_EQ(plan(&p), EPOCH_WAIT);
 	CHECK_EQ(p.wake, 1000 + EPOCH_BATCH_MS);
-	p.in.now = 1100;
-	CHECK_EQ(plan(&p), EPOCH_WAIT);
+	CHECK_EQ(plan_at(&p, 1100), EPOCH_WAIT);
 	CHECK_EQ(p.wake, 1000 + EPOCH_BATCH_MS);
-	p.in.now = 1000 + EPOCH_BATCH_MS;
-	CHECK_EQ(plan(&p), EPOCH_PROPOSE);
+	CHECK_EQ(plan_at(&p, 1000 + EPOCH_BATCH_MS), EPOCH_PROPOSE);
 	CHECK(!p.b.pending);
 	CHECK_EQ(epoch_next(&next, NULL, view, 5), 0);
 	CHECK_EQ(next.epoch, 1);
@@ -83,8 +89,7 @@ test_batch(void)
 	p.in = in_make(&last, 5, 3000);
 	CHECK_EQ(plan(&p), EPOCH_WAIT);
 	view[3].weight = 2;
-	p.in.now = 3150;
-	CHECK_EQ(plan(&p), EPOCH_WAIT);
+	CHECK_EQ(plan_at(&p, 3150), EPOCH_WAIT);
 	CHECK_EQ(p.wake, 3000 + EPOCH_BATCH_MS);
 	/* The previous epoch is still in flight: wait for its commit. */
 	p.in.now = 3300;
@@ -104,8 +109,7 @@ test_batch(void)
 	p.in = in_make(&last, 5, 4000);
 	CHECK_EQ(plan(&p), EPOCH_WAIT);
 	view[0].port = 7946;
-	p.in.now = 4300;
-	CHECK_EQ(plan(&p), EPOCH_IDLE);
+	CHECK_EQ(plan_at(&p, 4300), EPOCH_IDLE);
 	CHECK(!p.b.pending);
 }
 
@@ -117,8 +121,7 @@ test_who(void)
 	/* Followers never propose, and a leadership lost ends the batch. */
 	CHECK_EQ(plan(&p), EPOCH_WAIT);
 	p.in.leader = false;
-	p.in.now = 1000;
-	CHECK_EQ(plan(&p), EPOCH_IDLE);
+	CHECK_EQ(plan_at(&p, 1000), EPOCH_IDLE);
 	CHECK(!p.b.pending);
 	/* A new leader batches from when it looks, not from before. */
 	p.in.leader = true;
@@ -126,8 +129,7 @@ test_who(void)
 	CHECK_EQ(p.wake, 1000 + EPOCH_BATCH_MS);
 	/* A failed disk: no proposals. */
 	p.in.can_propose = false;
-	p.in.now = 5000;
-	CHECK_EQ(plan(&p), EPOCH_IDLE);
+	CHECK_EQ(plan_at(&p, 5000), EPOCH_IDLE);
 	/* An empty view is never an epoch. */
 	p.in = in_make(NULL, 0, 6000);
 	CHECK_EQ(plan(&p), EPOCH_IDLE);
@@ -146,8 +148,7 @@ test_limit(void)
 	/* The largest epoch: 4,096 members, a snapshot of 65,552 bytes. */
 	p.in.n_view = RAFT_EPOCH_MEMBERS_MAX;
 	CHECK_EQ(plan(&p), EPOCH_WAIT);
-	p.in.now = EPOCH_BATCH_MS;
-	CHECK_EQ(plan(&p), EPOCH_PROPOSE);
+	CHECK_EQ(plan_at(&p, EPOCH_BATCH_MS), EPOCH_PROPOSE);
 	CHECK_EQ(epoch_next(&e, NULL, view, RAFT_EPOCH_MEMBERS_MAX), 0);
 	CHECK_EQ(raft_epoch_encode(&e, buf, sizeof(buf)), sizeof(buf));
 	/* Unsorted members are refused. */
@@ -164,8 +165,7 @@ test_continuing(void)
 	p.in.continuing = true;
 	CHECK_EQ(plan(&p), EPOCH_PROPOSE);
 	p.in.continuing = false;
-	p.in.now = 5000;
-	CHECK_EQ(plan(&p), EPOCH_WAIT);
+	CHECK_EQ(plan_at(&p, 5000), EPOCH_WAIT);
 	CHECK_EQ(p.wake, 5000 + EPOCH_BATCH_MS);
 }
 
