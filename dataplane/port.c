@@ -47,7 +47,7 @@ port_socket(uint16_t id)
  * burst and a cache per lcore, the frames held for ARP, and the rings to
  * and from the control thread. Channels keep buffers too (history, held
  * messages): their budgets are a share of what the pool has beyond this
- * (chan_fwd.c), so a larger --mbufs buys longer histories.
+ * (chan_owner.c), so a larger --mbufs buys longer histories.
  */
 static unsigned
 pool_size(void)

@@ -70,7 +70,7 @@ struct udp_hdr {
  * (stats_table.h), which also names and explains each. The first four
  * are accepted: FRAME_DATA (DATA on an ordered channel), FRAME_ARP,
  * FRAME_CONTROL, and FRAME_CHAN (a channel message, types 3 to 16, or DATA
- * on a broadcast channel, whose fixed part chan_fwd.c checks); every
+ * on a broadcast channel, whose fixed part chan_broadcast.c checks); every
  * other one is a drop reason.
  */
 #define FRAME_VERDICT_ENUM(id, name, help) id,

@@ -27,7 +27,7 @@
 	X(FRAME_CONTROL, "rx_control",					\
 	  "CONTROL datagrams, for rumor-control")			\
 	X(FRAME_CHAN, "rx_chan",					\
-	  "Channel messages (and broadcast DATA), for chan_fwd.c")	\
+	  "Channel messages (and broadcast DATA), for chan_dispatch.c")	\
 	X(FRAME_ETH_SHORT, "drop_eth_short",				\
 	  "Dropped: shorter than an Ethernet header")			\
 	X(FRAME_ETH_DST, "drop_eth_dst",				\
@@ -107,7 +107,7 @@
 	  "Dropped: CONTROL over the lcore's punt rate")		\
 	X(STAT_PUNT_FULL, "drop_punt_full",				\
 	  "Dropped: CONTROL punt ring full")				\
-	/* Channels (chan_fwd.c); docs/channels.md, "Limits". */	\
+	/* Channels (chan_dispatch.c); docs/channels.md, "Limits". */	\
 	X(STAT_CHAN_BAD, "drop_chan_bad",				\
 	  "Dropped: channel message's fixed part refused")		\
 	X(STAT_CHAN_TOO_BIG, "drop_chan_too_big",			\
