@@ -52,6 +52,8 @@ struct rumor_config {
 	char control_socket[CONFIG_PATH_MAX];	/* Dataplane <-> control. */
 	char admin_socket[CONFIG_PATH_MAX];	/* rumorctl <-> control. */
 	char keyring[256];		/* Cluster keys file; "" if none. */
+	char node_key[256];		/* This node's key file; "" if none. */
+	char roster[256];		/* Public keys of the nodes; "" if none. */
 	char label[CONFIG_LABEL_MAX + 1];	/* Cluster label; may be "". */
 	uint8_t zone;			/* Failure zone, metadata. */
 	uint32_t n_seeds;

@@ -232,6 +232,11 @@ parse_control_key(struct parser *p, struct rumor_config *c, const char *key,
 				sizeof(c->admin_socket));
 	} else if (strcmp(key, "keyring") == 0) {
 		*rc = parse_path(p, key, val, c->keyring, sizeof(c->keyring));
+	} else if (strcmp(key, "node_key") == 0) {
+		*rc = parse_path(p, key, val, c->node_key,
+				sizeof(c->node_key));
+	} else if (strcmp(key, "roster") == 0) {
+		*rc = parse_path(p, key, val, c->roster, sizeof(c->roster));
 	} else if (strcmp(key, "label") == 0) {
 		size_t n = strlen(val);
 
@@ -466,6 +471,7 @@ once_bit(const char *key)
 		"gossip_interval_ms", "sync_interval_ms", "raft_dir",
 		"chan_subs_per_client", "chan_subs_per_node", "chan_clients",
 		"chan_subs_per_channel", "chan_interest_set", "chan_owned",
+		"node_key", "roster",
 	};
 
 	for (unsigned i = 0; i < sizeof(once) / sizeof(once[0]); i++)

@@ -34,6 +34,7 @@
 #include <sodium.h>
 
 #include "rumor/bytes.h"
+#include "rumor/key_file.h"
 #include "rumor/seal.h"
 
 /* Offsets of the fields of the clear header. */
@@ -228,63 +229,15 @@ int
 seal_keyring_load(const char *path, struct seal_keyring *out,
 		char *err, size_t errlen)
 {
-	struct stat st;
-	char *buf = NULL;
-	size_t got = 0, size;
-	int fd, rc = -1;
+	char *buf;
+	size_t len;
+	int rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		seal_err(err, errlen, "%s: %s", path, strerror(errno));
+	if (key_file_read(path, SEAL_KEYRING_FILE_MAX, true,
+			"the cluster keys", &buf, &len, err, errlen) < 0)
 		return -1;
-	}
-	/* The descriptor, not the path, so that the file checked is read. */
-	if (fstat(fd, &st) < 0) {
-		seal_err(err, errlen, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		seal_err(err, errlen, "%s: not a regular file", path);
-		goto out;
-	}
-	if ((st.st_mode & 077) != 0) {
-		seal_err(err, errlen, "%s: mode %04o gives group or others "
-				"access to the cluster keys; chmod 600 %s",
-				path, (unsigned int)(st.st_mode & 07777), path);
-		goto out;
-	}
-	if (st.st_size > SEAL_KEYRING_FILE_MAX) {
-		seal_err(err, errlen, "%s: %lld bytes, more than a keyring "
-				"(at most %d)", path, (long long)st.st_size,
-				SEAL_KEYRING_FILE_MAX);
-		goto out;
-	}
-	size = (size_t)st.st_size;
-	buf = malloc(size > 0 ? size : 1);
-	if (buf == NULL) {
-		seal_err(err, errlen, "%s: %s", path, strerror(ENOMEM));
-		goto out;
-	}
-	while (got < size) {
-		ssize_t n = read(fd, buf + got, size - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			seal_err(err, errlen, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-	}
-	rc = seal_keyring_parse(buf, got, path, out, err, errlen);
-out:
-	if (buf != NULL) {
-		sodium_memzero(buf, got);
-		free(buf);
-	}
-	close(fd);
+	rc = seal_keyring_parse(buf, len, path, out, err, errlen);
+	key_file_free(buf, len);
 	return rc;
 }
 
