@@ -51,6 +51,7 @@ struct neigh {
 	uint64_t next_tsc;		/* When to send the next request. */
 	uint64_t backoff_ms;
 	uint64_t hint_tsc;		/* Last early refresh. */
+	uint64_t drops_at_ask;		/* punt_drops() when last asked. */
 	bool fixed;			/* A static MAC: ARP leaves it alone. */
 };
 
@@ -133,6 +134,24 @@ arp_neighbor(uint32_t ip, uint8_t mac[6])
 	return 1;
 }
 
+/*
+ * ARP frames naming this node that lcores dropped so far (rate, full
+ * ring). Read from the lcores' counters, as stats.c does.
+ */
+static uint64_t
+punt_drops(void)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < dp.n_lcores; i++) {
+		const struct dp_lcore *lc = dp.lcore[i];
+
+		sum += lc->stats.c[STAT_ARP_PUNT_RATE] +
+				lc->stats.c[STAT_ARP_PUNT_FULL];
+	}
+	return sum;
+}
+
 static void
 send_request(struct neigh *n, uint64_t now)
 {
@@ -143,6 +162,7 @@ send_request(struct neigh *n, uint64_t now)
 			n->e.ip);
 	send_raw(n->e.port, f, sizeof(f));
 	arp_asked(&n->e, now);
+	n->drops_at_ask = punt_drops();
 	dp.ctl_stats[CTL_ARP_REQ_SENT]++;
 }
 
@@ -165,12 +185,18 @@ peer_static(const struct peer *p, const struct neigh *n)
 	return p->resolved && !n->e.resolved;
 }
 
-/* Close n's request when its window has passed: a MAC change lands. */
+/*
+ * Close n's request when its window has passed: a MAC change lands, if
+ * no ARP naming us was dropped meanwhile (under a flood, the old MAC's
+ * answer may have been one of them).
+ */
 static void
 neigh_settle(struct neigh *n, uint64_t now)
 {
-	switch (arp_settle(&n->e, now,
-			ARP_ANSWER_MS * rte_get_tsc_hz() / 1000)) {
+	bool lossy = n->e.has_candidate && punt_drops() != n->drops_at_ask;
+
+	switch (arp_settle(&n->e, now, ARP_ANSWER_MS * rte_get_tsc_hz() / 1000,
+			lossy)) {
 	case ARP_SETTLE_CHANGED:
 		dp.ctl_stats[CTL_ARP_MAC_CHANGED]++;
 		peers_dirty = true;

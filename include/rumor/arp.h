@@ -174,7 +174,8 @@ enum arp_settle {
 	ARP_SETTLE_NONE,	/* Still open, or nothing to decide. */
 	ARP_SETTLE_CHANGED,	/* The MAC changed to the candidate. */
 	ARP_SETTLE_REFUSED,	/* A change refused: the MAC known answered
-				 * too, or several MACs did. */
+				 * too, several MACs did, or ARP frames
+				 * were dropped meanwhile. */
 };
 
 /* A request for e's address went out at now; answers are awaited. */
@@ -240,11 +241,13 @@ first:
 
 /*
  * Close e's request once window has passed since it went out: a
- * candidate MAC becomes the entry's if the MAC known never answered and
- * no third MAC did.
+ * candidate MAC becomes the entry's if the MAC known never answered, no
+ * third MAC did, and the node saw every ARP frame naming it meanwhile
+ * (lossy: some were dropped, by rate or a full ring, and the known MAC's
+ * answer may have been among them).
  */
 static inline enum arp_settle
-arp_settle(struct arp_entry *e, uint64_t now, uint64_t window)
+arp_settle(struct arp_entry *e, uint64_t now, uint64_t window, bool lossy)
 {
 	enum arp_settle r = ARP_SETTLE_NONE;
 
@@ -252,7 +255,7 @@ arp_settle(struct arp_entry *e, uint64_t now, uint64_t window)
 		return ARP_SETTLE_NONE;
 	e->asking = false;
 	if (e->has_candidate) {
-		if (e->confirmed || e->contested) {
+		if (e->confirmed || e->contested || lossy) {
 			r = ARP_SETTLE_REFUSED;
 		} else {
 			memcpy(e->mac, e->candidate, 6);

@@ -48,8 +48,9 @@ learn_check(const struct arp_view *v, const uint8_t *p, size_t size)
 		FUZZ_CHECK(was == e.resolved);
 		FUZZ_CHECK(memcmp(e.mac, p + ETH_HDR_LEN + 18, 6) == 0);
 	}
-	if (arp_settle(&e, (uint64_t)t[3] + 100, 100) == ARP_SETTLE_CHANGED)
-		FUZZ_CHECK(l == ARP_LEARN_CANDIDATE);
+	if (arp_settle(&e, (uint64_t)t[3] + 100, 100, t[4] & 1) ==
+			ARP_SETTLE_CHANGED)
+		FUZZ_CHECK(l == ARP_LEARN_CANDIDATE && !(t[4] & 1));
 }
 
 int

@@ -219,7 +219,7 @@ test_learn_first(void)
 	CHECK_EQ(feed(&e, ARP_OP_REQUEST, mac_evil, NULL, ip_a, 0, 5),
 			ARP_LEARN_UNSOLICITED);
 	CHECK(!e.resolved);
-	CHECK_EQ(arp_settle(&e, 1000, WIN), ARP_SETTLE_NONE);
+	CHECK_EQ(arp_settle(&e, 1000, WIN, false), ARP_SETTLE_NONE);
 
 	/* Asked at 10: a reply on another port, to another MAC, or after
 	 * the window is ignored; the right one resolves. */
@@ -240,11 +240,11 @@ test_learn_first(void)
 	/* A second MAC in the same window is refused at its close. */
 	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_evil, mac_a, ip_a, 0, 30),
 			ARP_LEARN_CANDIDATE);
-	CHECK_EQ(arp_settle(&e, 10 + WIN - 1, WIN), ARP_SETTLE_NONE);
-	CHECK_EQ(arp_settle(&e, 10 + WIN, WIN), ARP_SETTLE_REFUSED);
+	CHECK_EQ(arp_settle(&e, 10 + WIN - 1, WIN, false), ARP_SETTLE_NONE);
+	CHECK_EQ(arp_settle(&e, 10 + WIN, WIN, false), ARP_SETTLE_REFUSED);
 	CHECK(memcmp(e.mac, mac_b, 6) == 0);
 	CHECK(!e.asking);
-	CHECK_EQ(arp_settle(&e, 10 + WIN, WIN), ARP_SETTLE_NONE);
+	CHECK_EQ(arp_settle(&e, 10 + WIN, WIN, false), ARP_SETTLE_NONE);
 
 	/* While resolving, B's own request for us resolves it too. */
 	entry_init(&e);
@@ -268,7 +268,7 @@ test_learn_change(void)
 	arp_asked(&e, 0);
 	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_a, ip_a, 0, 1),
 			ARP_LEARN_FIRST);
-	CHECK_EQ(arp_settle(&e, WIN, WIN), ARP_SETTLE_NONE);
+	CHECK_EQ(arp_settle(&e, WIN, WIN, false), ARP_SETTLE_NONE);
 
 	/* Resolved, nothing outstanding: spoofs never touch the MAC. */
 	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_evil, mac_a, ip_a, 0, 500),
@@ -286,7 +286,7 @@ test_learn_change(void)
 			ARP_LEARN_CANDIDATE);
 	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_a, ip_a, 0, 1002),
 			ARP_LEARN_CONFIRMED);
-	CHECK_EQ(arp_settle(&e, 1000 + WIN, WIN), ARP_SETTLE_REFUSED);
+	CHECK_EQ(arp_settle(&e, 1000 + WIN, WIN, false), ARP_SETTLE_REFUSED);
 	CHECK(memcmp(e.mac, mac_b, 6) == 0);
 
 	/* Two other MACs answer one refresh: contested, nothing changes. */
@@ -297,7 +297,7 @@ test_learn_change(void)
 			ARP_LEARN_CANDIDATE);
 	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_evil2, mac_a, ip_a, 0, 2003),
 			ARP_LEARN_CONFLICT);
-	CHECK_EQ(arp_settle(&e, 2000 + WIN, WIN), ARP_SETTLE_REFUSED);
+	CHECK_EQ(arp_settle(&e, 2000 + WIN, WIN, false), ARP_SETTLE_REFUSED);
 	CHECK(memcmp(e.mac, mac_b, 6) == 0);
 
 	/* The host really moved: only the new MAC answers; it lands when
@@ -306,16 +306,24 @@ test_learn_change(void)
 	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_new, mac_a, ip_a, 0, 3001),
 			ARP_LEARN_CANDIDATE);
 	CHECK(memcmp(e.mac, mac_b, 6) == 0);
-	CHECK_EQ(arp_settle(&e, 3050, WIN), ARP_SETTLE_NONE);
-	CHECK_EQ(arp_settle(&e, 3000 + WIN, WIN), ARP_SETTLE_CHANGED);
+	CHECK_EQ(arp_settle(&e, 3050, WIN, false), ARP_SETTLE_NONE);
+	CHECK_EQ(arp_settle(&e, 3000 + WIN, WIN, false), ARP_SETTLE_CHANGED);
 	CHECK(memcmp(e.mac, mac_new, 6) == 0);
 	/* A late answer from the old MAC is unsolicited. */
 	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_a, ip_a, 0, 3000 + WIN),
 			ARP_LEARN_UNSOLICITED);
 
+	/* Only the new MAC answered, but ARP frames were dropped meanwhile
+	 * (a flood): the old MAC's answer may have been one; refused. */
+	arp_asked(&e, 3500);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_evil, mac_a, ip_a, 0, 3501),
+			ARP_LEARN_CANDIDATE);
+	CHECK_EQ(arp_settle(&e, 3500 + WIN, WIN, true), ARP_SETTLE_REFUSED);
+	CHECK(memcmp(e.mac, mac_new, 6) == 0);
+
 	/* A refresh nobody answers changes nothing. */
 	arp_asked(&e, 4000);
-	CHECK_EQ(arp_settle(&e, 4000 + WIN, WIN), ARP_SETTLE_NONE);
+	CHECK_EQ(arp_settle(&e, 4000 + WIN, WIN, false), ARP_SETTLE_NONE);
 	CHECK(e.resolved);
 	CHECK(memcmp(e.mac, mac_new, 6) == 0);
 }
@@ -341,7 +349,8 @@ test_learn_random(void)
 		if (r % 17 == 0)
 			arp_asked(&e, now);
 		if (r % 5 == 0) {
-			enum arp_settle st = arp_settle(&e, now, WIN);
+			enum arp_settle st = arp_settle(&e, now, WIN,
+					r >> 20 & 1);
 
 			CHECK(st == ARP_SETTLE_NONE || !e.asking);
 			if (st != ARP_SETTLE_CHANGED)
