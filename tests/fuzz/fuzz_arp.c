@@ -84,9 +84,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		/* Round trip through the builder. */
 		arp_build(again, v.op, v.sha, v.spa,
-				v.op == ARP_OP_REPLY ? copy : NULL, v.tpa);
+				v.op == ARP_OP_REPLY ? v.tha : NULL, v.tpa);
 		memset(&w, 0, sizeof(w));
 		FUZZ_CHECK(arp_decode(again, sizeof(again), &w) == ARP_OK);
+		/* A request is built with a zero target hardware address. */
+		if (v.op == ARP_OP_REQUEST) {
+			FUZZ_CHECK(memcmp(w.tha, zero, 6) == 0);
+			memcpy(w.tha, v.tha, 6);
+		}
 		FUZZ_CHECK(memcmp(&v, &w, sizeof(v)) == 0);
 	}
 	free(copy);
