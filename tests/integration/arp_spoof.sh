@@ -193,7 +193,7 @@ attack -4 "request,10.77.0.2,$BC,10.77.0.1" \
 FLOOD=$!
 lab_pid $FLOOD
 sleep 0.2
-run_udptest --count 10000 --channels 1000 --rate 5000 ||
+run_udptest --count 6000 --channels 1000 --rate 2000 ||
 	die "honest messages lost under the ARP flood"
 wait $FLOOD
 echo "attacker sent $(cat "$LAB_DIR/flood.out") frames"
