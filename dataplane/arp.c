@@ -40,25 +40,25 @@
 #define ARP_RETRY_FIRST_MS 50		/* First retry of an unanswered request. */
 #define ARP_RETRY_MAX_MS 1000		/* Backoff ceiling. */
 #define ARP_REFRESH_S 30		/* Re-request a resolved MAC this often. */
-#define ARP_ANSWER_MS 1000		/* How long a request may be answered. */
+#define ARP_ANSWER_MS 1000		/* A request may be answered this long. */
 #define ARP_HINT_MS 1000		/* Early refreshes: at most one per entry
 					 * this often. */
 #define ARP_PUBLISH_RATE 4		/* Peer tables published for ARP: a
 					 * second, and in one burst. */
 
 struct neigh {
-	struct arp_entry e;		/* Address, MAC, request outstanding. */
+	struct arp_entry e;		/* Address, MAC, request in flight. */
 	uint64_t next_tsc;		/* When to send the next request. */
 	uint64_t backoff_ms;
 	uint64_t hint_tsc;		/* Last early refresh. */
-	uint64_t drops_at_ask;		/* punt_drops() when last asked. */
-	bool fixed;			/* A static MAC: ARP leaves it alone. */
+	uint64_t drops_at_ask;		/* punt_drops() when asked. */
+	bool fixed;			/* Static MAC: ARP keeps off. */
 };
 
 static struct rte_hash *neigh_hash;
 static struct neigh *neigh;		/* Indexed by the hash's key position. */
-static bool peers_dirty;		/* A MAC changed since the last publish. */
-static bool publish_deferred;		/* ...and its publish waits for credit. */
+static bool peers_dirty;		/* A MAC changed: publish. */
+static bool publish_deferred;		/* ...waiting for credit. */
 static struct token_bucket publish_tb;
 
 static int

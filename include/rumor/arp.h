@@ -143,22 +143,22 @@ arp_build(uint8_t *buf, uint16_t op, const uint8_t sha[6], uint32_t spa,
  */
 struct arp_entry {
 	uint32_t ip;		/* The address resolved; network order. */
-	uint16_t port;		/* The port it is asked on and must answer on. */
+	uint16_t port;		/* Where it is asked and must answer. */
 	uint8_t mac[6];		/* Valid when resolved. */
-	uint8_t candidate[6];	/* Another MAC an answer gave (has_candidate). */
+	uint8_t candidate[6];	/* Another MAC answered (has_candidate). */
 	bool resolved;
 	bool asking;		/* A request of ours awaits answers. */
 	bool confirmed;		/* This request was answered with mac. */
 	bool has_candidate;
-	bool contested;		/* Answered with two MACs other than mac. */
+	bool contested;		/* Two MACs other than mac answered. */
 	uint64_t asked;		/* When that request went out. */
 };
 
 /* What one ARP frame did to an entry (arp_learn). */
 enum arp_learn {
-	ARP_LEARN_NONE,		/* Nothing: a request with the MAC known. */
+	ARP_LEARN_NONE,		/* A request with the MAC known. */
 	ARP_LEARN_FIRST,	/* Resolved: the entry's first MAC. */
-	ARP_LEARN_CONFIRMED,	/* Our request answered with the MAC known. */
+	ARP_LEARN_CONFIRMED,	/* Answered with the MAC known. */
 	ARP_LEARN_CANDIDATE,	/* Answered with another MAC: it lands when
 				 * the request's window closes, unless the
 				 * MAC known answers too (arp_settle). */
