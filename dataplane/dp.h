@@ -94,6 +94,7 @@ struct dp_lcore {
 	 * SUBSCRIBE, UNSUBSCRIBE, INTEREST, INTEREST_ACK (CHAN_SUB_RATE). */
 	struct token_bucket punt_tb;
 	struct token_bucket sub_tb;
+	struct token_bucket arp_tb;	/* ARP to the control thread (arp.h). */
 	/* Channel messages handed over by other lcores (MP/SC). */
 	struct rte_ring *chan_in;
 	struct chan_lcore *chan;	/* Its channels' order state. */

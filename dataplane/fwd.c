@@ -22,6 +22,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "rumor/arp.h"
 #include "chan.h"
 #include "dp.h"
 #include "send.h"
@@ -137,10 +138,26 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 		} else if (verdict[i] == FRAME_CHAN) {
 			chan_input(lc, m, in, ring, peers);
 		} else if (verdict[i] == FRAME_ARP) {
-			m->port = in->id;
-			if (rte_ring_mp_enqueue(dp.arp_punt, m) != 0) {
-				lc->stats.c[STAT_ARP_PUNT_FULL]++;
+			/*
+			 * Only ARP naming this port's address concerns the
+			 * node; it goes to the control thread within the
+			 * lcore's ARP rate, so a flood costs a check and a
+			 * free per frame.
+			 */
+			if (!arp_for_self(rte_pktmbuf_mtod(m, const uint8_t *),
+					m->data_len, in->self.ip)) {
+				lc->stats.c[STAT_ARP_NOT_SELF]++;
 				rte_pktmbuf_free(m);
+			} else if (unlikely(!token_bucket_take(&lc->arp_tb,
+					rte_rdtsc()))) {
+				lc->stats.c[STAT_ARP_PUNT_RATE]++;
+				rte_pktmbuf_free(m);
+			} else {
+				m->port = in->id;
+				if (rte_ring_mp_enqueue(dp.arp_punt, m) != 0) {
+					lc->stats.c[STAT_ARP_PUNT_FULL]++;
+					rte_pktmbuf_free(m);
+				}
 			}
 		} else if (verdict[i] == FRAME_CONTROL) {
 			punt(lc, m);
@@ -239,6 +256,8 @@ fwd_main(void *arg)
 	/* A full bucket at start; --punt-rate 0 never has credit. */
 	token_bucket_init(&lc->punt_tb, rte_get_tsc_hz(), dp.opt.punt_rate,
 			DP_PUNT_BURST, last_drain);
+	token_bucket_init(&lc->arp_tb, rte_get_tsc_hz(), ARP_PUNT_RATE,
+			ARP_PUNT_BURST, last_drain);
 	send_hold_init(&lc->hold, DP_ARP_WAIT_MAX, dp.opt.arp_timeout_ms);
 
 	urcu_qsbr_register_thread();

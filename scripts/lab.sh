@@ -189,7 +189,10 @@ lab_init() {
 	"${NS[@]}" sysctl -qw net.bridge.bridge-nf-call-iptables=0 \
 		net.bridge.bridge-nf-call-ip6tables=0 \
 		net.bridge.bridge-nf-call-arptables=0 2>/dev/null || true
-	"${NS[@]}" ip link add br0 type bridge
+	# A fixed MAC: a bridge otherwise takes its lowest port's, so adding
+	# a port may change it, and nodes learn a MAC change only through
+	# their next ARP refresh (docs/architecture.md, "ARP").
+	"${NS[@]}" ip link add br0 address 02:77:00:00:00:64 type bridge
 	"${NS[@]}" ip link set br0 up
 	"${NS[@]}" ip addr add 10.77.0.100/24 dev br0
 	# Checksums complete in software: frames taken by AF_PACKET from a

@@ -99,6 +99,10 @@
 	  "Dropped: next hop's MAC not resolved in time")		\
 	X(STAT_ARP_PUNT_FULL, "drop_arp_punt_full",			\
 	  "Dropped: ARP ring to the control thread full")		\
+	X(STAT_ARP_NOT_SELF, "drop_arp_not_self",			\
+	  "Dropped: ARP whose target is not this node's address")	\
+	X(STAT_ARP_PUNT_RATE, "drop_arp_punt_rate",			\
+	  "Dropped: ARP over the lcore's ARP punt rate")		\
 	X(STAT_CTL_TX, "ctl_tx",					\
 	  "Frames sent for the control thread")				\
 	X(STAT_PUNTED, "punted",					\
@@ -217,9 +221,24 @@
 	X(CTL_ARP_REPLY_SENT, "arp_reply_sent",				\
 	  "ARP replies sent for this node's address")			\
 	X(CTL_ARP_LEARNT, "arp_learnt",					\
-	  "Peer MACs learnt or changed")				\
+	  "Peer MACs learnt: first answer to our request")		\
 	X(CTL_ARP_CACHE_FULL, "arp_cache_full",				\
 	  "Addresses not tracked: ARP cache full")			\
+	/* ARP from anyone on the segment (arp.c): refusals. */	\
+	X(CTL_ARP_MAC_CHANGED, "arp_mac_changed",			\
+	  "Resolved MACs changed: old MAC silent through a refresh")	\
+	X(CTL_ARP_UNSOLICITED, "arp_unsolicited",			\
+	  "Replies ignored: to no request of ours outstanding")	\
+	X(CTL_ARP_STATIC_IGNORED, "arp_static_ignored",			\
+	  "ARP ignored: the address has a static MAC")			\
+	X(CTL_ARP_CONFLICT, "arp_conflict",				\
+	  "Answers ignored: another MAC already answered")		\
+	X(CTL_ARP_CHANGE_REFUSED, "arp_change_refused",			\
+	  "MAC changes refused: the known MAC answered too")		\
+	X(CTL_ARP_HINT, "arp_hint",					\
+	  "Requests for us from a known address with another MAC")	\
+	X(CTL_ARP_PUBLISH_DEFERRED, "arp_publish_deferred",		\
+	  "Peer table publishes delayed by their rate")		\
 	X(CTL_CTL_TX_FULL, "drop_ctl_tx_full",				\
 	  "Frames dropped: control TX ring full")			\
 	X(CTL_NOMEM, "drop_ctl_nomem",					\

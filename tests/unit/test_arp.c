@@ -2,7 +2,10 @@
 /*
  * ARP (include/rumor/arp.h): arp_build then arp_decode round trips for
  * requests and replies, each arp_error, and every truncation on exact-size
- * heap copies so that ASan catches a read beyond the frame.
+ * heap copies so that ASan catches a read beyond the frame; the lcores'
+ * target test (arp_for_self); and the rules of a neighbour entry
+ * (arp_learn, arp_settle) against the frames an attacker on the segment
+ * sends: gratuitous ARP, unsolicited replies, replies racing ours.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +155,221 @@ test_errors(void)
 	CHECK_EQ(decode(f, sizeof(f), &v), ARP_SENDER);
 }
 
+/* arp_for_self: the target protocol address alone decides. */
+static void
+test_for_self(void)
+{
+	uint8_t f[ARP_FRAME_LEN];
+
+	arp_build(f, ARP_OP_REQUEST, mac_b, ip_b, NULL, ip_a);
+	CHECK(arp_for_self(f, sizeof(f), ip_a));
+	CHECK(!arp_for_self(f, sizeof(f), ip_b));
+	for (uint32_t l = 0; l < ARP_FRAME_LEN; l++)
+		CHECK(!arp_for_self(f, l, ip_a));
+	/* Gratuitous: sender and target are the claimed address. */
+	arp_build(f, ARP_OP_REQUEST, mac_b, ip_b, NULL, ip_b);
+	CHECK(!arp_for_self(f, sizeof(f), ip_a));
+	arp_build(f, ARP_OP_REPLY, mac_b, ip_b, mac_a, ip_a);
+	CHECK(arp_for_self(f, sizeof(f), ip_a));
+}
+
+/* Node A (ip_a, mac_a) resolving B (ip_b) on port 0; window 100. */
+#define WIN 100u
+static const uint8_t mac_evil[6] = { 0x02, 0xee, 0xee, 0xee, 0xee, 0x01 };
+static const uint8_t mac_evil2[6] = { 0x02, 0xee, 0xee, 0xee, 0xee, 0x02 };
+static const uint8_t mac_new[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x99 };
+
+/* What arp_learn makes of a frame from sha claiming ip_b. */
+static enum arp_learn
+feed(struct arp_entry *e, uint16_t op, const uint8_t sha[6],
+		const uint8_t *tha, uint32_t tpa, uint16_t port, uint64_t now)
+{
+	struct arp_view v;
+
+	memset(&v, 0, sizeof(v));
+	v.op = op;
+	memcpy(v.sha, sha, 6);
+	v.spa = ip_b;
+	if (tha != NULL)
+		memcpy(v.tha, tha, 6);
+	v.tpa = tpa;
+	return arp_learn(e, &v, port, ip_a, mac_a, now, WIN);
+}
+
+static void
+entry_init(struct arp_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ip = ip_b;
+}
+
+static void
+test_learn_first(void)
+{
+	struct arp_entry e;
+
+	/* Nothing asked: replies, gratuitous ARP, requests teach nothing. */
+	entry_init(&e);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_evil, mac_a, ip_a, 0, 5),
+			ARP_LEARN_UNSOLICITED);
+	CHECK_EQ(feed(&e, ARP_OP_REQUEST, mac_evil, NULL, ip_b, 0, 5),
+			ARP_LEARN_UNSOLICITED);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_evil, NULL, ip_b, 0, 5),
+			ARP_LEARN_UNSOLICITED);
+	CHECK_EQ(feed(&e, ARP_OP_REQUEST, mac_evil, NULL, ip_a, 0, 5),
+			ARP_LEARN_UNSOLICITED);
+	CHECK(!e.resolved);
+	CHECK_EQ(arp_settle(&e, 1000, WIN, false), ARP_SETTLE_NONE);
+
+	/* Asked at 10: a reply on another port, to another MAC, or after
+	 * the window is ignored; the right one resolves. */
+	arp_asked(&e, 10);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_a, ip_a, 1, 20),
+			ARP_LEARN_UNSOLICITED);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_evil, ip_a, 0, 20),
+			ARP_LEARN_UNSOLICITED);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_a, ip_b, 0, 20),
+			ARP_LEARN_UNSOLICITED);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_a, ip_a, 0, 10 + WIN),
+			ARP_LEARN_UNSOLICITED);
+	CHECK(!e.resolved);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_a, ip_a, 0, 20),
+			ARP_LEARN_FIRST);
+	CHECK(e.resolved);
+	CHECK(memcmp(e.mac, mac_b, 6) == 0);
+	/* A second MAC in the same window is refused at its close. */
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_evil, mac_a, ip_a, 0, 30),
+			ARP_LEARN_CANDIDATE);
+	CHECK_EQ(arp_settle(&e, 10 + WIN - 1, WIN, false), ARP_SETTLE_NONE);
+	CHECK_EQ(arp_settle(&e, 10 + WIN, WIN, false), ARP_SETTLE_REFUSED);
+	CHECK(memcmp(e.mac, mac_b, 6) == 0);
+	CHECK(!e.asking);
+	CHECK_EQ(arp_settle(&e, 10 + WIN, WIN, false), ARP_SETTLE_NONE);
+
+	/* While resolving, B's own request for us resolves it too. */
+	entry_init(&e);
+	arp_asked(&e, 10);
+	CHECK_EQ(feed(&e, ARP_OP_REQUEST, mac_b, NULL, ip_a, 0, 11),
+			ARP_LEARN_FIRST);
+	CHECK(memcmp(e.mac, mac_b, 6) == 0);
+	/* Wrapping clocks: the window is a difference. */
+	entry_init(&e);
+	arp_asked(&e, UINT64_MAX - 5);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_a, ip_a, 0, 3),
+			ARP_LEARN_FIRST);
+}
+
+static void
+test_learn_change(void)
+{
+	struct arp_entry e;
+
+	entry_init(&e);
+	arp_asked(&e, 0);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_a, ip_a, 0, 1),
+			ARP_LEARN_FIRST);
+	CHECK_EQ(arp_settle(&e, WIN, WIN, false), ARP_SETTLE_NONE);
+
+	/* Resolved, nothing outstanding: spoofs never touch the MAC. */
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_evil, mac_a, ip_a, 0, 500),
+			ARP_LEARN_UNSOLICITED);
+	CHECK_EQ(feed(&e, ARP_OP_REQUEST, mac_evil, NULL, ip_a, 0, 500),
+			ARP_LEARN_HINT);
+	CHECK_EQ(feed(&e, ARP_OP_REQUEST, mac_b, NULL, ip_a, 0, 500),
+			ARP_LEARN_NONE);
+	CHECK(memcmp(e.mac, mac_b, 6) == 0);
+
+	/* A refresh the old MAC answers: the spoofed answer is refused,
+	 * whichever comes first. */
+	arp_asked(&e, 1000);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_evil, mac_a, ip_a, 0, 1001),
+			ARP_LEARN_CANDIDATE);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_a, ip_a, 0, 1002),
+			ARP_LEARN_CONFIRMED);
+	CHECK_EQ(arp_settle(&e, 1000 + WIN, WIN, false), ARP_SETTLE_REFUSED);
+	CHECK(memcmp(e.mac, mac_b, 6) == 0);
+
+	/* Two other MACs answer one refresh: contested, nothing changes. */
+	arp_asked(&e, 2000);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_evil, mac_a, ip_a, 0, 2001),
+			ARP_LEARN_CANDIDATE);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_evil, mac_a, ip_a, 0, 2002),
+			ARP_LEARN_CANDIDATE);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_evil2, mac_a, ip_a, 0, 2003),
+			ARP_LEARN_CONFLICT);
+	CHECK_EQ(arp_settle(&e, 2000 + WIN, WIN, false), ARP_SETTLE_REFUSED);
+	CHECK(memcmp(e.mac, mac_b, 6) == 0);
+
+	/* The host really moved: only the new MAC answers; it lands when
+	 * the window closes, not before. */
+	arp_asked(&e, 3000);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_new, mac_a, ip_a, 0, 3001),
+			ARP_LEARN_CANDIDATE);
+	CHECK(memcmp(e.mac, mac_b, 6) == 0);
+	CHECK_EQ(arp_settle(&e, 3050, WIN, false), ARP_SETTLE_NONE);
+	CHECK_EQ(arp_settle(&e, 3000 + WIN, WIN, false), ARP_SETTLE_CHANGED);
+	CHECK(memcmp(e.mac, mac_new, 6) == 0);
+	/* A late answer from the old MAC is unsolicited. */
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_a, ip_a, 0, 3000 + WIN),
+			ARP_LEARN_UNSOLICITED);
+
+	/* Only the new MAC answered, but ARP frames were dropped meanwhile
+	 * (a flood): the old MAC's answer may have been one; refused. */
+	arp_asked(&e, 3500);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_evil, mac_a, ip_a, 0, 3501),
+			ARP_LEARN_CANDIDATE);
+	CHECK_EQ(arp_settle(&e, 3500 + WIN, WIN, true), ARP_SETTLE_REFUSED);
+	CHECK(memcmp(e.mac, mac_new, 6) == 0);
+
+	/* A refresh nobody answers changes nothing. */
+	arp_asked(&e, 4000);
+	CHECK_EQ(arp_settle(&e, 4000 + WIN, WIN, false), ARP_SETTLE_NONE);
+	CHECK(e.resolved);
+	CHECK(memcmp(e.mac, mac_new, 6) == 0);
+}
+
+/* Random frames against random entry states: the invariants hold. */
+static void
+test_learn_random(void)
+{
+	uint64_t seed = 7;
+	const uint8_t *macs[] = { mac_a, mac_b, mac_evil, mac_evil2 };
+	struct arp_entry e;
+	uint64_t now = 0;
+
+	entry_init(&e);
+	for (int i = 0; i < 200000; i++) {
+		uint8_t before[6];
+		bool was = e.resolved;
+		enum arp_learn l;
+		uint64_t r = test_rand(&seed);
+
+		memcpy(before, e.mac, 6);
+		now += r % 40;
+		if (r % 17 == 0)
+			arp_asked(&e, now);
+		if (r % 5 == 0) {
+			enum arp_settle st = arp_settle(&e, now, WIN,
+					r >> 20 & 1);
+
+			CHECK(st == ARP_SETTLE_NONE || !e.asking);
+			if (st != ARP_SETTLE_CHANGED)
+				CHECK(memcmp(before, e.mac, 6) == 0);
+			continue;
+		}
+		l = feed(&e, r >> 8 & 1 ? ARP_OP_REPLY : ARP_OP_REQUEST,
+				macs[r >> 9 & 3], macs[r >> 11 & 3],
+				r >> 13 & 1 ? ip_a : ip_b,
+				(uint16_t)(r >> 14 & 1), now);
+		/* Only a first resolution writes the MAC in arp_learn. */
+		if (l == ARP_LEARN_FIRST)
+			CHECK(!was && e.resolved);
+		else
+			CHECK(was == e.resolved &&
+					memcmp(before, e.mac, 6) == 0);
+	}
+}
+
 /* Random corruption: anything accepted is a well-formed ARP frame. */
 static void
 test_random(void)
@@ -177,6 +395,7 @@ test_random(void)
 		CHECK((v.sha[0] & 1) == 0);
 		CHECK(memcmp(v.sha, f + 6, 6) == 0);
 		CHECK(memcmp(&v.spa, f + OFF_SPA, 4) == 0);
+		CHECK(memcmp(v.tha, f + OFF_THA, 6) == 0);
 		CHECK(memcmp(&v.tpa, f + OFF_TPA, 4) == 0);
 	}
 	CHECK(ok > 1000);
@@ -186,6 +405,10 @@ static const struct test_section sections[] = {
 	{ "round_trip", test_round_trip },
 	{ "errors", test_errors },
 	{ "random", test_random },
+	{ "for_self", test_for_self },
+	{ "learn_first", test_learn_first },
+	{ "learn_change", test_learn_change },
+	{ "learn_random", test_learn_random },
 };
 
 int
