@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "rumor/bytes.h"
+#include "rumor/config.h"
 #include "rumor/token.h"
 #include "test.h"
 
@@ -327,6 +328,50 @@ test_key_files(void)
 	rmdir(dir);
 }
 
+/* The configuration keys client_auth and token_pub. */
+static void
+test_config(void)
+{
+	static const char base[] = "node_id = 1\naddress = 10.0.0.1\n"
+			"member = 1 10.0.0.1\n";
+	struct {
+		const char *extra;
+		int rc;
+		enum config_client_auth mode;
+		const char *err;
+	} cases[] = {
+		{ "", 0, CONFIG_CLIENT_AUTH_UNSET, NULL },
+		{ "client_auth = none\n", 0, CONFIG_CLIENT_AUTH_NONE, NULL },
+		{ "token_pub = /etc/rumor/token.pub\n", 0,
+			CONFIG_CLIENT_AUTH_TOKEN, NULL },
+		{ "client_auth = token\ntoken_pub = /x\n", 0,
+			CONFIG_CLIENT_AUTH_TOKEN, NULL },
+		{ "client_auth = token\n", -1, 0, "t: field 'token_pub'" },
+		{ "client_auth = none\ntoken_pub = /x\n", -1, 0,
+			"t: field 'token_pub'" },
+		{ "client_auth = open\n", -1, 0, "t:1: field 'client_auth'" },
+		{ "client_auth = none\nclient_auth = none\n", -1, 0,
+			"t:2: field 'client_auth'" },
+	};
+
+	for (size_t i = 0; i < TEST_DIM(cases); i++) {
+		char text[512], err[CONFIG_ERR_MAX] = "";
+		struct rumor_config c;
+		int rc;
+
+		snprintf(text, sizeof(text), "%s%s", cases[i].extra, base);
+		rc = config_parse(text, strlen(text), "t", &c, err,
+				sizeof(err));
+		if (!CHECK_EQ(rc, cases[i].rc))
+			fprintf(stderr, "  case %zu: %s\n", i, err);
+		if (rc == 0)
+			CHECK_EQ(c.client_auth, cases[i].mode);
+		else
+			CHECK_PREFIX(err, cases[i].err);
+		config_free(&c);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -338,6 +383,7 @@ main(int argc, char **argv)
 		{ "text", test_text },
 		{ "cap_parse", test_cap_parse },
 		{ "key_files", test_key_files },
+		{ "config", test_config },
 	};
 
 	if (sodium_init() < 0)
