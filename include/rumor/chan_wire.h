@@ -111,12 +111,24 @@ chan_is_broadcast(const char *name, size_t len)
 	/* Owner: nodes interested in it. */				\
 	X(CHAN_ST_INTEREST_LIMIT, "interested nodes per channel")	\
 	/* Owner: channels with an audience. */				\
-	X(CHAN_ST_OWNED_LIMIT, "owned channels")
+	X(CHAN_ST_OWNED_LIMIT, "owned channels")			\
+	/* The client's token does not allow it (docs/clients.md). */	\
+	X(CHAN_ST_TOKEN, "not allowed by token")			\
+	/* The client's token is invalid, expired or not yet valid, or	\
+	 * its sessions are over a limit of the node. */		\
+	X(CHAN_ST_TOKEN_REFUSED, "token refused")
 
 enum chan_status {
 	CHAN_STATUSES(RUMOR_ENUM_VALUE)
 	CHAN_ST_MAX
 };
+
+/* True for the statuses that name a limit (CLIENT_LIMIT .. OWNED_LIMIT). */
+static inline bool
+chan_status_is_limit(unsigned s)
+{
+	return s >= CHAN_ST_CLIENT_LIMIT && s <= CHAN_ST_OWNED_LIMIT;
+}
 
 /*
  * SUBSCRIBE and INTEREST (8 bytes):

@@ -12,8 +12,12 @@
  *   2  a token's text form: decoded; what decodes encodes back to text
  *      that decodes to the same bytes.
  *   3  an OPS:PATTERN argument: parsed; an accepted capability is valid.
+ *   4  a client datagram (include/rumor/client_auth.h): parsed; an
+ *      accepted one strips to a plain message of the header's lengths
+ *      and flags 0, and a COOKIE answer to it is never longer; as a
+ *      SUB_ACK, its session block is taken out or refused.
  *
- * Other first bytes count modulo 4.
+ * Other first bytes count modulo 5.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@
 
 #include <sodium.h>
 
+#include "rumor/client_auth.h"
 #include "rumor/token.h"
 #include "fuzz.h"
 
@@ -142,6 +147,39 @@ fuzz_cap(const uint8_t *p, size_t n)
 	free(s);
 }
 
+static void
+fuzz_client(uint8_t *p, size_t n)
+{
+	static const uint8_t secret[CLIENT_SECRET_LEN];
+	uint8_t cookie[CLIENT_COOKIE_LEN], out[RUMOR_DATAGRAM_MAX];
+	uint8_t key[CLIENT_KEY_LEN];
+	struct client_frame f;
+	enum client_error e = client_frame_parse(p, n, &f);
+	size_t plain, len = n;
+	uint32_t life;
+	int rc;
+
+	FUZZ_VERDICT(e, CLIENT_ERROR_MAX, client_error_name,
+			n < sizeof(struct rumor_hdr), CLIENT_E_HEADER);
+	if (e == CLIENT_OK) {
+		size_t cl;
+
+		client_cookie_make(secret, 1, 2, 3, cookie);
+		cl = client_cookie_msg(p, n, 1, cookie, out, sizeof(out));
+		FUZZ_CHECK(cl <= n);
+		if (f.flags & RUMOR_F_AUTH)
+			(void)client_tag(secret, p, n, f.auth_off);
+		plain = client_frame_strip(p, n, &f);
+		FUZZ_CHECK(plain == n - f.blocks_len);
+		FUZZ_CHECK(p[4] == 0);
+		FUZZ_CHECK(rumor_hdr_check(p, plain) == RUMOR_HDR_OK);
+		return;
+	}
+	rc = client_ack_take_session(p, &len, key, &life);
+	FUZZ_CHECK(rc >= -1 && rc <= 1);
+	FUZZ_CHECK(rc == 1 ? len + CLIENT_SESSION_LEN == n : len == n);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -153,7 +191,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p = fuzz_copy(data + 1, size - 1);
 	if (p == NULL)
 		return 0;
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 0:
 		fuzz_verify(p, size - 1);
 		break;
@@ -163,8 +201,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 2:
 		fuzz_text(p, size - 1);
 		break;
-	default:
+	case 3:
 		fuzz_cap(p, size - 1);
+		break;
+	default:
+		fuzz_client(p, size - 1);
 	}
 	free(p);
 	return 0;

@@ -552,6 +552,30 @@ SEEDS["fuzz_token"] = {
 }
 
 
+def client_frame(mtype=3, payload=struct.pack("!II", 30000, 0), flags=1,
+                 token=None, cookie=bytes(16), stamp=1):
+    """A client datagram: the header, its blocks, the name, the payload."""
+    plain = bytearray(rumor(channel=b"news", payload=payload, mtype=mtype,
+                            flags=flags))
+    struct.pack_into("!I", plain, 8, 0)     # origin 0: a client
+    blocks = b""
+    if flags & 2:
+        blocks += struct.pack("!HH", len(token), 0) + cookie + token
+    if flags & 1:
+        blocks += struct.pack("!Q", stamp) + bytes(8)
+    return bytes(plain[:40]) + blocks + bytes(plain[40:])
+
+
+TOKEN_SEED = token_body() + bytes(64)
+SEEDS["fuzz_token"].update({
+    "client-auth": b"\4" + client_frame(),
+    "client-publish": b"\4" + client_frame(mtype=1, payload=b"hello"),
+    "client-cred": b"\4" + client_frame(flags=2, token=TOKEN_SEED),
+    "client-both": b"\4" + client_frame(flags=3, token=TOKEN_SEED),
+    "client-stamp0": b"\4" + client_frame(stamp=0),
+})
+
+
 def main():
     for target, seeds in SEEDS.items():
         d = os.path.join(HERE, "corpus", target)

@@ -12,6 +12,8 @@
 #include <sodium.h>
 
 #include "rumor/bytes.h"
+#include "rumor/chan_wire.h"
+#include "rumor/client_auth.h"
 #include "rumor/config.h"
 #include "rumor/token.h"
 #include "test.h"
@@ -372,6 +374,224 @@ test_config(void)
 	}
 }
 
+/* A plain SUBSCRIBE (or PUBLISH with a message) from a client. */
+static size_t
+plain(uint8_t type, uint8_t *buf, size_t cap)
+{
+	struct chan_msg m;
+
+	chan_msg_init(&m, type, "chat.x", 6);
+	m.seq = 77;
+	if (type == RUMOR_T_SUBSCRIBE)
+		m.u.lease.lease_ms = 30000;
+	if (type == RUMOR_T_DATA) {
+		m.payload = (const uint8_t *)"hello";
+		m.payload_len = 5;
+	}
+	return chan_msg_encode(&m, buf, cap);
+}
+
+static void
+test_client_frames(void)
+{
+	struct token t = sample();
+	uint8_t tok[TOKEN_LEN_MAX], buf[RUMOR_DATAGRAM_MAX], ref[64];
+	uint8_t key[CLIENT_KEY_LEN], cookie[CLIENT_COOKIE_LEN];
+	size_t tl = token_sign(&t, sk, tok, sizeof(tok));
+	size_t pl = plain(RUMOR_T_SUBSCRIBE, ref, sizeof(ref)), n;
+	struct client_frame f;
+	struct chan_msg m;
+
+	memset(key, 7, sizeof(key));
+	memset(cookie, 9, sizeof(cookie));
+	/* CRED alone: parses, strips back to the plain message. */
+	memcpy(buf, ref, pl);
+	n = client_frame_wrap(buf, pl, sizeof(buf), cookie, tok, tl, NULL, 0);
+	CHECK_EQ(n, pl + CLIENT_CRED_FIXED + tl);
+	CHECK_EQ(client_frame_parse(buf, n, &f), CLIENT_OK);
+	CHECK_EQ(f.flags, RUMOR_F_CRED);
+	CHECK_EQ(f.token_len, tl);
+	CHECK(memcmp(f.token, tok, tl) == 0);
+	CHECK(memcmp(f.cookie, cookie, sizeof(cookie)) == 0);
+	CHECK_EQ(client_frame_strip(buf, n, &f), pl);
+	CHECK(memcmp(buf, ref, pl) == 0);
+	CHECK_EQ(chan_msg_decode(buf, pl, &m), CHAN_WIRE_OK);
+
+	/* CRED and AUTH, then AUTH alone: tags verify, bits break them. */
+	memcpy(buf, ref, pl);
+	n = client_frame_wrap(buf, pl, sizeof(buf), NULL, tok, tl, key, 5);
+	CHECK_EQ(client_frame_parse(buf, n, &f), CLIENT_OK);
+	CHECK_EQ(f.flags, RUMOR_F_CRED | RUMOR_F_AUTH);
+	CHECK_EQ(f.stamp, 5);
+	CHECK(client_tag(key, buf, n, f.auth_off) == f.tag);
+	CHECK_EQ(client_frame_strip(buf, n, &f), pl);
+	CHECK(memcmp(buf, ref, pl) == 0);
+	memcpy(buf, ref, pl);
+	n = client_frame_wrap(buf, pl, sizeof(buf), NULL, NULL, 0, key, 6);
+	CHECK_EQ(n, pl + CLIENT_AUTH_LEN);
+	CHECK_EQ(client_frame_parse(buf, n, &f), CLIENT_OK);
+	CHECK(client_tag(key, buf, n, f.auth_off) == f.tag);
+	for (size_t i = 0; i < n; i++) {
+		if (i >= f.auth_off + 8 && i < f.auth_off + 16)
+			continue;
+		buf[i] ^= 0x10;
+		CHECK(client_frame_parse(buf, n, &f) != CLIENT_OK ||
+				client_tag(key, buf, n, f.auth_off) != f.tag);
+		buf[i] ^= 0x10;
+	}
+	key[0] ^= 1;
+	CHECK_EQ(client_frame_parse(buf, n, &f), CLIENT_OK);
+	CHECK(client_tag(key, buf, n, f.auth_off) != f.tag);
+	key[0] ^= 1;
+
+	/* Every shorter length is refused. */
+	memcpy(buf, ref, pl);
+	n = client_frame_wrap(buf, pl, sizeof(buf), cookie, tok, tl, key, 1);
+	for (size_t l = 0; l < n; l++) {
+		uint8_t *c = test_copy_exact(buf, l);
+
+		CHECK(client_frame_parse(c, l, &f) != CLIENT_OK);
+		free(c);
+	}
+
+	/* Refusals: no flag, CRED on PUBLISH, origin, stamp 0, lengths. */
+	CHECK_EQ(client_frame_parse(ref, pl, &f), CLIENT_E_FLAGS);
+	buf[4] = 0x04 | RUMOR_F_CRED;
+	CHECK_EQ(client_frame_parse(buf, n, &f), CLIENT_E_FLAGS);
+	buf[4] = RUMOR_F_CRED | RUMOR_F_AUTH;
+	rumor_put32(buf + 8, 3);
+	CHECK_EQ(client_frame_parse(buf, n, &f), CLIENT_E_TYPE);
+	rumor_put32(buf + 8, 0);
+	buf[3] = RUMOR_T_INTEREST;
+	CHECK_EQ(client_frame_parse(buf, n, &f), CLIENT_E_TYPE);
+	buf[3] = RUMOR_T_SUBSCRIBE;
+	rumor_put16(buf + 40, (uint16_t)(tl + 40));
+	CHECK_EQ(client_frame_parse(buf, n, &f), CLIENT_E_TOKEN_LEN);
+	rumor_put16(buf + 40, 10);
+	CHECK_EQ(client_frame_parse(buf, n, &f), CLIENT_E_TOKEN_LEN);
+	rumor_put16(buf + 40, 0xffff);
+	CHECK_EQ(client_frame_parse(buf, n, &f), CLIENT_E_TOKEN_LEN);
+	rumor_put16(buf + 40, (uint16_t)tl);
+	rumor_put16(buf + 42, 1);
+	CHECK_EQ(client_frame_parse(buf, n, &f), CLIENT_E_RESERVED);
+	rumor_put16(buf + 42, 0);
+	rumor_put64(buf + 40 + CLIENT_CRED_FIXED + tl, 0);
+	CHECK_EQ(client_frame_parse(buf, n, &f), CLIENT_E_STAMP);
+	{
+		uint8_t d[128];
+		size_t dl = plain(RUMOR_T_DATA, d, 64);
+
+		CHECK_EQ(client_frame_wrap(d, dl, sizeof(d), NULL, tok, tl,
+				NULL, 0), 0);
+		CHECK_EQ(client_frame_wrap(d, dl, sizeof(d), NULL, NULL, 0,
+				key, 0), 0);
+		CHECK_EQ(client_frame_wrap(d, dl, dl + 15, NULL, NULL, 0, key,
+				1), 0);
+		CHECK_EQ(client_frame_wrap(d, dl, sizeof(d), NULL, NULL, 0,
+				key, 1), dl + 16);
+		CHECK_EQ(client_frame_parse(d, dl + 16, &f), CLIENT_OK);
+	}
+	CHECK_NAMES(client_error_name, enum client_error, CLIENT_ERROR_MAX);
+}
+
+static void
+test_cookies(void)
+{
+	uint8_t secret[CLIENT_SECRET_LEN], c[CLIENT_COOKIE_LEN];
+	uint8_t req[RUMOR_DATAGRAM_MAX], out[RUMOR_DATAGRAM_MAX];
+	uint8_t tok[TOKEN_LEN_MAX], got[CLIENT_COOKIE_LEN];
+	struct token t = sample();
+	size_t tl = token_sign(&t, sk, tok, sizeof(tok)), n, ol;
+	uint32_t ip = htonl(0x0a000005);
+	uint16_t port = htons(4000);
+	uint64_t seq;
+
+	memset(secret, 3, sizeof(secret));
+	client_cookie_make(secret, ip, port, 100, c);
+	CHECK(client_cookie_check(secret, ip, port, 100, c));
+	CHECK(client_cookie_check(secret, ip, port, 101, c));
+	CHECK(!client_cookie_check(secret, ip, port, 102, c));
+	CHECK(!client_cookie_check(secret, ip, port, 99, c));
+	CHECK(!client_cookie_check(secret, ip ^ 1, port, 100, c));
+	CHECK(!client_cookie_check(secret, ip, port ^ 1, 100, c));
+	c[12] ^= 1;
+	CHECK(!client_cookie_check(secret, ip, port, 100, c));
+	c[12] ^= 1;
+	secret[0] ^= 1;
+	CHECK(!client_cookie_check(secret, ip, port, 100, c));
+
+	/* The COOKIE answer: the request's channel and seq, smaller. */
+	n = plain(RUMOR_T_SUBSCRIBE, req, sizeof(req));
+	n = client_frame_wrap(req, n, sizeof(req), NULL, tok, tl, NULL, 0);
+	ol = client_cookie_msg(req, n, 9, c, out, sizeof(out));
+	CHECK_EQ(ol, 40 + 6 + CLIENT_COOKIE_LEN);
+	CHECK(ol <= n);
+	CHECK_EQ(client_cookie_msg_decode(out, ol, &seq, got), 0);
+	CHECK_EQ(seq, 77);
+	CHECK(memcmp(got, c, sizeof(c)) == 0);
+	CHECK(memcmp(out + 40, "chat.x", 6) == 0);
+	CHECK_EQ(client_cookie_msg_decode(out, ol - 1, &seq, got), -1);
+	/* Never longer than the request. */
+	n = plain(RUMOR_T_UNSUBSCRIBE, req, sizeof(req));
+	CHECK_EQ(client_cookie_msg(req, n, 9, c, out, sizeof(out)), 0);
+}
+
+static void
+test_ack_session(void)
+{
+	uint8_t buf[RUMOR_DATAGRAM_MAX], key[CLIENT_KEY_LEN], k2[16];
+	struct chan_msg a, d;
+	uint32_t life = 0;
+	size_t n, n2;
+
+	memset(key, 0x5a, sizeof(key));
+	chan_msg_init(&a, RUMOR_T_SUB_ACK, "chat.x", 6);
+	a.origin = 1;
+	a.seq = 5;
+	a.u.ack.status = CHAN_ST_OK;
+	a.u.ack.lease_ms = 30000;
+	n = chan_msg_encode(&a, buf, sizeof(buf));
+	CHECK(n > 0);
+	n2 = client_ack_add_session(buf, n, sizeof(buf), key, 3600);
+	CHECK_EQ(n2, n + CLIENT_SESSION_LEN);
+	CHECK_EQ(client_ack_take_session(buf, &n2, k2, &life), 1);
+	CHECK_EQ(n2, n);
+	CHECK_EQ(life, 3600);
+	CHECK(memcmp(k2, key, 16) == 0);
+	CHECK_EQ(chan_msg_decode(buf, n2, &d), CHAN_WIRE_OK);
+	CHECK_EQ(client_ack_take_session(buf, &n2, k2, &life), 0);
+	CHECK_EQ(client_ack_add_session(buf, n, n + 23, key, 1), 0);
+	n2 = 40 + CLIENT_SESSION_LEN - 1;
+	buf[4] = RUMOR_F_CRED;
+	CHECK_EQ(client_ack_take_session(buf, &n2, k2, &life), -1);
+	CHECK_NAMES(chan_status_name, enum chan_status, CHAN_ST_MAX);
+}
+
+static void
+test_replay(void)
+{
+	struct client_replay r = { 0, 0 };
+
+	CHECK(!client_replay_check(&r, 0));
+	CHECK(client_replay_check(&r, 1));
+	CHECK(!client_replay_check(&r, 1));
+	CHECK(client_replay_check(&r, 3));
+	CHECK(client_replay_check(&r, 2));
+	CHECK(!client_replay_check(&r, 2));
+	CHECK(!client_replay_check(&r, 1));
+	CHECK(client_replay_check(&r, 67));
+	CHECK(!client_replay_check(&r, 3));
+	CHECK(client_replay_check(&r, 4));
+	CHECK(!client_replay_check(&r, 2));
+	CHECK(client_replay_check(&r, 131));
+	CHECK(!client_replay_check(&r, 67));
+	CHECK(!client_replay_check(&r, 66));
+	CHECK(client_replay_check(&r, UINT64_MAX));
+	CHECK(!client_replay_check(&r, UINT64_MAX));
+	CHECK(client_replay_check(&r, UINT64_MAX - 1));
+	CHECK(!client_replay_check(&r, 131));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -384,6 +604,10 @@ main(int argc, char **argv)
 		{ "cap_parse", test_cap_parse },
 		{ "key_files", test_key_files },
 		{ "config", test_config },
+		{ "client_frames", test_client_frames },
+		{ "cookies", test_cookies },
+		{ "ack_session", test_ack_session },
+		{ "replay", test_replay },
 	};
 
 	if (sodium_init() < 0)
