@@ -13,6 +13,13 @@
  * The type numbers (3 to 16) are in enum rumor_type of rumor/wire.h,
  * beside DATA and CONTROL; this header gives each its fixed part.
  *
+ * A client's SUBSCRIBE, UNSUBSCRIBE and PUBLISH to a node with
+ * client_auth = token carry blocks between the header and the channel
+ * name (flags RUMOR_F_CRED and RUMOR_F_AUTH), a node answers an unproven
+ * address with a COOKIE (type 17), and a SUB_ACK that opens a session
+ * carries its key: rumor/client_auth.h gives those layouts, and the node
+ * strips the blocks before these decoders see the message.
+ *
  * Pure C (no DPDK): the dataplane, the client library, the tests and the
  * fuzzers share it.
  */
