@@ -4,9 +4,11 @@
  * node's rumor-control on its admin socket (admin.h) and prints the
  * reply as it comes: a member table, or "control.NAME VALUE" and
  * "dataplane.NAME VALUE" lines. "rumorctl keygen" makes a cluster key
- * and needs no node.
+ * and needs no node; nor does "rumorctl token", which makes the cluster's
+ * token key pair and issues client tokens (docs/clients.md).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -22,6 +24,9 @@
 #include "rumor/config.h"
 #include "rumor/seal.h"
 #include "rumor/admin_req.h"
+#include "rumor/token.h"
+
+#include <sodium.h>
 
 #define RUMORCTL_TIMEOUT_MS 5000
 
@@ -38,6 +43,10 @@ usage(FILE *f)
 	fprintf(f,
 "usage: rumorctl [--config FILE | --socket PATH] COMMAND [ARGS]\n"
 "       rumorctl keygen\n"
+"       rumorctl token keygen [--dir DIR]\n"
+"       rumorctl token issue --key FILE --client ID --ttl SECONDS\n"
+"                            --allow OPS:PATTERN [--allow ...]\n"
+"       rumorctl token show [--pub FILE] TOKEN\n"
 "\n"
 "Asks a node's rumor-control on its admin socket: the admin_socket of\n"
 "the node configuration FILE, or PATH.\n"
@@ -65,6 +74,19 @@ usage(FILE *f)
 "            configuration keep naming the founding voters\n"
 "  keygen    print a new random cluster key (64 hex digits) for a\n"
 "            keyring file; keep that file mode 0600\n"
+"  token keygen\n"
+"            write the cluster's client-token key pair: DIR/token.key\n"
+"            (secret, mode 0600) and DIR/token.pub (the nodes' token_pub);\n"
+"            DIR is . by default; existing files are not overwritten\n"
+"  token issue\n"
+"            print a client token signed by the secret key FILE, for\n"
+"            client ID (1 .. 2^64-1), valid from now for SECONDS, with\n"
+"            up to 16 capabilities OPS:PATTERN: OPS is sub, pub or\n"
+"            sub,pub; PATTERN a channel name, or a prefix ending in '*'\n"
+"            ('*' alone: every channel). Example:\n"
+"            --allow 'sub,pub:chat.*' --allow 'sub:@alerts'\n"
+"  token show\n"
+"            print what TOKEN says; with --pub, whether it verifies\n"
 "\n"
 "options:\n"
 "  -c, --config FILE   node configuration (docs/configuration.md)\n"
@@ -87,6 +109,220 @@ keygen(void)
 	}
 	printf("%s\n", hex);
 	return 0;
+}
+
+/* Write len bytes of key as hex and a newline to path, made with mode. */
+static int
+token_key_write(const char *path, const uint8_t *key, size_t len,
+		mode_t mode)
+{
+	char hex[2 * TOKEN_SK_LEN + 2];
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	size_t n;
+	int rc = 0;
+
+	if (fd < 0) {
+		fprintf(stderr, "rumorctl: %s: %s%s\n", path, strerror(errno),
+				errno == EEXIST ? " (not overwritten)" : "");
+		return -1;
+	}
+	sodium_bin2hex(hex, sizeof(hex), key, len);
+	n = strlen(hex);
+	hex[n++] = '\n';
+	if (write(fd, hex, n) != (ssize_t)n || fsync(fd) != 0) {
+		fprintf(stderr, "rumorctl: %s: %s\n", path, strerror(errno));
+		rc = -1;
+	}
+	sodium_memzero(hex, sizeof(hex));
+	close(fd);
+	return rc;
+}
+
+static const struct option token_options[] = {
+	CLI_ARGS_OPT("dir", 'd'),
+	CLI_ARGS_OPT("key", 'k'),
+	CLI_ARGS_OPT("client", 'i'),
+	CLI_ARGS_OPT("ttl", 't'),
+	CLI_ARGS_OPT("allow", 'a'),
+	CLI_ARGS_OPT("pub", 'p'),
+	CLI_ARGS_HELP,
+	CLI_ARGS_END,
+};
+
+/* rumorctl token keygen: the token key pair, in two files. */
+static int
+token_keygen(const char *dir)
+{
+	uint8_t pk[TOKEN_PK_LEN], sk[TOKEN_SK_LEN];
+	char kpath[CONFIG_PATH_MAX], ppath[CONFIG_PATH_MAX];
+	int rc = 1;
+
+	if ((size_t)snprintf(kpath, sizeof(kpath), "%s/token.key", dir) >=
+			sizeof(kpath) || (size_t)snprintf(ppath, sizeof(ppath),
+			"%s/token.pub", dir) >= sizeof(ppath)) {
+		fprintf(stderr, "rumorctl: %s: path too long\n", dir);
+		return 2;
+	}
+	if (sodium_init() < 0 || crypto_sign_keypair(pk, sk) != 0) {
+		fprintf(stderr, "rumorctl: cannot generate a key "
+				"(libsodium)\n");
+		return 1;
+	}
+	if (token_key_write(kpath, sk, sizeof(sk), 0600) == 0) {
+		if (token_key_write(ppath, pk, sizeof(pk), 0644) == 0) {
+			printf("%s\n%s\n", kpath, ppath);
+			rc = 0;
+		} else {
+			unlink(kpath);
+		}
+	}
+	sodium_memzero(sk, sizeof(sk));
+	return rc;
+}
+
+/* rumorctl token issue: a signed token on stdout. */
+static int
+token_issue(const char *key, uint64_t client, uint64_t ttl,
+		const struct token *caps)
+{
+	uint8_t sk[TOKEN_SK_LEN], bin[TOKEN_LEN_MAX];
+	char text[TOKEN_TEXT_MAX], err[256];
+	struct token t = *caps;
+	size_t n;
+
+	if (token_key_read(key, sk, sizeof(sk), err, sizeof(err)) < 0) {
+		fprintf(stderr, "rumorctl: %s\n", err);
+		return 1;
+	}
+	t.client_id = client;
+	t.not_before = (uint64_t)time(NULL);
+	t.not_after = t.not_before + ttl;
+	n = sodium_init() < 0 ? 0 : token_sign(&t, sk, bin, sizeof(bin));
+	sodium_memzero(sk, sizeof(sk));
+	if (n == 0) {
+		fprintf(stderr, "rumorctl: the token does not fit %u bytes: "
+				"fewer or shorter patterns\n", TOKEN_LEN_MAX);
+		return 1;
+	}
+	token_to_text(bin, n, text, sizeof(text));
+	printf("%s\n", text);
+	return 0;
+}
+
+/* rumorctl token show: the fields of a token, verified with pub. */
+static int
+token_show(const char *pub, const char *text)
+{
+	uint8_t pk[TOKEN_PK_LEN], bin[TOKEN_LEN_MAX];
+	char err[256];
+	struct token t;
+	enum token_error e;
+	size_t n = token_from_text(text, bin, sizeof(bin));
+
+	if (n == 0) {
+		fprintf(stderr, "rumorctl: not a token (base64url of at most "
+				"%u bytes)\n", TOKEN_LEN_MAX);
+		return 1;
+	}
+	if (pub != NULL && token_key_read(pub, pk, sizeof(pk), err,
+			sizeof(err)) < 0) {
+		fprintf(stderr, "rumorctl: %s\n", err);
+		return 1;
+	}
+	e = pub != NULL ? token_verify(bin, n, pk, (uint64_t)time(NULL), &t) :
+			token_decode(bin, n, &t);
+	if (e != TOKEN_OK && e != TOKEN_E_EXPIRED && e != TOKEN_E_NOT_YET) {
+		fprintf(stderr, "rumorctl: token refused: %s\n",
+				token_error_name(e));
+		return 1;
+	}
+	printf("client %llu\nnot_before %llu\nnot_after %llu\n",
+			(unsigned long long)t.client_id,
+			(unsigned long long)t.not_before,
+			(unsigned long long)t.not_after);
+	for (uint32_t i = 0; i < t.n_caps; i++)
+		printf("allow %s%s%s:%s\n",
+				t.cap[i].ops & TOKEN_OP_SUB ? "sub" : "",
+				t.cap[i].ops == TOKEN_OP_ALL ? "," : "",
+				t.cap[i].ops & TOKEN_OP_PUB ? "pub" : "",
+				t.cap[i].pattern);
+	printf("signature %s\n", pub == NULL ? "not checked" :
+			e == TOKEN_OK ? "valid" : token_error_name(e));
+	return e == TOKEN_OK || pub == NULL ? 0 : 1;
+}
+
+/* rumorctl token SUBCOMMAND [OPTIONS]: argv[0] is SUBCOMMAND. */
+static int
+token_cmd(int argc, char **argv)
+{
+	const char *dir = ".", *key = NULL, *pub = NULL, *sub;
+	uint64_t client = 0, ttl = 0;
+	struct token caps;
+	char err[256];
+	int c;
+
+	if (argc < 1) {
+		fprintf(stderr, "rumorctl: token: keygen, issue or show\n");
+		return 2;
+	}
+	sub = argv[0];
+	memset(&caps, 0, sizeof(caps));
+	optind = 0;	/* A fresh scan of the subcommand's words. */
+	while ((c = cli_args_next(argc, argv, "+h", token_options,
+			usage)) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 'p':
+			pub = optarg;
+			break;
+		case 'i':
+			client = cli_args_u64_or_die("rumorctl", "--client",
+					optarg, 1, UINT64_MAX);
+			break;
+		case 't':
+			ttl = cli_args_u64_or_die("rumorctl", "--ttl", optarg,
+					1, UINT64_MAX / 4);
+			break;
+		case 'a':
+			if (caps.n_caps == TOKEN_CAPS_MAX) {
+				fprintf(stderr, "rumorctl: at most %u --allow\n",
+						TOKEN_CAPS_MAX);
+				return 2;
+			}
+			if (token_cap_parse(optarg, &caps.cap[caps.n_caps],
+					err, sizeof(err)) < 0) {
+				fprintf(stderr, "rumorctl: --allow %s\n", err);
+				return 2;
+			}
+			caps.n_caps++;
+			break;
+		}
+	}
+	if (strcmp(sub, "keygen") == 0 && optind == argc && key == NULL &&
+			client == 0 && ttl == 0 && caps.n_caps == 0 &&
+			pub == NULL)
+		return token_keygen(dir);
+	if (strcmp(sub, "issue") == 0 && optind == argc) {
+		if (key == NULL || client == 0 || ttl == 0 ||
+				caps.n_caps == 0) {
+			fprintf(stderr, "rumorctl: token issue needs --key, "
+					"--client, --ttl and at least one "
+					"--allow\n");
+			return 2;
+		}
+		return token_issue(key, client, ttl, &caps);
+	}
+	if (strcmp(sub, "show") == 0 && optind + 1 == argc)
+		return token_show(pub, argv[optind]);
+	fprintf(stderr, "rumorctl: usage: rumorctl token keygen [--dir DIR] | "
+			"issue --key FILE --client ID --ttl SECONDS --allow "
+			"OPS:PATTERN ... | show [--pub FILE] TOKEN\n");
+	return 2;
 }
 
 /* Send cmd to the admin socket at path and print the reply. */
@@ -197,6 +433,8 @@ main(int argc, char **argv)
 		}
 		return keygen();
 	}
+	if (strcmp(argv[optind], "token") == 0)
+		return token_cmd(argc - optind - 1, argv + optind + 1);
 	/* The words, one request: checked here, sent as they are. */
 	cmd[0] = '\0';
 	for (int i = optind; i < argc; i++) {

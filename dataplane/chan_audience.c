@@ -24,6 +24,7 @@
 #include "rumor/chan_book.h"
 #include "dp.h"
 #include "send.h"
+#include "session.h"
 
 #define CHAN_AUDIENCE_TIMER_MS 50u		/* Leases and interests checked. */
 #define CHAN_INTEREST_RETRY_MS 250u	/* An unanswered INTEREST again. */
@@ -241,6 +242,7 @@ send_sub_ack(const struct rte_mbuf *m, const struct chan_msg *req,
 	a.u.ack.lease_ms = status == CHAN_ST_OK ? lease : 0;
 	a.u.ack.limit = limit;
 	len = chan_msg_encode(&a, buf, sizeof(buf));
+	len = session_sub_ack(m, buf, len, sizeof(buf));	/* session.c */
 	if (len != 0)
 		send_udp(m->port, p + 6, ip->src, udp->src_port, buf,
 				len);
@@ -272,6 +274,11 @@ on_subscribe(const struct rte_mbuf *m, const struct chan_msg *req,
 		if (st == CHAN_ST_OK)
 			dp.ctl_stats[CTL_SUB_REMOVED]++;
 		send_sub_ack(m, req, (uint8_t)st, 0, 0);
+		return;
+	}
+	/* Client admission (session.c): what the token allows. */
+	if (!session_allows_subscribe(m, req)) {
+		send_sub_ack(m, req, CHAN_ST_TOKEN, 0, 0);
 		return;
 	}
 	memset(&c, 0, sizeof(c));
@@ -534,6 +541,9 @@ handle(struct rte_mbuf *m, uint64_t now_ms)
 	const struct ipv4_hdr *ip = (const void *)(p + FRAME_IP_OFF);
 	struct chan_msg msg;
 
+	/* Client admission (session.c): cookies, tokens, sessions. */
+	if (session_audience(m))
+		return false;
 	if (chan_msg_decode(p + FRAME_RUMOR_OFF, ntohs(ip->total_len) - 28u,
 			&msg) != CHAN_WIRE_OK) {
 		dp.ctl_stats[CTL_CHAN_BAD]++;
@@ -837,5 +847,6 @@ chan_audience_poll(uint64_t now_tsc)
 	publish(now_ms);
 	send_acks();
 	pass_handoffs();
+	session_poll();		/* Client sessions (session.c). */
 	return total;
 }

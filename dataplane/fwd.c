@@ -26,6 +26,7 @@
 #include "chan.h"
 #include "dp.h"
 #include "send.h"
+#include "session.h"
 
 /* The ring epoch a DATA message was routed under. */
 static inline uint64_t
@@ -107,6 +108,12 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 		}
 		v = frame_parse(rte_pktmbuf_mtod(m, const uint8_t *),
 				m->data_len, &in->self, &frame_len);
+		/* Client admission (session.c): proofs checked, stripped. */
+		if (unlikely(session_required) &&
+				!session_admit(lc, m, in, &v, &frame_len)) {
+			verdict[i] = FRAME_VERDICT_MAX;	/* Taken there. */
+			continue;
+		}
 		lc->stats.c[v]++;
 		verdict[i] = (uint8_t)v;
 		if (likely(v == FRAME_DATA)) {

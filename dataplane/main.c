@@ -26,6 +26,7 @@
 #include "link_send.h"
 #include "link_server.h"
 #include "member_table.h"
+#include "session.h"
 
 struct dp dp;
 
@@ -360,6 +361,13 @@ main(int argc, char **argv)
 	}
 	if (config_load(dp.opt.config_path, &dp.cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "rumor-dataplane: %s\n", err);
+		rte_eal_cleanup();
+		return EXIT_FAILURE;
+	}
+	if (session_init(&dp.cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rumor-dataplane: %s: %s\n",
+				dp.opt.config_path, err);
+		config_free(&dp.cfg);
 		rte_eal_cleanup();
 		return EXIT_FAILURE;
 	}

@@ -296,6 +296,7 @@ lab_conf() {
 		echo "admin_socket = $LAB_DIR/n$id.admin"
 		echo "keyring = $keys"
 		echo "label = $label"
+		echo "client_auth = none"
 		for s in $seeds; do echo "seed = 10.77.0.$s"; done
 		if [ -n "$swim" ]; then
 			echo "probe_interval_ms = 500"

@@ -13,6 +13,13 @@
  * The type numbers (3 to 16) are in enum rumor_type of rumor/wire.h,
  * beside DATA and CONTROL; this header gives each its fixed part.
  *
+ * A client's SUBSCRIBE, UNSUBSCRIBE and PUBLISH to a node with
+ * client_auth = token carry blocks between the header and the channel
+ * name (flags RUMOR_F_CRED and RUMOR_F_AUTH), a node answers an unproven
+ * address with a COOKIE (type 17), and a SUB_ACK that opens a session
+ * carries its key: rumor/client_auth.h gives those layouts, and the node
+ * strips the blocks before these decoders see the message.
+ *
  * Pure C (no DPDK): the dataplane, the client library, the tests and the
  * fuzzers share it.
  */
@@ -111,12 +118,24 @@ chan_is_broadcast(const char *name, size_t len)
 	/* Owner: nodes interested in it. */				\
 	X(CHAN_ST_INTEREST_LIMIT, "interested nodes per channel")	\
 	/* Owner: channels with an audience. */				\
-	X(CHAN_ST_OWNED_LIMIT, "owned channels")
+	X(CHAN_ST_OWNED_LIMIT, "owned channels")			\
+	/* The client's token does not allow it (docs/clients.md). */	\
+	X(CHAN_ST_TOKEN, "not allowed by token")			\
+	/* The client's token is invalid, expired or not yet valid, or	\
+	 * its sessions are over a limit of the node. */		\
+	X(CHAN_ST_TOKEN_REFUSED, "token refused")
 
 enum chan_status {
 	CHAN_STATUSES(RUMOR_ENUM_VALUE)
 	CHAN_ST_MAX
 };
+
+/* True for the statuses that name a limit (CLIENT_LIMIT .. OWNED_LIMIT). */
+static inline bool
+chan_status_is_limit(unsigned s)
+{
+	return s >= CHAN_ST_CLIENT_LIMIT && s <= CHAN_ST_OWNED_LIMIT;
+}
 
 /*
  * SUBSCRIBE and INTEREST (8 bytes):

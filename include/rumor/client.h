@@ -189,6 +189,9 @@ struct client_stats {
 	uint64_t rx_unexpected;	/* A type or channel it did not ask for. */
 	uint64_t rx_stale_ack;	/* An answer to a request no longer open. */
 	uint64_t tx;		/* Datagrams sent. */
+	/* Admission (client_set_token, docs/clients.md). */
+	uint64_t rx_cookie;	/* COOKIEs: the node asked for a proof. */
+	uint64_t sessions;	/* Sessions the node opened for it. */
 };
 
 struct client;
@@ -203,6 +206,19 @@ int client_parse_addr(const char *s, struct sockaddr_in *out);
  */
 struct client *client_open(const struct sockaddr_in *node,
 		const struct sockaddr_in *bind, const struct client_opts *opts);
+
+/*
+ * Present a token to the node (a node with client_auth = token admits no
+ * client without one): the binary form (rumor/token.h), or its text form
+ * as rumorctl token issue prints it. Before the first request: the
+ * library then does the cookie round trip and keeps the session by
+ * itself. Returns 0, or -EINVAL for a token that does not decode.
+ */
+int client_set_token(struct client *c, const uint8_t *token, size_t len);
+int client_set_token_text(struct client *c, const char *text);
+
+/* True once the node opened a session for this client. */
+bool client_has_session(const struct client *c);
 
 /* Give every subscription back (one UNSUBSCRIBE each, unanswered), close. */
 void client_close(struct client *c);
@@ -227,8 +243,10 @@ int client_unsubscribe(struct client *c, const char *channel, size_t len);
 /*
  * Publish msg (msg_len bytes) to a channel. Returns 0, -EINVAL for a bad
  * name, -EMSGSIZE above chan_payload_max(len), -EAGAIN when the socket
- * buffer is full, -ECONNREFUSED when the node's host said nobody
- * listens, or another -errno of sending.
+ * buffer is full or, with a token, while the node has not opened a
+ * session yet (client_poll moves it on), -EACCES when the node refused
+ * the token, -ECONNREFUSED when the node's host said nobody listens, or
+ * another -errno of sending.
  */
 int client_publish(struct client *c, const char *channel, size_t len,
 		const void *msg, size_t msg_len);

@@ -19,6 +19,17 @@
 #define CONFIG_LABEL_MAX 64
 #define CONFIG_VOTERS_MAX 5	/* Raft voters: 3 or 5, or none. */
 
+/*
+ * How a node admits clients (docs/clients.md): key client_auth. UNSET
+ * when the file says nothing: a dataplane refuses to start so, since
+ * the operator must choose; rumor-control and rumorctl do not care.
+ */
+enum config_client_auth {
+	CONFIG_CLIENT_AUTH_UNSET = 0,
+	CONFIG_CLIENT_AUTH_NONE,	/* "none": no tokens, no cookies. */
+	CONFIG_CLIENT_AUTH_TOKEN,	/* "token": token_pub names the key. */
+};
+
 /* One member of the static member list. */
 struct config_member {
 	uint32_t id;		/* Node id, non-zero. */
@@ -47,6 +58,13 @@ struct rumor_config {
 	 * given are book_limits_default's. They apply live on reload.
 	 */
 	struct book_limits chan_limits;
+
+	/*
+	 * Client admission (docs/clients.md): the mode, and the file of
+	 * the cluster's token public key ("" unless the mode is TOKEN).
+	 */
+	enum config_client_auth client_auth;
+	char token_pub[256];
 
 	/* The control plane (rumor-control); see docs/configuration.md. */
 	char control_socket[CONFIG_PATH_MAX];	/* Dataplane <-> control. */

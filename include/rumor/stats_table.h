@@ -208,7 +208,22 @@
 	X(STAT_HO_STALE, "handoff_stale",				\
 	  "HANDOFFs nobody waited for")					\
 	X(STAT_EPOCH_BEHIND, "epoch_behind",				\
-	  "Channels held: a message came from a newer ring")
+	  "Channels held: a message came from a newer ring")		\
+	/* Client admission on the lcores (session.c). */		\
+	X(STAT_CLIENT_ADMITTED, "client_admitted",			\
+	  "Client requests with a valid session tag")			\
+	X(STAT_CLIENT_NO_AUTH, "drop_client_no_auth",			\
+	  "Dropped: client request without a session proof")		\
+	X(STAT_CLIENT_BAD, "drop_client_bad",				\
+	  "Dropped: client blocks malformed")				\
+	X(STAT_CLIENT_NO_SESSION, "client_no_session",			\
+	  "Client requests without a session, to get a COOKIE")		\
+	X(STAT_CLIENT_BAD_TAG, "drop_client_bad_tag",			\
+	  "Dropped: client request tag does not verify")		\
+	X(STAT_CLIENT_REPLAY, "drop_client_replay",			\
+	  "Dropped: client request stamp seen before")			\
+	X(STAT_CLIENT_PUB_REFUSED, "drop_client_pub_refused",		\
+	  "Dropped: PUBLISH the client's token does not allow")
 
 /* The counters of the dataplane's control thread (enum ctl_stat). */
 #define CTL_STAT_TABLE(X)						\
@@ -339,6 +354,27 @@
 	X(CTL_HO_NOT_OWNER, "handoff_not_owner",			\
 	  "HANDOFFs dropped: not the owner here")			\
 	X(CTL_HO_INTERESTS, "handoff_interests",			\
-	  "Interests taken over from a HANDOFF")
+	  "Interests taken over from a HANDOFF")			\
+	/* Client admission on the control thread (session.c). */	\
+	X(CTL_COOKIE_SENT, "cookie_sent",				\
+	  "COOKIEs sent to clients without a proven address")		\
+	X(CTL_TOKEN_VERIFIED, "token_verified",				\
+	  "Token signatures verified")					\
+	X(CTL_TOKEN_CACHED, "token_cached",				\
+	  "Tokens found in the cache of verified tokens")		\
+	X(CTL_TOKEN_REFUSED, "token_refused",				\
+	  "Refused: token invalid, expired or not yet valid")		\
+	X(CTL_SESSION_OPENED, "session_opened",				\
+	  "Client sessions opened")					\
+	X(CTL_SESSION_CLOSED, "session_closed",				\
+	  "Client sessions expired, idle or replaced")			\
+	X(CTL_SESSION_LIMIT, "session_refused_node",			\
+	  "Refused: over the sessions of this node")			\
+	X(CTL_SESSION_CLIENT_LIMIT, "session_refused_client",		\
+	  "Refused: over the sessions of one client id")		\
+	X(CTL_SUB_REFUSED_TOKEN, "sub_refused_token",			\
+	  "Refused: SUBSCRIBE the client's token does not allow")	\
+	X(CTL_CLIENT_BAD, "drop_client_ctl_bad",			\
+	  "Dropped: client request refused on the control thread")
 
 #endif /* RUMOR_STATS_TABLE_H */

@@ -20,9 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "rumor/chan_wire.h"
 #include "rumor/cli_args.h"
 #include "rumor/client.h"
+#include "rumor/client_auth.h"
 #include "rumor/clock.h"
 #include "rumor/ring.h"
 #include "rumor/wire.h"
@@ -71,6 +74,25 @@ struct client {
 	struct client_sub *subs;	/* CLIENT_CHANNELS_MAX of them. */
 	uint16_t index[CLIENT_INDEX_SLOTS];	/* By hash: sub or EMPTY. */
 	struct client_stats stats;
+	/*
+	 * Admission (docs/clients.md): the token, the session the node
+	 * opened (its key and the stamp of the last request), the one
+	 * request that presents the token while there is no session, and
+	 * the last cookie. Without a token all of this stays 0.
+	 */
+	uint8_t token[TOKEN_LEN_MAX];
+	size_t token_len;
+	bool have_session;
+	bool token_refused;
+	uint8_t key[CLIENT_KEY_LEN];
+	uint64_t stamp;
+	uint64_t cred_req;		/* 0: no request presents it. */
+	uint64_t cred_sent_ms;
+	uint8_t cookie[CLIENT_COOKIE_LEN];
+	uint64_t cookie_ms;		/* 0: no cookie. */
+	/* A publisher's request that opens a session: an UNSUBSCRIBE. */
+	char opener[RUMOR_CHANNEL_MAX];
+	size_t opener_len;
 	uint8_t rx[RUMOR_DATAGRAM_MAX + 1];	/* +1: longer is refused. */
 };
 
@@ -130,12 +152,39 @@ client_send(struct client *c, const uint8_t *buf, size_t len)
 	return 0;
 }
 
+/*
+ * Wrap the plain request in buf (n bytes, cap of room) as the node's
+ * admission wants it: a tag under the session key, or, without a
+ * session, the token (and the last cookie) on one request at a time,
+ * req, if it may open one. 0: hold it back; its retry sends it later.
+ */
+static size_t
+auth_wrap(struct client *c, uint8_t *buf, size_t n, size_t cap, uint64_t req,
+		bool may_open, uint64_t now)
+{
+	if (c->token_len == 0)
+		return n;
+	if (c->have_session)
+		return client_frame_wrap(buf, n, cap, NULL, NULL, 0, c->key,
+				++c->stamp);
+	if (!may_open)
+		return 0;
+	/* One request presents the token; another after its timeout. */
+	if (c->cred_req != 0 && c->cred_req != req &&
+			now - c->cred_sent_ms < c->opts.answer_timeout_ms)
+		return 0;
+	c->cred_req = req;
+	c->cred_sent_ms = now;
+	return client_frame_wrap(buf, n, cap, c->cookie_ms != 0 &&
+			now - c->cookie_ms < COOKIE_SLOT_S * 1000u ? c->cookie :
+			NULL, c->token, c->token_len, NULL, 0);
+}
+
 /* Send the open request of s again (SUBSCRIBE or UNSUBSCRIBE). */
 static int
 sub_send(struct client *c, struct client_sub *s, uint64_t now)
 {
-	uint8_t buf[sizeof(struct rumor_hdr) + RUMOR_CHANNEL_MAX +
-			CHAN_LEASE_LEN];
+	uint8_t buf[RUMOR_DATAGRAM_MAX];
 	struct chan_msg m;
 	size_t n;
 
@@ -152,7 +201,58 @@ sub_send(struct client *c, struct client_sub *s, uint64_t now)
 	if (n == 0)
 		return -EINVAL;
 	s->last_sent_ms = now;
+	n = auth_wrap(c, buf, n, sizeof(buf), s->req, true, now);
+	if (n == 0)
+		return 0;	/* Held back until there is a session. */
 	return client_send(c, buf, n);
+}
+
+/* A publisher's request that opens a session: UNSUBSCRIBE of opener. */
+static int
+opener_send(struct client *c, uint64_t now)
+{
+	uint8_t buf[RUMOR_DATAGRAM_MAX];
+	struct chan_msg m;
+	size_t n;
+
+	chan_msg_init(&m, RUMOR_T_UNSUBSCRIBE, c->opener, c->opener_len);
+	m.hop_limit = c->opts.hop_limit;
+	m.seq = c->cred_req;
+	n = chan_msg_encode(&m, buf, sizeof(buf));
+	if (n == 0)
+		return -EINVAL;
+	n = auth_wrap(c, buf, n, sizeof(buf), c->cred_req, true, now);
+	return n == 0 ? 0 : client_send(c, buf, n);
+}
+
+int
+client_set_token(struct client *c, const uint8_t *token, size_t len)
+{
+	struct token t;
+
+	if (len > TOKEN_LEN_MAX || token_decode(token, len, &t) != TOKEN_OK)
+		return -EINVAL;
+	memcpy(c->token, token, len);
+	c->token_len = len;
+	c->have_session = false;
+	c->token_refused = false;
+	c->cred_req = 0;
+	return 0;
+}
+
+int
+client_set_token_text(struct client *c, const char *text)
+{
+	uint8_t bin[TOKEN_LEN_MAX];
+	size_t n = token_from_text(text, bin, sizeof(bin));
+
+	return n == 0 ? -EINVAL : client_set_token(c, bin, n);
+}
+
+bool
+client_has_session(const struct client *c)
+{
+	return c->have_session;
 }
 
 /* Open a new request on s and send it. */
@@ -220,6 +320,14 @@ fail:
 	return NULL;
 }
 
+/* Wipe the secrets before the memory goes back. */
+static void
+client_wipe(struct client *c)
+{
+	sodium_memzero(c->key, sizeof(c->key));
+	sodium_memzero(c->token, sizeof(c->token));
+}
+
 void
 client_close(struct client *c)
 {
@@ -238,6 +346,7 @@ client_close(struct client *c)
 	}
 	close(c->fd);
 	free(c->subs);
+	client_wipe(c);
 	free(c);
 }
 
@@ -301,6 +410,24 @@ client_publish(struct client *c, const char *channel, size_t len,
 		return -EINVAL;
 	if (msg_len > chan_payload_max(len))
 		return -EMSGSIZE;
+	if (c->token_len != 0 && !c->have_session) {
+		uint64_t now = rumor_now_ms();
+
+		if (c->token_refused)
+			return -EACCES;
+		/* No session yet: open one, and let client_poll go on. */
+		if (c->cred_req == 0 ||
+				now - c->cred_sent_ms >= c->opts.retry_ms) {
+			memcpy(c->opener, channel, len);
+			c->opener_len = len;
+			if (c->cred_req == 0 || now - c->cred_sent_ms >=
+					c->opts.answer_timeout_ms)
+				c->cred_req = c->next_req++;
+			c->cred_sent_ms = 0;
+			(void)opener_send(c, now);
+		}
+		return -EAGAIN;
+	}
 	memset(&m, 0, sizeof(m));
 	m.type = RUMOR_T_DATA;
 	m.hop_limit = c->opts.hop_limit;
@@ -311,6 +438,9 @@ client_publish(struct client *c, const char *channel, size_t len,
 	m.payload = msg;
 	m.payload_len = msg_len;
 	n = chan_msg_encode(&m, buf, sizeof(buf));
+	if (n == 0)
+		return -EINVAL;
+	n = auth_wrap(c, buf, n, sizeof(buf), 0, false, 0);
 	if (n == 0)
 		return -EINVAL;
 	return client_send(c, buf, n);
@@ -435,6 +565,71 @@ client_on_ack(struct client *c, struct client_sub *s, const struct chan_msg *m,
 	return 1;
 }
 
+/*
+ * Admission (docs/clients.md) on a datagram of *n bytes in c->rx: a
+ * COOKIE sends the request that presents the token again, with it; a
+ * SUB_ACK that opens a session gives its key (and becomes plain), or
+ * says the token is refused. 1 if the datagram is used up, else 0.
+ */
+static int
+client_admission(struct client *c, size_t *n, uint64_t now)
+{
+	const struct rumor_hdr *h = (const void *)c->rx;
+	uint8_t cookie[CLIENT_COOKIE_LEN];
+	uint32_t life;
+	uint64_t seq;
+	int rc;
+
+	if (*n < sizeof(*h))
+		return 0;
+	if (h->type == RUMOR_T_COOKIE) {
+		if (client_cookie_msg_decode(c->rx, *n, &seq, cookie) != 0) {
+			c->stats.rx_bad++;
+			return 1;
+		}
+		c->stats.rx_cookie++;
+		memcpy(c->cookie, cookie, sizeof(cookie));
+		c->cookie_ms = now;
+		if (c->have_session) {
+			/* The node lost the session: open another. */
+			c->have_session = false;
+			c->cred_req = 0;
+			c->timer_ms = 0;
+			return 1;
+		}
+		if (seq != c->cred_req)
+			return 1;
+		for (size_t i = 0; i < c->n_subs; i++)
+			if (c->subs[i].waiting && c->subs[i].req == seq) {
+				(void)sub_send(c, &c->subs[i], now);
+				return 1;
+			}
+		if (c->opener_len != 0)
+			(void)opener_send(c, now);
+		return 1;
+	}
+	if (h->type != RUMOR_T_SUB_ACK)
+		return 0;
+	rc = client_ack_take_session(c->rx, n, c->key, &life);
+	if (rc < 0) {
+		c->stats.rx_bad++;
+		return 1;
+	}
+	if (rc == 1) {
+		c->have_session = true;
+		c->stamp = 0;
+		c->cred_req = 0;
+		c->stats.sessions++;
+		c->timer_ms = 0;	/* Held requests go out now. */
+	} else if (!c->have_session && be64toh(h->seq) == c->cred_req &&
+			*n >= sizeof(*h) + ntohs(h->channel_len) + 1 &&
+			c->rx[sizeof(*h) + ntohs(h->channel_len)] ==
+			CHAN_ST_TOKEN_REFUSED) {
+		c->token_refused = true;
+	}
+	return 0;
+}
+
 /* Handle one datagram of n bytes in c->rx; 1 with an event, else 0. */
 static int
 client_on_datagram(struct client *c, size_t n, uint64_t now,
@@ -445,6 +640,8 @@ client_on_datagram(struct client *c, size_t n, uint64_t now,
 	struct client_gap gap;
 
 	c->stats.rx++;
+	if (c->token_len != 0 && client_admission(c, &n, now) != 0)
+		return 0;
 	if (chan_msg_decode(c->rx, n, &m) != CHAN_WIRE_OK) {
 		c->stats.rx_bad++;
 		return 0;

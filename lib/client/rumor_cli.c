@@ -27,6 +27,7 @@
 #include "rumor/client.h"
 #include "rumor/clock.h"
 #include "rumor/latency.h"
+#include "rumor/token.h"
 
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
@@ -73,6 +74,7 @@ struct cli_common {
 	double timeout;			/* --timeout; 0 if not given. */
 	double duration;		/* --duration; 0 if not given. */
 	bool quiet;			/* --quiet. */
+	const char *token;		/* --token: TEXT or @FILE. */
 };
 
 static int __attribute__((format(printf, 2, 3)))
@@ -121,6 +123,7 @@ cli_common_opt(const char *cmd, int opt, const char *arg,
 static const struct option sub_options[] = {
 	CLI_ARGS_OPT("node", 'n'),
 	CLI_ARGS_OPT("bind", 'b'),
+	CLI_ARGS_OPT("token", 'T'),
 	CLI_ARGS_OPT("count", 'c'),
 	CLI_ARGS_OPT("timeout", 't'),
 	CLI_ARGS_OPT("lease", 'l'),
@@ -132,6 +135,7 @@ static const struct option sub_options[] = {
 static const struct option pub_options[] = {
 	CLI_ARGS_OPT("node", 'n'),
 	CLI_ARGS_OPT("bind", 'b'),
+	CLI_ARGS_OPT("token", 'T'),
 	CLI_ARGS_OPT("count", 'c'),
 	CLI_ARGS_OPT("rate", 'r'),
 	CLI_ARGS_HELP,
@@ -141,6 +145,7 @@ static const struct option pub_options[] = {
 static const struct option bench_options[] = {
 	CLI_ARGS_OPT("node", 'n'),
 	CLI_ARGS_OPT("bind", 'b'),
+	CLI_ARGS_OPT("token", 'T'),
 	CLI_ARGS_OPT("rate", 'r'),
 	CLI_ARGS_OPT("duration", 'd'),
 	CLI_ARGS_OPT("channels", 'C'),
@@ -188,6 +193,9 @@ cli_parse(const char *cmd, int argc, char **argv,
 		case 'q':
 			co->quiet = true;
 			continue;
+		case 'T':
+			co->token = optarg;
+			continue;
 		case 'c':
 			bad = cli_args_u64(optarg, 1, UINT64_MAX, &co->count);
 			break;
@@ -226,15 +234,53 @@ cli_parse(const char *cmd, int argc, char **argv,
 	return 0;
 }
 
+/*
+ * The token of --token into c: the text itself, or @FILE for a file
+ * that holds it (so that it stays out of the process list). 0 or -1.
+ */
+static int
+cli_token(const char *cmd, const char *arg, struct client *c)
+{
+	char text[TOKEN_TEXT_MAX + 2];
+	const char *t = arg;
+
+	if (arg[0] == '@') {
+		FILE *f = fopen(arg + 1, "r");
+		size_t n;
+
+		if (f == NULL) {
+			fprintf(stderr, "rumor %s: --token %s: %s\n", cmd,
+					arg + 1, strerror(errno));
+			return -1;
+		}
+		n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+		text[n] = '\0';
+		t = text;
+	}
+	if (client_set_token_text(c, t) != 0) {
+		fprintf(stderr, "rumor %s: --token: not a token (the text "
+				"rumorctl token issue prints)\n", cmd);
+		return -1;
+	}
+	return 0;
+}
+
 static struct client *
 cli_open(const char *cmd, struct cli_common *co)
 {
 	struct client *c = client_open(&co->node,
 			co->have_bind ? &co->bind : NULL, &co->opts);
 
-	if (c == NULL)
+	if (c == NULL) {
 		fprintf(stderr, "rumor %s: cannot open a socket to %s: %s\n",
 				cmd, co->node_arg, strerror(errno));
+		return NULL;
+	}
+	if (co->token != NULL && cli_token(cmd, co->token, c) != 0) {
+		client_close(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -245,6 +291,10 @@ cli_node_error(const char *cmd, const struct cli_common *co, int err)
 	if (err == -ECONNREFUSED)
 		fprintf(stderr, "rumor %s: node %s is unreachable: nothing "
 				"listens on that port (connection refused)\n",
+				cmd, co->node_arg);
+	else if (err == -EACCES)
+		fprintf(stderr, "rumor %s: node %s refused the token "
+				"(invalid, expired, or the node's limits)\n",
 				cmd, co->node_arg);
 	else
 		fprintf(stderr, "rumor %s: node %s: %s\n", cmd, co->node_arg,
@@ -320,6 +370,8 @@ sub_usage(FILE *f)
 "gaps and the sequences missing in them, and the duplicates.\n"
 "  --node ADDR:PORT  the node's service address (IPv4)\n"
 "  --bind ADDR[:PORT] local address of the socket (default: any)\n"
+"  --token TOKEN     the client token (rumorctl token issue), or @FILE;\n"
+"                    needed by a node with client_auth = token\n"
 "  --count N         stop after N messages\n"
 "  --timeout S       stop after S seconds (fractions allowed)\n"
 "  --lease MS        lease to ask for (default: the node's, 30 s)\n"
@@ -462,6 +514,8 @@ pub_usage(FILE *f)
 "is at most 1416 bytes less the channel name's length.\n"
 "  --node ADDR:PORT  the node's service address (IPv4)\n"
 "  --bind ADDR[:PORT] local address of the socket (default: any)\n"
+"  --token TOKEN     the client token (rumorctl token issue), or @FILE;\n"
+"                    needed by a node with client_auth = token\n"
 "  --count N         publish N messages, numbered\n"
 "  --rate R          messages a second with --count (default 1000)\n"
 "Publishing is not acknowledged: subscribe to the channel to see it.\n"
@@ -566,6 +620,8 @@ bench_usage(FILE *f)
 "percentiles (publish to delivery, through the cluster and back).\n"
 "  --node ADDR:PORT  the node's service address (IPv4)\n"
 "  --bind ADDR[:PORT] local address of the socket (default: any)\n"
+"  --token TOKEN     the client token (rumorctl token issue), or @FILE;\n"
+"                    needed by a node with client_auth = token\n"
 "  --rate R          messages a second\n"
 "  --duration S      seconds of publishing (fractions allowed)\n"
 "  --channels N      channels, bench-PID-0 .. bench-PID-(N-1) (default 1)\n"

@@ -101,7 +101,7 @@ chan_ack_check(const struct chan_ack *a, bool interest)
 	/* Only a grant carries a lease; only a limit names one. */
 	if (a->status != CHAN_ST_OK && a->lease_ms != 0)
 		return CHAN_WIRE_STATUS;
-	if (a->status >= CHAN_ST_CLIENT_LIMIT ? a->limit == 0 : a->limit != 0)
+	if (chan_status_is_limit(a->status) ? a->limit == 0 : a->limit != 0)
 		return CHAN_WIRE_STATUS;
 	/* Only an interest grant says where the stream stands. */
 	if (interest && a->status == CHAN_ST_OK && a->lease_ms != 0)

@@ -213,6 +213,51 @@ parse_num_key(struct parser *p, struct rumor_config *c, const char *key,
 }
 
 /*
+ * The keys of client admission: client_auth and token_pub. Returns 1 if
+ * key is one of them (*rc: 0, or -1 on error), else 0. Whether they go
+ * together is checked once the file is read.
+ */
+static int
+parse_client_key(struct parser *p, struct rumor_config *c, const char *key,
+		const char *val, int *rc)
+{
+	*rc = 0;
+	if (strcmp(key, "client_auth") == 0) {
+		if (strcmp(val, "none") == 0)
+			c->client_auth = CONFIG_CLIENT_AUTH_NONE;
+		else if (strcmp(val, "token") == 0)
+			c->client_auth = CONFIG_CLIENT_AUTH_TOKEN;
+		else
+			*rc = fail(p, key, "expected 'none' (development: "
+					"any client) or 'token'");
+	} else if (strcmp(key, "token_pub") == 0) {
+		*rc = parse_path(p, key, val, c->token_pub,
+				sizeof(c->token_pub));
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* client_auth and token_pub, once both are read. */
+static int
+check_client_auth(struct parser *p, struct rumor_config *c)
+{
+	if (c->token_pub[0] != '\0' &&
+			c->client_auth == CONFIG_CLIENT_AUTH_UNSET)
+		c->client_auth = CONFIG_CLIENT_AUTH_TOKEN;
+	if (c->client_auth == CONFIG_CLIENT_AUTH_TOKEN &&
+			c->token_pub[0] == '\0')
+		return fail(p, "token_pub", "client_auth = token needs "
+				"token_pub = FILE (from rumorctl token keygen)");
+	if (c->client_auth == CONFIG_CLIENT_AUTH_NONE &&
+			c->token_pub[0] != '\0')
+		return fail(p, "token_pub", "given with client_auth = none, "
+				"which admits every client: drop one of them");
+	return 0;
+}
+
+/*
  * The other keys read by rumor-control (the dataplane reads
  * control_socket only). Returns 1 if key is one of them (*rc: 0, or -1
  * on error), else 0.
@@ -449,6 +494,8 @@ check_whole(struct parser *p, struct rumor_config *c, unsigned seen)
 		return fail(p, "sink", "must not be this node's own address");
 	if (check_voters(p, c) < 0)
 		return -1;
+	if (check_client_auth(p, c) < 0)
+		return -1;
 	if (c->control_socket[0] == '\0')
 		snprintf(c->control_socket, sizeof(c->control_socket),
 				"/run/rumor-%u.ctl", c->node_id);
@@ -472,6 +519,7 @@ once_bit(const char *key)
 		"chan_subs_per_client", "chan_subs_per_node", "chan_clients",
 		"chan_subs_per_channel", "chan_interest_set", "chan_owned",
 		"node_key", "roster",
+		"client_auth", "token_pub",
 	};
 
 	for (unsigned i = 0; i < sizeof(once) / sizeof(once[0]); i++)
@@ -586,7 +634,8 @@ config_parse(const char *text, size_t len, const char *name,
 			}
 			c->has_sink = true;
 		} else if (parse_num_key(&p, c, key, val, &rc) ||
-				parse_control_key(&p, c, key, val, &rc)) {
+				parse_control_key(&p, c, key, val, &rc) ||
+				parse_client_key(&p, c, key, val, &rc)) {
 			if (rc < 0)
 				goto error;
 		} else if (strcmp(key, "member") == 0) {

@@ -525,6 +525,57 @@ SEEDS["fuzz_raft_epoch"] = {
 }
 
 
+# Client tokens: the first byte chooses what fuzz_token.c does with the
+# rest: 0 verify it as a token (signature and all), 1 sign it as a body
+# (a token without its signature) with the target's fixed key and verify
+# that, 2 decode it as text, 3 parse it as an OPS:PATTERN argument.
+def token_body(n=None, caps=((3, b"chat.*"), (1, b"@alert")), version=1,
+               reserved=0, client=42, not_before=1000, not_after=2000):
+    b = struct.pack("!BBHQQQ", version, len(caps) if n is None else n,
+                    reserved, client, not_before, not_after)
+    for ops, pat in caps:
+        b += struct.pack("!BB", ops, len(pat)) + pat
+    return b
+
+
+SEEDS["fuzz_token"] = {
+    "sign-ok": b"\1" + token_body(),
+    "sign-all": b"\1" + token_body(caps=((3, b"*"),)),
+    "sign-bad-count": b"\1" + token_body(n=3),
+    "sign-bad-pattern": b"\1" + token_body(caps=((1, b"a*b"),)),
+    "sign-bad-ops": b"\1" + token_body(caps=((4, b"a"),)),
+    "sign-bad-times": b"\1" + token_body(not_after=1000),
+    "verify-unsigned": b"\0" + token_body() + bytes(64),
+    "text": b"\2AQEAAAAAAAAAACoAAAAAAAAD6AAAAAAAAAfQAwFhAAAA",
+    "cap-ok": b"\3sub,pub:chat.*",
+    "cap-bad": b"\3get:a*b",
+}
+
+
+def client_frame(mtype=3, payload=struct.pack("!II", 30000, 0), flags=1,
+                 token=None, cookie=bytes(16), stamp=1):
+    """A client datagram: the header, its blocks, the name, the payload."""
+    plain = bytearray(rumor(channel=b"news", payload=payload, mtype=mtype,
+                            flags=flags))
+    struct.pack_into("!I", plain, 8, 0)     # origin 0: a client
+    blocks = b""
+    if flags & 2:
+        blocks += struct.pack("!HH", len(token), 0) + cookie + token
+    if flags & 1:
+        blocks += struct.pack("!Q", stamp) + bytes(8)
+    return bytes(plain[:40]) + blocks + bytes(plain[40:])
+
+
+TOKEN_SEED = token_body() + bytes(64)
+SEEDS["fuzz_token"].update({
+    "client-auth": b"\4" + client_frame(),
+    "client-publish": b"\4" + client_frame(mtype=1, payload=b"hello"),
+    "client-cred": b"\4" + client_frame(flags=2, token=TOKEN_SEED),
+    "client-both": b"\4" + client_frame(flags=3, token=TOKEN_SEED),
+    "client-stamp0": b"\4" + client_frame(stamp=0),
+})
+
+
 def main():
     for target, seeds in SEEDS.items():
         d = os.path.join(HERE, "corpus", target)

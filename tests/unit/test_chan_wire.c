@@ -620,10 +620,10 @@ test_round_trip(void)
 
 		m.u.ack.status = s;
 		m.u.ack.lease_ms = s == CHAN_ST_OK ? CHAN_LEASE_MAX_MS : 0;
-		m.u.ack.limit = s >= CHAN_ST_CLIENT_LIMIT ? UINT32_MAX : 0;
+		m.u.ack.limit = chan_status_is_limit(s) ? UINT32_MAX : 0;
 		check_round_trip(&m);
 		m.type = RUMOR_T_INTEREST_ACK;
-		m.u.ack.limit = s >= CHAN_ST_CLIENT_LIMIT ? 1 : 0;
+		m.u.ack.limit = chan_status_is_limit(s) ? 1 : 0;
 		if (s == CHAN_ST_OK) {
 			m.u.ack.stream = UINT64_MAX;
 			m.u.ack.next_seq = CHAN_SEQ_MAX;
@@ -1304,7 +1304,7 @@ test_body_errors(void)
 		}
 		/* Every limit status takes a limit, the others none. */
 		for (uint8_t s = 0; s < CHAN_ST_MAX; s++)
-			CHECK_BYTE(b, s, s >= CHAN_ST_CLIENT_LIMIT ?
+			CHECK_BYTE(b, s, chan_status_is_limit(s) ?
 					CHAN_WIRE_OK : CHAN_WIRE_STATUS);
 		CHECK_FIELD(b + 4, 4, 1, CHAN_WIRE_STATUS);
 		free(good);

@@ -16,8 +16,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "rumor/chan_wire.h"
 #include "rumor/client.h"
+#include "rumor/client_auth.h"
+#include "rumor/token.h"
 #include "rumor/clock.h"
 #include "rumor/ring.h"
 #include "test.h"
@@ -944,6 +948,176 @@ test_parse_addr(void)
 	CHECK_EQ(client_parse_addr(NULL, &a), -1);
 }
 
+/* A raw datagram for the fake node within ms: its length, or 0. */
+static size_t
+fake_recv_raw(struct fake *f, int ms)
+{
+	struct pollfd p = { .fd = f->fd, .events = POLLIN };
+	socklen_t sl = sizeof(f->peer);
+	ssize_t n;
+
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	n = recvfrom(f->fd, f->buf, sizeof(f->buf), 0,
+			(struct sockaddr *)&f->peer, &sl);
+	f->len = n > 0 ? (size_t)n : 0;
+	return f->len;
+}
+
+/*
+ * The next client datagram of type with flags (older resends skipped),
+ * parsed into cf, within a second; false if none came.
+ */
+static bool
+fake_recv_client(struct fake *f, uint8_t type, uint8_t flags,
+		struct client_frame *cf)
+{
+	for (int i = 0; i < 50; i++) {
+		if (fake_recv_raw(f, 1000) == 0)
+			return false;
+		if (client_frame_parse(f->buf, f->len, cf) == CLIENT_OK &&
+				cf->type == type && cf->flags == flags)
+			return true;
+	}
+	return false;
+}
+
+/* Poll the client for up to ms; the first event's type, or -1. */
+static int
+pump(struct client *c, int ms)
+{
+	struct client_event ev;
+
+	return next_event(c, ms, &ev);
+}
+
+/*
+ * Admission as the library does it against a fake node with
+ * client_auth = token: one request presents the token, the COOKIE sends
+ * it again with the cookie, the SUB_ACK's session block gives the key,
+ * and later requests carry tags; a COOKIE later starts again, a refused
+ * token ends publishing.
+ */
+static void
+test_token_session(void)
+{
+	uint8_t pk[TOKEN_PK_LEN], sk[TOKEN_SK_LEN], tok[TOKEN_LEN_MAX];
+	uint8_t key[CLIENT_KEY_LEN], cookie[CLIENT_COOKIE_LEN];
+	uint8_t out[RUMOR_DATAGRAM_MAX];
+	char text[TOKEN_TEXT_MAX];
+	struct token t;
+	struct client_frame cf;
+	struct client *c;
+	struct fake f;
+	size_t tl, n, plain;
+	struct chan_msg m;
+
+	if (sodium_init() < 0)
+		return;
+	crypto_sign_keypair(pk, sk);
+	memset(&t, 0, sizeof(t));
+	t.client_id = 9;
+	t.not_before = 1;
+	t.not_after = 2;
+	t.n_caps = 1;
+	t.cap[0].ops = TOKEN_OP_ALL;
+	t.cap[0].len = 1;
+	t.cap[0].pattern[0] = '*';
+	tl = token_sign(&t, sk, tok, sizeof(tok));
+	token_to_text(tok, tl, text, sizeof(text));
+	memset(key, 0x42, sizeof(key));
+	memset(cookie, 0x17, sizeof(cookie));
+
+	fake_open(&f);
+	c = open_client(&f, 30000, 100, 0);
+	if (!CHECK(c != NULL))
+		return;
+	CHECK_EQ(client_set_token_text(c, "not a token!"), -EINVAL);
+	CHECK_EQ(client_set_token(c, tok, tl - 1), -EINVAL);
+	CHECK_EQ(client_set_token_text(c, text), 0);
+	CHECK(!client_has_session(c));
+
+	/* Two SUBSCRIBEs: only the first presents the token. */
+	CHECK_EQ(client_subscribe(c, "a", 1), 0);
+	CHECK_EQ(client_subscribe(c, "b", 1), 0);
+	CHECK(fake_recv_raw(&f, 1000) > 0);
+	CHECK_EQ(client_frame_parse(f.buf, f.len, &cf), CLIENT_OK);
+	CHECK_EQ(cf.flags, RUMOR_F_CRED);
+	CHECK_EQ(cf.type, RUMOR_T_SUBSCRIBE);
+	CHECK(cf.token_len == tl && memcmp(cf.token, tok, tl) == 0);
+	CHECK_UNTOUCHED(cf.cookie, CLIENT_COOKIE_LEN, 0);
+	CHECK_EQ(fake_recv_raw(&f, 50), 0);
+
+	/* A COOKIE: the same request again, with it. */
+	n = client_cookie_msg(f.buf, f.len, 1, cookie, out, sizeof(out));
+	CHECK(n > 0 && n <= f.len);
+	fake_send_raw(&f, out, n);
+	CHECK_EQ(pump(c, 100), -1);
+	CHECK(fake_recv_raw(&f, 1000) > 0);
+	CHECK_EQ(client_frame_parse(f.buf, f.len, &cf), CLIENT_OK);
+	CHECK_EQ(cf.flags, RUMOR_F_CRED);
+	CHECK(memcmp(cf.cookie, cookie, sizeof(cookie)) == 0);
+
+	/* The SUB_ACK opens the session: its key, and "a" granted. */
+	plain = client_frame_strip(f.buf, f.len, &cf);
+	CHECK_EQ(chan_msg_decode(f.buf, plain, &f.m), CHAN_WIRE_OK);
+	chan_msg_init(&m, RUMOR_T_SUB_ACK, "a", 1);
+	m.origin = 1;
+	m.seq = f.m.seq;
+	m.u.ack.status = CHAN_ST_OK;
+	m.u.ack.lease_ms = 30000;
+	n = chan_msg_encode(&m, out, sizeof(out));
+	n = client_ack_add_session(out, n, sizeof(out), key, 3600);
+	CHECK(n > 0);
+	fake_send_raw(&f, out, n);
+	CHECK_EQ(pump(c, 1000), CLIENT_EV_SUBSCRIBED);
+	CHECK(client_has_session(c));
+	CHECK_EQ(client_stats(c)->sessions, 1);
+	CHECK_EQ(client_stats(c)->rx_cookie, 1);
+
+	/* "b" goes out now, tagged under the key. */
+	(void)pump(c, 300);
+	CHECK(fake_recv_client(&f, RUMOR_T_SUBSCRIBE, RUMOR_F_AUTH, &cf));
+	CHECK(client_tag(key, f.buf, f.len, cf.auth_off) == cf.tag);
+	CHECK_EQ(cf.stamp, 1);
+	plain = client_frame_strip(f.buf, f.len, &cf);
+	CHECK_EQ(chan_msg_decode(f.buf, plain, &f.m), CHAN_WIRE_OK);
+	fake_ack(&f, CHAN_ST_OK, 30000, 0);
+	CHECK_EQ(pump(c, 1000), CLIENT_EV_SUBSCRIBED);
+	fake_drain(&f);
+
+	/* A PUBLISH: tagged, the next stamp. */
+	CHECK_EQ(client_publish(c, "a", 1, "hi", 2), 0);
+	CHECK(fake_recv_client(&f, RUMOR_T_DATA, RUMOR_F_AUTH, &cf));
+	CHECK(client_tag(key, f.buf, f.len, cf.auth_off) == cf.tag);
+	CHECK(cf.stamp >= 2);
+	key[0] ^= 1;
+	CHECK(client_tag(key, f.buf, f.len, cf.auth_off) != cf.tag);
+
+	/* The node lost the session: a COOKIE; publishing opens another. */
+	n = client_cookie_msg(f.buf, f.len, 1, cookie, out, sizeof(out));
+	fake_send_raw(&f, out, n);
+	(void)pump(c, 100);
+	CHECK(!client_has_session(c));
+	fake_drain(&f);
+	CHECK_EQ(client_publish(c, "a", 1, "hi", 2), -EAGAIN);
+	CHECK(fake_recv_client(&f, RUMOR_T_UNSUBSCRIBE, RUMOR_F_CRED, &cf));
+
+	/* The node refuses the token: publishing says so. */
+	plain = client_frame_strip(f.buf, f.len, &cf);
+	CHECK_EQ(chan_msg_decode(f.buf, plain, &f.m), CHAN_WIRE_OK);
+	chan_msg_init(&m, RUMOR_T_SUB_ACK, "a", 1);
+	m.origin = 1;
+	m.seq = f.m.seq;
+	m.u.ack.status = CHAN_ST_TOKEN_REFUSED;
+	n = chan_msg_encode(&m, out, sizeof(out));
+	fake_send_raw(&f, out, n);
+	(void)pump(c, 100);
+	CHECK_EQ(client_publish(c, "a", 1, "hi", 2), -EACCES);
+	client_close(c);
+	close(f.fd);
+}
+
 static const struct test_section sections[] = {
 	{ "track_in_order", test_track_in_order },
 	{ "track_gap", test_track_gap_and_duplicate },
@@ -957,6 +1131,7 @@ static const struct test_section sections[] = {
 	{ "lease", test_lease },
 	{ "failures", test_node_failures },
 	{ "publish", test_publish },
+	{ "token_session", test_token_session },
 };
 
 int
