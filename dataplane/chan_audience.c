@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The control thread's channel work (docs/channels.md, "Who owns what"):
- * it takes the SUBSCRIBE, UNSUBSCRIBE, INTEREST and INTEREST_ACK the
- * lcores punt, keeps the book of audiences (chan_book.c) with its limits
+ * it takes the INTEREST, INTEREST_ACK, HANDOFF_REQ and HANDOFF the lcores
+ * punt from members (first), then the SUBSCRIBE and UNSUBSCRIBE from
+ * clients, keeps the book of audiences (chan_book.c) with its limits
  * and leases, answers with SUB_ACK and INTEREST_ACK, holds this node's
  * interest at each owner, and publishes every changed audience as a new
  * immutable entry of the audience table, freeing the old one after a
@@ -21,13 +22,18 @@
 #include <rte_ring.h>
 
 #include "chan.h"
+#include "chan_handoff.h"
 #include "rumor/chan_book.h"
 #include "dp.h"
 #include "send.h"
 #include "session.h"
+#include "token_bucket.h"
 
 #define CHAN_AUDIENCE_TIMER_MS 50u		/* Leases and interests checked. */
 #define CHAN_INTEREST_RETRY_MS 250u	/* An unanswered INTEREST again. */
+#define CHAN_HO_ANSWER_RATE 10000u	/* HANDOFFs answered a second... */
+#define CHAN_HO_ANSWER_BURST 4096u	/* ... in bursts of up to this (a
+					 * ring change moves many). */
 
 /* An INTEREST_ACK granted this pass, sent once its entry is in force. */
 struct pending_ack {
@@ -57,6 +63,7 @@ static struct {
 	uint32_t n_retired, cap_retired;
 	struct retired *retired;
 	uint32_t tombs;			/* Tombstones in the audience table. */
+	struct token_bucket ho_answers;	/* HANDOFFs sent in answer. */
 	uint32_t unacked;		/* Gauges for telemetry. */
 	uint32_t audiences;
 } cc;
@@ -70,6 +77,13 @@ chan_audience_init(void)
 		return -1;
 	cc.hz_ms = rte_get_tsc_hz() / 1000;
 	cc.req = rte_rand() >> 8;
+	token_bucket_init(&cc.ho_answers, rte_get_tsc_hz(),
+			CHAN_HO_ANSWER_RATE, CHAN_HO_ANSWER_BURST, rte_rdtsc());
+	dp.member_punt = rte_ring_create("rumor_member_punt",
+			DP_MEMBER_RING_SIZE, (int)rte_socket_id(),
+			RING_F_SC_DEQ);
+	if (dp.member_punt == NULL)
+		return -1;
 	dp.aud = aud_alloc();
 	return dp.aud != NULL ? 0 : -1;
 }
@@ -88,6 +102,14 @@ chan_audience_free(void)
 	for (uint32_t i = 0; i < cc.n_handoffs; i++)
 		rte_pktmbuf_free(cc.handoffs[i]);
 	cc.n_handoffs = 0;
+	if (dp.member_punt != NULL) {
+		struct rte_mbuf *m;
+
+		while (rte_ring_dequeue(dp.member_punt, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(dp.member_punt);
+		dp.member_punt = NULL;
+	}
 	rte_free(dp.aud);
 	dp.aud = NULL;
 	book_free(&cc.book);
@@ -305,6 +327,11 @@ on_subscribe(const struct rte_mbuf *m, const struct chan_msg *req,
 	send_sub_ack(m, req, CHAN_ST_OK, granted, 0);
 }
 
+/*
+ * INTEREST: the lcore took it only from the member its origin names
+ * (handle checks again), so a node's interest is set or withdrawn (lease
+ * 0) by that node alone.
+ */
 static void
 on_interest(const struct chan_msg *req, uint64_t now_ms)
 {
@@ -391,7 +418,7 @@ handoff_fill(struct chan_msg *a, const struct book_chan *ch, uint64_t epoch,
 	uint64_t stream = __atomic_load_n(&c->stream, __ATOMIC_RELAXED);
 	uint64_t next = __atomic_load_n(&c->next, __ATOMIC_RELAXED);
 
-	if (stream != 0 && next != 0 && next <= CHAN_SEQ_MAX &&
+	if (stream != 0 && next != 0 && next <= CHAN_HANDOFF_SEQ_MAX &&
 			__atomic_load_n(&c->epoch, __ATOMIC_RELAXED) == epoch) {
 		ho->stream = stream;
 		ho->next_seq = next;
@@ -433,6 +460,20 @@ on_handoff_req(const struct chan_msg *req, uint64_t now_ms)
 		dp.ctl_stats[CTL_HO_REQ_EARLY]++;	/* It asks again. */
 		return;
 	}
+	/*
+	 * Only the owner under this node's ring is told the state and the
+	 * interest set (the answer is larger than the request), and only
+	 * within the answer rate; a node whose ring is ahead of this one's
+	 * asks again.
+	 */
+	if (ring_owner(dp.ring, req->channel_hash) != req->origin) {
+		dp.ctl_stats[CTL_HO_REQ_REFUSED]++;
+		return;
+	}
+	if (!token_bucket_take(&cc.ho_answers, rte_rdtsc())) {
+		dp.ctl_stats[CTL_HO_REQ_RATE]++;
+		return;
+	}
 	msg_init(&a, RUMOR_T_HANDOFF, req->seq, req->channel_hash,
 			req->channel, req->channel_len);
 	handoff_fill(&a, book_find(&cc.book, req->channel_hash, req->channel,
@@ -447,11 +488,59 @@ on_handoff_req(const struct chan_msg *req, uint64_t now_ms)
  * book now, and the message goes to the channel's lcore once the entry
  * that holds it is published. Returns true if it kept m.
  */
+/* True if id is a member of the ring in force. */
+static bool
+member_now(uint32_t id)
+{
+	const struct member_list *ml = dp.members;
+	uint32_t lo = 0, hi = ml != NULL ? ml->n : 0;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (ml->id[mid] == id)
+			return true;
+		if (ml->id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+/*
+ * Whether a HANDOFF from its origin (its sender, proven) is one this
+ * node takes: from the owner under the ring before, of the epoch it
+ * owned the channel under, to this node, the owner now; and either the
+ * answer to a request the channel's lcore still waits for, or sent
+ * unasked (seq 0) for a channel this node has not settled under this
+ * ring yet.
+ */
+static bool
+handoff_open(const struct chan_msg *a)
+{
+	const struct ring_table *r = dp.ring;
+	const struct book_chan *ch;
+	const struct aud_entry *e;
+
+	if (r == NULL || r->prev == NULL || !r->agreed ||
+			ring_owner(r->prev, a->channel_hash) != a->origin ||
+			a->epoch != r->prev->epoch)
+		return false;
+	if (a->seq != 0)
+		return ho_awaits(a->channel_hash, a->seq);
+	ch = book_find(&cc.book, a->channel_hash, a->channel,
+			a->channel_len);
+	e = ch != NULL ? ch->entry : NULL;
+	return e == NULL || __atomic_load_n(&e->cell->epoch,
+			__ATOMIC_RELAXED) != r->epoch;
+}
+
 static bool
 on_handoff(struct rte_mbuf *m, const struct chan_msg *a, uint64_t now_ms)
 {
 	const struct chan_handoff *ho = &a->u.handoff;
-	uint32_t granted, limit;
+	uint32_t granted, limit, taken = 0;
 
 	dp.ctl_stats[CTL_HO_RX]++;
 	if (dp.ring == NULL || ring_owner(dp.ring, a->channel_hash) !=
@@ -459,13 +548,32 @@ on_handoff(struct rte_mbuf *m, const struct chan_msg *a, uint64_t now_ms)
 		dp.ctl_stats[CTL_HO_NOT_OWNER]++;
 		return false;
 	}
+	if (!handoff_open(a)) {
+		dp.ctl_stats[CTL_HO_REFUSED]++;
+		return false;
+	}
+	/*
+	 * Of the interest set, only current members other than this node,
+	 * at most the interest limit of a channel, each for no longer than
+	 * a node's own INTEREST asks: a stale or hostile set cannot bind
+	 * this node to send a channel far or for long.
+	 */
 	for (uint32_t i = 0; i < ho->n_nodes; i++) {
-		if (ho->node[i].id == dp.cfg.node_id)
+		const uint32_t id = ho->node[i].id;
+
+		if (id == dp.cfg.node_id)
 			continue;
+		if (taken == dp.cfg.chan_limits.interest_set ||
+				!member_now(id)) {
+			dp.ctl_stats[CTL_HO_NODES_REFUSED]++;
+			continue;
+		}
+		taken++;
 		if (book_interest(&cc.book, a->channel_hash, a->channel,
-				a->channel_len, ho->node[i].id,
-				ho->node[i].lease_ms, now_ms, &granted,
-				&limit) == CHAN_ST_OK && granted != 0)
+				a->channel_len, id, RTE_MIN(
+				ho->node[i].lease_ms, CHAN_INTEREST_LEASE_MS),
+				now_ms, &granted, &limit) == CHAN_ST_OK &&
+				granted != 0)
 			dp.ctl_stats[CTL_HO_INTERESTS]++;
 	}
 	cc.handoffs[cc.n_handoffs++] = m;
@@ -547,6 +655,11 @@ handle(struct rte_mbuf *m, uint64_t now_ms)
 	if (chan_msg_decode(p + FRAME_RUMOR_OFF, ntohs(ip->total_len) - 28u,
 			&msg) != CHAN_WIRE_OK) {
 		dp.ctl_stats[CTL_CHAN_BAD]++;
+		return false;
+	}
+	/* A member speaks only for itself; a client for nobody. */
+	if (msg.origin != chan_sender(m)) {
+		dp.ctl_stats[CTL_CHAN_NOT_SENDER]++;
 		return false;
 	}
 	switch (msg.type) {
@@ -816,21 +929,40 @@ send_acks(void)
 	cc.n_acks = 0;
 }
 
-unsigned
-chan_audience_poll(uint64_t now_tsc)
+/* Up to budget messages of ring r handled; returns how many. */
+static unsigned
+drain(struct rte_ring *r, unsigned budget, uint64_t now_ms)
 {
-	const uint64_t now_ms = now_tsc / cc.hz_ms;
 	struct rte_mbuf *m[DP_BURST];
 	unsigned total = 0, n;
 
 	do {
-		n = rte_ring_sc_dequeue_burst(dp.sub_punt, (void **)m,
-				DP_BURST, NULL);
+		n = rte_ring_sc_dequeue_burst(r, (void **)m,
+				RTE_MIN((unsigned)DP_BURST, budget - total),
+				NULL);
 		for (unsigned i = 0; i < n; i++)
 			if (!handle(m[i], now_ms))
 				rte_pktmbuf_free(m[i]);
 		total += n;
-	} while (n == DP_BURST && total < CHAN_AUDIENCE_BATCH);
+	} while (n != 0 && total < budget);
+	return total;
+}
+
+unsigned
+chan_audience_poll(uint64_t now_tsc)
+{
+	const uint64_t now_ms = now_tsc / cc.hz_ms;
+	unsigned total, members;
+
+	/*
+	 * Members' channel control first; clients have the rest of the
+	 * pass, and at least a burst, so that neither class starves.
+	 */
+	members = drain(dp.member_punt, CHAN_AUDIENCE_BATCH - DP_BURST,
+			now_ms);
+	dp.ctl_stats[CTL_MEMBER_WORK] += members;
+	total = members + drain(dp.sub_punt, CHAN_AUDIENCE_BATCH - members,
+			now_ms);
 
 	if (now_ms >= cc.next_timer_ms) {
 		struct timer_pass t = { .now_ms = now_ms };

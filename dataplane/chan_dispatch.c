@@ -3,8 +3,9 @@
  * The channel path of a forwarding lcore (docs/channels.md, "In the
  * dataplane"): where each channel message goes, and the lcore's channel
  * timers. A frame of verdict FRAME_CHAN is punted to the control thread
- * (SUBSCRIBE, UNSUBSCRIBE, INTEREST, INTEREST_ACK, HANDOFF_REQ, HANDOFF:
- * the audience punt), dropped (the types that never go to a node), or
+ * (SUBSCRIBE, UNSUBSCRIBE from clients; INTEREST, INTEREST_ACK,
+ * HANDOFF_REQ, HANDOFF from members, each class on its own bucket and
+ * ring: the audience punts), dropped (the types that never go to a node), or
  * passed to its channel's lcore, which alone keeps that channel's order
  * state (chan_state.h) and acts on it by role:
  *
@@ -49,6 +50,8 @@ chan_lcore_init(struct dp_lcore *lc)
 		return -1;
 	token_bucket_init(&lc->sub_tb, rte_get_tsc_hz(), CHAN_SUB_RATE,
 			CHAN_SUB_BURST, rte_rdtsc());
+	token_bucket_init(&lc->member_tb, rte_get_tsc_hz(), DP_MEMBER_RATE,
+			DP_MEMBER_BURST, rte_rdtsc());
 	if (ho_lcore_init(lc) < 0)
 		return -1;
 	snprintf(name, sizeof(name), "rumor_chan_in_%u", lc->queue);
@@ -188,44 +191,86 @@ chan_dispatch(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
 	chan_lcore_pass(lc, m, to);
 }
 
-/* Audience work for the control thread, within the lcore's rate. */
+/*
+ * Audience work for the control thread, within its class's rate: a
+ * client's (SUBSCRIBE, UNSUBSCRIBE) on one bucket and ring, a member's
+ * (INTEREST, INTEREST_ACK, HANDOFF_REQ, HANDOFF) on its own, which the
+ * control thread drains first, so that a client flood cannot starve the
+ * members.
+ */
 static void
 audience_punt(struct dp_lcore *lc, struct rte_mbuf *m,
-		const struct dp_port *in)
+		const struct dp_port *in, bool member)
 {
+	struct token_bucket *tb = member ? &lc->member_tb : &lc->sub_tb;
+	struct rte_ring *r = member ? dp.member_punt : dp.sub_punt;
+
 	m->port = in->id;
-	if (!token_bucket_take(&lc->sub_tb, rte_rdtsc()))
-		chan_drop(lc, m, STAT_SUB_RATE);
-	else if (rte_ring_mp_enqueue(dp.sub_punt, m) != 0)
-		chan_drop(lc, m, STAT_SUB_PUNT_FULL);
+	if (!token_bucket_take(tb, rte_rdtsc()))
+		chan_drop(lc, m, member ? STAT_MEMBER_RATE : STAT_SUB_RATE);
+	else if (rte_ring_mp_enqueue(r, m) != 0)
+		chan_drop(lc, m, member ? STAT_MEMBER_PUNT_FULL :
+				STAT_SUB_PUNT_FULL);
 	else
-		lc->stats.c[STAT_SUB_PUNTED]++;
+		lc->stats.c[member ? STAT_MEMBER_PUNTED : STAT_SUB_PUNTED]++;
 }
 
 /*
- * A node-to-node type must come from a member's address and UDP port (a
- * GOSSIP's origin is where it entered, not who sent this copy). Under
- * fault injection (tests), a share of them is dropped as if lost.
+ * Whether a message of this type names its sender in the header's
+ * origin. FANOUT and RETRANSMIT carry the publish's origin and GOSSIP
+ * the node it entered; a NACK the owner relays names the node that asked
+ * (chan_owner.c checks that relay).
  */
-static bool
-from_member(struct dp_lcore *lc, const struct rte_mbuf *m)
+static inline bool
+origin_is_sender(uint8_t type)
+{
+	switch (type) {
+	case RUMOR_T_INTEREST:
+	case RUMOR_T_INTEREST_ACK:
+	case RUMOR_T_GONE:
+	case RUMOR_T_HANDOFF_REQ:
+	case RUMOR_T_HANDOFF:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * The member that sent a node-to-node message, or 0 (counted) if it is
+ * refused. The proof of the sender is the frame's source address and
+ * UDP port, which must be a member's (of the ring in force or the one
+ * before); the one place a sender is proven, so that a tag check can
+ * take the address's place. A member speaks only for itself: a message
+ * whose origin names its sender must name this one. Under fault
+ * injection (tests), a share is dropped as if lost.
+ */
+static uint32_t
+from_member(struct dp_lcore *lc, const struct rte_mbuf *m,
+		const struct rumor_hdr *h)
 {
 	const struct ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
 			const struct ipv4_hdr *, FRAME_IP_OFF);
 	const struct udp_hdr *udp = rte_pktmbuf_mtod_offset(m,
 			const struct udp_hdr *, FRAME_UDP_OFF);
 	const struct member_list *ml = rcu_dereference(dp.members);
+	const uint32_t sender = ml != NULL ? member_at(ml, ip->src,
+			udp->src_port) : 0;
 
-	if (ml == NULL || !member_addr(ml, ip->src, udp->src_port)) {
+	if (sender == 0) {
 		lc->stats.c[STAT_CHAN_NOT_MEMBER]++;
-		return false;
+		return 0;
+	}
+	if (origin_is_sender(h->type) && ntohl(h->origin) != sender) {
+		lc->stats.c[STAT_CHAN_NOT_SENDER]++;
+		return 0;
 	}
 	if (unlikely(dp.chan_loss != 0) &&
 			rte_rand_max(100) < dp.chan_loss) {
 		lc->stats.c[STAT_CHAN_INJECTED_LOSS]++;
-		return false;
+		return 0;
 	}
-	return true;
+	return sender;
 }
 
 void
@@ -233,6 +278,7 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 		const struct ring_table *ring, const struct peer_table *peers)
 {
 	const struct rumor_hdr *h = chan_hdr(m);
+	uint32_t sender;
 	bool punt;
 
 	switch (h->type) {
@@ -241,7 +287,8 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 		return;
 	case RUMOR_T_SUBSCRIBE:
 	case RUMOR_T_UNSUBSCRIBE:
-		audience_punt(lc, m, in);
+		chan_sender_set(m, 0);
+		audience_punt(lc, m, in, false);
 		return;
 	case RUMOR_T_INTEREST:
 	case RUMOR_T_INTEREST_ACK:
@@ -261,10 +308,14 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 		return;
 	}
 	/* The node-to-node types: audience work, or to the channel's lcore. */
-	if (!from_member(lc, m))
+	sender = from_member(lc, m, h);
+	if (sender == 0) {
 		rte_pktmbuf_free(m);
-	else if (punt)
-		audience_punt(lc, m, in);
+		return;
+	}
+	chan_sender_set(m, sender);
+	if (punt)
+		audience_punt(lc, m, in, true);
 	else
 		chan_dispatch(lc, m, be64toh(h->channel_hash), ring, peers);
 }

@@ -56,6 +56,8 @@
 #define HO_DONE_SLOTS 4096u	/* Settled channels without audience. */
 #define HO_CATCHUP_MS 100u	/* A new owner catching up waits so long, */
 #define HO_CATCHUP_RETRY_MS 20u	/* asking again this often. */
+#define HO_OPEN_BUCKETS 4096u	/* Of the open requests' set (pow2), */
+#define HO_OPEN_WAYS 4u		/* each holding this many. */
 
 struct ho_wait {
 	uint64_t hash;
@@ -96,7 +98,53 @@ struct ho_lcore {
 	uint32_t link[HO_HELD_MAX];	/* Next held, or next free. */
 	struct ho_done done[HO_DONE_SLOTS];
 	struct ho_wait wait[HO_WAIT_MAX];
+	/*
+	 * The request ids of the HANDOFF_REQs this lcore waits an answer
+	 * for, by channel hash: the control thread reads them (ho_awaits)
+	 * to take an interest set only from an answer awaited. 0: free.
+	 */
+	uint64_t open[HO_OPEN_BUCKETS][HO_OPEN_WAYS];
 };
+
+/* Note req, a HANDOFF_REQ's id, as awaited for hash (unless full). */
+static void
+open_add(struct ho_lcore *ho, uint64_t hash, uint64_t req)
+{
+	uint64_t *b = ho->open[hash & (HO_OPEN_BUCKETS - 1)];
+
+	for (uint32_t i = 0; i < HO_OPEN_WAYS; i++)
+		if (b[i] == 0) {
+			__atomic_store_n(&b[i], req, __ATOMIC_RELEASE);
+			return;
+		}
+	/* Full: the answer is refused and the wait times out. */
+}
+
+/* req, awaited for hash, no longer is. */
+static void
+open_del(struct ho_lcore *ho, uint64_t hash, uint64_t req)
+{
+	uint64_t *b = ho->open[hash & (HO_OPEN_BUCKETS - 1)];
+
+	for (uint32_t i = 0; i < HO_OPEN_WAYS; i++)
+		if (b[i] == req)
+			__atomic_store_n(&b[i], 0, __ATOMIC_RELEASE);
+}
+
+bool
+ho_awaits(uint64_t hash, uint64_t req)
+{
+	const struct dp_lcore *lc = dp.lcore[chan_lcore_of(hash, dp.n_lcores)];
+	const uint64_t *b;
+
+	if (req == 0 || lc == NULL || lc->ho == NULL)
+		return false;
+	b = lc->ho->open[hash & (HO_OPEN_BUCKETS - 1)];
+	for (uint32_t i = 0; i < HO_OPEN_WAYS; i++)
+		if (__atomic_load_n(&b[i], __ATOMIC_ACQUIRE) == req)
+			return true;
+	return false;
+}
 
 int
 ho_lcore_init(struct dp_lcore *lc)
@@ -391,6 +439,7 @@ ho_hold(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 			w->epoch = ring->epoch;
 			w->prev_epoch = ring->prev->epoch;
 			w->from = ring_owner(ring->prev, hash);
+			open_add(ho, hash, w->req);
 			if (!is_member(w->from)) {
 				w->give_up_at = now + HO_GONE_WAIT_MS *
 						ho->hz_ms;
@@ -433,6 +482,8 @@ ho_hold_catchup(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
 static void
 release(struct ho_lcore *ho, struct ho_wait *w, struct ho_release *out)
 {
+	if (!w->catchup && w->from != 0)
+		open_del(ho, w->hash, w->req);
 	out->n = held_take(ho, w, out->m);
 	wait_remove(ho, w);
 }
@@ -504,9 +555,16 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	/* An answer, or the old owner's push (seq 0) while it is awaited. */
+	/*
+	 * The answer to this wait's request, from the owner under the ring
+	 * before, whom it asked (the control thread took the sender from
+	 * the frame and refused any other origin). A push (seq 0) while a
+	 * wait is open is not taken: the answer to the request follows.
+	 */
 	if (w != NULL && !w->catchup && w->from != 0 && from == w->from &&
-			(seq == w->req || seq == 0)) {
+			seq == w->req && ring->prev != NULL &&
+			ring_owner(ring->prev, be64toh(h->channel_hash)) ==
+			from) {
 		rte_pktmbuf_free(m);
 		settle(lc, w, st.stream, st.next_seq, out);
 		return;

@@ -63,6 +63,11 @@ void ho_caught_up(struct dp_lcore *lc, uint64_t hash, const char *name,
 void ho_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct ring_table *ring, struct ho_release *out);
 /*
+ * On any thread (the control thread): whether the channel's lcore waits
+ * for the answer to HANDOFF_REQ req of channel hash.
+ */
+bool ho_awaits(uint64_t hash, uint64_t req);
+/*
  * The waits' timers, from wait *at on: ask again, or end a wait whose
  * time is up (a HANDOFF wait gives up and starts a new stream). Returns
  * true at the first wait that ends, its held messages in out: the caller

@@ -6,8 +6,9 @@
  * FANOUT to each interested node and a DELIVER to each local subscriber,
  * sharing the received buffer (fanout.h). The owner keeps that buffer as
  * history, within the lcore's budget, to answer NACKs with RETRANSMIT,
- * or GONE for what it no longer holds; a NACK for what precedes a
- * handoff goes on to the owner before.
+ * or GONE for what it no longer holds, to the member that asked and
+ * within that member's rate; a NACK for what precedes a handoff goes on
+ * to the owner before.
  *
  * A PUBLISH waits (chan_handoff.c) while this node may not stamp the
  * channel yet: a handoff under way, a ring this node has yet to learn,
@@ -18,6 +19,7 @@
 #include <urcu/urcu-qsbr.h>
 
 #include <rte_branch_prediction.h>
+#include <rte_cycles.h>
 #include <rte_prefetch.h>
 
 #include "chan_handoff.h"
@@ -263,6 +265,47 @@ nack_relay(struct dp_lcore *lc, const struct rumor_hdr *h,
 	return true;
 }
 
+/*
+ * The bucket of NACK answers to member id on this lcore: one slot per
+ * id modulo DP_NACK_SLOTS, taken over (full) by another id that maps
+ * to it. Members are few and known; what they may be sent is bounded
+ * whoever asks.
+ */
+static struct token_bucket *
+nack_bucket(struct dp_lcore *lc, uint32_t id, uint64_t now)
+{
+	struct dp_nack_slot *sl = &lc->nack_tb[id & (DP_NACK_SLOTS - 1)];
+
+	if (sl->id != id) {
+		sl->id = id;
+		token_bucket_init(&sl->tb, rte_get_tsc_hz(), DP_NACK_RATE,
+				DP_NACK_BURST, now);
+	}
+	return &sl->tb;
+}
+
+/*
+ * To whom a NACK's answers go: the member that sent it (proven by the
+ * receiving lcore), never the origin the header names; but a NACK the
+ * channel's owner relays (nack_relay) names the node that asked, and its
+ * answers go there. 0 (counted) if the NACK names another node and its
+ * sender is not the owner.
+ */
+static uint32_t
+nack_asker(struct dp_lcore *lc, const struct rte_mbuf *m,
+		const struct rumor_hdr *h, const struct ring_table *ring)
+{
+	const uint32_t sender = chan_sender(m), origin = ntohl(h->origin);
+
+	if (origin == sender)
+		return sender;
+	if (sender != 0 && ring_owner(ring, be64toh(h->channel_hash)) ==
+			sender && sender != dp.cfg.node_id)
+		return origin;
+	lc->stats.c[STAT_CHAN_NACK_NOT_RELAY]++;
+	return 0;
+}
+
 /* The owner answers a NACK: RETRANSMIT what history holds, GONE the rest. */
 void
 owner_nack(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
@@ -270,7 +313,9 @@ owner_nack(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 {
 	const uint16_t clen = ntohs(h->channel_len);
 	const uint64_t hash = be64toh(h->channel_hash);
-	const uint32_t from = ntohl(h->origin);
+	const uint32_t from = nack_asker(lc, m, h, ring);
+	struct token_bucket *tb;
+	uint64_t now;
 	struct chan_state *s;
 	struct chan_nack n;
 	struct chan_range gone = { 0 };
@@ -293,10 +338,17 @@ owner_nack(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		chan_drop(lc, m, STAT_CHAN_NOT_OWNER);
 		return;
 	}
+	if (from == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
 	if (!fan_member(peers, from, &d)) {
 		chan_drop(lc, m, STAT_CHAN_NO_ROUTE);
 		return;
 	}
+	/* At most count + 1 answers, within the asking member's rate. */
+	now = rte_rdtsc();
+	tb = nack_bucket(lc, from, now);
 	if (s != NULL && s->stream == n.stream && n.first < s->base &&
 			ring_owner(ring, hash) == dp.cfg.node_id &&
 			nack_relay(lc, h, &n, s->base, ring, peers)) {
@@ -329,6 +381,10 @@ owner_nack(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 			if (q >= s->next_seq)
 				break;
 			if (hs->m != NULL && hs->seq == q) {
+				if (!token_bucket_take(tb, now)) {
+					lc->stats.c[STAT_CHAN_NACK_RATE]++;
+					break;
+				}
 				fan_init_state(&f, s, RUMOR_T_RETRANSMIT,
 						RUMOR_DEFAULT_HOP_LIMIT,
 						hs->origin, ring->epoch,
@@ -346,6 +402,10 @@ owner_nack(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 				gone.first = q;
 			gone.last = q;
 		}
+	}
+	if (gone.first != 0 && !token_bucket_take(tb, now)) {
+		lc->stats.c[STAT_CHAN_NACK_RATE]++;
+		gone.first = 0;
 	}
 	if (gone.first != 0) {
 		gone.stream = n.stream;

@@ -37,21 +37,46 @@
 #define DP_LINK_WAIT_MAX 64		/* SEND frames held for ARP (pow2,
 					 * at most SEND_HOLD_MAX). */
 #define DP_MAX_LCORES RTE_MAX_LCORE
+#define DP_MEMBER_RING_SIZE 4096	/* Member channel control awaiting
+					 * the control thread. */
+#define DP_MEMBER_RATE 20000		/* Of it, a second per lcore... */
+#define DP_MEMBER_BURST 2048		/* ... in bursts of up to this. */
+#define DP_NACK_SLOTS 64		/* NACK answer buckets, per lcore
+					 * (pow2): members share by id. */
+#define DP_NACK_RATE 20000		/* RETRANSMIT and GONE frames a
+					 * second to one member, per lcore... */
+#define DP_NACK_BURST 2048		/* ... in bursts of up to this. */
+
+/* The NACK answers one member (id, 0: unused) may still be sent. */
+struct dp_nack_slot {
+	uint32_t id;
+	struct token_bucket tb;
+};
+
+/* A member's address and the node id at it. */
+struct member_at {
+	uint64_t key;		/* IPv4 << 16 | UDP port, network order. */
+	uint32_t id;
+};
 
 /*
  * The members' ids, sorted (the gossip spread tree's order), and their
- * addresses, sorted (the source check of node-to-node channel messages).
+ * addresses with the node at each, sorted by address (who sent a
+ * node-to-node channel message).
  */
 struct member_list {
 	uint32_t n;
 	uint32_t n_addr;
-	const uint64_t *addr;	/* IPv4 << 16 | UDP port, network order. */
+	const struct member_at *addr;
 	uint32_t id[];
 };
 
-/* True if ip:port (network order) is a member's other than self's. */
-static inline bool
-member_addr(const struct member_list *l, uint32_t ip, uint16_t port)
+/*
+ * The node id of the member at ip:port (network order), other than this
+ * node; 0 (never a node id) if none.
+ */
+static inline uint32_t
+member_at(const struct member_list *l, uint32_t ip, uint16_t port)
 {
 	uint64_t key = (uint64_t)ip << 16 | port;
 	uint32_t lo = 0, hi = l->n_addr;
@@ -59,12 +84,29 @@ member_addr(const struct member_list *l, uint32_t ip, uint16_t port)
 	while (lo < hi) {
 		uint32_t mid = (lo + hi) / 2;
 
-		if (l->addr[mid] < key)
+		if (l->addr[mid].key < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return lo < l->n_addr && l->addr[lo] == key;
+	return lo < l->n_addr && l->addr[lo].key == key ? l->addr[lo].id : 0;
+}
+
+/*
+ * The member that sent a node-to-node channel message, as the receiving
+ * lcore proved it (chan_dispatch.c, from_member), carried with the mbuf
+ * to the channel's lcore or the control thread; 0 for a client's.
+ */
+static inline void
+chan_sender_set(struct rte_mbuf *m, uint32_t id)
+{
+	m->hash.usr = id;
+}
+
+static inline uint32_t
+chan_sender(const struct rte_mbuf *m)
+{
+	return m->hash.usr;
 }
 
 struct aud_table;
@@ -90,11 +132,18 @@ struct dp_lcore {
 	uint16_t queue;			/* Its RX/TX queue index on every port. */
 	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
 	const struct peer_table *hold_peers; /* Last tried for hold. */
-	/* The rate limits of the two punt paths: CONTROL frames (--punt-rate) and
-	 * SUBSCRIBE, UNSUBSCRIBE, INTEREST, INTEREST_ACK (CHAN_SUB_RATE). */
+	/*
+	 * The rate limits of the punt paths: CONTROL frames (--punt-rate);
+	 * clients' SUBSCRIBE and UNSUBSCRIBE (CHAN_SUB_RATE); members'
+	 * INTEREST, INTEREST_ACK, HANDOFF_REQ and HANDOFF (DP_MEMBER_RATE),
+	 * apart so that a client flood cannot starve the members.
+	 */
 	struct token_bucket punt_tb;
 	struct token_bucket sub_tb;
 	struct token_bucket arp_tb;	/* ARP to the control thread (arp.h). */
+	struct token_bucket member_tb;
+	/* RETRANSMIT and GONE frames each member may be sent, per slot. */
+	struct dp_nack_slot nack_tb[DP_NACK_SLOTS];
 	/* Channel messages handed over by other lcores (MP/SC). */
 	struct rte_ring *chan_in;
 	struct chan_lcore *chan;	/* Its channels' order state. */
@@ -132,7 +181,8 @@ struct dp {
 	/* Channels (docs/channels.md, "In the dataplane"). */
 	struct aud_table *aud;		/* Audiences, published per entry. */
 	struct member_list *members;	/* Sorted member ids, published. */
-	struct rte_ring *sub_punt;	/* lcores -> control: audience work. */
+	struct rte_ring *sub_punt;	/* lcores -> control: clients' work. */
+	struct rte_ring *member_punt;	/* lcores -> control: members'. */
 	struct rte_mempool *hdr_pool[RTE_MAX_NUMA_NODES]; /* Fan-out headers. */
 	uint64_t boot;			/* Boot number: start time in us. */
 	uint32_t chan_loss;		/* Fault injection, percent (tests). */

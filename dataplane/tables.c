@@ -145,7 +145,8 @@ id_cmp(const void *a, const void *b)
 static int
 addr_cmp(const void *a, const void *b)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	uint64_t x = ((const struct member_at *)a)->key;
+	uint64_t y = ((const struct member_at *)b)->key;
 
 	return x < y ? -1 : x > y;
 }
@@ -162,33 +163,50 @@ members_build(const struct rumor_config *cfg, const struct rumor_config *also)
 	const uint32_t n_also = also != NULL ? also->n_members : 0;
 	size_t ids = RTE_ALIGN_CEIL(n * sizeof(uint32_t), sizeof(uint64_t));
 	struct member_list *l = rte_malloc_socket("rumor_members",
-			sizeof(*l) + ids + (n + n_also) * sizeof(uint64_t),
-			RTE_CACHE_LINE_SIZE, table_socket());
-	uint64_t *addr;
+			sizeof(*l) + ids + (n + n_also) *
+			sizeof(struct member_at), RTE_CACHE_LINE_SIZE,
+			table_socket());
+	struct member_at *addr;
 	uint32_t k = 0, j = 0;
 
 	if (l == NULL)
 		return NULL;
-	addr = (uint64_t *)((uint8_t *)l->id + ids);
+	addr = (struct member_at *)((uint8_t *)l->id + ids);
 	l->n = n;
 	for (uint32_t i = 0; i < n; i++) {
 		const struct config_member *m = &cfg->members[i];
 
 		l->id[i] = m->id;
 		if (m->id != cfg->node_id)
-			addr[k++] = (uint64_t)m->ip << 16 | htons(m->udp_port);
+			addr[k++] = (struct member_at){ .id = m->id,
+				.key = (uint64_t)m->ip << 16 |
+					htons(m->udp_port) };
 	}
+	/*
+	 * The ring before's members only at addresses the ring in force
+	 * does not give another node: the node at an address is the one
+	 * in force.
+	 */
+	qsort(addr, k, sizeof(addr[0]), addr_cmp);
+	l->addr = addr;
+	l->n_addr = k;
+	j = k;
 	for (uint32_t i = 0; i < n_also; i++) {
 		const struct config_member *m = &also->members[i];
+		const uint64_t key = (uint64_t)m->ip << 16 | htons(m->udp_port);
 
-		if (m->id != cfg->node_id)
-			addr[k++] = (uint64_t)m->ip << 16 | htons(m->udp_port);
+		if (m->id != cfg->node_id && member_at(l, m->ip,
+				htons(m->udp_port)) == 0)
+			addr[j++] = (struct member_at){ .id = m->id,
+				.key = key };
 	}
+	k = j;
+	j = 0;
 	qsort(l->id, n, sizeof(l->id[0]), id_cmp);
 	qsort(addr, k, sizeof(addr[0]), addr_cmp);
 	/* One copy of each address. */
 	for (uint32_t i = 0; i < k; i++)
-		if (j == 0 || addr[i] != addr[j - 1])
+		if (j == 0 || addr[i].key != addr[j - 1].key)
 			addr[j++] = addr[i];
 	k = j;
 	/* The address list leaves this node out: its own are not members'. */

@@ -54,6 +54,12 @@
  * bit left free keeps every sum and difference of two sequences in range.
  */
 #define CHAN_SEQ_MAX ((UINT64_C(1) << 63) - 1)
+/*
+ * The largest next_seq a HANDOFF may carry: half the range. No stream
+ * gets near it (2^62 messages), and a HANDOFF that claims more would
+ * leave its stream no room to go on.
+ */
+#define CHAN_HANDOFF_SEQ_MAX (CHAN_SEQ_MAX / 2)
 
 /* Leases, in milliseconds, as they travel. */
 #define CHAN_LEASE_MAX_MS 300000u	/* Longest lease on the wire. */
@@ -231,8 +237,8 @@ struct chan_nack {
  * channel, sent once the old owner no longer orders it.
  *   0 u64 stream: the stream the old owner ordered it under; 0 if it
  *         held no state (the new owner then starts its own)
- *   8 u64 next_seq: the next sequence of that stream, 1 .. CHAN_SEQ_MAX;
- *         0 exactly when stream is 0
+ *   8 u64 next_seq: the next sequence of that stream, 1 ..
+ *         CHAN_HANDOFF_SEQ_MAX; 0 exactly when stream is 0
  *  16 u32 count: nodes that follow, 0 .. CHAN_HANDOFF_NODES_MAX
  *  20 u32 reserved, zero
  *  24     count times: u32 node id (not 0), u32 lease_ms left

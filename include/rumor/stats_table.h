@@ -118,6 +118,8 @@
 	  "Dropped: PUBLISH over the maximum size")			\
 	X(STAT_CHAN_NOT_MEMBER, "drop_chan_not_member",			\
 	  "Dropped: node-to-node type from a non-member")		\
+	X(STAT_CHAN_NOT_SENDER, "drop_chan_not_sender",			\
+	  "Dropped: a member's message naming another as origin")	\
 	X(STAT_CHAN_UNEXPECTED, "drop_chan_unexpected",			\
 	  "Dropped: SUB_ACK, DELIVER or GAP sent to a node")		\
 	X(STAT_CHAN_NOT_OWNER, "drop_chan_not_owner",			\
@@ -134,6 +136,12 @@
 	  "Dropped: audience messages over the punt rate")		\
 	X(STAT_SUB_PUNT_FULL, "drop_sub_punt_full",			\
 	  "Dropped: audience punt ring full")				\
+	X(STAT_MEMBER_PUNTED, "member_punted",				\
+	  "Members' channel control queued for the control thread")	\
+	X(STAT_MEMBER_RATE, "drop_member_rate",				\
+	  "Dropped: members' channel control over its punt rate")	\
+	X(STAT_MEMBER_PUNT_FULL, "drop_member_punt_full",		\
+	  "Dropped: members' channel control ring full")		\
 	X(STAT_CHAN_TABLE_FULL, "drop_chan_table_full",			\
 	  "Dropped: lcore channel table full")				\
 	X(STAT_CHAN_NOMEM, "drop_chan_nomem",				\
@@ -191,6 +199,10 @@
 	  "PUBLISHes sent on: owner changed")				\
 	X(STAT_CHAN_NACK_RELAYED, "chan_nack_relayed",			\
 	  "NACKs passed to the owner before")				\
+	X(STAT_CHAN_NACK_NOT_RELAY, "drop_chan_nack_not_relay",		\
+	  "Dropped: NACK for another node, not from the owner")	\
+	X(STAT_CHAN_NACK_RATE, "drop_chan_nack_rate",			\
+	  "NACK answers not sent: over the asking member's rate")	\
 	X(STAT_HO_HELD, "handoff_held",					\
 	  "PUBLISHes held for a handoff")				\
 	X(STAT_HO_HOLD_FULL, "drop_handoff_hold_full",			\
@@ -375,6 +387,18 @@
 	X(CTL_SUB_REFUSED_TOKEN, "sub_refused_token",			\
 	  "Refused: SUBSCRIBE the client's token does not allow")	\
 	X(CTL_CLIENT_BAD, "drop_client_ctl_bad",			\
-	  "Dropped: client request refused on the control thread")
+	  "Dropped: client request refused on the control thread")	\
+	X(CTL_HO_REQ_REFUSED, "handoff_req_refused",			\
+	  "HANDOFF_REQs from a node that does not own the channel")	\
+	X(CTL_HO_REQ_RATE, "handoff_req_rate",				\
+	  "HANDOFF_REQs not answered: over the answer rate")		\
+	X(CTL_HO_REFUSED, "handoff_refused",				\
+	  "HANDOFFs not from the owner before, or not awaited")	\
+	X(CTL_HO_NODES_REFUSED, "handoff_nodes_refused",		\
+	  "HANDOFF nodes not taken: not members, or over the limit")	\
+	X(CTL_CHAN_NOT_SENDER, "drop_chan_ctl_not_sender",		\
+	  "Dropped: control-thread message not from its origin")	\
+	X(CTL_MEMBER_WORK, "member_work",				\
+	  "Members' channel control taken by the control thread")
 
 #endif /* RUMOR_STATS_TABLE_H */

@@ -157,7 +157,7 @@ chan_handoff_check(const struct chan_handoff *ho)
 	if (ho->n_nodes > CHAN_HANDOFF_NODES_MAX)
 		return CHAN_WIRE_LENGTH;
 	if ((ho->stream == 0) != (ho->next_seq == 0) ||
-			ho->next_seq > CHAN_SEQ_MAX)
+			ho->next_seq > CHAN_HANDOFF_SEQ_MAX)
 		return CHAN_WIRE_SEQ;
 	for (uint32_t i = 0; i < ho->n_nodes; i++) {
 		if (ho->node[i].id == 0)

@@ -27,7 +27,7 @@ fuzz_handoff(const uint8_t *copy, size_t size)
 	FUZZ_CHECK(size == CHAN_HANDOFF_LEN + h.n_nodes *
 			CHAN_HANDOFF_NODE_LEN);
 	FUZZ_CHECK((h.stream == 0) == (h.next_seq == 0));
-	FUZZ_CHECK(h.next_seq <= CHAN_SEQ_MAX);
+	FUZZ_CHECK(h.next_seq <= CHAN_HANDOFF_SEQ_MAX);
 	for (uint32_t i = 0; i < h.n_nodes; i++)
 		FUZZ_CHECK(h.node[i].id != 0 && h.node[i].lease_ms >= 1 &&
 				h.node[i].lease_ms <= CHAN_LEASE_MAX_MS);

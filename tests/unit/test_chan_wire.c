@@ -529,7 +529,7 @@ test_round_trip_handoff(void)
 	check_round_trip(&m);
 	check_handoff_bytes(&m);
 	m.u.handoff.stream = UINT64_MAX;
-	m.u.handoff.next_seq = CHAN_SEQ_MAX;
+	m.u.handoff.next_seq = CHAN_HANDOFF_SEQ_MAX;
 	check_round_trip(&m);
 	check_handoff_bytes(&m);
 	m.u.handoff.n_nodes = 2;
@@ -1135,9 +1135,19 @@ test_handoff_errors(void)
 		CHECK_BYTE(b + o, 0x01, CHAN_WIRE_RESERVED);
 		CHECK_BYTE(b + o, 0x80, CHAN_WIRE_RESERVED);
 	}
-	/* Stream and next_seq: both 0 or neither; next_seq in range. */
+	/*
+	 * Stream and next_seq: both 0 or neither; next_seq from 1 to half
+	 * the sequence range, so that no HANDOFF leaves its stream without
+	 * room or sets a subscriber's next sequence near the end.
+	 */
 	CHECK_STREAM(b, CHAN_WIRE_SEQ);
-	CHECK_SEQ(b + 8);
+	CHECK_FIELD(b + 8, 8, 0, CHAN_WIRE_SEQ);
+	CHECK_FIELD(b + 8, 8, 1, CHAN_WIRE_OK);
+	CHECK_FIELD(b + 8, 8, CHAN_HANDOFF_SEQ_MAX, CHAN_WIRE_OK);
+	CHECK_FIELD(b + 8, 8, CHAN_HANDOFF_SEQ_MAX + 1, CHAN_WIRE_SEQ);
+	CHECK_FIELD(b + 8, 8, CHAN_SEQ_MAX, CHAN_WIRE_SEQ);
+	CHECK_FIELD(b + 8, 8, CHAN_SEQ_MAX + 1, CHAN_WIRE_SEQ);
+	CHECK_FIELD(b + 8, 8, UINT64_MAX, CHAN_WIRE_SEQ);
 	/* Each node: its id, then its lease. */
 	for (size_t i = 0; i < 3; i++) {
 		const size_t nd = b + 24 + 8 * i;
@@ -1191,6 +1201,10 @@ test_handoff_errors(void)
 	check_refused(&m, __LINE__);
 	m.u.handoff.next_seq = 0;
 	m.u.handoff.stream = 1;
+	check_refused(&m, __LINE__);
+	m.u.handoff.next_seq = CHAN_HANDOFF_SEQ_MAX + 1;
+	check_refused(&m, __LINE__);
+	m.u.handoff.next_seq = CHAN_SEQ_MAX;
 	check_refused(&m, __LINE__);
 	m.u.handoff.next_seq = CHAN_SEQ_MAX + 1;
 	check_refused(&m, __LINE__);
@@ -1521,6 +1535,9 @@ static const struct raw_step {
 	{ 0, 8, 0, CHAN_WIRE_OK },
 	{ 8, 8, 1, CHAN_WIRE_SEQ },
 	{ 0, 8, 9, RAW_NEXT }, { 8, 8, CHAN_SEQ_MAX + 1, CHAN_WIRE_SEQ },
+	{ 8, 8, CHAN_SEQ_MAX, CHAN_WIRE_SEQ },
+	{ 8, 8, CHAN_HANDOFF_SEQ_MAX + 1, CHAN_WIRE_SEQ },
+	{ 8, 8, CHAN_HANDOFF_SEQ_MAX, CHAN_WIRE_OK },
 	/* The second node's id, then its lease. */
 	{ 8, 8, 10, RAW_NEXT }, { 32, 4, 0, CHAN_WIRE_RANGE },
 	{ 32, 4, 1, RAW_NEXT }, { 36, 4, 0, CHAN_WIRE_LEASE },
@@ -1548,7 +1565,7 @@ test_parts_handoff(void)
 		for (int state = 0; state < 2; state++) {
 			memset(&ho, 0, sizeof(ho));
 			ho.stream = state ? 0xabcdef0123456789ull : 0;
-			ho.next_seq = state ? CHAN_SEQ_MAX - 5 : 0;
+			ho.next_seq = state ? CHAN_HANDOFF_SEQ_MAX - 5 : 0;
 			ho_fill(&ho, counts[k]);
 			/* One byte short: nothing written. */
 			memset(hb, 0xa5, sizeof(hb));
@@ -1641,6 +1658,10 @@ test_parts_handoff(void)
 	check_ho_refused(&ho, __LINE__);
 	ho.stream = 9;
 	ho.next_seq = CHAN_SEQ_MAX + 1;
+	check_ho_refused(&ho, __LINE__);
+	ho.next_seq = CHAN_SEQ_MAX;
+	check_ho_refused(&ho, __LINE__);
+	ho.next_seq = CHAN_HANDOFF_SEQ_MAX + 1;
 	check_ho_refused(&ho, __LINE__);
 	ho.next_seq = 10;
 	ho.node[1].id = 0;
