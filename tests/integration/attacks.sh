@@ -60,13 +60,14 @@ lab_up 1 2 3
 lab_wait_epoch 3 1 2 3
 declare -A MAC
 for i in 1 2 3; do MAC[$i]=$(lab_mac "$i"); done
+VIC_MAC=$(ip netns exec "$LAB-vic" cat /sys/class/net/vic-h/address)
 echo "   ring epoch $EPOCH; nodes at ${MAC[1]} ${MAC[2]} ${MAC[3]}"
 
 # The stamper: each line a subscriber prints, with the time it came.
 cat >"$LAB_DIR/stamp.py" <<'PY'
 import sys, time
 for line in sys.stdin:
-    sys.stdout.write("%.6f %s" % (time.monotonic(), line))
+    sys.stdout.write("%.6f %s" % (time.time(), line))
     sys.stdout.flush()
 PY
 
@@ -74,7 +75,7 @@ PY
 # the publishers sent. Arguments: IDX MSGS T0 T1, then TAG=FILE=CHANNELS
 # (comma-separated) for each subscriber. Prints "injected lost gap_ms
 # detail", gap_ms the longest pause between a subscriber's honest
-# deliveries from its first after T0 until T1 (monotonic seconds).
+# deliveries from its first after T0 until T1 (seconds since the epoch).
 cat >"$LAB_DIR/judge.py" <<'PY'
 import re, sys
 idx, msgs, t0, t1 = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), \
@@ -118,7 +119,7 @@ for arg in sys.argv[5:]:
     # From the first honest delivery (the publishers start one by one)
     # to the end of publishing: a node that stops delivering shows too.
     times = sorted(times)
-    times = times + [t1] if times else [t0, t1]
+    times = times + [t1 - 0.2] if times else [t0, t1]
     g = max(b - a for a, b in zip(times, times[1:]))
     gap = max(gap, g)
     detail.append("%s:lost=%d,forged=%d,gap=%.0fms" % (tag, missing, bad,
@@ -126,7 +127,7 @@ for arg in sys.argv[5:]:
 print(injected, lost, "%.0f" % (gap * 1000), " ".join(detail))
 PY
 
-now() { python3 -c 'import time; print("%.6f" % time.monotonic())'; }
+now() { date +%s.%N; }
 
 # pick IDX: the case's channels. C[1..3]: owned by nodes 1..3, followed
 # by both subscribers; V: owned by node 1, followed by node 1's alone;
@@ -214,6 +215,13 @@ count_bytes() {
 	wait "$COUNTPID" 2>/dev/null || true
 	COUNT=$(sed -n 's/.*bytes=\([0-9]*\).*/\1/p' "$1")
 	COUNT=${COUNT:-0}
+}
+
+# vic_seen: the victim sends a frame, so that the bridge, which saw its
+# MAC on the attacker's port, takes it back.
+vic_seen() {
+	ip netns exec "$LAB-vic" ping -c 1 -W 1 10.77.0.100 >/dev/null 2>&1 ||
+		true
 }
 
 # ratio A B: A / B with two decimals (0 when B is 0).
@@ -403,8 +411,9 @@ case_sub_reflect() {
 	count_start "$LAB_DIR/victim" vic --to 10.77.0.200 --seconds 2
 	sleep 0.1
 	ATK_BYTES=0
-	atk_send 1 --src 10.77.0.200:9999 --type 3 --channel "${C[1]}" \
-		--seq 1 --lease 300000
+	atk_send 1 --src 10.77.0.200:9999 --src-mac "$VIC_MAC" --type 3 \
+		--channel "${C[1]}" --seq 1 --lease 300000
+	vic_seen
 	count_bytes "$LAB_DIR/victim"
 	v=$COUNT
 	AMP=$(ratio "$v" "$ATK_BYTES")
@@ -441,8 +450,10 @@ case_sub_4096() {
 	count_start "$LAB_DIR/victim" vic --to 10.77.0.200 --seconds 2
 	sleep 0.1
 	ATK_BYTES=0
-	atk_send 1 --src 10.77.0.200:10000 --vary-port 4096 --count 4096 \
-		--type 3 --channel "${C[1]}" --seq 1 --lease 300000 --rate 15000
+	atk_send 1 --src 10.77.0.200:10000 --src-mac "$VIC_MAC" \
+		--vary-port 4096 --count 4096 --type 3 --channel "${C[1]}" \
+		--seq 1 --lease 300000 --rate 15000
+	vic_seen
 	count_bytes "$LAB_DIR/victim"
 	v=$COUNT
 	AMP=$(ratio "$v" "$ATK_BYTES")
@@ -455,17 +466,20 @@ case_sub_exhaust() {
 	local v
 	case $1 in
 	pre)
+		SG0=$(lab_stat 1 sub_granted)
 		count_start "$LAB_DIR/victim" vic --to 10.77.0.200 --seconds 5
 		ATK_BYTES=0
-		atk_send 1 --src 10.77.0.200:20000 --vary-port 16384 \
-			--vary-channel 4 --name-every 16384 --count 65536 \
-			--type 3 --channel "x$IDX" --seq 1 --lease 12000 \
-			--rate 18000 ;;
+		atk_send 1 --src 10.77.0.200:20000 --src-mac "$VIC_MAC" \
+			--vary-port 16384 --vary-channel 4 --name-every 16384 \
+			--count 65536 --type 3 --channel "x$IDX" --seq 1 \
+			--lease 12000 --rate 18000
+		vic_seen ;;
 	post)
 		count_bytes "$LAB_DIR/victim"
-	v=$COUNT
+		v=$COUNT
 		AMP=$(ratio "$v" "$ATK_BYTES")
-		EFFECT="victim_bytes=$v" ;;
+		EFFECT="forged_granted=$(stat_delta 1 sub_granted "$SG0")"
+		EFFECT="$EFFECT victim_bytes=$v" ;;
 	esac
 }
 
@@ -563,16 +577,19 @@ case_arp_spoof() {
 	esac
 }
 
-# A genuine stamped PUBLISH from node 3 to an owner, captured on the
-# bridge (made a hub for the capture: ageing 0, as on a shared segment),
-# sent again 20 times.
+# A genuine stamped PUBLISH from node 3 to an owner, captured by the
+# attacker (node 3's bridge port mirrored to the attacker's for the
+# capture, as a shared segment or a mirror port would show it), sent
+# again 20 times.
 case_replay() {
 	[ "$1" = during ] || return 0
-	"${NS[@]}" ip link set br0 type bridge ageing_time 0
+	"${NS[@]}" tc qdisc add dev n3 ingress
+	"${NS[@]}" tc filter add dev n3 parent ffff: matchall \
+		action mirred egress mirror dev atk
 	"${ATK[@]}" capture --iface atk-h --from 10.77.0.3 --types 1 \
 		--with-origin --seconds 1.5 --file "$LAB_DIR/captured" \
 		>"$LAB_DIR/capture.out" || true
-	"${NS[@]}" ip link set br0 type bridge ageing_time 30000
+	"${NS[@]}" tc qdisc del dev n3 ingress
 	if [ -s "$LAB_DIR/captured" ]; then
 		"${ATK[@]}" replay --iface atk-h --file "$LAB_DIR/captured" \
 			--count 20 --rate 100 >/dev/null
@@ -624,7 +641,7 @@ run_case() {
 	sleep 0.5
 	"$fn" during
 	for i in "${pubs[@]}"; do wait "$i" || true; done
-	t1=$(python3 -c "print($(now) - 0.2)")
+	t1=$(now)
 	wait "$rxpid" || true
 	sleep 0.7
 	"$fn" post
