@@ -220,8 +220,8 @@ count_bytes() {
 # vic_seen: the victim sends a frame, so that the bridge, which saw its
 # MAC on the attacker's port, takes it back.
 vic_seen() {
-	ip netns exec "$LAB-vic" ping -c 1 -W 1 10.77.0.100 >/dev/null 2>&1 ||
-		true
+	"${VIC[@]}" send --udp --src 10.77.0.200:9 --dst 10.77.0.100:9 \
+		--type 3 --channel hello >/dev/null 2>&1 || true
 }
 
 # ratio A B: A / B with two decimals (0 when B is 0).
@@ -577,19 +577,22 @@ case_arp_spoof() {
 	esac
 }
 
-# A genuine stamped PUBLISH from node 3 to an owner, captured by the
-# attacker (node 3's bridge port mirrored to the attacker's for the
-# capture, as a shared segment or a mirror port would show it), sent
-# again 20 times.
+# A genuine stamped PUBLISH from node 3 to node 1 (the owner of C[1]),
+# captured by the attacker, who takes node 1's MAC on the bridge for a
+# moment (frames from that MAC: the bridge then sends node 1's frames to
+# the attacker's port), then sent again 20 times once node 1 has its
+# traffic back.
 case_replay() {
 	[ "$1" = during ] || return 0
-	"${NS[@]}" tc qdisc add dev n3 ingress
-	"${NS[@]}" tc filter add dev n3 parent ffff: matchall \
-		action mirred egress mirror dev atk
-	"${ATK[@]}" capture --iface atk-h --from 10.77.0.3 --types 1 \
-		--with-origin --seconds 1.5 --file "$LAB_DIR/captured" \
-		>"$LAB_DIR/capture.out" || true
-	"${NS[@]}" tc qdisc del dev n3 ingress
+	"${ATK[@]}" capture --iface atk-h --from 10.77.0.3 --to 10.77.0.1 \
+		--types 1 --with-origin --seconds 1.5 \
+		--file "$LAB_DIR/captured" >"$LAB_DIR/capture.out" &
+	local cap=$!
+	lab_pid "$cap"
+	"${ATK[@]}" steal --iface atk-h --src-mac "${MAC[1]}" --seconds 0.3 \
+		>/dev/null
+	wait "$cap" || true
+	sleep 0.3
 	if [ -s "$LAB_DIR/captured" ]; then
 		"${ATK[@]}" replay --iface atk-h --file "$LAB_DIR/captured" \
 			--count 20 --rate 100 >/dev/null
