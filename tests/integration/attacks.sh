@@ -577,22 +577,17 @@ case_arp_spoof() {
 	esac
 }
 
-# A genuine stamped PUBLISH from node 3 to node 1 (the owner of C[1]),
-# captured by the attacker, who takes node 1's MAC on the bridge for a
-# moment (frames from that MAC: the bridge then sends node 1's frames to
-# the attacker's port), then sent again 20 times once node 1 has its
-# traffic back.
+# A genuine PUBLISH stamped by node 3 on its way to node 1 (the owner of
+# C[1]), captured by the attacker while the bridge floods every frame to
+# every port (ageing 0: a hub, as a shared segment or a mirror port shows
+# the traffic), then sent again 20 times.
 case_replay() {
 	[ "$1" = during ] || return 0
-	"${ATK[@]}" capture --iface atk-h --from 10.77.0.3 --to 10.77.0.1 \
-		--types 1 --with-origin --seconds 1.5 \
-		--file "$LAB_DIR/captured" >"$LAB_DIR/capture.out" &
-	local cap=$!
-	lab_pid "$cap"
-	"${ATK[@]}" steal --iface atk-h --src-mac "${MAC[1]}" --seconds 0.3 \
-		>/dev/null
-	wait "$cap" || true
-	sleep 0.3
+	"${NS[@]}" ip link set br0 type bridge ageing_time 0
+	"${ATK[@]}" capture --iface atk-h --to 10.77.0.1 --types 1 \
+		--with-origin --seconds 1.5 --file "$LAB_DIR/captured" \
+		>"$LAB_DIR/capture.out" || true
+	"${NS[@]}" ip link set br0 type bridge ageing_time 30000
 	if [ -s "$LAB_DIR/captured" ]; then
 		"${ATK[@]}" replay --iface atk-h --file "$LAB_DIR/captured" \
 			--count 20 --rate 100 >/dev/null

