@@ -610,8 +610,8 @@ BASE_RX=() BASE_GAP=0
 
 # run_case NAME: one case, its line.
 run_case() {
-	local name=$1 fn=case_$1 subs=() t0 t1 inj lost gap detail rx stall
-	local i g ok=PASS pubs=() n1 n2 chans
+	local name=$1 fn=case_$1 t0 t1 inj lost gap detail rx stall
+	local i g c ok=PASS pubs=() n1 n2 chans
 	IDX=$((IDX + 1))
 	AMP=0 EFFECT= CHECK_FAIL=
 	WANT_BCAST=0
@@ -630,16 +630,23 @@ run_case() {
 	local rxpid=$!
 	lab_pid "$rxpid"
 	t0=$(now)
+	rm -f "$LAB_DIR"/pubend.*
 	for c in "${chans[@]}" "$V"; do
-		"${NS[@]}" "$RUMOR" pub --node 10.77.0.3:7946 --count "$MSGS" \
-			--rate "$RATE" "$c" "h$IDX" >/dev/null 2>&1 &
+		# Each publisher, then the time it ended: the attack may last
+		# longer than the honest traffic.
+		{
+			"${NS[@]}" "$RUMOR" pub --node 10.77.0.3:7946 \
+				--count "$MSGS" --rate "$RATE" "$c" "h$IDX" \
+				>/dev/null 2>&1 || true
+			now >"$LAB_DIR/pubend.$c"
+		} &
 		pubs+=($!)
 		lab_pid "$!"
 	done
 	sleep 0.5
 	"$fn" during
 	for i in "${pubs[@]}"; do wait "$i" || true; done
-	t1=$(now)
+	t1=$(sort -n "$LAB_DIR"/pubend.* | tail -n 1)
 	wait "$rxpid" || true
 	sleep 0.7
 	"$fn" post
