@@ -239,10 +239,19 @@ healthy() {
 	! grep -Eq ':(dead|59[0-9]|6[0-9][0-9])( |$)' <<<"$g"
 }
 restart_cluster() {
-	local i
+	local i k p pids=()
 	echo "   a node stopped forwarding: the cluster starts again"
-	for i in 1 2 3; do lab_kill9 "$i"; done
-	sleep 0.5
+	for i in 1 2 3; do
+		pids+=($(lab_node_pid "$i" control) $(lab_node_pid "$i" dataplane))
+		lab_kill9 "$i"
+	done
+	# Gone for good, sockets and all, before they start again.
+	for p in "${pids[@]}"; do
+		for k in $(seq 1 100); do
+			lab_gone "$p" && break
+			sleep 0.1
+		done
+	done
 	lab_up 1 2 3
 	lab_wait_epoch 3 1 2 3
 }
