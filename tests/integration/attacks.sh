@@ -586,15 +586,15 @@ case_arp_spoof() {
 	esac
 }
 
-# A genuine PUBLISH stamped by node 3 on its way to node 1 (the owner of
-# C[1]), captured by the attacker while the bridge floods every frame to
+# A genuine PUBLISH stamped by node 3 on its way to an owner (a PUBLISH
+# with an origin is only ever between nodes), captured by the attacker while the bridge floods every frame to
 # every port (ageing 0: a hub, as a shared segment or a mirror port shows
 # the traffic), then sent again 20 times.
 case_replay() {
 	[ "$1" = during ] || return 0
 	"${NS[@]}" ip link set br0 type bridge ageing_time 0
-	"${ATK[@]}" capture --iface atk-h --to 10.77.0.1 --types 1 \
-		--with-origin --seconds 1.5 --file "$LAB_DIR/captured" \
+	"${ATK[@]}" capture --iface atk-h --types 1 --with-origin \
+		--seconds 1.5 --file "$LAB_DIR/captured" \
 		>"$LAB_DIR/capture.out" || true
 	"${NS[@]}" ip link set br0 type bridge ageing_time 30000
 	if [ -s "$LAB_DIR/captured" ]; then

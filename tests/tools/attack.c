@@ -293,6 +293,7 @@ forge_control(uint8_t *buf, const struct atk_opts *o, uint64_t i)
 {
 	uint8_t tag[32];
 	size_t body = 64;
+	uint32_t sender = htonl(o->origin);
 	uint64_t v;
 
 	memset(buf, 0, SEAL_HDR_LEN + body + SEAL_TAG_LEN);
@@ -306,8 +307,7 @@ forge_control(uint8_t *buf, const struct atk_opts *o, uint64_t i)
 	crypto_generichash(tag, sizeof(tag), (const uint8_t *)o->label,
 			strlen(o->label), NULL, 0);
 	memcpy(buf + 8, tag, 8);
-	v = htonl(o->origin);
-	memcpy(buf + 16, &v, 4);
+	memcpy(buf + 16, &sender, 4);
 	v = htobe64(o->boot != 0 ? o->boot : UINT64_MAX);
 	memcpy(buf + 24, &v, 8);
 	v = htobe64(i + 1);
