@@ -636,3 +636,74 @@ lab_wait_audience() {
 		"$(lab_info "$1" chan_interest_unanswered) unanswered;" \
 		"want $2, 0"
 }
+
+# lab_host NAME IP: a host on the bridge that is not a node (an attacker,
+# a victim): namespace $LAB-NAME whose interface NAME-h, a veth whose
+# peer NAME is on br0, has address IP/24. Its kernel answers ARP for IP.
+lab_host() {
+	local ns="$LAB-$1"
+	lab_netns "$1"
+	"${NS[@]}" ip link add "$1" type veth peer name "$1-h"
+	"${NS[@]}" ip link set "$1-h" netns "$ns"
+	"${NS[@]}" ip link set "$1" master br0 up
+	ip netns exec "$ns" ip link set "$1-h" up
+	ip netns exec "$ns" ip addr add "$2/24" dev "$1-h"
+	if command -v ethtool >/dev/null; then
+		ip netns exec "$ns" ethtool -K "$1-h" tx off >/dev/null 2>&1 ||
+			true
+	fi
+}
+
+# lab_mac ID: the MAC address of node ID's port (nID-dp).
+lab_mac() { ip netns exec "$LAB-n$1" cat "/sys/class/net/n$1-dp/address"; }
+
+# lab_rx_gaps SECONDS ID...: watch each node's rx counter (/rumor/stats)
+# every 5 ms for SECONDS; print, per node, "ID:MS", the longest time in
+# milliseconds it did not move ("ID:dead" if its telemetry stopped
+# answering). One telemetry connection a node.
+lab_rx_gaps() {
+	local t=$1 i socks=()
+	shift
+	for i in "$@"; do
+		socks+=("$i=/var/run/dpdk/${LAB}n$i/dpdk_telemetry.v2")
+	done
+	python3 - "$t" "${socks[@]}" <<'PY'
+import re, socket, sys, time
+limit = float(sys.argv[1])
+nodes = [a.split("=", 1) for a in sys.argv[2:]]
+rx_re = re.compile(rb'"rx": *(\d+)')
+conns, last, since, gap = {}, {}, {}, {}
+def ask(i, path):
+    try:
+        if i not in conns:
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.settimeout(0.5)
+            s.connect(path)
+            s.recv(4096)
+            conns[i] = s
+        conns[i].send(b"/rumor/stats")
+        m = rx_re.search(conns[i].recv(1 << 20))
+        return int(m.group(1)) if m else None
+    except OSError:
+        conns.pop(i, None)
+        return None
+t0 = time.monotonic()
+end = t0 + limit
+for i, _ in nodes:
+    since[i], gap[i], last[i] = t0, 0.0, None
+while True:
+    now = time.monotonic()
+    for i, path in nodes:
+        v = ask(i, path)
+        now = time.monotonic()
+        if v is not None and v != last[i]:
+            last[i] = v
+            since[i] = now
+        gap[i] = max(gap[i], now - since[i])
+    if now >= end:
+        break
+    time.sleep(0.005)
+print(" ".join("%s:%s" % (i, "%.0f" % (gap[i] * 1000) if last[i] is not None
+      else "dead") for i, _ in nodes))
+PY
+}
