@@ -68,6 +68,8 @@ struct swim_self {
 
 /* One datagram to send. */
 struct swim_out {
+	uint32_t to;		/* Receiver's node id; 0 if not known (a seed
+				 * before the join). */
 	uint32_t ip;		/* Network order. */
 	uint16_t port;		/* Host order. */
 	uint16_t len;
