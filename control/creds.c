@@ -63,8 +63,8 @@ creds_apply(struct creds *c, const struct rumor_config *cfg,
 		sodium_memzero(&ring, sizeof(ring));
 		return 0;
 	}
-	memset(&key, 0, sizeof(key));
-	memset(&prev, 0, sizeof(prev));
+	sodium_memzero(&key, sizeof(key));
+	sodium_memzero(&prev, sizeof(prev));
 	if (node_key_load(cfg->node_key, &key, e, sizeof(e)) < 0) {
 		snprintf(err, errlen, "%s: field 'node_key': %s", name, e);
 		goto out;

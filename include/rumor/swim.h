@@ -116,7 +116,9 @@ struct swim_member {
 	X(syncs, "swim_syncs",						\
 	  "Push-pulls started")						\
 	X(digests, "swim_digests",					\
-	  "DIGESTs sent (a push-pull where views differ)")
+	  "DIGESTs sent (a push-pull where views differ)")		\
+	X(claims_refused, "swim_claims_refused",			\
+	  "Relayed claims only the member itself may make")
 
 struct swim_stats {
 	SWIM_STATS_TABLE(COUNTERS_FIELD)

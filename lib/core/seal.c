@@ -180,7 +180,7 @@ seal_keyring_parse(const char *text, size_t len, const char *name,
 
 	if (name == NULL)
 		name = "keyring";
-	memset(&ring, 0, sizeof(ring));
+	sodium_memzero(&ring, sizeof(ring));
 	while (pos < len) {
 		const char *bol = text + pos, *start, *end, *hash;
 		uint8_t *key;

@@ -221,12 +221,21 @@ send_ping(struct swim *s, const struct swim_rec *to, uint32_t seq)
 	send_msg(s, to->m.id, to->m.ip, to->m.port, &m);
 }
 
-/* Apply one update heard from the network, from node `from`. */
+/*
+ * Apply one update heard from the network, from node `from` (the sender
+ * the seal proved, with node credentials). Claims only member W may make
+ * of itself are believed from W alone (docs/control.md, "Claims only a
+ * member makes"): a relayed ALIVE raises W's incarnation by one at most,
+ * so that no other node can push it to the top in one message and leave W
+ * unable to refute, and W's address, weight and zone change only by W's
+ * own word once W is known.
+ */
 static void
 apply(struct swim *s, const struct swim_update *u, uint64_t now,
 		uint32_t from)
 {
 	struct swim_rec *self = &s->rec[0], *r;
+	bool direct = from == u->id;
 
 	if (u->id == self->m.id) {
 		/* Refute suspicion or death, or a higher incarnation. */
@@ -260,6 +269,10 @@ apply(struct swim *s, const struct swim_update *u, uint64_t now,
 		/* Only a newer incarnation refutes or revives. */
 		if (u->incarnation <= r->m.incarnation)
 			return;
+		if (!direct && u->incarnation - r->m.incarnation > 1) {
+			s->st.claims_refused++;
+			return;
+		}
 		break;
 	case SWIM_SUSPECT:
 		if (u->incarnation < r->m.incarnation ||
@@ -283,10 +296,15 @@ apply(struct swim *s, const struct swim_update *u, uint64_t now,
 		r->m.since_ms = now;
 	swim_rec_set_state(s, r, u->state);
 	r->m.incarnation = u->incarnation;
-	r->m.ip = u->ip;
-	r->m.port = u->port;
-	r->m.weight = u->weight;
-	r->m.zone = u->zone;
+	if (direct) {
+		r->m.ip = u->ip;
+		r->m.port = u->port;
+		r->m.weight = u->weight;
+		r->m.zone = u->zone;
+	} else if (r->m.ip != u->ip || r->m.port != u->port ||
+			r->m.weight != u->weight || r->m.zone != u->zone) {
+		s->st.claims_refused++;
+	}
 	s->view_version++;
 	swim_news_queue(s, r);
 }
