@@ -32,7 +32,7 @@ boot_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The last boot in path: 0 if there is no file; -1 if unreadable. */
+/* The last boot in path: 0 if there is no file; -errno if unreadable. */
 static int
 boot_read(const char *path, uint64_t *last, char *err, size_t errlen)
 {
@@ -44,10 +44,12 @@ boot_read(const char *path, uint64_t *last, char *err, size_t errlen)
 	*last = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
-		if (errno == ENOENT)
+		int e = errno;
+
+		if (e == ENOENT)
 			return 0;
-		boot_err(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
+		boot_err(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
 	}
 	while (n < sizeof(buf) - 1) {
 		ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
@@ -77,7 +79,7 @@ bad:
 	boot_err(err, errlen, "%s: not a boot number file (one line 'boot "
 			"N'); remove it only if this node's id is new to the "
 			"cluster", path);
-	return -1;
+	return -EINVAL;
 }
 
 int
@@ -86,38 +88,42 @@ boot_next(const char *path, uint64_t now_us, uint64_t *boot, char *err,
 {
 	char tmp[4096], line[BOOT_FILE_MAX], *copy;
 	uint64_t last, next;
-	int fd, n, dfd;
+	int fd, n, dfd, e;
 
-	if (boot_read(path, &last, err, errlen) < 0)
-		return -1;
+	e = boot_read(path, &last, err, errlen);
+	if (e < 0)
+		return e;
 	if (last == UINT64_MAX) {
 		boot_err(err, errlen, "%s: the boot number is exhausted", path);
-		return -1;
+		return -ERANGE;
 	}
 	next = now_us > last ? now_us : last + 1;
 	n = snprintf(line, sizeof(line), "boot %" PRIu64 "\n", next);
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
 			sizeof(tmp)) {
 		boot_err(err, errlen, "%s: path too long", path);
-		return -1;
+		return -ENAMETOOLONG;
 	}
 	fd = mkstemp(tmp);
 	if (fd < 0) {
+		e = errno;
 		boot_err(err, errlen, "%s: cannot create a file beside it: %s",
-				path, strerror(errno));
-		return -1;
+				path, strerror(e));
+		return -e;
 	}
 	if (write(fd, line, (size_t)n) != n || fsync(fd) < 0) {
-		boot_err(err, errlen, "%s: %s", tmp, strerror(errno));
+		e = errno != 0 ? errno : EIO;
+		boot_err(err, errlen, "%s: %s", tmp, strerror(e));
 		close(fd);
 		unlink(tmp);
-		return -1;
+		return -e;
 	}
 	close(fd);
 	if (rename(tmp, path) < 0) {
-		boot_err(err, errlen, "%s: %s", path, strerror(errno));
+		e = errno;
+		boot_err(err, errlen, "%s: %s", path, strerror(e));
 		unlink(tmp);
-		return -1;
+		return -e;
 	}
 	/* The rename lasts only once its directory is synced. */
 	copy = strdup(path);
@@ -125,11 +131,12 @@ boot_next(const char *path, uint64_t now_us, uint64_t *boot, char *err,
 			O_CLOEXEC) : -1;
 	free(copy);
 	if (dfd < 0 || fsync(dfd) < 0) {
+		e = errno != 0 ? errno : EIO;
 		boot_err(err, errlen, "%s: syncing its directory: %s", path,
-				strerror(errno));
+				strerror(e));
 		if (dfd >= 0)
 			close(dfd);
-		return -1;
+		return -e;
 	}
 	close(dfd);
 	*boot = next;

@@ -7,6 +7,7 @@
  * SIGINT, when it leaves the cluster gracefully; SIGHUP reads the keys
  * again.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,7 +81,7 @@ main(int argc, char **argv)
 	struct timespec ts;
 	char err[CONFIG_ERR_MAX + 256], bpath[sizeof(cfg.raft_dir) + 8];
 	uint64_t boot;
-	int c, lvl, status;
+	int c, lvl, status, rc;
 
 	while ((c = cli_args_next(argc, argv, "c:l:h", control_options,
 			usage)) != -1) {
@@ -146,9 +147,17 @@ main(int argc, char **argv)
 	/* raft_dir is created if missing (raft_log.c does so too). */
 	if (cfg.raft_dir[0] != '\0')
 		(void)mkdir(cfg.raft_dir, 0700);
-	if (bpath[0] != '\0' && boot_next(bpath, boot, &boot, err,
-			sizeof(err)) < 0) {
-		fprintf(stderr, "rumor-control: boot number: %s\n", err);
+	rc = bpath[0] != '\0' ? boot_next(bpath, boot, &boot, err,
+			sizeof(err)) : 0;
+	if (rc < 0) {
+		/* Named as raft_store.c names a raft_dir it cannot write. */
+		if (cfg.raft_dir[0] != '\0' && rc != -EINVAL)
+			fprintf(stderr, "rumor-control: %s: field 'raft_dir': "
+					"%s: %s (%s)\n", path, cfg.raft_dir,
+					strerror(-rc), err);
+		else
+			fprintf(stderr, "rumor-control: boot number: %s\n",
+					err);
 		sodium_memzero(&keys, sizeof(keys));
 		config_free(&cfg);
 		return 1;

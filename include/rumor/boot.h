@@ -15,9 +15,10 @@
 /*
  * The boot number after the one in the file at path (none if the file
  * does not exist) and now_us, written back to path (through a synced
- * temporary file, renamed) before it is returned in *boot. -1 with
- * "PATH: what is wrong" in err if the file cannot be read, holds
- * something else than a boot number, or cannot be written.
+ * temporary file, renamed) before it is returned in *boot. A negative
+ * errno with "PATH: what is wrong" in err if the file cannot be read,
+ * holds something else than a boot number (-EINVAL), or cannot be
+ * written.
  */
 int boot_next(const char *path, uint64_t now_us, uint64_t *boot, char *err,
 		size_t errlen);

@@ -2,7 +2,9 @@
 /*
  * What rumor-control makes of a control datagram its dataplane punted:
  * the sealed envelope is opened (seal.h), and the membership or Raft
- * message inside must name as its sender the node whose key sealed it.
+ * message inside must name as its sender the node the seal's header
+ * names. That sender is proven only with node credentials (the pair key
+ * opens for it alone); with the cluster key alone it proves membership.
  * One verdict per datagram, so that each is counted once.
  *
  * With node credentials, a message sealed with the cluster key alone (to
@@ -34,8 +36,8 @@ enum punt_verdict {
 /*
  * Open the datagram at in (len bytes) into body (cap bytes, at least
  * SEAL_BODY_MAX). On PUNT_SWIM the membership message is body[0 ..
- * *body_len), on PUNT_RAFT the Raft envelope; *sender is the node whose
- * key sealed it. A body too short to name a sender is passed on: the
+ * *body_len), on PUNT_RAFT the Raft envelope; *sender is the sender the
+ * seal's header names. A body too short to name a sender is passed on: the
  * membership or Raft decoder refuses it and counts it as bad.
  */
 enum punt_verdict punt_open(struct seal *seal, const uint8_t *in,

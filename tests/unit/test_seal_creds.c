@@ -10,6 +10,7 @@
  * still opens what is sealed to the old one. Then the boot number file
  * (control/boot.c).
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -377,7 +378,7 @@ test_boot_file(void)
 	CHECK(fd >= 0);
 	CHECK(write(fd, "boot 12x\n", 9) == 9);
 	close(fd);
-	CHECK(boot_next(path, 1, &boot, err, sizeof(err)) < 0);
+	CHECK_EQ(boot_next(path, 1, &boot, err, sizeof(err)), -EINVAL);
 	CHECK(strstr(err, "not a boot number") != NULL);
 	fd = open(path, O_WRONLY | O_TRUNC);
 	CHECK(write(fd, "boot 18446744073709551615\n", 26) == 26);
@@ -390,7 +391,7 @@ test_boot_file(void)
 	unlink(path);
 	/* A directory that does not exist. */
 	snprintf(path, sizeof(path), "%s/no/boot", dir);
-	CHECK(boot_next(path, 1, &boot, err, sizeof(err)) < 0);
+	CHECK_EQ(boot_next(path, 1, &boot, err, sizeof(err)), -ENOENT);
 	rmdir(dir);
 }
 
