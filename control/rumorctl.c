@@ -4,8 +4,9 @@
  * node's rumor-control on its admin socket (admin.h) and prints the
  * reply as it comes: a member table, or "control.NAME VALUE" and
  * "dataplane.NAME VALUE" lines. "rumorctl keygen" makes a cluster key
- * and needs no node; nor does "rumorctl token", which makes the cluster's
- * token key pair and issues client tokens (docs/clients.md).
+ * and needs no node; nor do "rumorctl token", which makes the cluster's
+ * token key pair and issues client tokens (docs/clients.md), and
+ * "rumorctl cred ...", which issues node credentials (cred_cmd.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include "rumor/token.h"
 
 #include <sodium.h>
+#include "cred_cmd.h"
 
 #define RUMORCTL_TIMEOUT_MS 5000
 
@@ -47,6 +49,7 @@ usage(FILE *f)
 "       rumorctl token issue --key FILE --client ID --ttl SECONDS\n"
 "                            --allow OPS:PATTERN [--allow ...]\n"
 "       rumorctl token show [--pub FILE] TOKEN\n"
+"       rumorctl cred COMMAND OPTIONS\n"
 "\n"
 "Asks a node's rumor-control on its admin socket: the admin_socket of\n"
 "the node configuration FILE, or PATH.\n"
@@ -87,6 +90,10 @@ usage(FILE *f)
 "            --allow 'sub,pub:chat.*' --allow 'sub:@alerts'\n"
 "  token show\n"
 "            print what TOKEN says; with --pub, whether it verifies\n"
+"\n"
+"node credentials (files only, no node needed):\n");
+	cred_usage(f);
+	fprintf(f,
 "\n"
 "options:\n"
 "  -c, --config FILE   node configuration (docs/configuration.md)\n"
@@ -435,6 +442,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[optind], "token") == 0)
 		return token_cmd(argc - optind - 1, argv + optind + 1);
+	if (strcmp(argv[optind], "cred") == 0)
+		return cred_main(argc - optind, argv + optind);
 	/* The words, one request: checked here, sent as they are. */
 	cmd[0] = '\0';
 	for (int i = optind; i < argc; i++) {
@@ -453,7 +462,7 @@ main(int argc, char **argv)
 	case ADMIN_REQ_ARGS:
 		if (admin_cmd_bare(req.meant) || req.meant == ADMIN_CMD_RAFT)
 			fprintf(stderr, "rumorctl: '%s': unknown or extra "
-					"arguments (commands: %s, keygen)\n",
+					"arguments (commands: %s, keygen, cred)\n",
 					cmd, ADMIN_COMMANDS);
 		else
 			fprintf(stderr, "rumorctl: usage: rumorctl %s\n",
@@ -461,7 +470,7 @@ main(int argc, char **argv)
 		return 2;
 	default:
 		fprintf(stderr, "rumorctl: unknown command '%s' (%s, "
-				"keygen)\n", cmd, ADMIN_COMMANDS);
+				"keygen, cred)\n", cmd, ADMIN_COMMANDS);
 		return 2;
 	}
 	if ((conf == NULL) == (sock == NULL)) {
