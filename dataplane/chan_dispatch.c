@@ -30,6 +30,7 @@
 #include <rte_random.h>
 #include <rte_ring.h>
 
+#include "auth.h"
 #include "chan.h"
 #include "chan_broadcast.h"
 #include "chan_handoff.h"
@@ -233,6 +234,7 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 		const struct ring_table *ring, const struct peer_table *peers)
 {
 	const struct rumor_hdr *h = chan_hdr(m);
+	uint32_t sender;	/* Node-to-node auth (auth.h). */
 	bool punt;
 
 	switch (h->type) {
@@ -261,9 +263,12 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 		return;
 	}
 	/* The node-to-node types: audience work, or to the channel's lcore. */
-	if (!from_member(lc, m))
+	if (!from_member(lc, m) || !auth_input(lc, m, &sender)) {
 		rte_pktmbuf_free(m);
-	else if (punt)
+		return;
+	}
+	h = chan_hdr(m);	/* auth_input moved the headers. */
+	if (punt)
 		audience_punt(lc, m, in);
 	else
 		chan_dispatch(lc, m, be64toh(h->channel_hash), ring, peers);

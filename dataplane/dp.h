@@ -68,6 +68,8 @@ member_addr(const struct member_list *l, uint32_t ip, uint16_t port)
 }
 
 struct aud_table;
+struct auth_lcore;
+struct auth_table;
 struct chan_lcore;
 struct ho_lcore;
 
@@ -99,6 +101,9 @@ struct dp_lcore {
 	struct chan_lcore *chan;	/* Its channels' order state. */
 	struct ho_lcore *ho;		/* Channels waiting for a handoff. */
 	uint16_t ip_id;			/* Of the frames it builds. */
+	/* Node-to-node auth (auth.h): its replay windows, its lane's counter. */
+	struct auth_lcore *auth;
+	uint64_t auth_ctr;
 	struct send_hold hold;		/* DATA frames waiting for ARP. */
 } __attribute__((aligned(64)));
 
@@ -131,6 +136,8 @@ struct dp {
 	/* Channels (docs/channels.md, "In the dataplane"). */
 	struct aud_table *aud;		/* Audiences, published per entry. */
 	struct member_list *members;	/* Sorted member ids, published. */
+	/* Members' dataplane keys (auth.h), published; NULL: auth off. */
+	struct auth_table *auth;
 	struct rte_ring *sub_punt;	/* lcores -> control: audience work. */
 	struct rte_mempool *hdr_pool[RTE_MAX_NUMA_NODES]; /* Fan-out headers. */
 	uint64_t boot;			/* Boot number: start time in us. */
