@@ -1,19 +1,26 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rumor-control: the membership process of a rumor node. It reads the
- * node's configuration and the cluster keys, then runs the node loop
+ * node's configuration, the cluster keys and the node's credentials
+ * (creds.c), takes its boot number (boot.c), then runs the node loop
  * (node.c) against the dataplane's control socket until SIGTERM or
- * SIGINT, when it leaves the cluster gracefully.
+ * SIGINT, when it leaves the cluster gracefully; SIGHUP reads the keys
+ * again.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+
+#include <sodium.h>
 
 #include "rumor/cli_args.h"
 #include "rumor/config.h"
 #include "rumor/seal.h"
 #include "rumor/log.h"
+#include "rumor/boot.h"
+#include "creds.h"
 #include "node.h"
 
 static const struct option control_options[] = {
@@ -43,7 +50,22 @@ usage(FILE *f)
 "  -h, --help             this text\n"
 "\n"
 "signals: SIGTERM and SIGINT leave the cluster gracefully and exit (a\n"
-"second one exits at once). Logs go to stderr.\n");
+"second one exits at once); SIGHUP reads the keyring, node_key and\n"
+"roster again. Logs go to stderr.\n");
+}
+
+/*
+ * Where the last boot number is kept: raft_dir/boot, else beside the
+ * node key; "" (wall clock only) for a development node with neither.
+ */
+static void
+boot_path(const struct rumor_config *cfg, char *out, size_t len)
+{
+	out[0] = '\0';
+	if (cfg->raft_dir[0] != '\0')
+		snprintf(out, len, "%s/boot", cfg->raft_dir);
+	else if (cfg->node_key[0] != '\0')
+		snprintf(out, len, "%s.boot", cfg->node_key);
 }
 
 int
@@ -54,8 +76,10 @@ main(int argc, char **argv)
 	struct seal_keyring keys;
 	struct swim_params params;
 	struct seal *seal;
+	struct creds *creds;
 	struct timespec ts;
-	char err[CONFIG_ERR_MAX + 256];
+	char err[CONFIG_ERR_MAX + 256], bpath[sizeof(cfg.raft_dir) + 8];
+	uint64_t boot;
 	int c, lvl, status;
 
 	while ((c = cli_args_next(argc, argv, "c:l:h", control_options,
@@ -111,24 +135,50 @@ main(int argc, char **argv)
 		return 1;
 	}
 	/*
-	 * The boot number is wall-clock microseconds: it grows from one
-	 * start to the next, so no (boot, counter) nonce is ever reused.
+	 * The boot number grows from one start to the next, so no (boot,
+	 * counter) nonce is ever reused: wall-clock microseconds, but never
+	 * less than the last boot + 1 (boot.c), so that a clock set back
+	 * cannot make this node's messages look old.
 	 */
 	clock_gettime(CLOCK_REALTIME, &ts);
-	seal = seal_new(&keys, cfg.label, cfg.node_id,
-			(uint64_t)ts.tv_sec * 1000000u +
-			(uint64_t)ts.tv_nsec / 1000u);
-	memset(&keys, 0, sizeof(keys));
-	if (seal == NULL) {
-		fprintf(stderr, "rumor-control: cannot set up the sealed "
-				"envelope (libsodium)\n");
+	boot = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	boot_path(&cfg, bpath, sizeof(bpath));
+	/* raft_dir is created if missing (raft_log.c does so too). */
+	if (cfg.raft_dir[0] != '\0')
+		(void)mkdir(cfg.raft_dir, 0700);
+	if (bpath[0] != '\0' && boot_next(bpath, boot, &boot, err,
+			sizeof(err)) < 0) {
+		fprintf(stderr, "rumor-control: boot number: %s\n", err);
+		sodium_memzero(&keys, sizeof(keys));
 		config_free(&cfg);
 		return 1;
 	}
+	seal = seal_new(&keys, cfg.label, cfg.node_id, boot);
+	sodium_memzero(&keys, sizeof(keys));
+	creds = creds_new();
+	if (seal == NULL || creds == NULL) {
+		fprintf(stderr, "rumor-control: cannot set up the sealed "
+				"envelope (libsodium)\n");
+		seal_free(seal);
+		config_free(&cfg);
+		return 1;
+	}
+	if (creds_apply(creds, &cfg, path, seal, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rumor-control: %s\n", err);
+		creds_free(creds);
+		seal_free(seal);
+		config_free(&cfg);
+		return 1;
+	}
+	if (!creds_configured(&cfg))
+		log_warning("no node credentials (node_key, roster): any "
+				"holder of the cluster key can speak for any "
+				"node; development only");
 	log_info("rumor-control for node %u (%s), cluster label '%s', "
 			"probe every %u ms", cfg.node_id, path, cfg.label,
 			params.probe_interval_ms);
-	status = node_run(&cfg, path, seal, &params);
+	status = node_run(&cfg, path, seal, creds, &params);
+	creds_free(creds);
 	seal_free(seal);
 	config_free(&cfg);
 	return status;

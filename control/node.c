@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rumor-control's loop (node.h). One thread, one poll(): the control link,
- * the admin socket and its clients, and a signalfd for SIGTERM and SIGINT;
+ * the admin socket and its clients, and a signalfd for SIGTERM, SIGINT and
+ * SIGHUP (the keys read again, creds.c);
  * the timeout is the earliest of the membership's next timer and the
  * node's own (reconnection, join retry, table debounce, statistics wait,
  * leave linger), so the process sleeps whenever there is nothing to do.
@@ -27,6 +28,7 @@
 #include "rumor/log.h"
 #include "rumor/punt.h"
 #include "admin_cmds.h"
+#include "creds.h"
 #include "epoch_driver.h"
 #include "node.h"
 #include "node_int.h"
@@ -238,7 +240,30 @@ static const struct link_ops node_link_ops = {
 	.stats = node_link_stats,
 };
 
-/* SIGTERM or SIGINT: leave gracefully; a second one exits at once. */
+/*
+ * SIGHUP: the keyring, the node key and the roster read again. A node
+ * removed from the roster is refused from now on; a failed reload keeps
+ * the keys in force.
+ */
+static void
+node_reload(struct node *n)
+{
+	char err[1024];
+
+	if (creds_apply(n->creds, n->cfg, n->name, n->seal, err,
+			sizeof(err)) < 0) {
+		log_error("SIGHUP: keys not reloaded, the old ones stay: %s",
+				err);
+		return;
+	}
+	log_info("SIGHUP: keyring%s read again", creds_configured(n->cfg) ?
+			", node key and roster" : "");
+}
+
+/*
+ * SIGTERM or SIGINT: leave gracefully; a second one exits at once.
+ * SIGHUP: reload the keys.
+ */
 static void
 node_signal(struct node *n, int fd, uint64_t now)
 {
@@ -246,6 +271,10 @@ node_signal(struct node *n, int fd, uint64_t now)
 
 	if (read(fd, &si, sizeof(si)) != sizeof(si))
 		return;
+	if (si.ssi_signo == SIGHUP) {
+		node_reload(n);
+		return;
+	}
 	if (n->stop != NODE_RUNNING || n->swim == NULL ||
 			!link_ready(n->link)) {
 		log_info("%s: exiting", strsignal((int)si.ssi_signo));
@@ -267,11 +296,10 @@ node_signalfd(void)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
 	signal(SIGPIPE, SIG_IGN);
-	/* Nothing to reload; a hang-up of the terminal must not kill it. */
-	signal(SIGHUP, SIG_IGN);
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
@@ -329,7 +357,7 @@ node_loop(struct node *n, int sigfd)
 
 int
 node_run(const struct rumor_config *cfg, const char *name, struct seal *seal,
-		const struct swim_params *p)
+		struct creds *creds, const struct swim_params *p)
 {
 	struct node *n = calloc(1, sizeof(*n));
 	char err[512];
@@ -344,6 +372,7 @@ node_run(const struct rumor_config *cfg, const char *name, struct seal *seal,
 	n->name = name;
 	n->params = *p;
 	n->seal = seal;
+	n->creds = creds;
 	n->start_ms = node_mono_ms();
 	/* Table ids that no earlier run of this node has used. */
 	clock_gettime(CLOCK_REALTIME, &ts);

@@ -18,6 +18,8 @@
 #include "rumor/seal.h"
 #include "rumor/swim.h"
 
+struct creds;
+
 /*
  * The membership timing of cfg: swim_params_default() with the
  * configuration's non-zero keys in force. A probe timeout left unset
@@ -29,10 +31,12 @@ int node_params(const struct rumor_config *cfg, const char *name,
 
 /*
  * Run the node until it is told to stop: cfg is the parsed configuration
- * (from the file name), seal the node's sealer (owned by the caller),
- * p the membership timing. Returns the process exit status.
+ * (from the file name), seal the node's sealer and creds its keys (both
+ * owned by the caller; SIGHUP reads the keys again into seal), p the
+ * membership timing. Returns the process exit status.
  */
 int node_run(const struct rumor_config *cfg, const char *name,
-		struct seal *seal, const struct swim_params *p);
+		struct seal *seal, struct creds *creds,
+		const struct swim_params *p);
 
 #endif /* RUMOR_CONTROL_NODE_H */

@@ -29,6 +29,7 @@
 #include "rumor/config.h"
 #include "rumor/control_stats.h"
 #include "rumor/epoch_plan.h"
+#include "rumor/punt.h"
 #include "rumor/raft.h"
 #include "rumor/raft_env.h"
 #include "rumor/raft_log.h"
@@ -188,6 +189,7 @@ struct node {
 	const char *name;		/* The configuration file. */
 	struct swim_params params;
 	struct seal *seal;
+	struct creds *creds;		/* Its keys, read again on SIGHUP. */
 	struct link *link;
 	struct admin *admin;
 	struct swim *swim;		/* NULL until the first handshake. */
@@ -261,17 +263,26 @@ node_mono_ms(void)
 }
 
 /*
- * Seal body as protocol proto and queue it to ip:port through the
- * dataplane; every outcome is counted in node_stats. Both protocols send
- * this way: the membership (SEAL_P_SWIM) and Raft (SEAL_P_RAFT).
+ * Seal body as protocol proto for node to (0: its id is not known) and
+ * queue it to ip:port through the dataplane; every outcome is counted in
+ * node_stats. Both protocols send this way: the membership (SEAL_P_SWIM)
+ * and Raft (SEAL_P_RAFT). With node credentials, what may not travel
+ * unbound (punt_unbound_allowed) is not sent to an unknown receiver: it
+ * would be refused there.
  */
 static inline void
-node_send_sealed(struct node *n, uint8_t proto, const uint8_t *body,
-		size_t len, uint32_t ip, uint16_t port)
+node_send_sealed(struct node *n, uint8_t proto, uint32_t to,
+		const uint8_t *body, size_t len, uint32_t ip, uint16_t port)
 {
-	size_t dlen = seal_wrap(n->seal, proto, body, len, n->dgram,
-			sizeof(n->dgram));
+	size_t dlen;
 
+	if (to == 0 && seal_has_creds(n->seal) &&
+			!punt_unbound_allowed(proto, body, len)) {
+		n->st.tx_seal_failed++;
+		return;
+	}
+	dlen = seal_wrap_to(n->seal, proto, to, body, len, n->dgram,
+			sizeof(n->dgram));
 	if (dlen == 0) {
 		n->st.tx_seal_failed++;
 		return;

@@ -104,7 +104,8 @@ raft_driver_tell(struct node *n, uint32_t id, uint64_t now)
 	len = raft_env_encode_voters(n->cfg->voters, n->cfg->n_voters,
 			nr->env, sizeof(nr->env));
 	if (len > 0)
-		node_send_sealed(n, SEAL_P_RAFT, nr->env, len, ip, port);
+		node_send_sealed(n, SEAL_P_RAFT, id, nr->env, len, ip,
+				port);
 }
 
 /* A peer's voter set differs from ours (it told us). */
@@ -191,7 +192,8 @@ raft_driver_send(struct node *n, const struct raft_ready *rd)
 				nr->env, sizeof(nr->env));
 		if (len == 0)
 			continue;
-		node_send_sealed(n, SEAL_P_RAFT, nr->env, len, ip, port);
+		node_send_sealed(n, SEAL_P_RAFT, o->to, nr->env, len, ip,
+				port);
 		nr->st.tx++;
 	}
 }

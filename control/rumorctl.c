@@ -4,7 +4,8 @@
  * node's rumor-control on its admin socket (admin.h) and prints the
  * reply as it comes: a member table, or "control.NAME VALUE" and
  * "dataplane.NAME VALUE" lines. "rumorctl keygen" makes a cluster key
- * and needs no node.
+ * and "rumorctl cred ..." node credentials (cred_cmd.c); they need no
+ * node.
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,6 +23,7 @@
 #include "rumor/config.h"
 #include "rumor/seal.h"
 #include "rumor/admin_req.h"
+#include "cred_cmd.h"
 
 #define RUMORCTL_TIMEOUT_MS 5000
 
@@ -38,6 +40,7 @@ usage(FILE *f)
 	fprintf(f,
 "usage: rumorctl [--config FILE | --socket PATH] COMMAND [ARGS]\n"
 "       rumorctl keygen\n"
+"       rumorctl cred COMMAND OPTIONS\n"
 "\n"
 "Asks a node's rumor-control on its admin socket: the admin_socket of\n"
 "the node configuration FILE, or PATH.\n"
@@ -65,6 +68,10 @@ usage(FILE *f)
 "            configuration keep naming the founding voters\n"
 "  keygen    print a new random cluster key (64 hex digits) for a\n"
 "            keyring file; keep that file mode 0600\n"
+"\n"
+"node credentials (files only, no node needed):\n");
+	cred_usage(f);
+	fprintf(f,
 "\n"
 "options:\n"
 "  -c, --config FILE   node configuration (docs/configuration.md)\n"
@@ -197,6 +204,8 @@ main(int argc, char **argv)
 		}
 		return keygen();
 	}
+	if (strcmp(argv[optind], "cred") == 0)
+		return cred_main(argc - optind, argv + optind);
 	/* The words, one request: checked here, sent as they are. */
 	cmd[0] = '\0';
 	for (int i = optind; i < argc; i++) {
@@ -215,7 +224,7 @@ main(int argc, char **argv)
 	case ADMIN_REQ_ARGS:
 		if (admin_cmd_bare(req.meant) || req.meant == ADMIN_CMD_RAFT)
 			fprintf(stderr, "rumorctl: '%s': unknown or extra "
-					"arguments (commands: %s, keygen)\n",
+					"arguments (commands: %s, keygen, cred)\n",
 					cmd, ADMIN_COMMANDS);
 		else
 			fprintf(stderr, "rumorctl: usage: rumorctl %s\n",
@@ -223,7 +232,7 @@ main(int argc, char **argv)
 		return 2;
 	default:
 		fprintf(stderr, "rumorctl: unknown command '%s' (%s, "
-				"keygen)\n", cmd, ADMIN_COMMANDS);
+				"keygen, cred)\n", cmd, ADMIN_COMMANDS);
 		return 2;
 	}
 	if ((conf == NULL) == (sock == NULL)) {

@@ -403,7 +403,8 @@ swim_driver_drain(struct node *n)
 	struct swim_out o;
 
 	while (swim_output(n->swim, &o))
-		node_send_sealed(n, SEAL_P_SWIM, o.buf, o.len, o.ip, o.port);
+		node_send_sealed(n, SEAL_P_SWIM, o.to, o.buf, o.len, o.ip,
+				o.port);
 }
 
 /* The first handshake: the membership starts from the dataplane's STATE. */

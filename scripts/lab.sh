@@ -249,12 +249,31 @@ lab_node() {
 	die "node n$id did not start"
 }
 
-# lab_keys [FILE]: a new cluster key in FILE (default $LAB_DIR/keys).
+# lab_keys [FILE [N]]: a new cluster key in FILE (default $LAB_DIR/keys).
+# Without FILE, the lab's node credentials start anew too: an empty
+# roster $LAB_DIR/roster, to which each node's key $LAB_DIR/nID.key is
+# added when lab_conf first configures it (lab_cred), or at once for
+# nodes 1 to N when N is given.
 lab_keys() {
-	local f=${1:-$LAB_DIR/keys}
+	local f=${1:-$LAB_DIR/keys} n=${2:-0} i
 	lab_need "$RUMORCTL"
 	"$RUMORCTL" keygen >"$f"
 	chmod 600 "$f"
+	if [ $# -eq 0 ] || [ "$n" -gt 0 ]; then
+		rm -f "$LAB_DIR/roster" "$LAB_DIR"/n*.key
+		: >"$LAB_DIR/roster"
+	fi
+	for i in $(seq 1 "$n"); do lab_cred "$i"; done
+}
+
+# lab_cred ID: node ID's key file $LAB_DIR/nID.key and its line in
+# $LAB_DIR/roster, issued by rumorctl cred, unless the key file exists.
+lab_cred() {
+	[ -e "$LAB_DIR/n$1.key" ] && return 0
+	lab_need "$RUMORCTL"
+	"$RUMORCTL" cred issue --id "$1" --roster "$LAB_DIR/roster" \
+		--out "$LAB_DIR/n$1.key" >/dev/null ||
+		die "lab_cred: cannot issue node $1's credentials"
 }
 
 # lab_conf ID [OPTION...]: node ID's configuration as a full node,
@@ -268,10 +287,12 @@ lab_keys() {
 #   swim=fast      probes every 500 ms, timeout 200 ms, suspicion x3,
 #                  gossip every 100 ms
 #   voters="IDS"   Raft: raft_dir $LAB_DIR/raftID and these voters
+#   creds=no       no node credentials (node_key, roster): development
+#                  mode; by default node ID gets them (lab_cred)
 #   "KEY = VALUE"  a line as it is; "{id}" in it stands for ID
 lab_conf() {
 	local id=$1 o label=lab keys=$LAB_DIR/keys seeds="1 2" sink= swim=
-	local voters= lines=() s
+	local voters= lines=() s creds=yes
 	shift
 	for o in "${LAB_CONF_OPTS[@]}" "$@"; do
 		case $o in
@@ -281,10 +302,12 @@ lab_conf() {
 		sink) sink=1 ;;
 		swim=fast) swim=fast ;;
 		voters=*) voters=${o#voters=} ;;
+		creds=yes | creds=no) creds=${o#creds=} ;;
 		*" = "*) lines+=("${o//\{id\}/$id}") ;;
 		*) die "lab_conf: unknown option '$o'" ;;
 		esac
 	done
+	[ "$creds" = no ] || lab_cred "$id"
 	{
 		echo "node_id = $id"
 		echo "address = 10.77.0.$id"
@@ -292,6 +315,10 @@ lab_conf() {
 		echo "control_socket = $LAB_DIR/n$id.ctl"
 		echo "admin_socket = $LAB_DIR/n$id.admin"
 		echo "keyring = $keys"
+		if [ "$creds" = yes ]; then
+			echo "node_key = $LAB_DIR/n$id.key"
+			echo "roster = $LAB_DIR/roster"
+		fi
 		echo "label = $label"
 		for s in $seeds; do echo "seed = 10.77.0.$s"; done
 		if [ -n "$swim" ]; then

@@ -110,6 +110,16 @@ int roster_format_line(uint32_t id, const uint8_t pk[NODE_PK_LEN],
 		char *buf, size_t len);
 
 /*
+ * Roster text without node id's lines: all of them (revocation), or only
+ * the first, its oldest key (retiring it after a rotation). Comments,
+ * blank lines and other nodes' lines stay as they are. The new text is
+ * *out (*out_len bytes, NUL-terminated; free() it). Returns the number
+ * of lines removed, or -1 when out of memory.
+ */
+int roster_text_remove(const char *text, size_t len, uint32_t id,
+		bool oldest_only, char **out, size_t *out_len);
+
+/*
  * The keys of both directions between self and peer (peer's X25519 key
  * xpk): to_peer for what self sends, from_peer for what it receives.
  * -1 if the peer's key is degenerate (a small-order point).

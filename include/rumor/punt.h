@@ -4,10 +4,16 @@
  * the sealed envelope is opened (seal.h), and the membership or Raft
  * message inside must name as its sender the node whose key sealed it.
  * One verdict per datagram, so that each is counted once.
+ *
+ * With node credentials, a message sealed with the cluster key alone (to
+ * a receiver whose id the sender did not know) is taken only if it is a
+ * join (punt_unbound_allowed), and its updates are dropped: it asserts
+ * nothing about any node; anything else unbound is PUNT_FORGED_SENDER.
  */
 #ifndef RUMOR_CONTROL_PUNT_H
 #define RUMOR_CONTROL_PUNT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +41,13 @@ enum punt_verdict {
 enum punt_verdict punt_open(struct seal *seal, const uint8_t *in,
 		size_t len, uint8_t *body, size_t cap, size_t *body_len,
 		uint32_t *sender);
+
+/*
+ * Whether a body may travel unbound (sealed with the cluster key alone)
+ * when node credentials are on: a membership PING with target 0, the
+ * join a node sends to a seed whose id it does not know yet.
+ */
+bool punt_unbound_allowed(uint8_t proto, const uint8_t *body, size_t len);
 
 const char *punt_verdict_name(enum punt_verdict v);
 

@@ -68,6 +68,8 @@ struct swim_self {
 
 /* One datagram to send. */
 struct swim_out {
+	uint32_t to;		/* Receiver's node id; 0 if not known (a seed
+				 * before the join). */
 	uint32_t ip;		/* Network order. */
 	uint16_t port;		/* Host order. */
 	uint16_t len;
@@ -114,7 +116,9 @@ struct swim_member {
 	X(syncs, "swim_syncs",						\
 	  "Push-pulls started")						\
 	X(digests, "swim_digests",					\
-	  "DIGESTs sent (a push-pull where views differ)")
+	  "DIGESTs sent (a push-pull where views differ)")		\
+	X(claims_refused, "swim_claims_refused",			\
+	  "Relayed claims only the member itself may make")
 
 struct swim_stats {
 	SWIM_STATS_TABLE(COUNTERS_FIELD)

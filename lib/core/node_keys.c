@@ -402,6 +402,52 @@ roster_format_line(uint32_t id, const uint8_t pk[NODE_PK_LEN], char *buf,
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
+/* The node id a roster line names, or 0 (comment, blank, malformed). */
+static uint32_t
+roster_line_id(const char *bol, const char *end)
+{
+	struct nk_line l = { .text = bol, .len = (size_t)(end - bol) };
+	const char *p, *w;
+	uint32_t id;
+	size_t wn;
+
+	if (!nk_next(&l))
+		return 0;
+	p = l.start;
+	wn = nk_word(&p, l.end, &w);
+	return nk_id(w, wn, &id) ? id : 0;
+}
+
+int
+roster_text_remove(const char *text, size_t len, uint32_t id,
+		bool oldest_only, char **out, size_t *out_len)
+{
+	char *o = malloc(len + 1);
+	size_t pos = 0, n = 0;
+	int removed = 0;
+
+	if (o == NULL)
+		return -1;
+	while (pos < len) {
+		const char *bol = text + pos;
+		const char *nl = memchr(bol, '\n', len - pos);
+		size_t ll = nl != NULL ? (size_t)(nl - bol) + 1 : len - pos;
+
+		pos += ll;
+		if (id != 0 && roster_line_id(bol, bol + ll) == id &&
+				!(oldest_only && removed > 0)) {
+			removed++;
+			continue;
+		}
+		memcpy(o + n, bol, ll);
+		n += ll;
+	}
+	o[n] = '\0';
+	*out = o;
+	*out_len = n;
+	return removed;
+}
+
 /* The key of direction a -> b for purpose (a domain string). */
 static void
 pair_key(const uint8_t s[crypto_scalarmult_BYTES], const char *purpose,

@@ -12,9 +12,16 @@
  * that aliases the datagram.
  *
  * The replay state is an open-addressing hash table keyed by sender id
- * (linear probing, a power of two of slots, at most half of them used).
- * Only authentic messages add senders, so its size is bounded by the
- * nodes that hold a key, not by what arrives on the wire.
+ * (linear probing, a power of two of slots, at most half of them used),
+ * one for bound messages and one for unbound ones. Only authentic
+ * messages add senders, so its size is bounded by the nodes that hold a
+ * key, not by what arrives on the wire.
+ *
+ * With node credentials, the pair keys of every roster node are derived
+ * when the credentials are set (seal_set_creds), never on a datagram's
+ * demand: a forged sender id costs a binary search, and opening costs
+ * at most SEAL_KEYS_MAX x NODE_ROSTER_KEYS x 2 AEAD tries (the last factor
+ * only while this node rotates its own key), each behind a BLAKE2b.
  *
  * A sealer belongs to one thread; nothing here locks.
  */
@@ -29,12 +36,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
 
 #include "rumor/bytes.h"
 #include "rumor/key_file.h"
+#include "rumor/node_keys.h"
 #include "rumor/seal.h"
 
 /* Offsets of the fields of the clear header. */
@@ -47,7 +56,7 @@ enum seal_off {
 	SEAL_OFF_BODY_LEN = 6,
 	SEAL_OFF_LABEL_TAG = 8,
 	SEAL_OFF_SENDER = 16,
-	SEAL_OFF_RESERVED2 = 20,
+	SEAL_OFF_RECEIVER = 20,
 	SEAL_OFF_BOOT = 24,
 	SEAL_OFF_COUNTER = 32,
 	SEAL_OFF_BODY = 40,
@@ -63,7 +72,7 @@ _Static_assert(SEAL_OFF_BODY == SEAL_HDR_LEN,
 		"the clear header is SEAL_HDR_LEN bytes");
 _Static_assert(SEAL_HDR_LEN - SEAL_NONCE_OFF ==
 		crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-		"sender, reserved, boot and counter are the whole nonce");
+		"sender, receiver, boot and counter are the whole nonce");
 _Static_assert(SEAL_KEY_LEN == crypto_aead_xchacha20poly1305_ietf_KEYBYTES,
 		"a ring key is an XChaCha20-Poly1305 key");
 _Static_assert(SEAL_TAG_LEN == crypto_aead_xchacha20poly1305_ietf_ABYTES,
@@ -80,6 +89,26 @@ struct seal_peer {
 	uint64_t seen[SEAL_WINDOW_WORDS];
 };
 
+/* One replay table: sender id -> its window. */
+struct seal_replay {
+	struct seal_peer *peers;	/* NULL until needed. */
+	uint32_t cap;			/* Slots: 0 or a power of two. */
+	uint32_t shift;			/* 32 - log2(cap). */
+	uint32_t n;			/* Slots in use. */
+};
+
+#define SEAL_OWN_KEYS 2u	/* This node's key, and its previous one. */
+
+/* The control keys between this node and one other node of the roster. */
+struct seal_pair {
+	uint32_t id;
+	uint32_t n;			/* Its roster keys, 1 .. 2. */
+	/* This node -> it, to its oldest roster key. */
+	uint8_t to[NODE_CTL_KEY_LEN];
+	/* It -> this node: [own key][its key]. */
+	uint8_t from[SEAL_OWN_KEYS][NODE_ROSTER_KEYS][NODE_CTL_KEY_LEN];
+};
+
 struct seal {
 	struct seal_keyring keys;
 	uint8_t label[SEAL_LABEL_MAX];
@@ -88,10 +117,13 @@ struct seal {
 	uint32_t self_id;
 	uint64_t boot;
 	uint64_t counter;		/* The last counter sealed, or 0. */
-	struct seal_peer *peers;	/* Replay table; NULL until needed. */
-	uint32_t peers_cap;		/* Slots: 0 or a power of two. */
-	uint32_t peers_shift;		/* 32 - log2(peers_cap). */
-	uint32_t peers_n;		/* Slots in use. */
+	struct seal_replay bound;	/* Replay state of bound messages... */
+	struct seal_replay unbound;	/* ...and of the others. */
+	struct seal_pair *pairs;	/* Sorted by id; NULL: no credentials. */
+	uint32_t n_pairs;
+	uint32_t n_own;			/* This node's keys: 1 or 2. */
+	bool last_bound;		/* What seal_opened_bound says. */
+	uint64_t (*now_us)(void);	/* The wall clock. */
 	struct seal_stats stats;
 	uint8_t scratch[SEAL_BODY_MAX];	/* Plaintext not yet accepted. */
 };
@@ -148,7 +180,7 @@ seal_keyring_parse(const char *text, size_t len, const char *name,
 
 	if (name == NULL)
 		name = "keyring";
-	memset(&ring, 0, sizeof(ring));
+	sodium_memzero(&ring, sizeof(ring));
 	while (pos < len) {
 		const char *bol = text + pos, *start, *end, *hash;
 		uint8_t *key;
@@ -254,6 +286,15 @@ seal_key_generate(char hex[2 * SEAL_KEY_LEN + 1])
 	return 0;
 }
 
+static uint64_t
+seal_wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
 struct seal *
 seal_new(const struct seal_keyring *keys, const char *label,
 		uint32_t self_id, uint64_t boot)
@@ -283,7 +324,17 @@ seal_new(const struct seal_keyring *keys, const char *label,
 	memcpy(s->label_tag, digest, SEAL_LABEL_TAG_LEN);
 	s->self_id = self_id;
 	s->boot = boot;
+	s->now_us = seal_wall_us;
 	return s;
+}
+
+static void
+seal_pairs_free(struct seal_pair *p, uint32_t n)
+{
+	if (p == NULL)
+		return;
+	sodium_memzero(p, (size_t)n * sizeof(*p));
+	free(p);
 }
 
 void
@@ -292,7 +343,10 @@ seal_free(struct seal *s)
 	if (s == NULL)
 		return;
 	sodium_memzero(&s->keys, sizeof(s->keys));
-	free(s->peers);
+	seal_pairs_free(s->pairs, s->n_pairs);
+	free(s->bound.peers);
+	free(s->unbound.peers);
+	sodium_memzero(s->scratch, sizeof(s->scratch));
 	free(s);
 }
 
@@ -321,23 +375,161 @@ seal_ad(const struct seal *s, const uint8_t *hdr,
 	return SEAL_HDR_LEN + s->label_len;
 }
 
+static int
+seal_pair_cmp(const void *a, const void *b)
+{
+	const struct seal_pair *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* The pair keys of node id, or NULL (not in the roster, no credentials). */
+static const struct seal_pair *
+seal_pair_find(const struct seal *s, uint32_t id)
+{
+	uint32_t lo = 0, hi = s->n_pairs;
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (s->pairs[mid].id == id)
+			return &s->pairs[mid];
+		if (s->pairs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Whether the roster lists pk for node id. */
+static bool
+seal_roster_has(const struct roster *r, uint32_t id,
+		const uint8_t pk[NODE_PK_LEN])
+{
+	const struct roster_node *e = roster_find(r, id);
+
+	for (uint32_t i = 0; e != NULL && i < e->n; i++)
+		if (node_keys_equal(e->pk[i], pk, NODE_PK_LEN))
+			return true;
+	return false;
+}
+
+int
+seal_set_creds(struct seal *s, const struct node_key *self,
+		const struct node_key *prev, const struct roster *r)
+{
+	const struct node_key *own[SEAL_OWN_KEYS] = { self, prev };
+	struct seal_pair *pairs;
+	struct pair_keys to, from;
+	uint32_t n = 0, n_own = 1;
+
+	if (self == NULL || r == NULL || self->id != s->self_id ||
+			!seal_roster_has(r, self->id, self->pk))
+		return -1;
+	if (prev != NULL && prev->id == self->id &&
+			!node_keys_equal(prev->pk, self->pk, NODE_PK_LEN) &&
+			seal_roster_has(r, prev->id, prev->pk))
+		n_own = 2;
+	pairs = calloc(r->n > 0 ? r->n : 1, sizeof(*pairs));
+	if (pairs == NULL)
+		return -1;
+	for (uint32_t i = 0; i < r->n; i++) {
+		const struct roster_node *e = &r->node[i];
+		struct seal_pair *p = &pairs[n];
+
+		if (e->id == s->self_id)
+			continue;
+		p->id = e->id;
+		p->n = e->n;
+		for (uint32_t o = 0; o < n_own; o++) {
+			for (uint32_t k = 0; k < e->n; k++) {
+				if (pair_keys_derive(own[o], e->id, e->xpk[k],
+						&to, &from) < 0)
+					goto fail;
+				if (o == 0 && k == 0)
+					memcpy(p->to, to.ctl, sizeof(p->to));
+				memcpy(p->from[o][k], from.ctl,
+						sizeof(p->from[o][k]));
+			}
+		}
+		n++;
+	}
+	sodium_memzero(&to, sizeof(to));
+	sodium_memzero(&from, sizeof(from));
+	/* The roster is sorted already; sorting again costs nothing. */
+	qsort(pairs, n, sizeof(*pairs), seal_pair_cmp);
+	seal_pairs_free(s->pairs, s->n_pairs);
+	s->pairs = pairs;
+	s->n_pairs = n;
+	s->n_own = n_own;
+	s->stats.creds_loaded++;
+	return 0;
+fail:
+	sodium_memzero(&to, sizeof(to));
+	sodium_memzero(&from, sizeof(from));
+	seal_pairs_free(pairs, r->n > 0 ? r->n : 1);
+	return -1;
+}
+
+bool
+seal_has_creds(const struct seal *s)
+{
+	return s->pairs != NULL;
+}
+
+void
+seal_set_clock(struct seal *s, uint64_t (*now_us)(void))
+{
+	s->now_us = now_us != NULL ? now_us : seal_wall_us;
+}
+
+/* The AEAD key of a pair under one ring key. */
+static void
+seal_pair_key(const uint8_t ring_key[SEAL_KEY_LEN],
+		const uint8_t ctl[NODE_CTL_KEY_LEN], uint8_t out[SEAL_KEY_LEN])
+{
+	static const char domain[] = "rumor seal pair v1";
+	crypto_generichash_state st;
+
+	crypto_generichash_init(&st, ring_key, SEAL_KEY_LEN, SEAL_KEY_LEN);
+	crypto_generichash_update(&st, (const uint8_t *)domain,
+			sizeof(domain) - 1);
+	crypto_generichash_update(&st, ctl, NODE_CTL_KEY_LEN);
+	crypto_generichash_final(&st, out, SEAL_KEY_LEN);
+	sodium_memzero(&st, sizeof(st));
+}
+
 /*
  * body may be out + SEAL_HDR_LEN (sealing in place): the header is built
  * aside and copied last. Otherwise body and out must not overlap.
  */
 size_t
-seal_wrap(struct seal *s, uint8_t proto, const uint8_t *body,
+seal_wrap_to(struct seal *s, uint8_t proto, uint32_t to, const uint8_t *body,
 		size_t len, uint8_t *out, size_t cap)
 {
 	uint8_t hdr[SEAL_HDR_LEN];
 	uint8_t ad[SEAL_HDR_LEN + SEAL_LABEL_MAX];
+	uint8_t pkey[SEAL_KEY_LEN];
+	const uint8_t *key = s->keys.key[0];
 	unsigned long long clen;
 	uint64_t counter = s->counter + 1;
 	size_t adlen;
+	int rc;
 
 	if (proto == 0 || proto >= SEAL_P_MAX || len > SEAL_BODY_MAX ||
 			cap < SEAL_OVERHEAD + len || (body == NULL && len > 0))
 		return 0;
+	if (s->pairs == NULL)
+		to = 0;		/* No credentials: the cluster key. */
+	if (to != 0) {
+		const struct seal_pair *p = seal_pair_find(s, to);
+
+		if (p == NULL)
+			return 0;
+		seal_pair_key(s->keys.key[0], p->to, pkey);
+		key = pkey;
+	}
 	memset(hdr, 0, sizeof(hdr));
 	rumor_put16(hdr + SEAL_OFF_MAGIC, RUMOR_MAGIC);
 	hdr[SEAL_OFF_VERSION] = RUMOR_VERSION;
@@ -346,19 +538,28 @@ seal_wrap(struct seal *s, uint8_t proto, const uint8_t *body,
 	rumor_put16(hdr + SEAL_OFF_BODY_LEN, (uint16_t)len);
 	memcpy(hdr + SEAL_OFF_LABEL_TAG, s->label_tag, SEAL_LABEL_TAG_LEN);
 	rumor_put32(hdr + SEAL_OFF_SENDER, s->self_id);
+	rumor_put32(hdr + SEAL_OFF_RECEIVER, to);
 	rumor_put64(hdr + SEAL_OFF_BOOT, s->boot);
 	rumor_put64(hdr + SEAL_OFF_COUNTER, counter);
 	adlen = seal_ad(s, hdr, ad);
 
-	if (crypto_aead_xchacha20poly1305_ietf_encrypt(out + SEAL_OFF_BODY,
+	rc = crypto_aead_xchacha20poly1305_ietf_encrypt(out + SEAL_OFF_BODY,
 			&clen, body, len, ad, adlen, NULL,
-			hdr + SEAL_NONCE_OFF, s->keys.key[0]) != 0 ||
-			clen != len + SEAL_TAG_LEN)
+			hdr + SEAL_NONCE_OFF, key);
+	sodium_memzero(pkey, sizeof(pkey));
+	if (rc != 0 || clen != len + SEAL_TAG_LEN)
 		return 0;
 	memcpy(out, hdr, SEAL_HDR_LEN);
 	s->counter = counter;
 	s->stats.sealed++;
 	return SEAL_OVERHEAD + len;
+}
+
+size_t
+seal_wrap(struct seal *s, uint8_t proto, const uint8_t *body,
+		size_t len, uint8_t *out, size_t cap)
+{
+	return seal_wrap_to(s, proto, 0, body, len, out, cap);
 }
 
 /*
@@ -380,77 +581,103 @@ seal_header_valid(const uint8_t *in, size_t len, size_t cap)
 			in[SEAL_OFF_PROTO] != 0 &&
 			in[SEAL_OFF_PROTO] < SEAL_P_MAX &&
 			in[SEAL_OFF_RESERVED] == 0 &&
-			rumor_get32(in + SEAL_OFF_RESERVED2) == 0 &&
 			rumor_get32(in + SEAL_OFF_SENDER) != 0 &&
 			SEAL_OVERHEAD + body_len == len &&
 			body_len <= cap;
 }
 
-/* The key that opens in into s->scratch: its index, or -1. */
+/* Whether key opens in into s->scratch. */
+static bool
+seal_try_key(struct seal *s, const uint8_t *in, size_t len,
+		const uint8_t *ad, size_t adlen, const uint8_t *key)
+{
+	unsigned long long mlen;
+
+	return crypto_aead_xchacha20poly1305_ietf_decrypt(s->scratch, &mlen,
+			NULL, in + SEAL_OFF_BODY, len - SEAL_HDR_LEN, ad, adlen,
+			in + SEAL_NONCE_OFF, key) == 0 &&
+			mlen == len - SEAL_OVERHEAD;
+}
+
+/*
+ * The ring key that opens in into s->scratch: its index, or -1. With a
+ * pair p, each ring key is tried with each of p's keys (and this node's
+ * previous key): at most SEAL_KEYS_MAX x NODE_ROSTER_KEYS x SEAL_OWN_KEYS.
+ */
 static int
-seal_try_keys(struct seal *s, const uint8_t *in, size_t len)
+seal_try_keys(struct seal *s, const uint8_t *in, size_t len,
+		const struct seal_pair *p)
 {
 	uint8_t ad[SEAL_HDR_LEN + SEAL_LABEL_MAX];
 	size_t adlen = seal_ad(s, in, ad);
-	unsigned long long mlen;
+	uint8_t pkey[SEAL_KEY_LEN];
+	int found = -1;
 
-	for (unsigned int i = 0; i < s->keys.n; i++) {
-		if (crypto_aead_xchacha20poly1305_ietf_decrypt(s->scratch,
-				&mlen, NULL, in + SEAL_OFF_BODY,
-				len - SEAL_HDR_LEN, ad, adlen,
-				in + SEAL_NONCE_OFF, s->keys.key[i]) == 0 &&
-				mlen == len - SEAL_OVERHEAD)
-			return (int)i;
+	for (unsigned int i = 0; i < s->keys.n && found < 0; i++) {
+		if (p == NULL) {
+			if (seal_try_key(s, in, len, ad, adlen,
+					s->keys.key[i]))
+				found = (int)i;
+			continue;
+		}
+		for (uint32_t o = 0; o < s->n_own && found < 0; o++) {
+			for (uint32_t k = 0; k < p->n && found < 0; k++) {
+				seal_pair_key(s->keys.key[i], p->from[o][k],
+						pkey);
+				if (seal_try_key(s, in, len, ad, adlen, pkey))
+					found = (int)i;
+			}
+		}
 	}
-	return -1;
+	sodium_memzero(pkey, sizeof(pkey));
+	return found;
 }
 
 static inline uint32_t
-seal_peer_slot(const struct seal *s, uint32_t id)
+seal_peer_slot(const struct seal_replay *t, uint32_t id)
 {
 	/* Fibonacci hashing: ids are often consecutive. */
-	return (uint32_t)(id * 0x9e3779b9u) >> s->peers_shift;
+	return (uint32_t)(id * 0x9e3779b9u) >> t->shift;
 }
 
 /* The slot of sender id, or the free slot where it would go. */
 static struct seal_peer *
-seal_peer_probe(const struct seal *s, uint32_t id)
+seal_peer_probe(const struct seal_replay *t, uint32_t id)
 {
-	uint32_t mask = s->peers_cap - 1;
-	uint32_t i = seal_peer_slot(s, id);
+	uint32_t mask = t->cap - 1;
+	uint32_t i = seal_peer_slot(t, id);
 
-	while (s->peers[i].id != id && s->peers[i].id != 0)
+	while (t->peers[i].id != id && t->peers[i].id != 0)
 		i = (i + 1) & mask;
-	return &s->peers[i];
+	return &t->peers[i];
 }
 
 /* Double the replay table (or make the first one). -1 without memory. */
 static int
-seal_peers_grow(struct seal *s)
+seal_peers_grow(struct seal_replay *t)
 {
-	uint32_t cap = s->peers_cap != 0 ? s->peers_cap * 2 : SEAL_PEERS_MIN;
-	struct seal_peer *old = s->peers;
-	uint32_t old_cap = s->peers_cap;
+	uint32_t cap = t->cap != 0 ? t->cap * 2 : SEAL_PEERS_MIN;
+	struct seal_peer *old = t->peers;
+	uint32_t old_cap = t->cap;
 	uint32_t shift = 32;
 
-	if (cap < s->peers_cap)
+	if (cap < t->cap)
 		return -1;
 	for (uint32_t c = cap; c > 1; c >>= 1)
 		shift--;
-	s->peers = calloc(cap, sizeof(*s->peers));
-	if (s->peers == NULL) {
-		s->peers = old;
+	t->peers = calloc(cap, sizeof(*t->peers));
+	if (t->peers == NULL) {
+		t->peers = old;
 		return -1;
 	}
-	s->peers_cap = cap;
-	s->peers_shift = shift;
+	t->cap = cap;
+	t->shift = shift;
 	for (uint32_t i = 0; i < old_cap; i++)
 		if (old[i].id != 0)
-			*seal_peer_probe(s, old[i].id) = old[i];
+			*seal_peer_probe(t, old[i].id) = old[i];
 	free(old);
 	return 0;
 }
-
 /* Move the window of p forward by n counters (n >= 1). */
 static void
 seal_window_advance(struct seal_peer *p, uint64_t n)
@@ -518,27 +745,28 @@ seal_window_accept(struct seal_peer *p, uint64_t boot, uint64_t counter)
  * as a replay, since accepting it unrecorded would let it be replayed.
  */
 static bool
-seal_fresh(struct seal *s, uint32_t sender, uint64_t boot, uint64_t counter)
+seal_fresh(struct seal_replay *t, uint32_t sender, uint64_t boot,
+		uint64_t counter)
 {
 	struct seal_peer *p = NULL;
 
-	if (s->peers_cap != 0) {
-		p = seal_peer_probe(s, sender);
+	if (t->cap != 0) {
+		p = seal_peer_probe(t, sender);
 		if (p->id == sender)
 			return seal_window_accept(p, boot, counter);
 	}
 	/* A new sender: keep at least half the slots free if we can. */
-	if ((s->peers_n + 1) * 2 > s->peers_cap && seal_peers_grow(s) == 0)
-		p = seal_peer_probe(s, sender);
+	if ((t->n + 1) * 2 > t->cap && seal_peers_grow(t) == 0)
+		p = seal_peer_probe(t, sender);
 	/* Without memory, while a slot besides this one is left, go on. */
-	if (p == NULL || s->peers_n + 1 >= s->peers_cap)
+	if (p == NULL || t->n + 1 >= t->cap)
 		return false;
 	assert(p->id == 0);
 	memset(p, 0, sizeof(*p));
 	p->id = sender;
 	p->boot = boot;
 	p->top = counter;
-	s->peers_n++;
+	t->n++;
 	return true;
 }
 
@@ -554,28 +782,47 @@ seal_open(struct seal *s, const uint8_t *in, size_t len, uint8_t *proto,
 		uint32_t *sender, uint8_t *body, size_t cap,
 		size_t *body_len)
 {
-	uint32_t from;
+	const struct seal_pair *pair = NULL;
+	uint32_t from, to;
 	uint64_t boot, counter;
 	size_t n;
 	int key;
 
+	s->last_bound = false;
 	if (!seal_header_valid(in, len, cap))
 		return seal_refuse(s, SEAL_MALFORMED);
 	if (memcmp(in + SEAL_OFF_LABEL_TAG, s->label_tag,
 			SEAL_LABEL_TAG_LEN) != 0)
 		return seal_refuse(s, SEAL_WRONG_LABEL);
-	key = seal_try_keys(s, in, len);
+	from = rumor_get32(in + SEAL_OFF_SENDER);
+	to = rumor_get32(in + SEAL_OFF_RECEIVER);
+	if (to != 0 && (s->pairs == NULL || to != s->self_id))
+		return seal_refuse(s, SEAL_WRONG_RECEIVER);
+	/* A revoked node may not even join. */
+	if (s->pairs != NULL) {
+		pair = seal_pair_find(s, from);
+		if (pair == NULL && from != s->self_id)
+			return seal_refuse(s, SEAL_UNKNOWN_SENDER);
+	}
+	key = seal_try_keys(s, in, len, to != 0 ? pair : NULL);
 	if (key < 0)
 		return seal_refuse(s, SEAL_FORGED);
-	from = rumor_get32(in + SEAL_OFF_SENDER);
 	boot = rumor_get64(in + SEAL_OFF_BOOT);
 	counter = rumor_get64(in + SEAL_OFF_COUNTER);
+	/*
+	 * A boot far ahead of our clock would make every later message of
+	 * its sender look old: refused, so that one message cannot lock a
+	 * sender out (docs/control.md, "Boot numbers").
+	 */
+	if (boot > s->now_us() + SEAL_BOOT_SKEW_US)
+		return seal_refuse(s, SEAL_FUTURE_BOOT);
 	/*
 	 * This node's own message, sent back to it (a reflection, or a
 	 * loop): seen before by definition, and no other node may use
 	 * this node's id.
 	 */
-	if (from == s->self_id || !seal_fresh(s, from, boot, counter))
+	if (from == s->self_id || !seal_fresh(to != 0 ? &s->bound :
+			&s->unbound, from, boot, counter))
 		return seal_refuse(s, SEAL_REPLAYED);
 
 	n = len - SEAL_OVERHEAD;
@@ -584,10 +831,20 @@ seal_open(struct seal *s, const uint8_t *in, size_t len, uint8_t *proto,
 	*body_len = n;
 	if (n > 0)
 		memcpy(body, s->scratch, n);
+	sodium_memzero(s->scratch, n);
+	s->last_bound = to != 0;
 	s->stats.opened++;
 	if (key > 0)
 		s->stats.opened_old_key++;
+	if (s->pairs != NULL && to == 0)
+		s->stats.opened_unbound++;
 	return SEAL_OK;
+}
+
+bool
+seal_opened_bound(const struct seal *s)
+{
+	return s->last_bound;
 }
 
 const struct seal_stats *

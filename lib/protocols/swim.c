@@ -161,8 +161,13 @@ outbox_grow(struct swim *s)
 	return 0;
 }
 
+/*
+ * Queue m to ip:port, the address of node to (0: not known, as a seed's
+ * before the join); the node seals it for that receiver.
+ */
 static void
-send_raw(struct swim *s, uint32_t ip, uint16_t port, struct swim_msg *m)
+send_raw(struct swim *s, uint32_t to, uint32_t ip, uint16_t port,
+		struct swim_msg *m)
 {
 	struct swim_out *o;
 
@@ -172,6 +177,7 @@ send_raw(struct swim *s, uint32_t ip, uint16_t port, struct swim_msg *m)
 		return;
 	}
 	o = &s->out[s->out_tail & (s->out_cap - 1)];
+	o->to = to;
 	o->ip = ip;
 	o->port = port;
 	o->len = (uint16_t)swim_encode(m, o->buf, sizeof(o->buf));
@@ -184,10 +190,11 @@ send_raw(struct swim *s, uint32_t ip, uint16_t port, struct swim_msg *m)
 
 /* Send m with as much pending news as it can carry. */
 static void
-send_msg(struct swim *s, uint32_t ip, uint16_t port, struct swim_msg *m)
+send_msg(struct swim *s, uint32_t to, uint32_t ip, uint16_t port,
+		struct swim_msg *m)
 {
 	swim_news_take(s, m);
-	send_raw(s, ip, port, m);
+	send_raw(s, to, ip, port, m);
 }
 
 static void
@@ -211,15 +218,24 @@ send_ping(struct swim *s, const struct swim_rec *to, uint32_t seq)
 	msg_init(&m, SWIM_PING, seq, to->m.id);
 	if (to->m.state == SWIM_SUSPECT)
 		swim_rec_update(to, &m.updates[m.n_updates++]);
-	send_msg(s, to->m.ip, to->m.port, &m);
+	send_msg(s, to->m.id, to->m.ip, to->m.port, &m);
 }
 
-/* Apply one update heard from the network, from node `from`. */
+/*
+ * Apply one update heard from the network, from node `from` (the sender
+ * the seal proved, with node credentials). Claims only member W may make
+ * of itself are believed from W alone (docs/control.md, "Claims only a
+ * member makes"): a relayed ALIVE raises W's incarnation by one at most,
+ * so that no other node can push it to the top in one message and leave W
+ * unable to refute, and W's address, weight and zone change only by W's
+ * own word once W is known.
+ */
 static void
 apply(struct swim *s, const struct swim_update *u, uint64_t now,
 		uint32_t from)
 {
 	struct swim_rec *self = &s->rec[0], *r;
+	bool direct = from == u->id;
 
 	if (u->id == self->m.id) {
 		/* Refute suspicion or death, or a higher incarnation. */
@@ -253,6 +269,10 @@ apply(struct swim *s, const struct swim_update *u, uint64_t now,
 		/* Only a newer incarnation refutes or revives. */
 		if (u->incarnation <= r->m.incarnation)
 			return;
+		if (!direct && u->incarnation - r->m.incarnation > 1) {
+			s->st.claims_refused++;
+			return;
+		}
 		break;
 	case SWIM_SUSPECT:
 		if (u->incarnation < r->m.incarnation ||
@@ -276,10 +296,15 @@ apply(struct swim *s, const struct swim_update *u, uint64_t now,
 		r->m.since_ms = now;
 	swim_rec_set_state(s, r, u->state);
 	r->m.incarnation = u->incarnation;
-	r->m.ip = u->ip;
-	r->m.port = u->port;
-	r->m.weight = u->weight;
-	r->m.zone = u->zone;
+	if (direct) {
+		r->m.ip = u->ip;
+		r->m.port = u->port;
+		r->m.weight = u->weight;
+		r->m.zone = u->zone;
+	} else if (r->m.ip != u->ip || r->m.port != u->port ||
+			r->m.weight != u->weight || r->m.zone != u->zone) {
+		s->st.claims_refused++;
+	}
 	s->view_version++;
 	swim_news_queue(s, r);
 }
@@ -305,8 +330,8 @@ set_verdict(struct swim *s, struct swim_rec *r, uint8_t state, uint64_t now)
  * allows is covered over successive exchanges.
  */
 static void
-send_state(struct swim *s, uint32_t ip, uint16_t port, uint8_t kind,
-		uint32_t xid)
+send_state(struct swim *s, uint32_t to, uint32_t ip, uint16_t port,
+		uint8_t kind, uint32_t xid)
 {
 	uint32_t start = s->n > 1 ? 1 + rnd_below(s, s->n - 1) : 0;
 	uint32_t max_dgrams = SWIM_OUTBOX / 4, chunk = 0, k = 0;
@@ -321,20 +346,20 @@ send_state(struct swim *s, uint32_t ip, uint16_t port, uint8_t kind,
 
 		swim_rec_update(r, &m.updates[m.n_updates++]);
 		if (m.n_updates == SWIM_UPDATES_MAX) {
-			send_raw(s, ip, port, &m);
+			send_raw(s, to, ip, port, &m);
 			msg_init(&m, kind, xid, ++chunk);
 		}
 	}
 	if (m.n_updates > 0 && chunk < max_dgrams)
-		send_raw(s, ip, port, &m);
+		send_raw(s, to, ip, port, &m);
 }
 
 /* Start a push-pull with ip:port. */
 static void
-sync_with(struct swim *s, uint32_t ip, uint16_t port)
+sync_with(struct swim *s, uint32_t to, uint32_t ip, uint16_t port)
 {
 	s->st.syncs++;
-	send_state(s, ip, port, SWIM_SYNC, ++s->seq);
+	send_state(s, to, ip, port, SWIM_SYNC, ++s->seq);
 }
 
 /* Send pending news to gossip_nodes random live members. */
@@ -351,7 +376,7 @@ gossip(struct swim *s)
 		swim_news_take(s, &m);
 		if (m.n_updates == 0)
 			return;		/* Nothing left to tell. */
-		send_raw(s, r->m.ip, r->m.port, &m);
+		send_raw(s, r->m.id, r->m.ip, r->m.port, &m);
 	}
 }
 
@@ -378,7 +403,8 @@ periodic_sync(struct swim *s)
 	if (cand == 0)
 		return;
 	if (whole) {
-		sync_with(s, s->rec[pick].m.ip, s->rec[pick].m.port);
+		sync_with(s, s->rec[pick].m.id, s->rec[pick].m.ip,
+				s->rec[pick].m.port);
 	} else {
 		uint64_t d = swim_view_digest(s);
 		struct swim_msg m;
@@ -386,7 +412,8 @@ periodic_sync(struct swim *s)
 		msg_init(&m, SWIM_DIGEST, ++s->seq, (uint32_t)(d >> 32));
 		m.target_ip = htonl((uint32_t)d);
 		s->st.digests++;
-		send_msg(s, s->rec[pick].m.ip, s->rec[pick].m.port, &m);
+		send_msg(s, s->rec[pick].m.id, s->rec[pick].m.ip,
+				s->rec[pick].m.port, &m);
 	}
 }
 
@@ -413,7 +440,8 @@ dead_probe(struct swim *s)
 		return;
 	msg_init(&m, SWIM_PING, ++s->seq, s->rec[pick].m.id);
 	swim_rec_update(&s->rec[pick], &m.updates[m.n_updates++]);
-	send_msg(s, s->rec[pick].m.ip, s->rec[pick].m.port, &m);
+	send_msg(s, s->rec[pick].m.id, s->rec[pick].m.ip, s->rec[pick].m.port,
+			&m);
 }
 
 /*
@@ -495,8 +523,8 @@ swim_join(struct swim *s, uint64_t now_ms, const uint32_t *ips,
 		msg_init(&m, SWIM_PING, ++s->seq, 0);
 		swim_rec_update(&s->rec[0], &m.updates[0]);
 		m.n_updates = 1;
-		send_msg(s, ips[i], ports[i], &m);
-		sync_with(s, ips[i], ports[i]);
+		send_msg(s, 0, ips[i], ports[i], &m);
+		sync_with(s, 0, ips[i], ports[i]);
 	}
 	/*
 	 * A second push-pull a few seconds later, with whoever is known by
@@ -559,7 +587,7 @@ send_ping_reqs(struct swim *s, const struct swim_rec *target)
 		msg_init(&m, SWIM_PING_REQ, s->probe.seq, target->m.id);
 		m.target_ip = target->m.ip;
 		m.target_port = target->m.port;
-		send_msg(s, r->m.ip, r->m.port, &m);
+		send_msg(s, r->m.id, r->m.ip, r->m.port, &m);
 	}
 	s->st.indirect_probes += asked;
 	s->probe.relays = asked;
@@ -576,7 +604,7 @@ swim_tick(struct swim *s, uint64_t now)
 		if (!l->used || now < l->deadline)
 			continue;
 		msg_init(&m, SWIM_NACK, l->req_seq, l->target);
-		send_msg(s, l->req_ip, l->req_port, &m);
+		send_msg(s, l->req_id, l->req_ip, l->req_port, &m);
 		l->used = false;
 	}
 	/* Suspects whose time is up are dead; the rest set the next end. */
@@ -666,7 +694,7 @@ on_ack(struct swim *s, const struct swim_msg *m)
 		if (!l->used || l->seq != m->seq)
 			continue;
 		msg_init(&a, SWIM_ACK, l->req_seq, l->target);
-		send_msg(s, l->req_ip, l->req_port, &a);
+		send_msg(s, l->req_id, l->req_ip, l->req_port, &a);
 		l->used = false;
 		return;
 	}
@@ -688,6 +716,7 @@ on_ping_req(struct swim *s, uint64_t now, uint32_t ip, uint16_t port,
 		l->seq = ++s->seq;
 		l->req_seq = m->seq;
 		l->target = m->target;
+		l->req_id = m->from;
 		l->req_ip = ip;
 		l->req_port = port;
 		/*
@@ -727,7 +756,7 @@ ack_join(struct swim *s, uint32_t ip, uint16_t port, uint32_t seq,
 		if (r != &s->rec[0] && r->m.state <= SWIM_SUSPECT)
 			swim_rec_update(r, &m.updates[m.n_updates++]);
 	}
-	send_msg(s, ip, port, &m);
+	send_msg(s, joiner, ip, port, &m);
 }
 
 void
@@ -756,7 +785,7 @@ swim_input(struct swim *s, uint64_t now_ms, uint32_t ip, uint16_t port,
 	if (from_dead && m.kind != SWIM_SYNC && m.kind != SWIM_SYNC_REPLY &&
 			!s->leaving && now_ms >= s->dead_sync_after) {
 		s->dead_sync_after = now_ms + s->p.probe_interval_ms;
-		sync_with(s, ip, port);
+		sync_with(s, m.from, ip, port);
 	}
 	if (s->leaving && m.kind != SWIM_PING)
 		return;
@@ -771,7 +800,7 @@ swim_input(struct swim *s, uint64_t now_ms, uint32_t ip, uint16_t port,
 			struct swim_msg a;
 
 			msg_init(&a, SWIM_ACK, m.seq, m.target);
-			send_msg(s, ip, port, &a);
+			send_msg(s, m.from, ip, port, &a);
 		}
 		break;
 	case SWIM_ACK:
@@ -783,7 +812,8 @@ swim_input(struct swim *s, uint64_t now_ms, uint32_t ip, uint16_t port,
 	case SWIM_SYNC:
 		/* Answer once per exchange, on its first datagram. */
 		if (m.target == 0)
-			send_state(s, ip, port, SWIM_SYNC_REPLY, m.seq);
+			send_state(s, m.from, ip, port, SWIM_SYNC_REPLY,
+					m.seq);
 		break;
 	case SWIM_DIGEST:
 		/* Views differ: exchange them whole (at most one a period). */
@@ -791,7 +821,7 @@ swim_input(struct swim *s, uint64_t now_ms, uint32_t ip, uint16_t port,
 				swim_view_digest(s) && !s->leaving &&
 				now_ms >= s->digest_sync_after) {
 			s->digest_sync_after = now_ms + s->p.probe_interval_ms;
-			sync_with(s, ip, port);
+			sync_with(s, m.from, ip, port);
 		}
 		break;
 	default:

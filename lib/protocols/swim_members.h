@@ -37,6 +37,7 @@ struct swim_relay {
 	uint32_t target;
 	uint32_t req_ip;
 	uint16_t req_port;
+	uint32_t req_id;		/* The requester's node id. */
 	uint64_t deadline;
 };
 

@@ -13,8 +13,13 @@
  *   2  a keyring file, parsed: an accepted ring holds 1 to SEAL_KEYS_MAX
  *      distinct keys and parses again from its own hex; a refusal says
  *      "fuzz.keys:LINE: ..." within the error buffer.
+ *   3  with node credentials (nodes 1, 2 and 3 from fixed seeds): the
+ *      rest opened by a node 2 (as in 0; opened bound, it is from node 1
+ *      or 3), then sealed as a body from 1 to 2: it opens bound at 2 as
+ *      1's, node 3 cannot open it even addressed to itself, and no byte
+ *      of it changed opens.
  *
- * Other first bytes count modulo 3. Every sealer is made for one input,
+ * Other first bytes count modulo 4. The receivers' wall clock is fixed. Every sealer is made for one input,
  * so that an input always gives the same result.
  */
 #include <stdint.h>
@@ -22,6 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
+#include "rumor/bytes.h"
+#include "rumor/node_keys.h"
 #include "rumor/seal.h"
 #include "fuzz.h"
 
@@ -29,6 +38,13 @@
 #define FUZZ_BOOT 1700000000000000ull
 #define FUZZ_SENDER 1u
 #define FUZZ_RECEIVER 2u
+#define FUZZ_NOW_US 1800000000000000ull
+
+static uint64_t
+fuzz_now(void)
+{
+	return FUZZ_NOW_US;
+}
 
 /* Keys 00 01 .. 1f and 20 21 .. 3f, as make-corpus.py seals with. */
 static struct seal_keyring
@@ -51,6 +67,7 @@ fuzz_seal_new(unsigned int first, unsigned int n, uint32_t id)
 	struct seal *s = seal_new(&r, FUZZ_LABEL, id, FUZZ_BOOT);
 
 	FUZZ_CHECK(s != NULL);
+	seal_set_clock(s, fuzz_now);
 	return s;
 }
 
@@ -174,6 +191,98 @@ fuzz_keyring(const uint8_t *text, size_t len)
 	FUZZ_CHECK(memcmp(again.key, r.key, r.n * SEAL_KEY_LEN) == 0);
 }
 
+/* Node id's key from a seed made of its id: the same every run. */
+static void
+fuzz_node_key(uint32_t id, struct node_key *k)
+{
+	uint8_t seed[crypto_sign_SEEDBYTES], pk[NODE_PK_LEN], sk[NODE_SK_LEN];
+	char text[256], err[128];
+	int n;
+
+	memset(seed, (int)id, sizeof(seed));
+	FUZZ_CHECK(crypto_sign_seed_keypair(pk, sk, seed) == 0);
+	n = snprintf(text, sizeof(text), "id %u\nsecret ", id);
+	sodium_bin2hex(text + n, sizeof(text) - (size_t)n, sk, sizeof(sk));
+	FUZZ_CHECK(node_key_parse(text, strlen(text), "fuzz", k, err,
+			sizeof(err)) == 0);
+}
+
+/* A sealer for node id with credentials on the roster of 1, 2, 3. */
+static struct seal *
+fuzz_cred_seal(uint32_t id)
+{
+	struct node_key k[3];
+	char text[512], err[128];
+	struct roster r;
+	struct seal *s;
+	size_t off = 0;
+
+	for (uint32_t i = 0; i < 3; i++) {
+		fuzz_node_key(i + 1, &k[i]);
+		off += (size_t)roster_format_line(i + 1, k[i].pk, text + off,
+				sizeof(text) - off);
+	}
+	FUZZ_CHECK(roster_parse(text, off, "fuzz", &r, err, sizeof(err)) == 0);
+	s = fuzz_seal_new(0, 2, id);
+	FUZZ_CHECK(seal_set_creds(s, &k[id - 1], NULL, &r) == 0);
+	FUZZ_CHECK(seal_has_creds(s));
+	roster_free(&r);
+	for (uint32_t i = 0; i < 3; i++)
+		node_key_wipe(&k[i]);
+	return s;
+}
+
+static void
+fuzz_creds(const uint8_t *in, size_t len)
+{
+	struct seal *tx = fuzz_cred_seal(1), *rx = fuzz_cred_seal(2);
+	struct seal *other = fuzz_cred_seal(3), *rx0 = fuzz_cred_seal(2);
+	uint8_t *out = malloc(SEAL_BODY_MAX);
+	uint8_t *dg = malloc(SEAL_OVERHEAD + len);
+	enum seal_verdict v;
+	uint32_t sender = 0;
+	uint8_t proto = 0;
+	size_t n = 0, got = 0;
+
+	FUZZ_CHECK(out != NULL && dg != NULL);
+	/* A receiver of its own, so that the round trip below is new. */
+	v = seal_open(rx0, in, len, &proto, &sender, out, SEAL_BODY_MAX, &n);
+	FUZZ_VERDICT(v, SEAL_VERDICT_MAX, seal_verdict_name, 0, SEAL_OK);
+	if (v == SEAL_OK && seal_opened_bound(rx0))
+		FUZZ_CHECK(sender == 1 || sender == 3);
+	if (len > SEAL_BODY_MAX)
+		goto done;
+	n = seal_wrap_to(tx, SEAL_P_RAFT, FUZZ_RECEIVER, in, len, dg,
+			SEAL_OVERHEAD + len);
+	FUZZ_CHECK(n == SEAL_OVERHEAD + len);
+	rumor_put32(dg + 20, 3);	/* Node 3 cannot read it as its own. */
+	FUZZ_CHECK(seal_open(other, dg, n, &proto, &sender, out,
+			SEAL_BODY_MAX, &got) == SEAL_FORGED);
+	rumor_put32(dg + 20, FUZZ_RECEIVER);
+	if (len > 0) {
+		size_t at = ((size_t)in[0] << 8 | in[len - 1]) % n;
+		uint8_t was = dg[at];
+
+		dg[at] ^= (uint8_t)(in[len / 2] | 1);
+		v = seal_open(rx, dg, n, &proto, &sender, out, SEAL_BODY_MAX,
+				&got);
+		FUZZ_CHECK(v != SEAL_OK);
+		dg[at] = was;
+	}
+	v = seal_open(rx, dg, n, &proto, &sender, out, SEAL_BODY_MAX, &got);
+	FUZZ_CHECK(v == SEAL_OK);
+	FUZZ_CHECK(seal_opened_bound(rx));
+	FUZZ_CHECK(sender == 1 && proto == SEAL_P_RAFT && got == len);
+	FUZZ_CHECK(len == 0 || memcmp(out, in, len) == 0);
+done:
+	free(out);
+	free(dg);
+	seal_free(tx);
+	seal_free(rx);
+	seal_free(other);
+	seal_free(rx0);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -187,12 +296,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	copy = fuzz_copy(data + 1, len);
 	if (copy == NULL)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		fuzz_open(copy, len);
 		break;
 	case 1:
 		fuzz_round_trip(copy, len);
+		break;
+	case 3:
+		fuzz_creds(copy, len);
 		break;
 	default:
 		fuzz_keyring(copy, len);

@@ -186,12 +186,50 @@ test_load(void)
 	CHECK(strstr(err, "not a regular file") != NULL);
 }
 
+/* Revocation and retirement edit the text, keeping everything else. */
+static void
+test_roster_remove(void)
+{
+	static const char text[] =
+		"# lab\n"
+		"1 aa # first key of 1\n"
+		"12 bb\n"
+		"\n"
+		"  1 cc\n"
+		"2 dd";
+	char *out;
+	size_t len;
+
+	CHECK_EQ(roster_text_remove(text, strlen(text), 1, true, &out, &len),
+			1);
+	CHECK(strcmp(out, "# lab\n12 bb\n\n  1 cc\n2 dd") == 0);
+	CHECK_EQ(len, strlen(out));
+	free(out);
+	CHECK_EQ(roster_text_remove(text, strlen(text), 1, false, &out,
+			&len), 2);
+	CHECK(strcmp(out, "# lab\n12 bb\n\n2 dd") == 0);
+	free(out);
+	CHECK_EQ(roster_text_remove(text, strlen(text), 2, false, &out,
+			&len), 1);
+	CHECK(strcmp(out, "# lab\n1 aa # first key of 1\n12 bb\n\n"
+			"  1 cc\n") == 0);
+	free(out);
+	CHECK_EQ(roster_text_remove(text, strlen(text), 3, false, &out,
+			&len), 0);
+	CHECK(strcmp(out, text) == 0);
+	free(out);
+	CHECK_EQ(roster_text_remove("", 0, 1, false, &out, &len), 0);
+	CHECK_EQ(len, 0);
+	free(out);
+}
+
 static const struct test_section sections[] = {
 	{ "key_round_trip", test_key_round_trip },
 	{ "key_malformed", test_key_malformed },
 	{ "roster", test_roster },
 	{ "pair_keys", test_pair_keys },
 	{ "load", test_load },
+	{ "roster_remove", test_roster_remove },
 };
 
 int

@@ -349,8 +349,8 @@ header_verdict(const uint8_t *bad, size_t off)
 	if (off < 20)
 		return test_get(bad + 16, 4) == 0 ? SEAL_MALFORMED :
 				SEAL_FORGED;
-	if (off < 24)
-		return SEAL_MALFORMED;
+	if (off < 24)			/* receiver: none without */
+		return SEAL_WRONG_RECEIVER;	/* credentials */
 	return SEAL_FORGED;		/* boot, counter */
 }
 
@@ -436,8 +436,10 @@ test_malformed(void)
 	bad[8] ^= 1;				/* label */
 	bad[n - 1] ^= 1;			/* tag */
 	EXPECT(b, bad, n, SEAL_WRONG_LABEL);
-	bad[20] = 1;				/* reserved */
-	EXPECT(b, bad, n, SEAL_MALFORMED);
+	bad[20] = 1;				/* receiver */
+	EXPECT(b, bad, n, SEAL_WRONG_LABEL);
+	bad[8] ^= 1;
+	EXPECT(b, bad, n, SEAL_WRONG_RECEIVER);
 	free(bad);
 
 	/* None of that changed the replay state: the original opens once. */
@@ -445,7 +447,8 @@ test_malformed(void)
 	EXPECT(b, good, n, SEAL_REPLAYED);
 	EXPECT(b, full, full_n, SEAL_OK);
 	check_counts(b, counts);
-	CHECK(counts[SEAL_MALFORMED] > 3000);
+	CHECK(counts[SEAL_MALFORMED] > 2000);
+	CHECK(counts[SEAL_WRONG_RECEIVER] > 1000);
 	CHECK(counts[SEAL_FORGED] > 1000);
 	CHECK(counts[SEAL_WRONG_LABEL] > 2000);
 	/* Opened by b's second key, which is a's primary. */
@@ -1164,6 +1167,7 @@ test_names(void)
 {
 	static const char *const want[SEAL_VERDICT_MAX] = {
 		"ok", "malformed", "wrong_label", "forged", "replayed",
+		"unknown_sender", "wrong_receiver", "future_boot",
 	};
 
 	for (int i = 0; i < SEAL_VERDICT_MAX; i++)

@@ -4,8 +4,8 @@
  * 10 ms steps from a fixed seed: join through a seed, detection of a
  * crashed node by everyone, refutation of a false suspicion, graceful
  * leave, a restarted node rejoining above its old incarnation, loss, a
- * healed partition merging by itself, Lifeguard's local health, and
- * malformed input.
+ * healed partition merging by itself, Lifeguard's local health, claims
+ * only a member may make of itself, and malformed input.
  */
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -409,6 +409,62 @@ test_health(void)
 	net_free(&w);
 }
 
+/* Node `from` tells node `to` (index) that member `about` is alive. */
+static void
+tell_alive(struct net *w, unsigned to, uint32_t from, uint32_t about,
+		uint32_t inc, uint32_t ip)
+{
+	struct swim_msg m;
+	uint8_t buf[SWIM_MSG_MAX];
+	size_t len;
+
+	memset(&m, 0, sizeof(m));
+	m.kind = SWIM_GOSSIP;
+	m.from = from;
+	m.n_updates = 1;
+	m.updates[0] = (struct swim_update){ .id = about, .ip = ip,
+			.port = PORT, .state = SWIM_ALIVE,
+			.incarnation = inc, .weight = 1 };
+	len = swim_encode(&m, buf, sizeof(buf));
+	CHECK(len > 0);
+	swim_input(w->node[to], w->now, node_ip(from - 1), PORT, buf, len);
+}
+
+/*
+ * Claims only a member makes of itself: relayed, an incarnation of node 2
+ * rises by one at most and its address does not move; from node 2
+ * itself, both are believed.
+ */
+static void
+test_claims(void)
+{
+	const struct swim_member *m;
+	struct net w;
+	uint32_t inc;
+
+	net_start(&w, 4, 0, 20000);
+	m = swim_member_find(w.node[3], 2);
+	CHECK(m != NULL);
+	inc = m->incarnation;
+	/* Node 3 says node 2 is alive far above: refused. */
+	tell_alive(&w, 3, 3, 2, UINT32_MAX, node_ip(1));
+	m = swim_member_find(w.node[3], 2);
+	CHECK_EQ(m->incarnation, inc);
+	CHECK_EQ(swim_stats(w.node[3])->claims_refused, 1);
+	/* One above: believed (a refutation relayed), but not a new address. */
+	tell_alive(&w, 3, 3, 2, inc + 1, node_ip(9));
+	m = swim_member_find(w.node[3], 2);
+	CHECK_EQ(m->incarnation, inc + 1);
+	CHECK_EQ(m->ip, node_ip(1));
+	CHECK_EQ(swim_stats(w.node[3])->claims_refused, 2);
+	/* Node 2 itself may jump and move. */
+	tell_alive(&w, 3, 2, 2, inc + 10, node_ip(9));
+	m = swim_member_find(w.node[3], 2);
+	CHECK_EQ(m->incarnation, inc + 10);
+	CHECK_EQ(m->ip, node_ip(9));
+	net_free(&w);
+}
+
 static void
 test_bad_input(void)
 {
@@ -435,6 +491,7 @@ static const struct test_section sections[] = {
 	{ "loss", test_loss },
 	{ "partition_heal", test_partition_heal },
 	{ "health", test_health },
+	{ "claims", test_claims },
 	{ "bad_input", test_bad_input },
 };
 
