@@ -103,7 +103,8 @@ add_members(struct auth_table *t, uint32_t *n, const struct rumor_config *c,
 		p = &t->peer[*n];
 		memset(p, 0, sizeof(*p));
 		p->id = m->id;
-		p->addr = (uint64_t)m->ip << 16 | m->udp_port;
+		/* As frames carry them: both in network order. */
+		p->addr = (uint64_t)m->ip << 16 | htons(m->udp_port);
 		/* Its newest key signs what it is sent; any may sign for it. */
 		for (uint32_t k = 0; k < rn->n; k++) {
 			struct pair_keys to, from;
