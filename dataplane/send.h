@@ -210,7 +210,11 @@ struct rte_mbuf *send_udp_build(uint16_t port, const uint8_t *mac,
  */
 bool send_enqueue(uint16_t port, struct rte_mbuf *m, const uint8_t *mac);
 
-/* send_udp_build() then send_enqueue(): a datagram to a known MAC. */
+/*
+ * send_udp_build() then send_enqueue(): a datagram to a known MAC. A
+ * node-to-node channel message to a member gets its auth block on the
+ * way (auth_ctl_sign), when auth is on.
+ */
 void send_udp(uint16_t port, const uint8_t mac[6], uint32_t ip,
 		uint16_t udp_port, const void *body, size_t len);
 
