@@ -31,6 +31,7 @@
 #include <rte_random.h>
 #include <rte_ring.h>
 
+#include "auth.h"
 #include "chan.h"
 #include "chan_broadcast.h"
 #include "chan_handoff.h"
@@ -278,7 +279,7 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 		const struct ring_table *ring, const struct peer_table *peers)
 {
 	const struct rumor_hdr *h = chan_hdr(m);
-	uint32_t sender;
+	uint32_t sender, proven;	/* By address; by tag (auth.h). */
 	bool punt;
 
 	switch (h->type) {
@@ -309,10 +310,13 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 	}
 	/* The node-to-node types: audience work, or to the channel's lcore. */
 	sender = from_member(lc, m, h);
-	if (sender == 0) {
+	/* With node credentials the tag proves the sender (auth.h). */
+	if (sender == 0 || !auth_input(lc, m, &proven) ||
+			(proven != 0 && proven != sender)) {
 		rte_pktmbuf_free(m);
 		return;
 	}
+	h = chan_hdr(m);	/* auth_input moved the headers. */
 	chan_sender_set(m, sender);
 	if (punt)
 		audience_punt(lc, m, in, true);

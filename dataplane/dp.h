@@ -110,6 +110,8 @@ chan_sender(const struct rte_mbuf *m)
 }
 
 struct aud_table;
+struct auth_lcore;
+struct auth_table;
 struct chan_lcore;
 struct ho_lcore;
 
@@ -149,6 +151,9 @@ struct dp_lcore {
 	struct chan_lcore *chan;	/* Its channels' order state. */
 	struct ho_lcore *ho;		/* Channels waiting for a handoff. */
 	uint16_t ip_id;			/* Of the frames it builds. */
+	/* Node-to-node auth (auth.h): its replay windows, its lane's counter. */
+	struct auth_lcore *auth;
+	uint64_t auth_ctr;
 	struct send_hold hold;		/* DATA frames waiting for ARP. */
 } __attribute__((aligned(64)));
 
@@ -183,6 +188,8 @@ struct dp {
 	struct member_list *members;	/* Sorted member ids, published. */
 	struct rte_ring *sub_punt;	/* lcores -> control: clients' work. */
 	struct rte_ring *member_punt;	/* lcores -> control: members'. */
+	/* Members' dataplane keys (auth.h), published; NULL: auth off. */
+	struct auth_table *auth;
 	struct rte_mempool *hdr_pool[RTE_MAX_NUMA_NODES]; /* Fan-out headers. */
 	uint64_t boot;			/* Boot number: start time in us. */
 	uint32_t chan_loss;		/* Fault injection, percent (tests). */

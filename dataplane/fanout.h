@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "auth.h"
 #include "chan.h"
 #include "rumor/chan_cksum.h"
 #include "dp.h"
@@ -111,7 +112,7 @@ fan_msg_segment(struct fan_msg *f, struct rte_mbuf *m, uint32_t off,
 
 #define FAN_BULK 32	/* Header mbufs taken from the pool at once. */
 
-_Static_assert(FRAME_RUMOR_OFF + sizeof(struct rumor_hdr) +
+_Static_assert(FRAME_RUMOR_OFF + sizeof(struct rumor_hdr) + NODE_AUTH_LEN +
 		RUMOR_CHANNEL_MAX + FAN_FIXED_MAX <= CHAN_HDR_ROOM,
 		"a header mbuf holds the largest header part");
 
@@ -151,28 +152,75 @@ fan_part_build(struct fan_part *pt, const struct fan_msg *f)
 }
 
 /*
+ * The auth block of one copy to member a: the header part's words for
+ * the UDP checksum change by the flag and the block (pt->sum covers the
+ * part without them), and the tag covers the whole UDP payload: the
+ * header with the flag, the block, the rest of the part and the shared
+ * message segment.
+ */
+static inline uint16_t
+fan_auth(struct dp_lcore *lc, const struct fan_msg *f,
+		const struct fan_part *pt, const struct auth_peer *a,
+		uint8_t *r)
+{
+	const uint64_t stamp = htobe64(node_auth_stamp((uint8_t)lc->queue,
+			++lc->auth_ctr));
+	uint16_t old_fl, new_fl;
+	uint64_t tag;
+
+	memcpy(&old_fl, r + 4, 2);
+	r[4] |= RUMOR_F_AUTH;
+	memcpy(&new_fl, r + 4, 2);
+	memcpy(r + NODE_AUTH_OFF, &stamp, 8);
+	tag = node_auth_tag_parts(a->tx, r, stamp, pt->b + NODE_AUTH_OFF,
+			pt->len - NODE_AUTH_OFF, f->seg != NULL ?
+			rte_pktmbuf_mtod(f->seg, const uint8_t *) : NULL,
+			f->msg_len);
+	memcpy(r + NODE_AUTH_TAG_OFF, &tag, 8);
+	lc->stats.c[STAT_AUTH_SIGNED]++;
+	return auth_fold((uint64_t)pt->sum + (uint16_t)~old_fl + new_fl +
+			cksum_words64(stamp) + cksum_words64(tag));
+}
+
+/*
  * One frame of f to d in the header mbuf h (fresh from the pool), which
  * already holds its reference to the message segment: Ethernet, IPv4 and
- * UDP headers for d, the shared part, the chain; queued for TX.
+ * UDP headers for d, the shared part, the chain; queued for TX. With
+ * auth on (at) a node-to-node message gets the auth block for member a,
+ * or is not sent if d has no key (a NULL).
  */
 static inline void
 fan_frame(struct dp_lcore *lc, const struct fan_msg *f,
 		const struct fan_part *pt, const struct chan_dest *d,
-		struct rte_mbuf *h, unsigned stat)
+		struct rte_mbuf *h, unsigned stat, const struct auth_table *at,
+		const struct auth_peer *a)
 {
 	const struct dp_port *out = &dp.port[d->dpdk_port];
-	const uint32_t hdr_len = FRAME_UDP_OFF + 8 + pt->len;
-	const uint16_t udp_len = htons((uint16_t)(8 + pt->len + f->msg_len));
-	const uint16_t ip_len = htons((uint16_t)(28 + pt->len + f->msg_len));
+	const uint32_t extra = a != NULL ? NODE_AUTH_LEN : 0;
+	const uint32_t part_len = pt->len + extra;
+	const uint32_t hdr_len = FRAME_UDP_OFF + 8 + part_len;
+	const uint16_t udp_len = htons((uint16_t)(8 + part_len + f->msg_len));
+	const uint16_t ip_len = htons((uint16_t)(28 + part_len + f->msg_len));
 	const uint16_t ip_id = htons(lc->ip_id++);
 	uint8_t *p = rte_pktmbuf_mtod(h, uint8_t *);
 	struct eth_hdr *eth = (void *)p;
 	struct ipv4_hdr *ip = (void *)(p + FRAME_IP_OFF);
 	struct udp_hdr *udp = (void *)(p + FRAME_UDP_OFF);
+	uint16_t part_sum = pt->sum;
 
+	if (f->seg != NULL) {
+		h->next = f->seg;
+		h->nb_segs = 2;
+	}
+	if (unlikely(at != NULL && (a == NULL ||
+			part_len + f->msg_len > RUMOR_DATAGRAM_MAX))) {
+		lc->stats.c[a == NULL ? STAT_AUTH_NO_KEY : STAT_AUTH_TOO_BIG]++;
+		rte_pktmbuf_free(h);	/* With its segment reference. */
+		return;
+	}
 	/* A fresh mbuf's room always holds the largest header part. */
 	h->data_len = (uint16_t)hdr_len;
-	h->pkt_len = hdr_len;
+	h->pkt_len = hdr_len + f->msg_len;
 	memcpy(eth->dst, d->mac, 6);
 	memcpy(eth->src, out->self.mac, 6);
 	eth->type = htons(ETH_TYPE_IPV4);
@@ -189,27 +237,30 @@ fan_frame(struct dp_lcore *lc, const struct fan_msg *f,
 	udp->src_port = out->self.udp_port;
 	udp->dst_port = d->udp_port;
 	udp->len = udp_len;
+	if (a == NULL) {
+		memcpy(p + FRAME_RUMOR_OFF, pt->b, pt->len);
+	} else {
+		memcpy(p + FRAME_RUMOR_OFF, pt->b, NODE_AUTH_OFF);
+		memcpy(p + FRAME_RUMOR_OFF + NODE_AUTH_END,
+				pt->b + NODE_AUTH_OFF, pt->len - NODE_AUTH_OFF);
+		part_sum = fan_auth(lc, f, pt, a, p + FRAME_RUMOR_OFF);
+	}
 	udp->check = chan_udp_cksum_sums(out->self.ip, d->ip,
-			out->self.udp_port, d->udp_port, pt->sum, pt->len,
+			out->self.udp_port, d->udp_port, part_sum, part_len,
 			f->msg_sum, f->msg_len);
-	memcpy(p + FRAME_RUMOR_OFF, pt->b, pt->len);
 
-	if (f->seg != NULL) {
-		h->next = f->seg;
-		h->nb_segs = 2;
-		h->pkt_len = hdr_len + f->msg_len;
-		if (unlikely(dp.opt.fanout_copy || !out->multi_seg)) {
-			struct rte_mbuf *c = rte_pktmbuf_copy(h, out->pool, 0,
-					UINT32_MAX);
+	if (f->seg != NULL &&
+			unlikely(dp.opt.fanout_copy || !out->multi_seg)) {
+		struct rte_mbuf *c = rte_pktmbuf_copy(h, out->pool, 0,
+				UINT32_MAX);
 
-			rte_pktmbuf_free(h);
-			if (c == NULL) {
-				lc->stats.c[STAT_CHAN_NOMEM]++;
-				return;
-			}
-			h = c;
-			lc->stats.c[STAT_CHAN_FANOUT_COPIED]++;
+		rte_pktmbuf_free(h);
+		if (c == NULL) {
+			lc->stats.c[STAT_CHAN_NOMEM]++;
+			return;
 		}
+		h = c;
+		lc->stats.c[STAT_CHAN_FANOUT_COPIED]++;
 	}
 	lc->stats.c[stat]++;
 	lc->stats.c[STAT_TX] += rte_eth_tx_buffer(d->dpdk_port, lc->queue,
@@ -229,6 +280,9 @@ static inline void
 fan_send_n(struct dp_lcore *lc, const struct fan_msg *f,
 		const struct chan_dest *d, uint32_t n, unsigned stat)
 {
+	/* Only node-to-node types carry a block; DELIVER and GAP do not. */
+	const struct auth_table *at = node_auth_required(f->type) ?
+			__atomic_load_n(&dp.auth, __ATOMIC_CONSUME) : NULL;
 	struct rte_mbuf *h[FAN_BULK];
 	struct fan_part pt;
 
@@ -254,7 +308,9 @@ fan_send_n(struct dp_lcore *lc, const struct fan_msg *f,
 		if (f->seg != NULL && got > 0)
 			rte_mbuf_refcnt_update(f->seg, (int16_t)got);
 		for (uint32_t j = 0; j < got; j++)
-			fan_frame(lc, f, &pt, &d[i + j], h[j], stat);
+			fan_frame(lc, f, &pt, &d[i + j], h[j], stat, at,
+					at == NULL ? NULL : auth_peer_by_addr(at,
+					d[i + j].ip, d[i + j].udp_port));
 		i += k;
 	}
 }

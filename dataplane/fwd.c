@@ -22,6 +22,7 @@
 #include <rte_prefetch.h>
 #include <rte_ring.h>
 
+#include "auth.h"
 #include "rumor/arp.h"
 #include "chan.h"
 #include "dp.h"
@@ -127,6 +128,12 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 
 		if (likely(verdict[i] == FRAME_DATA)) {
 			const uint32_t owner = ring->slot[slot[i]];
+
+			/* From a member: proven, its auth block stripped. */
+			if (unlikely(!auth_data_input(lc, m))) {
+				rte_pktmbuf_free(m);
+				continue;
+			}
 
 			/* Routed under a newer ring: not sent back. */
 			if (unlikely(data_epoch(m) > floor)) {

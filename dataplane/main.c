@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 #include <rte_pdump.h>
 
+#include "auth.h"
 #include "bench_probe.h"
 #include "chan.h"
 #include "dp.h"
@@ -232,6 +233,8 @@ lcores_init(void)
 		lc->lcore_id = id;
 		lc->queue = (uint16_t)dp.n_lcores;
 		dp.lcore[dp.n_lcores++] = lc;
+		if (auth_lcore_init(lc) < 0)
+			return -1;
 	}
 	if (dp.n_lcores == 0) {
 		fprintf(stderr, "rumor-dataplane: no forwarding lcore: the "
@@ -314,6 +317,7 @@ cleanup(void)
 	for (unsigned i = 0; i < dp.n_lcores; i++) {
 		for (uint16_t p = 0; p < dp.n_ports; p++)
 			rte_free(dp.lcore[i]->txb[p]);
+		auth_lcore_free(dp.lcore[i]);
 		rte_free(dp.lcore[i]);
 	}
 	link_server_close();

@@ -113,9 +113,16 @@ void
 send_udp(uint16_t port, const uint8_t mac[6], uint32_t ip,
 		uint16_t udp_port, const void *body, size_t len)
 {
-	struct rte_mbuf *m = send_udp_build(port, mac, ip, udp_port, body,
-			len);
+	uint8_t signed_body[RUMOR_DATAGRAM_MAX];
+	const void *b;
+	struct rte_mbuf *m;
 
+	/* A node-to-node message leaves with its auth block, if auth is on. */
+	len = auth_ctl_sign(ip, udp_port, body, len, signed_body,
+			sizeof(signed_body), &b);
+	if (len == 0)
+		return;
+	m = send_udp_build(port, mac, ip, udp_port, b, len);
 	if (m != NULL)
 		send_enqueue(port, m, NULL);
 }

@@ -29,14 +29,38 @@
 #include "rumor/parse.h"
 #include "rumor/peers.h"
 #include "rumor/ring.h"
+#include "auth.h"
 #include "dp.h"
 #include "send_hold.h"
+
+/*
+ * Give a DATA frame on its way to member id its auth block; false if it
+ * cannot go (counted, freed).
+ */
+static __rte_noinline bool
+send_auth(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct auth_table *at, uint32_t id)
+{
+	const struct auth_peer *a = auth_peer_by_id(at, id);
+
+	if (unlikely(a == NULL)) {
+		lc->stats.c[STAT_AUTH_NO_KEY]++;
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	if (unlikely(!auth_data_output(lc, m, a))) {
+		rte_pktmbuf_free(m);
+		return false;
+	}
+	return true;
+}
 
 /*
  * Rewrite a DATA frame's headers for its next hop and queue it for TX.
  * hop is 1 to spend one hop (forwarding), 0 for local delivery. The UDP
  * checksum, when present, is updated incrementally so that an error
- * already in the payload stays detectable.
+ * already in the payload stays detectable. To a member, with auth on,
+ * the frame gets its auth block last, over its final headers.
  */
 static __rte_always_inline void
 send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
@@ -93,6 +117,13 @@ send_to(struct dp_lcore *lc, struct rte_mbuf *m, const struct peer *to,
 	if (unlikely(m->pkt_len > frame_len)) {
 		m->data_len = (uint16_t)frame_len;
 		m->pkt_len = frame_len;
+	}
+	if (hop != 0) {
+		const struct auth_table *at = __atomic_load_n(&dp.auth,
+				__ATOMIC_CONSUME);
+
+		if (at != NULL && !send_auth(lc, m, at, to->id))
+			return;
 	}
 	lc->stats.c[STAT_DELIVERED - hop]++;	/* Or STAT_FORWARDED. */
 	sent = rte_eth_tx_buffer(to->dpdk_port, lc->queue,
@@ -179,7 +210,11 @@ struct rte_mbuf *send_udp_build(uint16_t port, const uint8_t *mac,
  */
 bool send_enqueue(uint16_t port, struct rte_mbuf *m, const uint8_t *mac);
 
-/* send_udp_build() then send_enqueue(): a datagram to a known MAC. */
+/*
+ * send_udp_build() then send_enqueue(): a datagram to a known MAC. A
+ * node-to-node channel message to a member gets its auth block on the
+ * way (auth_ctl_sign), when auth is on.
+ */
 void send_udp(uint16_t port, const uint8_t mac[6], uint32_t ip,
 		uint16_t udp_port, const void *body, size_t len);
 

@@ -15,6 +15,7 @@
 #include <rte_log.h>
 #include <rte_malloc.h>
 
+#include "auth.h"
 #include "chan.h"
 #include "rumor/cksum.h"
 #include "dp.h"
@@ -280,6 +281,7 @@ tables_publish_config(const struct rumor_config *cfg)
 {
 	struct ring_table *ring, *old_ring = dp.ring;
 	struct member_list *members, *old_members = dp.members;
+	struct auth_table *auth, *old_auth = dp.auth;
 	struct peer_table *both = NULL, *peers;
 	const struct ring_table *gone, *gone_too = NULL;
 	bool use_staged;
@@ -309,6 +311,11 @@ tables_publish_config(const struct rumor_config *cfg)
 		rte_free(ring);
 		return -1;
 	}
+	/* Credentials that cannot be read refuse the configuration. */
+	if (auth_build(cfg, prev_members(), &auth) < 0) {
+		rte_free(ring);
+		return -1;
+	}
 	peers = peers_build(cfg, prev_members());
 	members = members_build(cfg, prev_members());
 	if (old_ring != NULL)
@@ -320,6 +327,7 @@ tables_publish_config(const struct rumor_config *cfg)
 		rte_free(peers);
 		rte_free(both);
 		rte_free(members);
+		auth_table_free(auth);
 		return -1;
 	}
 	/*
@@ -345,6 +353,7 @@ tables_publish_config(const struct rumor_config *cfg)
 	ring->agreed = cfg->ring_epoch != 0;
 	rcu_assign_pointer(dp.ring, ring);
 	rcu_assign_pointer(dp.members, members);
+	rcu_assign_pointer(dp.auth, auth);
 	urcu_qsbr_synchronize_rcu();
 	dp.ctl_stats[CTL_PUBLISH]++;
 	peers_swap(peers);
@@ -353,6 +362,8 @@ tables_publish_config(const struct rumor_config *cfg)
 	rte_free((void *)(uintptr_t)gone);
 	rte_free((void *)(uintptr_t)gone_too);
 	rte_free(old_members);
+	auth_table_free(old_auth);
+	auth_log_mode();
 	chan_audience_ring_changed();
 	return 0;
 }
@@ -381,6 +392,8 @@ tables_free(void)
 	rte_free(dp.ring);
 	rte_free(dp.peers);
 	rte_free(dp.members);
+	auth_table_free(dp.auth);
+	dp.auth = NULL;
 	dp.ring = NULL;
 	dp.peers = NULL;
 	dp.members = NULL;

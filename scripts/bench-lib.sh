@@ -41,12 +41,30 @@ bench_options() {
 	done
 }
 
-# bench_sink_conf FILE NET N: node 1 of a ring of N members at NET.1 to
-# NET.N, the others reached through port 1 (a net_null sink) at static
-# MACs 02:00:00:00:00:ID, its sink NET.100:9001.
+# bench_creds DIR N: node credentials for nodes 1 to N, as an operator
+# issues them (rumorctl cred issue): DIR/nID.key and the roster DIR/roster.
+bench_creds() {
+	local i
+	: >"$1/roster"
+	for i in $(seq 1 "$2"); do
+		"$B/control/rumorctl" cred issue --id "$i" \
+			--roster "$1/roster" --out "$1/n$i.key" >/dev/null ||
+			bench_fail "cannot issue node $i's credentials"
+	done
+}
+
+# bench_sink_conf FILE NET N [CREDS]: node 1 of a ring of N members at
+# NET.1 to NET.N, the others reached through port 1 (a net_null sink) at
+# static MACs 02:00:00:00:00:ID, its sink NET.100:9001; with CREDS (a
+# directory bench_creds filled), node 1's node_key and the roster, so that
+# node-to-node messages are authenticated.
 bench_sink_conf() {
-	local net=$2 n=$3 i
+	local net=$2 n=$3 creds=${4:-} i
 	{
+		if [ -n "$creds" ]; then
+			echo "node_key = $creds/n1.key"
+			echo "roster = $creds/roster"
+		fi
 		echo "# Node 1 of $n; members reached through port 1" \
 			"(the net_null sink)."
 		echo "node_id = 1"

@@ -24,6 +24,8 @@ local RUMOR_CHANNEL_MAX = 255
 local RUMOR_DATAGRAM_MAX = 1472
 local RUMOR_DEFAULT_PORT = 7946
 local RUMOR_F_KNOWN = 0x00
+local RUMOR_F_AUTH = 0x01	-- The 16-byte auth block follows the header.
+local RUMOR_AUTH_LEN = 16
 local RUMOR_T_CONTROL = 2
 local SEAL_HDR_LEN = 40
 local SEAL_TAG_LEN = 16
@@ -59,6 +61,12 @@ for _, d in ipairs({
 		"Type", base.DEC, types },
 	{ "flags", "uint8", "rumor.flags",
 		"Flags", base.HEX },
+	{ "auth_lane", "uint8", "rumor.auth.lane",
+		"Auth lane (255: control thread)", base.DEC },
+	{ "auth_counter", "uint64", "rumor.auth.counter",
+		"Auth counter (56 bits)", base.DEC },
+	{ "auth_tag", "bytes", "rumor.auth.tag",
+		"Auth tag (SipHash-2-4, under K(sender -> receiver))" },
 	{ "hop_limit", "uint8", "rumor.hop_limit",
 		"Hop limit", base.DEC },
 	{ "channel_len", "uint16", "rumor.channel_len",
@@ -150,8 +158,8 @@ for _, d in ipairs({
 	{ "channel", "rumor.bad_channel", "MALFORMED",
 		"Channel length out of range (1 to 255)" },
 	{ "length", "rumor.bad_length", "MALFORMED",
-		"Length mismatch: 40 + channel_len + payload_len " ..
-		"!= UDP payload" },
+		"Length mismatch: 40 (+ 16 with AUTH) + channel_len + " ..
+		"payload_len != UDP payload" },
 	{ "too_long", "rumor.too_long", "MALFORMED",
 		"Datagram longer than 1472 bytes" },
 	{ "ctl_short", "rumor.ctl.short", "MALFORMED",
@@ -365,9 +373,15 @@ function rumor.dissector(tvb, pinfo, tree)
 		return len
 	end
 
-	add_checked(t, f.flags, tvb, 4, 1, e.flags, function(v)
-		return bit.band(v, bit.bnot(RUMOR_F_KNOWN)) ~= 0
+	local flags = add_checked(t, f.flags, tvb, 4, 1, e.flags, function(v)
+		return bit.band(v, bit.bnot(bit.bor(RUMOR_F_KNOWN,
+			RUMOR_F_AUTH))) ~= 0
 	end)
+	-- With AUTH, the 16-byte auth block follows the header.
+	local auth_len = 0
+	if bit.band(flags, RUMOR_F_AUTH) ~= 0 then
+		auth_len = RUMOR_AUTH_LEN
+	end
 	local hop = tvb(5, 1):uint()
 	t:add(f.hop_limit, tvb(5, 1))
 	local chan_len = add_checked(t, f.channel_len, tvb, 6, 2, e.channel,
@@ -375,7 +389,7 @@ function rumor.dissector(tvb, pinfo, tree)
 	t:add(f.origin, tvb(8, 4))
 	local payload_len = add_checked(t, f.payload_len, tvb, 12, 2,
 		e.length,
-		function(v) return RUMOR_HDR_LEN + chan_len + v ~= len end)
+		function(v) return RUMOR_HDR_LEN + auth_len + chan_len + v ~= len end)
 	add_checked(t, f.reserved, tvb, 14, 2, e.reserved, nonzero)
 	t:add(f.epoch, tvb(16, 8))
 	local seq = tvb(24, 8):uint64()
@@ -388,6 +402,16 @@ function rumor.dissector(tvb, pinfo, tree)
 
 	-- Show what the datagram holds, never beyond what was captured.
 	local off = RUMOR_HDR_LEN
+	local auth = ""
+	if auth_len > 0 and have >= off + auth_len then
+		local at = t:add(rumor, tvb(off, auth_len), "Auth block")
+		at:add(f.auth_lane, tvb(off, 1))
+		at:add(f.auth_counter, tvb(off + 1, 7))
+		at:add(f.auth_tag, tvb(off + 8, 8))
+		auth = string.format(" auth=%u/%s", tvb(off, 1):uint(),
+			tostring(tvb(off + 1, 7):uint64()))
+	end
+	off = off + auth_len
 	local n = math.min(chan_len, have - off)
 	local channel = ""
 	if n > 0 then
@@ -405,8 +429,8 @@ function rumor.dissector(tvb, pinfo, tree)
 	end
 
 	local name = types[mtype] or string.format("type %u", mtype)
-	pinfo.cols.info = string.format("%s channel=%s seq=%s hop=%u len=%u%s",
-		name, channel, tostring(seq), hop, payload_len, extra)
+	pinfo.cols.info = string.format("%s channel=%s seq=%s hop=%u len=%u%s%s",
+		name, channel, tostring(seq), hop, payload_len, extra, auth)
 	if magic ~= RUMOR_MAGIC then
 		pinfo.cols.info = "rumor: bad magic"
 	end

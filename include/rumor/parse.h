@@ -135,7 +135,10 @@ frame_is_ordered_data(const struct rumor_hdr *h)
  * Classify the frame at p, len bytes (the first segment of a received
  * packet). On FRAME_DATA, FRAME_CHAN and FRAME_CONTROL the IPv4 header is at
  * FRAME_IP_OFF and the UDP payload at FRAME_RUMOR_OFF, and *frame_len is
- * the frame without Ethernet padding (14 + IPv4 total length).
+ * the frame without Ethernet padding (14 + IPv4 total length). A rumor
+ * header with RUMOR_F_AUTH is accepted with its 16-byte auth block; it is
+ * verified and stripped later, on the channel and forwarding paths, by
+ * the one who knows the sender's key (dataplane/auth.h).
  */
 static inline enum frame_verdict
 frame_parse(const uint8_t *p, uint32_t len, const struct frame_self *self,

@@ -235,7 +235,26 @@
 	X(STAT_CLIENT_REPLAY, "drop_client_replay",			\
 	  "Dropped: client request stamp seen before")			\
 	X(STAT_CLIENT_PUB_REFUSED, "drop_client_pub_refused",		\
-	  "Dropped: PUBLISH the client's token does not allow")
+	  "Dropped: PUBLISH the client's token does not allow")		\
+	/* Node-to-node authentication (auth.c). */			\
+	X(STAT_AUTH_OK, "auth_ok",					\
+	  "Node-to-node messages whose auth block verified")		\
+	X(STAT_AUTH_MISSING, "auth_missing",				\
+	  "Dropped: node-to-node message without an auth block")	\
+	X(STAT_AUTH_BAD_TAG, "auth_bad_tag",				\
+	  "Dropped: auth tag wrong under the sender's key")		\
+	X(STAT_AUTH_REPLAY, "auth_replay",				\
+	  "Dropped: auth counter seen before or too old")		\
+	X(STAT_AUTH_UNKNOWN_SENDER, "auth_unknown_sender",		\
+	  "Dropped: auth block from no member with a key")		\
+	X(STAT_AUTH_WINDOWS_FULL, "auth_windows_full",			\
+	  "Dropped: no replay window free for (sender, lane)")		\
+	X(STAT_AUTH_SIGNED, "auth_signed",				\
+	  "Node-to-node messages sent with an auth block")		\
+	X(STAT_AUTH_NO_KEY, "auth_no_key",				\
+	  "Not sent: no key for the destination member")		\
+	X(STAT_AUTH_TOO_BIG, "auth_too_big",				\
+	  "Not sent: no room for the auth block")
 
 /* The counters of the dataplane's control thread (enum ctl_stat). */
 #define CTL_STAT_TABLE(X)						\
@@ -399,6 +418,13 @@
 	X(CTL_CHAN_NOT_SENDER, "drop_chan_ctl_not_sender",		\
 	  "Dropped: control-thread message not from its origin")	\
 	X(CTL_MEMBER_WORK, "member_work",				\
-	  "Members' channel control taken by the control thread")
+	  "Members' channel control taken by the control thread")	\
+	/* Node-to-node authentication (auth.c). */			\
+	X(CTL_AUTH_SIGNED, "ctl_auth_signed",				\
+	  "Control thread's node messages sent with an auth block")	\
+	X(CTL_AUTH_NO_KEY, "ctl_auth_no_key",				\
+	  "Not sent: no key for the destination member")		\
+	X(CTL_AUTH_TOO_BIG, "ctl_auth_too_big",				\
+	  "Not sent: no room for the auth block")
 
 #endif /* RUMOR_STATS_TABLE_H */

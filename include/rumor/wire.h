@@ -91,12 +91,23 @@ _Static_assert(RUMOR_T_DATA == 1 && RUMOR_T_CONTROL == 2 &&
 
 /* Flags; every bit not defined here must be zero. */
 #define RUMOR_F_NONE 0x00u
-#define RUMOR_F_KNOWN 0x00u	/* Mask of defined flags (none yet). */
+/*
+ * An auth block (rumor/node_auth.h) of RUMOR_AUTH_LEN bytes follows the
+ * header: set on every message between nodes when they have credentials.
+ */
+#define RUMOR_F_AUTH 0x01u
+#define RUMOR_AUTH_LEN 16u
+/*
+ * Flags a message in the plain format may carry (none): what
+ * rumor_msg_encode writes and chan_msg_decode reads. rumor_hdr_check
+ * accepts these and RUMOR_F_AUTH.
+ */
+#define RUMOR_F_KNOWN 0x00u
 
 /*
- * The fixed header (40 bytes), followed by channel_len bytes of channel
- * name and payload_len bytes of payload, which together fill the UDP
- * payload exactly.
+ * The fixed header (40 bytes), followed by the auth block if RUMOR_F_AUTH
+ * is set, then channel_len bytes of channel name and payload_len bytes of
+ * payload, which together fill the UDP payload exactly.
  */
 struct rumor_hdr {
 	uint16_t magic;		/* RUMOR_MAGIC. */
@@ -126,6 +137,13 @@ enum rumor_hdr_error {
 	RUMOR_HDR_CHANNEL,	/* Empty or over-long channel name. */
 };
 
+/* The bytes of auth block after a header: RUMOR_AUTH_LEN or 0. */
+static inline size_t
+rumor_hdr_auth_len(const struct rumor_hdr *h)
+{
+	return (h->flags & RUMOR_F_AUTH) ? RUMOR_AUTH_LEN : 0;
+}
+
 /*
  * Validate a rumor header at buf, len bytes long (the whole UDP payload).
  * It reads nothing beyond len and does not check the hop limit, which is
@@ -147,13 +165,14 @@ rumor_hdr_check(const void *buf, size_t len)
 		return RUMOR_HDR_VERSION;
 	if (h->type == 0 || h->type >= RUMOR_T_MAX ||
 			h->type == RUMOR_T_CONTROL ||
-			(h->flags & ~RUMOR_F_KNOWN) != 0 || h->reserved != 0)
+			(h->flags & ~(RUMOR_F_KNOWN | RUMOR_F_AUTH)) != 0 ||
+			h->reserved != 0)
 		return RUMOR_HDR_TYPE;
 	chan = ntohs(h->channel_len);
 	payload = ntohs(h->payload_len);
 	if (chan == 0 || chan > RUMOR_CHANNEL_MAX)
 		return RUMOR_HDR_CHANNEL;
-	if (sizeof(*h) + chan + payload != len)
+	if (sizeof(*h) + rumor_hdr_auth_len(h) + chan + payload != len)
 		return RUMOR_HDR_LENGTH;
 	return RUMOR_HDR_OK;
 }
@@ -176,7 +195,8 @@ struct rumor_msg {
 /*
  * Encode a whole message into buf (cap bytes). Returns the number of
  * bytes written, or 0 (writing nothing) if it does not fit, a length is
- * out of range, or the type or flags are unknown.
+ * out of range, or the type or flags are unknown. It writes the plain
+ * format: RUMOR_F_AUTH is refused (node_auth_insert adds the block).
  */
 static inline size_t
 rumor_msg_encode(void *buf, size_t cap, const struct rumor_msg *m)
@@ -214,18 +234,21 @@ rumor_msg_encode(void *buf, size_t cap, const struct rumor_msg *m)
 	return total;
 }
 
-/* The channel name of a checked header (not NUL-terminated). */
+/*
+ * The channel name of a checked header (not NUL-terminated), past the
+ * auth block if there is one.
+ */
 static inline const char *
 rumor_hdr_channel(const struct rumor_hdr *h)
 {
-	return (const char *)(h + 1);
+	return (const char *)(h + 1) + rumor_hdr_auth_len(h);
 }
 
 /* The payload of a checked header. */
 static inline const uint8_t *
 rumor_hdr_payload(const struct rumor_hdr *h)
 {
-	return (const uint8_t *)(h + 1) + ntohs(h->channel_len);
+	return (const uint8_t *)rumor_hdr_channel(h) + ntohs(h->channel_len);
 }
 
 #endif /* RUMOR_WIRE_H */

@@ -108,13 +108,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		clen = ntohs(h->channel_len);
 		plen = ntohs(h->payload_len);
 		FUZZ_CHECK(clen >= 1 && clen <= RUMOR_CHANNEL_MAX);
-		FUZZ_CHECK(FRAME_RUMOR_OFF + sizeof(*h) + clen + plen ==
+		/* With RUMOR_F_AUTH, the 16-byte auth block too. */
+		FUZZ_CHECK(FRAME_RUMOR_OFF + sizeof(*h) +
+				rumor_hdr_auth_len(h) + clen + plen ==
 				frame_len);
 		FUZZ_CHECK(frame_len - FRAME_RUMOR_OFF <= RUMOR_DATAGRAM_MAX);
 		FUZZ_CHECK(rumor_hdr_check(h, frame_len - FRAME_RUMOR_OFF) ==
 				RUMOR_HDR_OK);
 		FUZZ_CHECK((v == FRAME_DATA) == (h->type == RUMOR_T_DATA &&
-				p[FRAME_RUMOR_OFF + sizeof(*h)] != '@'));
+				p[FRAME_RUMOR_OFF + sizeof(*h) +
+				rumor_hdr_auth_len(h)] != '@'));
 
 		/* Read what the forwarder reads. */
 		chan = (const uint8_t *)rumor_hdr_channel(h);

@@ -575,6 +575,26 @@ SEEDS["fuzz_token"].update({
     "client-stamp0": b"\4" + client_frame(stamp=0),
 })
 
+def authed(msg, lane=0, counter=1, tag=0):
+    """msg (a plain rumor message) with RUMOR_F_AUTH and its 16-byte
+    block; the tag is not computed (the fuzz target supplies right tags
+    itself)."""
+    block = struct.pack("!Q", lane << 56 | counter) + struct.pack("<Q", tag)
+    return msg[:4] + bytes([msg[4] | 1]) + msg[5:40] + block + msg[40:]
+
+
+SEEDS["fuzz_node_auth"] = {
+    "fanout": authed(rumor(mtype=8, payload=b"\0" * 16 + b"hello")),
+    "nack": authed(rumor(mtype=12, payload=b"\0" * 20), lane=255,
+                   counter=1 << 40),
+    "data": authed(rumor(), lane=3, counter=99),
+    "no-block": rumor(mtype=8),
+    "short-block": authed(rumor())[:50],
+    "tag-odd": authed(rumor(payload=b"hello!"), tag=1) + b"",
+}
+SEEDS["fuzz_rumor_hdr"]["auth"] = authed(rumor())
+SEEDS["fuzz_rumor_hdr"]["auth-no-block"] = rumor(flags=1)
+
 
 def main():
     for target, seeds in SEEDS.items():

@@ -24,11 +24,15 @@ CHANNELS=100
 PER_CHANNEL=${PER_CHANNEL:-20}
 SUBS_PER_CLIENT=256	# node 1's chan_subs_per_client from the reload on
 
+# Node credentials: messages between the nodes carry the auth block.
+lab_keys "$LAB_DIR/keys" 5
 for n in 1 2 3; do
 	cat >"$LAB_DIR/n$n.conf" <<EOF
 # node $n of the channels test
 node_id = $n
 address = 10.77.0.$n
+node_key = $LAB_DIR/n$n.key
+roster = $LAB_DIR/roster
 control_socket = $LAB_DIR/n$n.ctl
 member = 1 10.77.0.1
 member = 2 10.77.0.2
@@ -221,6 +225,8 @@ for n in 1 2 3 4 5; do
 		echo "# node $n of the channels test, five members"
 		echo "node_id = $n"
 		echo "address = 10.77.0.$n"
+		echo "node_key = $LAB_DIR/n$n.key"
+		echo "roster = $LAB_DIR/roster"
 		echo "control_socket = $LAB_DIR/n$n.ctl"
 		for m in 1 2 3 4 5; do
 			echo "member = $m 10.77.0.$m"

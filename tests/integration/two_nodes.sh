@@ -9,11 +9,15 @@
 . "$(dirname "$0")/../../scripts/lab.sh"
 
 lab_init 2n
+# Node credentials: messages between the nodes carry the auth block.
+lab_keys "$LAB_DIR/keys" 2
 for n in 1 2; do
 	cat >"$LAB_DIR/n$n.conf" <<EOF
 # node $n of the two-node test
 node_id = $n
 address = 10.77.0.$n
+node_key = $LAB_DIR/n$n.key
+roster = $LAB_DIR/roster
 sink = 10.77.0.100:900$n
 control_socket = $LAB_DIR/n$n.ctl
 member = 1 10.77.0.1

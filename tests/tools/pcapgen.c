@@ -20,6 +20,8 @@
 #include "rumor/chan_wire.h"
 #include "rumor/cli_args.h"
 #include "rumor/config.h"
+#include "rumor/node_auth.h"
+#include "rumor/node_keys.h"
 #include "rumor/ring.h"
 #include "rumor/wire.h"
 #include "rumor/cksum.h"
@@ -161,6 +163,7 @@ static const struct option pcapgen_options[] = {
 	CLI_ARGS_OPT("src-port", 'S'),
 	CLI_ARGS_OPT("owned-by", 'B'),
 	CLI_ARGS_OPT("interest", 'I'),
+	CLI_ARGS_OPT("creds", 'K'),
 	CLI_ARGS_FLAG("subscribe", 'U'),
 	CLI_ARGS_HELP,
 	CLI_ARGS_END,
@@ -186,8 +189,50 @@ usage(FILE *f)
 "      --interest N      first, one INTEREST (lease 300 s) per channel from\n"
 "                        each of N members other than the node, from their\n"
 "                        addresses and ports (needs --config)\n"
+"      --creds DIR       the INTERESTs carry the auth block under the\n"
+"                        member's key DIR/nID.key and the node's line\n"
+"                        of DIR/roster\n"
 "      --subscribe       one SUBSCRIBE (lease 300 s) per channel from the\n"
 "                        source address, and no DATA\n");
+}
+
+/*
+ * The INTEREST at dg (n bytes) from member id to node to, with the auth
+ * block under K(id -> to): the new length, or 0.
+ */
+static size_t
+pcapgen_auth(uint8_t *dg, size_t n, const char *dir, uint32_t id,
+		uint32_t to, uint64_t ctr)
+{
+	char path[PATH_MAX], err[256];
+	struct node_key k;
+	struct roster r;
+	const struct roster_node *rn;
+	struct pair_keys kt, kf;
+	size_t out = 0;
+
+	snprintf(path, sizeof(path), "%s/n%u.key", dir, id);
+	if (node_key_load(path, &k, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rumor-pcapgen: %s\n", err);
+		return 0;
+	}
+	snprintf(path, sizeof(path), "%s/roster", dir);
+	if (roster_load(path, &r, err, sizeof(err)) < 0) {
+		fprintf(stderr, "rumor-pcapgen: %s\n", err);
+		node_key_wipe(&k);
+		return 0;
+	}
+	rn = roster_find(&r, to);
+	if (rn != NULL && pair_keys_derive(&k, to, rn->xpk[rn->n - 1], &kt,
+			&kf) == 0)
+		out = node_auth_insert(dg, n, RUMOR_DATAGRAM_MAX, kt.dp, 0,
+				ctr);
+	if (out == 0)
+		fprintf(stderr, "rumor-pcapgen: no auth block from %u to %u\n",
+				id, to);
+	roster_free(&r);
+	node_key_wipe(&k);
+	return out;
 }
 
 int
@@ -199,6 +244,8 @@ main(int argc, char **argv)
 	unsigned dst_port = RUMOR_DEFAULT_PORT, count = 4096, channels = 1024;
 	unsigned payload = 16, owned = 0, src_port = 0, owned_by = 0;
 	unsigned interest = 0, frame = 0;
+	const char *creds = NULL;
+	uint64_t auth_ctr = 1;
 	bool subscribe = false;
 	struct rumor_config cfg = { 0 };
 	struct ring_table *ring = NULL;
@@ -228,6 +275,7 @@ main(int argc, char **argv)
 		case 'S': src_port = pcapgen_num("--src-port"); break;
 		case 'B': owned_by = pcapgen_num("--owned-by"); break;
 		case 'I': interest = pcapgen_num("--interest"); break;
+		case 'K': creds = optarg; break;
 		default: subscribe = true; break;	/* 'U' */
 		}
 	}
@@ -291,6 +339,9 @@ main(int argc, char **argv)
 			n = lease_encode(dg, RUMOR_T_INTEREST, mb->id, i + 1,
 					chan, (size_t)clen);
 			if (n == 0)
+				return 1;
+			if (creds != NULL && (n = pcapgen_auth(dg, n, creds,
+					mb->id, cfg.node_id, auth_ctr++)) == 0)
 				return 1;
 			write_frame(f, dst_mac, src_mac, mb->ip, dst_ip,
 					mb->udp_port, dst_port, dg, n,

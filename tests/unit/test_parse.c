@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "rumor/parse.h"
+#include "rumor/node_auth.h"
 #include "test.h"
 
 #define FRAME_BUF 2048
@@ -657,7 +658,49 @@ test_mbuf_align(void)
 	CHECK_EQ(frame_len, len);
 }
 
+/*
+ * A frame whose rumor header carries the auth block (RUMOR_F_AUTH): DATA
+ * with its block is FRAME_DATA, the channel's first byte is read past
+ * the block (a broadcast channel is FRAME_CHAN), and the flag without
+ * the block is a length error.
+ */
+static void
+test_auth_block(void)
+{
+	static uint8_t f[FRAME_BUF];
+	uint8_t key[NODE_AUTH_KEY_LEN] = { 1 };
+	uint32_t len = frame_build(f, 8, 30);
+	uint32_t rlen = len - FRAME_RUMOR_OFF, frame_len = 0;
+	size_t alen;
+
+	alen = node_auth_insert(f + FRAME_RUMOR_OFF, rlen,
+			FRAME_BUF - FRAME_RUMOR_OFF, key, 2, 1);
+	CHECK_EQ(alen, rlen + NODE_AUTH_LEN);
+	set_lengths(f, (uint32_t)alen);
+	expect(f, FRAME_RUMOR_OFF + (uint32_t)alen, FRAME_DATA, __LINE__);
+	CHECK_EQ(parse(f, FRAME_RUMOR_OFF + (uint32_t)alen, &frame_len),
+			FRAME_DATA);
+	CHECK_EQ(frame_len, FRAME_RUMOR_OFF + alen);
+	/* The block's bytes are not the channel's. */
+	f[FRAME_RUMOR_OFF + NODE_AUTH_OFF] = CHAN_BROADCAST_PREFIX;
+	expect(f, FRAME_RUMOR_OFF + (uint32_t)alen, FRAME_DATA, __LINE__);
+	f[FRAME_RUMOR_OFF + NODE_AUTH_END] = CHAN_BROADCAST_PREFIX;
+	expect(f, FRAME_RUMOR_OFF + (uint32_t)alen, FRAME_CHAN, __LINE__);
+	/* The flag without the block. */
+	len = frame_build(f, 8, 30);
+	f[FRAME_RUMOR_OFF + 4] = RUMOR_F_AUTH;
+	expect(f, len, FRAME_RUMOR_LENGTH, __LINE__);
+	/* A block whose lengths leave 15 bytes for it. */
+	len = frame_build(f, 8, 30);
+	alen = node_auth_insert(f + FRAME_RUMOR_OFF, len - FRAME_RUMOR_OFF,
+			FRAME_BUF - FRAME_RUMOR_OFF, key, 2, 1);
+	set_lengths(f, (uint32_t)alen - 1);
+	expect(f, FRAME_RUMOR_OFF + (uint32_t)alen - 1, FRAME_RUMOR_LENGTH,
+			__LINE__);
+}
+
 static const struct test_section sections[] = {
+	{ "auth_block", test_auth_block },
 	{ "valid", test_valid },
 	{ "padding", test_padding },
 	{ "verdicts", test_verdicts },

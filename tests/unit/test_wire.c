@@ -239,12 +239,16 @@ test_check_errors(void)
 
 	/* Every flag bit not defined. */
 	for (unsigned b = 0; b < 8; b++) {
-		if ((RUMOR_F_KNOWN & (1u << b)) != 0)
+		if (((RUMOR_F_KNOWN | RUMOR_F_AUTH) & (1u << b)) != 0)
 			continue;
 		memcpy(bad, good, len);
 		bad[4] = (uint8_t)(1u << b);
 		CHECK_EQ(check_exact(bad, len), RUMOR_HDR_TYPE);
 	}
+	/* The auth flag without its 16-byte block: the lengths are wrong. */
+	memcpy(bad, good, len);
+	bad[4] = RUMOR_F_AUTH;
+	CHECK_EQ(check_exact(bad, len), RUMOR_HDR_LENGTH);
 
 	/* Reserved, either byte. */
 	memcpy(bad, good, len);
@@ -378,7 +382,45 @@ test_random(void)
 	}
 }
 
+/*
+ * RUMOR_F_AUTH: the 16-byte block after the header counts in the length,
+ * the channel and the payload are found past it, and the encoder never
+ * writes the flag (node_auth.h adds the block).
+ */
+static void
+test_auth_block(void)
+{
+	static const char chan[] = "a/b";
+	static const uint8_t payload[5] = { 1, 2, 3, 4, 5 };
+	struct rumor_msg m = {
+		.type = RUMOR_T_FANOUT,
+		.channel = chan,
+		.channel_len = 3,
+		.payload = payload,
+		.payload_len = sizeof(payload),
+	};
+	uint8_t plain[64], authd[80];
+	size_t len = rumor_msg_encode(plain, sizeof(plain), &m);
+	const struct rumor_hdr *h = (const void *)authd;
+
+	CHECK_EQ(len, 40 + 3 + 5);
+	memcpy(authd, plain, 40);
+	memset(authd + 40, 0xee, RUMOR_AUTH_LEN);
+	memcpy(authd + 56, plain + 40, len - 40);
+	authd[4] = RUMOR_F_AUTH;
+	CHECK_EQ(rumor_hdr_check(authd, len + RUMOR_AUTH_LEN), RUMOR_HDR_OK);
+	CHECK_EQ(rumor_hdr_check(authd, len + RUMOR_AUTH_LEN - 1),
+			RUMOR_HDR_LENGTH);
+	CHECK_EQ(rumor_hdr_check(authd, len), RUMOR_HDR_LENGTH);
+	CHECK_EQ(rumor_hdr_auth_len(h), RUMOR_AUTH_LEN);
+	CHECK(memcmp(rumor_hdr_channel(h), chan, 3) == 0);
+	CHECK(memcmp(rumor_hdr_payload(h), payload, 5) == 0);
+	m.flags = RUMOR_F_AUTH;
+	CHECK_EQ(rumor_msg_encode(plain, sizeof(plain), &m), 0);
+}
+
 static const struct test_section sections[] = {
+	{ "auth_block", test_auth_block },
 	{ "round_trip", test_round_trip },
 	{ "encode", test_encode_refusals },
 	{ "errors", test_check_errors },
