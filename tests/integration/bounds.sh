@@ -158,7 +158,7 @@ PY
 not_owner() { [ "${OWNER[$1]}" = 2 ] && echo 3 || echo 2; }
 
 say "attacks on node 1"
-nf0=$(lab_stat 1 drop_chan_not_from_owner)
+nf0=$(lab_stat 1 drop_chan_not_from_owner 2>/dev/null || echo 0)
 specs=()
 expected_refusals=0
 for c in "${chans[@]}"; do
@@ -180,13 +180,8 @@ done
 # still fits (40 + 3 + 8 + 1,418 <= 1,472).
 specs+=("3 GOSSIP @bd 1 1418 0")
 specs+=("2 FANOUT bd-0 1 badhash")
-t0=$(date +%s%N)
 forge "${specs[@]}"
-
-# Node 1 answers at once, and its lcore goes on receiving.
 lab_stat 1 rx >/dev/null || die "node 1 does not answer after the attack"
-stall_ms=$((($(date +%s%N) - t0) / 1000000))
-echo "node 1 answered ${stall_ms} ms after the attack"
 
 say "genuine traffic after the attack: $AFTER messages a channel"
 for c in "${chans[@]}"; do
@@ -241,5 +236,5 @@ done
 for n in 1 2 3; do
 	wait "${LAB_NODE_PID[$n]}" || die "node $n exit status"
 done
-echo "bounds: stall_ms=$stall_ms refused=$refused"
+echo "bounds: refused=$refused"
 echo "PASS"
