@@ -14,10 +14,12 @@
  * a h + b. That is Dietzfelbinger's multiply-add-shift family, strongly
  * universal: for any two different hashes, chosen without knowing the
  * key, the chance that their indexes meet is 2^-l, whatever the hashes
- * share. It costs three multiplications (a few ns), against about 20 ns
- * for SipHash-2-4 of 8 bytes (libsodium's crypto_shorthash) on every
- * lookup of the forwarding path; a mix without such a bound (fmix64 of
- * h xor a key) would have no proof behind it. The key never leaves the
+ * share. It costs three multiplications: measured on the lab machine
+ * (AMD EPYC, 2.4 GHz; best of 200 runs of 100,000), 2.6 TSC cycles a
+ * lookup against 0.75 for the raw index and 34 for SipHash-2-4 of the
+ * 8 bytes (libsodium's crypto_shorthash), paid on every table lookup of
+ * the forwarding path. A cheaper mix without such a bound (fmix64 of h
+ * xor a key) would have no proof behind it. The key never leaves the
  * node and nothing it sends depends on an index, so the key cannot be
  * learnt from the wire.
  *
