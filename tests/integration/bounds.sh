@@ -59,22 +59,36 @@ done
 # The owner of each channel: the node whose chan_stamped grows when one
 # message is published to it (through node 3).
 say "owners of $CHANNELS channels"
-victims=(victim-0 victim-1 victim-2 victim-3 victim-4 victim-5)
+victims=(victim-0 victim-1 victim-2 victim-3)
 lab_sub own 1 --quiet "${chans[@]}" "@bd" "${victims[@]}"
 lab_wait_subscribed own $((CHANNELS + 1 + ${#victims[@]}))
 lab_wait_audience 1 $((CHANNELS + ${#victims[@]}))
+# stamped: chan_stamped of nodes 1, 2 and 3, one line.
+stamped() {
+	python3 - /var/run/dpdk/"${LAB}"n{1,2,3}/dpdk_telemetry.v2 <<'PY'
+import json, socket, sys
+out = []
+for path in sys.argv[1:]:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.connect(path)
+    s.recv(4096)
+    s.send(b"/rumor/stats")
+    out.append(str(json.loads(s.recv(1 << 20))["/rumor/stats"]["chan_stamped"]))
+print(" ".join(out))
+PY
+}
 declare -A OWNER
 for c in "${chans[@]}" "${victims[@]}"; do
-	s1=$(lab_stat 1 chan_stamped) s2=$(lab_stat 2 chan_stamped)
-	s3=$(lab_stat 3 chan_stamped)
+	read -r s1 s2 s3 < <(stamped)
 	"${NS[@]}" "$RUMOR" pub --node 10.77.0.3:7946 --count 1 "$c" \
 		"message" >/dev/null || die "rumor pub $c"
 	for i in $(seq 1 50); do
-		if [ "$(lab_stat 1 chan_stamped)" != "$s1" ]; then
+		read -r t1 t2 t3 < <(stamped)
+		if [ "$t1" != "$s1" ]; then
 			OWNER[$c]=1
-		elif [ "$(lab_stat 2 chan_stamped)" != "$s2" ]; then
+		elif [ "$t2" != "$s2" ]; then
 			OWNER[$c]=2
-		elif [ "$(lab_stat 3 chan_stamped)" != "$s3" ]; then
+		elif [ "$t3" != "$s3" ]; then
 			OWNER[$c]=3
 		fi
 		[ -z "${OWNER[$c]:-}" ] || break
