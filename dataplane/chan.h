@@ -19,6 +19,7 @@
 
 #include "rumor/chan_limits.h"
 #include "rumor/chan_wire.h"
+#include "rumor/keyed_hash.h"
 #include "rumor/peers.h"
 #include "rumor/ring.h"
 
@@ -86,6 +87,23 @@ struct aud_entry {
 	char name[RUMOR_CHANNEL_MAX];
 };
 
+/*
+ * This node's secret key for the index of a channel in its tables
+ * (rumor/keyed_hash.h), drawn when the process starts (chan_state.c).
+ */
+extern struct keyed_hash_key chan_index_key;
+
+/*
+ * The home slot of a channel hash in a table of mask + 1 slots (a power
+ * of two, at most 2^32): the audience table, the lcores' channel states,
+ * the handoff waits. Never the raw hash, which anyone can choose.
+ */
+static inline uint32_t
+chan_index(uint64_t hash, uint32_t mask)
+{
+	return (uint32_t)keyed_hash(&chan_index_key, hash) & mask;
+}
+
 /* A removed entry's slot: probing goes on past it. */
 #define AUD_TOMB ((struct aud_entry *)(uintptr_t)1)
 
@@ -103,7 +121,7 @@ static inline const struct aud_entry *
 aud_find(const struct aud_table *t, uint64_t hash, const char *name,
 		uint16_t len)
 {
-	for (uint32_t i = (uint32_t)(hash >> 32) & t->mask;;
+	for (uint32_t i = chan_index(hash, t->mask);;
 			i = (i + 1) & t->mask) {
 		const struct aud_entry *e = __atomic_load_n(&t->slot[i],
 				__ATOMIC_ACQUIRE);

@@ -731,7 +731,7 @@ entry_build(const struct book_chan *ch, const struct aud_entry *old)
 static uint32_t
 aud_slot(const struct aud_entry *e, uint64_t hash)
 {
-	uint32_t i = (uint32_t)(hash >> 32) & dp.aud->mask;
+	uint32_t i = chan_index(hash, dp.aud->mask);
 	uint32_t free = UINT32_MAX;
 
 	for (;; i = (i + 1) & dp.aud->mask) {
@@ -805,7 +805,7 @@ aud_compact(void)
 
 		if (e == NULL || e == AUD_TOMB)
 			continue;
-		for (k = (uint32_t)(e->hash >> 32) & t->mask;
+		for (k = chan_index(e->hash, t->mask);
 				t->slot[k] != NULL; k = (k + 1) & t->mask)
 			;
 		t->slot[k] = e;

@@ -10,6 +10,8 @@
 #define _LGPL_SOURCE
 #include <urcu/urcu-qsbr.h>
 
+#include <time.h>
+
 #include <rte_cycles.h>
 #include <rte_random.h>
 
@@ -61,6 +63,21 @@ gossip_spread(struct dp_lcore *lc, struct fan_msg *f, uint32_t origin)
 	fan_send_n(lc, f, d, n_d, STAT_GOSSIP_FORWARDED);
 }
 
+/*
+ * This node's wall clock in microseconds, as boot numbers count. A boot
+ * up to this dataplane's own plus the allowance is taken without asking
+ * the clock (it cannot be ahead of it by more); the clock is read (vDSO)
+ * only for the rest.
+ */
+static inline uint64_t
+gossip_clock_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
 void
 broadcast_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct rumor_hdr *h, const struct ring_table *ring)
@@ -94,6 +111,16 @@ broadcast_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		if (chan_gossip_decode(rumor_hdr_payload(h), plen, &g) !=
 				CHAN_WIRE_OK) {
 			chan_drop(lc, m, STAT_CHAN_BAD);
+			return;
+		}
+		if (plen - CHAN_GOSSIP_LEN > chan_payload_max(clen)) {
+			/* It could not be delivered, nor sent on whole. */
+			chan_drop(lc, m, STAT_GOSSIP_TOO_BIG);
+			return;
+		}
+		if (g.boot > dp.boot + GOSSIP_BOOT_AHEAD_US &&
+				!gossip_boot_ok(g.boot, gossip_clock_us())) {
+			chan_drop(lc, m, STAT_GOSSIP_BOOT_AHEAD);
 			return;
 		}
 		origin = ntohl(h->origin);

@@ -6,11 +6,32 @@
  * once its audience goes; the table is compacted when freed slots would
  * make probes long. Only the channel's lcore calls these: no locks.
  */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <rte_common.h>
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
 #include "chan_state.h"
+
+struct keyed_hash_key chan_index_key;
+
+/*
+ * The key of the tables' index, drawn before main() so that the control
+ * thread's audience table and the lcores see one key from their start.
+ * Without a key from the kernel the node does not start: a guessable
+ * key gives the index away.
+ */
+RTE_INIT(chan_index_key_init)
+{
+	if (!keyed_hash_key_random(&chan_index_key)) {
+		fprintf(stderr, "rumor-dataplane: no random key for the "
+				"channel tables (getrandom failed)\n");
+		abort();
+	}
+}
 
 int
 chan_table_init(struct dp_lcore *lc)
@@ -86,7 +107,7 @@ chan_state_get(struct dp_lcore *lc, uint64_t hash, const char *name,
 		uint16_t len, bool create)
 {
 	struct chan_lcore *cl = lc->chan;
-	uint32_t i = (uint32_t)(hash >> 32) & (CHAN_SLOTS - 1);
+	uint32_t i = chan_index(hash, CHAN_SLOTS - 1);
 	uint32_t free = UINT32_MAX;
 	struct chan_state *s;
 
@@ -177,7 +198,7 @@ chan_table_compact(struct dp_lcore *lc)
 	}
 	for (uint32_t j = 0; j < n; j++) {
 		struct chan_state *s = live[j];
-		uint32_t k = (uint32_t)(s->hash >> 32) & (CHAN_SLOTS - 1);
+		uint32_t k = chan_index(s->hash, CHAN_SLOTS - 1);
 
 		while (cl->tab[k] != NULL)
 			k = (k + 1) & (CHAN_SLOTS - 1);

@@ -79,25 +79,20 @@ void
 subscriber_give_up_to(struct dp_lcore *lc, struct chan_state *s,
 		const struct aud_entry *e, uint64_t epoch, uint64_t upto)
 {
-	while (s->rx.next < upto) {
-		uint64_t end;
+	struct chan_held h;
+	uint64_t first, last;
+	enum chan_rx_step step;
 
-		deliver_run(lc, s, e, epoch);
-		if (s->rx.next >= upto)
-			break;
-		end = s->rx.next;
-		while (end < upto) {
-			const struct chan_held *hd =
-					&s->rx.held[end & (CHAN_WINDOW - 1)];
-
-			if (hd->msg != NULL && hd->seq == end)
-				break;
-			end++;
+	/* Bounded by the window, not by upto (chan_rx_give_up). */
+	while ((step = chan_rx_give_up(&s->rx, upto, &h, &first, &last)) !=
+			CHAN_RX_STEP_DONE) {
+		if (step == CHAN_RX_STEP_HELD) {
+			lc->chan->n_held--;
+			deliver_held(lc, s, e, epoch, &h);
+		} else {
+			send_gap(lc, s, e, epoch, first, last);
 		}
-		send_gap(lc, s, e, epoch, s->rx.next, end - 1);
-		chan_rx_skip(&s->rx, end);
 	}
-	deliver_run(lc, s, e, epoch);
 }
 
 /* This node's NACK n for channel s to member to. */
@@ -188,6 +183,40 @@ subscriber_catchup_ask(struct dp_lcore *lc, uint64_t hash, const char *name,
 	nack_to(lc, s, &n, from, ring, peers);
 }
 
+/* True if the frame m came from member id's address and UDP port. */
+static bool
+sent_by(const struct rte_mbuf *m, const struct peer_table *peers, uint32_t id)
+{
+	const struct ipv4_hdr *ip = rte_pktmbuf_mtod_offset(m,
+			const struct ipv4_hdr *, FRAME_IP_OFF);
+	const struct udp_hdr *udp = rte_pktmbuf_mtod_offset(m,
+			const struct udp_hdr *, FRAME_UDP_OFF);
+	const struct peer *p = peer_find(peers, id);
+
+	return p != NULL && p->ip == ip->src && p->udp_port == udp->src_port;
+}
+
+/*
+ * True if m, a FANOUT, RETRANSMIT or GONE of the channel of hash, came
+ * from the channel's owner: under the ring in force, or under the ring
+ * before while it is kept (a handoff may be open: the old owner answers
+ * the new owner's catch-up and relayed NACKs). The sender is the member
+ * at the frame's source address and port, which the frame's
+ * authentication binds to its key; the header's origin names who
+ * published the message, not who ordered it. Counted when not.
+ */
+static bool
+from_owner(struct dp_lcore *lc, const struct rte_mbuf *m, uint64_t hash,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	if (sent_by(m, peers, ring_owner(ring, hash)) ||
+			(ring->prev != NULL && sent_by(m, peers,
+			ring_owner(ring->prev, hash))))
+		return true;
+	lc->stats.c[STAT_CHAN_NOT_FROM_OWNER]++;
+	return false;
+}
+
 /*
  * Where a subscriber node starts following the stream of o, its first
  * message of it: where this node's own ordering stopped if it ordered the
@@ -224,6 +253,7 @@ subscriber_input(struct dp_lcore *lc, struct rte_mbuf *m,
 	struct chan_held held;
 	struct chan_ord o;
 	enum chan_rx_verdict v;
+	bool owner_seen = false;
 
 	if (chan_ord_decode(fixed, plen, false, &o) != CHAN_WIRE_OK) {
 		chan_drop(lc, m, STAT_CHAN_BAD);
@@ -238,13 +268,31 @@ subscriber_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
-	if (s->rx.stream == 0)
+	/*
+	 * What moves the tracking (a first stream, a new one, a jump beyond
+	 * the window) is taken from the channel's owner only.
+	 */
+	if (s->rx.stream == 0) {
+		if (!from_owner(lc, m, e->hash, ring, peers)) {
+			rte_pktmbuf_free(m);
+			return NULL;
+		}
+		owner_seen = true;
 		rx_begin(lc, s, e, &o);
+	}
 	held.origin = ntohl(h->origin);
 	held.pubid = be64toh(h->seq);
 	held.seq = o.seq;
 	for (;;) {
 		v = chan_rx_offer(&s->rx, o.stream, o.seq);
+		if ((v == CHAN_RX_RESET || v == CHAN_RX_BEYOND) &&
+				!owner_seen) {
+			if (!from_owner(lc, m, e->hash, ring, peers)) {
+				rte_pktmbuf_free(m);
+				return NULL;
+			}
+			owner_seen = true;
+		}
 		if (v == CHAN_RX_RESET) {
 			/* What the old stream left: delivered, holes as GAP. */
 			uint64_t top = s->rx.top;
@@ -294,6 +342,7 @@ struct chan_state *
 subscriber_gone(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct rumor_hdr *h, const struct ring_table *ring)
 {
+	const struct peer_table *peers = rcu_dereference(dp.peers);
 	const struct aud_entry *e = aud_find(rcu_dereference(dp.aud),
 			be64toh(h->channel_hash), rumor_hdr_channel(h),
 			ntohs(h->channel_len));
@@ -305,13 +354,20 @@ subscriber_gone(struct dp_lcore *lc, struct rte_mbuf *m,
 		chan_drop(lc, m, STAT_CHAN_BAD);
 		return NULL;
 	}
-	rte_pktmbuf_free(m);
 	s = e != NULL ? chan_state_get(lc, e->hash, e->name, e->len, false) :
 			NULL;
-	if (s == NULL)
+	if (s == NULL || r.stream != s->rx.stream || r.last < s->rx.next) {
+		rte_pktmbuf_free(m);
 		return NULL;
-	if (r.stream == s->rx.stream && r.last >= s->rx.next)
-		subscriber_give_up_to(lc, s, e, ring->epoch, r.last + 1);
+	}
+	if (!from_owner(lc, m, e->hash, ring, peers)) {
+		rte_pktmbuf_free(m);
+		return NULL;
+	}
+	rte_pktmbuf_free(m);
+	/* The last sequence there is cannot be followed: given up too. */
+	subscriber_give_up_to(lc, s, e, ring->epoch, r.last == UINT64_MAX ?
+			UINT64_MAX : r.last + 1);
 	return catchup_check(s);
 }
 
@@ -341,12 +397,8 @@ subscriber_nack_timers(struct dp_lcore *lc, const struct ring_table *ring,
 			const struct aud_entry *e = aud_find(
 					rcu_dereference(dp.aud), s->hash,
 					s->name, s->len);
-			uint64_t end = first;
-
-			while (end < s->rx.top && s->rx.held[end &
-					(CHAN_WINDOW - 1)].msg == NULL)
-				end++;
-			subscriber_give_up_to(lc, s, e, ring->epoch, end);
+			subscriber_give_up_to(lc, s, e, ring->epoch,
+					chan_rx_next_held(&s->rx, s->rx.top));
 			s->rx.nack_tries = 0;
 			s->rx.nack_first = 0;
 			continue;

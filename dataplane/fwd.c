@@ -10,6 +10,12 @@
  * The ring and peer tables are read under liburcu QSBR: pointers taken at
  * the top of an iteration are used only until the quiescent state at its
  * bottom.
+ *
+ * DATA routed under a ring newer than this node's waits here, in the
+ * lcore's own bounded queue, until this node's ring reaches its epoch
+ * (then it goes to its channel's lcore) or for at most a second (then it
+ * is routed under this node's ring, once): a flood of it costs one slot
+ * of that queue each, never the holds a handoff needs.
  */
 #define _LGPL_SOURCE
 #include <urcu/urcu-qsbr.h>
@@ -26,8 +32,28 @@
 #include "rumor/arp.h"
 #include "chan.h"
 #include "dp.h"
+#include "rumor/chan_hash.h"
+#include "rumor/cksum.h"
 #include "send.h"
 #include "session.h"
+#include "send_hold.h"
+
+/*
+ * DATA routed under a newer ring: held when its epoch is at most this
+ * many beyond the ring's (a node a ring change or two behind; a cluster
+ * commits one epoch per membership change, each after a Raft round), and
+ * at most FWD_AHEAD_HOLD such frames per lcore (a power of two, up to
+ * SEND_HOLD_MAX), for at most FWD_AHEAD_MS.
+ */
+#define FWD_AHEAD_EPOCHS 2u
+#define FWD_AHEAD_HOLD 256u
+#define FWD_AHEAD_MS 1000u
+
+/* An lcore's DATA from newer rings, and the ring it was last offered to. */
+struct fwd_ahead {
+	const struct ring_table *ring;
+	struct send_hold q;
+};
 
 /* The ring epoch a DATA message was routed under. */
 static inline uint64_t
@@ -49,6 +75,109 @@ data_slot(const struct rte_mbuf *m, const struct ring_table *ring)
 			const struct rumor_hdr *, FRAME_RUMOR_OFF);
 
 	return ring_slot(ring, be64toh(h->channel_hash));
+}
+
+/* The rumor header of a frame frame_parse accepted as DATA or CHAN. */
+static inline const struct rumor_hdr *
+frame_hdr(const struct rte_mbuf *m)
+{
+	return rte_pktmbuf_mtod_offset(m, const struct rumor_hdr *,
+			FRAME_RUMOR_OFF);
+}
+
+/*
+ * Hold m, DATA routed under epoch ep, newer than this node's ring: if
+ * its hash is its name's, its epoch within FWD_AHEAD_EPOCHS of an agreed
+ * ring's (a ring of this node's own does not compare: only the queue
+ * bounds that case), and the queue has room. Counted either way.
+ */
+static void
+ahead_hold(struct dp_lcore *lc, struct fwd_ahead *ah, struct rte_mbuf *m,
+		const struct ring_table *ring, uint64_t ep)
+{
+	if (unlikely(!chan_hash_ok(frame_hdr(m)))) {
+		lc->stats.c[STAT_CHAN_HASH_BAD]++;
+		rte_pktmbuf_free(m);
+	} else if (ring->agreed && ep - ring->epoch > FWD_AHEAD_EPOCHS) {
+		lc->stats.c[STAT_EPOCH_TOO_FAR]++;
+		rte_pktmbuf_free(m);
+	} else if (!send_hold_push(&ah->q, m)) {
+		lc->stats.c[STAT_EPOCH_HOLD_FULL]++;
+		rte_pktmbuf_free(m);
+	} else {
+		lc->stats.c[STAT_EPOCH_BEHIND]++;
+	}
+}
+
+/* What ahead_release() and ahead_late() need. */
+struct ahead_retry {
+	struct dp_lcore *lc;
+	const struct ring_table *ring;
+	const struct peer_table *peers;
+	uint64_t floor;
+};
+
+/* A held frame whose epoch this node's ring reached: to its channel. */
+static __rte_always_inline bool
+ahead_release(struct rte_mbuf *m, void *arg)
+{
+	const struct ahead_retry *r = arg;
+
+	if (data_epoch(m) > r->floor)
+		return false;
+	chan_ahead(r->lc, m, r->ring, r->peers);
+	return true;
+}
+
+/*
+ * A held frame whose second is up: it goes on under this node's ring,
+ * its epoch rewritten to the one it is compared with (the ring's, or 0
+ * before a Raft cluster's first agreed ring; the UDP checksum updated),
+ * so that no lcore holds it again.
+ */
+static __rte_always_inline void
+ahead_late(struct rte_mbuf *m, void *arg)
+{
+	const struct ahead_retry *r = arg;
+	struct udp_hdr *udp = rte_pktmbuf_mtod_offset(m, struct udp_hdr *,
+			FRAME_UDP_OFF);
+	struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m, struct rumor_hdr *,
+			FRAME_RUMOR_OFF);
+	const uint64_t new_be = htobe64(r->floor);
+	uint64_t old_be;
+
+	memcpy(&old_be, &h->epoch, 8);
+	if (udp->check != 0) {
+		uint16_t uc = cksum_replace(udp->check,
+				cksum_words64(old_be), 4,
+				cksum_words64(new_be));
+
+		udp->check = uc != 0 ? uc : 0xffff;
+	}
+	memcpy(&h->epoch, &new_be, 8);
+	chan_ahead(r->lc, m, r->ring, r->peers);
+}
+
+/*
+ * Offer the held DATA from newer rings again: at a new ring, and at each
+ * TX drain for the deadlines. In arrival order, so that a publisher's
+ * messages keep theirs.
+ */
+static void
+ahead_retry(struct dp_lcore *lc, struct fwd_ahead *ah,
+		const struct ring_table *ring, const struct peer_table *peers,
+		uint64_t now)
+{
+	struct ahead_retry r = {
+		.lc = lc,
+		.ring = ring,
+		.peers = peers,
+		.floor = chan_epoch_floor(ring, dp.cfg.n_voters),
+	};
+
+	ah->ring = ring;
+	lc->stats.c[STAT_EPOCH_EXPIRED] += send_hold_retry_late(&ah->q, now,
+			ahead_release, ahead_late, &r);
 }
 
 /*
@@ -77,8 +206,8 @@ punt(struct dp_lcore *lc, struct rte_mbuf *m)
  * its message.
  */
 static void
-handle_burst(struct dp_lcore *lc, const struct dp_port *in,
-		struct rte_mbuf **pkts, uint16_t n,
+handle_burst(struct dp_lcore *lc, struct fwd_ahead *ah,
+		const struct dp_port *in, struct rte_mbuf **pkts, uint16_t n,
 		const struct ring_table *ring, const struct peer_table *peers,
 		uint32_t self_id)
 {
@@ -128,6 +257,7 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 
 		if (likely(verdict[i] == FRAME_DATA)) {
 			const uint32_t owner = ring->slot[slot[i]];
+			const uint64_t ep = data_epoch(m);
 
 			/* From a member: proven, its auth block stripped. */
 			if (unlikely(!auth_data_input(lc, m))) {
@@ -136,11 +266,21 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 			}
 
 			/* Routed under a newer ring: not sent back. */
-			if (unlikely(data_epoch(m) > floor)) {
-				chan_ahead(lc, m, ring, peers);
+			if (unlikely(ep > floor)) {
+				ahead_hold(lc, ah, m, ring, ep);
 				continue;
 			}
 
+			/*
+			 * Ending here: its hash must be its name's (one
+			 * passing through is checked where it ends).
+			 */
+			if (unlikely(owner == self_id) &&
+					unlikely(!chan_hash_ok(frame_hdr(m)))) {
+				lc->stats.c[STAT_CHAN_HASH_BAD]++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
 			/* Owned here with an audience: ordered, not sunk. */
 			if (unlikely(owner == self_id) && (owned_check ||
 					rcu_dereference(dp.aud)->n != 0) &&
@@ -150,6 +290,11 @@ handle_burst(struct dp_lcore *lc, const struct dp_port *in,
 					self_id, epoch_be)))
 				send_arp_hold(lc, m);
 		} else if (verdict[i] == FRAME_CHAN) {
+			if (unlikely(!chan_hash_ok(frame_hdr(m)))) {
+				lc->stats.c[STAT_CHAN_HASH_BAD]++;
+				rte_pktmbuf_free(m);
+				continue;
+			}
 			chan_input(lc, m, in, ring, peers);
 		} else if (verdict[i] == FRAME_ARP) {
 			/*
@@ -266,6 +411,7 @@ fwd_main(void *arg)
 	const uint32_t self_id = dp.cfg.node_id;
 	uint64_t last_drain = rte_rdtsc();
 	struct rte_mbuf *pkts[DP_BURST];
+	struct fwd_ahead ahead = { .ring = NULL };
 
 	/* A full bucket at start; --punt-rate 0 never has credit. */
 	token_bucket_init(&lc->punt_tb, rte_get_tsc_hz(), dp.opt.punt_rate,
@@ -273,6 +419,7 @@ fwd_main(void *arg)
 	token_bucket_init(&lc->arp_tb, rte_get_tsc_hz(), ARP_PUNT_RATE,
 			ARP_PUNT_BURST, last_drain);
 	send_hold_init(&lc->hold, DP_ARP_WAIT_MAX, dp.opt.arp_timeout_ms);
+	send_hold_init(&ahead.q, FWD_AHEAD_HOLD, FWD_AHEAD_MS);
 
 	urcu_qsbr_register_thread();
 	RTE_LOG(INFO, USER1, "lcore %u forwards on queue %u of %u port(s)\n",
@@ -288,6 +435,10 @@ fwd_main(void *arg)
 		if (unlikely(!rte_ring_empty(lc->chan_in)))
 			chan_lcore_drain(lc, ring, peers);
 
+		/* DATA from a newer ring goes on once this node has it. */
+		if (unlikely(!send_hold_empty(&ahead.q) && ring != ahead.ring))
+			ahead_retry(lc, &ahead, ring, peers, rte_rdtsc());
+
 		/* Held frames go first once their next hop may be known. */
 		if (unlikely(!send_hold_empty(&lc->hold) &&
 				peers != lc->hold_peers))
@@ -301,8 +452,8 @@ fwd_main(void *arg)
 			total += n;
 			lc->stats.c[STAT_RX] += n;
 			if (n > 0)
-				handle_burst(lc, in, pkts, n, ring, peers,
-						self_id);
+				handle_burst(lc, &ahead, in, pkts, n, ring,
+						peers, self_id);
 		}
 
 		now = rte_rdtsc();
@@ -311,6 +462,8 @@ fwd_main(void *arg)
 				ctl_tx_drain(lc);
 			if (!send_hold_empty(&lc->hold))
 				fwd_hold_retry(lc, ring, peers, self_id, now);
+			if (!send_hold_empty(&ahead.q))
+				ahead_retry(lc, &ahead, ring, peers, now);
 			chan_timers(lc, ring, peers, now);
 			flush_all(lc);
 			last_drain = now;
@@ -339,6 +492,7 @@ fwd_main(void *arg)
 		ctl_tx_drain(lc);
 	flush_all(lc);
 	lc->stats.c[STAT_ARP_TIMEOUT] += send_hold_drop_all(&lc->hold);
+	lc->stats.c[STAT_EPOCH_EXPIRED] += send_hold_drop_all(&ahead.q);
 	urcu_qsbr_unregister_thread();
 	return 0;
 }

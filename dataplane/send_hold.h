@@ -3,7 +3,9 @@
  * A queue of frames held until ARP knows their next hop's MAC: each
  * forwarding lcore holds the DATA messages it cannot send yet in one
  * (struct dp_lcore), and the control thread the datagrams rumor-control
- * sends in another (link_send.c). Frames leave in the order they came,
+ * sends in another (link_send.c). Each forwarding lcore also holds DATA
+ * routed under a ring newer than its own in one of its own (fwd.c),
+ * apart from the handoffs' holds, so that no flood of it fills those. Frames leave in the order they came,
  * each when its holder can send it or at its deadline, dropped; a full
  * queue refuses more. One thread owns each queue: no atomics.
  */
@@ -70,15 +72,18 @@ send_hold_push(struct send_hold *q, struct rte_mbuf *m)
 /*
  * Offer every held frame, oldest first, to release(), which returns true
  * if it took the frame (sent it, or dropped it for a reason of its own).
- * Of the others, those past their deadline at now are freed and the rest
- * stay in the same order. Returns how many were freed at their deadline.
- * Always inlined, so that a caller's release() is a direct call.
+ * Of the others, those past their deadline at now go to late() (which
+ * takes them) or, late NULL, are freed; the rest stay in the same order.
+ * Returns how many were past their deadline. Each frame is looked at
+ * once: the work is bounded by the queue's capacity. Always inlined, so
+ * that a caller's release() and late() are direct calls.
  */
 static __rte_always_inline uint32_t
-send_hold_retry(struct send_hold *q, uint64_t now,
-		bool (*release)(struct rte_mbuf *m, void *arg), void *arg)
+send_hold_retry_late(struct send_hold *q, uint64_t now,
+		bool (*release)(struct rte_mbuf *m, void *arg),
+		void (*late)(struct rte_mbuf *m, void *arg), void *arg)
 {
-	uint32_t n = q->tail - q->head, late = 0;
+	uint32_t n = q->tail - q->head, n_late = 0;
 
 	for (uint32_t i = 0; i < n; i++) {
 		struct send_held h = q->slot[q->head++ & q->mask];
@@ -86,13 +91,24 @@ send_hold_retry(struct send_hold *q, uint64_t now,
 		if (release(h.m, arg))
 			continue;
 		if ((int64_t)(now - h.deadline) > 0) {
-			rte_pktmbuf_free(h.m);
-			late++;
+			if (late != NULL)
+				late(h.m, arg);
+			else
+				rte_pktmbuf_free(h.m);
+			n_late++;
 			continue;
 		}
 		q->slot[q->tail++ & q->mask] = h;
 	}
-	return late;
+	return n_late;
+}
+
+/* send_hold_retry_late, frames past their deadline freed. */
+static __rte_always_inline uint32_t
+send_hold_retry(struct send_hold *q, uint64_t now,
+		bool (*release)(struct rte_mbuf *m, void *arg), void *arg)
+{
+	return send_hold_retry_late(q, now, release, NULL, arg);
 }
 
 /* Free every held frame (at a stop); returns how many there were. */

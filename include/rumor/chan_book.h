@@ -18,6 +18,7 @@
 
 #include "rumor/chan_limits.h"	/* struct book_limits, the defaults. */
 #include "rumor/chan_wire.h"
+#include "rumor/keyed_hash.h"
 
 /* A local subscriber: where deliveries go (the way its SUBSCRIBE came). */
 struct book_client {
@@ -86,6 +87,12 @@ struct book {
 	uint32_t n_owned;		/* Channels with interested nodes. */
 	struct book_chan *dirty;	/* Changed since book_take_dirty. */
 	uint64_t rand;			/* xorshift state for streams. */
+	/*
+	 * The buckets' index of a channel hash and of a client address
+	 * (rumor/keyed_hash.h): drawn from the kernel by book_init, apart
+	 * from the seed, whose streams go on the wire.
+	 */
+	struct keyed_hash_key key;
 };
 
 /* 0, or -1 without memory. seed: any number, not all zero bits. */

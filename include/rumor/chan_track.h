@@ -179,6 +179,66 @@ chan_rx_skip(struct chan_rx *rx, uint64_t upto)
 }
 
 /*
+ * The first held sequence from the expected one on, below upto; upto if
+ * none. Held messages all lie within a window of the expected one, so
+ * this looks at CHAN_WINDOW slots at most, however far upto is.
+ */
+static inline uint64_t
+chan_rx_next_held(const struct chan_rx *rx, uint64_t upto)
+{
+	uint64_t end = rx->next + CHAN_WINDOW;
+
+	if (rx->n_held == 0)
+		return upto;
+	if (end < rx->next || end > upto)	/* Wrapped, or beyond upto. */
+		end = upto;
+	if (end > rx->top)
+		end = rx->top;
+	for (uint64_t s = rx->next; s < end; s++) {
+		const struct chan_held *h = &rx->held[s & (CHAN_WINDOW - 1)];
+
+		if (h->msg != NULL && h->seq == s)
+			return s;
+	}
+	return upto;
+}
+
+/* What one step of chan_rx_give_up did. */
+enum chan_rx_step {
+	CHAN_RX_STEP_DONE,	/* Nothing below upto is missing any more. */
+	CHAN_RX_STEP_HELD,	/* *h is next in order: deliver it. */
+	CHAN_RX_STEP_GAP,	/* [*first, *last] is given up: one GAP. */
+};
+
+/*
+ * One step of giving up every missing sequence below upto, then of
+ * delivering what is held in order after it. The caller loops until
+ * CHAN_RX_STEP_DONE. However far upto is (a GONE's last, a sequence far
+ * beyond the window: values from the wire), it takes at most
+ * 2 n_held + 2 steps (2 CHAN_WINDOW + 2): each step delivers a held
+ * message or gives up a whole run, up to the next held one or to upto,
+ * in one decision.
+ */
+static inline enum chan_rx_step
+chan_rx_give_up(struct chan_rx *rx, uint64_t upto, struct chan_held *h,
+		uint64_t *first, uint64_t *last)
+{
+	uint64_t end;
+
+	if (chan_rx_pop(rx, h)) {
+		chan_rx_advance(rx);
+		return CHAN_RX_STEP_HELD;
+	}
+	if (rx->next >= upto)
+		return CHAN_RX_STEP_DONE;
+	end = chan_rx_next_held(rx, upto);
+	*first = rx->next;
+	*last = end - 1;
+	chan_rx_skip(rx, end);
+	return CHAN_RX_STEP_GAP;
+}
+
+/*
  * Take every held message out, lowest sequence first, into out (room for
  * CHAN_WINDOW): for a new stream or a channel that goes. Returns how many.
  */
@@ -267,6 +327,21 @@ gossip_lane_get(struct gossip_dedup *d, uint32_t origin, uint8_t lane)
 	victim->origin = origin;
 	victim->lane = lane;
 	return victim;
+}
+
+/*
+ * A boot number is the origin's start time in wall-clock microseconds: one
+ * further ahead of this node's clock than this is refused (counted), so
+ * that a single GOSSIP cannot make every later genuine broadcast of an
+ * origin "old". Clocks of the members must agree within it.
+ */
+#define GOSSIP_BOOT_AHEAD_US (60ull * 1000000u)
+
+/* Whether a GOSSIP's boot may be taken at now_us (wall clock). */
+static inline bool
+gossip_boot_ok(uint64_t boot, uint64_t now_us)
+{
+	return boot <= now_us || boot - now_us <= GOSSIP_BOOT_AHEAD_US;
 }
 
 /* Whether (origin, boot, pubid) is new; records it if so. */

@@ -254,7 +254,23 @@
 	X(STAT_AUTH_NO_KEY, "auth_no_key",				\
 	  "Not sent: no key for the destination member")		\
 	X(STAT_AUTH_TOO_BIG, "auth_too_big",				\
-	  "Not sent: no room for the auth block")
+	  "Not sent: no room for the auth block")			\
+	  "DATA held: routed under a newer ring")			\
+	/* What the wire may ask, bounded; docs/channels.md, "Bounds". */ \
+	X(STAT_CHAN_HASH_BAD, "drop_chan_hash_bad",			\
+	  "Dropped: channel hash not XXH3 of the name")		\
+	X(STAT_CHAN_NOT_FROM_OWNER, "drop_chan_not_from_owner",		\
+	  "Dropped: new stream, jump or GONE not from the owner")	\
+	X(STAT_GOSSIP_TOO_BIG, "drop_gossip_too_big",			\
+	  "Dropped: GOSSIP over the maximum size")			\
+	X(STAT_GOSSIP_BOOT_AHEAD, "drop_gossip_boot_ahead",		\
+	  "Dropped: GOSSIP boot over 60 s ahead of the clock")		\
+	X(STAT_EPOCH_TOO_FAR, "drop_epoch_too_far",			\
+	  "Dropped: DATA from beyond the ring's epoch + 2")		\
+	X(STAT_EPOCH_HOLD_FULL, "drop_epoch_hold_full",			\
+	  "Dropped: newer-ring DATA over the lcore's hold")		\
+	X(STAT_EPOCH_EXPIRED, "epoch_hold_expired",			\
+	  "Newer-ring DATA routed under this ring after 1 s")
 
 /* The counters of the dataplane's control thread (enum ctl_stat). */
 #define CTL_STAT_TABLE(X)						\

@@ -36,11 +36,24 @@ book_init(struct book *b, const struct book_limits *lim, uint64_t seed)
 	b->bucket = calloc(BOOK_BUCKETS, sizeof(*b->bucket));
 	b->cl_bucket = calloc(BOOK_CL_BUCKETS, sizeof(*b->cl_bucket));
 	b->rand = seed != 0 ? seed : 0x9e3779b97f4a7c15ull;
+	/*
+	 * Without the kernel's generator, a key from the seed: still unknown
+	 * off the node, though the streams it draws are on the wire.
+	 */
+	if (!keyed_hash_key_random(&b->key))
+		keyed_hash_key_seed(&b->key, ~seed);
 	if (b->bucket == NULL || b->cl_bucket == NULL) {
 		book_free(b);
 		return -1;
 	}
 	return 0;
+}
+
+/* The bucket of a channel hash. */
+static inline uint32_t
+book_home(const struct book *b, uint64_t hash)
+{
+	return (uint32_t)keyed_hash(&b->key, hash) & b->mask;
 }
 
 void
@@ -101,7 +114,7 @@ book_stream(struct book *b)
 struct book_chan *
 book_find(const struct book *b, uint64_t hash, const char *name, size_t len)
 {
-	struct book_chan *ch = b->bucket[hash & b->mask];
+	struct book_chan *ch = b->bucket[book_home(b, hash)];
 
 	for (; ch != NULL; ch = ch->next)
 		if (ch->hash == hash && ch->len == len &&
@@ -122,8 +135,8 @@ book_add(struct book *b, uint64_t hash, const char *name, size_t len)
 	memcpy(ch->name, name, len);
 	ch->broadcast = chan_is_broadcast(name, len);
 	ch->stream = book_stream(b);
-	ch->next = b->bucket[hash & b->mask];
-	b->bucket[hash & b->mask] = ch;
+	ch->next = b->bucket[book_home(b, hash)];
+	b->bucket[book_home(b, hash)] = ch;
 	b->n_chans++;
 	return ch;
 }
@@ -167,7 +180,7 @@ book_take_dirty(struct book *b)
 void
 book_drop(struct book *b, struct book_chan *ch)
 {
-	struct book_chan **pp = &b->bucket[ch->hash & b->mask];
+	struct book_chan **pp = &b->bucket[book_home(b, ch->hash)];
 
 	for (; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == ch) {
@@ -202,9 +215,8 @@ book_lease(uint32_t lease_ms)
 static uint32_t
 cl_home(const struct book *b, uint32_t ip, uint16_t port)
 {
-	uint64_t k = (uint64_t)ip << 16 | port;
-
-	return (uint32_t)((k * 0x9e3779b97f4a7c15ull) >> 40) & b->cl_mask;
+	return (uint32_t)keyed_hash(&b->key, (uint64_t)ip << 16 | port) &
+			b->cl_mask;
 }
 
 static struct book_cl **

@@ -302,13 +302,18 @@ for c in drop_chan_unexpected drop_chan_not_member drop_chan_ctl_bad \
 	before[$c]=$(lab_stat 1 "$c")
 done
 "${NS[@]}" python3 - 10.77.0.1 7946 <<'PY'
-import socket, struct, sys
+import ctypes, socket, struct, sys
 node = (sys.argv[1], int(sys.argv[2]))
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)
+# The channel hash is checked against the name: XXH3-64, as senders do.
+xx = ctypes.CDLL("libxxhash.so.0")
+xx.XXH3_64bits.restype = ctypes.c_uint64
+xx.XXH3_64bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
 def msg(typ, name, payload, origin=0, seq=1, hop=8):
     return struct.pack('>HBBBBHIHHQQQ', 0x524d, 1, typ, 0, hop, len(name),
-                       origin, len(payload), 0, 0, seq, 0x1234) + name + payload
+                       origin, len(payload), 0, 0, seq,
+                       xx.XXH3_64bits(name, len(name))) + name + payload
 def send(b, n):
     for _ in range(n):
         s.sendto(b, node)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "rumor/chan_cksum.h"
+#include "rumor/chan_hash.h"
 #include "rumor/chan_track.h"
 #include "test.h"
 
@@ -248,8 +249,163 @@ test_cksum(void)
 	}
 }
 
+/*
+ * Give up everything below upto, as subscriber_give_up_to does: the
+ * steps taken, the held messages delivered (their sequences in dl) and
+ * the GAPs (in gaps, as first, last pairs). The steps are capped well
+ * above the bound, so that a per-sequence walk shows as a failure
+ * rather than as a hang.
+ */
+static uint32_t
+give_up(struct chan_rx *rx, uint64_t upto, uint64_t *dl, uint32_t *n_dl,
+		uint64_t *gaps, uint32_t *n_gaps)
+{
+	const uint32_t cap = 4 * CHAN_WINDOW + 8;
+	struct chan_held h;
+	uint64_t first, last;
+	enum chan_rx_step step;
+	uint32_t steps = 0;
+
+	*n_dl = 0;
+	*n_gaps = 0;
+	while (steps < cap && (step = chan_rx_give_up(rx, upto, &h, &first,
+			&last)) != CHAN_RX_STEP_DONE) {
+		steps++;
+		if (step == CHAN_RX_STEP_HELD) {
+			dl[(*n_dl)++] = h.seq;
+		} else {
+			gaps[2 * *n_gaps] = first;
+			gaps[2 * *n_gaps + 1] = last;
+			(*n_gaps)++;
+		}
+	}
+	return steps;
+}
+
+/*
+ * A GONE or a jump with a sequence from the wire far beyond the window
+ * (seq 1 then 2^62; last 2^63 - 1; the very last sequence) is a bounded
+ * number of GAP decisions, each reported once, never a step per
+ * sequence.
+ */
+static void
+test_rx_give_up_far(void)
+{
+	static struct chan_rx rx;
+	static uint64_t dl[CHAN_WINDOW + 8], gaps[2 * (CHAN_WINDOW + 8)];
+	struct chan_held h;
+	uint32_t n_dl, n_gaps;
+	uint64_t far = UINT64_C(1) << 62;
+
+	/* Seq 1 then 2^62: the jump gives up [1, 2^62 - WINDOW] at once. */
+	chan_rx_init(&rx);
+	CHECK_EQ(chan_rx_offer(&rx, 9, 1), CHAN_RX_DELIVER);
+	chan_rx_advance(&rx);
+	CHECK_EQ(chan_rx_offer(&rx, 9, far), CHAN_RX_BEYOND);
+	CHECK(give_up(&rx, far - CHAN_WINDOW + 1, dl, &n_dl, gaps,
+			&n_gaps) <= 2);
+	CHECK_EQ(n_dl, 0);
+	CHECK_EQ(n_gaps, 1);
+	CHECK_EQ(gaps[0], 2);
+	CHECK_EQ(gaps[1], far - CHAN_WINDOW);
+	CHECK_EQ(rx.next, far - CHAN_WINDOW + 1);
+	CHECK_EQ(chan_rx_offer(&rx, 9, far), CHAN_RX_HOLD);
+
+	/*
+	 * Held messages on the way: each is delivered in order between the
+	 * GAPs, then one GAP runs to 2^63 - 1 (a GONE's last).
+	 */
+	chan_rx_init(&rx);
+	chan_rx_start(&rx, 9, 10);
+	for (uint64_t s = 12; s < 10 + CHAN_WINDOW; s += 3) {
+		h = (struct chan_held){ .msg = (void *)(uintptr_t)s, .seq = s };
+		CHECK_EQ(chan_rx_offer(&rx, 9, s), CHAN_RX_HOLD);
+		chan_rx_hold(&rx, &h);
+	}
+	CHECK(give_up(&rx, INT64_MAX, dl, &n_dl, gaps, &n_gaps) <=
+			2 * CHAN_WINDOW + 2);
+	CHECK_EQ(rx.n_held, 0);
+	CHECK_EQ(n_dl, (CHAN_WINDOW - 2 + 2) / 3);
+	CHECK_EQ(n_gaps, n_dl + 1);
+	CHECK_EQ(gaps[0], 10);
+	CHECK_EQ(gaps[1], 11);
+	CHECK_EQ(dl[0], 12);
+	CHECK_EQ(gaps[2 * (n_gaps - 1)], dl[n_dl - 1] + 1);
+	CHECK_EQ(gaps[2 * (n_gaps - 1) + 1], INT64_MAX - 1);
+	CHECK_EQ(rx.next, INT64_MAX);
+
+	/* Up to the last sequence there is: no wrap, one GAP. */
+	chan_rx_init(&rx);
+	chan_rx_start(&rx, 9, 1);
+	CHECK(give_up(&rx, UINT64_MAX, dl, &n_dl, gaps, &n_gaps) <= 2);
+	CHECK_EQ(n_gaps, 1);
+	CHECK_EQ(gaps[1], UINT64_MAX - 1);
+	CHECK_EQ(rx.next, UINT64_MAX);
+	/* Nothing below the expected one is given up again. */
+	CHECK_EQ(give_up(&rx, 5, dl, &n_dl, gaps, &n_gaps), 0);
+
+	/* The next held one is found within the window, however far upto. */
+	chan_rx_init(&rx);
+	chan_rx_start(&rx, 9, 100);
+	CHECK_EQ(chan_rx_next_held(&rx, UINT64_MAX), UINT64_MAX);
+	h = (struct chan_held){ .msg = (void *)1, .seq = 100 + CHAN_WINDOW - 1 };
+	chan_rx_hold(&rx, &h);
+	CHECK_EQ(chan_rx_next_held(&rx, UINT64_MAX), 100 + CHAN_WINDOW - 1);
+	CHECK_EQ(chan_rx_next_held(&rx, 150), 150);
+}
+
+/*
+ * A GOSSIP's boot number (the origin's start, wall-clock us) may be at
+ * most a minute ahead of this node's clock: boot 2^64 - 1 is refused.
+ */
+static void
+test_gossip_boot(void)
+{
+	const uint64_t now = UINT64_C(1796000000) * 1000000u;
+
+	CHECK(gossip_boot_ok(now, now));
+	CHECK(gossip_boot_ok(1, now));
+	CHECK(gossip_boot_ok(now + GOSSIP_BOOT_AHEAD_US, now));
+	CHECK(!gossip_boot_ok(now + GOSSIP_BOOT_AHEAD_US + 1, now));
+	CHECK(!gossip_boot_ok(UINT64_MAX, now));
+	CHECK(gossip_boot_ok(UINT64_MAX, UINT64_MAX));
+}
+
+/*
+ * A header's channel_hash must be XXH3-64 of its name: one from another
+ * name, or changed in any bit, is refused.
+ */
+static void
+test_chan_hash(void)
+{
+	static const char name[] = "orders";
+	uint8_t buf[sizeof(struct rumor_hdr) + sizeof(name)];
+	struct rumor_hdr *h = (struct rumor_hdr *)buf;
+	uint64_t be;
+
+	memset(buf, 0, sizeof(buf));
+	h->channel_len = htons(sizeof(name) - 1);
+	memcpy(buf + sizeof(*h), name, sizeof(name) - 1);
+	be = htobe64(XXH3_64bits(name, sizeof(name) - 1));
+	memcpy(&h->channel_hash, &be, 8);
+	CHECK(chan_hash_ok(h));
+	for (int bit = 0; bit < 64; bit++) {
+		uint64_t bad = htobe64(XXH3_64bits(name, sizeof(name) - 1) ^
+				(UINT64_C(1) << bit));
+
+		memcpy(&h->channel_hash, &bad, 8);
+		CHECK(!chan_hash_ok(h));
+	}
+	be = htobe64(XXH3_64bits("orderz", 6));
+	memcpy(&h->channel_hash, &be, 8);
+	CHECK(!chan_hash_ok(h));
+}
+
 static const struct test_section sections[] = {
 	{ "rx_order", test_rx_order },
+	{ "chan_hash", test_chan_hash },
+	{ "rx_give_up_far", test_rx_give_up_far },
+	{ "gossip_boot", test_gossip_boot },
 	{ "rx_random", test_rx_random },
 	{ "gossip", test_gossip },
 	{ "cksum", test_cksum },
