@@ -220,7 +220,7 @@
 	X(STAT_HO_STALE, "handoff_stale",				\
 	  "HANDOFFs nobody waited for")					\
 	X(STAT_EPOCH_BEHIND, "epoch_behind",				\
-	  "Channels held: a message came from a newer ring")		\
+	  "DATA held: routed under a newer ring")			\
 	/* Client admission on the lcores (session.c). */		\
 	X(STAT_CLIENT_ADMITTED, "client_admitted",			\
 	  "Client requests with a valid session tag")			\
@@ -255,7 +255,6 @@
 	  "Not sent: no key for the destination member")		\
 	X(STAT_AUTH_TOO_BIG, "auth_too_big",				\
 	  "Not sent: no room for the auth block")			\
-	  "DATA held: routed under a newer ring")			\
 	/* What the wire may ask, bounded; docs/channels.md, "Bounds". */ \
 	X(STAT_CHAN_HASH_BAD, "drop_chan_hash_bad",			\
 	  "Dropped: channel hash not XXH3 of the name")		\
