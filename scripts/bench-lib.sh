@@ -68,6 +68,7 @@ bench_sink_conf() {
 		echo "# Node 1 of $n; members reached through port 1" \
 			"(the net_null sink)."
 		echo "node_id = 1"
+		echo "client_auth = none"
 		echo "address = $net.1"
 		echo "dpdk_port = 1"
 		echo "control_socket = $LAB_DIR/node.ctl"

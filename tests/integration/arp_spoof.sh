@@ -18,6 +18,7 @@ for n in 1 2; do
 	cat >"$LAB_DIR/n$n.conf" <<EOF
 # node $n of the ARP spoofing test
 node_id = $n
+client_auth = none
 address = 10.77.0.$n
 sink = 10.77.0.100:900$n
 control_socket = $LAB_DIR/n$n.ctl

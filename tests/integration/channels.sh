@@ -30,6 +30,7 @@ for n in 1 2 3; do
 	cat >"$LAB_DIR/n$n.conf" <<EOF
 # node $n of the channels test
 node_id = $n
+client_auth = none
 address = 10.77.0.$n
 node_key = $LAB_DIR/n$n.key
 roster = $LAB_DIR/roster
@@ -224,6 +225,7 @@ for n in 1 2 3 4 5; do
 	{
 		echo "# node $n of the channels test, five members"
 		echo "node_id = $n"
+		echo "client_auth = none"
 		echo "address = 10.77.0.$n"
 		echo "node_key = $LAB_DIR/n$n.key"
 		echo "roster = $LAB_DIR/roster"

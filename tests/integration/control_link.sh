@@ -25,6 +25,7 @@ SOCK=$LAB_DIR/n1.ctl
 # on the bridge (10.77.0.100:9002) receiving what node 1 forwards to it.
 cat >"$LAB_DIR/n1.conf" <<EOF
 node_id = 1
+client_auth = none
 address = 10.77.0.1
 zone = 3
 sink = 10.77.0.100:9001
@@ -36,6 +37,7 @@ EOF
 # with member 2 at node 1's address, since node 1 is what sends to it.
 cat >"$LAB_DIR/client.conf" <<EOF
 node_id = 1
+client_auth = none
 address = 10.77.0.1
 member = 1 10.77.0.1
 member = 2 10.77.0.1 udp=7947

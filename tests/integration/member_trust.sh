@@ -27,6 +27,7 @@ for n in 1 2 3; do
 	cat >"$LAB_DIR/n$n.conf" <<EOF
 # node $n of the member trust test
 node_id = $n
+client_auth = none
 address = 10.77.0.$n
 control_socket = $LAB_DIR/n$n.ctl
 member = 1 10.77.0.1

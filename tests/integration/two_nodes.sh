@@ -15,6 +15,7 @@ for n in 1 2; do
 	cat >"$LAB_DIR/n$n.conf" <<EOF
 # node $n of the two-node test
 node_id = $n
+client_auth = none
 address = 10.77.0.$n
 node_key = $LAB_DIR/n$n.key
 roster = $LAB_DIR/roster
