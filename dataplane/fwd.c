@@ -290,7 +290,10 @@ handle_burst(struct dp_lcore *lc, struct fwd_ahead *ah,
 					self_id, epoch_be)))
 				send_arp_hold(lc, m);
 		} else if (verdict[i] == FRAME_CHAN) {
-			if (unlikely(!chan_hash_ok(frame_hdr(m)))) {
+			/* A client's credentials (session.c) come before the
+			 * name: checked once they are stripped. */
+			if (unlikely(!(frame_hdr(m)->flags & RUMOR_F_CRED) &&
+					!chan_hash_ok(frame_hdr(m)))) {
 				lc->stats.c[STAT_CHAN_HASH_BAD]++;
 				rte_pktmbuf_free(m);
 				continue;

@@ -32,6 +32,7 @@
 #include "rumor/token.h"
 #include "dp.h"
 #include "send.h"
+#include "rumor/chan_hash.h"
 #include "session.h"
 
 #define SESSION_SLOTS 8192u		/* Twice SESSION_MAX, a power of 2. */
@@ -282,15 +283,20 @@ session_admit(struct dp_lcore *lc, struct rte_mbuf *m,
 	size_t ulen;
 
 	if (*v == FRAME_DATA || *v == FRAME_CHAN) {
-		/* A node's message, or a client's without a proof. */
+		/*
+		 * A node's message (its auth block, if any, is auth.c's), or
+		 * a client's: with its AUTH block, parsed below; without a
+		 * proof, dropped.
+		 */
 		if (likely(h->origin != 0) || (h->type != RUMOR_T_DATA &&
 				h->type != RUMOR_T_SUBSCRIBE &&
 				h->type != RUMOR_T_UNSUBSCRIBE))
 			return true;
-		return drop(lc, m, STAT_CLIENT_NO_AUTH);
-	}
-	if (*v != FRAME_RUMOR_TYPE)
+		if (!(h->flags & RUMOR_F_AUTH))
+			return drop(lc, m, STAT_CLIENT_NO_AUTH);
+	} else if (*v != FRAME_RUMOR_TYPE) {
 		return true;
+	}
 	/* frame_parse checked the IPv4 and UDP lengths against the frame. */
 	ulen = ntohs(ip->total_len) - 28u;
 	e = client_frame_parse(p + FRAME_RUMOR_OFF, ulen, &f);
@@ -557,6 +563,12 @@ session_audience(struct rte_mbuf *m)
 	/* The address is proven: answers may now be larger. */
 	te = token_get(f.token, f.token_len, &te_err);
 	strip_request(m, &c, &f);
+	/* The lcore left the hash of a request with a token to here. */
+	if (!chan_hash_ok(rte_pktmbuf_mtod_offset(m, const struct rumor_hdr *,
+			FRAME_RUMOR_OFF))) {
+		dp.ctl_stats[CTL_CLIENT_BAD]++;
+		return true;
+	}
 	if (te == NULL) {
 		dp.ctl_stats[CTL_TOKEN_REFUSED]++;
 		send_refusal(m, &c, CHAN_ST_TOKEN_REFUSED);

@@ -52,10 +52,7 @@
 #include "rumor/token.h"
 #include "rumor/wire.h"
 
-#ifndef RUMOR_F_AUTH
-#define RUMOR_F_AUTH 0x01u	/* AUTH block after the header. */
-#endif
-#define RUMOR_F_CRED 0x02u	/* CRED block (or a SUB_ACK's session). */
+/* RUMOR_F_AUTH and RUMOR_F_CRED are in rumor/wire.h. */
 
 /* The COOKIE type: the first number after the channel types. */
 #define RUMOR_T_COOKIE 17u

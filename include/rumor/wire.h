@@ -98,6 +98,12 @@ _Static_assert(RUMOR_T_DATA == 1 && RUMOR_T_CONTROL == 2 &&
 #define RUMOR_F_AUTH 0x01u
 #define RUMOR_AUTH_LEN 16u
 /*
+ * A client's CRED block (cookie and token, rumor/client_auth.h) follows
+ * the header, or a SUB_ACK's session block; only client datagrams carry
+ * it, and the node strips it before anything else reads the message.
+ */
+#define RUMOR_F_CRED 0x02u
+/*
  * Flags a message in the plain format may carry (none): what
  * rumor_msg_encode writes and chan_msg_decode reads. rumor_hdr_check
  * accepts these and RUMOR_F_AUTH.

@@ -46,16 +46,18 @@ done
 # node DST (1), as python3 below.
 attack() {
 	"${NS[@]}" python3 - "$1" "${2:-2}" "${3:-1}" "${@:4}" <<'PY'
-import hashlib, socket, struct, sys, time
+import ctypes, socket, struct, sys, time
 kind = sys.argv[1]
 src, dst, port = '10.77.0.' + sys.argv[2], '10.77.0.' + sys.argv[3], 7946
 raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+xx = ctypes.CDLL("libxxhash.so.0")
+xx.XXH3_64bits.restype = ctypes.c_uint64
+xx.XXH3_64bits.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
 raw.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 22)
 
 def msg(typ, name, payload, origin, seq=1, epoch=0, hop=8, h=None):
-    if h is None:
-        h = int.from_bytes(hashlib.blake2b(name, digest_size=8).digest(),
-                           'big')
+    if h is None:   # checked against the name: XXH3-64, as senders do
+        h = xx.XXH3_64bits(name, len(name))
     return struct.pack('>HBBBBHIHHQQQ', 0x524d, 1, typ, 0, hop, len(name),
                        origin, len(payload), 0, epoch, seq, h) + name + payload
 
