@@ -46,6 +46,7 @@
 
 #include <sodium.h>
 
+#include "rumor/bytes.h"
 #include "rumor/chan_wire.h"
 #include "rumor/parse.h"
 #include "rumor/ring.h"
@@ -390,7 +391,11 @@ build_msg(uint8_t *buf, size_t cap, const struct atk_opts *o, uint64_t i,
 		break;
 	case RUMOR_T_HANDOFF:
 		m.u.handoff.stream = o->stream;
-		m.u.handoff.next_seq = o->next_seq;
+		/*
+		 * The encoder refuses what the decoder would: a valid value
+		 * goes through it, and the asked one is written over it.
+		 */
+		m.u.handoff.next_seq = o->stream != 0 ? 1 : 0;
 		m.u.handoff.n_nodes = o->nodes;
 		for (uint32_t k = 0; k < o->nodes &&
 				k < CHAN_HANDOFF_NODES_MAX; k++) {
@@ -406,6 +411,9 @@ build_msg(uint8_t *buf, size_t cap, const struct atk_opts *o, uint64_t i,
 		m.payload_len = strlen(o->payload);
 	}
 	n = chan_msg_encode(&m, buf, cap);
+	if (n != 0 && o->type == RUMOR_T_HANDOFF)
+		rumor_put64(buf + sizeof(struct rumor_hdr) + m.channel_len + 8,
+				o->next_seq);
 	if (n == 0) {
 		fprintf(stderr, "rumor-attack: type %d would not decode\n",
 				o->type);
