@@ -268,6 +268,15 @@ strip_frame(struct rte_mbuf *m, size_t blocks_len)
 	rte_pktmbuf_adj(m, (uint16_t)blocks_len);
 }
 
+/* True if the datagram's source is a member's address and port. */
+static bool
+from_a_member(const struct ipv4_hdr *ip, const struct udp_hdr *udp)
+{
+	const struct member_list *ml = rcu_dereference(dp.members);
+
+	return ml != NULL && member_at(ml, ip->src, udp->src_port) != 0;
+}
+
 bool
 session_admit(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct dp_port *in, enum frame_verdict *v,
@@ -291,6 +300,9 @@ session_admit(struct dp_lcore *lc, struct rte_mbuf *m,
 		if (likely(h->origin != 0) || (h->type != RUMOR_T_DATA &&
 				h->type != RUMOR_T_SUBSCRIBE &&
 				h->type != RUMOR_T_UNSUBSCRIBE))
+			return true;
+		/* A client's PUBLISH another node forwarded to its owner. */
+		if (h->type == RUMOR_T_DATA && from_a_member(ip, udp))
 			return true;
 		if (!(h->flags & RUMOR_F_AUTH))
 			return drop(lc, m, STAT_CLIENT_NO_AUTH);

@@ -292,10 +292,13 @@ lab_cred() {
 #   voters="IDS"   Raft: raft_dir $LAB_DIR/raftID and these voters
 #   creds=no       no node credentials (node_key, roster): development
 #                  mode; by default node ID gets them (lab_cred)
+#   clients=token  clients need tokens (client_auth = token) signed by
+#                  the lab's token key, made once (lab_token issues them);
+#                  by default client_auth = none (development)
 #   "KEY = VALUE"  a line as it is; "{id}" in it stands for ID
 lab_conf() {
 	local id=$1 o label=lab keys=$LAB_DIR/keys seeds="1 2" sink= swim=
-	local voters= lines=() s creds=yes
+	local voters= lines=() s creds=yes clients=none
 	shift
 	for o in "${LAB_CONF_OPTS[@]}" "$@"; do
 		case $o in
@@ -306,11 +309,15 @@ lab_conf() {
 		swim=fast) swim=fast ;;
 		voters=*) voters=${o#voters=} ;;
 		creds=yes | creds=no) creds=${o#creds=} ;;
+		clients=none | clients=token) clients=${o#clients=} ;;
 		*" = "*) lines+=("${o//\{id\}/$id}") ;;
 		*) die "lab_conf: unknown option '$o'" ;;
 		esac
 	done
 	[ "$creds" = no ] || lab_cred "$id"
+	[ "$clients" = none ] || [ -f "$LAB_DIR/token.pub" ] ||
+		"$RUMORCTL" token keygen --dir "$LAB_DIR" >/dev/null ||
+		die "rumorctl token keygen"
 	{
 		echo "node_id = $id"
 		echo "address = 10.77.0.$id"
@@ -323,7 +330,9 @@ lab_conf() {
 			echo "roster = $LAB_DIR/roster"
 		fi
 		echo "label = $label"
-		echo "client_auth = none"
+		echo "client_auth = $clients"
+		[ "$clients" = none ] ||
+			echo "token_pub = $LAB_DIR/token.pub"
 		for s in $seeds; do echo "seed = 10.77.0.$s"; done
 		if [ -n "$swim" ]; then
 			echo "probe_interval_ms = 500"
@@ -733,4 +742,15 @@ while True:
 print(" ".join("%s:%s" % (i, "%.0f" % (gap[i] * 1000) if last[i] is not None
       else "dead") for i, _ in nodes))
 PY
+}
+
+# lab_token FILE CLIENT ALLOW...: a client token for CLIENT (an id) with
+# the capabilities ALLOW (OPS:PATTERN, as rumorctl token issue takes
+# them), signed by the lab's token key (lab_conf clients=token), in FILE.
+lab_token() {
+	local file=$1 client=$2 a args=()
+	shift 2
+	for a in "$@"; do args+=(--allow "$a"); done
+	"$RUMORCTL" token issue --key "$LAB_DIR/token.key" --client "$client" \
+		--ttl 3600 "${args[@]}" >"$file" || die "rumorctl token issue"
 }

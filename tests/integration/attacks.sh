@@ -21,8 +21,8 @@
 #   amplification  bytes the victim received because of the attack / bytes
 #                the attacker sent for it
 #   stall_ms     the longest pause of a node's rx counter (a heartbeat
-#                host moves it every millisecond) beyond that of the
-#                baseline case (no attack)
+#                host keeps it moving) beyond that of the baseline case
+#                (no attack), as telemetry samples it
 # and prints "case NAME PASS|FAIL effect...". Some cases also check a
 # counter that shows forged work was done (a member seen dead, frames sent
 # to the attacker, forged messages held). A case that leaves a node that
@@ -48,12 +48,16 @@ PUB_SECS=$(((MSGS + RATE - 1) / RATE))
 STALL_MAX=10
 SEQ_MAX=0x7fffffffffffffff
 
-lab_cluster 3 label=attacks swim=fast voters="1 2 3"
+lab_cluster 3 label=attacks swim=fast voters="1 2 3" clients=token
+# The honest clients' token; the attacker has none.
+lab_token "$LAB_DIR/honest.tok" 7 'sub,pub:*'
 lab_host atk 10.77.0.66
 lab_host vic 10.77.0.200
 # A heartbeat host: 1,000 harmless frames a second to each node (GONEs
-# from a non-member, refused), so that a node's rx counter moves every
-# millisecond and a pause of the forwarding lcore shows at that grain.
+# from a non-member, refused), so that a node's rx counter always moves
+# while its forwarding lcore runs. The sampler reads it through DPDK
+# telemetry, one request per node in turn: its grain is the longest
+# pause of the baseline (about 90 ms here), which a stall must exceed.
 lab_host hb 10.77.0.201
 ATK=(ip netns exec "$LAB-atk" "$ATTACK")
 VIC=(ip netns exec "$LAB-vic" "$ATTACK")
@@ -168,6 +172,7 @@ sub_start() {
 	STAMPPID[$tag]=$!
 	lab_pid "$!"
 	"${NS[@]}" "$RUMOR" sub --node "10.77.0.$node:7946" \
+		--token "@$LAB_DIR/honest.tok" \
 		--bind "10.77.0.100:$port" --lease 30000 "$@" \
 		>"$LAB_DIR/$tag.fifo" 2>"$LAB_DIR/$tag.err" &
 	SUBPID[$tag]=$!
@@ -597,7 +602,7 @@ case_arp_spoof() {
 case_replay() {
 	[ "$1" = during ] || return 0
 	"${NS[@]}" ip link set br0 type bridge ageing_time 0
-	"${ATK[@]}" capture --iface atk-h --types 1 --with-origin \
+	"${ATK[@]}" capture --iface atk-h --types 1,8 --with-origin \
 		--seconds 1.5 --file "$LAB_DIR/captured" \
 		>"$LAB_DIR/capture.out" || true
 	"${NS[@]}" ip link set br0 type bridge ageing_time 30000
@@ -643,6 +648,7 @@ run_case() {
 		ip netns exec "$LAB-hb" "$ATTACK" send --iface hb-h \
 			--dst-mac "${MAC[$i]}" --dst "10.77.0.$i:7946" \
 			--src 10.77.0.201:7946 --type 13 --channel heartbeat \
+			--stream 1 --first 1 --last 1 \
 			--count $(((PUB_SECS + 3) * 1000)) --rate 1000 \
 			>/dev/null 2>&1 &
 		lab_pid "$!"
@@ -658,6 +664,7 @@ run_case() {
 		# longer than the honest traffic.
 		{
 			"${NS[@]}" "$RUMOR" pub --node 10.77.0.3:7946 \
+				--token "@$LAB_DIR/honest.tok" \
 				--count "$MSGS" --rate "$RATE" "$c" "h$IDX" \
 				>/dev/null 2>&1 || true
 			now >"$LAB_DIR/pubend.$c"
