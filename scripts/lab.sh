@@ -693,10 +693,11 @@ lab_host() {
 # lab_mac ID: the MAC address of node ID's port (nID-dp).
 lab_mac() { ip netns exec "$LAB-n$1" cat "/sys/class/net/n$1-dp/address"; }
 
-# lab_rx_gaps SECONDS ID...: watch each node's rx counter (/rumor/stats)
-# every 5 ms for SECONDS; print, per node, "ID:MS", the longest time in
+# lab_rx_gaps SECONDS ID...: watch each node's received-packet count
+# (DPDK's /ethdev/stats of port 0, which moves only while its lcore
+# polls) for SECONDS; print, per node, "ID:MS", the longest time in
 # milliseconds it did not move ("ID:dead" if its telemetry stopped
-# answering). One telemetry connection a node.
+# answering). One thread and one telemetry connection a node.
 lab_rx_gaps() {
 	local t=$1 i socks=()
 	shift
@@ -704,42 +705,41 @@ lab_rx_gaps() {
 		socks+=("$i=/var/run/dpdk/${LAB}n$i/dpdk_telemetry.v2")
 	done
 	python3 - "$t" "${socks[@]}" <<'PY'
-import re, socket, sys, time
+import re, socket, sys, threading, time
 limit = float(sys.argv[1])
 nodes = [a.split("=", 1) for a in sys.argv[2:]]
-rx_re = re.compile(rb'"rx": *(\d+)')
-conns, last, since, gap = {}, {}, {}, {}
-def ask(i, path):
+rx_re = re.compile(rb'"ipackets": *(\d+)')
+gap, seen = {}, {}
+def watch(i, path):
+    gap[i], seen[i] = 0.0, False
     try:
-        if i not in conns:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            s.settimeout(0.5)
-            s.connect(path)
-            s.recv(4096)
-            conns[i] = s
-        conns[i].send(b"/rumor/stats")
-        m = rx_re.search(conns[i].recv(1 << 20))
-        return int(m.group(1)) if m else None
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.settimeout(0.5)
+        s.connect(path)
+        s.recv(4096)
     except OSError:
-        conns.pop(i, None)
-        return None
-t0 = time.monotonic()
-end = t0 + limit
-for i, _ in nodes:
-    since[i], gap[i], last[i] = t0, 0.0, None
-while True:
-    now = time.monotonic()
-    for i, path in nodes:
-        v = ask(i, path)
+        return
+    t0 = time.monotonic()
+    last, since = None, t0
+    while True:
+        try:
+            s.send(b"/ethdev/stats,0")
+            m = rx_re.search(s.recv(1 << 16))
+        except OSError:
+            m = None
         now = time.monotonic()
-        if v is not None and v != last[i]:
-            last[i] = v
-            since[i] = now
-        gap[i] = max(gap[i], now - since[i])
-    if now >= end:
-        break
-    time.sleep(0.005)
-print(" ".join("%s:%s" % (i, "%.0f" % (gap[i] * 1000) if last[i] is not None
+        if m is not None and int(m.group(1)) != last:
+            last, since, seen[i] = int(m.group(1)), now, True
+        gap[i] = max(gap[i], now - since)
+        if now >= t0 + limit:
+            return
+        time.sleep(0.001)
+ts = [threading.Thread(target=watch, args=n) for n in nodes]
+for t in ts:
+    t.start()
+for t in ts:
+    t.join()
+print(" ".join("%s:%s" % (i, "%.0f" % (gap[i] * 1000) if seen.get(i)
       else "dead") for i, _ in nodes))
 PY
 }

@@ -49,15 +49,14 @@ STALL_MAX=10
 SEQ_MAX=0x7fffffffffffffff
 
 lab_cluster 3 label=attacks swim=fast voters="1 2 3" clients=token
-# The honest clients' token; the attacker has none.
-lab_token "$LAB_DIR/honest.tok" 7 'sub,pub:*'
+# The honest clients hold tokens (run_case issues them); the attacker
+# has none.
 lab_host atk 10.77.0.66
 lab_host vic 10.77.0.200
 # A heartbeat host: 1,000 harmless frames a second to each node (GONEs
 # from a non-member, refused), so that a node's rx counter always moves
-# while its forwarding lcore runs. The sampler reads it through DPDK
-# telemetry, one request per node in turn: its grain is the longest
-# pause of the baseline (about 90 ms here), which a stall must exceed.
+# while its forwarding lcore runs (lab_rx_gaps samples it every
+# millisecond or so through DPDK telemetry).
 lab_host hb 10.77.0.201
 ATK=(ip netns exec "$LAB-atk" "$ATTACK")
 VIC=(ip netns exec "$LAB-vic" "$ATTACK")
@@ -620,7 +619,7 @@ CASES=(fanout_gone fanout_jump fanout_silence origin_spoof nack_amp
 	interest_victim interest_withdraw handoff_req_amp handoff_hijack
 	gossip_poison sub_reflect unsub_forged refresh_forged sub_4096
 	sub_exhaust hash_flood hold_exhaust sub_starve control_flood
-	arp_spoof replay)
+	replay arp_spoof)
 [ $# = 0 ] || CASES=("$@")
 
 IDX=0 N_CASES=0 N_PASSED=0 T_INJ=0 T_LOST=0 AMP_MAX=0 STALL_MAX_SEEN=0
@@ -635,6 +634,9 @@ run_case() {
 	WANT_BCAST=0
 	[ "$name" != gossip_poison ] && [ "$name" != baseline ] || WANT_BCAST=1
 	pick "$IDX"
+	# A client id a case: its seven clients stay within the sessions one
+	# client id may hold on a node.
+	lab_token "$LAB_DIR/honest.tok" $((100 + IDX)) 'sub,pub:*'
 	chans=("${C[1]}" "${C[2]}" "${C[3]}")
 	[ -z "$B" ] || chans+=("$B")
 	"$fn" pre
