@@ -99,7 +99,7 @@ tshark -X "lua_script:$lua" -r "$tmp/rumor.pcap" -T fields -e rumor.channel \
 cat >"$tmp/want.txt" <<'WANT'
 0x524d|1|1|0x00|8|4|7|5|0x0000|3|42|0xcea6a9c08ead0124|news|68656c6c6f|
 0x524d|1|1|0x00|0|6|0|4|0x0000|9|43|0x0123456789abcdef|sports|676f616c|
-0x524d|1|1|0x00|8|4|7|10|0x0000|3|42|0xcea6a9c08ead0124|news|68656c6c6f|Length mismatch: 40 + channel_len + payload_len != UDP payload
+0x524d|1|1|0x00|8|4|7|10|0x0000|3|42|0xcea6a9c08ead0124|news|68656c6c6f|Length mismatch: 40 (+ 16 with AUTH) + channel_len + payload_len != UDP payload
 0x1234|2|1|0x00|8|4|7|5|0x0000|3|42|0xcea6a9c08ead0124|news|68656c6c6f|Bad magic (expected 0x524d),Unsupported version
 WANT
 
