@@ -450,6 +450,9 @@ lab_drops() {
 d = json.load(sys.stdin)["/rumor/stats"]
 print(" ".join("%s=%s" % (k, v) for k, v in sorted(d.items())
 	if v and (k.startswith("drop_") or k.startswith("handoff_") or
+	k.startswith("auth_unknown") or k.startswith("auth_bad") or
+	k.startswith("auth_missing") or k.startswith("auth_replay") or
+	k.startswith("auth_no_key") or
 	k in ("epoch_behind", "chan_rerouted", "arp_wait")))
 	or "none")' 2>/dev/null || echo "(no telemetry)"
 }
