@@ -56,7 +56,7 @@ fuzz_parts(const uint8_t *copy, size_t size)
 		FUZZ_CHECK(size == (ia ? CHAN_IACK_LEN : CHAN_ACK_LEN));
 		FUZZ_CHECK(a.status < CHAN_ST_MAX);
 		FUZZ_CHECK(a.status == CHAN_ST_OK || a.lease_ms == 0);
-		FUZZ_CHECK((a.status >= CHAN_ST_CLIENT_LIMIT) == (a.limit != 0));
+		FUZZ_CHECK(chan_status_is_limit(a.status) == (a.limit != 0));
 		FUZZ_CHECK((a.stream != 0) == (ia && a.lease_ms != 0));
 		FUZZ_CHECK((a.next_seq != 0) == (a.stream != 0));
 		FUZZ_CHECK(a.next_seq <= CHAN_SEQ_MAX);

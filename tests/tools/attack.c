@@ -344,6 +344,14 @@ names_for(const struct atk_opts *o)
 	return names;
 }
 
+static void
+names_free(char **names, const struct atk_opts *o)
+{
+	for (uint64_t k = 0; names != NULL && k < o->vary_channel; k++)
+		free(names[k]);
+	free(names);
+}
+
 /* The rumor datagram of frame i of a send. */
 static size_t
 build_msg(uint8_t *buf, size_t cap, const struct atk_opts *o, uint64_t i,
@@ -440,6 +448,7 @@ cmd_send(const struct atk_opts *o)
 		me.sin_port = htons(o->src_port);
 		if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
 			perror("rumor-attack: UDP socket");
+			names_free(names, o);
 			return 1;
 		}
 	} else {
@@ -479,6 +488,7 @@ cmd_send(const struct atk_opts *o)
 	}
 	printf("sent frames=%" PRIu64 " bytes=%" PRIu64 "\n", o->count, bytes);
 	close(fd);
+	names_free(names, o);
 	return 0;
 }
 
