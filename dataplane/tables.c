@@ -351,14 +351,9 @@ tables_publish_config(const struct rumor_config *cfg)
 		staged_drop();
 	}
 	ring->agreed = cfg->ring_epoch != 0;
-	/*
-	 * Keys and members first (both cover the members before as well),
-	 * so that an lcore which reads the new ring finds the keys of every
-	 * owner it names.
-	 */
-	rcu_assign_pointer(dp.auth, auth);
-	rcu_assign_pointer(dp.members, members);
 	rcu_assign_pointer(dp.ring, ring);
+	rcu_assign_pointer(dp.members, members);
+	rcu_assign_pointer(dp.auth, auth);
 	urcu_qsbr_synchronize_rcu();
 	dp.ctl_stats[CTL_PUBLISH]++;
 	peers_swap(peers);
