@@ -230,6 +230,11 @@ echo "$out" | grep -q "node 9 is not a live member" || die "the leader said: $ou
 out=$(rctl "$lead" raft remove-voter 4) && die "removed a learner: $out"
 echo "$out" | grep -q "node 4 is not a voter" || die "the leader said: $out"
 echo "ok: the leader refuses a stranger and a learner's removal"
+# A restarted member is live again in the leader's view once its own
+# word reaches the leader (docs/control.md, "Claims only a member
+# makes"): wait for that before asking.
+lab_wait_state "$lead" 4 alive 20
+lab_wait_state "$lead" 5 alive 20
 out=$(rctl "$lead" raft add-voter 4) || die "add-voter 4: $out"
 echo "$out" | grep -q "node 4 is a voter: voters {1,2,3,4}" || die "add-voter 4 said: $out"
 echo "$out" | grep -q "4 voters tolerate no more failures than 3; add one more" ||
