@@ -492,20 +492,7 @@ on_handoff_req(const struct chan_msg *req, uint64_t now_ms)
 static bool
 member_now(uint32_t id)
 {
-	const struct member_list *ml = dp.members;
-	uint32_t lo = 0, hi = ml != NULL ? ml->n : 0;
-
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if (ml->id[mid] == id)
-			return true;
-		if (ml->id[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return member_list_has(dp.members, id);
 }
 
 /*

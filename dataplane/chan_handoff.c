@@ -322,20 +322,7 @@ ho_ready(struct dp_lcore *lc, const struct ring_table *ring, uint64_t hash,
 static bool
 is_member(uint32_t id)
 {
-	const struct member_list *ml = rcu_dereference(dp.members);
-	uint32_t lo = 0, hi = ml != NULL ? ml->n : 0;
-
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if (ml->id[mid] == id)
-			return true;
-		if (ml->id[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
+	return member_list_has(rcu_dereference(dp.members), id);
 }
 
 /* HANDOFF_REQ for w to its old owner. */

@@ -92,6 +92,25 @@ member_at(const struct member_list *l, uint32_t ip, uint16_t port)
 	return lo < l->n_addr && l->addr[lo].key == key ? l->addr[lo].id : 0;
 }
 
+/* True if node id is in l (may be NULL). */
+static inline bool
+member_list_has(const struct member_list *l, uint32_t id)
+{
+	uint32_t lo = 0, hi = l != NULL ? l->n : 0;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (l->id[mid] == id)
+			return true;
+		if (l->id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
 /*
  * The member that sent a node-to-node channel message, as the receiving
  * lcore proved it (chan_dispatch.c, from_member), carried with the mbuf
