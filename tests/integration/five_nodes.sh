@@ -31,8 +31,17 @@ deliver() {
 	local i count=${COUNT:-2000}
 	for i in "$@"; do lab_wait_ring "$i" "$#"; done
 	lab_ring_conf "$LAB_DIR/expect.conf" "$1" "$@"
-	lab_udptest "$LAB_DIR/expect.conf" "$1" --count "$count" \
-		--channels 500 --rate 4000 || die "deliveries to ring of $*"
+	if ! lab_udptest "$LAB_DIR/expect.conf" "$1" --count "$count" \
+			--channels 500 --rate 4000; then
+		for i in "$@"; do
+			echo "node $i: $(lab_view "$i")" \
+				"rx=$(lab_stat "$i" rx) tx=$(lab_stat "$i" tx)" \
+				"forwarded=$(lab_stat "$i" forwarded)" \
+				"delivered=$(lab_stat "$i" delivered)" \
+				"drops: $(lab_drops "$i")"
+		done
+		die "deliveries to ring of $*"
+	fi
 	echo "ok: $count messages reached their owners on the ring of $*"
 }
 
