@@ -366,6 +366,13 @@ link_send_epoch_prev(struct link *l, uint64_t epoch,
 }
 
 int
+link_send_alive(struct link *l, uint64_t table_id,
+		const struct link_member *m, uint32_t n)
+{
+	return link_send_table_flags(l, table_id, LINK_TABLE_F_ALIVE, m, n);
+}
+
+int
 link_send_epoch_left(struct link *l, uint64_t epoch,
 		const struct link_member *m, uint32_t n)
 {

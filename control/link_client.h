@@ -86,6 +86,9 @@ int link_send_epoch_left(struct link *l, uint64_t epoch,
 /* The epoch before the next one, for the dataplane's handoffs. */
 int link_send_epoch_prev(struct link *l, uint64_t epoch,
 		const struct link_member *m, uint32_t n);
+/* The members SWIM holds alive, beside the epoch's ring (Raft mode). */
+int link_send_alive(struct link *l, uint64_t table_id,
+		const struct link_member *m, uint32_t n);
 int link_send_incarnation(struct link *l, uint32_t incarnation);
 int link_send_stats_req(struct link *l);
 

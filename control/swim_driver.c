@@ -357,7 +357,11 @@ swim_driver_live_members(struct node *n, struct link_member **out)
 	return u;
 }
 
-/* Send the dataplane the members that own channels: alive or suspect. */
+/*
+ * Send the dataplane the members that own channels, alive or suspect:
+ * as its table, or with Raft (which gives the ring) as the members whose
+ * messages it also accepts.
+ */
 static void
 swim_driver_table_push(struct node *n)
 {
@@ -371,8 +375,13 @@ swim_driver_table_push(struct node *n)
 	u = swim_driver_live_members(n, &t);
 	n->pushed_version = swim_view_version(n->swim);
 	n->table_pending = false;
-	if (u > 0 && link_send_table(n->link, n->next_table_id++, t, u) == 0)
+	if (u > 0 && n->raft != NULL) {
+		if (link_send_alive(n->link, n->next_table_id++, t, u) == 0)
+			log_debug("told rumor-dataplane %u member(s) alive", u);
+	} else if (u > 0 && link_send_table(n->link, n->next_table_id++, t,
+			u) == 0) {
 		log_debug("sent rumor-dataplane a table of %u member(s)", u);
+	}
 	free(t);
 }
 
@@ -460,7 +469,7 @@ swim_driver_attached(struct node *n, const struct link_state *st,
 				"member(s) known", swim_live_count(n->swim));
 		/* It may have restarted and forgotten both. */
 		n->pushed_version = UINT64_MAX;
-		n->table_pending = n->raft == NULL;
+		n->table_pending = true;
 		n->table_due = now;
 		n->table_hold = 0;
 	}
@@ -537,13 +546,12 @@ swim_driver_after(struct node *n, uint64_t now)
 	swim_driver_join_tick(n, now);
 	swim_driver_drain(n);
 	/*
-	 * With Raft, the dataplane's table is the committed epoch, not this
-	 * node's own view (epoch_driver.c). A leaving node's table would not
-	 * hold itself, which the dataplane refuses: it keeps forwarding with
-	 * the last one.
+	 * With Raft, the dataplane's ring is the committed epoch, not this
+	 * node's own view (epoch_driver.c): the view goes as the members it
+	 * accepts. A leaving node's table would not hold itself, which the
+	 * dataplane refuses: it keeps forwarding with the last one.
 	 */
-	if (n->raft == NULL &&
-			swim_view_version(n->swim) != n->pushed_version &&
+	if (swim_view_version(n->swim) != n->pushed_version &&
 			!n->table_pending && n->stop == NODE_RUNNING) {
 		n->table_pending = true;
 		n->table_due = now + NODE_TABLE_DEBOUNCE_MS;

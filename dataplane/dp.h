@@ -231,6 +231,12 @@ int tables_publish_peers(void);
  * be that table's ring before if the ring in force is not that epoch.
  */
 int tables_stage_prev(const struct rumor_config *cfg);
+/*
+ * The members SWIM holds alive (cfg's), whose messages this node accepts
+ * besides its rings' members': the member addresses and the auth table
+ * rebuilt, the ring and peer table unchanged.
+ */
+int tables_accept_alive(const struct rumor_config *cfg);
 void tables_free(void);
 
 /* arp.c: the control thread's ARP service. */

@@ -275,7 +275,8 @@ table_apply(struct link_member *t, uint32_t n, uint64_t id, uint32_t flags,
 
 	qsort(t, n, sizeof(*t), member_id_cmp);
 	if (table_invalid(t, n, (flags & (LINK_TABLE_F_LEFT |
-			LINK_TABLE_F_PREV)) != 0, why, sizeof(why)) != NULL) {
+			LINK_TABLE_F_PREV | LINK_TABLE_F_ALIVE)) != 0, why,
+			sizeof(why)) != NULL) {
 		dp.ctl_stats[CTL_TABLE_REFUSED]++;
 		snprintf(warn, len, "table %" PRIu64 " refused, tables "
 				"unchanged: %s", id, why);
@@ -290,6 +291,19 @@ table_apply(struct link_member *t, uint32_t n, uint64_t id, uint32_t flags,
 				id);
 		free(t);
 		return true;
+	}
+	if (flags & LINK_TABLE_F_ALIVE) {
+		/* Accepted from besides the rings' members; no ring. */
+		bool taken = tables_accept_alive(&c) == 0;
+
+		if (taken)
+			dp.ctl_stats[CTL_TABLE_ALIVE]++;
+		else
+			snprintf(warn, len, "table %" PRIu64 " (the members "
+					"alive) not taken", id);
+		free(c.members);
+		free(t);
+		return !taken;
 	}
 	if (flags & LINK_TABLE_F_PREV) {
 		/* Kept as the ring before the next table, not published. */

@@ -27,6 +27,11 @@ static uint64_t peers_gen;
  * hand over its channels (docs/channels.md, "Handoff").
  */
 static struct rumor_config prev_cfg;
+/*
+ * The members SWIM holds alive, told by rumor-control when Raft gives the
+ * ring (LINK_TABLE_F_ALIVE): accepted besides the rings' members.
+ */
+static struct rumor_config alive_cfg;
 /* The committed epoch before the next one, told by rumor-control. */
 static struct ring_table *staged_ring;
 static struct rumor_config staged_cfg;
@@ -276,6 +281,79 @@ prev_members(void)
 	return prev_cfg.members != NULL ? &prev_cfg : NULL;
 }
 
+static bool
+has_member(const struct rumor_config *c, const struct config_member *m)
+{
+	for (uint32_t i = 0; i < c->n_members; i++)
+		if (c->members[i].id == m->id || (c->members[i].ip == m->ip &&
+				c->members[i].udp_port == m->udp_port))
+			return true;
+	return false;
+}
+
+/*
+ * The members whose messages this node accepts besides its ring's: the
+ * ring before's, then those alive (neither id nor address of the ring
+ * before taken again), in out; out->members (to free) is NULL if none.
+ */
+static int
+accepted_also(struct rumor_config *out)
+{
+	const uint32_t n = prev_cfg.n_members + alive_cfg.n_members;
+	struct config_member *m;
+	uint32_t k = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (prev_cfg.members == NULL && alive_cfg.members == NULL)
+		return 0;
+	m = malloc((n + 1) * sizeof(*m));
+	if (m == NULL)
+		return -1;
+	if (prev_cfg.members != NULL) {
+		memcpy(m, prev_cfg.members, prev_cfg.n_members * sizeof(*m));
+		k = prev_cfg.n_members;
+	}
+	out->members = m;
+	out->n_members = k;
+	for (uint32_t i = 0; alive_cfg.members != NULL &&
+			i < alive_cfg.n_members; i++)
+		if (!has_member(out, &alive_cfg.members[i]))
+			m[k++] = alive_cfg.members[i];
+	out->n_members = k;
+	out->node_id = dp.cfg.node_id;
+	out->dpdk_port = dp.cfg.dpdk_port;
+	return 0;
+}
+
+int
+tables_accept_alive(const struct rumor_config *cfg)
+{
+	struct rumor_config also;
+	struct member_list *members, *old_members = dp.members;
+	struct auth_table *auth, *old_auth = dp.auth;
+
+	if (dp.ring == NULL || members_keep(&alive_cfg, cfg) < 0 ||
+			accepted_also(&also) < 0)
+		return -1;
+	if (auth_build(&dp.cfg, also.members != NULL ? &also : NULL,
+			&auth) < 0) {
+		free(also.members);
+		return -1;
+	}
+	members = members_build(&dp.cfg, also.members != NULL ? &also : NULL);
+	free(also.members);
+	if (members == NULL) {
+		auth_table_free(auth);
+		return -1;
+	}
+	rcu_assign_pointer(dp.members, members);
+	rcu_assign_pointer(dp.auth, auth);
+	urcu_qsbr_synchronize_rcu();
+	rte_free(old_members);
+	auth_table_free(old_auth);
+	return 0;
+}
+
 int
 tables_publish_config(const struct rumor_config *cfg)
 {
@@ -284,6 +362,7 @@ tables_publish_config(const struct rumor_config *cfg)
 	struct auth_table *auth, *old_auth = dp.auth;
 	struct peer_table *both = NULL, *peers;
 	const struct ring_table *gone, *gone_too = NULL;
+	struct rumor_config also;
 	bool use_staged;
 
 	if (cfg->dpdk_port >= dp.n_ports) {
@@ -312,12 +391,15 @@ tables_publish_config(const struct rumor_config *cfg)
 		return -1;
 	}
 	/* Credentials that cannot be read refuse the configuration. */
-	if (auth_build(cfg, prev_members(), &auth) < 0) {
+	if (accepted_also(&also) < 0 || auth_build(cfg, also.members != NULL ?
+			&also : NULL, &auth) < 0) {
+		free(also.members);
 		rte_free(ring);
 		return -1;
 	}
 	peers = peers_build(cfg, prev_members());
-	members = members_build(cfg, prev_members());
+	members = members_build(cfg, also.members != NULL ? &also : NULL);
+	free(also.members);
 	if (old_ring != NULL)
 		both = peers_build(cfg, &dp.cfg);
 	if (ring == NULL || peers == NULL || members == NULL ||
@@ -388,6 +470,9 @@ tables_free(void)
 		rte_free((void *)(uintptr_t)dp.ring->prev);
 	free(prev_cfg.members);
 	prev_cfg.members = NULL;
+	free(alive_cfg.members);
+	alive_cfg.members = NULL;
+	alive_cfg.n_members = 0;
 	staged_drop();
 	rte_free(dp.ring);
 	rte_free(dp.peers);

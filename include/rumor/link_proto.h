@@ -111,8 +111,17 @@ enum link_type {
  * out.
  */
 #define LINK_TABLE_F_PREV 0x4u
+/*
+ * TABLE flag, alone: the members SWIM holds alive, told when Raft gives
+ * the ring. Not a ring: the dataplane also accepts these members'
+ * messages (their addresses and keys) besides those of its rings, so that
+ * a node takes what a member sends it under an epoch that member applied
+ * first (a node that just joined, one an epoch behind). The table id only
+ * counts.
+ */
+#define LINK_TABLE_F_ALIVE 0x8u
 #define LINK_TABLE_F_KNOWN (LINK_TABLE_F_EPOCH | LINK_TABLE_F_LEFT | \
-		LINK_TABLE_F_PREV)
+		LINK_TABLE_F_PREV | LINK_TABLE_F_ALIVE)
 
 struct link_member {
 	uint32_t id;

@@ -345,6 +345,8 @@
 	  "Member tables published")					\
 	X(CTL_TABLE_SAME, "table_same",					\
 	  "Member tables equal to the one in force")			\
+	X(CTL_TABLE_ALIVE, "table_alive",				\
+	  "Tables of the members alive taken (Raft mode)")		\
 	X(CTL_TABLE_REFUSED, "table_refused",				\
 	  "Member tables refused (invalid, or no self)")		\
 	X(CTL_TABLE_CHUNK_BAD, "table_chunk_bad",			\

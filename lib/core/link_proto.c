@@ -49,6 +49,8 @@ table_head_valid(uint64_t table_id, uint32_t flags, uint32_t total,
 			(!(flags & LINK_TABLE_F_EPOCH) || table_id != 0) &&
 			(!(flags & (LINK_TABLE_F_LEFT | LINK_TABLE_F_PREV)) ||
 			(flags & LINK_TABLE_F_EPOCH)) &&
+			(!(flags & LINK_TABLE_F_ALIVE) ||
+			flags == LINK_TABLE_F_ALIVE) &&
 			total != 0 && total <= RING_MEMBERS_MAX && n != 0 &&
 			n <= LINK_TABLE_CHUNK_MAX && first < total &&
 			n <= total - first;

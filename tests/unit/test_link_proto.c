@@ -449,7 +449,15 @@ test_table_epoch(void)
 	CHECK_EQ(link_encode_table_flags(b, sizeof(b), 0, LINK_TABLE_F_EPOCH, 5,
 			0, mem, 5), 0);
 	CHECK_EQ(link_encode_table_flags(b, sizeof(b), 1, 2, 5, 0, mem, 5), 0);
-	CHECK_EQ(link_encode_table_flags(b, sizeof(b), 1, 8, 5, 0, mem, 5), 0);
+	CHECK_EQ(link_encode_table_flags(b, sizeof(b), 1, 16, 5, 0, mem, 5), 0);
+	/* ALIVE goes alone. */
+	n = link_encode_table_flags(b, sizeof(b), 7, LINK_TABLE_F_ALIVE, 5, 0,
+			mem, 5);
+	CHECK(n > 0);
+	CHECK_EQ(decode_exact(b, n, &m), LINK_OK);
+	CHECK_EQ(m.u.table.flags, LINK_TABLE_F_ALIVE);
+	CHECK_EQ(link_encode_table_flags(b, sizeof(b), 7, LINK_TABLE_F_ALIVE |
+			LINK_TABLE_F_EPOCH, 5, 0, mem, 5), 0);
 	/* LEFT and PREV go with EPOCH only. */
 	CHECK_EQ(link_encode_table_flags(b, sizeof(b), 1, LINK_TABLE_F_PREV, 5,
 			0, mem, 5), 0);
@@ -472,7 +480,10 @@ test_table_epoch(void)
 		f = LINK_TABLE_F_EPOCH | LINK_TABLE_F_LEFT | LINK_TABLE_F_PREV;
 		memcpy(b + LINK_HDR_LEN + 20, &f, 4);
 		CHECK_EQ(decode_exact(b, n, &m), LINK_OK);
-		f = LINK_TABLE_F_EPOCH | 8;
+		f = LINK_TABLE_F_EPOCH | LINK_TABLE_F_ALIVE;
+		memcpy(b + LINK_HDR_LEN + 20, &f, 4);
+		CHECK_EQ(decode_exact(b, n, &m), LINK_E_FIELD);
+		f = LINK_TABLE_F_EPOCH | 16;
 		memcpy(b + LINK_HDR_LEN + 20, &f, 4);
 		CHECK_EQ(decode_exact(b, n, &m), LINK_E_FIELD);
 	}
