@@ -82,18 +82,44 @@ auth_log_mode(void)
 				"configured (development only)\n");
 }
 
-/* Add the members of c not yet in t (n so far) with their keys. */
+/*
+ * This node's own keys across reloads (the control thread's): the key in
+ * force, and the one before it while the roster still lists it (auth.h,
+ * "Rotation"). Set only by auth_build.
+ */
+static struct node_key own_cur, own_prev;
+static bool have_cur, have_prev;
+
+/* Whether the roster lists pk as one of node id's keys. */
+static bool
+roster_lists(const struct roster *r, uint32_t id, const uint8_t *pk)
+{
+	const struct roster_node *rn = roster_find(r, id);
+
+	for (uint32_t k = 0; rn != NULL && k < rn->n; k++)
+		if (node_keys_equal(rn->pk[k], pk, NODE_PK_LEN))
+			return true;
+	return false;
+}
+
+/*
+ * Add the members of c not yet in t (n so far) with their keys, under
+ * this node's n_own keys (own[0] the one in force).
+ */
 static void
 add_members(struct auth_table *t, uint32_t *n, const struct rumor_config *c,
-		const struct node_key *self, const struct roster *r)
+		const struct node_key *const *own, uint32_t n_own,
+		const struct roster *r)
 {
+	const uint32_t self_id = own[0]->id;
+
 	for (uint32_t i = 0; c != NULL && i < c->n_members; i++) {
 		const struct config_member *m = &c->members[i];
 		const struct roster_node *rn;
 		struct auth_peer *p;
-		bool dup = false;
+		bool dup = false, have_tx = false;
 
-		if (m->id == self->id)
+		if (m->id == self_id)
 			continue;
 		for (uint32_t j = 0; j < *n && !dup; j++)
 			dup = t->peer[j].id == m->id;
@@ -105,19 +131,29 @@ add_members(struct auth_table *t, uint32_t *n, const struct rumor_config *c,
 		p->id = m->id;
 		/* As frames carry them: both in network order. */
 		p->addr = (uint64_t)m->ip << 16 | htons(m->udp_port);
-		/* Its newest key signs what it is sent; any may sign for it. */
-		for (uint32_t k = 0; k < rn->n; k++) {
-			struct pair_keys to, from;
+		/*
+		 * What it is sent is tagged for its oldest key, which it
+		 * holds until its rotation is over; any of its keys may sign
+		 * for it, to any of this node's.
+		 */
+		for (uint32_t o = 0; o < n_own; o++) {
+			for (uint32_t k = 0; k < rn->n; k++) {
+				struct pair_keys to, from;
 
-			if (pair_keys_derive(self, m->id, rn->xpk[k], &to,
-					&from) < 0)
-				continue;
-			memcpy(p->tx, to.dp, NODE_AUTH_KEY_LEN);
-			memcpy(p->rx[p->n_rx++], from.dp, NODE_AUTH_KEY_LEN);
-			sodium_memzero(&to, sizeof(to));
-			sodium_memzero(&from, sizeof(from));
+				if (pair_keys_derive(own[o], m->id, rn->xpk[k],
+						&to, &from) < 0)
+					continue;
+				if (o == 0 && !have_tx) {
+					memcpy(p->tx, to.dp, NODE_AUTH_KEY_LEN);
+					have_tx = true;
+				}
+				memcpy(p->rx[p->n_rx++], from.dp,
+						NODE_AUTH_KEY_LEN);
+				sodium_memzero(&to, sizeof(to));
+				sodium_memzero(&from, sizeof(from));
+			}
 		}
-		if (p->n_rx > 0)
+		if (have_tx)
 			(*n)++;
 	}
 }
@@ -128,16 +164,21 @@ auth_build(const struct rumor_config *cfg, const struct rumor_config *also,
 {
 	const uint32_t cap = cfg->n_members + (also != NULL ?
 			also->n_members : 0) + 1;
-	struct node_key self;
+	struct node_key self, prev;
+	const struct node_key *own[AUTH_OWN_KEYS] = { &self, &prev };
 	struct roster r;
 	struct auth_table *t;
 	uint32_t *by_id;
-	uint32_t n = 0;
+	uint32_t n = 0, n_own = 1;
 	char err[256];
 
 	*out = NULL;
-	if (cfg->node_key[0] == '\0' && cfg->roster[0] == '\0')
+	if (cfg->node_key[0] == '\0' && cfg->roster[0] == '\0') {
+		node_key_wipe(&own_cur);
+		node_key_wipe(&own_prev);
+		have_cur = have_prev = false;
 		return 0;
+	}
 	if (cfg->node_key[0] == '\0' || cfg->roster[0] == '\0') {
 		RTE_LOG(ERR, USER1, "node_key and roster go together: set "
 				"both or neither\n");
@@ -159,18 +200,43 @@ auth_build(const struct rumor_config *cfg, const struct rumor_config *also,
 		node_key_wipe(&self);
 		return -1;
 	}
+	/* A new key of this node: the one before still verifies, for now. */
+	memset(&prev, 0, sizeof(prev));
+	if (have_cur && !node_keys_equal(own_cur.pk, self.pk, NODE_PK_LEN))
+		prev = own_cur;
+	else if (have_prev)
+		prev = own_prev;
+	if (prev.id == self.id &&
+			!node_keys_equal(prev.pk, self.pk, NODE_PK_LEN) &&
+			roster_lists(&r, self.id, prev.pk))
+		n_own = 2;
 	t = rte_zmalloc("rumor_auth", sizeof(*t) + cap * sizeof(t->peer[0]) +
 			cap * sizeof(uint32_t), RTE_CACHE_LINE_SIZE);
 	if (t == NULL) {
 		RTE_LOG(ERR, USER1, "out of memory building the auth table\n");
 		roster_free(&r);
 		node_key_wipe(&self);
+		node_key_wipe(&prev);
 		return -1;
 	}
-	add_members(t, &n, cfg, &self, &r);
-	add_members(t, &n, also, &self, &r);
+	add_members(t, &n, cfg, own, n_own, &r);
+	add_members(t, &n, also, own, n_own, &r);
 	roster_free(&r);
+	if (n_own == 2 && !have_prev)
+		RTE_LOG(INFO, USER1, "node key changed: the previous one "
+				"still verifies what members tag for it, until "
+				"the roster no longer lists it\n");
+	else if (n_own == 1 && have_prev)
+		RTE_LOG(INFO, USER1, "previous node key dropped: the roster "
+				"no longer lists it\n");
+	node_key_wipe(&own_prev);
+	if (n_own == 2)
+		own_prev = prev;
+	have_prev = n_own == 2;
+	own_cur = self;
+	have_cur = true;
 	node_key_wipe(&self);
+	node_key_wipe(&prev);
 	t->n = n;
 	qsort(t->peer, n, sizeof(t->peer[0]), peer_addr_cmp);
 	by_id = (uint32_t *)&t->peer[cap];

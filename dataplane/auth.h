@@ -16,6 +16,13 @@
  * Output: every node-to-node frame an lcore or the control thread sends
  * gets a block with the next counter of its lane and the tag under
  * K(self -> destination) (auth_data_output, fanout.h, auth_ctl_sign).
+ *
+ * Rotation (docs/security.md), as rumor-control's seal does it: a frame
+ * to a member is tagged for its oldest roster key, the one it holds
+ * until its new key is in force everywhere; a member's frames verify
+ * under any of its roster keys. When a reload changes this node's own
+ * node_key, the previous key is kept, while the roster still lists it,
+ * to verify what members still tag for it; a restart loses it.
  */
 #ifndef RUMOR_DP_AUTH_H
 #define RUMOR_DP_AUTH_H
@@ -33,14 +40,17 @@
 
 #define AUTH_WINDOWS 4096u	/* (sender, lane) windows per lcore (pow2). */
 #define AUTH_PROBE_MAX 32u	/* Slots probed for one of them. */
+#define AUTH_OWN_KEYS 2u	/* This node's key, and its previous one. */
 
 /* One member this node shares keys with. */
 struct auth_peer {
 	uint64_t addr;		/* IPv4 << 16 | UDP port, network order. */
 	uint32_t id;
-	uint32_t n_rx;		/* Keys it may sign with: 1, or 2 in rotation. */
-	uint8_t tx[NODE_AUTH_KEY_LEN];		/* K(self -> it). */
-	uint8_t rx[NODE_ROSTER_KEYS][NODE_AUTH_KEY_LEN]; /* K(it -> self). */
+	uint32_t n_rx;		/* rx[] in use: 1, more in a rotation. */
+	/* K(self -> it), for its oldest roster key. */
+	uint8_t tx[NODE_AUTH_KEY_LEN];
+	/* K(it -> self): each own key (this one first) x each of its keys. */
+	uint8_t rx[AUTH_OWN_KEYS * NODE_ROSTER_KEYS][NODE_AUTH_KEY_LEN];
 };
 
 /* The keys of the members in force, published under QSBR. */
@@ -100,9 +110,10 @@ auth_peer_by_id(const struct auth_table *t, uint32_t id)
 
 /*
  * The control thread: build the auth table for the members of cfg and
- * of also (may be NULL) from cfg's node_key and roster files. 0 with
- * *out NULL if cfg has no credentials; -1 (logged) if they cannot be
- * read or do not name this node.
+ * of also (may be NULL) from cfg's node_key and roster files, with this
+ * node's previous key while it rotates (above). 0 with *out NULL if cfg
+ * has no credentials; -1 (logged) if they cannot be read or do not name
+ * this node.
  */
 int auth_build(const struct rumor_config *cfg, const struct rumor_config *also,
 		struct auth_table **out);
