@@ -313,33 +313,39 @@ strip(struct rte_mbuf *m)
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 	struct ipv4_hdr *ip = (void *)(p + FRAME_IP_OFF);
 	struct udp_hdr *udp = (void *)(p + FRAME_UDP_OFF);
-	uint8_t *r = p + FRAME_RUMOR_OFF;
-	uint16_t old_fl, new_fl, old_ul, new_ul, old_il, new_il;
+	const uint8_t *r = p + FRAME_RUMOR_OFF;
+	uint16_t old_fl, new_fl, old_ul, new_ul, old_il, new_il, ic, uc;
 	uint64_t b0, b1;
 
+	/* Every read before the move, every write after it (see
+	 * auth_data_output). */
 	memcpy(&old_fl, r + 4, 2);
-	r[4] &= (uint8_t)~RUMOR_F_AUTH;
-	memcpy(&new_fl, r + 4, 2);
+	new_fl = old_fl & (uint16_t)~htons(RUMOR_F_AUTH << 8);
 	memcpy(&b0, r + NODE_AUTH_OFF, 8);
 	memcpy(&b1, r + NODE_AUTH_TAG_OFF, 8);
 	old_ul = udp->len;
 	new_ul = htons((uint16_t)(ntohs(old_ul) - NODE_AUTH_LEN));
 	old_il = ip->total_len;
 	new_il = htons((uint16_t)(ntohs(old_il) - NODE_AUTH_LEN));
-	if (udp->check != 0) {
+	ic = cksum_update16(ip->check, old_il, new_il);
+	uc = udp->check;
+	if (uc != 0) {
 		/* The block's 8 words go (replaced by nothing). */
-		uint16_t uc = cksum_replace(udp->check, (uint32_t)old_fl +
-				2u * old_ul + cksum_words64(b0) +
-				cksum_words64(b1), 11, (uint32_t)new_fl +
-				2u * new_ul);
-
-		udp->check = uc == 0 ? 0xffff : uc;
+		uc = cksum_replace(uc, (uint32_t)old_fl + 2u * old_ul +
+				cksum_words64(b0) + cksum_words64(b1), 11,
+				(uint32_t)new_fl + 2u * new_ul);
+		if (uc == 0)
+			uc = 0xffff;
 	}
-	udp->len = new_ul;
-	ip->check = cksum_update16(ip->check, old_il, new_il);
-	ip->total_len = new_il;
 	memmove(p + NODE_AUTH_LEN, p, FRAME_RUMOR_OFF + NODE_AUTH_OFF);
-	rte_pktmbuf_adj(m, NODE_AUTH_LEN);
+	p = (uint8_t *)rte_pktmbuf_adj(m, NODE_AUTH_LEN);
+	ip = (void *)(p + FRAME_IP_OFF);
+	udp = (void *)(p + FRAME_UDP_OFF);
+	memcpy(p + FRAME_RUMOR_OFF + 4, &new_fl, 2);
+	udp->check = uc;
+	udp->len = new_ul;
+	ip->check = ic;
+	ip->total_len = new_il;
 }
 
 bool
@@ -420,55 +426,62 @@ bool
 auth_data_output(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct auth_peer *a)
 {
-	uint8_t *p;
-	struct ipv4_hdr *ip;
-	struct udp_hdr *udp;
-	uint8_t *r;
-	uint16_t old_fl, new_fl, old_ul, new_ul, old_il, new_il;
-	uint64_t stamp, tag = 0;
-	size_t len;
+	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
+	const uint8_t *r = p + FRAME_RUMOR_OFF;
+	struct ipv4_hdr *ip = (void *)(p + FRAME_IP_OFF);
+	struct udp_hdr *udp = (void *)(p + FRAME_UDP_OFF);
+	const size_t len = ntohs(udp->len) - 8u;
+	uint8_t hdr[NODE_AUTH_OFF];
+	uint16_t old_fl, new_fl, old_ul, new_ul, old_il, new_il, old_ic, uc;
+	uint64_t w0, stamp, tag;
 
-	p = rte_pktmbuf_mtod(m, uint8_t *);
-	udp = (void *)(p + FRAME_UDP_OFF);
-	len = ntohs(udp->len) - 8u;
 	if (unlikely(len + NODE_AUTH_LEN > RUMOR_DATAGRAM_MAX ||
-			len < NODE_AUTH_OFF)) {
+			len < NODE_AUTH_OFF ||
+			rte_pktmbuf_headroom(m) < NODE_AUTH_LEN)) {
 		lc->stats.c[STAT_AUTH_TOO_BIG]++;
 		return false;
 	}
-	p = (uint8_t *)rte_pktmbuf_prepend(m, NODE_AUTH_LEN);
-	if (unlikely(p == NULL)) {
-		lc->stats.c[STAT_AUTH_TOO_BIG]++;
-		return false;
-	}
-	memmove(p, p + NODE_AUTH_LEN, FRAME_RUMOR_OFF + NODE_AUTH_OFF);
-	ip = (void *)(p + FRAME_IP_OFF);
-	udp = (void *)(p + FRAME_UDP_OFF);
-	r = p + FRAME_RUMOR_OFF;
-
+	/*
+	 * Everything is read and the tag computed where the frame is, and
+	 * only written once the headers have moved: reading back what the
+	 * move just stored would stall on store forwarding.
+	 */
+	/* The header as it will be: its first word with the flag set,
+	 * stored whole so the tag's loads forward from whole stores. */
+	memcpy(&w0, r, 8);
+	memcpy(hdr + 8, r + 8, sizeof(hdr) - 8);
+	w0 = htole64(le64toh(w0) | (uint64_t)RUMOR_F_AUTH << 32);
+	memcpy(hdr, &w0, 8);
 	memcpy(&old_fl, r + 4, 2);
-	r[4] |= RUMOR_F_AUTH;
-	memcpy(&new_fl, r + 4, 2);
-	stamp = htobe64(node_auth_stamp((uint8_t)lc->queue, ++lc->auth_ctr));
-	memcpy(r + NODE_AUTH_OFF, &stamp, 8);
-	tag = node_auth_tag_parts(a->tx, r, stamp, r + NODE_AUTH_END, len -
-			NODE_AUTH_OFF, NULL, 0);
-	memcpy(r + NODE_AUTH_TAG_OFF, &tag, 8);
-
+	/* Flags are the first byte of the flags and hop limit word. */
+	new_fl = old_fl | htons(RUMOR_F_AUTH << 8);
 	old_ul = udp->len;
 	new_ul = htons((uint16_t)(ntohs(old_ul) + NODE_AUTH_LEN));
 	old_il = ip->total_len;
 	new_il = htons((uint16_t)(ntohs(old_il) + NODE_AUTH_LEN));
-	if (udp->check != 0) {
-		uint16_t uc = cksum_replace(udp->check, (uint32_t)old_fl +
-				2u * old_ul, 3, (uint32_t)new_fl +
-				2u * new_ul + cksum_words64(stamp) +
-				cksum_words64(tag));
-
-		udp->check = uc == 0 ? 0xffff : uc;
+	old_ic = ip->check;
+	uc = udp->check;
+	stamp = htobe64(node_auth_stamp((uint8_t)lc->queue, ++lc->auth_ctr));
+	tag = node_auth_tag_parts(a->tx, hdr, stamp, r + NODE_AUTH_OFF,
+			len - NODE_AUTH_OFF, NULL, 0);
+	if (uc != 0) {
+		uc = cksum_replace(uc, (uint32_t)old_fl + 2u * old_ul, 3,
+				(uint32_t)new_fl + 2u * new_ul +
+				cksum_words64(stamp) + cksum_words64(tag));
+		if (uc == 0)
+			uc = 0xffff;
 	}
+
+	p = (uint8_t *)rte_pktmbuf_prepend(m, NODE_AUTH_LEN);
+	memmove(p, p + NODE_AUTH_LEN, FRAME_RUMOR_OFF + NODE_AUTH_OFF);
+	ip = (void *)(p + FRAME_IP_OFF);
+	udp = (void *)(p + FRAME_UDP_OFF);
+	memcpy(p + FRAME_RUMOR_OFF + 4, &new_fl, 2);
+	memcpy(p + FRAME_RUMOR_OFF + NODE_AUTH_OFF, &stamp, 8);
+	memcpy(p + FRAME_RUMOR_OFF + NODE_AUTH_TAG_OFF, &tag, 8);
+	udp->check = uc;
 	udp->len = new_ul;
-	ip->check = cksum_update16(ip->check, old_il, new_il);
+	ip->check = cksum_update16(old_ic, old_il, new_il);
 	ip->total_len = new_il;
 	lc->stats.c[STAT_AUTH_SIGNED]++;
 	return true;
