@@ -15,7 +15,7 @@
  * members ordered by their next point (move to front when a point of
  * theirs passes), and likewise each zone's members and the zones
  * themselves. At point q those orders are the list from q, deduplicated:
- * each slot then reads at most R + 1 entries of each. The cost is the
+ * each slot then reads fewer than 2R entries of each. The cost is the
  * sweep, linear in the points, and a counting sort of the slots by q.
  */
 #include <errno.h>
