@@ -12,12 +12,16 @@
 #include <stdint.h>
 
 #include "rumor/chan_limits.h"
+#include "rumor/ring_replicas.h"
 
 #define CONFIG_ERR_MAX 256
 #define CONFIG_PATH_MAX 108	/* A Unix socket path (sun_path). */
 #define CONFIG_SEEDS_MAX 16
 #define CONFIG_LABEL_MAX 64
 #define CONFIG_VOTERS_MAX 5	/* Raft voters: 3 or 5, or none. */
+#define CONFIG_REPLICAS_DEFAULT 3	/* R without the key replicas. */
+#define CONFIG_REPLICAS_FOR_MAX 16	/* replicas_for lines. */
+#define CONFIG_PATTERN_MAX 255		/* Bytes of a channel pattern. */
 
 /*
  * How a node admits clients (docs/clients.md): key client_auth. UNSET
@@ -38,6 +42,17 @@ struct config_member {
 	uint32_t weight;	/* 1..RING_WEIGHT_MAX. */
 	bool has_mac;		/* mac is static: never resolved by ARP. */
 	uint8_t mac[6];
+	unsigned line;		/* Line of the file it came from. */
+};
+
+/*
+ * A replicas_for line: the channels whose names match pattern (a glob:
+ * '*' any bytes, '?' one byte, every other byte itself) have R replicas.
+ */
+struct config_replicas_for {
+	char pattern[CONFIG_PATTERN_MAX + 1];	/* NUL-terminated as well. */
+	uint16_t len;
+	uint8_t replicas;	/* 1..RING_REPLICAS_MAX */
 	unsigned line;		/* Line of the file it came from. */
 };
 
@@ -93,6 +108,14 @@ struct rumor_config {
 	unsigned voter_line;		/* The last voter line, for errors. */
 	char raft_dir[256];
 	/*
+	 * Replication (docs/replication.md): R of the channels no
+	 * replicas_for line matches, and those lines in file order, the
+	 * first match winning. config_replicas_for reads them.
+	 */
+	uint8_t replicas;
+	uint32_t n_replicas_for;
+	struct config_replicas_for replicas_for[CONFIG_REPLICAS_FOR_MAX];
+	/*
 	 * The ring epoch the tables built from this configuration take;
 	 * 0: the one in force plus one. Not a file key: rumor-dataplane
 	 * sets it for a TABLE that carries a committed epoch.
@@ -126,6 +149,14 @@ struct ring_member;
  * entries (ids and weights) for ring_table_build, or NULL without memory.
  */
 struct ring_member *config_ring_members(const struct rumor_config *c);
+
+/*
+ * R of the channel name[0..len): that of the first replicas_for line
+ * whose pattern matches the whole name, else replicas (the default, 3,
+ * in a configuration that was not parsed).
+ */
+unsigned config_replicas_for(const struct rumor_config *c, const char *name,
+		size_t len);
 
 /* Parse a unicast MAC "xx:xx:xx:xx:xx:xx"; 0 or -1. */
 int config_parse_mac(const char *s, uint8_t mac[6]);

@@ -86,7 +86,8 @@ double ring_moved_fraction(const uint32_t *a, uint32_t sa, const uint32_t *b,
 
 /*
  * Pieces of the construction (ring.c), shared with rumor-ringlab, which
- * measures it against other candidates.
+ * measures it against other candidates, and with the replica table
+ * (ring_replicas.h), which walks the same points.
  */
 
 /* The smallest prime above x. */
@@ -109,6 +110,45 @@ ring_mix64(uint64_t x)
 
 /* The weight of members m[0..n). */
 uint64_t ring_weight_sum(const struct ring_member *m, uint32_t n);
+
+/*
+ * Check members in[0..n) as ring_table_build does and return in *out a
+ * malloc'd copy sorted by id: 0, or -1 with errno EINVAL (the same
+ * refusals) or ENOMEM.
+ */
+int ring_members_sorted(const struct ring_member *in, uint32_t n,
+		struct ring_member **out);
+
+/*
+ * The points of members m[0..n) (sorted by id, checked) in ring order:
+ * a malloc'd array of *np keys, each a place on the hash ring (high 48
+ * bits) and the index in m of the member it belongs to (low 16 bits).
+ * Every member has at least one point. NULL without memory.
+ */
+#define RING_POINT_IDX_BITS 16
+uint64_t *ring_points(const struct ring_member *m, uint32_t n, uint32_t *np);
+
+/* The index in m of the member a point belongs to. */
+static inline uint32_t
+ring_point_member(uint64_t key)
+{
+	return (uint32_t)(key & ((1u << RING_POINT_IDX_BITS) - 1));
+}
+
+/* The slot a point's place falls in, as the fast path maps hashes. */
+static inline uint32_t
+ring_point_slot(uint64_t key, uint32_t size)
+{
+	return (uint32_t)(((unsigned __int128)key * size) >> 64);
+}
+
+/*
+ * at[s] for each of the size slots: the first point (index in pt[0..np),
+ * sorted) at or after the slot's start, wrapping to 0. A slot asks the
+ * members of pt[at[s]], pt[at[s] + 1], ... in turn.
+ */
+void ring_slot_starts(const uint64_t *pt, uint32_t np, uint32_t size,
+		uint32_t *at);
 
 /*
  * A slot a member holds, and how much the member wants it: the smaller

@@ -8,7 +8,9 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -345,6 +347,120 @@ parse_control_key(struct parser *p, struct rumor_config *c, const char *key,
 	return 1;
 }
 
+/* "PATTERN N": one more replicas_for line. */
+static int
+parse_replicas_for(struct parser *p, struct rumor_config *c, char *val)
+{
+	struct config_replicas_for *r = &c->replicas_for[c->n_replicas_for];
+	const char *key = "replicas_for";
+	char *n = val;
+	size_t len;
+	uint64_t x;
+
+	while (*n != '\0' && !isspace((unsigned char)*n))
+		n++;
+	len = (size_t)(n - val);
+	n = trim(n);
+	if (len == 0 || *n == '\0')
+		return fail(p, key, "expected PATTERN N: a channel-name "
+				"pattern and its number of replicas");
+	if (c->n_replicas_for == CONFIG_REPLICAS_FOR_MAX)
+		return fail(p, key, "more than %d lines",
+				CONFIG_REPLICAS_FOR_MAX);
+	if (len > CONFIG_PATTERN_MAX)
+		return fail(p, key, "pattern longer than %d bytes",
+				CONFIG_PATTERN_MAX);
+	for (size_t i = 0; i < len; i++)
+		if (iscntrl((unsigned char)val[i]))
+			return fail(p, key, "pattern holds a control "
+					"character");
+	if (parse_uint(n, 1, RING_REPLICAS_MAX, &x) < 0)
+		return fail(p, key, "expected a number of replicas from 1 "
+				"to %u after the pattern", RING_REPLICAS_MAX);
+	for (uint32_t i = 0; i < c->n_replicas_for; i++)
+		if (c->replicas_for[i].len == len &&
+				memcmp(c->replicas_for[i].pattern, val,
+				len) == 0)
+			return fail(p, key, "pattern '%.40s' given before, "
+					"on line %u",
+					c->replicas_for[i].pattern,
+					c->replicas_for[i].line);
+	memcpy(r->pattern, val, len);
+	r->pattern[len] = '\0';
+	r->len = (uint16_t)len;
+	r->replicas = (uint8_t)x;
+	r->line = p->line;
+	c->n_replicas_for++;
+	return 0;
+}
+
+/*
+ * replicas and replicas_for (docs/replication.md). Returns 1 if key is
+ * one of them (*rc: 0, or -1 on error), else 0.
+ */
+static int
+parse_replicas_key(struct parser *p, struct rumor_config *c, const char *key,
+		char *val, int *rc)
+{
+	uint64_t x;
+
+	*rc = 0;
+	if (strcmp(key, "replicas") == 0) {
+		if (parse_uint(val, 1, RING_REPLICAS_MAX, &x) < 0)
+			*rc = fail(p, key, "expected a number from 1 to %u",
+					RING_REPLICAS_MAX);
+		else
+			c->replicas = (uint8_t)x;
+	} else if (strcmp(key, "replicas_for") == 0) {
+		*rc = parse_replicas_for(p, c, val);
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/*
+ * Whether the glob p[0..pn) matches all of s[0..sn). On a mismatch the
+ * last '*' takes one byte more and the rest is tried again from there:
+ * an earlier '*' never needs to, so the work is at most pn * sn.
+ */
+static bool
+glob_match(const char *p, size_t pn, const char *s, size_t sn)
+{
+	size_t pi = 0, si = 0, star = SIZE_MAX, from = 0;
+
+	while (si < sn) {
+		if (pi < pn && p[pi] == '*') {
+			star = pi++;
+			from = si;
+		} else if (pi < pn && (p[pi] == '?' || p[pi] == s[si])) {
+			pi++;
+			si++;
+		} else if (star != SIZE_MAX) {
+			pi = star + 1;
+			si = ++from;
+		} else {
+			return false;
+		}
+	}
+	while (pi < pn && p[pi] == '*')
+		pi++;
+	return pi == pn;
+}
+
+unsigned
+config_replicas_for(const struct rumor_config *c, const char *name,
+		size_t len)
+{
+	for (uint32_t i = 0; i < c->n_replicas_for; i++) {
+		const struct config_replicas_for *r = &c->replicas_for[i];
+
+		if (glob_match(r->pattern, r->len, name, len))
+			return r->replicas;
+	}
+	return c->replicas != 0 ? c->replicas : CONFIG_REPLICAS_DEFAULT;
+}
+
 /* "ID IPV4 [udp=PORT] [mac=MAC] [weight=W]" */
 static int
 parse_member(struct parser *p, char *v, struct config_member *m,
@@ -519,8 +635,11 @@ once_bit(const char *key)
 		"chan_subs_per_client", "chan_subs_per_node", "chan_clients",
 		"chan_subs_per_channel", "chan_interest_set", "chan_owned",
 		"node_key", "roster",
-		"client_auth", "token_pub",
+		"client_auth", "token_pub", "replicas",
 	};
+
+	_Static_assert(sizeof(once) / sizeof(once[0]) <= 32,
+			"a bit of an unsigned each");
 
 	for (unsigned i = 0; i < sizeof(once) / sizeof(once[0]); i++)
 		if (strcmp(key, once[i]) == 0)
@@ -541,6 +660,7 @@ config_parse(const char *text, size_t len, const char *name,
 	memset(c, 0, sizeof(*c));
 	c->udp_port = RUMOR_DEFAULT_PORT;
 	book_limits_default(&c->chan_limits);
+	c->replicas = CONFIG_REPLICAS_DEFAULT;
 	if (memchr(text, '\0', len) != NULL) {
 		p.line = 0;
 		fail(&p, "(file)", "contains a NUL byte: not a text file");
@@ -635,7 +755,8 @@ config_parse(const char *text, size_t len, const char *name,
 			c->has_sink = true;
 		} else if (parse_num_key(&p, c, key, val, &rc) ||
 				parse_control_key(&p, c, key, val, &rc) ||
-				parse_client_key(&p, c, key, val, &rc)) {
+				parse_client_key(&p, c, key, val, &rc) ||
+				parse_replicas_key(&p, c, key, val, &rc)) {
 			if (rc < 0)
 				goto error;
 		} else if (strcmp(key, "member") == 0) {

@@ -37,8 +37,10 @@
 #define RING_CAP_PERMILLE 1045u		/* A member's cap: 104.5% share. */
 #define RING_BUCKET_BITS 20		/* Buckets of the point sort. */
 #define RING_SEED_POINT 0x72756d6f72706e74ull	/* Point places. */
-#define RING_IDX_BITS 16		/* Member index in a point's key. */
-#define RING_IDX_MASK ((1ull << RING_IDX_BITS) - 1)
+#define RING_IDX_MASK ((1ull << RING_POINT_IDX_BITS) - 1)
+
+_Static_assert(RING_MEMBERS_MAX <= RING_IDX_MASK,
+		"a point's key holds the index of any member");
 
 uint64_t
 ring_channel_hash(const void *name, size_t len)
@@ -117,7 +119,7 @@ point_key(uint64_t id_hash, uint32_t j, uint32_t idx)
 
 struct build {
 	const struct ring_member *m;	/* Sorted by id. */
-	uint32_t n, size;
+	uint32_t n;
 	uint32_t shift;		/* Points per weight: 2048 >> shift. */
 	uint64_t *id_hash;
 	uint64_t *pt;		/* Point keys, sorted. */
@@ -180,11 +182,45 @@ points_sort(struct build *b)
 	return 0;
 }
 
-/* The slot a point's place falls in, as the fast path maps hashes. */
-static uint32_t
-point_slot(uint64_t key, uint32_t size)
+uint64_t *
+ring_points(const struct ring_member *m, uint32_t n, uint32_t *np)
 {
-	return (uint32_t)(((unsigned __int128)key * size) >> 64);
+	struct build b = { .m = m, .n = n };
+	uint64_t wsum = ring_weight_sum(m, n), count = 0;
+
+	while (b.shift < 11 && ((wsum * RING_POINTS_PER_WEIGHT) >> b.shift) >
+			RING_POINTS_MAX)
+		b.shift++;
+	b.id_hash = malloc((size_t)n * sizeof(*b.id_hash));
+	if (b.id_hash == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++) {
+		uint8_t id[4] = { m[i].id >> 24, m[i].id >> 16, m[i].id >> 8,
+				m[i].id };
+
+		b.id_hash[i] = XXH3_64bits_withSeed(id, sizeof(id),
+				RING_SEED_POINT);
+		count += points_of(&b, i);
+	}
+	b.np = (uint32_t)count;
+	if (points_sort(&b) < 0) {
+		free(b.pt);
+		b.pt = NULL;
+	}
+	free(b.id_hash);
+	*np = b.np;
+	return b.pt;
+}
+
+void
+ring_slot_starts(const uint64_t *pt, uint32_t np, uint32_t size,
+		uint32_t *at)
+{
+	for (uint32_t s = 0, j = 0; s < size; s++) {
+		while (j < np && ring_point_slot(pt[j], size) < s)
+			j++;
+		at[s] = j < np ? j : 0;
+	}
 }
 
 /*
@@ -276,11 +312,12 @@ ring_weight_sum(const struct ring_member *m, uint32_t n)
  * skipped. Caps add up to more than the slots, so every slot ends held.
  */
 static int
-match(struct build *b, uint32_t *slot)
+match(const struct ring_member *m, uint32_t n, const uint64_t *pt,
+		uint32_t np, uint32_t size, uint32_t *slot)
 {
-	uint32_t size = b->size, n = b->n, *at, *stack, *load, *cap;
+	uint32_t *at, *stack, *load, *cap;
 	struct ring_held **heap, *pool;
-	uint64_t wsum = ring_weight_sum(b->m, n), hsum = 0;
+	uint64_t wsum = ring_weight_sum(m, n), hsum = 0;
 	uint32_t sp = 0;
 	int rc = -1;
 
@@ -294,7 +331,7 @@ match(struct build *b, uint32_t *slot)
 			heap == NULL)
 		goto out;
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t num = (uint64_t)size * b->m[i].weight *
+		uint64_t num = (uint64_t)size * m[i].weight *
 				RING_CAP_PERMILLE, den = wsum * 1000;
 
 		cap[i] = (uint32_t)((num + den - 1) / den);
@@ -310,19 +347,15 @@ match(struct build *b, uint32_t *slot)
 		heap[i] = pool + hsum;
 		hsum += cap[i] + 1;
 	}
-	for (uint32_t s = 0, j = 0; s < size; s++) {
-		while (j < b->np && point_slot(b->pt[j], size) < s)
-			j++;
-		at[s] = j < b->np ? j : 0;
-	}
+	ring_slot_starts(pt, np, size, at);
 	for (uint32_t s = size; s > 0; s--)
 		stack[sp++] = s - 1;
 	while (sp > 0) {
 		uint32_t s = stack[--sp];
-		uint64_t key = b->pt[at[s]];
-		uint32_t y = (uint32_t)(key & RING_IDX_MASK), out;
+		uint64_t key = pt[at[s]];
+		uint32_t y = ring_point_member(key), out;
 
-		at[s] = at[s] + 1 < b->np ? at[s] + 1 : 0;
+		at[s] = at[s] + 1 < np ? at[s] + 1 : 0;
 		out = ring_held_take(heap[y], &load[y], cap[y],
 				point_distance(key, s, size), s);
 		if (out != UINT32_MAX)
@@ -330,7 +363,7 @@ match(struct build *b, uint32_t *slot)
 	}
 	for (uint32_t i = 0; i < n; i++)
 		for (uint32_t k = 0; k < load[i]; k++)
-			slot[heap[i][k].slot] = b->m[i].id;
+			slot[heap[i][k].slot] = m[i].id;
 	rc = 0;
 out:
 	free(at);
@@ -343,15 +376,12 @@ out:
 }
 
 int
-ring_table_build(struct ring_table *t, const struct ring_member *in,
-		uint32_t n, uint64_t epoch)
+ring_members_sorted(const struct ring_member *in, uint32_t n,
+		struct ring_member **out)
 {
 	struct ring_member *m;
-	struct build b = { 0 };
-	uint64_t wsum = 0, np = 0;
-	uint32_t *slot = NULL;
-	int rc = -1;
 
+	*out = NULL;
 	if (n == 0 || n > RING_MEMBERS_MAX) {
 		errno = EINVAL;
 		return -1;
@@ -369,40 +399,39 @@ ring_table_build(struct ring_table *t, const struct ring_member *in,
 			errno = EINVAL;
 			return -1;
 		}
-		wsum += m[i].weight;
 	}
-	b.m = m;
-	b.n = n;
-	b.size = ring_table_slots(m, n);
-	while (b.shift < 11 && ((wsum * RING_POINTS_PER_WEIGHT) >> b.shift) >
-			RING_POINTS_MAX)
-		b.shift++;
-	b.id_hash = malloc((size_t)n * sizeof(*b.id_hash));
-	slot = malloc((size_t)b.size * sizeof(*slot));
-	if (b.id_hash == NULL || slot == NULL)
-		goto out;
-	for (uint32_t i = 0; i < n; i++) {
-		uint8_t id[4] = { m[i].id >> 24, m[i].id >> 16, m[i].id >> 8,
-				m[i].id };
+	*out = m;
+	return 0;
+}
 
-		b.id_hash[i] = XXH3_64bits_withSeed(id, sizeof(id),
-				RING_SEED_POINT);
-		np += points_of(&b, i);
-	}
-	b.np = (uint32_t)np;
-	if (points_sort(&b) < 0 || match(&b, slot) < 0)
+int
+ring_table_build(struct ring_table *t, const struct ring_member *in,
+		uint32_t n, uint64_t epoch)
+{
+	struct ring_member *m;
+	uint64_t *pt = NULL;
+	uint32_t *slot = NULL, size, np;
+	int rc = -1;
+
+	if (ring_members_sorted(in, n, &m) < 0)
+		return -1;
+	size = ring_table_slots(m, n);
+	slot = malloc((size_t)size * sizeof(*slot));
+	if (slot == NULL)
+		goto out;
+	pt = ring_points(m, n, &np);
+	if (pt == NULL || match(m, n, pt, np, size, slot) < 0)
 		goto out;
 	t->epoch = epoch;
-	t->size = b.size;
+	t->size = size;
 	t->n_members = n;
 	t->prev = NULL;
 	t->agreed = false;
-	memcpy(t->slot, slot, (size_t)b.size * sizeof(*slot));
+	memcpy(t->slot, slot, (size_t)size * sizeof(*slot));
 	rc = 0;
 out:
 	free(slot);
-	free(b.pt);
-	free(b.id_hash);
+	free(pt);
 	free(m);
 	return rc;
 }

@@ -2,9 +2,11 @@
 /*
  * libFuzzer target: config_parse (include/rumor/config.h) on arbitrary
  * bytes, not NUL-terminated. A configuration it accepts must satisfy
- * every whole-file rule and give a member set the ring accepts; an error
- * must name the file; config_free must release everything.
+ * every whole-file rule (the replicas_for patterns' bounds among them)
+ * and give a member set the ring accepts; an error must name the file;
+ * config_free must release everything.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,6 +51,28 @@ check_config(const struct rumor_config *c)
 			CHAN_LIMIT_INTEREST_SET_MAX);
 	FUZZ_CHECK(c->chan_limits.owned >= 1 &&
 			c->chan_limits.owned <= CHAN_LIMIT_OWNED_MAX);
+	/*
+	 * Replication: R in range; each pattern within bounds, without
+	 * control bytes, matches itself (its '*' and '?' as bytes) unless
+	 * an earlier line takes it first.
+	 */
+	FUZZ_CHECK(c->replicas >= 1 && c->replicas <= RING_REPLICAS_MAX);
+	FUZZ_CHECK(c->n_replicas_for <= CONFIG_REPLICAS_FOR_MAX);
+	for (uint32_t i = 0; i < c->n_replicas_for; i++) {
+		const struct config_replicas_for *r = &c->replicas_for[i];
+		unsigned got = config_replicas_for(c, r->pattern, r->len);
+
+		FUZZ_CHECK(r->len >= 1 && r->len <= CONFIG_PATTERN_MAX);
+		FUZZ_CHECK(r->pattern[r->len] == '\0');
+		FUZZ_CHECK(memchr(r->pattern, '\0', r->len) == NULL);
+		FUZZ_CHECK(r->replicas >= 1 &&
+				r->replicas <= RING_REPLICAS_MAX);
+		for (uint16_t k = 0; k < r->len; k++)
+			FUZZ_CHECK(!iscntrl((unsigned char)r->pattern[k]) &&
+					!isspace((unsigned char)r->pattern[k]));
+		FUZZ_CHECK(got == r->replicas || i > 0);
+		FUZZ_CHECK(got >= 1 && got <= RING_REPLICAS_MAX);
+	}
 	for (uint32_t i = 0; i < c->n_members; i++) {
 		const struct config_member *m = &c->members[i];
 
@@ -96,6 +120,10 @@ fuzz_one(const uint8_t *bytes, size_t size)
 	rc = config_parse(text, size, FUZZ_NAME, &c, err, sizeof(err));
 	FUZZ_CHECK(rc == 0 || rc == -1);
 	if (rc == 0) {
+		unsigned r = config_replicas_for(&c, text, size);
+
+		/* The input itself as a channel name, for the patterns. */
+		FUZZ_CHECK(r >= 1 && r <= RING_REPLICAS_MAX);
 		check_config(&c);
 	} else {
 		FUZZ_CHECK(strncmp(err, FUZZ_NAME ":",

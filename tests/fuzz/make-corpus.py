@@ -203,6 +203,12 @@ chan_subs_per_channel = 512
 chan_interest_set = 16
 chan_owned = 8192
 """
+# Replication: R, and R per channel-name pattern (first match wins).
+REPLICAS = b"""replicas = 2
+replicas_for = orders.* 5
+replicas_for = log?.*x 1
+replicas_for = *.eu 3
+"""
 
 SEEDS = {
     "fuzz_frame": {
@@ -285,6 +291,8 @@ SEEDS = {
         "chan-limits-over.conf": CONFIG + b"chan_interest_set = 65536\n",
         "chan-limits-twice.conf": CONFIG + b"chan_clients = 5\n"
         b"chan_clients = 6\n",
+        "replicas.conf": CONFIG + REPLICAS,
+        "replicas-bad.conf": CONFIG + b"replicas_for = a*b 6\n",
     },
     # The first byte chooses: 0 open a datagram, 1 seal and open a body,
     # 2 parse a keyring.

@@ -3,8 +3,9 @@
  * The configuration file parser (include/rumor/config.h): a full valid
  * file, a bad value for every field with the exact "NAME:LINE: field 'F':"
  * prefix checked, the whole-file checks, comments and blank lines, limits,
- * and config_load. Text is always handed over in a heap buffer of exactly
- * its length, without a NUL, so ASan catches a read beyond it.
+ * the replicas keys and their channel-name patterns, and config_load.
+ * Text is always handed over in a heap buffer of exactly its length,
+ * without a NUL, so ASan catches a read beyond it.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -781,6 +782,222 @@ test_voters(void)
 			"raft_dir = /a b\n", NAME ":14: field 'raft_dir':");
 }
 
+/* The glob, recursively, as the reference for config_replicas_for. */
+static bool
+glob_ref(const char *p, size_t pn, const char *s, size_t sn)
+{
+	if (pn == 0)
+		return sn == 0;
+	if (p[0] == '*')
+		return glob_ref(p + 1, pn - 1, s, sn) ||
+				(sn > 0 && glob_ref(p, pn, s + 1, sn - 1));
+	return sn > 0 && (p[0] == '?' || p[0] == s[0]) &&
+			glob_ref(p + 1, pn - 1, s + 1, sn - 1);
+}
+
+/* R of the channel named by the string name. */
+static unsigned
+replicas_of(const struct rumor_config *c, const char *name)
+{
+	return config_replicas_for(c, name, strlen(name));
+}
+
+/* replicas and replicas_for: values, first match, refusals, globs. */
+static void
+test_replicas(void)
+{
+	static const char *const garbage[] = {
+		"", "x", "-1", "+3", "0x3", "3 3", "3.0",
+		"99999999999999999999",
+	};
+	struct rumor_config c, zero;
+	char err[CONFIG_ERR_MAX], line[600], pat[300];
+	uint64_t seed = 5;
+	char *text;
+
+	/* Without the keys: 3 for every channel. */
+	CHECK_EQ(parse_with(0, NULL, NULL, &c), 0);
+	CHECK_EQ(c.replicas, CONFIG_REPLICAS_DEFAULT);
+	CHECK_EQ(CONFIG_REPLICAS_DEFAULT, 3);
+	CHECK_EQ(c.n_replicas_for, 0);
+	CHECK_EQ(replicas_of(&c, "orders"), 3);
+	CHECK_EQ(config_replicas_for(&c, NULL, 0), 3);
+	config_free(&c);
+	/* Nor in a configuration that was not parsed. */
+	memset(&zero, 0, sizeof(zero));
+	CHECK_EQ(replicas_of(&zero, "orders"), 3);
+
+	for (unsigned r = 1; r <= RING_REPLICAS_MAX; r++) {
+		snprintf(line, sizeof(line), "replicas = %u\n", r);
+		if (CHECK_EQ(parse_with(0, NULL, line, &c), 0)) {
+			CHECK_EQ(c.replicas, r);
+			CHECK_EQ(replicas_of(&c, "any"), r);
+			config_free(&c);
+		}
+	}
+	snprintf(line, sizeof(line), "replicas = %u", RING_REPLICAS_MAX + 1);
+	EXPECT_BAD(L_DPDK_PORT, line, "replicas");
+	EXPECT_BAD(L_DPDK_PORT, "replicas = 0", "replicas");
+	for (size_t g = 0; g < TEST_DIM(garbage); g++) {
+		snprintf(line, sizeof(line), "replicas = %s", garbage[g]);
+		EXPECT_BAD(L_DPDK_PORT, line, "replicas");
+	}
+	EXPECT_ERR_WITH(0, NULL, "replicas = 6\n", NAME ":11: field "
+			"'replicas': expected a number from 1 to 5");
+	EXPECT_ERR_WITH(0, NULL, "replicas = 2\nreplicas = 2\n",
+			NAME ":12: field 'replicas': given more than once");
+
+	/* The first match wins; no match, replicas. */
+	text = base_with(0, NULL,
+			"replicas_for = orders.* 5   # the books\n"
+			"replicas = 2\n"
+			"replicas_for =\tlog?\t1\n"
+			"replicas_for = a*b*c 4\n"
+			"replicas_for = *.eu 3\n"
+			"replicas_for = caf\xc3\xa9 5\n");
+	if (CHECK_EQ(parse_str(text, &c, err), 0)) {
+		CHECK_EQ(c.n_replicas_for, 5);
+		CHECK(strcmp(c.replicas_for[0].pattern, "orders.*") == 0);
+		CHECK_EQ(c.replicas_for[0].len, 8);
+		CHECK_EQ(c.replicas_for[0].line, 11);
+		CHECK_EQ(c.replicas_for[2].line, 14);
+		CHECK_EQ(replicas_of(&c, "orders.eu"), 5);
+		CHECK_EQ(replicas_of(&c, "orders."), 5);
+		CHECK_EQ(replicas_of(&c, "orders"), 2);
+		CHECK_EQ(replicas_of(&c, "log1"), 1);
+		CHECK_EQ(replicas_of(&c, "log"), 2);
+		CHECK_EQ(replicas_of(&c, "log12"), 2);
+		CHECK_EQ(replicas_of(&c, "abc"), 4);
+		CHECK_EQ(replicas_of(&c, "aXXbYc"), 4);
+		CHECK_EQ(replicas_of(&c, "acb"), 2);
+		CHECK_EQ(replicas_of(&c, "abcd"), 2);
+		CHECK_EQ(replicas_of(&c, "x.eu"), 3);
+		CHECK_EQ(replicas_of(&c, ".eu"), 3);
+		CHECK_EQ(replicas_of(&c, "caf\xc3\xa9"), 5);
+		CHECK_EQ(replicas_of(&c, ""), 2);
+		/* Names are bytes: a NUL is one. */
+		CHECK_EQ(config_replicas_for(&c, "log\0", 4), 1);
+		CHECK_EQ(config_replicas_for(&c, "a\0b\0c", 5), 4);
+		/* '*' and '?' of a name are bytes like the others. */
+		CHECK_EQ(replicas_of(&c, "*.eu"), 3);
+		config_free(&c);
+	} else {
+		fprintf(stderr, "  %s\n", err);
+	}
+	free(text);
+
+	/* '*' matches nothing too; '?' one byte, never none. */
+	if (CHECK_EQ(parse_with(0, NULL, "replicas_for = * 1\n", &c), 0)) {
+		CHECK_EQ(replicas_of(&c, ""), 1);
+		CHECK_EQ(replicas_of(&c, "x"), 1);
+		config_free(&c);
+	}
+	if (CHECK_EQ(parse_with(0, NULL, "replicas_for = ? 1\n"
+			"replicas_for = **?** 4\n", &c), 0)) {
+		CHECK_EQ(replicas_of(&c, ""), 3);
+		CHECK_EQ(replicas_of(&c, "x"), 1);
+		CHECK_EQ(replicas_of(&c, "xy"), 4);
+		config_free(&c);
+	}
+
+	/* The longest pattern, and one byte more. */
+	memset(pat, 'p', CONFIG_PATTERN_MAX);
+	pat[CONFIG_PATTERN_MAX] = '\0';
+	snprintf(line, sizeof(line), "replicas_for = %s 2\n", pat);
+	if (CHECK_EQ(parse_with(0, NULL, line, &c), 0)) {
+		CHECK_EQ(c.replicas_for[0].len, CONFIG_PATTERN_MAX);
+		CHECK_EQ(replicas_of(&c, pat), 2);
+		config_free(&c);
+	}
+	snprintf(line, sizeof(line), "replicas_for = %sp 2\n", pat);
+	EXPECT_ERR_WITH(0, NULL, line, NAME ":11: field 'replicas_for': "
+			"pattern longer than 255 bytes");
+
+	/* Sixteen lines, not seventeen. */
+	text = malloc(17 * 32);
+	if (text == NULL)
+		abort();
+	text[0] = '\0';
+	for (int i = 0; i < 16; i++)
+		snprintf(text + strlen(text), 32, "replicas_for = c%d* %d\n",
+				i, 1 + i % 5);
+	if (CHECK_EQ(parse_with(0, NULL, text, &c), 0)) {
+		CHECK_EQ(c.n_replicas_for, 16);
+		/* c1* comes before c15*. */
+		CHECK_EQ(replicas_of(&c, "c15x"), 2);
+		CHECK_EQ(replicas_of(&c, "c7x"), 3);
+		CHECK_EQ(replicas_of(&c, "d"), 3);
+		config_free(&c);
+	}
+	strcat(text, "replicas_for = d 2\n");
+	EXPECT_ERR_WITH(0, NULL, text, NAME ":27: field 'replicas_for': "
+			"more than 16 lines");
+	free(text);
+
+	/* Each refusal, on its line. */
+	EXPECT_ERR_WITH(0, NULL, "replicas_for = abc\n", NAME ":11: field "
+			"'replicas_for': expected PATTERN N");
+	EXPECT_ERR_WITH(0, NULL, "replicas_for =\n", NAME ":11: field "
+			"'replicas_for': expected PATTERN N");
+	EXPECT_ERR_WITH(0, NULL, "replicas_for = abc 0\n", NAME ":11: field "
+			"'replicas_for': expected a number of replicas from 1 "
+			"to 5 after the pattern");
+	EXPECT_ERR_WITH(0, NULL, "replicas_for = abc 6\n", NAME ":11: field "
+			"'replicas_for': expected a number of replicas");
+	EXPECT_ERR_WITH(0, NULL, "replicas_for = abc 3 4\n", NAME ":11: "
+			"field 'replicas_for': expected a number of replicas");
+	EXPECT_ERR_WITH(0, NULL, "replicas_for = abc x\n", NAME ":11: field "
+			"'replicas_for': expected a number of replicas");
+	EXPECT_ERR_WITH(0, NULL, "replicas_for = a\x01 3\n", NAME ":11: "
+			"field 'replicas_for': pattern holds a control "
+			"character");
+	EXPECT_ERR_WITH(0, NULL, "replicas_for = a\x7f 3\n", NAME ":11: "
+			"field 'replicas_for': pattern holds a control "
+			"character");
+	EXPECT_ERR_WITH(0, NULL, "replicas_for = a* 3\nreplicas_for = b 3\n"
+			"replicas_for = a* 2\n", NAME ":13: field "
+			"'replicas_for': pattern 'a*' given before, "
+			"on line 11");
+	EXPECT_BAD(L_DPDK_PORT, "Replicas_for = a 3", "Replicas_for");
+
+	/* Random globs of a, b, * and ? against the recursive reference. */
+	for (int k = 0; k < 300; k++) {
+		size_t pn = 1 + test_rand(&seed) % 8;
+		static const char alpha[] = "ab*?";
+
+		for (size_t i = 0; i < pn; i++)
+			pat[i] = alpha[test_rand(&seed) % 4];
+		pat[pn] = '\0';
+		snprintf(line, sizeof(line), "replicas_for = %s 5\n"
+				"replicas = 1\n", pat);
+		if (!CHECK_EQ(parse_with(0, NULL, line, &c), 0))
+			continue;
+		for (int j = 0; j < 40; j++) {
+			char name[12];
+			size_t sn = test_rand(&seed) % sizeof(name);
+
+			for (size_t i = 0; i < sn; i++)
+				name[i] = "ab"[test_rand(&seed) % 2];
+			if (!CHECK_EQ(config_replicas_for(&c, name, sn),
+					glob_ref(pat, pn, name, sn) ? 5 : 1))
+				fprintf(stderr, "  pattern '%s', name '%.*s'\n",
+						pat, (int)sn, name);
+		}
+		config_free(&c);
+	}
+
+	/* A hard pattern over the longest name stays quick. */
+	memset(line, 'a', 255);
+	snprintf(pat, sizeof(pat), "replicas_for = %s 4\n",
+			"*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b");
+	if (CHECK_EQ(parse_with(0, NULL, pat, &c), 0)) {
+		CHECK_EQ(config_replicas_for(&c, line, 255), 3);
+		line[254] = 'b';
+		CHECK_EQ(config_replicas_for(&c, line, 255), 4);
+		config_free(&c);
+	}
+}
+
 static const struct test_section sections[] = {
 	{ "valid", test_valid },
 	{ "comments", test_comments },
@@ -791,6 +1008,7 @@ static const struct test_section sections[] = {
 	{ "load", test_load },
 	{ "voters", test_voters },
 	{ "chan_limits", test_chan_limits },
+	{ "replicas", test_replicas },
 };
 
 int
