@@ -36,10 +36,11 @@
 /*
  * Channel message types: RUMOR_T_SUBSCRIBE to RUMOR_T_HANDOFF of enum
  * rumor_type (rumor/wire.h). PUBLISH is RUMOR_T_DATA (1): a client sends
- * it with origin 0, and a node stamps its own id.
+ * it with origin 0, and a node stamps its own id. The types after them
+ * (COOKIE, and replication's from PUB_ACK) have codecs of their own.
  */
 #define RUMOR_T_CHAN_FIRST RUMOR_T_SUBSCRIBE
-#define RUMOR_T_CHAN_MAX RUMOR_T_MAX
+#define RUMOR_T_CHAN_MAX (RUMOR_T_HANDOFF + 1)
 
 /*
  * A channel whose name starts with this byte is a broadcast channel: its

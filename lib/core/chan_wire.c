@@ -60,15 +60,15 @@ _Static_assert(CHAN_HANDOFF_LEN + CHAN_HANDOFF_NODES_MAX *
 		sizeof(struct rumor_hdr) <= RUMOR_DATAGRAM_MAX,
 		"a whole HANDOFF fits one datagram");
 _Static_assert(RUMOR_T_CHAN_FIRST == RUMOR_T_CONTROL + 1 &&
-		RUMOR_T_HANDOFF + 1 == RUMOR_T_CHAN_MAX,
-		"channel types follow DATA and CONTROL and end the types");
+		RUMOR_T_HANDOFF + 1 == RUMOR_T_CHAN_MAX &&
+		RUMOR_T_CHAN_MAX == RUMOR_T_COOKIE,
+		"channel types follow DATA and CONTROL, and COOKIE them");
 
 RUMOR_ENUM_NAME_FN(chan_wire_error_name, enum chan_wire_error,
 		CHAN_WIRE_ERRORS, CHAN_WIRE_ERROR_MAX, "?")
 RUMOR_ENUM_NAME_FN(chan_status_name, enum chan_status, CHAN_STATUSES,
 		CHAN_ST_MAX, "?")
-RUMOR_ENUM_NAME_FN(chan_type_name, uint8_t, RUMOR_TYPES, RUMOR_T_CHAN_MAX,
-		"?")
+RUMOR_ENUM_NAME_FN(chan_type_name, uint8_t, RUMOR_TYPES, RUMOR_T_MAX, "?")
 
 /*
  * Field checks, shared by each decoder (on what it read) and encoder (on
@@ -524,9 +524,12 @@ chan_msg_decode(const uint8_t *buf, size_t len, struct chan_msg *out)
 		return CHAN_WIRE_SHORT;
 	if (len > RUMOR_DATAGRAM_MAX)
 		return CHAN_WIRE_LENGTH;
-	/* From here on the header may be read, through memcpy only. */
+	/*
+	 * From here on the header may be read, through memcpy only. These
+	 * messages carry no flag: RUMOR_F_ACK's are repl_wire.h's.
+	 */
 	if (rumor_get16(buf) != RUMOR_MAGIC || buf[2] != RUMOR_VERSION ||
-			(buf[4] & ~RUMOR_F_KNOWN) != 0 ||
+			buf[4] != 0 ||
 			rumor_get16(buf + offsetof(struct rumor_hdr,
 			reserved)) != 0)
 		return CHAN_WIRE_HEADER;

@@ -920,6 +920,9 @@ test_header_errors(void)
 	CHECK_BYTE(3, RUMOR_T_CONTROL, CHAN_WIRE_TYPE);
 	CHECK_BYTE(3, RUMOR_T_CHAN_MAX, CHAN_WIRE_TYPE);
 	CHECK_BYTE(3, 0xff, CHAN_WIRE_TYPE);
+	/* COOKIE and replication's types have codecs of their own. */
+	for (unsigned t = RUMOR_T_COOKIE; t < RUMOR_T_MAX; t++)
+		CHECK_BYTE(3, (uint8_t)t, CHAN_WIRE_TYPE);
 	/* CHANNEL: empty, or over 255 (with lengths that add up). */
 	{
 		uint8_t *bad = test_alloc_exact(len);
@@ -1858,16 +1861,24 @@ test_names(void)
 		CHECK(strcmp(chan_type_name(all_types[t]), "?") != 0);
 	CHECK(strcmp(chan_type_name(RUMOR_T_DATA), "PUBLISH") == 0);
 	CHECK(strcmp(chan_type_name(0), "?") == 0);
-	CHECK(strcmp(chan_type_name(RUMOR_T_CHAN_MAX), "?") == 0);
+	CHECK(strcmp(chan_type_name(RUMOR_T_MAX), "?") == 0);
 	CHECK(strcmp(chan_type_name(0xff), "?") == 0);
+	/* The types after the channel types have names too. */
+	CHECK(strcmp(chan_type_name(RUMOR_T_CHAN_MAX), "COOKIE") == 0);
+	CHECK(strcmp(chan_type_name(RUMOR_T_PUB_ACK), "PUB_ACK") == 0);
+	CHECK(strcmp(chan_type_name(RUMOR_T_REPL_STATE), "REPL_STATE") == 0);
 
-	/* The numbers are the documented ones, and end wire.h's types. */
+	/*
+	 * The numbers are the documented ones; COOKIE (17) and
+	 * replication's (18 to 22) follow the channel types.
+	 */
 	CHECK_EQ(RUMOR_T_SUBSCRIBE, 3);
 	CHECK_EQ(RUMOR_T_GOSSIP, 14);
 	CHECK_EQ(RUMOR_T_HANDOFF_REQ, 15);
 	CHECK_EQ(RUMOR_T_HANDOFF, 16);
-	CHECK_EQ(RUMOR_T_MAX, 17);
-	CHECK_EQ(RUMOR_T_CHAN_MAX, RUMOR_T_MAX);
+	CHECK_EQ(RUMOR_T_CHAN_MAX, 17);
+	CHECK_EQ(RUMOR_T_COOKIE, RUMOR_T_CHAN_MAX);
+	CHECK_EQ(RUMOR_T_MAX, 23);
 	CHECK_EQ(N_TYPES, RUMOR_T_CHAN_MAX - RUMOR_T_CHAN_FIRST + 1);
 	CHECK(strcmp(chan_type_name(RUMOR_T_HANDOFF_REQ), "HANDOFF_REQ") ==
 			0);
