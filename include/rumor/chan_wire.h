@@ -87,10 +87,17 @@
 #define CHAN_HANDOFF_NODES_MAX 128u
 
 /*
+ * The largest fixed part that a message follows, of any type: 40 bytes,
+ * a REPLICATE's and an acked PUBLISH's ack request (rumor/repl_wire.h).
+ */
+#define CHAN_MSG_FIXED_MAX 40u
+
+/*
  * The largest message a channel of name length chan_len carries: what
- * fits one datagram as a DELIVER, whose fixed part is the largest of
- * those that carry a message. A PUBLISH above it is refused, since it
- * could not be delivered.
+ * fits one datagram after the largest fixed part, so that every type
+ * that carries a message (DELIVER, FANOUT, a REPLICATE to a replica, an
+ * acked PUBLISH) can carry it. A PUBLISH above it is refused, since it
+ * could not be delivered: 1392 - chan_len bytes.
  */
 static inline size_t
 chan_payload_max(size_t chan_len)
@@ -98,7 +105,7 @@ chan_payload_max(size_t chan_len)
 	if (chan_len == 0 || chan_len > RUMOR_CHANNEL_MAX)
 		return 0;
 	return RUMOR_DATAGRAM_MAX - sizeof(struct rumor_hdr) - chan_len -
-			CHAN_ORD_LEN;
+			CHAN_MSG_FIXED_MAX;
 }
 
 /* True if the channel name (len bytes) names a broadcast channel. */

@@ -49,8 +49,9 @@ _Static_assert(CHAN_OFF_ACK_LIMIT + 4 == CHAN_ACK_LEN, "ack layout");
 _Static_assert(CHAN_OFF_IACK_STREAM + CHAN_OFF_POS_SEQ + 8 == CHAN_IACK_LEN,
 		"interest ack layout");
 _Static_assert(CHAN_OFF_GOSSIP_BOOT + 8 == CHAN_GOSSIP_LEN, "gossip layout");
-_Static_assert(CHAN_ORD_LEN >= CHAN_GOSSIP_LEN,
-		"DELIVER has the largest fixed part of those with a message");
+_Static_assert(CHAN_ORD_LEN <= CHAN_MSG_FIXED_MAX &&
+		CHAN_GOSSIP_LEN <= CHAN_MSG_FIXED_MAX,
+		"chan_payload_max leaves room for each fixed part");
 _Static_assert(CHAN_OFF_POS_SEQ + 8 == CHAN_ORD_LEN, "ordered layout");
 _Static_assert(CHAN_OFF_RANGE_LAST + 8 == CHAN_RANGE_LEN, "range layout");
 _Static_assert(CHAN_OFF_NACK_RSV + 4 == CHAN_NACK_LEN, "nack layout");

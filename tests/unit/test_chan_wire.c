@@ -393,8 +393,11 @@ test_layout(void)
 
 	/* The example channel hash is the one of docs/protocol.md. */
 	CHECK_EQ(ring_channel_hash("news", 4), NEWS_HASH);
-	CHECK_EQ(chan_payload_max(4), 1472 - 40 - 4 - 16);
-	CHECK_EQ(chan_payload_max(RUMOR_CHANNEL_MAX), 1161);
+	/* Room for the largest fixed part, REPLICATE's 40 bytes. */
+	CHECK_EQ(chan_payload_max(4), 1472 - 40 - 4 - 40);
+	CHECK_EQ(chan_payload_max(4), 1388);
+	CHECK_EQ(chan_payload_max(1), 1391);
+	CHECK_EQ(chan_payload_max(RUMOR_CHANNEL_MAX), 1137);
 	CHECK_EQ(chan_payload_max(0), 0);
 	CHECK_EQ(chan_payload_max(RUMOR_CHANNEL_MAX + 1), 0);
 	CHECK(chan_is_broadcast("@a", 2));
@@ -761,8 +764,9 @@ test_fixed_lengths(void)
 
 			CHECK_EQ(len, msg_len(&m));
 			/*
-			 * Grow the message by one byte: over the maximum for
-			 * DATA, over a datagram for the others.
+			 * Grow the message by one byte: over the maximum, in
+			 * a datagram that still fits (the maximum leaves room
+			 * for a 40-byte fixed part).
 			 */
 			over = test_alloc_exact(len + 1);
 			memcpy(over, buf, len);
