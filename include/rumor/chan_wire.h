@@ -306,6 +306,18 @@ enum chan_wire_error {
 	CHAN_WIRE_ERROR_MAX
 };
 
+/*
+ * A place in an ordered stream, as every fixed part that names one checks
+ * it: the stream not 0 (STREAM), seq 1 .. CHAN_SEQ_MAX (SEQ).
+ */
+static inline enum chan_wire_error
+chan_pos_check(uint64_t stream, uint64_t seq)
+{
+	if (stream == 0)
+		return CHAN_WIRE_STREAM;
+	return seq == 0 || seq > CHAN_SEQ_MAX ? CHAN_WIRE_SEQ : CHAN_WIRE_OK;
+}
+
 const char *chan_wire_error_name(enum chan_wire_error e);
 const char *chan_status_name(enum chan_status s);
 const char *chan_type_name(uint8_t type);
@@ -348,6 +360,46 @@ enum chan_wire_error chan_handoff_decode(const uint8_t *buf, size_t len,
 		struct chan_handoff *out);
 size_t chan_handoff_encode(const struct chan_handoff *ho, uint8_t *buf,
 		size_t cap);
+
+/*
+ * The header of a channel datagram and where its body lies, as the
+ * decoders of whole messages share it (chan_msg_decode here, and those of
+ * the types built on these messages: rumor/repl_wire.h). Numbers are in
+ * host order; channel and body point into the decoded buffer.
+ */
+struct chan_hdr {
+	uint8_t type;
+	uint8_t flags;		/* RUMOR_F_KNOWN bits only. */
+	uint8_t hop_limit;
+	uint32_t origin;
+	uint64_t epoch;
+	uint64_t seq;
+	uint64_t channel_hash;
+	const char *channel;
+	size_t channel_len;
+	const uint8_t *body;	/* The payload_len bytes after the name. */
+	size_t body_len;
+};
+
+/*
+ * Decode the header of the datagram at buf (len bytes, the whole UDP
+ * payload) and find its body. Checks, in this order, and the first
+ * failure decides: SHORT, LENGTH (over a datagram), HEADER (magic,
+ * version, a flag outside flags_known, the reserved word), TYPE
+ * (type_ok(type, flags) false), CHANNEL, LENGTH (lengths that do not add
+ * up). It reads nothing beyond len; on error out is partly written.
+ */
+enum chan_wire_error chan_hdr_decode(const uint8_t *buf, size_t len,
+		uint8_t flags_known, bool (*type_ok)(uint8_t type, uint8_t flags),
+		struct chan_hdr *out);
+
+/*
+ * Write h's header (payload_len h->body_len, reserved 0) and its channel
+ * name at buf; the body is the caller's to write after them. It checks
+ * nothing: the caller has checked every field, and that the whole
+ * message fits buf and a datagram. Returns 40 + h->channel_len.
+ */
+size_t chan_hdr_write(const struct chan_hdr *h, uint8_t *buf);
 
 /*
  * A whole channel message (DATA or a channel type), decoded. Numbers are
