@@ -299,7 +299,15 @@ struct chan_handoff {
 	/* first above last, or a count out of range. */		\
 	X(CHAN_WIRE_RANGE, "range")					\
 	/* GOSSIP boot 0. */						\
-	X(CHAN_WIRE_BOOT, "boot")
+	X(CHAN_WIRE_BOOT, "boot")					\
+	/* rumor/repl_wire.h's: an ack level out of its range. */	\
+	X(CHAN_WIRE_LEVEL, "level")					\
+	/* A publisher's number out of 1 .. CHAN_SEQ_MAX, or a PUB_ACK	\
+	 * whose number is not its header's seq. */			\
+	X(CHAN_WIRE_NUMBER, "number")					\
+	/* A client id 0 from a node or not 0 from a client; in a	\
+	 * REPLICATE, 0 with a number or not 0 without one. */		\
+	X(CHAN_WIRE_CLIENT, "client")
 
 enum chan_wire_error {
 	CHAN_WIRE_ERRORS(RUMOR_ENUM_VALUE)
@@ -390,7 +398,8 @@ struct chan_hdr {
  * up). It reads nothing beyond len; on error out is partly written.
  */
 enum chan_wire_error chan_hdr_decode(const uint8_t *buf, size_t len,
-		uint8_t flags_known, bool (*type_ok)(uint8_t type, uint8_t flags),
+		uint8_t flags_known,
+		bool (*type_ok)(uint8_t type, uint8_t flags),
 		struct chan_hdr *out);
 
 /*

@@ -44,7 +44,7 @@ X##_##P##_decode(const uint8_t *buf, size_t len, struct X##_##P *out)	\
 size_t									\
 X##_##P##_encode(const struct X##_##P *in, uint8_t *buf, size_t cap)	\
 {									\
-	if (X##_##P##_check(in) != CHAN_WIRE_OK || cap < (LEN))	\
+	if (X##_##P##_check(in) != CHAN_WIRE_OK || cap < (LEN))		\
 		return 0;						\
 	X##_##P##_write(in, buf);					\
 	return (LEN);							\
