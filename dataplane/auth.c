@@ -499,13 +499,13 @@ auth_ctl_sign(uint32_t ip, uint16_t port, const void *body, size_t len,
 	*send = body;
 	if (t == NULL || rumor_hdr_check(body, len) != RUMOR_HDR_OK ||
 			!(node_auth_required(h->type) ||
-			h->type == RUMOR_T_DATA))
+			node_auth_if_member(h->type)))
 		return len;
 	a = auth_peer_by_addr(t, ip, port);
 	if (a == NULL) {
-		/* DATA to a client needs none; to a member without a key
-		 * it cannot go. */
-		if (h->type == RUMOR_T_DATA)
+		/* DATA or PUB_ACK to a client needs none; to a member
+		 * without a key it cannot go. */
+		if (node_auth_if_member(h->type))
 			return len;
 		dp.ctl_stats[CTL_AUTH_NO_KEY]++;
 		return 0;

@@ -55,7 +55,7 @@ idle_opt=${IDLE_OPT:-}
 taps=1
 bench_options "r=runs s=secs p=payload R=rate T=taps=0" "$@"
 [ "$runs" -ge 1 ] && [ "$secs" -ge 4 ] && [ "$payload" -ge 20 ] &&
-	[ "$payload" -le 1400 ] && [ "$rate" -ge 1 ] ||
+	[ "$payload" -le 1344 ] && [ "$rate" -ge 1 ] ||
 	{ echo "bench-e2e: bad arguments" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || { echo "bench-e2e: run as root (namespaces)" >&2; exit 1; }
 

@@ -11,12 +11,12 @@
 # (node_key, roster), each FANOUT copy with its auth block under its
 # member's key and the INTERESTs of the pcap with theirs. Each runs RUNS
 # times, interleaved; medians of packets out per second are compared.
-# Payloads of 1,400 bytes, then 64.
+# Payloads of 1,344 bytes, then 64.
 #
 #   scripts/bench-fanout.sh [-r RUNS] [-s SECONDS] [-p "PAYLOADS"]
 #
 # BUILD=DIR uses that build directory (default build/). Last line (the
-# first payload, 1,400 bytes unless -p says otherwise):
+# first payload, 1,344 bytes unless -p says otherwise):
 # fanout: k=4 zerocopy=<Mpps> copy=<Mpps> testpmd_txonly=<Mpps> auth=<Mpps> ratio_auth=<x>
 # (auth: zero-copy with credentials; ratio_auth: over zero-copy without).
 set -euo pipefail
@@ -24,7 +24,7 @@ set -euo pipefail
 . "$(dirname "$0")/bench-lib.sh"
 runs=3
 secs=6
-payloads="1400 64"
+payloads="1344 64"
 bench_options "r=runs s=secs p=payloads" "$@"
 [ "$runs" -ge 1 ] && [ "$secs" -ge 4 ] && [ -n "$payloads" ] ||
 	{ echo "bench-fanout: bad arguments" >&2; exit 2; }

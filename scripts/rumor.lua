@@ -7,7 +7,8 @@
 -- include/rumor/seal.h) shows its clear header; its body is encrypted.
 -- Channel messages (types 3 to 16, docs/channels.md and
 -- include/rumor/chan_wire.h) show the fields of their fixed part and the
--- message after it.
+-- message after it. COOKIE (17) and replication's types (18 to 22,
+-- docs/replication.md) are named, their payload shown as bytes.
 --
 -- Use:
 --   wireshark -X lua_script:scripts/rumor.lua capture.pcap
@@ -23,7 +24,8 @@ local RUMOR_HDR_LEN = 40
 local RUMOR_CHANNEL_MAX = 255
 local RUMOR_DATAGRAM_MAX = 1472
 local RUMOR_DEFAULT_PORT = 7946
-local RUMOR_F_KNOWN = 0x00
+local RUMOR_F_ACK = 0x04	-- PUBLISH and SUBSCRIBE only (replication).
+local RUMOR_F_KNOWN = RUMOR_F_ACK
 local RUMOR_F_AUTH = 0x01	-- The 16-byte auth block follows the header.
 local RUMOR_AUTH_LEN = 16
 local RUMOR_T_CONTROL = 2
@@ -37,7 +39,8 @@ local rumor = Proto("rumor", "rumor message transport")
 local types = {
 	"DATA", "CONTROL", "SUBSCRIBE", "UNSUBSCRIBE", "SUB_ACK", "DELIVER",
 	"GAP", "FANOUT", "RETRANSMIT", "INTEREST", "INTEREST_ACK", "NACK",
-	"GONE", "GOSSIP", "HANDOFF_REQ", "HANDOFF",
+	"GONE", "GOSSIP", "HANDOFF_REQ", "HANDOFF", "COOKIE", "PUB_ACK",
+	"REPLICATE", "REPL_ACK", "REPL_SYNC", "REPL_STATE",
 }
 local statuses = {
 	[0] = "OK", "NOT_SUBSCRIBED", "CLIENT_LIMIT", "NODE_LIMIT",
@@ -152,7 +155,7 @@ for _, d in ipairs({
 	{ "type", "rumor.bad_type", "PROTOCOL",
 		"Unknown message type" },
 	{ "flags", "rumor.bad_flags", "PROTOCOL",
-		"Unknown flag bits set" },
+		"Unknown flag bits set, or ACK on a type without it" },
 	{ "reserved", "rumor.bad_reserved", "PROTOCOL",
 		"Reserved is not zero" },
 	{ "channel", "rumor.bad_channel", "MALFORMED",
@@ -373,9 +376,11 @@ function rumor.dissector(tvb, pinfo, tree)
 		return len
 	end
 
+	-- ACK is known on PUBLISH (1) and SUBSCRIBE (3) alone.
 	local flags = add_checked(t, f.flags, tvb, 4, 1, e.flags, function(v)
 		return bit.band(v, bit.bnot(bit.bor(RUMOR_F_KNOWN,
-			RUMOR_F_AUTH))) ~= 0
+			RUMOR_F_AUTH))) ~= 0 or (bit.band(v, RUMOR_F_ACK) ~= 0
+			and mtype ~= 1 and mtype ~= 3)
 	end)
 	-- With AUTH, the 16-byte auth block follows the header.
 	local auth_len = 0
@@ -423,7 +428,9 @@ function rumor.dissector(tvb, pinfo, tree)
 	local extra = ""
 	if n > 0 then
 		local pt = t:add(f.payload, tvb(off, n))
-		if fixed[mtype] ~= nil and n == payload_len then
+		-- With ACK the fixed part is replication's: bytes here.
+		if fixed[mtype] ~= nil and n == payload_len and
+				bit.band(flags, RUMOR_F_ACK) == 0 then
 			extra = dissect_fixed(tvb, pt, mtype, off, n)
 		end
 	end

@@ -36,10 +36,11 @@
 /*
  * Channel message types: RUMOR_T_SUBSCRIBE to RUMOR_T_HANDOFF of enum
  * rumor_type (rumor/wire.h). PUBLISH is RUMOR_T_DATA (1): a client sends
- * it with origin 0, and a node stamps its own id.
+ * it with origin 0, and a node stamps its own id. The types after them
+ * (COOKIE, and replication's from PUB_ACK) have codecs of their own.
  */
 #define RUMOR_T_CHAN_FIRST RUMOR_T_SUBSCRIBE
-#define RUMOR_T_CHAN_MAX RUMOR_T_MAX
+#define RUMOR_T_CHAN_MAX (RUMOR_T_HANDOFF + 1)
 
 /*
  * A channel whose name starts with this byte is a broadcast channel: its
@@ -86,18 +87,26 @@
 #define CHAN_HANDOFF_NODES_MAX 128u
 
 /*
+ * The largest fixed part that a message follows, of any type: 40 bytes,
+ * a REPLICATE's and an acked PUBLISH's ack request (rumor/repl_wire.h).
+ */
+#define CHAN_MSG_FIXED_MAX 40u
+
+/*
  * The largest message a channel of name length chan_len carries: what
- * fits one datagram as a DELIVER, whose fixed part is the largest of
- * those that carry a message. A PUBLISH above it is refused, since it
- * could not be delivered.
+ * fits one datagram after the largest fixed part and a node's auth block,
+ * so that every type that carries a message (DELIVER, FANOUT, a
+ * REPLICATE to a replica, an acked PUBLISH), authenticated between nodes,
+ * can carry it. A PUBLISH above it is refused, since it could not be
+ * delivered: 1376 - chan_len bytes.
  */
 static inline size_t
 chan_payload_max(size_t chan_len)
 {
 	if (chan_len == 0 || chan_len > RUMOR_CHANNEL_MAX)
 		return 0;
-	return RUMOR_DATAGRAM_MAX - sizeof(struct rumor_hdr) - chan_len -
-			CHAN_ORD_LEN;
+	return RUMOR_DATAGRAM_MAX - sizeof(struct rumor_hdr) -
+			RUMOR_AUTH_LEN - chan_len - CHAN_MSG_FIXED_MAX;
 }
 
 /* True if the channel name (len bytes) names a broadcast channel. */
@@ -291,12 +300,32 @@ struct chan_handoff {
 	/* first above last, or a count out of range. */		\
 	X(CHAN_WIRE_RANGE, "range")					\
 	/* GOSSIP boot 0. */						\
-	X(CHAN_WIRE_BOOT, "boot")
+	X(CHAN_WIRE_BOOT, "boot")					\
+	/* rumor/repl_wire.h's: an ack level out of its range. */	\
+	X(CHAN_WIRE_LEVEL, "level")					\
+	/* A publisher's number out of 1 .. CHAN_SEQ_MAX, or a PUB_ACK	\
+	 * whose number is not its header's seq. */			\
+	X(CHAN_WIRE_NUMBER, "number")					\
+	/* A client id 0 from a node or not 0 from a client; in a	\
+	 * REPLICATE, 0 with a number or not 0 without one. */		\
+	X(CHAN_WIRE_CLIENT, "client")
 
 enum chan_wire_error {
 	CHAN_WIRE_ERRORS(RUMOR_ENUM_VALUE)
 	CHAN_WIRE_ERROR_MAX
 };
+
+/*
+ * A place in an ordered stream, as every fixed part that names one checks
+ * it: the stream not 0 (STREAM), seq 1 .. CHAN_SEQ_MAX (SEQ).
+ */
+static inline enum chan_wire_error
+chan_pos_check(uint64_t stream, uint64_t seq)
+{
+	if (stream == 0)
+		return CHAN_WIRE_STREAM;
+	return seq == 0 || seq > CHAN_SEQ_MAX ? CHAN_WIRE_SEQ : CHAN_WIRE_OK;
+}
 
 const char *chan_wire_error_name(enum chan_wire_error e);
 const char *chan_status_name(enum chan_status s);
@@ -340,6 +369,47 @@ enum chan_wire_error chan_handoff_decode(const uint8_t *buf, size_t len,
 		struct chan_handoff *out);
 size_t chan_handoff_encode(const struct chan_handoff *ho, uint8_t *buf,
 		size_t cap);
+
+/*
+ * The header of a channel datagram and where its body lies, as the
+ * decoders of whole messages share it (chan_msg_decode here, and those of
+ * the types built on these messages: rumor/repl_wire.h). Numbers are in
+ * host order; channel and body point into the decoded buffer.
+ */
+struct chan_hdr {
+	uint8_t type;
+	uint8_t flags;		/* RUMOR_F_KNOWN bits only. */
+	uint8_t hop_limit;
+	uint32_t origin;
+	uint64_t epoch;
+	uint64_t seq;
+	uint64_t channel_hash;
+	const char *channel;
+	size_t channel_len;
+	const uint8_t *body;	/* The payload_len bytes after the name. */
+	size_t body_len;
+};
+
+/*
+ * Decode the header of the datagram at buf (len bytes, the whole UDP
+ * payload) and find its body. Checks, in this order, and the first
+ * failure decides: SHORT, LENGTH (over a datagram), HEADER (magic,
+ * version, a flag outside flags_known, the reserved word), TYPE
+ * (type_ok(type, flags) false), CHANNEL, LENGTH (lengths that do not add
+ * up). It reads nothing beyond len; on error out is partly written.
+ */
+enum chan_wire_error chan_hdr_decode(const uint8_t *buf, size_t len,
+		uint8_t flags_known,
+		bool (*type_ok)(uint8_t type, uint8_t flags),
+		struct chan_hdr *out);
+
+/*
+ * Write h's header (payload_len h->body_len, reserved 0) and its channel
+ * name at buf; the body is the caller's to write after them. It checks
+ * nothing: the caller has checked every field, and that the whole
+ * message fits buf and a datagram. Returns 40 + h->channel_len.
+ */
+size_t chan_hdr_write(const struct chan_hdr *h, uint8_t *buf);
 
 /*
  * A whole channel message (DATA or a channel type), decoded. Numbers are

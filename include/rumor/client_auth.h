@@ -54,10 +54,9 @@
 
 /* RUMOR_F_AUTH and RUMOR_F_CRED are in rumor/wire.h. */
 
-/* The COOKIE type: the first number after the channel types. */
-#define RUMOR_T_COOKIE 17u
-_Static_assert(RUMOR_T_COOKIE == RUMOR_T_MAX,
-		"COOKIE follows HANDOFF, the last type of rumor/wire.h");
+/* The COOKIE type, the first number after the channel types. */
+_Static_assert(RUMOR_T_COOKIE == RUMOR_T_HANDOFF + 1,
+		"COOKIE follows HANDOFF in rumor/wire.h");
 
 #define CLIENT_KEY_LEN 16u	/* Session key (SipHash-2-4). */
 #define CLIENT_SECRET_LEN 16u	/* A node's cookie secret. */

@@ -76,13 +76,28 @@ node_auth_ctr(uint64_t stamp)
 
 /*
  * True for the types that only nodes send each other: they need a block
- * when credentials are configured. DATA needs one when a node sends it
- * (forwarding to an owner), which the caller knows from its source.
+ * when credentials are configured. The channel types from FANOUT to
+ * HANDOFF, and replication's from REPLICATE to REPL_STATE.
  */
 static inline bool
 node_auth_required(uint8_t type)
 {
-	return type >= RUMOR_T_FANOUT && type <= RUMOR_T_HANDOFF;
+	return (type >= RUMOR_T_FANOUT && type <= RUMOR_T_HANDOFF) ||
+			(type >= RUMOR_T_REPLICATE &&
+			type <= RUMOR_T_REPL_STATE);
+}
+
+/*
+ * True for the types that travel both between nodes, with a block, and
+ * between a node and a client, plain: DATA (a client's PUBLISH, which
+ * its entry node forwards to the owner) and PUB_ACK (the owner's answer
+ * to the entry node, which sends it on to the client). The caller knows
+ * from the peer's address which way one goes.
+ */
+static inline bool
+node_auth_if_member(uint8_t type)
+{
+	return type == RUMOR_T_DATA || type == RUMOR_T_PUB_ACK;
 }
 
 /* SipHash-2-4 over a message given in pieces. */

@@ -70,7 +70,8 @@ struct udp_hdr {
  * (stats_table.h), which also names and explains each. The first four
  * are accepted: FRAME_DATA (DATA on an ordered channel), FRAME_ARP,
  * FRAME_CONTROL, and FRAME_CHAN (a channel message, types 3 to 16, or DATA
- * on a broadcast channel, whose fixed part chan_broadcast.c checks); every
+ * on a broadcast channel, whose fixed part chan_broadcast.c checks; or a
+ * COOKIE, which chan_dispatch.c drops as sent to the wrong side); every
  * other one is a drop reason.
  */
 #define FRAME_VERDICT_ENUM(id, name, help) id,
@@ -129,6 +130,21 @@ frame_is_ordered_data(const struct rumor_hdr *h)
 {
 	return h->type == RUMOR_T_DATA &&
 			*rumor_hdr_channel(h) != CHAN_BROADCAST_PREFIX;
+}
+
+/*
+ * True if a checked rumor header is replication's (docs/replication.md):
+ * a type from PUB_ACK to REPL_STATE, or a PUBLISH or SUBSCRIBE with
+ * RUMOR_F_ACK, whose payload a node that does not know the flag would
+ * take for a message. Until the dataplane has those paths it drops them
+ * here (FRAME_REPL), so that none reaches code written for the channel
+ * types alone.
+ */
+static inline int
+frame_is_repl(const struct rumor_hdr *h)
+{
+	return (h->type >= RUMOR_T_PUB_ACK && h->type <= RUMOR_T_REPL_STATE) ||
+			(h->flags & RUMOR_F_ACK) != 0;
 }
 
 /*
@@ -218,6 +234,8 @@ frame_parse(const uint8_t *p, uint32_t len, const struct frame_self *self,
 	default:
 		return FRAME_RUMOR_LENGTH;
 	}
+	if (frame_is_repl((const void *)(p + FRAME_RUMOR_OFF)))
+		return FRAME_REPL;
 	*frame_len = ETH_HDR_LEN + ip_len;
 	return frame_is_ordered_data((const void *)(p + FRAME_RUMOR_OFF)) ?
 			FRAME_DATA : FRAME_CHAN;

@@ -64,11 +64,14 @@
 	X(FRAME_RUMOR_VERSION, "drop_rumor_version",			\
 	  "Dropped: not rumor version 1")				\
 	X(FRAME_RUMOR_TYPE, "drop_rumor_type",				\
-	  "Dropped: unknown type, a flag set, or reserved not 0")	\
+	  "Dropped: unknown type or flag, or reserved not 0")		\
 	X(FRAME_RUMOR_LENGTH, "drop_rumor_length",			\
 	  "Dropped: rumor lengths disagree with the UDP length")	\
 	X(FRAME_RUMOR_CHANNEL, "drop_rumor_channel",			\
-	  "Dropped: channel name empty or over 255 bytes")
+	  "Dropped: channel name empty or over 255 bytes")		\
+	/* Replication's types and flag (frame_is_repl, parse.h). */	\
+	X(FRAME_REPL, "drop_repl_unimplemented",			\
+	  "Dropped: PUB_ACK to REPL_STATE or flag ACK, not built yet")
 
 /* The counters of a forwarding lcore (enum lcore_stat), after the verdicts. */
 #define LCORE_STAT_TABLE(X)						\
@@ -121,7 +124,7 @@
 	X(STAT_CHAN_NOT_SENDER, "drop_chan_not_sender",			\
 	  "Dropped: a member's message naming another as origin")	\
 	X(STAT_CHAN_UNEXPECTED, "drop_chan_unexpected",			\
-	  "Dropped: SUB_ACK, DELIVER or GAP sent to a node")		\
+	  "Dropped: SUB_ACK, DELIVER, GAP or COOKIE sent to a node")	\
 	X(STAT_CHAN_NOT_OWNER, "drop_chan_not_owner",			\
 	  "Dropped: NACK to a node that is not the owner")		\
 	X(STAT_CHAN_NO_AUDIENCE, "drop_chan_no_audience",		\

@@ -12,6 +12,7 @@
 #define RUMOR_WIRE_H
 
 #include <arpa/inet.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -39,8 +40,9 @@
  * sealed layout after the first 4 bytes (rumor/seal.h), so
  * rumor_hdr_check refuses it. Types 3 to 16 are the channel messages:
  * rumor/chan_wire.h gives the fixed part of each, docs/channels.md their
- * meaning. Each type with its name (chan_type_name()), in number order
- * from 1:
+ * meaning. COOKIE (17) is client admission's (rumor/client_auth.h), and
+ * 18 to 22 are replication's (rumor/repl_wire.h, docs/replication.md).
+ * Each type with its name (chan_type_name()), in number order from 1:
  */
 #define RUMOR_TYPES(X)							\
 	/* A message for one channel, routed to its owner. */		\
@@ -74,7 +76,19 @@
 	/* New owner to old owner: hand the channel over. */		\
 	X(RUMOR_T_HANDOFF_REQ, "HANDOFF_REQ")				\
 	/* Old owner to new owner: the channel's state. */		\
-	X(RUMOR_T_HANDOFF, "HANDOFF")
+	X(RUMOR_T_HANDOFF, "HANDOFF")					\
+	/* Node to client: prove the address (client_auth.h). */	\
+	X(RUMOR_T_COOKIE, "COOKIE")					\
+	/* Owner to entry node, and on to the client: PUBLISH acked. */	\
+	X(RUMOR_T_PUB_ACK, "PUB_ACK")					\
+	/* Owner to replica: a stamped message to hold. */		\
+	X(RUMOR_T_REPLICATE, "REPLICATE")				\
+	/* Replica to owner: how far it holds the stream. */		\
+	X(RUMOR_T_REPL_ACK, "REPL_ACK")					\
+	/* New owner to the replicas before: their state. */		\
+	X(RUMOR_T_REPL_SYNC, "REPL_SYNC")				\
+	/* Replica to new owner: its answer. */				\
+	X(RUMOR_T_REPL_STATE, "REPL_STATE")
 
 enum rumor_type {
 	RUMOR_T_NONE = 0,	/* No message has type 0. */
@@ -83,7 +97,9 @@ enum rumor_type {
 };
 
 _Static_assert(RUMOR_T_DATA == 1 && RUMOR_T_CONTROL == 2 &&
-		RUMOR_T_SUBSCRIBE == 3 && RUMOR_T_HANDOFF == 16,
+		RUMOR_T_SUBSCRIBE == 3 && RUMOR_T_HANDOFF == 16 &&
+		RUMOR_T_COOKIE == 17 && RUMOR_T_PUB_ACK == 18 &&
+		RUMOR_T_REPL_STATE == 22 && RUMOR_T_MAX == 23,
 		"type numbers are the wire's");
 
 /* Offset of the type byte, the same in every rumor datagram. */
@@ -104,11 +120,28 @@ _Static_assert(RUMOR_T_DATA == 1 && RUMOR_T_CONTROL == 2 &&
  */
 #define RUMOR_F_CRED 0x02u
 /*
- * Flags a message in the plain format may carry (none): what
- * rumor_msg_encode writes and chan_msg_decode reads. rumor_hdr_check
- * accepts these and RUMOR_F_AUTH.
+ * A PUBLISH that asks for a PUB_ACK (its payload starts with the 40-byte
+ * ack request), or a SUBSCRIBE that resumes a stream (its fixed part
+ * grows to 24 bytes): rumor/repl_wire.h. No other type carries it.
  */
-#define RUMOR_F_KNOWN 0x00u
+#define RUMOR_F_ACK 0x04u
+/*
+ * Flags a message in the plain format may carry, each on the types
+ * rumor_flags_ok allows it: what rumor_msg_encode writes, and what
+ * rumor_hdr_check accepts besides RUMOR_F_AUTH. chan_msg_decode reads
+ * the messages without a flag, repl_msg_decode those with RUMOR_F_ACK.
+ */
+#define RUMOR_F_KNOWN RUMOR_F_ACK
+
+/* True if a plain message of this type may carry these flags. */
+static inline bool
+rumor_flags_ok(uint8_t type, uint8_t flags)
+{
+	if ((flags & ~RUMOR_F_KNOWN) != 0)
+		return false;
+	return (flags & RUMOR_F_ACK) == 0 || type == RUMOR_T_DATA ||
+			type == RUMOR_T_SUBSCRIBE;
+}
 
 /*
  * The fixed header (40 bytes), followed by the auth block if RUMOR_F_AUTH
@@ -171,7 +204,7 @@ rumor_hdr_check(const void *buf, size_t len)
 		return RUMOR_HDR_VERSION;
 	if (h->type == 0 || h->type >= RUMOR_T_MAX ||
 			h->type == RUMOR_T_CONTROL ||
-			(h->flags & ~(RUMOR_F_KNOWN | RUMOR_F_AUTH)) != 0 ||
+			!rumor_flags_ok(h->type, h->flags & ~RUMOR_F_AUTH) ||
 			h->reserved != 0)
 		return RUMOR_HDR_TYPE;
 	chan = ntohs(h->channel_len);
@@ -215,7 +248,8 @@ rumor_msg_encode(void *buf, size_t cap, const struct rumor_msg *m)
 	if (m->channel_len == 0 || m->channel_len > RUMOR_CHANNEL_MAX ||
 			m->payload_len > RUMOR_DATAGRAM_MAX ||
 			m->type == 0 || m->type >= RUMOR_T_MAX ||
-			m->type == RUMOR_T_CONTROL || (m->flags & ~RUMOR_F_KNOWN) != 0)
+			m->type == RUMOR_T_CONTROL ||
+			!rumor_flags_ok(m->type, m->flags))
 		return 0;
 	total = sizeof(h) + m->channel_len + m->payload_len;
 	if (total > RUMOR_DATAGRAM_MAX || total > cap)

@@ -34,6 +34,11 @@
 
 /* A bench message starts with its latency stamp (rumor/latency.h). */
 #define BENCH_SAMPLES_MAX 20000000u	/* Latencies kept for percentiles. */
+/*
+ * The largest --size: below chan_payload_max() of every bench channel name
+ * ("bench-PID-N", at most 18 bytes: 1,358).
+ */
+#define BENCH_SIZE_MAX 1344u
 
 static volatile sig_atomic_t cli_stop;
 
@@ -164,7 +169,7 @@ cli_range(int opt)
 	case 'C':
 		return ": 1 to 1024";
 	case 's':
-		return ": 20 to 1400 bytes";
+		return ": 20 to 1344 bytes";
 	default:
 		return "";
 	}
@@ -207,7 +212,7 @@ cli_parse(const char *cmd, int argc, char **argv,
 					&co->channels);
 			break;
 		case 's':
-			bad = cli_args_u64(optarg, LAT_STAMP_LEN, 1400,
+			bad = cli_args_u64(optarg, LAT_STAMP_LEN, BENCH_SIZE_MAX,
 					&co->size);
 			break;
 		case 'l':
@@ -511,7 +516,7 @@ pub_usage(FILE *f)
 "usage: rumor pub --node ADDR:PORT [options] CHANNEL MESSAGE\n"
 "Publish MESSAGE to CHANNEL through the node: once, or with --count N\n"
 "times as \"MESSAGE 1\" to \"MESSAGE N\", at --rate a second. A message\n"
-"is at most 1416 bytes less the channel name's length.\n"
+"is at most 1376 bytes less the channel name's length.\n"
 "  --node ADDR:PORT  the node's service address (IPv4)\n"
 "  --bind ADDR[:PORT] local address of the socket (default: any)\n"
 "  --token TOKEN     the client token (rumorctl token issue), or @FILE;\n"
@@ -625,7 +630,7 @@ bench_usage(FILE *f)
 "  --rate R          messages a second\n"
 "  --duration S      seconds of publishing (fractions allowed)\n"
 "  --channels N      channels, bench-PID-0 .. bench-PID-(N-1) (default 1)\n"
-"  --size B          bytes a message, %u to 1400 (default 64)\n"
+"  --size B          bytes a message, %u to 1344 (default 64)\n"
 "The last line: bench: sent=.. delivered=.. rate=.. p50_us=.. p90_us=..\n"
 "p99_us=.. max_us=.. lost=.. duplicates=..\n"
 "Exit status: 0, or 1 if the node did not answer or is unreachable, 2 for\n"

@@ -17,6 +17,7 @@
 #include "rumor/chan_wire.h"
 #include "rumor/ring.h"
 #include "rumor/wire.h"
+#include "wire_part.h"
 
 /* Offsets of the fields of the fixed parts. */
 enum chan_off {
@@ -49,8 +50,9 @@ _Static_assert(CHAN_OFF_ACK_LIMIT + 4 == CHAN_ACK_LEN, "ack layout");
 _Static_assert(CHAN_OFF_IACK_STREAM + CHAN_OFF_POS_SEQ + 8 == CHAN_IACK_LEN,
 		"interest ack layout");
 _Static_assert(CHAN_OFF_GOSSIP_BOOT + 8 == CHAN_GOSSIP_LEN, "gossip layout");
-_Static_assert(CHAN_ORD_LEN >= CHAN_GOSSIP_LEN,
-		"DELIVER has the largest fixed part of those with a message");
+_Static_assert(CHAN_ORD_LEN <= CHAN_MSG_FIXED_MAX &&
+		CHAN_GOSSIP_LEN <= CHAN_MSG_FIXED_MAX,
+		"chan_payload_max leaves room for each fixed part");
 _Static_assert(CHAN_OFF_POS_SEQ + 8 == CHAN_ORD_LEN, "ordered layout");
 _Static_assert(CHAN_OFF_RANGE_LAST + 8 == CHAN_RANGE_LEN, "range layout");
 _Static_assert(CHAN_OFF_NACK_RSV + 4 == CHAN_NACK_LEN, "nack layout");
@@ -60,29 +62,20 @@ _Static_assert(CHAN_HANDOFF_LEN + CHAN_HANDOFF_NODES_MAX *
 		sizeof(struct rumor_hdr) <= RUMOR_DATAGRAM_MAX,
 		"a whole HANDOFF fits one datagram");
 _Static_assert(RUMOR_T_CHAN_FIRST == RUMOR_T_CONTROL + 1 &&
-		RUMOR_T_HANDOFF + 1 == RUMOR_T_CHAN_MAX,
-		"channel types follow DATA and CONTROL and end the types");
+		RUMOR_T_HANDOFF + 1 == RUMOR_T_CHAN_MAX &&
+		RUMOR_T_CHAN_MAX == RUMOR_T_COOKIE,
+		"channel types follow DATA and CONTROL, and COOKIE them");
 
 RUMOR_ENUM_NAME_FN(chan_wire_error_name, enum chan_wire_error,
 		CHAN_WIRE_ERRORS, CHAN_WIRE_ERROR_MAX, "?")
 RUMOR_ENUM_NAME_FN(chan_status_name, enum chan_status, CHAN_STATUSES,
 		CHAN_ST_MAX, "?")
-RUMOR_ENUM_NAME_FN(chan_type_name, uint8_t, RUMOR_TYPES, RUMOR_T_CHAN_MAX,
-		"?")
+RUMOR_ENUM_NAME_FN(chan_type_name, uint8_t, RUMOR_TYPES, RUMOR_T_MAX, "?")
 
 /*
  * Field checks, shared by each decoder (on what it read) and encoder (on
  * what it was given), so that the two cannot disagree.
  */
-
-/* A place in an ordered stream: the stream not 0, seq 1 .. CHAN_SEQ_MAX. */
-static inline enum chan_wire_error
-chan_pos_check(uint64_t stream, uint64_t seq)
-{
-	if (stream == 0)
-		return CHAN_WIRE_STREAM;
-	return seq == 0 || seq > CHAN_SEQ_MAX ? CHAN_WIRE_SEQ : CHAN_WIRE_OK;
-}
 
 static enum chan_wire_error
 chan_lease_check(const struct chan_lease *l)
@@ -251,38 +244,11 @@ chan_nack_write(const struct chan_nack *n, uint8_t *buf)
 	rumor_put32(buf + CHAN_OFF_NACK_RSV, 0);
 }
 
-/*
- * The codec of a fixed part P that has no variant: chan_P_decode and
- * chan_P_encode of rumor/chan_wire.h for the part of LEN bytes, a
- * message after it when TAIL is true. Its own code is chan_P_read,
- * chan_P_write and chan_P_check above; this is the rest, the same for
- * each.
- */
-#define CHAN_PART_CODEC(P, LEN, TAIL)					\
-enum chan_wire_error							\
-chan_##P##_decode(const uint8_t *buf, size_t len, struct chan_##P *out)	\
-{									\
-	enum chan_wire_error e;						\
-									\
-	if (TAIL ? len < (LEN) : len != (LEN))				\
-		return CHAN_WIRE_LENGTH;				\
-	e = chan_##P##_read(buf, out);					\
-	return e != CHAN_WIRE_OK ? e : chan_##P##_check(out);		\
-}									\
-									\
-size_t									\
-chan_##P##_encode(const struct chan_##P *in, uint8_t *buf, size_t cap)	\
-{									\
-	if (chan_##P##_check(in) != CHAN_WIRE_OK || cap < (LEN))	\
-		return 0;						\
-	chan_##P##_write(in, buf);					\
-	return (LEN);							\
-}
-
-CHAN_PART_CODEC(lease, CHAN_LEASE_LEN, false)
-CHAN_PART_CODEC(gossip, CHAN_GOSSIP_LEN, true)
-CHAN_PART_CODEC(range, CHAN_RANGE_LEN, false)
-CHAN_PART_CODEC(nack, CHAN_NACK_LEN, false)
+/* The codecs of the parts that have no variant (wire_part.h). */
+WIRE_PART_CODEC(chan, lease, CHAN_LEASE_LEN, false)
+WIRE_PART_CODEC(chan, gossip, CHAN_GOSSIP_LEN, true)
+WIRE_PART_CODEC(chan, range, CHAN_RANGE_LEN, false)
+WIRE_PART_CODEC(chan, nack, CHAN_NACK_LEN, false)
 
 /* An ack's layout depends on its type: INTEREST_ACK adds the stream. */
 enum chan_wire_error
@@ -512,32 +478,33 @@ chan_body_decode(const uint8_t *body, size_t len, bool broadcast,
 }
 
 enum chan_wire_error
-chan_msg_decode(const uint8_t *buf, size_t len, struct chan_msg *out)
+chan_hdr_decode(const uint8_t *buf, size_t len, uint8_t flags_known,
+		bool (*type_ok)(uint8_t type, uint8_t flags),
+		struct chan_hdr *out)
 {
-	const struct rumor_hdr *h = (const void *)buf;
-	const uint8_t *body;
-	size_t chan, body_len, fixed;
-	enum chan_wire_error e;
-	bool broadcast;
+	const size_t hdr = sizeof(struct rumor_hdr);
+	size_t chan;
 
-	if (len < sizeof(*h))
+	if (len < hdr)
 		return CHAN_WIRE_SHORT;
 	if (len > RUMOR_DATAGRAM_MAX)
 		return CHAN_WIRE_LENGTH;
 	/* From here on the header may be read, through memcpy only. */
+	out->flags = buf[offsetof(struct rumor_hdr, flags)];
 	if (rumor_get16(buf) != RUMOR_MAGIC || buf[2] != RUMOR_VERSION ||
-			(buf[4] & ~RUMOR_F_KNOWN) != 0 ||
+			(out->flags & ~flags_known) != 0 ||
 			rumor_get16(buf + offsetof(struct rumor_hdr,
 			reserved)) != 0)
 		return CHAN_WIRE_HEADER;
 	out->type = buf[RUMOR_TYPE_OFF];
-	if (!chan_type_valid(out->type))
+	if (!type_ok(out->type, out->flags))
 		return CHAN_WIRE_TYPE;
 	chan = rumor_get16(buf + offsetof(struct rumor_hdr, channel_len));
-	body_len = rumor_get16(buf + offsetof(struct rumor_hdr, payload_len));
+	out->body_len = rumor_get16(buf + offsetof(struct rumor_hdr,
+			payload_len));
 	if (chan == 0 || chan > RUMOR_CHANNEL_MAX)
 		return CHAN_WIRE_CHANNEL;
-	if (sizeof(*h) + chan + body_len != len)
+	if (hdr + chan + out->body_len != len)
 		return CHAN_WIRE_LENGTH;
 	/* From here on the channel name and the body may be read. */
 	out->hop_limit = buf[offsetof(struct rumor_hdr, hop_limit)];
@@ -546,10 +513,64 @@ chan_msg_decode(const uint8_t *buf, size_t len, struct chan_msg *out)
 	out->seq = rumor_get64(buf + offsetof(struct rumor_hdr, seq));
 	out->channel_hash = rumor_get64(buf +
 			offsetof(struct rumor_hdr, channel_hash));
-	out->channel = (const char *)buf + sizeof(*h);
+	out->channel = (const char *)buf + hdr;
 	out->channel_len = chan;
-	body = buf + sizeof(*h) + chan;
-	broadcast = chan_is_broadcast(out->channel, chan);
+	out->body = buf + hdr + chan;
+	return CHAN_WIRE_OK;
+}
+
+size_t
+chan_hdr_write(const struct chan_hdr *h, uint8_t *buf)
+{
+	rumor_put16(buf, RUMOR_MAGIC);
+	buf[2] = RUMOR_VERSION;
+	buf[RUMOR_TYPE_OFF] = h->type;
+	buf[offsetof(struct rumor_hdr, flags)] = h->flags;
+	buf[offsetof(struct rumor_hdr, hop_limit)] = h->hop_limit;
+	rumor_put16(buf + offsetof(struct rumor_hdr, channel_len),
+			(uint16_t)h->channel_len);
+	rumor_put32(buf + offsetof(struct rumor_hdr, origin), h->origin);
+	rumor_put16(buf + offsetof(struct rumor_hdr, payload_len),
+			(uint16_t)h->body_len);
+	rumor_put16(buf + offsetof(struct rumor_hdr, reserved), 0);
+	rumor_put64(buf + offsetof(struct rumor_hdr, epoch), h->epoch);
+	rumor_put64(buf + offsetof(struct rumor_hdr, seq), h->seq);
+	rumor_put64(buf + offsetof(struct rumor_hdr, channel_hash),
+			h->channel_hash);
+	memcpy(buf + sizeof(struct rumor_hdr), h->channel, h->channel_len);
+	return sizeof(struct rumor_hdr) + h->channel_len;
+}
+
+/*
+ * chan_msg_decode's types: DATA and the channel types, without a flag
+ * (chan_hdr_decode lets none through: RUMOR_F_ACK's are repl_wire.h's).
+ */
+static bool
+chan_type_ok(uint8_t type, uint8_t flags)
+{
+	return flags == 0 && chan_type_valid(type);
+}
+
+enum chan_wire_error
+chan_msg_decode(const uint8_t *buf, size_t len, struct chan_msg *out)
+{
+	struct chan_hdr h;
+	size_t fixed;
+	enum chan_wire_error e;
+	bool broadcast;
+
+	e = chan_hdr_decode(buf, len, 0, chan_type_ok, &h);
+	if (e != CHAN_WIRE_OK)
+		return e;
+	out->type = h.type;
+	out->hop_limit = h.hop_limit;
+	out->origin = h.origin;
+	out->epoch = h.epoch;
+	out->seq = h.seq;
+	out->channel_hash = h.channel_hash;
+	out->channel = h.channel;
+	out->channel_len = h.channel_len;
+	broadcast = chan_is_broadcast(out->channel, h.channel_len);
 
 	e = chan_origin_check(out->type, out->origin);
 	if (e != CHAN_WIRE_OK)
@@ -557,16 +578,16 @@ chan_msg_decode(const uint8_t *buf, size_t len, struct chan_msg *out)
 	e = chan_kind_check(out->type, broadcast);
 	if (e != CHAN_WIRE_OK)
 		return e;
-	e = chan_body_decode(body, body_len, broadcast, out);
+	e = chan_body_decode(h.body, h.body_len, broadcast, out);
 	if (e != CHAN_WIRE_OK)
 		return e;
 	out->payload = NULL;
 	out->payload_len = 0;
 	if (chan_has_payload(out->type)) {
 		fixed = chan_fixed_len(out->type);
-		out->payload = body + fixed;
-		out->payload_len = body_len - fixed;
-		if (out->payload_len > chan_payload_max(chan))
+		out->payload = h.body + fixed;
+		out->payload_len = h.body_len - fixed;
+		if (out->payload_len > chan_payload_max(h.channel_len))
 			return CHAN_WIRE_LENGTH;
 	}
 	return CHAN_WIRE_OK;
@@ -637,6 +658,7 @@ size_t
 chan_msg_encode(const struct chan_msg *m, uint8_t *buf, size_t cap)
 {
 	size_t fixed, payload, total;
+	struct chan_hdr h;
 	bool broadcast;
 	uint8_t *p;
 
@@ -660,24 +682,11 @@ chan_msg_encode(const struct chan_msg *m, uint8_t *buf, size_t cap)
 	if (total > RUMOR_DATAGRAM_MAX || total > cap)
 		return 0;
 
-	rumor_put16(buf, RUMOR_MAGIC);
-	buf[2] = RUMOR_VERSION;
-	buf[RUMOR_TYPE_OFF] = m->type;
-	buf[offsetof(struct rumor_hdr, flags)] = 0;
-	buf[offsetof(struct rumor_hdr, hop_limit)] = m->hop_limit;
-	rumor_put16(buf + offsetof(struct rumor_hdr, channel_len),
-			(uint16_t)m->channel_len);
-	rumor_put32(buf + offsetof(struct rumor_hdr, origin), m->origin);
-	rumor_put16(buf + offsetof(struct rumor_hdr, payload_len),
-			(uint16_t)(fixed + payload));
-	rumor_put16(buf + offsetof(struct rumor_hdr, reserved), 0);
-	rumor_put64(buf + offsetof(struct rumor_hdr, epoch), m->epoch);
-	rumor_put64(buf + offsetof(struct rumor_hdr, seq), m->seq);
-	rumor_put64(buf + offsetof(struct rumor_hdr, channel_hash),
-			m->channel_hash);
-	p = buf + sizeof(struct rumor_hdr);
-	memcpy(p, m->channel, m->channel_len);
-	p += m->channel_len;
+	h = (struct chan_hdr){ .type = m->type, .hop_limit = m->hop_limit,
+		.origin = m->origin, .epoch = m->epoch, .seq = m->seq,
+		.channel_hash = m->channel_hash, .channel = m->channel,
+		.channel_len = m->channel_len, .body_len = fixed + payload };
+	p = buf + chan_hdr_write(&h, buf);
 	if (fixed > 0 && chan_body_encode(m, broadcast, p, fixed) != fixed)
 		return 0;	/* Not reached: checked above. */
 	if (payload > 0)

@@ -118,6 +118,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK((v == FRAME_DATA) == (h->type == RUMOR_T_DATA &&
 				p[FRAME_RUMOR_OFF + sizeof(*h) +
 				rumor_hdr_auth_len(h)] != '@'));
+		/* Replication's types and flag never get this far. */
+		FUZZ_CHECK(h->type <= RUMOR_T_COOKIE &&
+				(h->flags & RUMOR_F_ACK) == 0);
 
 		/* Read what the forwarder reads. */
 		chan = (const uint8_t *)rumor_hdr_channel(h);

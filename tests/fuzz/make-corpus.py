@@ -224,6 +224,8 @@ SEEDS = {
         "arp-request": arp(),
         "vlan": eth(b"\x00\x05\x08\x00" + ipv4_udp(rumor()), 0x8100),
         "short": eth(b"\x45\x00"),
+        "repl-ack-flag": eth(ipv4_udp(rumor(flags=4))),
+        "repl-type": eth(ipv4_udp(rumor(mtype=21, payload=b""))),
     },
     "fuzz_arp": {
         "request": arp(),
@@ -241,6 +243,8 @@ SEEDS = {
         "long-channel": rumor(b"c" * 255, b"p" * 16),
         "bad-version": rumor(version=2),
         "bad-flags": rumor(flags=0x80),
+        "ack-flag": rumor(flags=4),
+        "ack-flag-wrong-type": rumor(mtype=8, flags=4),
         "bad-lengths": rumor(payload_len=4),
         "channel-0": rumor(b"", b"xyz"),
         "short": rumor()[:39],
@@ -425,6 +429,84 @@ SEEDS["fuzz_chan_wire"] = {
         nodes=tuple((i + 1, 1000 + i) for i in range(128))), origin=3),
     "bad-handoff-count": chan(16, chan_handoff(count=3), origin=3),
     "part-handoff": chan_handoff(),
+}
+
+
+# Replication's messages (include/rumor/repl_wire.h, docs/replication.md).
+def repl(mtype, body=b"", flags=0, origin=3, seq=42, channel=b"news",
+         chan_len=None, body_len=None):
+    """A replication message: the rumor header, the name, then body."""
+    return struct.pack(
+        "!HBBBBHIHHQQQ", 0x524D, 1, mtype, flags, 8,
+        len(channel) if chan_len is None else chan_len, origin,
+        len(body) if body_len is None else body_len, 0, 1, seq,
+        0xCEA6A9C08EAD0124) + channel + body
+
+
+def repl_req(client=0, number=1, level=2, reserved=0):
+    return struct.pack("!QQB", client, number, level) + bytes(22) + \
+        struct.pack("!B", reserved)
+
+
+def repl_pub_ack(client=0, number=42, stream=0x5EED, seq=5, status=0,
+                 level=2, held=2, reserved=0):
+    return struct.pack("!QQQQBBHI", client, number, stream, seq, status,
+                       level, reserved, held)
+
+
+def repl_replicate(stream=0x5EED, seq=5, client=0x8000000A00000102,
+                   number=1, committed=4, msg=b"hello"):
+    return struct.pack("!QQQQQ", stream, seq, client, number,
+                       committed) + msg
+
+
+def repl_ack(stream=0x5EED, held=5, status=0, reserved=0):
+    return struct.pack("!QQB", stream, held, status) + bytes(6) + \
+        struct.pack("!B", reserved)
+
+
+def repl_state(stream=0x5EED, held=9, first=3, committed=7):
+    return struct.pack("!QQQQ", stream, held, first, committed)
+
+
+def repl_resume(ms=30000, stream=0x5EED, seq=5, reserved=0):
+    return struct.pack("!IIQQ", ms, reserved, stream, seq)
+
+
+SEEDS["fuzz_repl_wire"] = {
+    "publish": repl(1, repl_req() + b"hello", flags=4, origin=0),
+    "publish-forwarded": repl(1, repl_req(client=0x8000000A00000102) +
+                              b"hello", flags=4, origin=7),
+    "resume": repl(3, repl_resume(), flags=4, origin=0, seq=1),
+    "pub-ack": repl(18, repl_pub_ack(), origin=1),
+    "pub-ack-refused": repl(18, repl_pub_ack(stream=0, seq=0, status=2,
+                                             level=0, held=0), origin=1),
+    "replicate": repl(19, repl_replicate()),
+    "replicate-plain": repl(19, repl_replicate(client=0, number=0)),
+    "repl-ack": repl(20, repl_ack(), origin=4),
+    "repl-ack-stale": repl(20, repl_ack(status=2), origin=4),
+    "repl-sync": repl(21, origin=5, seq=9),
+    "repl-state": repl(22, repl_state(), origin=4, seq=9),
+    "repl-state-none": repl(22, repl_state(0, 0, 0, 0), origin=4, seq=9),
+    "long-channel": repl(19, repl_replicate(), channel=b"c" * 255),
+    "bad-flag": repl(19, repl_replicate(), flags=4),
+    "bad-no-flag": repl(1, repl_req() + b"hello", origin=0),
+    "bad-origin": repl(3, repl_resume(), flags=4, origin=2),
+    "bad-kind": repl(21, channel=b"@news"),
+    "bad-client": repl(1, repl_req(client=5) + b"x", flags=4, origin=0),
+    "bad-level": repl(1, repl_req(level=4) + b"x", flags=4, origin=0),
+    "bad-reserved": repl(20, repl_ack(reserved=1), origin=4),
+    "bad-committed": repl(19, repl_replicate(committed=5)),
+    "bad-number": repl(18, repl_pub_ack(number=41), origin=1),
+    "bad-state": repl(22, repl_state(first=10), origin=4),
+    "bad-length": repl(20, repl_ack(), origin=4, body_len=23),
+    "short": repl(21)[:39],
+    "part-req": repl_req(),
+    "part-pub-ack": repl_pub_ack(),
+    "part-replicate": repl_replicate(),
+    "part-ack": repl_ack(),
+    "part-state": repl_state(),
+    "part-resume": repl_resume(),
 }
 
 

@@ -191,7 +191,7 @@ specs+=("$vo FANOUT $victim 1" "$vo FANOUT $victim 0x4000000000000000"
 for lane in 0 1 2 3; do
 	specs+=("3 GOSSIP @bd 0xffffffffffffffff 10 $lane")
 done
-# @bd carries up to 1,472 - 40 - 3 - 16 = 1,413 bytes; the datagram
+# @bd carries up to 1,472 - 40 - 3 - 40 = 1,389 bytes; the datagram
 # still fits (40 + 3 + 8 + 1,418 <= 1,472).
 specs+=("3 GOSSIP @bd 1 1418 0")
 specs+=("2 FANOUT bd-0 1 badhash")

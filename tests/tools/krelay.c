@@ -66,7 +66,8 @@ usage(FILE *f)
 "  --to ADDR:PORT       gen, relay: where datagrams go\n"
 "  --bind ADDR:PORT     gen: local address (default: any)\n"
 "  --channel NAME       gen, sink --subscribe: the channel (default ch-0)\n"
-"  --size B             gen: message bytes, %u to 1400 (default 64)\n"
+"  --size B             gen: message bytes, %u to 1376 less the channel's\n"
+"                       length (default 64)\n"
 "  --rate R             gen: messages a second (default 0: at once)\n"
 "  --duration S         run S seconds (fractions allowed; default 5)\n"
 "  --subscribe ADDR:PORT sink: SUBSCRIBE to the channel at this node\n"
@@ -532,7 +533,8 @@ main(int argc, char **argv)
 		}
 	}
 	if (strlen(chan) == 0 || strlen(chan) > 64 || size < LAT_STAMP_LEN ||
-			size > 1400 || secs <= 0 || rate < 0 ||
+			size > chan_payload_max(strlen(chan)) || secs <= 0 ||
+			rate < 0 ||
 			probe_secs < 0 || (has_probe && rate <= 0)) {
 		usage(stderr);
 		return 2;

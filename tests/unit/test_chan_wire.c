@@ -393,8 +393,11 @@ test_layout(void)
 
 	/* The example channel hash is the one of docs/protocol.md. */
 	CHECK_EQ(ring_channel_hash("news", 4), NEWS_HASH);
-	CHECK_EQ(chan_payload_max(4), 1472 - 40 - 4 - 16);
-	CHECK_EQ(chan_payload_max(RUMOR_CHANNEL_MAX), 1161);
+	/* Room for an auth block and the largest fixed part, 40 bytes. */
+	CHECK_EQ(chan_payload_max(4), 1472 - 40 - 16 - 4 - 40);
+	CHECK_EQ(chan_payload_max(4), 1372);
+	CHECK_EQ(chan_payload_max(1), 1375);
+	CHECK_EQ(chan_payload_max(RUMOR_CHANNEL_MAX), 1121);
 	CHECK_EQ(chan_payload_max(0), 0);
 	CHECK_EQ(chan_payload_max(RUMOR_CHANNEL_MAX + 1), 0);
 	CHECK(chan_is_broadcast("@a", 2));
@@ -761,8 +764,9 @@ test_fixed_lengths(void)
 
 			CHECK_EQ(len, msg_len(&m));
 			/*
-			 * Grow the message by one byte: over the maximum for
-			 * DATA, over a datagram for the others.
+			 * Grow the message by one byte: over the maximum, in
+			 * a datagram that still fits (the maximum leaves room
+			 * for a 40-byte fixed part).
 			 */
 			over = test_alloc_exact(len + 1);
 			memcpy(over, buf, len);
@@ -920,6 +924,9 @@ test_header_errors(void)
 	CHECK_BYTE(3, RUMOR_T_CONTROL, CHAN_WIRE_TYPE);
 	CHECK_BYTE(3, RUMOR_T_CHAN_MAX, CHAN_WIRE_TYPE);
 	CHECK_BYTE(3, 0xff, CHAN_WIRE_TYPE);
+	/* COOKIE and replication's types have codecs of their own. */
+	for (unsigned t = RUMOR_T_COOKIE; t < RUMOR_T_MAX; t++)
+		CHECK_BYTE(3, (uint8_t)t, CHAN_WIRE_TYPE);
 	/* CHANNEL: empty, or over 255 (with lengths that add up). */
 	{
 		uint8_t *bad = test_alloc_exact(len);
@@ -1858,16 +1865,24 @@ test_names(void)
 		CHECK(strcmp(chan_type_name(all_types[t]), "?") != 0);
 	CHECK(strcmp(chan_type_name(RUMOR_T_DATA), "PUBLISH") == 0);
 	CHECK(strcmp(chan_type_name(0), "?") == 0);
-	CHECK(strcmp(chan_type_name(RUMOR_T_CHAN_MAX), "?") == 0);
+	CHECK(strcmp(chan_type_name(RUMOR_T_MAX), "?") == 0);
 	CHECK(strcmp(chan_type_name(0xff), "?") == 0);
+	/* The types after the channel types have names too. */
+	CHECK(strcmp(chan_type_name(RUMOR_T_CHAN_MAX), "COOKIE") == 0);
+	CHECK(strcmp(chan_type_name(RUMOR_T_PUB_ACK), "PUB_ACK") == 0);
+	CHECK(strcmp(chan_type_name(RUMOR_T_REPL_STATE), "REPL_STATE") == 0);
 
-	/* The numbers are the documented ones, and end wire.h's types. */
+	/*
+	 * The numbers are the documented ones; COOKIE (17) and
+	 * replication's (18 to 22) follow the channel types.
+	 */
 	CHECK_EQ(RUMOR_T_SUBSCRIBE, 3);
 	CHECK_EQ(RUMOR_T_GOSSIP, 14);
 	CHECK_EQ(RUMOR_T_HANDOFF_REQ, 15);
 	CHECK_EQ(RUMOR_T_HANDOFF, 16);
-	CHECK_EQ(RUMOR_T_MAX, 17);
-	CHECK_EQ(RUMOR_T_CHAN_MAX, RUMOR_T_MAX);
+	CHECK_EQ(RUMOR_T_CHAN_MAX, 17);
+	CHECK_EQ(RUMOR_T_COOKIE, RUMOR_T_CHAN_MAX);
+	CHECK_EQ(RUMOR_T_MAX, 23);
 	CHECK_EQ(N_TYPES, RUMOR_T_CHAN_MAX - RUMOR_T_CHAN_FIRST + 1);
 	CHECK(strcmp(chan_type_name(RUMOR_T_HANDOFF_REQ), "HANDOFF_REQ") ==
 			0);

@@ -250,15 +250,32 @@ test_window(void)
 	CHECK_EQ(node_auth_lane(node_auth_stamp(255, UINT64_MAX)), 255);
 }
 
+/*
+ * The node-to-node types need a block; DATA and PUB_ACK need one only
+ * between nodes; what clients send or get never does.
+ */
 static void
 test_required(void)
 {
-	for (unsigned t = 0; t < RUMOR_T_MAX; t++)
+	for (unsigned t = 0; t <= 0xff; t++) {
 		CHECK_EQ(node_auth_required((uint8_t)t),
-				t >= RUMOR_T_FANOUT && t <= RUMOR_T_HANDOFF);
+				(t >= RUMOR_T_FANOUT && t <= RUMOR_T_HANDOFF) ||
+				(t >= RUMOR_T_REPLICATE &&
+				t <= RUMOR_T_REPL_STATE));
+		CHECK_EQ(node_auth_if_member((uint8_t)t),
+				t == RUMOR_T_DATA || t == RUMOR_T_PUB_ACK);
+		CHECK(!(node_auth_required((uint8_t)t) &&
+				node_auth_if_member((uint8_t)t)));
+	}
 	CHECK(!node_auth_required(RUMOR_T_DATA));
 	CHECK(!node_auth_required(RUMOR_T_DELIVER));
 	CHECK(!node_auth_required(RUMOR_T_SUBSCRIBE));
+	CHECK(!node_auth_required(RUMOR_T_COOKIE));
+	CHECK(!node_auth_required(RUMOR_T_PUB_ACK));
+	CHECK(node_auth_required(RUMOR_T_REPLICATE));
+	CHECK(node_auth_required(RUMOR_T_REPL_ACK));
+	CHECK(node_auth_required(RUMOR_T_REPL_SYNC));
+	CHECK(node_auth_required(RUMOR_T_REPL_STATE));
 }
 
 static const struct test_section sections[] = {

@@ -398,10 +398,28 @@ test_verdicts(void)
 	/* Channel messages, and DATA on a broadcast channel. */
 	len = frame_build(good, 14, 24);
 	memcpy(f, good, len);
-	for (unsigned t = RUMOR_T_SUBSCRIBE; t < RUMOR_T_MAX; t++) {
+	for (unsigned t = RUMOR_T_SUBSCRIBE; t <= RUMOR_T_COOKIE; t++) {
 		f[FRAME_RUMOR_OFF + 3] = (uint8_t)t;
 		EXPECT(f, len, FRAME_CHAN);
 	}
+	/*
+	 * Replication's types, and the ACK flag where it is known, are
+	 * dropped at the door until the dataplane has their paths; the
+	 * flag elsewhere is an unknown one.
+	 */
+	for (unsigned t = RUMOR_T_PUB_ACK; t < RUMOR_T_MAX; t++) {
+		f[FRAME_RUMOR_OFF + 3] = (uint8_t)t;
+		EXPECT(f, len, FRAME_REPL);
+	}
+	for (unsigned t = RUMOR_T_DATA; t < RUMOR_T_MAX; t++) {
+		if (t == RUMOR_T_CONTROL)
+			continue;
+		f[FRAME_RUMOR_OFF + 3] = (uint8_t)t;
+		f[FRAME_RUMOR_OFF + 4] = RUMOR_F_ACK;
+		EXPECT(f, len, t == RUMOR_T_DATA || t == RUMOR_T_SUBSCRIBE ?
+				FRAME_REPL : FRAME_RUMOR_TYPE);
+	}
+	f[FRAME_RUMOR_OFF + 4] = 0;
 	f[FRAME_RUMOR_OFF + 3] = RUMOR_T_DATA;
 	EXPECT(f, len, FRAME_DATA);
 	f[FRAME_RUMOR_OFF + 40] = CHAN_BROADCAST_PREFIX;

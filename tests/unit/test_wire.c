@@ -237,7 +237,7 @@ test_check_errors(void)
 		CHECK_EQ(check_exact(bad, len), RUMOR_HDR_TYPE);
 	}
 
-	/* Every flag bit not defined. */
+	/* Every flag bit not defined (ACK is, on DATA). */
 	for (unsigned b = 0; b < 8; b++) {
 		if (((RUMOR_F_KNOWN | RUMOR_F_AUTH) & (1u << b)) != 0)
 			continue;
@@ -419,7 +419,67 @@ test_auth_block(void)
 	CHECK_EQ(rumor_msg_encode(plain, sizeof(plain), &m), 0);
 }
 
+/*
+ * RUMOR_F_ACK: known on PUBLISH and SUBSCRIBE alone, with or without the
+ * auth block; refused on every other type, by rumor_hdr_check and by the
+ * encoder. The type numbers are the wire's, COOKIE's and replication's
+ * among them.
+ */
+static void
+test_ack_flag(void)
+{
+	static const uint8_t payload[48];
+	struct rumor_msg m = msg_make("news", 4, payload, sizeof(payload));
+	uint8_t buf[40 + 4 + sizeof(payload)], authd[sizeof(buf) + 16];
+	size_t len;
+
+	CHECK_EQ(RUMOR_F_ACK, 0x04);
+	CHECK_EQ(RUMOR_T_COOKIE, 17);
+	CHECK_EQ(RUMOR_T_PUB_ACK, 18);
+	CHECK_EQ(RUMOR_T_REPLICATE, 19);
+	CHECK_EQ(RUMOR_T_REPL_ACK, 20);
+	CHECK_EQ(RUMOR_T_REPL_SYNC, 21);
+	CHECK_EQ(RUMOR_T_REPL_STATE, 22);
+	CHECK_EQ(RUMOR_T_MAX, 23);
+	for (unsigned t = 0; t <= 0xff; t++) {
+		bool has = t == RUMOR_T_DATA || t == RUMOR_T_SUBSCRIBE;
+
+		CHECK_EQ(rumor_flags_ok((uint8_t)t, 0), true);
+		CHECK_EQ(rumor_flags_ok((uint8_t)t, RUMOR_F_ACK), has);
+		CHECK(!rumor_flags_ok((uint8_t)t, RUMOR_F_AUTH));
+		CHECK(!rumor_flags_ok((uint8_t)t, RUMOR_F_CRED));
+		CHECK(!rumor_flags_ok((uint8_t)t, RUMOR_F_ACK | 0x80));
+		if (t == 0 || t == RUMOR_T_CONTROL || t >= RUMOR_T_MAX)
+			continue;
+		m.type = (uint8_t)t;
+		m.flags = RUMOR_F_ACK;
+		memset(buf, 0xa5, sizeof(buf));
+		len = rumor_msg_encode(buf, sizeof(buf), &m);
+		if (!has) {
+			CHECK_EQ(len, 0);
+			CHECK_UNTOUCHED(buf, sizeof(buf), 0xa5);
+			m.flags = 0;
+			len = rumor_msg_encode(buf, sizeof(buf), &m);
+			buf[4] = RUMOR_F_ACK;
+		}
+		CHECK_EQ(len, sizeof(buf));
+		CHECK_EQ(check_exact(buf, len), has ? RUMOR_HDR_OK :
+				RUMOR_HDR_TYPE);
+		/* With the auth block, the same. */
+		memcpy(authd, buf, 40);
+		memset(authd + 40, 0xee, RUMOR_AUTH_LEN);
+		memcpy(authd + 56, buf + 40, len - 40);
+		authd[4] |= RUMOR_F_AUTH;
+		CHECK_EQ(check_exact(authd, sizeof(authd)), has ?
+				RUMOR_HDR_OK : RUMOR_HDR_TYPE);
+		/* And the types themselves, plain. */
+		buf[4] = 0;
+		CHECK_EQ(check_exact(buf, len), RUMOR_HDR_OK);
+	}
+}
+
 static const struct test_section sections[] = {
+	{ "ack_flag", test_ack_flag },
 	{ "auth_block", test_auth_block },
 	{ "round_trip", test_round_trip },
 	{ "encode", test_encode_refusals },
