@@ -124,15 +124,27 @@ nk_hex(const char *s, size_t n, uint8_t *out, size_t len)
 			NULL) == 0 && got == len;
 }
 
+/*
+ * Fill k's public and X25519 keys from its secret key, which is the seed
+ * and the public key: -1 if that public key is not the seed's (libsodium's
+ * sk_to_pk only copies it, so the key pair is made again from the seed).
+ */
 static int
 nk_from_sk(struct node_key *k)
 {
-	crypto_sign_ed25519_sk_to_pk(k->pk, k->sk);
-	if (crypto_sign_ed25519_pk_to_curve25519(k->xpk, k->pk) != 0 ||
-			crypto_sign_ed25519_sk_to_curve25519(k->xsk,
+	uint8_t seed[crypto_sign_SEEDBYTES], sk[NODE_SK_LEN];
+	int rc = 0;
+
+	crypto_sign_ed25519_sk_to_seed(seed, k->sk);
+	if (crypto_sign_seed_keypair(k->pk, sk, seed) != 0 ||
+			!node_keys_equal(sk, k->sk, NODE_SK_LEN) ||
+			crypto_sign_ed25519_pk_to_curve25519(k->xpk, k->pk) !=
+			0 || crypto_sign_ed25519_sk_to_curve25519(k->xsk,
 			k->sk) != 0)
-		return -1;
-	return 0;
+		rc = -1;
+	sodium_memzero(seed, sizeof(seed));
+	sodium_memzero(sk, sizeof(sk));
+	return rc;
 }
 
 int
