@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "chan.h"
 #include "rumor/cksum.h"
+#include "rumor/sort.h"
 #include "dp.h"
 
 static uint64_t peers_gen;
@@ -282,43 +283,57 @@ prev_members(void)
 }
 
 static bool
-has_member(const struct rumor_config *c, const struct config_member *m)
+u64_has(const uint64_t *v, uint32_t n, uint64_t key)
 {
-	for (uint32_t i = 0; i < c->n_members; i++)
-		if (c->members[i].id == m->id || (c->members[i].ip == m->ip &&
-				c->members[i].udp_port == m->udp_port))
-			return true;
-	return false;
+	return bsearch(&key, v, n, sizeof(*v), rumor_cmp_u64) != NULL;
 }
 
 /*
  * The members whose messages this node accepts besides its ring's: the
- * ring before's, then those alive (neither id nor address of the ring
- * before taken again), in out; out->members (to free) is NULL if none.
+ * ring before's, then those alive whose id and address the ring before
+ * does not hold already, in out; out->members (to free) is NULL if none.
+ * Sorted keys, so that a table of many members costs n log n.
  */
 static int
 accepted_also(struct rumor_config *out)
 {
-	const uint32_t n = prev_cfg.n_members + alive_cfg.n_members;
+	const uint32_t n_prev = prev_cfg.members != NULL ?
+			prev_cfg.n_members : 0;
+	const uint32_t n_alive = alive_cfg.members != NULL ?
+			alive_cfg.n_members : 0;
 	struct config_member *m;
-	uint32_t k = 0;
+	uint64_t *ids, *addrs;
+	uint32_t k = n_prev;
 
 	memset(out, 0, sizeof(*out));
-	if (prev_cfg.members == NULL && alive_cfg.members == NULL)
+	if (n_prev + n_alive == 0)
 		return 0;
-	m = malloc((n + 1) * sizeof(*m));
-	if (m == NULL)
+	m = malloc((n_prev + n_alive) * sizeof(*m));
+	ids = malloc((2 * n_prev + 1) * sizeof(*ids));
+	if (m == NULL || ids == NULL) {
+		free(m);
+		free(ids);
 		return -1;
-	if (prev_cfg.members != NULL) {
-		memcpy(m, prev_cfg.members, prev_cfg.n_members * sizeof(*m));
-		k = prev_cfg.n_members;
 	}
+	addrs = ids + n_prev;
+	for (uint32_t i = 0; i < n_prev; i++) {
+		const struct config_member *c = &prev_cfg.members[i];
+
+		m[i] = *c;
+		ids[i] = c->id;
+		addrs[i] = (uint64_t)c->ip << 16 | c->udp_port;
+	}
+	qsort(ids, n_prev, sizeof(*ids), rumor_cmp_u64);
+	qsort(addrs, n_prev, sizeof(*addrs), rumor_cmp_u64);
+	for (uint32_t i = 0; i < n_alive; i++) {
+		const struct config_member *c = &alive_cfg.members[i];
+
+		if (!u64_has(ids, n_prev, c->id) && !u64_has(addrs, n_prev,
+				(uint64_t)c->ip << 16 | c->udp_port))
+			m[k++] = *c;
+	}
+	free(ids);
 	out->members = m;
-	out->n_members = k;
-	for (uint32_t i = 0; alive_cfg.members != NULL &&
-			i < alive_cfg.n_members; i++)
-		if (!has_member(out, &alive_cfg.members[i]))
-			m[k++] = alive_cfg.members[i];
 	out->n_members = k;
 	out->node_id = dp.cfg.node_id;
 	out->dpdk_port = dp.cfg.dpdk_port;

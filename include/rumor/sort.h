@@ -16,4 +16,12 @@ rumor_cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+static inline int
+rumor_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
 #endif /* RUMOR_SORT_H */
