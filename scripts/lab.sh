@@ -184,6 +184,12 @@ lab_init() {
 	"${NS[@]}" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 		net.ipv6.conf.default.disable_ipv6=1
 	"${NS[@]}" ip link set lo up
+	# ARP answered only on the interface that holds the address: a
+	# test's second bridge (five_nodes.sh partitions onto br1) would
+	# otherwise answer for 10.77.0.100 with its own MAC, which the nodes
+	# behind it keep sending the sink to, after the heal, until their
+	# next refresh.
+	"${NS[@]}" sysctl -qw net.ipv4.conf.all.arp_ignore=1
 	# Bridged frames must not meet netfilter (its defragmenter would hold
 	# the fragments the tests inject) where br_netfilter is loaded.
 	"${NS[@]}" sysctl -qw net.bridge.bridge-nf-call-iptables=0 \
