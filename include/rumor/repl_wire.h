@@ -42,6 +42,7 @@
 #include "rumor/chan_wire.h"
 #include "rumor/enum_names.h"
 #include "rumor/ring.h"
+#include "rumor/ring_replicas.h"
 #include "rumor/wire.h"
 
 /* Lengths of the fixed parts after the channel name. */
@@ -53,8 +54,16 @@
 #define REPL_STATE_LEN 32u	/* REPL_STATE. */
 #define REPL_RESUME_LEN 24u	/* SUBSCRIBE with RUMOR_F_ACK. */
 
-/* Replicas a PUB_ACK may count: no replica set is larger than a ring. */
-#define REPL_HELD_MAX RING_MEMBERS_MAX
+/* Replicas a PUB_ACK may count: the largest replica set. */
+#define REPL_HELD_MAX RING_REPLICAS_MAX
+
+/*
+ * The return path an entry node writes into an ack request and the owner
+ * echoes in its PUB_ACK, so that the entry node keeps no state for the
+ * answers it passes on: opaque to the owner, zero from and towards a
+ * client (dataplane/pub_ack.c gives its layout).
+ */
+#define REPL_VIA_LEN 13u
 
 /*
  * Acknowledgement levels: what a publisher asks for and a PUB_ACK says
@@ -89,7 +98,9 @@ enum repl_level {
 	/* The client's token does not allow it. */			\
 	X(REPL_PUB_TOKEN, "token")					\
 	/* Below the client's window of numbers (rumor/pub_dedup.h). */	\
-	X(REPL_PUB_TOO_OLD, "too old")
+	X(REPL_PUB_TOO_OLD, "too old")					\
+	/* The owner holds as many channels as it may. */		\
+	X(REPL_PUB_OWNED_LIMIT, "owned limit")
 
 enum repl_pub_status {
 	REPL_PUB_STATUSES(RUMOR_ENUM_VALUE)
@@ -125,36 +136,43 @@ enum repl_ack_status {
  *   8 u64 number: the publisher's own number of the message, 1 ..
  *         CHAN_SEQ_MAX; a retry carries the same
  *  16 u8  level: REPL_LEVEL_OWNER .. REPL_LEVEL_ALL
- *  17     23 bytes reserved, zero
+ *  17     7 bytes reserved, zero
+ *  24     via, REPL_VIA_LEN (13) bytes: zero from a client; the entry
+ *         node writes its return path
+ *  37     3 bytes reserved, zero
  *  40     the message, up to chan_payload_max() bytes
  */
 struct repl_pub_req {
 	uint64_t client;
 	uint64_t number;
 	uint8_t level;
+	uint8_t via[REPL_VIA_LEN];
 };
 
 /*
  * PUB_ACK (40 bytes), the owner's answer; the header's seq is the
- * request's number, its origin the node that sends it.
- *   0 u64 client: the request's; 0 towards the client
- *   8 u64 number: the request's, 1 .. CHAN_SEQ_MAX
- *  16 u64 stream: the stream the message was ordered in; 0 if refused
- *  24 u64 seq: its sequence, 1 .. CHAN_SEQ_MAX; 0 if refused
- *  32 u8  status (enum repl_pub_status)
- *  33 u8  level: the level met, OWNER .. ALL; NONE if refused
- *  34 u16 reserved, zero
- *  36 u32 held: replicas known to hold it when answered, 0 ..
+ * request's number, its origin the node that sends it. Its return path
+ * sits where the request's does.
+ *   0 u64 number: the request's, 1 .. CHAN_SEQ_MAX
+ *   8 u64 stream: the stream the message was ordered in; 0 if refused
+ *  16 u64 seq: its sequence, 1 .. CHAN_SEQ_MAX; 0 if refused, and 0
+ *         for a DUPLICATE of a number below the client's highest (the
+ *         owner keeps the sequence of the highest alone)
+ *  24     via, REPL_VIA_LEN (13) bytes: the request's; zero towards the
+ *         client
+ *  37 u8  status (enum repl_pub_status)
+ *  38 u8  level: the level met, OWNER .. ALL; NONE if refused
+ *  39 u8  held: replicas known to hold it when answered, 0 ..
  *         REPL_HELD_MAX; 0 if refused
  */
 struct repl_pub_ack {
-	uint64_t client;
 	uint64_t number;
 	uint64_t stream;
 	uint64_t seq;
+	uint8_t via[REPL_VIA_LEN];
 	uint8_t status;
 	uint8_t level;
-	uint32_t held;
+	uint8_t held;
 };
 
 /*
@@ -241,8 +259,9 @@ const char *repl_ack_status_name(enum repl_ack_status s);
  * encoder writes the part into buf (cap bytes) and returns its length,
  * or 0, writing nothing, if the fields would not decode or it does not
  * fit. For P of them, repl_P_decode(buf, len, struct repl_P *out) and
- * repl_P_encode(const struct repl_P *in, buf, cap). The ack request
- * alone cannot tell who sent it: repl_msg_decode checks its client.
+ * repl_P_encode(const struct repl_P *in, buf, cap). Neither the ack
+ * request's client nor its via is checked: who may write them depends on
+ * who sent it, which only the receiving node knows.
  */
 #define REPL_PART_CODEC_DECL(P)						\
 enum chan_wire_error repl_##P##_decode(const uint8_t *buf, size_t len,	\
@@ -309,8 +328,7 @@ void repl_msg_init(struct repl_msg *m, uint8_t type, const char *name,
  *   - KIND: a broadcast channel;
  *   - the fixed part, as its decoder above (LENGTH, RESERVED, then its
  *     fields in the order docs/replication.md, "Validation", gives);
- *   - CLIENT: an acked PUBLISH's client not 0 from a client (origin 0),
- *     or 0 from a node; NUMBER: a PUB_ACK's number not its header's seq;
+ *   - NUMBER: a PUB_ACK's number not its header's seq;
  *   - LENGTH: a message above chan_payload_max().
  * On error out is partly written and must not be used.
  */

@@ -27,14 +27,14 @@ enum repl_off {
 	REPL_OFF_REQ_NUMBER = 8,
 	REPL_OFF_REQ_LEVEL = 16,
 	REPL_OFF_REQ_RSV = 17,
-	REPL_OFF_PA_CLIENT = 0,		/* PUB_ACK. */
-	REPL_OFF_PA_NUMBER = 8,
-	REPL_OFF_PA_STREAM = 16,
-	REPL_OFF_PA_SEQ = 24,
-	REPL_OFF_PA_STATUS = 32,
-	REPL_OFF_PA_LEVEL = 33,
-	REPL_OFF_PA_RSV = 34,
-	REPL_OFF_PA_HELD = 36,
+	REPL_OFF_VIA = 24,		/* Both: the entry node's return path. */
+	REPL_OFF_REQ_RSV2 = 37,
+	REPL_OFF_PA_NUMBER = 0,		/* PUB_ACK. */
+	REPL_OFF_PA_STREAM = 8,
+	REPL_OFF_PA_SEQ = 16,
+	REPL_OFF_PA_STATUS = 37,
+	REPL_OFF_PA_LEVEL = 38,
+	REPL_OFF_PA_HELD = 39,
 	REPL_OFF_REP_STREAM = 0,	/* REPLICATE. */
 	REPL_OFF_REP_SEQ = 8,
 	REPL_OFF_REP_CLIENT = 16,
@@ -51,8 +51,12 @@ enum repl_off {
 	REPL_OFF_RES_POS = 8,		/* Resume point, after the lease. */
 };
 
-_Static_assert(REPL_OFF_REQ_RSV + 23 == REPL_PUB_REQ_LEN, "request layout");
-_Static_assert(REPL_OFF_PA_HELD + 4 == REPL_PUB_ACK_LEN, "PUB_ACK layout");
+_Static_assert(REPL_OFF_REQ_RSV + 7 == REPL_OFF_VIA &&
+		REPL_OFF_VIA + REPL_VIA_LEN == REPL_OFF_REQ_RSV2 &&
+		REPL_OFF_REQ_RSV2 + 3 == REPL_PUB_REQ_LEN, "request layout");
+_Static_assert(REPL_OFF_PA_SEQ + 8 == REPL_OFF_VIA &&
+		REPL_OFF_VIA + REPL_VIA_LEN == REPL_OFF_PA_STATUS &&
+		REPL_OFF_PA_HELD + 1 == REPL_PUB_ACK_LEN, "PUB_ACK layout");
 _Static_assert(REPL_PUB_ACK_LEN <= REPL_PUB_REQ_LEN,
 		"a PUB_ACK is never larger than the PUBLISH it answers");
 _Static_assert(REPL_OFF_REP_COMMITTED + 8 == REPL_REPLICATE_LEN,
@@ -66,7 +70,7 @@ _Static_assert(REPL_OFF_RES_POS == CHAN_LEASE_LEN &&
 _Static_assert(REPL_PUB_REQ_LEN <= CHAN_MSG_FIXED_MAX &&
 		REPL_REPLICATE_LEN <= CHAN_MSG_FIXED_MAX,
 		"chan_payload_max leaves room for the parts with a message");
-_Static_assert(REPL_HELD_MAX <= UINT32_MAX, "held is a u32");
+_Static_assert(REPL_HELD_MAX <= UINT8_MAX, "held is a u8");
 _Static_assert(REPL_PUB_REQ_LEN == REPL_REPLICATE_LEN,
 		"the two parts with a message are as long");
 
@@ -144,7 +148,14 @@ repl_pub_ack_check(const struct repl_pub_ack *a)
 	if (!repl_pub_ordered(a->status))
 		return a->stream != 0 || a->seq != 0 || a->level != 0 ||
 				a->held != 0 ? CHAN_WIRE_STATUS : CHAN_WIRE_OK;
-	e = chan_pos_check(a->stream, a->seq);
+	/*
+	 * A retry of a number that was not the client's highest: the owner
+	 * no longer knows its sequence, and says the stream alone.
+	 */
+	if (a->status == REPL_PUB_DUPLICATE && a->seq == 0)
+		e = a->stream != 0 ? CHAN_WIRE_OK : CHAN_WIRE_STREAM;
+	else
+		e = chan_pos_check(a->stream, a->seq);
 	if (e != CHAN_WIRE_OK)
 		return e;
 	e = repl_level_check(a->level);
@@ -204,12 +215,14 @@ repl_state_check(const struct repl_state *s)
 static inline enum chan_wire_error
 repl_pub_req_read(const uint8_t *buf, struct repl_pub_req *r)
 {
-	if (!repl_zero(buf + REPL_OFF_REQ_RSV,
-			REPL_PUB_REQ_LEN - REPL_OFF_REQ_RSV))
+	if (!repl_zero(buf + REPL_OFF_REQ_RSV, REPL_OFF_VIA - REPL_OFF_REQ_RSV) ||
+			!repl_zero(buf + REPL_OFF_REQ_RSV2,
+			REPL_PUB_REQ_LEN - REPL_OFF_REQ_RSV2))
 		return CHAN_WIRE_RESERVED;
 	r->client = rumor_get64(buf + REPL_OFF_REQ_CLIENT);
 	r->number = rumor_get64(buf + REPL_OFF_REQ_NUMBER);
 	r->level = buf[REPL_OFF_REQ_LEVEL];
+	memcpy(r->via, buf + REPL_OFF_VIA, REPL_VIA_LEN);
 	return CHAN_WIRE_OK;
 }
 
@@ -219,35 +232,35 @@ repl_pub_req_write(const struct repl_pub_req *r, uint8_t *buf)
 	rumor_put64(buf + REPL_OFF_REQ_CLIENT, r->client);
 	rumor_put64(buf + REPL_OFF_REQ_NUMBER, r->number);
 	buf[REPL_OFF_REQ_LEVEL] = r->level;
-	memset(buf + REPL_OFF_REQ_RSV, 0, REPL_PUB_REQ_LEN - REPL_OFF_REQ_RSV);
+	memset(buf + REPL_OFF_REQ_RSV, 0, REPL_OFF_VIA - REPL_OFF_REQ_RSV);
+	memcpy(buf + REPL_OFF_VIA, r->via, REPL_VIA_LEN);
+	memset(buf + REPL_OFF_REQ_RSV2, 0,
+			REPL_PUB_REQ_LEN - REPL_OFF_REQ_RSV2);
 }
 
 static inline enum chan_wire_error
 repl_pub_ack_read(const uint8_t *buf, struct repl_pub_ack *a)
 {
-	if (rumor_get16(buf + REPL_OFF_PA_RSV) != 0)
-		return CHAN_WIRE_RESERVED;
-	a->client = rumor_get64(buf + REPL_OFF_PA_CLIENT);
 	a->number = rumor_get64(buf + REPL_OFF_PA_NUMBER);
 	a->stream = rumor_get64(buf + REPL_OFF_PA_STREAM);
 	a->seq = rumor_get64(buf + REPL_OFF_PA_SEQ);
 	a->status = buf[REPL_OFF_PA_STATUS];
 	a->level = buf[REPL_OFF_PA_LEVEL];
-	a->held = rumor_get32(buf + REPL_OFF_PA_HELD);
+	a->held = buf[REPL_OFF_PA_HELD];
+	memcpy(a->via, buf + REPL_OFF_VIA, REPL_VIA_LEN);
 	return CHAN_WIRE_OK;
 }
 
 static inline void
 repl_pub_ack_write(const struct repl_pub_ack *a, uint8_t *buf)
 {
-	rumor_put64(buf + REPL_OFF_PA_CLIENT, a->client);
 	rumor_put64(buf + REPL_OFF_PA_NUMBER, a->number);
 	rumor_put64(buf + REPL_OFF_PA_STREAM, a->stream);
 	rumor_put64(buf + REPL_OFF_PA_SEQ, a->seq);
 	buf[REPL_OFF_PA_STATUS] = a->status;
 	buf[REPL_OFF_PA_LEVEL] = a->level;
-	rumor_put16(buf + REPL_OFF_PA_RSV, 0);
-	rumor_put32(buf + REPL_OFF_PA_HELD, a->held);
+	buf[REPL_OFF_PA_HELD] = a->held;
+	memcpy(buf + REPL_OFF_VIA, a->via, REPL_VIA_LEN);
 }
 
 static inline enum chan_wire_error
@@ -394,17 +407,15 @@ repl_origin_check(uint8_t type, uint32_t origin)
 }
 
 /*
- * What the fixed part of a message says of its header: an ack request's
- * client is 0 from a client and the client's id from its entry node; a
- * PUB_ACK's number is its header's seq.
+ * What the fixed part of a message says of its header: a PUB_ACK's
+ * number is its header's seq. (An ack request's client and return path
+ * are the entry node's to write: only the receiver knows whether a
+ * client or a member sent it.)
  */
 static enum chan_wire_error
 repl_hdr_match(const struct repl_msg *m)
 {
 	switch (m->type) {
-	case RUMOR_T_DATA:
-		return (m->origin == 0) != (m->u.req.client == 0) ?
-				CHAN_WIRE_CLIENT : CHAN_WIRE_OK;
 	case RUMOR_T_PUB_ACK:
 		return m->u.pub_ack.number != m->seq ? CHAN_WIRE_NUMBER :
 				CHAN_WIRE_OK;

@@ -5,7 +5,9 @@
  * datagram by repl_msg_decode and as a fixed part by each part decoder.
  * Whatever is accepted has every field within its range, points only
  * inside the input, and encodes back to the same bytes, while a buffer
- * one byte short is refused untouched. The channel codec never takes
+ * one byte short is refused untouched. The return path (via) of an ack
+ * request and a PUB_ACK is copied as it is, never judged; nor is an ack
+ * request's client, whatever the origin. The channel codec never takes
  * what this one does.
  */
 #include <stdint.h>
@@ -18,14 +20,37 @@
 #include "rumor/wire.h"
 #include "fuzz.h"
 
+/* Offset of via in the ack request and the PUB_ACK. */
+#define VIA 24u
+
+/*
+ * An ack request read from part (its first 40 bytes): via as it was, the
+ * reserved bytes either side of it 0.
+ */
 static void
-check_pub_ack(const struct repl_pub_ack *a)
+check_pub_req(const struct repl_pub_req *r, const uint8_t *part)
 {
+	FUZZ_CHECK(r->number >= 1 && r->number <= CHAN_SEQ_MAX);
+	FUZZ_CHECK(r->level >= REPL_LEVEL_OWNER && r->level <= REPL_LEVEL_ALL);
+	FUZZ_CHECK(memcmp(r->via, part + VIA, REPL_VIA_LEN) == 0);
+	for (size_t i = 17; i < REPL_PUB_REQ_LEN; i++)
+		FUZZ_CHECK(part[i] == 0 ||
+				(i >= VIA && i < VIA + REPL_VIA_LEN));
+}
+
+static void
+check_pub_ack(const struct repl_pub_ack *a, const uint8_t *part)
+{
+	FUZZ_CHECK(memcmp(a->via, part + VIA, REPL_VIA_LEN) == 0);
+	FUZZ_CHECK(a->status == part[37] && a->level == part[38] &&
+			a->held == part[39]);
 	FUZZ_CHECK(a->number >= 1 && a->number <= CHAN_SEQ_MAX);
 	FUZZ_CHECK(a->status < REPL_PUB_STATUS_MAX);
 	if (repl_pub_ordered(a->status)) {
 		FUZZ_CHECK(a->stream != 0);
-		FUZZ_CHECK(a->seq >= 1 && a->seq <= CHAN_SEQ_MAX);
+		/* A DUPLICATE may say its stream alone. */
+		FUZZ_CHECK(a->seq <= CHAN_SEQ_MAX && (a->seq >= 1 ||
+				a->status == REPL_PUB_DUPLICATE));
 		FUZZ_CHECK(a->level >= REPL_LEVEL_OWNER &&
 				a->level <= REPL_LEVEL_ALL);
 		FUZZ_CHECK(a->held <= REPL_HELD_MAX);
@@ -70,15 +95,13 @@ fuzz_parts(const uint8_t *copy, size_t size)
 
 	if (repl_pub_req_decode(copy, size, &rq) == CHAN_WIRE_OK) {
 		FUZZ_CHECK(size >= REPL_PUB_REQ_LEN);
-		FUZZ_CHECK(rq.number >= 1 && rq.number <= CHAN_SEQ_MAX);
-		FUZZ_CHECK(rq.level >= REPL_LEVEL_OWNER &&
-				rq.level <= REPL_LEVEL_ALL);
+		check_pub_req(&rq, copy);
 		FUZZ_ENCODES_AGAIN(repl_pub_req_encode(&rq, again_, cap_),
 				copy, REPL_PUB_REQ_LEN);
 	}
 	if (repl_pub_ack_decode(copy, size, &pa) == CHAN_WIRE_OK) {
 		FUZZ_CHECK(size == REPL_PUB_ACK_LEN);
-		check_pub_ack(&pa);
+		check_pub_ack(&pa, copy);
 		FUZZ_ENCODES_AGAIN(repl_pub_ack_encode(&pa, again_, cap_),
 				copy, size);
 	}
@@ -110,12 +133,50 @@ fuzz_parts(const uint8_t *copy, size_t size)
 	}
 }
 
+/*
+ * An acked PUBLISH accepted from copy is accepted as well with the
+ * part's bytes at off (width of them) each XORed with x, and decodes to
+ * what they then say: for the origin, the client and the return path,
+ * which only the receiving node can judge.
+ */
+static void
+check_publish_xor(const uint8_t *copy, size_t size, size_t off,
+		size_t width, uint8_t x)
+{
+	uint8_t *other = fuzz_copy(copy, size);
+	struct repl_msg d;
+
+	if (other == NULL)
+		return;
+	for (size_t i = 0; i < width; i++)
+		other[off + i] ^= x;
+	FUZZ_CHECK(repl_msg_decode(other, size, &d) == CHAN_WIRE_OK);
+	FUZZ_ENCODES_AGAIN(repl_msg_encode(&d, again_, cap_), other, size);
+	free(other);
+}
+
+static void
+check_publish_free(const uint8_t *copy, size_t size, const uint8_t *part)
+{
+	size_t at = (size_t)(part - copy);
+
+	/* From the other kind of sender: origin 0 or not. */
+	check_publish_xor(copy, size, 11, 1, 0x01);
+	check_publish_xor(copy, size, 8, 1, 0x80);
+	/* Client 0 or not. */
+	check_publish_xor(copy, size, at + 7, 1, 0x01);
+	check_publish_xor(copy, size, at, 8, 0xff);
+	/* Any return path. */
+	check_publish_xor(copy, size, at + VIA, REPL_VIA_LEN, 0xff);
+}
+
 static void
 fuzz_one(const uint8_t *copy, size_t size)
 {
 	struct repl_msg m;
 	struct chan_msg c;
 	enum chan_wire_error e;
+	const uint8_t *part;
 
 	fuzz_parts(copy, size);
 
@@ -135,11 +196,11 @@ fuzz_one(const uint8_t *copy, size_t size)
 	FUZZ_CHECK((const uint8_t *)m.channel ==
 			copy + sizeof(struct rumor_hdr));
 	FUZZ_CHECK(!chan_is_broadcast(m.channel, m.channel_len));
+	part = (const uint8_t *)m.channel + m.channel_len;
 	switch (m.type) {
 	case RUMOR_T_DATA:
-		FUZZ_CHECK((m.origin == 0) == (m.u.req.client == 0));
-		FUZZ_CHECK(m.u.req.level >= REPL_LEVEL_OWNER &&
-				m.u.req.level <= REPL_LEVEL_ALL);
+		check_pub_req(&m.u.req, part);
+		check_publish_free(copy, size, part);
 		break;
 	case RUMOR_T_SUBSCRIBE:
 		FUZZ_CHECK(m.origin == 0);
@@ -148,7 +209,7 @@ fuzz_one(const uint8_t *copy, size_t size)
 		break;
 	case RUMOR_T_PUB_ACK:
 		FUZZ_CHECK(m.origin != 0 && m.u.pub_ack.number == m.seq);
-		check_pub_ack(&m.u.pub_ack);
+		check_pub_ack(&m.u.pub_ack, part);
 		break;
 	case RUMOR_T_REPLICATE:
 		FUZZ_CHECK(m.origin != 0);

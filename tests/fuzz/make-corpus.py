@@ -443,15 +443,20 @@ def repl(mtype, body=b"", flags=0, origin=3, seq=42, channel=b"news",
         0xCEA6A9C08EAD0124) + channel + body
 
 
-def repl_req(client=0, number=1, level=2, reserved=0):
-    return struct.pack("!QQB", client, number, level) + bytes(22) + \
-        struct.pack("!B", reserved)
+# A return path as an entry node writes it (13 opaque bytes, REPL_VIA_LEN).
+REPL_VIA = bytes(range(0x90, 0x9D))
 
 
-def repl_pub_ack(client=0, number=42, stream=0x5EED, seq=5, status=0,
-                 level=2, held=2, reserved=0):
-    return struct.pack("!QQQQBBHI", client, number, stream, seq, status,
-                       level, reserved, held)
+def repl_req(client=0, number=1, level=2, via=bytes(13), reserved=0):
+    """Ack request: reserved sets its last byte (39), after via."""
+    return struct.pack("!QQB", client, number, level) + bytes(7) + via + \
+        bytes(2) + struct.pack("!B", reserved)
+
+
+def repl_pub_ack(number=42, stream=0x5EED, seq=5, via=bytes(13), status=0,
+                 level=2, held=2):
+    return struct.pack("!QQQ", number, stream, seq) + via + \
+        struct.pack("!BBB", status, level, held)
 
 
 def repl_replicate(stream=0x5EED, seq=5, client=0x8000000A00000102,
@@ -475,12 +480,23 @@ def repl_resume(ms=30000, stream=0x5EED, seq=5, reserved=0):
 
 SEEDS["fuzz_repl_wire"] = {
     "publish": repl(1, repl_req() + b"hello", flags=4, origin=0),
-    "publish-forwarded": repl(1, repl_req(client=0x8000000A00000102) +
-                              b"hello", flags=4, origin=7),
+    "publish-forwarded": repl(1, repl_req(client=0x8000000A00000102,
+                                          via=REPL_VIA) + b"hello",
+                              flags=4, origin=7),
+    "publish-forwarded-origin0": repl(1, repl_req(client=0x8000000A00000102,
+                                                  via=REPL_VIA) + b"hello",
+                                      flags=4, origin=0),
     "resume": repl(3, repl_resume(), flags=4, origin=0, seq=1),
     "pub-ack": repl(18, repl_pub_ack(), origin=1),
     "pub-ack-refused": repl(18, repl_pub_ack(stream=0, seq=0, status=2,
                                              level=0, held=0), origin=1),
+    "pub-ack-via": repl(18, repl_pub_ack(via=REPL_VIA, held=5), origin=2),
+    "pub-ack-duplicate-stream": repl(18, repl_pub_ack(seq=0, status=1),
+                                     origin=1),
+    "pub-ack-owned-limit": repl(18, repl_pub_ack(stream=0, seq=0,
+                                                 via=REPL_VIA, status=6,
+                                                 level=0, held=0),
+                                origin=2),
     "replicate": repl(19, repl_replicate()),
     "replicate-plain": repl(19, repl_replicate(client=0, number=0)),
     "repl-ack": repl(20, repl_ack(), origin=4),
@@ -493,9 +509,11 @@ SEEDS["fuzz_repl_wire"] = {
     "bad-no-flag": repl(1, repl_req() + b"hello", origin=0),
     "bad-origin": repl(3, repl_resume(), flags=4, origin=2),
     "bad-kind": repl(21, channel=b"@news"),
-    "bad-client": repl(1, repl_req(client=5) + b"x", flags=4, origin=0),
     "bad-level": repl(1, repl_req(level=4) + b"x", flags=4, origin=0),
     "bad-reserved": repl(20, repl_ack(reserved=1), origin=4),
+    "bad-reserved-req": repl(1, repl_req(via=REPL_VIA, reserved=1) + b"x",
+                             flags=4, origin=0),
+    "bad-held": repl(18, repl_pub_ack(held=6), origin=1),
     "bad-committed": repl(19, repl_replicate(committed=5)),
     "bad-number": repl(18, repl_pub_ack(number=41), origin=1),
     "bad-state": repl(22, repl_state(first=10), origin=4),
@@ -503,6 +521,8 @@ SEEDS["fuzz_repl_wire"] = {
     "short": repl(21)[:39],
     "part-req": repl_req(),
     "part-pub-ack": repl_pub_ack(),
+    "part-req-via": repl_req(client=5, via=REPL_VIA),
+    "part-pub-ack-via": repl_pub_ack(via=REPL_VIA),
     "part-replicate": repl_replicate(),
     "part-ack": repl_ack(),
     "part-state": repl_state(),

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The codec of replication's messages (include/rumor/repl_wire.h): the
- * documented bytes of an acked PUBLISH and its PUB_ACK, round trips of
- * every type at the ends of every length, truncation at every length and
- * extension by a byte, every field out of its range, the header, origin
- * and kind rules, the order of the checks, the fixed-part codecs alone,
- * encoder refusals, what the other decoders make of these messages, and
- * random corruption. Buffers are allocated at their exact length so that
- * ASan catches any read or write beyond them.
+ * documented bytes of an acked PUBLISH and its PUB_ACK, and of both
+ * between nodes with a return path (via), round trips of every type at
+ * the ends of every length, truncation at every length and extension by
+ * a byte, every field out of its range, the header, origin and kind
+ * rules, the order of the checks, the fixed-part codecs alone, encoder
+ * refusals, what the other decoders make of these messages, and random
+ * corruption. Buffers are allocated at their exact length so that ASan
+ * catches any read or write beyond them.
  */
 #include <endian.h>
 #include <stddef.h>
@@ -18,12 +19,14 @@
 #include "rumor/node_auth.h"
 #include "rumor/repl_wire.h"
 #include "rumor/ring.h"
+#include "rumor/ring_replicas.h"
 #include "rumor/wire.h"
 #include "test.h"
 
 #define HDR 40u		/* The rumor header. */
 #define NEWS_HASH 0xcea6a9c08ead0124ull	/* Of "news", docs/protocol.md. */
 #define STREAM 0x5eed000000000007ull
+#define VIA 24u		/* Offset of via in both parts that carry it. */
 
 static char chan_long[RUMOR_CHANNEL_MAX];
 static uint8_t payload_buf[RUMOR_DATAGRAM_MAX];
@@ -73,11 +76,21 @@ wire_flags(uint8_t type)
 			RUMOR_F_ACK : 0;
 }
 
+/* A return path of bytes that show where each one lands: 0x90 ... */
+static void
+via_fill(uint8_t *via)
+{
+	for (size_t i = 0; i < REPL_VIA_LEN; i++)
+		via[i] = (uint8_t)(0x90 + i);
+}
+
 /*
  * A valid message of this type on the channel chan (len bytes) with plen
- * bytes of message where the type carries one; a PUBLISH from a node
- * (the entry node's, client id written) when node is true, else from a
- * client. Fields are patterned so that a byte in the wrong place shows.
+ * bytes of message where the type carries one; between nodes (a PUBLISH
+ * the entry node forwards, client id and return path written; a PUB_ACK
+ * to the entry node, the return path echoed) when node is true, else
+ * from and towards a client (no client id, via zero). Fields are
+ * patterned so that a byte in the wrong place shows.
  */
 static struct repl_msg
 msg_make(uint8_t type, const char *chan, size_t len, size_t plen, bool node)
@@ -95,6 +108,8 @@ msg_make(uint8_t type, const char *chan, size_t len, size_t plen, bool node)
 		m.u.req.client = node ? 0x8a0b0c0d1f900000ull : 0;
 		m.u.req.number = 0x0132333435363738ull;
 		m.u.req.level = REPL_LEVEL_QUORUM;
+		if (node)
+			via_fill(m.u.req.via);
 		break;
 	case RUMOR_T_SUBSCRIBE:
 		m.u.resume = (struct repl_resume){ .lease_ms = 30000,
@@ -103,10 +118,11 @@ msg_make(uint8_t type, const char *chan, size_t len, size_t plen, bool node)
 		break;
 	case RUMOR_T_PUB_ACK:
 		m.u.pub_ack = (struct repl_pub_ack){
-			.client = 0x8a0b0c0d1f900000ull,
 			.number = m.seq, .stream = 0x6162636465666768ull,
 			.seq = 0x0172737475767778ull, .status = REPL_PUB_OK,
 			.level = REPL_LEVEL_ALL, .held = 3 };
+		if (node)
+			via_fill(m.u.pub_ack.via);
 		break;
 	case RUMOR_T_REPLICATE:
 		m.u.rep = (struct repl_replicate){
@@ -160,7 +176,9 @@ msg_equal(const struct repl_msg *a, const struct repl_msg *b)
 	case RUMOR_T_DATA:
 		if (a->u.req.client != b->u.req.client ||
 				a->u.req.number != b->u.req.number ||
-				a->u.req.level != b->u.req.level)
+				a->u.req.level != b->u.req.level ||
+				memcmp(a->u.req.via, b->u.req.via,
+				REPL_VIA_LEN) != 0)
 			return false;
 		break;
 	case RUMOR_T_SUBSCRIBE:
@@ -173,8 +191,9 @@ msg_equal(const struct repl_msg *a, const struct repl_msg *b)
 		const struct repl_pub_ack *x = &a->u.pub_ack;
 		const struct repl_pub_ack *y = &b->u.pub_ack;
 
-		if (x->client != y->client || x->number != y->number ||
+		if (x->number != y->number ||
 				x->stream != y->stream || x->seq != y->seq ||
+				memcmp(x->via, y->via, REPL_VIA_LEN) != 0 ||
 				x->status != y->status ||
 				x->level != y->level || x->held != y->held)
 			return false;
@@ -253,8 +272,11 @@ check_example(size_t len, const struct repl_msg *m, const char *hex)
  * The examples of docs/replication.md, byte for byte: a client's PUBLISH
  * of "hello" on "news" asking for quorum (its number 1), and the PUB_ACK
  * its entry node, node 1, sends it on: ordered as sequence 5 of stream
- * 0x5eed000000000007, held by 2 replicas. Then every field at its
- * documented offset, written byte by byte.
+ * 0x5eed000000000007, held by 2 replicas. Then the same two between
+ * nodes: the PUBLISH as its entry node forwards it, still origin 0, with
+ * the client's id and a return path written, and the owner's (node 2's)
+ * PUB_ACK echoing that return path. Then every field at its documented
+ * offset, written byte by byte.
  */
 static void
 test_layout(void)
@@ -278,16 +300,49 @@ test_layout(void)
 	m = (struct repl_msg){ .type = RUMOR_T_PUB_ACK, .origin = 1,
 		.epoch = 1, .seq = 1, .channel = "news", .channel_len = 4,
 		.channel_hash = NEWS_HASH,
-		.u.pub_ack = { .client = 0, .number = 1, .stream = STREAM,
-			.seq = 5, .status = REPL_PUB_OK,
-			.level = REPL_LEVEL_QUORUM, .held = 2 } };
+		.u.pub_ack = { .number = 1, .stream = STREAM, .seq = 5,
+			.status = REPL_PUB_OK, .level = REPL_LEVEL_QUORUM,
+			.held = 2 } };
 	check_example(84, &m,
 		"52 4d 01 12 00 00 00 04  00 00 00 01 00 28 00 00"
 		"00 00 00 00 00 00 00 01  00 00 00 00 00 00 00 01"
 		"ce a6 a9 c0 8e ad 01 24  6e 65 77 73 00 00 00 00"
-		"00 00 00 00 00 00 00 00  00 00 00 01 5e ed 00 00"
-		"00 00 00 07 00 00 00 00  00 00 00 05 00 02 00 00"
-		"00 00 00 02");
+		"00 00 00 01 5e ed 00 00  00 00 00 07 00 00 00 00"
+		"00 00 00 05 00 00 00 00  00 00 00 00 00 00 00 00"
+		"00 00 02 02");
+
+	/* Forwarded by the entry node: client (the client's address, top
+	 * bit set) at 0, the return path at 24 .. 36. */
+	m = (struct repl_msg){ .type = RUMOR_T_DATA,
+		.hop_limit = RUMOR_DEFAULT_HOP_LIMIT, .seq = 1,
+		.channel = "news", .channel_len = 4, .channel_hash = NEWS_HASH,
+		.u.req = { .client = 0x80000a0000091f90ull, .number = 1,
+			.level = REPL_LEVEL_QUORUM },
+		.payload = (const uint8_t *)"hello", .payload_len = 5 };
+	via_fill(m.u.req.via);
+	check_example(89, &m,
+		"52 4d 01 01 04 08 00 04  00 00 00 00 00 2d 00 00"
+		"00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 01"
+		"ce a6 a9 c0 8e ad 01 24  6e 65 77 73 80 00 0a 00"
+		"00 09 1f 90 00 00 00 00  00 00 00 01 02 00 00 00"
+		"00 00 00 00 90 91 92 93  94 95 96 97 98 99 9a 9b"
+		"9c 00 00 00 68 65 6c 6c  6f");
+
+	/* The owner's answer to it: the return path where it was. */
+	m = (struct repl_msg){ .type = RUMOR_T_PUB_ACK, .origin = 2,
+		.epoch = 1, .seq = 1, .channel = "news", .channel_len = 4,
+		.channel_hash = NEWS_HASH,
+		.u.pub_ack = { .number = 1, .stream = STREAM, .seq = 5,
+			.status = REPL_PUB_OK, .level = REPL_LEVEL_QUORUM,
+			.held = 2 } };
+	via_fill(m.u.pub_ack.via);
+	check_example(84, &m,
+		"52 4d 01 12 00 00 00 04  00 00 00 02 00 28 00 00"
+		"00 00 00 00 00 00 00 01  00 00 00 00 00 00 00 01"
+		"ce a6 a9 c0 8e ad 01 24  6e 65 77 73 00 00 00 00"
+		"00 00 00 01 5e ed 00 00  00 00 00 07 00 00 00 00"
+		"00 00 00 05 90 91 92 93  94 95 96 97 98 99 9a 9b"
+		"9c 00 02 02");
 
 	/* Each type's fields where docs/replication.md puts them. */
 	for (size_t t = 0; t < N_TYPES; t++) {
@@ -307,6 +362,10 @@ test_layout(void)
 			CHECK_EQ(test_get(b, 8), r.u.req.client);
 			CHECK_EQ(test_get(b + 8, 8), r.u.req.number);
 			CHECK_EQ(b[16], r.u.req.level);
+			CHECK_UNTOUCHED(b + 17, 7, 0);
+			CHECK(memcmp(b + VIA, r.u.req.via, REPL_VIA_LEN) == 0);
+			CHECK_EQ(b[VIA], 0x90);
+			CHECK_UNTOUCHED(b + 37, 3, 0);
 			break;
 		case RUMOR_T_SUBSCRIBE:
 			CHECK_EQ(test_get(b, 4), r.u.resume.lease_ms);
@@ -315,14 +374,15 @@ test_layout(void)
 			CHECK_EQ(test_get(b + 16, 8), r.u.resume.seq);
 			break;
 		case RUMOR_T_PUB_ACK:
-			CHECK_EQ(test_get(b, 8), r.u.pub_ack.client);
-			CHECK_EQ(test_get(b + 8, 8), r.u.pub_ack.number);
-			CHECK_EQ(test_get(b + 16, 8), r.u.pub_ack.stream);
-			CHECK_EQ(test_get(b + 24, 8), r.u.pub_ack.seq);
-			CHECK_EQ(b[32], r.u.pub_ack.status);
-			CHECK_EQ(b[33], r.u.pub_ack.level);
-			CHECK_EQ(test_get(b + 34, 2), 0);
-			CHECK_EQ(test_get(b + 36, 4), r.u.pub_ack.held);
+			CHECK_EQ(test_get(b, 8), r.u.pub_ack.number);
+			CHECK_EQ(test_get(b + 8, 8), r.u.pub_ack.stream);
+			CHECK_EQ(test_get(b + 16, 8), r.u.pub_ack.seq);
+			CHECK(memcmp(b + VIA, r.u.pub_ack.via,
+					REPL_VIA_LEN) == 0);
+			CHECK_EQ(b[VIA + REPL_VIA_LEN - 1], 0x9c);
+			CHECK_EQ(b[37], r.u.pub_ack.status);
+			CHECK_EQ(b[38], r.u.pub_ack.level);
+			CHECK_EQ(b[39], r.u.pub_ack.held);
 			break;
 		case RUMOR_T_REPLICATE:
 			CHECK_EQ(test_get(b, 8), r.u.rep.stream);
@@ -357,6 +417,9 @@ test_layout(void)
 	CHECK_EQ(REPL_STATE_LEN, 32);
 	CHECK_EQ(REPL_RESUME_LEN, 24);
 	CHECK_EQ(CHAN_MSG_FIXED_MAX, 40);
+	CHECK_EQ(REPL_VIA_LEN, 13);
+	CHECK_EQ(REPL_HELD_MAX, RING_REPLICAS_MAX);
+	CHECK(REPL_HELD_MAX <= UINT8_MAX);
 }
 
 /* Round trip m: exact buffer, roomier buffer, odd address, short one. */
@@ -453,6 +516,15 @@ test_round_trip(void)
 		m.u.req.number = 1;
 		m.u.req.level = REPL_LEVEL_ALL;
 		check_round_trip(&m);
+		/* Client and via are not the codec's to judge: any value,
+		 * whoever sends it. */
+		m.u.req.client = UINT64_MAX;
+		memset(m.u.req.via, 0xff, REPL_VIA_LEN);
+		check_round_trip(&m);
+		m.origin = 7;
+		m.u.req.client = 0;
+		via_fill(m.u.req.via);
+		check_round_trip(&m);
 		m = msg_make(RUMOR_T_SUBSCRIBE, "n", 1, 0, false);
 		m.u.resume = (struct repl_resume){ .lease_ms = 0,
 			.stream = 1, .seq = 1 };
@@ -469,14 +541,23 @@ test_round_trip(void)
 		m.u.pub_ack.level = REPL_LEVEL_OWNER;
 		m.u.pub_ack.seq = CHAN_SEQ_MAX;
 		m.seq = m.u.pub_ack.number = CHAN_SEQ_MAX;
+		memset(m.u.pub_ack.via, 0xff, REPL_VIA_LEN);
 		check_round_trip(&m);
+		m.u.pub_ack.status = REPL_PUB_DUPLICATE;
+		m.u.pub_ack.seq = 0;
+		check_round_trip(&m);
+		/* Every refusal, OWNED_LIMIT the last, with a return path
+		 * (to the entry node) or without (to the client). */
 		for (uint8_t s = REPL_PUB_NOT_OWNER; s < REPL_PUB_STATUS_MAX;
 				s++) {
-			m.u.pub_ack = (struct repl_pub_ack){ .client = 9,
-				.number = 1, .status = s };
+			m.u.pub_ack = (struct repl_pub_ack){ .number = 1,
+				.status = s };
 			m.seq = 1;
 			check_round_trip(&m);
+			via_fill(m.u.pub_ack.via);
+			check_round_trip(&m);
 		}
+		CHECK_EQ(m.u.pub_ack.status, REPL_PUB_OWNED_LIMIT);
 		m = msg_make(RUMOR_T_REPLICATE, "n", 1, 0, false);
 		m.u.rep = (struct repl_replicate){ .stream = 1, .seq = 1 };
 		check_round_trip(&m);
@@ -637,20 +718,41 @@ test_fields(void)
 	uint8_t *good = NULL;
 	size_t len;
 
-	/* Ack request: client by sender, number, level, reserved. */
+	/*
+	 * Ack request: number, level, the reserved bytes around via. The
+	 * client and via are any value from anyone: the receiving node
+	 * knows whether a client or a member wrote them, the codec not.
+	 */
 	GOOD(RUMOR_T_DATA, false);
-	CHECK_FIELD(0, 8, 1, CHAN_WIRE_CLIENT);
+	CHECK_FIELD(0, 8, 1, CHAN_WIRE_OK);
+	CHECK_FIELD(0, 8, UINT64_MAX, CHAN_WIRE_OK);
 	CHECK_SEQ(8, false, CHAN_WIRE_NUMBER);
 	CHECK_FIELD(16, 1, REPL_LEVEL_NONE, CHAN_WIRE_LEVEL);
 	CHECK_FIELD(16, 1, REPL_LEVEL_OWNER, CHAN_WIRE_OK);
 	CHECK_FIELD(16, 1, REPL_LEVEL_ALL, CHAN_WIRE_OK);
 	CHECK_FIELD(16, 1, REPL_LEVEL_MAX, CHAN_WIRE_LEVEL);
 	CHECK_FIELD(16, 1, 0xff, CHAN_WIRE_LEVEL);
-	for (size_t i = 17; i < 40; i++)
-		CHECK_FIELD(i, 1, 0x01, CHAN_WIRE_RESERVED);
+	for (size_t i = 17; i < 40; i++) {
+		bool via = i >= VIA && i < VIA + REPL_VIA_LEN;
+
+		CHECK_FIELD(i, 1, 0x01, via ? CHAN_WIRE_OK :
+				CHAN_WIRE_RESERVED);
+		CHECK_FIELD(i, 1, 0x80, via ? CHAN_WIRE_OK :
+				CHAN_WIRE_RESERVED);
+	}
+	for (unsigned v = 0; v <= 0xff; v++) {
+		CHECK_FIELD(VIA, 1, v, CHAN_WIRE_OK);
+		CHECK_FIELD(VIA + REPL_VIA_LEN - 1, 1, v, CHAN_WIRE_OK);
+	}
+	CHECK_FIELD(VIA, 8, UINT64_MAX, CHAN_WIRE_OK);
+	CHECK_FIELD(VIA + 5, 8, UINT64_MAX, CHAN_WIRE_OK);
 	GOOD(RUMOR_T_DATA, true);
-	CHECK_FIELD(0, 8, 0, CHAN_WIRE_CLIENT);
+	CHECK_FIELD(0, 8, 0, CHAN_WIRE_OK);
 	CHECK_FIELD(0, 8, UINT64_MAX, CHAN_WIRE_OK);
+	CHECK_FIELD(VIA, 8, 0, CHAN_WIRE_OK);
+	CHECK_FIELD(VIA + 5, 8, 0, CHAN_WIRE_OK);
+	CHECK_FIELD(23, 1, 0x01, CHAN_WIRE_RESERVED);
+	CHECK_FIELD(37, 1, 0x01, CHAN_WIRE_RESERVED);
 
 	/* Resume point: lease, reserved, stream, seq. */
 	GOOD(RUMOR_T_SUBSCRIBE, false);
@@ -663,46 +765,87 @@ test_fields(void)
 	CHECK_FIELD(8, 8, 0, CHAN_WIRE_STREAM);
 	CHECK_SEQ(16, false, CHAN_WIRE_SEQ);
 
-	/* PUB_ACK, ordered: number, stream, seq, status, level, held. */
+	/*
+	 * PUB_ACK, ordered: number, stream, seq, status, level, held; via
+	 * any value (the request's, echoed; zero towards the client). No
+	 * byte of it is reserved.
+	 */
 	GOOD(RUMOR_T_PUB_ACK, true);
-	CHECK_FIELD(0, 8, 0, CHAN_WIRE_OK);	/* Towards the client. */
-	CHECK_FIELD(8, 8, 0, CHAN_WIRE_NUMBER);
-	CHECK_FIELD(8, 8, CHAN_SEQ_MAX + 1, CHAN_WIRE_NUMBER);
-	CHECK_FIELD(8, 8, 1, CHAN_WIRE_NUMBER);	/* Not the header's seq. */
-	CHECK_FIELD(16, 8, 0, CHAN_WIRE_STREAM);
-	CHECK_SEQ(24, false, CHAN_WIRE_SEQ);
-	CHECK_FIELD(32, 1, REPL_PUB_DUPLICATE, CHAN_WIRE_OK);
+	CHECK_FIELD(0, 8, 0, CHAN_WIRE_NUMBER);
+	CHECK_FIELD(0, 8, CHAN_SEQ_MAX + 1, CHAN_WIRE_NUMBER);
+	CHECK_FIELD(0, 8, 1, CHAN_WIRE_NUMBER);	/* Not the header's seq. */
+	CHECK_FIELD(8, 8, 0, CHAN_WIRE_STREAM);
+	CHECK_FIELD(8, 8, UINT64_MAX, CHAN_WIRE_OK);
+	CHECK_SEQ(16, false, CHAN_WIRE_SEQ);
+	for (size_t i = VIA; i < VIA + REPL_VIA_LEN; i++) {
+		CHECK_FIELD(i, 1, 0x00, CHAN_WIRE_OK);
+		CHECK_FIELD(i, 1, 0x01, CHAN_WIRE_OK);
+		CHECK_FIELD(i, 1, 0xff, CHAN_WIRE_OK);
+	}
+	for (unsigned v = 0; v <= 0xff; v++) {
+		CHECK_FIELD(VIA, 1, v, CHAN_WIRE_OK);
+		CHECK_FIELD(VIA + REPL_VIA_LEN - 1, 1, v, CHAN_WIRE_OK);
+	}
+	CHECK_FIELD(VIA, 8, 0, CHAN_WIRE_OK);	/* Towards the client. */
+	CHECK_FIELD(VIA + 5, 8, 0, CHAN_WIRE_OK);
+	CHECK_FIELD(VIA, 8, UINT64_MAX, CHAN_WIRE_OK);
+	CHECK_FIELD(VIA + 5, 8, UINT64_MAX, CHAN_WIRE_OK);
+	CHECK_FIELD(37, 1, REPL_PUB_DUPLICATE, CHAN_WIRE_OK);
 	for (unsigned s = REPL_PUB_NOT_OWNER; s < REPL_PUB_STATUS_MAX; s++)
-		CHECK_FIELD(32, 1, s, CHAN_WIRE_STATUS);
-	CHECK_FIELD(32, 1, REPL_PUB_STATUS_MAX, CHAN_WIRE_STATUS);
-	CHECK_FIELD(32, 1, 0xff, CHAN_WIRE_STATUS);
-	CHECK_FIELD(33, 1, REPL_LEVEL_NONE, CHAN_WIRE_LEVEL);
-	CHECK_FIELD(33, 1, REPL_LEVEL_OWNER, CHAN_WIRE_OK);
-	CHECK_FIELD(33, 1, REPL_LEVEL_MAX, CHAN_WIRE_LEVEL);
-	CHECK_FIELD(34, 1, 1, CHAN_WIRE_RESERVED);
-	CHECK_FIELD(35, 1, 0x80, CHAN_WIRE_RESERVED);
-	CHECK_FIELD(36, 4, 0, CHAN_WIRE_OK);
-	CHECK_FIELD(36, 4, REPL_HELD_MAX, CHAN_WIRE_OK);
-	CHECK_FIELD(36, 4, REPL_HELD_MAX + 1, CHAN_WIRE_RANGE);
-	CHECK_FIELD(36, 4, UINT32_MAX, CHAN_WIRE_RANGE);
-	/* A refusal says nothing but its status. */
+		CHECK_FIELD(37, 1, s, CHAN_WIRE_STATUS);
+	CHECK_FIELD(37, 1, REPL_PUB_STATUS_MAX, CHAN_WIRE_STATUS);
+	CHECK_FIELD(37, 1, 0xff, CHAN_WIRE_STATUS);
+	CHECK_FIELD(38, 1, REPL_LEVEL_NONE, CHAN_WIRE_LEVEL);
+	CHECK_FIELD(38, 1, REPL_LEVEL_OWNER, CHAN_WIRE_OK);
+	CHECK_FIELD(38, 1, REPL_LEVEL_MAX, CHAN_WIRE_LEVEL);
+	CHECK_FIELD(38, 1, 0xff, CHAN_WIRE_LEVEL);
+	CHECK_FIELD(39, 1, 0, CHAN_WIRE_OK);
+	CHECK_FIELD(39, 1, REPL_HELD_MAX, CHAN_WIRE_OK);
+	CHECK_FIELD(39, 1, REPL_HELD_MAX + 1, CHAN_WIRE_RANGE);
+	CHECK_FIELD(39, 1, UINT8_MAX, CHAN_WIRE_RANGE);
+	/*
+	 * A DUPLICATE of a number below the client's highest says its
+	 * stream alone (seq 0); an OK always says both.
+	 */
 	{
+		uint8_t *dup = test_copy_exact(good, len);
+
+		dup[B + 37] = REPL_PUB_DUPLICATE;
+		check_field(dup, len, B + 16, 8, 0, CHAN_WIRE_OK, __LINE__);
+		test_put(dup + B + 16, 8, 0);
+		check_field(dup, len, B + 8, 8, 0, CHAN_WIRE_STREAM, __LINE__);
+		check_field(dup, len, B + 37, 1, REPL_PUB_OK, CHAN_WIRE_SEQ,
+				__LINE__);
+		check_field(dup, len, B + 38, 1, REPL_LEVEL_NONE,
+				CHAN_WIRE_LEVEL, __LINE__);
+		check_field(dup, len, B + 39, 1, REPL_HELD_MAX + 1,
+				CHAN_WIRE_RANGE, __LINE__);
+		free(dup);
+	}
+	/* A refusal says nothing but its status (and where it goes). */
+	for (unsigned s = REPL_PUB_NOT_OWNER; s < REPL_PUB_STATUS_MAX; s++) {
 		struct repl_msg r = msg_make(RUMOR_T_PUB_ACK, "news", 4, 0,
 				true);
 
 		r.u.pub_ack = (struct repl_pub_ack){ .number = r.seq,
-			.status = REPL_PUB_NOT_OWNER };
+			.status = (uint8_t)s };
+		via_fill(r.u.pub_ack.via);
 		free(good);
 		good = encode_exact(&r, &len);
 		CHECK_EQ(decode_exact(good, len), CHAN_WIRE_OK);
+		CHECK_FIELD(8, 8, 1, CHAN_WIRE_STATUS);
 		CHECK_FIELD(16, 8, 1, CHAN_WIRE_STATUS);
-		CHECK_FIELD(24, 8, 1, CHAN_WIRE_STATUS);
-		CHECK_FIELD(33, 1, REPL_LEVEL_OWNER, CHAN_WIRE_STATUS);
-		CHECK_FIELD(36, 4, 1, CHAN_WIRE_STATUS);
-		CHECK_FIELD(32, 1, REPL_PUB_OK, CHAN_WIRE_STREAM);
-		CHECK_FIELD(32, 1, REPL_PUB_TOO_BIG, CHAN_WIRE_OK);
-		CHECK_FIELD(32, 1, REPL_PUB_TOKEN, CHAN_WIRE_OK);
-		CHECK_FIELD(32, 1, REPL_PUB_STATUS_MAX, CHAN_WIRE_STATUS);
+		CHECK_FIELD(38, 1, REPL_LEVEL_OWNER, CHAN_WIRE_STATUS);
+		CHECK_FIELD(39, 1, 1, CHAN_WIRE_STATUS);
+		CHECK_FIELD(VIA, 8, 0, CHAN_WIRE_OK);
+		CHECK_FIELD(VIA + 5, 8, UINT64_MAX, CHAN_WIRE_OK);
+		CHECK_FIELD(37, 1, REPL_PUB_OK, CHAN_WIRE_STREAM);
+		CHECK_FIELD(37, 1, REPL_PUB_DUPLICATE, CHAN_WIRE_STREAM);
+		CHECK_FIELD(37, 1, REPL_PUB_TOO_BIG, CHAN_WIRE_OK);
+		CHECK_FIELD(37, 1, REPL_PUB_TOKEN, CHAN_WIRE_OK);
+		CHECK_FIELD(37, 1, REPL_PUB_TOO_OLD, CHAN_WIRE_OK);
+		CHECK_FIELD(37, 1, REPL_PUB_OWNED_LIMIT, CHAN_WIRE_OK);
+		CHECK_FIELD(37, 1, REPL_PUB_STATUS_MAX, CHAN_WIRE_STATUS);
 	}
 
 	/* REPLICATE: stream, seq, client and number, committed. */
@@ -892,21 +1035,31 @@ test_origin_kind(void)
 		CHECK_EQ(decode_exact(good, len), CHAN_WIRE_KIND);
 		free(good);
 	}
-	/* The ack request's client goes with its sender. */
+	/*
+	 * The ack request's client and via do not go with the header's
+	 * origin: an entry node forwards a client's PUBLISH with origin 0
+	 * and the client's id written, and only the receiver knows whether
+	 * a client or a member sent it. CLIENT never arises for a PUBLISH.
+	 */
 	{
 		struct repl_msg m = msg_make(RUMOR_T_DATA, "news", 4, 2, false);
 		size_t len;
 		uint8_t *good = encode_exact(&m, &len);
 
 		CHECK_EQ(decode_exact(good, len), CHAN_WIRE_OK);
-		check_field(good, len, 8, 4, 5, CHAN_WIRE_CLIENT, __LINE__);
-		m.u.req.client = 1;
-		CHECK_REFUSED(m);
-		m.origin = 5;
-		check_round_trip(&m);
-		m.u.req.client = 0;
-		CHECK_REFUSED(m);
+		check_field(good, len, 8, 4, 5, CHAN_WIRE_OK, __LINE__);
+		check_field(good, len, HDR + 4, 8, 1, CHAN_WIRE_OK, __LINE__);
+		check_field(good, len, HDR + 4 + VIA, 8, UINT64_MAX,
+				CHAN_WIRE_OK, __LINE__);
 		free(good);
+		for (unsigned i = 0; i < 4; i++) {
+			m.origin = i & 1 ? 5 : 0;
+			m.u.req.client = i & 2 ? 0x80000a0000091f90ull : 0;
+			memset(m.u.req.via, 0, REPL_VIA_LEN);
+			check_round_trip(&m);
+			via_fill(m.u.req.via);
+			check_round_trip(&m);
+		}
 	}
 	/* A PUB_ACK's number is its header's seq. */
 	{
@@ -933,13 +1086,21 @@ test_order(void)
 	uint8_t *bad = test_copy_exact(good, len);
 	const size_t b = HDR + 4;
 
-	/* Fixed part: reserved before number before status. */
-	bad[b + 32] = REPL_PUB_STATUS_MAX;
+	/* Fixed part: number before status (it has no reserved byte). */
+	bad[b + 37] = REPL_PUB_STATUS_MAX;
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_STATUS);
-	test_put(bad + b + 8, 8, 0);
+	test_put(bad + b, 8, 0);
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_NUMBER);
-	bad[b + 35] = 1;
-	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_RESERVED);
+	/* Its length before its fields. */
+	test_put(bad + 12, 2, REPL_PUB_ACK_LEN - 1);
+	{
+		uint8_t *cut = test_copy_exact(bad, len - 1);
+
+		CHECK_EQ(decode_exact(cut, len - 1), CHAN_WIRE_LENGTH);
+		free(cut);
+	}
+	test_put(bad + 12, 2, REPL_PUB_ACK_LEN);
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_NUMBER);
 	/* The part before the kind, the kind before the origin. */
 	bad[HDR] = CHAN_BROADCAST_PREFIX;
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_KIND);
@@ -959,25 +1120,30 @@ test_order(void)
 	/* The number against the header's seq comes after the part. */
 	bad = test_copy_exact(good, len);
 	test_put(bad + 24, 8, 1);
-	bad[b + 33] = 0;
+	bad[b + 38] = 0;
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_LEVEL);
 	free(bad);
 	free(good);
 
 	/*
-	 * An acked PUBLISH: its client after the part. (A message over the
-	 * maximum is over a datagram too, so the header refuses it first.)
+	 * An acked PUBLISH: reserved (either side of via) before number
+	 * before level; its client is not checked at all. (A message over
+	 * the maximum is over a datagram too, so the header refuses it
+	 * first.)
 	 */
 	m = msg_make(RUMOR_T_DATA, "news", 4, 0, false);
 	good = encode_exact(&m, &len);
 	bad = test_copy_exact(good, len);
 	test_put(bad + b, 8, 1);
-	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_CLIENT);
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_OK);
 	bad[b + 16] = 0;
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_LEVEL);
 	test_put(bad + b + 8, 8, 0);
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_NUMBER);
 	bad[b + 39] = 1;
+	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_RESERVED);
+	bad[b + 39] = 0;
+	bad[b + 17] = 1;
 	CHECK_EQ(decode_exact(bad, len), CHAN_WIRE_RESERVED);
 	free(bad);
 	free(good);
@@ -1017,6 +1183,8 @@ test_parts(void)
 	struct repl_resume drs;
 
 	memset(fill, 0xa5, sizeof(fill));
+	via_fill(rq.via);
+	memset(pa.via, 0x5a, REPL_VIA_LEN);
 #define PART(P, in, out, n) do {					\
 	memset(buf, 0xa5, sizeof(buf));					\
 	CHECK_EQ(repl_##P##_encode((in), buf, (n) - 1), 0);		\
@@ -1028,10 +1196,42 @@ test_parts(void)
 	PART(pub_req, &rq, &drq, REPL_PUB_REQ_LEN);
 	CHECK(drq.client == 3 && drq.number == 4 &&
 			drq.level == REPL_LEVEL_ALL);
+	CHECK(memcmp(drq.via, rq.via, REPL_VIA_LEN) == 0);
+	CHECK(memcmp(buf + VIA, rq.via, REPL_VIA_LEN) == 0);
+	CHECK_UNTOUCHED(buf + 17, VIA - 17, 0);
+	CHECK_UNTOUCHED(buf + VIA + REPL_VIA_LEN, 3, 0);
 	CHECK_EQ(repl_pub_req_decode(buf, sizeof(buf), &drq), CHAN_WIRE_OK);
+	/* Each reserved byte refused by the part decoder too; via not. */
+	for (size_t i = 17; i < REPL_PUB_REQ_LEN; i++) {
+		bool via = i >= VIA && i < VIA + REPL_VIA_LEN;
+
+		buf[i] ^= 0x10;
+		CHECK_EQ(repl_pub_req_decode(buf, REPL_PUB_REQ_LEN, &drq),
+				via ? CHAN_WIRE_OK : CHAN_WIRE_RESERVED);
+		buf[i] ^= 0x10;
+	}
 	PART(pub_ack, &pa, &dpa, REPL_PUB_ACK_LEN);
 	CHECK(dpa.number == 4 && dpa.stream == 5 && dpa.seq == 6 &&
-			dpa.held == 1 && dpa.level == REPL_LEVEL_OWNER);
+			dpa.held == 1 && dpa.level == REPL_LEVEL_OWNER &&
+			dpa.status == REPL_PUB_OK);
+	CHECK(memcmp(dpa.via, pa.via, REPL_VIA_LEN) == 0);
+	CHECK(memcmp(buf + VIA, pa.via, REPL_VIA_LEN) == 0);
+	CHECK_EQ(buf[39], 1);
+	/* The owner's refusal for want of room, echoing the return path. */
+	pa = (struct repl_pub_ack){ .number = 4,
+		.status = REPL_PUB_OWNED_LIMIT };
+	via_fill(pa.via);
+	PART(pub_ack, &pa, &dpa, REPL_PUB_ACK_LEN);
+	CHECK(dpa.status == REPL_PUB_OWNED_LIMIT && dpa.stream == 0 &&
+			dpa.seq == 0 && dpa.level == 0 && dpa.held == 0);
+	CHECK(memcmp(dpa.via, pa.via, REPL_VIA_LEN) == 0);
+	pa.held = 1;
+	CHECK_EQ(repl_pub_ack_encode(&pa, buf, sizeof(buf)), 0);
+	pa = (struct repl_pub_ack){ .number = 4, .stream = 5, .seq = 6,
+		.status = REPL_PUB_OK, .level = REPL_LEVEL_OWNER,
+		.held = REPL_HELD_MAX };
+	PART(pub_ack, &pa, &dpa, REPL_PUB_ACK_LEN);
+	CHECK_EQ(dpa.held, REPL_HELD_MAX);
 	PART(replicate, &rp, &drp, REPL_REPLICATE_LEN);
 	CHECK(drp.stream == 5 && drp.seq == 6 && drp.committed == 5 &&
 			drp.client == 0 && drp.number == 0);
@@ -1061,10 +1261,14 @@ test_parts(void)
 	REFUSED(pub_req, &rq);
 	pa.status = REPL_PUB_TOKEN;
 	REFUSED(pub_ack, &pa);
+	pa.status = REPL_PUB_OWNED_LIMIT;
+	REFUSED(pub_ack, &pa);
 	pa.status = REPL_PUB_STATUS_MAX;
 	REFUSED(pub_ack, &pa);
 	pa.status = REPL_PUB_OK;
 	pa.held = REPL_HELD_MAX + 1;
+	REFUSED(pub_ack, &pa);
+	pa.held = UINT8_MAX;
 	REFUSED(pub_ack, &pa);
 	rp.committed = 6;
 	REFUSED(replicate, &rp);
@@ -1235,6 +1439,12 @@ test_names(void)
 	CHECK_EQ(REPL_PUB_NOT_OWNER, 2);
 	CHECK_EQ(REPL_PUB_TOO_BIG, 3);
 	CHECK_EQ(REPL_PUB_TOKEN, 4);
+	CHECK_EQ(REPL_PUB_TOO_OLD, 5);
+	CHECK_EQ(REPL_PUB_OWNED_LIMIT, 6);
+	CHECK_EQ(REPL_PUB_STATUS_MAX, 7);
+	CHECK(strcmp(repl_pub_status_name(REPL_PUB_OWNED_LIMIT),
+			"owned limit") == 0);
+	CHECK(!repl_pub_ordered(REPL_PUB_OWNED_LIMIT));
 	CHECK_EQ(REPL_ACK_NOT_REPLICA, 1);
 	CHECK_EQ(REPL_ACK_STALE, 2);
 	for (size_t t = 0; t < N_TYPES; t++)
