@@ -35,7 +35,7 @@ _Static_assert(CHAN_AUD_SLOTS >= 2 * (CHAN_LIMIT_SUBS_MAX +
 #define CHAN_IN_RING_SIZE 4096		/* Ring per lcore: messages other
 					 * lcores pass it (chan_in). */
 #define CHAN_HDR_MBUFS 16383		/* Header pool per NUMA socket. */
-#define CHAN_HDR_ROOM 384		/* 98 + 255 bytes fit. */
+#define CHAN_HDR_ROOM 400		/* 42 + 40 + 16 + 255 + 40 fit. */
 #define CHAN_HISTORY_LCORE 8192		/* History references per lcore, */
 #define CHAN_HELD_LCORE 4096		/* held messages: at most. */
 #define CHAN_FANOUT_K 3			/* Default --fanout-k. */

@@ -7,7 +7,9 @@
  * and leases, answers with SUB_ACK and INTEREST_ACK, holds this node's
  * interest at each owner, and publishes every changed audience as a new
  * immutable entry of the audience table, freeing the old one after a
- * QSBR grace period. It is the table's only writer.
+ * QSBR grace period. It is the table's only writer. Its HANDOFF work is
+ * chan_ctl_handoff.c's, over the state both share (chan_ctl.h); it also
+ * books the channels acked PUBLISHes alone keep (on_kept).
  */
 #define _LGPL_SOURCE
 #include <urcu/urcu-qsbr.h>
@@ -22,7 +24,7 @@
 #include <rte_ring.h>
 
 #include "chan.h"
-#include "chan_handoff.h"
+#include "chan_ctl.h"
 #include "rumor/chan_book.h"
 #include "dp.h"
 #include "send.h"
@@ -30,43 +32,15 @@
 #include "token_bucket.h"
 
 #define CHAN_AUDIENCE_TIMER_MS 50u		/* Leases and interests checked. */
+#define CHAN_KEPT_LEASE_MS CHAN_LEASE_MAX_MS	/* A channel booked for acked
+						 * PUBLISHes alone. */
 #define CHAN_INTEREST_RETRY_MS 250u	/* An unanswered INTEREST again. */
 #define CHAN_HO_ANSWER_RATE 10000u	/* HANDOFFs answered a second... */
 #define CHAN_HO_ANSWER_BURST 4096u	/* ... in bursts of up to this (a
 					 * ring change moves many). */
 
-/* An INTEREST_ACK granted this pass, sent once its entry is in force. */
-struct pending_ack {
-	uint64_t hash;
-	uint32_t node;
-	uint64_t req;
-	uint32_t lease;
-	uint16_t len;
-	char name[RUMOR_CHANNEL_MAX];
-};
 
-/* An entry replaced or withdrawn this pass, freed after a grace period. */
-struct retired {
-	struct aud_entry *old;
-	struct aud_entry *new;		/* Its successor; NULL if withdrawn. */
-};
-
-static struct {
-	struct book book;
-	uint64_t hz_ms;
-	uint64_t next_timer_ms;
-	uint64_t req;			/* Request ids of INTERESTs. */
-	uint32_t n_acks;
-	struct pending_ack acks[CHAN_AUDIENCE_BATCH];
-	uint32_t n_handoffs;		/* HANDOFFs for the lcores, this pass. */
-	struct rte_mbuf *handoffs[CHAN_AUDIENCE_BATCH];
-	uint32_t n_retired, cap_retired;
-	struct retired *retired;
-	uint32_t tombs;			/* Tombstones in the audience table. */
-	struct token_bucket ho_answers;	/* HANDOFFs sent in answer. */
-	uint32_t unacked;		/* Gauges for telemetry. */
-	uint32_t audiences;
-} cc;
+struct chan_ctl cc;
 
 static struct aud_table *aud_alloc(void);
 
@@ -99,9 +73,9 @@ chan_audience_free(void)
 				free(dp.aud->slot[i]->cell);
 				free(dp.aud->slot[i]);
 			}
-	for (uint32_t i = 0; i < cc.n_handoffs; i++)
-		rte_pktmbuf_free(cc.handoffs[i]);
-	cc.n_handoffs = 0;
+	for (uint32_t i = 0; i < cc.n_back; i++)
+		rte_pktmbuf_free(cc.back[i]);
+	cc.n_back = 0;
 	if (dp.member_punt != NULL) {
 		struct rte_mbuf *m;
 
@@ -134,37 +108,6 @@ chan_audience_set_limits(const struct book_limits *lim)
 	book_set_limits(&cc.book, lim);
 }
 
-/* Encode m and send it to a member; false if it cannot be reached. */
-static bool
-send_to_member(uint32_t id, const struct chan_msg *msg)
-{
-	const struct peer *p = dp.peers != NULL ? peer_find(dp.peers, id) :
-			NULL;
-	uint8_t buf[RUMOR_DATAGRAM_MAX];
-	size_t len;
-
-	if (p == NULL || p->hops == 0 || !p->resolved)
-		return false;
-	len = chan_msg_encode(msg, buf, sizeof(buf));
-	if (len == 0)
-		return false;
-	send_udp(p->dpdk_port, p->mac, p->ip, p->udp_port, buf, len);
-	return true;
-}
-
-static void
-msg_init(struct chan_msg *m, uint8_t type, uint64_t seq, uint64_t hash,
-		const char *name, size_t len)
-{
-	memset(m, 0, sizeof(*m));
-	m->type = type;
-	m->origin = dp.cfg.node_id;
-	m->epoch = dp.ring != NULL ? dp.ring->epoch : 0;
-	m->seq = seq;
-	m->channel_hash = hash;
-	m->channel = name;
-	m->channel_len = len;
-}
 
 /* INTEREST (lease 0: withdrawn) for a channel, to its owner. */
 static void
@@ -398,235 +341,51 @@ on_interest_ack(const struct chan_msg *a, uint64_t now_ms)
 		book_touch(&cc.book, ch);
 }
 
-/*
- * The HANDOFF of channel ch (may be NULL: no state) to node to, for the
- * ring epoch under which this node owned it: the cell if it is good for
- * that epoch, and the interest set, with this node in it if it has
- * subscribers of its own.
- */
-static void
-handoff_fill(struct chan_msg *a, const struct book_chan *ch, uint64_t epoch,
-		uint32_t to, uint64_t now_ms)
-{
-	struct chan_handoff *ho = &a->u.handoff;
-
-	a->epoch = epoch;
-	a->hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
-	if (ch == NULL || ch->entry == NULL)
-		return;
-	const struct chan_cell *c = ((const struct aud_entry *)ch->entry)->cell;
-	uint64_t stream = __atomic_load_n(&c->stream, __ATOMIC_RELAXED);
-	uint64_t next = __atomic_load_n(&c->next, __ATOMIC_RELAXED);
-
-	if (stream != 0 && next != 0 && next <= CHAN_HANDOFF_SEQ_MAX &&
-			__atomic_load_n(&c->epoch, __ATOMIC_RELAXED) == epoch) {
-		ho->stream = stream;
-		ho->next_seq = next;
-	}
-	for (uint32_t i = 0; i < ch->n_nodes &&
-			ho->n_nodes < CHAN_HANDOFF_NODES_MAX; i++) {
-		const struct book_node *n = &ch->nodes[i];
-
-		if (n->id == to || n->expiry_ms <= now_ms)
-			continue;
-		ho->node[ho->n_nodes].id = n->id;
-		ho->node[ho->n_nodes++].lease_ms = (uint32_t)RTE_MIN(
-				n->expiry_ms - now_ms,
-				(uint64_t)CHAN_LEASE_MAX_MS);
-	}
-	if (ch->n_clients > 0 && ho->n_nodes < CHAN_HANDOFF_NODES_MAX) {
-		ho->node[ho->n_nodes].id = dp.cfg.node_id;
-		ho->node[ho->n_nodes++].lease_ms = CHAN_INTEREST_LEASE_MS;
-	}
-}
 
 /*
- * HANDOFF_REQ: the asking node owns the channel under its ring and asks
- * where this node, the owner under the ring before (epoch: the one it
- * names), stopped. Answered only once this node's own ring no longer
- * makes it the owner: its lcores then no longer stamp the channel, so
- * the cell is final. The cell is handed over only if it is good for that
- * epoch; the interest set always goes, with this node in it if it has
- * subscribers of its own.
- */
-static void
-on_handoff_req(const struct chan_msg *req, uint64_t now_ms)
-{
-	struct chan_msg a;
-
-	dp.ctl_stats[CTL_HO_REQ_RX]++;
-	if (dp.ring == NULL || ring_owner(dp.ring, req->channel_hash) ==
-			dp.cfg.node_id) {
-		dp.ctl_stats[CTL_HO_REQ_EARLY]++;	/* It asks again. */
-		return;
-	}
-	/*
-	 * Only the owner under this node's ring is told the state and the
-	 * interest set (the answer is larger than the request), and only
-	 * within the answer rate; a node whose ring is ahead of this one's
-	 * asks again.
-	 */
-	if (ring_owner(dp.ring, req->channel_hash) != req->origin) {
-		dp.ctl_stats[CTL_HO_REQ_REFUSED]++;
-		return;
-	}
-	if (!token_bucket_take(&cc.ho_answers, rte_rdtsc())) {
-		dp.ctl_stats[CTL_HO_REQ_RATE]++;
-		return;
-	}
-	msg_init(&a, RUMOR_T_HANDOFF, req->seq, req->channel_hash,
-			req->channel, req->channel_len);
-	handoff_fill(&a, book_find(&cc.book, req->channel_hash, req->channel,
-			req->channel_len), req->epoch, req->origin, now_ms);
-	if (send_to_member(req->origin, &a))
-		dp.ctl_stats[a.u.handoff.stream != 0 ? CTL_HO_SENT :
-				CTL_HO_SENT_EMPTY]++;
-}
-
-/*
- * HANDOFF, the answer to this node's lcore: the interest set joins the
- * book now, and the message goes to the channel's lcore once the entry
- * that holds it is published. Returns true if it kept m.
- */
-/* True if id is a member of the ring in force. */
-static bool
-member_now(uint32_t id)
-{
-	return member_list_has(dp.members, id);
-}
-
-/*
- * Whether a HANDOFF from its origin (its sender, proven) is one this
- * node takes: from the owner under the ring before, of the epoch it
- * owned the channel under, to this node, the owner now; and either the
- * answer to a request the channel's lcore still waits for, or sent
- * unasked (seq 0) for a channel this node has not settled under this
- * ring yet.
+ * An acked PUBLISH of a channel this node owns and holds no entry for
+ * (chan_owner.c): booked as kept by this node itself, for
+ * CHAN_KEPT_LEASE_MS, within the owned limit, and sent back to its lcore
+ * once the entry is in force, marked so that the lcore answers
+ * OWNED_LIMIT if there is still none. False (dropped; its publisher
+ * sends it again) when the pass has no room left.
  */
 static bool
-handoff_open(const struct chan_msg *a)
+on_kept(struct rte_mbuf *m, const struct rumor_hdr *h, uint64_t now_ms)
 {
-	const struct ring_table *r = dp.ring;
-	const struct book_chan *ch;
-	const struct aud_entry *e;
+	uint32_t granted, limit;
 
-	if (r == NULL || r->prev == NULL || !r->agreed ||
-			ring_owner(r->prev, a->channel_hash) != a->origin ||
-			a->epoch != r->prev->epoch)
+	if (cc.n_back == CHAN_AUDIENCE_BATCH)
 		return false;
-	if (a->seq != 0)
-		return ho_awaits(a->channel_hash, a->seq);
-	ch = book_find(&cc.book, a->channel_hash, a->channel,
-			a->channel_len);
-	e = ch != NULL ? ch->entry : NULL;
-	return e == NULL || __atomic_load_n(&e->cell->epoch,
-			__ATOMIC_RELAXED) != r->epoch;
-}
-
-static bool
-on_handoff(struct rte_mbuf *m, const struct chan_msg *a, uint64_t now_ms)
-{
-	const struct chan_handoff *ho = &a->u.handoff;
-	uint32_t granted, limit, taken = 0;
-
-	dp.ctl_stats[CTL_HO_RX]++;
-	if (dp.ring == NULL || ring_owner(dp.ring, a->channel_hash) !=
-			dp.cfg.node_id || cc.n_handoffs == CHAN_AUDIENCE_BATCH) {
-		dp.ctl_stats[CTL_HO_NOT_OWNER]++;
-		return false;
-	}
-	if (!handoff_open(a)) {
-		dp.ctl_stats[CTL_HO_REFUSED]++;
-		return false;
-	}
-	/*
-	 * Of the interest set, only current members other than this node,
-	 * at most the interest limit of a channel, each for no longer than
-	 * a node's own INTEREST asks: a stale or hostile set cannot bind
-	 * this node to send a channel far or for long.
-	 */
-	for (uint32_t i = 0; i < ho->n_nodes; i++) {
-		const uint32_t id = ho->node[i].id;
-
-		if (id == dp.cfg.node_id)
-			continue;
-		if (taken == dp.cfg.chan_limits.interest_set ||
-				!member_now(id)) {
-			dp.ctl_stats[CTL_HO_NODES_REFUSED]++;
-			continue;
-		}
-		taken++;
-		if (book_interest(&cc.book, a->channel_hash, a->channel,
-				a->channel_len, id, RTE_MIN(
-				ho->node[i].lease_ms, CHAN_INTEREST_LEASE_MS),
-				now_ms, &granted, &limit) == CHAN_ST_OK &&
-				granted != 0)
-			dp.ctl_stats[CTL_HO_INTERESTS]++;
-	}
-	cc.handoffs[cc.n_handoffs++] = m;
+	if (book_interest(&cc.book, be64toh(h->channel_hash),
+			rumor_hdr_channel(h), ntohs(h->channel_len),
+			dp.cfg.node_id, CHAN_KEPT_LEASE_MS, now_ms, &granted,
+			&limit) == CHAN_ST_OK)
+		dp.ctl_stats[CTL_PUB_KEPT]++;
+	else
+		dp.ctl_stats[CTL_PUB_KEPT_REFUSED]++;
+	chan_kept_set(m, true);
+	cc.back[cc.n_back++] = m;
 	return true;
 }
 
-/* The HANDOFFs of this pass to their channels' lcores. */
+/* The frames of this pass back to their channels' lcores. */
 static void
-pass_handoffs(void)
+pass_back(void)
 {
-	for (uint32_t i = 0; i < cc.n_handoffs; i++) {
-		struct rte_mbuf *m = cc.handoffs[i];
+	for (uint32_t i = 0; i < cc.n_back; i++) {
+		struct rte_mbuf *m = cc.back[i];
 		const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
 				const struct rumor_hdr *, FRAME_RUMOR_OFF);
 		unsigned to = chan_lcore_of(be64toh(h->channel_hash),
 				dp.n_lcores);
 
 		if (rte_ring_mp_enqueue(dp.lcore[to]->chan_in, m) != 0)
-			rte_pktmbuf_free(m);	/* It asks again. */
+			rte_pktmbuf_free(m);	/* It is sent again. */
 	}
-	cc.n_handoffs = 0;
+	cc.n_back = 0;
 }
 
-/*
- * A new ring is in force, and no lcore stamps under the one before. A
- * channel this node owns under both keeps its cell good for the new
- * epoch, even if no message came; one it owned and no longer does is
- * handed to its new owner now, unasked (the new owner asks anyway when
- * a message comes first).
- */
-static void
-ring_changed_each(struct book_chan *ch, void *arg)
-{
-	const struct ring_table *r = dp.ring, *p = r->prev;
-	const struct aud_entry *e = ch->entry;
-	const uint32_t self = dp.cfg.node_id;
-	uint32_t owner;
-	uint64_t was;
-	struct chan_msg a;
-
-	if (e == NULL || ch->broadcast || ring_owner(p, ch->hash) != self)
-		return;
-	owner = ring_owner(r, ch->hash);
-	if (owner == self) {
-		was = p->epoch;
-		(void)__atomic_compare_exchange_n(&e->cell->epoch, &was,
-				r->epoch, false, __ATOMIC_RELAXED,
-				__ATOMIC_RELAXED);
-		return;
-	}
-	if (!r->agreed)
-		return;		/* Epochs of its own: nobody could match them. */
-	msg_init(&a, RUMOR_T_HANDOFF, 0, ch->hash, ch->name, ch->len);
-	handoff_fill(&a, ch, p->epoch, owner, *(const uint64_t *)arg);
-	if (a.u.handoff.stream != 0 && send_to_member(owner, &a))
-		dp.ctl_stats[CTL_HO_PUSHED]++;
-}
-
-void
-chan_audience_ring_changed(void)
-{
-	uint64_t now_ms = rte_rdtsc() / cc.hz_ms;
-
-	if (dp.ring != NULL && dp.ring->prev != NULL)
-		book_each(&cc.book, ring_changed_each, &now_ms);
-}
 
 /* Act on a punted message; true if it kept m. */
 static bool
@@ -636,6 +395,12 @@ handle(struct rte_mbuf *m, uint64_t now_ms)
 	const struct ipv4_hdr *ip = (const void *)(p + FRAME_IP_OFF);
 	struct chan_msg msg;
 
+	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
+			const struct rumor_hdr *, FRAME_RUMOR_OFF);
+
+	/* From an lcore of this node, admitted there (chan_owner.c). */
+	if (h->type == RUMOR_T_DATA && (h->flags & RUMOR_F_ACK))
+		return on_kept(m, h, now_ms);
 	/* Client admission (session.c): cookies, tokens, sessions. */
 	if (session_audience(m))
 		return false;
@@ -661,10 +426,10 @@ handle(struct rte_mbuf *m, uint64_t now_ms)
 		on_interest_ack(&msg, now_ms);
 		break;
 	case RUMOR_T_HANDOFF_REQ:
-		on_handoff_req(&msg, now_ms);
+		ctl_handoff_req(&msg, now_ms);
 		break;
 	case RUMOR_T_HANDOFF:
-		return on_handoff(m, &msg, now_ms);
+		return ctl_handoff(m, &msg, now_ms);
 	default:
 		dp.ctl_stats[CTL_CHAN_BAD]++;
 	}
@@ -698,15 +463,16 @@ entry_build(const struct book_chan *ch, const struct aud_entry *old)
 		return NULL;
 	}
 	e->n_local = ch->n_clients;
-	e->n_nodes = ch->n_nodes;
 	for (uint32_t i = 0; i < ch->n_clients; i++) {
 		local[i].ip = ch->clients[i].ip;
 		local[i].udp_port = ch->clients[i].udp_port;
 		local[i].dpdk_port = ch->clients[i].dpdk_port;
 		memcpy(local[i].mac, ch->clients[i].mac, 6);
 	}
+	/* This node keeps a channel for its acked PUBLISHes (on_kept). */
 	for (uint32_t i = 0; i < ch->n_nodes; i++)
-		nodes[i] = ch->nodes[i].id;
+		if (ch->nodes[i].id != dp.cfg.node_id)
+			nodes[e->n_nodes++] = ch->nodes[i].id;
 	e->local = local;
 	e->nodes = nodes;
 	e->len = ch->len;
@@ -965,7 +731,7 @@ chan_audience_poll(uint64_t now_tsc)
 	}
 	publish(now_ms);
 	send_acks();
-	pass_handoffs();
+	pass_back();
 	session_poll();		/* Client sessions (session.c). */
 	return total;
 }

@@ -38,6 +38,7 @@
 #include "chan_owner.h"
 #include "chan_state.h"
 #include "chan_subscriber.h"
+#include "pub_ack.h"
 
 #define CHAN_SWEEP_MS 1000u
 
@@ -231,6 +232,7 @@ origin_is_sender(uint8_t type)
 	case RUMOR_T_GONE:
 	case RUMOR_T_HANDOFF_REQ:
 	case RUMOR_T_HANDOFF:
+	case RUMOR_T_PUB_ACK:
 		return true;
 	default:
 		return false;
@@ -302,6 +304,7 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 	case RUMOR_T_NACK:
 	case RUMOR_T_GONE:
 	case RUMOR_T_GOSSIP:
+	case RUMOR_T_PUB_ACK:
 		punt = false;
 		break;
 	default:
@@ -318,7 +321,9 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 	}
 	h = chan_hdr(m);	/* auth_input moved the headers. */
 	chan_sender_set(m, sender);
-	if (punt)
+	if (h->type == RUMOR_T_PUB_ACK)
+		pub_ack_relay(lc, m, sender, ring);	/* No channel state. */
+	else if (punt)
 		audience_punt(lc, m, in, true);
 	else
 		chan_dispatch(lc, m, be64toh(h->channel_hash), ring, peers);

@@ -21,10 +21,12 @@
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_prefetch.h>
+#include <rte_ring.h>
 
 #include "chan_handoff.h"
 #include "chan_owner.h"
 #include "chan_subscriber.h"
+#include "pub_ack.h"
 #include "send.h"
 
 /* The history slot a FIFO entry still holds a message in, or NULL. */
@@ -72,6 +74,107 @@ history_push(struct chan_lcore *cl, struct dp_lcore *lc,
 }
 
 /*
+ * An acked PUBLISH m (header h) at its owner, before it is stamped: its
+ * request decoded into *req and checked against what this lcore ordered
+ * of the channel's stream (committed: every sequence up to it). True if
+ * it is to be ordered; else it was answered (a retry: DUPLICATE; below
+ * the client's window: TOO_OLD), or left unanswered until committed, or
+ * refused, and m freed.
+ */
+static bool
+acked_admit(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
+		uint64_t stream, uint64_t committed, struct repl_pub_req *req,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	struct repl_pub_ack a = { .status = REPL_PUB_OK };
+	uint64_t seq = 0;
+
+	if (repl_pub_req_decode(rumor_hdr_payload(h), ntohs(h->payload_len),
+			req) != CHAN_WIRE_OK || req->client == 0) {
+		chan_drop(lc, m, STAT_PUB_ACK_BAD);
+		return false;
+	}
+	if (ntohs(h->payload_len) - REPL_PUB_REQ_LEN >
+			chan_payload_max(ntohs(h->channel_len))) {
+		a.status = REPL_PUB_TOO_BIG;
+		lc->stats.c[STAT_CHAN_TOO_BIG]++;
+	} else {
+		switch (pub_dedup_check(&lc->chan->pubs,
+				be64toh(h->channel_hash),
+				stream, req->client, req->number, committed,
+				&seq)) {
+		case PUB_DEDUP_NEW:
+			return true;
+		case PUB_DEDUP_ACK:
+			a.status = REPL_PUB_DUPLICATE;
+			lc->stats.c[STAT_PUB_DUPLICATE]++;
+			break;
+		case PUB_DEDUP_HOLD:
+			chan_drop(lc, m, STAT_PUB_HELD_BACK);
+			return false;
+		case PUB_DEDUP_TOO_OLD:
+			a.status = REPL_PUB_TOO_OLD;
+			lc->stats.c[STAT_PUB_TOO_OLD]++;
+			break;
+		}
+	}
+	if (a.status == REPL_PUB_DUPLICATE) {
+		/* Its sequence if it is the client's highest, else 0. */
+		a.stream = stream;
+		a.seq = seq;
+		a.level = REPL_LEVEL_OWNER;
+		a.held = 1;
+	}
+	pub_ack_answer(lc, h, chan_sender(m), req, &a, ring, peers);
+	rte_pktmbuf_free(m);
+	return false;
+}
+
+/*
+ * An acked PUBLISH owned here without an audience entry: to the control
+ * thread, which books the channel (chan_audience.c), within the client
+ * class's punt rate.
+ */
+static void
+kept_punt(struct dp_lcore *lc, struct rte_mbuf *m)
+{
+	if (!token_bucket_take(&lc->sub_tb, rte_rdtsc()))
+		chan_drop(lc, m, STAT_SUB_RATE);
+	else if (rte_ring_mp_enqueue(dp.sub_punt, m) != 0)
+		chan_drop(lc, m, STAT_SUB_PUNT_FULL);
+	else
+		lc->stats.c[STAT_PUB_KEPT]++;
+}
+
+/*
+ * An acked PUBLISH of a channel this node holds no audience entry for:
+ * the control thread books it (as kept by this node, within the owned
+ * limit) and sends it back here; one it already sent back finds no
+ * entry only if the limit refused it, and gets OWNED_LIMIT.
+ */
+static void
+acked_unbooked(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct rumor_hdr *h, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	struct repl_pub_req req;
+	struct repl_pub_ack a = { .status = REPL_PUB_OWNED_LIMIT };
+
+	if (!chan_kept_tried(m)) {
+		kept_punt(lc, m);
+		return;
+	}
+	if (repl_pub_req_decode(rumor_hdr_payload(h), ntohs(h->payload_len),
+			&req) != CHAN_WIRE_OK || req.client == 0) {
+		chan_drop(lc, m, STAT_PUB_ACK_BAD);
+		return;
+	}
+	lc->stats.c[STAT_PUB_OWNED_LIMIT]++;
+	pub_ack_answer(lc, h, chan_sender(m), &req, &a, ring, peers);
+	rte_pktmbuf_free(m);
+}
+
+/*
  * The owner orders a PUBLISH of a channel with an audience: the next
  * sequence, history, FANOUT to each interested node, DELIVER to each
  * local subscriber.
@@ -90,11 +193,16 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 	struct chan_hist *hs;
 	struct chan_dest d[FAN_BULK];
 	struct fan_msg f;
+	struct repl_pub_req req;
+	/* An acked PUBLISH's request goes no further than here. */
+	const uint16_t skip = h->flags & RUMOR_F_ACK ? REPL_PUB_REQ_LEN : 0;
+	const uint32_t sender = chan_sender(m);
 	uint32_t origin = ntohl(h->origin), n_d = 0;
 	uint64_t pubid = be64toh(h->seq), seq;
 
-	if (plen > chan_payload_max(clen)) {
-		chan_drop(lc, m, STAT_CHAN_TOO_BIG);
+	if (unlikely(plen < skip) || (skip == 0 && plen > chan_payload_max(clen))) {
+		chan_drop(lc, m, skip != 0 ? STAT_PUB_ACK_BAD :
+				STAT_CHAN_TOO_BIG);
 		return;
 	}
 	s = chan_state_get(lc, e->hash, e->name, e->len, true);
@@ -149,6 +257,13 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 				s->rx.top);
 		chan_state_release_rx(lc->chan, s);
 	}
+	/*
+	 * Acked: a retry is not ordered again. Every sequence stamped
+	 * counts as committed until replicas hold them.
+	 */
+	if (unlikely(skip != 0) && !acked_admit(lc, m, h, c->stream,
+			c->next - 1, &req, ring, peers))
+		return;
 	if (origin == 0) {
 		/* From a client: stamped by the node that orders it. */
 		origin = dp.cfg.node_id;
@@ -158,11 +273,21 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 	s->next_seq = seq + 1;
 	__atomic_store_n(&c->next, seq + 1, __ATOMIC_RELAXED);
 	lc->stats.c[STAT_CHAN_STAMPED]++;
+	if (unlikely(skip != 0)) {
+		struct repl_pub_ack a = { .status = REPL_PUB_OK,
+			.stream = s->stream, .seq = seq,
+			.level = REPL_LEVEL_OWNER, .held = 1 };
+
+		pub_dedup_record(&lc->chan->pubs, s->hash, s->stream,
+				req.client, req.number, seq);
+		pub_ack_answer(lc, h, sender, &req, &a, ring, peers);
+	}
 
 	fan_init(&f, h, RUMOR_T_FANOUT, RUMOR_DEFAULT_HOP_LIMIT, origin,
 			ring->epoch, pubid);
 	fan_ord(&f, s->stream, seq, false);
-	fan_msg_segment(&f, m, FRAME_RUMOR_OFF + sizeof(*h) + clen, plen);
+	fan_msg_segment(&f, m, FRAME_RUMOR_OFF + sizeof(*h) + clen + skip,
+			plen - skip);
 	for (uint32_t i = 0; i < e->n_nodes; i++) {
 		if (fan_member(peers, e->nodes[i], &d[n_d]))
 			n_d++;
@@ -229,7 +354,10 @@ owner_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		return;
 	}
 	if (e == NULL) {
-		send_to_owner(lc, m, owner, ring, peers);	/* The sink. */
+		if (unlikely(h->flags & RUMOR_F_ACK))
+			acked_unbooked(lc, m, h, ring, peers);
+		else
+			send_to_owner(lc, m, owner, ring, peers); /* The sink. */
 		return;
 	}
 	owner_publish(lc, m, e, ring, peers);

@@ -52,6 +52,12 @@ chan_table_init(struct dp_lcore *lc)
 			dp.opt.mbufs / 6 / dp.n_lcores);
 	lc->chan->held_budget = RTE_MIN((uint32_t)CHAN_HELD_LCORE,
 			dp.opt.mbufs / 12 / dp.n_lcores);
+	/* The memory of acked publishes (rumor/pub_dedup.h), 1 MiB. */
+	lc->chan->pubs_mem = calloc(1, pub_dedup_bytes(CHAN_PUB_SETS_LOG2));
+	if (lc->chan->pubs_mem == NULL)
+		return -1;
+	pub_dedup_init(&lc->chan->pubs, lc->chan->pubs_mem,
+			CHAN_PUB_SETS_LOG2, &chan_index_key);
 	return 0;
 }
 
@@ -98,6 +104,7 @@ chan_table_free(struct dp_lcore *lc)
 		state_release(lc->chan, s);
 		rte_free(s);
 	}
+	free(lc->chan->pubs_mem);
 	rte_free(lc->chan);
 	lc->chan = NULL;
 }

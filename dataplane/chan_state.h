@@ -19,6 +19,7 @@
 
 #include "chan.h"
 #include "rumor/chan_track.h"
+#include "rumor/pub_dedup.h"
 #include "dp.h"
 #include "fanout.h"
 
@@ -26,6 +27,8 @@
 #define CHAN_STATES_MAX 65536u
 #define CHAN_HIST 256u			/* History per channel (pow2). */
 #define CHAN_PENDING_MAX 1024u		/* Channels awaiting a NACK. */
+#define CHAN_PUB_SETS_LOG2 12u		/* Acked publish memory: 16,384
+					 * (channel, client) entries. */
 #define CHAN_STATE_TOMB ((struct chan_state *)(uintptr_t)1)
 
 /* An owner's reference to a message it may have to send again. */
@@ -83,6 +86,8 @@ struct chan_lcore {
 	uint32_t n_pending;
 	struct chan_state *pending[CHAN_PENDING_MAX];
 	struct gossip_dedup dedup;
+	struct pub_dedup pubs;		/* Acked publishes it ordered. */
+	struct pub_dedup_entry *pubs_mem;
 };
 
 /* lc->chan, empty, with the lcore's budgets; -1 if out of memory. */

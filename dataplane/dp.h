@@ -128,6 +128,23 @@ chan_sender(const struct rte_mbuf *m)
 	return m->hash.usr;
 }
 
+/*
+ * An acked PUBLISH the control thread booked its channel for (or was
+ * refused by the owned limit), sent back to its lcore (chan_owner.c):
+ * carried with the mbuf, cleared where the frame enters (pub_ack.c).
+ */
+static inline void
+chan_kept_set(struct rte_mbuf *m, bool tried)
+{
+	m->hash.fdir.hi = tried;
+}
+
+static inline bool
+chan_kept_tried(const struct rte_mbuf *m)
+{
+	return m->hash.fdir.hi != 0;
+}
+
 struct aud_table;
 struct auth_lcore;
 struct auth_table;

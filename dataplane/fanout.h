@@ -15,12 +15,13 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "rumor/repl_wire.h"
 #include "auth.h"
 #include "chan.h"
 #include "rumor/chan_cksum.h"
 #include "dp.h"
 
-#define FAN_FIXED_MAX CHAN_IACK_LEN	/* The largest fixed part. */
+#define FAN_FIXED_MAX REPL_PUB_ACK_LEN	/* The largest fixed part. */
 
 /* What every copy of one message shares. */
 struct fan_msg {

@@ -36,6 +36,7 @@
 #include "rumor/cksum.h"
 #include "send.h"
 #include "session.h"
+#include "pub_ack.h"
 #include "send_hold.h"
 
 /*
@@ -258,9 +259,15 @@ handle_burst(struct dp_lcore *lc, struct fwd_ahead *ah,
 		if (likely(verdict[i] == FRAME_DATA)) {
 			const uint32_t owner = ring->slot[slot[i]];
 			const uint64_t ep = data_epoch(m);
+			const bool acked = frame_hdr(m)->flags & RUMOR_F_ACK;
 
-			/* From a member: proven, its auth block stripped. */
-			if (unlikely(!auth_data_input(lc, m))) {
+			/*
+			 * From a member: proven, its auth block stripped. An
+			 * acked PUBLISH from a client: its id and return
+			 * path written (pub_ack.c).
+			 */
+			if (unlikely(acked) ? !pub_ack_entry(lc, m, in) :
+					unlikely(!auth_data_input(lc, m))) {
 				rte_pktmbuf_free(m);
 				continue;
 			}
@@ -281,7 +288,14 @@ handle_burst(struct dp_lcore *lc, struct fwd_ahead *ah,
 				rte_pktmbuf_free(m);
 				continue;
 			}
-			/* Owned here with an audience: ordered, not sunk. */
+			/*
+			 * Owned here with an audience: ordered, not sunk. An
+			 * acked PUBLISH is ordered even without one.
+			 */
+			if (unlikely(owner == self_id) && unlikely(acked)) {
+				chan_ahead(lc, m, ring, peers);
+				continue;
+			}
 			if (unlikely(owner == self_id) && (owned_check ||
 					rcu_dereference(dp.aud)->n != 0) &&
 					chan_owned(lc, m, ring, peers))

@@ -118,6 +118,14 @@ lookup(uint32_t ip, uint16_t port)
 	return NULL;
 }
 
+uint64_t
+session_client(uint32_t ip, uint16_t port)
+{
+	const struct session *s = lookup(ip, port);
+
+	return s != NULL ? s->client_id : 0;
+}
+
 int
 session_init(const struct rumor_config *cfg, char *err, size_t errlen)
 {
@@ -243,7 +251,7 @@ strip_frame(struct rte_mbuf *m, size_t blocks_len)
 	uint16_t w_old, w_new;
 
 	memcpy(&w_old, r + 4, 2);	/* flags, hop_limit */
-	r[4] = 0;
+	r[4] &= RUMOR_F_ACK;		/* An acked PUBLISH stays one. */
 	memcpy(&w_new, r + 4, 2);
 	if (udp->check != 0) {
 		uint32_t old_sum = w_old + 2u * old_udp;

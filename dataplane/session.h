@@ -66,6 +66,12 @@ bool session_admit(struct dp_lcore *lc, struct rte_mbuf *m,
 bool session_audience(struct rte_mbuf *m);
 
 /*
+ * On an lcore: the client id of the session of ip:port (network order),
+ * whose request session_admit let through; 0 if it has none.
+ */
+uint64_t session_client(uint32_t ip, uint16_t port);
+
+/*
  * On the control thread: whether the session of m's source allows a
  * SUBSCRIBE of req's channel (true under client_auth = none).
  */

@@ -22,8 +22,10 @@
  *
  * The header's channel_len and payload_len are those of the plain
  * message: the datagram is 40 + blocks + channel_len + payload_len
- * bytes, and once the node strips the blocks and clears the flags it is
- * the plain message every other decoder knows.
+ * bytes, and once the node strips the blocks and clears their flags it
+ * is the plain message every other decoder knows. (RUMOR_F_ACK, an acked
+ * PUBLISH's, says what the message is, not what blocks it carries: it is
+ * kept.)
  *
  * A node answers a request it cannot admit yet with a COOKIE (type
  * RUMOR_T_COOKIE): the rumor header (origin the node, seq the request's,
@@ -92,7 +94,7 @@ const char *client_error_name(enum client_error e);
 /* A client datagram's blocks, as client_frame_parse found them. */
 struct client_frame {
 	uint8_t type;
-	uint8_t flags;			/* RUMOR_F_AUTH and RUMOR_F_CRED. */
+	uint8_t flags;			/* RUMOR_F_AUTH, _CRED, _ACK. */
 	size_t blocks_len;		/* Bytes of both blocks. */
 	const uint8_t *cookie;		/* CRED: 16 bytes; else NULL. */
 	const uint8_t *token;		/* CRED: token_len bytes. */
@@ -119,7 +121,8 @@ uint64_t client_tag(const uint8_t key[CLIENT_KEY_LEN], uint8_t *buf,
 
 /*
  * Strip the blocks of a parsed client datagram in place: the plain
- * message (flags 0) moves to buf[0..); returns its length.
+ * message (flags 0, or RUMOR_F_ACK if it had it) moves to buf[0..);
+ * returns its length.
  */
 size_t client_frame_strip(uint8_t *buf, size_t len,
 		const struct client_frame *f);
@@ -129,7 +132,7 @@ size_t client_frame_strip(uint8_t *buf, size_t len,
  * room) with a CRED block (token not NULL: cookie, or NULL for zeros,
  * and the token) and/or an AUTH block (key not NULL: stamp, tag). Returns
  * the new length, or 0 if it does not fit or the message is not a
- * client's.
+ * client's (flags 0, or RUMOR_F_ACK on a PUBLISH).
  */
 size_t client_frame_wrap(uint8_t *buf, size_t len, size_t cap,
 		const uint8_t *cookie, const uint8_t *token, size_t token_len,

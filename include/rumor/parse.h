@@ -133,18 +133,22 @@ frame_is_ordered_data(const struct rumor_hdr *h)
 }
 
 /*
- * True if a checked rumor header is replication's (docs/replication.md):
- * a type from PUB_ACK to REPL_STATE, or a PUBLISH or SUBSCRIBE with
- * RUMOR_F_ACK, whose payload a node that does not know the flag would
- * take for a message. Until the dataplane has those paths it drops them
- * here (FRAME_REPL), so that none reaches code written for the channel
- * types alone.
+ * True if a checked rumor header is replication's (docs/replication.md)
+ * and the dataplane has no path for it yet: a type from REPLICATE to
+ * REPL_STATE, a resuming SUBSCRIBE (RUMOR_F_ACK), or an acked PUBLISH on
+ * a broadcast channel (only ordered ones are acknowledged). Dropped here
+ * (FRAME_REPL), so that none reaches code written for the channel types
+ * alone. An acked PUBLISH on an ordered channel is DATA (pub_ack.c), a
+ * PUB_ACK a channel message.
  */
 static inline int
 frame_is_repl(const struct rumor_hdr *h)
 {
-	return (h->type >= RUMOR_T_PUB_ACK && h->type <= RUMOR_T_REPL_STATE) ||
-			(h->flags & RUMOR_F_ACK) != 0;
+	return (h->type >= RUMOR_T_REPLICATE &&
+			h->type <= RUMOR_T_REPL_STATE) ||
+			((h->flags & RUMOR_F_ACK) != 0 &&
+			(h->type != RUMOR_T_DATA ||
+			*rumor_hdr_channel(h) == CHAN_BROADCAST_PREFIX));
 }
 
 /*

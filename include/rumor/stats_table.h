@@ -224,6 +224,27 @@
 	  "HANDOFFs nobody waited for")					\
 	X(STAT_EPOCH_BEHIND, "epoch_behind",				\
 	  "DATA held: routed under a newer ring")			\
+	/* Publish acknowledgements (pub_ack.c, chan_owner.c). */	\
+	X(STAT_PUB_ACK_ENTERED, "pub_ack_entered",			\
+	  "Acked PUBLISHes taken from clients")				\
+	X(STAT_PUB_ACK_BAD, "drop_pub_ack_bad",				\
+	  "Dropped: ack request or PUB_ACK refused")			\
+	X(STAT_PUB_ACK_SENT, "pub_ack_sent",				\
+	  "PUB_ACKs sent by this node as the owner")			\
+	X(STAT_PUB_ACK_RELAYED, "pub_ack_relayed",			\
+	  "PUB_ACKs passed on to clients")				\
+	X(STAT_PUB_DUPLICATE, "pub_duplicate",				\
+	  "Acked PUBLISHes ordered before: not again")			\
+	X(STAT_PUB_HELD_BACK, "pub_held_back",				\
+	  "Retries left unanswered: not yet committed")		\
+	X(STAT_PUB_TOO_OLD, "pub_too_old",				\
+	  "Acked PUBLISHes below their client's window")		\
+	X(STAT_PUB_KEPT, "pub_kept_punted",				\
+	  "Acked PUBLISHes on channels without audience, to book")	\
+	X(STAT_PUB_OWNED_LIMIT, "pub_owned_limit",			\
+	  "Acked PUBLISHes refused: owned channel limit")		\
+	X(STAT_REPL_DEDUP_EVICTED, "repl_dedup_evicted",		\
+	  "Publish memory entries pushed out of a full set")		\
 	/* Client admission on the lcores (session.c). */		\
 	X(STAT_CLIENT_ADMITTED, "client_admitted",			\
 	  "Client requests with a valid session tag")			\
@@ -404,6 +425,10 @@
 	  "HANDOFFs received")						\
 	X(CTL_HO_NOT_OWNER, "handoff_not_owner",			\
 	  "HANDOFFs dropped: not the owner here")			\
+	X(CTL_PUB_KEPT, "pub_kept",					\
+	  "Channels booked for acked PUBLISHes alone")			\
+	X(CTL_PUB_KEPT_REFUSED, "pub_kept_refused",			\
+	  "Acked PUBLISHes on channels over the owned limit")		\
 	X(CTL_HO_INTERESTS, "handoff_interests",			\
 	  "Interests taken over from a HANDOFF")			\
 	/* Client admission on the control thread (session.c). */	\

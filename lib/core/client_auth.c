@@ -37,9 +37,17 @@ client_frame_parse(const uint8_t *buf, size_t len, struct client_frame *out)
 			h->type != RUMOR_T_SUBSCRIBE &&
 			h->type != RUMOR_T_UNSUBSCRIBE))
 		return CLIENT_E_TYPE;
-	if (h->flags == 0 || (h->flags & ~(RUMOR_F_AUTH | RUMOR_F_CRED)) != 0 ||
+	/*
+	 * A proof, and nothing unknown: CRED on a subscription alone, ACK
+	 * (an acked PUBLISH, docs/replication.md) on a PUBLISH alone.
+	 */
+	if ((h->flags & (RUMOR_F_AUTH | RUMOR_F_CRED)) == 0 ||
+			(h->flags & ~(RUMOR_F_AUTH | RUMOR_F_CRED |
+			RUMOR_F_ACK)) != 0 ||
 			((h->flags & RUMOR_F_CRED) != 0 &&
-			h->type == RUMOR_T_DATA))
+			h->type == RUMOR_T_DATA) ||
+			((h->flags & RUMOR_F_ACK) != 0 &&
+			h->type != RUMOR_T_DATA))
 		return CLIENT_E_FLAGS;
 	if (h->reserved != 0)
 		return CLIENT_E_RESERVED;
@@ -104,7 +112,7 @@ client_frame_strip(uint8_t *buf, size_t len, const struct client_frame *f)
 
 	memmove(buf + HDR_LEN, buf + HDR_LEN + f->blocks_len,
 			len - HDR_LEN - f->blocks_len);
-	h->flags = 0;
+	h->flags &= RUMOR_F_ACK;	/* What the message is stays. */
 	return len - f->blocks_len;
 }
 
@@ -118,7 +126,8 @@ client_frame_wrap(uint8_t *buf, size_t len, size_t cap,
 	size_t auth = key != NULL ? CLIENT_AUTH_LEN : 0;
 	size_t add = cred + auth, off = HDR_LEN;
 
-	if (len < HDR_LEN || h->flags != 0 || h->origin != 0 ||
+	if (len < HDR_LEN || (h->flags != 0 && (h->flags != RUMOR_F_ACK ||
+			h->type != RUMOR_T_DATA)) || h->origin != 0 ||
 			(token == NULL && key == NULL) ||
 			(token != NULL && (token_len < TOKEN_LEN_MIN ||
 			token_len > TOKEN_LEN_MAX ||

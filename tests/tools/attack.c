@@ -20,6 +20,10 @@
  *            message delivered (what a NACK needs to be answered in full)
  *   owner    the owner of a channel on the ring of members 1..N, weight 1
  *
+ *   ackpub   as a client with its own UDP socket: acked PUBLISHes (the
+ *            same number again, or forged client ids and return paths),
+ *            and the PUB_ACKs that come back
+ *
  * Every command prints one line of figures ("sent frames=N bytes=B" or
  * "count frames=N bytes=B"); bytes are whole Ethernet frames, so that an
  * amplification compares like with like. Options are listed by
@@ -49,6 +53,7 @@
 #include "rumor/bytes.h"
 #include "rumor/chan_wire.h"
 #include "rumor/parse.h"
+#include "rumor/repl_wire.h"
 #include "rumor/ring.h"
 #include "rumor/seal.h"
 #include "rumor/wire.h"
@@ -77,6 +82,11 @@ struct atk_opts {
 	uint32_t lease, nack_count, nodes;
 	const char *payload;
 	const char *label;
+	/* Publish acknowledgements (rumor/repl_wire.h). */
+	uint64_t number, client;
+	uint8_t level;
+	uint32_t via_ip;		/* Network order. */
+	uint16_t via_port;		/* Host order. */
 	/* Repetition. */
 	uint64_t count;
 	uint64_t rate;			/* Frames a second; 0: no pacing. */
@@ -113,6 +123,9 @@ usage(FILE *f)
 "                            [--vary-ip N] [--vary-channel N]\n"
 "                            [--port-every N] [--name-every N]\n"
 "                            [--hash-bits B] [--vary-seq]\n"
+"                            [--number N [--level L] [--client ID]\n"
+"                            [--via IP:PORT]] (--type 1: an acked PUBLISH;\n"
+"                            --type 18: a PUB_ACK, its return path --via)\n"
 "       rumor-attack arp     --iface IF --dst-mac MAC --src IP (the address\n"
 "                            claimed) --dst IP [--src-mac MAC]\n"
 "                            [--claim-mac MAC (default: the frame's)]\n"
@@ -125,6 +138,10 @@ usage(FILE *f)
 
 "       rumor-attack learn   --dst IP:PORT --src IP:PORT --channel NAME\n"
 "                            --seconds S\n"
+"       rumor-attack ackpub  --dst IP:PORT --src IP:PORT --channel NAME\n"
+"                            --number N [--count K] [--vary-seq] [--level L]\n"
+"                            [--client ID] [--via IP:PORT] [--payload TEXT]\n"
+"                            --seconds S (prints each PUB_ACK)\n"
 "       rumor-attack owner   --members N CHANNEL...\n"
 "Numbers take 0x; --vary-channel N names NAME-0 .. NAME-(N-1); with\n"
 "--hash-bits B their hashes share their low B bits (searched). Frame i\n"
@@ -352,6 +369,55 @@ names_free(char **names, const struct atk_opts *o)
 	free(names);
 }
 
+/*
+ * An acked PUBLISH (number --number, or + i with --vary-seq; --client and
+ * --via written as a forger would), or a PUB_ACK (status OK, --stream and
+ * --oseq, --via its return path).
+ */
+static size_t
+build_repl(uint8_t *buf, size_t cap, const struct atk_opts *o, uint64_t i)
+{
+	struct repl_msg m;
+	uint8_t *via;
+	uint16_t port = htons(o->via_port);
+	size_t n;
+
+	repl_msg_init(&m, (uint8_t)o->type, o->channel, strlen(o->channel));
+	if (o->have_hash)
+		m.channel_hash = o->hash;
+	m.origin = o->origin;
+	m.epoch = o->epoch;
+	m.seq = o->seq + (o->vary_seq ? i : 0);
+	if (o->type == RUMOR_T_DATA) {
+		m.u.req.client = o->client;
+		m.u.req.number = o->number + (o->vary_seq ? i : 0);
+		m.u.req.level = o->level != 0 ? o->level : REPL_LEVEL_OWNER;
+		via = m.u.req.via;
+		if (o->payload != NULL) {
+			m.payload = (const uint8_t *)o->payload;
+			m.payload_len = strlen(o->payload);
+		}
+	} else {
+		m.u.pub_ack.number = m.seq;
+		m.u.pub_ack.stream = o->stream;
+		m.u.pub_ack.seq = o->oseq;
+		m.u.pub_ack.status = REPL_PUB_OK;
+		m.u.pub_ack.level = REPL_LEVEL_OWNER;
+		m.u.pub_ack.held = 1;
+		via = m.u.pub_ack.via;
+	}
+	/* The dataplane's return path: address, port, MAC, port id. */
+	memcpy(via, &o->via_ip, 4);
+	memcpy(via + 4, &port, 2);
+	n = repl_msg_encode(&m, buf, cap);
+	if (n == 0) {
+		fprintf(stderr, "rumor-attack: type %d would not decode\n",
+				o->type);
+		exit(2);
+	}
+	return n;
+}
+
 /* The rumor datagram of frame i of a send. */
 static size_t
 build_msg(uint8_t *buf, size_t cap, const struct atk_opts *o, uint64_t i,
@@ -364,6 +430,8 @@ build_msg(uint8_t *buf, size_t cap, const struct atk_opts *o, uint64_t i,
 
 	if (type == RUMOR_T_CONTROL)
 		return forge_control(buf, o, i);
+	if (type == RUMOR_T_PUB_ACK || (type == RUMOR_T_DATA && o->number))
+		return build_repl(buf, cap, o, i);
 	if (names != NULL)
 		name = names[(i / o->name_every) % o->vary_channel];
 	chan_msg_init(&m, type, name, strlen(name));
@@ -696,6 +764,64 @@ cmd_learn(const struct atk_opts *o)
 	return 1;
 }
 
+/*
+ * As a client with its own UDP socket: --count acked PUBLISHes of
+ * --number (the same each time, or one more each with --vary-seq), then
+ * every PUB_ACK that comes within --seconds, a line each, and a total.
+ */
+static int
+cmd_ackpub(struct atk_opts *o)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET };
+	struct sockaddr_in to = { .sin_family = AF_INET };
+	uint8_t buf[FRAME_MAX];
+	struct repl_msg m;
+	uint64_t answers = 0, end;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	me.sin_addr.s_addr = o->src_ip;
+	me.sin_port = htons(o->src_port);
+	to.sin_addr.s_addr = o->dst_ip;
+	to.sin_port = htons(o->dst_port);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
+		perror("rumor-attack: UDP socket");
+		return 1;
+	}
+	o->type = RUMOR_T_DATA;
+	if (o->number == 0)
+		o->number = 1;
+	for (uint64_t i = 0; i < o->count; i++) {
+		size_t n = build_repl(buf, sizeof(buf), o, i);
+
+		sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to));
+		if (o->rate != 0)
+			usleep((useconds_t)(1000000 / o->rate));
+	}
+	end = now_ns() + (uint64_t)(o->seconds * 1e9);
+	while (now_ns() < end) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t got;
+
+		if (poll(&p, 1, 50) <= 0)
+			continue;
+		got = recv(fd, buf, sizeof(buf), 0);
+		if (got <= 0 || repl_msg_decode(buf, (size_t)got, &m) !=
+				CHAN_WIRE_OK || m.type != RUMOR_T_PUB_ACK)
+			continue;
+		answers++;
+		printf("pub_ack number=%" PRIu64 " status=%s stream=%" PRIu64
+				" seq=%" PRIu64 " level=%s held=%u\n",
+				m.u.pub_ack.number,
+				repl_pub_status_name(m.u.pub_ack.status),
+				m.u.pub_ack.stream, m.u.pub_ack.seq,
+				repl_level_name(m.u.pub_ack.level),
+				m.u.pub_ack.held);
+		fflush(stdout);
+	}
+	printf("answers=%" PRIu64 "\n", answers);
+	return 0;
+}
+
 static int
 cmd_owner(const struct atk_opts *o, int argc, char **argv)
 {
@@ -762,7 +888,9 @@ main(int argc, char **argv)
 		{ "file", 1, NULL, 'W' }, { "op", 1, NULL, 'a' },
 		{ "members", 1, NULL, 'E' }, { "help", 0, NULL, '?' },
 		{ "port-every", 1, NULL, 'G' }, { "name-every", 1, NULL, 'J' },
-		{ "claim-mac", 1, NULL, 'K' },
+		{ "claim-mac", 1, NULL, 'K' }, { "number", 1, NULL, 'u' },
+		{ "level", 1, NULL, 'v' }, { "client", 1, NULL, 'X' },
+		{ "via", 1, NULL, 'Y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct atk_opts o = { .count = 1, .channel = "x", .label = "lab",
@@ -830,6 +958,11 @@ main(int argc, char **argv)
 		case 'J': o.name_every = (uint32_t)num(optarg); break;
 		case 'K': bad |= parse_mac(optarg, o.claim_mac);
 			o.have_claim_mac = true; break;
+		case 'u': o.number = num(optarg); break;
+		case 'v': o.level = (uint8_t)num(optarg); break;
+		case 'X': o.client = num(optarg); break;
+		case 'Y': bad |= parse_addr(optarg, &o.via_ip, &o.via_port);
+			break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -843,6 +976,8 @@ main(int argc, char **argv)
 		return cmd_owner(&o, argc - optind, argv + optind);
 	if (strcmp(cmd, "learn") == 0)
 		return cmd_learn(&o);
+	if (strcmp(cmd, "ackpub") == 0)
+		return cmd_ackpub(&o);
 	if (o.iface == NULL && !(strcmp(cmd, "send") == 0 && o.udp)) {
 		fprintf(stderr, "rumor-attack: --iface is required\n");
 		return 2;

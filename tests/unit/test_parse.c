@@ -403,22 +403,29 @@ test_verdicts(void)
 		EXPECT(f, len, FRAME_CHAN);
 	}
 	/*
-	 * Replication's types, and the ACK flag where it is known, are
-	 * dropped at the door until the dataplane has their paths; the
-	 * flag elsewhere is an unknown one.
+	 * A PUB_ACK is a channel message and an acked PUBLISH on an ordered
+	 * channel DATA (pub_ack.c); replication's other types and a
+	 * resuming SUBSCRIBE are dropped at the door until the dataplane
+	 * has their paths; the flag elsewhere is an unknown one.
 	 */
 	for (unsigned t = RUMOR_T_PUB_ACK; t < RUMOR_T_MAX; t++) {
 		f[FRAME_RUMOR_OFF + 3] = (uint8_t)t;
-		EXPECT(f, len, FRAME_REPL);
+		EXPECT(f, len, t == RUMOR_T_PUB_ACK ? FRAME_CHAN : FRAME_REPL);
 	}
 	for (unsigned t = RUMOR_T_DATA; t < RUMOR_T_MAX; t++) {
 		if (t == RUMOR_T_CONTROL)
 			continue;
 		f[FRAME_RUMOR_OFF + 3] = (uint8_t)t;
 		f[FRAME_RUMOR_OFF + 4] = RUMOR_F_ACK;
-		EXPECT(f, len, t == RUMOR_T_DATA || t == RUMOR_T_SUBSCRIBE ?
-				FRAME_REPL : FRAME_RUMOR_TYPE);
+		EXPECT(f, len, t == RUMOR_T_DATA ? FRAME_DATA :
+				t == RUMOR_T_SUBSCRIBE ? FRAME_REPL :
+				FRAME_RUMOR_TYPE);
 	}
+	/* Acked on a broadcast channel: no path (only ordered ones). */
+	f[FRAME_RUMOR_OFF + 3] = RUMOR_T_DATA;
+	f[FRAME_RUMOR_OFF + 40] = CHAN_BROADCAST_PREFIX;
+	EXPECT(f, len, FRAME_REPL);
+	f[FRAME_RUMOR_OFF + 40] = good[FRAME_RUMOR_OFF + 40];
 	f[FRAME_RUMOR_OFF + 4] = 0;
 	f[FRAME_RUMOR_OFF + 3] = RUMOR_T_DATA;
 	EXPECT(f, len, FRAME_DATA);

@@ -494,6 +494,55 @@ test_client_frames(void)
 	CHECK_NAMES(client_error_name, enum client_error, CLIENT_ERROR_MAX);
 }
 
+/*
+ * An acked PUBLISH (flag ACK, docs/replication.md) under a session: the
+ * flag travels with AUTH, on a PUBLISH alone, and stays once the block
+ * is stripped; never without a proof, with CRED or on another type.
+ */
+static void
+test_client_acked(void)
+{
+	uint8_t key[CLIENT_KEY_LEN], d[256], s[256];
+	size_t dl = plain(RUMOR_T_DATA, d, sizeof(d)), n;
+	struct client_frame f;
+
+	memset(key, 7, sizeof(key));
+	d[4] = RUMOR_F_ACK;
+	memcpy(s, d, dl);
+	n = client_frame_wrap(d, dl, sizeof(d), NULL, NULL, 0, key, 9);
+	CHECK_EQ(n, dl + CLIENT_AUTH_LEN);
+	CHECK_EQ(d[4], RUMOR_F_ACK | RUMOR_F_AUTH);
+	CHECK_EQ(client_frame_parse(d, n, &f), CLIENT_OK);
+	CHECK(client_tag(key, d, n, f.auth_off) == f.tag);
+	CHECK_EQ(client_frame_strip(d, n, &f), dl);
+	CHECK(memcmp(d, s, dl) == 0);		/* ACK kept, AUTH gone. */
+
+	/* No proof, CRED with it, another type: refused. */
+	memcpy(d, s, dl);
+	CHECK_EQ(client_frame_parse(d, dl, &f), CLIENT_E_FLAGS);
+	n = client_frame_wrap(d, dl, sizeof(d), NULL, NULL, 0, key, 9);
+	d[4] |= RUMOR_F_CRED;
+	CHECK_EQ(client_frame_parse(d, n, &f), CLIENT_E_FLAGS);
+	d[4] = RUMOR_F_ACK | RUMOR_F_AUTH;
+	d[3] = RUMOR_T_SUBSCRIBE;
+	CHECK_EQ(client_frame_parse(d, n, &f), CLIENT_E_FLAGS);
+	d[3] = RUMOR_T_UNSUBSCRIBE;
+	CHECK_EQ(client_frame_parse(d, n, &f), CLIENT_E_FLAGS);
+	d[4] = 0x08 | RUMOR_F_AUTH;		/* Unknown. */
+	d[3] = RUMOR_T_DATA;
+	CHECK_EQ(client_frame_parse(d, n, &f), CLIENT_E_FLAGS);
+
+	/* The client side wraps ACK on a PUBLISH alone. */
+	dl = plain(RUMOR_T_SUBSCRIBE, d, sizeof(d));
+	d[4] = RUMOR_F_ACK;
+	CHECK_EQ(client_frame_wrap(d, dl, sizeof(d), NULL, NULL, 0, key, 9),
+			0);
+	dl = plain(RUMOR_T_DATA, d, sizeof(d));
+	d[4] = RUMOR_F_ACK | RUMOR_F_CRED;
+	CHECK_EQ(client_frame_wrap(d, dl, sizeof(d), NULL, NULL, 0, key, 9),
+			0);
+}
+
 static void
 test_cookies(void)
 {
@@ -605,6 +654,7 @@ main(int argc, char **argv)
 		{ "key_files", test_key_files },
 		{ "config", test_config },
 		{ "client_frames", test_client_frames },
+		{ "client_acked", test_client_acked },
 		{ "cookies", test_cookies },
 		{ "ack_session", test_ack_session },
 		{ "replay", test_replay },
