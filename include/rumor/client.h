@@ -7,9 +7,9 @@
  * A program opens a client on its node's address, subscribes, publishes,
  * and calls client_poll() in its loop: each call hands back at most one
  * event (a delivery, a gap, a subscription granted, refused or lost, a
- * node that does not answer) and runs the lease timers, which refresh
- * every subscription at a third of its lease and resend what the node
- * did not answer.
+ * node that does not answer, an acknowledged publish answered or given
+ * up) and runs the timers, which refresh every subscription at a third
+ * of its lease and resend what the node did not answer.
  *
  * Each channel's deliveries go through a sequence tracker (the
  * client_track_* functions, pure and usable alone), which says how each
@@ -25,6 +25,7 @@
 
 #include "rumor/chan_wire.h"
 #include "rumor/enum_names.h"
+#include "rumor/repl_wire.h"
 
 /*
  * Sequence tracking (lib/client/client_track.c).
@@ -124,6 +125,11 @@ const char *client_verdict_name(enum client_verdict v);
 #define CLIENT_CHANNELS_MAX 1024u	/* Channels one client can hold. */
 #define CLIENT_RETRY_MS 250u		/* Resend of an unanswered request. */
 #define CLIENT_ANSWER_TIMEOUT_MS 3000u	/* Then CLIENT_EV_NO_ANSWER. */
+/*
+ * Acknowledged publishes in flight: the owner's window of numbers per
+ * client and channel (PUB_DEDUP_WINDOW, rumor/pub_dedup.h).
+ */
+#define CLIENT_PUB_IN_FLIGHT_MAX 64u
 
 /* Options; zero fields take the defaults. */
 struct client_opts {
@@ -151,7 +157,13 @@ struct client_opts {
 	X(CLIENT_EV_NO_ANSWER, "no answer")				\
 	/* The granted lease ran out with every refresh			\
 	 * unanswered; it keeps asking. */				\
-	X(CLIENT_EV_LOST, "lost")
+	X(CLIENT_EV_LOST, "lost")					\
+	/* An acknowledged publish answered (a PUB_ACK): number,	\
+	 * status, and if ordered stream, seq, level, held. */		\
+	X(CLIENT_EV_PUB_ACK, "pub ack")					\
+	/* An acknowledged publish unanswered within the answer	\
+	 * timeout: number; no longer resent. */			\
+	X(CLIENT_EV_PUB_LOST, "pub lost")
 
 enum client_ev_type {
 	CLIENT_EVENTS(RUMOR_ENUM_VALUE)
@@ -166,7 +178,7 @@ struct client_event {
 	enum client_ev_type type;
 	const char *channel;
 	size_t channel_len;
-	/* CLIENT_EV_DELIVER. */
+	/* CLIENT_EV_DELIVER (and stream, seq: CLIENT_EV_PUB_ACK). */
 	enum client_verdict verdict;
 	uint64_t stream;
 	uint64_t seq;
@@ -176,18 +188,25 @@ struct client_event {
 	size_t payload_len;
 	/* CLIENT_EV_GAP, and CLIENT_EV_DELIVER when it gave sequences up. */
 	struct client_gap gap;
-	/* CLIENT_EV_SUBSCRIBED, _REFUSED, _UNSUBSCRIBED. */
-	uint8_t status;		/* enum chan_status. */
+	/* CLIENT_EV_SUBSCRIBED, _REFUSED, _UNSUBSCRIBED, _PUB_ACK. */
+	uint8_t status;		/* enum chan_status; enum repl_pub_status
+				 * of a PUB_ACK. */
 	uint32_t lease_ms;	/* Granted. */
 	uint32_t limit;		/* The limit that refused. */
+	/* CLIENT_EV_PUB_ACK and _PUB_LOST. */
+	uint64_t number;	/* client_publish_acked's. */
+	uint8_t level;		/* enum repl_level met; NONE if refused. */
+	uint8_t held;		/* Replicas known to hold it. */
 };
 
 /* Datagrams the client received that were not for it. */
 struct client_stats {
 	uint64_t rx;		/* Datagrams received. */
-	uint64_t rx_bad;	/* Refused by chan_msg_decode. */
+	uint64_t rx_bad;	/* Refused by chan_msg_decode (a PUB_ACK:
+				 * by repl_msg_decode). */
 	uint64_t rx_unexpected;	/* A type or channel it did not ask for. */
-	uint64_t rx_stale_ack;	/* An answer to a request no longer open. */
+	uint64_t rx_stale_ack;	/* An answer to a request no longer open
+				 * (or a PUB_ACK to no publish in flight). */
 	uint64_t tx;		/* Datagrams sent. */
 	/* Admission (client_set_token, docs/clients.md). */
 	uint64_t rx_cookie;	/* COOKIEs: the node asked for a proof. */
@@ -250,6 +269,27 @@ int client_unsubscribe(struct client *c, const char *channel, size_t len);
  */
 int client_publish(struct client *c, const char *channel, size_t len,
 		const void *msg, size_t msg_len);
+
+/*
+ * Publish msg to an ordered channel and ask its owner to acknowledge it
+ * at level (REPL_LEVEL_OWNER .. REPL_LEVEL_ALL; docs/clients.md,
+ * "Acknowledged publishes"). The publish gets the next number of the
+ * client's one counter (1, 2, 3...), set in *number, and stays in flight
+ * until the node's PUB_ACK (CLIENT_EV_PUB_ACK); unanswered, it is sent
+ * again with the same number every opts.retry_ms, and given up after
+ * opts.answer_timeout_ms (CLIENT_EV_PUB_LOST). Returns 0, the errors of
+ * client_publish (-EINVAL also for a level out of range or a broadcast
+ * channel, which has no order to acknowledge), or -EBUSY while
+ * CLIENT_PUB_IN_FLIGHT_MAX are in flight, or one in flight on the
+ * channel is that many numbers below the next (the owner would no longer
+ * know its number): poll, and try again.
+ */
+int client_publish_acked(struct client *c, const char *channel, size_t len,
+		const void *msg, size_t msg_len, enum repl_level level,
+		uint64_t *number);
+
+/* Acknowledged publishes in flight: neither answered nor given up. */
+size_t client_pub_in_flight(const struct client *c);
 
 /*
  * Wait up to timeout_ms (0: do not wait, -1: no limit) for one event.

@@ -4,6 +4,8 @@
  * one node, the subscriptions it holds there with their lease timers, and
  * a sequence tracker per channel. Nothing runs between calls: the timers
  * are run by client_poll(), which a program calls in its loop anyway.
+ * Publishing, and the acknowledged publishes' timers and answers, are
+ * client_pub.c's (client_int.h).
  *
  * Requests keep their id while they are resent, so that a late answer to
  * a resent request still counts, and an answer to an older request (a
@@ -29,72 +31,7 @@
 #include "rumor/clock.h"
 #include "rumor/ring.h"
 #include "rumor/wire.h"
-
-/* Slots of the channel index: a power of two, at least twice the max. */
-#define CLIENT_INDEX_SLOTS (2u * CLIENT_CHANNELS_MAX)
-#define CLIENT_INDEX_EMPTY UINT16_MAX
-
-_Static_assert((CLIENT_INDEX_SLOTS & (CLIENT_INDEX_SLOTS - 1)) == 0,
-		"the channel index size is a power of two");
-_Static_assert(CLIENT_CHANNELS_MAX < CLIENT_INDEX_EMPTY,
-		"a channel's index fits the index slots");
-
-/* Where a subscription stands. */
-enum client_sub_state {
-	SUB_PENDING,	/* SUBSCRIBE sent, never granted. */
-	SUB_ACTIVE,	/* Granted; refreshed at a third of the lease. */
-	SUB_LOST,	/* The lease ran out unrefreshed; still asking. */
-	SUB_REFUSED,	/* The node refused; not asking. */
-	SUB_LEAVING,	/* UNSUBSCRIBE sent. */
-	SUB_GONE,	/* Given back; only its statistics remain. */
-};
-
-struct client_sub {
-	char name[RUMOR_CHANNEL_MAX];
-	size_t len;
-	uint64_t hash;			/* XXH3-64 of the name. */
-	enum client_sub_state state;
-	bool waiting;			/* A request is unanswered. */
-	bool told;			/* NO_ANSWER or LOST already said. */
-	uint64_t req;			/* Id of the open request. */
-	uint64_t first_sent_ms;		/* First send of the open request. */
-	uint64_t last_sent_ms;
-	uint64_t granted_ms;		/* When the lease was last granted. */
-	uint32_t lease_ms;		/* The lease granted. */
-	struct client_track track;
-};
-
-struct client {
-	int fd;
-	struct client_opts opts;
-	uint64_t next_req;		/* Request ids, from 1. */
-	uint64_t next_pub;		/* Publish ids, from 1. */
-	uint64_t timer_ms;		/* No timer is due before this. */
-	size_t n_subs;
-	struct client_sub *subs;	/* CLIENT_CHANNELS_MAX of them. */
-	uint16_t index[CLIENT_INDEX_SLOTS];	/* By hash: sub or EMPTY. */
-	struct client_stats stats;
-	/*
-	 * Admission (docs/clients.md): the token, the session the node
-	 * opened (its key and the stamp of the last request), the one
-	 * request that presents the token while there is no session, and
-	 * the last cookie. Without a token all of this stays 0.
-	 */
-	uint8_t token[TOKEN_LEN_MAX];
-	size_t token_len;
-	bool have_session;
-	bool token_refused;
-	uint8_t key[CLIENT_KEY_LEN];
-	uint64_t stamp;
-	uint64_t cred_req;		/* 0: no request presents it. */
-	uint64_t cred_sent_ms;
-	uint8_t cookie[CLIENT_COOKIE_LEN];
-	uint64_t cookie_ms;		/* 0: no cookie. */
-	/* A publisher's request that opens a session: an UNSUBSCRIBE. */
-	char opener[RUMOR_CHANNEL_MAX];
-	size_t opener_len;
-	uint8_t rx[RUMOR_DATAGRAM_MAX + 1];	/* +1: longer is refused. */
-};
+#include "client_int.h"
 
 RUMOR_ENUM_NAME_FN(client_event_name, enum client_ev_type, CLIENT_EVENTS,
 		CLIENT_EV_MAX, "?")
@@ -143,43 +80,6 @@ sub_add(struct client *c, const char *name, size_t len, uint64_t hash)
 	return s;
 }
 
-static int
-client_send(struct client *c, const uint8_t *buf, size_t len)
-{
-	if (send(c->fd, buf, len, 0) < 0)
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
-	c->stats.tx++;
-	return 0;
-}
-
-/*
- * Wrap the plain request in buf (n bytes, cap of room) as the node's
- * admission wants it: a tag under the session key, or, without a
- * session, the token (and the last cookie) on one request at a time,
- * req, if it may open one. 0: hold it back; its retry sends it later.
- */
-static size_t
-auth_wrap(struct client *c, uint8_t *buf, size_t n, size_t cap, uint64_t req,
-		bool may_open, uint64_t now)
-{
-	if (c->token_len == 0)
-		return n;
-	if (c->have_session)
-		return client_frame_wrap(buf, n, cap, NULL, NULL, 0, c->key,
-				++c->stamp);
-	if (!may_open)
-		return 0;
-	/* One request presents the token; another after its timeout. */
-	if (c->cred_req != 0 && c->cred_req != req &&
-			now - c->cred_sent_ms < c->opts.answer_timeout_ms)
-		return 0;
-	c->cred_req = req;
-	c->cred_sent_ms = now;
-	return client_frame_wrap(buf, n, cap, c->cookie_ms != 0 &&
-			now - c->cookie_ms < COOKIE_SLOT_S * 1000u ? c->cookie :
-			NULL, c->token, c->token_len, NULL, 0);
-}
-
 /* Send the open request of s again (SUBSCRIBE or UNSUBSCRIBE). */
 static int
 sub_send(struct client *c, struct client_sub *s, uint64_t now)
@@ -205,24 +105,6 @@ sub_send(struct client *c, struct client_sub *s, uint64_t now)
 	if (n == 0)
 		return 0;	/* Held back until there is a session. */
 	return client_send(c, buf, n);
-}
-
-/* A publisher's request that opens a session: UNSUBSCRIBE of opener. */
-static int
-opener_send(struct client *c, uint64_t now)
-{
-	uint8_t buf[RUMOR_DATAGRAM_MAX];
-	struct chan_msg m;
-	size_t n;
-
-	chan_msg_init(&m, RUMOR_T_UNSUBSCRIBE, c->opener, c->opener_len);
-	m.hop_limit = c->opts.hop_limit;
-	m.seq = c->cred_req;
-	n = chan_msg_encode(&m, buf, sizeof(buf));
-	if (n == 0)
-		return -EINVAL;
-	n = auth_wrap(c, buf, n, sizeof(buf), c->cred_req, true, now);
-	return n == 0 ? 0 : client_send(c, buf, n);
 }
 
 int
@@ -298,6 +180,7 @@ client_open(const struct sockaddr_in *node, const struct sockaddr_in *bind_to,
 		c->opts.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
 	c->next_req = 1;
 	c->next_pub = 1;
+	c->next_number = 1;
 	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		goto fail;
@@ -398,54 +281,6 @@ client_unsubscribe(struct client *c, const char *channel, size_t len)
 	return sub_request(c, s, SUB_LEAVING, rumor_now_ms());
 }
 
-int
-client_publish(struct client *c, const char *channel, size_t len,
-		const void *msg, size_t msg_len)
-{
-	uint8_t buf[RUMOR_DATAGRAM_MAX];
-	struct chan_msg m;
-	size_t n;
-
-	if (channel == NULL || len == 0 || len > RUMOR_CHANNEL_MAX)
-		return -EINVAL;
-	if (msg_len > chan_payload_max(len))
-		return -EMSGSIZE;
-	if (c->token_len != 0 && !c->have_session) {
-		uint64_t now = rumor_now_ms();
-
-		if (c->token_refused)
-			return -EACCES;
-		/* No session yet: open one, and let client_poll go on. */
-		if (c->cred_req == 0 ||
-				now - c->cred_sent_ms >= c->opts.retry_ms) {
-			memcpy(c->opener, channel, len);
-			c->opener_len = len;
-			if (c->cred_req == 0 || now - c->cred_sent_ms >=
-					c->opts.answer_timeout_ms)
-				c->cred_req = c->next_req++;
-			c->cred_sent_ms = 0;
-			(void)opener_send(c, now);
-		}
-		return -EAGAIN;
-	}
-	memset(&m, 0, sizeof(m));
-	m.type = RUMOR_T_DATA;
-	m.hop_limit = c->opts.hop_limit;
-	m.seq = c->next_pub++;
-	m.channel = channel;
-	m.channel_len = len;
-	m.channel_hash = ring_channel_hash(channel, len);
-	m.payload = msg;
-	m.payload_len = msg_len;
-	n = chan_msg_encode(&m, buf, sizeof(buf));
-	if (n == 0)
-		return -EINVAL;
-	n = auth_wrap(c, buf, n, sizeof(buf), 0, false, 0);
-	if (n == 0)
-		return -EINVAL;
-	return client_send(c, buf, n);
-}
-
 static void
 ev_init(struct client_event *ev, enum client_ev_type type,
 		const struct client_sub *s)
@@ -469,6 +304,10 @@ client_timers(struct client *c, uint64_t now, struct client_event *ev)
 
 	if (now < c->timer_ms)
 		return 0;
+	if (client_pub_timers(c, now, ev, &soonest) != 0) {
+		c->timer_ms = 0;
+		return 1;
+	}
 	for (size_t i = 0; i < c->n_subs; i++) {
 		struct client_sub *s = &c->subs[i];
 		uint64_t due;
@@ -605,7 +444,7 @@ client_admission(struct client *c, size_t *n, uint64_t now)
 				return 1;
 			}
 		if (c->opener_len != 0)
-			(void)opener_send(c, now);
+			(void)client_opener_send(c, now);
 		return 1;
 	}
 	if (h->type != RUMOR_T_SUB_ACK)
@@ -642,6 +481,9 @@ client_on_datagram(struct client *c, size_t n, uint64_t now,
 	c->stats.rx++;
 	if (c->token_len != 0 && client_admission(c, &n, now) != 0)
 		return 0;
+	/* Replication's codec has it: the channel codec refuses the type. */
+	if (n > RUMOR_TYPE_OFF && c->rx[RUMOR_TYPE_OFF] == RUMOR_T_PUB_ACK)
+		return client_on_pub_ack(c, n, ev);
 	if (chan_msg_decode(c->rx, n, &m) != CHAN_WIRE_OK) {
 		c->stats.rx_bad++;
 		return 0;

@@ -5,7 +5,9 @@
  * window and beyond it, streams, the node's GAP, sequences near 2^63.
  * Then the library against a fake node written here: a UDP socket on
  * 127.0.0.1 (ephemeral ports only) that answers SUBSCRIBE, delivers with
- * a gap and a duplicate, and watches the leases being refreshed on time.
+ * a gap and a duplicate, and watches the leases being refreshed on time;
+ * and acknowledged publishes: their wire, PUB_ACKs good, stale and
+ * malformed, retries with the same number, giving up, the window of 64.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +25,7 @@
 #include "rumor/client_auth.h"
 #include "rumor/token.h"
 #include "rumor/clock.h"
+#include "rumor/repl_wire.h"
 #include "rumor/ring.h"
 #include "test.h"
 
@@ -499,6 +502,42 @@ fake_gap(struct fake *f, const char *chan, uint64_t stream, uint64_t first,
 	fake_send(f, &m);
 }
 
+/*
+ * The node's PUB_ACK of number on chan, into buf (cap bytes): its
+ * length, 0 if the fields would not decode.
+ */
+static size_t
+pub_ack_msg(const char *chan, uint64_t number, uint8_t status,
+		uint64_t stream, uint64_t seq, uint8_t level, uint8_t held,
+		uint8_t *buf, size_t cap)
+{
+	struct repl_msg m;
+
+	repl_msg_init(&m, RUMOR_T_PUB_ACK, chan, strlen(chan));
+	m.origin = 1;
+	m.seq = number;
+	m.u.pub_ack.number = number;
+	m.u.pub_ack.status = status;
+	m.u.pub_ack.stream = stream;
+	m.u.pub_ack.seq = seq;
+	m.u.pub_ack.level = level;
+	m.u.pub_ack.held = held;
+	return repl_msg_encode(&m, buf, cap);
+}
+
+static void
+fake_pub_ack(struct fake *f, const char *chan, uint64_t number,
+		uint8_t status, uint64_t stream, uint64_t seq, uint8_t level,
+		uint8_t held)
+{
+	uint8_t buf[RUMOR_DATAGRAM_MAX];
+	size_t n = pub_ack_msg(chan, number, status, stream, seq, level,
+			held, buf, sizeof(buf));
+
+	if (CHECK(n > 0))
+		fake_send_raw(f, buf, n);
+}
+
 /* The next event within ms, or -1. */
 static int
 next_event(struct client *c, int ms, struct client_event *ev)
@@ -964,6 +1003,17 @@ fake_recv_raw(struct fake *f, int ms)
 	return f->len;
 }
 
+/* Throw away whatever is queued, decoding or not: how many. */
+static unsigned
+fake_drain_raw(struct fake *f)
+{
+	unsigned n = 0;
+
+	while (fake_recv_raw(f, 0) > 0)
+		n++;
+	return n;
+}
+
 /*
  * The next client datagram of type with flags (older resends skipped),
  * parsed into cf, within a second; false if none came.
@@ -1086,6 +1136,47 @@ test_token_session(void)
 	CHECK_EQ(pump(c, 1000), CLIENT_EV_SUBSCRIBED);
 	fake_drain(&f);
 
+	/*
+	 * An acked PUBLISH: tagged, RUMOR_F_ACK kept. Unanswered for
+	 * retry_ms, the same plain bytes again under a new stamp; the
+	 * PUB_ACK comes plain.
+	 */
+	{
+		uint8_t first[RUMOR_DATAGRAM_MAX];
+		size_t first_len = 0;
+		uint64_t num = 0, stamp = 0;
+		struct repl_msg rm;
+		struct client_event ev;
+
+		CHECK_EQ(client_publish_acked(c, "a", 1, "ack", 3,
+				REPL_LEVEL_OWNER, &num), 0);
+		CHECK(fake_recv_client(&f, RUMOR_T_DATA,
+				RUMOR_F_AUTH | RUMOR_F_ACK, &cf));
+		CHECK(client_tag(key, f.buf, f.len, cf.auth_off) == cf.tag);
+		stamp = cf.stamp;
+		plain = client_frame_strip(f.buf, f.len, &cf);
+		CHECK_EQ(f.buf[4], RUMOR_F_ACK);
+		CHECK_EQ(repl_msg_decode(f.buf, plain, &rm), CHAN_WIRE_OK);
+		CHECK_EQ(rm.u.req.number, num);
+		CHECK(rm.payload_len == 3 && memcmp(rm.payload, "ack", 3) == 0);
+		memcpy(first, f.buf, plain);
+		first_len = plain;
+		CHECK_EQ(pump(c, 150), -1);
+		CHECK(fake_recv_client(&f, RUMOR_T_DATA,
+				RUMOR_F_AUTH | RUMOR_F_ACK, &cf));
+		CHECK(client_tag(key, f.buf, f.len, cf.auth_off) == cf.tag);
+		CHECK(cf.stamp > stamp);
+		plain = client_frame_strip(f.buf, f.len, &cf);
+		CHECK(plain == first_len && memcmp(f.buf, first, plain) == 0);
+		fake_pub_ack(&f, "a", num, REPL_PUB_OK, S1, 1,
+				REPL_LEVEL_OWNER, 0);
+		CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_PUB_ACK);
+		CHECK_EQ(ev.number, num);
+		CHECK_EQ(ev.status, REPL_PUB_OK);
+		CHECK_EQ(client_pub_in_flight(c), 0);
+		fake_drain_raw(&f);
+	}
+
 	/* A PUBLISH: tagged, the next stamp. */
 	CHECK_EQ(client_publish(c, "a", 1, "hi", 2), 0);
 	CHECK(fake_recv_client(&f, RUMOR_T_DATA, RUMOR_F_AUTH, &cf));
@@ -1118,6 +1209,413 @@ test_token_session(void)
 	close(f.fd);
 }
 
+/* The next acked PUBLISH for the fake node within ms, decoded into m. */
+static bool
+fake_recv_acked(struct fake *f, int ms, struct repl_msg *m)
+{
+	return fake_recv_raw(f, ms) > 0 &&
+			repl_msg_decode(f->buf, f->len, m) == CHAN_WIRE_OK &&
+			m->type == RUMOR_T_DATA;
+}
+
+/*
+ * An acked publish on the wire as docs/replication.md lays it out, the
+ * PUB_ACKs that answer it (at the level asked or below, a DUPLICATE, a
+ * refusal), the stale ones, and the calls refused.
+ */
+static void
+test_pub_acked(void)
+{
+	uint8_t *big;
+	size_t max = chan_payload_max(4);
+	struct client_event ev;
+	struct repl_msg m;
+	struct client *c;
+	struct fake f;
+	uint64_t num = 0;
+
+	fake_open(&f);
+	/* No retry within the test. */
+	c = open_client(&f, 0, 10000, 20000);
+	if (!CHECK(c != NULL))
+		return;
+	CHECK_EQ(client_pub_in_flight(c), 0);
+	CHECK_EQ(client_publish_acked(c, "news", 4, "hello", 5,
+			REPL_LEVEL_QUORUM, &num), 0);
+	CHECK_EQ(num, 1);
+	CHECK_EQ(client_pub_in_flight(c), 1);
+	CHECK(fake_recv_acked(&f, 1000, &m));
+	CHECK_EQ(f.buf[RUMOR_TYPE_OFF], RUMOR_T_DATA);
+	CHECK_EQ(f.buf[4], RUMOR_F_ACK);
+	CHECK_EQ(f.len, 40 + 4 + REPL_PUB_REQ_LEN + 5);
+	CHECK_EQ(m.origin, 0);
+	CHECK_EQ(m.epoch, 0);
+	CHECK_EQ(m.seq, 1);		/* The publish id. */
+	CHECK_EQ(m.hop_limit, RUMOR_DEFAULT_HOP_LIMIT);
+	CHECK_EQ(m.channel_hash, ring_channel_hash("news", 4));
+	CHECK_EQ(m.u.req.client, 0);
+	CHECK_EQ(m.u.req.number, 1);
+	CHECK_EQ(m.u.req.level, REPL_LEVEL_QUORUM);
+	CHECK_UNTOUCHED(m.u.req.via, REPL_VIA_LEN, 0);
+	CHECK(m.payload_len == 5 && memcmp(m.payload, "hello", 5) == 0);
+	/* The request sits before the message: the plain decoder refuses. */
+	CHECK(chan_msg_decode(f.buf, f.len, &f.m) != CHAN_WIRE_OK);
+
+	/* A plain PUBLISH shares publish ids, not numbers. */
+	CHECK_EQ(client_publish(c, "news", 4, "x", 1), 0);
+	CHECK(fake_recv(&f, 1000));
+	CHECK_EQ(f.m.seq, 2);
+	CHECK_EQ(client_publish_acked(c, "news", 4, "", 0, REPL_LEVEL_ALL,
+			&num), 0);
+	CHECK_EQ(num, 2);
+	CHECK(fake_recv_acked(&f, 1000, &m));
+	CHECK_EQ(m.seq, 3);
+	CHECK_EQ(m.u.req.number, 2);
+	CHECK_EQ(m.u.req.level, REPL_LEVEL_ALL);
+	CHECK_EQ(m.payload_len, 0);
+	CHECK_EQ(client_pub_in_flight(c), 2);
+
+	/* OK for 1: the event, the slot freed. */
+	fake_pub_ack(&f, "news", 1, REPL_PUB_OK, S1, 7, REPL_LEVEL_QUORUM, 2);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_PUB_ACK);
+	CHECK(ev.channel_len == 4 && memcmp(ev.channel, "news", 4) == 0);
+	CHECK_EQ(ev.number, 1);
+	CHECK_EQ(ev.status, REPL_PUB_OK);
+	CHECK_EQ(ev.stream, S1);
+	CHECK_EQ(ev.seq, 7);
+	CHECK_EQ(ev.level, REPL_LEVEL_QUORUM);
+	CHECK_EQ(ev.held, 2);
+	CHECK_EQ(client_pub_in_flight(c), 1);
+	/* Again (the answer to a retry), another number, another channel. */
+	fake_pub_ack(&f, "news", 1, REPL_PUB_OK, S1, 7, REPL_LEVEL_QUORUM, 2);
+	fake_pub_ack(&f, "news", 99, REPL_PUB_OK, S1, 8, REPL_LEVEL_OWNER, 0);
+	fake_pub_ack(&f, "other", 2, REPL_PUB_OK, S1, 8, REPL_LEVEL_OWNER, 0);
+	CHECK_EQ(next_event(c, 50, &ev), -1);
+	CHECK_EQ(client_stats(c)->rx_stale_ack, 3);
+	CHECK_EQ(client_stats(c)->rx_bad, 0);
+	CHECK_EQ(client_pub_in_flight(c), 1);
+
+	/*
+	 * 2 asked ALL: a DUPLICATE below the client's highest (no
+	 * sequence), met at OWNER only, is its answer all the same.
+	 */
+	fake_pub_ack(&f, "news", 2, REPL_PUB_DUPLICATE, S1, 0,
+			REPL_LEVEL_OWNER, 0);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_PUB_ACK);
+	CHECK_EQ(ev.number, 2);
+	CHECK_EQ(ev.status, REPL_PUB_DUPLICATE);
+	CHECK_EQ(ev.stream, S1);
+	CHECK_EQ(ev.seq, 0);
+	CHECK_EQ(ev.level, REPL_LEVEL_OWNER);
+	CHECK_EQ(client_pub_in_flight(c), 0);
+
+	/* A refusal. */
+	CHECK_EQ(client_publish_acked(c, "news", 4, "no", 2, REPL_LEVEL_OWNER,
+			&num), 0);
+	CHECK_EQ(num, 3);
+	CHECK(fake_recv_acked(&f, 1000, &m));
+	fake_pub_ack(&f, "news", 3, REPL_PUB_NOT_OWNER, 0, 0, 0, 0);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_PUB_ACK);
+	CHECK_EQ(ev.number, 3);
+	CHECK_EQ(ev.status, REPL_PUB_NOT_OWNER);
+	CHECK_EQ(ev.stream, 0);
+	CHECK_EQ(ev.level, REPL_LEVEL_NONE);
+	CHECK_EQ(client_pub_in_flight(c), 0);
+	/* Nothing answered is sent again. */
+	CHECK_EQ(fake_drain_raw(&f), 0);
+
+	/* Refused calls: no number taken, nothing sent. */
+	num = 0;
+	CHECK_EQ(client_publish_acked(c, "news", 4, "x", 1, REPL_LEVEL_NONE,
+			&num), -EINVAL);
+	CHECK_EQ(client_publish_acked(c, "news", 4, "x", 1, REPL_LEVEL_MAX,
+			&num), -EINVAL);
+	CHECK_EQ(client_publish_acked(c, "news", 4, "x", 1,
+			(enum repl_level)200, &num), -EINVAL);
+	CHECK_EQ(client_publish_acked(c, "@alerts", 7, "x", 1,
+			REPL_LEVEL_OWNER, &num), -EINVAL);
+	CHECK_EQ(client_publish_acked(c, "news", 0, "x", 1, REPL_LEVEL_OWNER,
+			&num), -EINVAL);
+	CHECK_EQ(client_publish_acked(c, NULL, 4, "x", 1, REPL_LEVEL_OWNER,
+			&num), -EINVAL);
+	CHECK_EQ(client_publish_acked(c, "news", RUMOR_CHANNEL_MAX + 1, "x",
+			1, REPL_LEVEL_OWNER, &num), -EINVAL);
+	big = calloc(max + 1, 1);
+	CHECK_EQ(client_publish_acked(c, "news", 4, big, max + 1,
+			REPL_LEVEL_OWNER, &num), -EMSGSIZE);
+	CHECK_EQ(num, 0);
+	CHECK_EQ(client_pub_in_flight(c), 0);
+	CHECK_EQ(fake_drain_raw(&f), 0);
+	/* The largest message fits, with its request, in one datagram. */
+	CHECK_EQ(client_publish_acked(c, "news", 4, big, max,
+			REPL_LEVEL_OWNER, &num), 0);
+	CHECK_EQ(num, 4);
+	CHECK(fake_recv_acked(&f, 1000, &m));
+	CHECK_EQ(m.payload_len, max);
+	CHECK_EQ(f.len, 40 + 4 + REPL_PUB_REQ_LEN + max);
+	free(big);
+	client_close(c);
+	close(f.fd);
+}
+
+/*
+ * Retries: unanswered for retry_ms, the same bytes (number and publish
+ * id) again; answered, no more; unanswered for answer_timeout_ms,
+ * CLIENT_EV_PUB_LOST, and its late answer is stale.
+ */
+static void
+test_pub_retry(void)
+{
+	uint8_t first[RUMOR_DATAGRAM_MAX];
+	size_t first_len;
+	struct client_event ev;
+	struct repl_msg m;
+	struct client *c;
+	struct fake f;
+	uint64_t num = 0, t0;
+	unsigned resends = 0;
+	bool lost = false;
+
+	fake_open(&f);
+	c = open_client(&f, 0, 50, 300);
+	if (!CHECK(c != NULL))
+		return;
+	t0 = rumor_now_ms();
+	CHECK_EQ(client_publish_acked(c, "news", 4, "again", 5,
+			REPL_LEVEL_OWNER, &num), 0);
+	CHECK(fake_recv_acked(&f, 1000, &m));
+	first_len = f.len;
+	memcpy(first, f.buf, f.len);
+	while (rumor_now_ms() - t0 < 600) {
+		int e = next_event(c, 5, &ev);
+
+		while (fake_recv_raw(&f, 0) > 0)
+			if (CHECK(f.len == first_len &&
+					memcmp(f.buf, first, f.len) == 0))
+				resends++;
+		if (e == CLIENT_EV_PUB_LOST) {
+			uint64_t t = rumor_now_ms() - t0;
+
+			lost = true;
+			if (!CHECK(t >= 295 && t <= 500))
+				fprintf(stderr, "  lost after %llu ms\n",
+						(unsigned long long)t);
+			CHECK_EQ(ev.number, num);
+			CHECK(ev.channel_len == 4 &&
+					memcmp(ev.channel, "news", 4) == 0);
+			break;
+		}
+		CHECK_EQ(e, -1);
+	}
+	CHECK(lost);
+	/* Every 50 ms from 50 to 300: about 5. */
+	if (!CHECK(resends >= 3 && resends <= 7))
+		fprintf(stderr, "  %u resends\n", resends);
+	CHECK_EQ(client_pub_in_flight(c), 0);
+	/* Given up: not sent again, and its answer is stale. */
+	CHECK_EQ(next_event(c, 150, &ev), -1);
+	CHECK_EQ(fake_drain_raw(&f), 0);
+	fake_pub_ack(&f, "news", num, REPL_PUB_OK, S1, 1, REPL_LEVEL_OWNER,
+			0);
+	CHECK_EQ(next_event(c, 50, &ev), -1);
+	CHECK_EQ(client_stats(c)->rx_stale_ack, 1);
+
+	/* Answered after a retry: the answer ends the retries. */
+	CHECK_EQ(client_publish_acked(c, "news", 4, "once", 4,
+			REPL_LEVEL_OWNER, &num), 0);
+	CHECK_EQ(num, 2);
+	CHECK(fake_recv_acked(&f, 1000, &m));
+	CHECK_EQ(next_event(c, 80, &ev), -1);
+	CHECK(fake_recv_acked(&f, 1000, &m));
+	CHECK_EQ(m.u.req.number, 2);
+	fake_pub_ack(&f, "news", 2, REPL_PUB_OK, S1, 2, REPL_LEVEL_OWNER, 0);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_PUB_ACK);
+	CHECK_EQ(ev.number, 2);
+	fake_drain_raw(&f);
+	CHECK_EQ(next_event(c, 400, &ev), -1);
+	CHECK_EQ(fake_drain_raw(&f), 0);
+	client_close(c);
+	close(f.fd);
+}
+
+/*
+ * The window: 64 in flight, then -EBUSY; and while the oldest of a
+ * channel's is unanswered, no number 64 above it on that channel (the
+ * owner would refuse its retry, TOO_OLD).
+ */
+static void
+test_pub_window(void)
+{
+	const uint64_t w = CLIENT_PUB_IN_FLIGHT_MAX;
+	struct client_event ev;
+	struct client *c;
+	struct fake f;
+	uint64_t num = 0;
+
+	fake_open(&f);
+	c = open_client(&f, 0, 10000, 20000);
+	if (!CHECK(c != NULL))
+		return;
+	for (uint64_t i = 1; i <= w; i++) {
+		if (!CHECK_EQ(client_publish_acked(c, "news", 4, "m", 1,
+				REPL_LEVEL_OWNER, &num), 0))
+			break;
+		CHECK_EQ(num, i);
+	}
+	CHECK_EQ(client_pub_in_flight(c), w);
+	CHECK_EQ(client_publish_acked(c, "news", 4, "m", 1, REPL_LEVEL_OWNER,
+			&num), -EBUSY);
+	CHECK_EQ(client_publish_acked(c, "other", 5, "m", 1,
+			REPL_LEVEL_OWNER, &num), -EBUSY);
+	for (uint64_t i = 0; i < w; i++)
+		if (!CHECK(fake_recv_raw(&f, 1000) > 0))
+			break;
+	/* All but the oldest answered: 65 would be out of its window. */
+	for (uint64_t i = 2; i <= w; i++) {
+		fake_pub_ack(&f, "news", i, REPL_PUB_OK, S1, i,
+				REPL_LEVEL_OWNER, 0);
+		if (!CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_PUB_ACK))
+			break;
+		CHECK_EQ(ev.number, i);
+	}
+	CHECK_EQ(client_pub_in_flight(c), 1);
+	CHECK_EQ(client_publish_acked(c, "news", 4, "m", 1, REPL_LEVEL_OWNER,
+			&num), -EBUSY);
+	/* Another channel's window is its own. */
+	CHECK_EQ(client_publish_acked(c, "other", 5, "m", 1,
+			REPL_LEVEL_OWNER, &num), 0);
+	CHECK_EQ(num, w + 1);
+	fake_pub_ack(&f, "news", 1, REPL_PUB_OK, S1, 1, REPL_LEVEL_OWNER, 0);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_PUB_ACK);
+	CHECK_EQ(ev.number, 1);
+	CHECK_EQ(client_publish_acked(c, "news", 4, "m", 1, REPL_LEVEL_OWNER,
+			&num), 0);
+	CHECK_EQ(num, w + 2);
+	CHECK_EQ(client_pub_in_flight(c), 2);
+	client_close(c);
+	close(f.fd);
+}
+
+/*
+ * Malformed PUB_ACKs count rx_bad and answer nothing: truncated, longer,
+ * a status out of range, a refusal with a position, a number not the
+ * header's, no level, a flag, origin 0; then random damage.
+ */
+static void
+test_pub_ack_bad(void)
+{
+	/* Offsets in a PUB_ACK on "news": header, name, then the part. */
+	const size_t part = 40 + 4;
+	uint8_t good[RUMOR_DATAGRAM_MAX], buf[RUMOR_DATAGRAM_MAX];
+	const struct client_stats *st;
+	struct client_event ev;
+	struct client *c;
+	struct fake f;
+	uint64_t num = 0, seed = 7, events = 0, bad;
+	size_t n;
+
+	fake_open(&f);
+	c = open_client(&f, 0, 10000, 20000);
+	if (!CHECK(c != NULL))
+		return;
+	st = client_stats(c);
+	CHECK_EQ(client_publish_acked(c, "news", 4, "m", 1, REPL_LEVEL_OWNER,
+			&num), 0);
+	CHECK(fake_recv_raw(&f, 1000) > 0);
+	n = pub_ack_msg("news", num, REPL_PUB_OK, S1, 5, REPL_LEVEL_OWNER, 1,
+			good, sizeof(good));
+	if (!CHECK_EQ(n, part + REPL_PUB_ACK_LEN))
+		return;
+
+	/* Truncated anywhere, and one byte longer. */
+	bad = 0;
+	for (size_t len = 1; len < n; len++) {
+		fake_send_raw(&f, good, len);
+		CHECK_EQ(next_event(c, 20, &ev), -1);
+		bad++;
+	}
+	memcpy(buf, good, n);
+	buf[n] = 0;
+	fake_send_raw(&f, buf, n + 1);
+	bad++;
+	CHECK_EQ(next_event(c, 20, &ev), -1);
+	/* Fields: status, position, number, level, flags, origin. */
+	{
+		static const struct { size_t off; uint8_t v; } dmg[] = {
+			{ part + 37, REPL_PUB_STATUS_MAX },
+			{ part + 37, 0xff },
+			{ part + 37, REPL_PUB_NOT_OWNER },
+			{ part + 7, 0x99 },		/* Number. */
+			{ part + 38, REPL_LEVEL_NONE },
+			{ part + 38, REPL_LEVEL_MAX },
+			{ part + 39, 0xff },		/* Held. */
+			{ 4, RUMOR_F_ACK },		/* Flags. */
+			{ 4, RUMOR_F_AUTH },
+		};
+
+		for (size_t i = 0; i < sizeof(dmg) / sizeof(dmg[0]); i++) {
+			memcpy(buf, good, n);
+			buf[dmg[i].off] = dmg[i].v;
+			fake_send_raw(&f, buf, n);
+			bad++;
+			if (!CHECK_EQ(next_event(c, 20, &ev), -1))
+				fprintf(stderr, "  damage %zu\n", i);
+		}
+		/* Origin 0: no node sent it. */
+		memcpy(buf, good, n);
+		memset(buf + 8, 0, 4);
+		fake_send_raw(&f, buf, n);
+		bad++;
+		CHECK_EQ(next_event(c, 20, &ev), -1);
+	}
+	CHECK_EQ(st->rx_bad, bad);
+	CHECK_EQ(st->rx_stale_ack, 0);
+	CHECK_EQ(client_pub_in_flight(c), 1);
+	/* Still in flight: the good one answers it. */
+	fake_send_raw(&f, good, n);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_PUB_ACK);
+	CHECK_EQ(ev.held, 1);
+
+	/*
+	 * Random damage to PUB_ACKs of a publish in flight: each is bad,
+	 * stale, not for the client (it holds no subscription) or the
+	 * answer, and nothing else happens.
+	 */
+	CHECK_EQ(client_publish_acked(c, "news", 4, "m", 1, REPL_LEVEL_OWNER,
+			&num), 0);
+	n = pub_ack_msg("news", num, REPL_PUB_OK, S1, 6, REPL_LEVEL_OWNER, 1,
+			good, sizeof(good));
+	for (int i = 0; i < 2000; i++) {
+		size_t len = n;
+		unsigned flips = 1 + test_rand(&seed) % 3;
+
+		memcpy(buf, good, n);
+		for (unsigned k = 0; k < flips; k++)
+			buf[test_rand(&seed) % n] ^=
+					(uint8_t)(1 + test_rand(&seed) % 255);
+		if (test_rand(&seed) % 4 == 0)
+			len = 1 + test_rand(&seed) % n;
+		/* Mostly a PUB_ACK still, for replication's decoder. */
+		if (test_rand(&seed) % 8 != 0 && len > RUMOR_TYPE_OFF)
+			buf[RUMOR_TYPE_OFF] = RUMOR_T_PUB_ACK;
+		fake_send_raw(&f, buf, len);
+		while (next_event(c, 0, &ev) != -1)
+			if (CHECK_EQ(ev.type, CLIENT_EV_PUB_ACK))
+				events++;
+	}
+	while (next_event(c, 50, &ev) != -1)
+		if (CHECK_EQ(ev.type, CLIENT_EV_PUB_ACK))
+			events++;
+	CHECK(events <= 1);
+	CHECK_EQ(client_pub_in_flight(c), 1 - events);
+	/* Truncated, longer, damaged, the good one, the random ones. */
+	CHECK_EQ(st->rx, (n - 1) + 1 + 10 + 1 + 2000);
+	CHECK_EQ(st->rx, st->rx_bad + st->rx_stale_ack + st->rx_unexpected +
+			1 + events);
+	client_close(c);
+	close(f.fd);
+}
+
 static const struct test_section sections[] = {
 	{ "track_in_order", test_track_in_order },
 	{ "track_gap", test_track_gap_and_duplicate },
@@ -1132,6 +1630,10 @@ static const struct test_section sections[] = {
 	{ "failures", test_node_failures },
 	{ "publish", test_publish },
 	{ "token_session", test_token_session },
+	{ "pub_acked", test_pub_acked },
+	{ "pub_retry", test_pub_retry },
+	{ "pub_window", test_pub_window },
+	{ "pub_ack_bad", test_pub_ack_bad },
 };
 
 int
