@@ -36,6 +36,7 @@
 #include "chan_broadcast.h"
 #include "chan_handoff.h"
 #include "chan_owner.h"
+#include "chan_repl.h"
 #include "chan_state.h"
 #include "chan_subscriber.h"
 #include "pub_ack.h"
@@ -163,6 +164,12 @@ chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
 	case RUMOR_T_NACK:
 		owner_nack(lc, m, h, ring, peers);
 		return;
+	case RUMOR_T_REPLICATE:
+		replica_input(lc, m, h, ring, peers);
+		return;
+	case RUMOR_T_REPL_ACK:
+		repl_ack_input(lc, m, h, ring, peers);
+		return;
 	default:
 		chan_drop(lc, m, STAT_CHAN_UNEXPECTED);
 	}
@@ -233,6 +240,7 @@ origin_is_sender(uint8_t type)
 	case RUMOR_T_HANDOFF_REQ:
 	case RUMOR_T_HANDOFF:
 	case RUMOR_T_PUB_ACK:
+	case RUMOR_T_REPL_ACK:
 		return true;
 	default:
 		return false;
@@ -305,6 +313,8 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 	case RUMOR_T_GONE:
 	case RUMOR_T_GOSSIP:
 	case RUMOR_T_PUB_ACK:
+	case RUMOR_T_REPLICATE:
+	case RUMOR_T_REPL_ACK:
 		punt = false;
 		break;
 	default:
@@ -377,7 +387,7 @@ chan_lcore_drain(struct dp_lcore *lc, const struct ring_table *ring,
  */
 static void
 sweep(struct dp_lcore *lc, const struct ring_table *ring,
-		const struct peer_table *peers)
+		const struct peer_table *peers, uint64_t now)
 {
 	struct chan_lcore *cl = lc->chan;
 
@@ -388,10 +398,13 @@ sweep(struct dp_lcore *lc, const struct ring_table *ring,
 		if (!chan_state_live(s))
 			continue;
 		e = aud_find(rcu_dereference(dp.aud), s->hash, s->name, s->len);
-		if (e == NULL)
-			chan_state_remove(cl, s);
-		else if (e->n_local > 0)
+		/* A replica's state lives on without an audience. */
+		if (e == NULL) {
+			if (!replica_keep(s, now))
+				chan_state_remove(cl, s);
+		} else if (e->n_local > 0) {
 			subscriber_tail_check(lc, s, e, ring, peers);
+		}
 	}
 }
 
@@ -404,10 +417,12 @@ chan_timers(struct dp_lcore *lc, const struct ring_table *ring,
 	if (cl->n_pending > 0)
 		subscriber_nack_timers(lc, ring, peers, now);
 	handoff_timers(lc, ring, peers, now);
+	if (cl->n_repl > 0)
+		repl_timers(lc, ring, peers, now);
 	if (unlikely((int64_t)(now - cl->next_sweep) >= 0)) {
 		cl->next_sweep = now + CHAN_SWEEP_MS * cl->hz_ms;
 		if (cl->n > 0)
-			sweep(lc, ring, peers);
+			sweep(lc, ring, peers, now);
 		chan_table_compact(lc);
 	}
 }

@@ -25,53 +25,10 @@
 
 #include "chan_handoff.h"
 #include "chan_owner.h"
+#include "chan_repl.h"
 #include "chan_subscriber.h"
 #include "pub_ack.h"
 #include "send.h"
-
-/* The history slot a FIFO entry still holds a message in, or NULL. */
-static inline struct chan_hist *
-fifo_hist(struct chan_lcore *cl, const struct chan_fifo *e)
-{
-	struct chan_state *o = cl->tab[e->slot];
-	struct chan_hist *hs;
-
-	if (!chan_state_live(o) || o->id != e->id)
-		return NULL;
-	hs = &o->hist[e->seq & (CHAN_HIST - 1)];
-	return hs->m != NULL && hs->seq == e->seq ? hs : NULL;
-}
-
-/* Drop the oldest history references beyond the lcore's budget. */
-static void
-history_push(struct chan_lcore *cl, struct dp_lcore *lc,
-		const struct chan_state *s, uint64_t seq)
-{
-	struct chan_fifo *f;
-	struct chan_hist *hs;
-
-	if (cl->fifo_tail - cl->fifo_head >= cl->hist_budget) {
-		hs = fifo_hist(cl, &cl->fifo[cl->fifo_head++ &
-				(CHAN_HISTORY_LCORE - 1)]);
-		if (hs != NULL) {
-			rte_pktmbuf_free(hs->m);
-			hs->m = NULL;
-			lc->stats.c[STAT_HISTORY_EVICTED]++;
-		}
-		/*
-		 * The next message's push frees the next oldest, long out of
-		 * cache by then: its mbuf is fetched now, ahead of the free.
-		 */
-		hs = fifo_hist(cl, &cl->fifo[cl->fifo_head &
-				(CHAN_HISTORY_LCORE - 1)]);
-		if (hs != NULL)
-			rte_prefetch0(hs->m);
-	}
-	f = &cl->fifo[cl->fifo_tail++ & (CHAN_HISTORY_LCORE - 1)];
-	f->slot = s->slot;
-	f->id = s->id;
-	f->seq = seq;
-}
 
 /*
  * An acked PUBLISH m (header h) at its owner, before it is stamped: its
@@ -83,17 +40,26 @@ history_push(struct chan_lcore *cl, struct dp_lcore *lc,
  */
 static bool
 acked_admit(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
-		uint64_t stream, uint64_t committed, struct repl_pub_req *req,
+		const struct chan_state *s, struct repl_pub_req *req,
 		const struct ring_table *ring, const struct peer_table *peers)
 {
+	const uint64_t stream = s->stream;
 	struct repl_pub_ack a = { .status = REPL_PUB_OK };
-	uint64_t seq = 0;
+	uint64_t seq = 0, met;
 
 	if (repl_pub_req_decode(rumor_hdr_payload(h), ntohs(h->payload_len),
 			req) != CHAN_WIRE_OK || req->client == 0) {
 		chan_drop(lc, m, STAT_PUB_ACK_BAD);
 		return false;
 	}
+	/*
+	 * How far the stream meets the level this request asks: a retry is
+	 * answered once the client's highest is there, so that its answer
+	 * is never ahead of what the first copy's would say.
+	 */
+	met = req->level == REPL_LEVEL_OWNER ? s->next_seq - 1 :
+			req->level == REPL_LEVEL_QUORUM ? s->ro.committed :
+			s->ro.all;
 	if (ntohs(h->payload_len) - REPL_PUB_REQ_LEN >
 			chan_payload_max(ntohs(h->channel_len))) {
 		a.status = REPL_PUB_TOO_BIG;
@@ -101,8 +67,7 @@ acked_admit(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 	} else {
 		switch (pub_dedup_check(&lc->chan->pubs,
 				be64toh(h->channel_hash),
-				stream, req->client, req->number, committed,
-				&seq)) {
+				stream, req->client, req->number, met, &seq)) {
 		case PUB_DEDUP_NEW:
 			return true;
 		case PUB_DEDUP_ACK:
@@ -119,11 +84,13 @@ acked_admit(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 		}
 	}
 	if (a.status == REPL_PUB_DUPLICATE) {
-		/* Its sequence if it is the client's highest, else 0. */
+		/*
+		 * Its sequence if it is the client's highest, else 0: then
+		 * every number of the client is committed at least.
+		 */
 		a.stream = stream;
 		a.seq = seq;
-		a.level = REPL_LEVEL_OWNER;
-		a.held = 1;
+		a.level = repl_level_met(s, seq != 0 ? seq : met, &a.held);
 	}
 	pub_ack_answer(lc, h, chan_sender(m), req, &a, ring, peers);
 	rte_pktmbuf_free(m);
@@ -224,6 +191,8 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 		chan_state_release_hist(s);
 		s->stream = c->stream;
 		s->base = c->next;
+		s->next_seq = c->next;
+		repl_restart(s, c->next);
 	}
 	if (unlikely(s->rx.stream != 0)) {
 		/*
@@ -258,11 +227,16 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 		chan_state_release_rx(lc->chan, s);
 	}
 	/*
-	 * Acked: a retry is not ordered again. Every sequence stamped
-	 * counts as committed until replicas hold them.
+	 * Replicated: never more than REPL_WINDOW past what a majority
+	 * holds. Acked: a retry is not ordered again.
 	 */
-	if (unlikely(skip != 0) && !acked_admit(lc, m, h, c->stream,
-			c->next - 1, &req, ring, peers))
+	repl_prepare(s, ring);
+	if (unlikely(!repl_may_stamp(s, c->next))) {
+		chan_drop(lc, m, STAT_REPL_WINDOW_FULL);
+		return;
+	}
+	if (unlikely(skip != 0) && !acked_admit(lc, m, h, s, &req, ring,
+			peers))
 		return;
 	if (origin == 0) {
 		/* From a client: stamped by the node that orders it. */
@@ -274,13 +248,11 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 	__atomic_store_n(&c->next, seq + 1, __ATOMIC_RELAXED);
 	lc->stats.c[STAT_CHAN_STAMPED]++;
 	if (unlikely(skip != 0)) {
-		struct repl_pub_ack a = { .status = REPL_PUB_OK,
-			.stream = s->stream, .seq = seq,
-			.level = REPL_LEVEL_OWNER, .held = 1 };
-
 		pub_dedup_record(&lc->chan->pubs, s->hash, s->stream,
 				req.client, req.number, seq);
-		pub_ack_answer(lc, h, sender, &req, &a, ring, peers);
+		if (s->ro.r <= 1)
+			repl_prepare(s, ring);	/* Committed as stamped. */
+		repl_answer_or_wait(lc, s, h, sender, &req, seq, ring, peers);
 	}
 
 	fan_init(&f, h, RUMOR_T_FANOUT, RUMOR_DEFAULT_HOP_LIMIT, origin,
@@ -299,6 +271,9 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 		}
 	}
 	fan_send_n(lc, &f, d, n_d, STAT_CHAN_FANOUT);
+	if (unlikely(s->ro.r > 1))
+		repl_send(lc, s, &f, seq, skip != 0 ? req.client : 0,
+				skip != 0 ? req.number : 0, peers);
 	f.type = RUMOR_T_DELIVER;
 	f.hop_limit = 0;
 	fan_deliver_local(lc, &f, e);
@@ -312,7 +287,7 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 	hs->origin = origin;
 	hs->sum = f.msg_sum;
 	hs->pubid = pubid;
-	history_push(cl, lc, s, seq);
+	chan_history_push(cl, lc, s, seq);
 	/*
 	 * The channel's next message takes the next slot and frees what it
 	 * holds, long out of cache by then: fetched now, ahead of the free.

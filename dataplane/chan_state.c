@@ -13,6 +13,7 @@
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 #include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 #include "chan_state.h"
 
@@ -83,12 +84,15 @@ chan_state_release_hist(struct chan_state *s)
 		}
 }
 
-/* Release what a state holds: history and held messages. */
+/* Release what a state holds: history, held messages, waits. */
 static void
 state_release(struct chan_lcore *cl, struct chan_state *s)
 {
 	chan_state_release_hist(s);
 	chan_state_release_rx(cl, s);
+	rte_free(s->ro.wait);
+	s->ro.wait = NULL;
+	s->ro.n_wait = 0;
 }
 
 void
@@ -167,6 +171,12 @@ chan_state_remove(struct chan_lcore *cl, struct chan_state *s)
 				cl->pending[i] = cl->pending[--cl->n_pending];
 				break;
 			}
+	if (s->ro.listed)
+		for (uint32_t i = 0; i < cl->n_repl; i++)
+			if (cl->repl[i] == s) {
+				cl->repl[i] = cl->repl[--cl->n_repl];
+				break;
+			}
 	state_release(cl, s);
 	cl->tab[s->slot] = CHAN_STATE_TOMB;
 	cl->n--;
@@ -222,4 +232,51 @@ chan_table_compact(struct dp_lcore *lc)
 	cl->tombs = 0;
 	rte_free(live);
 	rte_free(remap);
+}
+
+/* The history slot a FIFO entry still holds a message in, or NULL. */
+static inline struct chan_hist *
+fifo_hist(struct chan_lcore *cl, const struct chan_fifo *e)
+{
+	struct chan_state *o = cl->tab[e->slot];
+	struct chan_hist *hs;
+
+	if (!chan_state_live(o) || o->id != e->id)
+		return NULL;
+	hs = &o->hist[e->seq & (CHAN_HIST - 1)];
+	return hs->m != NULL && hs->seq == e->seq ? hs : NULL;
+}
+
+/*
+ * Note seq of s as history (an owner's, or a replica's), in stamp order,
+ * and drop the oldest references beyond the lcore's budget.
+ */
+void
+chan_history_push(struct chan_lcore *cl, struct dp_lcore *lc,
+		const struct chan_state *s, uint64_t seq)
+{
+	struct chan_fifo *f;
+	struct chan_hist *hs;
+
+	if (cl->fifo_tail - cl->fifo_head >= cl->hist_budget) {
+		hs = fifo_hist(cl, &cl->fifo[cl->fifo_head++ &
+				(CHAN_HISTORY_LCORE - 1)]);
+		if (hs != NULL) {
+			rte_pktmbuf_free(hs->m);
+			hs->m = NULL;
+			lc->stats.c[STAT_HISTORY_EVICTED]++;
+		}
+		/*
+		 * The next message's push frees the next oldest, long out of
+		 * cache by then: its mbuf is fetched now, ahead of the free.
+		 */
+		hs = fifo_hist(cl, &cl->fifo[cl->fifo_head &
+				(CHAN_HISTORY_LCORE - 1)]);
+		if (hs != NULL)
+			rte_prefetch0(hs->m);
+	}
+	f = &cl->fifo[cl->fifo_tail++ & (CHAN_HISTORY_LCORE - 1)];
+	f->slot = s->slot;
+	f->id = s->id;
+	f->seq = seq;
 }

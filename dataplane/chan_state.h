@@ -20,6 +20,8 @@
 #include "chan.h"
 #include "rumor/chan_track.h"
 #include "rumor/pub_dedup.h"
+#include "rumor/repl_track.h"
+#include "rumor/repl_wire.h"
 #include "dp.h"
 #include "fanout.h"
 
@@ -27,6 +29,9 @@
 #define CHAN_STATES_MAX 65536u
 #define CHAN_HIST 256u			/* History per channel (pow2). */
 #define CHAN_PENDING_MAX 1024u		/* Channels awaiting a NACK. */
+#define CHAN_REPL_LIST_MAX 4096u	/* Channels replicating, an lcore. */
+#define CHAN_WAIT_MAX REPL_WINDOW	/* Acked PUBLISHes waiting, a
+					 * channel. */
 #define CHAN_PUB_SETS_LOG2 12u		/* Acked publish memory: 16,384
 					 * (channel, client) entries. */
 #define CHAN_STATE_TOMB ((struct chan_state *)(uintptr_t)1)
@@ -38,6 +43,31 @@ struct chan_hist {
 	uint32_t origin;
 	uint16_t sum;			/* cksum_sum() of the message. */
 	uint64_t pubid;
+};
+
+/* An acked PUBLISH waiting for the level it asked (chan_repl.c). */
+struct chan_wait {
+	uint64_t seq;
+	uint32_t sender;		/* Its entry node; 0: the client. */
+	uint8_t level;
+	struct repl_pub_req req;
+};
+
+/*
+ * The owner's replication of a channel's stream: R, the replica set of
+ * the ring it was taken from and how far each holds, what that makes
+ * committed and held by all, and the acked PUBLISHes waiting for either.
+ */
+struct chan_repl_owner {
+	uint8_t r;			/* R; 0: not looked up yet. */
+	bool listed;			/* In the lcore's replication list. */
+	uint64_t epoch;			/* The ring its set is from. */
+	struct repl_owner set;
+	uint64_t committed;
+	uint64_t all;
+	uint64_t tsc;			/* Last progress, or resend. */
+	uint32_t n_wait;
+	struct chan_wait *wait;		/* CHAN_WAIT_MAX; NULL until one. */
 };
 
 /* One channel's order state, on its channel lcore. */
@@ -58,6 +88,12 @@ struct chan_state {
 					 * followed: the handoff's next
 					 * sequence it caught up to, */
 	bool catching;			/* its PUBLISHes waiting meanwhile. */
+	/* Owner of a replicated channel (chan_repl.c). */
+	struct chan_repl_owner ro;
+	/* Replica (chan_repl.c): what it holds of the owner's stream, in
+	 * hist, with stream, base and next_seq as an owner keeps them. */
+	struct repl_recv rr;
+	uint64_t rr_tsc;		/* Its last REPLICATE. */
 	uint16_t len;
 	char name[RUMOR_CHANNEL_MAX];
 };
@@ -86,6 +122,9 @@ struct chan_lcore {
 	uint32_t n_pending;
 	struct chan_state *pending[CHAN_PENDING_MAX];
 	struct gossip_dedup dedup;
+	uint32_t n_repl;		/* Owned channels whose replicas */
+	struct chan_state *repl[CHAN_REPL_LIST_MAX]; /* lag (resends). */
+	uint64_t next_repl;		/* The next resend pass (TSC). */
 	struct pub_dedup pubs;		/* Acked publishes it ordered. */
 	struct pub_dedup_entry *pubs_mem;
 };
@@ -101,6 +140,12 @@ struct chan_state *chan_state_get(struct dp_lcore *lc, uint64_t hash,
 		const char *name, uint16_t len, bool create);
 /* Forget a state: out of the NACK list and the table, what it holds freed. */
 void chan_state_remove(struct chan_lcore *cl, struct chan_state *s);
+/*
+ * Note seq of s as history (an owner's, or a replica's), in stamp order,
+ * and drop the oldest references beyond the lcore's budget.
+ */
+void chan_history_push(struct chan_lcore *cl, struct dp_lcore *lc,
+		const struct chan_state *s, uint64_t seq);
 /* Release the history of a state (as an owner). */
 void chan_state_release_hist(struct chan_state *s);
 /* Release the held messages of a state and forget its tracking. */

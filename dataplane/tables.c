@@ -18,6 +18,7 @@
 #include "auth.h"
 #include "chan.h"
 #include "rumor/cksum.h"
+#include "rumor/ring_replicas.h"
 #include "rumor/sort.h"
 #include "dp.h"
 
@@ -46,21 +47,52 @@ table_socket(void)
 			SOCKET_ID_ANY;
 }
 
+/* The largest R the configuration gives any channel. */
+static unsigned
+replicas_max(const struct rumor_config *cfg)
+{
+	unsigned r = cfg->replicas;
+
+	for (uint32_t i = 0; i < cfg->n_replicas_for; i++)
+		r = RTE_MAX(r, (unsigned)cfg->replicas_for[i].replicas);
+	return RTE_MIN(r, RING_REPLICAS_MAX);
+}
+
+/*
+ * The ring table of cfg's members, and in the same allocation (one free
+ * for both) its replica table, as wide as the largest R (none for 1).
+ */
 static struct ring_table *
 ring_build(const struct rumor_config *cfg, uint64_t epoch)
 {
 	struct ring_member *m = config_ring_members(cfg);
+	const unsigned r = replicas_max(cfg);
+	size_t ring_bytes, rep_bytes;
+	struct ring_replicas *rep;
 	uint32_t slots;
 	struct ring_table *t = NULL;
 
 	if (m == NULL)
 		return NULL;
 	slots = ring_table_slots(m, cfg->n_members);
-	t = rte_zmalloc_socket("rumor_ring", ring_table_bytes(slots),
+	ring_bytes = RTE_ALIGN_CEIL(ring_table_bytes(slots),
+			RTE_CACHE_LINE_SIZE);
+	rep_bytes = r > 1 ? ring_replicas_bytes(slots, r) : 0;
+	t = rte_zmalloc_socket("rumor_ring", ring_bytes + rep_bytes,
 			RTE_CACHE_LINE_SIZE, table_socket());
 	if (t != NULL && ring_table_build(t, m, cfg->n_members, epoch) < 0) {
 		rte_free(t);
 		t = NULL;
+	}
+	if (t != NULL && rep_bytes != 0) {
+		rep = (struct ring_replicas *)((uint8_t *)t + ring_bytes);
+		/* Zones: not in the member list yet (one zone each). */
+		if (ring_replicas_build(rep, t, m, NULL, cfg->n_members,
+				r) == 0)
+			t->replicas = rep;
+		else
+			RTE_LOG(ERR, USER1, "replica table not built: "
+					"channels have no replicas\n");
 	}
 	free(m);
 	return t;

@@ -26,6 +26,8 @@ struct ring_member {
 #define RING_MEMBERS_MAX 65535u
 #define RING_SLOTS_PER_MEMBER 1024u	/* Slots per member, up to 2^23. */
 
+struct ring_replicas;
+
 struct ring_table {
 	uint64_t epoch;		/* Ring epoch this table was built for. */
 	uint32_t size;		/* Number of slots: a prime, see ring.c. */
@@ -42,6 +44,12 @@ struct ring_table {
 	 * static or locally numbered ring's does not.
 	 */
 	bool agreed;
+	/*
+	 * The replicas of each slot (rumor/ring_replicas.h), as wide as the
+	 * largest R the configuration names, or NULL (R = 1 everywhere).
+	 * Set by the publisher, in the table's own allocation.
+	 */
+	const struct ring_replicas *replicas;
 	uint32_t slot[];	/* Owner node id of each slot. */
 };
 

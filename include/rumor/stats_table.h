@@ -245,6 +245,37 @@
 	  "Acked PUBLISHes refused: owned channel limit")		\
 	X(STAT_REPL_DEDUP_EVICTED, "repl_dedup_evicted",		\
 	  "Publish memory entries pushed out of a full set")		\
+	/* Replication (chan_repl.c). */				\
+	X(STAT_REPL_SENT, "repl_sent",					\
+	  "REPLICATEs sent to replicas")				\
+	X(STAT_REPL_RESENT, "repl_resent",				\
+	  "REPLICATEs sent again from history")			\
+	X(STAT_REPL_WINDOW_FULL, "drop_repl_window_full",		\
+	  "Dropped: PUBLISH beyond committed + 64 (replicas lag)")	\
+	X(STAT_REPL_ACK_RX, "repl_ack_rx",				\
+	  "REPL_ACKs taken by the owner")				\
+	X(STAT_REPL_ACK_STALE, "repl_ack_stale",			\
+	  "REPL_ACKs for no stream ordered here, or from no replica")	\
+	X(STAT_REPL_REFUSED, "repl_refused",				\
+	  "REPL_ACKs refusing: not a replica, or a stale epoch")	\
+	X(STAT_REPL_WAIT_FULL, "repl_wait_full",			\
+	  "Acked PUBLISHes answered early: a channel's waits full")	\
+	X(STAT_REPL_ACK_SENT, "repl_ack_sent",				\
+	  "REPL_ACKs sent by this node as a replica")			\
+	X(STAT_REPL_TAKEN, "repl_taken",				\
+	  "REPLICATEs kept as a replica")				\
+	X(STAT_REPL_DUP, "repl_dup",					\
+	  "REPLICATEs held already")					\
+	X(STAT_REPL_FAR, "repl_far",					\
+	  "REPLICATEs beyond the window, or not to take up there")	\
+	X(STAT_REPL_NOT_REPLICA, "repl_not_replica",			\
+	  "REPLICATEs refused: not in the channel's replica set")	\
+	X(STAT_REPL_STALE, "repl_stale",				\
+	  "REPLICATEs refused: from an older ring")			\
+	X(STAT_REPL_NOT_OWNER, "drop_repl_not_owner",			\
+	  "Dropped: REPLICATE not from the channel's owner")		\
+	X(STAT_REPL_AHEAD, "drop_repl_ahead",				\
+	  "Dropped: REPLICATE from a newer ring (it comes again)")	\
 	/* Client admission on the lcores (session.c). */		\
 	X(STAT_CLIENT_ADMITTED, "client_admitted",			\
 	  "Client requests with a valid session tag")			\

@@ -15,7 +15,12 @@
 #      path into its request: the entry node writes over both, the answer
 #      comes back to the client itself, the victim gets nothing;
 #   6. a PUB_ACK forged from a member's address with a victim's return
-#      path: refused (no auth block), nothing reaches the victim.
+#      path: refused (no auth block), nothing reaches the victim;
+#   7. --ack quorum and --ack all (R = 3): every message met the level,
+#      the replicas kept them;
+#   8. a REPLICATE forged from the owner's address: refused;
+#   9. a replica crashes: on the ring of the two left, every message is
+#      held by both (all).
 . "$(dirname "$0")/../../scripts/lab.sh"
 
 lab_init pack
@@ -154,5 +159,41 @@ expect_eq "PUB_ACKs node 1 relayed" "$(lab_stat 1 pub_ack_relayed)" \
 	"$relayed"
 echo "node 1 drops: $(lab_drops 1)"
 
-for i in 1 2 3; do lab_stop "$i" || true; done
+say "7. quorum and all: two replicas (nodes 1 and 2) hold each message"
+taken1=$(lab_stat 1 repl_taken)
+for level in quorum all; do
+	chan "repl-$level"
+	"${NS[@]}" "$RUMOR" pub --node 10.77.0.1:7946 --ack "$level" \
+		--count 100 --rate 400 "$CH" m >"$LAB_DIR/pub7.out" 2>&1 ||
+		{ cat "$LAB_DIR/pub7.out"; die "rumor pub --ack $level"; }
+	cat "$LAB_DIR/pub7.out"
+	grep -q "^acked 100 of 100 (ok 100,.*level $level met by 100" \
+		"$LAB_DIR/pub7.out" || die "not every message met $level"
+done
+[ "$(lab_stat 1 repl_taken)" -ge $((taken1 + 200)) ] ||
+	die "node 1 kept too few replicated messages"
+echo "node 3 (owner): repl_sent=$(lab_stat 3 repl_sent)" \
+	"repl_ack_rx=$(lab_stat 3 repl_ack_rx) repl_resent=$(lab_stat 3 repl_resent)"
+
+say "8. a REPLICATE forged from node 3's address"
+taken1=$(lab_stat 1 repl_taken)
+"${BRIDGE[@]}" send --iface br0 --dst-mac "$(lab_mac 1)" \
+	--dst 10.77.0.1:7946 --src 10.77.0.3:7946 --type 19 --origin 3 \
+	--channel "$CH" --seq 9 --stream 5 --oseq 1 --count 20 \
+	--payload forged >/dev/null
+sleep 1
+expect_eq "REPLICATEs node 1 kept" "$(lab_stat 1 repl_taken)" "$taken1"
+
+say "9. node 2 crashes: the owner and node 1 hold every message"
+lab_kill9 2
+lab_wait_epoch 2 1 3
+chan after
+"${NS[@]}" "$RUMOR" pub --node 10.77.0.1:7946 --ack all --count 50 \
+	--rate 200 "$CH" m >"$LAB_DIR/pub9.out" 2>&1 ||
+	{ cat "$LAB_DIR/pub9.out"; die "rumor pub --ack all, node 2 down"; }
+cat "$LAB_DIR/pub9.out"
+grep -q "^acked 50 of 50 (ok 50,.*level all met by 50" "$LAB_DIR/pub9.out" ||
+	die "not every message met all on the ring of two"
+
+for i in 1 3; do lab_stop "$i" || true; done
 echo "PASS"

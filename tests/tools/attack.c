@@ -125,7 +125,8 @@ usage(FILE *f)
 "                            [--hash-bits B] [--vary-seq]\n"
 "                            [--number N [--level L] [--client ID]\n"
 "                            [--via IP:PORT]] (--type 1: an acked PUBLISH;\n"
-"                            --type 18: a PUB_ACK, its return path --via)\n"
+"                            --type 18: a PUB_ACK, its return path --via;\n"
+"                            --type 19: a REPLICATE of --stream, --oseq)\n"
 "       rumor-attack arp     --iface IF --dst-mac MAC --src IP (the address\n"
 "                            claimed) --dst IP [--src-mac MAC]\n"
 "                            [--claim-mac MAC (default: the frame's)]\n"
@@ -371,14 +372,14 @@ names_free(char **names, const struct atk_opts *o)
 
 /*
  * An acked PUBLISH (number --number, or + i with --vary-seq; --client and
- * --via written as a forger would), or a PUB_ACK (status OK, --stream and
- * --oseq, --via its return path).
+ * --via written as a forger would), a PUB_ACK (status OK, --stream and
+ * --oseq, --via its return path), or a REPLICATE (--stream, --oseq).
  */
 static size_t
 build_repl(uint8_t *buf, size_t cap, const struct atk_opts *o, uint64_t i)
 {
 	struct repl_msg m;
-	uint8_t *via;
+	uint8_t *via, unused[REPL_VIA_LEN];
 	uint16_t port = htons(o->via_port);
 	size_t n;
 
@@ -393,6 +394,15 @@ build_repl(uint8_t *buf, size_t cap, const struct atk_opts *o, uint64_t i)
 		m.u.req.number = o->number + (o->vary_seq ? i : 0);
 		m.u.req.level = o->level != 0 ? o->level : REPL_LEVEL_OWNER;
 		via = m.u.req.via;
+		if (o->payload != NULL) {
+			m.payload = (const uint8_t *)o->payload;
+			m.payload_len = strlen(o->payload);
+		}
+	} else if (o->type == RUMOR_T_REPLICATE) {
+		m.u.rep.stream = o->stream;
+		m.u.rep.seq = o->oseq + (o->vary_seq ? i : 0);
+		m.u.rep.committed = m.u.rep.seq - 1;
+		via = unused;	/* A REPLICATE has no return path. */
 		if (o->payload != NULL) {
 			m.payload = (const uint8_t *)o->payload;
 			m.payload_len = strlen(o->payload);
@@ -430,7 +440,8 @@ build_msg(uint8_t *buf, size_t cap, const struct atk_opts *o, uint64_t i,
 
 	if (type == RUMOR_T_CONTROL)
 		return forge_control(buf, o, i);
-	if (type == RUMOR_T_PUB_ACK || (type == RUMOR_T_DATA && o->number))
+	if (type == RUMOR_T_PUB_ACK || type == RUMOR_T_REPLICATE ||
+			(type == RUMOR_T_DATA && o->number))
 		return build_repl(buf, cap, o, i);
 	if (names != NULL)
 		name = names[(i / o->name_every) % o->vary_channel];

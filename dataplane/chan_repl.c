@@ -1,0 +1,482 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Replicated channels on the channel's lcore (chan_repl.h).
+ *
+ * The owner sends each message it stamps to the other replicas of the
+ * channel's slot as a REPLICATE, sharing the fan-out's copy, and follows
+ * how far each holds from their cumulative REPL_ACKs (rumor/
+ * repl_track.h): committed (a majority holds it) and all. It stamps no
+ * further than committed + REPL_WINDOW, answers an acked PUBLISH that
+ * asked for quorum or all once that is met, and sends again what
+ * follows a replica's held when it has not moved for
+ * CHAN_REPL_RESEND_MS, from its history.
+ *
+ * A replica takes a REPLICATE only from the owner its own ring names,
+ * under its own ring's epoch when the ring is agreed, and only for a
+ * channel whose replica set under that ring holds it; it keeps the
+ * message in the channel's history, as an owner does, so that it can
+ * take the stream over, and answers with how far it holds. Everything
+ * a REPLICATE says is bounded before it is used: its sequence within
+ * the replica's window, its stream taken up only where the owner's
+ * committed allows.
+ */
+#define _LGPL_SOURCE
+#include <urcu/urcu-qsbr.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_malloc.h>
+
+#include "rumor/config.h"
+#include "rumor/ring_replicas.h"
+#include "chan_repl.h"
+#include "pub_ack.h"
+
+/* Committed and all of s from its replicas' helds. */
+static void
+repl_update(struct chan_state *s)
+{
+	const uint64_t stamped = s->next_seq - 1;
+	const uint64_t floor = s->base > 0 ? s->base - 1 : 0;
+	uint64_t c = repl_owner_committed(&s->ro.set, stamped);
+	uint64_t a = repl_owner_all(&s->ro.set, stamped);
+
+	/* What precedes this owner's first stamp is not its to count. */
+	s->ro.committed = RTE_MAX(c, RTE_MIN(floor, stamped));
+	s->ro.all = RTE_MAX(a, RTE_MIN(floor, stamped));
+}
+
+/* The replicas of hash under ring for R = r: up to r - 1 ids. */
+static uint32_t
+set_of(const struct ring_table *ring, uint64_t hash, unsigned r,
+		uint32_t *id)
+{
+	const struct ring_replicas *rp = ring->replicas;
+	const uint32_t slot = ring_slot(ring, hash);
+	uint32_t n = 0;
+
+	if (rp == NULL)
+		return 0;
+	for (unsigned k = 1; k < r && k <= rp->width; k++) {
+		const uint32_t x = ring_replica(rp, slot, k);
+
+		if (x != 0)
+			id[n++] = x;
+	}
+	return n;
+}
+
+/* R of s's channel, looked up once (a pattern match on its name). */
+static unsigned
+r_of(struct chan_state *s)
+{
+	if (unlikely(s->ro.r == 0))
+		s->ro.r = (uint8_t)config_replicas_for(&dp.cfg, s->name,
+				s->len);
+	return s->ro.r;
+}
+
+void
+repl_prepare(struct chan_state *s, const struct ring_table *ring)
+{
+	if (r_of(s) > 1 && s->ro.epoch != ring->epoch) {
+		struct repl_owner old = s->ro.set;
+		uint32_t id[REPL_OTHERS_MAX];
+		uint32_t n = set_of(ring, s->hash, s->ro.r, id);
+
+		repl_owner_init(&s->ro.set, id, n);
+		/* A replica that stays keeps what it holds. */
+		for (uint32_t i = 0; i < old.n; i++)
+			(void)repl_owner_ack(&s->ro.set, old.id[i],
+					old.held[i], s->next_seq - 1);
+		s->ro.epoch = ring->epoch;
+	}
+	repl_update(s);
+}
+
+void
+repl_restart(struct chan_state *s, uint64_t base)
+{
+	const struct repl_owner set = s->ro.set;
+
+	repl_owner_init(&s->ro.set, set.id, set.n);
+	s->ro.committed = base - 1;
+	s->ro.all = base - 1;
+	s->ro.n_wait = 0;	/* Their publishers ask again. */
+	memset(&s->rr, 0, sizeof(s->rr));
+}
+
+uint8_t
+repl_level_met(const struct chan_state *s, uint64_t seq, uint8_t *held)
+{
+	*held = (uint8_t)repl_owner_holding(&s->ro.set, seq,
+			s->next_seq - 1);
+	if (seq <= s->ro.all)
+		return REPL_LEVEL_ALL;
+	return seq <= s->ro.committed ? REPL_LEVEL_QUORUM : REPL_LEVEL_OWNER;
+}
+
+/* Keep s in the lcore's list of channels whose replicas are followed. */
+static void
+repl_list(struct chan_lcore *cl, struct chan_state *s)
+{
+	if (s->ro.listed || cl->n_repl == CHAN_REPL_LIST_MAX)
+		return;
+	cl->repl[cl->n_repl++] = s;
+	s->ro.listed = true;
+}
+
+/* The REPLICATE of f (a FANOUT or a RETRANSMIT-like copy) for seq. */
+static void
+replicate_of(struct fan_msg *r, const struct fan_msg *f,
+		const struct chan_state *s, uint64_t seq, uint64_t client,
+		uint64_t number)
+{
+	const struct repl_replicate rep = {
+		.stream = s->stream,
+		.seq = seq,
+		.client = client,
+		.number = number,
+		.committed = RTE_MIN(s->ro.committed, seq - 1),
+	};
+
+	*r = *f;
+	r->type = RUMOR_T_REPLICATE;
+	r->hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+	r->fixed_len = (uint16_t)repl_replicate_encode(&rep, r->fixed,
+			sizeof(r->fixed));
+}
+
+void
+repl_send(struct dp_lcore *lc, struct chan_state *s, const struct fan_msg *f,
+		uint64_t seq, uint64_t client, uint64_t number,
+		const struct peer_table *peers)
+{
+	struct chan_dest d[REPL_OTHERS_MAX];
+	struct fan_msg r;
+	uint32_t n = 0;
+
+	if (s->ro.set.n == 0)
+		return;
+	replicate_of(&r, f, s, seq, client, number);
+	for (uint32_t i = 0; i < s->ro.set.n; i++) {
+		if (fan_member(peers, s->ro.set.id[i], &d[n]))
+			n++;
+		else
+			lc->stats.c[STAT_CHAN_NO_ROUTE]++;
+	}
+	fan_send_n(lc, &r, d, n, STAT_REPL_SENT);
+	if (!s->ro.listed)
+		s->ro.tsc = rte_rdtsc();
+	repl_list(lc->chan, s);
+}
+
+/* Answer an acked message of s stamped as seq with the level it met. */
+static void
+answer(struct dp_lcore *lc, const struct chan_state *s,
+		const struct rumor_hdr *h, uint32_t sender,
+		const struct repl_pub_req *req, uint64_t seq,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	struct repl_pub_ack a = {
+		.status = REPL_PUB_OK,
+		.stream = s->stream,
+		.seq = seq,
+	};
+
+	a.level = repl_level_met(s, seq, &a.held);
+	pub_ack_answer(lc, h, sender, req, &a, ring, peers);
+}
+
+void
+repl_answer_or_wait(struct dp_lcore *lc, struct chan_state *s,
+		const struct rumor_hdr *h, uint32_t sender,
+		const struct repl_pub_req *req, uint64_t seq,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	struct chan_wait *w;
+	uint8_t held;
+
+	if (repl_level_met(s, seq, &held) >= req->level) {
+		answer(lc, s, h, sender, req, seq, ring, peers);
+		return;
+	}
+	if (s->ro.wait == NULL)
+		s->ro.wait = rte_malloc("rumor_chan_wait", CHAN_WAIT_MAX *
+				sizeof(*s->ro.wait), 0);
+	if (s->ro.wait == NULL || s->ro.n_wait == CHAN_WAIT_MAX) {
+		/* No room to wait: what it met, now. */
+		lc->stats.c[STAT_REPL_WAIT_FULL]++;
+		answer(lc, s, h, sender, req, seq, ring, peers);
+		return;
+	}
+	w = &s->ro.wait[s->ro.n_wait++];
+	w->seq = seq;
+	w->sender = sender;
+	w->level = req->level;
+	w->req = *req;
+}
+
+/* The waits of s that the replicas' progress met: answered. */
+static void
+answer_waits(struct dp_lcore *lc, struct chan_state *s,
+		const struct rumor_hdr *h, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	uint8_t held;
+
+	for (uint32_t i = 0; i < s->ro.n_wait; ) {
+		const struct chan_wait *w = &s->ro.wait[i];
+
+		if (repl_level_met(s, w->seq, &held) < w->level) {
+			i++;
+			continue;
+		}
+		answer(lc, s, h, w->sender, &w->req, w->seq, ring, peers);
+		s->ro.wait[i] = s->ro.wait[--s->ro.n_wait];
+	}
+}
+
+void
+repl_ack_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct rumor_hdr *h, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	struct repl_ack a;
+	struct chan_state *s;
+	int moved;
+
+	if (repl_ack_decode(rumor_hdr_payload(h), ntohs(h->payload_len), &a) !=
+			CHAN_WIRE_OK) {
+		chan_drop(lc, m, STAT_CHAN_BAD);
+		return;
+	}
+	lc->stats.c[STAT_REPL_ACK_RX]++;
+	s = chan_state_get(lc, be64toh(h->channel_hash), rumor_hdr_channel(h),
+			ntohs(h->channel_len), false);
+	if (s == NULL || s->stream != a.stream || s->ro.r <= 1) {
+		chan_drop(lc, m, STAT_REPL_ACK_STALE);
+		return;
+	}
+	if (a.status != REPL_ACK_OK) {
+		chan_drop(lc, m, STAT_REPL_REFUSED);
+		return;
+	}
+	moved = repl_owner_ack(&s->ro.set, chan_sender(m), a.held,
+			s->next_seq - 1);
+	if (moved < 0) {
+		chan_drop(lc, m, STAT_REPL_ACK_STALE);
+		return;
+	}
+	if (moved > 0) {
+		repl_update(s);
+		s->ro.tsc = rte_rdtsc();
+		if (s->ro.n_wait > 0)
+			answer_waits(lc, s, h, ring, peers);
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* Whether this node is a replica of s's channel under ring. */
+static bool
+in_set(struct chan_state *s, const struct ring_table *ring)
+{
+	uint32_t id[REPL_OTHERS_MAX];
+	uint32_t n = r_of(s) > 1 ? set_of(ring, s->hash, s->ro.r, id) : 0;
+
+	for (uint32_t i = 0; i < n; i++)
+		if (id[i] == dp.cfg.node_id)
+			return true;
+	return false;
+}
+
+/* The REPL_ACK of a REPLICATE (header h) to the owner d. */
+static void
+send_ack(struct dp_lcore *lc, const struct rumor_hdr *h,
+		const struct repl_ack *a, const struct chan_dest *d,
+		const struct ring_table *ring)
+{
+	struct fan_msg f;
+
+	fan_init(&f, h, RUMOR_T_REPL_ACK, RUMOR_DEFAULT_HOP_LIMIT,
+			dp.cfg.node_id, ring->epoch, be64toh(h->seq));
+	f.fixed_len = (uint16_t)repl_ack_encode(a, f.fixed, sizeof(f.fixed));
+	fan_send(lc, &f, d, STAT_REPL_ACK_SENT);
+}
+
+/*
+ * Keep the message of the REPLICATE m (its fixed part rep) as history of
+ * s: m becomes the message segment alone, in the slot of its sequence.
+ */
+static void
+replica_keep_msg(struct dp_lcore *lc, struct chan_state *s,
+		struct rte_mbuf *m, const struct rumor_hdr *h,
+		const struct repl_replicate *rep)
+{
+	const uint16_t clen = ntohs(h->channel_len);
+	const uint32_t off = FRAME_RUMOR_OFF + sizeof(*h) + clen +
+			REPL_REPLICATE_LEN;
+	const uint32_t len = ntohs(h->payload_len) - REPL_REPLICATE_LEN;
+	struct chan_hist *hs = &s->hist[rep->seq & (CHAN_HIST - 1)];
+	const uint32_t origin = ntohl(h->origin);
+	const uint64_t pubid = be64toh(h->seq);
+	struct fan_msg f;
+
+	/* Its sum, and the segment cut to the message (fanout.h). */
+	fan_msg_segment(&f, m, off, len);
+	if (hs->m != NULL)
+		rte_pktmbuf_free(hs->m);
+	hs->m = m;
+	hs->seq = rep->seq;
+	hs->origin = origin;
+	hs->sum = f.msg_sum;
+	hs->pubid = pubid;
+	chan_history_push(lc->chan, lc, s, rep->seq);
+}
+
+void
+replica_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct rumor_hdr *h, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	const uint64_t hash = be64toh(h->channel_hash);
+	const uint64_t epoch = be64toh(h->epoch);
+	const uint32_t sender = chan_sender(m);
+	struct repl_replicate rep;
+	struct repl_ack a = { .status = REPL_ACK_OK };
+	struct chan_state *s = NULL;
+	struct chan_dest d;
+	enum repl_recv_verdict v;
+	bool restarted;
+
+	if (repl_replicate_decode(rumor_hdr_payload(h), ntohs(h->payload_len),
+			&rep) != CHAN_WIRE_OK || ntohs(h->payload_len) -
+			REPL_REPLICATE_LEN > chan_payload_max(
+			ntohs(h->channel_len))) {
+		chan_drop(lc, m, STAT_CHAN_BAD);
+		return;
+	}
+	a.stream = rep.stream;
+	/*
+	 * From the owner under this node's own ring, which names the set;
+	 * epochs compare only between agreed rings.
+	 */
+	if (ring->agreed && epoch > ring->epoch) {
+		chan_drop(lc, m, STAT_REPL_AHEAD);
+		return;
+	}
+	if (ring->agreed && epoch < ring->epoch) {
+		a.status = REPL_ACK_STALE;
+		lc->stats.c[STAT_REPL_STALE]++;
+	} else if (ring_owner(ring, hash) != sender) {
+		chan_drop(lc, m, STAT_REPL_NOT_OWNER);
+		return;
+	} else {
+		s = chan_state_get(lc, hash, rumor_hdr_channel(h),
+				ntohs(h->channel_len), true);
+		if (s == NULL) {
+			rte_pktmbuf_free(m);
+			return;
+		}
+		if (!in_set(s, ring)) {
+			a.status = REPL_ACK_NOT_REPLICA;
+			lc->stats.c[STAT_REPL_NOT_REPLICA]++;
+			s = NULL;
+		}
+	}
+	if (!fan_member(peers, sender, &d)) {
+		chan_drop(lc, m, STAT_CHAN_NO_ROUTE);
+		return;
+	}
+	if (s == NULL) {
+		send_ack(lc, h, &a, &d, ring);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	v = repl_recv_take(&s->rr, rep.stream, rep.seq, rep.committed,
+			&restarted);
+	if (restarted)
+		chan_state_release_hist(s);
+	s->rr_tsc = rte_rdtsc();
+	if (s->rr.stream == rep.stream) {
+		/* Held as an owner keeps its history: it may take over. */
+		s->stream = s->rr.stream;
+		s->base = s->rr.first;
+		s->next_seq = s->rr.held + 1;
+		a.held = s->rr.held;
+	}
+	/* The acknowledgement's header before m may become the message. */
+	send_ack(lc, h, &a, &d, ring);
+	if (v == REPL_RECV_NEW) {
+		lc->stats.c[STAT_REPL_TAKEN]++;
+		replica_keep_msg(lc, s, m, h, &rep);
+		return;
+	}
+	chan_drop(lc, m, v == REPL_RECV_DUP ? STAT_REPL_DUP : STAT_REPL_FAR);
+}
+
+bool
+replica_keep(const struct chan_state *s, uint64_t now)
+{
+	return s->rr.stream != 0 && now - s->rr_tsc <
+			(uint64_t)CHAN_REPLICA_KEEP_S * rte_get_tsc_hz();
+}
+
+/* What follows replica i's held, from history, up to a burst. */
+static void
+resend(struct dp_lcore *lc, struct chan_state *s, uint32_t i,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	const uint64_t stamped = s->next_seq - 1;
+	uint64_t q = RTE_MAX(s->ro.set.held[i] + 1, s->base);
+	struct chan_dest d;
+	struct fan_msg f, r;
+
+	if (!fan_member(peers, s->ro.set.id[i], &d))
+		return;
+	for (uint32_t k = 0; k < CHAN_REPL_RESEND_BURST && q <= stamped;
+			q++) {
+		const struct chan_hist *hs = &s->hist[q & (CHAN_HIST - 1)];
+
+		if (hs->m == NULL || hs->seq != q)
+			continue;	/* Gone: the replica starts later. */
+		fan_init_state(&f, s, RUMOR_T_FANOUT, RUMOR_DEFAULT_HOP_LIMIT,
+				hs->origin, ring->epoch, hs->pubid);
+		f.seg = hs->m;
+		f.msg_len = hs->m->data_len;
+		f.msg_sum = hs->sum;
+		replicate_of(&r, &f, s, q, 0, 0);
+		fan_send(lc, &r, &d, STAT_REPL_RESENT);
+		k++;
+	}
+}
+
+void
+repl_timers(struct dp_lcore *lc, const struct ring_table *ring,
+		const struct peer_table *peers, uint64_t now)
+{
+	struct chan_lcore *cl = lc->chan;
+	const uint64_t after = CHAN_REPL_RESEND_MS * cl->hz_ms;
+
+	if ((int64_t)(now - cl->next_repl) < 0)
+		return;
+	cl->next_repl = now + after;
+	for (uint32_t j = 0; j < cl->n_repl; ) {
+		struct chan_state *s = cl->repl[j];
+		const uint64_t stamped = s->next_seq - 1;
+
+		/* Held by all, nobody waiting: followed no further. */
+		if (s->ro.all >= stamped && s->ro.n_wait == 0) {
+			s->ro.listed = false;
+			cl->repl[j] = cl->repl[--cl->n_repl];
+			continue;
+		}
+		j++;
+		if (now - s->ro.tsc < after)
+			continue;
+		s->ro.tsc = now;
+		for (uint32_t i = 0; i < s->ro.set.n; i++)
+			if (s->ro.set.held[i] < stamped)
+				resend(lc, s, i, ring, peers);
+	}
+}
