@@ -116,6 +116,28 @@ caught_up(struct dp_lcore *lc, const struct chan_state *s,
 	process_released(lc, &rel, ring, peers);
 }
 
+/* The window of s opened: the PUBLISHes held beyond it go through. */
+static __rte_noinline void
+window_opened(struct dp_lcore *lc, const struct chan_state *s,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	struct ho_release rel;
+
+	ho_window_open(lc, s->hash, s->name, s->len, &rel);
+	process_released(lc, &rel, ring, peers);
+}
+
+/* A failover's REPL_STATE: what the wait held goes through if it ends. */
+static __rte_noinline void
+sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	struct ho_release rel;
+
+	ho_sync_input(lc, m, ring, &rel);
+	process_released(lc, &rel, ring, peers);
+}
+
 /* The handoff waits' timers; what a wait that ends held goes through. */
 static __rte_noinline void
 handoff_timers(struct dp_lcore *lc, const struct ring_table *ring,
@@ -168,7 +190,15 @@ chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
 		replica_input(lc, m, h, ring, peers);
 		return;
 	case RUMOR_T_REPL_ACK:
-		repl_ack_input(lc, m, h, ring, peers);
+		s = repl_ack_input(lc, m, h, ring, peers);
+		if (unlikely(s != NULL))
+			window_opened(lc, s, ring, peers);
+		return;
+	case RUMOR_T_REPL_SYNC:
+		replica_sync_input(lc, m, h, ring, peers);
+		return;
+	case RUMOR_T_REPL_STATE:
+		sync_input(lc, m, ring, peers);
 		return;
 	default:
 		chan_drop(lc, m, STAT_CHAN_UNEXPECTED);
@@ -241,6 +271,8 @@ origin_is_sender(uint8_t type)
 	case RUMOR_T_HANDOFF:
 	case RUMOR_T_PUB_ACK:
 	case RUMOR_T_REPL_ACK:
+	case RUMOR_T_REPL_SYNC:
+	case RUMOR_T_REPL_STATE:
 		return true;
 	default:
 		return false;
@@ -315,6 +347,8 @@ chan_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in,
 	case RUMOR_T_PUB_ACK:
 	case RUMOR_T_REPLICATE:
 	case RUMOR_T_REPL_ACK:
+	case RUMOR_T_REPL_SYNC:
+	case RUMOR_T_REPL_STATE:
 		punt = false;
 		break;
 	default:

@@ -13,9 +13,14 @@
  *   passes the HANDOFF to this lcore, which continues the old owner's
  *   stream at its next sequence and lets the held messages through in
  *   the order they came;
+ * - when the old owner is no longer a member (it crashed) and this node
+ *   is one of the channel's replicas, it asks the old replica set with
+ *   REPL_SYNC too, and once a majority said how far it holds, continues
+ *   the stream past that by the window (chan_repl.c, failover);
  * - with no state to continue (the old owner held none, or did not
- *   answer within a second: it crashed), the channel starts a new
- *   stream, which subscribers see as a reset.
+ *   answer within a second: it crashed, and no majority of its replicas
+ *   answered), the channel starts a new stream, which subscribers see
+ *   as a reset.
  *
  * Whether this node may stamp a channel under the ring in force is the
  * cell's epoch (struct chan_cell); for a channel without an audience
@@ -38,6 +43,7 @@
 #include <stdlib.h>
 
 #include "chan_handoff.h"
+#include "chan_repl.h"
 #include "chan_subscriber.h"
 #include "dp.h"
 #include "fanout.h"
@@ -54,6 +60,8 @@
 				 * lost requests or answers still leave
 				 * several tries. */
 #define HO_DONE_SLOTS 4096u	/* Settled channels without audience. */
+#define HO_WINDOW_MS 200u	/* PUBLISHes beyond the replicas' window
+				 * wait at most so long for a REPL_ACK. */
 #define HO_CATCHUP_MS 100u	/* A new owner catching up waits so long, */
 #define HO_CATCHUP_RETRY_MS 20u	/* asking again this often. */
 #define HO_OPEN_BUCKETS 4096u	/* Of the open requests' set (pow2), */
@@ -72,6 +80,11 @@ struct ho_wait {
 				 * epoch (a message came from a newer one). */
 	bool catchup;		/* For this node to catch up (from: whom
 				 * it asks), not for a HANDOFF. */
+	bool failover;		/* The old owner gone: the old replica set
+				 * asked instead (fo, chan_repl.c). */
+	bool window;		/* For the replicas to catch up with the
+				 * owner (chan_repl.c): nothing asked. */
+	struct repl_failover fo;
 	uint32_t chain;		/* Next wait of its bucket. */
 	uint32_t head, tail;	/* Its held messages, oldest first. */
 	uint16_t len;
@@ -374,6 +387,8 @@ wait_new(struct dp_lcore *lc, uint64_t hash, const char *name, uint16_t len,
 	w->give_up_at = now + HO_WAIT_MS * ho->hz_ms;
 	w->req = (uint64_t)(lc->queue & 0xff) << 56 | ++ho->req;
 	w->catchup = false;
+	w->failover = false;
+	w->window = false;
 	return w;
 }
 
@@ -465,6 +480,31 @@ ho_hold_catchup(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
 	return true;
 }
 
+bool
+ho_hold_window(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
+		const char *name, uint16_t len)
+{
+	struct ho_lcore *ho = lc->ho;
+	const uint64_t now = rte_rdtsc();
+	struct ho_wait *w = ho->n_wait != 0 ? wait_find(ho, hash, name, len) :
+			NULL;
+
+	if (ho->free_link == HO_NONE || (w != NULL && !w->window))
+		return false;
+	if (w == NULL) {
+		w = wait_new(lc, hash, name, len, now);
+		if (w == NULL)
+			return false;
+		w->window = true;
+		w->from = 0;
+		w->epoch = 0;
+		w->prev_epoch = 0;
+		w->give_up_at = now + HO_WINDOW_MS * ho->hz_ms;
+	}
+	held_push(lc, w, m);
+	return true;
+}
+
 /* End the wait w: what it held goes to out, in order, for the caller. */
 static void
 release(struct ho_lcore *ho, struct ho_wait *w, struct ho_release *out)
@@ -473,6 +513,18 @@ release(struct ho_lcore *ho, struct ho_wait *w, struct ho_release *out)
 		open_del(ho, w->hash, w->req);
 	out->n = held_take(ho, w, out->m);
 	wait_remove(ho, w);
+}
+
+void
+ho_window_open(struct dp_lcore *lc, uint64_t hash, const char *name,
+		uint16_t len, struct ho_release *out)
+{
+	struct ho_wait *w = lc->ho->n_wait != 0 ? wait_find(lc->ho, hash,
+			name, len) : NULL;
+
+	out->n = 0;
+	if (w != NULL && w->window)
+		release(lc->ho, w, out);
 }
 
 void
@@ -579,6 +631,47 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 	rte_pktmbuf_free(m);
 }
 
+void
+ho_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, struct ho_release *out)
+{
+	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
+			const struct rumor_hdr *, FRAME_RUMOR_OFF);
+	struct ho_lcore *ho = lc->ho;
+	struct ho_wait *w = ho->n_wait != 0 ? wait_find(ho,
+			be64toh(h->channel_hash), rumor_hdr_channel(h),
+			ntohs(h->channel_len)) : NULL;
+	struct repl_state st;
+
+	out->n = 0;
+	if (w == NULL || !w->failover || be64toh(h->seq) != w->req ||
+			repl_state_decode(rumor_hdr_payload(h),
+			ntohs(h->payload_len), &st) != CHAN_WIRE_OK) {
+		lc->stats.c[STAT_HO_STALE]++;
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (repl_failover_answer(&w->fo, chan_sender(m), &st)) {
+		/*
+		 * Past the majority's highest held by the window: the old
+		 * owner stamped no further than committed + W, and no
+		 * committed sequence is above that held.
+		 */
+		const uint64_t next = w->fo.held + REPL_WINDOW + 1;
+
+		/* A stream that far along cannot go on: a new one. */
+		if (w->fo.held > CHAN_HANDOFF_SEQ_MAX - REPL_WINDOW - 1) {
+			settle(lc, w, 0, 0, out);
+		} else {
+			repl_failover_settle(lc, w->hash, w->name, w->len,
+					next);
+			settle(lc, w, w->fo.stream, next, out);
+		}
+	}
+	(void)ring;
+	rte_pktmbuf_free(m);
+}
+
 bool
 ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 		const struct peer_table *peers, uint64_t now, uint32_t *at,
@@ -591,6 +684,13 @@ ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 		struct ho_wait *w = &ho->wait[*at];
 		const bool late = (int64_t)(now - w->give_up_at) >= 0;
 
+		if (w->window) {
+			/* Replicas silent that long: tried again. */
+			if (!late)
+				continue;
+			release(ho, w, out);
+			return true;
+		}
 		if (w->from == 0) {
 			/* Caught up (or not in time): on under this ring. */
 			if (!late && chan_epoch_floor(ring, dp.cfg.n_voters) <
@@ -603,6 +703,20 @@ ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 			if (w->catchup) {
 				/* What is still missing goes as a GAP. */
 				release(ho, w, out);
+			} else if (!w->failover && !is_member(w->from) &&
+					repl_failover_plan(lc, ring, w->hash,
+					w->name, w->len, &w->fo)) {
+				/*
+				 * The old owner never answered: it crashed
+				 * (one that left answers within a round
+				 * trip). The replicas it had say where its
+				 * stream can go on, if this node is one.
+				 */
+				w->failover = true;
+				w->give_up_at = now + HO_WAIT_MS * ho->hz_ms;
+				repl_sync_send(lc, &w->fo, w->hash, w->name,
+						w->len, w->req, ring, peers);
+				continue;
 			} else {
 				lc->stats.c[STAT_HO_TIMEOUT]++;
 				settle(lc, w, 0, 0, out);
@@ -616,6 +730,9 @@ ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 						w->len, w->from, ring, peers);
 			else
 				send_req(lc, w, peers);
+			if (w->failover)
+				repl_sync_send(lc, &w->fo, w->hash, w->name,
+						w->len, w->req, ring, peers);
 		}
 	}
 	return false;

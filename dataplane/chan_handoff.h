@@ -53,6 +53,17 @@ void ho_hold(struct dp_lcore *lc, struct rte_mbuf *m,
  */
 bool ho_hold_catchup(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
 		const char *name, uint16_t len, uint32_t from);
+/*
+ * Hold m, a PUBLISH its owner may not stamp yet (beyond committed +
+ * REPL_WINDOW), and those after it, until ho_window_open or
+ * HO_WINDOW_MS. False (nothing held) if nothing is free or the channel
+ * waits for something else.
+ */
+bool ho_hold_window(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
+		const char *name, uint16_t len);
+/* The replicas moved: the window's held messages into out (or none). */
+void ho_window_open(struct dp_lcore *lc, uint64_t hash, const char *name,
+		uint16_t len, struct ho_release *out);
 /* The catch-up is done: its held messages into out (none: out->n 0). */
 void ho_caught_up(struct dp_lcore *lc, uint64_t hash, const char *name,
 		uint16_t len, struct ho_release *out);
@@ -61,6 +72,13 @@ void ho_caught_up(struct dp_lcore *lc, uint64_t hash, const char *name,
  * wait's held messages into out (else out->n 0).
  */
 void ho_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, struct ho_release *out);
+/*
+ * A REPL_STATE (from a member, proven) answering a failover's REPL_SYNC:
+ * once a majority answered, the stream goes on and the wait's held
+ * messages go into out (else out->n 0). Takes m.
+ */
+void ho_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct ring_table *ring, struct ho_release *out);
 /*
  * On any thread (the control thread): whether the channel's lcore waits

@@ -227,12 +227,22 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 		chan_state_release_rx(lc->chan, s);
 	}
 	/*
+	 * A replica of the stream turned its owner (by a handoff or a
+	 * failover): what came before is the old owner's to have counted.
+	 */
+	if (unlikely(s->rr.stream != 0))
+		repl_took_over(s, c->next);
+	/*
 	 * Replicated: never more than REPL_WINDOW past what a majority
 	 * holds. Acked: a retry is not ordered again.
 	 */
 	repl_prepare(s, ring);
 	if (unlikely(!repl_may_stamp(s, c->next))) {
-		chan_drop(lc, m, STAT_REPL_WINDOW_FULL);
+		/* Until a REPL_ACK moves committed (chan_repl.c). */
+		if (ho_hold_window(lc, m, e->hash, e->name, e->len))
+			s->ro.holding = true;
+		else
+			chan_drop(lc, m, STAT_REPL_WINDOW_FULL);
 		return;
 	}
 	if (unlikely(skip != 0) && !acked_admit(lc, m, h, s, &req, ring,

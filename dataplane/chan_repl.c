@@ -37,7 +37,7 @@ static void
 repl_update(struct chan_state *s)
 {
 	const uint64_t stamped = s->next_seq - 1;
-	const uint64_t floor = s->base > 0 ? s->base - 1 : 0;
+	const uint64_t floor = s->ro.floor;
 	uint64_t c = repl_owner_committed(&s->ro.set, stamped);
 	uint64_t a = repl_owner_all(&s->ro.set, stamped);
 
@@ -95,11 +95,20 @@ repl_prepare(struct chan_state *s, const struct ring_table *ring)
 }
 
 void
+repl_took_over(struct chan_state *s, uint64_t next)
+{
+	memset(&s->rr, 0, sizeof(s->rr));
+	s->ro.floor = RTE_MAX(s->ro.floor, next - 1);
+	s->ro.epoch = 0;		/* Its own set, under its ring. */
+}
+
+void
 repl_restart(struct chan_state *s, uint64_t base)
 {
 	const struct repl_owner set = s->ro.set;
 
 	repl_owner_init(&s->ro.set, set.id, set.n);
+	s->ro.floor = base - 1;
 	s->ro.committed = base - 1;
 	s->ro.all = base - 1;
 	s->ro.n_wait = 0;	/* Their publishers ask again. */
@@ -237,7 +246,7 @@ answer_waits(struct dp_lcore *lc, struct chan_state *s,
 	}
 }
 
-void
+struct chan_state *
 repl_ack_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct rumor_hdr *h, const struct ring_table *ring,
 		const struct peer_table *peers)
@@ -249,24 +258,24 @@ repl_ack_input(struct dp_lcore *lc, struct rte_mbuf *m,
 	if (repl_ack_decode(rumor_hdr_payload(h), ntohs(h->payload_len), &a) !=
 			CHAN_WIRE_OK) {
 		chan_drop(lc, m, STAT_CHAN_BAD);
-		return;
+		return NULL;
 	}
 	lc->stats.c[STAT_REPL_ACK_RX]++;
 	s = chan_state_get(lc, be64toh(h->channel_hash), rumor_hdr_channel(h),
 			ntohs(h->channel_len), false);
 	if (s == NULL || s->stream != a.stream || s->ro.r <= 1) {
 		chan_drop(lc, m, STAT_REPL_ACK_STALE);
-		return;
+		return NULL;
 	}
 	if (a.status != REPL_ACK_OK) {
 		chan_drop(lc, m, STAT_REPL_REFUSED);
-		return;
+		return NULL;
 	}
 	moved = repl_owner_ack(&s->ro.set, chan_sender(m), a.held,
 			s->next_seq - 1);
 	if (moved < 0) {
 		chan_drop(lc, m, STAT_REPL_ACK_STALE);
-		return;
+		return NULL;
 	}
 	if (moved > 0) {
 		repl_update(s);
@@ -275,6 +284,11 @@ repl_ack_input(struct dp_lcore *lc, struct rte_mbuf *m,
 			answer_waits(lc, s, h, ring, peers);
 	}
 	rte_pktmbuf_free(m);
+	if (moved > 0 && s->ro.holding && repl_may_stamp(s, s->next_seq)) {
+		s->ro.holding = false;
+		return s;	/* The caller lets the held through. */
+	}
+	return NULL;
 }
 
 /* Whether this node is a replica of s's channel under ring. */
@@ -416,6 +430,139 @@ replica_input(struct dp_lcore *lc, struct rte_mbuf *m,
 }
 
 bool
+repl_failover_plan(struct dp_lcore *lc, const struct ring_table *ring,
+		uint64_t hash, const char *name, uint16_t len,
+		struct repl_failover *fo)
+{
+	const struct ring_table *prev = ring->prev;
+	struct chan_state *s = chan_state_get(lc, hash, name, len, false);
+	uint32_t id[REPL_OTHERS_MAX], n;
+	bool self_in = false;
+
+	if (prev == NULL || s == NULL || s->rr.stream == 0 || r_of(s) <= 1)
+		return false;
+	n = set_of(prev, hash, s->ro.r, id);
+	memset(fo, 0, sizeof(*fo));
+	for (uint32_t i = 0; i < n; i++) {
+		if (id[i] == dp.cfg.node_id)
+			self_in = true;
+		else
+			fo->ask[fo->n_ask++] = id[i];
+	}
+	if (!self_in)
+		return false;	/* Its state is from another set. */
+	fo->stream = s->rr.stream;
+	fo->held = s->rr.held;
+	/* A majority of the old set, its owner (gone) counting as none. */
+	fo->need = (n + 1) / 2 + 1;
+	fo->got = 1;
+	lc->stats.c[STAT_REPL_FAILOVER_ASKED]++;
+	return true;
+}
+
+void
+repl_sync_send(struct dp_lcore *lc, const struct repl_failover *fo,
+		uint64_t hash, const char *name, uint16_t len, uint64_t req,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	struct chan_dest d;
+	struct fan_msg f;
+
+	memset(&f, 0, offsetof(struct fan_msg, fixed));
+	f.type = RUMOR_T_REPL_SYNC;
+	f.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
+	f.origin = dp.cfg.node_id;
+	f.epoch = ring->epoch;
+	f.seq = req;
+	f.hash = hash;
+	f.name = name;
+	f.name_len = len;
+	for (uint32_t i = 0; i < fo->n_ask; i++) {
+		if (fo->answered[i])
+			continue;
+		if (fan_member(peers, fo->ask[i], &d))
+			fan_send(lc, &f, &d, STAT_REPL_SYNC_SENT);
+		else
+			lc->stats.c[STAT_CHAN_NO_ROUTE]++;
+	}
+}
+
+bool
+repl_failover_answer(struct repl_failover *fo, uint32_t from,
+		const struct repl_state *st)
+{
+	for (uint32_t i = 0; i < fo->n_ask; i++) {
+		if (fo->ask[i] != from || fo->answered[i])
+			continue;
+		fo->answered[i] = true;
+		fo->got++;
+		/*
+		 * A member that holds another stream, or none, still counts:
+		 * whatever a majority committed, another member of any
+		 * majority holds.
+		 */
+		if (st->stream == fo->stream && st->held > fo->held)
+			fo->held = st->held;
+		break;
+	}
+	return fo->got >= fo->need;
+}
+
+void
+repl_failover_settle(struct dp_lcore *lc, uint64_t hash, const char *name,
+		uint16_t len, uint64_t next)
+{
+	struct chan_state *s = chan_state_get(lc, hash, name, len, false);
+
+	if (s == NULL)
+		return;
+	if (s->next_seq < next)
+		s->next_seq = next;
+	repl_took_over(s, next);
+	lc->stats.c[STAT_REPL_FAILOVER]++;
+}
+
+void
+replica_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct rumor_hdr *h, const struct ring_table *ring,
+		const struct peer_table *peers)
+{
+	const uint64_t hash = be64toh(h->channel_hash);
+	const uint32_t sender = chan_sender(m);
+	struct chan_state *s = chan_state_get(lc, hash, rumor_hdr_channel(h),
+			ntohs(h->channel_len), false);
+	struct repl_state st = { 0 };
+	struct chan_dest d;
+	struct fan_msg f;
+
+	/*
+	 * Only to the owner this node's own ring names (a REPL_STATE is
+	 * larger than the request), and only from the ring it asks under.
+	 */
+	if (ntohs(h->payload_len) != REPL_SYNC_LEN ||
+			ring_owner(ring, hash) != sender ||
+			(ring->agreed && be64toh(h->epoch) != ring->epoch)) {
+		chan_drop(lc, m, STAT_REPL_NOT_OWNER);
+		return;
+	}
+	if (!fan_member(peers, sender, &d)) {
+		chan_drop(lc, m, STAT_CHAN_NO_ROUTE);
+		return;
+	}
+	if (s != NULL && s->rr.stream != 0) {
+		st.stream = s->rr.stream;
+		st.held = s->rr.held;
+		st.first = s->rr.first;
+	}
+	fan_init(&f, h, RUMOR_T_REPL_STATE, RUMOR_DEFAULT_HOP_LIMIT,
+			dp.cfg.node_id, ring->epoch, be64toh(h->seq));
+	f.fixed_len = (uint16_t)repl_state_encode(&st, f.fixed,
+			sizeof(f.fixed));
+	fan_send(lc, &f, &d, STAT_REPL_STATE_SENT);
+	rte_pktmbuf_free(m);
+}
+
+bool
 replica_keep(const struct chan_state *s, uint64_t now)
 {
 	return s->rr.stream != 0 && now - s->rr_tsc <
@@ -428,7 +575,9 @@ resend(struct dp_lcore *lc, struct chan_state *s, uint32_t i,
 		const struct ring_table *ring, const struct peer_table *peers)
 {
 	const uint64_t stamped = s->next_seq - 1;
-	uint64_t q = RTE_MAX(s->ro.set.held[i] + 1, s->base);
+	/* History holds the last CHAN_HIST sequences at most. */
+	uint64_t q = RTE_MAX(RTE_MAX(s->ro.set.held[i] + 1, s->base),
+			stamped >= CHAN_HIST ? stamped - CHAN_HIST + 1 : 1);
 	struct chan_dest d;
 	struct fan_msg f, r;
 
@@ -465,9 +614,15 @@ repl_timers(struct dp_lcore *lc, const struct ring_table *ring,
 		struct chan_state *s = cl->repl[j];
 		const uint64_t stamped = s->next_seq - 1;
 
-		/* Held by all, nobody waiting: followed no further. */
-		if (s->ro.all >= stamped && s->ro.n_wait == 0) {
+		/*
+		 * Held by all, nobody waiting, or no longer this node's to
+		 * order (its new owner replicates it; what waited here is
+		 * asked again): followed no further.
+		 */
+		if ((s->ro.all >= stamped && s->ro.n_wait == 0) ||
+				ring_owner(ring, s->hash) != dp.cfg.node_id) {
 			s->ro.listed = false;
+			s->ro.n_wait = 0;
 			cl->repl[j] = cl->repl[--cl->n_repl];
 			continue;
 		}

@@ -29,6 +29,12 @@
  */
 void repl_prepare(struct chan_state *s, const struct ring_table *ring);
 
+/*
+ * This node, a replica of the stream of s, orders it from next on: no
+ * longer a replica's state, and nothing before next counted.
+ */
+void repl_took_over(struct chan_state *s, uint64_t next);
+
 /* The stream of s starts (again) at base: nothing replicated yet. */
 void repl_restart(struct chan_state *s, uint64_t base);
 
@@ -66,13 +72,70 @@ void repl_answer_or_wait(struct dp_lcore *lc, struct chan_state *s,
 		const struct repl_pub_req *req, uint64_t seq,
 		const struct ring_table *ring, const struct peer_table *peers);
 
-/* A REPL_ACK at the owner (from a member, proven). Takes m. */
-void repl_ack_input(struct dp_lcore *lc, struct rte_mbuf *m,
+/*
+ * A REPL_ACK at the owner (from a member, proven). Takes m. Returns the
+ * channel's state when the replicas' progress opened the window for
+ * the PUBLISHes held beyond it (the caller lets them through), else
+ * NULL.
+ */
+struct chan_state *repl_ack_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct rumor_hdr *h, const struct ring_table *ring,
 		const struct peer_table *peers);
 
 /* A REPLICATE at a replica (from a member, proven). Takes m. */
 void replica_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct rumor_hdr *h, const struct ring_table *ring,
+		const struct peer_table *peers);
+
+/*
+ * Failover (docs/replication.md, "Failover"): a new owner whose old
+ * owner is gone asks the old replica set how far it holds the stream
+ * this node holds as a replica, and continues it past the highest held
+ * of a majority by REPL_WINDOW once that majority answered.
+ */
+struct repl_failover {
+	uint64_t stream;	/* The stream this node holds. */
+	uint64_t held;		/* The highest held answered (its own too). */
+	uint32_t need;		/* Answers, its own included, that make a
+				 * majority of the old set. */
+	uint32_t got;
+	uint32_t n_ask;
+	uint32_t ask[REPL_OTHERS_MAX];	/* The old set but the old owner
+					 * and this node. */
+	bool answered[REPL_OTHERS_MAX];
+};
+
+/*
+ * For channel (hash, name, len), owned here under ring and by a member
+ * gone under ring->prev: the failover to run, if this node holds a
+ * replica's state of the channel's stream. False: nothing to continue.
+ */
+bool repl_failover_plan(struct dp_lcore *lc, const struct ring_table *ring,
+		uint64_t hash, const char *name, uint16_t len,
+		struct repl_failover *fo);
+
+/* REPL_SYNC (request id req) to each of the set not answered yet. */
+void repl_sync_send(struct dp_lcore *lc, const struct repl_failover *fo,
+		uint64_t hash, const char *name, uint16_t len, uint64_t req,
+		const struct ring_table *ring, const struct peer_table *peers);
+
+/*
+ * A REPL_STATE from member from, decoded: counted once per member of the
+ * set. True once a majority answered (fo->held is then final).
+ */
+bool repl_failover_answer(struct repl_failover *fo, uint32_t from,
+		const struct repl_state *st);
+
+/*
+ * The channel continues here at next, past the failover's jump: its
+ * history kept, nothing before next counted against the window, and no
+ * longer a replica's state.
+ */
+void repl_failover_settle(struct dp_lcore *lc, uint64_t hash,
+		const char *name, uint16_t len, uint64_t next);
+
+/* A REPL_SYNC at a replica (from a member, proven). Takes m. */
+void replica_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct rumor_hdr *h, const struct ring_table *ring,
 		const struct peer_table *peers);
 

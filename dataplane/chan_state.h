@@ -61,8 +61,11 @@ struct chan_wait {
 struct chan_repl_owner {
 	uint8_t r;			/* R; 0: not looked up yet. */
 	bool listed;			/* In the lcore's replication list. */
+	bool holding;			/* PUBLISHes wait for the window. */
 	uint64_t epoch;			/* The ring its set is from. */
 	struct repl_owner set;
+	uint64_t floor;			/* Committed from the start: before
+					 * this owner's first stamp. */
 	uint64_t committed;
 	uint64_t all;
 	uint64_t tsc;			/* Last progress, or resend. */

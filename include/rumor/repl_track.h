@@ -79,7 +79,10 @@ enum repl_recv_verdict {
  * A REPLICATE of (stream, seq) whose committed is committed (as the
  * owner said). Another stream than the one held replaces it, from seq,
  * if seq <= committed + 1; the caller then drops what it kept of the
- * old one (*restarted true).
+ * old one (*restarted true). In the same stream, a seq past a hole that
+ * is all committed (seq <= committed + 1) moves first and held to seq:
+ * what the replica lacks there a majority holds, or never existed (a
+ * new owner's jump past a failover).
  */
 enum repl_recv_verdict repl_recv_take(struct repl_recv *r, uint64_t stream,
 		uint64_t seq, uint64_t committed, bool *restarted);

@@ -274,6 +274,14 @@
 	  "REPLICATEs refused: from an older ring")			\
 	X(STAT_REPL_NOT_OWNER, "drop_repl_not_owner",			\
 	  "Dropped: REPLICATE not from the channel's owner")		\
+	X(STAT_REPL_FAILOVER_ASKED, "repl_failover_asked",		\
+	  "Failovers begun: the old replica set asked its state")	\
+	X(STAT_REPL_FAILOVER, "repl_failover",				\
+	  "Streams continued from a majority of the old set")		\
+	X(STAT_REPL_SYNC_SENT, "repl_sync_sent",			\
+	  "REPL_SYNCs sent (again included)")				\
+	X(STAT_REPL_STATE_SENT, "repl_state_sent",			\
+	  "REPL_STATEs sent in answer")					\
 	X(STAT_REPL_AHEAD, "drop_repl_ahead",				\
 	  "Dropped: REPLICATE from a newer ring (it comes again)")	\
 	/* Client admission on the lcores (session.c). */		\

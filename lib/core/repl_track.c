@@ -106,6 +106,22 @@ repl_recv_take(struct repl_recv *r, uint64_t stream, uint64_t seq,
 	}
 	if (seq <= r->held)
 		return REPL_RECV_DUP;
+	if (seq > r->held + 1 && seq <= committed + 1) {
+		/*
+		 * All before seq is committed (a new owner's jump past a
+		 * failover, or what this replica missed): held from seq on.
+		 */
+		const uint64_t shift = seq - r->held;
+
+		r->above = shift < 64 ? r->above >> shift : 0;
+		r->first = seq;
+		r->held = seq;
+		while (r->above & 1) {
+			r->held++;
+			r->above >>= 1;
+		}
+		return REPL_RECV_NEW;
+	}
 	d = seq - r->held - 1;		/* Its bit above held. */
 	if (d >= REPL_WINDOW)
 		return REPL_RECV_FAR;

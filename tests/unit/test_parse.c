@@ -403,15 +403,14 @@ test_verdicts(void)
 		EXPECT(f, len, FRAME_CHAN);
 	}
 	/*
-	 * PUB_ACK, REPLICATE and REPL_ACK are channel messages and an acked
-	 * PUBLISH on an ordered channel DATA (pub_ack.c, chan_repl.c);
-	 * REPL_SYNC, REPL_STATE and a resuming SUBSCRIBE are dropped at the
-	 * door until the dataplane has their paths; the flag elsewhere is an
-	 * unknown one.
+	 * Replication's types are channel messages and an acked PUBLISH on
+	 * an ordered channel DATA (pub_ack.c, chan_repl.c); a resuming
+	 * SUBSCRIBE is dropped at the door until the dataplane has its
+	 * path; the flag elsewhere is an unknown one.
 	 */
 	for (unsigned t = RUMOR_T_PUB_ACK; t < RUMOR_T_MAX; t++) {
 		f[FRAME_RUMOR_OFF + 3] = (uint8_t)t;
-		EXPECT(f, len, t <= RUMOR_T_REPL_ACK ? FRAME_CHAN : FRAME_REPL);
+		EXPECT(f, len, FRAME_CHAN);
 	}
 	for (unsigned t = RUMOR_T_DATA; t < RUMOR_T_MAX; t++) {
 		if (t == RUMOR_T_CONTROL)

@@ -100,6 +100,26 @@ test_recv(void)
 		CHECK_EQ(repl_recv_take(&r, 7, s, 3, &re), REPL_RECV_NEW);
 	CHECK_EQ(r.held, 6 + REPL_WINDOW);
 	CHECK_EQ(r.above, 0);
+	/* A committed hole: jumped (a failover's), bits above kept. */
+	CHECK_EQ(r.held, 6 + REPL_WINDOW);
+	CHECK_EQ(repl_recv_take(&r, 7, r.held + 3, r.held, &re),
+			REPL_RECV_NEW);
+	CHECK_EQ(r.held, 6 + REPL_WINDOW);	/* Not committed: a hole. */
+	CHECK_EQ(repl_recv_take(&r, 7, 6 + REPL_WINDOW + 1000, 6 +
+			REPL_WINDOW + 999, &re), REPL_RECV_NEW);
+	CHECK(!re);
+	CHECK_EQ(r.first, 6 + REPL_WINDOW + 1000);
+	CHECK_EQ(r.held, 6 + REPL_WINDOW + 1000);
+	CHECK_EQ(r.above, 0);
+	{
+		struct repl_recv j = { .stream = 3, .first = 1, .held = 10,
+			.above = 0xa };		/* 12 and 14 received. */
+
+		CHECK_EQ(repl_recv_take(&j, 3, 13, 12, &re), REPL_RECV_NEW);
+		CHECK_EQ(j.first, 13);
+		CHECK_EQ(j.held, 14);		/* 13, then 14 held. */
+		CHECK_EQ(j.above, 0);
+	}
 	/* Another stream: only where the owner's committed allows. */
 	CHECK_EQ(repl_recv_take(&r, 8, 10, 2, &re), REPL_RECV_FAR);
 	CHECK_EQ(r.stream, 7);
