@@ -75,7 +75,9 @@ mac_a=02:00:00:79:00:01
 mac_b=02:00:00:79:00:02
 cat >"$tmp/a.conf" <<EOF
 # Node A: publishers come in on port 0, B is reached on port 1 (memif).
+# Channels unreplicated: the path from publisher to subscriber alone.
 node_id = 1
+replicas = 1
 client_auth = none
 address = 10.79.0.1
 dpdk_port = 1
@@ -86,6 +88,7 @@ EOF
 cat >"$tmp/b.conf" <<EOF
 # Node B: A on port 0 (memif), subscribers on port 1.
 node_id = 2
+replicas = 1
 client_auth = none
 address = 10.79.0.2
 dpdk_port = 0

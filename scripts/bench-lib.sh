@@ -68,6 +68,9 @@ bench_sink_conf() {
 		echo "# Node 1 of $n; members reached through port 1" \
 			"(the net_null sink)."
 		echo "node_id = 1"
+		# Fan-out alone: the members are a sink that never answers a
+		# REPLICATE (replication's cost is measured on its own).
+		echo "replicas = 1"
 		echo "client_auth = none"
 		echo "address = $net.1"
 		echo "dpdk_port = 1"
