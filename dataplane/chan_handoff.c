@@ -657,10 +657,12 @@ ho_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		 * owner stamped no further than committed + W, and no
 		 * committed sequence is above that held.
 		 */
-		const uint64_t next = w->fo.held + REPL_WINDOW + 1;
+		const uint64_t held = repl_failover_held(lc, &w->fo, w->hash,
+				w->name, w->len);
+		const uint64_t next = held + REPL_WINDOW + 1;
 
 		/* A stream that far along cannot go on: a new one. */
-		if (w->fo.held > CHAN_HANDOFF_SEQ_MAX - REPL_WINDOW - 1) {
+		if (held > CHAN_HANDOFF_SEQ_MAX - REPL_WINDOW - 1) {
 			settle(lc, w, 0, 0, out);
 		} else {
 			repl_failover_settle(lc, w->hash, w->name, w->len,

@@ -423,6 +423,18 @@ replica_input(struct dp_lcore *lc, struct rte_mbuf *m,
 	send_ack(lc, h, &a, &d, ring);
 	if (v == REPL_RECV_NEW) {
 		lc->stats.c[STAT_REPL_TAKEN]++;
+		/*
+		 * The publisher's number goes into this lcore's publish
+		 * memory too, once held without a hole before it: as the
+		 * owner after a handoff or a failover (which continues past
+		 * the majority's held, at least this node's), this node
+		 * answers a retry of it DUPLICATE instead of ordering it
+		 * again. One above a hole might fall in a failover's jump,
+		 * where it would be acknowledged and never delivered.
+		 */
+		if (rep.client != 0 && rep.seq <= s->rr.held)
+			pub_dedup_record(&lc->chan->pubs, hash, rep.stream,
+					rep.client, rep.number, rep.seq);
 		replica_keep_msg(lc, s, m, h, &rep);
 		return;
 	}
@@ -506,6 +518,19 @@ repl_failover_answer(struct repl_failover *fo, uint32_t from,
 		break;
 	}
 	return fo->got >= fo->need;
+}
+
+uint64_t
+repl_failover_held(struct dp_lcore *lc, const struct repl_failover *fo,
+		uint64_t hash, const char *name, uint16_t len)
+{
+	const struct chan_state *s = chan_state_get(lc, hash, name, len,
+			false);
+
+	/* What this node took since it asked counts too. */
+	if (s != NULL && s->rr.stream == fo->stream && s->rr.held > fo->held)
+		return s->rr.held;
+	return fo->held;
 }
 
 void

@@ -126,6 +126,10 @@ void repl_sync_send(struct dp_lcore *lc, const struct repl_failover *fo,
 bool repl_failover_answer(struct repl_failover *fo, uint32_t from,
 		const struct repl_state *st);
 
+/* The highest held of fo's majority, this node's held now included. */
+uint64_t repl_failover_held(struct dp_lcore *lc, const struct repl_failover *fo,
+		uint64_t hash, const char *name, uint16_t len);
+
 /*
  * The channel continues here at next, past the failover's jump: its
  * history kept, nothing before next counted against the window, and no
