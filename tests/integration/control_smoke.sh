@@ -53,7 +53,7 @@ done
 say "memberships converge"
 for n in $NODES; do
 	for id in $NODES; do
-		lab_wait_state "$n" "$id" alive 20
+		lab_wait_state "$n" "$id" alive 60
 	done
 done
 for n in $NODES; do
@@ -87,7 +87,7 @@ traffic 2 1 2
 say "node 3 started again: rejoins"
 node_start 3
 for n in $NODES; do
-	lab_wait_state "$n" 3 alive 20
+	lab_wait_state "$n" 3 alive 60
 	lab_wait_ring "$n" 3
 done
 traffic 3 1 2 3
@@ -103,12 +103,12 @@ grep -q "rumor-dataplane: running" "$LAB_DIR/status.out" || die "status"
 say "rumor-control of node 2 restarted: resynchronises"
 node_start 2
 for n in $NODES; do
-	lab_wait_state "$n" 2 alive 20
+	lab_wait_state "$n" 2 alive 60
 done
 # The higher incarnation reaches node 1 from node 2 itself (a relayed
 # claim may raise it by one step only: docs/control.md), within a probe
-# round or two.
-for ((i = 0; i < 50; i++)); do
+# round or two (a sanitizer build under load: up to 20 s).
+for ((i = 0; i < 200; i++)); do
 	INC_AFTER=$(inc_of 1 2)
 	[ "$INC_AFTER" -gt "$INC_BEFORE" ] && break
 	sleep 0.1
@@ -123,12 +123,12 @@ traffic 2 1 2 3
 
 say "dataplane of node 3 killed alone: rumor-control waits, then resumes"
 lab_kill9 3 dataplane
-for ((i = 0; i < 50; i++)); do
+for ((i = 0; i < 200; i++)); do
 	"$RUMORCTL" --config "$LAB_DIR/n3.conf" stats |
 		grep -q "^dataplane: not connected" && break
 	sleep 0.1
 done
-[ $i -lt 50 ] || die "rumor-control of node 3 did not notice"
+[ $i -lt 200 ] || die "rumor-control of node 3 did not notice"
 node_start 3
 for n in $NODES; do
 	lab_wait_state "$n" 3 alive 30

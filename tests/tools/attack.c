@@ -702,6 +702,17 @@ cmd_count(const struct atk_opts *o, bool capture)
 	return 0;
 }
 
+/* A datagram on fd within ms milliseconds: its length, or 0 (none). */
+static ssize_t
+recv_wait(int fd, uint8_t *buf, size_t cap, int ms)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	if (poll(&p, 1, ms) <= 0)
+		return 0;
+	return recv(fd, buf, cap, 0);
+}
+
 static int
 cmd_replay(const struct atk_opts *o)
 {
@@ -753,12 +764,8 @@ cmd_learn(const struct atk_opts *o)
 	n = chan_msg_encode(&m, buf, sizeof(buf));
 	sendto(fd, buf, n, 0, (struct sockaddr *)&to, sizeof(to));
 	while (now_ns() < end) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t got;
+		ssize_t got = recv_wait(fd, buf, sizeof(buf), 100);
 
-		if (poll(&p, 1, 100) <= 0)
-			continue;
-		got = recv(fd, buf, sizeof(buf), 0);
 		if (got <= 0 || chan_msg_decode(buf, (size_t)got, &m) !=
 				CHAN_WIRE_OK || m.type != RUMOR_T_DELIVER)
 			continue;
@@ -810,12 +817,8 @@ cmd_ackpub(struct atk_opts *o)
 	}
 	end = now_ns() + (uint64_t)(o->seconds * 1e9);
 	while (now_ns() < end) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t got;
+		ssize_t got = recv_wait(fd, buf, sizeof(buf), 50);
 
-		if (poll(&p, 1, 50) <= 0)
-			continue;
-		got = recv(fd, buf, sizeof(buf), 0);
 		if (got <= 0 || repl_msg_decode(buf, (size_t)got, &m) !=
 				CHAN_WIRE_OK || m.type != RUMOR_T_PUB_ACK)
 			continue;
