@@ -403,16 +403,16 @@ auth_input(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t *sender)
 }
 
 bool
-auth_data_slow(struct dp_lcore *lc, struct rte_mbuf *m)
+auth_data_slow(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t *sender)
 {
 	const struct auth_table *t = rcu_dereference(dp.auth);
 	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
 	const struct ipv4_hdr *ip = (const void *)(p + FRAME_IP_OFF);
 	const struct udp_hdr *udp = (const void *)(p + FRAME_UDP_OFF);
-	uint32_t sender;
 
+	*sender = 0;
 	if ((p[FRAME_RUMOR_OFF + 4] & RUMOR_F_AUTH) != 0)
-		return auth_input(lc, m, &sender);
+		return auth_input(lc, m, sender);
 	/* A plain PUBLISH: a client's, unless a member sent it. */
 	if (t != NULL && auth_peer_by_addr(t, ip->src, udp->src_port) !=
 			NULL) {

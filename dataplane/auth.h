@@ -138,9 +138,11 @@ bool auth_input(struct dp_lcore *lc, struct rte_mbuf *m, uint32_t *sender);
 /*
  * A DATA message m came in on the forwarding path: from a member it must
  * be authenticated (auth_input); from a client it must not have a block.
- * False if refused (counted; the caller frees m).
+ * False if refused (counted; the caller frees m). *sender is the member
+ * the block proves, or 0 (a client's, or auth off).
  */
-bool auth_data_slow(struct dp_lcore *lc, struct rte_mbuf *m);
+bool auth_data_slow(struct dp_lcore *lc, struct rte_mbuf *m,
+		uint32_t *sender);
 
 static __rte_always_inline bool
 auth_data_input(struct dp_lcore *lc, struct rte_mbuf *m)
@@ -149,9 +151,11 @@ auth_data_input(struct dp_lcore *lc, struct rte_mbuf *m)
 			FRAME_RUMOR_OFF);
 
 	/* Development, and a client's PUBLISH to a node without auth. */
+	uint32_t sender;
+
 	if (likely(dp.auth == NULL && (r[4] & RUMOR_F_AUTH) == 0))
 		return true;
-	return auth_data_slow(lc, m);
+	return auth_data_slow(lc, m, &sender);
 }
 
 /*

@@ -218,9 +218,12 @@ ho_lcore_free(struct dp_lcore *lc)
 	lc->ho = NULL;
 }
 
+/* The wait of a channel, or NULL (at once when nothing waits). */
 static struct ho_wait *
 wait_find(struct ho_lcore *ho, uint64_t hash, const char *name, uint16_t len)
 {
+	if (ho->n_wait == 0)
+		return NULL;
 	for (uint32_t i = ho->bucket[hash & (HO_BUCKETS - 1)]; i != HO_NONE;
 			i = ho->wait[i].chain) {
 		struct ho_wait *w = &ho->wait[i];
@@ -416,8 +419,7 @@ ho_hold(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 		uint16_t len, uint64_t ahead)
 {
 	struct ho_lcore *ho = lc->ho;
-	struct ho_wait *w = ho->n_wait != 0 ? wait_find(ho, hash, name, len) :
-			NULL;
+	struct ho_wait *w = wait_find(ho, hash, name, len);
 	const uint64_t now = rte_rdtsc();
 
 	if (ho->free_link == HO_NONE) {
@@ -486,8 +488,7 @@ ho_hold_window(struct dp_lcore *lc, struct rte_mbuf *m, uint64_t hash,
 {
 	struct ho_lcore *ho = lc->ho;
 	const uint64_t now = rte_rdtsc();
-	struct ho_wait *w = ho->n_wait != 0 ? wait_find(ho, hash, name, len) :
-			NULL;
+	struct ho_wait *w = wait_find(ho, hash, name, len);
 
 	if (ho->free_link == HO_NONE || (w != NULL && !w->window))
 		return false;
@@ -515,28 +516,30 @@ release(struct ho_lcore *ho, struct ho_wait *w, struct ho_release *out)
 	wait_remove(ho, w);
 }
 
+/* End the wait of a channel if it is a window's (window) or a catch-up. */
+static void
+release_kind(struct dp_lcore *lc, uint64_t hash, const char *name,
+		uint16_t len, bool window, struct ho_release *out)
+{
+	struct ho_wait *w = wait_find(lc->ho, hash, name, len);
+
+	out->n = 0;
+	if (w != NULL && (window ? w->window : w->catchup))
+		release(lc->ho, w, out);
+}
+
 void
 ho_window_open(struct dp_lcore *lc, uint64_t hash, const char *name,
 		uint16_t len, struct ho_release *out)
 {
-	struct ho_wait *w = lc->ho->n_wait != 0 ? wait_find(lc->ho, hash,
-			name, len) : NULL;
-
-	out->n = 0;
-	if (w != NULL && w->window)
-		release(lc->ho, w, out);
+	release_kind(lc, hash, name, len, true, out);
 }
 
 void
 ho_caught_up(struct dp_lcore *lc, uint64_t hash, const char *name,
 		uint16_t len, struct ho_release *out)
 {
-	struct ho_wait *w = lc->ho->n_wait != 0 ? wait_find(lc->ho, hash,
-			name, len) : NULL;
-
-	out->n = 0;
-	if (w != NULL && w->catchup)
-		release(lc->ho, w, out);
+	release_kind(lc, hash, name, len, false, out);
 }
 
 /*
@@ -638,9 +641,9 @@ ho_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
 	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
 			const struct rumor_hdr *, FRAME_RUMOR_OFF);
 	struct ho_lcore *ho = lc->ho;
-	struct ho_wait *w = ho->n_wait != 0 ? wait_find(ho,
+	struct ho_wait *w = wait_find(ho,
 			be64toh(h->channel_hash), rumor_hdr_channel(h),
-			ntohs(h->channel_len)) : NULL;
+			ntohs(h->channel_len));
 	struct repl_state st;
 
 	out->n = 0;

@@ -58,8 +58,8 @@ acked_admit(struct dp_lcore *lc, struct rte_mbuf *m, const struct rumor_hdr *h,
 	 * is never ahead of what the first copy's would say.
 	 */
 	met = req->level == REPL_LEVEL_OWNER ? s->next_seq - 1 :
-			req->level == REPL_LEVEL_QUORUM ? s->ro.committed :
-			s->ro.all;
+			req->level == REPL_LEVEL_QUORUM ? repl_committed(s) :
+			repl_all(s);
 	if (ntohs(h->payload_len) - REPL_PUB_REQ_LEN >
 			chan_payload_max(ntohs(h->channel_len))) {
 		a.status = REPL_PUB_TOO_BIG;
@@ -260,8 +260,6 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 	if (unlikely(skip != 0)) {
 		pub_dedup_record(&lc->chan->pubs, s->hash, s->stream,
 				req.client, req.number, seq);
-		if (s->ro.r <= 1)
-			repl_prepare(s, ring);	/* Committed as stamped. */
 		repl_answer_or_wait(lc, s, h, sender, &req, seq, ring, peers);
 	}
 
@@ -281,7 +279,7 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 		}
 	}
 	fan_send_n(lc, &f, d, n_d, STAT_CHAN_FANOUT);
-	if (unlikely(s->ro.r > 1))
+	if (unlikely(s->ro.set.n != 0))
 		repl_send(lc, s, &f, seq, skip != 0 ? req.client : 0,
 				skip != 0 ? req.number : 0, peers);
 	f.type = RUMOR_T_DELIVER;

@@ -90,8 +90,8 @@ repl_prepare(struct chan_state *s, const struct ring_table *ring)
 			(void)repl_owner_ack(&s->ro.set, old.id[i],
 					old.held[i], s->next_seq - 1);
 		s->ro.epoch = ring->epoch;
+		repl_update(s);
 	}
-	repl_update(s);
 }
 
 void
@@ -120,9 +120,9 @@ repl_level_met(const struct chan_state *s, uint64_t seq, uint8_t *held)
 {
 	*held = (uint8_t)repl_owner_holding(&s->ro.set, seq,
 			s->next_seq - 1);
-	if (seq <= s->ro.all)
+	if (seq <= repl_all(s))
 		return REPL_LEVEL_ALL;
-	return seq <= s->ro.committed ? REPL_LEVEL_QUORUM : REPL_LEVEL_OWNER;
+	return seq <= repl_committed(s) ? REPL_LEVEL_QUORUM : REPL_LEVEL_OWNER;
 }
 
 /* Keep s in the lcore's list of channels whose replicas are followed. */
@@ -263,7 +263,7 @@ repl_ack_input(struct dp_lcore *lc, struct rte_mbuf *m,
 	lc->stats.c[STAT_REPL_ACK_RX]++;
 	s = chan_state_get(lc, be64toh(h->channel_hash), rumor_hdr_channel(h),
 			ntohs(h->channel_len), false);
-	if (s == NULL || s->stream != a.stream || s->ro.r <= 1) {
+	if (s == NULL || s->stream != a.stream || s->ro.set.n == 0) {
 		chan_drop(lc, m, STAT_REPL_ACK_STALE);
 		return NULL;
 	}

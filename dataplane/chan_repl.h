@@ -23,9 +23,10 @@
 					 * REPLICATE that long: dropped. */
 
 /*
- * Before the owner stamps s under ring: R looked up once, the replica
- * set of the ring (helds kept for members that stay), committed and all
- * brought up to date.
+ * Before the owner stamps s under ring: R looked up once, and under a
+ * new ring its replica set (helds kept for members that stay), with
+ * committed and all from them. Nothing else per message: REPL_ACKs move
+ * committed and all.
  */
 void repl_prepare(struct chan_state *s, const struct ring_table *ring);
 
@@ -38,11 +39,27 @@ void repl_took_over(struct chan_state *s, uint64_t next);
 /* The stream of s starts (again) at base: nothing replicated yet. */
 void repl_restart(struct chan_state *s, uint64_t base);
 
+/*
+ * What a majority of the set holds, and what every member does: all the
+ * owner stamped when it has no replica (R = 1, or a ring of one).
+ */
+static inline uint64_t
+repl_committed(const struct chan_state *s)
+{
+	return s->ro.set.n == 0 ? s->next_seq - 1 : s->ro.committed;
+}
+
+static inline uint64_t
+repl_all(const struct chan_state *s)
+{
+	return s->ro.set.n == 0 ? s->next_seq - 1 : s->ro.all;
+}
+
 /* True if the owner may stamp seq: within REPL_WINDOW of committed. */
 static inline bool
 repl_may_stamp(const struct chan_state *s, uint64_t seq)
 {
-	return s->ro.r <= 1 || seq <= s->ro.committed + REPL_WINDOW;
+	return s->ro.set.n == 0 || seq <= s->ro.committed + REPL_WINDOW;
 }
 
 /*

@@ -70,28 +70,21 @@ client_id(uint32_t ip, uint16_t port)
 bool
 pub_ack_entry(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in)
 {
-	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
-	const struct ipv4_hdr *ip = (const void *)(p + FRAME_IP_OFF);
-	struct udp_hdr *udp = (void *)(p + FRAME_UDP_OFF);
-	const struct auth_table *at = rcu_dereference(dp.auth);
+	const struct ipv4_hdr *ip;
+	struct udp_hdr *udp;
 	const struct member_list *ml;
 	struct repl_pub_req req;
-	uint32_t sender = 0, off, end;
-	uint16_t before, after;
-	uint8_t *r;
+	uint32_t sender, off, end;
+	uint16_t old;
+	uint8_t *p, *r;
 
-	if ((p[FRAME_RUMOR_OFF + 4] & RUMOR_F_AUTH) != 0) {
-		if (!auth_input(lc, m, &sender))
-			return false;
-		p = rte_pktmbuf_mtod(m, uint8_t *);	/* Moved. */
-		udp = (void *)(p + FRAME_UDP_OFF);
-	} else if (at != NULL) {
-		/* Plain: a client's, unless a member's address sent it. */
-		if (auth_peer_by_addr(at, ip->src, udp->src_port) != NULL) {
-			lc->stats.c[STAT_AUTH_MISSING]++;
-			return false;
-		}
-	} else {
+	/* A member's: proven by its block (auth on), or by its address. */
+	if (!auth_data_slow(lc, m, &sender))
+		return false;
+	p = rte_pktmbuf_mtod(m, uint8_t *);	/* After a block is stripped. */
+	ip = (const void *)(p + FRAME_IP_OFF);
+	udp = (void *)(p + FRAME_UDP_OFF);
+	if (sender == 0 && rcu_dereference(dp.auth) == NULL) {
 		ml = rcu_dereference(dp.members);
 		sender = ml != NULL ? member_at(ml, ip->src, udp->src_port) :
 				0;
@@ -117,17 +110,14 @@ pub_ack_entry(struct dp_lcore *lc, struct rte_mbuf *m, const struct dp_port *in)
 	memcpy(req.via + VIA_MAC, p + 6, 6);
 	req.via[VIA_IF] = (uint8_t)in->id;
 
+	/* The request's words change as one: RFC 1624 over their sums. */
 	off = (uint32_t)(r - p);
 	end = off + REPL_PUB_REQ_LEN;
-	before = frame_sum(p, off, end);
+	old = frame_sum(p, off, end);
 	(void)repl_pub_req_encode(&req, r, REPL_PUB_REQ_LEN);
-	after = frame_sum(p, off, end);
 	if (udp->check != 0) {
-		uint32_t s = (uint16_t)~udp->check;
-
-		s += (uint16_t)~before;
-		s += after;
-		udp->check = (uint16_t)~auth_fold(s);
+		udp->check = cksum_update16(udp->check, old,
+				frame_sum(p, off, end));
 		if (udp->check == 0)
 			udp->check = 0xffff;
 	}

@@ -76,6 +76,17 @@ pub_session(struct client *c, const char *channel, size_t len)
 	return -EAGAIN;
 }
 
+/* What every publish checks first, then its session: 0, or the error. */
+static int
+pub_begin(struct client *c, const char *channel, size_t len, size_t msg_len)
+{
+	if (channel == NULL || len == 0 || len > RUMOR_CHANNEL_MAX)
+		return -EINVAL;
+	if (msg_len > chan_payload_max(len))
+		return -EMSGSIZE;
+	return pub_session(c, channel, len);
+}
+
 int
 client_publish(struct client *c, const char *channel, size_t len,
 		const void *msg, size_t msg_len)
@@ -85,11 +96,7 @@ client_publish(struct client *c, const char *channel, size_t len,
 	size_t n;
 	int rc;
 
-	if (channel == NULL || len == 0 || len > RUMOR_CHANNEL_MAX)
-		return -EINVAL;
-	if (msg_len > chan_payload_max(len))
-		return -EMSGSIZE;
-	rc = pub_session(c, channel, len);
+	rc = pub_begin(c, channel, len, msg_len);
 	if (rc != 0)
 		return rc;
 	memset(&m, 0, sizeof(m));
@@ -178,13 +185,10 @@ client_publish_acked(struct client *c, const char *channel, size_t len,
 	int rc;
 
 	/* A broadcast channel has no owner, nor order to acknowledge. */
-	if (channel == NULL || len == 0 || len > RUMOR_CHANNEL_MAX ||
-			chan_is_broadcast(channel, len) ||
+	if ((channel != NULL && len != 0 && chan_is_broadcast(channel, len)) ||
 			level < REPL_LEVEL_OWNER || level >= REPL_LEVEL_MAX)
 		return -EINVAL;
-	if (msg_len > chan_payload_max(len))
-		return -EMSGSIZE;
-	rc = pub_session(c, channel, len);
+	rc = pub_begin(c, channel, len, msg_len);
 	if (rc != 0)
 		return rc;
 	p = pub_slot(c, channel, len);

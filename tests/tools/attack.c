@@ -702,6 +702,31 @@ cmd_count(const struct atk_opts *o, bool capture)
 	return 0;
 }
 
+/*
+ * As a client: a UDP socket bound to --src, and in *to the node (--dst);
+ * -1 (said) if it cannot be had.
+ */
+static int
+udp_client(const struct atk_opts *o, struct sockaddr_in *to)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	me.sin_addr.s_addr = o->src_ip;
+	me.sin_port = htons(o->src_port);
+	memset(to, 0, sizeof(*to));
+	to->sin_family = AF_INET;
+	to->sin_addr.s_addr = o->dst_ip;
+	to->sin_port = htons(o->dst_port);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
+		perror("rumor-attack: UDP socket");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* A datagram on fd within ms milliseconds: its length, or 0 (none). */
 static ssize_t
 recv_wait(int fd, uint8_t *buf, size_t cap, int ms)
@@ -742,22 +767,15 @@ cmd_replay(const struct atk_opts *o)
 static int
 cmd_learn(const struct atk_opts *o)
 {
-	struct sockaddr_in me = { .sin_family = AF_INET };
-	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_in to;
 	uint64_t end = now_ns() + (uint64_t)(o->seconds * 1e9);
 	uint8_t buf[FRAME_MAX];
 	struct chan_msg m;
 	size_t n;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = udp_client(o, &to);
 
-	me.sin_addr.s_addr = o->src_ip;
-	me.sin_port = htons(o->src_port);
-	to.sin_addr.s_addr = o->dst_ip;
-	to.sin_port = htons(o->dst_port);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
-		perror("rumor-attack: UDP socket");
+	if (fd < 0)
 		return 1;
-	}
 	chan_msg_init(&m, RUMOR_T_SUBSCRIBE, o->channel, strlen(o->channel));
 	m.seq = 1;
 	m.u.lease.lease_ms = 5000;
@@ -790,21 +808,14 @@ cmd_learn(const struct atk_opts *o)
 static int
 cmd_ackpub(struct atk_opts *o)
 {
-	struct sockaddr_in me = { .sin_family = AF_INET };
-	struct sockaddr_in to = { .sin_family = AF_INET };
+	struct sockaddr_in to;
 	uint8_t buf[FRAME_MAX];
 	struct repl_msg m;
 	uint64_t answers = 0, end;
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	int fd = udp_client(o, &to);
 
-	me.sin_addr.s_addr = o->src_ip;
-	me.sin_port = htons(o->src_port);
-	to.sin_addr.s_addr = o->dst_ip;
-	to.sin_port = htons(o->dst_port);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&me, sizeof(me)) < 0) {
-		perror("rumor-attack: UDP socket");
+	if (fd < 0)
 		return 1;
-	}
 	o->type = RUMOR_T_DATA;
 	if (o->number == 0)
 		o->number = 1;
