@@ -348,6 +348,44 @@ replica_keep_msg(struct dp_lcore *lc, struct chan_state *s,
 	chan_history_push(lc->chan, lc, s, rep->seq);
 }
 
+/* Whether this node took hash over from sender at ring's change. */
+static bool
+handed_over(const struct ring_table *ring, uint64_t hash, uint32_t sender)
+{
+	return ring->prev != NULL && sender != dp.cfg.node_id &&
+			ring_owner(ring, hash) == dp.cfg.node_id &&
+			ring_owner(ring->prev, hash) == sender;
+}
+
+/*
+ * A REPLICATE (fixed part rep) from the node that owned the channel
+ * under the ring before this one, which this node now owns: an acked
+ * message it stamped and had not answered (handover_tell). Its number
+ * goes into the publish memory, so that the publisher's retry here is
+ * answered DUPLICATE, not ordered again; nothing else is kept, and
+ * nothing answered. Takes m.
+ */
+static void
+handover_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct rumor_hdr *h, const struct repl_replicate *rep)
+{
+	const uint64_t hash = be64toh(h->channel_hash);
+	const struct chan_state *s = chan_state_get(lc, hash,
+			rumor_hdr_channel(h), ntohs(h->channel_len), false);
+
+	/*
+	 * Only below where this node continues the same stream: a sequence
+	 * the old owner made up cannot hold the publisher back here.
+	 */
+	if (rep->client != 0 && s != NULL && s->stream == rep->stream &&
+			rep->seq < s->next_seq) {
+		pub_dedup_record(&lc->chan->pubs, hash, rep->stream,
+				rep->client, rep->number, rep->seq);
+		lc->stats.c[STAT_REPL_HANDED_RX]++;
+	}
+	rte_pktmbuf_free(m);
+}
+
 void
 replica_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct rumor_hdr *h, const struct ring_table *ring,
@@ -377,6 +415,10 @@ replica_input(struct dp_lcore *lc, struct rte_mbuf *m,
 	 */
 	if (ring->agreed && epoch > ring->epoch) {
 		chan_drop(lc, m, STAT_REPL_AHEAD);
+		return;
+	}
+	if (handed_over(ring, hash, sender)) {
+		handover_input(lc, m, h, &rep);
 		return;
 	}
 	if (ring->agreed && epoch < ring->epoch) {
@@ -594,6 +636,26 @@ replica_keep(const struct chan_state *s, uint64_t now)
 			(uint64_t)CHAN_REPLICA_KEEP_S * rte_get_tsc_hz();
 }
 
+/*
+ * The message of s stamped as q, from history, as fan-out f under ring;
+ * false if history no longer holds it.
+ */
+static bool
+hist_msg(struct fan_msg *f, const struct chan_state *s, uint64_t q,
+		const struct ring_table *ring)
+{
+	const struct chan_hist *hs = &s->hist[q & (CHAN_HIST - 1)];
+
+	if (hs->m == NULL || hs->seq != q)
+		return false;
+	fan_init_state(f, s, RUMOR_T_FANOUT, RUMOR_DEFAULT_HOP_LIMIT,
+			hs->origin, ring->epoch, hs->pubid);
+	f->seg = hs->m;
+	f->msg_len = hs->m->data_len;
+	f->msg_sum = hs->sum;
+	return true;
+}
+
 /* What follows replica i's held, from history, up to a burst. */
 static void
 resend(struct dp_lcore *lc, struct chan_state *s, uint32_t i,
@@ -610,19 +672,66 @@ resend(struct dp_lcore *lc, struct chan_state *s, uint32_t i,
 		return;
 	for (uint32_t k = 0; k < CHAN_REPL_RESEND_BURST && q <= stamped;
 			q++) {
-		const struct chan_hist *hs = &s->hist[q & (CHAN_HIST - 1)];
-
-		if (hs->m == NULL || hs->seq != q)
+		if (!hist_msg(&f, s, q, ring))
 			continue;	/* Gone: the replica starts later. */
-		fan_init_state(&f, s, RUMOR_T_FANOUT, RUMOR_DEFAULT_HOP_LIMIT,
-				hs->origin, ring->epoch, hs->pubid);
-		f.seg = hs->m;
-		f.msg_len = hs->m->data_len;
-		f.msg_sum = hs->sum;
 		replicate_of(&r, &f, s, q, 0, 0);
 		fan_send(lc, &r, &d, STAT_REPL_RESENT);
 		k++;
 	}
+}
+
+/*
+ * s is no longer this node's to order: each acked message still waiting
+ * for its level, with its publisher's number, to the new owner, which
+ * then answers the publisher's retry DUPLICATE instead of ordering the
+ * message again (handover_input). At most CHAN_WAIT_MAX frames.
+ */
+static void
+handover_tell(struct dp_lcore *lc, const struct chan_state *s,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	struct chan_dest d;
+	struct fan_msg f, r;
+
+	if (!fan_member(peers, ring_owner(ring, s->hash), &d))
+		return;
+	for (uint32_t i = 0; i < s->ro.n_wait; i++) {
+		const struct chan_wait *w = &s->ro.wait[i];
+
+		if (!hist_msg(&f, s, w->seq, ring))
+			continue;
+		replicate_of(&r, &f, s, w->seq, w->req.client, w->req.number);
+		fan_send(lc, &r, &d, STAT_REPL_HANDED);
+	}
+}
+
+/*
+ * Whether s leaves the lcore's replication list: held by all with
+ * nobody waiting, or no longer this node's to order (its new owner
+ * replicates it; what waited here is asked again). The waits of one no
+ * longer owned are told the new owner first, and once more
+ * CHAN_REPL_HANDOVER_MS later, for a new owner whose ring was behind.
+ */
+static bool
+follow_ends(struct dp_lcore *lc, struct chan_state *s,
+		const struct ring_table *ring, const struct peer_table *peers,
+		uint64_t now)
+{
+	if (ring_owner(ring, s->hash) == dp.cfg.node_id) {
+		s->ro.handed = 0;
+		return s->ro.all >= s->next_seq - 1 && s->ro.n_wait == 0;
+	}
+	if (s->ro.n_wait == 0)
+		return true;
+	if (s->ro.handed == 0) {
+		handover_tell(lc, s, ring, peers);
+		s->ro.handed = now;
+		return false;
+	}
+	if (now - s->ro.handed < CHAN_REPL_HANDOVER_MS * lc->chan->hz_ms)
+		return false;
+	handover_tell(lc, s, ring, peers);
+	return true;
 }
 
 void
@@ -639,20 +748,15 @@ repl_timers(struct dp_lcore *lc, const struct ring_table *ring,
 		struct chan_state *s = cl->repl[j];
 		const uint64_t stamped = s->next_seq - 1;
 
-		/*
-		 * Held by all, nobody waiting, or no longer this node's to
-		 * order (its new owner replicates it; what waited here is
-		 * asked again): followed no further.
-		 */
-		if ((s->ro.all >= stamped && s->ro.n_wait == 0) ||
-				ring_owner(ring, s->hash) != dp.cfg.node_id) {
+		if (follow_ends(lc, s, ring, peers, now)) {
 			s->ro.listed = false;
 			s->ro.n_wait = 0;
+			s->ro.handed = 0;
 			cl->repl[j] = cl->repl[--cl->n_repl];
 			continue;
 		}
 		j++;
-		if (now - s->ro.tsc < after)
+		if (s->ro.handed != 0 || now - s->ro.tsc < after)
 			continue;
 		s->ro.tsc = now;
 		for (uint32_t i = 0; i < s->ro.set.n; i++)

@@ -19,6 +19,9 @@
 #define CHAN_REPL_RESEND_MS 20u		/* A replica's held unmoved that
 					 * long: what follows it again. */
 #define CHAN_REPL_RESEND_BURST 16u	/* Sent again a replica, a pass. */
+#define CHAN_REPL_HANDOVER_MS 100u	/* A channel no longer owned: its
+					 * waits told the new owner again
+					 * that much later. */
 #define CHAN_REPLICA_KEEP_S 300u	/* A replica's state without a
 					 * REPLICATE that long: dropped. */
 

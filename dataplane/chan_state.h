@@ -69,6 +69,8 @@ struct chan_repl_owner {
 	uint64_t committed;
 	uint64_t all;
 	uint64_t tsc;			/* Last progress, or resend. */
+	uint64_t handed;		/* No longer owned here: when its
+					 * waits were told the new owner. */
 	uint32_t n_wait;
 	struct chan_wait *wait;		/* CHAN_WAIT_MAX; NULL until one. */
 };

@@ -250,6 +250,10 @@
 	  "REPLICATEs sent to replicas")				\
 	X(STAT_REPL_RESENT, "repl_resent",				\
 	  "REPLICATEs sent again from history")			\
+	X(STAT_REPL_HANDED, "repl_handed",				\
+	  "Unanswered acked messages told to a channel's new owner")	\
+	X(STAT_REPL_HANDED_RX, "repl_handed_rx",			\
+	  "Acked messages told by a channel's old owner")		\
 	X(STAT_REPL_WINDOW_FULL, "drop_repl_window_full",		\
 	  "Dropped: PUBLISH beyond committed + 64 (replicas lag)")	\
 	X(STAT_REPL_ACK_RX, "repl_ack_rx",				\

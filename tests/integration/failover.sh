@@ -240,6 +240,8 @@ for i in 1 2 3; do
 		"continued $(lab_stat "$i" handoff_continued)," \
 		"fresh $(lab_stat "$i" handoff_fresh)," \
 		"window held $(lab_stat "$i" handoff_held)," \
+		"handed $(lab_stat "$i" repl_handed)/$(lab_stat "$i" \
+		repl_handed_rx)," \
 		"drops: $(lab_drops "$i")"
 done
 python3 "$LAB_DIR/judge.py" "$LAB_DIR/pub.json" "$LAB_DIR/s1.out" \
