@@ -8,6 +8,7 @@
  */
 #include <rte_common.h>
 #include <rte_cycles.h>
+#include <rte_ring.h>
 
 #include "chan_ctl.h"
 #include "chan_handoff.h"
@@ -57,6 +58,37 @@ handoff_fill(struct chan_msg *a, const struct book_chan *ch, uint64_t epoch,
 }
 
 /*
+ * The HANDOFF a (with a state) went to to, the channel's new owner, in
+ * answer to its HANDOFF_REQ (it asks even after a push: its ring then
+ * names it owner, so it takes what follows): the channel's lcore tells
+ * it the publishers' numbers of the acked messages it keeps
+ * (repl_handover), asked with a HANDOFF_REQ naming to, a frame that
+ * reaches a channel's lcore from here alone (never from the wire). Not
+ * asked when the lcore's ring is full: a retry is then ordered again.
+ */
+static void
+handover_ask(const struct chan_msg *a, uint32_t to)
+{
+	uint8_t buf[RUMOR_DATAGRAM_MAX];
+	struct rte_mbuf *m = NULL;
+	struct chan_msg q;
+	size_t len;
+
+	msg_init(&q, RUMOR_T_HANDOFF_REQ, 0, a->channel_hash, a->channel,
+			a->channel_len);
+	q.origin = to;
+	len = chan_msg_encode(&q, buf, sizeof(buf));
+	if (len != 0)
+		m = send_udp_build(0, NULL, 0, 0, buf, len);
+	if (m == NULL)
+		return;
+	chan_sender_set(m, 0);
+	if (rte_ring_mp_enqueue(dp.lcore[chan_lcore_of(a->channel_hash,
+			dp.n_lcores)]->chan_in, m) != 0)
+		rte_pktmbuf_free(m);
+}
+
+/*
  * HANDOFF_REQ: the asking node owns the channel under its ring and asks
  * where this node, the owner under the ring before (epoch: the one it
  * names), stopped. Answered only once this node's own ring no longer
@@ -94,9 +126,12 @@ ctl_handoff_req(const struct chan_msg *req, uint64_t now_ms)
 			req->channel, req->channel_len);
 	handoff_fill(&a, book_find(&cc.book, req->channel_hash, req->channel,
 			req->channel_len), req->epoch, req->origin, now_ms);
-	if (send_to_member(req->origin, &a))
-		dp.ctl_stats[a.u.handoff.stream != 0 ? CTL_HO_SENT :
-				CTL_HO_SENT_EMPTY]++;
+	if (!send_to_member(req->origin, &a))
+		return;
+	dp.ctl_stats[a.u.handoff.stream != 0 ? CTL_HO_SENT :
+			CTL_HO_SENT_EMPTY]++;
+	if (a.u.handoff.stream != 0)
+		handover_ask(&a, req->origin);
 }
 
 /* True if id is a member of the ring in force. */

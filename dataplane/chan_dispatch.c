@@ -101,7 +101,7 @@ handoff_input(struct dp_lcore *lc, struct rte_mbuf *m,
 {
 	struct ho_release rel;
 
-	ho_input(lc, m, ring, &rel);
+	ho_input(lc, m, ring, peers, &rel);
 	process_released(lc, &rel, ring, peers);
 }
 
@@ -168,6 +168,10 @@ chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
 		return;
 	case RUMOR_T_HANDOFF:
 		handoff_input(lc, m, ring, peers);
+		return;
+	case RUMOR_T_HANDOFF_REQ:
+		/* From the control thread alone (chan_input punts the wire's). */
+		repl_handover(lc, m, h, ring, peers);
 		return;
 	case RUMOR_T_GOSSIP:
 		broadcast_input(lc, m, h, ring);

@@ -341,15 +341,19 @@ is_member(uint32_t id)
 	return member_list_has(rcu_dereference(dp.members), id);
 }
 
-/* HANDOFF_REQ for w to its old owner. */
+/*
+ * HANDOFF_REQ (request id req) for channel (hash, name, len) to from,
+ * its owner under the ring of prev_epoch.
+ */
 static void
-send_req(struct dp_lcore *lc, struct ho_wait *w,
+send_req_to(struct dp_lcore *lc, uint32_t from, uint64_t prev_epoch,
+		uint64_t req, uint64_t hash, const char *name, uint16_t len,
 		const struct peer_table *peers)
 {
 	struct chan_dest d;
 	struct fan_msg f;
 
-	if (!fan_member(peers, w->from, &d)) {
+	if (!fan_member(peers, from, &d)) {
 		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
 		return;
 	}
@@ -357,12 +361,21 @@ send_req(struct dp_lcore *lc, struct ho_wait *w,
 	f.type = RUMOR_T_HANDOFF_REQ;
 	f.hop_limit = RUMOR_DEFAULT_HOP_LIMIT;
 	f.origin = dp.cfg.node_id;
-	f.epoch = w->prev_epoch;
-	f.seq = w->req;
-	f.hash = w->hash;
-	f.name = w->name;
-	f.name_len = w->len;
+	f.epoch = prev_epoch;
+	f.seq = req;
+	f.hash = hash;
+	f.name = name;
+	f.name_len = len;
 	fan_send(lc, &f, &d, STAT_HO_REQ_SENT);
+}
+
+/* HANDOFF_REQ for w to its old owner. */
+static void
+send_req(struct dp_lcore *lc, struct ho_wait *w,
+		const struct peer_table *peers)
+{
+	send_req_to(lc, w->from, w->prev_epoch, w->req, w->hash, w->name,
+			w->len, peers);
 }
 
 /* A new wait for channel (hash, name, len), or NULL (counted) if full. */
@@ -577,7 +590,7 @@ settle(struct dp_lcore *lc, struct ho_wait *w, uint64_t stream,
 
 void
 ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
-		struct ho_release *out)
+		const struct peer_table *peers, struct ho_release *out)
 {
 	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
 			const struct rumor_hdr *, FRAME_RUMOR_OFF);
@@ -626,6 +639,18 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 			cell_set(e->cell, st.stream, st.next_seq,
 					ring->epoch);
 			lc->stats.c[STAT_HO_CONTINUED]++;
+			/*
+			 * Asked all the same, now that this node's ring
+			 * names it owner: the old owner's answer comes with
+			 * the publishers' numbers it ordered (repl_handover),
+			 * which a push would have sent before that ring was
+			 * here to take them. Its HANDOFF is not waited for.
+			 */
+			send_req_to(lc, from, ring->prev->epoch,
+					(uint64_t)(lc->queue & 0xff) << 56 |
+					++ho->req, be64toh(h->channel_hash),
+					rumor_hdr_channel(h),
+					ntohs(h->channel_len), peers);
 			rte_pktmbuf_free(m);
 			return;
 		}

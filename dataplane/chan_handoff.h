@@ -69,10 +69,13 @@ void ho_caught_up(struct dp_lcore *lc, uint64_t hash, const char *name,
 		uint16_t len, struct ho_release *out);
 /*
  * A HANDOFF, passed on by the control thread: if it settles a wait, the
- * wait's held messages into out (else out->n 0).
+ * wait's held messages into out (else out->n 0). One pushed unasked is
+ * asked for again, for the publishers' numbers that come with the
+ * answer.
  */
 void ho_input(struct dp_lcore *lc, struct rte_mbuf *m,
-		const struct ring_table *ring, struct ho_release *out);
+		const struct ring_table *ring, const struct peer_table *peers,
+		struct ho_release *out);
 /*
  * A REPL_STATE (from a member, proven) answering a failover's REPL_SYNC:
  * once a majority answered, the stream goes on and the wait's held

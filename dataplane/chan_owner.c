@@ -260,6 +260,7 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 	if (unlikely(skip != 0)) {
 		pub_dedup_record(&lc->chan->pubs, s->hash, s->stream,
 				req.client, req.number, seq);
+		repl_acked_put(s, seq, req.client, req.number);
 		repl_answer_or_wait(lc, s, h, sender, &req, seq, ring, peers);
 	}
 

@@ -135,6 +135,28 @@ repl_list(struct chan_lcore *cl, struct chan_state *s)
 	s->ro.listed = true;
 }
 
+void
+repl_acked_put(struct chan_state *s, uint64_t seq, uint64_t client,
+		uint64_t number)
+{
+	if (s->acked == NULL)
+		s->acked = rte_zmalloc("rumor_chan_acked", CHAN_HIST *
+				sizeof(*s->acked), 0);
+	if (s->acked != NULL)
+		s->acked[seq & (CHAN_HIST - 1)] = (struct chan_acked){
+			.seq = seq, .client = client, .number = number };
+}
+
+/* The client and number kept for seq of s, or NULL. */
+static const struct chan_acked *
+acked_of(const struct chan_state *s, uint64_t seq)
+{
+	const struct chan_acked *a = s->acked != NULL ?
+			&s->acked[seq & (CHAN_HIST - 1)] : NULL;
+
+	return a != NULL && a->seq == seq ? a : NULL;
+}
+
 /* The REPLICATE of f (a FANOUT or a RETRANSMIT-like copy) for seq. */
 static void
 replicate_of(struct fan_msg *r, const struct fan_msg *f,
@@ -345,6 +367,8 @@ replica_keep_msg(struct dp_lcore *lc, struct chan_state *s,
 	hs->origin = origin;
 	hs->sum = f.msg_sum;
 	hs->pubid = pubid;
+	if (rep->client != 0)
+		repl_acked_put(s, rep->seq, rep->client, rep->number);
 	chan_history_push(lc->chan, lc, s, rep->seq);
 }
 
@@ -360,25 +384,19 @@ handed_over(const struct ring_table *ring, uint64_t hash, uint32_t sender)
 /*
  * A REPLICATE (fixed part rep) from the node that owned the channel
  * under the ring before this one, which this node now owns: an acked
- * message it stamped and had not answered (handover_tell). Its number
- * goes into the publish memory, so that the publisher's retry here is
- * answered DUPLICATE, not ordered again; nothing else is kept, and
- * nothing answered. Takes m.
+ * message it stamped (repl_handover). Its number goes into the publish
+ * memory, so that the publisher's retry here is answered DUPLICATE, not
+ * ordered again; nothing else is kept, and nothing answered. It comes
+ * as the old owner hands the channel over, often before this node has
+ * taken the HANDOFF: the stream it names is kept with it, and the entry
+ * matches only once this node continues that stream (an old owner can
+ * say no more here than its HANDOFF already does). Takes m.
  */
 static void
 handover_input(struct dp_lcore *lc, struct rte_mbuf *m,
-		const struct rumor_hdr *h, const struct repl_replicate *rep)
+		const struct repl_replicate *rep, uint64_t hash)
 {
-	const uint64_t hash = be64toh(h->channel_hash);
-	const struct chan_state *s = chan_state_get(lc, hash,
-			rumor_hdr_channel(h), ntohs(h->channel_len), false);
-
-	/*
-	 * Only below where this node continues the same stream: a sequence
-	 * the old owner made up cannot hold the publisher back here.
-	 */
-	if (rep->client != 0 && s != NULL && s->stream == rep->stream &&
-			rep->seq < s->next_seq) {
+	if (rep->client != 0) {
 		pub_dedup_record(&lc->chan->pubs, hash, rep->stream,
 				rep->client, rep->number, rep->seq);
 		lc->stats.c[STAT_REPL_HANDED_RX]++;
@@ -418,7 +436,7 @@ replica_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		return;
 	}
 	if (handed_over(ring, hash, sender)) {
-		handover_input(lc, m, h, &rep);
+		handover_input(lc, m, &rep, hash);
 		return;
 	}
 	if (ring->agreed && epoch < ring->epoch) {
@@ -672,66 +690,44 @@ resend(struct dp_lcore *lc, struct chan_state *s, uint32_t i,
 		return;
 	for (uint32_t k = 0; k < CHAN_REPL_RESEND_BURST && q <= stamped;
 			q++) {
+		const struct chan_acked *a = acked_of(s, q);
+
 		if (!hist_msg(&f, s, q, ring))
 			continue;	/* Gone: the replica starts later. */
-		replicate_of(&r, &f, s, q, 0, 0);
+		replicate_of(&r, &f, s, q, a != NULL ? a->client : 0,
+				a != NULL ? a->number : 0);
 		fan_send(lc, &r, &d, STAT_REPL_RESENT);
 		k++;
 	}
 }
 
-/*
- * s is no longer this node's to order: each acked message still waiting
- * for its level, with its publisher's number, to the new owner, which
- * then answers the publisher's retry DUPLICATE instead of ordering the
- * message again (handover_input). At most CHAN_WAIT_MAX frames.
- */
-static void
-handover_tell(struct dp_lcore *lc, const struct chan_state *s,
-		const struct ring_table *ring, const struct peer_table *peers)
+
+void
+repl_handover(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct rumor_hdr *h, const struct ring_table *ring,
+		const struct peer_table *peers)
 {
+	const uint32_t to = ntohl(h->origin);
+	const struct chan_state *s = chan_state_get(lc,
+			be64toh(h->channel_hash), rumor_hdr_channel(h),
+			ntohs(h->channel_len), false);
 	struct chan_dest d;
 	struct fan_msg f, r;
 
-	if (!fan_member(peers, ring_owner(ring, s->hash), &d))
+	rte_pktmbuf_free(m);
+	if (s == NULL || s->acked == NULL || s->stream == 0 ||
+			to == dp.cfg.node_id || !fan_member(peers, to, &d))
 		return;
-	for (uint32_t i = 0; i < s->ro.n_wait; i++) {
-		const struct chan_wait *w = &s->ro.wait[i];
+	/* History holds the last CHAN_HIST sequences at most. */
+	for (uint64_t q = RTE_MAX(s->base, s->next_seq > CHAN_HIST ?
+			s->next_seq - CHAN_HIST : 1); q < s->next_seq; q++) {
+		const struct chan_acked *a = acked_of(s, q);
 
-		if (!hist_msg(&f, s, w->seq, ring))
+		if (a == NULL || !hist_msg(&f, s, q, ring))
 			continue;
-		replicate_of(&r, &f, s, w->seq, w->req.client, w->req.number);
+		replicate_of(&r, &f, s, q, a->client, a->number);
 		fan_send(lc, &r, &d, STAT_REPL_HANDED);
 	}
-}
-
-/*
- * Whether s leaves the lcore's replication list: held by all with
- * nobody waiting, or no longer this node's to order (its new owner
- * replicates it; what waited here is asked again). The waits of one no
- * longer owned are told the new owner first, and once more
- * CHAN_REPL_HANDOVER_MS later, for a new owner whose ring was behind.
- */
-static bool
-follow_ends(struct dp_lcore *lc, struct chan_state *s,
-		const struct ring_table *ring, const struct peer_table *peers,
-		uint64_t now)
-{
-	if (ring_owner(ring, s->hash) == dp.cfg.node_id) {
-		s->ro.handed = 0;
-		return s->ro.all >= s->next_seq - 1 && s->ro.n_wait == 0;
-	}
-	if (s->ro.n_wait == 0)
-		return true;
-	if (s->ro.handed == 0) {
-		handover_tell(lc, s, ring, peers);
-		s->ro.handed = now;
-		return false;
-	}
-	if (now - s->ro.handed < CHAN_REPL_HANDOVER_MS * lc->chan->hz_ms)
-		return false;
-	handover_tell(lc, s, ring, peers);
-	return true;
 }
 
 void
@@ -748,15 +744,21 @@ repl_timers(struct dp_lcore *lc, const struct ring_table *ring,
 		struct chan_state *s = cl->repl[j];
 		const uint64_t stamped = s->next_seq - 1;
 
-		if (follow_ends(lc, s, ring, peers, now)) {
+		/*
+		 * Held by all, nobody waiting, or no longer this node's to
+		 * order (its new owner replicates it; what waited here is
+		 * asked again, and was told the new owner: repl_handover):
+		 * followed no further.
+		 */
+		if ((s->ro.all >= stamped && s->ro.n_wait == 0) ||
+				ring_owner(ring, s->hash) != dp.cfg.node_id) {
 			s->ro.listed = false;
 			s->ro.n_wait = 0;
-			s->ro.handed = 0;
 			cl->repl[j] = cl->repl[--cl->n_repl];
 			continue;
 		}
 		j++;
-		if (s->ro.handed != 0 || now - s->ro.tsc < after)
+		if (now - s->ro.tsc < after)
 			continue;
 		s->ro.tsc = now;
 		for (uint32_t i = 0; i < s->ro.set.n; i++)

@@ -19,9 +19,6 @@
 #define CHAN_REPL_RESEND_MS 20u		/* A replica's held unmoved that
 					 * long: what follows it again. */
 #define CHAN_REPL_RESEND_BURST 16u	/* Sent again a replica, a pass. */
-#define CHAN_REPL_HANDOVER_MS 100u	/* A channel no longer owned: its
-					 * waits told the new owner again
-					 * that much later. */
 #define CHAN_REPLICA_KEEP_S 300u	/* A replica's state without a
 					 * REPLICATE that long: dropped. */
 
@@ -71,6 +68,27 @@ repl_may_stamp(const struct chan_state *s, uint64_t seq)
  */
 uint8_t repl_level_met(const struct chan_state *s, uint64_t seq,
 		uint8_t *held);
+
+/*
+ * The publisher's client and number of the acked message of s kept as
+ * seq (history's slot of seq), for what is sent again from history; a
+ * message kept without them leaves the slot's stale ones, which name
+ * another sequence.
+ */
+void repl_acked_put(struct chan_state *s, uint64_t seq, uint64_t client,
+		uint64_t number);
+
+/*
+ * A channel this node ordered has a new owner, to (a member): each
+ * acked message still in history goes to it as a REPLICATE with its
+ * publisher's client and number, so that it answers their retries
+ * DUPLICATE instead of ordering them again (docs/replication.md,
+ * "Handover of publish numbers"). The control thread asks for it when it
+ * hands the channel over (m, a HANDOFF_REQ naming to as origin). Takes m.
+ */
+void repl_handover(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct rumor_hdr *h, const struct ring_table *ring,
+		const struct peer_table *peers);
 
 /*
  * After the owner stamped seq of s and fanned it out as f (its message

@@ -45,6 +45,17 @@ struct chan_hist {
 	uint64_t pubid;
 };
 
+/*
+ * The publisher's client and number of an acked message kept in history,
+ * in the slot of its sequence (chan_repl.c): so that what is sent again
+ * from history, or told a new owner, still names them.
+ */
+struct chan_acked {
+	uint64_t seq;			/* 0: none. */
+	uint64_t client;
+	uint64_t number;
+};
+
 /* An acked PUBLISH waiting for the level it asked (chan_repl.c). */
 struct chan_wait {
 	uint64_t seq;
@@ -69,8 +80,6 @@ struct chan_repl_owner {
 	uint64_t committed;
 	uint64_t all;
 	uint64_t tsc;			/* Last progress, or resend. */
-	uint64_t handed;		/* No longer owned here: when its
-					 * waits were told the new owner. */
 	uint32_t n_wait;
 	struct chan_wait *wait;		/* CHAN_WAIT_MAX; NULL until one. */
 };
@@ -87,6 +96,8 @@ struct chan_state {
 	uint64_t base;			/* The first sequence of the stream
 					 * this node stamped (history). */
 	struct chan_hist hist[CHAN_HIST];
+	struct chan_acked *acked;	/* CHAN_HIST; NULL until an acked
+					 * message is kept. */
 	/* Subscriber node. */
 	struct chan_rx rx;
 	uint64_t catchup;		/* As the new owner of the stream it

@@ -251,7 +251,7 @@
 	X(STAT_REPL_RESENT, "repl_resent",				\
 	  "REPLICATEs sent again from history")			\
 	X(STAT_REPL_HANDED, "repl_handed",				\
-	  "Unanswered acked messages told to a channel's new owner")	\
+	  "Acked messages told to a channel's new owner")	\
 	X(STAT_REPL_HANDED_RX, "repl_handed_rx",			\
 	  "Acked messages told by a channel's old owner")		\
 	X(STAT_REPL_WINDOW_FULL, "drop_repl_window_full",		\

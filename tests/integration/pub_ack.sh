@@ -20,7 +20,9 @@
 #      the replicas kept them;
 #   8. a REPLICATE forged from the owner's address: refused;
 #   9. a replica crashes: on the ring of the two left, every message is
-#      held by both (all).
+#      held by both (all);
+#  10. it comes back: a retry to it of a number its stand-in ordered is
+#      answered DUPLICATE with the stand-in's sequence, not ordered again.
 . "$(dirname "$0")/../../scripts/lab.sh"
 
 lab_init pack
@@ -195,5 +197,35 @@ cat "$LAB_DIR/pub9.out"
 grep -q "^acked 50 of 50 (ok 50,.*level all met by 50" "$LAB_DIR/pub9.out" ||
 	die "not every message met all on the ring of two"
 
-for i in 1 3; do lab_stop "$i" || true; done
+say "10. node 2 back: a retry to it of what its stand-in ordered"
+# A channel node 2 owns on the ring of three, ordered meanwhile by the
+# node that stands in for it; once node 2 has it back, the stand-in has
+# told it the numbers it ordered, so the retry is not ordered again.
+k=0
+while :; do
+	read -r CH owner _ < <("$ATTACK" owner --members 3 "back-$k")
+	[ "$owner" = 2 ] && break
+	k=$((k + 1))
+done
+lab_sub s10 1 --timeout 12 "$CH"
+lab_wait_subscribed s10 1 10
+ackpub --channel "$CH" --number 5 --payload told
+expect_eq "the stand-in's answer" "$(field status 1)" ok
+seq=$(field seq 1)
+lab_up 2
+lab_wait_epoch 3 1 2 3
+sleep 1
+ackpub --channel "$CH" --number 5 --payload told
+echo "told node 2: $(lab_stat 1 repl_handed) from node 1," \
+	"$(lab_stat 3 repl_handed) from node 3; node 2 took" \
+	"$(lab_stat 2 repl_handed_rx)"
+expect_eq "node 2's answer to the retry" "$(field status 1)" duplicate
+expect_eq "its sequence" "$(field seq 1)" "$seq"
+[ "$(lab_stat 2 repl_handed_rx)" -ge 1 ] ||
+	die "node 2 was told no publish number"
+wait "${LAB_SUB_PID[s10]}" || true
+expect_eq "deliveries of the message" \
+	"$(grep -c ' told$' "$LAB_DIR/s10.out" || true)" 1
+
+for i in 1 2 3; do lab_stop "$i" || true; done
 echo "PASS"
