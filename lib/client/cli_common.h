@@ -67,4 +67,7 @@ int cmd_sub(int argc, char **argv);	/* rumor_sub.c */
 int cmd_pub(int argc, char **argv);	/* rumor_pub.c */
 int cmd_bench(int argc, char **argv);	/* rumor_bench.c */
 
+/* rumor bench --ack: co parsed and checked (rumor_bench_ack.c). */
+int bench_acked(struct cli_common *co);
+
 #endif /* RUMOR_CLIENT_CLI_COMMON_H */

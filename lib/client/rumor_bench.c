@@ -32,6 +32,7 @@ static const struct option bench_options[] = {
 	CLI_ARGS_OPT("duration", 'd'),
 	CLI_ARGS_OPT("channels", 'C'),
 	CLI_ARGS_OPT("size", 's'),
+	CLI_ARGS_OPT("ack", 'a'),
 	CLI_ARGS_HELP,
 	CLI_ARGS_END,
 };
@@ -53,8 +54,15 @@ bench_usage(FILE *f)
 "  --duration S      seconds of publishing (fractions allowed)\n"
 "  --channels N      channels, bench-PID-0 .. bench-PID-(N-1) (default 1)\n"
 "  --size B          bytes a message, %u to 1344 (default 64)\n"
+"  --ack LEVEL       publish asking for an acknowledgement at LEVEL (owner,\n"
+"                    quorum or all), at most 64 in flight (so for S\n"
+"                    seconds at most, a rate the window holds back),\n"
+"                    subscribe to nothing, and time each publish to its\n"
+"                    acknowledgement\n"
 "The last line: bench: sent=.. delivered=.. rate=.. p50_us=.. p90_us=..\n"
-"p99_us=.. max_us=.. lost=.. duplicates=..\n"
+"p99_us=.. max_us=.. lost=.. duplicates=..; with --ack: bench: sent=..\n"
+"acked=.. rate=.. p50_us=.. p90_us=.. p99_us=.. max_us=.. below=..\n"
+"refused=.. lost=.. (below: acknowledged under LEVEL)\n"
 "Exit status: 0, or 1 if the node did not answer or is unreachable, 2 for\n"
 "a bad command line.\n", LAT_STAMP_LEN);
 }
@@ -165,6 +173,8 @@ cmd_bench(int argc, char **argv)
 				"--node, --rate and --duration are required");
 	if (optind != argc)
 		return cli_usage_error("bench", "unexpected '%s'", argv[optind]);
+	if (co.ack != REPL_LEVEL_NONE)
+		return bench_acked(&co);
 	b.total = (uint64_t)((double)rate * duration);
 	if (b.total == 0)
 		b.total = 1;

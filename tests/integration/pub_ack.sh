@@ -17,7 +17,7 @@
 #   6. a PUB_ACK forged from a member's address with a victim's return
 #      path: refused (no auth block), nothing reaches the victim;
 #   7. --ack quorum and --ack all (R = 3): every message met the level,
-#      the replicas kept them;
+#      the replicas kept them; rumor bench --ack quorum: every one acked;
 #   8. a REPLICATE forged from the owner's address: refused;
 #   9. a replica crashes: on the ring of the two left, every message is
 #      held by both (all);
@@ -172,6 +172,16 @@ for level in quorum all; do
 	grep -q "^acked 100 of 100 (ok 100,.*level $level met by 100" \
 		"$LAB_DIR/pub7.out" || die "not every message met $level"
 done
+"${NS[@]}" "$RUMOR" bench --node 10.77.0.1:7946 --ack quorum --rate 500 \
+	--duration 1 --channels 4 >"$LAB_DIR/bench7.out" 2>&1 ||
+	{ cat "$LAB_DIR/bench7.out"; die "rumor bench --ack quorum"; }
+tail -n 1 "$LAB_DIR/bench7.out"
+grep -Eq "^bench: sent=500 acked=500 .* below=0 refused=0 lost=0$" \
+	"$LAB_DIR/bench7.out" || die "rumor bench --ack: not every one acked"
+rc=0
+"$RUMOR" bench --node 10.77.0.1:7946 --ack most --rate 1 --duration 1 \
+	2>/dev/null || rc=$?
+expect_eq "rumor bench --ack most: exit status" "$rc" 2
 [ "$(lab_stat 1 repl_taken)" -ge $((taken1 + 200)) ] ||
 	die "node 1 kept too few replicated messages"
 echo "node 3 (owner): repl_sent=$(lab_stat 3 repl_sent)" \
