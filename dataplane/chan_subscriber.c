@@ -356,7 +356,14 @@ subscriber_gone(struct dp_lcore *lc, struct rte_mbuf *m,
 	}
 	s = e != NULL ? chan_state_get(lc, e->hash, e->name, e->len, false) :
 			NULL;
-	if (s == NULL || r.stream != s->rx.stream || r.last < s->rx.next) {
+	/*
+	 * Only a GONE that starts at the expected sequence is taken: what
+	 * precedes a later first, the owner still holds, and its
+	 * RETRANSMITs may come after the GONE; until they do, or a NACK's
+	 * answer says gone from there, nothing is given up.
+	 */
+	if (s == NULL || r.stream != s->rx.stream || r.last < s->rx.next ||
+			r.first > s->rx.next) {
 		rte_pktmbuf_free(m);
 		return NULL;
 	}

@@ -45,8 +45,8 @@
  *
  * Where the dataplane falls short of the design, the model completes it
  * by default, so that the runs check the design; each part can be left
- * out, and --dataplane leaves out all four, which is the dataplane as
- * built (and fails):
+ * out, and --dataplane leaves out the first three, which is the
+ * dataplane as built (and fails):
  *
  * - --no-fetch: the new owner fetches nothing it lacks up to held_max
  *   (completed: it asks the majority that answered, and says nothing is
@@ -60,8 +60,9 @@
  *   made no progress for 20 ms (completed: per replica, as the design
  *   says);
  * - --gone-from-next: a subscriber gives up from its expected sequence
- *   to a GONE's last, whatever its first (completed: a GONE that starts
- *   further waits, the RETRANSMITs before it being on their way).
+ *   to a GONE's last, whatever its first, as the dataplane did before
+ *   (the dataplane and the model: a GONE that starts further waits, the
+ *   RETRANSMITs before it being on their way).
  *
  * --replica-dedup has a replica record the publisher's number of each
  * REPLICATE it takes in its own publish memory, for when it owns the
@@ -1847,10 +1848,10 @@ sub_gone(struct sim *s, uint32_t k, const struct msg *m)
 			m->count < sb->rx.next)
 		return;
 	/*
-	 * The dataplane gives up from the expected sequence whatever the
-	 * GONE's first; what precedes it the owner holds, and its
-	 * RETRANSMITs may come after the GONE: until they do (or the next
-	 * NACK's answer says gone), nothing is given up.
+	 * subscriber_gone: a GONE that starts past the expected sequence
+	 * waits; what precedes it the owner holds, and its RETRANSMITs may
+	 * come after the GONE: until they do (or the next NACK's answer
+	 * says gone), nothing is given up. --gone-from-next: as before.
 	 */
 	if (!s->o.gone_from_next && m->seq > sb->rx.next)
 		return;
@@ -2428,7 +2429,8 @@ usage(FILE *f)
 "                      set nor tells it the jump before stamping\n"
 "  --set-resend        resend when the set, not a replica, stalls\n"
 "  --gone-from-next    a GONE gives up from the expected sequence\n"
-"  --dataplane         all four: the failover as the dataplane runs it\n"
+"  --dataplane         the first three: the failover as the dataplane\n"
+"                      runs it\n"
 "  --replica-dedup     a replica records the numbers it takes in its\n"
 "                      publish memory (for when it owns the channel)\n"
 "  --strict-all        check that `all` is held by every member\n"
@@ -2441,7 +2443,7 @@ mode(const struct opts *o)
 {
 	static char m[96];
 
-	if (o->no_fetch && o->no_fill && o->set_resend && o->gone_from_next)
+	if (o->no_fetch && o->no_fill && o->set_resend && !o->gone_from_next)
 		return " (the dataplane's failover)";
 	snprintf(m, sizeof(m), "%s%s%s%s", o->no_fetch ? " (no fetch)" : "",
 			o->no_fill ? " (no fill)" : "",
@@ -2525,8 +2527,7 @@ main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (o.dataplane)
-		o.no_fetch = o.no_fill = o.set_resend = o.gone_from_next =
-				true;
+		o.no_fetch = o.no_fill = o.set_resend = true;
 	if (o.level < -1 || o.nodes < 1 || o.nodes > NODES_MAX ||
 			o.replicas < 1 || o.replicas > RING_REPLICAS_MAX ||
 			o.replicas > o.nodes || o.subscribers > SUBS_MAX ||
