@@ -76,6 +76,14 @@ r_of(struct chan_state *s)
 	return s->ro.r;
 }
 
+/* Every replica of s as if it had just made progress. */
+static void
+tsc_all(struct chan_state *s, uint64_t now)
+{
+	for (uint32_t i = 0; i < s->ro.set.n; i++)
+		s->ro.tsc[i] = now;
+}
+
 void
 repl_prepare(struct chan_state *s, const struct ring_table *ring)
 {
@@ -90,6 +98,7 @@ repl_prepare(struct chan_state *s, const struct ring_table *ring)
 			(void)repl_owner_ack(&s->ro.set, old.id[i],
 					old.held[i], s->next_seq - 1);
 		s->ro.epoch = ring->epoch;
+		tsc_all(s, rte_rdtsc());
 		repl_update(s);
 	}
 }
@@ -198,7 +207,7 @@ repl_send(struct dp_lcore *lc, struct chan_state *s, const struct fan_msg *f,
 	}
 	fan_send_n(lc, &r, d, n, STAT_REPL_SENT);
 	if (!s->ro.listed)
-		s->ro.tsc = rte_rdtsc();
+		tsc_all(s, rte_rdtsc());
 	repl_list(lc->chan, s);
 }
 
@@ -301,7 +310,9 @@ repl_ack_input(struct dp_lcore *lc, struct rte_mbuf *m,
 	}
 	if (moved > 0) {
 		repl_update(s);
-		s->ro.tsc = rte_rdtsc();
+		for (uint32_t i = 0; i < s->ro.set.n; i++)
+			if (s->ro.set.id[i] == chan_sender(m))
+				s->ro.tsc[i] = rte_rdtsc();
 		if (s->ro.n_wait > 0)
 			answer_waits(lc, s, h, ring, peers);
 	}
@@ -758,11 +769,13 @@ repl_timers(struct dp_lcore *lc, const struct ring_table *ring,
 			continue;
 		}
 		j++;
-		if (now - s->ro.tsc < after)
-			continue;
-		s->ro.tsc = now;
-		for (uint32_t i = 0; i < s->ro.set.n; i++)
-			if (s->ro.set.held[i] < stamped)
-				resend(lc, s, i, ring, peers);
+		/* Each replica whose held has not moved for a while. */
+		for (uint32_t i = 0; i < s->ro.set.n; i++) {
+			if (s->ro.set.held[i] >= stamped ||
+					now - s->ro.tsc[i] < after)
+				continue;
+			s->ro.tsc[i] = now;
+			resend(lc, s, i, ring, peers);
+		}
 	}
 }

@@ -79,7 +79,8 @@ struct chan_repl_owner {
 					 * this owner's first stamp. */
 	uint64_t committed;
 	uint64_t all;
-	uint64_t tsc;			/* Last progress, or resend. */
+	uint64_t tsc[REPL_OTHERS_MAX];	/* Each replica's last progress,
+					 * or resend to it. */
 	uint32_t n_wait;
 	struct chan_wait *wait;		/* CHAN_WAIT_MAX; NULL until one. */
 };

@@ -45,7 +45,7 @@
  *
  * Where the dataplane falls short of the design, the model completes it
  * by default, so that the runs check the design; each part can be left
- * out, and --dataplane leaves out the first three, which is the
+ * out, and --dataplane leaves out the first two, which is the
  * dataplane as built (and fails):
  *
  * - --no-fetch: the new owner fetches nothing it lacks up to held_max
@@ -57,8 +57,8 @@
  *   stream goes on, and stamps once a majority has both; a REPL_STATE
  *   then says that as its committed, and held_max counts it);
  * - --set-resend: the owner sends again only when the set as a whole
- *   made no progress for 20 ms (completed: per replica, as the design
- *   says);
+ *   made no progress for 20 ms, as the dataplane did before (the
+ *   dataplane and the model: per replica, as the design says);
  * - --gone-from-next: a subscriber gives up from its expected sequence
  *   to a GONE's last, whatever its first, as the dataplane did before
  *   (the dataplane and the model: a GONE that starts further waits, the
@@ -980,7 +980,7 @@ repl_timers(struct sim *s, uint32_t i)
 		return;
 	}
 	if (s->o.set_resend) {
-		/* The dataplane: when the set as a whole made no progress. */
+		/* When the set as a whole made no progress (--set-resend). */
 		if (s->c.now - nd->tsc < RESEND_MS)
 			return;
 		nd->tsc = s->c.now;
@@ -2429,7 +2429,7 @@ usage(FILE *f)
 "                      set nor tells it the jump before stamping\n"
 "  --set-resend        resend when the set, not a replica, stalls\n"
 "  --gone-from-next    a GONE gives up from the expected sequence\n"
-"  --dataplane         the first three: the failover as the dataplane\n"
+"  --dataplane         the first two: the failover as the dataplane\n"
 "                      runs it\n"
 "  --replica-dedup     a replica records the numbers it takes in its\n"
 "                      publish memory (for when it owns the channel)\n"
@@ -2443,7 +2443,7 @@ mode(const struct opts *o)
 {
 	static char m[96];
 
-	if (o->no_fetch && o->no_fill && o->set_resend && !o->gone_from_next)
+	if (o->no_fetch && o->no_fill && !o->set_resend && !o->gone_from_next)
 		return " (the dataplane's failover)";
 	snprintf(m, sizeof(m), "%s%s%s%s", o->no_fetch ? " (no fetch)" : "",
 			o->no_fill ? " (no fill)" : "",
@@ -2527,7 +2527,7 @@ main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (o.dataplane)
-		o.no_fetch = o.no_fill = o.set_resend = true;
+		o.no_fetch = o.no_fill = true;
 	if (o.level < -1 || o.nodes < 1 || o.nodes > NODES_MAX ||
 			o.replicas < 1 || o.replicas > RING_REPLICAS_MAX ||
 			o.replicas > o.nodes || o.subscribers > SUBS_MAX ||
