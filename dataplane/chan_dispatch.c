@@ -435,6 +435,7 @@ sweep(struct dp_lcore *lc, const struct ring_table *ring,
 
 		if (!chan_state_live(s))
 			continue;
+		repl_sweep(lc, s, ring);
 		e = aud_find(rcu_dereference(dp.aud), s->hash, s->name, s->len);
 		/* A replica's state lives on without an audience. */
 		if (e == NULL) {

@@ -714,6 +714,24 @@ resend(struct dp_lcore *lc, struct chan_state *s, uint32_t i,
 
 
 void
+repl_sweep(struct dp_lcore *lc, struct chan_state *s,
+		const struct ring_table *ring)
+{
+	if (s->stream == 0 || s->rr.stream != 0 || s->next_seq <= 1 ||
+			s->ro.epoch == ring->epoch || r_of(s) <= 1 ||
+			ring_owner(ring, s->hash) != dp.cfg.node_id)
+		return;
+	repl_prepare(s, ring);
+	if (s->ro.set.n == 0 || s->ro.all >= s->next_seq - 1)
+		return;
+	/* Resent to at the next pass, from history (repl_timers). */
+	for (uint32_t i = 0; i < s->ro.set.n; i++)
+		s->ro.tsc[i] = 0;
+	repl_list(lc->chan, s);
+	lc->stats.c[STAT_REPL_REFILLED]++;
+}
+
+void
 repl_handover(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct rumor_hdr *h, const struct ring_table *ring,
 		const struct peer_table *peers)

@@ -184,6 +184,16 @@ void replica_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
 /* True while s holds a replica's state worth keeping without audience. */
 bool replica_keep(const struct chan_state *s, uint64_t now);
 
+/*
+ * The sweep of s (once a second): a channel this node orders, quiet
+ * since its ring changed, takes its replica set from the new ring and is
+ * followed again, so that a replica new to the set is filled from
+ * history before the next message comes (docs/replication.md, "Graceful
+ * changes"), and can take the stream over if the owner crashes.
+ */
+void repl_sweep(struct dp_lcore *lc, struct chan_state *s,
+		const struct ring_table *ring);
+
 /* The resend pass, every CHAN_REPL_RESEND_MS. */
 void repl_timers(struct dp_lcore *lc, const struct ring_table *ring,
 		const struct peer_table *peers, uint64_t now);

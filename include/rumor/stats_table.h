@@ -250,6 +250,8 @@
 	  "REPLICATEs sent to replicas")				\
 	X(STAT_REPL_RESENT, "repl_resent",				\
 	  "REPLICATEs sent again from history")			\
+	X(STAT_REPL_REFILLED, "repl_refilled",				\
+	  "Quiet channels whose new replicas are filled from history")	\
 	X(STAT_REPL_HANDED, "repl_handed",				\
 	  "Acked messages told to a channel's new owner")	\
 	X(STAT_REPL_HANDED_RX, "repl_handed_rx",			\
