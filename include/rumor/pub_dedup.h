@@ -41,7 +41,8 @@ struct pub_dedup_entry {
 	uint64_t stream;	/* The stream they were ordered in. */
 	uint64_t hi;		/* Highest number ordered. */
 	uint64_t mask;		/* Bit i: number hi - i ordered (bit 0 set). */
-	uint64_t hi_seq;	/* The sequence number hi got. */
+	uint64_t hi_seq;	/* The sequence number hi got (the later,
+				 * if it was ordered twice). */
 	uint64_t max_seq;	/* The highest sequence of any of them. */
 	uint64_t used;		/* The table's clock when last touched. */
 };

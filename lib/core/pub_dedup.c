@@ -109,6 +109,12 @@ pub_dedup_record(struct pub_dedup *d, uint64_t chan, uint64_t stream,
 		e->hi_seq = seq;
 	} else if (e->hi - number < PUB_DEDUP_WINDOW) {
 		e->mask |= UINT64_C(1) << (e->hi - number);
+		/*
+		 * The highest ordered again (a new owner that did not know
+		 * it): its answers name the later copy, as that owner's do.
+		 */
+		if (number == e->hi && seq > e->hi_seq)
+			e->hi_seq = seq;
 	}
 	if (seq > e->max_seq)
 		e->max_seq = seq;

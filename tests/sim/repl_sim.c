@@ -65,8 +65,9 @@
  *   RETRANSMITs before it being on their way).
  *
  * --replica-dedup has a replica record the publisher's number of each
- * REPLICATE it takes in its own publish memory, for when it owns the
- * channel (a change to chan_repl.c under way).
+ * REPLICATE it takes without a hole before it in its own publish memory,
+ * for when it owns the channel, as chan_repl.c does (off by default: the
+ * runs of meson check the failover without it).
 
  * After every event: no sequence of a stream carries two messages
  * anywhere (stamped, stored by a replica, fetched, copied, delivered);
@@ -1137,7 +1138,7 @@ replicate_input(struct sim *s, uint32_t i, uint32_t from, const struct msg *m)
 	if (v != REPL_RECV_NEW)
 		return;
 	store_put(s, i, m->stream, m->seq, m->msg, "a replica's history");
-	if (s->o.replica_dedup && m->number != 0) {
+	if (s->o.replica_dedup && m->number != 0 && m->seq <= held) {
 		/* Its publish memory too, for when it owns the channel. */
 		pub_dedup_record(&nd->dd, CHAN_KEY, m->stream, CLIENT_ID,
 				m->number, m->seq);
