@@ -725,8 +725,7 @@ repl_sweep(struct dp_lcore *lc, struct chan_state *s,
 	if (s->ro.set.n == 0 || s->ro.all >= s->next_seq - 1)
 		return;
 	/* Resent to at the next pass, from history (repl_timers). */
-	for (uint32_t i = 0; i < s->ro.set.n; i++)
-		s->ro.tsc[i] = 0;
+	tsc_all(s, 0);
 	repl_list(lc->chan, s);
 	lc->stats.c[STAT_REPL_REFILLED]++;
 }
