@@ -17,7 +17,7 @@
 #include "fuzz.h"
 
 static void
-fuzz_one(const uint8_t *copy, size_t size)
+fuzz_one(uint8_t *copy, size_t size)
 {
 	enum rumor_hdr_error e;
 
