@@ -58,10 +58,10 @@ handoff_fill(struct chan_msg *a, const struct book_chan *ch, uint64_t epoch,
 }
 
 /*
- * The HANDOFF a (with a state) went to to, the channel's new owner, in
- * answer to its HANDOFF_REQ (it asks even after a push: its ring then
- * names it owner, so it takes what follows): the channel's lcore tells
- * it the publishers' numbers of the acked messages it keeps
+ * The channel of a (a HANDOFF with a state sent in answer, or a
+ * HANDOFF_REQ of request id 0, which a new owner settled by a push sends
+ * once its ring names it owner) has a new owner, to: the channel's lcore
+ * tells it the publishers' numbers of the acked messages it keeps
  * (repl_handover), asked with a HANDOFF_REQ naming to, a frame that
  * reaches a channel's lcore from here alone (never from the wire). Not
  * asked when the lcore's ring is full: a retry is then ordered again.
@@ -120,6 +120,12 @@ ctl_handoff_req(const struct chan_msg *req, uint64_t now_ms)
 	}
 	if (!token_bucket_take(&cc.ho_answers, rte_rdtsc())) {
 		dp.ctl_stats[CTL_HO_REQ_RATE]++;
+		return;
+	}
+	if (req->seq == 0) {
+		/* After a push: the publishers' numbers alone. */
+		dp.ctl_stats[CTL_HO_REQ_NUMBERS]++;
+		handover_ask(req, req->origin);
 		return;
 	}
 	msg_init(&a, RUMOR_T_HANDOFF, req->seq, req->channel_hash,

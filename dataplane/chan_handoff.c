@@ -640,15 +640,13 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 					ring->epoch);
 			lc->stats.c[STAT_HO_CONTINUED]++;
 			/*
-			 * Asked all the same, now that this node's ring
-			 * names it owner: the old owner's answer comes with
-			 * the publishers' numbers it ordered (repl_handover),
-			 * which a push would have sent before that ring was
-			 * here to take them. Its HANDOFF is not waited for.
+			 * The publishers' numbers the old owner ordered
+			 * (repl_handover) asked for now that this node's
+			 * ring names it owner and takes them: a HANDOFF_REQ
+			 * of request id 0, answered with those alone.
 			 */
-			send_req_to(lc, from, ring->prev->epoch,
-					(uint64_t)(lc->queue & 0xff) << 56 |
-					++ho->req, be64toh(h->channel_hash),
+			send_req_to(lc, from, ring->prev->epoch, 0,
+					be64toh(h->channel_hash),
 					rumor_hdr_channel(h),
 					ntohs(h->channel_len), peers);
 			rte_pktmbuf_free(m);

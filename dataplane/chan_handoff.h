@@ -69,9 +69,9 @@ void ho_caught_up(struct dp_lcore *lc, uint64_t hash, const char *name,
 		uint16_t len, struct ho_release *out);
 /*
  * A HANDOFF, passed on by the control thread: if it settles a wait, the
- * wait's held messages into out (else out->n 0). One pushed unasked is
- * asked for again, for the publishers' numbers that come with the
- * answer.
+ * wait's held messages into out (else out->n 0). After one pushed
+ * unasked, the old owner is asked for the publishers' numbers alone (a
+ * HANDOFF_REQ of request id 0).
  */
 void ho_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct ring_table *ring, const struct peer_table *peers,

@@ -460,6 +460,8 @@
 	  "HANDOFF_REQs received")					\
 	X(CTL_HO_REQ_EARLY, "handoff_req_early",			\
 	  "HANDOFF_REQs ignored: still the owner here")			\
+	X(CTL_HO_REQ_NUMBERS, "handoff_req_numbers",			\
+	  "HANDOFF_REQs for the publish numbers alone, after a push")	\
 	X(CTL_HO_SENT, "handoff_sent",					\
 	  "HANDOFFs sent with a state")					\
 	X(CTL_HO_SENT_EMPTY, "handoff_sent_empty",			\
