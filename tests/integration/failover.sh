@@ -4,7 +4,7 @@
 # five real nodes (both processes each, Raft voters 1-3, learners 4 and
 # 5, R = 3, node credentials), with kernel clients:
 #
-#   - subscribers on nodes 1 and 2 follow FAILOVER_CHANNELS (1,000) ordered
+#   - subscribers on nodes 1 and 2 follow FAILOVER_CHANNELS (300) ordered
 #     channels; a publisher on its own host sends FAILOVER_RATE (300)
 #     messages a second round them through node 1, each PUBLISH asking
 #     for an acknowledgement at quorum, numbered per channel, sent again
@@ -26,7 +26,7 @@
 # KEEP_LAB=1 keeps the logs and the clients' output (scripts/lab.sh).
 . "$(dirname "$0")/../../scripts/lab.sh"
 
-CHANNELS=${FAILOVER_CHANNELS:-1000}
+CHANNELS=${FAILOVER_CHANNELS:-300}
 RATE=${FAILOVER_RATE:-300}
 STEADY=2	# seconds of publishing between the changes
 
