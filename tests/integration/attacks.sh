@@ -30,7 +30,7 @@
 #   attacks: cases=<n> passed=<n> injected=<n> honest_lost=<n>
 #            amplification_max=<x> stall_ms_max=<x>
 # Exit 0 only if every case passed (injected=0, honest_lost=0,
-# amplification_max <= 1.0 and stall_ms_max <= 10 follow from that).
+# amplification_max <= 1.0 and stall_ms_max <= 50 follow from that).
 #
 #   attacks.sh [CASE...]   the baseline and the named cases (default all)
 # CASE_MSGS (100) and CASE_RATE (50) set the honest traffic; KEEP_LAB=1
@@ -45,8 +45,13 @@ lab_need "$RUMOR" "$ATTACK"
 MSGS=${CASE_MSGS:-100}
 RATE=${CASE_RATE:-50}
 PUB_SECS=$(((MSGS + RATE - 1) / RATE))
-# ATTACKS_STALL_MAX: the sanitizer build's own jitter (scripts/test.sh).
-STALL_MAX=${ATTACKS_STALL_MAX:-10}
+# The rx counter is read through telemetry by a sampler that shares the
+# two cores with three nodes, publishers and attackers: the baselines'
+# own longest pauses come out between 70 and 120 ms, and a case's up to
+# 20 ms above them with no attack at work (two CI runs). 50 ms over the
+# baseline is well above that jitter and far below the stalls an attack
+# causes (seconds: docs/security.md). ATTACKS_STALL_MAX sets it.
+STALL_MAX=${ATTACKS_STALL_MAX:-50}
 SEQ_MAX=0x7fffffffffffffff
 
 lab_cluster 3 label=attacks swim=fast voters="1 2 3" clients=token
