@@ -685,8 +685,8 @@ hist_msg(struct fan_msg *f, const struct chan_state *s, uint64_t q,
 	return true;
 }
 
-/* What follows replica i's held, from history, up to a burst. */
-static void
+/* What follows replica i's held, from history, up to a burst: sent. */
+static uint32_t
 resend(struct dp_lcore *lc, struct chan_state *s, uint32_t i,
 		const struct ring_table *ring, const struct peer_table *peers)
 {
@@ -697,10 +697,11 @@ resend(struct dp_lcore *lc, struct chan_state *s, uint32_t i,
 	struct chan_dest d;
 	struct fan_msg f, r;
 
+	uint32_t k = 0;
+
 	if (!fan_member(peers, s->ro.set.id[i], &d))
-		return;
-	for (uint32_t k = 0; k < CHAN_REPL_RESEND_BURST && q <= stamped;
-			q++) {
+		return 0;
+	for (; k < CHAN_REPL_RESEND_BURST && q <= stamped; q++) {
 		const struct chan_acked *a = acked_of(s, q);
 
 		if (!hist_msg(&f, s, q, ring))
@@ -710,6 +711,7 @@ resend(struct dp_lcore *lc, struct chan_state *s, uint32_t i,
 		fan_send(lc, &r, &d, STAT_REPL_RESENT);
 		k++;
 	}
+	return k;
 }
 
 
@@ -764,6 +766,7 @@ repl_timers(struct dp_lcore *lc, const struct ring_table *ring,
 {
 	struct chan_lcore *cl = lc->chan;
 	const uint64_t after = CHAN_REPL_RESEND_MS * cl->hz_ms;
+	uint32_t budget = CHAN_REPL_RESEND_PASS_MAX;
 
 	if ((int64_t)(now - cl->next_repl) < 0)
 		return;
@@ -787,12 +790,13 @@ repl_timers(struct dp_lcore *lc, const struct ring_table *ring,
 		}
 		j++;
 		/* Each replica whose held has not moved for a while. */
-		for (uint32_t i = 0; i < s->ro.set.n; i++) {
+		for (uint32_t i = 0; i < s->ro.set.n && budget > 0; i++) {
 			if (s->ro.set.held[i] >= stamped ||
 					now - s->ro.tsc[i] < after)
 				continue;
 			s->ro.tsc[i] = now;
-			resend(lc, s, i, ring, peers);
+			budget -= RTE_MIN(budget, resend(lc, s, i, ring,
+					peers));
 		}
 	}
 }

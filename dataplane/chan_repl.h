@@ -19,6 +19,10 @@
 #define CHAN_REPL_RESEND_MS 20u		/* A replica's held unmoved that
 					 * long: what follows it again. */
 #define CHAN_REPL_RESEND_BURST 16u	/* Sent again a replica, a pass. */
+#define CHAN_REPL_RESEND_PASS_MAX 128u	/* Sent again an lcore, a pass: a
+					 * ring change that leaves many
+					 * replicas to fill does not flood
+					 * the lcore and its peers. */
 #define CHAN_REPLICA_KEEP_S 300u	/* A replica's state without a
 					 * REPLICATE that long: dropped. */
 
