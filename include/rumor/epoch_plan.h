@@ -56,7 +56,10 @@ struct epoch_plan_in {
 enum epoch_action epoch_plan(struct epoch_batch *b,
 		const struct epoch_plan_in *in, uint64_t *wake);
 
-/* Whether epoch e holds exactly these members (ids, addresses, weights). */
+/*
+ * Whether epoch e holds exactly these members (ids, addresses, zones,
+ * weights).
+ */
 bool epoch_same_members(const struct raft_epoch *e,
 		const struct raft_epoch_member *m, uint32_t n);
 

@@ -168,14 +168,17 @@ struct raft_epoch_member {
 	uint32_t id;		/* Non-zero; members in increasing id order. */
 	uint32_t ip;		/* Network order. */
 	uint16_t port;		/* Host order, non-zero. */
+	uint8_t zone;		/* Failure zone; 0: none. */
 	uint32_t weight;	/* 1 .. RING_WEIGHT_MAX. */
 };
 
 /*
  * A ring epoch: u64 epoch (non-zero), u16 n_members (1 ..
  * RAFT_EPOCH_MEMBERS_MAX), u16 and u32 reserved, then per member u32 id,
- * u32 ip, u16 port, u16 reserved, u32 weight. Members are sorted by id,
- * so that a member set has one encoding.
+ * u32 ip, u16 port, u8 zone, u8 reserved (0), u32 weight. Members are
+ * sorted by id, so that a member set has one encoding. The zone is in the
+ * epoch, not taken from each node's SWIM view, because replica placement
+ * depends on it and must be the same on every node.
  */
 struct raft_epoch {
 	uint64_t epoch;
@@ -193,7 +196,8 @@ struct raft_epoch {
  *                     whoever applies it checks that it got the same set
  *  24  u16 n_members  of the new epoch (1 .. RAFT_EPOCH_MEMBERS_MAX)
  *  26  u16 n_removed  ids that leave (0 .. RAFT_DELTA_REMOVED_MAX)
- *  28  u16 n_upserts  members that join or change address or weight
+ *  28  u16 n_upserts  members that join or change address, zone or
+ *                     weight
  *  30  u16 reserved   (0)
  *  32  n_removed x u32 id, strictly increasing, non-zero
  *      n_upserts x 16-byte members as in an epoch, ids strictly

@@ -135,8 +135,9 @@ raft_member_get(const uint8_t *p, struct raft_epoch_member *m)
 	m->id = rumor_get32(p);
 	memcpy(&m->ip, p + 4, sizeof(m->ip));
 	m->port = rumor_get16(p + 8);
+	m->zone = p[10];
 	m->weight = rumor_get32(p + 12);
-	return rumor_get16(p + 10) == 0 && raft_member_ok(m);
+	return p[11] == 0 && raft_member_ok(m);
 }
 
 static void
@@ -145,7 +146,8 @@ raft_member_put(uint8_t *p, const struct raft_epoch_member *m)
 	rumor_put32(p, m->id);
 	memcpy(p + 4, &m->ip, sizeof(m->ip));
 	rumor_put16(p + 8, m->port);
-	rumor_put16(p + 10, 0);
+	p[10] = m->zone;
+	p[11] = 0;
 	rumor_put32(p + 12, m->weight);
 }
 

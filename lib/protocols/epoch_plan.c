@@ -18,7 +18,7 @@ epoch_same_members(const struct raft_epoch *e,
 		const struct raft_epoch_member *a = &e->members[i];
 
 		if (a->id != m[i].id || a->ip != m[i].ip ||
-				a->port != m[i].port ||
+				a->port != m[i].port || a->zone != m[i].zone ||
 				a->weight != m[i].weight)
 			return false;
 	}
@@ -76,7 +76,7 @@ epoch_member_same(const struct raft_epoch_member *a,
 		const struct raft_epoch_member *b)
 {
 	return a->id == b->id && a->ip == b->ip && a->port == b->port &&
-			a->weight == b->weight;
+			a->zone == b->zone && a->weight == b->weight;
 }
 
 void
@@ -105,7 +105,8 @@ epoch_hash(const struct raft_epoch *e)
 		rumor_put32(b, m->id);
 		memcpy(b + 4, &m->ip, sizeof(m->ip));
 		rumor_put16(b + 8, m->port);
-		rumor_put16(b + 10, 0);
+		b[10] = m->zone;
+		b[11] = 0;
 		rumor_put32(b + 12, m->weight);
 		XXH3_64bits_update(&st, b, RAFT_EPOCH_MEMBER_LEN);
 	}

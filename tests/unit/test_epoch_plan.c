@@ -2,10 +2,13 @@
 /*
  * When the Raft leader proposes a ring epoch (include/rumor/epoch_plan.h):
  * batching of changes, one epoch in flight, followers and failed disks
- * never proposing, the one-datagram limit, and the epoch numbers.
+ * never proposing, the one-datagram limit, the epoch numbers, deltas,
+ * and zones as part of a member.
  */
 #include <stdio.h>
 #include <string.h>
+
+#include <xxhash.h>
 
 #include "rumor/bytes.h"
 #include "rumor/ring.h"
@@ -196,6 +199,7 @@ test_delta_codec(void)
 	d.removed[1] = 7;
 	d.n_upserts = 2;
 	d.upserts[0] = member(2, 5);
+	d.upserts[0].zone = 7;
 	d.upserts[1] = member(9, 1);
 	len = raft_delta_encode(&d, buf, sizeof(buf));
 	CHECK_EQ(len, RAFT_DELTA_HDR_LEN + 2 * 4 + 2 * 16);
@@ -204,7 +208,9 @@ test_delta_codec(void)
 	CHECK(x.epoch == 9 && x.base == 8 && x.hash == d.hash &&
 			x.n_members == 3 && x.n_removed == 2 &&
 			x.n_upserts == 2 && x.removed[1] == 7 &&
-			x.upserts[1].id == 9 && x.upserts[0].weight == 5);
+			x.upserts[1].id == 9 && x.upserts[0].weight == 5 &&
+			x.upserts[0].zone == 7 && x.upserts[1].zone == 0);
+	CHECK(buf[40 + 10] == 7 && buf[40 + 11] == 0);
 	/* As an entry, and its epoch number. */
 	{
 		struct raft_entry e = { .term = 1, .index = 1,
@@ -242,7 +248,8 @@ test_delta_codec(void)
 	BAD_AT(40, 9, 4);		/* upserts not increasing */
 	BAD_AT(56, 2, 4);
 	BAD_AT(40 + 8, 0, 2);		/* port 0 */
-	BAD_AT(40 + 10, 1, 2);		/* reserved */
+	BAD_AT(40 + 10, 1, 2);		/* reserved, after the zone */
+	BAD_AT(40 + 10, 0x0780, 2);
 	BAD_AT(40 + 12, 0, 4);		/* weight 0 */
 	BAD_AT(40 + 12, RING_WEIGHT_MAX + 1, 4);
 	BAD_AT(56, 4, 4);		/* removed and upserted: id 4 */
@@ -433,6 +440,51 @@ test_delta_all_leave(void)
 	CHECK(epoch_same_members(&r.follower, v, 1));
 }
 
+/*
+ * A member's zone is part of the epoch: a change of zone alone is a
+ * change to propose, travels as an upsert, and changes the hash, which
+ * stays that of the encoding.
+ */
+static void
+test_zone_change(void)
+{
+	struct planner p = planner(5, 1000);
+	static struct raft_epoch last, next, applied;
+	static struct raft_epoch_delta d;
+	static uint8_t buf[RAFT_EPOCH_HDR_LEN + 5 * RAFT_EPOCH_MEMBER_LEN];
+	bool partial;
+	size_t len;
+
+	for (uint32_t i = 0; i < 5; i++)
+		view[i].zone = (uint8_t)(1 + i % 2);
+	CHECK_EQ(epoch_next(&last, NULL, view, 5), 0);
+	len = raft_epoch_encode(&last, buf, sizeof(buf));
+	CHECK_EQ(len, sizeof(buf));
+	CHECK_EQ(epoch_hash(&last), XXH3_64bits(buf, len));
+	p.in = in_make(&last, 5, 2000);
+	CHECK_EQ(plan(&p), EPOCH_IDLE);
+
+	view[2].zone = 9;
+	CHECK(!epoch_same_members(&last, view, 5));
+	CHECK_EQ(plan(&p), EPOCH_WAIT);
+	CHECK_EQ(plan_at(&p, 2000 + EPOCH_BATCH_MS), EPOCH_PROPOSE);
+	CHECK_EQ(epoch_delta(&d, &next, &partial, &last, view, 5), 0);
+	CHECK(!partial);
+	CHECK(d.n_removed == 0 && d.n_upserts == 1 && d.upserts[0].id == 3 &&
+			d.upserts[0].zone == 9);
+	CHECK(d.hash != epoch_hash(&last));
+	CHECK_EQ(raft_epoch_encode(&next, buf, sizeof(buf)), len);
+	CHECK_EQ(d.hash, XXH3_64bits(buf, len));
+	/* A follower gets the same zones, or refuses a hash without them. */
+	CHECK_EQ(epoch_apply(&applied, &last, &d), 0);
+	CHECK_EQ(applied.members[2].zone, 9);
+	CHECK(epoch_same_members(&applied, view, 5));
+	d.upserts[0].zone = 8;
+	CHECK_EQ(epoch_apply(&applied, &last, &d), -1);
+	for (uint32_t i = 0; i < 5; i++)
+		view[i].zone = 0;
+}
+
 static const struct test_section sections[] = {
 	{ "batch", test_batch },
 	{ "who", test_who },
@@ -441,6 +493,7 @@ static const struct test_section sections[] = {
 	{ "delta_codec", test_delta_codec },
 	{ "delta_1000", test_delta_1000 },
 	{ "delta_all_leave", test_delta_all_leave },
+	{ "zone_change", test_zone_change },
 };
 
 int

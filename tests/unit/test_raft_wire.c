@@ -35,6 +35,7 @@ epoch_make(unsigned int n)
 		e.members[i] = (struct raft_epoch_member){
 			.id = 0x100 + i * 3, .ip = htonl(0x0a000001 + i),
 			.port = (uint16_t)(7000 + i),
+			.zone = (uint8_t)(i == 1 ? 255 : i * 7),
 			.weight = i == 0 ? 1 : i == 1 ? RING_WEIGHT_MAX :
 					1 + i % RING_WEIGHT_MAX,
 		};
@@ -227,6 +228,16 @@ test_round_trip(void)
 				RAFT_EPOCH_HDR_LEN) % RAFT_EPOCH_MEMBER_LEN);
 		CHECK_EQ(raft_epoch_decode(big_epoch, el, &de), RAFT_WIRE_OK);
 		CHECK_EQ(de.n_members, RAFT_EPOCH_ENTRY_MEMBERS_MAX);
+		for (unsigned int i = 0; i < de.n_members; i++) {
+			const struct raft_epoch_member *x = &ep.members[i];
+			const struct raft_epoch_member *y = &de.members[i];
+
+			if (!CHECK(x->id == y->id && x->ip == y->ip &&
+					x->port == y->port &&
+					x->zone == y->zone &&
+					x->weight == y->weight))
+				break;
+		}
 		m.n_entries = 1;
 		m.entries[0].len = (uint16_t)el;
 		m.entries[0].data = big_epoch;
@@ -435,6 +446,10 @@ test_fields(void)
 		BAD(RAFT_APPEND, mb, 4, 0, RAFT_WIRE_PAYLOAD);
 		BAD(RAFT_APPEND, mb + 8, 2, 0, RAFT_WIRE_PAYLOAD);
 		BAD(RAFT_APPEND, mb + 10, 2, 1, RAFT_WIRE_PAYLOAD);
+		/* Any zone; the byte after it is reserved. */
+		BAD(RAFT_APPEND, mb + 11, 1, 0x80, RAFT_WIRE_PAYLOAD);
+		BAD(RAFT_APPEND, mb + 10, 1, 0, RAFT_WIRE_OK);
+		BAD(RAFT_APPEND, mb + 10, 1, 0xff, RAFT_WIRE_OK);
 		BAD(RAFT_APPEND, mb + 12, 4, 0, RAFT_WIRE_PAYLOAD);
 		BAD(RAFT_APPEND, mb + 12, 4, RING_WEIGHT_MAX + 1,
 				RAFT_WIRE_PAYLOAD);
@@ -552,6 +567,11 @@ test_encoder(void)
 		CHECK_EQ(len, 64);
 		CHECK_EQ(raft_epoch_decode(buf, len, &d), RAFT_WIRE_OK);
 		CHECK_EQ(d.members[2].port, 7002);
+		/* The zone in the first byte of the u16 after the port. */
+		CHECK(buf[16 + 16 + 10] == 255 && buf[16 + 16 + 11] == 0);
+		CHECK(buf[16 + 32 + 10] == 14 && buf[16 + 32 + 11] == 0);
+		CHECK(d.members[0].zone == 0 && d.members[1].zone == 255 &&
+				d.members[2].zone == 14);
 		CHECK_EQ(raft_epoch_decode(buf, len - 1, &d),
 				RAFT_WIRE_PAYLOAD);
 		ep.n_members = RAFT_EPOCH_MEMBERS_MAX + 1;
