@@ -243,9 +243,10 @@ epoch_driver_view(struct node *n)
 	nr->view = calloc(cnt ? cnt : 1, sizeof(*nr->view));
 	nr->n_view = nr->view != NULL ? cnt : 0;
 	for (uint32_t i = 0; i < nr->n_view; i++) {
+		/* The zone is committed too: replicas are placed by it. */
 		nr->view[i] = (struct raft_epoch_member){
 			.id = t[i].id, .ip = t[i].ip, .port = t[i].udp_port,
-			.weight = t[i].weight,
+			.zone = t[i].zone, .weight = t[i].weight,
 		};
 		/* Every member hears the committed epochs. */
 		if (!raft_is_voter(nr->raft, t[i].id) &&
@@ -342,19 +343,20 @@ epoch_driver_propose(struct node *n, uint64_t now)
 	epoch_driver_plan(n, now);
 }
 
-/* The members of epoch e as the control link sends them. */
+/*
+ * The members of epoch e as the control link sends them. Zones are the
+ * epoch's, not this node's SWIM view's: the dataplane places replicas by
+ * them, and every node must place the same.
+ */
 static void
-epoch_driver_members(const struct node *n, const struct raft_epoch *e,
-		struct link_member *m)
+epoch_driver_members(const struct raft_epoch *e, struct link_member *m)
 {
 	for (uint32_t i = 0; i < e->n_members; i++) {
 		const struct raft_epoch_member *x = &e->members[i];
-		const struct swim_member *s = swim_member_find(n->swim, x->id);
 
 		m[i] = (struct link_member){
 			.id = x->id, .ip = x->ip, .udp_port = x->port,
-			.weight = x->weight,
-			.zone = s != NULL ? s->zone : 0,
+			.zone = x->zone, .weight = x->weight,
 		};
 	}
 }
@@ -366,7 +368,7 @@ epoch_driver_push_before(struct node *n)
 	struct node_raft *nr = n->raft;
 	struct link_member m[RAFT_EPOCH_MEMBERS_MAX];
 
-	epoch_driver_members(n, &nr->before, m);
+	epoch_driver_members(&nr->before, m);
 	return link_send_epoch_prev(n->link, nr->before.epoch, m,
 			nr->before.n_members);
 }
@@ -389,7 +391,7 @@ epoch_driver_push(struct node *n)
 	if (nr->have_before && nr->dp_epoch != nr->before.epoch &&
 			epoch_driver_push_before(n) < 0)
 		return;
-	epoch_driver_members(n, &nr->applied, m);
+	epoch_driver_members(&nr->applied, m);
 	for (uint32_t i = 0; i < nr->applied.n_members; i++)
 		self |= m[i].id == n->cfg->node_id;
 	if (!self && n->stop == NODE_LEAVING) {
