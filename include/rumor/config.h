@@ -40,6 +40,10 @@ struct config_member {
 	uint32_t ip;		/* IPv4 address, network byte order. */
 	uint16_t udp_port;	/* UDP port, host byte order. */
 	uint32_t weight;	/* 1..RING_WEIGHT_MAX. */
+	uint8_t zone;		/* Failure zone for replica placement; 0:
+				 * none. */
+	bool has_zone;		/* The member line gave zone= (checked
+				 * against the zone key for this node). */
 	bool has_mac;		/* mac is static: never resolved by ARP. */
 	uint8_t mac[6];
 	unsigned line;		/* Line of the file it came from. */
@@ -149,6 +153,13 @@ struct ring_member;
  * entries (ids and weights) for ring_table_build, or NULL without memory.
  */
 struct ring_member *config_ring_members(const struct rumor_config *c);
+
+/*
+ * The members' failure zones, in the order of config_ring_members, for
+ * ring_replicas_build: a malloc'd array of c->n_members bytes, or NULL
+ * with *err 0 when every zone is 0 (no zones), or NULL with *err ENOMEM.
+ */
+uint8_t *config_ring_zones(const struct rumor_config *c, int *err);
 
 /*
  * R of the channel name[0..len): that of the first replicas_for line

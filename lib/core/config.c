@@ -461,7 +461,7 @@ config_replicas_for(const struct rumor_config *c, const char *name,
 	return c->replicas != 0 ? c->replicas : CONFIG_REPLICAS_DEFAULT;
 }
 
-/* "ID IPV4 [udp=PORT] [mac=MAC] [weight=W]" */
+/* "ID IPV4 [udp=PORT] [mac=MAC] [weight=W] [zone=Z]" */
 static int
 parse_member(struct parser *p, char *v, struct config_member *m,
 		uint16_t default_port)
@@ -488,6 +488,12 @@ parse_member(struct parser *p, char *v, struct config_member *m,
 				return fail(p, "member", "weight must be 1 to %u",
 						RING_WEIGHT_MAX);
 			m->weight = (uint32_t)x;
+		} else if (strncmp(tok, "zone=", 5) == 0) {
+			if (parse_uint(tok + 5, 0, 255, &x) < 0)
+				return fail(p, "member",
+						"zone must be 0 to 255");
+			m->zone = (uint8_t)x;
+			m->has_zone = true;
 		} else if (strncmp(tok, "mac=", 4) == 0) {
 			if (parse_mac(tok + 4, m->mac) < 0)
 				return fail(p, "member",
@@ -605,6 +611,17 @@ check_whole(struct parser *p, struct rumor_config *c, unsigned seen)
 		return fail(p, "member", "node %u (this node) must have "
 				"address and udp port equal to 'address' and "
 				"'udp_port'", c->node_id);
+	}
+	/*
+	 * Static placement uses the member lines' zones, the same in every
+	 * node's file; this node's own line must not contradict the zone
+	 * it announces.
+	 */
+	if (self->has_zone && self->zone != c->zone) {
+		p->line = self->line;
+		return fail(p, "member", "node %u (this node) has zone=%u "
+				"but 'zone' is %u", c->node_id, self->zone,
+				c->zone);
 	}
 	if (c->has_sink && c->sink_ip == c->address)
 		return fail(p, "sink", "must not be this node's own address");
@@ -867,6 +884,28 @@ config_ring_members(const struct rumor_config *c)
 		m[i].weight = c->members[i].weight;
 	}
 	return m;
+}
+
+uint8_t *
+config_ring_zones(const struct rumor_config *c, int *err)
+{
+	bool zoned = false;
+	uint8_t *z;
+
+	*err = 0;
+	for (uint32_t i = 0; i < c->n_members; i++)
+		zoned |= c->members[i].zone != 0;
+	/* No zones: ring_replicas_build takes NULL and skips their lists. */
+	if (!zoned)
+		return NULL;
+	z = malloc(c->n_members);
+	if (z == NULL) {
+		*err = ENOMEM;
+		return NULL;
+	}
+	for (uint32_t i = 0; i < c->n_members; i++)
+		z[i] = c->members[i].zone;
+	return z;
 }
 
 int

@@ -3,7 +3,8 @@
  * The configuration file parser (include/rumor/config.h): a full valid
  * file, a bad value for every field with the exact "NAME:LINE: field 'F':"
  * prefix checked, the whole-file checks, comments and blank lines, limits,
- * the replicas keys and their channel-name patterns, and config_load.
+ * the replicas keys and their channel-name patterns, member zones, and
+ * config_load.
  * Text is always handed over in a heap buffer of exactly its length,
  * without a NUL, so ASan catches a read beyond it.
  */
@@ -998,6 +999,73 @@ test_replicas(void)
 	}
 }
 
+/*
+ * Member zones: zone= on a member line, this node's line against the
+ * zone key, and config_ring_zones, what the replica table is built with.
+ */
+static void
+test_zones(void)
+{
+	static const char *const bad[] = {
+		"zone=256", "zone=-1", "zone=", "zone=x", "zone=1.5",
+		"zone=0x2", "zone", "zone=99999999999999999999",
+	};
+	struct rumor_config c;
+	char line[128];
+	uint8_t *z;
+	int err;
+
+	for (size_t i = 0; i < TEST_DIM(bad); i++) {
+		snprintf(line, sizeof(line), "member = 3 10.0.0.3 %s", bad[i]);
+		EXPECT_BAD(L_MEMBER3, line, "member");
+	}
+	EXPECT_ERR_WITH(L_MEMBER3, "member = 3 10.0.0.3 zone=300", NULL,
+			NAME ":8: field 'member': zone must be 0 to 255");
+
+	/* No zone on any line: no array, and no error. */
+	if (CHECK_EQ(parse_with(0, NULL, NULL, &c), 0)) {
+		for (uint32_t i = 0; i < c.n_members; i++)
+			CHECK(c.members[i].zone == 0 && !c.members[i].has_zone);
+		err = -1;
+		CHECK(config_ring_zones(&c, &err) == NULL);
+		CHECK_EQ(err, 0);
+		config_free(&c);
+	}
+	/* Both ends of the range, among the other options. */
+	if (CHECK_EQ(parse_with(L_MEMBER3, "member = 3 10.0.0.3 zone=255 "
+			"weight=2", "member = 4 10.0.0.4 zone=0\n", &c), 0)) {
+		CHECK_EQ(c.members[2].zone, 255);
+		CHECK_EQ(c.members[2].weight, 2);
+		CHECK(c.members[2].has_zone && c.members[3].has_zone);
+		CHECK_EQ(c.members[3].zone, 0);
+		CHECK(!c.members[0].has_zone);
+		err = -1;
+		z = config_ring_zones(&c, &err);
+		CHECK_EQ(err, 0);
+		if (CHECK(z != NULL))
+			CHECK(z[0] == 0 && z[1] == 0 && z[2] == 255 &&
+					z[3] == 0);
+		free(z);
+		config_free(&c);
+	}
+	/* This node's line may repeat its zone key, or say nothing. */
+	CHECK_EQ(parse_with(L_SELF, "member = 2 10.0.0.2 zone=4", "zone = 4\n",
+			&c), 0);
+	config_free(&c);
+	if (CHECK_EQ(parse_with(0, NULL, "zone = 4\n", &c), 0)) {
+		CHECK_EQ(config_member_find(&c, 2)->zone, 0);
+		config_free(&c);
+	}
+	/* But not contradict it: other nodes place replicas by the line. */
+	EXPECT_ERR_WITH(L_SELF, "member = 2 10.0.0.2 zone=5", "zone = 4\n",
+			NAME ":10: field 'member': node 2 (this node) has "
+			"zone=5 but 'zone' is 4");
+	EXPECT_ERR_WITH(L_SELF, "member = 2 10.0.0.2 zone=0", "zone = 4\n",
+			NAME ":10: field 'member': node 2 (this node)");
+	EXPECT_ERR_WITH(L_SELF, "member = 2 10.0.0.2 zone=4", NULL,
+			NAME ":10: field 'member': node 2 (this node)");
+}
+
 static const struct test_section sections[] = {
 	{ "valid", test_valid },
 	{ "comments", test_comments },
@@ -1009,6 +1077,7 @@ static const struct test_section sections[] = {
 	{ "voters", test_voters },
 	{ "chan_limits", test_chan_limits },
 	{ "replicas", test_replicas },
+	{ "zones", test_zones },
 };
 
 int
