@@ -245,9 +245,10 @@ self_weight(void)
 }
 
 /*
- * STATE, then the members in force as TABLE chunks of table id 0. Zones
- * come from the table rumor-control published (the dataplane does not
- * use them), this node's from its configuration.
+ * STATE, then the members in force as TABLE chunks of table id 0, with
+ * the zones their ring was built with (rumor-control's table, or the
+ * member lines); this node's own zone in STATE is its zone key, which
+ * rumor-control announces.
  */
 static void
 link_send_state(void)
@@ -281,11 +282,9 @@ link_send_state(void)
 				.id = m->id,
 				.ip = m->ip,
 				.udp_port = m->udp_port,
+				.zone = m->zone,
 				.weight = m->weight,
 			};
-			chunk[i].zone = m->id == dp.cfg.node_id ?
-					dp.cfg.zone :
-					member_table_zone(first + i, m->id);
 		}
 		len = link_encode_table(lk.tx, sizeof(lk.tx), 0, total, first,
 				chunk, n);

@@ -4,9 +4,9 @@
  * control link (member_table.h). A TABLE arrives in chunks; once whole it
  * is checked by the rules the configuration file's member list obeys and
  * published as the configuration's members through the path of a reload
- * (union peer table, new ring, exact peer table). The table in force is
- * kept: its zones go into later STATE replies, and a reload keeps its
- * members (reload.c).
+ * (union peer table, new ring, exact peer table). Zones are part of the
+ * members: they place the replicas. The table in force is kept: a reload
+ * keeps its members (reload.c).
  *
  * The static MACs of the configuration live here too: those of the file's
  * member lines, by node id, which a table's members take, and those of
@@ -224,6 +224,7 @@ members_of(const struct link_member *t, uint32_t n,
 		m[i].ip = t[i].ip;
 		m[i].udp_port = t[i].udp_port;
 		m[i].weight = t[i].weight;
+		m[i].zone = t[i].zone;
 		if (mac != NULL) {
 			m[i].has_mac = true;
 			memcpy(m[i].mac, mac, 6);
@@ -240,6 +241,7 @@ members_equal(const struct config_member *a, const struct config_member *b,
 		if (a[i].id != b[i].id || a[i].ip != b[i].ip ||
 				a[i].udp_port != b[i].udp_port ||
 				a[i].weight != b[i].weight ||
+				a[i].zone != b[i].zone ||
 				a[i].has_mac != b[i].has_mac ||
 				(a[i].has_mac &&
 				 memcmp(a[i].mac, b[i].mac, 6) != 0))
@@ -319,7 +321,7 @@ table_apply(struct link_member *t, uint32_t n, uint64_t id, uint32_t flags,
 	if (n == dp.cfg.n_members && members_equal(c.members,
 			dp.cfg.members, n) && (c.ring_epoch == 0 ||
 			c.ring_epoch == dp.ring->epoch)) {
-		/* Nothing the tables hold changes; zones may have. */
+		/* Nothing the tables hold changes, zones included. */
 		dp.ctl_stats[CTL_TABLE_SAME]++;
 		free(c.members);
 		table_keep(t, n);
@@ -379,15 +381,6 @@ bool
 member_table_in_force(void)
 {
 	return mt.table != NULL;
-}
-
-uint8_t
-member_table_zone(uint32_t i, uint32_t id)
-{
-	if (mt.table == NULL || mt.n_table != dp.cfg.n_members ||
-			i >= mt.n_table || mt.table[i].id != id)
-		return 0;
-	return mt.table[i].zone;
 }
 
 int

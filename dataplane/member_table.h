@@ -30,12 +30,6 @@ void member_table_drop_partial(void);
 bool member_table_in_force(void);
 
 /*
- * The zone rumor-control's table gives member i of dp.cfg (whose id is
- * id) while that table is the one in force, else 0.
- */
-uint8_t member_table_zone(uint32_t i, uint32_t id);
-
-/*
  * For a reload while a table from rumor-control is in force: give c (a
  * configuration without members) the members of that table, with the
  * static MACs of the file's member lines (file, n_file, sorted by id).

@@ -71,9 +71,23 @@ ring_build(const struct rumor_config *cfg, uint64_t epoch)
 	struct ring_replicas *rep;
 	uint32_t slots;
 	struct ring_table *t = NULL;
+	uint8_t *zone = NULL;
+	int err = 0;
 
 	if (m == NULL)
 		return NULL;
+	/*
+	 * The zones are the epoch's (or the member lines'), so every node
+	 * places the same replicas. Without memory for them no ring: one
+	 * built without zones would place replicas unlike the others'.
+	 */
+	if (r > 1) {
+		zone = config_ring_zones(cfg, &err);
+		if (err != 0) {
+			free(m);
+			return NULL;
+		}
+	}
 	slots = ring_table_slots(m, cfg->n_members);
 	ring_bytes = RTE_ALIGN_CEIL(ring_table_bytes(slots),
 			RTE_CACHE_LINE_SIZE);
@@ -86,14 +100,14 @@ ring_build(const struct rumor_config *cfg, uint64_t epoch)
 	}
 	if (t != NULL && rep_bytes != 0) {
 		rep = (struct ring_replicas *)((uint8_t *)t + ring_bytes);
-		/* Zones: not in the member list yet (one zone each). */
-		if (ring_replicas_build(rep, t, m, NULL, cfg->n_members,
+		if (ring_replicas_build(rep, t, m, zone, cfg->n_members,
 				r) == 0)
 			t->replicas = rep;
 		else
 			RTE_LOG(ERR, USER1, "replica table not built: "
 					"channels have no replicas\n");
 	}
+	free(zone);
 	free(m);
 	return t;
 }

@@ -30,8 +30,8 @@ address = 10.77.0.1
 zone = 3
 sink = 10.77.0.100:9001
 control_socket = $SOCK
-member = 1 10.77.0.1
-member = 3 10.77.0.100 udp=9003 weight=2
+member = 1 10.77.0.1 zone=3
+member = 3 10.77.0.100 udp=9003 weight=2 zone=4
 EOF
 # The ring is a function of ids and weights alone: udptest checks owners
 # with member 2 at node 1's address, since node 1 is what sends to it.
@@ -111,7 +111,7 @@ grep -qx "state node 1 address 10.77.0.1 udp_port 7946 zone 3 weight 1 incarnati
 	"$LAB_DIR/state.out" || die "STATE"
 grep -qx "member 1 10.77.0.1:7946 weight 1 zone 3" "$LAB_DIR/state.out" ||
 	die "TABLE: member 1"
-grep -qx "member 3 10.77.0.100:9003 weight 2 zone 0" "$LAB_DIR/state.out" ||
+grep -qx "member 3 10.77.0.100:9003 weight 2 zone 4" "$LAB_DIR/state.out" ||
 	die "TABLE: member 3"
 # The refused dataplane's probe was a connection too.
 expect_eq "links accepted" "$(lab_stat 1 link_accepted)" 2

@@ -4,7 +4,8 @@
  * lib/core/ring_replicas.c): every row against the rule walked point by
  * point, distinct members other than the owner, determinism under member
  * order, zones, fewer members than R, refusals, and how often a slot's
- * replica 1 becomes its owner when the owner leaves. Measured numbers are
+ * replica 1 becomes its owner when the owner leaves; zones as member
+ * lines give them. Measured numbers are
  * printed so that a change shows in the test log.
  */
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "rumor/clock.h"
+#include "rumor/config.h"
 #include "rumor/ring_replicas.h"
 #include "test.h"
 
@@ -600,6 +602,103 @@ test_timing(void)
 	}
 }
 
+/* The replica table of a configuration's members, as tables.c builds it. */
+static struct ring_replicas *
+config_replicas(const char *text, struct ring_table **tp)
+{
+	struct rumor_config c;
+	char err[CONFIG_ERR_MAX];
+	struct ring_replicas *rp = NULL;
+	struct ring_member *m;
+	uint8_t *zone;
+	int zerr;
+
+	*tp = NULL;
+	if (!CHECK_EQ(config_parse(text, strlen(text), "zones.conf", &c, err,
+			sizeof(err)), 0)) {
+		fprintf(stderr, "  %s\n", err);
+		return NULL;
+	}
+	m = config_ring_members(&c);
+	zone = config_ring_zones(&c, &zerr);
+	CHECK(m != NULL && zerr == 0);
+	*tp = ring_new(m, c.n_members);
+	if (*tp != NULL)
+		rp = replicas_new(*tp, m, zone, c.n_members, 3);
+	CHECK(rp != NULL);
+	free(zone);
+	free(m);
+	config_free(&c);
+	return rp;
+}
+
+/*
+ * Zones from the member lines reach placement: files that differ in one
+ * member's zone alone have the same owners but other replicas, and a
+ * file that spells zone=0 is one without zones.
+ */
+static void
+test_config_zones(void)
+{
+	static const char head[] =
+		"node_id = 1\naddress = 10.0.0.1\nzone = %u\n"
+		"member = 1 10.0.0.1 zone=%u\nmember = 2 10.0.0.2 zone=%u\n"
+		"member = 3 10.0.0.3 zone=%u\nmember = 4 10.0.0.4 zone=%u\n"
+		"member = 5 10.0.0.5 zone=%u\nmember = 6 10.0.0.6 zone=%u\n";
+	static const unsigned zones[][6] = {
+		{ 1, 1, 1, 2, 2, 2 },
+		{ 1, 1, 1, 2, 2, 1 },	/* Member 6 moved. */
+		{ 0, 0, 0, 0, 0, 0 },
+	};
+	struct ring_replicas *rp[4];
+	struct ring_table *t[4];
+	uint32_t differ = 0, spread = 0;
+	char text[512];
+
+	for (unsigned k = 0; k < 3; k++) {
+		const unsigned *z = zones[k];
+
+		snprintf(text, sizeof(text), head, z[0], z[0], z[1], z[2],
+				z[3], z[4], z[5]);
+		rp[k] = config_replicas(text, &t[k]);
+	}
+	/* No zone= at all. */
+	rp[3] = config_replicas("node_id = 1\naddress = 10.0.0.1\n"
+			"member = 1 10.0.0.1\nmember = 2 10.0.0.2\n"
+			"member = 3 10.0.0.3\nmember = 4 10.0.0.4\n"
+			"member = 5 10.0.0.5\nmember = 6 10.0.0.6\n", &t[3]);
+	for (unsigned k = 0; k < 4; k++)
+		if (!CHECK(rp[k] != NULL))
+			goto out;
+	for (uint32_t s = 0; s < t[0]->size; s++) {
+		bool zone2 = false;
+
+		CHECK_EQ(t[0]->slot[s], t[1]->slot[s]);
+		for (unsigned k = 1; k <= 2; k++)
+			differ += ring_replica(rp[0], s, k) !=
+					ring_replica(rp[1], s, k);
+		/* Two zones: every set of three spans both. */
+		zone2 = t[0]->slot[s] >= 4;
+		for (unsigned k = 1; k <= 2; k++)
+			zone2 |= ring_replica(rp[0], s, k) >= 4;
+		spread += zone2 && (t[0]->slot[s] <= 3 ||
+				ring_replica(rp[0], s, 1) <= 3 ||
+				ring_replica(rp[0], s, 2) <= 3);
+	}
+	printf("config zones: %u of %u replica ids differ after one zone "
+			"change\n", differ, 2 * t[0]->size);
+	CHECK(differ > 0);
+	CHECK_EQ(spread, t[0]->size);
+	CHECK_EQ(t[2]->size, t[3]->size);
+	CHECK(memcmp(rp[2]->id, rp[3]->id, (size_t)t[2]->size * 2 *
+			sizeof(rp[2]->id[0])) == 0);
+out:
+	for (unsigned k = 0; k < 4; k++) {
+		free(rp[k]);
+		free(t[k]);
+	}
+}
+
 static const struct test_section sections[] = {
 	{ "reference", test_reference },
 	{ "identical", test_identical },
@@ -608,6 +707,7 @@ static const struct test_section sections[] = {
 	{ "invalid", test_invalid },
 	{ "failover", test_failover },
 	{ "timing", test_timing },
+	{ "config_zones", test_config_zones },
 };
 
 int
