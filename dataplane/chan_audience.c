@@ -26,6 +26,7 @@
 #include "chan.h"
 #include "chan_ctl.h"
 #include "rumor/chan_book.h"
+#include "rumor/repl_wire.h"
 #include "dp.h"
 #include "send.h"
 #include "session.h"
@@ -213,7 +214,33 @@ send_sub_ack(const struct rte_mbuf *m, const struct chan_msg *req,
 				len);
 }
 
+/*
+ * Before an UNSUBSCRIBE or a withdrawn INTEREST takes what may be the
+ * last of a channel's audience here: a channel this node owns and orders
+ * stays booked, as kept by this node, for CHAN_KEPT_LEASE_MS (within the
+ * owned limit), so that its stream and history outlive a pause of its
+ * audience and a client can resume it (docs/replication.md, "Resume").
+ */
 static void
+keep_ordered(const struct chan_msg *req, uint64_t now_ms)
+{
+	const struct book_chan *ch = book_find(&cc.book, req->channel_hash,
+			req->channel, req->channel_len);
+	const struct aud_entry *e = ch != NULL ? ch->entry : NULL;
+	uint32_t granted, limit;
+
+	if (e == NULL || dp.ring == NULL || ring_owner(dp.ring, ch->hash) !=
+			dp.cfg.node_id || __atomic_load_n(&e->cell->stream,
+			__ATOMIC_RELAXED) == 0 || ch->n_clients + ch->n_nodes > 1)
+		return;
+	if (book_interest(&cc.book, req->channel_hash, req->channel,
+			req->channel_len, dp.cfg.node_id, CHAN_KEPT_LEASE_MS,
+			now_ms, &granted, &limit) == CHAN_ST_OK)
+		dp.ctl_stats[CTL_CHAN_KEPT_IDLE]++;
+}
+
+/* A SUBSCRIBE or UNSUBSCRIBE, answered; true if a SUBSCRIBE was granted. */
+static bool
 on_subscribe(const struct rte_mbuf *m, const struct chan_msg *req,
 		uint64_t now_ms)
 {
@@ -233,18 +260,19 @@ on_subscribe(const struct rte_mbuf *m, const struct chan_msg *req,
 	enum chan_status st;
 
 	if (req->type == RUMOR_T_UNSUBSCRIBE) {
+		keep_ordered(req, now_ms);
 		st = book_unsubscribe(&cc.book, req->channel_hash,
 				req->channel, req->channel_len, ip->src,
 				udp->src_port);
 		if (st == CHAN_ST_OK)
 			dp.ctl_stats[CTL_SUB_REMOVED]++;
 		send_sub_ack(m, req, (uint8_t)st, 0, 0);
-		return;
+		return false;
 	}
 	/* Client admission (session.c): what the token allows. */
 	if (!session_allows_subscribe(m, req)) {
 		send_sub_ack(m, req, CHAN_ST_TOKEN, 0, 0);
-		return;
+		return false;
 	}
 	memset(&c, 0, sizeof(c));
 	c.ip = ip->src;
@@ -257,7 +285,7 @@ on_subscribe(const struct rte_mbuf *m, const struct chan_msg *req,
 	if (st != CHAN_ST_OK) {
 		dp.ctl_stats[refused[st]]++;
 		send_sub_ack(m, req, (uint8_t)st, 0, limit);
-		return;
+		return false;
 	}
 	dp.ctl_stats[refreshed ? CTL_SUB_REFRESHED : CTL_SUB_GRANTED]++;
 	ch = book_find(&cc.book, req->channel_hash, req->channel,
@@ -265,9 +293,10 @@ on_subscribe(const struct rte_mbuf *m, const struct chan_msg *req,
 	if (refreshed && ch != NULL && ch->owner_status != CHAN_ST_OK) {
 		/* The owner refused this node's interest: say so. */
 		send_sub_ack(m, req, ch->owner_status, 0, ch->owner_limit);
-		return;
+		return false;
 	}
 	send_sub_ack(m, req, CHAN_ST_OK, granted, 0);
+	return true;
 }
 
 /*
@@ -289,6 +318,8 @@ on_interest(const struct chan_msg *req, uint64_t now_ms)
 		dp.ctl_stats[CTL_INTEREST_NOT_OWNER]++;
 		return;
 	}
+	if (req->u.lease.lease_ms == 0)
+		keep_ordered(req, now_ms);
 	st = book_interest(&cc.book, req->channel_hash, req->channel,
 			req->channel_len, req->origin, req->u.lease.lease_ms,
 			now_ms, &granted, &limit);
@@ -387,6 +418,46 @@ pass_back(void)
 }
 
 
+/*
+ * A resuming SUBSCRIBE (docs/replication.md, "Resume"): a SUBSCRIBE like
+ * any other, and once granted, the frame goes on to the channel's lcore,
+ * which sends the client what it missed before the live stream
+ * (chan_resume.c). The lcore takes a SUBSCRIBE from here alone: its
+ * receiving path punts the wire's to this thread. True if it kept m.
+ */
+static bool
+on_resume(struct rte_mbuf *m, uint64_t now_ms)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct ipv4_hdr *ip = (const void *)(p + FRAME_IP_OFF);
+	struct repl_msg r;
+	struct chan_msg msg;
+	unsigned to;
+
+	if (repl_msg_decode(p + FRAME_RUMOR_OFF, ntohs(ip->total_len) - 28u,
+			&r) != CHAN_WIRE_OK || r.origin != chan_sender(m)) {
+		dp.ctl_stats[CTL_RESUME_BAD]++;
+		return false;
+	}
+	memset(&msg, 0, sizeof(msg));
+	msg.type = RUMOR_T_SUBSCRIBE;
+	msg.hop_limit = r.hop_limit;
+	msg.seq = r.seq;
+	msg.channel_hash = r.channel_hash;
+	msg.channel = r.channel;
+	msg.channel_len = r.channel_len;
+	msg.u.lease.lease_ms = r.u.resume.lease_ms;
+	if (!on_subscribe(m, &msg, now_ms))
+		return false;
+	to = chan_lcore_of(r.channel_hash, dp.n_lcores);
+	if (rte_ring_mp_enqueue(dp.lcore[to]->chan_in, m) != 0) {
+		dp.ctl_stats[CTL_RESUME_FULL]++;	/* Asked again. */
+		return false;
+	}
+	dp.ctl_stats[CTL_RESUME_PASSED]++;
+	return true;
+}
+
 /* Act on a punted message; true if it kept m. */
 static bool
 handle(struct rte_mbuf *m, uint64_t now_ms)
@@ -404,6 +475,10 @@ handle(struct rte_mbuf *m, uint64_t now_ms)
 	/* Client admission (session.c): cookies, tokens, sessions. */
 	if (session_audience(m))
 		return false;
+	h = rte_pktmbuf_mtod_offset(m, const struct rumor_hdr *,
+			FRAME_RUMOR_OFF);	/* Blocks stripped. */
+	if (h->type == RUMOR_T_SUBSCRIBE && (h->flags & RUMOR_F_ACK))
+		return on_resume(m, now_ms);
 	if (chan_msg_decode(p + FRAME_RUMOR_OFF, ntohs(ip->total_len) - 28u,
 			&msg) != CHAN_WIRE_OK) {
 		dp.ctl_stats[CTL_CHAN_BAD]++;

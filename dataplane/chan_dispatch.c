@@ -37,6 +37,7 @@
 #include "chan_handoff.h"
 #include "chan_owner.h"
 #include "chan_repl.h"
+#include "chan_resume.h"
 #include "chan_state.h"
 #include "chan_subscriber.h"
 #include "pub_ack.h"
@@ -172,6 +173,10 @@ chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
 	case RUMOR_T_HANDOFF_REQ:
 		/* From the control thread alone (chan_input punts the wire's). */
 		repl_handover(lc, m, h, ring, peers);
+		return;
+	case RUMOR_T_SUBSCRIBE:
+		/* Resuming, granted by the control thread (it alone). */
+		resume_start(lc, m, ring, peers);
 		return;
 	case RUMOR_T_GOSSIP:
 		broadcast_input(lc, m, h, ring);
@@ -439,7 +444,7 @@ sweep(struct dp_lcore *lc, const struct ring_table *ring,
 		e = aud_find(rcu_dereference(dp.aud), s->hash, s->name, s->len);
 		/* A replica's state lives on without an audience. */
 		if (e == NULL) {
-			if (!replica_keep(s, now))
+			if (!replica_keep(s, now) && s->n_resume == 0)
 				chan_state_remove(cl, s);
 		} else if (e->n_local > 0) {
 			subscriber_tail_check(lc, s, e, ring, peers);
@@ -458,6 +463,8 @@ chan_timers(struct dp_lcore *lc, const struct ring_table *ring,
 	handoff_timers(lc, ring, peers, now);
 	if (cl->n_repl > 0)
 		repl_timers(lc, ring, peers, now);
+	if (unlikely(cl->n_resume > 0))
+		resume_timers(lc, ring, peers, now);
 	if (unlikely((int64_t)(now - cl->next_sweep) >= 0)) {
 		cl->next_sweep = now + CHAN_SWEEP_MS * cl->hz_ms;
 		if (cl->n > 0)

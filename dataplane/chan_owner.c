@@ -26,6 +26,7 @@
 #include "chan_handoff.h"
 #include "chan_owner.h"
 #include "chan_repl.h"
+#include "chan_resume.h"
 #include "chan_subscriber.h"
 #include "pub_ack.h"
 #include "send.h"
@@ -285,7 +286,8 @@ owner_publish(struct dp_lcore *lc, struct rte_mbuf *m,
 				skip != 0 ? req.number : 0, peers);
 	f.type = RUMOR_T_DELIVER;
 	f.hop_limit = 0;
-	fan_deliver_local(lc, &f, e);
+	resume_send_local(lc, &f, e, s, s->stream, seq, seq,
+			STAT_CHAN_DELIVERED);
 
 	/* The history keeps the caller's reference. */
 	hs = &s->hist[seq & (CHAN_HIST - 1)];

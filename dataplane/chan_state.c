@@ -173,6 +173,12 @@ chan_state_remove(struct chan_lcore *cl, struct chan_state *s)
 				cl->pending[i] = cl->pending[--cl->n_pending];
 				break;
 			}
+	for (uint32_t i = 0; s->n_resume > 0 && i < CHAN_RESUME_LCORE; i++)
+		if (cl->resume[i].s == s) {
+			cl->resume[i].s = NULL;	/* Its client just goes live. */
+			cl->n_resume--;
+			s->n_resume--;
+		}
 	if (s->ro.listed)
 		for (uint32_t i = 0; i < cl->n_repl; i++)
 			if (cl->repl[i] == s) {

@@ -34,6 +34,8 @@
 					 * channel. */
 #define CHAN_PUB_SETS_LOG2 12u		/* Acked publish memory: 16,384
 					 * (channel, client) entries. */
+#define CHAN_RESUME_LCORE 64u		/* Clients resuming, an lcore, */
+#define CHAN_RESUME_CHAN 8u		/* and a channel. */
 #define CHAN_STATE_TOMB ((struct chan_state *)(uintptr_t)1)
 
 /* An owner's reference to a message it may have to send again. */
@@ -85,6 +87,23 @@ struct chan_repl_owner {
 	struct chan_wait *wait;		/* CHAN_WAIT_MAX; NULL until one. */
 };
 
+/*
+ * A client catching up with a channel from its resume point
+ * (chan_resume.c): sent, in order, each sequence from cursor on until it
+ * reaches the live stream of its node.
+ */
+struct chan_resumer {
+	struct chan_state *s;		/* Its channel; NULL: a free slot. */
+	struct chan_dest to;		/* The client. */
+	uint64_t stream;
+	uint64_t cursor;		/* The next sequence it gets. */
+	uint64_t asked_end;		/* A NACK asked cursor .. before it */
+	uint32_t asked_to;		/* of this member, */
+	uint32_t tries;			/* this many times without an answer. */
+	uint64_t at;			/* Its next step (TSC). */
+	uint64_t until;			/* Finished by then, whatever it lacks. */
+};
+
 /* One channel's order state, on its channel lcore. */
 struct chan_state {
 	uint64_t hash;
@@ -111,6 +130,7 @@ struct chan_state {
 	 * hist, with stream, base and next_seq as an owner keeps them. */
 	struct repl_recv rr;
 	uint64_t rr_tsc;		/* Its last REPLICATE. */
+	uint8_t n_resume;		/* Its clients catching up. */
 	uint16_t len;
 	char name[RUMOR_CHANNEL_MAX];
 };
@@ -144,6 +164,10 @@ struct chan_lcore {
 	uint64_t next_repl;		/* The next resend pass (TSC). */
 	struct pub_dedup pubs;		/* Acked publishes it ordered. */
 	struct pub_dedup_entry *pubs_mem;
+	uint32_t n_resume;		/* Clients catching up, */
+	struct chan_resumer resume[CHAN_RESUME_LCORE];	/* in any slot, */
+	uint32_t resume_budget;		/* sent to from history this ms, */
+	uint64_t resume_refill;		/* until then (TSC). */
 };
 
 /* lc->chan, empty, with the lcore's budgets; -1 if out of memory. */

@@ -19,11 +19,12 @@
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 
+#include "chan_resume.h"
 #include "chan_subscriber.h"
 
 /* A GAP (stream, first .. last) to each local subscriber. */
 static void
-send_gap(struct dp_lcore *lc, const struct chan_state *s,
+send_gap(struct dp_lcore *lc, struct chan_state *s,
 		const struct aud_entry *e, uint64_t epoch, uint64_t first,
 		uint64_t last)
 {
@@ -37,12 +38,13 @@ send_gap(struct dp_lcore *lc, const struct chan_state *s,
 	fan_init_state(&f, s, RUMOR_T_GAP, 0, dp.cfg.node_id, epoch, 0);
 	f.fixed_len = (uint16_t)chan_range_encode(&r, f.fixed,
 			sizeof(f.fixed));
-	fan_send_n(lc, &f, e->local, e->n_local, STAT_CHAN_GAP_SENT);
+	resume_send_local(lc, &f, e, s, r.stream, first, last,
+			STAT_CHAN_GAP_SENT);
 }
 
 /* DELIVER a held (or just received) message to the local subscribers. */
 static void
-deliver_held(struct dp_lcore *lc, const struct chan_state *s,
+deliver_held(struct dp_lcore *lc, struct chan_state *s,
 		const struct aud_entry *e, uint64_t epoch,
 		const struct chan_held *h)
 {
@@ -57,7 +59,8 @@ deliver_held(struct dp_lcore *lc, const struct chan_state *s,
 		f.msg_sum = h->sum;
 	}
 	if (e != NULL)
-		fan_deliver_local(lc, &f, e);
+		resume_send_local(lc, &f, e, s, s->rx.stream, h->seq,
+				h->seq, STAT_CHAN_DELIVERED);
 	rte_pktmbuf_free(m);
 }
 
@@ -268,6 +271,10 @@ subscriber_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 		return NULL;
 	}
+	/* Below the live stream, for a client resuming (chan_resume.c). */
+	if (unlikely(s->n_resume != 0) && h->type == RUMOR_T_RETRANSMIT &&
+			resume_offer(lc, s, m, h, &o, ring, peers))
+		return NULL;
 	/*
 	 * What moves the tracking (a first stream, a new one, a jump beyond
 	 * the window) is taken from the channel's owner only.
@@ -356,6 +363,8 @@ subscriber_gone(struct dp_lcore *lc, struct rte_mbuf *m,
 	}
 	s = e != NULL ? chan_state_get(lc, e->hash, e->name, e->len, false) :
 			NULL;
+	if (s != NULL && unlikely(s->n_resume != 0))
+		resume_gone(lc, s, &r, chan_sender(m), ring, peers);
 	/*
 	 * Only a GONE that starts at the expected sequence is taken: what
 	 * precedes a later first, the owner still holds, and its

@@ -256,6 +256,20 @@ int client_local_addr(const struct client *c, struct sockaddr_in *out);
  */
 int client_subscribe(struct client *c, const char *channel, size_t len);
 
+/*
+ * Subscribe to an ordered channel from a resume point (docs/replication.md,
+ * "Resume"): the node sends every message of stream after seq that the
+ * channel's history holds, a GAP for what it no longer does (another
+ * stream than the live one: a GAP to its end), then the live stream.
+ * stream and seq are a DELIVER's (CLIENT_EV_DELIVER), the last one the
+ * application has. A subscription whose lease was lost resumes by itself
+ * from the last message it got in order. Returns 0, -EINVAL for a bad
+ * name, a broadcast channel, stream 0, or seq 0 or above 2^63 - 2,
+ * -EALREADY if subscribed, -ENOSPC, or the error of sending.
+ */
+int client_subscribe_from(struct client *c, const char *channel, size_t len,
+		uint64_t stream, uint64_t seq);
+
 /* Give a subscription back. Returns 0, -ENOENT if not subscribed. */
 int client_unsubscribe(struct client *c, const char *channel, size_t len);
 
@@ -309,6 +323,13 @@ size_t client_channel_count(const struct client *c);
 int client_channel_stats(const struct client *c, size_t i,
 		const char **name, size_t *len,
 		struct client_track_stats *st);
+
+/*
+ * The last message of channel i received in order (stream, seq), the
+ * resume point client_subscribe_from takes: 0, or -ENOENT if it has none.
+ */
+int client_channel_position(const struct client *c, size_t i,
+		uint64_t *stream, uint64_t *seq);
 
 const struct client_stats *client_stats(const struct client *c);
 

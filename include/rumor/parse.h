@@ -134,18 +134,18 @@ frame_is_ordered_data(const struct rumor_hdr *h)
 
 /*
  * True if a checked rumor header is replication's (docs/replication.md)
- * and the dataplane has no path for it yet: a resuming SUBSCRIBE
- * (RUMOR_F_ACK), or an acked PUBLISH on a broadcast channel (only
- * ordered ones are acknowledged). Dropped here (FRAME_REPL), so that
- * none reaches code written for the channel types alone. An acked
- * PUBLISH on an ordered channel is DATA (pub_ack.c); PUB_ACK, REPLICATE,
- * REPL_ACK, REPL_SYNC and REPL_STATE are channel messages (chan_repl.c).
+ * and has no path: an acked PUBLISH on a broadcast channel (only ordered
+ * ones are acknowledged). Dropped here (FRAME_REPL). An acked PUBLISH on
+ * an ordered channel is DATA (pub_ack.c); a resuming SUBSCRIBE goes to
+ * the control thread as any SUBSCRIBE (chan_audience.c, chan_resume.c);
+ * PUB_ACK, REPLICATE, REPL_ACK, REPL_SYNC and REPL_STATE are channel
+ * messages (chan_repl.c).
  */
 static inline int
 frame_is_repl(const struct rumor_hdr *h)
 {
-	return (h->flags & RUMOR_F_ACK) != 0 && (h->type != RUMOR_T_DATA ||
-			*rumor_hdr_channel(h) == CHAN_BROADCAST_PREFIX);
+	return (h->flags & RUMOR_F_ACK) != 0 && h->type == RUMOR_T_DATA &&
+			*rumor_hdr_channel(h) == CHAN_BROADCAST_PREFIX;
 }
 
 /*

@@ -71,7 +71,7 @@
 	  "Dropped: channel name empty or over 255 bytes")		\
 	/* Replication's types and flag (frame_is_repl, parse.h). */	\
 	X(FRAME_REPL, "drop_repl_unimplemented",			\
-	  "Dropped: PUB_ACK to REPL_STATE or flag ACK, not built yet")
+	  "Dropped: an acked PUBLISH on a broadcast channel")
 
 /* The counters of a forwarding lcore (enum lcore_stat), after the verdicts. */
 #define LCORE_STAT_TABLE(X)						\
@@ -256,6 +256,20 @@
 	  "Acked messages told to a channel's new owner")	\
 	X(STAT_REPL_HANDED_RX, "repl_handed_rx",			\
 	  "Acked messages told by a channel's old owner")		\
+	X(STAT_RESUME_STARTED, "resume_started",			\
+	  "Resuming clients that began catching up")			\
+	X(STAT_RESUME_REFUSED, "resume_refused",			\
+	  "Resuming clients sent live alone: resumers full")		\
+	X(STAT_RESUME_DELIVERED, "resume_delivered",			\
+	  "DELIVERs to resuming clients from history")			\
+	X(STAT_RESUME_GAP, "resume_gap",				\
+	  "GAPs to resuming clients: sequences no history holds")	\
+	X(STAT_RESUME_NACK, "resume_nack_sent",				\
+	  "NACKs for resuming clients to the channel's owner")		\
+	X(STAT_RESUME_DONE, "resume_done",				\
+	  "Resuming clients caught up with the live stream")		\
+	X(STAT_RESUME_EXPIRED, "resume_expired",			\
+	  "Resuming clients sent live, 10 s without catching up")	\
 	X(STAT_REPL_WINDOW_FULL, "drop_repl_window_full",		\
 	  "Dropped: PUBLISH beyond committed + 64 (replicas lag)")	\
 	X(STAT_REPL_ACK_RX, "repl_ack_rx",				\
@@ -423,6 +437,14 @@
 	/* Channel audiences (chan_audience.c). */				\
 	X(CTL_CHAN_BAD, "drop_chan_ctl_bad",				\
 	  "Punted channel messages refused")				\
+	X(CTL_CHAN_KEPT_IDLE, "chan_kept_idle",				\
+	  "Owned channels kept when their audience left (resume)")	\
+	X(CTL_RESUME_PASSED, "resume_passed",				\
+	  "Resuming SUBSCRIBEs granted and passed to the lcore")	\
+	X(CTL_RESUME_BAD, "drop_resume_bad",				\
+	  "Resuming SUBSCRIBEs refused by the decoder")		\
+	X(CTL_RESUME_FULL, "drop_resume_full",				\
+	  "Resuming SUBSCRIBEs granted, the lcore's ring full")	\
 	X(CTL_SUB_GRANTED, "sub_granted",				\
 	  "New subscriptions")						\
 	X(CTL_SUB_REFRESHED, "sub_refreshed",				\

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rumor/chan_wire.h"
@@ -106,6 +107,9 @@ cli_range(int opt)
 		return ": 20 to 1344 bytes";
 	case 'a':
 		return ": owner, quorum or all";
+	case 'f':
+		return ": STREAM:SEQ, as rumor sub prints them (a stream not 0, "
+				"a sequence 1 to 2^63 - 2)";
 	default:
 		return "";
 	}
@@ -122,6 +126,29 @@ cli_level(const char *arg, enum repl_level *out)
 		}
 	}
 	return -1;
+}
+
+/*
+ * A resume point, STREAM:SEQ (the stream in hex with 0x, or decimal, as
+ * strtoull reads it; the sequence decimal): 0, or -1.
+ */
+static int
+cli_from(const char *arg, uint64_t *stream, uint64_t *seq)
+{
+	const char *colon = strchr(arg, ':');
+	char buf[32];
+	char *end;
+
+	if (colon == NULL || colon == arg || (size_t)(colon - arg) >=
+			sizeof(buf) || arg[0] == '-')
+		return -1;
+	memcpy(buf, arg, (size_t)(colon - arg));
+	buf[colon - arg] = '\0';
+	errno = 0;
+	*stream = strtoull(buf, &end, 0);
+	if (errno != 0 || *end != '\0' || *stream == 0)
+		return -1;
+	return cli_args_u64(colon + 1, 1, CHAN_SEQ_MAX - 1, seq);
 }
 
 /*
@@ -174,6 +201,10 @@ cli_parse(const char *cmd, int argc, char **argv,
 			break;
 		case 'a':
 			bad = cli_level(optarg, &co->ack);
+			break;
+		case 'f':
+			bad = cli_from(optarg, &co->from_stream,
+					&co->from_seq);
 			break;
 		default:	/* 'd' */
 			bad = cli_args_seconds(optarg, 86400, &co->duration);

@@ -42,6 +42,8 @@ struct cli_common {
 	bool quiet;			/* --quiet. */
 	const char *token;		/* --token: TEXT or @FILE. */
 	enum repl_level ack;		/* --ack; NONE if not given. */
+	uint64_t from_stream;		/* --from STREAM:SEQ; 0 if not */
+	uint64_t from_seq;		/* given. */
 };
 
 /* Set by SIGINT and SIGTERM once cli_signals() has run. */

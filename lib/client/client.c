@@ -29,6 +29,7 @@
 #include "rumor/client.h"
 #include "rumor/client_auth.h"
 #include "rumor/clock.h"
+#include "rumor/repl_wire.h"
 #include "rumor/ring.h"
 #include "rumor/wire.h"
 #include "client_int.h"
@@ -80,13 +81,57 @@ sub_add(struct client *c, const char *name, size_t len, uint64_t hash)
 	return s;
 }
 
+static size_t resume_encode(const struct client *c,
+		const struct client_sub *s, uint8_t *buf, size_t cap);
+static size_t plain_encode(const struct client *c,
+		const struct client_sub *s, uint8_t *buf, size_t cap);
+
 /* Send the open request of s again (SUBSCRIBE or UNSUBSCRIBE). */
 static int
 sub_send(struct client *c, struct client_sub *s, uint64_t now)
 {
 	uint8_t buf[RUMOR_DATAGRAM_MAX];
-	struct chan_msg m;
 	size_t n;
+
+	if (s->state != SUB_LEAVING && s->resume && s->track.stream != 0 &&
+			s->track.next > 1)
+		n = resume_encode(c, s, buf, sizeof(buf));
+	else
+		n = plain_encode(c, s, buf, sizeof(buf));
+	if (n == 0)
+		return -EINVAL;
+	s->last_sent_ms = now;
+	n = auth_wrap(c, buf, n, sizeof(buf), s->req, true, now);
+	if (n == 0)
+		return 0;	/* Held back until there is a session. */
+	return client_send(c, buf, n);
+}
+
+/*
+ * A resuming SUBSCRIBE of s (docs/replication.md, "Resume"): everything
+ * after the last message its tracker has in order, then the live stream.
+ */
+static size_t
+resume_encode(const struct client *c, const struct client_sub *s,
+		uint8_t *buf, size_t cap)
+{
+	struct repl_msg m;
+
+	repl_msg_init(&m, RUMOR_T_SUBSCRIBE, s->name, s->len);
+	m.hop_limit = c->opts.hop_limit;
+	m.seq = s->req;
+	m.u.resume.lease_ms = c->opts.lease_ms;
+	m.u.resume.stream = s->track.stream;
+	m.u.resume.seq = s->track.next - 1;
+	return repl_msg_encode(&m, buf, cap);
+}
+
+/* A SUBSCRIBE or UNSUBSCRIBE of s. */
+static size_t
+plain_encode(const struct client *c, const struct client_sub *s,
+		uint8_t *buf, size_t cap)
+{
+	struct chan_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.type = s->state == SUB_LEAVING ? RUMOR_T_UNSUBSCRIBE :
@@ -97,14 +142,7 @@ sub_send(struct client *c, struct client_sub *s, uint64_t now)
 	m.channel_len = s->len;
 	m.channel_hash = s->hash;
 	m.u.lease.lease_ms = c->opts.lease_ms;
-	n = chan_msg_encode(&m, buf, sizeof(buf));
-	if (n == 0)
-		return -EINVAL;
-	s->last_sent_ms = now;
-	n = auth_wrap(c, buf, n, sizeof(buf), s->req, true, now);
-	if (n == 0)
-		return 0;	/* Held back until there is a session. */
-	return client_send(c, buf, n);
+	return chan_msg_encode(&m, buf, cap);
 }
 
 int
@@ -267,6 +305,32 @@ client_subscribe(struct client *c, const char *channel, size_t len)
 }
 
 int
+client_subscribe_from(struct client *c, const char *channel, size_t len,
+		uint64_t stream, uint64_t seq)
+{
+	uint64_t hash;
+	struct client_sub *s;
+
+	if (channel == NULL || len == 0 || len > RUMOR_CHANNEL_MAX ||
+			*channel == CHAN_BROADCAST_PREFIX || stream == 0 ||
+			seq == 0 || seq > CHAN_SEQ_MAX - 1)
+		return -EINVAL;
+	hash = ring_channel_hash(channel, len);
+	s = sub_find(c, channel, len, hash);
+	if (s == NULL && (s = sub_add(c, channel, len, hash)) == NULL)
+		return -ENOSPC;
+	if (s->state == SUB_PENDING || s->state == SUB_ACTIVE ||
+			s->state == SUB_LOST)
+		return -EALREADY;
+	/* The tracker starts there: what the node sends on is checked. */
+	s->track.stream = stream;
+	s->track.next = seq + 1;
+	s->track.ahead = 0;
+	s->resume = true;
+	return sub_request(c, s, SUB_PENDING, rumor_now_ms());
+}
+
+int
 client_unsubscribe(struct client *c, const char *channel, size_t len)
 {
 	struct client_sub *s;
@@ -355,6 +419,7 @@ client_timers(struct client *c, uint64_t now, struct client_event *ev)
 			if (now >= due) {
 				s->told = true;
 				s->state = SUB_LOST;
+				s->resume = true;	/* From where it is. */
 				ev_init(ev, CLIENT_EV_LOST, s);
 				c->timer_ms = 0;
 				return 1;
@@ -393,6 +458,7 @@ client_on_ack(struct client *c, struct client_sub *s, const struct chan_msg *m,
 		return 1;
 	}
 	s->granted_ms = now;
+	s->resume = false;	/* The node took the resume point. */
 	/* A lease under the node minimum would refresh in a busy loop. */
 	s->lease_ms = a->lease_ms < CHAN_LEASE_MIN_MS ? CHAN_LEASE_MIN_MS :
 			a->lease_ms;
@@ -579,6 +645,22 @@ size_t
 client_channel_count(const struct client *c)
 {
 	return c->n_subs;
+}
+
+int
+client_channel_position(const struct client *c, size_t i, uint64_t *stream,
+		uint64_t *seq)
+{
+	const struct client_track *t;
+
+	if (i >= c->n_subs)
+		return -ENOENT;
+	t = &c->subs[i].track;
+	if (t->stream == 0 || t->next <= 1)
+		return -ENOENT;
+	*stream = t->stream;
+	*seq = t->next - 1;
+	return 0;
 }
 
 int

@@ -58,6 +58,9 @@ struct client_sub {
 	uint64_t last_sent_ms;
 	uint64_t granted_ms;		/* When the lease was last granted. */
 	uint32_t lease_ms;		/* The lease granted. */
+	bool resume;			/* Ask from track's position until
+					 * granted (client_subscribe_from, or
+					 * the lease lost). */
 	struct client_track track;
 };
 

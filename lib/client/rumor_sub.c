@@ -24,6 +24,7 @@ static const struct option sub_options[] = {
 	CLI_ARGS_OPT("count", 'c'),
 	CLI_ARGS_OPT("timeout", 't'),
 	CLI_ARGS_OPT("lease", 'l'),
+	CLI_ARGS_OPT("from", 'f'),
 	CLI_ARGS_FLAG("quiet", 'q'),
 	CLI_ARGS_HELP,
 	CLI_ARGS_END,
@@ -50,6 +51,7 @@ cli_print_counts(FILE *f, struct client *c)
 	client_settle(c);
 	for (size_t i = 0; i < client_channel_count(c); i++) {
 		struct client_track_stats st;
+		uint64_t stream, seq;
 		const char *name;
 		size_t len;
 
@@ -57,10 +59,14 @@ cli_print_counts(FILE *f, struct client *c)
 			continue;
 		fprintf(f, "%.*s: received %" PRIu64 " gaps %" PRIu64
 				" (missing %" PRIu64 ") duplicates %" PRIu64
-				" reordered %" PRIu64 " resets %" PRIu64 "\n",
+				" reordered %" PRIu64 " resets %" PRIu64,
 				(int)len, name, st.received, st.gaps,
 				st.missing, st.duplicates, st.reordered,
 				st.resets);
+		/* Where --from would go on. */
+		if (client_channel_position(c, i, &stream, &seq) == 0)
+			fprintf(f, " last %#" PRIx64 ":%" PRIu64, stream, seq);
+		fputc('\n', f);
 	}
 }
 
@@ -73,7 +79,8 @@ sub_usage(FILE *f)
 "delivered, one line each: CHANNEL SEQUENCE MESSAGE (SEQUENCE is - on a\n"
 "broadcast channel, whose name starts with @). At the end (Ctrl-C,\n"
 "--count or --timeout) print, per channel, the messages received, the\n"
-"gaps and the sequences missing in them, and the duplicates.\n"
+"gaps and the sequences missing in them, the duplicates, and the last\n"
+"STREAM:SEQ received in order (where --from goes on).\n"
 "  --node ADDR:PORT  the node's service address (IPv4)\n"
 "  --bind ADDR[:PORT] local address of the socket (default: any)\n"
 "  --token TOKEN     the client token (rumorctl token issue), or @FILE;\n"
@@ -81,6 +88,10 @@ sub_usage(FILE *f)
 "  --count N         stop after N messages\n"
 "  --timeout S       stop after S seconds (fractions allowed)\n"
 "  --lease MS        lease to ask for (default: the node's, 30 s)\n"
+"  --from STREAM:SEQ resume one ordered CHANNEL after sequence SEQ of\n"
+"                    STREAM (the 'last' a run printed): what the\n"
+"                    channel's history still holds comes first, a gap\n"
+"                    for what it does not, then the live stream\n"
 "  --quiet           print only the counts at the end\n"
 "Exit status: 0, or 1 if the node did not answer within 3 s, refused a\n"
 "subscription or is unreachable, 2 for a bad command line.\n");
@@ -105,12 +116,20 @@ cmd_sub(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if (cli_channel("sub", argv[i]) != 0)
 			return CLI_EXIT_USAGE;
+	if (co.from_stream != 0 && (argc - optind != 1 ||
+			argv[optind][0] == CHAN_BROADCAST_PREFIX))
+		return cli_usage_error("sub", "%s", "--from resumes one "
+				"ordered channel (not @...)");
 	c = cli_open("sub", &co);
 	if (c == NULL)
 		return CLI_EXIT_FAIL;
 	cli_signals();
 	for (int i = optind; i < argc; i++) {
-		int rc = client_subscribe(c, argv[i], strlen(argv[i]));
+		int rc = co.from_stream != 0 ?
+				client_subscribe_from(c, argv[i],
+				strlen(argv[i]), co.from_stream,
+				co.from_seq) :
+				client_subscribe(c, argv[i], strlen(argv[i]));
 
 		if (rc == -ENOSPC) {
 			fprintf(stderr, "rumor sub: at most %u channels\n",

@@ -39,7 +39,8 @@ client_frame_parse(const uint8_t *buf, size_t len, struct client_frame *out)
 		return CLIENT_E_TYPE;
 	/*
 	 * A proof, and nothing unknown: CRED on a subscription alone, ACK
-	 * (an acked PUBLISH, docs/replication.md) on a PUBLISH alone.
+	 * (docs/replication.md) on a PUBLISH (acked) or a SUBSCRIBE
+	 * (resuming) alone.
 	 */
 	if ((h->flags & (RUMOR_F_AUTH | RUMOR_F_CRED)) == 0 ||
 			(h->flags & ~(RUMOR_F_AUTH | RUMOR_F_CRED |
@@ -47,7 +48,8 @@ client_frame_parse(const uint8_t *buf, size_t len, struct client_frame *out)
 			((h->flags & RUMOR_F_CRED) != 0 &&
 			h->type == RUMOR_T_DATA) ||
 			((h->flags & RUMOR_F_ACK) != 0 &&
-			h->type != RUMOR_T_DATA))
+			h->type != RUMOR_T_DATA &&
+			h->type != RUMOR_T_SUBSCRIBE))
 		return CLIENT_E_FLAGS;
 	if (h->reserved != 0)
 		return CLIENT_E_RESERVED;
@@ -127,7 +129,8 @@ client_frame_wrap(uint8_t *buf, size_t len, size_t cap,
 	size_t add = cred + auth, off = HDR_LEN;
 
 	if (len < HDR_LEN || (h->flags != 0 && (h->flags != RUMOR_F_ACK ||
-			h->type != RUMOR_T_DATA)) || h->origin != 0 ||
+			(h->type != RUMOR_T_DATA &&
+			h->type != RUMOR_T_SUBSCRIBE))) || h->origin != 0 ||
 			(token == NULL && key == NULL) ||
 			(token != NULL && (token_len < TOKEN_LEN_MIN ||
 			token_len > TOKEN_LEN_MAX ||

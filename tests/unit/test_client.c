@@ -1616,6 +1616,107 @@ test_pub_ack_bad(void)
 	close(f.fd);
 }
 
+/* Throw away whatever is queued, decoding or not. */
+static void
+fake_drain_all(struct fake *f)
+{
+	struct pollfd p = { .fd = f->fd, .events = POLLIN };
+
+	while (poll(&p, 1, 0) > 0 && recv(f->fd, f->buf, sizeof(f->buf),
+			0) >= 0)
+		;
+}
+
+/*
+ * The resuming SUBSCRIBE fake f received: true if it decodes as one of
+ * chan, its request id and channel then in f->m for fake_ack.
+ */
+static bool
+resume_request(struct fake *f, const char *chan, struct repl_msg *r)
+{
+	(void)fake_recv(f, 1000);	/* Not a plain channel message. */
+	if (!CHECK_EQ(repl_msg_decode(f->buf, f->len, r), CHAN_WIRE_OK) ||
+			!CHECK_EQ(r->type, RUMOR_T_SUBSCRIBE) ||
+			!CHECK_EQ(r->channel_len, strlen(chan)))
+		return false;
+	memset(&f->m, 0, sizeof(f->m));
+	f->m.seq = r->seq;
+	f->m.channel = chan;
+	f->m.channel_len = strlen(chan);
+	return true;
+}
+
+/*
+ * client_subscribe_from: a resuming SUBSCRIBE naming the point, resent
+ * from where the client got to; the tracker goes on from the point;
+ * refreshes are plain; a lost lease resumes by itself; bad arguments.
+ */
+static void
+test_resume(void)
+{
+	struct fake f;
+	struct client *c;
+	struct client_event ev;
+	struct repl_msg r;
+	uint64_t stream, seq;
+
+	fake_open(&f);
+	c = open_client(&f, 0, 50, 5000);
+	if (!CHECK(c != NULL))
+		return;
+	CHECK_EQ(client_subscribe_from(c, "@b", 2, 7, 1), -EINVAL);
+	CHECK_EQ(client_subscribe_from(c, "news", 4, 0, 1), -EINVAL);
+	CHECK_EQ(client_subscribe_from(c, "news", 4, 7, 0), -EINVAL);
+	CHECK_EQ(client_subscribe_from(c, "news", 4, 7, CHAN_SEQ_MAX),
+			-EINVAL);
+	CHECK_EQ(client_subscribe_from(c, "news", 4, 0x77, 10), 0);
+	if (!resume_request(&f, "news", &r))
+		goto out;
+	CHECK_EQ(r.origin, 0);
+	CHECK_EQ(r.u.resume.stream, 0x77);
+	CHECK_EQ(r.u.resume.seq, 10);
+	CHECK_EQ(client_subscribe_from(c, "news", 4, 0x77, 10), -EALREADY);
+	/* What the node sends on before the grant counts already. */
+	fake_deliver(&f, "news", 0x77, 11, "m11");
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_DELIVER);
+	CHECK_EQ(ev.verdict, CLIENT_V_IN_ORDER);
+	/* Unanswered: sent again from where it got to. */
+	fake_drain_all(&f);
+	CHECK_EQ(next_event(c, 120, &ev), -1);	/* It resends meanwhile. */
+	if (!resume_request(&f, "news", &r))
+		goto out;
+	CHECK_EQ(r.u.resume.seq, 11);
+	fake_ack(&f, CHAN_ST_OK, 3000, 0);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_SUBSCRIBED);
+	fake_deliver(&f, "news", 0x77, 13, "m13");
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_DELIVER);
+	CHECK_EQ(ev.verdict, CLIENT_V_EARLY);
+	fake_gap(&f, "news", 0x77, 12, 12);
+	CHECK_EQ(next_event(c, 1000, &ev), CLIENT_EV_GAP);
+	CHECK_EQ(client_channel_position(c, 0, &stream, &seq), 0);
+	CHECK_EQ(stream, 0x77);
+	CHECK_EQ(seq, 13);
+	/* The refresh, at a third of the lease, is plain. */
+	fake_drain_all(&f);
+	CHECK_EQ(next_event(c, 1100, &ev), -1);
+	CHECK(fake_recv(&f, 100));
+	CHECK(is_request(&f, RUMOR_T_SUBSCRIBE, "news"));
+	/* Unanswered until the lease runs out: lost, then resumed. */
+	for (int i = 0; i < 400 && next_event(c, 10, &ev) != CLIENT_EV_LOST;
+			i++)
+		fake_drain_all(&f);
+	CHECK_EQ(ev.type, CLIENT_EV_LOST);
+	fake_drain_all(&f);
+	CHECK_EQ(next_event(c, 120, &ev), -1);
+	if (!resume_request(&f, "news", &r))
+		goto out;
+	CHECK_EQ(r.u.resume.stream, 0x77);
+	CHECK_EQ(r.u.resume.seq, 13);
+out:
+	client_close(c);
+	close(f.fd);
+}
+
 static const struct test_section sections[] = {
 	{ "track_in_order", test_track_in_order },
 	{ "track_gap", test_track_gap_and_duplicate },
@@ -1634,6 +1735,7 @@ static const struct test_section sections[] = {
 	{ "pub_retry", test_pub_retry },
 	{ "pub_window", test_pub_window },
 	{ "pub_ack_bad", test_pub_ack_bad },
+	{ "resume", test_resume },
 };
 
 int

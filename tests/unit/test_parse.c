@@ -405,8 +405,8 @@ test_verdicts(void)
 	/*
 	 * Replication's types are channel messages and an acked PUBLISH on
 	 * an ordered channel DATA (pub_ack.c, chan_repl.c); a resuming
-	 * SUBSCRIBE is dropped at the door until the dataplane has its
-	 * path; the flag elsewhere is an unknown one.
+	 * SUBSCRIBE is a channel message, for the control thread as any
+	 * SUBSCRIBE; the flag elsewhere is an unknown one.
 	 */
 	for (unsigned t = RUMOR_T_PUB_ACK; t < RUMOR_T_MAX; t++) {
 		f[FRAME_RUMOR_OFF + 3] = (uint8_t)t;
@@ -418,7 +418,7 @@ test_verdicts(void)
 		f[FRAME_RUMOR_OFF + 3] = (uint8_t)t;
 		f[FRAME_RUMOR_OFF + 4] = RUMOR_F_ACK;
 		EXPECT(f, len, t == RUMOR_T_DATA ? FRAME_DATA :
-				t == RUMOR_T_SUBSCRIBE ? FRAME_REPL :
+				t == RUMOR_T_SUBSCRIBE ? FRAME_CHAN :
 				FRAME_RUMOR_TYPE);
 	}
 	/* Acked on a broadcast channel: no path (only ordered ones). */

@@ -456,7 +456,7 @@ test_client_frames(void)
 
 	/* Refusals: no flag, CRED on PUBLISH, origin, stamp 0, lengths. */
 	CHECK_EQ(client_frame_parse(ref, pl, &f), CLIENT_E_FLAGS);
-	buf[4] = 0x04 | RUMOR_F_CRED;
+	buf[4] = 0x08 | RUMOR_F_CRED;		/* Unknown. */
 	CHECK_EQ(client_frame_parse(buf, n, &f), CLIENT_E_FLAGS);
 	buf[4] = RUMOR_F_CRED | RUMOR_F_AUTH;
 	rumor_put32(buf + 8, 3);
@@ -524,16 +524,26 @@ test_client_acked(void)
 	d[4] |= RUMOR_F_CRED;
 	CHECK_EQ(client_frame_parse(d, n, &f), CLIENT_E_FLAGS);
 	d[4] = RUMOR_F_ACK | RUMOR_F_AUTH;
-	d[3] = RUMOR_T_SUBSCRIBE;
-	CHECK_EQ(client_frame_parse(d, n, &f), CLIENT_E_FLAGS);
+	d[3] = RUMOR_T_SUBSCRIBE;		/* Resuming: its own. */
+	CHECK_EQ(client_frame_parse(d, n, &f), CLIENT_OK);
 	d[3] = RUMOR_T_UNSUBSCRIBE;
 	CHECK_EQ(client_frame_parse(d, n, &f), CLIENT_E_FLAGS);
 	d[4] = 0x08 | RUMOR_F_AUTH;		/* Unknown. */
 	d[3] = RUMOR_T_DATA;
 	CHECK_EQ(client_frame_parse(d, n, &f), CLIENT_E_FLAGS);
 
-	/* The client side wraps ACK on a PUBLISH alone. */
+	/*
+	 * The client side wraps ACK on a PUBLISH (acked) and a SUBSCRIBE
+	 * (resuming) alone.
+	 */
 	dl = plain(RUMOR_T_SUBSCRIBE, d, sizeof(d));
+	d[4] = RUMOR_F_ACK;
+	n = client_frame_wrap(d, dl, sizeof(d), NULL, NULL, 0, key, 9);
+	CHECK_EQ(n, dl + CLIENT_AUTH_LEN);
+	CHECK_EQ(client_frame_parse(d, n, &f), CLIENT_OK);
+	CHECK_EQ(client_frame_strip(d, n, &f), dl);
+	CHECK_EQ(d[4], RUMOR_F_ACK);
+	dl = plain(RUMOR_T_UNSUBSCRIBE, d, sizeof(d));
 	d[4] = RUMOR_F_ACK;
 	CHECK_EQ(client_frame_wrap(d, dl, sizeof(d), NULL, NULL, 0, key, 9),
 			0);
