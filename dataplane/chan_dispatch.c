@@ -135,8 +135,21 @@ sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
 {
 	struct ho_release rel;
 
-	ho_sync_input(lc, m, ring, &rel);
+	ho_sync_input(lc, m, ring, peers, &rel);
 	process_released(lc, &rel, ring, peers);
+}
+
+/* A RETRANSMIT a failover's fetch may wait for: true if it took m. */
+static __rte_noinline bool
+fetched(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers)
+{
+	struct ho_release rel;
+
+	if (!ho_fetch_input(lc, m, ring, peers, &rel))
+		return false;
+	process_released(lc, &rel, ring, peers);
+	return true;
 }
 
 /* The handoff waits' timers; what a wait that ends held goes through. */
@@ -181,8 +194,12 @@ chan_process(struct dp_lcore *lc, struct rte_mbuf *m,
 	case RUMOR_T_GOSSIP:
 		broadcast_input(lc, m, h, ring);
 		return;
-	case RUMOR_T_FANOUT:
 	case RUMOR_T_RETRANSMIT:
+		if (unlikely(lc->ho_fetching != 0) &&
+				fetched(lc, m, ring, peers))
+			return;
+		/* Fall through. */
+	case RUMOR_T_FANOUT:
 		s = subscriber_input(lc, m, h, ring, peers);
 		if (unlikely(s != NULL))
 			caught_up(lc, s, ring, peers);

@@ -42,6 +42,7 @@
 
 #include <stdlib.h>
 
+#include "chan_fetch.h"
 #include "chan_handoff.h"
 #include "chan_repl.h"
 #include "chan_subscriber.h"
@@ -62,6 +63,7 @@
 #define HO_DONE_SLOTS 4096u	/* Settled channels without audience. */
 #define HO_WINDOW_MS 200u	/* PUBLISHes beyond the replicas' window
 				 * wait at most so long for a REPL_ACK. */
+#define HO_FETCH_MS 500u	/* A failover's fetch, at most. */
 #define HO_CATCHUP_MS 100u	/* A new owner catching up waits so long, */
 #define HO_CATCHUP_RETRY_MS 20u	/* asking again this often. */
 #define HO_OPEN_BUCKETS 4096u	/* Of the open requests' set (pow2), */
@@ -94,6 +96,8 @@ struct ho_wait {
 struct ho_done {
 	uint64_t hash;
 	uint64_t epoch;
+	uint64_t stream;	/* Where it goes on; 0: a new stream. */
+	uint64_t next;
 };
 
 /*
@@ -102,6 +106,7 @@ struct ho_done {
  */
 struct ho_lcore {
 	uint64_t hz_ms;
+	uint32_t *fetching;	/* The lcore's count of fetching waits. */
 	uint64_t req;
 	uint32_t n_wait;
 	uint32_t free_link;	/* First free link. */
@@ -169,6 +174,7 @@ ho_lcore_init(struct dp_lcore *lc)
 	if (ho == NULL)
 		return -1;
 	ho->hz_ms = rte_get_tsc_hz() / 1000;
+	ho->fetching = &lc->ho_fetching;
 	/* Held messages pin receive buffers like the reorder windows. */
 	ho->held_budget = RTE_MIN(HO_HELD_MAX,
 			dp.opt.mbufs / 12 / dp.n_lcores);
@@ -312,8 +318,22 @@ ho_ready(struct dp_lcore *lc, const struct ring_table *ring, uint64_t hash,
 
 		if (likely(ep == ring->epoch))
 			return true;
-		if (!mine_before)
-			return false;
+		if (!mine_before) {
+			const struct ho_done *d =
+					&ho->done[hash & (HO_DONE_SLOTS - 1)];
+
+			if (d->hash != hash || d->epoch != ring->epoch ||
+					d->stream == 0)
+				return false;
+			/*
+			 * Settled under this ring before it had an entry
+			 * here (a failover of a channel only acked
+			 * PUBLISHes keep, booked since): the stream goes on.
+			 */
+			cell_set(c, d->stream, d->next, ring->epoch);
+			lc->stats.c[STAT_HO_CONTINUED]++;
+			return true;
+		}
 		/*
 		 * This node owned it under the ring before: its cell goes on
 		 * if it was good then (or is new); otherwise another member
@@ -526,6 +546,8 @@ release(struct ho_lcore *ho, struct ho_wait *w, struct ho_release *out)
 	if (!w->catchup && w->from != 0)
 		open_del(ho, w->hash, w->req);
 	out->n = held_take(ho, w, out->m);
+	if (w->failover && w->fo.fetch_end != 0)
+		--*ho->fetching;
 	wait_remove(ho, w);
 }
 
@@ -583,7 +605,8 @@ settle(struct dp_lcore *lc, struct ho_wait *w, uint64_t stream,
 		lc->stats.c[STAT_HO_FRESH]++;
 	} else {
 		ho->done[w->hash & (HO_DONE_SLOTS - 1)] = (struct ho_done){
-			.hash = w->hash, .epoch = w->epoch };
+			.hash = w->hash, .epoch = w->epoch, .stream = stream,
+			.next = next };
 	}
 	release(ho, w, out);
 }
@@ -657,9 +680,34 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 	rte_pktmbuf_free(m);
 }
 
+/*
+ * A failover's majority answered (and what this node lacked of its
+ * held was fetched, or its time is up): the stream goes on past the
+ * majority's highest held by the window. The old owner stamped no
+ * further than committed + W, and no committed sequence is above that
+ * held.
+ */
+static void
+failover_go_on(struct dp_lcore *lc, struct ho_wait *w,
+		struct ho_release *out)
+{
+	const uint64_t held = repl_failover_held(lc, &w->fo, w->hash,
+			w->name, w->len);
+	const uint64_t next = held + REPL_WINDOW + 1;
+
+	/* A stream that far along cannot go on: a new one. */
+	if (held > CHAN_HANDOFF_SEQ_MAX - REPL_WINDOW - 1) {
+		settle(lc, w, 0, 0, out);
+		return;
+	}
+	repl_failover_settle(lc, w->hash, w->name, w->len, next);
+	settle(lc, w, w->fo.stream, next, out);
+}
+
 void
 ho_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
-		const struct ring_table *ring, struct ho_release *out)
+		const struct ring_table *ring, const struct peer_table *peers,
+		struct ho_release *out)
 {
 	const struct rumor_hdr *h = rte_pktmbuf_mtod_offset(m,
 			const struct rumor_hdr *, FRAME_RUMOR_OFF);
@@ -677,27 +725,41 @@ ho_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (repl_failover_answer(&w->fo, chan_sender(m), &st)) {
-		/*
-		 * Past the majority's highest held by the window: the old
-		 * owner stamped no further than committed + W, and no
-		 * committed sequence is above that held.
-		 */
-		const uint64_t held = repl_failover_held(lc, &w->fo, w->hash,
-				w->name, w->len);
-		const uint64_t next = held + REPL_WINDOW + 1;
-
-		/* A stream that far along cannot go on: a new one. */
-		if (held > CHAN_HANDOFF_SEQ_MAX - REPL_WINDOW - 1) {
-			settle(lc, w, 0, 0, out);
+	if (w->fo.fetch_end == 0 &&
+			repl_failover_answer(&w->fo, chan_sender(m), &st)) {
+		w->fo.held = repl_failover_held(lc, &w->fo, w->hash, w->name,
+				w->len);
+		/* What it lacks of that, fetched first (chan_fetch.c). */
+		if (repl_fetch_ask(lc, &w->fo, w->hash, w->name, w->len, ring,
+				peers)) {
+			lc->ho_fetching++;
+			w->retry_at = rte_rdtsc() + HO_GONE_RETRY_MS *
+					ho->hz_ms;
+			w->give_up_at = rte_rdtsc() + HO_FETCH_MS * ho->hz_ms;
 		} else {
-			repl_failover_settle(lc, w->hash, w->name, w->len,
-					next);
-			settle(lc, w, w->fo.stream, next, out);
+			failover_go_on(lc, w, out);
 		}
 	}
-	(void)ring;
 	rte_pktmbuf_free(m);
+}
+
+bool
+ho_fetch_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers,
+		struct ho_release *out)
+{
+	const struct rumor_hdr *h = chan_hdr(m);
+	struct ho_wait *w = wait_find(lc->ho, be64toh(h->channel_hash),
+			rumor_hdr_channel(h), ntohs(h->channel_len));
+	enum repl_fetch_verdict v;
+
+	out->n = 0;
+	if (w == NULL || !w->failover || w->fo.fetch_end == 0)
+		return false;
+	v = repl_fetch_take(lc, &w->fo, m, h, ring, peers);
+	if (v == REPL_FETCH_DONE)
+		failover_go_on(lc, w, out);
+	return v != REPL_FETCH_NOT;
 }
 
 bool
@@ -726,6 +788,21 @@ ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 				continue;
 			release(ho, w, out);
 			return true;
+		}
+		if (w->failover && w->fo.fetch_end != 0) {
+			/* Fetching: asked again, or on with what it has. */
+			if (late) {
+				lc->stats.c[STAT_REPL_FETCH_TIMEOUT]++;
+				failover_go_on(lc, w, out);
+				return true;
+			}
+			if ((int64_t)(now - w->retry_at) >= 0) {
+				w->retry_at = now + HO_GONE_RETRY_MS *
+						ho->hz_ms;
+				(void)repl_fetch_ask(lc, &w->fo, w->hash,
+						w->name, w->len, ring, peers);
+			}
+			continue;
 		}
 		if (late) {
 			if (w->catchup) {

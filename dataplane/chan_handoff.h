@@ -82,7 +82,16 @@ void ho_input(struct dp_lcore *lc, struct rte_mbuf *m,
  * messages go into out (else out->n 0). Takes m.
  */
 void ho_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
-		const struct ring_table *ring, struct ho_release *out);
+		const struct ring_table *ring, const struct peer_table *peers,
+		struct ho_release *out);
+/*
+ * A RETRANSMIT (from a member, proven): true if a failover's fetch took
+ * it (chan_fetch.c; once it has all, the stream goes on and the wait's
+ * held messages go into out), false to let the channel path have it.
+ */
+bool ho_fetch_input(struct dp_lcore *lc, struct rte_mbuf *m,
+		const struct ring_table *ring, const struct peer_table *peers,
+		struct ho_release *out);
 /*
  * On any thread (the control thread): whether the channel's lcore waits
  * for the answer to HANDOFF_REQ req of channel hash.

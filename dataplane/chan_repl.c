@@ -351,20 +351,15 @@ send_ack(struct dp_lcore *lc, const struct rumor_hdr *h,
 	fan_send(lc, &f, d, STAT_REPL_ACK_SENT);
 }
 
-/*
- * Keep the message of the REPLICATE m (its fixed part rep) as history of
- * s: m becomes the message segment alone, in the slot of its sequence.
- */
-static void
-replica_keep_msg(struct dp_lcore *lc, struct chan_state *s,
-		struct rte_mbuf *m, const struct rumor_hdr *h,
-		const struct repl_replicate *rep)
+void
+repl_hist_keep(struct dp_lcore *lc, struct chan_state *s, struct rte_mbuf *m,
+		uint32_t fixed_len, uint64_t seq)
 {
-	const uint16_t clen = ntohs(h->channel_len);
-	const uint32_t off = FRAME_RUMOR_OFF + sizeof(*h) + clen +
-			REPL_REPLICATE_LEN;
-	const uint32_t len = ntohs(h->payload_len) - REPL_REPLICATE_LEN;
-	struct chan_hist *hs = &s->hist[rep->seq & (CHAN_HIST - 1)];
+	const struct rumor_hdr *h = chan_hdr(m);
+	const uint32_t off = FRAME_RUMOR_OFF + sizeof(*h) +
+			ntohs(h->channel_len) + fixed_len;
+	const uint32_t len = ntohs(h->payload_len) - fixed_len;
+	struct chan_hist *hs = &s->hist[seq & (CHAN_HIST - 1)];
 	const uint32_t origin = ntohl(h->origin);
 	const uint64_t pubid = be64toh(h->seq);
 	struct fan_msg f;
@@ -374,13 +369,24 @@ replica_keep_msg(struct dp_lcore *lc, struct chan_state *s,
 	if (hs->m != NULL)
 		rte_pktmbuf_free(hs->m);
 	hs->m = m;
-	hs->seq = rep->seq;
+	hs->seq = seq;
 	hs->origin = origin;
 	hs->sum = f.msg_sum;
 	hs->pubid = pubid;
+	chan_history_push(lc->chan, lc, s, seq);
+}
+
+/*
+ * Keep the message of the REPLICATE m (its fixed part rep) as history of
+ * s, with its publisher's client and number.
+ */
+static void
+replica_keep_msg(struct dp_lcore *lc, struct chan_state *s,
+		struct rte_mbuf *m, const struct repl_replicate *rep)
+{
 	if (rep->client != 0)
 		repl_acked_put(s, rep->seq, rep->client, rep->number);
-	chan_history_push(lc->chan, lc, s, rep->seq);
+	repl_hist_keep(lc, s, m, REPL_REPLICATE_LEN, rep->seq);
 }
 
 /* Whether this node took hash over from sender at ring's change. */
@@ -506,7 +512,7 @@ replica_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		if (rep.client != 0 && rep.seq <= s->rr.held)
 			pub_dedup_record(&lc->chan->pubs, hash, rep.stream,
 					rep.client, rep.number, rep.seq);
-		replica_keep_msg(lc, s, m, h, &rep);
+		replica_keep_msg(lc, s, m, &rep);
 		return;
 	}
 	chan_drop(lc, m, v == REPL_RECV_DUP ? STAT_REPL_DUP : STAT_REPL_FAR);
@@ -584,8 +590,10 @@ repl_failover_answer(struct repl_failover *fo, uint32_t from,
 		 * whatever a majority committed, another member of any
 		 * majority holds.
 		 */
-		if (st->stream == fo->stream && st->held > fo->held)
+		if (st->stream == fo->stream && st->held > fo->held) {
 			fo->held = st->held;
+			fo->holder = from;
+		}
 		break;
 	}
 	return fo->got >= fo->need;
@@ -598,7 +606,7 @@ repl_failover_held(struct dp_lcore *lc, const struct repl_failover *fo,
 	const struct chan_state *s = chan_state_get(lc, hash, name, len,
 			false);
 
-	/* What this node took since it asked counts too. */
+	/* What this node took since it asked (or fetched) counts too. */
 	if (s != NULL && s->rr.stream == fo->stream && s->rr.held > fo->held)
 		return s->rr.held;
 	return fo->held;

@@ -124,6 +124,14 @@ struct chan_state *repl_ack_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct rumor_hdr *h, const struct ring_table *ring,
 		const struct peer_table *peers);
 
+/*
+ * Keep the message of m, a REPLICATE or RETRANSMIT of s's stream whose
+ * fixed part is fixed_len bytes, as history of s at seq: m becomes the
+ * message segment alone, in the slot of its sequence. Takes m.
+ */
+void repl_hist_keep(struct dp_lcore *lc, struct chan_state *s,
+		struct rte_mbuf *m, uint32_t fixed_len, uint64_t seq);
+
 /* A REPLICATE at a replica (from a member, proven). Takes m. */
 void replica_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct rumor_hdr *h, const struct ring_table *ring,
@@ -138,6 +146,9 @@ void replica_input(struct dp_lcore *lc, struct rte_mbuf *m,
 struct repl_failover {
 	uint64_t stream;	/* The stream this node holds. */
 	uint64_t held;		/* The highest held answered (its own too). */
+	uint32_t holder;	/* Who answered it; 0: this node. */
+	uint64_t fetch_end;	/* Fetching from holder up to held: asked
+				 * (chan_fetch.c) before this; 0: not. */
 	uint32_t need;		/* Answers, its own included, that make a
 				 * majority of the old set. */
 	uint32_t got;

@@ -409,7 +409,7 @@ subscriber_nack_timers(struct dp_lcore *lc, const struct ring_table *ring,
 			s->rx.nack_first = first;
 			s->rx.nack_tries = 0;
 		}
-		if (s->rx.nack_tries >= CHAN_NACK_TRIES) {
+		if (s->rx.nack_tries >= CHAN_NACK_TRIES_MAX) {
 			const struct aud_entry *e = aud_find(
 					rcu_dereference(dp.aud), s->hash,
 					s->name, s->len);
@@ -419,8 +419,16 @@ subscriber_nack_timers(struct dp_lcore *lc, const struct ring_table *ring,
 			s->rx.nack_first = 0;
 			continue;
 		}
+		/*
+		 * A live owner answers within a round trip (RETRANSMIT or
+		 * GONE): quick tries cover a loss. One that stays silent
+		 * may have crashed: slower tries, to whichever member owns
+		 * the channel by then, until its successor can answer.
+		 */
 		s->rx.nack_tries++;
-		s->rx.nack_at = now + CHAN_NACK_RETRY_MS * cl->hz_ms;
+		s->rx.nack_at = now + (s->rx.nack_tries < CHAN_NACK_TRIES ?
+				CHAN_NACK_RETRY_MS : CHAN_NACK_SLOW_MS) *
+				cl->hz_ms;
 		send_nack(lc, s, ring, peers);
 	}
 }

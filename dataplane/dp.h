@@ -185,7 +185,8 @@ struct dp_lcore {
 	/* Channel messages handed over by other lcores (MP/SC). */
 	struct rte_ring *chan_in;
 	struct chan_lcore *chan;	/* Its channels' order state. */
-	struct ho_lcore *ho;		/* Channels waiting for a handoff. */
+	struct ho_lcore *ho;		/* Channels waiting for a handoff, */
+	uint32_t ho_fetching;		/* of which failovers fetching. */
 	uint16_t ip_id;			/* Of the frames it builds. */
 	/* Node-to-node auth (auth.h): its replay windows, its lane's counter. */
 	struct auth_lcore *auth;

@@ -22,8 +22,12 @@
 #include "rumor/chan_wire.h"
 
 #define CHAN_WINDOW 256u		/* Held messages per channel (pow2). */
-#define CHAN_NACK_TRIES 5u		/* NACKs for one hole, then a GAP. */
-#define CHAN_NACK_RETRY_MS 5u		/* Between them. */
+#define CHAN_NACK_TRIES 5u		/* NACKs for one hole, quickly, */
+#define CHAN_NACK_RETRY_MS 5u		/* this far apart; */
+#define CHAN_NACK_TRIES_MAX 30u		/* then slowly up to this many, */
+#define CHAN_NACK_SLOW_MS 100u		/* this far apart (an owner that
+					 * crashed: its successor has the
+					 * replicated history), then a GAP. */
 
 /* A message held for order. */
 struct chan_held {

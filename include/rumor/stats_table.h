@@ -256,6 +256,12 @@
 	  "Acked messages told to a channel's new owner")	\
 	X(STAT_REPL_HANDED_RX, "repl_handed_rx",			\
 	  "Acked messages told by a channel's old owner")		\
+	X(STAT_REPL_FETCH_ASKED, "repl_fetch_asked",			\
+	  "NACKs of a new owner for what it lacks of the old set's")	\
+	X(STAT_REPL_FETCHED, "repl_fetched",				\
+	  "Messages a new owner fetched before going on")		\
+	X(STAT_REPL_FETCH_TIMEOUT, "repl_fetch_timeout",		\
+	  "Failovers gone on before their fetch was done")		\
 	X(STAT_RESUME_STARTED, "resume_started",			\
 	  "Resuming clients that began catching up")			\
 	X(STAT_RESUME_REFUSED, "resume_refused",			\

@@ -63,10 +63,11 @@ cli_print_counts(FILE *f, struct client *c)
 				(int)len, name, st.received, st.gaps,
 				st.missing, st.duplicates, st.reordered,
 				st.resets);
-		/* Where --from would go on. */
-		if (client_channel_position(c, i, &stream, &seq) == 0)
-			fprintf(f, " last %#" PRIx64 ":%" PRIu64, stream, seq);
 		fputc('\n', f);
+		/* Where --from would go on: a line of its own. */
+		if (client_channel_position(c, i, &stream, &seq) == 0)
+			fprintf(f, "%.*s: last %#" PRIx64 ":%" PRIu64 "\n",
+					(int)len, name, stream, seq);
 	}
 }
 
@@ -79,8 +80,9 @@ sub_usage(FILE *f)
 "delivered, one line each: CHANNEL SEQUENCE MESSAGE (SEQUENCE is - on a\n"
 "broadcast channel, whose name starts with @). At the end (Ctrl-C,\n"
 "--count or --timeout) print, per channel, the messages received, the\n"
-"gaps and the sequences missing in them, the duplicates, and the last\n"
-"STREAM:SEQ received in order (where --from goes on).\n"
+"gaps and the sequences missing in them, and the duplicates, then on a\n"
+"line CHANNEL: last STREAM:SEQ, the last received in order (where\n"
+"--from goes on).\n"
 "  --node ADDR:PORT  the node's service address (IPv4)\n"
 "  --bind ADDR[:PORT] local address of the socket (default: any)\n"
 "  --token TOKEN     the client token (rumorctl token issue), or @FILE;\n"

@@ -19,7 +19,11 @@
 #      own history;
 #   7. malformed resuming SUBSCRIBEs: each dropped and counted; a flood
 #      of resumers on one channel stays within its bound, and node 2
-#      still serves.
+#      still serves;
+#   8. the owner (node 3) crashes while the node that takes its channel
+#      over lacks the last 40 messages acknowledged at quorum: it fetches
+#      them from the other replica before it goes on, and a resume
+#      through it gets every one.
 . "$(dirname "$0")/../../scripts/lab.sh"
 
 lab_init resm
@@ -58,8 +62,7 @@ pub() {
 
 # last TAG: the STREAM:SEQ subscriber TAG printed last for $CH.
 last() {
-	sed -n "s/^$CH: received .* last \(0x[0-9a-f]*:[0-9]*\)$/\1/p" \
-		"$LAB_DIR/$1.out"
+	sed -n "s/^$CH: last \(0x[0-9a-f]*:[0-9]*\)$/\1/p" "$LAB_DIR/$1.out"
 }
 
 # check TAG FIRST LAST [GAPS]: subscriber TAG got sequences FIRST to
@@ -197,4 +200,52 @@ lab_sub r7 2 --from "$STREAM:775" --count 5 --timeout 10 "$CH"
 wait "${LAB_SUB_PID[r7]}" || die "resumer r7: $(cat "$LAB_DIR/r7.err")"
 check r7 776 780
 echo "node 2 drops: $(lab_drops 2)"
+
+say "8. the owner crashes; its successor lacked 40 messages: fetched"
+chan fo
+read -r _ X _ < <("$ATTACK" owner --members 2 "$CH")	# Owner of 1, 2.
+Y=$((3 - X))
+"${NS[@]}" "$RUMOR" pub --node "10.77.0.$Y:7946" --ack quorum "$CH" \
+	"f 0" >"$LAB_DIR/pub8.out" 2>&1 || { cat "$LAB_DIR/pub8.out"; die "pub"; }
+FO_STREAM=$(sed -n 's/^acked: stream \(0x[0-9a-f]*\) seq 1 .*/\1/p' \
+	"$LAB_DIR/pub8.out")
+[ -n "$FO_STREAM" ] || { cat "$LAB_DIR/pub8.out"; die "no stream acked"; }
+"${NS[@]}" "$RUMOR" pub --node "10.77.0.$Y:7946" --ack quorum --count 9 \
+	--rate 200 "$CH" f >"$LAB_DIR/pub8.out" 2>&1 || die "pub 9"
+sleep 0.5
+lab_tel "$X" /rumor/chan_loss,100 >/dev/null	# X holds 1..10 alone.
+"${NS[@]}" "$RUMOR" pub --node "10.77.0.$Y:7946" --ack quorum --count 40 \
+	--rate 200 "$CH" g >"$LAB_DIR/pub8.out" 2>&1 ||
+	{ cat "$LAB_DIR/pub8.out"; die "pub 40 with node $X deaf"; }
+grep -q "^acked 40 of 40 (ok 40,.*level quorum met by 40" \
+	"$LAB_DIR/pub8.out" || { cat "$LAB_DIR/pub8.out"; die "not at quorum"; }
+lab_kill9 3
+lab_tel "$X" /rumor/chan_loss,0 >/dev/null
+lab_wait_epoch 2 1 2
+# The next PUBLISH finds node X the owner: it asks node 3, gets no
+# answer, and fails over from the replicas (docs/replication.md).
+"${NS[@]}" "$RUMOR" pub --node "10.77.0.$Y:7946" --ack quorum "$CH" \
+	"h 1" >"$LAB_DIR/pub8.out" 2>&1 || { cat "$LAB_DIR/pub8.out";
+	die "the first PUBLISH after the crash"; }
+cat "$LAB_DIR/pub8.out"
+fetched() { [ "$(lab_stat "$X" repl_fetched)" -ge 40 ]; }
+lab_wait 10 fetched || { lab_tel "$X" /rumor/stats | tr ',' '\n' |
+	grep -E '"(repl|ho)_' | grep -v ':0$' | tr '\n' ' '
+	die "node $X fetched $(lab_stat "$X" repl_fetched) of 40"; }
+echo "node $X: repl_fetched=$(lab_stat "$X" repl_fetched)" \
+	"repl_failover=$(lab_stat "$X" repl_failover)"
+lab_sub r8 "$X" --from "$FO_STREAM:1" --count 50 --timeout 6 "$CH"
+wait "${LAB_SUB_PID[r8]}" || die "resumer r8: $(cat "$LAB_DIR/r8.err")"
+# 2..50 from the new owner's history, the failover's jump (64 sequences
+# that never existed) as a GAP, then the first message it ordered.
+python3 - "$LAB_DIR/r8.out" "$CH" <<'PY' ||
+import sys
+seqs = [int(l.split()[1]) for l in open(sys.argv[1])
+        if l.startswith(sys.argv[2] + " ")]
+sys.exit(seqs != list(range(2, 51)) + [115])
+PY
+	{ cat "$LAB_DIR/r8.out" "$LAB_DIR/r8.err"; die "r8: not 2..50, 115"; }
+grep -q "lost 64 message(s) of 51 \.\. 114" "$LAB_DIR/r8.err" ||
+	{ cat "$LAB_DIR/r8.err"; die "r8: the jump not a GAP"; }
+echo "ok: r8 got 2..50 from the new owner, the jump as a GAP, then 115"
 say "resume: PASS"

@@ -92,7 +92,7 @@
  * `history` messages); no rate limits; the entry node is left out (the
  * publisher sends to the owner its ring names); subscribers NACK with
  * no limit of tries by default (the dataplane gives a hole up after
- * CHAN_NACK_TRIES, --nack-tries) and as often as the simulated network's
+ * CHAN_NACK_TRIES_MAX, --nack-tries) and as often as the simulated network's
  * round trip allows (--nack-ms).
  */
 #include <inttypes.h>
