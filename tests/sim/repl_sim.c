@@ -45,13 +45,15 @@
  *
  * Where the dataplane falls short of the design, the model completes it
  * by default, so that the runs check the design; each part can be left
- * out, and --dataplane leaves out the first two, which is the
- * dataplane as built (and fails):
+ * out, and --dataplane leaves out the second, which is the dataplane as
+ * built (and fails):
  *
  * - --no-fetch: the new owner fetches nothing it lacks up to held_max
  *   (completed: it asks the majority that answered, and says nothing is
  *   GONE before it has it all; without state of its own it takes the
- *   stream from the answers);
+ *   stream from the answers). The dataplane fetches from the replica
+ *   that answered held_max (chan_fetch.c), and continues only a stream
+ *   it holds;
  * - --no-fill: it stamps past the jump at once (completed: it first
  *   copies its history to each member of its new set, telling where the
  *   stream goes on, and stamps once a majority has both; a REPL_STATE
@@ -2423,15 +2425,15 @@ usage(FILE *f)
 "  --time T            simulated seconds with faults, at most (60)\n"
 "  --detect A-B        ms to a ring without a crashed node (150-400)\n"
 "  --nack-tries N      a subscriber gives a hole up after N NACKs, as\n"
-"                      the dataplane does with 5 (default 0: never)\n"
+"                      the dataplane does with 30 (default 0: never)\n"
 "  --nack-ms MS        between them (default twice the largest delay)\n"
 "  --no-fetch          a new owner does not fetch what it lacks\n"
 "  --no-fill           a new owner neither copies its history to its\n"
 "                      set nor tells it the jump before stamping\n"
 "  --set-resend        resend when the set, not a replica, stalls\n"
 "  --gone-from-next    a GONE gives up from the expected sequence\n"
-"  --dataplane         the first two: the failover as the dataplane\n"
-"                      runs it\n"
+"  --dataplane         --no-fill: the failover as the dataplane runs\n"
+"                      it\n"
 "  --replica-dedup     a replica records the numbers it takes in its\n"
 "                      publish memory (for when it owns the channel)\n"
 "  --strict-all        check that `all` is held by every member\n"
@@ -2528,7 +2530,7 @@ main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (o.dataplane)
-		o.no_fetch = o.no_fill = true;
+		o.no_fill = true;
 	if (o.level < -1 || o.nodes < 1 || o.nodes > NODES_MAX ||
 			o.replicas < 1 || o.replicas > RING_REPLICAS_MAX ||
 			o.replicas > o.nodes || o.subscribers > SUBS_MAX ||
