@@ -12,7 +12,9 @@
  * The replica answers as an owner before answers NACKs of its stream
  * (chan_owner.c): RETRANSMITs from its history. The new owner keeps each
  * one as a replica keeps a REPLICATE, in order (repl_recv_take: no jump),
- * so that its held moves up to the majority's. The wait (chan_handoff.c)
+ * so that its held moves up to the majority's. A new owner that holds
+ * none of the stream (a replica new to the set, not filled yet) fetches
+ * it whole, from the oldest the holder has. The wait (chan_handoff.c)
  * asks again every 25 ms and settles once it has everything, or when its
  * time is up, with what it has.
  */
@@ -34,11 +36,19 @@ repl_fetch_ask(struct dp_lcore *lc, struct repl_failover *fo, uint64_t hash,
 	struct chan_dest d;
 	struct fan_msg f;
 
-	if (s == NULL || fo->holder == 0 || s->rr.stream != fo->stream ||
-			s->rr.held >= fo->held)
-		return false;		/* Nothing to fetch, or no one. */
-	n.first = s->rr.held + 1;
-	n.count = (uint32_t)RTE_MIN(fo->held - s->rr.held,
+	if (s == NULL || fo->holder == 0 || fo->stream == 0)
+		return false;		/* No one to fetch from. */
+	if (s->rr.stream == fo->stream) {
+		if (s->rr.held >= fo->held)
+			return false;	/* Nothing to fetch. */
+		n.first = s->rr.held + 1;
+	} else {
+		/* None of it held here: all the holder has, from its first. */
+		if (fo->from == 0 || fo->from > fo->held)
+			return false;
+		n.first = fo->from;
+	}
+	n.count = (uint32_t)RTE_MIN(fo->held - n.first + 1,
 			(uint64_t)CHAN_NACK_MAX);
 	fo->fetch_end = n.first + n.count;
 	if (!fan_member(peers, fo->holder, &d)) {
@@ -63,17 +73,27 @@ repl_fetch_take(struct dp_lcore *lc, struct repl_failover *fo,
 	struct chan_ord o;
 	bool restarted;
 
+	uint64_t start;
+
 	if (chan_sender(m) != fo->holder || s == NULL ||
 			chan_ord_decode(rumor_hdr_payload(h),
 			ntohs(h->payload_len), false, &o) != CHAN_WIRE_OK ||
-			o.stream != fo->stream || s->rr.stream != fo->stream)
+			o.stream != fo->stream)
 		return REPL_FETCH_NOT;
-	/* In order, from its held on: no jump (committed 0). */
-	if (o.seq > fo->held || repl_recv_take(&s->rr, o.stream, o.seq, 0,
-			&restarted) != REPL_RECV_NEW) {
+	/*
+	 * In order, from its held on: no jump (committed 0); a stream it
+	 * holds none of starts at the holder's first, and there alone.
+	 */
+	start = s->rr.stream == fo->stream ? 0 : fo->from;
+	if (o.seq > fo->held || (start != 0 && o.seq != start) ||
+			repl_recv_take(&s->rr, o.stream, o.seq,
+			start != 0 ? start - 1 : 0, &restarted) !=
+			REPL_RECV_NEW) {
 		chan_drop(lc, m, STAT_REPL_DUP);
 		return REPL_FETCH_MORE;
 	}
+	if (restarted)
+		chan_state_release_hist(s);
 	s->stream = s->rr.stream;
 	s->base = s->rr.first;
 	s->next_seq = s->rr.held + 1;

@@ -695,8 +695,12 @@ failover_go_on(struct dp_lcore *lc, struct ho_wait *w,
 			w->name, w->len);
 	const uint64_t next = held + REPL_WINDOW + 1;
 
-	/* A stream that far along cannot go on: a new one. */
-	if (held > CHAN_HANDOFF_SEQ_MAX - REPL_WINDOW - 1) {
+	/*
+	 * No one of the majority held the stream (nothing of it was
+	 * committed), or one that far along cannot go on: a new stream.
+	 */
+	if (w->fo.stream == 0 || held > CHAN_HANDOFF_SEQ_MAX - REPL_WINDOW -
+			1) {
 		settle(lc, w, 0, 0, out);
 		return;
 	}

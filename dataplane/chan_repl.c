@@ -524,11 +524,16 @@ repl_failover_plan(struct dp_lcore *lc, const struct ring_table *ring,
 		struct repl_failover *fo)
 {
 	const struct ring_table *prev = ring->prev;
-	struct chan_state *s = chan_state_get(lc, hash, name, len, false);
+	struct chan_state *s = chan_state_get(lc, hash, name, len, true);
 	uint32_t id[REPL_OTHERS_MAX], n;
 	bool self_in = false;
 
-	if (prev == NULL || s == NULL || s->rr.stream == 0 || r_of(s) <= 1)
+	/*
+	 * A replica of the old set that holds nothing of the stream (new to
+	 * the set, not filled yet) asks too: it takes the stream from the
+	 * answers and fetches it whole (chan_fetch.c).
+	 */
+	if (prev == NULL || s == NULL || r_of(s) <= 1)
 		return false;
 	n = set_of(prev, hash, s->ro.r, id);
 	memset(fo, 0, sizeof(*fo));
@@ -540,7 +545,7 @@ repl_failover_plan(struct dp_lcore *lc, const struct ring_table *ring,
 	}
 	if (!self_in)
 		return false;	/* Its state is from another set. */
-	fo->stream = s->rr.stream;
+	fo->stream = s->rr.stream;	/* 0: taken from the answers. */
 	fo->held = s->rr.held;
 	/* A majority of the old set, its owner (gone) counting as none. */
 	fo->need = (n + 1) / 2 + 1;
@@ -590,9 +595,12 @@ repl_failover_answer(struct repl_failover *fo, uint32_t from,
 		 * whatever a majority committed, another member of any
 		 * majority holds.
 		 */
+		if (fo->stream == 0 && st->stream != 0)
+			fo->stream = st->stream;
 		if (st->stream == fo->stream && st->held > fo->held) {
 			fo->held = st->held;
 			fo->holder = from;
+			fo->from = st->first;
 		}
 		break;
 	}

@@ -144,9 +144,11 @@ void replica_input(struct dp_lcore *lc, struct rte_mbuf *m,
  * of a majority by REPL_WINDOW once that majority answered.
  */
 struct repl_failover {
-	uint64_t stream;	/* The stream this node holds. */
+	uint64_t stream;	/* The stream this node holds (0: none yet,
+				 * the first an answer names). */
 	uint64_t held;		/* The highest held answered (its own too). */
 	uint32_t holder;	/* Who answered it; 0: this node. */
+	uint64_t from;		/* The oldest the holder holds. */
 	uint64_t fetch_end;	/* Fetching from holder up to held: asked
 				 * (chan_fetch.c) before this; 0: not. */
 	uint32_t need;		/* Answers, its own included, that make a
@@ -160,8 +162,8 @@ struct repl_failover {
 
 /*
  * For channel (hash, name, len), owned here under ring and by a member
- * gone under ring->prev: the failover to run, if this node holds a
- * replica's state of the channel's stream. False: nothing to continue.
+ * gone under ring->prev: the failover to run, if this node was a replica
+ * of the old set (holding the stream or not). False: nothing to continue.
  */
 bool repl_failover_plan(struct dp_lcore *lc, const struct ring_table *ring,
 		uint64_t hash, const char *name, uint16_t len,

@@ -682,6 +682,20 @@ lab_wait_audience() {
 		"want $2, 0"
 }
 
+# lab_chan_owned PREFIX OWNER MEMBERS: the first channel name PREFIX-K
+# (K = 0, 1, ...) that node OWNER owns on the ring of nodes 1..MEMBERS
+# (weights 1); sets CH. Needs $BUILD/tests/tools/rumor-attack.
+lab_chan_owned() {
+	local k=0 name owner hash
+	while :; do
+		read -r name owner hash < <("$BUILD/tests/tools/rumor-attack" \
+			owner --members "$3" "$1-$k")
+		[ "$owner" = "$2" ] && break
+		k=$((k + 1))
+	done
+	CH=$name
+}
+
 # lab_host NAME IP: a host on the bridge that is not a node (an attacker,
 # a victim): namespace $LAB-NAME whose interface NAME-h, a veth whose
 # peer NAME is on br0, has address IP/24. Its kernel answers ARP for IP.

@@ -81,6 +81,24 @@ sub_add(struct client *c, const char *name, size_t len, uint64_t hash)
 	return s;
 }
 
+/* The record of a channel, made if new; NULL when CLIENT_CHANNELS_MAX. */
+static struct client_sub *
+sub_get(struct client *c, const char *channel, size_t len)
+{
+	const uint64_t hash = ring_channel_hash(channel, len);
+	struct client_sub *s = sub_find(c, channel, len, hash);
+
+	return s != NULL ? s : sub_add(c, channel, len, hash);
+}
+
+/* True while a subscription is asked for or held. */
+static bool
+sub_open(const struct client_sub *s)
+{
+	return s->state == SUB_PENDING || s->state == SUB_ACTIVE ||
+			s->state == SUB_LOST;
+}
+
 static size_t resume_encode(const struct client *c,
 		const struct client_sub *s, uint8_t *buf, size_t cap);
 static size_t plain_encode(const struct client *c,
@@ -261,8 +279,7 @@ client_close(struct client *c)
 		struct client_sub *s = &c->subs[i];
 
 		/* Best effort: the lease returns it anyway. */
-		if (s->state == SUB_PENDING || s->state == SUB_ACTIVE ||
-				s->state == SUB_LOST)
+		if (sub_open(s))
 			(void)sub_request(c, s, SUB_LEAVING, now);
 	}
 	close(c->fd);
@@ -289,17 +306,13 @@ client_local_addr(const struct client *c, struct sockaddr_in *out)
 int
 client_subscribe(struct client *c, const char *channel, size_t len)
 {
-	uint64_t hash;
 	struct client_sub *s;
 
 	if (channel == NULL || len == 0 || len > RUMOR_CHANNEL_MAX)
 		return -EINVAL;
-	hash = ring_channel_hash(channel, len);
-	s = sub_find(c, channel, len, hash);
-	if (s == NULL && (s = sub_add(c, channel, len, hash)) == NULL)
+	if ((s = sub_get(c, channel, len)) == NULL)
 		return -ENOSPC;
-	if (s->state == SUB_PENDING || s->state == SUB_ACTIVE ||
-			s->state == SUB_LOST)
+	if (sub_open(s))
 		return 0;
 	return sub_request(c, s, SUB_PENDING, rumor_now_ms());
 }
@@ -308,19 +321,15 @@ int
 client_subscribe_from(struct client *c, const char *channel, size_t len,
 		uint64_t stream, uint64_t seq)
 {
-	uint64_t hash;
 	struct client_sub *s;
 
 	if (channel == NULL || len == 0 || len > RUMOR_CHANNEL_MAX ||
 			*channel == CHAN_BROADCAST_PREFIX || stream == 0 ||
 			seq == 0 || seq > CHAN_SEQ_MAX - 1)
 		return -EINVAL;
-	hash = ring_channel_hash(channel, len);
-	s = sub_find(c, channel, len, hash);
-	if (s == NULL && (s = sub_add(c, channel, len, hash)) == NULL)
+	if ((s = sub_get(c, channel, len)) == NULL)
 		return -ENOSPC;
-	if (s->state == SUB_PENDING || s->state == SUB_ACTIVE ||
-			s->state == SUB_LOST)
+	if (sub_open(s))
 		return -EALREADY;
 	/* The tracker starts there: what the node sends on is checked. */
 	s->track.stream = stream;

@@ -42,15 +42,7 @@ lab_wait_epoch 3 1 2 3
 
 # chan PREFIX: a channel name owned by node 3 on the ring of 1..3, so
 # that node 1 is never its owner; sets CH.
-chan() {
-	local k=0 name owner hash
-	while :; do
-		read -r name owner hash < <("$ATTACK" owner --members 3 "$1-$k")
-		[ "$owner" = 3 ] && break
-		k=$((k + 1))
-	done
-	CH=$name
-}
+chan() { lab_chan_owned "$1" 3 3; }
 
 # ackpub ARGS...: acked PUBLISHes from the client host (10.77.0.66:41000)
 # into node 1; the PUB_ACKs in $LAB_DIR/ackpub.out.

@@ -23,7 +23,8 @@
 #   8. the owner (node 3) crashes while the node that takes its channel
 #      over lacks the last 40 messages acknowledged at quorum: it fetches
 #      them from the other replica before it goes on, and a resume
-#      through it gets every one.
+#      through it gets every one; of a second channel it held nothing:
+#      it fetches the whole stream, which goes on (no new stream).
 . "$(dirname "$0")/../../scripts/lab.sh"
 
 lab_init resm
@@ -40,15 +41,7 @@ lab_up 1 2 3
 lab_wait_epoch 3 1 2 3
 
 # chan PREFIX: a channel name owned by node 3 on the ring of 1..3; sets CH.
-chan() {
-	local k=0 name owner hash
-	while :; do
-		read -r name owner hash < <("$ATTACK" owner --members 3 "$1-$k")
-		[ "$owner" = 3 ] && break
-		k=$((k + 1))
-	done
-	CH=$name
-}
+chan() { lab_chan_owned "$1" 3 3; }
 
 # pub N WORD: N acked messages "WORD 1" .. "WORD N" on $CH through node 1.
 pub() {
@@ -213,22 +206,38 @@ FO_STREAM=$(sed -n 's/^acked: stream \(0x[0-9a-f]*\) seq 1 .*/\1/p' \
 "${NS[@]}" "$RUMOR" pub --node "10.77.0.$Y:7946" --ack quorum --count 9 \
 	--rate 200 "$CH" f >"$LAB_DIR/pub8.out" 2>&1 || die "pub 9"
 sleep 0.5
+# A second channel that node X takes over too, of which it will hold
+# nothing at all: it fetches the whole stream.
+k=0
+while :; do
+	read -r CH2 o3 _ < <("$ATTACK" owner --members 3 "fb-$k")
+	read -r _ o2 _ < <("$ATTACK" owner --members 2 "fb-$k")
+	[ "$o3" = 3 ] && [ "$o2" = "$X" ] && break
+	k=$((k + 1))
+done
 lab_tel "$X" /rumor/chan_loss,100 >/dev/null	# X holds 1..10 alone.
-"${NS[@]}" "$RUMOR" pub --node "10.77.0.$Y:7946" --ack quorum --count 40 \
-	--rate 200 "$CH" g >"$LAB_DIR/pub8.out" 2>&1 ||
-	{ cat "$LAB_DIR/pub8.out"; die "pub 40 with node $X deaf"; }
-grep -q "^acked 40 of 40 (ok 40,.*level quorum met by 40" \
-	"$LAB_DIR/pub8.out" || { cat "$LAB_DIR/pub8.out"; die "not at quorum"; }
+for c in "$CH" "$CH2"; do
+	"${NS[@]}" "$RUMOR" pub --node "10.77.0.$Y:7946" --ack quorum \
+		--count 40 --rate 200 "$c" g >"$LAB_DIR/pub8.out" 2>&1 ||
+		{ cat "$LAB_DIR/pub8.out"; die "pub 40 with node $X deaf"; }
+	grep -q "^acked 40 of 40 (ok 40,.*level quorum met by 40" \
+		"$LAB_DIR/pub8.out" ||
+		{ cat "$LAB_DIR/pub8.out"; die "not at quorum"; }
+done
 lab_kill9 3
 lab_tel "$X" /rumor/chan_loss,0 >/dev/null
 lab_wait_epoch 2 1 2
 # The next PUBLISH finds node X the owner: it asks node 3, gets no
 # answer, and fails over from the replicas (docs/replication.md).
-"${NS[@]}" "$RUMOR" pub --node "10.77.0.$Y:7946" --ack quorum "$CH" \
-	"h 1" >"$LAB_DIR/pub8.out" 2>&1 || { cat "$LAB_DIR/pub8.out";
-	die "the first PUBLISH after the crash"; }
-cat "$LAB_DIR/pub8.out"
-fetched() { [ "$(lab_stat "$X" repl_fetched)" -ge 40 ]; }
+for c in "$CH" "$CH2"; do
+	"${NS[@]}" "$RUMOR" pub --node "10.77.0.$Y:7946" --ack quorum "$c" \
+		"h 1" >"$LAB_DIR/pub8.out" 2>&1 || { cat "$LAB_DIR/pub8.out";
+		die "the first PUBLISH after the crash"; }
+	cat "$LAB_DIR/pub8.out"
+done
+grep -q "^acked: stream .* seq 105 " "$LAB_DIR/pub8.out" ||
+	die "$CH2: the stream did not go on at 40 + 64 + 1"
+fetched() { [ "$(lab_stat "$X" repl_fetched)" -ge 80 ]; }
 lab_wait 10 fetched || { lab_tel "$X" /rumor/stats | tr ',' '\n' |
 	grep -E '"(repl|ho)_' | grep -v ':0$' | tr '\n' ' '
 	die "node $X fetched $(lab_stat "$X" repl_fetched) of 40"; }
