@@ -141,17 +141,17 @@ presence_mutate(void *s, uint32_t r, struct world *w, void *d)
 	uint64_t client = 1 + draw(w, 8);
 	uint8_t v[12];
 	uint32_t len = draw(w, sizeof(v) + 1);
+	/* Drawn in their own statements: the same run under any compiler. */
+	uint32_t node = 1 + draw(w, 3), inc = 1 + draw(w, 2);
 
 	for (uint32_t i = 0; i < len; i++)
 		v[i] = (uint8_t)draw(w, 256);
 	if (op < 6)
-		return crdt_presence_enter(s, replica_id(r), client,
-				1 + draw(w, 3), 1 + draw(w, 2), v, len,
-				&limits, d);
+		return crdt_presence_enter(s, replica_id(r), client, node,
+				inc, v, len, &limits, d);
 	if (op < 9)
 		return crdt_presence_leave(s, client, &limits, d);
-	return crdt_presence_remove_node(s, 1 + draw(w, 3), 1 + draw(w, 2),
-			&limits, d);
+	return crdt_presence_remove_node(s, node, inc, &limits, d);
 }
 
 static const struct type_ops types[] = {
