@@ -644,6 +644,23 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
 			ring_owner(ring->prev, be64toh(h->channel_hash)) ==
 			from) {
 		rte_pktmbuf_free(m);
+		if (w->failover)
+			return;		/* Asking the replicas already. */
+		/*
+		 * An old owner that never ordered it (it took the channel
+		 * over and no message came, or it restarted) hands over no
+		 * stream; the replicas of its ring may hold the one before:
+		 * asked as a failover would (itself included), before a
+		 * new stream.
+		 */
+		if (st.stream == 0 && repl_failover_plan(lc, ring, w->hash,
+				w->name, w->len, true, &w->fo)) {
+			w->failover = true;
+			w->give_up_at = rte_rdtsc() + HO_WAIT_MS * lc->ho->hz_ms;
+			w->retry_at = rte_rdtsc();
+			lc->stats.c[STAT_HO_EMPTY_SYNC]++;
+			return;
+		}
 		settle(lc, w, st.stream, st.next_seq, out);
 		return;
 	}
@@ -814,7 +831,7 @@ ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 				release(ho, w, out);
 			} else if (!w->failover && !is_member(w->from) &&
 					repl_failover_plan(lc, ring, w->hash,
-					w->name, w->len, &w->fo)) {
+					w->name, w->len, false, &w->fo)) {
 				/*
 				 * The old owner never answered: it crashed
 				 * (one that left answers within a round

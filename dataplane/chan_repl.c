@@ -520,7 +520,7 @@ replica_input(struct dp_lcore *lc, struct rte_mbuf *m,
 
 bool
 repl_failover_plan(struct dp_lcore *lc, const struct ring_table *ring,
-		uint64_t hash, const char *name, uint16_t len,
+		uint64_t hash, const char *name, uint16_t len, bool owner_too,
 		struct repl_failover *fo)
 {
 	const struct ring_table *prev = ring->prev;
@@ -529,9 +529,11 @@ repl_failover_plan(struct dp_lcore *lc, const struct ring_table *ring,
 	bool self_in = false;
 
 	/*
-	 * A replica of the old set that holds nothing of the stream (new to
-	 * the set, not filled yet) asks too: it takes the stream from the
-	 * answers and fetches it whole (chan_fetch.c).
+	 * A node that holds nothing of the stream asks too: a replica of
+	 * the old set new to it (not filled yet), or a node outside that
+	 * set (the old owner had taken the channel over from one that left
+	 * when it crashed). It takes the stream from the answers and
+	 * fetches it whole (chan_fetch.c).
 	 */
 	if (prev == NULL || s == NULL || r_of(s) <= 1)
 		return false;
@@ -543,13 +545,18 @@ repl_failover_plan(struct dp_lcore *lc, const struct ring_table *ring,
 		else
 			fo->ask[fo->n_ask++] = id[i];
 	}
-	if (!self_in)
-		return false;	/* Its state is from another set. */
-	fo->stream = s->rr.stream;	/* 0: taken from the answers. */
-	fo->held = s->rr.held;
+	/* An old owner alive that never ordered it may hold it as replica. */
+	if (owner_too && ring_owner(prev, hash) != dp.cfg.node_id &&
+			fo->n_ask < REPL_OTHERS_MAX)
+		fo->ask[fo->n_ask++] = ring_owner(prev, hash);
+	/* Its own state counts only as a replica of that set. */
+	fo->stream = self_in ? s->rr.stream : 0;
+	fo->held = self_in ? s->rr.held : 0;
 	/* A majority of the old set, its owner (gone) counting as none. */
 	fo->need = (n + 1) / 2 + 1;
-	fo->got = 1;
+	fo->got = self_in ? 1 : 0;
+	if (fo->n_ask + fo->got < fo->need)
+		return false;		/* No majority can answer. */
 	lc->stats.c[STAT_REPL_FAILOVER_ASKED]++;
 	return true;
 }
@@ -634,6 +641,21 @@ repl_failover_settle(struct dp_lcore *lc, uint64_t hash, const char *name,
 	lc->stats.c[STAT_REPL_FAILOVER]++;
 }
 
+/* True if id is a replica (not the owner) of the channel under ring. */
+static bool
+was_replica(const struct ring_table *ring, uint64_t hash, const char *name,
+		uint16_t len, uint32_t id)
+{
+	uint32_t set[REPL_OTHERS_MAX];
+	const uint32_t n = set_of(ring, hash, config_replicas_for(&dp.cfg,
+			name, len), set);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (set[i] == id)
+			return true;
+	return false;
+}
+
 void
 replica_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		const struct rumor_hdr *h, const struct ring_table *ring,
@@ -649,11 +671,19 @@ replica_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
 
 	/*
 	 * Only to the owner this node's own ring names (a REPL_STATE is
-	 * larger than the request), and only from the ring it asks under.
+	 * larger than the request), and only from the ring it asks under;
+	 * or, asked under a later epoch than this node's, to a member of
+	 * the channel's replica set under its ring: the one a failover
+	 * makes owner. So a node that left gracefully (its dataplane gets
+	 * no ring without itself) still answers while it lingers, and a
+	 * crash at the same moment does not leave the new owner without a
+	 * majority. An answer changes nothing here.
 	 */
-	if (ntohs(h->payload_len) != REPL_SYNC_LEN ||
-			ring_owner(ring, hash) != sender ||
-			(ring->agreed && be64toh(h->epoch) != ring->epoch)) {
+	if (ntohs(h->payload_len) != REPL_SYNC_LEN || !(ring_owner(ring,
+			hash) == sender ? !ring->agreed || be64toh(h->epoch) ==
+			ring->epoch : ring->agreed && be64toh(h->epoch) >
+			ring->epoch && was_replica(ring, hash, rumor_hdr_channel(h),
+			ntohs(h->channel_len), sender))) {
 		chan_drop(lc, m, STAT_REPL_NOT_OWNER);
 		return;
 	}

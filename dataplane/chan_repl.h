@@ -162,11 +162,12 @@ struct repl_failover {
 
 /*
  * For channel (hash, name, len), owned here under ring and by a member
- * gone under ring->prev: the failover to run, if this node was a replica
- * of the old set (holding the stream or not). False: nothing to continue.
+ * gone under ring->prev: the failover to run, asking the old replica
+ * set (and its owner too if owner_too: one alive that handed over no
+ * stream). False: no majority of that set can answer.
  */
 bool repl_failover_plan(struct dp_lcore *lc, const struct ring_table *ring,
-		uint64_t hash, const char *name, uint16_t len,
+		uint64_t hash, const char *name, uint16_t len, bool owner_too,
 		struct repl_failover *fo);
 
 /* REPL_SYNC (request id req) to each of the set not answered yet. */

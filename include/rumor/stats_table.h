@@ -256,6 +256,8 @@
 	  "Acked messages told to a channel's new owner")	\
 	X(STAT_REPL_HANDED_RX, "repl_handed_rx",			\
 	  "Acked messages told by a channel's old owner")		\
+	X(STAT_HO_EMPTY_SYNC, "handoff_empty_sync",			\
+	  "Empty HANDOFFs answered by asking the replicas")		\
 	X(STAT_REPL_FETCH_ASKED, "repl_fetch_asked",			\
 	  "NACKs of a new owner for what it lacks of the old set's")	\
 	X(STAT_REPL_FETCHED, "repl_fetched",				\
