@@ -244,9 +244,9 @@ resume_step(struct dp_lcore *lc, struct chan_resumer *r,
 		resumer_end(cl, r);
 		return;
 	}
-	/* No history keeps more than CHAN_HIST below the live stream. */
-	if (live > CHAN_HIST)
-		gap_upto(lc, r, epoch, live - CHAN_HIST);
+	/* No history keeps more than history (key) below the live stream. */
+	if (live > dp.cfg.history)
+		gap_upto(lc, r, epoch, live - dp.cfg.history);
 	while (r->cursor < live) {
 		const struct chan_hist *hs = hist_at(s, stream, r->cursor);
 		const bool here = hs == NULL && orders_here(s, e, ring, stream);

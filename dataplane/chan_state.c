@@ -261,10 +261,20 @@ fifo_hist(struct chan_lcore *cl, const struct chan_fifo *e)
  */
 void
 chan_history_push(struct chan_lcore *cl, struct dp_lcore *lc,
-		const struct chan_state *s, uint64_t seq)
+		struct chan_state *s, uint64_t seq)
 {
+	const uint64_t keep = dp.cfg.history;
 	struct chan_fifo *f;
 	struct chan_hist *hs;
+
+	/* The channel's own bound (key history): its oldest goes. */
+	if (unlikely(keep < CHAN_HIST) && seq > keep) {
+		hs = &s->hist[(seq - keep) & (CHAN_HIST - 1)];
+		if (hs->m != NULL && hs->seq == seq - keep) {
+			rte_pktmbuf_free(hs->m);
+			hs->m = NULL;
+		}
+	}
 
 	if (cl->fifo_tail - cl->fifo_head >= cl->hist_budget) {
 		hs = fifo_hist(cl, &cl->fifo[cl->fifo_head++ &

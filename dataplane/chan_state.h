@@ -19,6 +19,7 @@
 
 #include "chan.h"
 #include "rumor/chan_track.h"
+#include "rumor/config.h"
 #include "rumor/pub_dedup.h"
 #include "rumor/repl_track.h"
 #include "rumor/repl_wire.h"
@@ -27,7 +28,9 @@
 
 #define CHAN_SLOTS (1u << 17)		/* Channel states per lcore, x2. */
 #define CHAN_STATES_MAX 65536u
-#define CHAN_HIST 256u			/* History per channel (pow2). */
+#define CHAN_HIST 256u			/* History per channel (pow2), */
+_Static_assert(CONFIG_HISTORY_MAX == CHAN_HIST,	/* the key history's most. */
+		"the key history fits the history array");
 #define CHAN_PENDING_MAX 1024u		/* Channels awaiting a NACK. */
 #define CHAN_REPL_LIST_MAX 4096u	/* Channels replicating, an lcore. */
 #define CHAN_WAIT_MAX REPL_WINDOW	/* Acked PUBLISHes waiting, a
@@ -183,10 +186,11 @@ struct chan_state *chan_state_get(struct dp_lcore *lc, uint64_t hash,
 void chan_state_remove(struct chan_lcore *cl, struct chan_state *s);
 /*
  * Note seq of s as history (an owner's, or a replica's), in stamp order,
- * and drop the oldest references beyond the lcore's budget.
+ * and drop the oldest references beyond the lcore's budget, and the
+ * channel's message history (dp.cfg.history) below seq.
  */
 void chan_history_push(struct chan_lcore *cl, struct dp_lcore *lc,
-		const struct chan_state *s, uint64_t seq);
+		struct chan_state *s, uint64_t seq);
 /* Release the history of a state (as an owner). */
 void chan_state_release_hist(struct chan_state *s);
 /* Release the held messages of a state and forget its tracking. */

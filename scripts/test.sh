@@ -4,13 +4,13 @@
 #   1. install what is missing (scripts/setup.sh),
 #   2. release build: unit and integration tests (meson test),
 #   3. the same tests built with ASan and UBSan,
-#   4. every fuzz target for FUZZ_SECONDS (default 20) each.
+#   4. every fuzz target for FUZZ_SECONDS (default 15) each.
 # Ends with one line "N passed, N failed" and exits non-zero on failure.
 set -uo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-export FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+export FUZZ_SECONDS=${FUZZ_SECONDS:-15}
 passed=0
 failed=0
 failures=()

@@ -20,6 +20,9 @@
 #define CONFIG_LABEL_MAX 64
 #define CONFIG_VOTERS_MAX 5	/* Raft voters: 3 or 5, or none. */
 #define CONFIG_REPLICAS_DEFAULT 3	/* R without the key replicas. */
+#define CONFIG_HISTORY_MIN 16		/* Key history: messages a channel's */
+#define CONFIG_HISTORY_MAX 256		/* owner and replicas keep (the */
+					/* dataplane's CHAN_HIST is the max). */
 #define CONFIG_REPLICAS_FOR_MAX 16	/* replicas_for lines. */
 #define CONFIG_PATTERN_MAX 255		/* Bytes of a channel pattern. */
 
@@ -117,6 +120,7 @@ struct rumor_config {
 	 * first match winning. config_replicas_for reads them.
 	 */
 	uint8_t replicas;
+	uint16_t history;		/* Messages kept a channel. */
 	uint32_t n_replicas_for;
 	struct config_replicas_for replicas_for[CONFIG_REPLICAS_FOR_MAX];
 	/*

@@ -413,6 +413,14 @@ parse_replicas_key(struct parser *p, struct rumor_config *c, const char *key,
 			c->replicas = (uint8_t)x;
 	} else if (strcmp(key, "replicas_for") == 0) {
 		*rc = parse_replicas_for(p, c, val);
+	} else if (strcmp(key, "history") == 0) {
+		if (parse_uint(val, CONFIG_HISTORY_MIN, CONFIG_HISTORY_MAX,
+				&x) < 0)
+			*rc = fail(p, key, "expected a number of messages "
+					"from %u to %u", CONFIG_HISTORY_MIN,
+					CONFIG_HISTORY_MAX);
+		else
+			c->history = (uint16_t)x;
 	} else {
 		return 0;
 	}
@@ -652,7 +660,7 @@ once_bit(const char *key)
 		"chan_subs_per_client", "chan_subs_per_node", "chan_clients",
 		"chan_subs_per_channel", "chan_interest_set", "chan_owned",
 		"node_key", "roster",
-		"client_auth", "token_pub", "replicas",
+		"client_auth", "token_pub", "replicas", "history",
 	};
 
 	_Static_assert(sizeof(once) / sizeof(once[0]) <= 32,
@@ -678,6 +686,7 @@ config_parse(const char *text, size_t len, const char *name,
 	c->udp_port = RUMOR_DEFAULT_PORT;
 	book_limits_default(&c->chan_limits);
 	c->replicas = CONFIG_REPLICAS_DEFAULT;
+	c->history = CONFIG_HISTORY_MAX;
 	if (memchr(text, '\0', len) != NULL) {
 		p.line = 0;
 		fail(&p, "(file)", "contains a NUL byte: not a text file");

@@ -24,7 +24,9 @@
 #      over lacks the last 40 messages acknowledged at quorum: it fetches
 #      them from the other replica before it goes on, and a resume
 #      through it gets every one; of a second channel it held nothing:
-#      it fetches the whole stream, which goes on (no new stream).
+#      it fetches the whole stream, which goes on (no new stream);
+#   9. history = 32 on node 2, by SIGHUP: a resume from 1 through it
+#      gets the last 32 of 100, and a GAP of the rest.
 . "$(dirname "$0")/../../scripts/lab.sh"
 
 lab_init resm
@@ -257,4 +259,21 @@ PY
 grep -q "lost 64 message(s) of 51 \.\. 114" "$LAB_DIR/r8.err" ||
 	{ cat "$LAB_DIR/r8.err"; die "r8: the jump not a GAP"; }
 echo "ok: r8 got 2..50 from the new owner, the jump as a GAP, then 115"
+
+say "9. history = 32 on node 2 (SIGHUP): what is older, a GAP"
+lab_chan_owned solo-h 2 2	# Node 2's on the ring of nodes 1 and 2.
+echo "history = 32" >>"$LAB_DIR/n2.conf"
+kill -HUP "$(lab_node_pid 2 dataplane)"
+sleep 1
+"${NS[@]}" "$RUMOR" pub --node 10.77.0.1:7946 --ack owner "$CH" "k 0" \
+	>"$LAB_DIR/pub9.out" 2>&1 || { cat "$LAB_DIR/pub9.out"; die "pub"; }
+H_STREAM=$(sed -n 's/^acked: stream \(0x[0-9a-f]*\) seq 1 .*/\1/p' \
+	"$LAB_DIR/pub9.out")
+[ -n "$H_STREAM" ] || { cat "$LAB_DIR/pub9.out"; die "no stream acked"; }
+pub 99 k 1000
+lab_sub r9 2 --from "$H_STREAM:1" --count 32 --timeout 6 "$CH"
+wait "${LAB_SUB_PID[r9]}" || die "resumer r9: $(cat "$LAB_DIR/r9.err")"
+check r9 69 100 1
+grep -q "^$CH: .* gaps 1 (missing 67) " "$LAB_DIR/r9.out" ||
+	die "r9: not 2..68 lost"
 say "resume: PASS"

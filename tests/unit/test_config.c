@@ -848,6 +848,30 @@ test_replicas(void)
 	EXPECT_ERR_WITH(0, NULL, "replicas = 2\nreplicas = 2\n",
 			NAME ":12: field 'replicas': given more than once");
 
+	/* The history a channel keeps: 256 without the key, 16 to 256. */
+	CHECK_EQ(parse_with(0, NULL, NULL, &c), 0);
+	CHECK_EQ(c.history, CONFIG_HISTORY_MAX);
+	config_free(&c);
+	for (unsigned hl = CONFIG_HISTORY_MIN; hl <= CONFIG_HISTORY_MAX;
+			hl += 80) {
+		snprintf(line, sizeof(line), "history = %u\n", hl);
+		if (CHECK_EQ(parse_with(0, NULL, line, &c), 0)) {
+			CHECK_EQ(c.history, hl);
+			config_free(&c);
+		}
+	}
+	EXPECT_BAD(L_DPDK_PORT, "history = 15", "history");
+	EXPECT_BAD(L_DPDK_PORT, "history = 257", "history");
+	for (size_t g = 0; g < TEST_DIM(garbage); g++) {
+		snprintf(line, sizeof(line), "history = %s", garbage[g]);
+		EXPECT_BAD(L_DPDK_PORT, line, "history");
+	}
+	EXPECT_ERR_WITH(0, NULL, "history = 0\n", NAME ":11: field "
+			"'history': expected a number of messages from 16 to "
+			"256");
+	EXPECT_ERR_WITH(0, NULL, "history = 64\nhistory = 64\n",
+			NAME ":12: field 'history': given more than once");
+
 	/* The first match wins; no match, replicas. */
 	text = base_with(0, NULL,
 			"replicas_for = orders.* 5   # the books\n"
