@@ -33,8 +33,6 @@ repl_fetch_ask(struct dp_lcore *lc, struct repl_failover *fo, uint64_t hash,
 	const struct chan_state *s = chan_state_get(lc, hash, name, len,
 			false);
 	struct chan_nack n = { .stream = fo->stream };
-	struct chan_dest d;
-	struct fan_msg f;
 
 	if (s == NULL || fo->holder == 0 || fo->stream == 0)
 		return false;		/* No one to fetch from. */
@@ -51,14 +49,9 @@ repl_fetch_ask(struct dp_lcore *lc, struct repl_failover *fo, uint64_t hash,
 	n.count = (uint32_t)RTE_MIN(fo->held - n.first + 1,
 			(uint64_t)CHAN_NACK_MAX);
 	fo->fetch_end = n.first + n.count;
-	if (!fan_member(peers, fo->holder, &d)) {
-		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
-		return true;		/* Asked again from the timer. */
-	}
-	fan_init_state(&f, s, RUMOR_T_NACK, RUMOR_DEFAULT_HOP_LIMIT,
-			dp.cfg.node_id, ring->epoch, ++lc->chan->counter);
-	f.fixed_len = (uint16_t)chan_nack_encode(&n, f.fixed, sizeof(f.fixed));
-	fan_send(lc, &f, &d, STAT_REPL_FETCH_ASKED);
+	/* Unreachable, it is asked again from the timer. */
+	chan_nack_to(lc, s, &n, fo->holder, ring, peers,
+			STAT_REPL_FETCH_ASKED);
 	return true;
 }
 

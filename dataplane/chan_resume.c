@@ -149,15 +149,35 @@ deliver_hist(struct dp_lcore *lc, struct chan_resumer *r, uint64_t epoch,
 	r->tries = 0;
 }
 
+/* True if a and b are one client (its address and UDP port). */
+static bool
+same_client(const struct chan_dest *a, const struct chan_dest *b)
+{
+	return a->ip == b->ip && a->udp_port == b->udp_port;
+}
+
 /* True if the client of r is among e's local subscribers. */
 static bool
 client_listed(const struct aud_entry *e, const struct chan_dest *to)
 {
 	for (uint32_t i = 0; e != NULL && i < e->n_local; i++)
-		if (e->local[i].ip == to->ip &&
-				e->local[i].udp_port == to->udp_port)
+		if (same_client(&e->local[i], to))
 			return true;
 	return false;
+}
+
+/* The resumer of s whose client is to, or NULL. */
+static struct chan_resumer *
+resumer_of(struct chan_lcore *cl, const struct chan_state *s,
+		const struct chan_dest *to)
+{
+	for (uint32_t i = 0; i < CHAN_RESUME_LCORE; i++) {
+		struct chan_resumer *r = &cl->resume[i];
+
+		if (r->s == s && same_client(&r->to, to))
+			return r;
+	}
+	return NULL;
 }
 
 static void
@@ -176,22 +196,17 @@ ask_owner(struct dp_lcore *lc, struct chan_resumer *r, uint64_t end,
 {
 	struct chan_nack n = { .stream = r->stream, .first = r->cursor };
 	const uint32_t to = ring_owner(ring, r->s->hash);
-	struct chan_dest d;
-	struct fan_msg f;
 
 	n.count = (uint32_t)RTE_MIN(end - r->cursor, (uint64_t)CHAN_NACK_MAX);
 	r->asked_end = r->cursor + n.count;
 	r->asked_to = to;
 	r->tries++;
 	r->at = now + RESUME_RETRY_MS * lc->chan->hz_ms;
-	if (to == dp.cfg.node_id || !fan_member(peers, to, &d)) {
+	if (to == dp.cfg.node_id) {
 		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
 		return;
 	}
-	fan_init_state(&f, r->s, RUMOR_T_NACK, RUMOR_DEFAULT_HOP_LIMIT,
-			dp.cfg.node_id, ring->epoch, ++lc->chan->counter);
-	f.fixed_len = (uint16_t)chan_nack_encode(&n, f.fixed, sizeof(f.fixed));
-	fan_send(lc, &f, &d, STAT_RESUME_NACK);
+	chan_nack_to(lc, r->s, &n, to, ring, peers, STAT_RESUME_NACK);
 }
 
 /*
@@ -302,22 +317,16 @@ static struct chan_resumer *
 resumer_slot(struct chan_lcore *cl, const struct chan_state *s,
 		const struct chan_dest *to)
 {
-	struct chan_resumer *free_slot = NULL;
+	struct chan_resumer *r = resumer_of(cl, s, to);
 
-	for (uint32_t i = 0; i < CHAN_RESUME_LCORE; i++) {
-		struct chan_resumer *r = &cl->resume[i];
-
-		if (r->s == NULL) {
-			if (free_slot == NULL)
-				free_slot = r;
-		} else if (r->s == s && r->to.ip == to->ip &&
-				r->to.udp_port == to->udp_port) {
-			return r;
-		}
-	}
-	if (free_slot == NULL || s->n_resume >= CHAN_RESUME_CHAN)
+	if (r != NULL)
+		return r;
+	if (s->n_resume >= CHAN_RESUME_CHAN)
 		return NULL;
-	return free_slot;
+	for (uint32_t i = 0; i < CHAN_RESUME_LCORE; i++)
+		if (cl->resume[i].s == NULL)
+			return &cl->resume[i];
+	return NULL;
 }
 
 void
@@ -463,21 +472,6 @@ resume_timers(struct dp_lcore *lc, const struct ring_table *ring,
 		if (r->s != NULL && (int64_t)(now - r->at) >= 0)
 			resume_step(lc, r, ring, peers, now);
 	}
-}
-
-/* The resumer of s whose client is to, or NULL. */
-static struct chan_resumer *
-resumer_of(struct chan_lcore *cl, const struct chan_state *s,
-		const struct chan_dest *to)
-{
-	for (uint32_t i = 0; i < CHAN_RESUME_LCORE; i++) {
-		struct chan_resumer *r = &cl->resume[i];
-
-		if (r->s == s && r->to.ip == to->ip &&
-				r->to.udp_port == to->udp_port)
-			return r;
-	}
-	return NULL;
 }
 
 void

@@ -243,4 +243,28 @@ fan_init_state(struct fan_msg *f, const struct chan_state *s, uint8_t type,
 	f->name_len = s->len;
 }
 
+/*
+ * This node's NACK n for channel s to member to, counted under stat
+ * (the subscriber's holes, a resume, a failover's fetch): counted
+ * STAT_CHAN_NO_ROUTE instead if to is not reachable.
+ */
+static inline void
+chan_nack_to(struct dp_lcore *lc, const struct chan_state *s,
+		const struct chan_nack *n, uint32_t to,
+		const struct ring_table *ring, const struct peer_table *peers,
+		unsigned stat)
+{
+	struct chan_dest d;
+	struct fan_msg f;
+
+	if (!fan_member(peers, to, &d)) {
+		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
+		return;
+	}
+	fan_init_state(&f, s, RUMOR_T_NACK, RUMOR_DEFAULT_HOP_LIMIT,
+			dp.cfg.node_id, ring->epoch, ++lc->chan->counter);
+	f.fixed_len = (uint16_t)chan_nack_encode(n, f.fixed, sizeof(f.fixed));
+	fan_send(lc, &f, &d, stat);
+}
+
 #endif /* RUMOR_CHAN_STATE_H */

@@ -98,25 +98,6 @@ subscriber_give_up_to(struct dp_lcore *lc, struct chan_state *s,
 	}
 }
 
-/* This node's NACK n for channel s to member to. */
-static void
-nack_to(struct dp_lcore *lc, const struct chan_state *s,
-		const struct chan_nack *n, uint32_t to,
-		const struct ring_table *ring, const struct peer_table *peers)
-{
-	struct chan_dest d;
-	struct fan_msg f;
-
-	if (!fan_member(peers, to, &d)) {
-		lc->stats.c[STAT_CHAN_NO_ROUTE]++;
-		return;
-	}
-	fan_init_state(&f, s, RUMOR_T_NACK, RUMOR_DEFAULT_HOP_LIMIT,
-			dp.cfg.node_id, ring->epoch, ++lc->chan->counter);
-	f.fixed_len = (uint16_t)chan_nack_encode(n, f.fixed, sizeof(f.fixed));
-	fan_send(lc, &f, &d, STAT_CHAN_NACK_SENT);
-}
-
 /* A NACK for the first hole to the channel's owner. */
 static void
 send_nack(struct dp_lcore *lc, struct chan_state *s,
@@ -129,7 +110,8 @@ send_nack(struct dp_lcore *lc, struct chan_state *s,
 	if (n.count == 0)
 		return;
 	n.first = first;
-	nack_to(lc, s, &n, ring_owner(ring, s->hash), ring, peers);
+	chan_nack_to(lc, s, &n, ring_owner(ring, s->hash), ring, peers,
+			STAT_CHAN_NACK_SENT);
 }
 
 /* Ask now for a new hole, and keep asking from the lcore's timer. */
@@ -183,7 +165,7 @@ subscriber_catchup_ask(struct dp_lcore *lc, uint64_t hash, const char *name,
 	n = (struct chan_nack){ .stream = s->rx.stream, .first = s->rx.next,
 			.count = (uint32_t)RTE_MIN(s->catchup - s->rx.next,
 			(uint64_t)CHAN_NACK_MAX) };
-	nack_to(lc, s, &n, from, ring, peers);
+	chan_nack_to(lc, s, &n, from, ring, peers, STAT_CHAN_NACK_SENT);
 }
 
 /* True if the frame m came from member id's address and UDP port. */
@@ -450,5 +432,6 @@ subscriber_tail_check(struct dp_lcore *lc, struct chan_state *s,
 		return;
 	n.count = (uint32_t)RTE_MIN(e->ack_next - s->rx.next,
 			(uint64_t)CHAN_NACK_MAX);
-	nack_to(lc, s, &n, ring_owner(ring, s->hash), ring, peers);
+	chan_nack_to(lc, s, &n, ring_owner(ring, s->hash), ring, peers,
+			STAT_CHAN_NACK_SENT);
 }
