@@ -85,6 +85,9 @@ struct client_gap {
 	uint64_t last;
 	uint64_t missing;
 	uint64_t runs;
+	bool ended;		/* The node said the stream ends (a GAP to
+				 * CHAN_SEQ_MAX): missing counts only the
+				 * holes below the highest received. */
 };
 
 struct client_track {

@@ -305,6 +305,13 @@ cli_channel(const char *cmd, const char *name)
 void
 cli_print_gap(const char *cmd, const struct client_event *ev)
 {
+	if (ev->gap.ended) {
+		fprintf(stderr, "rumor %s: %.*s: stream %#" PRIx64 " ended; "
+				"lost %" PRIu64 " message(s) below the last "
+				"received\n", cmd, (int)ev->channel_len,
+				ev->channel, ev->gap.stream, ev->gap.missing);
+		return;
+	}
 	fprintf(stderr, "rumor %s: %.*s: lost %" PRIu64 " message(s) of %"
 			PRIu64 " .. %" PRIu64 "\n", cmd,
 			(int)ev->channel_len, ev->channel, ev->gap.missing,

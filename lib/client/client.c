@@ -591,7 +591,7 @@ client_on_datagram(struct client *c, size_t n, uint64_t now,
 			break;
 		client_track_gap(&s->track, m.u.range.stream, m.u.range.first,
 				m.u.range.last, &gap);
-		if (gap.missing == 0)
+		if (gap.missing == 0 && !gap.ended)
 			return 0;
 		ev_init(ev, CLIENT_EV_GAP, s);
 		ev->gap = gap;

@@ -223,6 +223,22 @@ client_track_gap(struct client_track *t, uint64_t stream, uint64_t first,
 		gap_add(t, gap, first, last, last - first + 1);
 		return;
 	}
+	if (last == CHAN_SEQ_MAX) {
+		/*
+		 * The node's word that the stream ends here (its owner went
+		 * on with another): how many it had after the highest one
+		 * received is not known, so only the holes below are lost.
+		 */
+		if (t->ahead != 0)
+			track_lose_until(t, track_highest(t), gap);
+		if (gap->missing == 0) {
+			gap->stream = stream;
+			gap->first = first;
+		}
+		gap->last = last;
+		gap->ended = true;
+		return;
+	}
 	if (last >= t->next)
 		track_lose_until(t, last + 1, gap);
 }

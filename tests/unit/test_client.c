@@ -306,6 +306,24 @@ test_track_node_gap(void)
 	client_track_gap(&t, S3, 0, 4, &g);
 	CHECK_EQ(g.missing, 0);
 	CHECK_EQ(t.next, 2);
+	/*
+	 * The end of a stream (a GAP to CHAN_SEQ_MAX): the holes below the
+	 * highest received are lost, nothing after it is counted.
+	 */
+	client_track_init(&t);
+	deliver(&t, S1, 1, &g);
+	deliver(&t, S1, 3, &g);		/* 2 missing. */
+	client_track_gap(&t, S1, 2, CHAN_SEQ_MAX, &g);
+	CHECK(g.ended);
+	CHECK_EQ(g.missing, 1);
+	CHECK_EQ(g.first, 2);
+	CHECK_EQ(g.last, CHAN_SEQ_MAX);
+	CHECK_EQ(t.st.missing, 1);
+	client_track_gap(&t, S1, 4, CHAN_SEQ_MAX, &g);
+	CHECK(g.ended);
+	CHECK_EQ(g.missing, 0);
+	CHECK_EQ(g.first, 4);
+	CHECK_EQ(deliver(&t, S2, 1, &g), CLIENT_V_RESET);
 
 	for (int v = 0; v < CLIENT_V_MAX; v++)
 		CHECK(strcmp(client_verdict_name((enum client_verdict)v), "?")
