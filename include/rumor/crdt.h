@@ -39,7 +39,7 @@ struct crdt_limits {
 	uint32_t entries;	/* Presence entries, and dots of its cloud. */
 	uint32_t data_bytes;	/* A register's value, a presence entry's
 				 * data. */
-	uint32_t key_bytes;	/* A map's key (the map is to be built). */
+	uint32_t key_bytes;	/* A map's key. */
 	uint32_t replicas;	/* Replica ids: a counter's entries, a
 				 * version vector's. */
 };
@@ -103,6 +103,7 @@ enum crdt_type {
 	CRDT_T_COUNTER = 1,
 	CRDT_T_REGISTER = 2,
 	CRDT_T_PRESENCE = 3,
+	CRDT_T_MAP = 4,
 };
 
 #endif /* RUMOR_CRDT_H */

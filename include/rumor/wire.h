@@ -41,7 +41,8 @@
  * rumor_hdr_check refuses it. Types 3 to 16 are the channel messages:
  * rumor/chan_wire.h gives the fixed part of each, docs/channels.md their
  * meaning. COOKIE (17) is client admission's (rumor/client_auth.h), and
- * 18 to 22 are replication's (rumor/repl_wire.h, docs/replication.md).
+ * 18 to 22 are replication's (rumor/repl_wire.h, docs/replication.md),
+ * 23 to 27 channel state's (rumor/state_wire.h, docs/state.md, "Wire").
  * Each type with its name (chan_type_name()), in number order from 1:
  */
 #define RUMOR_TYPES(X)							\
@@ -88,7 +89,17 @@
 	/* New owner to the replicas before: their state. */		\
 	X(RUMOR_T_REPL_SYNC, "REPL_SYNC")				\
 	/* Replica to new owner: its answer. */				\
-	X(RUMOR_T_REPL_STATE, "REPL_STATE")
+	X(RUMOR_T_REPL_STATE, "REPL_STATE")				\
+	/* Client to node, entry node to owner: change an object. */	\
+	X(RUMOR_T_STATE_WRITE, "STATE_WRITE")				\
+	/* Client to node, entry node to owner: read an object. */	\
+	X(RUMOR_T_STATE_READ, "STATE_READ")				\
+	/* Node to entry node, and on to the client: the answer. */	\
+	X(RUMOR_T_STATE_REPLY, "STATE_REPLY")				\
+	/* Replica to replica: a delta or a whole state. */		\
+	X(RUMOR_T_STATE_DELTA, "STATE_DELTA")				\
+	/* Replica to replica: version vector digests, anti-entropy. */	\
+	X(RUMOR_T_STATE_DIGEST, "STATE_DIGEST")
 
 enum rumor_type {
 	RUMOR_T_NONE = 0,	/* No message has type 0. */
@@ -99,7 +110,8 @@ enum rumor_type {
 _Static_assert(RUMOR_T_DATA == 1 && RUMOR_T_CONTROL == 2 &&
 		RUMOR_T_SUBSCRIBE == 3 && RUMOR_T_HANDOFF == 16 &&
 		RUMOR_T_COOKIE == 17 && RUMOR_T_PUB_ACK == 18 &&
-		RUMOR_T_REPL_STATE == 22 && RUMOR_T_MAX == 23,
+		RUMOR_T_REPL_STATE == 22 && RUMOR_T_STATE_WRITE == 23 &&
+		RUMOR_T_STATE_DIGEST == 27 && RUMOR_T_MAX == 28,
 		"type numbers are the wire's");
 
 /* Offset of the type byte, the same in every rumor datagram. */

@@ -16,6 +16,7 @@
 
 #include "rumor/crdt.h"
 #include "rumor/crdt_counter.h"
+#include "rumor/crdt_map.h"
 #include "rumor/crdt_presence.h"
 #include "rumor/crdt_register.h"
 #include "fuzz.h"
@@ -52,7 +53,7 @@ struct type_ops {
 			crdt_##T##_decode }
 
 static const struct type_ops types[] = {
-	OPS(counter), OPS(register), OPS(presence),
+	OPS(counter), OPS(register), OPS(presence), OPS(map),
 };
 
 static void *
@@ -147,7 +148,7 @@ fuzz_one(const uint8_t *copy, size_t size)
 
 	if (size < 5)
 		return;
-	t = &types[copy[0] % 3];
+	t = &types[copy[0] % (sizeof(types) / sizeof(types[0]))];
 	rest = size - 5;
 	cut1 = ((size_t)copy[1] << 8 | copy[2]) % (rest + 1);
 	cut2 = ((size_t)copy[3] << 8 | copy[4]) % (rest - cut1 + 1);

@@ -13,6 +13,7 @@
 #include "rumor/crdt.h"
 #include "rumor/crdt_context.h"
 #include "rumor/crdt_counter.h"
+#include "rumor/crdt_map.h"
 #include "rumor/crdt_presence.h"
 #include "rumor/crdt_register.h"
 #include "rumor/hlc.h"
@@ -395,6 +396,339 @@ test_presence(void)
 	crdt_presence_free(&s);
 }
 
+/* A key from a string literal: its bytes and length. */
+#define KEY(s) (const uint8_t *)(s), (uint32_t)(sizeof(s) - 1)
+
+/* m's counter at key, or INT64_MIN when it does not read. */
+static int64_t
+map_count(const struct crdt_map *m, const uint8_t *key, uint32_t key_len)
+{
+	int64_t v;
+
+	return crdt_map_counter_value(m, key, key_len, &v) == CRDT_OK ? v :
+			INT64_MIN;
+}
+
+static void
+test_map(void)
+{
+	struct crdt_map a, b, d, s;
+	const struct crdt_map_rec *x;
+	uint8_t buf[256], want[256];
+	size_t n;
+
+	crdt_map_init(&a);
+	crdt_map_init(&b);
+	crdt_map_init(&d);
+	crdt_map_init(&s);
+	/* A register: one record under a new dot, its delta the same. */
+	CHECK_EQ(crdt_map_set(&a, 1, KEY("k"), hlc_make(100, 0),
+			(const uint8_t *)"hi", 2, &limits, &d), CRDT_OK);
+	CHECK(d.len == 1 && d.rec_len == 1 && d.ctx.vv_len == 1 &&
+			crdt_map_equal(&a, &d));
+	x = crdt_map_register(&a, KEY("k"));
+	CHECK(x != NULL && x->dot.replica == 1 && x->dot.counter == 1 &&
+			x->len == 2 && memcmp(x->data, "hi", 2) == 0);
+	CHECK_EQ(crdt_map_key_type(crdt_map_find(&a, KEY("k"))),
+			CRDT_T_REGISTER);
+	CHECK(crdt_map_find(&a, KEY("kk")) == NULL);
+	n = crdt_map_encode(&a, buf, sizeof(buf));
+	CHECK_EQ(n, test_hex("01 04 00 00  00 00 00 01 00 00 00 00"
+			" 00 00 00 01 00 00 00 00 00 00 00 01"
+			" 00 00 00 01  00 00 00 01 6b  00 00 00 01"
+			" 00 00 00 01 00 00 00 00 00 00 00 01  00 00 00 02"
+			" 00 00 00 00 00 64 00 00  00 00 00 02 68 69", want,
+			sizeof(want)));
+	CHECK(memcmp(buf, want, n) == 0);
+	CHECK_EQ(crdt_map_encode(&a, buf, n - 1), 0);
+
+	/* Not above the register's write: stale, unchanged. */
+	CHECK_EQ(crdt_map_set(&a, 1, KEY("k"), hlc_make(100, 0),
+			(const uint8_t *)"x", 1, &limits, &d), CRDT_STALE);
+	CHECK(d.len == 0 && d.ctx.vv_len == 0);
+	CHECK_EQ(crdt_map_set(&a, 9, KEY("k"), hlc_make(99, 5),
+			(const uint8_t *)"x", 1, &limits, NULL), CRDT_STALE);
+	CHECK_EQ(crdt_map_register(&a, KEY("k"))->len, 2);
+
+	/* A counter: one record per replica, its sums carried on. */
+	CHECK_EQ(crdt_map_add(&a, 2, KEY("c"), 5, &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_add(&a, 2, KEY("c"), -2, &limits, &d), CRDT_OK);
+	CHECK(d.rec_len == 1 && d.rec[0].p == 5 && d.rec[0].n == 2 &&
+			d.rec[0].dot.counter == 2);
+	/* The delta's context: its dot and the record it replaced. */
+	CHECK(d.ctx.vv_len == 1 && d.ctx.vv[0].counter == 2);
+	CHECK_EQ(map_count(&a, KEY("c")), 3);
+	CHECK_EQ(map_count(&a, KEY("none")), 0);
+	CHECK_EQ(crdt_map_add(&a, 2, KEY("c"), 0, &limits, &d), CRDT_OK);
+	CHECK(d.len == 0 && d.ctx.vv_len == 0);
+	/* Keys ascend by bytes; a record ascends by dot. */
+	n = crdt_map_encode(&a, buf, sizeof(buf));
+	CHECK_EQ(n, test_hex("01 04 00 00  00 00 00 02 00 00 00 00"
+			" 00 00 00 01 00 00 00 00 00 00 00 01"
+			" 00 00 00 02 00 00 00 00 00 00 00 02"
+			" 00 00 00 02"
+			" 00 00 00 01 63  00 00 00 01"
+			" 00 00 00 02 00 00 00 00 00 00 00 02  00 00 00 01"
+			" 00 00 00 00 00 00 00 05  00 00 00 00 00 00 00 02"
+			" 00 00 00 01 6b  00 00 00 01"
+			" 00 00 00 01 00 00 00 00 00 00 00 01  00 00 00 02"
+			" 00 00 00 00 00 64 00 00  00 00 00 02 68 69", want,
+			sizeof(want)));
+	CHECK(memcmp(buf, want, n) == 0);
+
+	/* One type per key: the other's write refused, nothing changed. */
+	CHECK_EQ(crdt_map_copy(&s, &a), CRDT_OK);
+	CHECK_EQ(crdt_map_set(&a, 1, KEY("c"), hlc_make(200, 0), NULL, 0,
+			&limits, &d), CRDT_TYPE);
+	CHECK_EQ(crdt_map_add(&a, 1, KEY("k"), 1, &limits, &d), CRDT_TYPE);
+	CHECK_EQ(crdt_map_counter_value(&a, KEY("k"), &(int64_t){ 0 }),
+			CRDT_TYPE);
+	CHECK(crdt_map_register(&a, KEY("c")) == NULL);
+	CHECK(crdt_map_equal(&a, &s) && d.len == 0);
+
+	/* b saw it all; a writes while b removes: the writes win. */
+	CHECK_EQ(crdt_map_merge(&b, &a, &limits), CRDT_OK);
+	CHECK_EQ(crdt_map_set(&a, 3, KEY("k"), hlc_make(300, 0),
+			(const uint8_t *)"yo", 2, &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_add(&a, 4, KEY("c"), 10, &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_remove(&b, KEY("k"), &limits, &d), CRDT_OK);
+	CHECK(d.len == 0 && d.ctx.vv_len == 1);
+	CHECK_EQ(crdt_map_remove(&b, KEY("c"), &limits, NULL), CRDT_OK);
+	CHECK(b.len == 0 && b.rec_len == 0 && crdt_map_find(&b, KEY("k")) ==
+			NULL);
+	CHECK_EQ(crdt_map_copy(&s, &b), CRDT_OK);
+	CHECK_EQ(crdt_map_merge(&b, &a, &limits), CRDT_OK);
+	CHECK_EQ(crdt_map_merge(&a, &s, &limits), CRDT_OK);
+	CHECK(crdt_map_equal(&a, &b));
+	x = crdt_map_register(&a, KEY("k"));
+	CHECK(x != NULL && x->dot.replica == 3 && memcmp(x->data, "yo",
+			2) == 0);
+	/* The counter keeps only what the remove did not see: the reset. */
+	CHECK_EQ(map_count(&a, KEY("c")), 10);
+	CHECK_EQ(a.rec_len, 2);
+	/* A remove that saw the writes removes them everywhere; a write
+	 * after it starts from an empty counter. */
+	CHECK_EQ(crdt_map_remove(&b, KEY("c"), &limits, &d), CRDT_OK);
+	CHECK_EQ(crdt_map_add(&b, 4, KEY("c"), 1, &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_merge(&a, &d, &limits), CRDT_OK);
+	CHECK_EQ(map_count(&a, KEY("c")), 0);
+	CHECK(crdt_map_find(&a, KEY("c")) == NULL);
+	CHECK_EQ(crdt_map_merge(&a, &b, &limits), CRDT_OK);
+	CHECK_EQ(map_count(&a, KEY("c")), 1);
+	/* The price of one record per replica: an increment concurrent
+	 * with a remove keeps its replica's whole carried sum. */
+	CHECK_EQ(crdt_map_copy(&s, &a), CRDT_OK);
+	CHECK_EQ(crdt_map_add(&a, 4, KEY("c"), 1, &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_remove(&s, KEY("c"), &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_merge(&a, &s, &limits), CRDT_OK);
+	CHECK_EQ(map_count(&a, KEY("c")), 2);
+	crdt_map_free(&a);
+	crdt_map_free(&b);
+	crdt_map_free(&d);
+	crdt_map_free(&s);
+}
+
+/* Two first writes of a key, of two types, made concurrently. */
+static void
+test_map_types(void)
+{
+	struct crdt_map a, b;
+
+	crdt_map_init(&a);
+	crdt_map_init(&b);
+	CHECK_EQ(crdt_map_add(&a, 1, KEY("m"), 7, &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_set(&b, 2, KEY("m"), hlc_make(5, 0),
+			(const uint8_t *)"r", 1, &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_merge(&a, &b, &limits), CRDT_OK);
+	CHECK_EQ(crdt_map_merge(&b, &a, &limits), CRDT_OK);
+	CHECK(crdt_map_equal(&a, &b) && a.rec_len == 2);
+	/* The type of the greatest dot, (2, 1): the register. */
+	CHECK_EQ(crdt_map_key_type(crdt_map_find(&a, KEY("m"))),
+			CRDT_T_REGISTER);
+	CHECK_EQ(crdt_map_register(&a, KEY("m"))->data[0], 'r');
+	CHECK_EQ(crdt_map_add(&a, 1, KEY("m"), 1, &limits, NULL), CRDT_TYPE);
+	/* The next write removes the other type's record. */
+	CHECK_EQ(crdt_map_set(&a, 1, KEY("m"), hlc_make(6, 0), NULL, 0,
+			&limits, NULL), CRDT_OK);
+	CHECK_EQ(a.rec_len, 1);
+	CHECK_EQ(crdt_map_merge(&b, &a, &limits), CRDT_OK);
+	CHECK(crdt_map_equal(&a, &b));
+	/* Key order: by bytes, a prefix first. */
+	CHECK_EQ(crdt_map_add(&a, 1, KEY("b"), 1, &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_add(&a, 1, KEY("ab"), 1, &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_add(&a, 1, KEY("a"), 1, &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_add(&a, 1, KEY("\xff"), 1, &limits, NULL),
+			CRDT_OK);
+	CHECK(a.len == 5 && a.k[0].key[0] == 'a' && a.k[1].key_len == 2 &&
+			a.k[2].key[0] == 'b' && a.k[3].key[0] == 'm' &&
+			a.k[4].key[0] == 0xff);
+	crdt_map_free(&a);
+	crdt_map_free(&b);
+}
+
+/* Arguments out of range and limits: refused, nothing changed. */
+static void
+test_map_limits(void)
+{
+	struct crdt_map a, b, d, s;
+	struct crdt_limits two = limits;
+	uint8_t big[CRDT_KEY_MAX + 1] = { 0 };
+
+	crdt_map_init(&a);
+	crdt_map_init(&b);
+	crdt_map_init(&d);
+	crdt_map_init(&s);
+	CHECK_EQ(crdt_map_add(&a, 1, KEY("a"), 1, &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_add(&a, 2, KEY("a"), 1, &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_copy(&s, &a), CRDT_OK);
+	CHECK_EQ(crdt_map_add(&a, 0, KEY("a"), 1, &limits, &d), CRDT_VALUE);
+	CHECK_EQ(crdt_map_add(&a, 1, big, 0, 1, &limits, &d), CRDT_VALUE);
+	CHECK_EQ(crdt_map_add(&a, 1, big, 257, 1, &limits, &d),
+			CRDT_TOO_BIG);
+	CHECK_EQ(crdt_map_set(&a, 1, KEY("r"), 0, NULL, 0, &limits, &d),
+			CRDT_VALUE);
+	CHECK_EQ(crdt_map_set(&a, 0, KEY("r"), 1, NULL, 0, &limits, &d),
+			CRDT_VALUE);
+	CHECK_EQ(crdt_map_set(&a, 1, KEY("r"), 1, big, 1025, &limits, &d),
+			CRDT_TOO_BIG);
+	CHECK_EQ(crdt_map_remove(&a, big, 0, &limits, &d), CRDT_VALUE);
+	CHECK_EQ(crdt_map_remove(&a, big, 257, &limits, &d), CRDT_TOO_BIG);
+	/* Overflow of a replica's sum, and of the value. */
+	CHECK_EQ(crdt_map_add(&a, 1, KEY("a"), INT64_MAX, &limits, NULL),
+			CRDT_OK);
+	CHECK_EQ(map_count(&a, KEY("a")), INT64_MIN);
+	CHECK_EQ(crdt_map_add(&a, 1, KEY("a"), INT64_MAX, &limits, NULL),
+			CRDT_OK);
+	CHECK_EQ(crdt_map_copy(&s, &a), CRDT_OK);
+	CHECK_EQ(crdt_map_add(&a, 1, KEY("a"), 1, &limits, &d),
+			CRDT_OVERFLOW);
+	CHECK(crdt_map_equal(&a, &s) && d.len == 0 && d.ctx.vv_len == 0);
+
+	/* Two records at most: a third, by a write or a merge, is full. */
+	two.entries = 2;
+	CHECK_EQ(crdt_map_add(&a, 3, KEY("a"), 1, &two, &d), CRDT_FULL);
+	CHECK_EQ(crdt_map_set(&a, 3, KEY("b"), 1, NULL, 0, &two, &d),
+			CRDT_FULL);
+	CHECK(crdt_map_equal(&a, &s) && d.len == 0 && d.ctx.vv_len == 0);
+	CHECK_EQ(crdt_map_set(&b, 3, KEY("b"), 1, NULL, 0, &limits, NULL),
+			CRDT_OK);
+	CHECK_EQ(crdt_map_merge(&a, &b, &two), CRDT_FULL);
+	CHECK(crdt_map_equal(&a, &s));
+	/* A merge that meets a key or value over its limit. */
+	two = limits;
+	two.key_bytes = 0;
+	CHECK_EQ(crdt_map_merge(&a, &b, &two), CRDT_TOO_BIG);
+	CHECK(crdt_map_equal(&a, &s));
+	CHECK_EQ(crdt_map_set(&b, 3, KEY("b"), 2, big, 2, &limits, NULL),
+			CRDT_OK);
+	two = limits;
+	two.data_bytes = 1;
+	CHECK_EQ(crdt_map_merge(&a, &b, &two), CRDT_TOO_BIG);
+	CHECK(crdt_map_equal(&a, &s));
+	/* The remove of a key not held changes nothing. */
+	CHECK_EQ(crdt_map_remove(&a, KEY("zz"), &limits, &d), CRDT_OK);
+	CHECK(crdt_map_equal(&a, &s) && d.len == 0 && d.ctx.vv_len == 0);
+	crdt_map_free(&a);
+	crdt_map_free(&b);
+	crdt_map_free(&d);
+	crdt_map_free(&s);
+}
+
+/* Decode buf[0..len) with byte at set to v: the verdict. */
+static enum crdt_error
+map_decode_with(const uint8_t *buf, size_t len, size_t at, uint8_t v)
+{
+	uint8_t copy[256];
+	struct crdt_map m;
+	enum crdt_error e;
+
+	memcpy(copy, buf, len);
+	if (at < len)
+		copy[at] = v;
+	crdt_map_init(&m);
+	e = TEST_DECODE_EXACT(crdt_map_decode, copy, len, &limits, &m);
+	CHECK(e != CRDT_OK || m.len > 0);
+	if (e != CRDT_OK)
+		CHECK(m.len == 0 && m.rec_len == 0 && m.ctx.vv_len == 0);
+	crdt_map_free(&m);
+	return e;
+}
+
+static void
+test_map_decode(void)
+{
+	struct crdt_map m;
+	uint8_t b[256];
+	/* One key "k", a register: as in test_map. */
+	size_t n = test_hex("01 04 00 00  00 00 00 01 00 00 00 00"
+			" 00 00 00 01 00 00 00 00 00 00 00 01"
+			" 00 00 00 01  00 00 00 01 6b  00 00 00 01"
+			" 00 00 00 01 00 00 00 00 00 00 00 01  00 00 00 02"
+			" 00 00 00 00 00 64 00 00  00 00 00 02 68 69", b,
+			sizeof(b));
+
+	CHECK_EQ(map_decode_with(b, n, n, 0), CRDT_OK);
+	CHECK_EQ(map_decode_with(b, 3, n, 0), CRDT_SHORT);
+	CHECK_EQ(map_decode_with(b, n, 0, 2), CRDT_VERSION);
+	CHECK_EQ(map_decode_with(b, n, 1, 3), CRDT_TYPE);
+	CHECK_EQ(map_decode_with(b, n, 3, 1), CRDT_RESERVED);
+	CHECK_EQ(map_decode_with(b, 10, n, 0), CRDT_SHORT);
+	CHECK_EQ(map_decode_with(b, 26, n, 0), CRDT_SHORT);
+	CHECK_EQ(map_decode_with(b, n, 26, 0x10), CRDT_TOO_MANY);
+	CHECK_EQ(map_decode_with(b, n, 27, 2), CRDT_SHORT);
+	CHECK_EQ(map_decode_with(b, 30, n, 0), CRDT_SHORT);
+	CHECK_EQ(map_decode_with(b, n, 31, 0), CRDT_VALUE);
+	CHECK_EQ(map_decode_with(b, n, 30, 1), CRDT_TOO_BIG);
+	CHECK_EQ(map_decode_with(b, n, 31, 0x30), CRDT_SHORT);
+	CHECK_EQ(map_decode_with(b, 35, n, 0), CRDT_SHORT);
+	CHECK_EQ(map_decode_with(b, n, 36, 0), CRDT_VALUE);
+	CHECK_EQ(map_decode_with(b, n, 35, 0x10), CRDT_TOO_MANY);
+	CHECK_EQ(map_decode_with(b, n, 36, 2), CRDT_SHORT);
+	CHECK_EQ(map_decode_with(b, 51, n, 0), CRDT_SHORT);
+	CHECK_EQ(map_decode_with(b, n, 40, 0), CRDT_VALUE);
+	CHECK_EQ(map_decode_with(b, n, 48, 2), CRDT_VALUE);
+	CHECK_EQ(map_decode_with(b, n, 52, 3), CRDT_VALUE);
+	CHECK_EQ(map_decode_with(b, n, 52, 0), CRDT_VALUE);
+	CHECK_EQ(map_decode_with(b, 60, n, 0), CRDT_SHORT);
+	CHECK_EQ(map_decode_with(b, n, 58, 0), CRDT_VALUE);
+	CHECK_EQ(map_decode_with(b, n, 63, 4), CRDT_TOO_BIG);
+	CHECK_EQ(map_decode_with(b, n, 64, 3), CRDT_SHORT);
+	CHECK_EQ(map_decode_with(b, n, 64, 1), CRDT_TRAILING);
+	CHECK_EQ(map_decode_with(b, n + 1, n, 0), CRDT_TRAILING);
+	/* A register read as a counter: its p and n run past the end. */
+	CHECK_EQ(map_decode_with(b, n, 52, 1), CRDT_SHORT);
+
+	/* A counter record of p and n 0; keys out of order; two records
+	 * of one dot, in two keys; a key's records out of order. */
+	crdt_map_init(&m);
+	CHECK_EQ(crdt_map_add(&m, 1, KEY("a"), 1, &limits, NULL), CRDT_OK);
+	CHECK_EQ(crdt_map_add(&m, 1, KEY("b"), -1, &limits, NULL), CRDT_OK);
+	n = crdt_map_encode(&m, b, sizeof(b));
+	/* Header 4, context 8 + 12, count 4: key "a" at 28. */
+	CHECK_EQ(n, 28 + 2 * (4 + 1 + 4 + 16 + 16));
+	CHECK_EQ(map_decode_with(b, n, n, 0), CRDT_OK);
+	CHECK_EQ(map_decode_with(b, n, 28 + 9 + 23, 0), CRDT_VALUE);
+	CHECK_EQ(map_decode_with(b, n, 32, 'b'), CRDT_ORDER);
+	CHECK_EQ(map_decode_with(b, n, 32, 'c'), CRDT_ORDER);
+	/* Key "b" at 69: its record's dot (1, 2) made (1, 1), a's. */
+	CHECK_EQ(b[69 + 9 + 11], 2);
+	CHECK_EQ(map_decode_with(b, n, 69 + 9 + 11, 1), CRDT_VALUE);
+	CHECK_EQ(crdt_map_add(&m, 2, KEY("a"), 1, &limits, NULL), CRDT_OK);
+	n = crdt_map_encode(&m, b, sizeof(b));
+	CHECK_EQ(map_decode_with(b, n, n, 0), CRDT_OK);
+	/* Now a context of two replicas: key "a" at 40, its records'
+	 * dots (1, 1) at 49 then (2, 1) at 81; the second made (1, 1). */
+	CHECK_EQ(b[81 + 3], 2);
+	CHECK_EQ(map_decode_with(b, n, 81 + 3, 1), CRDT_ORDER);
+	/* The encoder writes nothing that is not canonical. */
+	m.rec[0].p = 0;
+	CHECK_REFUSED_BY(crdt_map_encode, &m, 256, __LINE__);
+	m.rec[0].p = 1;
+	m.k[1].key[0] = 'a';
+	CHECK_REFUSED_BY(crdt_map_encode, &m, 256, __LINE__);
+	crdt_map_free(&m);
+}
+
 static const struct test_section sections[] = {
 	{ "hlc", test_hlc },
 	{ "names", test_names },
@@ -402,6 +736,10 @@ static const struct test_section sections[] = {
 	{ "register", test_register },
 	{ "context", test_context },
 	{ "presence", test_presence },
+	{ "map", test_map },
+	{ "map types", test_map_types },
+	{ "map limits", test_map_limits },
+	{ "map decode", test_map_decode },
 };
 
 int

@@ -11,7 +11,7 @@
  * change is refused or decodes to a state that encodes back to exactly
  * the changed bytes.
  *
- * One harness serves the three types through a table of their
+ * One harness serves the four types through a table of their
  * operations on void pointers.
  */
 #include <stdlib.h>
@@ -19,6 +19,7 @@
 
 #include "rumor/crdt.h"
 #include "rumor/crdt_counter.h"
+#include "rumor/crdt_map.h"
 #include "rumor/crdt_presence.h"
 #include "rumor/crdt_register.h"
 #include "rumor/hlc.h"
@@ -154,10 +155,64 @@ presence_mutate(void *s, uint32_t r, struct world *w, void *d)
 	return crdt_presence_remove_node(s, node, inc, &limits, d);
 }
 
+/*
+ * Map: a few keys, one the prefix of another, each made a counter or a
+ * register by its first write, written and removed. Replicas that write
+ * a key first concurrently make it of both types for a while.
+ */
+static const char *const map_keys[] = { "a", "ab", "b", "count", "\xff" };
+
+static enum crdt_error
+map_mutate(void *s, uint32_t r, struct world *w, void *d)
+{
+	struct crdt_map *m = s;
+	uint32_t op = draw(w, 10);
+	const char *key = map_keys[draw(w, TEST_DIM(map_keys))];
+	uint32_t key_len = (uint32_t)strlen(key);
+	const struct crdt_map_key *k = crdt_map_find(m, (const uint8_t *)key,
+			key_len);
+	const struct crdt_map_rec *top;
+	int64_t by = (int64_t)draw(w, 11) - 5;
+	bool counter = draw(w, 2) == 0;
+	uint8_t v[12];
+	uint32_t len = draw(w, sizeof(v) + 1);
+	uint64_t ts;
+
+	for (uint32_t i = 0; i < len; i++)
+		v[i] = (uint8_t)draw(w, 256);
+	if (op < 3)
+		return crdt_map_remove(m, (const uint8_t *)key, key_len,
+				&limits, d);
+	if (k != NULL)
+		counter = crdt_map_key_type(k) == CRDT_T_COUNTER;
+	if (counter)
+		return crdt_map_add(m, replica_id(r), (const uint8_t *)key,
+				key_len, by, &limits, d);
+	w->wall_ms += draw(w, 3);
+	top = crdt_map_register(m, (const uint8_t *)key, key_len);
+	if (top != NULL)
+		CHECK_EQ(hlc_update(&w->clock[r], top->ts,
+				w->wall_ms - draw(w, 5)), 0);
+	ts = hlc_now(&w->clock[r], w->wall_ms - draw(w, 5));
+	return crdt_map_set(m, replica_id(r), (const uint8_t *)key, key_len,
+			ts, v, len, &limits, d);
+}
+
+static void
+map_seen(const void *s, uint32_t r, struct world *w)
+{
+	const struct crdt_map *m = s;
+
+	for (uint32_t i = 0; i < m->rec_len; i++)
+		CHECK_EQ(hlc_update(&w->clock[r], m->rec[i].ts, w->wall_ms),
+				0);
+}
+
 static const struct type_ops types[] = {
 	OPS(counter, counter_mutate, seen_nothing),
 	OPS(register, register_mutate, register_seen),
 	OPS(presence, presence_mutate, seen_nothing),
+	OPS(map, map_mutate, map_seen),
 };
 
 /* A fresh state of t. */
