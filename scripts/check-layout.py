@@ -27,15 +27,25 @@ LINE_LIMIT_EXEMPT = {"lib/protocols/raft.c"}
 SOURCE_DIRS = ("dataplane", "control", "lib", "include", "tests")
 
 
-def symbols(obj):
-    """The functions an object defines, and the symbols it leaves undefined."""
-    out = subprocess.run(["nm", "--defined-only", obj], capture_output=True,
+def symbols(objs):
+    """For each object, the functions it defines and the symbols it leaves
+    undefined: one nm for all of them (one per object is slow on a busy
+    machine)."""
+    defined = {o: set() for o in objs}
+    undefined = {o: set() for o in objs}
+    out = subprocess.run(["nm", "-A"] + objs, capture_output=True,
                          text=True, check=True).stdout
-    defined = {line.split()[2] for line in out.splitlines()
-               if len(line.split()) == 3 and line.split()[1] == "T"}
-    out = subprocess.run(["nm", "--undefined-only", obj], capture_output=True,
-                         text=True, check=True).stdout
-    undefined = {line.split()[-1] for line in out.splitlines() if line.strip()}
+    for line in out.splitlines():
+        # "FILE.o:ADDR T name", "FILE.o:    U name"
+        head, sep, rest = line.partition(".o:")
+        obj = head + ".o"
+        if not sep or obj not in defined:
+            continue
+        f = rest.split()
+        if len(f) == 3 and f[1] == "T":
+            defined[obj].add(f[2])
+        elif len(f) == 2 and f[0] == "U":
+            undefined[obj].add(f[1])
     return defined, undefined
 
 
@@ -87,9 +97,7 @@ def target_graphs(build):
         objs = [os.path.join(root, f) for f in files if f.endswith(".o")]
         if len(objs) < 2:
             continue
-        defs, undefs = {}, {}
-        for o in objs:
-            defs[o], undefs[o] = symbols(o)
+        defs, undefs = symbols(objs)
         owner = {}
         for o, fns in defs.items():
             for fn in fns:
