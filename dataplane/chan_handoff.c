@@ -706,24 +706,22 @@ ho_input(struct dp_lcore *lc, struct rte_mbuf *m, const struct ring_table *ring,
  */
 static void
 failover_go_on(struct dp_lcore *lc, struct ho_wait *w,
-		const struct ring_table *ring, struct ho_release *out)
+		struct ho_release *out)
 {
 	const uint64_t held = repl_failover_held(lc, &w->fo, w->hash,
 			w->name, w->len);
-	/* Past an earlier failover's jump too, if a member learnt it. */
-	const uint64_t past = RTE_MAX(held, w->fo.seen);
-	const uint64_t next = past + REPL_WINDOW + 1;
+	const uint64_t next = held + REPL_WINDOW + 1;
 
 	/*
 	 * No one of the majority held the stream (nothing of it was
 	 * committed), or one that far along cannot go on: a new stream.
 	 */
-	if (w->fo.stream == 0 || past > CHAN_HANDOFF_SEQ_MAX - REPL_WINDOW -
+	if (w->fo.stream == 0 || held > CHAN_HANDOFF_SEQ_MAX - REPL_WINDOW -
 			1) {
 		settle(lc, w, 0, 0, out);
 		return;
 	}
-	repl_failover_settle(lc, w->hash, w->name, w->len, next, held, ring);
+	repl_failover_settle(lc, w->hash, w->name, w->len, next);
 	settle(lc, w, w->fo.stream, next, out);
 }
 
@@ -760,7 +758,7 @@ ho_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
 					ho->hz_ms;
 			w->give_up_at = rte_rdtsc() + HO_FETCH_MS * ho->hz_ms;
 		} else {
-			failover_go_on(lc, w, ring, out);
+			failover_go_on(lc, w, out);
 		}
 	}
 	rte_pktmbuf_free(m);
@@ -781,7 +779,7 @@ ho_fetch_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		return false;
 	v = repl_fetch_take(lc, &w->fo, m, h, ring, peers);
 	if (v == REPL_FETCH_DONE)
-		failover_go_on(lc, w, ring, out);
+		failover_go_on(lc, w, out);
 	return v != REPL_FETCH_NOT;
 }
 
@@ -816,7 +814,7 @@ ho_timers(struct dp_lcore *lc, const struct ring_table *ring,
 			/* Fetching: asked again, or on with what it has. */
 			if (late) {
 				lc->stats.c[STAT_REPL_FETCH_TIMEOUT]++;
-				failover_go_on(lc, w, ring, out);
+				failover_go_on(lc, w, out);
 				return true;
 			}
 			if ((int64_t)(now - w->retry_at) >= 0) {

@@ -29,7 +29,6 @@
 
 #include "rumor/config.h"
 #include "rumor/ring_replicas.h"
-#include "chan_fill.h"
 #include "chan_repl.h"
 #include "pub_ack.h"
 
@@ -38,16 +37,13 @@ static void
 repl_update(struct chan_state *s)
 {
 	const uint64_t stamped = s->next_seq - 1;
+	const uint64_t floor = s->ro.floor;
 	uint64_t c = repl_owner_committed(&s->ro.set, stamped);
 	uint64_t a = repl_owner_all(&s->ro.set, stamped);
 
-	/*
-	 * What precedes this owner's first stamp is not its to count;
-	 * after a failover, only once its set holds it (chan_fill.c).
-	 */
-	s->ro.committed = RTE_MAX(c, RTE_MIN(repl_fill_floor(s, false),
-			stamped));
-	s->ro.all = RTE_MAX(a, RTE_MIN(repl_fill_floor(s, true), stamped));
+	/* What precedes this owner's first stamp is not its to count. */
+	s->ro.committed = RTE_MAX(c, RTE_MIN(floor, stamped));
+	s->ro.all = RTE_MAX(a, RTE_MIN(floor, stamped));
 }
 
 /* The replicas of hash under ring for R = r: up to r - 1 ids. */
@@ -111,11 +107,8 @@ void
 repl_took_over(struct chan_state *s, uint64_t next)
 {
 	memset(&s->rr, 0, sizeof(s->rr));
-	s->rr_seen = 0;
 	s->ro.floor = RTE_MAX(s->ro.floor, next - 1);
 	s->ro.epoch = 0;		/* Its own set, under its ring. */
-	rte_free(s->ro.fill);
-	s->ro.fill = NULL;
 }
 
 void
@@ -124,8 +117,6 @@ repl_restart(struct chan_state *s, uint64_t base)
 	const struct repl_owner set = s->ro.set;
 
 	repl_owner_init(&s->ro.set, set.id, set.n);
-	rte_free(s->ro.fill);
-	s->ro.fill = NULL;
 	s->ro.floor = base - 1;
 	s->ro.committed = base - 1;
 	s->ro.all = base - 1;
@@ -163,6 +154,16 @@ repl_acked_put(struct chan_state *s, uint64_t seq, uint64_t client,
 	if (s->acked != NULL)
 		s->acked[seq & (CHAN_HIST - 1)] = (struct chan_acked){
 			.seq = seq, .client = client, .number = number };
+}
+
+/* The client and number kept for seq of s, or NULL. */
+static const struct chan_acked *
+acked_of(const struct chan_state *s, uint64_t seq)
+{
+	const struct chan_acked *a = s->acked != NULL ?
+			&s->acked[seq & (CHAN_HIST - 1)] : NULL;
+
+	return a != NULL && a->seq == seq ? a : NULL;
 }
 
 /* The REPLICATE of f (a FANOUT or a RETRANSMIT-like copy) for seq. */
@@ -297,16 +298,6 @@ repl_ack_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		chan_drop(lc, m, STAT_REPL_ACK_STALE);
 		return NULL;
 	}
-	if (a.status == REPL_ACK_FILLED) {
-		moved = repl_fill_ack(lc, s, chan_sender(m), a.held);
-		if (moved != 0) {
-			repl_update(s);
-			if (s->ro.n_wait > 0)
-				answer_waits(lc, s, h, ring, peers);
-		}
-		rte_pktmbuf_free(m);
-		goto release;
-	}
 	if (a.status != REPL_ACK_OK) {
 		chan_drop(lc, m, STAT_REPL_REFUSED);
 		return NULL;
@@ -326,7 +317,6 @@ repl_ack_input(struct dp_lcore *lc, struct rte_mbuf *m,
 			answer_waits(lc, s, h, ring, peers);
 	}
 	rte_pktmbuf_free(m);
-release:
 	if (moved > 0 && s->ro.holding && repl_may_stamp(s, s->next_seq)) {
 		s->ro.holding = false;
 		return s;	/* The caller lets the held through. */
@@ -397,52 +387,6 @@ replica_keep_msg(struct dp_lcore *lc, struct chan_state *s,
 	if (rep->client != 0)
 		repl_acked_put(s, rep->seq, rep->client, rep->number);
 	repl_hist_keep(lc, s, m, REPL_REPLICATE_LEN, rep->seq);
-}
-
-/*
- * A fill (rep, whose committed is the new owner's jump: chan_fill.c),
- * from the owner of s: kept in history beside what this replica holds,
- * unless history keeps a later sequence there, and acknowledged by its
- * sequence. Another stream than the one held replaces it: the new
- * owner's is the channel's now. Takes m.
- */
-static void
-replica_fill(struct dp_lcore *lc, struct chan_state *s, struct rte_mbuf *m,
-		const struct rumor_hdr *h, const struct repl_replicate *rep,
-		const struct chan_dest *d, const struct ring_table *ring)
-{
-	const struct chan_hist *hs = &s->hist[rep->seq & (CHAN_HIST - 1)];
-	struct repl_ack a = { .stream = rep->stream, .held = rep->seq,
-			.status = REPL_ACK_FILLED };
-	bool keep;
-
-	if (s->rr.stream != rep->stream) {
-		chan_state_release_hist(s);
-		memset(&s->rr, 0, sizeof(s->rr));
-		s->rr.stream = rep->stream;
-		s->rr_seen = 0;
-		s->stream = rep->stream;
-		s->base = rep->seq;
-		s->next_seq = 1;
-	}
-	s->rr_tsc = rte_rdtsc();
-	if (rep->committed > s->rr_seen)
-		s->rr_seen = rep->committed;
-	if (hs->m != NULL && hs->seq > rep->seq) {
-		/* History keeps a later one there: not held, not acked. */
-		chan_drop(lc, m, STAT_REPL_FAR);
-		return;
-	}
-	keep = hs->m == NULL || hs->seq != rep->seq;
-	s->base = RTE_MIN(s->base != 0 ? s->base : rep->seq, rep->seq);
-	/* The acknowledgement's header before m may become the message. */
-	send_ack(lc, h, &a, d, ring);
-	if (!keep) {
-		chan_drop(lc, m, STAT_REPL_DUP);
-		return;
-	}
-	lc->stats.c[STAT_REPL_TAKEN]++;
-	replica_keep_msg(lc, s, m, rep);
 }
 
 /* Whether this node took hash over from sender at ring's change. */
@@ -540,18 +484,10 @@ replica_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		rte_pktmbuf_free(m);
 		return;
 	}
-	if (rep.committed >= rep.seq) {
-		replica_fill(lc, s, m, h, &rep, &d, ring);
-		return;
-	}
 	v = repl_recv_take(&s->rr, rep.stream, rep.seq, rep.committed,
 			&restarted);
-	if (restarted) {
+	if (restarted)
 		chan_state_release_hist(s);
-		s->rr_seen = 0;
-	}
-	if (s->rr.stream == rep.stream && rep.committed > s->rr_seen)
-		s->rr_seen = rep.committed;
 	s->rr_tsc = rte_rdtsc();
 	if (s->rr.stream == rep.stream) {
 		/* Held as an owner keeps its history: it may take over. */
@@ -616,7 +552,6 @@ repl_failover_plan(struct dp_lcore *lc, const struct ring_table *ring,
 	/* Its own state counts only as a replica of that set. */
 	fo->stream = self_in ? s->rr.stream : 0;
 	fo->held = self_in ? s->rr.held : 0;
-	fo->seen = self_in ? s->rr_seen : 0;
 	/* A majority of the old set, its owner (gone) counting as none. */
 	fo->need = (n + 1) / 2 + 1;
 	fo->got = self_in ? 1 : 0;
@@ -674,8 +609,6 @@ repl_failover_answer(struct repl_failover *fo, uint32_t from,
 			fo->holder = from;
 			fo->from = st->first;
 		}
-		if (st->stream == fo->stream && st->committed > fo->seen)
-			fo->seen = st->committed;
 		break;
 	}
 	return fo->got >= fo->need;
@@ -696,8 +629,7 @@ repl_failover_held(struct dp_lcore *lc, const struct repl_failover *fo,
 
 void
 repl_failover_settle(struct dp_lcore *lc, uint64_t hash, const char *name,
-		uint16_t len, uint64_t next, uint64_t top,
-		const struct ring_table *ring)
+		uint16_t len, uint64_t next)
 {
 	struct chan_state *s = chan_state_get(lc, hash, name, len, false);
 
@@ -707,13 +639,6 @@ repl_failover_settle(struct dp_lcore *lc, uint64_t hash, const char *name,
 		s->next_seq = next;
 	repl_took_over(s, next);
 	lc->stats.c[STAT_REPL_FAILOVER]++;
-	/* Its history to its set before it stamps past the jump. */
-	repl_prepare(s, ring);
-	repl_fill_start(lc, s, top);
-	if (s->ro.fill != NULL) {
-		repl_update(s);
-		repl_list(lc->chan, s);
-	}
 }
 
 /* True if id is a replica (not the owner) of the channel under ring. */
@@ -770,8 +695,6 @@ replica_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,
 		st.stream = s->rr.stream;
 		st.held = s->rr.held;
 		st.first = s->rr.first;
-		/* A jump learnt from a fill: the next failover goes past it. */
-		st.committed = RTE_MIN(s->rr_seen, CHAN_SEQ_MAX - 1);
 	}
 	fan_init(&f, h, RUMOR_T_REPL_STATE, RUMOR_DEFAULT_HOP_LIMIT,
 			dp.cfg.node_id, ring->epoch, be64toh(h->seq));
@@ -786,6 +709,26 @@ replica_keep(const struct chan_state *s, uint64_t now)
 {
 	return s->rr.stream != 0 && now - s->rr_tsc <
 			(uint64_t)CHAN_REPLICA_KEEP_S * rte_get_tsc_hz();
+}
+
+/*
+ * The message of s stamped as q, from history, as fan-out f under ring;
+ * false if history no longer holds it.
+ */
+static bool
+hist_msg(struct fan_msg *f, const struct chan_state *s, uint64_t q,
+		const struct ring_table *ring)
+{
+	const struct chan_hist *hs = &s->hist[q & (CHAN_HIST - 1)];
+
+	if (hs->m == NULL || hs->seq != q)
+		return false;
+	fan_init_state(f, s, RUMOR_T_FANOUT, RUMOR_DEFAULT_HOP_LIMIT,
+			hs->origin, ring->epoch, hs->pubid);
+	f->seg = hs->m;
+	f->msg_len = hs->m->data_len;
+	f->msg_sum = hs->sum;
+	return true;
 }
 
 /* What follows replica i's held, from history, up to a burst: sent. */
@@ -805,9 +748,9 @@ resend(struct dp_lcore *lc, struct chan_state *s, uint32_t i,
 	if (!fan_member(peers, s->ro.set.id[i], &d))
 		return 0;
 	for (; k < CHAN_REPL_RESEND_BURST && q <= stamped; q++) {
-		const struct chan_acked *a = chan_acked_of(s, q);
+		const struct chan_acked *a = acked_of(s, q);
 
-		if (!chan_hist_msg(&f, s, q, ring))
+		if (!hist_msg(&f, s, q, ring))
 			continue;	/* Gone: the replica starts later. */
 		replicate_of(&r, &f, s, q, a != NULL ? a->client : 0,
 				a != NULL ? a->number : 0);
@@ -854,9 +797,9 @@ repl_handover(struct dp_lcore *lc, struct rte_mbuf *m,
 	/* History holds the last CHAN_HIST sequences at most. */
 	for (uint64_t q = RTE_MAX(s->base, s->next_seq > CHAN_HIST ?
 			s->next_seq - CHAN_HIST : 1); q < s->next_seq; q++) {
-		const struct chan_acked *a = chan_acked_of(s, q);
+		const struct chan_acked *a = acked_of(s, q);
 
-		if (a == NULL || !chan_hist_msg(&f, s, q, ring))
+		if (a == NULL || !hist_msg(&f, s, q, ring))
 			continue;
 		replicate_of(&r, &f, s, q, a->client, a->number);
 		fan_send(lc, &r, &d, STAT_REPL_HANDED);
@@ -892,13 +835,6 @@ repl_timers(struct dp_lcore *lc, const struct ring_table *ring,
 			continue;
 		}
 		j++;
-		if (s->ro.fill != NULL) {
-			/* Filling: its history, not the replicas' runs. */
-			budget -= repl_fill_pass(lc, s, ring, peers, now,
-					budget);
-			repl_update(s);
-			continue;
-		}
 		/* Each replica whose held has not moved for a while. */
 		for (uint32_t i = 0; i < s->ro.set.n && budget > 0; i++) {
 			if (s->ro.set.held[i] >= stamped ||

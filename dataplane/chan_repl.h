@@ -147,8 +147,6 @@ struct repl_failover {
 	uint64_t stream;	/* The stream this node holds (0: none yet,
 				 * the first an answer names). */
 	uint64_t held;		/* The highest held answered (its own too). */
-	uint64_t seen;		/* The highest committed answered: a jump
-				 * an earlier failover filled. */
 	uint32_t holder;	/* Who answered it; 0: this node. */
 	uint64_t from;		/* The oldest the holder holds. */
 	uint64_t fetch_end;	/* Fetching from holder up to held: asked
@@ -189,15 +187,12 @@ uint64_t repl_failover_held(struct dp_lcore *lc, const struct repl_failover *fo,
 		uint64_t hash, const char *name, uint16_t len);
 
 /*
- * The channel continues here at next, past the failover's jump, under
- * ring: its history kept and no longer a replica's state; what history
- * holds up to top is copied to its replica set (chan_fill.c), and
- * nothing before next counts as committed until a majority of the set
- * holds it.
+ * The channel continues here at next, past the failover's jump: its
+ * history kept, nothing before next counted against the window, and no
+ * longer a replica's state.
  */
 void repl_failover_settle(struct dp_lcore *lc, uint64_t hash,
-		const char *name, uint16_t len, uint64_t next, uint64_t top,
-		const struct ring_table *ring);
+		const char *name, uint16_t len, uint64_t next);
 
 /* A REPL_SYNC at a replica (from a member, proven). Takes m. */
 void replica_sync_input(struct dp_lcore *lc, struct rte_mbuf *m,

@@ -93,8 +93,6 @@ state_release(struct chan_lcore *cl, struct chan_state *s)
 	rte_free(s->ro.wait);
 	s->ro.wait = NULL;
 	s->ro.n_wait = 0;
-	rte_free(s->ro.fill);
-	s->ro.fill = NULL;
 	rte_free(s->acked);
 	s->acked = NULL;
 }

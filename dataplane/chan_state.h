@@ -74,8 +74,6 @@ struct chan_wait {
  * the ring it was taken from and how far each holds, what that makes
  * committed and held by all, and the acked PUBLISHes waiting for either.
  */
-struct chan_fill;
-
 struct chan_repl_owner {
 	uint8_t r;			/* R; 0: not looked up yet. */
 	bool listed;			/* In the lcore's replication list. */
@@ -90,9 +88,6 @@ struct chan_repl_owner {
 					 * or resend to it. */
 	uint32_t n_wait;
 	struct chan_wait *wait;		/* CHAN_WAIT_MAX; NULL until one. */
-	struct chan_fill *fill;		/* Its history copied to its set
-					 * after a failover (chan_fill.c);
-					 * NULL when not filling. */
 };
 
 /*
@@ -138,8 +133,6 @@ struct chan_state {
 	 * hist, with stream, base and next_seq as an owner keeps them. */
 	struct repl_recv rr;
 	uint64_t rr_tsc;		/* Its last REPLICATE. */
-	uint64_t rr_seen;		/* The owner's committed, or a fill's
-					 * jump, as last learnt (REPL_STATE). */
 	uint8_t n_resume;		/* Its clients catching up. */
 	uint16_t len;
 	char name[RUMOR_CHANNEL_MAX];
@@ -248,36 +241,6 @@ fan_init_state(struct fan_msg *f, const struct chan_state *s, uint8_t type,
 	f->hash = s->hash;
 	f->name = s->name;
 	f->name_len = s->len;
-}
-
-/* The client and number kept for seq of s, or NULL. */
-static inline const struct chan_acked *
-chan_acked_of(const struct chan_state *s, uint64_t seq)
-{
-	const struct chan_acked *a = s->acked != NULL ?
-			&s->acked[seq & (CHAN_HIST - 1)] : NULL;
-
-	return a != NULL && a->seq == seq ? a : NULL;
-}
-
-/*
- * The message of s stamped as q, from history, as fan-out f under ring;
- * false if history no longer holds it.
- */
-static inline bool
-chan_hist_msg(struct fan_msg *f, const struct chan_state *s, uint64_t q,
-		const struct ring_table *ring)
-{
-	const struct chan_hist *hs = &s->hist[q & (CHAN_HIST - 1)];
-
-	if (hs->m == NULL || hs->seq != q)
-		return false;
-	fan_init_state(f, s, RUMOR_T_FANOUT, RUMOR_DEFAULT_HOP_LIMIT,
-			hs->origin, ring->epoch, hs->pubid);
-	f->seg = hs->m;
-	f->msg_len = hs->m->data_len;
-	f->msg_sum = hs->sum;
-	return true;
 }
 
 /*

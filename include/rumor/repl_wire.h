@@ -121,9 +121,7 @@ repl_pub_ordered(unsigned status)
 	/* Not in the channel's replica set under its epoch. */		\
 	X(REPL_ACK_NOT_REPLICA, "not replica")				\
 	/* The REPLICATE's epoch is older than the replica's. */	\
-	X(REPL_ACK_STALE, "stale")					\
-	/* A fill's message kept: held is its sequence alone. */	\
-	X(REPL_ACK_FILLED, "filled")
+	X(REPL_ACK_STALE, "stale")
 
 enum repl_ack_status {
 	REPL_ACK_STATUSES(RUMOR_ENUM_VALUE)
@@ -186,14 +184,8 @@ struct repl_pub_ack {
  *  24 u64 number: the ack request's, 1 .. CHAN_SEQ_MAX, or 0; 0
  *         exactly when client is 0
  *  32 u64 committed: the owner's committed sequence of the stream,
- *         0 .. seq - 1; or, in a fill, seq .. CHAN_SEQ_MAX - 1: the
- *         sequence past which the stream goes on (a new owner's jump)
+ *         0 .. seq - 1
  *  40     the message, up to chan_payload_max() bytes
- *
- * A fill is a new owner's copy of its history, below its jump, to a
- * member of its replica set after a failover: kept beside what the
- * member holds and acknowledged by its sequence alone (REPL_ACK status
- * FILLED), so that the owner learns who holds each one.
  */
 struct repl_replicate {
 	uint64_t stream;
@@ -207,8 +199,7 @@ struct repl_replicate {
  * REPL_ACK (24 bytes), cumulative: a later one says all an earlier one
  * did.
  *   0 u64 stream, not 0
- *   8 u64 held: the replica's held of the stream, 0 .. CHAN_SEQ_MAX;
- *         for status FILLED, the sequence of the fill kept
+ *   8 u64 held: the replica's held of the stream, 0 .. CHAN_SEQ_MAX
  *  16 u8  status (enum repl_ack_status)
  *  17     7 bytes reserved, zero
  */

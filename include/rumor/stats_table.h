@@ -249,7 +249,7 @@
 	X(STAT_REPL_SENT, "repl_sent",					\
 	  "REPLICATEs sent to replicas")				\
 	X(STAT_REPL_RESENT, "repl_resent",				\
-	  "REPLICATEs sent again from history, fills included")	\
+	  "REPLICATEs sent again from history")			\
 	X(STAT_REPL_REFILLED, "repl_refilled",				\
 	  "Quiet channels whose new replicas are filled from history")	\
 	X(STAT_REPL_HANDED, "repl_handed",				\
@@ -264,12 +264,6 @@
 	  "Messages a new owner fetched before going on")		\
 	X(STAT_REPL_FETCH_TIMEOUT, "repl_fetch_timeout",		\
 	  "Failovers gone on before their fetch was done")		\
-	X(STAT_REPL_FILL_STARTED, "repl_fill_started",		\
-	  "Failovers copying the new owner's history to its set")	\
-	X(STAT_REPL_FILLED, "repl_filled",				\
-	  "Fills a member acknowledged")				\
-	X(STAT_REPL_FILL_TIMEOUT, "repl_fill_timeout",		\
-	  "Fills over before a majority held them")			\
 	X(STAT_RESUME_STARTED, "resume_started",			\
 	  "Resuming clients that began catching up")			\
 	X(STAT_RESUME_REFUSED, "resume_refused",			\
@@ -297,7 +291,7 @@
 	X(STAT_REPL_ACK_SENT, "repl_ack_sent",				\
 	  "REPL_ACKs sent by this node as a replica")			\
 	X(STAT_REPL_TAKEN, "repl_taken",				\
-	  "REPLICATEs kept as a replica, fills included")		\
+	  "REPLICATEs kept as a replica")				\
 	X(STAT_REPL_DUP, "repl_dup",					\
 	  "REPLICATEs held already")					\
 	X(STAT_REPL_FAR, "repl_far",					\

@@ -171,11 +171,8 @@ repl_replicate_check(const struct repl_replicate *r)
 
 	if (e != CHAN_WIRE_OK)
 		return e;
-	/*
-	 * Committed at or past seq only in a fill, which says where the
-	 * stream goes on: never at the end of the sequences.
-	 */
-	if (r->committed >= CHAN_SEQ_MAX)
+	/* Only what came before it can be committed. */
+	if (r->committed >= r->seq)
 		return CHAN_WIRE_SEQ;
 	if (r->number > CHAN_SEQ_MAX)
 		return CHAN_WIRE_NUMBER;

@@ -45,7 +45,8 @@
  *
  * Where the dataplane falls short of the design, the model completes it
  * by default, so that the runs check the design; each part can be left
- * out, and --dataplane runs the dataplane as built (--fill-failover):
+ * out, and --dataplane leaves out the second, which is the dataplane as
+ * built (and fails):
  *
  * - --no-fetch: the new owner fetches nothing it lacks up to held_max
  *   (completed: it asks the majority that answered, and says nothing is
@@ -56,13 +57,7 @@
  * - --no-fill: it stamps past the jump at once (completed: it first
  *   copies its history to each member of its new set, telling where the
  *   stream goes on, and stamps once a majority has both; a REPL_STATE
- *   then says that as its committed, and held_max counts it). The
- *   dataplane does so (chan_fill.c), within a bounded history and time;
- * - --fill-failover: it copies its history at a failover only, not to a
- *   member new to the set of an owner that stays (a replica's crash):
- *   the dataplane refills such a member by REPLICATEs from its held on,
- *   and it lacks what lay below the point where it took the stream up
- *   (fails with --replica-crashes);
+ *   then says that as its committed, and held_max counts it);
  * - --set-resend: the owner sends again only when the set as a whole
  *   made no progress for 20 ms, as the dataplane did before (the
  *   dataplane and the model: per replica, as the design says);
@@ -246,8 +241,7 @@ struct opts {
 	uint32_t detect_lo, detect_hi;	/* ms to a ring without it. */
 	uint32_t nack_tries;		/* 0: no limit. */
 	uint32_t nack_ms;		/* 0: from the network's delay. */
-	bool no_fetch, no_fill, fill_failover, set_resend, gone_from_next;
-	bool dataplane;
+	bool no_fetch, no_fill, set_resend, gone_from_next, dataplane;
 	bool replica_dedup;
 	bool strict_all;
 	bool verbose;
@@ -661,8 +655,7 @@ repl_prepare(struct sim *s, uint32_t i)
 		 * Completing the design: a member new to the set gets the
 		 * history (one that stays has it).
 		 */
-		if (!s->o.no_fill && !s->o.fill_failover &&
-				nd->set_epoch != 0)
+		if (!s->o.no_fill && nd->set_epoch != 0)
 			for (uint32_t k = 0; k < n; k++) {
 				bool stays = false;
 
@@ -1686,7 +1679,7 @@ detect(struct sim *s, uint32_t dead)
 			s->await_member = s->ring.set[k];
 	if (s->nodes[owner].owning)
 		repl_prepare(s, owner);
-	if (s->o.no_fill || s->o.fill_failover || s->await_member == NONE)
+	if (s->o.no_fill || s->await_member == NONE)
 		complete_crash(s);
 }
 
@@ -2439,11 +2432,8 @@ usage(FILE *f)
 "                      set nor tells it the jump before stamping\n"
 "  --set-resend        resend when the set, not a replica, stalls\n"
 "  --gone-from-next    a GONE gives up from the expected sequence\n"
-"  --fill-failover     a new owner copies its history to its set at a\n"
-"                      failover only, not to a member new to the set\n"
-"                      of an owner that stays\n"
-"  --dataplane         --fill-failover: the failover as the dataplane\n"
-"                      runs it\n"
+"  --dataplane         --no-fill: the failover as the dataplane runs\n"
+"                      it\n"
 "  --replica-dedup     a replica records the numbers it takes in its\n"
 "                      publish memory (for when it owns the channel)\n"
 "  --strict-all        check that `all` is held by every member\n"
@@ -2458,10 +2448,8 @@ mode(const struct opts *o)
 
 	if (o->no_fetch && o->no_fill && !o->set_resend && !o->gone_from_next)
 		return " (the dataplane's failover)";
-	snprintf(m, sizeof(m), "%s%s%s%s%s",
-			o->no_fetch ? " (no fetch)" : "",
+	snprintf(m, sizeof(m), "%s%s%s%s", o->no_fetch ? " (no fetch)" : "",
 			o->no_fill ? " (no fill)" : "",
-			o->fill_failover ? " (fill at a failover)" : "",
 			o->set_resend ? " (set resend)" : "",
 			o->gone_from_next ? " (gone from next)" : "");
 	return m;
@@ -2519,7 +2507,6 @@ main(int argc, char **argv)
 		{ "gone-from-next", 0, SIM_OPT_SET, &o.gone_from_next, NULL },
 		{ "replica-dedup", 0, SIM_OPT_SET, &o.replica_dedup, NULL },
 		{ "dataplane", 0, SIM_OPT_SET, &o.dataplane, NULL },
-		{ "fill-failover", 0, SIM_OPT_SET, &o.fill_failover, NULL },
 		{ "strict-all", 0, SIM_OPT_SET, &o.strict_all, NULL },
 		{ NULL, 'v', SIM_OPT_SET, &o.verbose, NULL },
 	};
@@ -2543,7 +2530,7 @@ main(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (o.dataplane)
-		o.fill_failover = true;
+		o.no_fill = true;
 	if (o.level < -1 || o.nodes < 1 || o.nodes > NODES_MAX ||
 			o.replicas < 1 || o.replicas > RING_REPLICAS_MAX ||
 			o.replicas > o.nodes || o.subscribers > SUBS_MAX ||
