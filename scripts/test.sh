@@ -52,7 +52,8 @@ if bash scripts/setup.sh build-asan -Db_sanitize=address,undefined \
 		-Db_lundef=false -Dbuildtype=debugoptimized >/dev/null; then
 	# The sanitizers slow every lcore: a pause the attack test would
 	# call a stall in a release build is their jitter here.
-	ATTACKS_STALL_MAX=50 meson test -C build-asan --print-errorlogs || true
+	ATTACKS_STALL_MAX=50 TWO_NODES_RELOAD_RATE=5000 \
+		meson test -C build-asan --print-errorlogs || true
 	count build-asan
 else
 	fail "ASan/UBSan build"
