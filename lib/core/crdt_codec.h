@@ -119,4 +119,19 @@ crdt_wr_bytes(uint8_t *p, const uint8_t *src, size_t n)
 	return p + n;
 }
 
+/*
+ * A PN-counter's value from its summed increments p and decrements n
+ * (each at most 2^32 sums of 64 bits, so 128 bits hold them): OVERFLOW
+ * if it does not fit an int64_t.
+ */
+static inline enum crdt_error
+crdt_pn_value(unsigned __int128 p, unsigned __int128 n, int64_t *v)
+{
+	if (p >= n ? p - n > (unsigned __int128)INT64_MAX :
+			n - p > (unsigned __int128)INT64_MAX + 1)
+		return CRDT_OVERFLOW;
+	*v = p >= n ? (int64_t)(p - n) : (int64_t)-(__int128)(n - p);
+	return CRDT_OK;
+}
+
 #endif /* RUMOR_CRDT_CODEC_H */

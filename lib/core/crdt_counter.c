@@ -35,11 +35,7 @@ crdt_counter_value(const struct crdt_counter *c, int64_t *v)
 		p += c->e[i].p;
 		n += c->e[i].n;
 	}
-	if (p >= n ? p - n > (unsigned __int128)INT64_MAX :
-			n - p > (unsigned __int128)INT64_MAX + 1)
-		return CRDT_OVERFLOW;
-	*v = p >= n ? (int64_t)(p - n) : (int64_t)-(__int128)(n - p);
-	return CRDT_OK;
+	return crdt_pn_value(p, n, v);
 }
 
 /* The index of replica's entry, or where it would go (*found false). */

@@ -93,11 +93,7 @@ crdt_map_counter_value(const struct crdt_map *m, const uint8_t *key,
 		p += k->rec[i].p;
 		n += k->rec[i].n;
 	}
-	if (p >= n ? p - n > (unsigned __int128)INT64_MAX :
-			n - p > (unsigned __int128)INT64_MAX + 1)
-		return CRDT_OVERFLOW;
-	*v = p >= n ? (int64_t)(p - n) : (int64_t)-(__int128)(n - p);
-	return CRDT_OK;
+	return crdt_pn_value(p, n, v);
 }
 
 /* k's greatest register write by (ts, dot); NULL if it has none. */
