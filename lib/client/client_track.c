@@ -196,6 +196,31 @@ client_track_deliver(struct client_track *t, uint64_t stream, uint64_t seq,
 	return CLIENT_V_EARLY;
 }
 
+/*
+ * The node's word that stream ends at first (a GAP to CHAN_SEQ_MAX: its
+ * owner went on with another). How many it had after the highest one
+ * received is not known, so only the holes below are lost; of a stream
+ * not tracked, nothing is counted (and of the one before, it is stale).
+ */
+static void
+track_end(struct client_track *t, uint64_t stream, uint64_t first,
+		struct client_gap *gap)
+{
+	if (stream != t->stream && t->stream != 0 &&
+			stream == t->prev_stream) {
+		t->st.stale++;
+		return;
+	}
+	if (stream == t->stream && t->ahead != 0)
+		track_lose_until(t, track_highest(t), gap);
+	if (gap->missing == 0) {
+		gap->stream = stream;
+		gap->first = first;
+	}
+	gap->last = CHAN_SEQ_MAX;
+	gap->ended = true;
+}
+
 void
 client_track_gap(struct client_track *t, uint64_t stream, uint64_t first,
 		uint64_t last, struct client_gap *gap)
@@ -203,6 +228,10 @@ client_track_gap(struct client_track *t, uint64_t stream, uint64_t first,
 	gap_clear(gap);
 	if (stream == 0 || first == 0 || first > last)
 		return;
+	if (last == CHAN_SEQ_MAX) {
+		track_end(t, stream, first, gap);
+		return;
+	}
 	if (t->stream != stream) {
 		if (t->stream != 0 && stream == t->prev_stream) {
 			t->st.stale++;
@@ -221,22 +250,6 @@ client_track_gap(struct client_track *t, uint64_t stream, uint64_t first,
 		}
 		track_start(t, stream, last);
 		gap_add(t, gap, first, last, last - first + 1);
-		return;
-	}
-	if (last == CHAN_SEQ_MAX) {
-		/*
-		 * The node's word that the stream ends here (its owner went
-		 * on with another): how many it had after the highest one
-		 * received is not known, so only the holes below are lost.
-		 */
-		if (t->ahead != 0)
-			track_lose_until(t, track_highest(t), gap);
-		if (gap->missing == 0) {
-			gap->stream = stream;
-			gap->first = first;
-		}
-		gap->last = last;
-		gap->ended = true;
 		return;
 	}
 	if (last >= t->next)

@@ -212,11 +212,17 @@ test_track_64bit(void)
 	CHECK_EQ(t.next, UINT32_MAX + 2ull);
 	CHECK_EQ(t.st.missing, 0);
 
-	/* The node's GAP of everything. */
+	/* The node's GAP of everything but the last sequence. */
+	client_track_init(&t);
+	client_track_gap(&t, S1, 1, top - 1, &g);
+	CHECK_EQ(g.missing, top - 1);
+	CHECK_EQ(t.next, top);
+	/* To the last: the stream's end, of a stream never tracked. */
 	client_track_init(&t);
 	client_track_gap(&t, S1, 1, top, &g);
-	CHECK_EQ(g.missing, top);
-	CHECK_EQ(t.next, top + 1);
+	CHECK(g.ended);
+	CHECK_EQ(g.missing, 0);
+	CHECK_EQ(t.stream, 0);
 }
 
 static void
@@ -324,6 +330,10 @@ test_track_node_gap(void)
 	CHECK_EQ(g.missing, 0);
 	CHECK_EQ(g.first, 4);
 	CHECK_EQ(deliver(&t, S2, 1, &g), CLIENT_V_RESET);
+	/* The end of the stream before: stale, as its messages are. */
+	client_track_gap(&t, S1, 9, CHAN_SEQ_MAX, &g);
+	CHECK(!g.ended);
+	CHECK_EQ(t.st.stale, 1);
 
 	for (int v = 0; v < CLIENT_V_MAX; v++)
 		CHECK(strcmp(client_verdict_name((enum client_verdict)v), "?")
