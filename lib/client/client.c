@@ -240,7 +240,13 @@ client_open(const struct sockaddr_in *node, const struct sockaddr_in *bind_to,
 	c->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0)
 		goto fail;
-	if (c->opts.rcvbuf > 0)
+	/*
+	 * Past net.core.rmem_max when the process may (CAP_NET_ADMIN),
+	 * else as much of it as the kernel allows.
+	 */
+	if (c->opts.rcvbuf > 0 && setsockopt(c->fd, SOL_SOCKET,
+			SO_RCVBUFFORCE, &c->opts.rcvbuf,
+			sizeof(c->opts.rcvbuf)) != 0)
 		(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF,
 				&c->opts.rcvbuf, sizeof(c->opts.rcvbuf));
 	if (bind(c->fd, (const struct sockaddr *)(bind_to != NULL ?

@@ -16,6 +16,8 @@
 #include "rumor/clock.h"
 #include "cli_common.h"
 
+#define CLI_SUB_RCVBUF (4 << 20)
+
 /* The options of rumor sub (the letters are cli_parse's own). */
 static const struct option sub_options[] = {
 	CLI_ARGS_OPT("node", 'n'),
@@ -122,6 +124,12 @@ cmd_sub(int argc, char **argv)
 			argv[optind][0] == CHAN_BROADCAST_PREFIX))
 		return cli_usage_error("sub", "%s", "--from resumes one "
 				"ordered channel (not @...)");
+	/*
+	 * A node's fan-out comes in bursts: room for a few thousand
+	 * deliveries, so that a busy host's scheduler does not lose them
+	 * in the socket (the default buffer holds a few hundred).
+	 */
+	co.opts.rcvbuf = CLI_SUB_RCVBUF;
 	c = cli_open("sub", &co);
 	if (c == NULL)
 		return CLI_EXIT_FAIL;

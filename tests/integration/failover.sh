@@ -162,6 +162,15 @@ for path in sys.argv[2:]:
     unacked_lost += len(missing - acked)
     for ch, k in sorted(missing & acked)[:3]:
         print("   %s: %s p%d acknowledged, never delivered" % (path, ch, k))
+# Why the ones never acknowledged were not: the status that answered
+# them last, or none.
+why = {}
+for c, k in sorted(sent - acked):
+    a = pub["answers"].get("%d/%d" % (names.index(c), k))
+    w = "status %d" % a[0] if a else "no answer"
+    why[w] = why.get(w, 0) + 1
+    if why[w] <= 3:
+        print("   %s p%d never acknowledged: %s" % (c, k, w))
 print("failover: acked=%d lost_acked=%d duplicates=%d resets=%d "
       "unacked_lost=%d" % (len(acked), lost_acked, dups, resets,
                            unacked_lost))
@@ -235,14 +244,10 @@ sleep 3
 for t in 1 2; do kill -INT "${LAB_SUB_PID[s$t]}" 2>/dev/null || true; done
 for t in 1 2; do wait "${LAB_SUB_PID[s$t]}" 2>/dev/null || true; done
 for i in 1 2 3; do
-	echo "   node $i: failover $(lab_stat "$i" repl_failover)," \
-		"asked $(lab_stat "$i" repl_failover_asked)," \
-		"continued $(lab_stat "$i" handoff_continued)," \
-		"fresh $(lab_stat "$i" handoff_fresh)," \
-		"window held $(lab_stat "$i" handoff_held)," \
-		"handed $(lab_stat "$i" repl_handed)/$(lab_stat "$i" \
-		repl_handed_rx)," \
-		"drops: $(lab_drops "$i")"
+	lab_statf "$i" "   node $i: failover {repl_failover},\
+ asked {repl_failover_asked}, continued {handoff_continued},\
+ fresh {handoff_fresh}, window held {handoff_held},\
+ handed {repl_handed}/{repl_handed_rx}, drops: $(lab_drops "$i")"
 done
 python3 "$LAB_DIR/judge.py" "$LAB_DIR/pub.json" "$LAB_DIR/s1.out" \
 	"$LAB_DIR/s2.out" >"$LAB_DIR/judge.out" || die "judging failed"

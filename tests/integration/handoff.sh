@@ -270,31 +270,20 @@ settle() {
 counters() {
 	local i
 	for i in "$@"; do
-		echo "   node $i counters: ordered $(counter "$i" chan_stamped)," \
-			"fan-out $(counter "$i" chan_fanout)," \
-			"delivered $(counter "$i" chan_delivered)," \
-			"stale stream $(counter "$i" chan_stale_stream)," \
-			"given up $(counter "$i" chan_lost)," \
-			"joined mid-way $(counter "$i" chan_rx_joined)," \
-			"caught up $(counter "$i" chan_catchup)," \
-			"no audience $(counter "$i" drop_chan_no_audience)," \
-			"no sink $(counter "$i" drop_no_sink)," \
-			"no peer $(counter "$i" drop_no_peer)"
-		echo "   node $i handoff: held $(counter "$i" handoff_held)," \
-			"asked $(counter "$i" handoff_req_sent)," \
-			"continued $(counter "$i" handoff_continued)," \
-			"fresh $(counter "$i" handoff_fresh)," \
-			"timeout $(counter "$i" handoff_timeout)," \
-			"stale $(counter "$i" handoff_stale)," \
-			"asked of it $(counter "$i" handoff_req_rx)," \
-			"early $(counter "$i" handoff_req_early)," \
-			"sent $(counter "$i" handoff_sent)," \
-			"empty $(counter "$i" handoff_sent_empty)," \
-			"pushed $(counter "$i" handoff_pushed)," \
-			"rx $(counter "$i" handoff_rx)," \
-			"not owner $(counter "$i" handoff_not_owner)," \
-			"behind $(counter "$i" epoch_behind)," \
-			"rerouted $(counter "$i" chan_rerouted)"
+		lab_statf "$i" "   node $i counters: ordered {chan_stamped},\
+ fan-out {chan_fanout}, delivered {chan_delivered},\
+ stale stream {chan_stale_stream}, given up {chan_lost},\
+ joined mid-way {chan_rx_joined}, caught up {chan_catchup},\
+ no audience {drop_chan_no_audience}, no sink {drop_no_sink},\
+ no peer {drop_no_peer}
+   node $i handoff: held {handoff_held}, asked {handoff_req_sent},\
+ continued {handoff_continued}, fresh {handoff_fresh},\
+ timeout {handoff_timeout}, stale {handoff_stale},\
+ asked of it {handoff_req_rx}, early {handoff_req_early},\
+ sent {handoff_sent}, empty {handoff_sent_empty},\
+ pushed {handoff_pushed}, rx {handoff_rx},\
+ not owner {handoff_not_owner}, behind {epoch_behind},\
+ rerouted {chan_rerouted}"
 		echo "   node $i drops: $(lab_tel "$i" /rumor/stats 2>/dev/null |
 			python3 -c 'import json,sys
 d = json.load(sys.stdin)["/rumor/stats"]
