@@ -110,8 +110,11 @@ sock_open(const struct sockaddr_in *bind_to)
 		perror("socket");
 		return -1;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
-	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
+	/* Past net.core.[rw]mem_max as root, else up to them. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)))
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof(buf)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof(buf));
 	if (bind_to != NULL && bind(fd, (const struct sockaddr *)bind_to,
 			sizeof(*bind_to)) < 0) {
 		perror("bind");

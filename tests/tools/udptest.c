@@ -380,7 +380,10 @@ open_sink(struct opts *o, struct sink *s)
 	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
 	if (s->fd < 0)
 		return -1;
-	setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	/* Past net.core.rmem_max as root: a busy host must not drop here. */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv,
+			sizeof(rcv)) != 0)
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	sa.sin_addr.s_addr = o->bind_ip;
 	sa.sin_port = htons(s->port);
 	if (bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
