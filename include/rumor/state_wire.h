@@ -329,8 +329,8 @@ struct state_reply {
 
 /*
  * STATE_DELTA (16 bytes, then key_len bytes, then the state):
- *   0 u64 digest: the digest of the sender's version vector of the
- *         object once it holds what it sends (any)
+ *   0 u64 digest: the sender's digest of the object once it holds
+ *         what it sends (rumor/state_store.h; any)
  *   8 u8  kind: COUNTER .. MAP
  *   9 u8  form: DELTA or STATE
  *  10 u16 key_len: 0 .. STATE_KEY_MAX
@@ -362,7 +362,7 @@ struct state_delta {
  *           0 u64 key_hash: XXH3-64 of the key, lo .. hi
  *           8 u8  kind: COUNTER .. MAP
  *           9     3 bytes reserved, zero
- *          12 u64 digest: of the sender's version vector of the object
+ *          12 u64 digest: the sender's digest of the object
  * The part is exactly 24 + 20 x count bytes.
  */
 struct state_digest_entry {
