@@ -92,13 +92,21 @@ const struct state_obj *state_store_find(const struct state_store *st,
 		uint8_t kind, const uint8_t *key, size_t key_len);
 
 /*
- * Apply op as this replica, the wall clock at now_ms; its delta's
- * encoding into buf (cap bytes; *len its length, 0 when the write
- * changed nothing). CRDT_TYPE for an op not of its kind, CRDT_VALUE for
- * a field where none goes (or none for a map's), CRDT_TOO_BIG for a key
- * over STATE_KEY_MAX, CRDT_FULL for a new object over max_objects, the
- * type's own errors, CRDT_SHORT when the delta does not fit buf; on
- * error nothing changed.
+ * Apply op as this replica, the wall clock at now_ms. *len is its
+ * delta's length, 0 when the write changed nothing; the delta is
+ * encoded into buf when *len <= cap, else nothing is written there (the
+ * write is applied all the same: anti-entropy carries it as a whole
+ * state). CRDT_TYPE for an op not of its kind, CRDT_VALUE for a field
+ * where none goes (or none for a map's), CRDT_TOO_BIG for a key or a
+ * field over STATE_KEY_MAX, CRDT_FULL for a new object over
+ * max_objects, the type's own errors; on error nothing changed, the
+ * clock included. A write that changes nothing makes no object.
+ *
+ * The replica id is the writer of every delta: two lives of one node
+ * that do not share their state must not share an id (a node that
+ * comes back empty writes under a new one), or the sums and dots of the
+ * new life start below what the others hold of the old, and merges keep
+ * the old (docs/state.md, "Simulator").
  */
 enum crdt_error state_store_write(struct state_store *st,
 		const struct state_write_op *op, uint64_t now_ms, uint8_t *buf,
@@ -110,7 +118,8 @@ enum crdt_error state_store_write(struct state_store *st,
  * decoders' errors), CRDT_TYPE for an encoding of another kind,
  * CRDT_VALUE for a register timestamp the clock refuses, CRDT_FULL for
  * a new object over max_objects, the merges' errors; on error nothing
- * changed. *changed (if not NULL) says whether the object changed.
+ * changed, the clock included. What merges to an empty object makes
+ * none. *changed (if not NULL) says whether the object changed.
  */
 enum crdt_error state_store_merge(struct state_store *st, uint8_t kind,
 		const uint8_t *key, size_t key_len, const uint8_t *enc,

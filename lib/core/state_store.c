@@ -132,6 +132,16 @@ obj_equal(const struct state_obj *a, const struct state_obj *b)
 	}
 }
 
+/* Whether o holds nothing: as it was made. */
+static bool
+obj_empty(const struct state_obj *o)
+{
+	struct state_obj e;
+
+	obj_init(&e, o->kind);
+	return obj_equal(o, &e);
+}
+
 /* The greatest register timestamp o holds (a map's too); 0 if none. */
 static uint64_t
 obj_max_ts(const struct state_obj *o)
@@ -359,6 +369,7 @@ enum crdt_error
 state_store_write(struct state_store *st, const struct state_write_op *op,
 		uint64_t now_ms, uint8_t *buf, size_t cap, size_t *len)
 {
+	const struct hlc clock = st->clock;
 	struct state_obj *o, d;
 	enum crdt_error e = op_check(op);
 	bool created;
@@ -371,13 +382,14 @@ state_store_write(struct state_store *st, const struct state_write_op *op,
 		return e;
 	obj_init(&d, op->kind);
 	e = obj_write(st, o, op, now_ms, &d);
-	if (e == CRDT_OK) {
-		/* Over cap: applied, anti-entropy carries it (header). */
-		if (obj_encoded_len(&d) <= cap)
-			*len = obj_encode(&d, buf, cap);
-	} else if (created) {
+	if (e != CRDT_OK)
+		st->clock = clock;	/* A refused write drew no time. */
+	else if (!obj_empty(&d))
+		*len = obj_encoded_len(&d);
+	if (*len != 0 && *len <= cap)
+		*len = obj_encode(&d, buf, cap);
+	if (created && obj_empty(o))
 		obj_drop(st, o);
-	}
 	obj_free(&d);
 	return e;
 }
@@ -387,6 +399,7 @@ state_store_merge(struct state_store *st, uint8_t kind, const uint8_t *key,
 		size_t key_len, const uint8_t *enc, size_t len, uint64_t now_ms,
 		bool *changed)
 {
+	const struct hlc clock = st->clock;
 	struct state_obj in, before, *o;
 	enum crdt_error e;
 	bool created;
@@ -422,9 +435,11 @@ state_store_merge(struct state_store *st, uint8_t kind, const uint8_t *key,
 	if (e == CRDT_OK && changed != NULL)
 		*changed = !obj_equal(o, &before);
 	obj_free(&before);
-	if (created && e != CRDT_OK)
+	if (created && (e != CRDT_OK || obj_empty(o)))
 		obj_drop(st, o);
 out:
+	if (e != CRDT_OK)
+		st->clock = clock;	/* A refused merge saw no time. */
 	obj_free(&in);
 	return e;
 }

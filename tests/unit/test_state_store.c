@@ -326,9 +326,12 @@ test_small_buffer(void)
 	CHECK(state_store_init(&st, 1, &lim, 4) == 0);
 	o.value = (const uint8_t *)"a value longer than the buffer";
 	o.value_len = strlen((const char *)o.value);
+	memset(small, 0xa5, sizeof(small));
 	CHECK_EQ(state_store_write(&st, &o, NOW, small, sizeof(small), &len),
 			CRDT_OK);
-	CHECK_EQ(len, 0);
+	CHECK_EQ(len, CRDT_HDR_LEN + 16 + o.value_len);
+	for (size_t i = 0; i < sizeof(small); i++)
+		CHECK_EQ(small[i], 0xa5);
 	CHECK_EQ(state_store_find(&st, o.kind, o.key, 1)->u.reg.len,
 			o.value_len);
 	CHECK_EQ(state_store_encode(&st, o.kind, o.key, 1, small,
@@ -340,6 +343,64 @@ test_small_buffer(void)
 	CHECK_EQ(len, CRDT_HDR_LEN + 4);
 	CHECK_EQ(state_store_digest_of(&st, STATE_KIND_COUNTER, o.key, 1), 0);
 	state_store_free(&st);
+}
+
+/*
+ * Writes and merges that change nothing make no object; refusals move
+ * no clock.
+ */
+static void
+test_nothing(void)
+{
+	struct state_store a, b;
+	struct state_write_op o = op_of(STATE_KIND_COUNTER,
+			STATE_OP_COUNTER_ADD, "zero");
+	uint8_t empty[64];
+	struct hlc clock;
+	size_t len = 1, elen;
+
+	CHECK(state_store_init(&a, 1, &lim, 1) == 0);
+	CHECK(state_store_init(&b, 2, &lim, 1) == 0);
+	CHECK_EQ(state_store_write(&a, &o, NOW, buf, sizeof(buf), &len),
+			CRDT_OK);
+	CHECK_EQ(len, 0);
+	CHECK_EQ(a.n, 0);
+	o = op_of(STATE_KIND_MAP, STATE_OP_MAP_DEL, "m");
+	o.field = (const uint8_t *)"f";
+	o.field_len = 1;
+	CHECK_EQ(state_store_write(&a, &o, NOW, buf, sizeof(buf), &len),
+			CRDT_OK);
+	CHECK_EQ(len, 0);
+	CHECK_EQ(a.n, 0);
+	CHECK_EQ(state_store_encode(&a, STATE_KIND_PRESENCE, NULL, 0, empty,
+			sizeof(empty), &elen), CRDT_OK);
+	CHECK_EQ(state_store_merge(&a, STATE_KIND_PRESENCE, NULL, 0, empty,
+			elen, NOW, NULL), CRDT_OK);
+	CHECK_EQ(a.n, 0);
+
+	/* A register write refused (too big): the clock drew nothing. */
+	o = op_of(STATE_KIND_REGISTER, STATE_OP_REGISTER_SET, "r");
+	o.value = buf;
+	o.value_len = lim.data_bytes + 1;
+	clock = a.clock;
+	CHECK_EQ(state_store_write(&a, &o, NOW + 5000, buf, sizeof(buf),
+			&len), CRDT_TOO_BIG);
+	CHECK_EQ(a.clock.last, clock.last);
+	CHECK_EQ(a.n, 0);
+	/* A merge refused (full): the clock saw nothing. */
+	o.value_len = 1;
+	CHECK_EQ(state_store_write(&b, &o, NOW + 30000, buf, sizeof(buf),
+			&len), CRDT_OK);
+	o = op_of(STATE_KIND_COUNTER, STATE_OP_COUNTER_ADD, "c");
+	o.by = 1;
+	CHECK_EQ(state_store_write(&a, &o, NOW, empty, sizeof(empty), &elen),
+			CRDT_OK);
+	clock = a.clock;
+	CHECK_EQ(state_store_merge(&a, STATE_KIND_REGISTER, (const uint8_t *)"r",
+			1, buf, len, NOW, NULL), CRDT_FULL);
+	CHECK_EQ(a.clock.last, clock.last);
+	state_store_free(&a);
+	state_store_free(&b);
 }
 
 /* Many keys of every kind, found again after inserts in any order. */
@@ -383,6 +444,7 @@ static const struct test_section sections[] = {
 	{ "bound", test_bound },
 	{ "refused_merges", test_refused_merges },
 	{ "small_buffer", test_small_buffer },
+	{ "nothing", test_nothing },
 	{ "many", test_many },
 };
 
