@@ -439,8 +439,18 @@ lab_field() {
 print(json.load(sys.stdin)[sys.argv[1]][sys.argv[2]])' "$1" "$2"
 }
 
-# lab_stat ID NAME: one counter of node ID's /rumor/stats.
-lab_stat() { lab_tel "$1" /rumor/stats | lab_field /rumor/stats "$2"; }
+# lab_stat ID NAME: one counter of node ID's /rumor/stats (one process:
+# tests poll counters in loops, on hosts kept busy by the nodes).
+lab_stat() {
+	python3 - "/var/run/dpdk/${LAB}n$1/dpdk_telemetry.v2" "$2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+s.recv(4096)
+s.send(b"/rumor/stats")
+print(json.loads(s.recv(1 << 20).decode())["/rumor/stats"][sys.argv[2]])
+PY
+}
 
 # lab_statf ID FORMAT: FORMAT with each {counter} replaced by that counter
 # of node ID's /rumor/stats ("?" for one it lacks): one telemetry request

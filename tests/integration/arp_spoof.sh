@@ -109,13 +109,16 @@ print(" ".join(sorted("%s=%s" % (k, v.split()[1]) for k, v in d.items()
 # delta ID COUNTER: its growth on node ID since snap ID.
 declare -A SNAP
 snap() {
-	local c
+	local c fmt= k v
 	for c in drop_arp_not_self drop_arp_punt_rate drop_arp_punt_full \
 			arp_in arp_unsolicited arp_hint arp_learnt \
 			arp_mac_changed arp_change_refused arp_conflict \
 			arp_request_sent arp_reply_sent; do
-		SNAP[$1.$c]=$(lab_stat "$1" "$c")
+		fmt="$fmt$c {$c}"$'\n'
 	done
+	while read -r k v; do
+		SNAP[$1.$k]=$v
+	done < <(lab_statf "$1" "$fmt")
 }
 delta() { echo $(($(lab_stat "$1" "$2") - ${SNAP[$1.$2]})); }
 

@@ -118,19 +118,26 @@ grep -h "fan-out copies" "$LAB_DIR"/n*.log || true
 
 # mark_counters, settled: whether each subscriber node has delivered or
 # given up every message the owners ordered since the mark.
+# (One telemetry request a node and a poll: the host is busy enough.)
+read_marks() {
+	local s1 s2 s3
+	read -r s1 dl_1 lost_1 < <(lab_statf 1 \
+		"{chan_stamped} {chan_delivered} {chan_lost}")
+	read -r s2 dl_2 lost_2 < <(lab_statf 2 \
+		"{chan_stamped} {chan_delivered} {chan_lost}")
+	s3=$(lab_statf 3 "{chan_stamped}")
+	stamped=$((s1 + s2 + s3))
+}
 mark_counters() {
-	stamped0=$(total chan_stamped)
-	dl0_1=$(lab_stat 1 chan_delivered)
-	dl0_2=$(lab_stat 2 chan_delivered)
-	lost0_1=$(lab_stat 1 chan_lost)
-	lost0_2=$(lab_stat 2 chan_lost)
+	read_marks
+	stamped0=$stamped dl0_1=$dl_1 dl0_2=$dl_2 lost0_1=$lost_1 lost0_2=$lost_2
 }
 settled() {
-	local want=$(($(total chan_stamped) - stamped0))
-	[ $(($(lab_stat 1 chan_delivered) - dl0_1 + $(lab_stat 1 chan_lost) -
-		lost0_1)) -ge "$want" ] &&
-	[ $(($(lab_stat 2 chan_delivered) - dl0_2 + $(lab_stat 2 chan_lost) -
-		lost0_2)) -ge "$want" ]
+	local want
+	read_marks
+	want=$((stamped - stamped0))
+	[ $((dl_1 - dl0_1 + lost_1 - lost0_1)) -ge "$want" ] &&
+	[ $((dl_2 - dl0_2 + lost_2 - lost0_2)) -ge "$want" ]
 }
 
 # sum_counts TAG: "received missing duplicates reordered gaps resets".
