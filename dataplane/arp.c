@@ -14,8 +14,10 @@
  * on (arp_learn in rumor/arp.h); gratuitous ARP and replies nobody asked
  * for are counted and ignored, and an address with a static MAC in the
  * configuration is never asked for nor learnt. A known MAC changes only
- * through a refresh the old MAC leaves unanswered; a request for us from
- * a known address with another MAC makes the refresh come sooner.
+ * through ARP_CHANGE_WINDOWS refreshes in a row that the old MAC leaves
+ * unanswered and one other MAC alone answers (asked one after another);
+ * a request for us from a known address with another MAC makes the
+ * refresh come sooner.
  *
  * Only addresses the peer table names, and the destinations of datagrams
  * rumor-control sends through the control link (arp_want), get a
@@ -203,6 +205,9 @@ neigh_settle(struct neigh *n, uint64_t now)
 		break;
 	case ARP_SETTLE_REFUSED:
 		dp.ctl_stats[CTL_ARP_CHANGE_REFUSED]++;
+		break;
+	case ARP_SETTLE_PENDING:
+		n->next_tsc = now;	/* The next window, at once. */
 		break;
 	case ARP_SETTLE_NONE:
 		break;

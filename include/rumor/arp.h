@@ -5,7 +5,8 @@
  * the test an lcore makes before it punts a frame, and the rules by which
  * a neighbour entry takes a MAC (arp_learn, arp_settle): only from an
  * answer to a request of ours still outstanding, and a known MAC changes
- * only if the old one stays silent through a refresh.
+ * only if the old one stays silent through ARP_CHANGE_WINDOWS refreshes
+ * in a row that one other MAC alone answers.
  * Pure C (no DPDK) so that it can be fuzzed and unit-tested.
  */
 #ifndef RUMOR_ARP_H
@@ -151,8 +152,20 @@ struct arp_entry {
 	bool confirmed;		/* This request was answered with mac. */
 	bool has_candidate;
 	bool contested;		/* Two MACs other than mac answered. */
+	uint8_t silent;		/* Windows in a row that only pending
+				 * answered, the MAC known silent. */
+	uint8_t pending[6];	/* The MAC those windows proposed. */
 	uint64_t asked;		/* When that request went out. */
 };
+
+/*
+ * Refresh windows in a row the known MAC must leave unanswered, and one
+ * other MAC alone answer, before that MAC replaces it: an attacker who
+ * answers a refresh (or provokes one) must also silence the real host
+ * for that long, while a host that really moved is learnt within as many
+ * seconds.
+ */
+#define ARP_CHANGE_WINDOWS 3u
 
 /* What one ARP frame did to an entry (arp_learn). */
 enum arp_learn {
@@ -173,6 +186,8 @@ enum arp_learn {
 enum arp_settle {
 	ARP_SETTLE_NONE,	/* Still open, or nothing to decide. */
 	ARP_SETTLE_CHANGED,	/* The MAC changed to the candidate. */
+	ARP_SETTLE_PENDING,	/* Only the candidate answered, not yet for
+				 * ARP_CHANGE_WINDOWS windows: ask again. */
 	ARP_SETTLE_REFUSED,	/* A change refused: the MAC known answered
 				 * too, several MACs did, or ARP frames
 				 * were dropped meanwhile. */
@@ -254,11 +269,22 @@ arp_settle(struct arp_entry *e, uint64_t now, uint64_t window, bool lossy)
 	if (!e->asking || now - e->asked < window)
 		return ARP_SETTLE_NONE;
 	e->asking = false;
+	if (e->confirmed)
+		e->silent = 0;		/* The host known is there. */
 	if (e->has_candidate) {
 		if (e->confirmed || e->contested || lossy) {
+			e->silent = 0;
 			r = ARP_SETTLE_REFUSED;
+		} else if (e->silent == 0 ||
+				!mac_equal(e->pending, e->candidate)) {
+			memcpy(e->pending, e->candidate, 6);
+			e->silent = 1;
+			r = ARP_SETTLE_PENDING;
+		} else if (++e->silent < ARP_CHANGE_WINDOWS) {
+			r = ARP_SETTLE_PENDING;
 		} else {
 			memcpy(e->mac, e->candidate, 6);
+			e->silent = 0;
 			r = ARP_SETTLE_CHANGED;
 		}
 	}

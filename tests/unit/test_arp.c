@@ -300,18 +300,50 @@ test_learn_change(void)
 	CHECK_EQ(arp_settle(&e, 2000 + WIN, WIN, false), ARP_SETTLE_REFUSED);
 	CHECK(memcmp(e.mac, mac_b, 6) == 0);
 
-	/* The host really moved: only the new MAC answers; it lands when
-	 * the window closes, not before. */
-	arp_asked(&e, 3000);
-	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_new, mac_a, ip_a, 0, 3001),
-			ARP_LEARN_CANDIDATE);
-	CHECK(memcmp(e.mac, mac_b, 6) == 0);
-	CHECK_EQ(arp_settle(&e, 3050, WIN, false), ARP_SETTLE_NONE);
-	CHECK_EQ(arp_settle(&e, 3000 + WIN, WIN, false), ARP_SETTLE_CHANGED);
+	/* The host really moved: only the new MAC answers, window after
+	 * window; it lands when the ARP_CHANGE_WINDOWS-th closes. */
+	for (uint64_t w = 0; w < ARP_CHANGE_WINDOWS; w++) {
+		const uint64_t t = 2500 + w * WIN;
+
+		arp_asked(&e, t);
+		CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_new, mac_a, ip_a, 0,
+				t + 1), ARP_LEARN_CANDIDATE);
+		CHECK(memcmp(e.mac, mac_b, 6) == 0);
+		CHECK_EQ(arp_settle(&e, t + 50, WIN, false), ARP_SETTLE_NONE);
+		CHECK_EQ(arp_settle(&e, t + WIN, WIN, false),
+				w + 1 < ARP_CHANGE_WINDOWS ?
+				ARP_SETTLE_PENDING : ARP_SETTLE_CHANGED);
+	}
 	CHECK(memcmp(e.mac, mac_new, 6) == 0);
 	/* A late answer from the old MAC is unsolicited. */
-	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_a, ip_a, 0, 3000 + WIN),
-			ARP_LEARN_UNSOLICITED);
+	CHECK_EQ(feed(&e, ARP_OP_REPLY, mac_b, mac_a, ip_a, 0,
+			2500 + ARP_CHANGE_WINDOWS * WIN), ARP_LEARN_UNSOLICITED);
+
+	/*
+	 * An attacker answers refreshes, but the host known answers one of
+	 * them, or another MAC takes a turn: the count starts again.
+	 */
+	for (int w = 0; w < 2; w++) {
+		arp_asked(&e, 3100 + w);
+		feed(&e, ARP_OP_REPLY, mac_evil, mac_a, ip_a, 0, 3101 + w);
+		CHECK_EQ(arp_settle(&e, 3100 + w + WIN, WIN, false),
+				ARP_SETTLE_PENDING);
+	}
+	arp_asked(&e, 3200);
+	feed(&e, ARP_OP_REPLY, mac_new, mac_a, ip_a, 0, 3201);
+	CHECK_EQ(arp_settle(&e, 3200 + WIN, WIN, false), ARP_SETTLE_NONE);
+	CHECK_EQ(e.silent, 0);
+	for (int w = 0; w < 2; w++) {
+		arp_asked(&e, 3300 + w);
+		feed(&e, ARP_OP_REPLY, mac_evil, mac_a, ip_a, 0, 3301 + w);
+		CHECK_EQ(arp_settle(&e, 3300 + w + WIN, WIN, false),
+				ARP_SETTLE_PENDING);
+	}
+	arp_asked(&e, 3400);
+	feed(&e, ARP_OP_REPLY, mac_evil2, mac_a, ip_a, 0, 3401);
+	CHECK_EQ(arp_settle(&e, 3400 + WIN, WIN, false), ARP_SETTLE_PENDING);
+	CHECK_EQ(e.silent, 1);
+	CHECK(memcmp(e.mac, mac_new, 6) == 0);
 
 	/* Only the new MAC answered, but ARP frames were dropped meanwhile
 	 * (a flood): the old MAC's answer may have been one; refused. */
