@@ -706,6 +706,104 @@ SEEDS["fuzz_rumor_hdr"]["auth"] = authed(rumor())
 SEEDS["fuzz_rumor_hdr"]["auth-no-block"] = rumor(flags=1)
 
 
+# Programs of fuzz_state_store.c, step by step. Each step's first byte
+# picks it (0 write, 2 raw merge, 3 mutated state, 4 sync; its top bit
+# moves the wall clock on by the next u16 ms). Keys and fields are 'a'
+# and 'b' strings, sent as their length and a bit per letter; kinds 1
+# counter, 2 register, 3 presence, 4 map; op the index of one of the
+# kind's (map: set, incr, del; presence: enter, update, leave).
+SS_NOW = 1700000000000
+
+
+def ss_key(k):
+    return bytes([len(k), sum(1 << i for i, c in enumerate(k) if c == "b")])
+
+
+def ss_write(store, kind, op=0, key="", field=None, value=b"", by=1,
+             client=1, node=1, inc=1, dest=3, cap=None, clock=0):
+    """A write at store, its delta merged into the others that dest's
+    bits 0 and 1 name, twice if bit 2 (bit 3: into cap bytes)."""
+    out = bytes([0x80, clock >> 8, clock & 0xFF]) if clock else b"\0"
+    out += bytes([store, kind - 1, op]) + ss_key(key)
+    if kind == 4:
+        out += b"\0" + ss_key(field or "a")
+    else:
+        out += b"\0" if field is None else b"\x80" + ss_key(field)
+    out += bytes([len(value)]) + value
+    if -128 < by < 128:
+        out += struct.pack("!b", by)
+    else:
+        out += b"\x80" + struct.pack("!q", by)
+    out += bytes([client, node, inc, dest])
+    return out + (bytes([cap]) if dest & 8 else b"")
+
+
+def ss_raw(store, kind, key, body, hdr=True):
+    """body, behind a valid header of kind if hdr, merged into store
+    (the byte after kind, a write's op, is not read)."""
+    return bytes([2, store, kind - 1, 0]) + ss_key(key) + bytes(
+        [(0x80 if hdr else 0) | len(body)]) + body
+
+
+def ss_mutate(src, dst, obj, pos, xor):
+    """src's object obj encoded, byte pos xored (0: cut), into dst."""
+    return bytes([3, src, dst, obj, pos >> 8, pos & 0xFF, xor])
+
+
+def ss_sync(a, b):
+    return bytes([4, a, (b - a - 1) % 3])
+
+
+def ss_register(ts, writer, value=b""):
+    """A register's state without its header."""
+    return struct.pack("!QII", ts, writer, len(value)) + value
+
+
+SEEDS["fuzz_state_store"] = {
+    "counters": b"".join(ss_write(i % 3, 1, key="ab"[:i % 3], by=i - 3,
+                                  dest=i & 3) for i in range(8)) +
+    ss_sync(0, 1),
+    "registers": ss_write(0, 2, key="a", value=b"one", dest=0) +
+    ss_write(1, 2, key="a", value=b"two", dest=0) +
+    ss_write(2, 2, key="a", value=b"three", dest=4 | 1, clock=5) +
+    ss_sync(0, 2),
+    "presence": ss_write(0, 3, 0, client=1, value=b"hi") +
+    ss_write(1, 3, 0, client=2, node=2, dest=0) +
+    ss_write(2, 3, 2, client=1, dest=1) +
+    ss_write(1, 3, 1, client=2, node=2, inc=2, value=b"away", dest=2) +
+    ss_write(0, 3, 2, client=3),
+    "map": ss_write(0, 4, 0, key="m", field="a", value=b"x") +
+    ss_write(1, 4, 1, key="m", field="b", by=5, dest=0) +
+    ss_write(2, 4, 1, key="m", field="a", by=-2, dest=1) +
+    ss_write(1, 4, 2, key="m", field="a", dest=3) +
+    ss_write(0, 4, 0, key="m", field="bab", value=b"y" * 32, dest=4 | 2),
+    "full": b"".join(ss_write(0, 1 + i % 4, key="a" * i, value=b"v",
+                              dest=0) for i in range(5)) +
+    b"".join(ss_write(1, 1, key="b" * i, dest=0) for i in range(1, 6)) +
+    ss_sync(0, 1),
+    "invalid": ss_write(0, 1, 0, field="a") +
+    ss_write(1, 4, 0, field="") + ss_write(2, 2, value=b"v" * 33) +
+    ss_write(0, 3, 0, client=0) + ss_write(0, 4, 0, field="a" * 9) +
+    bytes([0, 0, 0xF0, 0xF3]) + ss_key("a") + bytes(9),
+    "overflow": ss_write(0, 1, by=2 ** 63 - 1) +
+    ss_write(0, 1, by=2 ** 63 - 1) + ss_write(0, 1, by=2 ** 63 - 1) +
+    ss_write(1, 1, by=-2 ** 63),
+    "raw": ss_raw(0, 2, "a", ss_register(SS_NOW << 16, 7, b"raw")) +
+    ss_raw(1, 2, "a", ss_register((SS_NOW + 3600000) << 16, 7, b"late")) +
+    ss_raw(2, 1, "", struct.pack("!IIQQ", 1, 9, 3, 1)) +
+    ss_raw(2, 3, "b", b"\0" * 12, hdr=False) + ss_sync(1, 2),
+    # A remote timestamp at the drift bound, counter full: the writer's
+    # next one carries past the bound, and every store refuses it.
+    "drift-edge": ss_raw(0, 2, "a", ss_register(
+        (SS_NOW + 60000) << 16 | 0xFFFF, 7)) +
+    ss_write(0, 2, key="a", value=b"x"),
+    "mutate": ss_write(0, 3, 0, key="p", value=b"data") +
+    ss_write(1, 4, 0, key="m", field="f", value=b"x") +
+    ss_mutate(0, 1, 0, 11, 0x40) + ss_mutate(1, 2, 0, 20, 0) +
+    ss_mutate(1, 0, 0, 7, 0x01),
+}
+
+
 def main():
     for target, seeds in SEEDS.items():
         d = os.path.join(HERE, "corpus", target)
