@@ -1445,11 +1445,7 @@ run_seed(const struct opts *o, uint64_t seed, struct totals *tot)
 	}
 	if (!ok) {
 		tot->failed++;
-		printf("raft-sim: seed %" PRIu64 " FAILED (%" PRIu64
-				" violations), first: %s\n"
-				"reproduce: %s --seed %" PRIu64 " -v\n",
-				seed, s->c.failures, s->c.first_failure, repro,
-				seed);
+		sim_report_failed(&s->c, "raft-sim", seed, repro);
 	}
 	run_free(s);
 	free(s);

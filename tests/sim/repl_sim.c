@@ -2389,11 +2389,7 @@ run_seed(const struct opts *o, uint64_t seed, struct totals *tot)
 	totals_add(&tot->st, &s->st);
 	if (!ok) {
 		tot->failed++;
-		printf("repl-sim: seed %" PRIu64 " FAILED (%" PRIu64
-				" violations), first: %s\n"
-				"reproduce: %s --seed %" PRIu64 " -v\n",
-				seed, s->c.failures, s->c.first_failure, repro,
-				seed);
+		sim_report_failed(&s->c, "repl-sim", seed, repro);
 	}
 	run_free(s);
 	free(s);

@@ -163,6 +163,15 @@ sim_fail(struct sim_core *c, uint32_t node, const char *fmt, ...)
 	va_end(ap);
 }
 
+void
+sim_report_failed(const struct sim_core *c, const char *name, uint64_t seed,
+		const char *repro)
+{
+	printf("%s: seed %" PRIu64 " FAILED (%" PRIu64 " violations), "
+			"first: %s\nreproduce: %s --seed %" PRIu64 " -v\n",
+			name, seed, c->failures, c->first_failure, repro, seed);
+}
+
 static int
 sim_cmp_u64(const void *a, const void *b)
 {

@@ -152,6 +152,13 @@ void sim_fail(struct sim_core *c, uint32_t node, const char *fmt, ...)
 void sim_vfail(struct sim_core *c, uint32_t node, const char *fmt,
 		va_list ap) __attribute__((format(printf, 3, 0)));
 
+/*
+ * Say that seed failed: how many violations, the first, and the command
+ * (repro, the program and its options) that runs it again verbosely.
+ */
+void sim_report_failed(const struct sim_core *c, const char *name,
+		uint64_t seed, const char *repro);
+
 /* ---- memory ---- */
 
 /* realloc, calloc and a copy of len bytes that abort rather than fail. */

@@ -123,11 +123,7 @@ run_seed(const struct opts *o, uint64_t seed, struct totals *tot)
 		tot->max_state = s->max_state;
 	if (!ok) {
 		tot->failed++;
-		printf("state-sim: seed %" PRIu64 " FAILED (%" PRIu64
-				" violations), first: %s\n"
-				"reproduce: %s --seed %" PRIu64 " -v\n",
-				seed, s->c.failures, s->c.first_failure, repro,
-				seed);
+		sim_report_failed(&s->c, "state-sim", seed, repro);
 	}
 	model_free(s);
 	free(s);
