@@ -1522,7 +1522,6 @@ main(int argc, char **argv)
 		{ NULL, 'v', SIM_OPT_SET, &o.verbose, NULL },
 	};
 	struct totals tot = { 0 };
-	size_t off;
 	int rc = sim_args(argc, argv, opts, sizeof(opts) / sizeof(opts[0]),
 			usage);
 
@@ -1538,20 +1537,7 @@ main(int argc, char **argv)
 	}
 
 	/* The command line, seed aside, for reproductions. */
-	off = (size_t)snprintf(repro, sizeof(repro), "%s", argv[0]);
-	for (int i = 1; i < argc && off < sizeof(repro); i++) {
-		if (strcmp(argv[i], "--seed") == 0 ||
-				strcmp(argv[i], "--seeds") == 0) {
-			i++;
-			continue;
-		}
-		if (strncmp(argv[i], "--seed=", 7) == 0 ||
-				strncmp(argv[i], "--seeds=", 8) == 0 ||
-				strcmp(argv[i], "-v") == 0)
-			continue;
-		off += (size_t)snprintf(repro + off, sizeof(repro) - off,
-				" %s", argv[i]);
-	}
+	(void)sim_repro(repro, sizeof(repro), argc, argv);
 	signal(SIGABRT, on_abort);
 
 	for (uint64_t seed = o.seed_lo; ; seed++) {

@@ -163,6 +163,26 @@ sim_fail(struct sim_core *c, uint32_t node, const char *fmt, ...)
 	va_end(ap);
 }
 
+size_t
+sim_repro(char *buf, size_t cap, int argc, char **argv)
+{
+	size_t off = (size_t)snprintf(buf, cap, "%s", argv[0]);
+
+	for (int i = 1; i < argc && off < cap; i++) {
+		if (strcmp(argv[i], "--seed") == 0 ||
+				strcmp(argv[i], "--seeds") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(argv[i], "--seed=", 7) == 0 ||
+				strncmp(argv[i], "--seeds=", 8) == 0 ||
+				strcmp(argv[i], "-v") == 0)
+			continue;
+		off += (size_t)snprintf(buf + off, cap - off, " %s", argv[i]);
+	}
+	return off;
+}
+
 void
 sim_report_failed(const struct sim_core *c, const char *name, uint64_t seed,
 		const char *repro)

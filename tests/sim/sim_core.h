@@ -156,6 +156,13 @@ void sim_vfail(struct sim_core *c, uint32_t node, const char *fmt,
  * Say that seed failed: how many violations, the first, and the command
  * (repro, the program and its options) that runs it again verbosely.
  */
+/*
+ * The command line argv[0..argc) without its seed options (--seed,
+ * --seeds) and -v, into buf (cap bytes), for a failed seed's report:
+ * the length written (cap or more if it was cut short).
+ */
+size_t sim_repro(char *buf, size_t cap, int argc, char **argv);
+
 void sim_report_failed(const struct sim_core *c, const char *name,
 		uint64_t seed, const char *repro);
 

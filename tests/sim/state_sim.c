@@ -243,20 +243,7 @@ main(int argc, char **argv)
 	}
 
 	/* The command line, seed aside, for reproductions. */
-	off = (size_t)snprintf(repro, sizeof(repro), "%s", argv[0]);
-	for (int i = 1; i < argc && off < sizeof(repro); i++) {
-		if (strcmp(argv[i], "--seed") == 0 ||
-				strcmp(argv[i], "--seeds") == 0) {
-			i++;
-			continue;
-		}
-		if (strncmp(argv[i], "--seed=", 7) == 0 ||
-				strncmp(argv[i], "--seeds=", 8) == 0 ||
-				strcmp(argv[i], "-v") == 0)
-			continue;
-		off += (size_t)snprintf(repro + off, sizeof(repro) - off,
-				" %s", argv[i]);
-	}
+	off = sim_repro(repro, sizeof(repro), argc, argv);
 	if (o.write_level >= 0 && off < sizeof(repro))
 		off += (size_t)snprintf(repro + off, sizeof(repro) - off,
 				" --write-level %s",
